@@ -1,0 +1,969 @@
+//! Benchmarks: ingest through the webhook and through getUpdates, the Mini App API over a
+//! large board, outbox fidelity to Telegram's limits, and resources of the release binary,
+//! on SQLite and PostgreSQL, against the fake Telegram.
+//!
+//! `scripts/bench` runs the full set and writes `docs/benchmarks.md` and `.json`;
+//! `scripts/test` runs `--smoke`, a small version that only shows the harness works.
+
+use std::{
+    fmt::Write as _,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection, Row};
+use tangkap::{
+    app::{self, Running},
+    config::{BotToken, Config, Secret},
+    db::Db,
+    sim::FakeTelegram,
+    users::{self, DisplayName, NewUser, Password, Username},
+};
+use tokio::task::JoinSet;
+
+const TOKEN: &str = "123456789:AAHbenchmarkTokenForTheFake_0123456";
+const SECRET: &str = "bench-secret";
+const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// How big each workload is.
+#[derive(Clone, Copy)]
+struct Sizes {
+    ingest_updates: usize,
+    ingest_concurrency: &'static [usize],
+    latency_rate: u32,
+    latency_seconds: u32,
+    board_orders: usize,
+    api_requests: usize,
+    transitions: usize,
+    notifications_groups: usize,
+    notifications_per_group: usize,
+}
+
+const FULL: Sizes = Sizes {
+    ingest_updates: 20_000,
+    ingest_concurrency: &[8, 32, 128],
+    latency_rate: 2_000,
+    latency_seconds: 5,
+    board_orders: 100_000,
+    api_requests: 2_000,
+    transitions: 4_000,
+    notifications_groups: 50,
+    notifications_per_group: 20,
+};
+
+const SMOKE: Sizes = Sizes {
+    ingest_updates: 300,
+    ingest_concurrency: &[8],
+    latency_rate: 200,
+    latency_seconds: 1,
+    board_orders: 500,
+    api_requests: 100,
+    transitions: 100,
+    notifications_groups: 3,
+    notifications_per_group: 2,
+};
+
+/// One measured figure.
+#[derive(Clone, Debug)]
+struct Figure {
+    workload: String,
+    backend: &'static str,
+    metric: String,
+    value: f64,
+    unit: &'static str,
+    /// The target, as text, if the issue sets one.
+    target: Option<String>,
+    /// Whether the target is met (None: no target).
+    met: Option<bool>,
+}
+
+#[derive(Default)]
+struct Report {
+    figures: Vec<Figure>,
+    /// Smoke runs are too small (and built for debugging) to be held to the targets.
+    smoke: bool,
+}
+
+impl Report {
+    fn add(
+        &mut self,
+        workload: &str,
+        backend: Backend,
+        metric: &str,
+        value: f64,
+        unit: &'static str,
+    ) {
+        self.add_checked(workload, backend, metric, value, unit, None);
+    }
+
+    /// `target`: (text, whether `value` meets it).
+    fn add_checked(
+        &mut self,
+        workload: &str,
+        backend: Backend,
+        metric: &str,
+        value: f64,
+        unit: &'static str,
+        target: Option<(String, bool)>,
+    ) {
+        println!(
+            "{:<28} {:<10} {:<44} {:>12.2} {unit}",
+            workload,
+            backend.name(),
+            metric,
+            value
+        );
+        let (target, met) = match target {
+            Some((text, met)) if !self.smoke => (Some(text), Some(met)),
+            _ => (None, None),
+        };
+        self.figures.push(Figure {
+            workload: workload.into(),
+            backend: backend.name(),
+            metric: metric.into(),
+            value,
+            unit,
+            target,
+            met,
+        });
+    }
+}
+
+struct Args {
+    smoke: bool,
+    backends: Vec<Backend>,
+    out: Option<PathBuf>,
+    /// Run only the workloads whose name starts with one of these.
+    only: Vec<String>,
+}
+
+impl Args {
+    fn runs(&self, workload: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| workload.starts_with(o.as_str()))
+    }
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        smoke: false,
+        backends: vec![Backend::Sqlite, Backend::Postgres],
+        out: None,
+        only: Vec::new(),
+    };
+    let mut raw = std::env::args().skip(1);
+    while let Some(arg) = raw.next() {
+        match arg.as_str() {
+            "--smoke" => args.smoke = true,
+            "--sqlite-only" => args.backends = vec![Backend::Sqlite],
+            "--out" => args.out = raw.next().map(PathBuf::from),
+            "--only" => args.only.extend(raw.next()),
+            // cargo passes --bench to bench targets; anything else is a mistake.
+            "--bench" => {}
+            other => panic!(
+                "unknown argument {other}; use --smoke, --sqlite-only, --only WORKLOAD, --out DIR"
+            ),
+        }
+    }
+    args
+}
+
+fn main() {
+    let args = parse_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(args));
+}
+
+async fn run(args: Args) {
+    let sizes = if args.smoke { SMOKE } else { FULL };
+    let mut report = Report {
+        smoke: args.smoke,
+        ..Report::default()
+    };
+    for &backend in &args.backends {
+        if args.runs("webhook") {
+            webhook_ingest(&mut report, backend, sizes).await;
+        }
+        if args.runs("latency") {
+            webhook_latency(&mut report, backend, sizes).await;
+        }
+        if args.runs("polling") {
+            polling_ingest(&mut report, backend, sizes).await;
+        }
+        if args.runs("api") {
+            board_api(&mut report, backend, sizes).await;
+        }
+        if args.runs("outbox") {
+            outbox_fidelity(&mut report, backend, sizes).await;
+        }
+        if args.runs("resources") {
+            resources(&mut report, backend, sizes).await;
+        }
+    }
+    if let Some(out) = args.out {
+        write_report(&report, &out, args.smoke);
+    }
+    let missed: Vec<_> = report
+        .figures
+        .iter()
+        .filter(|f| f.met == Some(false))
+        .collect();
+    println!(
+        "{} figures, {} targets missed",
+        report.figures.len(),
+        missed.len()
+    );
+}
+
+// --- set-up -------------------------------------------------------------------------------
+
+struct Bench {
+    fake: FakeTelegram,
+    running: Running,
+    db: Db,
+    url: String,
+    _dir: tempfile::TempDir,
+    database_url: String,
+}
+
+async fn database(backend: Backend, dir: &Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/bench.db", dir.display()),
+        Backend::Postgres => {
+            let mut conn = PgConnection::connect(POSTGRES)
+                .await
+                .expect("PostgreSQL runs (scripts/ensure-postgres)");
+            let name = format!("tangkap_t_bench_{:08x}", rand::random::<u32>());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            format!("postgres://postgres@127.0.0.1:5432/{name}")
+        }
+    }
+}
+
+async fn drop_database(url: &str) {
+    if let Some((_, name)) = url
+        .strip_prefix("postgres")
+        .and_then(|u| u.rsplit_once('/'))
+    {
+        let mut conn = PgConnection::connect(POSTGRES).await.unwrap();
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(backend: Backend, webhook: bool) -> Bench {
+    let fake = FakeTelegram::start(TOKEN, "tangkap_bench_bot")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = database(backend, dir.path()).await;
+    let port = free_port();
+    let config = Config {
+        bot_token: Some(BotToken::parse(TOKEN).unwrap()),
+        api_url: fake.api_url(),
+        database_url: database_url.clone(),
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        public_url: webhook.then(|| format!("http://127.0.0.1:{port}")),
+        webhook_secret: webhook.then(|| Secret::new(SECRET)),
+        poll_timeout: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let running = app::start(config).await.expect("Tangkap starts");
+    let db = Db::connect(&database_url).await.unwrap();
+    if webhook {
+        let url = format!("http://127.0.0.1:{port}/telegram/webhook");
+        assert!(
+            fake.wait_until(Duration::from_secs(10), |f| f.webhook_url().as_deref()
+                == Some(url.as_str()))
+                .await
+        );
+    }
+    Bench {
+        fake,
+        running,
+        db,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+        database_url,
+    }
+}
+
+impl Bench {
+    async fn stop(self) {
+        self.running.stop().await;
+        self.db.close().await;
+        drop_database(&self.database_url).await;
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    }
+
+    /// Waits until `sql` counts `expected`; returns when it did.
+    async fn wait_for(&self, sql: &str, expected: i64, limit: Duration) -> Instant {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.count(sql).await >= expected {
+                return Instant::now();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {sql} = {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Orders stored so far on a fresh database: one index seek, where `COUNT(*)` would read
+/// the whole table on every poll and slow down what it measures.
+const ORDERS_STORED: &str = "SELECT COALESCE(MAX(no), 0) FROM orders";
+
+/// A `/moban` update as Telegram would post it.
+fn moban_update(update_id: i64, group: i64, message_id: i64) -> Value {
+    json!({ "update_id": update_id, "message": {
+        "message_id": message_id, "date": 1_700_000_000,
+        "from": { "id": 9_000_000 + (update_id % 50), "is_bot": false, "first_name": "Bench" },
+        "chat": { "id": group, "type": "supergroup", "title": "Bench" },
+        "text": format!("/moban #B-{update_id} #TOPUP #beban uji {update_id}"),
+        "entities": [{ "type": "bot_command", "offset": 0, "length": 6 }],
+    }})
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+// --- 1. webhook ingest ----------------------------------------------------------------------
+
+async fn webhook_ingest(report: &mut Report, backend: Backend, sizes: Sizes) {
+    for &concurrency in sizes.ingest_concurrency {
+        let bench = start(backend, true).await;
+        let group = bench.fake.group("Bench");
+        let client = reqwest::Client::new();
+        let hook = format!("{}/telegram/webhook", bench.url);
+        let per_worker = sizes.ingest_updates / concurrency;
+        let total = per_worker * concurrency;
+        let started = Instant::now();
+        let mut workers = JoinSet::new();
+        for worker in 0..concurrency {
+            let (client, hook) = (client.clone(), hook.clone());
+            workers.spawn(async move {
+                for i in 0..per_worker {
+                    let id = (worker * per_worker + i) as i64 + 1;
+                    let response = client
+                        .post(&hook)
+                        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+                        .json(&moban_update(id, group, id))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 200);
+                }
+            });
+        }
+        workers.join_all().await;
+        let acknowledged = started.elapsed();
+        let done = bench
+            .wait_for(ORDERS_STORED, total as i64, Duration::from_secs(600))
+            .await;
+        let processed = done - started;
+        let queued = bench.count("SELECT COUNT(*) FROM outbox").await;
+        assert!(queued >= total as i64, "every order queued its Feedback 1");
+        let workload = format!("webhook ingest ×{concurrency}");
+        report.add(
+            &workload,
+            backend,
+            "acknowledged updates/s",
+            total as f64 / acknowledged.as_secs_f64(),
+            "/s",
+        );
+        let throughput = total as f64 / processed.as_secs_f64();
+        let highest = Some(&concurrency) == sizes.ingest_concurrency.last();
+        report.add_checked(
+            &workload,
+            backend,
+            "processed updates/s (order + Feedback 1 queued)",
+            throughput,
+            "/s",
+            (backend == Backend::Sqlite && highest)
+                .then(|| ("≥ 5000".into(), throughput >= 5000.0)),
+        );
+        bench.stop().await;
+    }
+}
+
+/// Open loop: updates offered at a fixed rate, however fast the answers come.
+async fn webhook_latency(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start(backend, true).await;
+    let group = bench.fake.group("Bench");
+    let client = reqwest::Client::new();
+    let hook = format!("{}/telegram/webhook", bench.url);
+    let total = (sizes.latency_rate * sizes.latency_seconds) as usize;
+    let interval = Duration::from_secs_f64(1.0 / f64::from(sizes.latency_rate));
+    let started = tokio::time::Instant::now();
+    let mut requests = JoinSet::new();
+    for i in 0..total {
+        tokio::time::sleep_until(started + interval * i as u32).await;
+        let (client, hook) = (client.clone(), hook.clone());
+        requests.spawn(async move {
+            let id = i as i64 + 1;
+            let sent = Instant::now();
+            let response = client
+                .post(&hook)
+                .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+                .json(&moban_update(id, group, id))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            sent.elapsed()
+        });
+    }
+    let mut latencies = requests.join_all().await;
+    latencies.sort();
+    let workload = format!("webhook at {}/s", sizes.latency_rate);
+    report.add(
+        &workload,
+        backend,
+        "answer latency p50",
+        percentile(&latencies, 0.5),
+        "ms",
+    );
+    let p99 = percentile(&latencies, 0.99);
+    report.add_checked(
+        &workload,
+        backend,
+        "answer latency p99",
+        p99,
+        "ms",
+        (backend == Backend::Sqlite).then(|| ("≤ 20 ms".into(), p99 <= 20.0)),
+    );
+    bench
+        .wait_for(ORDERS_STORED, total as i64, Duration::from_secs(300))
+        .await;
+    bench.stop().await;
+}
+
+// --- 2. polling ingest ------------------------------------------------------------------------
+
+async fn polling_ingest(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start(backend, false).await;
+    let group = bench.fake.group("Bench");
+    let member = bench.fake.user("Bench", None);
+    let total = sizes.ingest_updates;
+    let started = Instant::now();
+    for i in 0..total {
+        bench
+            .fake
+            .send_to_group(group, &member, &format!("/moban #P-{i} #TOPUP #polling"));
+    }
+    let done = bench
+        .wait_for(ORDERS_STORED, total as i64, Duration::from_secs(600))
+        .await;
+    report.add(
+        "polling ingest",
+        backend,
+        "processed updates/s (order + Feedback 1 queued)",
+        total as f64 / (done - started).as_secs_f64(),
+        "/s",
+    );
+    bench.stop().await;
+}
+
+// --- 3. Mini App API ---------------------------------------------------------------------------
+
+/// Fills the board directly: `count` orders spread over the three statuses.
+async fn fill_board(db: &Db, count: usize, staff_id: i64) {
+    let mut tx = db.begin().await.unwrap();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, message_id, \
+             requester_id, requester_name, picked_by, picked_at, closed_by, closed_at, created_at) VALUES ",
+        );
+        for (n, i) in chunk.iter().enumerate() {
+            let status = ["order", "pickup", "close"][i % 3];
+            let picked = if status == "order" {
+                "NULL".to_owned()
+            } else {
+                staff_id.to_string()
+            };
+            let closed = if status == "close" {
+                staff_id.to_string()
+            } else {
+                "NULL".to_owned()
+            };
+            if n > 0 {
+                sql.push(',');
+            }
+            write!(
+                sql,
+                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'T{i:07}', '{status}', -100, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i})"
+            )
+            .unwrap();
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn staff_session(bench: &Bench) -> (i64, String) {
+    let mut tx = bench.db.begin().await.unwrap();
+    let user = users::register(
+        &mut tx,
+        &NewUser {
+            name: DisplayName::parse("Staf Bench").unwrap(),
+            username: Username::parse("bench").unwrap(),
+            telegram_id: 4242,
+            telegram_username: None,
+            password_hash: Password::parse("bench-password").unwrap().hash(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let login: Value = reqwest::Client::new()
+        .post(format!("{}/api/login", bench.url))
+        .json(&json!({ "login": "bench", "password": "bench-password" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (user.id, login["token"].as_str().unwrap().to_owned())
+}
+
+async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start(backend, false).await;
+    let (staff_id, session) = staff_session(&bench).await;
+    fill_board(&bench.db, sizes.board_orders, staff_id).await;
+    let client = reqwest::Client::new();
+    let board = format!("{} orders", sizes.board_orders);
+    for (label, query) in [
+        ("order page", "status=order"),
+        ("pickup page", "status=pickup"),
+        ("close page", "status=close"),
+        ("order page, searched", "status=order&q=INV-99"),
+        ("close page, by ticket", "status=close&q=t0000002"),
+    ] {
+        let url = format!("{}/api/orders?{query}&limit=50", bench.url);
+        let mut latencies = Vec::with_capacity(sizes.api_requests);
+        for _ in 0..sizes.api_requests {
+            let sent = Instant::now();
+            let response = client
+                .get(&url)
+                .header("X-Session-Token", &session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap();
+            latencies.push(sent.elapsed());
+        }
+        latencies.sort();
+        let p99 = percentile(&latencies, 0.99);
+        report.add_checked(
+            &format!("API, {board}"),
+            backend,
+            &format!("{label} (50 rows) p99"),
+            p99,
+            "ms",
+            (backend == Backend::Sqlite).then(|| ("≤ 5 ms".into(), p99 <= 5.0)),
+        );
+    }
+
+    // Pickup then Close of fresh orders, 16 at a time.
+    let first_new: i64 = bench.count("SELECT COALESCE(MAX(no), 0) FROM orders").await + 1;
+    fill_board_new(&bench.db, sizes.transitions).await;
+    let started = Instant::now();
+    let mut workers = JoinSet::new();
+    for worker in 0..16 {
+        let (client, url, session) = (client.clone(), bench.url.clone(), session.clone());
+        let count = sizes.transitions;
+        workers.spawn(async move {
+            for n in (worker..count).step_by(16) {
+                let no = first_new + n as i64;
+                for step in ["pickup", "close"] {
+                    let response = client
+                        .post(format!("{url}/api/orders/{no}/{step}"))
+                        .header("X-Session-Token", &session)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 200, "{step} {no}");
+                }
+            }
+        });
+    }
+    workers.join_all().await;
+    let rate = (sizes.transitions * 2) as f64 / started.elapsed().as_secs_f64();
+    report.add_checked(
+        "API, Pickup + Close",
+        backend,
+        "transitions/s (16 at a time)",
+        rate,
+        "/s",
+        (backend == Backend::Sqlite).then(|| ("≥ 2000".into(), rate >= 2000.0)),
+    );
+
+    // 100 staff presses on one order.
+    fill_board_new(&bench.db, 1).await;
+    let contested: i64 = bench.count("SELECT MAX(no) FROM orders").await;
+    let mut presses = JoinSet::new();
+    for _ in 0..100 {
+        let (client, url, session) = (client.clone(), bench.url.clone(), session.clone());
+        presses.spawn(async move {
+            client
+                .post(format!("{url}/api/orders/{contested}/pickup"))
+                .header("X-Session-Token", &session)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = presses.join_all().await;
+    let winners = statuses.iter().filter(|&&s| s == 200).count();
+    let losers = statuses.iter().filter(|&&s| s == 409).count();
+    report.add_checked(
+        "API, 100 concurrent pickups",
+        backend,
+        "winners (the rest 409)",
+        winners as f64,
+        "",
+        Some(("exactly 1".into(), winners == 1 && losers == 99)),
+    );
+    bench.stop().await;
+}
+
+/// `count` new orders in status `order`.
+async fn fill_board_new(db: &Db, count: usize) {
+    let mut tx = db.begin().await.unwrap();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                let id = rand::random::<u32>();
+                format!(
+                    "('NEW-{i}', 'TOPUP', 'baru', 'N{id:09}', 'order', -100, {}, 1, 'Bench', 1)",
+                    10_000_000 + id as i64
+                )
+            })
+            .collect();
+        sqlx::query(&format!(
+            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, message_id, \
+             requester_id, requester_name, created_at) VALUES {}",
+            values.join(",")
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+// --- 4. outbox fidelity ---------------------------------------------------------------------------
+
+async fn outbox_fidelity(report: &mut Report, backend: Backend, sizes: Sizes) {
+    use tangkap::telegram::outbox::{self, Outgoing, Sensitivity};
+    let bench = start(backend, false).await;
+    let groups: Vec<i64> = (0..sizes.notifications_groups)
+        .map(|i| bench.fake.group(&format!("G{i}")))
+        .collect();
+    let total = groups.len() * sizes.notifications_per_group;
+    let mut tx = bench.db.begin().await.unwrap();
+    for n in 0..sizes.notifications_per_group {
+        for &group in &groups {
+            outbox::enqueue(
+                &mut tx,
+                &Outgoing::message(group, format!("Pemberitahuan {n}")),
+                Sensitivity::Plain,
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let started = Instant::now();
+    tx.commit().await.unwrap();
+    bench.running.state.new_messages.notify_one();
+    let delivered = bench
+        .fake
+        .wait_until(Duration::from_secs(600), |fake| {
+            groups
+                .iter()
+                .map(|&g| fake.bot_messages(g).len())
+                .sum::<usize>()
+                >= total
+        })
+        .await;
+    let took = started.elapsed().as_secs_f64();
+    assert!(delivered);
+    // The least time Telegram's limits allow: 30 a second overall, 20 a minute and 1 a
+    // second per group; the first message goes at once.
+    let global = (total - 1) as f64 / 30.0;
+    let per_group = if sizes.notifications_per_group > 20 {
+        60.0 * ((sizes.notifications_per_group - 1) / 20) as f64
+    } else {
+        (sizes.notifications_per_group - 1) as f64
+    };
+    let least = global.max(per_group);
+    let workload = format!("outbox: {total} messages, {} groups", groups.len());
+    report.add(&workload, backend, "least time Telegram allows", least, "s");
+    let ratio = took / least.max(0.001);
+    report.add_checked(
+        &workload,
+        backend,
+        "drain time",
+        took,
+        "s",
+        Some(("within 5% of least".into(), ratio <= 1.05)),
+    );
+    let rejections = bench.fake.stats().limit_rejections;
+    report.add_checked(
+        &workload,
+        backend,
+        "429 answers from the fake",
+        rejections as f64,
+        "",
+        Some(("0".into(), rejections == 0)),
+    );
+    bench.stop().await;
+}
+
+// --- 5. resources ------------------------------------------------------------------------------------
+
+fn resident_kb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
+    // A database with a full board, made by a first run.
+    let bench = start(backend, false).await;
+    let (staff_id, _) = staff_session(&bench).await;
+    fill_board(&bench.db, sizes.board_orders, staff_id).await;
+    let Bench {
+        fake,
+        running,
+        db,
+        database_url,
+        _dir: dir,
+        ..
+    } = bench;
+    running.stop().await;
+    db.close().await;
+
+    let binary = std::env::var("TANGKAP_BENCH_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tangkap").to_owned());
+    let port = free_port();
+    let started = Instant::now();
+    let mut child = Command::new(&binary)
+        .arg("run")
+        .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
+        .env("TANGKAP_BOT_TOKEN", TOKEN)
+        .env("TANGKAP_API_URL", fake.api_url())
+        .env("DATABASE_URL", &database_url)
+        .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    loop {
+        if client
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the binary never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let ready_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = resident_kb(child.id()) / 1024.0;
+    // Serve every page of the board once so the data has passed through.
+    let board = format!("{} orders", sizes.board_orders);
+    let session: Value = client
+        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .json(&json!({ "login": "bench", "password": "bench-password" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    for status in ["order", "pickup", "close"] {
+        for q in ["", "INV-1"] {
+            client
+                .get(format!(
+                    "http://127.0.0.1:{port}/api/orders?status={status}&q={q}"
+                ))
+                .header("X-Session-Token", &token)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let busy = resident_kb(child.id()) / 1024.0;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(dir);
+    drop_database(&database_url).await;
+
+    let binary_name = Path::new(&binary)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    report.add_checked(
+        &format!("resources ({binary_name})"),
+        backend,
+        &format!("start to ready, {board} in the database"),
+        ready_ms,
+        "ms",
+        (backend == Backend::Sqlite).then(|| ("≤ 200 ms".into(), ready_ms <= 200.0)),
+    );
+    report.add(
+        &format!("resources ({binary_name})"),
+        backend,
+        "resident memory, idle",
+        idle,
+        "MB",
+    );
+    report.add_checked(
+        &format!("resources ({binary_name})"),
+        backend,
+        &format!("resident memory, {board} served"),
+        busy,
+        "MB",
+        (backend == Backend::Sqlite).then(|| ("≤ 50 MB".into(), busy <= 50.0)),
+    );
+}
+
+// --- report ----------------------------------------------------------------------------------------
+
+fn machine() -> (usize, f64) {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_gb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .map(str::to_owned)
+        })
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    (cores, memory_gb)
+}
+
+fn write_report(report: &Report, out: &Path, smoke: bool) {
+    let (cores, memory_gb) = machine();
+    let figures: Vec<Value> = report
+        .figures
+        .iter()
+        .map(|f| {
+            json!({ "workload": f.workload, "backend": f.backend, "metric": f.metric, "value": f.value,
+                    "unit": f.unit, "target": f.target, "met": f.met })
+        })
+        .collect();
+    let json = json!({ "command": "scripts/bench", "smoke": smoke, "cores": cores, "memory_gb": memory_gb, "figures": figures });
+    std::fs::write(
+        out.join("benchmarks.json"),
+        serde_json::to_string_pretty(&json).unwrap() + "\n",
+    )
+    .unwrap();
+
+    let mut md = String::new();
+    writeln!(md, "{FIGURES_START}").unwrap();
+    writeln!(
+        md,
+        "Measured by `scripts/bench` on {cores} cores and {memory_gb:.0} GiB of memory; the same figures are in \
+         `docs/benchmarks.json`. SQLite rows carry the targets; PostgreSQL is reported beside them.\n"
+    )
+    .unwrap();
+    writeln!(md, "| workload | backend | metric | value | target |").unwrap();
+    writeln!(md, "|---|---|---|---:|---|").unwrap();
+    for f in &report.figures {
+        let target = match (&f.target, f.met) {
+            (Some(t), Some(true)) => format!("{t}: met"),
+            (Some(t), Some(false)) => format!("{t}: **missed**"),
+            _ => String::new(),
+        };
+        writeln!(
+            md,
+            "| {} | {} | {} | {:.2} {} | {} |",
+            f.workload, f.backend, f.metric, f.value, f.unit, target
+        )
+        .unwrap();
+    }
+    write!(md, "{FIGURES_END}").unwrap();
+    // Only the generated section changes; the analysis around it is kept.
+    let path = out.join("benchmarks.md");
+    let page = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| format!("# Benchmarks\n\n{FIGURES_START}\n{FIGURES_END}\n"));
+    let (Some(start), Some(end)) = (page.find(FIGURES_START), page.find(FIGURES_END)) else {
+        panic!(
+            "{} lacks the {FIGURES_START} … {FIGURES_END} markers",
+            path.display()
+        );
+    };
+    let page = format!("{}{md}{}", &page[..start], &page[end + FIGURES_END.len()..]);
+    std::fs::write(path, page).unwrap();
+}
+
+const FIGURES_START: &str = "<!-- figures: generated by scripts/bench -->";
+const FIGURES_END: &str = "<!-- end of figures -->";

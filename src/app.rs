@@ -1,0 +1,253 @@
+//! Wiring: one [`AppState`] shared by the web server and the bot, and the tasks that make
+//! up a running Tangkap (HTTP server, update intake, update processor, outbox sender).
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use teloxide::{
+    payloads::{GetMe, SetMyCommands},
+    types::Me,
+};
+use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    bot::{self, BotIdentity},
+    config::{Config, ConfigError},
+    db::{Db, DbError},
+    telegram::{
+        api::BotApi,
+        inbox::IngestQueue,
+        polling::{self, retry_until_ok},
+        sender::Sender,
+        webhook, ALLOWED_UPDATES,
+    },
+    web,
+};
+
+/// What every request handler and background task shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// Woken when updates were stored.
+    pub new_updates: Arc<Notify>,
+    /// Woken when messages were queued.
+    pub new_messages: Arc<Notify>,
+    /// Who the bot is, once getMe has answered.
+    pub identity: Arc<OnceLock<BotIdentity>>,
+    /// Stores webhook updates in shared transactions.
+    pub ingest: IngestQueue,
+}
+
+impl AppState {
+    /// The bot's username, once known.
+    pub fn bot_username(&self) -> Option<&str> {
+        self.identity.get().map(|me| me.username.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A started Tangkap; [`Running::stop`] shuts it down cleanly.
+pub struct Running {
+    pub http_addr: SocketAddr,
+    pub state: AppState,
+    shutdown: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+/// How updates reach us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intake {
+    Polling,
+    Webhook,
+}
+
+impl Config {
+    pub fn intake(&self) -> Intake {
+        if self.webhook_secret.is_some() && self.public_url.is_some() {
+            Intake::Webhook
+        } else {
+            Intake::Polling
+        }
+    }
+}
+
+/// Opens the database (migrating it), binds the HTTP port and starts every task.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    start_with_routes(config, axum::Router::new()).await
+}
+
+/// Like [`start`], serving `extra` routes beside the app's own (the demo's page).
+pub async fn start_with_routes(config: Config, extra: axum::Router) -> Result<Running, StartError> {
+    let token = config.bot_token.clone().ok_or(ConfigError::MissingToken)?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let http_addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+
+    let api = BotApi::new(&config.api_url, &token);
+    let new_updates = Arc::new(Notify::new());
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(config),
+        ingest: IngestQueue::start(db.clone(), new_updates.clone()),
+        new_updates,
+        new_messages: Arc::new(Notify::new()),
+        identity: Arc::new(OnceLock::new()),
+    };
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+
+    let router = web::router(state.clone()).merge(extra);
+    let stop_http = shutdown.clone();
+    tasks.spawn(async move {
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop_http.cancelled().await })
+        .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the HTTP server stopped");
+        }
+    });
+
+    tasks.spawn(
+        Sender::new(db.clone(), api.clone(), state.new_messages.clone()).run(shutdown.clone()),
+    );
+    tasks.spawn(intake(state.clone(), api.clone(), shutdown.clone()));
+    tasks.spawn(bot_tasks(state.clone(), api, shutdown.clone()));
+
+    tracing::info!(%http_addr, intake = ?state.config.intake(), "Tangkap is running");
+    Ok(Running {
+        http_addr,
+        state,
+        shutdown,
+        tasks,
+    })
+}
+
+impl Running {
+    /// Stops intake, lets in-flight work finish, and waits for every task.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+        self.state.db.close().await;
+    }
+
+    /// A token that stops this instance when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+async fn intake(state: AppState, api: BotApi, shutdown: CancellationToken) {
+    let config = &state.config;
+    match config.intake() {
+        Intake::Polling => {
+            polling::run(
+                state.db.clone(),
+                api,
+                config.poll_timeout,
+                state.new_updates.clone(),
+                shutdown,
+            )
+            .await
+        }
+        Intake::Webhook => {
+            let public_url = config.public_url.as_deref().unwrap_or_default();
+            let secret = config
+                .webhook_secret
+                .as_ref()
+                .map(|s| s.expose())
+                .unwrap_or_default();
+            let body = serde_json::json!({
+                "url": format!("{public_url}{}", webhook::PATH),
+                "secret_token": secret,
+                "allowed_updates": ALLOWED_UPDATES,
+                "drop_pending_updates": false,
+            });
+            let set = retry_until_ok(&shutdown, "setWebhook", || {
+                api.call_method::<bool>("setWebhook", &body, Duration::from_secs(10))
+            })
+            .await;
+            if set.is_some() {
+                tracing::info!(
+                    "webhook set; Telegram will post updates to {public_url}{}",
+                    webhook::PATH
+                );
+            }
+        }
+    }
+}
+
+/// Learns who the bot is, publishes its commands, then processes updates.
+async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
+    let get_me = GetMe::new();
+    let Some(me): Option<Me> = retry_until_ok(&shutdown, "getMe", || api.call(&get_me)).await
+    else {
+        return;
+    };
+    let identity = BotIdentity {
+        id: me.user.id.0 as i64,
+        username: me.user.username.clone().unwrap_or_default(),
+    };
+    tracing::info!(bot = %identity.username, "connected to Telegram");
+    state.identity.set(identity.clone()).ok();
+    let context = bot::BotContext {
+        me: identity,
+        mini_app_url: state
+            .config
+            .public_url
+            .as_ref()
+            .map(|url| format!("{url}/")),
+        mini_app_link: state.config.miniapp_link.clone(),
+    };
+    let publish = {
+        let (api, shutdown) = (api.clone(), shutdown.clone());
+        async move {
+            for (scope, commands) in bot::published_commands() {
+                let mut payload = SetMyCommands::new(commands);
+                payload.scope = Some(scope);
+                if retry_until_ok(&shutdown, "setMyCommands", || api.call(&payload))
+                    .await
+                    .is_none()
+                {
+                    return;
+                }
+            }
+        }
+    };
+    let process = bot::run_processor(
+        state.db.clone(),
+        context,
+        state.new_updates.clone(),
+        state.new_messages.clone(),
+        shutdown,
+    );
+    tokio::join!(publish, process);
+}

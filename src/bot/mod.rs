@@ -1,0 +1,196 @@
+//! Turns one stored update into its effects: an order, a registration step, the messages
+//! to send. Every effect of an update is written in the transaction that marks the update
+//! done, so a crash either applies all of it or none, and a redelivered update is a no-op.
+
+mod command;
+mod group;
+mod private;
+
+use std::{sync::Arc, time::Duration};
+
+use sqlx::Acquire;
+
+use teloxide::types::{Update, UpdateKind};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    db::{Conn, Db},
+    telegram::inbox::{self, InboxRow},
+};
+
+pub use command::{published_commands, Command};
+
+/// What the bot knows about itself, from getMe.
+#[derive(Clone, Debug)]
+pub struct BotIdentity {
+    pub id: i64,
+    /// Without the `@`.
+    pub username: String,
+}
+
+/// What handlers need to know beyond the update itself.
+#[derive(Clone, Debug)]
+pub struct BotContext {
+    pub me: BotIdentity,
+    /// The Mini App's https address (`TANGKAP_PUBLIC_URL`), for buttons in private chats.
+    pub mini_app_url: Option<String>,
+    /// The direct Mini App link (`TANGKAP_MINIAPP_LINK`), for buttons in groups.
+    pub mini_app_link: Option<String>,
+}
+
+/// What a handler reports back beyond the rows it wrote.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The update quoted a secret (a password): its stored copy must go.
+    pub scrub_update: bool,
+}
+
+/// Applies the effects of `update` inside `tx`.
+pub async fn handle_update(
+    bot: &BotContext,
+    tx: &mut Conn,
+    update: &Update,
+) -> Result<Outcome, sqlx::Error> {
+    match &update.kind {
+        UpdateKind::Message(message) if message.chat.is_private() => {
+            private::handle(bot, tx, message).await
+        }
+        UpdateKind::Message(message) if message.chat.is_group() || message.chat.is_supergroup() => {
+            group::handle_message(bot, tx, message).await
+        }
+        UpdateKind::MyChatMember(change) => group::handle_membership(tx, change).await,
+        // Edits, channel posts and everything else get no answer.
+        _ => Ok(Outcome::default()),
+    }
+}
+
+/// Most updates read per batch. A batch spreads the cost of a commit over many updates,
+/// but on SQLite it holds the only write connection, and webhook intake waits for it: so
+/// a batch also ends once it has run for [`BATCH_TIME`], and the next one reads about as
+/// many updates as fitted into the last.
+const BATCH_MAX: usize = 128;
+const BATCH_MIN: usize = 8;
+const BATCH_TIME: Duration = Duration::from_millis(5);
+
+/// Processes stored updates in arrival order until `shutdown`.
+pub async fn run_processor(
+    db: Db,
+    bot: BotContext,
+    new_updates: Arc<Notify>,
+    new_messages: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let mut batch = BATCH_MIN;
+    loop {
+        let rows = match inbox::pending(&db, batch as i64).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the inbox; retrying");
+                Vec::new()
+            }
+        };
+        if rows.is_empty() {
+            tokio::select! {
+                _ = new_updates.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.cancelled() => return,
+            }
+            continue;
+        }
+        let failed = match process_batch(&db, &bot, &rows).await {
+            Ok((done, failed)) => {
+                new_messages.notify_one();
+                // Grow while batches finish within their time, shrink when they do not.
+                batch = if done == rows.len() {
+                    batch * 2
+                } else {
+                    done + done / 4
+                }
+                .clamp(BATCH_MIN, BATCH_MAX);
+                failed
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot process updates; will retry");
+                Vec::new()
+            }
+        };
+        for (row, e) in &failed {
+            tracing::warn!(update_id = row.update_id, error = %e, "cannot process an update; will retry");
+            // Only errors the database itself raised count against the update; a lost
+            // connection says nothing about the update and must not set it aside.
+            if matches!(e, sqlx::Error::Database(_)) {
+                if let Err(e) = inbox::record_failure(&db, row.seq, &e.to_string()).await {
+                    tracing::warn!(error = %e, "cannot record the failure");
+                }
+            }
+        }
+        if !failed.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+}
+
+/// Processes `rows` in one transaction, each in a savepoint of its own: an update that
+/// fails is rolled back alone (and returned) while the others commit. Updates are decoded
+/// before the transaction starts, so the write lock is held for database work only.
+///
+/// Returns how many rows it got to, and the failures among them.
+async fn process_batch(
+    db: &Db,
+    bot: &BotContext,
+    rows: &[InboxRow],
+) -> Result<(usize, Vec<(InboxRow, sqlx::Error)>), sqlx::Error> {
+    let decoded: Vec<_> = rows
+        .iter()
+        .map(|row| (row, serde_json::from_str::<Update>(&row.json)))
+        .collect();
+    let mut tx = db.begin().await?;
+    let started = tokio::time::Instant::now();
+    let mut failed = Vec::new();
+    let mut done = 0;
+    for (row, update) in decoded {
+        if started.elapsed() > BATCH_TIME {
+            // The rest stay pending for the next batch.
+            break;
+        }
+        done += 1;
+        let mut savepoint = tx.begin().await?;
+        match process(&mut savepoint, bot, row, update).await {
+            Ok(()) => savepoint.commit().await?,
+            Err(e) => {
+                savepoint.rollback().await?;
+                failed.push((row.clone(), e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok((done, failed))
+}
+
+async fn process(
+    conn: &mut Conn,
+    bot: &BotContext,
+    row: &InboxRow,
+    update: Result<Update, serde_json::Error>,
+) -> Result<(), sqlx::Error> {
+    if !inbox::claim(conn, row.seq).await? {
+        return Ok(());
+    }
+    match update {
+        Ok(update) => {
+            let outcome = handle_update(bot, conn, &update).await?;
+            if outcome.scrub_update {
+                inbox::scrub(conn, row.seq).await?;
+            }
+        }
+        // Not an update we can read: it stays stored, marked done, for an operator to see.
+        Err(e) => {
+            tracing::warn!(update_id = row.update_id, error = %e, "skipping an update that cannot be decoded")
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,454 @@
+//! Settings come from three layers, later ones winning: built-in defaults, the TOML file
+//! (`config/tangkap.toml`, or the path in `TANGKAP_CONFIG`), then environment variables.
+//! Secrets are wrapped in types whose `Debug` never prints them, so a config dumped into a
+//! log line cannot leak the bot token.
+
+use std::{fmt, net::SocketAddr, path::Path, time::Duration};
+
+use serde::Deserialize;
+use time::UtcOffset;
+
+/// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
+pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    File { path: String, message: String },
+    #[error("{name} is not valid: {message}")]
+    Value { name: &'static str, message: String },
+    #[error("TANGKAP_BOT_TOKEN is not set: `tangkap run` needs the token BotFather gave you")]
+    MissingToken,
+}
+
+/// A Telegram bot token (`123456:ABC…`). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BotToken(String);
+
+impl BotToken {
+    /// Checks the shape BotFather hands out: a numeric bot id, a colon, a secret part.
+    /// The shape matters beyond tidiness: HTTP errors are scrubbed of anything that looks
+    /// like `bot<id>:<secret>`, so a token of another shape could slip into a log.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        let valid = raw.split_once(':').is_some_and(|(id, secret)| {
+            !id.is_empty()
+                && id.len() <= 20
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && secret.len() >= 20
+                && secret.len() <= 100
+                && secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ConfigError::Value {
+                name: "TANGKAP_BOT_TOKEN",
+                message: "expected the form 123456789:AAE… given by BotFather".into(),
+            })
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The numeric bot id before the colon; public information (it is the bot's user id).
+    pub fn bot_id(&self) -> i64 {
+        self.0
+            .split_once(':')
+            .and_then(|(id, _)| id.parse().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for BotToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BotToken(<redacted>)")
+    }
+}
+
+/// A shared secret such as the webhook secret. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bot_token: Option<BotToken>,
+    /// Bot API base URL without a trailing slash.
+    pub api_url: String,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Public https URL of the Mini App, without a trailing slash.
+    pub public_url: Option<String>,
+    pub webhook_secret: Option<Secret>,
+    /// Direct link to the Mini App (`https://t.me/<bot>/<app>`), for buttons in groups.
+    pub miniapp_link: Option<String>,
+    /// Offset used to show times to people (Asia/Jakarta by default).
+    pub utc_offset: UtcOffset,
+    /// How long one getUpdates call may wait for updates.
+    pub poll_timeout: Duration,
+    /// How long a Mini App login lasts.
+    pub session_ttl: Duration,
+    /// How old Telegram's initData may be (its `auth_date`).
+    pub init_data_max_age: Duration,
+    /// Whether staff may log in from a plain browser with username and password.
+    pub browser_login: bool,
+    /// Take the client address from `X-Forwarded-For` (set when behind a proxy), for
+    /// throttling logins per address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            api_url: "https://api.telegram.org".into(),
+            database_url: "sqlite://data/tangkap.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            webhook_secret: None,
+            miniapp_link: None,
+            utc_offset: UtcOffset::from_hms(7, 0, 0).expect("+07:00 is a valid offset"),
+            poll_timeout: Duration::from_secs(25),
+            session_ttl: Duration::from_secs(12 * 3600),
+            init_data_max_age: Duration::from_secs(24 * 3600),
+            browser_login: true,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// The keys accepted in the TOML file; each mirrors an environment variable.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bot_token: Option<String>,
+    api_url: Option<String>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    webhook_secret: Option<String>,
+    miniapp_link: Option<String>,
+    utc_offset: Option<String>,
+    poll_timeout_secs: Option<u64>,
+    session_hours: Option<u64>,
+    init_data_max_age_secs: Option<u64>,
+    browser_login: Option<bool>,
+    trust_forwarded_for: Option<bool>,
+}
+
+/// What kind of value a setting holds, so an environment variable (always text) can be
+/// read as the same type the file would give.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Whole,
+    Switch,
+}
+
+/// Each file key, its environment variable, and its kind.
+const SETTINGS: [(&str, &str, Kind); 13] = [
+    ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
+    ("api_url", "TANGKAP_API_URL", Kind::Text),
+    ("database_url", "DATABASE_URL", Kind::Text),
+    ("listen", "TANGKAP_LISTEN", Kind::Text),
+    ("public_url", "TANGKAP_PUBLIC_URL", Kind::Text),
+    ("webhook_secret", "TANGKAP_WEBHOOK_SECRET", Kind::Text),
+    ("miniapp_link", "TANGKAP_MINIAPP_LINK", Kind::Text),
+    ("utc_offset", "TANGKAP_UTC_OFFSET", Kind::Text),
+    (
+        "poll_timeout_secs",
+        "TANGKAP_POLL_TIMEOUT_SECS",
+        Kind::Whole,
+    ),
+    ("session_hours", "TANGKAP_SESSION_HOURS", Kind::Whole),
+    (
+        "init_data_max_age_secs",
+        "TANGKAP_INIT_DATA_MAX_AGE_SECS",
+        Kind::Whole,
+    ),
+    ("browser_login", "TANGKAP_BROWSER_LOGIN", Kind::Switch),
+    (
+        "trust_forwarded_for",
+        "TANGKAP_TRUST_FORWARDED_FOR",
+        Kind::Switch,
+    ),
+];
+
+impl Kind {
+    fn read(self, name: &'static str, value: &str) -> Result<toml::Value, ConfigError> {
+        let value = value.trim();
+        let invalid = |message: &str| ConfigError::Value {
+            name,
+            message: message.into(),
+        };
+        Ok(match self {
+            Kind::Text => toml::Value::String(value.to_owned()),
+            Kind::Whole => toml::Value::Integer(
+                value
+                    .parse()
+                    .map_err(|_| invalid("expected a whole number"))?,
+            ),
+            Kind::Switch => toml::Value::Boolean(match value.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => return Err(invalid("expected true or false")),
+            }),
+        })
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the settings file, then the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let path = std::env::var("TANGKAP_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
+        Self::load_from(Path::new(&path), |name| std::env::var(name).ok())
+    }
+
+    /// Same as [`Config::load`] with the file and the environment given explicitly.
+    pub fn load_from(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file_error = |message: String| ConfigError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let mut table = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str::<toml::Table>(&text)
+                .map_err(|e| file_error(e.message().to_owned()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        for (key, name, kind) in SETTINGS {
+            if let Some(value) = env(name).filter(|v| !v.trim().is_empty()) {
+                table.insert(key.to_owned(), kind.read(name, &value)?);
+            }
+        }
+        let file: FileConfig = table
+            .try_into()
+            .map_err(|e: toml::de::Error| file_error(e.message().to_owned()))?;
+        file.into_config()
+    }
+}
+
+impl FileConfig {
+    fn into_config(self) -> Result<Config, ConfigError> {
+        let defaults = Config::default();
+        let https_url = |name: &'static str, url: Option<String>| -> Result<_, ConfigError> {
+            url.map(|u| {
+                let u = u.trim().trim_end_matches('/').to_owned();
+                if u.starts_with("https://") || u.starts_with("http://") {
+                    Ok(u)
+                } else {
+                    Err(ConfigError::Value {
+                        name,
+                        message: "expected an URL starting with https://".into(),
+                    })
+                }
+            })
+            .transpose()
+        };
+        let poll_timeout = match self.poll_timeout_secs {
+            Some(secs @ 0..=50) => Duration::from_secs(secs),
+            Some(_) => {
+                return Err(ConfigError::Value {
+                    name: "TANGKAP_POLL_TIMEOUT_SECS",
+                    message: "Telegram accepts at most 50 seconds".into(),
+                })
+            }
+            None => defaults.poll_timeout,
+        };
+        Ok(Config {
+            bot_token: self.bot_token.as_deref().map(BotToken::parse).transpose()?,
+            api_url: https_url("TANGKAP_API_URL", self.api_url)?.unwrap_or(defaults.api_url),
+            database_url: self
+                .database_url
+                .map(|u| u.trim().to_owned())
+                .unwrap_or(defaults.database_url),
+            listen: match self.listen {
+                Some(addr) => addr.trim().parse().map_err(|_| ConfigError::Value {
+                    name: "TANGKAP_LISTEN",
+                    message: "expected an address such as 127.0.0.1:8080".into(),
+                })?,
+                None => defaults.listen,
+            },
+            public_url: https_url("TANGKAP_PUBLIC_URL", self.public_url)?,
+            webhook_secret: match self.webhook_secret {
+                Some(secret) => Some(parse_webhook_secret(&secret)?),
+                None => None,
+            },
+            miniapp_link: https_url("TANGKAP_MINIAPP_LINK", self.miniapp_link)?,
+            utc_offset: match self.utc_offset {
+                Some(text) => parse_utc_offset(&text)?,
+                None => defaults.utc_offset,
+            },
+            poll_timeout,
+            session_ttl: match self.session_hours {
+                Some(hours @ 1..=720) => Duration::from_secs(hours * 3600),
+                Some(_) => {
+                    return Err(ConfigError::Value {
+                        name: "TANGKAP_SESSION_HOURS",
+                        message: "use 1 to 720 hours".into(),
+                    })
+                }
+                None => defaults.session_ttl,
+            },
+            init_data_max_age: match self.init_data_max_age_secs {
+                Some(secs @ 60..=604_800) => Duration::from_secs(secs),
+                Some(_) => {
+                    return Err(ConfigError::Value {
+                        name: "TANGKAP_INIT_DATA_MAX_AGE_SECS",
+                        message: "use 60 to 604800 seconds".into(),
+                    })
+                }
+                None => defaults.init_data_max_age,
+            },
+            browser_login: self.browser_login.unwrap_or(defaults.browser_login),
+            trust_forwarded_for: self
+                .trust_forwarded_for
+                .unwrap_or(defaults.trust_forwarded_for),
+        })
+    }
+}
+
+/// Telegram allows 1–256 characters `A-Z`, `a-z`, `0-9`, `_` and `-` for the secret token.
+fn parse_webhook_secret(raw: &str) -> Result<Secret, ConfigError> {
+    let raw = raw.trim();
+    let valid = (1..=256).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(Secret::new(raw))
+    } else {
+        Err(ConfigError::Value {
+            name: "TANGKAP_WEBHOOK_SECRET",
+            message: "use 1 to 256 characters from A-Z, a-z, 0-9, _ and -".into(),
+        })
+    }
+}
+
+/// Accepts `+07:00`, `-03:30` or `+7`.
+fn parse_utc_offset(raw: &str) -> Result<UtcOffset, ConfigError> {
+    let invalid = || ConfigError::Value {
+        name: "TANGKAP_UTC_OFFSET",
+        message: "expected an offset such as +07:00".into(),
+    };
+    let raw = raw.trim();
+    let (sign, rest) = match raw.as_bytes().first() {
+        Some(b'+') => (1, &raw[1..]),
+        Some(b'-') => (-1, &raw[1..]),
+        _ => return Err(invalid()),
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let hours: i8 = hours.parse().map_err(|_| invalid())?;
+    let minutes: i8 = minutes.parse().map_err(|_| invalid())?;
+    UtcOffset::from_hms(sign * hours, sign * minutes, 0).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(file: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tangkap.toml");
+        std::fs::write(&path, file).unwrap();
+        Config::load_from(&path, |name| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn environment_overrides_file_and_file_overrides_defaults() {
+        let config = load(
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n",
+            &[("DATABASE_URL", "postgres://localhost/x")],
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.database_url, "postgres://localhost/x");
+        assert_eq!(config.api_url, "https://api.telegram.org");
+        assert_eq!(config.utc_offset.whole_hours(), 7);
+    }
+
+    #[test]
+    fn token_is_never_printed() {
+        let config = load(
+            "",
+            &[("TANGKAP_BOT_TOKEN", "123456:AAExampleSecretPart_0123456789")],
+        )
+        .unwrap();
+        let dump = format!("{config:?}");
+        assert!(!dump.contains("AAExampleSecretPart"), "{dump}");
+        assert_eq!(config.bot_token.unwrap().bot_id(), 123456);
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_documents_every_setting() {
+        let example = include_str!("../config/tangkap.example.toml");
+        load(example, &[]).unwrap();
+        let uncommented: String = example
+            .lines()
+            .map(|line| {
+                line.strip_prefix("# ")
+                    .filter(|l| l.contains(" = "))
+                    .unwrap_or("")
+            })
+            .filter(|line| !line.is_empty())
+            .map(|line| format!("{line}\n"))
+            .collect();
+        load(&uncommented, &[]).unwrap();
+        for (key, name, _) in SETTINGS {
+            assert!(
+                example.contains(&format!("# {key} = ")),
+                "{key} is not in the example"
+            );
+            assert!(example.contains(name), "{name} is not in the example");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let err = load("", &[("TANGKAP_BOT_TOKEN", "not-a-token")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_BOT_TOKEN"));
+        let err = load("", &[("TANGKAP_WEBHOOK_SECRET", "with space")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_WEBHOOK_SECRET"));
+        let err = load("nonsense = 1", &[]).unwrap_err();
+        assert!(err.to_string().contains("nonsense"), "{err}");
+        let err = load("", &[("TANGKAP_UTC_OFFSET", "Jakarta")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_UTC_OFFSET"));
+    }
+}

@@ -1,0 +1,186 @@
+//! One code path over SQLite and PostgreSQL: queries go through sqlx's `Any` driver with
+//! `$N` placeholders (both backends accept them), use only BIGINT and TEXT columns, and the
+//! differences that cannot be hidden in SQL live here: how a URL is opened, per-connection
+//! pragmas, how writes are serialized, and which migration folder applies.
+//!
+//! SQLite lets one connection write at a time; a second writer is told "busy" and SQLite's
+//! busy handler makes it sleep and poll, which wrecks throughput and latency. So on SQLite
+//! every write goes through one dedicated connection ([`Db::begin`], [`Db::writer`]): writers
+//! queue for it in this process instead, and readers use the other connections (WAL lets
+//! them read while it writes). PostgreSQL uses one pool for both.
+
+pub mod backup;
+
+use std::{path::Path, str::FromStr, sync::Once, time::Duration};
+
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+    Any, AnyPool, Executor,
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A transaction on either backend.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// A connection on either backend: what code that writes inside a caller's transaction
+/// (or a savepoint of it) takes. `&mut Tx` turns into `&mut Conn` by itself.
+pub type Conn = sqlx::AnyConnection;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres://")]
+    UnsupportedUrl,
+    #[error("cannot create the folder for the database file {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The database handle shared by every part of the application.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// Reads (and, on PostgreSQL, writes).
+    pool: AnyPool,
+    /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool.
+    writer: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the database at `url`, creating a SQLite file (and its folder) if missing.
+    /// Does not migrate; call [`Db::migrate`].
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let (backend, url) = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or_default();
+            if let Some(parent) = Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(DbError::UnsupportedUrl);
+        };
+
+        let options = AnyConnectOptions::from_str(&url).map_err(DbError::Connect)?;
+        let pool = |connections: u32| {
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            // WAL lets readers run beside the writer; FULL sync makes a commit
+                            // durable before we acknowledge an update to Telegram.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(options.clone())
+        };
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                // The writer first: it creates the file and switches it to WAL.
+                let writer = pool(1).await.map_err(DbError::Connect)?;
+                (pool(4).await.map_err(DbError::Connect)?, writer)
+            }
+            Backend::Postgres => {
+                let shared = pool(10).await.map_err(DbError::Connect)?;
+                (shared.clone(), shared)
+            }
+        };
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
+    }
+
+    /// Brings the schema up to date with the backend's migration folder.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Starts a transaction that may write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`) so that no later statement of it can find the lock taken.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+    }
+
+    /// For reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// For a single write statement outside a transaction.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// True when `err` is a unique-constraint violation on either backend.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+/// Milliseconds since the Unix epoch: the time format of every column.
+pub fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+impl Db {
+    /// Succeeds while the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+}

@@ -1,0 +1,192 @@
+//! `tangkap demo`: the whole system on one machine without a Telegram token. The fake
+//! Telegram from `sim` plays Telegram, the real bot and web server run against it, and a
+//! page at `/demo` plays the Telegram client: a group chat, a private chat with the bot,
+//! and the Mini App in a phone-sized frame with initData signed by the demo bot's token, so
+//! the real verification path runs. Nothing is fetched from the internet.
+
+mod page;
+
+use std::{net::SocketAddr, path::Path, time::Duration};
+
+use rand::{Rng, RngCore};
+
+use crate::{
+    app::{self, Running},
+    config::{BotToken, Config},
+    db::Db,
+    orders::{
+        self,
+        workflow::{self, Transition},
+    },
+    sim::{FakeTelegram, SimUser},
+    users::{self, DisplayName, NewUser, Password, Username},
+};
+
+/// The demo's own database, apart from a real one.
+pub const DATABASE_FILE: &str = "data/demo.db";
+pub const STAFF_USERNAME: &str = "demo";
+pub const STAFF_PASSWORD: &str = "tangkap-demo";
+const BOT_USERNAME: &str = "tangkap_demo_bot";
+const GROUP_TITLE: &str = "Tim Operasional";
+
+/// Requests the demo starts with: two stay new, two are picked up, two are closed.
+const SEED_REQUESTS: [&str; 6] = [
+    "/moban #INV-2041 #TOPUP #Saldo belum masuk sejak pagi",
+    "/moban #INV-2042 #REFUND #Pelanggan minta dana dikembalikan",
+    "/moban #INV-2043 #TRANSFER #Transfer antarbank tertunda",
+    "/moban #INV-2044 #AKTIVASI #Kartu belum aktif",
+    "/moban #INV-2045 #TOPUP #Top up pulsa gagal, saldo terpotong",
+    "/moban #INV-2046 #RETUR #Barang diterima rusak",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct DemoOptions {
+    /// Keep `data/demo.db` from the last run instead of starting fresh.
+    pub keep: bool,
+    /// Where to listen; the configured `TANGKAP_LISTEN` otherwise.
+    pub listen: Option<SocketAddr>,
+}
+
+/// The people of the demo, as the fake Telegram knows them.
+#[derive(Clone, Debug)]
+pub struct Cast {
+    pub group: i64,
+    /// Group members the visitor can act as; the demo staff member comes first.
+    pub people: Vec<SimUser>,
+}
+
+/// A running demo.
+pub struct Demo {
+    pub running: Running,
+    pub fake: FakeTelegram,
+    /// The page to open, e.g. `http://127.0.0.1:8080/demo`.
+    pub page_url: String,
+}
+
+/// Starts the demo and prints where to find it.
+pub async fn run(base: Config, options: DemoOptions) -> anyhow::Result<()> {
+    let demo = start(base, options).await?;
+    println!("Tangkap demo is running. Open {}", demo.page_url);
+    println!("  Demo staff login: username {STAFF_USERNAME}, password {STAFF_PASSWORD}");
+    println!("  Data: {DATABASE_FILE} (fresh on each start; --keep keeps it). Stop with Ctrl+C.");
+    crate::cli::shutdown_signal().await;
+    demo.running.stop().await;
+    Ok(())
+}
+
+pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
+    if !options.keep {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{DATABASE_FILE}{suffix}");
+            if Path::new(&file).exists() {
+                std::fs::remove_file(&file)?;
+            }
+        }
+    }
+    let token = demo_token();
+    let fake = FakeTelegram::start(token.expose(), BOT_USERNAME).await?;
+    let cast = Cast {
+        group: fake.group(GROUP_TITLE),
+        people: vec![
+            fake.user("Budi Santoso", Some("budi_demo")),
+            fake.user("Siti Rahma", Some("siti")),
+            fake.user("Andi Wijaya", Some("andi")),
+            fake.user("Rina Kusuma", None),
+        ],
+    };
+    let listen = free_address(options.listen.unwrap_or(base.listen))?;
+    let config = Config {
+        bot_token: Some(token.clone()),
+        api_url: fake.api_url(),
+        database_url: format!("sqlite://{DATABASE_FILE}"),
+        listen,
+        public_url: Some(format!("http://{listen}")),
+        webhook_secret: None,
+        miniapp_link: None,
+        poll_timeout: Duration::from_secs(1),
+        ..base
+    };
+    let routes = page::routes(fake.clone(), token, cast.clone());
+    let running = app::start_with_routes(config, routes).await?;
+    let db = running.state.db.clone();
+    let last = orders::last_message_id(&db, cast.group).await?.unwrap_or(0);
+    fake.resume_message_ids(cast.group, last as i32);
+    seed(&db, &fake, &cast).await?;
+    Ok(Demo {
+        page_url: format!("http://{}/demo", running.http_addr),
+        running,
+        fake,
+    })
+}
+
+/// A fresh random token of the shape BotFather hands out.
+fn demo_token() -> BotToken {
+    let mut secret = [0u8; 20];
+    rand::rng().fill_bytes(&mut secret);
+    let id: u32 = rand::rng().random_range(100_000_000..999_999_999);
+    BotToken::parse(&format!("{id}:AA{}", hex::encode(secret)))
+        .expect("the demo token has the right shape")
+}
+
+/// The Mini App's buttons must name the real port, so port 0 becomes a free one now.
+fn free_address(wanted: SocketAddr) -> std::io::Result<SocketAddr> {
+    if wanted.port() != 0 {
+        return Ok(wanted);
+    }
+    std::net::TcpListener::bind(wanted)?.local_addr()
+}
+
+/// The demo staff account and a few orders in each status, made through the real paths:
+/// the requests are posted in the group and caught by the bot.
+async fn seed(db: &Db, fake: &FakeTelegram, cast: &Cast) -> anyhow::Result<()> {
+    let staff = &cast.people[0];
+    let staff_user = match users::find_account(db, Some(STAFF_USERNAME), None).await? {
+        Some((user, _)) => user,
+        None => {
+            let mut tx = db.begin().await?;
+            let new_user = NewUser {
+                name: DisplayName::parse(&staff.first_name).map_err(anyhow::Error::msg)?,
+                username: Username::parse(STAFF_USERNAME).map_err(anyhow::Error::msg)?,
+                telegram_id: staff.id,
+                telegram_username: staff.username.clone(),
+                password_hash: Password::parse(STAFF_PASSWORD)
+                    .map_err(anyhow::Error::msg)?
+                    .hash(),
+            };
+            let user = users::register(&mut tx, &new_user).await?;
+            tx.commit().await?;
+            user
+        }
+    };
+    if orders::board::counts(db).await? != Default::default() {
+        return Ok(());
+    }
+    for (i, request) in SEED_REQUESTS.iter().enumerate() {
+        fake.send_to_group(cast.group, &cast.people[1 + i % 3], request);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while orders::board::counts(db).await?.order < SEED_REQUESTS.len() as i64 {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the demo bot did not catch the demo requests"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let oldest_first = orders::board::list(
+        db,
+        &orders::board::BoardQuery {
+            status: orders::Status::Order,
+            search: String::new(),
+            before: None,
+            limit: SEED_REQUESTS.len() as i64,
+        },
+    )
+    .await?;
+    for (i, order) in oldest_first.iter().rev().enumerate().take(4) {
+        workflow::apply(db, order.no, Transition::Pickup, &staff_user).await?;
+        if i < 2 {
+            workflow::apply(db, order.no, Transition::Close, &staff_user).await?;
+        }
+    }
+    Ok(())
+}

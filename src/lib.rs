@@ -1,0 +1,14 @@
+//! Tangkap: a Telegram bot that catches `/moban` requests in groups, gives each a ticket
+//! and walks it through Order → Pickup → Close. See `docs/architecture.md`.
+
+pub mod app;
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod orders;
+pub mod sim;
+pub mod telegram;
+pub mod users;
+pub mod web;

@@ -1,0 +1,562 @@
+//! A fake Telegram Bot API server that behaves like Telegram for everything Tangkap uses:
+//! the same URLs (`/bot<token>/<method>`, method names in any case, JSON, form or query
+//! parameters), the same answers and errors, Telegram's flood limits answered with 429 and
+//! `retry_after`, long polling and webhook delivery. Tests, the demo and the benchmarks act
+//! as Telegram users through [`FakeTelegram`] and read back what the bot sent. Faults
+//! (5xx, 429, 403, slow answers) can be injected per method.
+
+mod html;
+mod server;
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use crate::telegram::limits::{Limits, RateLimiter};
+
+pub use html::to_plain_text;
+
+/// A Telegram user the test acts as.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SimUser {
+    pub id: i64,
+    pub first_name: String,
+    pub username: Option<String>,
+}
+
+impl SimUser {
+    fn json(&self, is_bot: bool) -> Value {
+        let mut user = json!({ "id": self.id, "is_bot": is_bot, "first_name": self.first_name });
+        if let Some(username) = &self.username {
+            user["username"] = json!(username);
+        }
+        if !is_bot {
+            user["language_code"] = json!("id");
+        }
+        user
+    }
+}
+
+/// A message in a chat, as the fake saw it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SimMessage {
+    pub message_id: i32,
+    pub chat_id: i64,
+    /// The sender's user id (the bot's id for the bot's messages).
+    pub from_id: i64,
+    pub from_name: String,
+    pub from_bot: bool,
+    /// The text a reader sees (tags removed, entities decoded).
+    pub text: String,
+    /// The HTML the bot sent, when it used HTML.
+    pub html: Option<String>,
+    pub reply_to: Option<i32>,
+    /// `(text, url)` of each URL button.
+    pub buttons: Vec<(String, String)>,
+    pub deleted: bool,
+    #[serde(skip)]
+    json: Value,
+}
+
+/// What a fault does to the call it hits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this HTTP status and `ok: false`.
+    Status(u16),
+    /// Answer 429 with this `retry_after` in seconds.
+    RetryAfter(u64),
+    /// Wait this long before handling the call normally.
+    Delay(Duration),
+}
+
+#[derive(Debug)]
+struct FaultRule {
+    /// Lower-case method name, or every method.
+    method: Option<String>,
+    remaining: usize,
+    fault: Fault,
+}
+
+/// Counters a test can assert on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimStats {
+    /// Messages accepted by sendMessage.
+    pub messages_sent: usize,
+    /// 429 answers because a flood limit would have been exceeded.
+    pub limit_rejections: usize,
+    /// Calls answered with an injected fault.
+    pub faults_injected: usize,
+    /// Calls by lower-case method name.
+    pub calls: HashMap<String, usize>,
+}
+
+#[derive(Debug)]
+enum ChatKind {
+    Private(SimUser),
+    Group { title: String },
+}
+
+#[derive(Debug)]
+struct SimChat {
+    kind: ChatKind,
+    messages: Vec<SimMessage>,
+    next_message_id: i32,
+    /// Groups: the bot is a member. Private chats: the user has started the bot.
+    bot_welcome: bool,
+}
+
+impl SimChat {
+    fn json(&self, id: i64) -> Value {
+        match &self.kind {
+            ChatKind::Private(user) => {
+                let mut chat =
+                    json!({ "id": id, "type": "private", "first_name": user.first_name });
+                if let Some(username) = &user.username {
+                    chat["username"] = json!(username);
+                }
+                chat
+            }
+            ChatKind::Group { title } => json!({ "id": id, "type": "supergroup", "title": title }),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct QueuedUpdate {
+    update_id: i64,
+    json: Value,
+    /// Returned by the next getUpdates even if its offset confirmed it: a redelivery.
+    redeliver: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Webhook {
+    url: String,
+    secret: Option<String>,
+    generation: u64,
+}
+
+struct State {
+    token: String,
+    bot: SimUser,
+    next_user_id: i64,
+    next_group_id: i64,
+    next_update_id: i64,
+    chats: HashMap<i64, SimChat>,
+    queue: VecDeque<QueuedUpdate>,
+    /// Every update ever queued, by id.
+    history: HashMap<i64, Value>,
+    webhook: Option<Webhook>,
+    webhook_generation: u64,
+    webhook_statuses: Vec<u16>,
+    limiter: RateLimiter,
+    stats: SimStats,
+    faults: Vec<FaultRule>,
+    /// A share of all calls fails at random, drawn from a seeded generator.
+    random_faults: Option<(f64, rand::rngs::StdRng)>,
+    commands: HashMap<String, Vec<String>>,
+    menu_buttons: HashMap<String, Value>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Woken when an update is queued (long polls and the webhook pusher wait on it).
+    updates_queued: Notify,
+    http: reqwest::Client,
+}
+
+/// A running fake Telegram; clone it freely.
+#[derive(Clone)]
+pub struct FakeTelegram {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+}
+
+/// The message and update a user action created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Posted {
+    pub message_id: i32,
+    pub update_id: i64,
+}
+
+impl FakeTelegram {
+    /// Starts the server on a free loopback port for the bot with `token`, which must look
+    /// like `<digits>:<secret>` (the digits become the bot's user id).
+    pub async fn start(token: &str, bot_username: &str) -> std::io::Result<Self> {
+        let bot_id = token
+            .split_once(':')
+            .and_then(|(id, _)| id.parse().ok())
+            .unwrap_or(1);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                token: token.to_owned(),
+                bot: SimUser {
+                    id: bot_id,
+                    first_name: "Tangkap".into(),
+                    username: Some(bot_username.to_owned()),
+                },
+                next_user_id: 5_000_001,
+                next_group_id: -1_001_000_000_001,
+                next_update_id: 700_000_001,
+                chats: HashMap::new(),
+                queue: VecDeque::new(),
+                history: HashMap::new(),
+                webhook: None,
+                webhook_generation: 0,
+                webhook_statuses: Vec::new(),
+                limiter: RateLimiter::new(Limits::TELEGRAM),
+                stats: SimStats::default(),
+                faults: Vec::new(),
+                random_faults: None,
+                commands: HashMap::new(),
+                menu_buttons: HashMap::new(),
+            }),
+            updates_queued: Notify::new(),
+            http: reqwest::Client::new(),
+        });
+        let addr = server::serve(shared.clone()).await?;
+        Ok(Self { shared, addr })
+    }
+
+    /// The base URL to give the bot as `TANGKAP_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn bot_id(&self) -> i64 {
+        self.state().bot.id
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared
+            .state
+            .lock()
+            .expect("the fake's state lock is never poisoned")
+    }
+
+    /// A new person.
+    pub fn user(&self, first_name: &str, username: Option<&str>) -> SimUser {
+        let mut state = self.state();
+        let id = state.next_user_id;
+        state.next_user_id += 1;
+        SimUser {
+            id,
+            first_name: first_name.to_owned(),
+            username: username.map(str::to_owned),
+        }
+    }
+
+    /// A new supergroup with the bot in it (no update is sent for the bot joining).
+    pub fn group(&self, title: &str) -> i64 {
+        let mut state = self.state();
+        let id = state.next_group_id;
+        state.next_group_id -= 1;
+        state.chats.insert(
+            id,
+            new_chat(
+                ChatKind::Group {
+                    title: title.to_owned(),
+                },
+                true,
+            ),
+        );
+        id
+    }
+
+    /// A new supergroup the bot is then added to, with the my_chat_member update Telegram
+    /// sends for that.
+    pub fn add_bot_to_new_group(&self, title: &str, by: &SimUser) -> i64 {
+        let id = self.group(title);
+        let mut state = self.state();
+        let chat = state.chats[&id].json(id);
+        let bot = state.bot.json(true);
+        let update = json!({ "my_chat_member": {
+            "chat": chat, "from": by.json(false), "date": unix_now(),
+            "old_chat_member": { "user": bot, "status": "left" },
+            "new_chat_member": { "user": bot, "status": "member" },
+        }});
+        queue_update(&mut state, update);
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+        id
+    }
+
+    /// `from` sends `text` in a group.
+    pub fn send_to_group(&self, chat_id: i64, from: &SimUser, text: &str) -> Posted {
+        self.post(
+            chat_id,
+            from,
+            json!({ "text": text, "entities": command_entities(text) }),
+        )
+    }
+
+    /// `from` sends `text` to the bot in their private chat.
+    pub fn send_private(&self, from: &SimUser, text: &str) -> Posted {
+        self.ensure_private_chat(from);
+        self.post(
+            from.id,
+            from,
+            json!({ "text": text, "entities": command_entities(text) }),
+        )
+    }
+
+    /// `from` sends a sticker.
+    pub fn send_sticker(&self, chat_id: i64, from: &SimUser) -> Posted {
+        if chat_id == from.id {
+            self.ensure_private_chat(from);
+        }
+        self.post(
+            chat_id,
+            from,
+            json!({ "sticker": {
+                "file_id": "CAACAgIAAxkBAAEB", "file_unique_id": "AgADAQAD", "type": "regular",
+                "width": 512, "height": 512, "is_animated": false, "is_video": false, "emoji": "👍"
+            }}),
+        )
+    }
+
+    /// `joined` joins a group: a service message with `new_chat_members`.
+    pub fn join_group(&self, chat_id: i64, joined: &SimUser) -> Posted {
+        self.post(
+            chat_id,
+            joined,
+            json!({ "new_chat_members": [joined.json(false)] }),
+        )
+    }
+
+    /// `from` edits an earlier message to `text` (an `edited_message` update).
+    pub fn edit(&self, chat_id: i64, message_id: i32, from: &SimUser, text: &str) -> i64 {
+        let mut state = self.state();
+        let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
+        let message = chat
+            .messages
+            .iter_mut()
+            .find(|m| m.message_id == message_id)
+            .expect("the message exists");
+        message.text = text.to_owned();
+        message.json["text"] = json!(text);
+        message.json["edit_date"] = json!(unix_now());
+        let mut edited = message.json.clone();
+        edited["from"] = from.json(false);
+        let update_id = queue_update(&mut state, json!({ "edited_message": edited }));
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+        update_id
+    }
+
+    /// Telegram delivers an update again, as it does when it never saw it confirmed.
+    pub fn redeliver(&self, update_id: i64) {
+        let mut state = self.state();
+        let json = state
+            .history
+            .get(&update_id)
+            .expect("the update was sent")
+            .clone();
+        state.queue.push_back(QueuedUpdate {
+            update_id,
+            json,
+            redeliver: true,
+        });
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+    }
+
+    fn ensure_private_chat(&self, user: &SimUser) {
+        self.state()
+            .chats
+            .entry(user.id)
+            .or_insert_with(|| new_chat(ChatKind::Private(user.clone()), true));
+    }
+
+    fn post(&self, chat_id: i64, from: &SimUser, content: Value) -> Posted {
+        let mut state = self.state();
+        let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
+        let message_id = chat.next_message_id;
+        chat.next_message_id += 1;
+        let mut message = json!({
+            "message_id": message_id, "from": from.json(false), "chat": chat.json(chat_id),
+            "date": unix_now(),
+        });
+        for (key, value) in content.as_object().expect("content is an object") {
+            if !value.is_null() && value != &json!([]) {
+                message[key] = value.clone();
+            }
+        }
+        let update_id = queue_update(&mut state, json!({ "message": message.clone() }));
+        let text = message["text"].as_str().unwrap_or_default().to_owned();
+        let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
+        chat.messages.push(SimMessage {
+            message_id,
+            chat_id,
+            from_id: from.id,
+            from_name: from.first_name.clone(),
+            from_bot: false,
+            text,
+            html: None,
+            reply_to: None,
+            buttons: Vec::new(),
+            deleted: false,
+            json: message,
+        });
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+        Posted {
+            message_id,
+            update_id,
+        }
+    }
+
+    /// Every message in a chat, oldest first.
+    pub fn messages(&self, chat_id: i64) -> Vec<SimMessage> {
+        self.state()
+            .chats
+            .get(&chat_id)
+            .map(|c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    /// The bot's messages in a chat, oldest first.
+    pub fn bot_messages(&self, chat_id: i64) -> Vec<SimMessage> {
+        self.messages(chat_id)
+            .into_iter()
+            .filter(|m| m.from_bot)
+            .collect()
+    }
+
+    /// Waits until the bot has sent at least `count` messages to `chat_id`; returns them.
+    pub async fn wait_for_bot_messages(
+        &self,
+        chat_id: i64,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<SimMessage> {
+        self.wait_until(timeout, |fake| fake.bot_messages(chat_id).len() >= count)
+            .await;
+        self.bot_messages(chat_id)
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    pub async fn wait_until(&self, timeout: Duration, condition: impl Fn(&Self) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if condition(self) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.state().stats.clone()
+    }
+
+    /// Updates not yet confirmed by getUpdates nor accepted by the webhook.
+    pub fn pending_updates(&self) -> usize {
+        self.state().queue.len()
+    }
+
+    /// Command names published for a scope type (`all_private_chats`, `default`, …).
+    pub fn commands(&self, scope: &str) -> Vec<String> {
+        self.state()
+            .commands
+            .get(scope)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Continues a chat's message numbering after `last` (a demo restarted on a kept
+    /// database must not reuse message ids its orders already point to).
+    pub fn resume_message_ids(&self, chat_id: i64, last: i32) {
+        if let Some(chat) = self.state().chats.get_mut(&chat_id) {
+            chat.next_message_id = chat.next_message_id.max(last.saturating_add(1));
+        }
+    }
+
+    /// The bot's username.
+    pub fn bot_username(&self) -> String {
+        self.state().bot.username.clone().unwrap_or_default()
+    }
+
+    /// The menu button set for a chat (`menu_button` of setChatMenuButton), if any.
+    pub fn menu_button(&self, chat_id: i64) -> Option<Value> {
+        self.state().menu_buttons.get(&chat_id.to_string()).cloned()
+    }
+
+    /// The webhook URL, if one is set.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.state().webhook.as_ref().map(|w| w.url.clone())
+    }
+
+    /// HTTP statuses the webhook answered, in order.
+    pub fn webhook_statuses(&self) -> Vec<u16> {
+        self.state().webhook_statuses.clone()
+    }
+
+    /// The next `count` calls of `method` (any method if `None`) meet `fault`.
+    pub fn inject(&self, method: Option<&str>, count: usize, fault: Fault) {
+        self.state().faults.push(FaultRule {
+            method: method.map(str::to_ascii_lowercase),
+            remaining: count,
+            fault,
+        });
+    }
+
+    /// From now on a `share` (0 to 1) of all calls, chosen at random from `seed`, fails: a
+    /// 500 or 502, a 429 asking to wait a second, or an answer 300 ms late.
+    pub fn fail_randomly(&self, share: f64, seed: u64) {
+        use rand::SeedableRng;
+        self.state().random_faults =
+            (share > 0.0).then(|| (share, rand::rngs::StdRng::seed_from_u64(seed)));
+    }
+
+    /// The bot is removed from a group: later messages to it are refused with 403.
+    pub fn kick_bot(&self, chat_id: i64) {
+        if let Some(chat) = self.state().chats.get_mut(&chat_id) {
+            chat.bot_welcome = false;
+        }
+    }
+}
+
+fn new_chat(kind: ChatKind, bot_welcome: bool) -> SimChat {
+    SimChat {
+        kind,
+        messages: Vec::new(),
+        next_message_id: 1,
+        bot_welcome,
+    }
+}
+
+fn queue_update(state: &mut State, mut body: Value) -> i64 {
+    let update_id = state.next_update_id;
+    state.next_update_id += 1;
+    body["update_id"] = json!(update_id);
+    state.history.insert(update_id, body.clone());
+    state.queue.push_back(QueuedUpdate {
+        update_id,
+        json: body,
+        redeliver: false,
+    });
+    update_id
+}
+
+/// A `bot_command` entity for a message starting with `/`, as Telegram marks it.
+fn command_entities(text: &str) -> Value {
+    if !text.starts_with('/') {
+        return Value::Null;
+    }
+    let word = text.split(char::is_whitespace).next().unwrap_or_default();
+    json!([{ "type": "bot_command", "offset": 0, "length": word.encode_utf16().count() }])
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,0 +1,593 @@
+//! The HTTP side of the fake: `/bot<token>/<method>` for every method Tangkap uses.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, RawQuery, State},
+    http::{header::CONTENT_TYPE, HeaderMap, StatusCode},
+    routing::any,
+    Json, Router,
+};
+use serde_json::{json, Map, Value};
+use tokio::{net::TcpListener, time::Instant};
+
+use super::{to_plain_text, ChatKind, Fault, Shared, SimMessage, State as SimState, Webhook};
+
+type Answer = (StatusCode, Json<Value>);
+type Params = Map<String, Value>;
+
+/// Longest long poll Telegram allows.
+const MAX_POLL: Duration = Duration::from_secs(50);
+/// Telegram's limit on a message's length.
+const MAX_TEXT: usize = 4096;
+
+pub(super) async fn serve(shared: Arc<Shared>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new()
+        .route("/{token}/{method}", any(call))
+        .with_state(shared);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the fake Telegram server stopped");
+        }
+    });
+    Ok(addr)
+}
+
+fn ok(result: Value) -> Answer {
+    (
+        StatusCode::OK,
+        Json(json!({ "ok": true, "result": result })),
+    )
+}
+
+fn refuse(code: u16, description: &str) -> Answer {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        Json(json!({ "ok": false, "error_code": code, "description": description })),
+    )
+}
+
+fn too_many_requests(retry_after: u64) -> Answer {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({
+            "ok": false, "error_code": 429,
+            "description": format!("Too Many Requests: retry after {retry_after}"),
+            "parameters": { "retry_after": retry_after },
+        })),
+    )
+}
+
+fn bad_request(detail: &str) -> Answer {
+    refuse(400, &format!("Bad Request: {detail}"))
+}
+
+async fn call(
+    State(shared): State<Arc<Shared>>,
+    Path((token, method)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    if token.strip_prefix("bot") != Some(shared.state.lock().unwrap().token.as_str()) {
+        return refuse(401, "Unauthorized");
+    }
+    let method = method.to_ascii_lowercase();
+    let params = match parse_params(query.as_deref(), &headers, &body) {
+        Ok(params) => params,
+        Err(problem) => return bad_request(&problem),
+    };
+    let fault = {
+        let mut state = shared.state.lock().unwrap();
+        *state.stats.calls.entry(method.clone()).or_default() += 1;
+        take_fault(&mut state, &method)
+    };
+    match fault {
+        Some(Fault::Delay(wait)) => tokio::time::sleep(wait).await,
+        Some(Fault::Status(code)) => {
+            let description = match code {
+                403 => "Forbidden: bot was blocked by the user",
+                502 => "Bad Gateway",
+                _ => "Internal Server Error",
+            };
+            return refuse(code, description);
+        }
+        Some(Fault::RetryAfter(secs)) => return too_many_requests(secs),
+        None => {}
+    }
+    match method.as_str() {
+        "getme" => {
+            let state = shared.state.lock().unwrap();
+            let mut me = state.bot.json(true);
+            me["can_join_groups"] = json!(true);
+            me["can_read_all_group_messages"] = json!(false);
+            me["supports_inline_queries"] = json!(false);
+            me["can_connect_to_business"] = json!(false);
+            me["has_main_web_app"] = json!(false);
+            ok(me)
+        }
+        "getupdates" => get_updates(&shared, &params).await,
+        "setwebhook" => set_webhook(&shared, &params),
+        "deletewebhook" => {
+            shared.state.lock().unwrap().webhook = None;
+            ok(json!(true))
+        }
+        "getwebhookinfo" => {
+            let state = shared.state.lock().unwrap();
+            let url = state.webhook.as_ref().map_or("", |w| w.url.as_str());
+            ok(
+                json!({ "url": url, "has_custom_certificate": false, "pending_update_count": state.queue.len() }),
+            )
+        }
+        "sendmessage" => send_message(&mut shared.state.lock().unwrap(), &params),
+        "deletemessage" => delete_message(&mut shared.state.lock().unwrap(), &params),
+        "editmessagetext" => edit_message_text(&mut shared.state.lock().unwrap(), &params),
+        "setmycommands" => set_my_commands(&mut shared.state.lock().unwrap(), &params),
+        "setchatmenubutton" => {
+            let chat = params
+                .get("chat_id")
+                .map_or("default".to_owned(), Value::to_string);
+            let button = object(&params, "menu_button").unwrap_or(json!({ "type": "default" }));
+            shared
+                .state
+                .lock()
+                .unwrap()
+                .menu_buttons
+                .insert(chat, button);
+            ok(json!(true))
+        }
+        "answercallbackquery" => ok(json!(true)),
+        _ => refuse(404, "Not Found"),
+    }
+}
+
+fn take_fault(state: &mut SimState, method: &str) -> Option<Fault> {
+    let fault = match state
+        .faults
+        .iter_mut()
+        .find(|r| r.remaining > 0 && r.method.as_deref().is_none_or(|m| m == method))
+    {
+        Some(rule) => {
+            rule.remaining -= 1;
+            let fault = rule.fault.clone();
+            state.faults.retain(|r| r.remaining > 0);
+            fault
+        }
+        None => random_fault(state)?,
+    };
+    if !matches!(fault, Fault::Delay(_)) {
+        state.stats.faults_injected += 1;
+    }
+    Some(fault)
+}
+
+fn random_fault(state: &mut SimState) -> Option<Fault> {
+    use rand::Rng;
+    let (share, rng) = state.random_faults.as_mut()?;
+    if !rng.random_bool(*share) {
+        return None;
+    }
+    Some(match rng.random_range(0..4) {
+        0 => Fault::Status(500),
+        1 => Fault::Status(502),
+        2 => Fault::RetryAfter(1),
+        _ => Fault::Delay(Duration::from_millis(300)),
+    })
+}
+
+/// Parameters from the query string and a JSON or form body, as Telegram accepts them.
+fn parse_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Params, String> {
+    let mut params = Params::new();
+    let mut add_pairs = |text: &str| -> Result<(), String> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(text).map_err(|e| format!("can't parse parameters: {e}"))?;
+        for (key, value) in pairs {
+            params.insert(key, Value::String(value));
+        }
+        Ok(())
+    };
+    if let Some(query) = query {
+        add_pairs(query)?;
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if body.is_empty() {
+        return Ok(params);
+    }
+    if content_type.starts_with("application/json") {
+        let Value::Object(fields) =
+            serde_json::from_slice(body).map_err(|e| format!("can't parse JSON object: {e}"))?
+        else {
+            return Err("JSON body must be an object".into());
+        };
+        params.extend(fields);
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        add_pairs(std::str::from_utf8(body).map_err(|_| "body is not UTF-8".to_owned())?)?;
+    } else {
+        return Err(format!("unsupported content type {content_type:?}"));
+    }
+    Ok(params)
+}
+
+/// An integer parameter, given as a number or as digits in a string.
+fn integer(params: &Params, key: &str) -> Option<i64> {
+    match params.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn string<'p>(params: &'p Params, key: &str) -> Option<&'p str> {
+    params.get(key)?.as_str()
+}
+
+/// An object parameter, given as JSON or as a JSON string (form encoding).
+fn object(params: &Params, key: &str) -> Option<Value> {
+    match params.get(key)? {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        value @ (Value::Object(_) | Value::Array(_)) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+async fn get_updates(shared: &Shared, params: &Params) -> Answer {
+    let offset = integer(params, "offset");
+    let limit = integer(params, "limit").unwrap_or(100).clamp(1, 100) as usize;
+    let timeout =
+        Duration::from_secs(integer(params, "timeout").unwrap_or(0).max(0) as u64).min(MAX_POLL);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let queued = shared.updates_queued.notified();
+        tokio::pin!(queued);
+        queued.as_mut().enable();
+        {
+            let mut state = shared.state.lock().unwrap();
+            if state.webhook.is_some() {
+                return refuse(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                );
+            }
+            if let Some(offset) = offset {
+                state.queue.retain(|u| u.update_id >= offset || u.redeliver);
+            }
+            let batch: Vec<Value> = state
+                .queue
+                .iter_mut()
+                .take(limit)
+                .map(|u| {
+                    u.redeliver = false;
+                    u.json.clone()
+                })
+                .collect();
+            if !batch.is_empty() {
+                return ok(Value::Array(batch));
+            }
+        }
+        tokio::select! {
+            _ = queued => {}
+            _ = tokio::time::sleep_until(deadline) => return ok(json!([])),
+        }
+    }
+}
+
+fn set_webhook(shared: &Arc<Shared>, params: &Params) -> Answer {
+    let url = string(params, "url").unwrap_or_default().to_owned();
+    let mut state = shared.state.lock().unwrap();
+    if url.is_empty() {
+        state.webhook = None;
+        return ok(json!(true));
+    }
+    if !url.starts_with("https://")
+        && !url.starts_with("http://127.0.0.1")
+        && !url.starts_with("http://localhost")
+    {
+        return bad_request("bad webhook: An HTTPS URL must be provided for webhook");
+    }
+    state.webhook_generation += 1;
+    let webhook = Webhook {
+        url,
+        secret: string(params, "secret_token").map(str::to_owned),
+        generation: state.webhook_generation,
+    };
+    state.webhook = Some(webhook.clone());
+    tokio::spawn(push_updates(shared.clone(), webhook));
+    ok(json!(true))
+}
+
+/// Delivers queued updates to the webhook one by one, in order, until it is replaced or
+/// deleted; an update leaves the queue only when the webhook answers 2xx.
+async fn push_updates(shared: Arc<Shared>, webhook: Webhook) {
+    loop {
+        let queued = shared.updates_queued.notified();
+        tokio::pin!(queued);
+        queued.as_mut().enable();
+        let next = {
+            let state = shared.state.lock().unwrap();
+            if state.webhook.as_ref().map(|w| w.generation) != Some(webhook.generation) {
+                return;
+            }
+            state.queue.front().map(|u| (u.update_id, u.json.clone()))
+        };
+        let Some((update_id, body)) = next else {
+            tokio::select! {
+                _ = queued => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+            continue;
+        };
+        let mut request = shared
+            .http
+            .post(&webhook.url)
+            .json(&body)
+            .timeout(Duration::from_secs(10));
+        if let Some(secret) = &webhook.secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        let status = request.send().await.map_or(0, |r| r.status().as_u16());
+        let delivered = (200..300).contains(&status);
+        {
+            let mut state = shared.state.lock().unwrap();
+            state.webhook_statuses.push(status);
+            if delivered {
+                if let Some(at) = state.queue.iter().position(|u| u.update_id == update_id) {
+                    state.queue.remove(at);
+                }
+            }
+        }
+        if !delivered {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn send_message(state: &mut SimState, params: &Params) -> Answer {
+    let Some(chat_id) = integer(params, "chat_id") else {
+        return bad_request("chat_id is empty");
+    };
+    let Some(raw_text) = string(params, "text") else {
+        return bad_request("message text is empty");
+    };
+    let bot = state.bot.json(true);
+    let bot_name = state.bot.first_name.clone();
+    let Some(chat) = state.chats.get(&chat_id) else {
+        return bad_request("chat not found");
+    };
+    let is_group = matches!(chat.kind, ChatKind::Group { .. });
+    if !chat.bot_welcome {
+        return if is_group {
+            refuse(403, "Forbidden: bot was kicked from the supergroup chat")
+        } else {
+            refuse(
+                403,
+                "Forbidden: bot can't initiate conversation with a user",
+            )
+        };
+    }
+    let (text, html) = match readable_text(params, raw_text) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    if text.trim().is_empty() {
+        return bad_request("message text is empty");
+    }
+    if text.encode_utf16().count() > MAX_TEXT {
+        return bad_request("message is too long");
+    }
+    let reply = object(params, "reply_parameters");
+    let reply_to = reply
+        .as_ref()
+        .and_then(|r| r.get("message_id")?.as_i64())
+        .or_else(|| integer(params, "reply_to_message_id"));
+    let may_skip_reply = reply
+        .as_ref()
+        .and_then(|r| r.get("allow_sending_without_reply")?.as_bool())
+        .unwrap_or(false);
+    let replied = reply_to
+        .and_then(|id| {
+            chat.messages
+                .iter()
+                .find(|m| i64::from(m.message_id) == id && !m.deleted)
+        })
+        .map(|m| (m.message_id, m.json.clone()));
+    if reply_to.is_some() && replied.is_none() && !may_skip_reply {
+        return bad_request("message to be replied not found");
+    }
+    let markup = object(params, "reply_markup");
+    let buttons = match markup
+        .as_ref()
+        .map(|m| url_buttons(m, is_group))
+        .transpose()
+    {
+        Ok(buttons) => buttons.unwrap_or_default(),
+        Err(problem) => return bad_request(problem),
+    };
+    let now = Instant::now();
+    if let Err(free_at) = state.limiter.try_acquire(chat_id, now) {
+        state.stats.limit_rejections += 1;
+        let wait = (free_at - now).as_secs_f64().ceil().max(1.0) as u64;
+        return too_many_requests(wait);
+    }
+    let chat = state.chats.get_mut(&chat_id).expect("looked up above");
+    let message_id = chat.next_message_id;
+    chat.next_message_id += 1;
+    let mut message = json!({
+        "message_id": message_id, "from": bot, "chat": chat.json(chat_id),
+        "date": super::unix_now(), "text": text,
+    });
+    let reply_to = match replied {
+        Some((original_id, original)) => {
+            message["reply_to_message"] = original;
+            Some(original_id)
+        }
+        None => None,
+    };
+    if let Some(markup) = markup {
+        message["reply_markup"] = markup;
+    }
+    chat.messages.push(SimMessage {
+        message_id,
+        chat_id,
+        from_id: state.bot.id,
+        from_name: bot_name,
+        from_bot: true,
+        text,
+        html,
+        reply_to,
+        buttons,
+        deleted: false,
+        json: message.clone(),
+    });
+    state.stats.messages_sent += 1;
+    ok(message)
+}
+
+/// The text a reader sees, and the HTML it came from when `parse_mode` is HTML.
+fn readable_text(params: &Params, raw: &str) -> Result<(String, Option<String>), Answer> {
+    let html_mode = string(params, "parse_mode").is_some_and(|m| m.eq_ignore_ascii_case("html"));
+    if !html_mode {
+        return Ok((raw.to_owned(), None));
+    }
+    match to_plain_text(raw) {
+        Ok(plain) => Ok((plain, Some(raw.to_owned()))),
+        Err(problem) => Err(bad_request(&problem)),
+    }
+}
+
+/// `(text, url)` of each URL or `web_app` button of an inline keyboard; `web_app` buttons
+/// only outside groups, and (as Telegram demands) only with https URLs.
+fn url_buttons(markup: &Value, in_group: bool) -> Result<Vec<(String, String)>, &'static str> {
+    let rows = markup
+        .get("inline_keyboard")
+        .and_then(Value::as_array)
+        .ok_or("can't parse reply keyboard markup JSON object")?;
+    let mut buttons = Vec::new();
+    for button in rows.iter().filter_map(Value::as_array).flatten() {
+        let text = button
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if text.is_empty() {
+            return Err("BUTTON_TEXT_INVALID");
+        }
+        if let Some(web_app) = button.get("web_app") {
+            if in_group {
+                return Err("BUTTON_TYPE_INVALID");
+            }
+            let url = web_app
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !is_mini_app_url(url) {
+                return Err("BUTTON_URL_INVALID");
+            }
+            buttons.push((text.to_owned(), url.to_owned()));
+        } else if let Some(url) = button.get("url").and_then(Value::as_str) {
+            if !(url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with("tg://"))
+            {
+                return Err("BUTTON_URL_INVALID");
+            }
+            buttons.push((text.to_owned(), url.to_owned()));
+        }
+    }
+    Ok(buttons)
+}
+
+/// Telegram opens Mini Apps over https only; the fake also takes loopback http for tests.
+fn is_mini_app_url(url: &str) -> bool {
+    url.starts_with("https://")
+        || url.starts_with("http://127.0.0.1")
+        || url.starts_with("http://localhost")
+}
+
+fn delete_message(state: &mut SimState, params: &Params) -> Answer {
+    let (Some(chat_id), Some(message_id)) =
+        (integer(params, "chat_id"), integer(params, "message_id"))
+    else {
+        return bad_request("message identifier is not specified");
+    };
+    let message = state.chats.get_mut(&chat_id).and_then(|c| {
+        c.messages
+            .iter_mut()
+            .find(|m| i64::from(m.message_id) == message_id && !m.deleted)
+    });
+    match message {
+        Some(message) => {
+            message.deleted = true;
+            ok(json!(true))
+        }
+        None => bad_request("message to delete not found"),
+    }
+}
+
+fn edit_message_text(state: &mut SimState, params: &Params) -> Answer {
+    let (Some(chat_id), Some(message_id), Some(text)) = (
+        integer(params, "chat_id"),
+        integer(params, "message_id"),
+        string(params, "text"),
+    ) else {
+        return bad_request("message identifier or text is not specified");
+    };
+    let (plain, html) = match readable_text(params, text) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    let message = state.chats.get_mut(&chat_id).and_then(|c| {
+        c.messages
+            .iter_mut()
+            .find(|m| i64::from(m.message_id) == message_id && m.from_bot)
+    });
+    let Some(message) = message else {
+        return bad_request("message to edit not found");
+    };
+    if message.text == plain {
+        return bad_request("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message");
+    }
+    message.text = plain.clone();
+    message.html = html;
+    message.json["text"] = json!(plain);
+    message.json["edit_date"] = json!(super::unix_now());
+    ok(message.json.clone())
+}
+
+fn set_my_commands(state: &mut SimState, params: &Params) -> Answer {
+    let Some(Value::Array(commands)) = object(params, "commands") else {
+        return bad_request("parameter \"commands\" is required");
+    };
+    let mut names = Vec::new();
+    for command in &commands {
+        let name = command
+            .get("command")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let description = command
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let name_ok = (1..=32).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !name_ok {
+            return bad_request("BOT_COMMAND_INVALID");
+        }
+        if !(1..=256).contains(&description.chars().count()) {
+            return bad_request("BOT_COMMAND_DESCRIPTION_INVALID");
+        }
+        names.push(name.to_owned());
+    }
+    let scope = object(params, "scope")
+        .and_then(|s| s.get("type").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| "default".into());
+    state.commands.insert(scope, names);
+    ok(json!(true))
+}

@@ -1,0 +1,192 @@
+//! Updates are stored before Telegram is told we have them (the polling offset moves, or
+//! the webhook answers 200, only after the commit). `update_id` is unique, so an update
+//! delivered twice is stored once.
+
+use std::sync::Arc;
+
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::db::{now_ms, Conn, Db};
+
+/// An update exactly as Telegram sent it.
+#[derive(Clone, Debug)]
+pub struct RawUpdate {
+    pub update_id: i64,
+    pub json: String,
+}
+
+impl RawUpdate {
+    /// Accepts any JSON object carrying an integer `update_id`; the rest is decoded when
+    /// the update is processed, so an update kind we do not know is still kept.
+    pub fn from_value(value: &serde_json::Value) -> Option<Self> {
+        let update_id = value.get("update_id")?.as_i64()?;
+        Some(Self {
+            update_id,
+            json: value.to_string(),
+        })
+    }
+}
+
+impl RawUpdate {
+    /// Takes a webhook body as received; it must be a JSON object with an integer
+    /// `update_id`. The body is kept byte for byte rather than re-encoded.
+    pub fn from_body(body: &[u8]) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            update_id: i64,
+        }
+        let head: Head = serde_json::from_slice(body).ok()?;
+        Some(Self {
+            update_id: head.update_id,
+            json: String::from_utf8(body.to_vec()).ok()?,
+        })
+    }
+}
+
+/// A stored update waiting to be processed.
+#[derive(Clone, Debug)]
+pub struct InboxRow {
+    pub seq: i64,
+    pub update_id: i64,
+    pub json: String,
+    pub attempts: i64,
+}
+
+/// After this many failed attempts an update is set aside as `failed`, so one poisoned
+/// update cannot hold up every update behind it.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Stores a batch in one transaction; updates already stored are skipped. Rows are
+/// inserted in `update_id` order: two instances storing the same updates then take their
+/// locks in the same order and cannot deadlock.
+pub async fn store(db: &Db, updates: &[RawUpdate]) -> Result<(), sqlx::Error> {
+    let mut ordered: Vec<&RawUpdate> = updates.iter().collect();
+    ordered.sort_by_key(|u| u.update_id);
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    for update in ordered {
+        sqlx::query(
+            "INSERT INTO inbox (update_id, payload, received_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (update_id) DO NOTHING",
+        )
+        .bind(update.update_id)
+        .bind(&update.json)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Updates stored in one transaction at most.
+const INGEST_BATCH: usize = 512;
+
+type Waiting = (RawUpdate, oneshot::Sender<bool>);
+
+/// Stores updates arriving one per request (the webhook) in shared transactions: whatever
+/// arrived while the last commit ran goes into the next, so a burst costs a few commits
+/// instead of one each, and each request still learns when its update is on disk.
+#[derive(Clone, Debug)]
+pub struct IngestQueue {
+    sender: mpsc::Sender<Waiting>,
+}
+
+impl IngestQueue {
+    /// Starts the writer; it runs until every clone of the queue is dropped.
+    pub fn start(db: Db, new_updates: Arc<Notify>) -> Self {
+        let (sender, mut receiver) = mpsc::channel::<Waiting>(4 * INGEST_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = receiver.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < INGEST_BATCH {
+                    match receiver.try_recv() {
+                        Ok(waiting) => batch.push(waiting),
+                        Err(_) => break,
+                    }
+                }
+                let (updates, waiters): (Vec<RawUpdate>, Vec<_>) = batch.into_iter().unzip();
+                let stored = store(&db, &updates).await;
+                if let Err(e) = &stored {
+                    tracing::error!(error = %e, count = updates.len(), "cannot store updates");
+                }
+                for waiter in waiters {
+                    // The request may have given up waiting; the update is stored anyway.
+                    let _ = waiter.send(stored.is_ok());
+                }
+                if stored.is_ok() {
+                    new_updates.notify_one();
+                }
+            }
+        });
+        Self { sender }
+    }
+
+    /// Stores `update`; true once it is committed, false if storing failed.
+    pub async fn store(&self, update: RawUpdate) -> bool {
+        let (done, stored) = oneshot::channel();
+        if self.sender.send((update, done)).await.is_err() {
+            return false;
+        }
+        stored.await.unwrap_or(false)
+    }
+}
+
+/// The oldest pending updates, in the order they arrived.
+pub async fn pending(db: &Db, limit: i64) -> Result<Vec<InboxRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT seq, update_id, payload, attempts FROM inbox WHERE status = 'pending' \
+         ORDER BY seq LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(InboxRow {
+                seq: row.try_get(0)?,
+                update_id: row.try_get(1)?,
+                json: row.try_get(2)?,
+                attempts: row.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Marks an update done inside the transaction that applies its effects. Returns false if
+/// it was done already (by an earlier run or another instance): the caller then does
+/// nothing.
+pub async fn claim(tx: &mut Conn, seq: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE inbox SET status = 'done', processed_at = $2 WHERE seq = $1 AND status = 'pending'",
+    )
+    .bind(seq)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Drops the stored copy of an update that quoted a secret (the /daftar password).
+pub async fn scrub(tx: &mut Conn, seq: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inbox SET payload = '{\"scrubbed\":true}' WHERE seq = $1")
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failed attempt; past [`MAX_ATTEMPTS`] the update is set aside.
+pub async fn record_failure(db: &Db, seq: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE inbox SET attempts = attempts + 1, last_error = $2, \
+         status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE status END \
+         WHERE seq = $1 AND status = 'pending'",
+    )
+    .bind(seq)
+    .bind(error)
+    .bind(MAX_ATTEMPTS)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Everything that talks to Telegram: the durable inbox (polling and webhook intake), the
+//! outbox and its rate-limited sender, the API client and the message texts.
+
+pub mod api;
+pub mod inbox;
+pub mod init_data;
+pub mod limits;
+pub mod outbox;
+pub mod polling;
+pub mod sender;
+pub mod texts;
+pub mod webhook;
+
+/// The update kinds the bot asks Telegram for.
+pub const ALLOWED_UPDATES: [&str; 3] = ["message", "edited_message", "my_chat_member"];

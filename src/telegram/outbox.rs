@@ -1,0 +1,259 @@
+//! Every call the bot makes to a chat is first a row here, written in the same transaction
+//! as the change that caused it, so a committed change is always followed by its message.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::db::{now_ms, Conn, Db};
+
+/// A button under a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub text: String,
+    pub url: String,
+    /// Opens `url` as a Mini App inside Telegram (allowed in private chats only) rather
+    /// than as a link.
+    pub mini_app: bool,
+}
+
+/// One call to make to Telegram on behalf of a chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Outgoing {
+    /// An HTML message, optionally as a reply and with a button.
+    SendMessage {
+        chat_id: i64,
+        html: String,
+        reply_to: Option<i32>,
+        button: Option<Button>,
+    },
+    DeleteMessage {
+        chat_id: i64,
+        message_id: i32,
+    },
+    /// The chat's menu button opens the Mini App at `url`.
+    SetMenuButton {
+        chat_id: i64,
+        text: String,
+        url: String,
+    },
+}
+
+impl Outgoing {
+    pub fn chat_id(&self) -> i64 {
+        match self {
+            Outgoing::SendMessage { chat_id, .. }
+            | Outgoing::DeleteMessage { chat_id, .. }
+            | Outgoing::SetMenuButton { chat_id, .. } => *chat_id,
+        }
+    }
+
+    /// Telegram's flood limits count messages sent, not deletions.
+    pub fn counts_against_limits(&self) -> bool {
+        matches!(self, Outgoing::SendMessage { .. })
+    }
+
+    pub fn with_chat_id(mut self, new_chat: i64) -> Self {
+        match &mut self {
+            Outgoing::SendMessage { chat_id, .. }
+            | Outgoing::DeleteMessage { chat_id, .. }
+            | Outgoing::SetMenuButton { chat_id, .. } => *chat_id = new_chat,
+        }
+        self
+    }
+
+    /// A plain message as a reply to `message_id`.
+    pub fn reply(chat_id: i64, message_id: i32, html: String) -> Self {
+        Outgoing::SendMessage {
+            chat_id,
+            html,
+            reply_to: Some(message_id),
+            button: None,
+        }
+    }
+
+    /// A plain message, not a reply.
+    pub fn message(chat_id: i64, html: String) -> Self {
+        Outgoing::SendMessage {
+            chat_id,
+            html,
+            reply_to: None,
+            button: None,
+        }
+    }
+}
+
+/// Whether the row's content must be scrubbed once delivered (it quotes a password).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sensitivity {
+    Plain,
+    Secret,
+}
+
+/// A queued call as the sender sees it.
+#[derive(Clone, Debug)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub chat_id: i64,
+    pub payload: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+}
+
+/// Shown in place of a delivered message that quoted a secret.
+const SCRUBBED: &str = "{\"scrubbed\":true}";
+
+/// Queues `message` inside `tx`.
+pub async fn enqueue(
+    tx: &mut Conn,
+    message: &Outgoing,
+    sensitivity: Sensitivity,
+) -> Result<i64, sqlx::Error> {
+    let payload = serde_json::to_string(message).expect("Outgoing always serializes");
+    let now = now_ms();
+    sqlx::query_scalar(
+        "INSERT INTO outbox (chat_id, payload, sensitive, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(message.chat_id())
+    .bind(payload)
+    .bind(i64::from(sensitivity == Sensitivity::Secret))
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// The oldest pending row of each chat: a chat's messages go out in the order queued, and
+/// a chat waiting for its retry holds back only its own later messages.
+///
+/// Neither backend skips through an index to each group's first row by itself, and a
+/// plain `GROUP BY chat_id` reads every pending row; the recursive query below hops from
+/// one chat to the next along the `(status, chat_id, id)` index instead, so it costs a few
+/// index seeks per chat however long the queue is.
+pub async fn heads(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE chats(chat_id) AS ( \
+             SELECT MIN(chat_id) FROM outbox WHERE status = 'pending' \
+             UNION ALL \
+             SELECT (SELECT MIN(chat_id) FROM outbox WHERE status = 'pending' AND chat_id > chats.chat_id) \
+             FROM chats WHERE chats.chat_id IS NOT NULL) \
+         SELECT o.id, o.chat_id, o.payload, o.attempts, o.next_attempt_at FROM chats \
+         JOIN outbox o ON o.id = (SELECT MIN(id) FROM outbox \
+                                  WHERE status = 'pending' AND chat_id = chats.chat_id) \
+         ORDER BY o.next_attempt_at, o.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxRow {
+                id: row.try_get(0)?,
+                chat_id: row.try_get(1)?,
+                payload: row.try_get(2)?,
+                attempts: row.try_get(3)?,
+                next_attempt_at: row.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// How long a claim holds: longer than any one send may take.
+const CLAIM_MS: i64 = 30_000;
+
+/// Claims row `id` for sending by this instance. Fails (false) if another instance holds
+/// it, or if the chat received a message less than `spacing` ago from any instance: each
+/// instance paces its own sends, and this keeps two of them from crowding one chat.
+pub async fn claim(db: &Db, id: i64, spacing: std::time::Duration) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let claimed = sqlx::query(
+        "UPDATE outbox SET claimed_until = $2 WHERE id = $1 AND status = 'pending' AND claimed_until < $3 \
+         AND NOT EXISTS (SELECT 1 FROM outbox AS recent WHERE recent.chat_id = outbox.chat_id \
+                         AND recent.status = 'sent' AND recent.sent_at > $4)",
+    )
+    .bind(id)
+    .bind(now + CLAIM_MS)
+    .bind(now)
+    .bind(now - spacing.as_millis() as i64)
+    .execute(db.writer())
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// Records delivery; a row that quoted a secret keeps no copy of it.
+pub async fn mark_sent(
+    db: &Db,
+    id: i64,
+    telegram_message_id: Option<i32>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $2, telegram_message_id = $3, \
+         attempts = attempts + 1, \
+         payload = CASE WHEN sensitive = 1 THEN $4 ELSE payload END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .bind(telegram_message_id.map(i64::from))
+    .bind(SCRUBBED)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+/// Leaves the row pending until `at` (Unix ms), noting why.
+pub async fn retry_at(db: &Db, id: i64, at: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
+         claimed_until = 0 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(error)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+/// Gives up on a row Telegram refused for good; the reason stays for the operator.
+pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, \
+         payload = CASE WHEN sensitive = 1 THEN $3 ELSE payload END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(SCRUBBED)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+/// A group became a supergroup: its pending messages follow it to the new chat id.
+pub async fn move_chat(db: &Db, from: i64, to: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let rows =
+        sqlx::query("SELECT id, payload FROM outbox WHERE chat_id = $1 AND status = 'pending'")
+            .bind(from)
+            .fetch_all(&mut *tx)
+            .await?;
+    for row in rows {
+        let id: i64 = row.try_get(0)?;
+        let payload: String = row.try_get(1)?;
+        let moved = serde_json::from_str::<Outgoing>(&payload)
+            .map(|m| {
+                serde_json::to_string(&m.with_chat_id(to)).expect("Outgoing always serializes")
+            })
+            .unwrap_or(payload);
+        sqlx::query(
+            "UPDATE outbox SET chat_id = $2, payload = $3, next_attempt_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(to)
+        .bind(moved)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,301 @@
+//! Drains the outbox into Telegram. One message per chat is in flight at a time (so a
+//! chat's messages arrive in order), several chats in parallel; before each message the
+//! rate limiter must agree. A 429 waits `retry_after`, a passing fault backs off
+//! exponentially, and a permanent refusal is recorded on the row instead of retried.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use teloxide::{
+    payloads::{DeleteMessage, SendMessage, SetChatMenuButton},
+    types::{
+        ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, MenuButton,
+        Message, MessageId, ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
+    },
+};
+use tokio::{sync::Notify, task::JoinSet, time::Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    api::{ApiError, BotApi},
+    limits::{Limits, RateLimiter},
+    outbox::{self, OutboxRow, Outgoing},
+};
+use crate::db::{now_ms, Db};
+
+/// Messages in flight at once, across chats.
+const MAX_IN_FLIGHT: usize = 16;
+/// Chats looked at per pass over the outbox.
+const HEADS_PER_PASS: i64 = 500;
+/// Added to every limit window to absorb timing jitter between us and Telegram.
+const LIMIT_MARGIN: Duration = Duration::from_millis(30);
+/// Least time between two passes over the outbox. A pass after every queued message would
+/// mostly find the same chats still held back by their rate limits.
+const PASS_INTERVAL: Duration = Duration::from_millis(20);
+/// When to look again at a row another instance holds or a chat it has just written to.
+const CLAIM_RETRY: Duration = Duration::from_millis(50);
+/// Longest wait between two attempts after passing faults.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// A finished attempt: the row, when its rate-limit slot was reserved (if it needed one),
+/// and Telegram's answer.
+type Delivery = (OutboxRow, Option<Instant>, Result<Option<i32>, ApiError>);
+
+pub struct Sender {
+    db: Db,
+    api: BotApi,
+    wake: Arc<Notify>,
+    limiter: RateLimiter,
+}
+
+impl Sender {
+    /// `wake` is notified whenever rows are queued.
+    pub fn new(db: Db, api: BotApi, wake: Arc<Notify>) -> Self {
+        Self {
+            db,
+            api,
+            wake,
+            limiter: RateLimiter::new(Limits::TELEGRAM.with_margin(LIMIT_MARGIN)),
+        }
+    }
+
+    /// Runs until `shutdown`, then waits for the messages in flight and records them.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut in_flight: JoinSet<Delivery> = JoinSet::new();
+        let mut busy_chats: HashSet<i64> = HashSet::new();
+        loop {
+            let pass = Instant::now();
+            let wake_at = self
+                .dispatch(&mut in_flight, &mut busy_chats)
+                .await
+                .max(pass + PASS_INTERVAL);
+            tokio::select! {
+                Some(done) = in_flight.join_next() => {
+                    if let Ok((row, reserved, result)) = done {
+                        busy_chats.remove(&row.chat_id);
+                        if let Some(reserved) = reserved {
+                            self.limiter.settle(row.chat_id, reserved, Instant::now());
+                        }
+                        self.record(&row, result).await;
+                    }
+                }
+                _ = self.wake.notified() => {
+                    tokio::time::sleep_until(pass + PASS_INTERVAL).await;
+                }
+                _ = tokio::time::sleep_until(wake_at) => {}
+                _ = shutdown.cancelled() => break,
+            }
+        }
+        while let Some(done) = in_flight.join_next().await {
+            if let Ok((row, _, result)) = done {
+                self.record(&row, result).await;
+            }
+        }
+    }
+
+    /// Starts every message that may go now; returns when to look again.
+    async fn dispatch(
+        &mut self,
+        in_flight: &mut JoinSet<Delivery>,
+        busy_chats: &mut HashSet<i64>,
+    ) -> Instant {
+        let now = Instant::now();
+        let mut wake_at = now + Duration::from_secs(1);
+        if in_flight.len() >= MAX_IN_FLIGHT {
+            return wake_at;
+        }
+        let heads = match outbox::heads(&self.db, HEADS_PER_PASS).await {
+            Ok(heads) => heads,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the outbox; trying again shortly");
+                return wake_at;
+            }
+        };
+        let now_wall = now_ms();
+        for row in heads {
+            if in_flight.len() >= MAX_IN_FLIGHT {
+                break;
+            }
+            if busy_chats.contains(&row.chat_id) {
+                continue;
+            }
+            if row.next_attempt_at > now_wall {
+                let wait = Duration::from_millis((row.next_attempt_at - now_wall) as u64);
+                wake_at = wake_at.min(now + wait);
+                continue;
+            }
+            let message = match serde_json::from_str::<Outgoing>(&row.payload) {
+                Ok(message) => message,
+                Err(e) => {
+                    self.record(&row, Err(undecodable(e))).await;
+                    continue;
+                }
+            };
+            let reserved = if message.counts_against_limits() {
+                if let Err(free_at) = self.limiter.try_acquire(row.chat_id, now) {
+                    wake_at = wake_at.min(free_at);
+                    continue;
+                }
+                Some(now)
+            } else {
+                None
+            };
+            let spacing = match reserved {
+                Some(_) => Limits::TELEGRAM.per_chat.period,
+                None => Duration::ZERO,
+            };
+            match outbox::claim(&self.db, row.id, spacing).await {
+                Ok(true) => {}
+                // Another instance has it, or has just written to this chat.
+                Ok(false) => {
+                    wake_at = wake_at.min(now + CLAIM_RETRY);
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim an outbox row; trying again shortly");
+                    continue;
+                }
+            }
+            busy_chats.insert(row.chat_id);
+            let api = self.api.clone();
+            in_flight.spawn(async move {
+                let result = deliver(&api, &message).await;
+                (row, reserved, result)
+            });
+        }
+        wake_at
+    }
+
+    /// Writes the outcome of one attempt back to its row. The write is retried: a message
+    /// Telegram accepted but we failed to mark would be sent again after a restart.
+    async fn record(&self, row: &OutboxRow, result: Result<Option<i32>, ApiError>) {
+        for attempt in 0..5u32 {
+            let written = match &result {
+                Ok(message_id) => outbox::mark_sent(&self.db, row.id, *message_id).await,
+                Err(ApiError::MigratedTo(new_chat)) => {
+                    tracing::info!(
+                        from = row.chat_id,
+                        to = new_chat,
+                        "group moved to a supergroup"
+                    );
+                    outbox::move_chat(&self.db, row.chat_id, *new_chat).await
+                }
+                Err(e) if e.is_permanent() => {
+                    tracing::warn!(outbox_id = row.id, chat_id = row.chat_id, error = %e, "Telegram refused a message for good");
+                    outbox::mark_failed(&self.db, row.id, &e.to_string()).await
+                }
+                Err(e) => {
+                    let wait = match e {
+                        ApiError::RetryAfter(wait) => *wait,
+                        _ => backoff(row.attempts),
+                    };
+                    tracing::debug!(outbox_id = row.id, error = %e, ?wait, "will retry a message");
+                    let at = now_ms() + wait.as_millis() as i64;
+                    outbox::retry_at(&self.db, row.id, at, &e.to_string()).await
+                }
+            };
+            match written {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(outbox_id = row.id, error = %e, "cannot record a delivery; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                }
+            }
+        }
+        tracing::error!(outbox_id = row.id, "gave up recording a delivery");
+    }
+}
+
+/// 0.5 s doubled per earlier attempt, at most [`MAX_BACKOFF`].
+fn backoff(attempts: i64) -> Duration {
+    let doublings = attempts.clamp(0, 10) as u32;
+    (Duration::from_millis(500) * 2u32.pow(doublings)).min(MAX_BACKOFF)
+}
+
+fn undecodable(err: serde_json::Error) -> ApiError {
+    ApiError::Refused {
+        code: 400,
+        description: format!("outbox row is not a known message: {err}"),
+    }
+}
+
+/// Makes the Bot API call for one outbox row; returns the id of a sent message.
+async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiError> {
+    match message {
+        Outgoing::SendMessage {
+            chat_id,
+            html,
+            reply_to,
+            button,
+        } => {
+            let mut payload = SendMessage::new(ChatId(*chat_id), html.clone());
+            payload.parse_mode = Some(ParseMode::Html);
+            payload.link_preview_options = Some(LinkPreviewOptions {
+                is_disabled: true,
+                url: None,
+                prefer_small_media: false,
+                prefer_large_media: false,
+                show_above_text: false,
+            });
+            payload.reply_parameters = reply_to
+                .map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
+            if let Some(button) = button {
+                let url = parse_url(&button.url)?;
+                let text = button.text.clone();
+                let button = if button.mini_app {
+                    InlineKeyboardButton::web_app(text, WebAppInfo { url })
+                } else {
+                    InlineKeyboardButton::url(text, url)
+                };
+                payload.reply_markup =
+                    Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new([[
+                        button,
+                    ]])));
+            }
+            let sent: Message = api.call(&payload).await?;
+            Ok(Some(sent.id.0))
+        }
+        Outgoing::DeleteMessage {
+            chat_id,
+            message_id,
+        } => {
+            api.call(&DeleteMessage::new(
+                ChatId(*chat_id),
+                MessageId(*message_id),
+            ))
+            .await?;
+            Ok(None)
+        }
+        Outgoing::SetMenuButton { chat_id, text, url } => {
+            let mut payload = SetChatMenuButton::new();
+            payload.chat_id = Some(ChatId(*chat_id));
+            payload.menu_button = Some(MenuButton::WebApp {
+                text: text.clone(),
+                web_app: WebAppInfo {
+                    url: parse_url(url)?,
+                },
+            });
+            api.call(&payload).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// A stored URL that no longer parses is a permanent failure of its row.
+fn parse_url(url: &str) -> Result<reqwest::Url, ApiError> {
+    url.parse().map_err(|_| ApiError::Refused {
+        code: 400,
+        description: "button URL is not valid".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_millis(500));
+        assert_eq!(backoff(3), Duration::from_secs(4));
+        assert_eq!(backoff(50), MAX_BACKOFF);
+    }
+}

@@ -1,0 +1,233 @@
+//! Who is asking. Inside Telegram every request carries `Authorization: tma <initData>`,
+//! checked against the bot token; a login adds the password and yields a session token
+//! (`X-Session-Token`). From a plain browser the login is a username or Telegram ID plus
+//! the password.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::{header::AUTHORIZATION, request::Parts, HeaderMap, StatusCode},
+    Json,
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::{
+    app::AppState,
+    db::now_ms,
+    telegram::init_data::{self, VerifiedInitData},
+    users::{
+        self,
+        login::{self, Outcome, Subject},
+        sessions::{self, Lookup},
+        User,
+    },
+};
+
+pub const SESSION_HEADER: &str = "x-session-token";
+
+/// A logged-in staff member.
+#[derive(Debug)]
+pub struct Staff {
+    pub user: User,
+    token: String,
+}
+
+fn header(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The initData of `Authorization: tma <initData>`, verified, if the header is there.
+fn telegram_user(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<VerifiedInitData>, ApiError> {
+    let Some(raw) = header(headers, AUTHORIZATION).and_then(|v| v.strip_prefix("tma ")) else {
+        return Ok(None);
+    };
+    let token = state
+        .config
+        .bot_token
+        .as_ref()
+        .ok_or(ApiError::NotLoggedIn)?;
+    let now = now_ms() / 1000;
+    Ok(Some(init_data::verify(
+        raw,
+        token,
+        state.config.init_data_max_age,
+        now,
+    )?))
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = header(&parts.headers, SESSION_HEADER).ok_or(ApiError::NotLoggedIn)?;
+        let session = match sessions::find(&state.db, token).await? {
+            Lookup::Valid(session) => session,
+            Lookup::Expired => return Err(ApiError::SessionExpired),
+            Lookup::Unknown => return Err(ApiError::NotLoggedIn),
+        };
+        // A session opened in Telegram is only good together with that account's initData.
+        match telegram_user(&parts.headers, state)? {
+            Some(data) if data.user.id != session.user.telegram_id => {
+                return Err(ApiError::TelegramMismatch)
+            }
+            None if session.via_telegram => return Err(ApiError::TelegramMismatch),
+            _ => {}
+        }
+        Ok(Staff {
+            user: session.user,
+            token: token.to_owned(),
+        })
+    }
+}
+
+/// The client's address, for throttling: the peer, or behind a trusted proxy the last
+/// address it appended to `X-Forwarded-For`.
+fn client_address(headers: &HeaderMap, peer: SocketAddr, state: &AppState) -> IpAddr {
+    if state.config.trust_forwarded_for {
+        let forwarded = header(headers, "x-forwarded-for")
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(address) = forwarded {
+            return address;
+        }
+    }
+    peer.ip()
+}
+
+/// Parses a JSON body; refuses other content types, which also keeps plain cross-site
+/// form posts out (they cannot send `application/json` without a CORS preflight).
+pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
+    let is_json =
+        header(headers, "content-type").is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError::NotJson);
+    }
+    serde_json::from_slice(body)
+        .map_err(|_| ApiError::BadRequest("Isi permintaan tidak lengkap atau rusak.".into()))
+}
+
+#[derive(Deserialize)]
+struct TelegramLogin {
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct BrowserLogin {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct LoggedIn {
+    token: String,
+    expires_at: i64,
+    user: UserView,
+}
+
+#[derive(Serialize)]
+pub struct UserView {
+    name: String,
+    username: String,
+    telegram_id: i64,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        Self {
+            name: user.name.clone(),
+            username: user.username.clone(),
+            telegram_id: user.telegram_id,
+        }
+    }
+}
+
+/// Passwords longer than this are refused before hashing (hashing is the costly part).
+const PASSWORD_MAX_BYTES: usize = 1024;
+
+async fn log_in(
+    state: &AppState,
+    subjects: &[Subject],
+    account: Option<(User, String)>,
+    password: &str,
+    via_telegram: bool,
+) -> Result<Json<LoggedIn>, ApiError> {
+    if password.is_empty() || password.len() > PASSWORD_MAX_BYTES {
+        return Err(ApiError::WrongCredentials);
+    }
+    match login::check(&state.db, subjects, account, password).await? {
+        Outcome::LoggedIn(user) => {
+            let (token, expires_at) =
+                sessions::create(&state.db, user.id, via_telegram, state.config.session_ttl)
+                    .await?;
+            tracing::info!(user = user.id, via_telegram, "staff logged in");
+            Ok(Json(LoggedIn {
+                token: token.expose().to_owned(),
+                expires_at,
+                user: UserView::from(&user),
+            }))
+        }
+        Outcome::WrongCredentials => Err(ApiError::WrongCredentials),
+        Outcome::Locked { retry_after_secs } => Err(ApiError::Locked { retry_after_secs }),
+    }
+}
+
+/// `POST /api/login/telegram` `{password}` with `Authorization: tma …`.
+pub async fn telegram_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<LoggedIn>, ApiError> {
+    let data = telegram_user(&headers, &state)?
+        .ok_or(ApiError::InitData(init_data::InitDataError::Malformed))?;
+    let request: TelegramLogin = json_body(&headers, &body)?;
+    let account = users::find_account(&state.db, None, Some(data.user.id)).await?;
+    if account.is_none() {
+        return Err(ApiError::NotRegistered);
+    }
+    let subjects = [
+        Subject::Account(format!("telegram:{}", data.user.id)),
+        Subject::Client(client_address(&headers, peer, &state).to_string()),
+    ];
+    log_in(&state, &subjects, account, &request.password, true).await
+}
+
+/// `POST /api/login` `{login, password}` from a plain browser.
+pub async fn browser_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<LoggedIn>, ApiError> {
+    if !state.config.browser_login {
+        return Err(ApiError::BrowserLoginDisabled);
+    }
+    let request: BrowserLogin = json_body(&headers, &body)?;
+    let login = request.login.trim();
+    if login.is_empty() || login.chars().count() > 64 {
+        return Err(ApiError::WrongCredentials);
+    }
+    let account = users::find_account(&state.db, Some(login), login.parse().ok()).await?;
+    let subjects = [
+        Subject::Account(login.to_owned()),
+        Subject::Client(client_address(&headers, peer, &state).to_string()),
+    ];
+    log_in(&state, &subjects, account, &request.password, false).await
+}
+
+/// `POST /api/logout`.
+pub async fn logout(State(state): State<AppState>, staff: Staff) -> Result<StatusCode, ApiError> {
+    sessions::end(&state.db, &staff.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/me`.
+pub async fn me(staff: Staff) -> Json<UserView> {
+    Json(UserView::from(&staff.user))
+}

@@ -1,0 +1,148 @@
+//! The one error type of the HTTP API. Each variant maps to a status, a stable `error`
+//! code the page can translate, and an Indonesian sentence; internal errors are logged and
+//! shown as a plain sentence.
+
+use axum::{
+    http::{header::RETRY_AFTER, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::json;
+
+use crate::{orders::workflow::TransitionError, telegram::init_data::InitDataError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("session expired")]
+    SessionExpired,
+    #[error("invalid initData: {0}")]
+    InitData(#[from] InitDataError),
+    #[error("initData belongs to another Telegram account than the session")]
+    TelegramMismatch,
+    #[error("this Telegram account is not registered")]
+    NotRegistered,
+    #[error("wrong login or password")]
+    WrongCredentials,
+    #[error("locked out for {retry_after_secs} s")]
+    Locked { retry_after_secs: u64 },
+    #[error("browser login is disabled")]
+    BrowserLoginDisabled,
+    #[error("no such order")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("expected a JSON body")]
+    NotJson,
+    #[error(transparent)]
+    Internal(#[from] sqlx::Error),
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(err: TransitionError) -> Self {
+        match err {
+            TransitionError::NotFound => ApiError::NotFound,
+            TransitionError::Db(e) => ApiError::Internal(e),
+            TransitionError::Conflict { order } => ApiError::Conflict(
+                match (order.status.as_str(), order.closed_by, order.picked_by) {
+                    ("close", Some(by), _) => format!("Order ini sudah di-close oleh {by}."),
+                    ("pickup", _, Some(by)) => format!("Order ini sudah di-pickup oleh {by}."),
+                    ("order", _, _) => "Order ini belum di-pickup.".to_owned(),
+                    _ => "Order ini sudah berpindah status.".to_owned(),
+                },
+            ),
+        }
+    }
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        use ApiError::*;
+        match self {
+            NotLoggedIn => (
+                StatusCode::UNAUTHORIZED,
+                "not_logged_in",
+                "Silakan masuk terlebih dahulu.".into(),
+            ),
+            SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "Sesi Anda sudah berakhir. Silakan masuk lagi.".into(),
+            ),
+            InitData(InitDataError::Expired) => (
+                StatusCode::UNAUTHORIZED,
+                "init_data_expired",
+                "Data dari Telegram sudah kedaluwarsa. Tutup dan buka lagi aplikasi ini.".into(),
+            ),
+            InitData(_) => (
+                StatusCode::UNAUTHORIZED,
+                "init_data_invalid",
+                "Data dari Telegram tidak valid. Buka aplikasi ini dari bot.".into(),
+            ),
+            TelegramMismatch => (
+                StatusCode::UNAUTHORIZED,
+                "telegram_mismatch",
+                "Sesi ini milik akun Telegram lain. Silakan masuk lagi.".into(),
+            ),
+            NotRegistered => (
+                StatusCode::FORBIDDEN,
+                "not_registered",
+                "Akun Telegram Anda belum terdaftar. Kirim /daftar ke bot untuk mendaftar.".into(),
+            ),
+            WrongCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "wrong_credentials",
+                "Login atau password salah.".into(),
+            ),
+            Locked { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked",
+                format!(
+                    "Terlalu banyak percobaan gagal. Coba lagi dalam {retry_after_secs} detik."
+                ),
+            ),
+            BrowserLoginDisabled => (
+                StatusCode::FORBIDDEN,
+                "browser_login_disabled",
+                "Login lewat browser dimatikan. Buka aplikasi ini dari Telegram.".into(),
+            ),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Order tidak ditemukan.".into(),
+            ),
+            Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
+            BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
+            NotJson => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "bad_request",
+                "Permintaan harus berupa JSON.".into(),
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(e) = &self {
+            tracing::error!(error = %e, "request failed");
+        }
+        let (status, code, message) = self.parts();
+        let mut response =
+            (status, Json(json!({ "error": code, "message": message }))).into_response();
+        if let ApiError::Locked { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}

@@ -1,0 +1,91 @@
+//! The HTTP side: the Mini App (static files and its JSON API), the Telegram webhook and
+//! the health check. Handlers call `orders`, `users` and `telegram`; no SQL here.
+
+mod assets;
+pub mod auth;
+pub mod error;
+mod orders;
+
+use axum::{
+    extract::{DefaultBodyLimit, State},
+    http::{header, HeaderValue, StatusCode},
+    routing::{get, post},
+    Json, Router,
+};
+use serde_json::{json, Value};
+use tower_http::{
+    limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
+
+use crate::{app::AppState, telegram::webhook};
+
+/// Largest request body accepted; a Telegram update is far smaller.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Scripts only from this server and Telegram's Mini App script; the page may be framed
+/// only by Telegram's web clients.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' https://telegram.org; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'self' https://web.telegram.org https://*.web.telegram.org";
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/config", get(config))
+        .route("/login", post(auth::browser_login))
+        .route("/login/telegram", post(auth::telegram_login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/orders", get(orders::list))
+        .route("/summary", get(orders::summary))
+        .route("/orders/{no}/pickup", post(orders::pickup))
+        .route("/orders/{no}/close", post(orders::close))
+        .fallback(api_not_found);
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/{file}", get(assets::file))
+        .route("/healthz", get(healthz))
+        .route(webhook::PATH, post(webhook::receive))
+        .nest("/api", api)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Refuses a body announced as too large from its Content-Length alone, before a
+        // byte of it is read; the default limit above still stops chunked bodies.
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// What the page needs before anyone logs in.
+async fn config(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "bot_username": state.bot_username(),
+        "browser_login": state.config.browser_login,
+        "utc_offset_minutes": state.config.utc_offset.whole_minutes(),
+    }))
+}
+
+async fn api_not_found() -> error::ApiError {
+    error::ApiError::BadRequest("Alamat API tidak dikenal.".into())
+}
+
+/// 200 while the database answers.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The order board API: list a page, poll for changes, Pickup and Close.
+
+use axum::{
+    extract::{rejection::QueryRejection, Path, Query, State},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{auth::Staff, error::ApiError};
+use crate::{
+    app::AppState,
+    orders::{
+        board::{self, BoardQuery, Counts, OrderView},
+        workflow::{self, Transition},
+        Status,
+    },
+};
+
+const PAGE_MAX: i64 = 100;
+const PAGE_DEFAULT: i64 = 50;
+const SEARCH_MAX: usize = 64;
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    status: Option<String>,
+    q: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Page {
+    orders: Vec<OrderView>,
+    /// More orders follow: ask again with `before` = the last `no`.
+    has_more: bool,
+}
+
+/// `GET /api/orders?status=order|pickup|close&q=&before=&limit=`.
+pub async fn list(
+    State(state): State<AppState>,
+    _staff: Staff,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<Page>, ApiError> {
+    let Query(params) =
+        params.map_err(|_| ApiError::BadRequest("Parameter tidak valid.".into()))?;
+    let status = Status::parse(params.status.as_deref().unwrap_or("order"))
+        .ok_or_else(|| ApiError::BadRequest("Status harus order, pickup atau close.".into()))?;
+    let search = params.q.unwrap_or_default();
+    if search.chars().count() > SEARCH_MAX {
+        return Err(ApiError::BadRequest(
+            "Kata pencarian terlalu panjang.".into(),
+        ));
+    }
+    let limit = params.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+    let query = BoardQuery {
+        status,
+        search,
+        before: params.before,
+        limit: limit + 1,
+    };
+    let mut orders = board::list(&state.db, &query).await?;
+    let has_more = orders.len() as i64 > limit;
+    orders.truncate(limit as usize);
+    Ok(Json(Page { orders, has_more }))
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    counts: Counts,
+    version: i64,
+}
+
+/// `GET /api/summary`: counts per page and a number that grows with every change.
+pub async fn summary(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<Summary>, ApiError> {
+    Ok(Json(Summary {
+        counts: board::counts(&state.db).await?,
+        version: board::version(&state.db).await?,
+    }))
+}
+
+/// `POST /api/orders/{no}/pickup`.
+pub async fn pickup(
+    state: State<AppState>,
+    staff: Staff,
+    no: Path<i64>,
+) -> Result<Json<OrderView>, ApiError> {
+    step(state, staff, no, Transition::Pickup).await
+}
+
+/// `POST /api/orders/{no}/close`.
+pub async fn close(
+    state: State<AppState>,
+    staff: Staff,
+    no: Path<i64>,
+) -> Result<Json<OrderView>, ApiError> {
+    step(state, staff, no, Transition::Close).await
+}
+
+async fn step(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(no): Path<i64>,
+    transition: Transition,
+) -> Result<Json<OrderView>, ApiError> {
+    let order = workflow::apply(&state.db, no, transition, &staff.user).await?;
+    state.new_messages.notify_one();
+    tracing::info!(
+        order = no,
+        user = staff.user.id,
+        to = transition.to().as_str(),
+        "order moved"
+    );
+    Ok(Json(order))
+}

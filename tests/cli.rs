@@ -1,0 +1,107 @@
+//! The `tangkap` command line as an operator meets it.
+
+mod common;
+
+use std::process::Output;
+
+use common::{count, drop_postgres_database, test_database, Backend};
+use tangkap::db::Db;
+
+fn tangkap(args: &[&str], env: &[(&str, &str)]) -> Output {
+    common::run_tangkap(args, env)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let output = tangkap(&["--help"], &[]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for subcommand in ["run", "migrate"] {
+        assert!(help.contains(subcommand), "{help}");
+    }
+}
+
+#[test]
+fn run_without_a_token_says_what_is_missing() {
+    let output = tangkap(&["run"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("TANGKAP_BOT_TOKEN is not set"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn a_malformed_token_is_refused_without_being_echoed() {
+    let output = tangkap(&["run"], &[("TANGKAP_BOT_TOKEN", "12345:tooShortSecret")]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("TANGKAP_BOT_TOKEN is not valid"),
+        "{message}"
+    );
+    assert!(!message.contains("tooShortSecret"), "{message}");
+}
+
+#[test]
+fn an_unknown_database_url_is_explained() {
+    let output = tangkap(&["migrate"], &[("DATABASE_URL", "mysql://localhost/x")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("sqlite:// or postgres://"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+on_both_backends!(migrate_creates_the_schema_and_can_run_again);
+
+async fn migrate_creates_the_schema_and_can_run_again(backend: Backend) {
+    let database = test_database(backend).await;
+    // A SQLite file in a folder that does not exist yet.
+    let url = match backend {
+        Backend::Sqlite => database
+            .url
+            .replace("/tangkap.db", "/nested/folder/tangkap.db"),
+        Backend::Postgres => database.url.clone(),
+    };
+    for _ in 0..2 {
+        let output = tangkap(&["migrate"], &[("DATABASE_URL", &url)]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("database is up to date"));
+    }
+    let db = Db::connect(&url).await.unwrap();
+    for table in [
+        "users",
+        "orders",
+        "order_events",
+        "inbox",
+        "outbox",
+        "dialogues",
+    ] {
+        assert_eq!(
+            count(&db, &format!("SELECT COUNT(*) FROM {table}")).await,
+            0
+        );
+    }
+    if backend == Backend::Sqlite {
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(foreign_keys, 1);
+    }
+    db.close().await;
+    drop_postgres_database(&database.url).await;
+}

@@ -1,0 +1,334 @@
+//! Test harness: a fresh database (SQLite file or PostgreSQL database), the fake Telegram,
+//! and Tangkap started against both over real HTTP.
+
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::time::Duration;
+
+use sqlx::{Connection, PgConnection, Row};
+use tangkap::{
+    app::{self, Running},
+    config::{BotToken, Config},
+    db::Db,
+    sim::FakeTelegram,
+};
+
+pub const TOKEN: &str = "123456789:AAHfakeTokenForTestsOnly_0123456789";
+pub const BOT_USERNAME: &str = "tangkap_bot";
+/// How long a test waits for something the bot should do within a second or two.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` as two tests: `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A database of its own for one test.
+pub struct TestDatabase {
+    pub url: String,
+    /// Keeps the SQLite file's folder alive.
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server tests use; `scripts/test` makes sure it runs.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TANGKAP_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub async fn test_database(backend: Backend) -> TestDatabase {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let url = format!("sqlite://{}/tangkap.db", dir.path().display());
+            TestDatabase {
+                url,
+                _dir: Some(dir),
+            }
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url();
+            let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is not reachable at {admin} ({e}); scripts/test starts it")
+            });
+            let name = format!("tangkap_t_{:016x}", rand::random::<u64>());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("a test database can be created");
+            let base = admin.rsplit_once('/').expect("the URL names a database").0;
+            TestDatabase {
+                url: format!("{base}/{name}"),
+                _dir: None,
+            }
+        }
+    }
+}
+
+/// Tangkap running against the fake Telegram.
+pub struct TestApp {
+    pub fake: FakeTelegram,
+    pub config: Config,
+    /// A separate handle for the test's own queries.
+    pub db: Db,
+    pub running: Option<Running>,
+    pub database: TestDatabase,
+}
+
+pub fn test_config(fake: &FakeTelegram, database_url: &str) -> Config {
+    Config {
+        bot_token: Some(BotToken::parse(TOKEN).unwrap()),
+        api_url: fake.api_url(),
+        database_url: database_url.to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        poll_timeout: Duration::from_secs(1),
+        ..Config::default()
+    }
+}
+
+/// Logs go to the test's captured output, shown when it fails (`RUST_LOG` to change).
+pub fn init_logging() {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// Starts Tangkap in polling mode.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts Tangkap on a port known in advance, with `TANGKAP_PUBLIC_URL` pointing at it
+/// (as the Mini App's buttons and the webhook need), after `adjust`.
+pub async fn spawn_public_app(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    spawn_app_with(backend, |config| {
+        config.listen = format!("127.0.0.1:{port}").parse().unwrap();
+        config.public_url = Some(format!("http://127.0.0.1:{port}"));
+        adjust(config);
+    })
+    .await
+}
+
+/// Starts Tangkap after `adjust` has changed its configuration.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logging();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(backend).await;
+    let mut config = test_config(&fake, &database.url);
+    adjust(&mut config);
+    let running = app::start(config.clone()).await.expect("Tangkap starts");
+    let db = Db::connect(&database.url).await.unwrap();
+    TestApp {
+        fake,
+        config,
+        db,
+        running: Some(running),
+        database,
+    }
+}
+
+impl TestApp {
+    pub fn http_url(&self) -> String {
+        format!(
+            "http://{}",
+            self.running.as_ref().expect("running").http_addr
+        )
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+
+    /// Stops Tangkap and starts it again on the same database and fake Telegram.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.running = Some(
+            app::start(self.config.clone())
+                .await
+                .expect("Tangkap restarts"),
+        );
+    }
+
+    /// Runs a query that returns one integer.
+    pub async fn count(&self, sql: &str) -> i64 {
+        count(&self.db, sql).await
+    }
+
+    /// Runs a query and returns its rows as strings, column by column.
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        rows(&self.db, sql).await
+    }
+
+    /// Waits until the query's integer answer equals `expected`.
+    pub async fn wait_for_count(&self, sql: &str, expected: i64) -> i64 {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let value = self.count(sql).await;
+            if value == expected || tokio::time::Instant::now() > deadline {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Stops Tangkap and drops a PostgreSQL test database.
+    pub async fn finish(mut self) {
+        self.stop().await;
+        self.db.close().await;
+        drop_postgres_database(&self.database.url).await;
+    }
+}
+
+/// Runs a query and returns its rows, each column as text (integers written out).
+pub async fn rows(db: &Db, sql: &str) -> Vec<Vec<Option<String>>> {
+    let rows = sqlx::query(sql)
+        .fetch_all(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| {
+                    row.try_get::<Option<String>, _>(i)
+                        .or_else(|_| {
+                            row.try_get::<Option<i64>, _>(i)
+                                .map(|v| v.map(|v| v.to_string()))
+                        })
+                        .unwrap()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs the `tangkap` binary with `args`, the environment cleared of Tangkap's settings
+/// but for `env`, and no settings file.
+pub fn run_tangkap(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tangkap"));
+    command
+        .args(args)
+        .env_remove("TANGKAP_BOT_TOKEN")
+        .env_remove("DATABASE_URL")
+        .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+/// Runs a query that returns one integer.
+pub async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .try_get(0)
+        .unwrap()
+}
+
+pub async fn drop_postgres_database(url: &str) {
+    if let Some((_, name)) = url
+        .strip_prefix("postgres")
+        .and_then(|u| u.rsplit_once('/'))
+    {
+        if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// Registers a staff account directly (the /daftar dialogue has its own tests).
+pub async fn register_staff(
+    app: &TestApp,
+    user: &tangkap::sim::SimUser,
+    username: &str,
+    password: &str,
+) {
+    use tangkap::users::{self, DisplayName, NewUser, Password, Username};
+    let new_user = NewUser {
+        name: DisplayName::parse(&user.first_name).unwrap(),
+        username: Username::parse(username).unwrap(),
+        telegram_id: user.id,
+        telegram_username: user.username.clone(),
+        password_hash: Password::parse(password).unwrap().hash(),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    users::register(&mut tx, &new_user).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// initData for `user` as Telegram would sign it for our bot, dated `auth_date`.
+pub fn init_data_for(user: &tangkap::sim::SimUser, auth_date: i64) -> String {
+    let token = BotToken::parse(TOKEN).unwrap();
+    let user_json = serde_json::json!({ "id": user.id, "first_name": user.first_name, "username": user.username }).to_string();
+    let auth_date = auth_date.to_string();
+    tangkap::telegram::init_data::sign(
+        &[
+            ("auth_date", &auth_date),
+            ("user", &user_json),
+            ("query_id", "AAH-test"),
+        ],
+        &token,
+    )
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Posts `/moban` in `group` and returns the ticket number from Feedback 1.
+pub async fn place_order(
+    app: &TestApp,
+    group: i64,
+    from: &tangkap::sim::SimUser,
+    text: &str,
+) -> String {
+    let before = app.fake.bot_messages(group).len();
+    let posted = app.fake.send_to_group(group, from, text);
+    let messages = app
+        .fake
+        .wait_for_bot_messages(group, before + 1, PATIENCE)
+        .await;
+    let feedback = messages
+        .iter()
+        .find(|m| m.reply_to == Some(posted.message_id))
+        .unwrap_or_else(|| panic!("no Feedback 1 for {text}: {messages:#?}"));
+    feedback
+        .text
+        .split("no tiket ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("no ticket in {}", feedback.text))
+        .to_owned()
+}

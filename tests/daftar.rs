@@ -1,0 +1,244 @@
+//! `/start` and the `/daftar` registration dialogue in the private chat.
+
+mod common;
+
+use common::{spawn_app, Backend, TestApp, PATIENCE};
+use tangkap::sim::{SimMessage, SimUser};
+
+on_both_backends!(
+    start_explains_what_to_do,
+    full_registration,
+    bad_answers_are_explained_and_asked_again,
+    batal_cancels_a_registration,
+    a_registration_survives_a_restart,
+    a_telegram_account_registers_once,
+);
+
+/// Sends `text` privately and returns the bot's next message.
+async fn say(app: &TestApp, user: &SimUser, text: &str) -> SimMessage {
+    let before = app.fake.bot_messages(user.id).len();
+    app.fake.send_private(user, text);
+    let messages = app
+        .fake
+        .wait_for_bot_messages(user.id, before + 1, PATIENCE)
+        .await;
+    assert!(messages.len() > before, "no answer to {text:?}");
+    messages[before].clone()
+}
+
+async fn register(
+    app: &TestApp,
+    user: &SimUser,
+    name: &str,
+    username: &str,
+    password: &str,
+) -> SimMessage {
+    assert!(say(app, user, "/daftar")
+        .await
+        .text
+        .contains("Masukkan nama"));
+    assert!(say(app, user, name)
+        .await
+        .text
+        .contains("Masukkan username"));
+    assert!(say(app, user, username)
+        .await
+        .text
+        .contains("Masukkan password"));
+    say(app, user, password).await
+}
+
+async fn start_explains_what_to_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.fake.user("Rudi", Some("rudi"));
+    let greeting = say(&app, &user, "/start").await;
+    assert!(greeting.text.contains("Halo, Rudi!"), "{}", greeting.text);
+    assert!(greeting.text.contains("/daftar"), "{}", greeting.text);
+    let help = say(&app, &user, "apa ini?").await;
+    assert!(help.text.contains("/daftar"), "{}", help.text);
+    app.finish().await;
+}
+
+async fn full_registration(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.fake.user("Budi", Some("budi_tg"));
+    let done = register(&app, &user, "Budi Santoso", "budi_01", "rahasia-123").await;
+
+    assert_eq!(
+        done.text,
+        format!(
+            "Anda telah terdaftar\n\nNAMA: Budi Santoso\nUSERNAME: budi_01\nPASSWORD: rahasia-123\nID_TELEGRAM: {}",
+            user.id
+        )
+    );
+    let html = done.html.as_deref().unwrap();
+    assert!(
+        html.contains("<tg-spoiler>rahasia-123</tg-spoiler>"),
+        "{html}"
+    );
+
+    // The message that carried the password is gone from the chat.
+    let deleted = app.fake.wait_until(PATIENCE, |fake| {
+        fake.messages(user.id)
+            .iter()
+            .any(|m| m.text == "rahasia-123" && m.deleted)
+    });
+    assert!(deleted.await, "the password message was deleted");
+
+    let rows = app
+        .rows("SELECT name, username, telegram_id, telegram_username, role FROM users")
+        .await;
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some("Budi Santoso".into()),
+            Some("budi_01".into()),
+            Some(user.id.to_string()),
+            Some("budi_tg".into()),
+            Some("staff".into()),
+        ]]
+    );
+    let hash = app.rows("SELECT password_hash FROM users").await[0][0]
+        .clone()
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("rahasia"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM dialogues").await, 0);
+
+    // No copy of the password stays in the database once the confirmation is sent.
+    let outbox_sent = "SELECT COUNT(*) FROM outbox WHERE status = 'sent'";
+    let all_outbox = app.count("SELECT COUNT(*) FROM outbox").await;
+    app.wait_for_count(outbox_sent, all_outbox).await;
+    let leaks = "SELECT COUNT(*) FROM inbox WHERE payload LIKE '%rahasia-123%'";
+    assert_eq!(app.count(leaks).await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%rahasia-123%'")
+            .await,
+        0
+    );
+    app.finish().await;
+}
+
+async fn bad_answers_are_explained_and_asked_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let taken_by = app.fake.user("Pemilik", None);
+    register(&app, &taken_by, "Pemilik", "Budi_01", "password-lama").await;
+
+    let user = app.fake.user("Budi", None);
+    assert!(say(&app, &user, "/daftar")
+        .await
+        .text
+        .contains("Masukkan nama"));
+    for (answer, problem) in [
+        ("/apa", "garis miring"),
+        (&*"n".repeat(65), "terlalu panjang"),
+    ] {
+        let reply = say(&app, &user, answer).await;
+        assert!(reply.text.contains(problem), "{answer:?} → {}", reply.text);
+        assert!(reply.text.contains("Masukkan nama"), "{}", reply.text);
+    }
+    let sticker_before = app.fake.bot_messages(user.id).len();
+    app.fake.send_sticker(user.id, &user);
+    let answer = app
+        .fake
+        .wait_for_bot_messages(user.id, sticker_before + 1, PATIENCE)
+        .await;
+    assert!(answer[sticker_before].text.contains("berupa teks"));
+
+    assert!(say(&app, &user, "Budi")
+        .await
+        .text
+        .contains("Masukkan username"));
+    for (answer, problem) in [
+        ("ab", "3 sampai 32"),
+        ("budi santoso", "huruf, angka"),
+        ("budi'; DROP TABLE users;--", "huruf, angka"),
+        ("_budi", "diawali huruf"),
+        ("BUDI_01", "sudah dipakai"),
+    ] {
+        let reply = say(&app, &user, answer).await;
+        assert!(reply.text.contains(problem), "{answer:?} → {}", reply.text);
+        assert!(reply.text.contains("Masukkan username"), "{}", reply.text);
+    }
+    assert!(say(&app, &user, "budi.baru")
+        .await
+        .text
+        .contains("Masukkan password"));
+    let short = say(&app, &user, "pendek").await;
+    assert!(short.text.contains("minimal 8 karakter"), "{}", short.text);
+    let done = say(&app, &user, "cukup-panjang").await;
+    assert!(
+        done.text.starts_with("Anda telah terdaftar"),
+        "{}",
+        done.text
+    );
+
+    // Both password attempts were deleted, the refused one too.
+    let chat = app.fake.messages(user.id);
+    let deleted = app.fake.wait_until(PATIENCE, |fake| {
+        fake.messages(user.id)
+            .iter()
+            .filter(|m| m.text == "pendek" || m.text == "cukup-panjang")
+            .all(|m| m.deleted)
+    });
+    assert!(deleted.await, "{chat:#?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 2);
+    app.finish().await;
+}
+
+async fn batal_cancels_a_registration(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.fake.user("Sari", None);
+    say(&app, &user, "/daftar").await;
+    say(&app, &user, "Sari").await;
+    assert!(say(&app, &user, "/batal").await.text.contains("dibatalkan"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM dialogues").await, 0);
+    // With no registration going on, a plain word is not taken as a username.
+    assert!(say(&app, &user, "sari_01")
+        .await
+        .text
+        .contains("tidak mengerti"));
+    assert!(say(&app, &user, "/batal")
+        .await
+        .text
+        .contains("Tidak ada pendaftaran"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+    app.finish().await;
+}
+
+async fn a_registration_survives_a_restart(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let user = app.fake.user("Tono", None);
+    say(&app, &user, "/daftar").await;
+    say(&app, &user, "Tono").await;
+    assert!(say(&app, &user, "tono")
+        .await
+        .text
+        .contains("Masukkan password"));
+    app.restart().await;
+    let done = say(&app, &user, "kata-sandi-tono").await;
+    assert!(
+        done.text.starts_with("Anda telah terdaftar"),
+        "{}",
+        done.text
+    );
+    assert!(done.text.contains("USERNAME: tono"));
+    app.finish().await;
+}
+
+async fn a_telegram_account_registers_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.fake.user("Wati", None);
+    register(&app, &user, "Wati", "wati", "sandi-wati-1").await;
+    let again = say(&app, &user, "/daftar").await;
+    assert!(again.text.contains("sudah terdaftar"), "{}", again.text);
+    let start = say(&app, &user, "/start").await;
+    assert!(
+        start.text.contains("terdaftar sebagai wati"),
+        "{}",
+        start.text
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM dialogues").await, 0);
+    app.finish().await;
+}

@@ -1,0 +1,736 @@
+//! The Mini App's HTTP API: who gets in, and Order → Pickup → Close with its group
+//! notifications.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{
+    init_data_for, place_order, register_staff, spawn_app, spawn_app_with, spawn_public_app,
+    unix_now, Backend, TestApp, PATIENCE,
+};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use tangkap::sim::SimUser;
+
+on_both_backends!(
+    telegram_login_then_pickup_and_close_notify_the_group,
+    init_data_is_checked,
+    browser_login_wrong_passwords_and_lock_out,
+    sessions_expire_end_and_stay_with_their_telegram_account,
+    fifty_concurrent_pickups_have_one_winner,
+    browser_login_can_be_turned_off,
+    start_offers_the_mini_app_and_feedback_1_links_the_ticket,
+    unicode_and_markup_survive_every_hop,
+);
+
+struct Api<'a> {
+    app: &'a TestApp,
+    client: Client,
+}
+
+impl<'a> Api<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: Client::new(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        init_data: Option<&str>,
+        session: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let url = format!("{}/api{path}", self.app.http_url());
+        let mut request = self.client.request(method.parse().unwrap(), url);
+        if let Some(init_data) = init_data {
+            request = request.header("Authorization", format!("tma {init_data}"));
+        }
+        if let Some(session) = session {
+            request = request.header("X-Session-Token", session);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn telegram_login(&self, init_data: &str, password: &str) -> Response {
+        self.call(
+            "POST",
+            "/login/telegram",
+            Some(init_data),
+            None,
+            Some(json!({ "password": password })),
+        )
+        .await
+    }
+
+    async fn browser_login(&self, login: &str, password: &str) -> Response {
+        self.call(
+            "POST",
+            "/login",
+            None,
+            None,
+            Some(json!({ "login": login, "password": password })),
+        )
+        .await
+    }
+}
+
+/// `app` with one registered staff member, who is returned too.
+async fn with_staff(
+    app: TestApp,
+    name: &str,
+    telegram_username: Option<&str>,
+    username: &str,
+    password: &str,
+) -> (TestApp, SimUser) {
+    let staff = app.fake.user(name, telegram_username);
+    register_staff(&app, &staff, username, password).await;
+    (app, staff)
+}
+
+/// Asserts the API refused with `status` and the error code `code`.
+async fn assert_refused(response: Response, status: StatusCode, code: &str) {
+    let got = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (got, body["error"].as_str().unwrap_or_default()),
+        (status, code),
+        "{body}"
+    );
+}
+
+async fn token_of(response: Response) -> String {
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn telegram_login_then_pickup_and_close_notify_the_group(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app(backend).await,
+        "Budi Santoso",
+        Some("budi"),
+        "budi",
+        "rahasia-123",
+    )
+    .await;
+    let api = Api::new(&app);
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let first = place_order(&app, group, &asker, "/moban #INV-1 #TOPUP #satu").await;
+    let second = place_order(&app, group, &asker, "/moban #INV-2 #RETUR #dua").await;
+
+    let init_data = init_data_for(&staff, unix_now());
+    let login = api.telegram_login(&init_data, "rahasia-123").await;
+    let session = token_of(login).await;
+    let (tma, token) = (Some(init_data.as_str()), Some(session.as_str()));
+
+    let me: Value = api
+        .call("GET", "/me", tma, token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "budi");
+    let page: Value = api
+        .call("GET", "/orders?status=order", tma, token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tickets: Vec<&str> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["ticket_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(tickets, [second.as_str(), first.as_str()], "newest first");
+    assert_eq!(page["orders"][1]["requester_name"], "Siti");
+    let found: Value = api
+        .call(
+            "GET",
+            &format!("/orders?status=order&q={}", first.to_lowercase()),
+            tma,
+            token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found["orders"].as_array().unwrap().len(),
+        1,
+        "search by ticket in any case"
+    );
+    let found: Value = api
+        .call("GET", "/orders?status=order&q=inv-2", tma, token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found["orders"][0]["ticket_no"],
+        second.as_str(),
+        "search by part of Order_ID"
+    );
+
+    let first_page: Value = api
+        .call("GET", "/orders?status=order&limit=1", tma, token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            first_page["orders"].as_array().unwrap().len(),
+            first_page["has_more"].as_bool()
+        ),
+        (1, Some(true))
+    );
+    let before = first_page["orders"][0]["no"].as_i64().unwrap();
+    let next_page: Value = api
+        .call(
+            "GET",
+            &format!("/orders?status=order&limit=1&before={before}"),
+            tma,
+            token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next_page["orders"][0]["ticket_no"], first.as_str());
+    assert_eq!(next_page["has_more"], false);
+    let bad = api
+        .call("GET", "/orders?status=done", tma, token, None)
+        .await;
+    assert_refused(bad, StatusCode::BAD_REQUEST, "bad_request").await;
+
+    let no = page["orders"][1]["no"].as_i64().unwrap();
+    let picked = api
+        .call("POST", &format!("/orders/{no}/pickup"), tma, token, None)
+        .await;
+    assert_eq!(picked.status(), 200);
+    let picked: Value = picked.json().await.unwrap();
+    assert_eq!(
+        (picked["status"].as_str(), picked["picked_by"].as_str()),
+        (Some("pickup"), Some("Budi Santoso"))
+    );
+    let again = api
+        .call("POST", &format!("/orders/{no}/pickup"), tma, token, None)
+        .await;
+    assert_eq!(again.status(), 409);
+    let conflict: Value = again.json().await.unwrap();
+    assert_eq!(
+        conflict["message"],
+        "Order ini sudah di-pickup oleh Budi Santoso."
+    );
+
+    let closed = api
+        .call("POST", &format!("/orders/{no}/close"), tma, token, None)
+        .await;
+    assert_eq!(closed.status(), 200);
+    let summary: Value = api
+        .call("GET", "/summary", tma, token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary["counts"],
+        json!({ "order": 1, "pickup": 0, "close": 1 })
+    );
+    let unknown = api
+        .call("POST", "/orders/999999/pickup", tma, token, None)
+        .await;
+    assert_refused(unknown, StatusCode::NOT_FOUND, "not_found").await;
+
+    let feedback = app.fake.wait_for_bot_messages(group, 4, PATIENCE).await;
+    let original = app
+        .fake
+        .messages(group)
+        .iter()
+        .find(|m| m.text.contains("INV-1") && !m.from_bot)
+        .unwrap()
+        .message_id;
+    assert_eq!(
+        feedback[2].text,
+        format!("Permintaan Anda {first} INV-1 TOPUP sudah di PICK UP oleh Budi Santoso")
+    );
+    assert_eq!(
+        feedback[3].text,
+        format!("Permintaan Anda {first} INV-1 TOPUP sudah di RESOLVED oleh Budi Santoso")
+    );
+    assert_eq!(
+        (feedback[2].reply_to, feedback[3].reply_to),
+        (Some(original), Some(original))
+    );
+    let audit = app
+        .rows(&format!(
+            "SELECT from_status, to_status FROM order_events WHERE order_no = {no} ORDER BY id"
+        ))
+        .await;
+    assert_eq!(
+        audit,
+        vec![
+            vec![None, Some("order".into())],
+            vec![Some("order".into()), Some("pickup".into())],
+            vec![Some("pickup".into()), Some("close".into())],
+        ]
+    );
+    app.finish().await;
+}
+
+async fn init_data_is_checked(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app(backend).await,
+        "Dewi",
+        Some("dewi"),
+        "dewi",
+        "sandi-dewi-1",
+    )
+    .await;
+    let api = Api::new(&app);
+    let good = init_data_for(&staff, unix_now());
+    assert_eq!(
+        api.telegram_login(&good, "sandi-dewi-1").await.status(),
+        200
+    );
+
+    let someone_else = SimUser {
+        id: staff.id + 1,
+        ..staff.clone()
+    };
+    let forged_user = good.replace(&staff.id.to_string(), &someone_else.id.to_string());
+    let other_bot = tangkap::telegram::init_data::sign(
+        &[
+            ("auth_date", &unix_now().to_string()),
+            (
+                "user",
+                &json!({ "id": staff.id, "first_name": "Dewi" }).to_string(),
+            ),
+        ],
+        &tangkap::config::BotToken::parse("987654321:AAOtherBotTokenOtherBotToken_12345").unwrap(),
+    );
+    let cases = [
+        (forged_user, "init_data_invalid"),
+        (good.replace("&hash=", "&nohash="), "init_data_invalid"),
+        (
+            good.split("&hash=").next().unwrap().to_owned(),
+            "init_data_invalid",
+        ),
+        (other_bot, "init_data_invalid"),
+        (
+            init_data_for(&staff, unix_now() - 2 * 86_400),
+            "init_data_expired",
+        ),
+        ("user=%7B%7D".to_owned(), "init_data_invalid"),
+    ];
+    for (init_data, expected) in cases {
+        let response = api.telegram_login(&init_data, "sandi-dewi-1").await;
+        assert_refused(response, StatusCode::UNAUTHORIZED, expected).await;
+    }
+    let no_header = api
+        .call(
+            "POST",
+            "/login/telegram",
+            None,
+            None,
+            Some(json!({ "password": "sandi-dewi-1" })),
+        )
+        .await;
+    assert_eq!(no_header.status(), 401);
+
+    let stranger = app.fake.user("Asing", None);
+    let response = api
+        .telegram_login(&init_data_for(&stranger, unix_now()), "apa-saja-123")
+        .await;
+    assert_refused(response, StatusCode::FORBIDDEN, "not_registered").await;
+
+    let not_json = api
+        .client
+        .post(format!("{}/api/login", app.http_url()))
+        .body("login=dewi&password=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        not_json.status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "cross-site form posts are refused"
+    );
+    app.finish().await;
+}
+
+async fn browser_login_wrong_passwords_and_lock_out(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app(backend).await,
+        "Rina",
+        None,
+        "Rina_Ops",
+        "sandi-rina-1",
+    )
+    .await;
+    let api = Api::new(&app);
+
+    assert_eq!(
+        api.browser_login("rina_ops", "sandi-rina-1").await.status(),
+        200,
+        "any case"
+    );
+    assert_eq!(
+        api.browser_login(&staff.id.to_string(), "sandi-rina-1")
+            .await
+            .status(),
+        200,
+        "by Telegram ID"
+    );
+    let unknown = api.browser_login("nobody", "sandi-rina-1").await;
+    assert_refused(unknown, StatusCode::UNAUTHORIZED, "wrong_credentials").await;
+    for _ in 1..=4 {
+        let wrong = api.browser_login("rina_ops", "salah-sandi").await;
+        assert_refused(wrong, StatusCode::UNAUTHORIZED, "wrong_credentials").await;
+    }
+    // Five failures from this address (one for "nobody"): the account and the address are locked.
+    let locked = api.browser_login("rina_ops", "sandi-rina-1").await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    let body: Value = locked.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Coba lagi dalam"),
+        "{body}"
+    );
+    app.finish().await;
+}
+
+async fn sessions_expire_end_and_stay_with_their_telegram_account(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app(backend).await,
+        "Tono",
+        None,
+        "tono",
+        "sandi-tono-1",
+    )
+    .await;
+    let api = Api::new(&app);
+    let other = app.fake.user("Lain", None);
+    register_staff(&app, &other, "lain", "sandi-lain-1").await;
+    let init_data = init_data_for(&staff, unix_now());
+
+    let session = token_of(api.telegram_login(&init_data, "sandi-tono-1").await).await;
+    assert_eq!(
+        api.call("GET", "/me", Some(&init_data), Some(&session), None)
+            .await
+            .status(),
+        200
+    );
+    let without_telegram = api.call("GET", "/me", None, Some(&session), None).await;
+    assert_refused(
+        without_telegram,
+        StatusCode::UNAUTHORIZED,
+        "telegram_mismatch",
+    )
+    .await;
+    let other_account = api
+        .call(
+            "GET",
+            "/me",
+            Some(&init_data_for(&other, unix_now())),
+            Some(&session),
+            None,
+        )
+        .await;
+    assert_refused(other_account, StatusCode::UNAUTHORIZED, "telegram_mismatch").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions").await,
+        1,
+        "sessions are stored by hash only"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = '{session}'"
+        ))
+        .await,
+        0
+    );
+
+    assert_eq!(
+        api.call("POST", "/logout", Some(&init_data), Some(&session), None)
+            .await
+            .status(),
+        204
+    );
+    let after_logout = api
+        .call("GET", "/me", Some(&init_data), Some(&session), None)
+        .await;
+    assert_refused(after_logout, StatusCode::UNAUTHORIZED, "not_logged_in").await;
+
+    let browser = token_of(api.browser_login("tono", "sandi-tono-1").await).await;
+    sqlx::query("UPDATE sessions SET expires_at = 1")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let expired = api.call("GET", "/orders", None, Some(&browser), None).await;
+    assert_refused(expired, StatusCode::UNAUTHORIZED, "session_expired").await;
+    let no_session = api.call("GET", "/orders", None, None, None).await;
+    assert_refused(no_session, StatusCode::UNAUTHORIZED, "not_logged_in").await;
+    app.finish().await;
+}
+
+async fn fifty_concurrent_pickups_have_one_winner(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let api = Api::new(&app);
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let ticket = place_order(&app, group, &asker, "/moban #RACE-1 #TOPUP #rebutan").await;
+    let mut sessions = Vec::new();
+    for i in 0..5 {
+        let staff = app.fake.user(&format!("Staf {i}"), None);
+        register_staff(&app, &staff, &format!("staf{i}"), "sandi-staf-1").await;
+        sessions.push(token_of(api.browser_login(&format!("staf{i}"), "sandi-staf-1").await).await);
+    }
+    let page: Value = api
+        .call("GET", "/orders", None, Some(&sessions[0]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let no = page["orders"][0]["no"].as_i64().unwrap();
+
+    let url = format!("{}/api/orders/{no}/pickup", app.http_url());
+    let mut presses = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let (client, url, session) = (
+            api.client.clone(),
+            url.clone(),
+            sessions[i % sessions.len()].clone(),
+        );
+        presses.spawn(async move {
+            let response = client
+                .post(url)
+                .header("X-Session-Token", session)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        });
+    }
+    let results = presses.join_all().await;
+    let mut statuses: HashMap<u16, usize> = HashMap::new();
+    for (status, _) in &results {
+        *statuses.entry(*status).or_default() += 1;
+    }
+    assert_eq!(statuses, HashMap::from([(200, 1), (409, 49)]));
+    let winner = results.iter().find(|(s, _)| *s == 200).unwrap().1["picked_by"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (status, body) in &results {
+        if *status == 409 {
+            assert_eq!(
+                body["message"],
+                format!("Order ini sudah di-pickup oleh {winner}.")
+            );
+        }
+    }
+    app.fake.wait_for_bot_messages(group, 2, PATIENCE).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let feedback_2: Vec<_> = app
+        .fake
+        .bot_messages(group)
+        .into_iter()
+        .filter(|m| m.text.contains("PICK UP"))
+        .collect();
+    assert_eq!(feedback_2.len(), 1);
+    assert_eq!(
+        feedback_2[0].text,
+        format!("Permintaan Anda {ticket} RACE-1 TOPUP sudah di PICK UP oleh {winner}")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM order_events WHERE to_status = 'pickup'")
+            .await,
+        1
+    );
+    app.finish().await;
+}
+
+async fn browser_login_can_be_turned_off(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app_with(backend, |config| config.browser_login = false).await,
+        "Joko",
+        None,
+        "joko",
+        "sandi-joko-1",
+    )
+    .await;
+    let api = Api::new(&app);
+    let response = api.browser_login("joko", "sandi-joko-1").await;
+    assert_refused(response, StatusCode::FORBIDDEN, "browser_login_disabled").await;
+    let config: Value = api
+        .call("GET", "/config", None, None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["browser_login"], false);
+    assert_eq!(
+        api.telegram_login(&init_data_for(&staff, unix_now()), "sandi-joko-1")
+            .await
+            .status(),
+        200
+    );
+    app.finish().await;
+}
+
+async fn start_offers_the_mini_app_and_feedback_1_links_the_ticket(backend: Backend) {
+    let app = spawn_public_app(backend, |config| {
+        config.miniapp_link = Some("https://t.me/tangkap_bot/app".into());
+    })
+    .await;
+    let staff = app.fake.user("Wati", None);
+    register_staff(&app, &staff, "wati", "sandi-wati-1").await;
+    app.fake.send_private(&staff, "/start");
+    let greeting = app.fake.wait_for_bot_messages(staff.id, 1, PATIENCE).await;
+    assert!(
+        greeting[0].text.contains("terdaftar sebagai wati"),
+        "{}",
+        greeting[0].text
+    );
+    let mini_app = format!("{}/", app.http_url());
+    assert_eq!(
+        greeting[0].buttons,
+        vec![("Buka Tangkap".to_owned(), mini_app.clone())]
+    );
+    let menu_set = app.fake.wait_until(PATIENCE, |fake| {
+        fake.menu_button(staff.id)
+            .is_some_and(|b| b["type"] == "web_app" && b["web_app"]["url"] == mini_app.as_str())
+    });
+    assert!(
+        menu_set.await,
+        "menu button: {:?}",
+        app.fake.menu_button(staff.id)
+    );
+
+    let group = app.fake.group("Operasional");
+    let ticket = place_order(&app, group, &staff, "/moban #LINK-1 #TRX #tautan").await;
+    let feedback = app.fake.bot_messages(group);
+    assert_eq!(
+        feedback[0].buttons,
+        vec![(
+            "Buka tiket".to_owned(),
+            format!("https://t.me/tangkap_bot/app?startapp={ticket}")
+        )]
+    );
+
+    let page = Client::new().get(&mini_app).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' https://telegram.org"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("frame-ancestors 'self' https://web.telegram.org"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("<title>Tangkap</title>"));
+    app.finish().await;
+}
+
+/// Right-to-left text, zero-width joiners, emoji and markup typed into a request and into
+/// a staff name come back unchanged from the database, the API and both Feedbacks.
+async fn unicode_and_markup_survive_every_hop(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app(backend).await,
+        "<b>Budi</b> שלום 👩‍💼",
+        None,
+        "budi",
+        "sandi-budi-1",
+    )
+    .await;
+    let api = Api::new(&app);
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let (order_id, transaksi, keterangan) = (
+        "INV‏-١٢٣",
+        "مرحبا&<i>",
+        "a\u{200D}b 👨‍👩‍👧 '; DROP TABLE orders;-- <script>x</script>",
+    );
+    let ticket = place_order(
+        &app,
+        group,
+        &asker,
+        &format!("/moban #{order_id} #{transaksi} #{keterangan}"),
+    )
+    .await;
+    let feedback = app.fake.bot_messages(group);
+    assert_eq!(
+        feedback[0].text,
+        format!("Permintaan Anda {order_id} {transaksi} sudah kami proses dengan no tiket {ticket}, silahkan tunggu")
+    );
+
+    let session = token_of(api.browser_login("budi", "sandi-budi-1").await).await;
+    let page: Value = api
+        .call("GET", "/orders", None, Some(&session), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order = &page["orders"][0];
+    assert_eq!(
+        (
+            order["order_id"].as_str(),
+            order["transaksi"].as_str(),
+            order["keterangan"].as_str()
+        ),
+        (Some(order_id), Some(transaksi), Some(keterangan))
+    );
+    let no = order["no"].as_i64().unwrap();
+    assert_eq!(
+        api.call(
+            "POST",
+            &format!("/orders/{no}/pickup"),
+            None,
+            Some(&session),
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+    let feedback = app.fake.wait_for_bot_messages(group, 2, PATIENCE).await;
+    assert_eq!(
+        feedback[1].text,
+        format!(
+            "Permintaan Anda {ticket} {order_id} {transaksi} sudah di PICK UP oleh {}",
+            staff.first_name
+        )
+    );
+    app.finish().await;
+}

@@ -1,0 +1,179 @@
+// The demo page: a Telegram client played on top of Tangkap's fake Telegram. Chats are
+// read from /demo/api/chats; what you type is posted as the person chosen under
+// "Anda sebagai"; the Mini App opens in the phone frame with initData signed for that person.
+'use strict';
+
+const $ = (selector) => document.querySelector(selector);
+const world = { people: [], bot_username: '', group: {} };
+let lastChats = '';
+
+/// Renders Telegram HTML from the bot with only Telegram's own tags; everything else
+/// (and everything users typed) becomes text. DOMParser never runs scripts.
+function renderHtml(html, into) {
+  const parsed = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+  const copy = (node, parent) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        parent.append(child.textContent);
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        const tag = child.tagName.toLowerCase();
+        let element;
+        if (['b', 'strong', 'i', 'em', 'u', 's', 'code', 'pre'].includes(tag)) {
+          element = document.createElement(tag);
+        } else if (tag === 'tg-spoiler') {
+          element = document.createElement('span');
+          element.className = 'spoiler';
+          element.title = 'Klik untuk melihat';
+          element.addEventListener('click', () => element.classList.toggle('shown'));
+        } else {
+          element = document.createElement('span');
+        }
+        copy(child, element);
+        parent.append(element);
+      }
+    }
+  };
+  copy(parsed.body, into);
+}
+
+function me() {
+  return world.people.find((p) => String(p.id) === $('#as').value);
+}
+
+function renderChat(list, messages, chat) {
+  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 30;
+  const byId = new Map(messages.map((m) => [m.message_id, m]));
+  list.replaceChildren(...messages.map((message) => {
+    const item = document.createElement('li');
+    item.className = 'message';
+    item.dataset.id = message.message_id;
+    if (message.from_id === me()?.id) item.classList.add('mine');
+    if (message.from_bot) item.classList.add('bot');
+    const from = document.createElement('div');
+    from.className = 'from';
+    from.textContent = message.from_bot ? `${message.from_name} (bot)` : message.from_name;
+    item.append(from);
+    const replied = byId.get(message.reply_to);
+    if (replied) {
+      const quote = document.createElement('div');
+      quote.className = 'quote';
+      quote.textContent = `${replied.from_name}: ${replied.text}`;
+      item.append(quote);
+    }
+    const body = document.createElement('div');
+    body.className = 'text';
+    if (message.deleted) {
+      item.classList.add('deleted');
+      body.textContent = 'Pesan ini dihapus oleh bot.';
+    } else if (message.html) {
+      renderHtml(message.html, body);
+    } else {
+      body.textContent = message.text || (message.from_bot ? '' : '(stiker atau media)');
+    }
+    item.append(body);
+    if (message.buttons.length && !message.deleted) {
+      const row = document.createElement('div');
+      row.className = 'buttons';
+      for (const [text, url] of message.buttons) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = text;
+        button.addEventListener('click', () => followLink(url));
+        row.append(button);
+      }
+      item.append(row);
+    }
+    return item;
+  }));
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  list.dataset.chat = chat;
+}
+
+/// Buttons lead to the Mini App (our own address) or to a t.me link of the bot.
+function followLink(url) {
+  if (url.startsWith(window.location.origin)) {
+    openMiniApp();
+    return;
+  }
+  const start = new URL(url).searchParams.get('start');
+  if (url.startsWith(`https://t.me/${world.bot_username}`)) {
+    $('#private-chat input').focus();
+    post('private', start ? `/start ${start}` : '/start');
+  }
+}
+
+async function post(chat, text) {
+  const person = me();
+  if (!person || !text.trim()) return;
+  await fetch('/demo/api/send', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ chat, as: person.id, text }),
+  });
+  refresh();
+}
+
+async function refresh() {
+  const person = me();
+  if (!person) return;
+  try {
+    const response = await fetch(`/demo/api/chats?as=${person.id}`);
+    const text = await response.text();
+    if (text === lastChats) return;
+    lastChats = text;
+    const chats = JSON.parse(text);
+    renderChat($('#group-chat .messages'), chats.group, 'group');
+    renderChat($('#private-chat .messages'), chats.private, 'private');
+  } catch (_) {
+    // The demo server stopped; the next poll tries again.
+  }
+}
+
+function openMiniApp() {
+  const person = me();
+  const theme = $('#dark').checked ? 'dark' : 'light';
+  const frame = $('#mini-app');
+  frame.src = `/demo/mini-app?as=${person.id}&theme=${theme}`;
+  frame.hidden = false;
+  $('#phone-hint').hidden = true;
+}
+
+async function start() {
+  Object.assign(world, await (await fetch('/demo/api/world')).json());
+  $('#group-title').textContent = world.group.title;
+  $('#private-title').textContent = `Chat pribadi dengan @${world.bot_username}`;
+  $('#staff-login').textContent = `Login staf demo: ${world.staff_login.username} / ${world.staff_login.password}`;
+  for (const person of world.people) {
+    const option = document.createElement('option');
+    option.value = person.id;
+    option.textContent = person.first_name;
+    $('#as').append(option);
+  }
+  $('#as').value = String(world.people[1]?.id ?? world.people[0].id);
+  $('#as').addEventListener('change', () => {
+    lastChats = '';
+    refresh();
+    if (!$('#mini-app').hidden) openMiniApp();
+  });
+  for (const [pane, chat] of [['#group-chat', 'group'], ['#private-chat', 'private']]) {
+    const form = $(`${pane} form`);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      post(chat, form.text.value);
+      form.text.value = '';
+    });
+    for (const quick of document.querySelectorAll(`${pane} .quick button`)) {
+      quick.addEventListener('click', () => post(chat, quick.dataset.text));
+    }
+  }
+  $('#open-mini-app').addEventListener('click', openMiniApp);
+  $('#dark').addEventListener('change', () => { if (!$('#mini-app').hidden) openMiniApp(); });
+  // The Mini App's "open the bot" button lands in the private chat.
+  window.addEventListener('message', (event) => {
+    if (event.origin === window.location.origin && event.data?.tangkap === 'open-link') followLink(event.data.url);
+  });
+  refresh();
+  setInterval(refresh, 700);
+}
+
+start();
