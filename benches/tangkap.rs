@@ -8,7 +8,7 @@
 use std::{
     fmt::Write as _,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -156,9 +156,20 @@ struct Args {
 
 impl Args {
     fn runs(&self, workload: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|o| workload.starts_with(o.as_str()))
+        self.only.is_empty()
+            || self.only.iter().any(|o| {
+                workload.starts_with(o.as_str()) || (o == "peer" && INGEST.contains(&workload))
+            })
+    }
+
+    /// Whether the aiogram peer is measured beside Tangkap: on a full run, or `--only peer`.
+    fn with_peer(&self) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == "peer")
     }
 }
+
+/// The workloads the peer runs too.
+const INGEST: [&str; 3] = ["webhook", "latency", "polling"];
 
 fn parse_args() -> Args {
     let mut args = Args {
@@ -199,15 +210,27 @@ async fn run(args: Args) {
         smoke: args.smoke,
         ..Report::default()
     };
+    let mut versus = Versus::default();
     for &backend in &args.backends {
-        if args.runs("webhook") {
-            webhook_ingest(&mut report, backend, sizes).await;
+        // The peer stores in SQLite, so it is measured beside Tangkap on SQLite.
+        let subjects: &[Subject] = if backend == Backend::Sqlite && args.with_peer() {
+            &[Subject::Tangkap, Subject::Peer]
+        } else {
+            &[Subject::Tangkap]
+        };
+        for &subject in subjects {
+            if args.runs("webhook") {
+                webhook_ingest(&mut report, &mut versus, subject, backend, sizes).await;
+            }
+            if args.runs("latency") {
+                webhook_latency(&mut report, &mut versus, subject, backend, sizes).await;
+            }
+            if args.runs("polling") {
+                polling_ingest(&mut report, &mut versus, subject, backend, sizes).await;
+            }
         }
-        if args.runs("latency") {
-            webhook_latency(&mut report, backend, sizes).await;
-        }
-        if args.runs("polling") {
-            polling_ingest(&mut report, backend, sizes).await;
+        if subjects.contains(&Subject::Peer) {
+            peer_ratios(&mut report, &versus, sizes);
         }
         if args.runs("api") {
             board_api(&mut report, backend, sizes).await;
@@ -334,21 +357,6 @@ impl Bench {
             .try_get(0)
             .unwrap()
     }
-
-    /// Waits until `sql` counts `expected`; returns when it did.
-    async fn wait_for(&self, sql: &str, expected: i64, limit: Duration) -> Instant {
-        let deadline = Instant::now() + limit;
-        loop {
-            if self.count(sql).await >= expected {
-                return Instant::now();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {sql} = {expected}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
 }
 
 /// Orders stored so far on a fresh database: one index seek, where `COUNT(*)` would read
@@ -374,20 +382,240 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
+// --- contenders: Tangkap's binary and the aiogram peer, each in its own process ------------
+
+/// Who is measured in the ingest workloads. Both run as their own process and get the same
+/// updates over HTTP from this harness, through the same fake Telegram.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Subject {
+    Tangkap,
+    /// benches/peer/aiogram_tangkap.py: aiogram 3 with aiosqlite, SQLite only.
+    Peer,
+}
+
+impl Subject {
+    fn name(self) -> &'static str {
+        match self {
+            Subject::Tangkap => "Tangkap",
+            Subject::Peer => "aiogram peer",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Intake {
+    Webhook,
+    Polling,
+}
+
+struct Contender {
+    subject: Subject,
+    fake: FakeTelegram,
+    child: Child,
+    /// Where updates are posted (webhook intake).
+    hook: String,
+    /// Tangkap's database, read to count stored orders.
+    db: Option<Db>,
+    database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// The Python of the peer's virtualenv, made by scripts/ensure-peer.
+fn peer_python() -> Option<String> {
+    std::env::var("TANGKAP_PEER_PYTHON").ok()
+}
+
+impl Contender {
+    async fn start(subject: Subject, backend: Backend, intake: Intake) -> Self {
+        let fake = FakeTelegram::start(TOKEN, "tangkap_bench_bot")
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
+        let (child, database_url) = match subject {
+            Subject::Tangkap => {
+                let database_url = database(backend, dir.path()).await;
+                let mut command = Command::new(tangkap_binary());
+                command
+                    .arg("run")
+                    .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
+                    .env("TANGKAP_BOT_TOKEN", TOKEN)
+                    .env("TANGKAP_API_URL", fake.api_url())
+                    .env("DATABASE_URL", &database_url)
+                    .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
+                    .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
+                    .env("RUST_LOG", "warn");
+                if intake == Intake::Webhook {
+                    command
+                        .env("TANGKAP_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+                        .env("TANGKAP_WEBHOOK_SECRET", SECRET);
+                }
+                (command.stdout(Stdio::null()).spawn().unwrap(), database_url)
+            }
+            Subject::Peer => {
+                assert_eq!(backend, Backend::Sqlite, "the peer uses aiosqlite");
+                let python = peer_python().expect(
+                    "TANGKAP_PEER_PYTHON is not set: scripts/bench and scripts/test make the \
+                     peer's virtualenv with scripts/ensure-peer",
+                );
+                let database_path = dir.path().join("peer.db");
+                let log = std::fs::File::create(dir.path().join("peer.log")).unwrap();
+                let child = Command::new(python)
+                    .arg(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/benches/peer/aiogram_tangkap.py"
+                    ))
+                    .env("PEER_API_URL", fake.api_url())
+                    .env("PEER_TOKEN", TOKEN)
+                    .env("PEER_DB", &database_path)
+                    .env(
+                        "PEER_MODE",
+                        if intake == Intake::Webhook {
+                            "webhook"
+                        } else {
+                            "polling"
+                        },
+                    )
+                    .env("PEER_PORT", port.to_string())
+                    .env("PEER_SECRET", SECRET)
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()
+                    .unwrap();
+                (child, format!("sqlite://{}", database_path.display()))
+            }
+        };
+        let ready = match intake {
+            Intake::Webhook => {
+                fake.wait_until(Duration::from_secs(60), |f| {
+                    f.webhook_url().as_deref() == Some(hook.as_str())
+                })
+                .await
+            }
+            Intake::Polling => {
+                fake.wait_until(Duration::from_secs(60), |f| {
+                    f.stats().calls.get("getupdates").copied().unwrap_or(0) > 0
+                })
+                .await
+            }
+        };
+        assert!(ready, "{} never became ready", subject.name());
+        let db = match subject {
+            Subject::Tangkap => Some(Db::connect(&database_url).await.unwrap()),
+            Subject::Peer => None,
+        };
+        Contender {
+            subject,
+            fake,
+            child,
+            hook,
+            db,
+            database_url,
+            _dir: dir,
+        }
+    }
+
+    /// Updates fully processed so far. Tangkap: orders committed, each in the same
+    /// transaction as its Feedback 1 outbox row. The peer: Feedback 1 replies attempted,
+    /// which it does right after committing the order.
+    async fn processed(&self) -> i64 {
+        match &self.db {
+            Some(db) => sqlx::query(ORDERS_STORED)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap(),
+            None => self
+                .fake
+                .stats()
+                .calls
+                .get("sendmessage")
+                .copied()
+                .unwrap_or(0) as i64,
+        }
+    }
+
+    /// Waits until `expected` updates are processed; returns when they were.
+    async fn wait_processed(&self, expected: i64, limit: Duration) -> Instant {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.processed().await >= expected {
+                return Instant::now();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} processed {} of {expected}",
+                self.subject.name(),
+                self.processed().await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn resident_mb(&self) -> f64 {
+        resident_kb(self.child.id()) / 1024.0
+    }
+
+    async fn stop(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        if let Some(db) = self.db {
+            db.close().await;
+        }
+        drop_database(&self.database_url).await;
+    }
+}
+
+fn tangkap_binary() -> String {
+    std::env::var("TANGKAP_BENCH_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tangkap").to_owned())
+}
+
+/// The label of a figure: the workload, and who ran it when the peer is measured too.
+fn label(workload: &str, subject: Subject) -> String {
+    match subject {
+        Subject::Tangkap => workload.to_owned(),
+        Subject::Peer => format!("{workload} ({})", subject.name()),
+    }
+}
+
+/// What the peer comparison needs from the ingest runs, for the ratios.
+#[derive(Default)]
+struct Versus {
+    webhook_processed: [f64; 2],
+    polling_processed: [f64; 2],
+    latency_p99: [f64; 2],
+    resident_mb: [f64; 2],
+}
+
+fn slot(subject: Subject) -> usize {
+    match subject {
+        Subject::Tangkap => 0,
+        Subject::Peer => 1,
+    }
+}
+
 // --- 1. webhook ingest ----------------------------------------------------------------------
 
-async fn webhook_ingest(report: &mut Report, backend: Backend, sizes: Sizes) {
+async fn webhook_ingest(
+    report: &mut Report,
+    versus: &mut Versus,
+    subject: Subject,
+    backend: Backend,
+    sizes: Sizes,
+) {
     for &concurrency in sizes.ingest_concurrency {
-        let bench = start(backend, true).await;
-        let group = bench.fake.group("Bench");
+        let contender = Contender::start(subject, backend, Intake::Webhook).await;
+        let group = contender.fake.group("Bench");
         let client = reqwest::Client::new();
-        let hook = format!("{}/telegram/webhook", bench.url);
         let per_worker = sizes.ingest_updates / concurrency;
         let total = per_worker * concurrency;
         let started = Instant::now();
         let mut workers = JoinSet::new();
         for worker in 0..concurrency {
-            let (client, hook) = (client.clone(), hook.clone());
+            let (client, hook) = (client.clone(), contender.hook.clone());
             workers.spawn(async move {
                 for i in 0..per_worker {
                     let id = (worker * per_worker + i) as i64 + 1;
@@ -404,13 +632,11 @@ async fn webhook_ingest(report: &mut Report, backend: Backend, sizes: Sizes) {
         }
         workers.join_all().await;
         let acknowledged = started.elapsed();
-        let done = bench
-            .wait_for(ORDERS_STORED, total as i64, Duration::from_secs(600))
+        let done = contender
+            .wait_processed(total as i64, Duration::from_secs(600))
             .await;
         let processed = done - started;
-        let queued = bench.count("SELECT COUNT(*) FROM outbox").await;
-        assert!(queued >= total as i64, "every order queued its Feedback 1");
-        let workload = format!("webhook ingest ×{concurrency}");
+        let workload = label(&format!("webhook ingest ×{concurrency}"), subject);
         report.add(
             &workload,
             backend,
@@ -426,26 +652,52 @@ async fn webhook_ingest(report: &mut Report, backend: Backend, sizes: Sizes) {
             "processed updates/s (order + Feedback 1 queued)",
             throughput,
             "/s",
-            (backend == Backend::Sqlite && highest)
+            (subject == Subject::Tangkap && backend == Backend::Sqlite && highest)
                 .then(|| ("≥ 5000".into(), throughput >= 5000.0)),
         );
-        bench.stop().await;
+        if highest {
+            versus.webhook_processed[slot(subject)] = throughput;
+            let resident = contender.resident_mb();
+            versus.resident_mb[slot(subject)] = resident;
+            report.add(
+                &workload,
+                backend,
+                &format!("resident memory after {total} orders"),
+                resident,
+                "MB",
+            );
+            // Tangkap queues Feedback 1 and sends within Telegram's limits; a bot that
+            // replies at once is refused (and, without a retry, the reply is lost).
+            report.add(
+                &workload,
+                backend,
+                "429 answers from the fake while ingesting",
+                contender.fake.stats().limit_rejections as f64,
+                "",
+            );
+        }
+        contender.stop().await;
     }
 }
 
 /// Open loop: updates offered at a fixed rate, however fast the answers come.
-async fn webhook_latency(report: &mut Report, backend: Backend, sizes: Sizes) {
-    let bench = start(backend, true).await;
-    let group = bench.fake.group("Bench");
+async fn webhook_latency(
+    report: &mut Report,
+    versus: &mut Versus,
+    subject: Subject,
+    backend: Backend,
+    sizes: Sizes,
+) {
+    let contender = Contender::start(subject, backend, Intake::Webhook).await;
+    let group = contender.fake.group("Bench");
     let client = reqwest::Client::new();
-    let hook = format!("{}/telegram/webhook", bench.url);
     let total = (sizes.latency_rate * sizes.latency_seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / f64::from(sizes.latency_rate));
     let started = tokio::time::Instant::now();
     let mut requests = JoinSet::new();
     for i in 0..total {
         tokio::time::sleep_until(started + interval * i as u32).await;
-        let (client, hook) = (client.clone(), hook.clone());
+        let (client, hook) = (client.clone(), contender.hook.clone());
         requests.spawn(async move {
             let id = i as i64 + 1;
             let sent = Instant::now();
@@ -462,7 +714,7 @@ async fn webhook_latency(report: &mut Report, backend: Backend, sizes: Sizes) {
     }
     let mut latencies = requests.join_all().await;
     latencies.sort();
-    let workload = format!("webhook at {}/s", sizes.latency_rate);
+    let workload = label(&format!("webhook at {}/s", sizes.latency_rate), subject);
     report.add(
         &workload,
         backend,
@@ -471,44 +723,88 @@ async fn webhook_latency(report: &mut Report, backend: Backend, sizes: Sizes) {
         "ms",
     );
     let p99 = percentile(&latencies, 0.99);
+    versus.latency_p99[slot(subject)] = p99;
     report.add_checked(
         &workload,
         backend,
         "answer latency p99",
         p99,
         "ms",
-        (backend == Backend::Sqlite).then(|| ("≤ 20 ms".into(), p99 <= 20.0)),
+        (subject == Subject::Tangkap && backend == Backend::Sqlite)
+            .then(|| ("≤ 20 ms".into(), p99 <= 20.0)),
     );
-    bench
-        .wait_for(ORDERS_STORED, total as i64, Duration::from_secs(300))
+    contender
+        .wait_processed(total as i64, Duration::from_secs(300))
         .await;
-    bench.stop().await;
+    contender.stop().await;
 }
 
 // --- 2. polling ingest ------------------------------------------------------------------------
 
-async fn polling_ingest(report: &mut Report, backend: Backend, sizes: Sizes) {
-    let bench = start(backend, false).await;
-    let group = bench.fake.group("Bench");
-    let member = bench.fake.user("Bench", None);
+async fn polling_ingest(
+    report: &mut Report,
+    versus: &mut Versus,
+    subject: Subject,
+    backend: Backend,
+    sizes: Sizes,
+) {
+    let contender = Contender::start(subject, backend, Intake::Polling).await;
+    let group = contender.fake.group("Bench");
+    let member = contender.fake.user("Bench", None);
     let total = sizes.ingest_updates;
     let started = Instant::now();
     for i in 0..total {
-        bench
+        contender
             .fake
             .send_to_group(group, &member, &format!("/moban #P-{i} #TOPUP #polling"));
     }
-    let done = bench
-        .wait_for(ORDERS_STORED, total as i64, Duration::from_secs(600))
+    let done = contender
+        .wait_processed(total as i64, Duration::from_secs(600))
         .await;
+    let throughput = total as f64 / (done - started).as_secs_f64();
+    versus.polling_processed[slot(subject)] = throughput;
     report.add(
-        "polling ingest",
+        &label("polling ingest", subject),
         backend,
         "processed updates/s (order + Feedback 1 queued)",
-        total as f64 / (done - started).as_secs_f64(),
+        throughput,
         "/s",
     );
-    bench.stop().await;
+    contender.stop().await;
+}
+
+/// Tangkap against the peer, as ratios: above 1 means Tangkap does better.
+fn peer_ratios(report: &mut Report, versus: &Versus, sizes: Sizes) {
+    let faster = |[tangkap, peer]: [f64; 2]| tangkap / peer.max(f64::MIN_POSITIVE);
+    let smaller = |[tangkap, peer]: [f64; 2]| peer / tangkap.max(f64::MIN_POSITIVE);
+    let highest = sizes.ingest_concurrency.last().unwrap();
+    let rate = sizes.latency_rate;
+    for (metric, value) in [
+        (
+            format!("webhook ingest ×{highest}: processed/s, Tangkap ÷ peer"),
+            faster(versus.webhook_processed),
+        ),
+        (
+            "polling ingest: processed/s, Tangkap ÷ peer".to_owned(),
+            faster(versus.polling_processed),
+        ),
+        (
+            format!("webhook answer p99 at {rate}/s, peer ÷ Tangkap"),
+            smaller(versus.latency_p99),
+        ),
+        (
+            "resident memory after webhook ingest, peer ÷ Tangkap".to_owned(),
+            smaller(versus.resident_mb),
+        ),
+    ] {
+        report.add(
+            "Tangkap against the aiogram peer",
+            Backend::Sqlite,
+            &metric,
+            value,
+            "×",
+        );
+    }
 }
 
 // --- 3. Mini App API ---------------------------------------------------------------------------
@@ -799,8 +1095,7 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
     running.stop().await;
     db.close().await;
 
-    let binary = std::env::var("TANGKAP_BENCH_BINARY")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tangkap").to_owned());
+    let binary = tangkap_binary();
     let port = free_port();
     let started = Instant::now();
     let mut child = Command::new(&binary)

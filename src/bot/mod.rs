@@ -134,9 +134,14 @@ pub async fn run_processor(
     }
 }
 
-/// Processes `rows` in one transaction, each in a savepoint of its own: an update that
-/// fails is rolled back alone (and returned) while the others commit. Updates are decoded
-/// before the transaction starts, so the write lock is held for database work only.
+/// Processes `rows` in one transaction, ending early once it has run for [`BATCH_TIME`].
+/// Updates are decoded before the transaction starts, so the write lock is held for
+/// database work only.
+///
+/// The common case takes the fast way: the whole batch claimed in one statement and no
+/// savepoints, a handful of statements per update. If anything in it fails, that
+/// transaction is rolled back and the batch is done again one update per savepoint, so a
+/// failing update is rolled back alone (and returned) while the others commit.
 ///
 /// Returns how many rows it got to, and the failures among them.
 async fn process_batch(
@@ -148,22 +153,72 @@ async fn process_batch(
         .iter()
         .map(|row| (row, serde_json::from_str::<Update>(&row.json)))
         .collect();
+    match process_together(db, bot, &decoded).await {
+        Ok(done) => Ok((done, Vec::new())),
+        Err(e) => {
+            tracing::debug!(error = %e, "a batch failed; processing its updates one by one");
+            process_one_by_one(db, bot, &decoded).await
+        }
+    }
+}
+
+type Decoded<'r> = (&'r InboxRow, Result<Update, serde_json::Error>);
+
+async fn process_together(
+    db: &Db,
+    bot: &BotContext,
+    decoded: &[Decoded<'_>],
+) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let seqs: Vec<i64> = decoded.iter().map(|(row, _)| row.seq).collect();
+    let claimed = inbox::claim_many(&mut tx, &seqs).await?;
+    let started = tokio::time::Instant::now();
+    let mut done = 0;
+    for (row, update) in decoded {
+        if started.elapsed() > BATCH_TIME {
+            break;
+        }
+        done += 1;
+        if claimed.contains(&row.seq) {
+            apply(&mut tx, bot, row, update).await?;
+        }
+    }
+    // The rest stay pending for the next batch.
+    let unreached: Vec<i64> = seqs[done..]
+        .iter()
+        .copied()
+        .filter(|seq| claimed.contains(seq))
+        .collect();
+    inbox::unclaim(&mut tx, &unreached).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+async fn process_one_by_one(
+    db: &Db,
+    bot: &BotContext,
+    decoded: &[Decoded<'_>],
+) -> Result<(usize, Vec<(InboxRow, sqlx::Error)>), sqlx::Error> {
     let mut tx = db.begin().await?;
     let started = tokio::time::Instant::now();
     let mut failed = Vec::new();
     let mut done = 0;
     for (row, update) in decoded {
         if started.elapsed() > BATCH_TIME {
-            // The rest stay pending for the next batch.
             break;
         }
         done += 1;
         let mut savepoint = tx.begin().await?;
-        match process(&mut savepoint, bot, row, update).await {
+        let result = match inbox::claim(&mut savepoint, row.seq).await {
+            Ok(true) => apply(&mut savepoint, bot, row, update).await,
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
+        match result {
             Ok(()) => savepoint.commit().await?,
             Err(e) => {
                 savepoint.rollback().await?;
-                failed.push((row.clone(), e));
+                failed.push(((*row).clone(), e));
             }
         }
     }
@@ -171,18 +226,16 @@ async fn process_batch(
     Ok((done, failed))
 }
 
-async fn process(
+/// Applies a claimed update's effects.
+async fn apply(
     conn: &mut Conn,
     bot: &BotContext,
     row: &InboxRow,
-    update: Result<Update, serde_json::Error>,
+    update: &Result<Update, serde_json::Error>,
 ) -> Result<(), sqlx::Error> {
-    if !inbox::claim(conn, row.seq).await? {
-        return Ok(());
-    }
     match update {
         Ok(update) => {
-            let outcome = handle_update(bot, conn, &update).await?;
+            let outcome = handle_update(bot, conn, update).await?;
             if outcome.scrub_update {
                 inbox::scrub(conn, row.seq).await?;
             }

@@ -167,6 +167,51 @@ pub async fn claim(tx: &mut Conn, seq: i64) -> Result<bool, sqlx::Error> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Marks the pending ones among `seqs` done inside the transaction that applies their
+/// effects, in one statement; returns those it marked. An update missing from the answer
+/// was done already (by an earlier run or another instance) and must be left alone.
+pub async fn claim_many(tx: &mut Conn, seqs: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "UPDATE inbox SET status = 'done', processed_at = $1 \
+         WHERE status = 'pending' AND seq IN ({}) RETURNING seq",
+        placeholders(2, seqs.len())
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(now_ms());
+    for seq in seqs {
+        query = query.bind(seq);
+    }
+    query.fetch_all(&mut *tx).await
+}
+
+/// Puts updates claimed by [`claim_many`] back to pending, in the same transaction, when
+/// the batch ended before reaching them.
+pub async fn unclaim(tx: &mut Conn, seqs: &[i64]) -> Result<(), sqlx::Error> {
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE inbox SET status = 'pending', processed_at = NULL WHERE seq IN ({})",
+        placeholders(1, seqs.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for seq in seqs {
+        query = query.bind(seq);
+    }
+    query.execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// `$first, $first+1, …`, `count` of them.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Drops the stored copy of an update that quoted a secret (the /daftar password).
 pub async fn scrub(tx: &mut Conn, seq: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE inbox SET payload = '{\"scrubbed\":true}' WHERE seq = $1")
