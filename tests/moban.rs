@@ -15,6 +15,7 @@ on_both_backends!(
     commands_are_published_per_scope,
     adding_the_bot_to_a_group_greets_once,
     daftar_in_a_group_points_to_the_private_chat,
+    an_update_the_database_refuses_is_set_aside_and_the_rest_go_through,
 );
 
 /// Sends a valid /moban and waits for its Feedback 1: every update sent before it has
@@ -333,5 +334,63 @@ async fn daftar_in_a_group_points_to_the_private_chat(backend: Backend) {
         )]
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM dialogues").await, 0);
+    app.finish().await;
+}
+
+/// An update whose effects the database refuses every time (here a trigger stands in for
+/// whatever could cause that) must not take the updates around it down with it, nor hold
+/// up the queue: it is retried a few times, then set aside with its error for an operator.
+async fn an_update_the_database_refuses_is_set_aside_and_the_rest_go_through(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let refuse_racun = match backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER racun BEFORE INSERT ON orders WHEN NEW.order_id = 'RACUN' \
+             BEGIN SELECT RAISE(ABORT, 'racun ditolak'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION racun() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.order_id = 'RACUN' THEN RAISE EXCEPTION 'racun ditolak'; END IF; \
+             RETURN NEW; END $$",
+            "CREATE TRIGGER racun BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION racun()",
+        ],
+    };
+    for sql in refuse_racun {
+        sqlx::query(sql).execute(app.db.pool()).await.unwrap();
+    }
+    let group = app.fake.group("Operasional");
+    let budi = app.fake.user("Budi", None);
+    for text in [
+        "/moban #SEHAT-1 #TOPUP #pertama",
+        "/moban #RACUN #TOPUP #ditolak basis data",
+        "/moban #SEHAT-2 #TOPUP #kedua",
+    ] {
+        app.fake.send_to_group(group, &budi, text);
+    }
+
+    let failed = "SELECT COUNT(*) FROM inbox WHERE status = 'failed' AND attempts = 5 \
+                  AND last_error LIKE '%racun ditolak%'";
+    assert_eq!(
+        app.wait_for_count(failed, 1).await,
+        1,
+        "set aside after 5 tries"
+    );
+    sync_point(&app, group, 3).await;
+    let orders = app
+        .rows("SELECT order_id FROM orders WHERE order_id <> 'SYNC' ORDER BY no")
+        .await;
+    assert_eq!(
+        orders,
+        vec![
+            vec![Some("SEHAT-1".to_owned())],
+            vec![Some("SEHAT-2".to_owned())]
+        ]
+    );
+    let replies: Vec<String> = app
+        .fake
+        .bot_messages(group)
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(replies[0].contains("SEHAT-1") && replies[1].contains("SEHAT-2"));
     app.finish().await;
 }
