@@ -636,6 +636,13 @@ async fn webhook_ingest(
             .wait_processed(total as i64, Duration::from_secs(600))
             .await;
         let processed = done - started;
+        if subject == Subject::Peer {
+            // Its requests are understood: the first reply to the group gets through.
+            assert!(
+                contender.fake.stats().messages_sent > 0,
+                "the peer's replies reach the fake"
+            );
+        }
         let workload = label(&format!("webhook ingest ×{concurrency}"), subject);
         report.add(
             &workload,
