@@ -363,15 +363,21 @@ impl Bench {
 /// the whole table on every poll and slow down what it measures.
 const ORDERS_STORED: &str = "SELECT COALESCE(MAX(no), 0) FROM orders";
 
-/// A `/moban` update as Telegram would post it.
-fn moban_update(update_id: i64, group: i64, message_id: i64) -> Value {
-    json!({ "update_id": update_id, "message": {
-        "message_id": message_id, "date": 1_700_000_000,
-        "from": { "id": 9_000_000 + (update_id % 50), "is_bot": false, "first_name": "Bench" },
-        "chat": { "id": group, "type": "supergroup", "title": "Bench" },
-        "text": format!("/moban #B-{update_id} #TOPUP #beban uji {update_id}"),
-        "entities": [{ "type": "bot_command", "offset": 0, "length": 6 }],
-    }})
+/// `count` `/moban` messages posted in one group by 50 members, as the webhook bodies
+/// Telegram would send; made before the clock starts. The messages are in the fake's chat,
+/// so replies to them are accepted.
+fn moban_updates(fake: &FakeTelegram, count: usize) -> Vec<String> {
+    let group = fake.group("Bench");
+    let members: Vec<_> = (0..50)
+        .map(|n| fake.user(&format!("Anggota {n}"), None))
+        .collect();
+    (0..count)
+        .map(|i| {
+            let text = format!("/moban #B-{i} #TOPUP #beban uji {i}");
+            fake.compose_in_group(group, &members[i % members.len()], &text)
+                .to_string()
+        })
+        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -608,21 +614,22 @@ async fn webhook_ingest(
 ) {
     for &concurrency in sizes.ingest_concurrency {
         let contender = Contender::start(subject, backend, Intake::Webhook).await;
-        let group = contender.fake.group("Bench");
         let client = reqwest::Client::new();
         let per_worker = sizes.ingest_updates / concurrency;
         let total = per_worker * concurrency;
+        let updates = moban_updates(&contender.fake, total);
         let started = Instant::now();
         let mut workers = JoinSet::new();
         for worker in 0..concurrency {
             let (client, hook) = (client.clone(), contender.hook.clone());
+            let mine = updates[worker * per_worker..(worker + 1) * per_worker].to_vec();
             workers.spawn(async move {
-                for i in 0..per_worker {
-                    let id = (worker * per_worker + i) as i64 + 1;
+                for body in mine {
                     let response = client
                         .post(&hook)
                         .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                        .json(&moban_update(id, group, id))
+                        .header("Content-Type", "application/json")
+                        .body(body)
                         .send()
                         .await
                         .unwrap();
@@ -696,22 +703,22 @@ async fn webhook_latency(
     sizes: Sizes,
 ) {
     let contender = Contender::start(subject, backend, Intake::Webhook).await;
-    let group = contender.fake.group("Bench");
     let client = reqwest::Client::new();
     let total = (sizes.latency_rate * sizes.latency_seconds) as usize;
+    let updates = moban_updates(&contender.fake, total);
     let interval = Duration::from_secs_f64(1.0 / f64::from(sizes.latency_rate));
     let started = tokio::time::Instant::now();
     let mut requests = JoinSet::new();
-    for i in 0..total {
+    for (i, body) in updates.into_iter().enumerate() {
         tokio::time::sleep_until(started + interval * i as u32).await;
         let (client, hook) = (client.clone(), contender.hook.clone());
         requests.spawn(async move {
-            let id = i as i64 + 1;
             let sent = Instant::now();
             let response = client
                 .post(&hook)
                 .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                .json(&moban_update(id, group, id))
+                .header("Content-Type", "application/json")
+                .body(body)
                 .send()
                 .await
                 .unwrap();

@@ -12,6 +12,7 @@ on_both_backends!(
     batal_cancels_a_registration,
     a_registration_survives_a_restart,
     a_telegram_account_registers_once,
+    hostile_answers_are_shown_back_exactly_as_typed,
 );
 
 /// Sends `text` privately and returns the bot's next message.
@@ -240,5 +241,38 @@ async fn a_telegram_account_registers_once(backend: Backend) {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM dialogues").await, 0);
+    app.finish().await;
+}
+
+/// Markup, SQL, right-to-left and zero-width characters and emoji in a name and a password
+/// are stored and shown back exactly as typed: Telegram accepts the confirmation (the fake
+/// refuses HTML it would refuse) and shows the characters, not formatting; the password
+/// still logs in.
+async fn hostile_answers_are_shown_back_exactly_as_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.fake.user("Budi", None);
+    let name = "<b>Budi</b> & \u{202e}ilA\u{200b} 😀 ' OR 1=1--";
+    let password = "<i>kata&sandi</i>\u{200b}'; DROP TABLE users;--";
+    let done = register(&app, &user, name, "budi.aman", password).await;
+    assert_eq!(
+        done.text,
+        format!(
+            "Anda telah terdaftar\n\nNAMA: {name}\nUSERNAME: budi.aman\nPASSWORD: {password}\nID_TELEGRAM: {}",
+            user.id
+        )
+    );
+    assert_eq!(
+        app.rows("SELECT name FROM users").await,
+        vec![vec![Some(name.to_owned())]]
+    );
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/login", app.http_url()))
+        .json(&serde_json::json!({ "login": "budi.aman", "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200, "the password logs in as typed");
+    let session: serde_json::Value = login.json().await.unwrap();
+    assert_eq!(session["user"]["name"], name, "{session}");
     app.finish().await;
 }

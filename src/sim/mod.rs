@@ -5,7 +5,7 @@
 //! as Telegram users through [`FakeTelegram`] and read back what the bot sent. Faults
 //! (5xx, 429, 403, slow answers) can be injected per method.
 
-mod html;
+pub mod html;
 mod server;
 
 use std::{
@@ -374,7 +374,22 @@ impl FakeTelegram {
             .or_insert_with(|| new_chat(ChatKind::Private(user.clone()), true));
     }
 
+    /// `from` sends `text` in a group, and the caller delivers the update itself (the
+    /// benchmarks post updates to a webhook at a concurrency of their choosing). The
+    /// message is in the chat like any other, so a reply to it is accepted.
+    pub fn compose_in_group(&self, chat_id: i64, from: &SimUser, text: &str) -> Value {
+        let content = json!({ "text": text, "entities": command_entities(text) });
+        self.record(chat_id, from, content, false).1
+    }
+
     fn post(&self, chat_id: i64, from: &SimUser, content: Value) -> Posted {
+        let (posted, _) = self.record(chat_id, from, content, true);
+        self.shared.updates_queued.notify_waiters();
+        posted
+    }
+
+    /// Adds a message to a chat and makes its update, queued for the bot if `queue`.
+    fn record(&self, chat_id: i64, from: &SimUser, content: Value, queue: bool) -> (Posted, Value) {
         let mut state = self.state();
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
         let message_id = chat.next_message_id;
@@ -388,7 +403,14 @@ impl FakeTelegram {
                 message[key] = value.clone();
             }
         }
-        let update_id = queue_update(&mut state, json!({ "message": message.clone() }));
+        let (update_id, update) = new_update(&mut state, json!({ "message": message.clone() }));
+        if queue {
+            state.queue.push_back(QueuedUpdate {
+                update_id,
+                json: update.clone(),
+                redeliver: false,
+            });
+        }
         let text = message["text"].as_str().unwrap_or_default().to_owned();
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
         chat.messages.push(SimMessage {
@@ -404,12 +426,13 @@ impl FakeTelegram {
             deleted: false,
             json: message,
         });
-        drop(state);
-        self.shared.updates_queued.notify_waiters();
-        Posted {
-            message_id,
-            update_id,
-        }
+        (
+            Posted {
+                message_id,
+                update_id,
+            },
+            update,
+        )
     }
 
     /// Every message in a chat, oldest first.
@@ -535,17 +558,23 @@ fn new_chat(kind: ChatKind, bot_welcome: bool) -> SimChat {
     }
 }
 
-fn queue_update(state: &mut State, mut body: Value) -> i64 {
+fn queue_update(state: &mut State, body: Value) -> i64 {
+    let (update_id, update) = new_update(state, body);
+    state.queue.push_back(QueuedUpdate {
+        update_id,
+        json: update,
+        redeliver: false,
+    });
+    update_id
+}
+
+/// Numbers an update and keeps it for redelivery.
+fn new_update(state: &mut State, mut body: Value) -> (i64, Value) {
     let update_id = state.next_update_id;
     state.next_update_id += 1;
     body["update_id"] = json!(update_id);
     state.history.insert(update_id, body.clone());
-    state.queue.push_back(QueuedUpdate {
-        update_id,
-        json: body,
-        redeliver: false,
-    });
-    update_id
+    (update_id, body)
 }
 
 /// A `bot_command` entity for a message starting with `/`, as Telegram marks it.

@@ -1,0 +1,26 @@
+//! Any webhook body through the update decoder: never a panic; a body taken is kept byte
+//! for byte under its own `update_id`, and when it decodes as an update, the text of its
+//! message goes through command recognition and the `/moban` parser without a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tangkap::{bot::Command, orders::moban, telegram::inbox::RawUpdate};
+use teloxide::types::{Update, UpdateKind};
+
+fuzz_target!(|body: &[u8]| {
+    let Some(raw) = RawUpdate::from_body(body) else {
+        return;
+    };
+    assert_eq!(raw.json.as_bytes(), body, "the stored copy differs from the body");
+    let head: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(head["update_id"].as_i64(), Some(raw.update_id));
+    let Ok(update) = serde_json::from_str::<Update>(&raw.json) else {
+        return;
+    };
+    assert_eq!(i64::from(update.id.0), raw.update_id);
+    if let UpdateKind::Message(message) = &update.kind {
+        if let Some(command) = message.text().and_then(|t| Command::parse(t, "tangkap_bot")) {
+            let _ = moban::parse(command.arguments, message.text().unwrap().chars().count());
+        }
+    }
+});
