@@ -3,7 +3,7 @@
 mod common;
 
 use common::{spawn_app, Backend, TestApp, BOT_USERNAME, PATIENCE};
-use tangkap::orders::{TICKET_ALPHABET, TICKET_LENGTH};
+use tangkap::orders::{self, moban, NewOrder, TICKET_ALPHABET, TICKET_LENGTH};
 
 on_both_backends!(
     happy_path_stores_an_order_and_replies_with_feedback_1,
@@ -16,6 +16,7 @@ on_both_backends!(
     adding_the_bot_to_a_group_greets_once,
     daftar_in_a_group_points_to_the_private_chat,
     an_update_the_database_refuses_is_set_aside_and_the_rest_go_through,
+    orders_stored_together_keep_one_order_per_message,
 );
 
 /// Sends a valid /moban and waits for its Feedback 1: every update sent before it has
@@ -392,5 +393,56 @@ async fn an_update_the_database_refuses_is_set_aside_and_the_rest_go_through(bac
         .map(|m| m.text)
         .collect();
     assert!(replies[0].contains("SEHAT-1") && replies[1].contains("SEHAT-2"));
+    app.finish().await;
+}
+
+/// The processor stores the orders of consecutive `/moban` updates with one statement. A
+/// message caught before, or met twice in the same lot, still makes one order, and every
+/// stored order gets its first event and a ticket of its own.
+async fn orders_stored_together_keep_one_order_per_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let order = |message_id: i32, order_id: &str| NewOrder {
+        request: moban::parse(&format!("#{order_id} #TOPUP #keterangan"), 40).unwrap(),
+        chat_id: -100_777,
+        message_id,
+        requester_id: Some(42),
+        requester_name: "Siti".into(),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let first = orders::create_many(&mut tx, &[order(1, "A")])
+        .await
+        .unwrap();
+    let lot = [order(2, "B"), order(1, "A"), order(2, "B"), order(3, "C")];
+    let second = orders::create_many(&mut tx, &lot).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert!(first[0].is_some());
+    let stored: Vec<bool> = second.iter().map(Option::is_some).collect();
+    assert_eq!(
+        stored,
+        [true, false, false, true],
+        "B new, A caught before, B again, C new"
+    );
+    assert_eq!(
+        app.rows("SELECT order_id, message_id FROM orders ORDER BY no")
+            .await,
+        vec![
+            vec![Some("A".to_owned()), Some("1".to_owned())],
+            vec![Some("B".to_owned()), Some("2".to_owned())],
+            vec![Some("C".to_owned()), Some("3".to_owned())],
+        ]
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM order_events WHERE from_status IS NULL AND to_status = 'order'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT ticket_no) FROM orders")
+            .await,
+        3
+    );
     app.finish().await;
 }

@@ -6,68 +6,52 @@ use teloxide::types::{ChatMemberUpdated, Message};
 use super::{BotContext, Command, Outcome};
 use crate::{
     db::Conn,
-    orders::{self, moban, NewOrder},
+    orders::{self, moban, CreatedOrder, NewOrder},
     telegram::{
         outbox::{self, Button, Outgoing, Sensitivity},
         texts,
     },
 };
 
-pub async fn handle_message(
-    bot: &BotContext,
-    tx: &mut Conn,
-    message: &Message,
-) -> Result<Outcome, sqlx::Error> {
+/// What a group message asks of the bot, decided without the database.
+pub enum GroupRequest {
+    /// A well-formed `/moban`: an order to store, then Feedback 1.
+    Order(NewOrder),
+    /// A fixed answer: the `/moban` format, or the way to the private chat.
+    Answer(Outgoing),
+    Ignore,
+}
+
+pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
     // Other bots and forwarded copies never create orders: a forwarded /moban is an
     // order that was already caught where it was first posted.
     let from_bot = message.from.as_ref().is_some_and(|u| u.is_bot);
     if from_bot || message.forward_origin().is_some() {
-        return Ok(Outcome::default());
+        return GroupRequest::Ignore;
     }
     let Some(text) = message.text() else {
-        return Ok(Outcome::default());
+        return GroupRequest::Ignore;
     };
     let Some(command) = Command::parse(text, &bot.me.username) else {
-        return Ok(Outcome::default());
+        return GroupRequest::Ignore;
     };
     let chat_id = message.chat.id.0;
-    let reply = match command.name.as_str() {
+    match command.name.as_str() {
         "moban" => match moban::parse(command.arguments, text.chars().count()) {
-            Ok(request) => {
-                let order = NewOrder {
-                    request,
-                    chat_id,
-                    message_id: message.id.0,
-                    requester_id: message.from.as_ref().map(|u| u.id.0 as i64),
-                    requester_name: requester_name(message),
-                };
-                match orders::create(tx, &order).await? {
-                    Some(created) => Outgoing::SendMessage {
-                        chat_id,
-                        html: texts::order_received(
-                            &order.request.order_id,
-                            &order.request.transaksi,
-                            created.ticket.as_str(),
-                        ),
-                        reply_to: Some(message.id.0),
-                        // Opens the Mini App on this ticket (web_app buttons are refused in groups).
-                        button: bot.mini_app_link.as_ref().map(|link| Button {
-                            text: texts::OPEN_TICKET.into(),
-                            url: format!("{link}?startapp={}", created.ticket.as_str()),
-                            mini_app: false,
-                        }),
-                    },
-                    // The same message was caught before; it was answered then.
-                    None => return Ok(Outcome::default()),
-                }
-            }
-            Err(problem) => Outgoing::reply(
+            Ok(request) => GroupRequest::Order(NewOrder {
+                request,
+                chat_id,
+                message_id: message.id.0,
+                requester_id: message.from.as_ref().map(|u| u.id.0 as i64),
+                requester_name: requester_name(message),
+            }),
+            Err(problem) => GroupRequest::Answer(Outgoing::reply(
                 chat_id,
                 message.id.0,
                 texts::moban_invalid(&problem.to_string()),
-            ),
+            )),
         },
-        "daftar" => Outgoing::SendMessage {
+        "daftar" => GroupRequest::Answer(Outgoing::SendMessage {
             chat_id,
             html: texts::daftar_in_group(),
             reply_to: Some(message.id.0),
@@ -76,11 +60,57 @@ pub async fn handle_message(
                 url: format!("https://t.me/{}?start=daftar", bot.me.username),
                 mini_app: false,
             }),
-        },
-        _ => return Ok(Outcome::default()),
-    };
-    outbox::enqueue(tx, &reply, Sensitivity::Plain).await?;
+        }),
+        _ => GroupRequest::Ignore,
+    }
+}
+
+pub async fn handle_message(
+    bot: &BotContext,
+    tx: &mut Conn,
+    message: &Message,
+) -> Result<Outcome, sqlx::Error> {
+    match read_message(bot, message) {
+        GroupRequest::Order(order) => store_orders(bot, tx, std::slice::from_ref(&order)).await?,
+        GroupRequest::Answer(reply) => outbox::enqueue(tx, &reply, Sensitivity::Plain).await?,
+        GroupRequest::Ignore => {}
+    }
     Ok(Outcome::default())
+}
+
+/// Stores `orders` and queues Feedback 1 for each new one, with a few statements for the
+/// lot. An order whose message was caught before was answered then and gets nothing.
+pub async fn store_orders(
+    bot: &BotContext,
+    tx: &mut Conn,
+    orders: &[NewOrder],
+) -> Result<(), sqlx::Error> {
+    let created = orders::create_many(tx, orders).await?;
+    let replies: Vec<Outgoing> = orders
+        .iter()
+        .zip(created)
+        .filter_map(|(order, created)| Some(feedback_1(bot, order, &created?)))
+        .collect();
+    outbox::enqueue_many(tx, &replies, Sensitivity::Plain).await
+}
+
+/// Feedback 1, as a reply to the `/moban` message.
+fn feedback_1(bot: &BotContext, order: &NewOrder, created: &CreatedOrder) -> Outgoing {
+    Outgoing::SendMessage {
+        chat_id: order.chat_id,
+        html: texts::order_received(
+            &order.request.order_id,
+            &order.request.transaksi,
+            created.ticket.as_str(),
+        ),
+        reply_to: Some(order.message_id),
+        // Opens the Mini App on this ticket (web_app buttons are refused in groups).
+        button: bot.mini_app_link.as_ref().map(|link| Button {
+            text: texts::OPEN_TICKET.into(),
+            url: format!("{link}?startapp={}", created.ticket.as_str()),
+            mini_app: false,
+        }),
+    }
 }
 
 /// Greets a group once when the bot is added to it.

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     db::{Conn, Db},
+    orders::NewOrder,
     telegram::inbox::{self, InboxRow},
 };
 
@@ -62,6 +63,19 @@ pub async fn handle_update(
         UpdateKind::MyChatMember(change) => group::handle_membership(tx, change).await,
         // Edits, channel posts and everything else get no answer.
         _ => Ok(Outcome::default()),
+    }
+}
+
+/// The order a group `/moban` update asks for, if it is one.
+fn order_request(bot: &BotContext, update: &Update) -> Option<NewOrder> {
+    match &update.kind {
+        UpdateKind::Message(message) if message.chat.is_group() || message.chat.is_supergroup() => {
+            match group::read_message(bot, message) {
+                group::GroupRequest::Order(order) => Some(order),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -174,15 +188,25 @@ async fn process_together(
     let claimed = inbox::claim_many(&mut tx, &seqs).await?;
     let started = tokio::time::Instant::now();
     let mut done = 0;
+    // Orders of consecutive `/moban` updates are stored together; any other update first
+    // lets them go, so effects keep the order of the updates.
+    let mut orders_waiting = Vec::new();
     for (row, update) in decoded {
         if started.elapsed() > BATCH_TIME {
             break;
         }
         done += 1;
-        if claimed.contains(&row.seq) {
-            apply(&mut tx, bot, row, update).await?;
+        if !claimed.contains(&row.seq) {
+            continue;
         }
+        if let Some(order) = update.as_ref().ok().and_then(|u| order_request(bot, u)) {
+            orders_waiting.push(order);
+            continue;
+        }
+        group::store_orders(bot, &mut tx, &std::mem::take(&mut orders_waiting)).await?;
+        apply(&mut tx, bot, row, update).await?;
     }
+    group::store_orders(bot, &mut tx, &orders_waiting).await?;
     // The rest stay pending for the next batch.
     let unreached: Vec<i64> = seqs[done..]
         .iter()

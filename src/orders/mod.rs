@@ -4,9 +4,12 @@ pub mod board;
 pub mod moban;
 pub mod workflow;
 
-use rand::Rng;
+use std::collections::HashMap;
 
-use crate::db::{now_ms, Conn};
+use rand::Rng;
+use sqlx::Row;
+
+use crate::db::{now_ms, values_placeholders, Conn, ROWS_PER_STATEMENT};
 
 /// Letters and digits that cannot be mistaken for one another when read aloud or copied
 /// by hand: no 0/O, 1/I/L.
@@ -128,6 +131,76 @@ pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrd
     Err(sqlx::Error::Protocol(
         "no free ticket number after several draws".into(),
     ))
+}
+
+/// Stores many orders at once, as [`create`] stores one: the answer lists, for each of
+/// `orders` in turn, what was stored, or `None` for a message caught before.
+///
+/// The orders go in with one multi-row statement per chunk and their first events with
+/// another; an order that statement left out (its message caught before, its ticket drawn
+/// before, or its message twice in `orders`) is then tried alone through [`create`].
+pub async fn create_many(
+    tx: &mut Conn,
+    orders: &[NewOrder],
+) -> Result<Vec<Option<CreatedOrder>>, sqlx::Error> {
+    let mut created = Vec::with_capacity(orders.len());
+    for chunk in orders.chunks(ROWS_PER_STATEMENT) {
+        let tickets: Vec<TicketNo> = chunk.iter().map(|_| TicketNo::generate()).collect();
+        let now = now_ms();
+        let sql = format!(
+            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
+             message_id, requester_id, requester_name, created_at) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
+            values_placeholders(1, chunk.len(), 10)
+        );
+        let mut query = sqlx::query(&sql);
+        for (order, ticket) in chunk.iter().zip(&tickets) {
+            query = query
+                .bind(&order.request.order_id)
+                .bind(&order.request.transaksi)
+                .bind(&order.request.keterangan)
+                .bind(ticket.as_str())
+                .bind(Status::Order.as_str())
+                .bind(order.chat_id)
+                .bind(i64::from(order.message_id))
+                .bind(order.requester_id)
+                .bind(&order.requester_name)
+                .bind(now);
+        }
+        let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            stored.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
+        }
+        let mut events = Vec::new();
+        for (order, ticket) in chunk.iter().zip(tickets) {
+            let key = (order.chat_id, i64::from(order.message_id));
+            match stored.remove(&key) {
+                Some(no) => {
+                    events.push((no, order.requester_id));
+                    created.push(Some(CreatedOrder { no, ticket }));
+                }
+                None => created.push(create(tx, order).await?),
+            }
+        }
+        if !events.is_empty() {
+            let sql = format!(
+                "INSERT INTO order_events (order_no, from_status, to_status, actor_telegram_id, at) \
+                 VALUES {}",
+                values_placeholders(1, events.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for (no, actor) in events {
+                query = query
+                    .bind(no)
+                    .bind(None::<String>)
+                    .bind(Status::Order.as_str())
+                    .bind(actor)
+                    .bind(now);
+            }
+            query.execute(&mut *tx).await?;
+        }
+    }
+    Ok(created)
 }
 
 /// The highest message id an order of `chat_id` was caught from.

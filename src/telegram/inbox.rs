@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::db::{now_ms, Conn, Db};
+use crate::db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT};
 
 /// An update exactly as Telegram sent it.
 #[derive(Clone, Debug)]
@@ -65,16 +65,17 @@ pub async fn store(db: &Db, updates: &[RawUpdate]) -> Result<(), sqlx::Error> {
     ordered.sort_by_key(|u| u.update_id);
     let mut tx = db.begin().await?;
     let now = now_ms();
-    for update in ordered {
-        sqlx::query(
-            "INSERT INTO inbox (update_id, payload, received_at) VALUES ($1, $2, $3) \
+    for chunk in ordered.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO inbox (update_id, payload, received_at) VALUES {} \
              ON CONFLICT (update_id) DO NOTHING",
-        )
-        .bind(update.update_id)
-        .bind(&update.json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+            values_placeholders(1, chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for update in chunk {
+            query = query.bind(update.update_id).bind(&update.json).bind(now);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await
 }
@@ -176,8 +177,8 @@ pub async fn claim_many(tx: &mut Conn, seqs: &[i64]) -> Result<Vec<i64>, sqlx::E
     }
     let sql = format!(
         "UPDATE inbox SET status = 'done', processed_at = $1 \
-         WHERE status = 'pending' AND seq IN ({}) RETURNING seq",
-        placeholders(2, seqs.len())
+         WHERE status = 'pending' AND seq IN {} RETURNING seq",
+        values_placeholders(2, 1, seqs.len())
     );
     let mut query = sqlx::query_scalar(&sql).bind(now_ms());
     for seq in seqs {
@@ -193,8 +194,8 @@ pub async fn unclaim(tx: &mut Conn, seqs: &[i64]) -> Result<(), sqlx::Error> {
         return Ok(());
     }
     let sql = format!(
-        "UPDATE inbox SET status = 'pending', processed_at = NULL WHERE seq IN ({})",
-        placeholders(1, seqs.len())
+        "UPDATE inbox SET status = 'pending', processed_at = NULL WHERE seq IN {}",
+        values_placeholders(1, 1, seqs.len())
     );
     let mut query = sqlx::query(&sql);
     for seq in seqs {
@@ -202,14 +203,6 @@ pub async fn unclaim(tx: &mut Conn, seqs: &[i64]) -> Result<(), sqlx::Error> {
     }
     query.execute(&mut *tx).await?;
     Ok(())
-}
-
-/// `$first, $first+1, …`, `count` of them.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Drops the stored copy of an update that quoted a secret (the /daftar password).

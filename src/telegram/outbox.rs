@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::db::{now_ms, Conn, Db};
+use crate::db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT};
 
 /// A button under a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,20 +108,34 @@ pub async fn enqueue(
     tx: &mut Conn,
     message: &Outgoing,
     sensitivity: Sensitivity,
-) -> Result<i64, sqlx::Error> {
-    let payload = serde_json::to_string(message).expect("Outgoing always serializes");
+) -> Result<(), sqlx::Error> {
+    enqueue_many(tx, std::slice::from_ref(message), sensitivity).await
+}
+
+/// Queues `messages` inside `tx`, in their order, with one statement per chunk.
+pub async fn enqueue_many(
+    tx: &mut Conn,
+    messages: &[Outgoing],
+    sensitivity: Sensitivity,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    sqlx::query_scalar(
-        "INSERT INTO outbox (chat_id, payload, sensitive, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(message.chat_id())
-    .bind(payload)
-    .bind(i64::from(sensitivity == Sensitivity::Secret))
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
+    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO outbox (chat_id, payload, sensitive, next_attempt_at, created_at) VALUES {}",
+            values_placeholders(1, chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for message in chunk {
+            query = query
+                .bind(message.chat_id())
+                .bind(serde_json::to_string(message).expect("Outgoing always serializes"))
+                .bind(i64::from(sensitivity == Sensitivity::Secret))
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// The oldest pending row of each chat: a chat's messages go out in the order queued, and
