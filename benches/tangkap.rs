@@ -426,6 +426,9 @@ struct Contender {
     _dir: tempfile::TempDir,
 }
 
+/// How long the peer's count may stand still before the rest count as lost.
+const STALLED: Duration = Duration::from_secs(10);
+
 /// The Python of the peer's virtualenv, made by scripts/ensure-peer.
 fn peer_python() -> Option<String> {
     std::env::var("TANGKAP_PEER_PYTHON").ok()
@@ -543,18 +546,28 @@ impl Contender {
         }
     }
 
-    /// Waits until `expected` updates are processed; returns when they were.
-    async fn wait_processed(&self, expected: i64, limit: Duration) -> Instant {
+    /// Waits until `expected` updates are processed. Tangkap must process every one; the
+    /// peer may lose some (an insert that fails, say on a ticket drawn twice, is logged and
+    /// dropped), so for it the wait also ends once nothing has moved for [`STALLED`].
+    /// Returns how many were processed and when the last of them was.
+    async fn wait_processed(&self, expected: i64, limit: Duration) -> (i64, Instant) {
         let deadline = Instant::now() + limit;
+        let (mut seen, mut moved) = (-1, Instant::now());
         loop {
-            if self.processed().await >= expected {
-                return Instant::now();
+            let processed = self.processed().await;
+            if processed != seen {
+                (seen, moved) = (processed, Instant::now());
+            }
+            if processed >= expected {
+                return (processed, moved);
+            }
+            if self.subject == Subject::Peer && moved.elapsed() > STALLED {
+                return (processed, moved);
             }
             assert!(
                 Instant::now() < deadline,
-                "{} processed {} of {expected}",
-                self.subject.name(),
-                self.processed().await
+                "{} processed {processed} of {expected}",
+                self.subject.name()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -565,12 +578,20 @@ impl Contender {
     }
 
     async fn stop(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        if let Some(db) = self.db {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(db) = self.db.take() {
             db.close().await;
         }
         drop_database(&self.database_url).await;
+    }
+}
+
+/// A bench that fails half-way leaves no contender running.
+impl Drop for Contender {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -639,10 +660,9 @@ async fn webhook_ingest(
         }
         workers.join_all().await;
         let acknowledged = started.elapsed();
-        let done = contender
+        let (processed, done) = contender
             .wait_processed(total as i64, Duration::from_secs(600))
             .await;
-        let processed = done - started;
         if subject == Subject::Peer {
             // Its requests are understood: the first reply to the group gets through.
             assert!(
@@ -658,7 +678,14 @@ async fn webhook_ingest(
             total as f64 / acknowledged.as_secs_f64(),
             "/s",
         );
-        let throughput = total as f64 / processed.as_secs_f64();
+        let throughput = processed as f64 / (done - started).as_secs_f64();
+        report.add(
+            &workload,
+            backend,
+            "updates lost (never processed)",
+            (total as i64 - processed) as f64,
+            "",
+        );
         let highest = Some(&concurrency) == sizes.ingest_concurrency.last();
         report.add_checked(
             &workload,
@@ -772,17 +799,25 @@ async fn polling_ingest(
             .fake
             .send_to_group(group, &member, &format!("/moban #P-{i} #TOPUP #polling"));
     }
-    let done = contender
+    let (processed, done) = contender
         .wait_processed(total as i64, Duration::from_secs(600))
         .await;
-    let throughput = total as f64 / (done - started).as_secs_f64();
+    let throughput = processed as f64 / (done - started).as_secs_f64();
     versus.polling_processed[slot(subject)] = throughput;
+    let workload = label("polling ingest", subject);
     report.add(
-        &label("polling ingest", subject),
+        &workload,
         backend,
         "processed updates/s (order + Feedback 1 queued)",
         throughput,
         "/s",
+    );
+    report.add(
+        &workload,
+        backend,
+        "updates lost (never processed)",
+        (total as i64 - processed) as f64,
+        "",
     );
     contender.stop().await;
 }

@@ -11,7 +11,13 @@ use common::{
     init_logging, register_staff, test_config, test_database, Backend, TestApp, BOT_USERNAME, TOKEN,
 };
 use serde_json::{json, Value};
-use tangkap::{app, config::Secret, db::Db, sim::FakeTelegram};
+use tangkap::{
+    app::{self, Running},
+    config::Secret,
+    db::Db,
+    sim::FakeTelegram,
+    telegram::outbox::{self, Outgoing, Sensitivity},
+};
 
 const SECRET: &str = "scale-out-secret";
 
@@ -25,24 +31,30 @@ fn update(update_id: i64, group: i64, message_id: i64) -> Value {
     }})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_share_one_postgres_without_doing_anything_twice() {
-    init_logging();
-    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
-    let database = test_database(Backend::Postgres).await;
+/// `count` instances in webhook mode on one database, each on a port of its own.
+async fn start_instances(fake: &FakeTelegram, database_url: &str, count: usize) -> Vec<Running> {
     let mut instances = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..count {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let mut config = test_config(&fake, &database.url);
+        let mut config = test_config(fake, database_url);
         config.listen = format!("127.0.0.1:{port}").parse().unwrap();
         config.public_url = Some(format!("http://127.0.0.1:{port}"));
         config.webhook_secret = Some(Secret::new(SECRET));
         instances.push(app::start(config).await.unwrap());
     }
+    instances
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_one_postgres_without_doing_anything_twice() {
+    init_logging();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(Backend::Postgres).await;
+    let instances = start_instances(&fake, &database.url, 2).await;
     let urls: Vec<String> = instances
         .iter()
         .map(|i| format!("http://{}", i.http_addr))
@@ -156,4 +168,62 @@ async fn two_instances_share_one_postgres_without_doing_anything_twice() {
         instance.stop().await;
     }
     app.finish().await;
+}
+
+/// Telegram counts a bot's messages, not an instance's: two instances together must stay
+/// within 30 messages a second overall and 20 a minute per group. 90 messages to 90 groups
+/// and 21 to one group are queued at once; the fake answers 429 to any message over the
+/// limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_together_keep_telegrams_limits() {
+    init_logging();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(Backend::Postgres).await;
+    let db = Db::connect(&database.url).await.unwrap();
+    db.migrate().await.unwrap();
+    let many: Vec<i64> = (0..90).map(|i| fake.group(&format!("Grup {i}"))).collect();
+    let busy = fake.group("Grup ramai");
+    let mut messages: Vec<Outgoing> = many
+        .iter()
+        .map(|&g| Outgoing::message(g, "Pemberitahuan".into()))
+        .collect();
+    messages.extend((0..21).map(|n| Outgoing::message(busy, format!("Pesan {n}"))));
+    let mut tx = db.begin().await.unwrap();
+    outbox::enqueue_many(&mut tx, &messages, Sensitivity::Plain)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let started = std::time::Instant::now();
+    let instances = start_instances(&fake, &database.url, 2).await;
+
+    let spread = fake
+        .wait_until(Duration::from_secs(30), |fake| {
+            many.iter().all(|&g| fake.bot_messages(g).len() == 1)
+        })
+        .await;
+    assert!(spread, "stats: {:?}", fake.stats());
+    let spread_took = started.elapsed();
+    let busy_done = fake
+        .wait_until(Duration::from_secs(90), |fake| {
+            fake.bot_messages(busy).len() == 21
+        })
+        .await;
+    assert!(busy_done, "stats: {:?}", fake.stats());
+    assert_eq!(
+        fake.stats().limit_rejections,
+        0,
+        "the two instances together went over Telegram's limits"
+    );
+    // 111 messages at 30 a second take at least 3.7 s; the 21st to one group waits for
+    // the minute of the first.
+    assert!(spread_took >= Duration::from_secs(2), "{spread_took:?}");
+    assert!(started.elapsed() >= Duration::from_secs(60));
+    let sent = common::count(&db, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await;
+    assert_eq!(sent, 111);
+
+    for instance in instances {
+        instance.stop().await;
+    }
+    db.close().await;
+    common::drop_postgres_database(&database.url).await;
 }

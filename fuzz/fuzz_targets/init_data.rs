@@ -21,14 +21,25 @@ fuzz_target!(|raw: &str| {
     };
     assert!(NOW - verified.auth_date <= DAY.as_secs() as i64);
     let fields: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap();
-    let hash = fields.iter().find(|(k, _)| k == "hash").unwrap().1.to_lowercase();
+    let hash = fields
+        .iter()
+        .find(|(k, _)| k == "hash")
+        .unwrap()
+        .1
+        .to_lowercase();
     let unsigned: Vec<(&str, &str)> = fields
         .iter()
         .filter(|(k, _)| k != "hash")
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let resigned = init_data::sign(&unsigned, &token);
-    assert!(resigned.ends_with(&format!("hash={hash}")), "verified without the token's signature");
+    assert!(
+        resigned.ends_with(&format!("hash={hash}")),
+        "verified without the token's signature"
+    );
     let extended = format!("{raw}&fuzz_extra=1");
-    assert!(init_data::verify(&extended, &token, DAY, NOW).is_err(), "an added field still verified");
+    assert!(
+        init_data::verify(&extended, &token, DAY, NOW).is_err(),
+        "an added field still verified"
+    );
 });

@@ -23,9 +23,19 @@ fuzz_target!(|text: &str| {
         (&request.transaksi, TRANSAKSI_MAX),
         (&request.keterangan, KETERANGAN_MAX),
     ] {
-        assert!(!field.trim().is_empty(), "an empty field was accepted: {request:?}");
-        assert!(field.chars().count() <= max, "a field over its limit: {request:?}");
-        assert_eq!(field.trim(), field.as_str(), "a field kept its padding: {request:?}");
+        assert!(
+            !field.trim().is_empty(),
+            "an empty field was accepted: {request:?}"
+        );
+        assert!(
+            field.chars().count() <= max,
+            "a field over its limit: {request:?}"
+        );
+        assert_eq!(
+            field.trim(),
+            field.as_str(),
+            "a field kept its padding: {request:?}"
+        );
     }
     assert!(!request.order_id.contains('\n') && !request.transaksi.contains('\n'));
     let feedback = texts::order_received(&request.order_id, &request.transaksi, "ABC234");

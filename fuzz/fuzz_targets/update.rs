@@ -11,7 +11,11 @@ fuzz_target!(|body: &[u8]| {
     let Some(raw) = RawUpdate::from_body(body) else {
         return;
     };
-    assert_eq!(raw.json.as_bytes(), body, "the stored copy differs from the body");
+    assert_eq!(
+        raw.json.as_bytes(),
+        body,
+        "the stored copy differs from the body"
+    );
     let head: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(head["update_id"].as_i64(), Some(raw.update_id));
     let Ok(update) = serde_json::from_str::<Update>(&raw.json) else {
@@ -19,7 +23,10 @@ fuzz_target!(|body: &[u8]| {
     };
     assert_eq!(i64::from(update.id.0), raw.update_id);
     if let UpdateKind::Message(message) = &update.kind {
-        if let Some(command) = message.text().and_then(|t| Command::parse(t, "tangkap_bot")) {
+        if let Some(command) = message
+            .text()
+            .and_then(|t| Command::parse(t, "tangkap_bot"))
+        {
             let _ = moban::parse(command.arguments, message.text().unwrap().chars().count());
         }
     }

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT};
+use super::limits::{Limits, Rate};
+use crate::db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT};
 
 /// A button under a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,23 +178,60 @@ pub async fn heads(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
 const CLAIM_MS: i64 = 30_000;
 
 /// Claims row `id` for sending by this instance. Fails (false) if another instance holds
-/// it, or if the chat received a message less than `spacing` ago from any instance: each
-/// instance paces its own sends, and this keeps two of them from crowding one chat.
-pub async fn claim(db: &Db, id: i64, spacing: std::time::Duration) -> Result<bool, sqlx::Error> {
+/// it, or, for a message that counts against Telegram's `limits`, if sending it now would
+/// break them counting every instance's messages: those sent within each limit's period
+/// and those being sent right now (claimed, not yet recorded). Each instance also paces
+/// its own sends; this keeps several of them together within the bot's limits.
+pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sqlx::Error> {
     let now = now_ms();
+    let since = |rate: Rate| now - rate.period.as_millis() as i64;
+    // No limits: windows that hold nothing and caps that cannot be reached.
+    let (chat_since, global_since, global_max, group_since, group_max) = match limits {
+        Some(l) => (
+            since(l.per_chat),
+            since(l.global),
+            l.global.count as i64,
+            since(l.per_group),
+            l.per_group.count as i64,
+        ),
+        None => (now, now, i64::MAX, now, i64::MAX),
+    };
+    let mut tx = db.begin().await?;
+    if limits.is_some() && db.backend() == Backend::Postgres {
+        // Limited claims are made one at a time across instances, so two of them cannot
+        // both take the last free slot. (SQLite has one writer and so one instance.)
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LIMITED_CLAIMS_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
     let claimed = sqlx::query(
         "UPDATE outbox SET claimed_until = $2 WHERE id = $1 AND status = 'pending' AND claimed_until < $3 \
          AND NOT EXISTS (SELECT 1 FROM outbox AS recent WHERE recent.chat_id = outbox.chat_id \
-                         AND recent.status = 'sent' AND recent.sent_at > $4)",
+                         AND recent.status = 'sent' AND recent.sent_at > $4) \
+         AND (SELECT COUNT(*) FROM outbox AS sent WHERE sent.sent_at > $5 AND sent.status = 'sent') \
+             + (SELECT COUNT(*) FROM outbox AS sending WHERE sending.claimed_until > $3 \
+                AND sending.status = 'pending') < $6 \
+         AND (outbox.chat_id > 0 OR \
+              (SELECT COUNT(*) FROM outbox AS mine WHERE mine.chat_id = outbox.chat_id \
+               AND mine.status = 'sent' AND mine.sent_at > $7) < $8)",
     )
     .bind(id)
     .bind(now + CLAIM_MS)
     .bind(now)
-    .bind(now - spacing.as_millis() as i64)
-    .execute(db.writer())
+    .bind(chat_since)
+    .bind(global_since)
+    .bind(global_max)
+    .bind(group_since)
+    .bind(group_max)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(claimed.rows_affected() == 1)
 }
+
+/// The PostgreSQL advisory lock that orders limited claims ("TGKP").
+const LIMITED_CLAIMS_LOCK: i64 = 0x5447_4B50;
 
 /// Records delivery; a row that quoted a secret keeps no copy of it.
 pub async fn mark_sent(

@@ -44,17 +44,22 @@ pub struct Sender {
     db: Db,
     api: BotApi,
     wake: Arc<Notify>,
+    /// Telegram's limits with a margin: this instance's own pace, and the check against
+    /// every instance's sends when a row is claimed.
+    limits: Limits,
     limiter: RateLimiter,
 }
 
 impl Sender {
     /// `wake` is notified whenever rows are queued.
     pub fn new(db: Db, api: BotApi, wake: Arc<Notify>) -> Self {
+        let limits = Limits::TELEGRAM.with_margin(LIMIT_MARGIN);
         Self {
             db,
             api,
             wake,
-            limiter: RateLimiter::new(Limits::TELEGRAM.with_margin(LIMIT_MARGIN)),
+            limits,
+            limiter: RateLimiter::new(limits),
         }
     }
 
@@ -139,13 +144,10 @@ impl Sender {
             } else {
                 None
             };
-            let spacing = match reserved {
-                Some(_) => Limits::TELEGRAM.per_chat.period,
-                None => Duration::ZERO,
-            };
-            match outbox::claim(&self.db, row.id, spacing).await {
+            let limits = reserved.map(|_| self.limits);
+            match outbox::claim(&self.db, row.id, limits).await {
                 Ok(true) => {}
-                // Another instance has it, or has just written to this chat.
+                // Another instance has it, or the instances together are at a limit.
                 Ok(false) => {
                     wake_at = wake_at.min(now + CLAIM_RETRY);
                     continue;
