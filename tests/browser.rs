@@ -40,6 +40,13 @@ async fn mini_app_in_headless_chromium() {
         "/moban #<b>XSS-1</b> #TRX #<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>",
     )
     .await;
+    place_order(
+        &app,
+        group,
+        &asker,
+        "/moban #RTL-1 #TRX #\u{202e}مرحبا بالعالم\u{200b} 😀 selesai",
+    )
+    .await;
     let link_ticket = place_order(
         &app,
         group,
@@ -76,8 +83,8 @@ async fn mini_app_in_headless_chromium() {
     println!("{report}{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "browser tests failed:\n{report}");
 
-    // Four Feedback 1, then Feedback 2 and 3 for UI-1 (worked in the page) and LIVE-1.
-    let feedback = app.fake.wait_for_bot_messages(group, 8, PATIENCE).await;
+    // Five Feedback 1, then Feedback 2 and 3 for UI-1 (worked in the page) and LIVE-1.
+    let feedback = app.fake.wait_for_bot_messages(group, 9, PATIENCE).await;
     let texts: Vec<&str> = feedback.iter().map(|m| m.text.as_str()).collect();
     for (ticket, order) in [(&ui_ticket, "UI-1 TOPUP"), (&live_ticket, "LIVE-1 TRX")] {
         for step in ["PICK UP", "RESOLVED"] {

@@ -129,6 +129,20 @@ test('markup typed into a keterangan is shown as text, never run', async () => {
   await context.close();
 });
 
+test('right-to-left text and invisible characters are shown as typed and kept to their field', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  const row = orderRow(page, 'RTL-1');
+  await row.waitFor();
+  const keterangan = row.locator('.keterangan');
+  assert.equal(await keterangan.textContent(), '\u202eمرحبا بالعالم\u200b 😀 selesai');
+  assert.equal(await keterangan.evaluate((e) => getComputedStyle(e).unicodeBidi), 'plaintext');
+  // The override inside the keterangan does not reach the ticket or the Order_ID.
+  assert.equal(await row.locator('.ticket').evaluate((e) => getComputedStyle(e).direction), 'ltr');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('dark theme follows Telegram on every page', async () => {
   const { page, context } = await openApp({ theme: 'dark' });
   await page.locator('#login-view').waitFor();
