@@ -133,14 +133,15 @@ fn single_line(field: Field, value: &str) -> Result<String, MobanError> {
     Ok(value)
 }
 
-/// Trims, refuses blank and over-long values, and drops control characters other than
-/// line breaks and tabs (they would only hide text or confuse a terminal).
+/// Drops control characters other than line breaks and tabs (they would only hide text
+/// or confuse a terminal), trims, and refuses blank and over-long values. Trimming comes
+/// last, so white space a control character hid at either end goes too.
 fn checked(field: Field, value: &str) -> Result<String, MobanError> {
     let value: String = value
-        .trim()
         .chars()
         .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
         .collect();
+    let value = value.trim().to_owned();
     if is_blank(&value) {
         return Err(MobanError::Missing(field));
     }
@@ -169,6 +170,15 @@ mod tests {
 
     fn err(args: &str) -> MobanError {
         parse(args, args.chars().count() + 7).unwrap_err()
+    }
+
+    /// Found by the `moban` fuzz target: a space before hidden NULs stayed at the end.
+    #[test]
+    fn control_characters_cannot_hide_padding() {
+        let request = ok("#INV-1 \0\0\0\0 #TOPUP\u{7} #\u{1b} catatan \0");
+        assert_eq!(request.order_id, "INV-1");
+        assert_eq!(request.transaksi, "TOPUP");
+        assert_eq!(request.keterangan, "catatan");
     }
 
     #[test]
