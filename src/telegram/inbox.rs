@@ -36,6 +36,10 @@ impl RawUpdate {
         struct Head {
             update_id: i64,
         }
+        // serde would also read a struct from an array (`[13]`); only an object will do.
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return None;
+        }
         let head: Head = serde_json::from_slice(body).ok()?;
         Some(Self {
             update_id: head.update_id,
