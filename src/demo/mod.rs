@@ -65,11 +65,12 @@ pub struct Demo {
 
 /// Starts the demo and prints where to find it.
 pub async fn run(base: Config, options: DemoOptions) -> anyhow::Result<()> {
+    let shutdown = crate::cli::ShutdownSignal::listen()?;
     let demo = start(base, options).await?;
     println!("Tangkap demo is running. Open {}", demo.page_url);
     println!("  Demo staff login: username {STAFF_USERNAME}, password {STAFF_PASSWORD}");
     println!("  Data: {DATABASE_FILE} (fresh on each start; --keep keeps it). Stop with Ctrl+C.");
-    crate::cli::shutdown_signal().await;
+    shutdown.received().await;
     demo.running.stop().await;
     Ok(())
 }
