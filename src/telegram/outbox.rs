@@ -196,16 +196,7 @@ pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sql
         ),
         None => (now, now, i64::MAX, now, i64::MAX),
     };
-    let mut tx = db.begin().await?;
-    if limits.is_some() && db.backend() == Backend::Postgres {
-        // Limited claims are made one at a time across instances, so two of them cannot
-        // both take the last free slot. (SQLite has one writer and so one instance.)
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(LIMITED_CLAIMS_LOCK)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let claimed = sqlx::query(
+    let query = sqlx::query(
         "UPDATE outbox SET claimed_until = $2 WHERE id = $1 AND status = 'pending' AND claimed_until < $3 \
          AND NOT EXISTS (SELECT 1 FROM outbox AS recent WHERE recent.chat_id = outbox.chat_id \
                          AND recent.status = 'sent' AND recent.sent_at > $4) \
@@ -223,10 +214,22 @@ pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sql
     .bind(global_since)
     .bind(global_max)
     .bind(group_since)
-    .bind(group_max)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    .bind(group_max);
+    let claimed = if limits.is_some() && db.backend() == Backend::Postgres {
+        // Limited claims are made one at a time across instances, so two of them cannot
+        // both take the last free slot.
+        let mut tx = db.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LIMITED_CLAIMS_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let claimed = query.execute(&mut *tx).await?;
+        tx.commit().await?;
+        claimed
+    } else {
+        // SQLite has one writer, and so one instance: the statement alone is enough.
+        query.execute(db.writer()).await?
+    };
     Ok(claimed.rows_affected() == 1)
 }
 
