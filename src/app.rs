@@ -18,6 +18,7 @@ use crate::{
     bot::{self, BotIdentity},
     config::{Config, ConfigError},
     db::{Db, DbError},
+    orders::workflow::StepQueue,
     telegram::{
         api::BotApi,
         inbox::IngestQueue,
@@ -41,6 +42,8 @@ pub struct AppState {
     pub identity: Arc<OnceLock<BotIdentity>>,
     /// Stores webhook updates in shared transactions.
     pub ingest: IngestQueue,
+    /// Writes Pickup and Close in shared transactions.
+    pub steps: StepQueue,
 }
 
 impl AppState {
@@ -115,6 +118,7 @@ pub async fn start_with_routes(config: Config, extra: axum::Router) -> Result<Ru
         db: db.clone(),
         config: Arc::new(config),
         ingest: IngestQueue::start(db.clone(), new_updates.clone()),
+        steps: StepQueue::start(db.clone()),
         new_updates,
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),

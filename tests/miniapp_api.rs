@@ -19,6 +19,8 @@ on_both_backends!(
     browser_login_wrong_passwords_and_lock_out,
     sessions_expire_end_and_stay_with_their_telegram_account,
     fifty_concurrent_pickups_have_one_winner,
+    presses_at_one_moment_each_get_their_own_answer,
+    a_step_that_cannot_be_written_does_not_sink_the_others,
     browser_login_can_be_turned_off,
     start_offers_the_mini_app_and_feedback_1_links_the_ticket,
     unicode_and_markup_survive_every_hop,
@@ -568,6 +570,241 @@ async fn fifty_concurrent_pickups_have_one_winner(backend: Backend) {
         app.count("SELECT COUNT(*) FROM order_events WHERE to_status = 'pickup'")
             .await,
         1
+    );
+    app.finish().await;
+}
+
+/// Steps pressed together share one commit; each press must still get its own order,
+/// its own name on it, and its own group notification.
+async fn presses_at_one_moment_each_get_their_own_answer(backend: Backend) {
+    const GROUPS: usize = 4;
+    const ORDERS_PER_GROUP: usize = 6;
+    const STAFF: usize = 8;
+    let app = spawn_app(backend).await;
+    let api = Api::new(&app);
+    let asker = app.fake.user("Siti", None);
+    let groups: Vec<i64> = (0..GROUPS)
+        .map(|g| app.fake.group(&format!("Operasional {g}")))
+        .collect();
+    for (g, &group) in groups.iter().enumerate() {
+        for n in 0..ORDERS_PER_GROUP {
+            app.fake.send_to_group(
+                group,
+                &asker,
+                &format!("/moban #INV-{g}-{n} #TOPUP #bareng"),
+            );
+        }
+    }
+    let orders = GROUPS * ORDERS_PER_GROUP;
+    app.wait_for_count("SELECT COUNT(*) FROM orders", orders as i64)
+        .await;
+    let mut staff = Vec::new();
+    for i in 0..STAFF {
+        let name = format!("Staf Nomor {i}");
+        let user = app.fake.user(&name, None);
+        register_staff(&app, &user, &format!("bareng{i}"), "sandi-staf-1").await;
+        let session = token_of(
+            api.browser_login(&format!("bareng{i}"), "sandi-staf-1")
+                .await,
+        )
+        .await;
+        staff.push((name, session));
+    }
+    // (no, ticket, order_id, chat_id), and who presses for it.
+    let board: Vec<(i64, String, String, i64)> = app
+        .rows("SELECT no, ticket_no, order_id, chat_id FROM orders ORDER BY no")
+        .await
+        .into_iter()
+        .map(|row| {
+            let text = |i: usize| row[i].clone().unwrap();
+            (
+                text(0).parse().unwrap(),
+                text(1),
+                text(2),
+                text(3).parse().unwrap(),
+            )
+        })
+        .collect();
+    let press = |step: &'static str, no: i64, (name, session): (String, String)| {
+        let url = format!("{}/api/orders/{no}/{step}", app.http_url());
+        let client = api.client.clone();
+        async move {
+            let response = client
+                .post(url)
+                .header("X-Session-Token", session)
+                .send()
+                .await
+                .unwrap();
+            let code = response.status();
+            (no, name, code, response.json::<Value>().await.unwrap())
+        }
+    };
+
+    // Two staff press Pickup on every order at once: each order has one winner, and each
+    // press is answered for its own order and its own presser.
+    let mut presses = tokio::task::JoinSet::new();
+    for (i, (no, ..)) in board.iter().enumerate() {
+        for rival in [i * 3, i * 3 + 1] {
+            presses.spawn(press("pickup", *no, staff[rival % STAFF].clone()));
+        }
+    }
+    let mut winners: HashMap<i64, String> = HashMap::new();
+    let mut refused: Vec<(i64, Value)> = Vec::new();
+    for (no, name, code, body) in presses.join_all().await {
+        if code == StatusCode::CONFLICT {
+            refused.push((no, body));
+            continue;
+        }
+        assert_eq!(code, StatusCode::OK, "pickup of order {no}: {body}");
+        assert_eq!(
+            body["no"], no,
+            "pickup of order {no} answered with another order"
+        );
+        assert_eq!(body["status"], "pickup", "{body}");
+        assert_eq!(body["picked_by"], name.as_str(), "pickup of order {no}");
+        assert!(
+            winners.insert(no, name).is_none(),
+            "two winners for order {no}"
+        );
+    }
+    assert_eq!(winners.len(), board.len(), "an order without a winner");
+    assert_eq!(refused.len(), board.len(), "one refused press per order");
+    for (no, body) in refused {
+        assert_eq!(
+            body["message"],
+            format!("Order ini sudah di-pickup oleh {}.", winners[&no])
+        );
+    }
+
+    // Every winner closes at once.
+    let mut presses = tokio::task::JoinSet::new();
+    for (no, ..) in &board {
+        let winner = staff.iter().find(|(name, _)| *name == winners[no]).unwrap();
+        presses.spawn(press("close", *no, winner.clone()));
+    }
+    for (no, name, code, body) in presses.join_all().await {
+        assert_eq!(code, StatusCode::OK, "close of order {no}: {body}");
+        assert_eq!(
+            body["no"], no,
+            "close of order {no} answered with another order"
+        );
+        assert_eq!(body["status"], "close", "{body}");
+        assert_eq!(body["closed_by"], name.as_str(), "close of order {no}");
+    }
+
+    let events = app
+        .rows(
+            "SELECT e.order_no, e.to_status, u.name FROM order_events e \
+             JOIN users u ON u.id = e.actor_user_id ORDER BY e.order_no, e.id",
+        )
+        .await;
+    let expected: Vec<Vec<Option<String>>> = board
+        .iter()
+        .flat_map(|(no, ..)| {
+            ["pickup", "close"].map(|to| {
+                vec![
+                    Some(no.to_string()),
+                    Some(to.to_owned()),
+                    Some(winners[no].clone()),
+                ]
+            })
+        })
+        .collect();
+    assert_eq!(events, expected);
+
+    for &group in &groups {
+        app.fake
+            .wait_for_bot_messages(group, 3 * ORDERS_PER_GROUP, PATIENCE)
+            .await;
+    }
+    for (no, ticket, order_id, chat_id) in &board {
+        let texts: Vec<String> = app
+            .fake
+            .bot_messages(*chat_id)
+            .into_iter()
+            .map(|m| m.text)
+            .filter(|text| text.contains(ticket.as_str()) && !text.contains("no tiket"))
+            .collect();
+        let name = &winners[no];
+        assert_eq!(
+            texts,
+            [
+                format!("Permintaan Anda {ticket} {order_id} TOPUP sudah di PICK UP oleh {name}"),
+                format!("Permintaan Anda {ticket} {order_id} TOPUP sudah di RESOLVED oleh {name}"),
+            ]
+        );
+    }
+    app.finish().await;
+}
+
+/// A step whose write fails (here: by an account the database does not know) is refused
+/// alone; the steps pressed with it are written.
+async fn a_step_that_cannot_be_written_does_not_sink_the_others(backend: Backend) {
+    use tangkap::{
+        orders::workflow::{StepQueue, Transition, TransitionError},
+        users::{self, User},
+    };
+    let app = spawn_app(backend).await;
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    for n in 0..3 {
+        place_order(
+            &app,
+            group,
+            &asker,
+            &format!("/moban #SINK-{n} #TOPUP #uji"),
+        )
+        .await;
+    }
+    let staff = app.fake.user("Budi", None);
+    register_staff(&app, &staff, "budi", "sandi-staf-1").await;
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    let budi = users::find_by_telegram_id(&mut conn, staff.id)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let unknown = User {
+        id: budi.id + 1_000,
+        name: "Tidak Ada".into(),
+        username: "tidakada".into(),
+        telegram_id: 1,
+    };
+    let nos: Vec<i64> = app
+        .rows("SELECT no FROM orders ORDER BY no")
+        .await
+        .into_iter()
+        .map(|row| row[0].as_deref().unwrap().parse().unwrap())
+        .collect();
+
+    let steps = StepQueue::start(app.db.clone());
+    let (first, refused, last) = tokio::join!(
+        steps.apply(nos[0], Transition::Pickup, &budi),
+        steps.apply(nos[1], Transition::Pickup, &unknown),
+        steps.apply(nos[2], Transition::Pickup, &budi),
+    );
+    assert_eq!(first.unwrap().picked_by.as_deref(), Some("Budi"));
+    assert_eq!(last.unwrap().picked_by.as_deref(), Some("Budi"));
+    assert!(
+        matches!(refused, Err(TransitionError::NotSaved)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        app.rows("SELECT no, status FROM orders ORDER BY no").await,
+        [(nos[0], "pickup"), (nos[1], "order"), (nos[2], "pickup")]
+            .map(|(no, status)| vec![Some(no.to_string()), Some(status.to_owned())])
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM order_events WHERE to_status = 'pickup'")
+            .await,
+        2,
+        "only the written steps leave an audit event"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%PICK UP%'")
+            .await,
+        2,
+        "only the written steps tell the group"
     );
     app.finish().await;
 }

@@ -10,6 +10,7 @@
 //! them read while it writes). PostgreSQL uses one pool for both.
 
 pub mod backup;
+pub mod group_commit;
 
 use std::{path::Path, str::FromStr, sync::Once, time::Duration};
 

@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use sqlx::Row;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::Notify;
 
-use crate::db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT};
+use crate::db::{
+    group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT,
+};
 
 /// An update exactly as Telegram sent it.
 #[derive(Clone, Debug)]
@@ -87,53 +89,36 @@ pub async fn store(db: &Db, updates: &[RawUpdate]) -> Result<(), sqlx::Error> {
 /// Updates stored in one transaction at most.
 const INGEST_BATCH: usize = 512;
 
-type Waiting = (RawUpdate, oneshot::Sender<bool>);
-
-/// Stores updates arriving one per request (the webhook) in shared transactions: whatever
-/// arrived while the last commit ran goes into the next, so a burst costs a few commits
-/// instead of one each, and each request still learns when its update is on disk.
+/// Stores updates arriving one per request (the webhook) by group commit: whatever arrived
+/// while the last commit ran goes into the next, and each request still learns when its
+/// update is on disk.
 #[derive(Clone, Debug)]
 pub struct IngestQueue {
-    sender: mpsc::Sender<Waiting>,
+    batches: GroupCommit<RawUpdate, bool>,
 }
 
 impl IngestQueue {
     /// Starts the writer; it runs until every clone of the queue is dropped.
     pub fn start(db: Db, new_updates: Arc<Notify>) -> Self {
-        let (sender, mut receiver) = mpsc::channel::<Waiting>(4 * INGEST_BATCH);
-        tokio::spawn(async move {
-            while let Some(first) = receiver.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < INGEST_BATCH {
-                    match receiver.try_recv() {
-                        Ok(waiting) => batch.push(waiting),
-                        Err(_) => break,
+        let batches = GroupCommit::start(INGEST_BATCH, move |updates: Vec<RawUpdate>| {
+            let (db, new_updates) = (db.clone(), new_updates.clone());
+            async move {
+                let stored = store(&db, &updates).await;
+                match &stored {
+                    Ok(()) => new_updates.notify_one(),
+                    Err(e) => {
+                        tracing::error!(error = %e, count = updates.len(), "cannot store updates")
                     }
                 }
-                let (updates, waiters): (Vec<RawUpdate>, Vec<_>) = batch.into_iter().unzip();
-                let stored = store(&db, &updates).await;
-                if let Err(e) = &stored {
-                    tracing::error!(error = %e, count = updates.len(), "cannot store updates");
-                }
-                for waiter in waiters {
-                    // The request may have given up waiting; the update is stored anyway.
-                    let _ = waiter.send(stored.is_ok());
-                }
-                if stored.is_ok() {
-                    new_updates.notify_one();
-                }
+                vec![stored.is_ok(); updates.len()]
             }
         });
-        Self { sender }
+        Self { batches }
     }
 
     /// Stores `update`; true once it is committed, false if storing failed.
     pub async fn store(&self, update: RawUpdate) -> bool {
-        let (done, stored) = oneshot::channel();
-        if self.sender.send((update, done)).await.is_err() {
-            return false;
-        }
-        stored.await.unwrap_or(false)
+        self.batches.submit(update).await.unwrap_or(false)
     }
 }
 

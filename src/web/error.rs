@@ -37,6 +37,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("expected a JSON body")]
     NotJson,
+    /// A write failed; the cause was logged where it happened.
+    #[error("the change could not be saved")]
+    NotSaved,
     #[error(transparent)]
     Internal(#[from] sqlx::Error),
 }
@@ -45,6 +48,7 @@ impl From<TransitionError> for ApiError {
     fn from(err: TransitionError) -> Self {
         match err {
             TransitionError::NotFound => ApiError::NotFound,
+            TransitionError::NotSaved => ApiError::NotSaved,
             TransitionError::Db(e) => ApiError::Internal(e),
             TransitionError::Conflict { order } => ApiError::Conflict(
                 match (order.status.as_str(), order.closed_by, order.picked_by) {
@@ -121,7 +125,7 @@ impl ApiError {
                 "bad_request",
                 "Permintaan harus berupa JSON.".into(),
             ),
-            Internal(_) => (
+            Internal(_) | NotSaved => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),

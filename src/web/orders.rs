@@ -11,7 +11,7 @@ use crate::{
     app::AppState,
     orders::{
         board::{self, BoardQuery, Counts, OrderView},
-        workflow::{self, Transition},
+        workflow::Transition,
         Status,
     },
 };
@@ -105,7 +105,7 @@ async fn step(
     Path(no): Path<i64>,
     transition: Transition,
 ) -> Result<Json<OrderView>, ApiError> {
-    let order = workflow::apply(&state.db, no, transition, &staff.user).await?;
+    let order = state.steps.apply(no, transition, &staff.user).await?;
     state.new_messages.notify_one();
     tracing::info!(
         order = no,
