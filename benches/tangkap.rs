@@ -949,12 +949,18 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
     fill_board(&bench.db, sizes.board_orders, staff_id).await;
     let client = reqwest::Client::new();
     let board = format!("{} orders", sizes.board_orders);
+    // The target is for pages of 50. A search matching nothing has no page: it reads every
+    // order of the status, so it is reported beside them without the target.
     for (label, query) in [
-        ("order page", "status=order"),
-        ("pickup page", "status=pickup"),
-        ("close page", "status=close"),
-        ("order page, searched", "status=order&q=INV-99"),
-        ("close page, by ticket", "status=close&q=t0000002"),
+        ("order page (50 rows)", "status=order"),
+        ("pickup page (50 rows)", "status=pickup"),
+        ("close page (50 rows)", "status=close"),
+        ("order page, searched (50 rows)", "status=order&q=INV-99"),
+        ("close page, by ticket (50 rows)", "status=close&q=t0000002"),
+        (
+            "close page, search matching nothing",
+            "status=close&q=tidak-ada",
+        ),
     ] {
         let url = format!("{}/api/orders?{query}&limit=50", bench.url);
         let mut latencies = Vec::with_capacity(sizes.api_requests);
@@ -972,13 +978,14 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
         }
         latencies.sort();
         let p99 = percentile(&latencies, 0.99);
+        let page = label.ends_with("(50 rows)");
         report.add_checked(
             &format!("API, {board}"),
             backend,
-            &format!("{label} (50 rows) p99"),
+            &format!("{label} p99"),
             p99,
             "ms",
-            (backend == Backend::Sqlite).then(|| ("≤ 5 ms".into(), p99 <= 5.0)),
+            (page && backend == Backend::Sqlite).then(|| ("≤ 5 ms".into(), p99 <= 5.0)),
         );
     }
 

@@ -183,6 +183,21 @@ async fn telegram_login_then_pickup_and_close_notify_the_group(backend: Backend)
         second.as_str(),
         "search by part of Order_ID"
     );
+    for wildcard in ["%25", "_", "inv_2", "inv%25"] {
+        let found: Value = api
+            .call(
+                "GET",
+                &format!("/orders?status=order&q={wildcard}"),
+                tma,
+                token,
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found["orders"], json!([]), "{wildcard} is taken literally");
+    }
 
     let first_page: Value = api
         .call("GET", "/orders?status=order&limit=1", tma, token, None)

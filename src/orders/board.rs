@@ -66,19 +66,6 @@ fn view(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
     })
 }
 
-/// `%`, `_` and `\` typed by a user match themselves, not any text.
-fn like_pattern(search: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in search.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 pub async fn list(db: &Db, query: &BoardQuery) -> Result<Vec<OrderView>, sqlx::Error> {
     let search = query.search.trim();
     // A ticket number is found through its unique index; a part of an Order_ID can only be
@@ -96,14 +83,15 @@ pub async fn list(db: &Db, query: &BoardQuery) -> Result<Vec<OrderView>, sqlx::E
     }
     let sql = format!(
         "{SELECT_VIEW} WHERE o.status = $1 AND o.no < $2 \
-         AND ($3 = '' OR o.ticket_no = upper($3) OR lower(o.order_id) LIKE $4 ESCAPE '\\') \
-         ORDER BY o.no DESC LIMIT $5"
+         AND ($3 = '' OR o.ticket_no = upper($3) OR {}) \
+         ORDER BY o.no DESC LIMIT $5",
+        db.backend().contains("lower(o.order_id)", "$4")
     );
     let rows = sqlx::query(&sql)
         .bind(query.status.as_str())
         .bind(query.before.unwrap_or(i64::MAX))
         .bind(search)
-        .bind(like_pattern(search))
+        .bind(search.to_lowercase())
         .bind(query.limit)
         .fetch_all(db.pool())
         .await?;
@@ -142,15 +130,4 @@ pub async fn version(db: &Db) -> Result<i64, sqlx::Error> {
         .fetch_one(db.pool())
         .await?;
     Ok(version.unwrap_or(0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_typed_by_users_are_escaped() {
-        assert_eq!(like_pattern("INV-1"), "%inv-1%");
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 }
