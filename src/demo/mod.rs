@@ -11,13 +11,9 @@ use std::{net::SocketAddr, path::Path, time::Duration};
 use rand::{Rng, RngCore};
 
 use crate::{
-    app::{self, Running},
+    app::{self, AppState, Running},
     config::{BotToken, Config},
-    db::Db,
-    orders::{
-        self,
-        workflow::{self, Transition},
-    },
+    orders::{self, workflow::Transition},
     sim::{FakeTelegram, SimUser},
     users::{self, DisplayName, NewUser, Password, Username},
 };
@@ -112,7 +108,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     let db = running.state.db.clone();
     let last = orders::last_message_id(&db, cast.group).await?.unwrap_or(0);
     fake.resume_message_ids(cast.group, last as i32);
-    seed(&db, &fake, &cast).await?;
+    seed(&running.state, &fake, &cast).await?;
     Ok(Demo {
         page_url: format!("http://{}/demo", running.http_addr),
         running,
@@ -139,7 +135,8 @@ fn free_address(wanted: SocketAddr) -> std::io::Result<SocketAddr> {
 
 /// The demo staff account and a few orders in each status, made through the real paths:
 /// the requests are posted in the group and caught by the bot.
-async fn seed(db: &Db, fake: &FakeTelegram, cast: &Cast) -> anyhow::Result<()> {
+async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Result<()> {
+    let db = &state.db;
     let staff = &cast.people[0];
     let staff_user = match users::find_account(db, Some(STAFF_USERNAME), None).await? {
         Some((user, _)) => user,
@@ -184,9 +181,15 @@ async fn seed(db: &Db, fake: &FakeTelegram, cast: &Cast) -> anyhow::Result<()> {
     )
     .await?;
     for (i, order) in oldest_first.iter().rev().enumerate().take(4) {
-        workflow::apply(db, order.no, Transition::Pickup, &staff_user).await?;
+        state
+            .steps
+            .apply(order.no, Transition::Pickup, &staff_user)
+            .await?;
         if i < 2 {
-            workflow::apply(db, order.no, Transition::Close, &staff_user).await?;
+            state
+                .steps
+                .apply(order.no, Transition::Close, &staff_user)
+                .await?;
         }
     }
     Ok(())

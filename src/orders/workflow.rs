@@ -127,22 +127,6 @@ impl StepQueue {
     }
 }
 
-/// Like [`StepQueue::apply`], in a transaction of its own.
-pub async fn apply(
-    db: &Db,
-    no: i64,
-    transition: Transition,
-    actor: &User,
-) -> Result<OrderView, TransitionError> {
-    let step = Step {
-        no,
-        transition,
-        actor: actor.clone(),
-    };
-    let outcome = write_steps(db, std::slice::from_ref(&step)).await[0];
-    read_back(db, no, outcome).await
-}
-
 /// The order after a step: as moved, or as it stands if the step found it elsewhere.
 async fn read_back(db: &Db, no: i64, outcome: Outcome) -> Result<OrderView, TransitionError> {
     let order = match outcome {
