@@ -297,21 +297,13 @@ async fn drop_database(url: &str) {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn start(backend: Backend, webhook: bool) -> Bench {
     let fake = FakeTelegram::start(TOKEN, "tangkap_bench_bot")
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let database_url = database(backend, dir.path()).await;
-    let port = free_port();
+    let port = tangkap::sim::free_port();
     let config = Config {
         bot_token: Some(BotToken::parse(TOKEN).unwrap()),
         api_url: fake.api_url(),
@@ -440,7 +432,7 @@ impl Contender {
             .await
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let port = tangkap::sim::free_port();
         let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
         let (child, database_url) = match subject {
             Subject::Tangkap => {
@@ -1176,7 +1168,7 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
     db.close().await;
 
     let binary = tangkap_binary();
-    let port = free_port();
+    let port = tangkap::sim::free_port();
     let started = Instant::now();
     let mut child = Command::new(&binary)
         .arg("run")

@@ -93,24 +93,32 @@ impl Config {
 
 /// Opens the database (migrating it), binds the HTTP port and starts every task.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    start_with_routes(config, axum::Router::new()).await
-}
-
-/// Like [`start`], serving `extra` routes beside the app's own (the demo's page).
-pub async fn start_with_routes(config: Config, extra: axum::Router) -> Result<Running, StartError> {
-    let token = config.bot_token.clone().ok_or(ConfigError::MissingToken)?;
-    let db = Db::connect(&config.database_url).await?;
-    db.migrate().await?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Listen {
+    let listener =
+        std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Listen {
             addr: config.listen,
             source,
         })?;
-    let http_addr = listener.local_addr().map_err(|source| StartError::Listen {
+    start_on(config, listener, axum::Router::new()).await
+}
+
+/// Like [`start`], serving HTTP on `listener` (bound already, so that its address can go
+/// into the configuration first, as the public URL) instead of binding `config.listen`,
+/// with `extra` routes beside the app's own (the demo's page).
+pub async fn start_on(
+    config: Config,
+    listener: std::net::TcpListener,
+    extra: axum::Router,
+) -> Result<Running, StartError> {
+    let token = config.bot_token.clone().ok_or(ConfigError::MissingToken)?;
+    let listen_error = |source| StartError::Listen {
         addr: config.listen,
         source,
-    })?;
+    };
+    let http_addr = listener.local_addr().map_err(listen_error)?;
+    listener.set_nonblocking(true).map_err(listen_error)?;
+    let listener = TcpListener::from_std(listener).map_err(listen_error)?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
 
     let api = BotApi::new(&config.api_url, &token);
     let new_updates = Arc::new(Notify::new());

@@ -121,11 +121,7 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
         .map(|i| fake.group(&format!("Grup {i}")))
         .collect();
     let user = fake.user("Penguji", None);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = tangkap::sim::free_port();
 
     let mut child = start_tangkap(&fake, &database.url, port);
     let db = Db::connect(&database.url).await.unwrap();

@@ -70,11 +70,7 @@ async fn demo_tells_the_whole_story_offline() {
         "the Node packages are missing: scripts/test installs them"
     );
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = tangkap::sim::free_port();
     let (demo, url) = start_demo(dir.path(), port, false);
     assert_eq!(url, format!("http://127.0.0.1:{port}/demo"));
 

@@ -185,11 +185,7 @@ async fn secrets_never_reach_the_logs() {
     let database = test_database(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("debug.log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = tangkap::sim::free_port();
     let webhook_secret = "webhook-secret-value-123";
     let mut child = start_binary(
         &fake,

@@ -35,11 +35,7 @@ fn update(update_id: i64, group: i64, message_id: i64) -> Value {
 async fn start_instances(fake: &FakeTelegram, database_url: &str, count: usize) -> Vec<Running> {
     let mut instances = Vec::new();
     for _ in 0..count {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = tangkap::sim::free_port();
         let mut config = test_config(fake, database_url);
         config.listen = format!("127.0.0.1:{port}").parse().unwrap();
         config.public_url = Some(format!("http://127.0.0.1:{port}"));

@@ -91,7 +91,10 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
             fake.user("Rina Kusuma", None),
         ],
     };
-    let listen = free_address(options.listen.unwrap_or(base.listen))?;
+    // Bound before the configuration is made: the Mini App's buttons must name the real
+    // port, and port 0 becomes one only now.
+    let listener = std::net::TcpListener::bind(options.listen.unwrap_or(base.listen))?;
+    let listen = listener.local_addr()?;
     let config = Config {
         bot_token: Some(token.clone()),
         api_url: fake.api_url(),
@@ -104,7 +107,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         ..base
     };
     let routes = page::routes(fake.clone(), token, cast.clone());
-    let running = app::start_with_routes(config, routes).await?;
+    let running = app::start_on(config, listener, routes).await?;
     let db = running.state.db.clone();
     let last = orders::last_message_id(&db, cast.group).await?.unwrap_or(0);
     fake.resume_message_ids(cast.group, last as i32);
@@ -123,14 +126,6 @@ fn demo_token() -> BotToken {
     let id: u32 = rand::rng().random_range(100_000_000..999_999_999);
     BotToken::parse(&format!("{id}:AA{}", hex::encode(secret)))
         .expect("the demo token has the right shape")
-}
-
-/// The Mini App's buttons must name the real port, so port 0 becomes a free one now.
-fn free_address(wanted: SocketAddr) -> std::io::Result<SocketAddr> {
-    if wanted.port() != 0 {
-        return Ok(wanted);
-    }
-    std::net::TcpListener::bind(wanted)?.local_addr()
 }
 
 /// The demo staff account and a few orders in each status, made through the real paths:

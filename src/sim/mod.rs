@@ -22,6 +22,29 @@ use crate::telegram::limits::{Limits, RateLimiter};
 
 pub use html::to_plain_text;
 
+/// A port on 127.0.0.1 that is free now, for a server that binds it later: one whose
+/// address must be known before it starts (its public URL), or the `tangkap` binary that a
+/// test or a benchmark runs. A port the kernel picks (bind to port 0, then let go) can be
+/// handed straight to one of the many outgoing connections a test makes before the server
+/// binds it; so ports are taken in turn from a random start below 32768, under the range
+/// Linux gives outgoing connections, and never twice by one process.
+pub fn free_port() -> u16 {
+    use std::sync::{
+        atomic::{AtomicU16, Ordering},
+        OnceLock,
+    };
+    const FIRST: u16 = 20_000;
+    const SPAN: u16 = 12_000;
+    static NEXT: OnceLock<AtomicU16> = OnceLock::new();
+    let next = NEXT.get_or_init(|| AtomicU16::new(rand::random::<u16>() % SPAN));
+    loop {
+        let port = FIRST + next.fetch_add(1, Ordering::Relaxed) % SPAN;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// A Telegram user the test acts as.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SimUser {
@@ -588,4 +611,19 @@ fn command_entities(text: &str) -> Value {
 
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_ports_are_below_the_range_of_outgoing_connections_and_never_repeat() {
+        let ports: std::collections::HashSet<u16> = (0..100).map(|_| free_port()).collect();
+        assert_eq!(ports.len(), 100);
+        assert!(
+            ports.iter().all(|port| (20_000..32_000).contains(port)),
+            "{ports:?}"
+        );
+    }
 }

@@ -121,10 +121,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts Tangkap on a port known in advance, with `TANGKAP_PUBLIC_URL` pointing at it
 /// (as the Mini App's buttons and the webhook need), after `adjust`.
 pub async fn spawn_public_app(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = tangkap::sim::free_port();
     spawn_app_with(backend, |config| {
         config.listen = format!("127.0.0.1:{port}").parse().unwrap();
         config.public_url = Some(format!("http://127.0.0.1:{port}"));
