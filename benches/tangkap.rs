@@ -19,7 +19,7 @@ use tangkap::{
     config::{BotToken, Config, Secret},
     db::Db,
     sim::FakeTelegram,
-    users::{self, DisplayName, NewUser, Password, Username},
+    users::{self, AccountState, DisplayName, NewUser, Password, Role, Username},
 };
 use tokio::task::JoinSet;
 
@@ -918,6 +918,9 @@ async fn staff_session(bench: &Bench) -> (i64, String) {
             telegram_id: 4242,
             telegram_username: None,
             password_hash: Password::parse("bench-password").unwrap().hash(),
+            // An admin sees every group: the board as a team lead sees it.
+            role: Role::Admin,
+            state: AccountState::Active,
         },
     )
     .await
@@ -1075,7 +1078,7 @@ async fn fill_board_new(db: &Db, count: usize) {
 // --- 4. outbox fidelity ---------------------------------------------------------------------------
 
 async fn outbox_fidelity(report: &mut Report, backend: Backend, sizes: Sizes) {
-    use tangkap::telegram::outbox::{self, Outgoing, Sensitivity};
+    use tangkap::telegram::outbox::{self, Outgoing};
     let bench = start(backend, false).await;
     let groups: Vec<i64> = (0..sizes.notifications_groups)
         .map(|i| bench.fake.group(&format!("G{i}")))
@@ -1087,7 +1090,6 @@ async fn outbox_fidelity(report: &mut Report, backend: Backend, sizes: Sizes) {
             outbox::enqueue(
                 &mut tx,
                 &Outgoing::message(group, format!("Pemberitahuan {n}")),
-                Sensitivity::Plain,
             )
             .await
             .unwrap();

@@ -18,6 +18,7 @@ use crate::{
     bot::{self, BotIdentity},
     config::{Config, ConfigError},
     db::{Db, DbError},
+    groups,
     orders::workflow::StepQueue,
     telegram::{
         api::BotApi,
@@ -44,12 +45,20 @@ pub struct AppState {
     pub ingest: IngestQueue,
     /// Writes Pickup and Close in shared transactions.
     pub steps: StepQueue,
+    /// The Bot API, for what must be asked of Telegram while a request waits (who belongs
+    /// to which group, at login); messages go through the outbox instead.
+    pub telegram: BotApi,
 }
 
 impl AppState {
     /// The bot's username, once known.
     pub fn bot_username(&self) -> Option<&str> {
         self.identity.get().map(|me| me.username.as_str())
+    }
+
+    /// The Mini App's address for buttons in private chats, when it has a public one.
+    pub fn mini_app_url(&self) -> Option<String> {
+        self.config.public_url.as_ref().map(|url| format!("{url}/"))
     }
 }
 
@@ -130,6 +139,7 @@ pub async fn start_on(
         new_updates,
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),
+        telegram: api.clone(),
     };
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -152,6 +162,12 @@ pub async fn start_on(
         Sender::new(db.clone(), api.clone(), state.new_messages.clone()).run(shutdown.clone()),
     );
     tasks.spawn(intake(state.clone(), api.clone(), shutdown.clone()));
+    tasks.spawn(groups::run_refresher(
+        db.clone(),
+        api.clone(),
+        state.config.membership_refresh,
+        shutdown.clone(),
+    ));
     tasks.spawn(bot_tasks(state.clone(), api, shutdown.clone()));
 
     tracing::info!(%http_addr, intake = ?state.config.intake(), "Tangkap is running");
@@ -232,12 +248,10 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
     state.identity.set(identity.clone()).ok();
     let context = bot::BotContext {
         me: identity,
-        mini_app_url: state
-            .config
-            .public_url
-            .as_ref()
-            .map(|url| format!("{url}/")),
+        mini_app_url: state.mini_app_url(),
         mini_app_link: state.config.miniapp_link.clone(),
+        registration: state.config.registration,
+        owners: state.config.owners.clone(),
     };
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());

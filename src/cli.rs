@@ -10,6 +10,12 @@ use crate::{
     config::Config,
     db::{backup, Db},
     demo::{self, DemoOptions},
+    users::{
+        self,
+        access::{AccountChange, Actor},
+        team::{self, Links, TeamError},
+        Role,
+    },
 };
 
 #[derive(Debug, Parser)]
@@ -41,6 +47,12 @@ enum Command {
     },
     /// Run everything on this machine without a Telegram token: a simulated Telegram, the
     /// bot, the Mini App and a demo page at /demo. Uses its own database, data/demo.db.
+    /// Manage accounts on DATABASE_URL: list them, approve or reject applicants, disable
+    /// or enable accounts, change roles. Exits 1 for an unknown user or a refused change.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     Demo {
         /// Keep data/demo.db from the last run instead of starting fresh.
         #[arg(long)]
@@ -49,6 +61,22 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// A table of every account: username, name, Telegram ID, role, state, last login.
+    List,
+    /// Let an applicant in (a pending account becomes active).
+    Approve { username: String },
+    /// Turn an applicant away.
+    Reject { username: String },
+    /// Stop an account at once: its sessions end.
+    Disable { username: String },
+    /// Let a disabled or rejected account back in.
+    Enable { username: String },
+    /// Give an account a role: owner, admin or staff.
+    Role { username: String, role: String },
 }
 
 pub fn main() -> ExitCode {
@@ -81,6 +109,7 @@ pub fn main() -> ExitCode {
                 println!("database restored from {}", file.display());
                 Ok(())
             }
+            Command::User { command } => user(config, command).await,
             Command::Migrate => {
                 let db = Db::connect(&config.database_url).await?;
                 db.migrate().await?;
@@ -96,6 +125,97 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `tangkap user …`, on the configured database, with an owner's powers (the one running
+/// the server holds them) but the same rules: the last owner stays.
+async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let (username, change) = match command {
+        UserCommand::List => {
+            print!(
+                "{}",
+                account_table(&team::all(&db).await?, config.utc_offset)
+            );
+            return Ok(());
+        }
+        UserCommand::Approve { username } => (username, AccountChange::Approve),
+        UserCommand::Reject { username } => (username, AccountChange::Reject),
+        UserCommand::Disable { username } => (username, AccountChange::Disable),
+        UserCommand::Enable { username } => (username, AccountChange::Enable),
+        UserCommand::Role { username, role } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("unknown role {role:?}: use owner, admin or staff")
+            })?;
+            (username, AccountChange::SetRole(role))
+        }
+    };
+    let target = users::find_by_username(&db, &username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account with username {username:?}"))?;
+    let mini_app_url = config.public_url.as_ref().map(|url| format!("{url}/"));
+    let links = Links {
+        mini_app_url: mini_app_url.as_deref(),
+    };
+    let mut tx = db.begin().await?;
+    let changed = match team::change(&mut tx, Actor::Console, target.id, change, links).await {
+        Ok(changed) => changed,
+        Err(TeamError::Refused(refusal)) => anyhow::bail!("refused: {refusal}"),
+        Err(TeamError::NotFound) => anyhow::bail!("no account with username {username:?}"),
+        Err(TeamError::Db(e)) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    println!(
+        "{}: {} is now {} ({})",
+        change.action(),
+        changed.username,
+        changed.state.as_str(),
+        changed.role.as_str()
+    );
+    Ok(())
+}
+
+/// `tangkap user list`: aligned columns, times in the display offset.
+fn account_table(accounts: &[(users::User, Option<i64>)], offset: time::UtcOffset) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let mut rows = vec![[
+        "USERNAME".to_owned(),
+        "NAME".to_owned(),
+        "TELEGRAM_ID".to_owned(),
+        "ROLE".to_owned(),
+        "STATE".to_owned(),
+        "LAST_LOGIN".to_owned(),
+    ]];
+    for (user, last_login) in accounts {
+        let last_login = last_login
+            .and_then(|ms| {
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+            })
+            .and_then(|at| at.to_offset(offset).format(format).ok())
+            .unwrap_or_else(|| "-".to_owned());
+        rows.push([
+            user.username.clone(),
+            user.name.clone(),
+            user.telegram_id.to_string(),
+            user.role.as_str().to_owned(),
+            user.state.as_str().to_owned(),
+            last_login,
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:<width$}"))
+                .collect();
+            format!("{}\n", cells.join("  ").trim_end())
+        })
+        .collect()
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {

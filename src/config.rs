@@ -8,6 +8,8 @@ use std::{fmt, net::SocketAddr, path::Path, time::Duration};
 use serde::Deserialize;
 use time::UtcOffset;
 
+use crate::users::access::RegistrationMode;
+
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
 pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
 
@@ -120,6 +122,13 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (set when behind a proxy), for
     /// throttling logins per address.
     pub trust_forwarded_for: bool,
+    /// How a `/daftar` account starts: waiting for approval, active, or refused.
+    pub registration: RegistrationMode,
+    /// Telegram ids that become active owners when they register.
+    pub owners: Vec<i64>,
+    /// How long Telegram's word on who belongs to a group is trusted before it is asked
+    /// again (access of members who left ends within this time).
+    pub membership_refresh: Duration,
 }
 
 impl Default for Config {
@@ -138,6 +147,9 @@ impl Default for Config {
             init_data_max_age: Duration::from_secs(24 * 3600),
             browser_login: true,
             trust_forwarded_for: false,
+            registration: RegistrationMode::Approval,
+            owners: Vec::new(),
+            membership_refresh: Duration::from_secs(600),
         }
     }
 }
@@ -159,6 +171,9 @@ struct FileConfig {
     init_data_max_age_secs: Option<u64>,
     browser_login: Option<bool>,
     trust_forwarded_for: Option<bool>,
+    registration: Option<String>,
+    owners: Option<String>,
+    membership_refresh: Option<String>,
 }
 
 /// What kind of value a setting holds, so an environment variable (always text) can be
@@ -171,7 +186,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 13] = [
+const SETTINGS: [(&str, &str, Kind); 16] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -196,6 +211,13 @@ const SETTINGS: [(&str, &str, Kind); 13] = [
         "trust_forwarded_for",
         "TANGKAP_TRUST_FORWARDED_FOR",
         Kind::Switch,
+    ),
+    ("registration", "TANGKAP_REGISTRATION", Kind::Text),
+    ("owners", "TANGKAP_OWNERS", Kind::Text),
+    (
+        "membership_refresh",
+        "TANGKAP_MEMBERSHIP_REFRESH",
+        Kind::Text,
     ),
 ];
 
@@ -337,8 +359,60 @@ impl FileConfig {
             trust_forwarded_for: self
                 .trust_forwarded_for
                 .unwrap_or(defaults.trust_forwarded_for),
+            registration: match self.registration {
+                Some(mode) => RegistrationMode::parse(&mode).ok_or(ConfigError::Value {
+                    name: "TANGKAP_REGISTRATION",
+                    message: "use approval, open or closed".into(),
+                })?,
+                None => defaults.registration,
+            },
+            owners: match self.owners {
+                Some(list) => parse_telegram_ids(&list)?,
+                None => defaults.owners,
+            },
+            membership_refresh: match self.membership_refresh {
+                Some(text) => match parse_duration("TANGKAP_MEMBERSHIP_REFRESH", &text)? {
+                    d if d.is_zero() || d > Duration::from_secs(3600) => {
+                        return Err(ConfigError::Value {
+                            name: "TANGKAP_MEMBERSHIP_REFRESH",
+                            message: "use a duration from 1s to 1h".into(),
+                        })
+                    }
+                    d => d,
+                },
+                None => defaults.membership_refresh,
+            },
         })
     }
+}
+
+/// A duration written as `90s`, `15m`, `2h` or `1h30m`; `0` is zero.
+pub fn parse_duration(name: &'static str, text: &str) -> Result<Duration, ConfigError> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(text).map_err(|e| ConfigError::Value {
+        name,
+        message: format!("expected a duration such as 90s, 15m, 2h or 1h30m ({e})"),
+    })
+}
+
+/// Comma-separated Telegram user ids, e.g. `12345, 67890`.
+fn parse_telegram_ids(text: &str) -> Result<Vec<i64>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse::<i64>()
+                .ok()
+                .filter(|&id| id > 0)
+                .ok_or_else(|| ConfigError::Value {
+                    name: "TANGKAP_OWNERS",
+                    message: format!("{id:?} is not a Telegram user id (a positive number)"),
+                })
+        })
+        .collect()
 }
 
 /// Telegram allows 1–256 characters `A-Z`, `a-z`, `0-9`, `_` and `-` for the secret token.
@@ -450,5 +524,29 @@ mod tests {
         assert!(err.to_string().contains("nonsense"), "{err}");
         let err = load("", &[("TANGKAP_UTC_OFFSET", "Jakarta")]).unwrap_err();
         assert!(err.to_string().contains("TANGKAP_UTC_OFFSET"));
+        let err = load("", &[("TANGKAP_REGISTRATION", "sometimes")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_REGISTRATION"));
+        let err = load("", &[("TANGKAP_OWNERS", "123, @budi")]).unwrap_err();
+        assert!(err.to_string().contains("@budi"), "{err}");
+        let err = load("", &[("TANGKAP_MEMBERSHIP_REFRESH", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_MEMBERSHIP_REFRESH"));
+    }
+
+    #[test]
+    fn access_settings() {
+        let config = load(
+            "registration = \"open\"\n",
+            &[
+                ("TANGKAP_OWNERS", " 111,222 "),
+                ("TANGKAP_MEMBERSHIP_REFRESH", "1m30s"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.registration, RegistrationMode::Open);
+        assert_eq!(config.owners, vec![111, 222]);
+        assert_eq!(config.membership_refresh, Duration::from_secs(90));
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.registration, RegistrationMode::Approval);
+        assert_eq!(defaults.membership_refresh, Duration::from_secs(600));
     }
 }

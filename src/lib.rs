@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod groups;
 pub mod orders;
 pub mod sim;
 pub mod telegram;

@@ -148,6 +148,9 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
         telegram_id: 4_242,
         telegram_username: None,
         password_hash: Password::parse("sandi-staf-1").unwrap().hash(),
+        // An admin sees every group.
+        role: users::Role::Admin,
+        state: users::AccountState::Active,
     };
     users::register(&mut tx, &staff).await.unwrap();
     tx.commit().await.unwrap();

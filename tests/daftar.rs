@@ -2,8 +2,9 @@
 
 mod common;
 
-use common::{spawn_app, Backend, TestApp, PATIENCE};
+use common::{spawn_app, spawn_app_with, Backend, TestApp, PATIENCE};
 use tangkap::sim::{SimMessage, SimUser};
+use tangkap::users::access::RegistrationMode;
 
 on_both_backends!(
     start_explains_what_to_do,
@@ -65,17 +66,13 @@ async fn full_registration(backend: Backend) {
     let user = app.fake.user("Budi", Some("budi_tg"));
     let done = register(&app, &user, "Budi Santoso", "budi_01", "rahasia-123").await;
 
+    // The password was set and is not repeated: the chat keeps no copy of it.
     assert_eq!(
         done.text,
         format!(
-            "Anda telah terdaftar\n\nNAMA: Budi Santoso\nUSERNAME: budi_01\nPASSWORD: rahasia-123\nID_TELEGRAM: {}",
+            "Anda telah terdaftar\n\nNAMA: Budi Santoso\nUSERNAME: budi_01\nPASSWORD: sudah disimpan (tidak ditampilkan)\nID_TELEGRAM: {}\n\nAkun Anda menunggu persetujuan admin. Saya akan memberi kabar di sini begitu disetujui.",
             user.id
         )
-    );
-    let html = done.html.as_deref().unwrap();
-    assert!(
-        html.contains("<tg-spoiler>rahasia-123</tg-spoiler>"),
-        "{html}"
     );
 
     // The message that carried the password is gone from the chat.
@@ -87,7 +84,7 @@ async fn full_registration(backend: Backend) {
     assert!(deleted.await, "the password message was deleted");
 
     let rows = app
-        .rows("SELECT name, username, telegram_id, telegram_username, role FROM users")
+        .rows("SELECT name, username, telegram_id, telegram_username, role, state FROM users")
         .await;
     assert_eq!(
         rows,
@@ -97,6 +94,7 @@ async fn full_registration(backend: Backend) {
             Some(user.id.to_string()),
             Some("budi_tg".into()),
             Some("staff".into()),
+            Some("pending".into()),
         ]]
     );
     let hash = app.rows("SELECT password_hash FROM users").await[0][0]
@@ -106,7 +104,14 @@ async fn full_registration(backend: Backend) {
     assert!(!hash.contains("rahasia"));
     assert_eq!(app.count("SELECT COUNT(*) FROM dialogues").await, 0);
 
-    // No copy of the password stays in the database once the confirmation is sent.
+    assert!(
+        app.fake
+            .bot_messages(user.id)
+            .iter()
+            .all(|m| !m.text.contains("rahasia-123")),
+        "no bot message quotes the password"
+    );
+    // No copy of the password stays in the database.
     let outbox_sent = "SELECT COUNT(*) FROM outbox WHERE status = 'sent'";
     let all_outbox = app.count("SELECT COUNT(*) FROM outbox").await;
     app.wait_for_count(outbox_sent, all_outbox).await;
@@ -202,7 +207,7 @@ async fn batal_cancels_a_registration(backend: Backend) {
     assert!(say(&app, &user, "/batal")
         .await
         .text
-        .contains("Tidak ada pendaftaran"));
+        .contains("Tidak ada yang sedang berjalan"));
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
     app.finish().await;
 }
@@ -235,7 +240,7 @@ async fn a_telegram_account_registers_once(backend: Backend) {
     assert!(again.text.contains("sudah terdaftar"), "{}", again.text);
     let start = say(&app, &user, "/start").await;
     assert!(
-        start.text.contains("terdaftar sebagai wati"),
+        start.text.contains("menunggu persetujuan admin"),
         "{}",
         start.text
     );
@@ -249,7 +254,10 @@ async fn a_telegram_account_registers_once(backend: Backend) {
 /// refuses HTML it would refuse) and shows the characters, not formatting; the password
 /// still logs in.
 async fn hostile_answers_are_shown_back_exactly_as_typed(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, |config| {
+        config.registration = RegistrationMode::Open
+    })
+    .await;
     let user = app.fake.user("Budi", None);
     let name = "<b>Budi</b> & \u{202e}ilA\u{200b} 😀 ' OR 1=1--";
     let password = "<i>kata&sandi</i>\u{200b}'; DROP TABLE users;--";
@@ -257,7 +265,7 @@ async fn hostile_answers_are_shown_back_exactly_as_typed(backend: Backend) {
     assert_eq!(
         done.text,
         format!(
-            "Anda telah terdaftar\n\nNAMA: {name}\nUSERNAME: budi.aman\nPASSWORD: {password}\nID_TELEGRAM: {}",
+            "Anda telah terdaftar\n\nNAMA: {name}\nUSERNAME: budi.aman\nPASSWORD: sudah disimpan (tidak ditampilkan)\nID_TELEGRAM: {}\n\nAkun Anda sudah aktif.",
             user.id
         )
     );

@@ -88,17 +88,17 @@ async fn demo_tells_the_whole_story_offline() {
     println!("{report}{}", String::from_utf8_lossy(&output.stderr));
     stop(demo);
     assert!(output.status.success(), "demo story failed:\n{report}");
-    // Six seeded orders and the one from the story.
-    assert_eq!(orders_in(dir.path()).await, 7);
+    // Eight seeded orders (six in the first group, two in the second) and the story's one.
+    assert_eq!(orders_in(dir.path()).await, 9);
 
     let (kept, _) = start_demo(dir.path(), port, true);
     stop(kept);
     assert_eq!(
         orders_in(dir.path()).await,
-        7,
+        9,
         "--keep keeps the last run's orders"
     );
     let (fresh, _) = start_demo(dir.path(), port, false);
     stop(fresh);
-    assert_eq!(orders_in(dir.path()).await, 6, "a plain start is fresh");
+    assert_eq!(orders_in(dir.path()).await, 8, "a plain start is fresh");
 }

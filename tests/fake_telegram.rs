@@ -7,7 +7,7 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use tangkap::sim::{FakeTelegram, Fault};
+use tangkap::sim::{CallbackAnswer, FakeTelegram, Fault, MemberStatus};
 
 const TOKEN: &str = "4242:AAFakeTokenForTheFakeServer_123456";
 
@@ -377,15 +377,6 @@ async fn commands_and_menu_button_are_stored() {
         post(&format!("{base}/setChatMenuButton"), menu).await.0,
         200
     );
-    assert_eq!(
-        post(
-            &format!("{base}/answerCallbackQuery"),
-            json!({ "callback_query_id": "1" })
-        )
-        .await
-        .0,
-        200
-    );
 }
 
 #[tokio::test]
@@ -404,4 +395,566 @@ async fn a_share_of_calls_fails_at_random() {
         statuses.contains_key(&500) && statuses.contains_key(&502) && statuses.contains_key(&429)
     );
     assert_eq!(fake.stats().faults_injected, failed);
+}
+
+async fn get_chat_member(base: &str, chat_id: i64, user_id: i64) -> (u16, Value) {
+    post(
+        &format!("{base}/getChatMember"),
+        json!({ "chat_id": chat_id, "user_id": user_id }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn get_chat_member_reports_each_status() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Grup");
+    let cases = [
+        (MemberStatus::Creator, "creator"),
+        (MemberStatus::Administrator, "administrator"),
+        (MemberStatus::Member, "member"),
+        (MemberStatus::Restricted { is_member: true }, "restricted"),
+        (MemberStatus::Restricted { is_member: false }, "restricted"),
+        (MemberStatus::Left, "left"),
+        (MemberStatus::Kicked, "kicked"),
+    ];
+    for (status, name) in cases {
+        let user = fake.user("Ani", Some("ani"));
+        fake.set_member_status(group, &user, status);
+        assert_eq!(fake.member_status(group, &user), Some(status));
+        let (code, answer) = get_chat_member(&base, group, user.id).await;
+        assert_eq!(code, 200, "{status:?}: {answer}");
+        let member = &answer["result"];
+        assert_eq!(member["status"], name, "{member}");
+        assert_eq!(
+            member["user"],
+            json!({ "id": user.id, "is_bot": false, "first_name": "Ani", "username": "ani", "language_code": "id" })
+        );
+        match status {
+            MemberStatus::Creator => assert_eq!(member["is_anonymous"], false),
+            MemberStatus::Administrator => {
+                assert_eq!(member["can_be_edited"], false);
+                assert_eq!(member["can_manage_chat"], true);
+                assert_eq!(member["can_delete_messages"], true);
+                assert_eq!(member["can_restrict_members"], true);
+                assert_eq!(member["can_promote_members"], false);
+                assert_eq!(member["can_post_stories"], false);
+            }
+            MemberStatus::Restricted { is_member } => {
+                assert_eq!(member["is_member"], is_member);
+                assert_eq!(member["can_send_messages"], false);
+                assert_eq!(member["can_send_other_messages"], false);
+                assert_eq!(member["until_date"], 0);
+            }
+            MemberStatus::Kicked => assert_eq!(member["until_date"], 0),
+            MemberStatus::Member | MemberStatus::Left => {
+                assert_eq!(member.as_object().unwrap().len(), 2, "{member}")
+            }
+        }
+    }
+
+    // Someone the fake knows who never was in the group has left it, as far as Telegram says.
+    let stranger = fake.user("Asing", None);
+    let (code, answer) = get_chat_member(&base, group, stranger.id).await;
+    assert_eq!(
+        (code, answer["result"]["status"].as_str()),
+        (200, Some("left"))
+    );
+    assert_eq!(fake.member_status(group, &stranger), None);
+    let (code, answer) = get_chat_member(&base, group, fake.bot_id()).await;
+    assert_eq!(
+        (code, answer["result"]["status"].as_str()),
+        (200, Some("member"))
+    );
+    assert_eq!(answer["result"]["user"]["is_bot"], true);
+
+    // Any case, counted per method, and never held back by the flood limits.
+    for method in ["GETCHATMEMBER", "getchatmember", "GetChatMember"] {
+        for _ in 0..20 {
+            let (code, _) = post(
+                &format!("{base}/{method}"),
+                json!({ "chat_id": group, "user_id": stranger.id }),
+            )
+            .await;
+            assert_eq!(code, 200, "{method}");
+        }
+    }
+    let (code, _) = post(
+        &format!("{base}/sendMessage"),
+        json!({ "chat_id": group, "text": "masih boleh" }),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let stats = fake.stats();
+    assert_eq!(stats.calls["getchatmember"], cases.len() + 2 + 60);
+    assert_eq!(stats.limit_rejections, 0);
+}
+
+#[tokio::test]
+async fn get_chat_member_refuses_like_telegram() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Grup");
+    let ani = fake.user("Ani", None);
+    fake.send_to_group(group, &ani, "halo");
+
+    let (code, answer) = get_chat_member(&base, -100_999, ani.id).await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: chat not found"))
+    );
+    let (code, answer) = get_chat_member(&base, group, 987_654_321).await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: user not found"))
+    );
+    let (code, answer) = post(
+        &format!("{base}/getChatMember"),
+        json!({ "chat_id": group }),
+    )
+    .await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: invalid user_id specified"))
+    );
+
+    // A private chat has the user and the bot in it, and nobody else.
+    let budi = fake.user("Budi", None);
+    let (code, answer) = get_chat_member(&base, budi.id, budi.id).await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: chat not found")),
+        "no private chat before the user starts the bot"
+    );
+    fake.make_private_chat(&budi);
+    let (code, answer) = get_chat_member(&base, budi.id, budi.id).await;
+    assert_eq!(
+        (code, answer["result"]["status"].as_str()),
+        (200, Some("member"))
+    );
+    let (code, _) = get_chat_member(&base, budi.id, fake.bot_id()).await;
+    assert_eq!(code, 200);
+    let (code, answer) = get_chat_member(&base, budi.id, ani.id).await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: member not found"))
+    );
+
+    fake.kick_bot(group);
+    let (code, answer) = get_chat_member(&base, group, ani.id).await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (
+            403,
+            Some("Forbidden: bot was kicked from the supergroup chat")
+        )
+    );
+}
+
+#[tokio::test]
+async fn posting_joining_leaving_and_renaming_change_the_group() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Grup Lama");
+    let ani = fake.user("Ani", None);
+    let budi = fake.user("Budi", None);
+    let status = |user| {
+        let base = base.clone();
+        async move { get_chat_member(&base, group, user).await.1["result"]["status"].clone() }
+    };
+    assert_eq!(status(ani.id).await, "left");
+    fake.send_to_group(group, &ani, "halo");
+    assert_eq!(status(ani.id).await, "member");
+    fake.compose_in_group(group, &budi, "lewat webhook");
+    assert_eq!(fake.member_status(group, &budi), Some(MemberStatus::Member));
+
+    // Posting keeps a higher status; a restricted user who comes back is in the group again.
+    fake.set_member_status(group, &ani, MemberStatus::Administrator);
+    fake.send_sticker(group, &ani);
+    assert_eq!(status(ani.id).await, "administrator");
+    let citra = fake.user("Citra", None);
+    fake.set_member_status(group, &citra, MemberStatus::Restricted { is_member: false });
+    fake.join_group(group, &citra);
+    assert_eq!(
+        fake.member_status(group, &citra),
+        Some(MemberStatus::Restricted { is_member: true })
+    );
+
+    let left = fake.leave_group(group, &budi);
+    assert_eq!(status(budi.id).await, "left");
+    let (_, updates) = post(&format!("{base}/getUpdates"), json!({})).await;
+    let update = updates["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["update_id"] == left.update_id)
+        .expect("the leaving is delivered")
+        .clone();
+    assert_eq!(update["message"]["message_id"], left.message_id);
+    assert_eq!(update["message"]["from"]["id"], budi.id);
+    assert_eq!(update["message"]["left_chat_member"]["id"], budi.id);
+    assert_eq!(update["message"]["left_chat_member"]["first_name"], "Budi");
+    let joined = fake.join_group(group, &budi);
+    assert_eq!(status(budi.id).await, "member");
+    assert_eq!(joined.update_id, left.update_id + 1);
+
+    let renamed = fake.rename_group(group, &ani, "Grup Baru");
+    assert_eq!(fake.group_title(group).as_deref(), Some("Grup Baru"));
+    assert_eq!(fake.group_title(ani.id), None);
+    let (_, updates) = post(
+        &format!("{base}/getUpdates"),
+        json!({ "offset": renamed.update_id }),
+    )
+    .await;
+    assert_eq!(
+        updates["result"][0]["message"]["new_chat_title"],
+        "Grup Baru"
+    );
+    assert_eq!(
+        updates["result"][0]["message"]["chat"]["title"],
+        "Grup Baru"
+    );
+    let (_, sent) = post(
+        &format!("{base}/sendMessage"),
+        json!({ "chat_id": group, "text": "judul baru" }),
+    )
+    .await;
+    assert_eq!(sent["result"]["chat"]["title"], "Grup Baru");
+}
+
+#[tokio::test]
+async fn callback_buttons_are_recorded_and_bad_callback_data_refused() {
+    let (fake, base) = fake().await;
+    let user = fake.user("Ani", None);
+    fake.make_private_chat(&user);
+    let send = format!("{base}/sendMessage");
+    let keyboard = json!({ "inline_keyboard": [
+        [{ "text": "Ya", "callback_data": "yes:1" }, { "text": "Tidak", "callback_data": "no:1" }],
+        [{ "text": "Buka", "web_app": { "url": "https://x.example/app" } }, { "text": "Situs", "url": "https://x.example" }],
+        [{ "text": "Panjang", "callback_data": "d".repeat(64) }],
+    ]});
+    let (code, answer) = post(
+        &send,
+        json!({ "chat_id": user.id, "text": "Pilih", "reply_markup": keyboard }),
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["result"]["reply_markup"], keyboard);
+    let sent = &fake.bot_messages(user.id)[0];
+    assert_eq!(
+        sent.callbacks,
+        [
+            ("Ya".to_owned(), "yes:1".to_owned()),
+            ("Tidak".to_owned(), "no:1".to_owned()),
+            ("Panjang".to_owned(), "d".repeat(64)),
+        ]
+    );
+    assert_eq!(
+        sent.buttons,
+        [
+            ("Buka".to_owned(), "https://x.example/app".to_owned()),
+            ("Situs".to_owned(), "https://x.example".to_owned()),
+        ]
+    );
+
+    let group = fake.group("Grup");
+    let refused = [
+        (json!({ "text": "x", "callback_data": "d".repeat(65) }), "Bad Request: BUTTON_DATA_INVALID"),
+        (json!({ "text": "x", "callback_data": "" }), "Bad Request: BUTTON_DATA_INVALID"),
+        (json!({ "text": "", "callback_data": "a" }), "Bad Request: BUTTON_TEXT_INVALID"),
+        (
+            json!({ "text": "x" }),
+            "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
+        ),
+    ];
+    // Refused before the flood limits are consulted: no need to wait between them.
+    for (button, description) in refused {
+        let (code, answer) = post(
+            &send,
+            json!({ "chat_id": group, "text": "x", "reply_markup": { "inline_keyboard": [[button]] } }),
+        )
+        .await;
+        assert_eq!(
+            (code, answer["description"].as_str()),
+            (400, Some(description)),
+            "{button}"
+        );
+    }
+    // Form encoding: the keyboard as a JSON string.
+    let form = reqwest::Client::new()
+        .post(&send)
+        .form(&[
+            ("chat_id", group.to_string()),
+            ("text", "lewat form".into()),
+            (
+                "reply_markup",
+                r#"{"inline_keyboard":[[{"text":"OK","callback_data":"ok"}]]}"#.into(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    assert_eq!(
+        fake.bot_messages(group)[0].callbacks,
+        [("OK".to_owned(), "ok".to_owned())]
+    );
+    assert!(fake.bot_messages(group)[0].buttons.is_empty());
+}
+
+/// Sends a message with callback buttons `data` to `chat_id`; returns its id.
+async fn send_with_callbacks(base: &str, chat_id: i64, text: &str, data: &[&str]) -> i32 {
+    let row: Vec<Value> = data
+        .iter()
+        .map(|d| json!({ "text": d.to_uppercase(), "callback_data": d }))
+        .collect();
+    let (code, answer) = post(
+        &format!("{base}/sendMessage"),
+        json!({ "chat_id": chat_id, "text": text, "reply_markup": { "inline_keyboard": [row] } }),
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    answer["result"]["message_id"].as_i64().unwrap() as i32
+}
+
+#[tokio::test]
+async fn pressing_a_button_delivers_a_callback_query() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Grup");
+    let ani = fake.user("Ani", Some("ani"));
+    let message_id = send_with_callbacks(&base, group, "Ambil order?", &["take:7", "skip:7"]).await;
+
+    let waiting = tokio::spawn({
+        let updates = format!("{base}/getUpdates");
+        async move { post(&updates, json!({ "timeout": 10 })).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pressed = fake.press_button(group, message_id, &ani, "take:7");
+    let (_, answer) = waiting.await.unwrap();
+    let update = &answer["result"][0];
+    assert_eq!(update["update_id"], pressed.update_id);
+    let query = &update["callback_query"];
+    assert_eq!(query["id"], pressed.query_id.as_str());
+    assert!(pressed.query_id.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(query["from"]["id"], ani.id);
+    assert_eq!(query["from"]["username"], "ani");
+    assert_eq!(query["data"], "take:7");
+    assert_eq!(query["message"]["message_id"], message_id);
+    assert_eq!(query["message"]["chat"]["id"], group);
+    assert_eq!(query["message"]["from"]["is_bot"], true);
+    assert_eq!(query["message"]["text"], "Ambil order?");
+    assert_eq!(
+        query["message"]["reply_markup"]["inline_keyboard"][0][1]["callback_data"],
+        "skip:7"
+    );
+    assert!(query["chat_instance"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+
+    // The message as it is now: edited text and keyboard; the same chat_instance.
+    let (code, _) = post(
+        &format!("{base}/editMessageText"),
+        json!({ "chat_id": group, "message_id": message_id, "text": "Diambil Ani",
+                "reply_markup": { "inline_keyboard": [[{ "text": "Batal", "callback_data": "undo:7" }]] } }),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let again = fake.press_button(group, message_id, &ani, "undo:7");
+    assert_ne!(again.query_id, pressed.query_id);
+    let (_, answer) = post(
+        &format!("{base}/getUpdates"),
+        json!({ "offset": again.update_id }),
+    )
+    .await;
+    let second = &answer["result"][0]["callback_query"];
+    assert_eq!(second["message"]["text"], "Diambil Ani");
+    assert_eq!(second["data"], "undo:7");
+    assert_eq!(second["chat_instance"], query["chat_instance"]);
+}
+
+#[tokio::test]
+#[should_panic(expected = "has no callback button")]
+async fn pressing_a_button_the_message_no_longer_has_is_a_test_bug() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Grup");
+    let ani = fake.user("Ani", None);
+    let message_id = send_with_callbacks(&base, group, "Pilih", &["a"]).await;
+    post(
+        &format!("{base}/editMessageText"),
+        json!({ "chat_id": group, "message_id": message_id, "text": "Selesai" }),
+    )
+    .await;
+    fake.press_button(group, message_id, &ani, "a");
+}
+
+#[tokio::test]
+async fn callback_queries_are_answered_once() {
+    let (fake, base) = fake().await;
+    let ani = fake.user("Ani", None);
+    fake.make_private_chat(&ani);
+    let message_id = send_with_callbacks(&base, ani.id, "Pilih", &["a", "b"]).await;
+    let first = fake.press_button(ani.id, message_id, &ani, "a");
+    let second = fake.press_button(ani.id, message_id, &ani, "b");
+    let answer = format!("{base}/answerCallbackQuery");
+
+    let (code, body) = post(
+        &answer,
+        json!({ "callback_query_id": first.query_id, "text": "Tercatat", "show_alert": true }),
+    )
+    .await;
+    assert_eq!((code, &body["result"]), (200, &json!(true)), "{body}");
+    let expired =
+        Some("Bad Request: query is too old and response timeout expired or query ID is invalid");
+    let (code, body) = post(&answer, json!({ "callback_query_id": first.query_id })).await;
+    assert_eq!((code, body["description"].as_str()), (400, expired));
+    let (code, body) = post(&answer, json!({ "callback_query_id": "12345" })).await;
+    assert_eq!((code, body["description"].as_str()), (400, expired));
+    let (code, body) = post(
+        &answer,
+        json!({ "callback_query_id": second.query_id, "text": "x".repeat(201) }),
+    )
+    .await;
+    assert_eq!(
+        (code, body["description"].as_str()),
+        (400, Some("Bad Request: MESSAGE_TOO_LONG"))
+    );
+    // Any case, form encoding.
+    let form = reqwest::Client::new()
+        .post(format!("{base}/ANSWERCALLBACKQUERY"))
+        .form(&[("callback_query_id", second.query_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+
+    assert_eq!(
+        fake.callback_answers(),
+        [
+            CallbackAnswer {
+                query_id: first.query_id,
+                text: Some("Tercatat".into()),
+                show_alert: true,
+            },
+            CallbackAnswer {
+                query_id: second.query_id,
+                text: None,
+                show_alert: false,
+            },
+        ]
+    );
+    assert_eq!(fake.stats().calls["answercallbackquery"], 5);
+    assert_eq!(fake.stats().limit_rejections, 0);
+}
+
+#[tokio::test]
+async fn editing_text_replaces_or_removes_the_keyboard() {
+    let (fake, base) = fake().await;
+    let ani = fake.user("Ani", None);
+    fake.make_private_chat(&ani);
+    let id = send_with_callbacks(&base, ani.id, "Pilih", &["a", "b"]).await;
+    let edit = format!("{base}/editMessageText");
+    let new_keyboard = json!({ "inline_keyboard": [[
+        { "text": "C", "callback_data": "c" },
+        { "text": "Buka", "url": "https://x.example" },
+    ]]});
+
+    // The same text with another keyboard is an edit.
+    let (code, answer) = post(
+        &edit,
+        json!({ "chat_id": ani.id, "message_id": id, "text": "Pilih", "reply_markup": new_keyboard }),
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["result"]["reply_markup"], new_keyboard);
+    let message = &fake.bot_messages(ani.id)[0];
+    assert_eq!(message.callbacks, [("C".to_owned(), "c".to_owned())]);
+    assert_eq!(
+        message.buttons,
+        [("Buka".to_owned(), "https://x.example".to_owned())]
+    );
+
+    let (code, answer) = post(
+        &edit,
+        json!({ "chat_id": ani.id, "message_id": id, "text": "Pilih", "reply_markup": new_keyboard }),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(answer["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bad Request: message is not modified"));
+
+    // Without reply_markup the keyboard goes, even if the text stays.
+    let (code, answer) = post(
+        &edit,
+        json!({ "chat_id": ani.id, "message_id": id, "text": "<b>Pilih</b>", "parse_mode": "HTML" }),
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    assert!(answer["result"].get("reply_markup").is_none(), "{answer}");
+    let message = &fake.bot_messages(ani.id)[0];
+    assert!(message.callbacks.is_empty() && message.buttons.is_empty());
+    assert_eq!(message.text, "Pilih");
+    assert_eq!(message.html.as_deref(), Some("<b>Pilih</b>"));
+
+    let (code, answer) = post(
+        &edit,
+        json!({ "chat_id": ani.id, "message_id": id, "text": "x", "reply_markup": { "inline_keyboard": [[{ "text": "x", "callback_data": "" }]] } }),
+    )
+    .await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: BUTTON_DATA_INVALID"))
+    );
+
+    // editMessageReplyMarkup changes the keyboard alone.
+    let markup = format!("{base}/editMessageReplyMarkup");
+    let (code, answer) = post(
+        &markup,
+        json!({ "chat_id": ani.id, "message_id": id, "reply_markup": { "inline_keyboard": [[{ "text": "D", "callback_data": "d" }]] } }),
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["result"]["text"], "Pilih");
+    assert_eq!(
+        fake.bot_messages(ani.id)[0].callbacks,
+        [("D".to_owned(), "d".to_owned())]
+    );
+    assert_eq!(
+        post(&markup, json!({ "chat_id": ani.id, "message_id": id }))
+            .await
+            .0,
+        200
+    );
+    assert!(fake.bot_messages(ani.id)[0].callbacks.is_empty());
+    let (code, answer) = post(&markup, json!({ "chat_id": ani.id, "message_id": id })).await;
+    assert_eq!(code, 400);
+    assert!(answer["description"]
+        .as_str()
+        .unwrap()
+        .contains("message is not modified"));
+
+    // A deleted message, or someone else's, can't be edited.
+    let posted = fake.send_private(&ani, "punya Ani");
+    let (code, answer) = post(
+        &edit,
+        json!({ "chat_id": ani.id, "message_id": posted.message_id, "text": "y" }),
+    )
+    .await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: message can't be edited"))
+    );
+    post(
+        &format!("{base}/deleteMessage"),
+        json!({ "chat_id": ani.id, "message_id": id }),
+    )
+    .await;
+    let (code, answer) = post(
+        &edit,
+        json!({ "chat_id": ani.id, "message_id": id, "text": "lagi" }),
+    )
+    .await;
+    assert_eq!(
+        (code, answer["description"].as_str()),
+        (400, Some("Bad Request: message to edit not found"))
+    );
 }

@@ -249,7 +249,7 @@ async fn telegram_login_then_pickup_and_close_notify_the_group(backend: Backend)
     let conflict: Value = again.json().await.unwrap();
     assert_eq!(
         conflict["message"],
-        "Order ini sudah di-pickup oleh Budi Santoso."
+        "Order ini sudah di-pickup oleh Budi Santoso (@budi)."
     );
 
     let closed = api
@@ -556,15 +556,18 @@ async fn fifty_concurrent_pickups_have_one_winner(backend: Backend) {
         *statuses.entry(*status).or_default() += 1;
     }
     assert_eq!(statuses, HashMap::from([(200, 1), (409, 49)]));
-    let winner = results.iter().find(|(s, _)| *s == 200).unwrap().1["picked_by"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let won = &results.iter().find(|(s, _)| *s == 200).unwrap().1;
+    let winner = won["picked_by"].as_str().unwrap().to_owned();
+    // Name and login, so that two people of the same name can be told apart.
+    let winner_label = format!(
+        "{winner} (@{})",
+        won["picked_by_username"].as_str().unwrap()
+    );
     for (status, body) in &results {
         if *status == 409 {
             assert_eq!(
                 body["message"],
-                format!("Order ini sudah di-pickup oleh {winner}.")
+                format!("Order ini sudah di-pickup oleh {winner_label}.")
             );
         }
     }
@@ -664,6 +667,7 @@ async fn presses_at_one_moment_each_get_their_own_answer(backend: Backend) {
         }
     }
     let mut winners: HashMap<i64, String> = HashMap::new();
+    let mut labels: HashMap<i64, String> = HashMap::new();
     let mut refused: Vec<(i64, Value)> = Vec::new();
     for (no, name, code, body) in presses.join_all().await {
         if code == StatusCode::CONFLICT {
@@ -677,6 +681,10 @@ async fn presses_at_one_moment_each_get_their_own_answer(backend: Backend) {
         );
         assert_eq!(body["status"], "pickup", "{body}");
         assert_eq!(body["picked_by"], name.as_str(), "pickup of order {no}");
+        labels.insert(
+            no,
+            format!("{name} (@{})", body["picked_by_username"].as_str().unwrap()),
+        );
         assert!(
             winners.insert(no, name).is_none(),
             "two winners for order {no}"
@@ -687,7 +695,7 @@ async fn presses_at_one_moment_each_get_their_own_answer(backend: Backend) {
     for (no, body) in refused {
         assert_eq!(
             body["message"],
-            format!("Order ini sudah di-pickup oleh {}.", winners[&no])
+            format!("Order ini sudah di-pickup oleh {}.", labels[&no])
         );
     }
 
@@ -784,6 +792,9 @@ async fn a_step_that_cannot_be_written_does_not_sink_the_others(backend: Backend
         name: "Tidak Ada".into(),
         username: "tidakada".into(),
         telegram_id: 1,
+        // Sees every group, so the step reaches the database and fails there.
+        role: tangkap::users::Role::Admin,
+        state: tangkap::users::AccountState::Active,
     };
     let nos: Vec<i64> = app
         .rows("SELECT no FROM orders ORDER BY no")

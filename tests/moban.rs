@@ -405,6 +405,7 @@ async fn orders_stored_together_keep_one_order_per_message(backend: Backend) {
         request: moban::parse(&format!("#{order_id} #TOPUP #keterangan"), 40).unwrap(),
         chat_id: -100_777,
         message_id,
+        chat_title: "Grup Uji".into(),
         requester_id: Some(42),
         requester_name: "Siti".into(),
     };

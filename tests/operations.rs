@@ -195,6 +195,8 @@ async fn secrets_never_reach_the_logs() {
             ("TANGKAP_LISTEN", &format!("127.0.0.1:{port}")),
             ("TANGKAP_PUBLIC_URL", &format!("http://127.0.0.1:{port}")),
             ("TANGKAP_WEBHOOK_SECRET", webhook_secret),
+            // The account registered below logs in at once.
+            ("TANGKAP_REGISTRATION", "open"),
         ],
         &log,
     );

@@ -16,7 +16,7 @@ use tangkap::{
     config::Secret,
     db::Db,
     sim::FakeTelegram,
-    telegram::outbox::{self, Outgoing, Sensitivity},
+    telegram::outbox::{self, Outgoing},
 };
 
 const SECRET: &str = "scale-out-secret";
@@ -185,9 +185,7 @@ async fn two_instances_together_keep_telegrams_limits() {
         .collect();
     messages.extend((0..21).map(|n| Outgoing::message(busy, format!("Pesan {n}"))));
     let mut tx = db.begin().await.unwrap();
-    outbox::enqueue_many(&mut tx, &messages, Sensitivity::Plain)
-        .await
-        .unwrap();
+    outbox::enqueue_many(&mut tx, &messages).await.unwrap();
     tx.commit().await.unwrap();
     let started = std::time::Instant::now();
     let instances = start_instances(&fake, &database.url, 2).await;

@@ -1,14 +1,16 @@
 //! Groups: `/moban` becomes an order, `/daftar` points to the private chat, and nothing
-//! else gets an answer.
+//! else gets an answer. Titles, migrations to a supergroup and people joining or leaving
+//! are noted on the way, for the board and for who may see a group's tickets.
 
 use teloxide::types::{ChatMemberUpdated, Message};
 
 use super::{BotContext, Command, Outcome};
 use crate::{
     db::Conn,
+    groups,
     orders::{self, moban, CreatedOrder, NewOrder},
     telegram::{
-        outbox::{self, Button, Outgoing, Sensitivity},
+        outbox::{self, Button, Outgoing},
         texts,
     },
 };
@@ -42,6 +44,7 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
                 request,
                 chat_id,
                 message_id: message.id.0,
+                chat_title: message.chat.title().unwrap_or_default().to_owned(),
                 requester_id: message.from.as_ref().map(|u| u.id.0 as i64),
                 requester_name: requester_name(message),
             }),
@@ -55,11 +58,10 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
             chat_id,
             html: texts::daftar_in_group(),
             reply_to: Some(message.id.0),
-            button: Some(Button {
-                text: texts::OPEN_PRIVATE_CHAT.into(),
-                url: format!("https://t.me/{}?start=daftar", bot.me.username),
-                mini_app: false,
-            }),
+            keyboard: vec![vec![Button::link(
+                texts::OPEN_PRIVATE_CHAT,
+                format!("https://t.me/{}?start=daftar", bot.me.username),
+            )]],
         }),
         _ => GroupRequest::Ignore,
     }
@@ -70,12 +72,33 @@ pub async fn handle_message(
     tx: &mut Conn,
     message: &Message,
 ) -> Result<Outcome, sqlx::Error> {
+    note_group_changes(tx, message).await?;
     match read_message(bot, message) {
         GroupRequest::Order(order) => store_orders(bot, tx, std::slice::from_ref(&order)).await?,
-        GroupRequest::Answer(reply) => outbox::enqueue(tx, &reply, Sensitivity::Plain).await?,
+        GroupRequest::Answer(reply) => outbox::enqueue(tx, &reply).await?,
         GroupRequest::Ignore => {}
     }
     Ok(Outcome::default())
+}
+
+/// Service messages: a new title, a move to a supergroup, people joining or leaving.
+async fn note_group_changes(tx: &mut Conn, message: &Message) -> Result<(), sqlx::Error> {
+    let chat_id = message.chat.id.0;
+    let title = message.chat.title().unwrap_or_default().to_owned();
+    if let Some(new_title) = message.new_chat_title() {
+        groups::remember(tx, &[(chat_id, new_title.to_owned())]).await?;
+    }
+    if let Some(to) = message.migrate_to_chat_id() {
+        groups::remember(tx, &[(chat_id, title.clone()), (to.0, title)]).await?;
+        groups::migrated(tx, chat_id, to.0).await?;
+    }
+    for joined in message.new_chat_members().unwrap_or_default() {
+        groups::saw_membership(tx, chat_id, joined.id.0 as i64, true).await?;
+    }
+    if let Some(left) = message.left_chat_member() {
+        groups::saw_membership(tx, chat_id, left.id.0 as i64, false).await?;
+    }
+    Ok(())
 }
 
 /// Stores `orders` and queues Feedback 1 for each new one, with a few statements for the
@@ -85,13 +108,18 @@ pub async fn store_orders(
     tx: &mut Conn,
     orders: &[NewOrder],
 ) -> Result<(), sqlx::Error> {
+    let titles: Vec<(i64, String)> = orders
+        .iter()
+        .map(|order| (order.chat_id, order.chat_title.clone()))
+        .collect();
+    groups::remember(tx, &titles).await?;
     let created = orders::create_many(tx, orders).await?;
     let replies: Vec<Outgoing> = orders
         .iter()
         .zip(created)
         .filter_map(|(order, created)| Some(feedback_1(bot, order, &created?)))
         .collect();
-    outbox::enqueue_many(tx, &replies, Sensitivity::Plain).await
+    outbox::enqueue_many(tx, &replies).await
 }
 
 /// Feedback 1, as a reply to the `/moban` message.
@@ -105,11 +133,16 @@ fn feedback_1(bot: &BotContext, order: &NewOrder, created: &CreatedOrder) -> Out
         ),
         reply_to: Some(order.message_id),
         // Opens the Mini App on this ticket (web_app buttons are refused in groups).
-        button: bot.mini_app_link.as_ref().map(|link| Button {
-            text: texts::OPEN_TICKET.into(),
-            url: format!("{link}?startapp={}", created.ticket.as_str()),
-            mini_app: false,
-        }),
+        keyboard: bot
+            .mini_app_link
+            .iter()
+            .map(|link| {
+                vec![Button::link(
+                    texts::OPEN_TICKET,
+                    format!("{link}?startapp={}", created.ticket.as_str()),
+                )]
+            })
+            .collect(),
     }
 }
 
@@ -120,9 +153,13 @@ pub async fn handle_membership(
 ) -> Result<Outcome, sqlx::Error> {
     let in_group = change.chat.is_group() || change.chat.is_supergroup();
     let joined = !change.old_chat_member.is_present() && change.new_chat_member.is_present();
+    if in_group {
+        let title = change.chat.title().unwrap_or_default().to_owned();
+        groups::remember(tx, &[(change.chat.id.0, title)]).await?;
+    }
     if in_group && joined {
         let greeting = Outgoing::message(change.chat.id.0, texts::group_greeting());
-        outbox::enqueue(tx, &greeting, Sensitivity::Plain).await?;
+        outbox::enqueue(tx, &greeting).await?;
     }
     Ok(Outcome::default())
 }

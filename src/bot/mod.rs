@@ -2,6 +2,7 @@
 //! to send. Every effect of an update is written in the transaction that marks the update
 //! done, so a crash either applies all of it or none, and a redelivered update is a no-op.
 
+mod callback;
 mod command;
 mod group;
 mod private;
@@ -18,6 +19,11 @@ use crate::{
     db::{Conn, Db},
     orders::NewOrder,
     telegram::inbox::{self, InboxRow},
+    users::{
+        access::{self, RegistrationMode},
+        team::Links,
+        AccountState, Role,
+    },
 };
 
 pub use command::{published_commands, Command};
@@ -38,6 +44,24 @@ pub struct BotContext {
     pub mini_app_url: Option<String>,
     /// The direct Mini App link (`TANGKAP_MINIAPP_LINK`), for buttons in groups.
     pub mini_app_link: Option<String>,
+    /// How `/daftar` accounts start (`TANGKAP_REGISTRATION`).
+    pub registration: RegistrationMode,
+    /// Telegram ids that register as owners (`TANGKAP_OWNERS`).
+    pub owners: Vec<i64>,
+}
+
+impl BotContext {
+    pub fn links(&self) -> Links<'_> {
+        Links {
+            mini_app_url: self.mini_app_url.as_deref(),
+        }
+    }
+
+    /// The role and state a registration by `telegram_id` gets; `None` while registration
+    /// is closed to it.
+    pub fn new_account(&self, telegram_id: i64) -> Option<(Role, AccountState)> {
+        access::new_account(self.registration, self.owners.contains(&telegram_id))
+    }
 }
 
 /// What a handler reports back beyond the rows it wrote.
@@ -61,6 +85,7 @@ pub async fn handle_update(
             group::handle_message(bot, tx, message).await
         }
         UpdateKind::MyChatMember(change) => group::handle_membership(tx, change).await,
+        UpdateKind::CallbackQuery(query) => callback::handle(bot, tx, query).await,
         // Edits, channel posts and everything else get no answer.
         _ => Ok(Outcome::default()),
     }

@@ -1,5 +1,5 @@
-//! The private chat: `/start`, and the `/daftar` conversation that asks for Nama, then
-//! Username, then Password, one message each.
+//! The private chat: `/start`, the `/daftar` conversation that asks for Nama, then
+//! Username, then Password, one message each, and `/password` for a new password.
 
 use teloxide::types::Message;
 
@@ -7,13 +7,13 @@ use super::{BotContext, Command, Outcome};
 use crate::{
     db::Conn,
     telegram::{
-        outbox::{self, Button, Outgoing, Sensitivity},
+        outbox::{self, Outgoing},
         texts,
     },
     users::{
         self,
         registration::{self, Step},
-        DisplayName, NewUser, Password, RegisterError, Username,
+        team, AccountState, DisplayName, NewUser, Password, RegisterError, Username,
     },
 };
 
@@ -26,13 +26,16 @@ struct Conversation<'m> {
 
 impl Conversation<'_> {
     async fn say(&self, tx: &mut Conn, html: String) -> Result<(), sqlx::Error> {
-        outbox::enqueue(
-            tx,
-            &Outgoing::message(self.chat_id, html),
-            Sensitivity::Plain,
-        )
-        .await?;
-        Ok(())
+        outbox::enqueue(tx, &Outgoing::message(self.chat_id, html)).await
+    }
+
+    /// Deletes the message being answered from the chat: it may hold a password.
+    async fn delete_message(&self, tx: &mut Conn) -> Result<(), sqlx::Error> {
+        let delete = Outgoing::DeleteMessage {
+            chat_id: self.chat_id,
+            message_id: self.message.id.0,
+        };
+        outbox::enqueue(tx, &delete).await
     }
 }
 
@@ -57,10 +60,16 @@ pub async fn handle(
         .map(|c| (c.name.as_str(), c.arguments.trim()))
     {
         // The group's "register" button opens the chat with `/start daftar`.
-        Some(("start", "daftar")) | Some(("daftar", _)) => start_registration(tx, &talk).await,
+        Some(("start", "daftar")) | Some(("daftar", _)) => start_registration(bot, tx, &talk).await,
         Some(("start", _)) => {
             match users::find_by_telegram_id(tx, talk.telegram_id).await? {
-                Some(user) => welcome_staff(bot, tx, &talk, &user).await?,
+                Some(user) if user.state == AccountState::Active => {
+                    team::welcome(tx, talk.chat_id, &user, bot.links()).await?
+                }
+                Some(user) => {
+                    talk.say(tx, texts::start_not_active(&user.name, user.state.as_str()))
+                        .await?
+                }
                 None => {
                     talk.say(tx, texts::start_unregistered(&from.first_name))
                         .await?
@@ -68,17 +77,35 @@ pub async fn handle(
             }
             Ok(Outcome::default())
         }
+        Some(("password", _)) => {
+            let html = match users::find_by_telegram_id(tx, talk.telegram_id).await? {
+                Some(_) => {
+                    registration::save(tx, talk.telegram_id, talk.chat_id, &Step::NewPassword)
+                        .await?;
+                    texts::ask_new_password()
+                }
+                None => texts::password_needs_account(),
+            };
+            talk.say(tx, html).await?;
+            Ok(Outcome::default())
+        }
         Some(("batal", _)) => {
-            let html = if registration::clear(tx, talk.telegram_id).await? {
-                texts::registration_cancelled()
-            } else {
-                texts::nothing_to_cancel()
+            let html = match registration::load(tx, talk.telegram_id).await? {
+                Some(step) => {
+                    registration::clear(tx, talk.telegram_id).await?;
+                    if step == Step::NewPassword {
+                        texts::password_change_cancelled()
+                    } else {
+                        texts::registration_cancelled()
+                    }
+                }
+                None => texts::nothing_to_cancel(),
             };
             talk.say(tx, html).await?;
             Ok(Outcome::default())
         }
         _ => match registration::load(tx, talk.telegram_id).await? {
-            Some(step) => answer_step(tx, &talk, step).await,
+            Some(step) => answer_step(bot, tx, &talk, step).await,
             None => {
                 talk.say(tx, texts::private_help()).await?;
                 Ok(Outcome::default())
@@ -87,37 +114,8 @@ pub async fn handle(
     }
 }
 
-/// Greets registered staff with a button that opens the Mini App, and makes the chat's
-/// menu button open it too.
-async fn welcome_staff(
-    bot: &BotContext,
-    tx: &mut Conn,
-    talk: &Conversation<'_>,
-    user: &users::User,
-) -> Result<(), sqlx::Error> {
-    let greeting = Outgoing::SendMessage {
-        chat_id: talk.chat_id,
-        html: texts::start_registered(&user.name, &user.username, bot.mini_app_url.is_some()),
-        reply_to: None,
-        button: bot.mini_app_url.as_ref().map(|url| Button {
-            text: texts::OPEN_MINI_APP.into(),
-            url: url.clone(),
-            mini_app: true,
-        }),
-    };
-    outbox::enqueue(tx, &greeting, Sensitivity::Plain).await?;
-    if let Some(url) = &bot.mini_app_url {
-        let menu = Outgoing::SetMenuButton {
-            chat_id: talk.chat_id,
-            text: texts::MENU_BUTTON.into(),
-            url: url.clone(),
-        };
-        outbox::enqueue(tx, &menu, Sensitivity::Plain).await?;
-    }
-    Ok(())
-}
-
 async fn start_registration(
+    bot: &BotContext,
     tx: &mut Conn,
     talk: &Conversation<'_>,
 ) -> Result<Outcome, sqlx::Error> {
@@ -126,12 +124,17 @@ async fn start_registration(
             .await?;
         return Ok(Outcome::default());
     }
+    if bot.new_account(talk.telegram_id).is_none() {
+        talk.say(tx, texts::registration_closed()).await?;
+        return Ok(Outcome::default());
+    }
     registration::save(tx, talk.telegram_id, talk.chat_id, &Step::Name).await?;
     talk.say(tx, texts::ask_name()).await?;
     Ok(Outcome::default())
 }
 
 async fn answer_step(
+    bot: &BotContext,
     tx: &mut Conn,
     talk: &Conversation<'_>,
     step: Step,
@@ -170,16 +173,28 @@ async fn answer_step(
         Step::Password { name, username } => {
             // Whatever was typed here may be a password: it leaves the chat and our inbox
             // even when it is refused.
-            let delete = Outgoing::DeleteMessage {
-                chat_id,
-                message_id: talk.message.id.0,
-            };
-            outbox::enqueue(tx, &delete, Sensitivity::Plain).await?;
+            talk.delete_message(tx).await?;
             match Password::parse(answer) {
-                Ok(password) => finish_registration(tx, talk, name, username, password).await?,
+                Ok(password) => {
+                    finish_registration(bot, tx, talk, name, username, password).await?
+                }
                 Err(problem) => {
                     talk.say(tx, texts::invalid_answer(problem, &texts::ask_password()))
                         .await?
+                }
+            }
+            return Ok(Outcome { scrub_update: true });
+        }
+        Step::NewPassword => {
+            talk.delete_message(tx).await?;
+            match Password::parse(answer) {
+                Ok(password) => change_password(tx, talk, password).await?,
+                Err(problem) => {
+                    talk.say(
+                        tx,
+                        texts::invalid_answer(problem, &texts::ask_new_password()),
+                    )
+                    .await?
                 }
             }
             return Ok(Outcome { scrub_update: true });
@@ -188,39 +203,60 @@ async fn answer_step(
     Ok(Outcome::default())
 }
 
+/// Argon2id off the async executor.
+async fn hash(password: Password) -> String {
+    tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .expect("password hashing does not panic")
+}
+
+async fn change_password(
+    tx: &mut Conn,
+    talk: &Conversation<'_>,
+    password: Password,
+) -> Result<(), sqlx::Error> {
+    registration::clear(tx, talk.telegram_id).await?;
+    let Some(user) = users::find_by_telegram_id(tx, talk.telegram_id).await? else {
+        return talk.say(tx, texts::password_needs_account()).await;
+    };
+    users::set_password(tx, user.id, &hash(password).await).await?;
+    talk.say(tx, texts::password_changed()).await
+}
+
 async fn finish_registration(
+    bot: &BotContext,
     tx: &mut Conn,
     talk: &Conversation<'_>,
     name: DisplayName,
     username: Username,
     password: Password,
 ) -> Result<(), sqlx::Error> {
-    let hashing = password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || hashing.hash())
-        .await
-        .expect("password hashing does not panic");
+    // The mode may have changed since the conversation began.
+    let Some((role, state)) = bot.new_account(talk.telegram_id) else {
+        registration::clear(tx, talk.telegram_id).await?;
+        return talk.say(tx, texts::registration_closed()).await;
+    };
+    let telegram_username = talk.message.from.as_ref().and_then(|u| u.username.clone());
     let new_user = NewUser {
         name: name.clone(),
         username: username.clone(),
         telegram_id: talk.telegram_id,
-        telegram_username: talk.message.from.as_ref().and_then(|u| u.username.clone()),
-        password_hash,
+        telegram_username: telegram_username.clone(),
+        password_hash: hash(password).await,
+        role,
+        state,
     };
     match users::register(tx, &new_user).await {
         Ok(user) => {
             registration::clear(tx, talk.telegram_id).await?;
-            let html = texts::registered(
-                &user.name,
-                &user.username,
-                password.expose(),
-                user.telegram_id,
-            );
-            outbox::enqueue(
-                tx,
-                &Outgoing::message(talk.chat_id, html),
-                Sensitivity::Secret,
-            )
-            .await?;
+            let pending = user.state == AccountState::Pending;
+            let html = texts::registered(&user.name, &user.username, user.telegram_id, pending);
+            talk.say(tx, html).await?;
+            if pending {
+                team::request_approval(tx, &user, telegram_username.as_deref()).await?;
+            } else {
+                team::welcome(tx, talk.chat_id, &user, bot.links()).await?;
+            }
         }
         // Someone else took the name between our check and the insert.
         Err(RegisterError::UsernameTaken) => {

@@ -14,8 +14,12 @@ use crate::{
     app::{self, AppState, Running},
     config::{BotToken, Config},
     orders::{self, workflow::Transition},
-    sim::{FakeTelegram, SimUser},
-    users::{self, DisplayName, NewUser, Password, Username},
+    sim::{FakeTelegram, MemberStatus, SimUser},
+    users::{
+        self,
+        access::{RegistrationMode, Scope},
+        team, AccountState, DisplayName, NewUser, Password, Role, User, Username,
+    },
 };
 
 /// The demo's own database, apart from a real one.
@@ -24,6 +28,11 @@ pub const STAFF_USERNAME: &str = "demo";
 pub const STAFF_PASSWORD: &str = "tangkap-demo";
 const BOT_USERNAME: &str = "tangkap_demo_bot";
 const GROUP_TITLE: &str = "Tim Operasional";
+/// A second group, whose tickets the demo's staff member of the first does not see.
+const SECOND_GROUP_TITLE: &str = "Tim Gudang";
+/// Staff accounts besides the owner's demo login, all with [`STAFF_PASSWORD`]: Siti works
+/// the first group, Dewi the second.
+pub const STAFF_LOGINS: [(&str, usize); 2] = [("siti", 1), ("dewi", 4)];
 
 /// Requests the demo starts with: two stay new, two are picked up, two are closed.
 const SEED_REQUESTS: [&str; 6] = [
@@ -43,11 +52,20 @@ pub struct DemoOptions {
     pub listen: Option<SocketAddr>,
 }
 
+/// Requests in the second group.
+const SECOND_GROUP_REQUESTS: [&str; 2] = [
+    "/moban #GDG-301 #STOK #Stok kardus habis",
+    "/moban #GDG-302 #KIRIM #Paket tertahan di gudang",
+];
+
 /// The people of the demo, as the fake Telegram knows them.
 #[derive(Clone, Debug)]
 pub struct Cast {
     pub group: i64,
-    /// Group members the visitor can act as; the demo staff member comes first.
+    pub second_group: i64,
+    /// People the visitor can act as: Budi (the owner, the demo login), Siti (staff of the
+    /// first group), Andi (who registers in the demo story), Rina (an applicant waiting
+    /// for approval) and Dewi (staff of the second group only).
     pub people: Vec<SimUser>,
 }
 
@@ -84,13 +102,22 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     let fake = FakeTelegram::start(token.expose(), BOT_USERNAME).await?;
     let cast = Cast {
         group: fake.group(GROUP_TITLE),
+        second_group: fake.group(SECOND_GROUP_TITLE),
         people: vec![
             fake.user("Budi Santoso", Some("budi_demo")),
             fake.user("Siti Rahma", Some("siti")),
             fake.user("Andi Wijaya", Some("andi")),
             fake.user("Rina Kusuma", None),
+            fake.user("Dewi Lestari", Some("dewi")),
         ],
     };
+    for person in &cast.people[..4] {
+        fake.set_member_status(cast.group, person, MemberStatus::Member);
+    }
+    fake.set_member_status(cast.second_group, &cast.people[4], MemberStatus::Member);
+    for person in &cast.people {
+        fake.make_private_chat(person);
+    }
     // Bound before the configuration is made: the Mini App's buttons must name the real
     // port, and port 0 becomes one only now.
     let listener = std::net::TcpListener::bind(options.listen.unwrap_or(base.listen))?;
@@ -104,13 +131,18 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         webhook_secret: None,
         miniapp_link: None,
         poll_timeout: Duration::from_secs(1),
+        // The demo story registers Andi and goes straight on to the Mini App; Rina shows
+        // an applicant waiting for approval.
+        registration: RegistrationMode::Open,
         ..base
     };
     let routes = page::routes(fake.clone(), token, cast.clone());
     let running = app::start_on(config, listener, routes).await?;
     let db = running.state.db.clone();
-    let last = orders::last_message_id(&db, cast.group).await?.unwrap_or(0);
-    fake.resume_message_ids(cast.group, last as i32);
+    for group in [cast.group, cast.second_group] {
+        let last = orders::last_message_id(&db, group).await?.unwrap_or(0);
+        fake.resume_message_ids(group, last as i32);
+    }
     seed(&running.state, &fake, &cast).await?;
     Ok(Demo {
         page_url: format!("http://{}/demo", running.http_addr),
@@ -128,37 +160,86 @@ fn demo_token() -> BotToken {
         .expect("the demo token has the right shape")
 }
 
-/// The demo staff account and a few orders in each status, made through the real paths:
-/// the requests are posted in the group and caught by the bot.
+/// An account made as `/daftar` makes it, unless it exists (a kept database).
+async fn account(
+    state: &AppState,
+    person: &SimUser,
+    username: &str,
+    role: Role,
+    account_state: AccountState,
+) -> anyhow::Result<User> {
+    let db = &state.db;
+    if let Some(user) = users::find_by_username(db, username).await? {
+        return Ok(user);
+    }
+    let mut tx = db.begin().await?;
+    let new_user = NewUser {
+        name: DisplayName::parse(&person.first_name).map_err(anyhow::Error::msg)?,
+        username: Username::parse(username).map_err(anyhow::Error::msg)?,
+        telegram_id: person.id,
+        telegram_username: person.username.clone(),
+        password_hash: Password::parse(STAFF_PASSWORD)
+            .map_err(anyhow::Error::msg)?
+            .hash(),
+        role,
+        state: account_state,
+    };
+    let user = users::register(&mut tx, &new_user).await?;
+    if account_state == AccountState::Pending {
+        team::request_approval(&mut tx, &user, person.username.as_deref()).await?;
+    }
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The accounts (the owner's demo login, a staff member in each group, an applicant
+/// waiting in the Tim page) and a few orders in each status, made through the real paths:
+/// the requests are posted in the groups and caught by the bot.
 async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Result<()> {
     let db = &state.db;
-    let staff = &cast.people[0];
-    let staff_user = match users::find_account(db, Some(STAFF_USERNAME), None).await? {
-        Some((user, _)) => user,
-        None => {
-            let mut tx = db.begin().await?;
-            let new_user = NewUser {
-                name: DisplayName::parse(&staff.first_name).map_err(anyhow::Error::msg)?,
-                username: Username::parse(STAFF_USERNAME).map_err(anyhow::Error::msg)?,
-                telegram_id: staff.id,
-                telegram_username: staff.username.clone(),
-                password_hash: Password::parse(STAFF_PASSWORD)
-                    .map_err(anyhow::Error::msg)?
-                    .hash(),
-            };
-            let user = users::register(&mut tx, &new_user).await?;
-            tx.commit().await?;
-            user
-        }
-    };
-    if orders::board::counts(db).await? != Default::default() {
+    let owner = account(
+        state,
+        &cast.people[0],
+        STAFF_USERNAME,
+        Role::Owner,
+        AccountState::Active,
+    )
+    .await?;
+    for (username, person) in STAFF_LOGINS {
+        account(
+            state,
+            &cast.people[person],
+            username,
+            Role::Staff,
+            AccountState::Active,
+        )
+        .await?;
+    }
+    account(
+        state,
+        &cast.people[3],
+        "rina",
+        Role::Staff,
+        AccountState::Pending,
+    )
+    .await?;
+    state.new_messages.notify_one();
+    if orders::board::counts(db, Scope::Everything, None).await? != Default::default() {
         return Ok(());
     }
     for (i, request) in SEED_REQUESTS.iter().enumerate() {
         fake.send_to_group(cast.group, &cast.people[1 + i % 3], request);
     }
+    for request in SECOND_GROUP_REQUESTS {
+        fake.send_to_group(cast.second_group, &cast.people[4], request);
+    }
+    let expected = (SEED_REQUESTS.len() + SECOND_GROUP_REQUESTS.len()) as i64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while orders::board::counts(db).await?.order < SEED_REQUESTS.len() as i64 {
+    while orders::board::counts(db, Scope::Everything, None)
+        .await?
+        .order
+        < expected
+    {
         anyhow::ensure!(
             tokio::time::Instant::now() < deadline,
             "the demo bot did not catch the demo requests"
@@ -167,9 +248,11 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     }
     let oldest_first = orders::board::list(
         db,
+        Scope::Everything,
         &orders::board::BoardQuery {
             status: orders::Status::Order,
             search: String::new(),
+            group: Some(cast.group),
             before: None,
             limit: SEED_REQUESTS.len() as i64,
         },
@@ -178,12 +261,12 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     for (i, order) in oldest_first.iter().rev().enumerate().take(4) {
         state
             .steps
-            .apply(order.no, Transition::Pickup, &staff_user)
+            .apply(order.no, Transition::Pickup, &owner)
             .await?;
         if i < 2 {
             state
                 .steps
-                .apply(order.no, Transition::Close, &staff_user)
+                .apply(order.no, Transition::Close, &owner)
                 .await?;
         }
     }

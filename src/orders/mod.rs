@@ -64,6 +64,8 @@ pub struct NewOrder {
     pub request: moban::MobanRequest,
     pub chat_id: i64,
     pub message_id: i32,
+    /// The group's title as the message carried it.
+    pub chat_title: String,
     /// The Telegram user who asked, when Telegram names one.
     pub requester_id: Option<i64>,
     pub requester_name: String,

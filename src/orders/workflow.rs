@@ -12,10 +12,10 @@ use super::{
 use crate::{
     db::{group_commit::GroupCommit, now_ms, Conn, Db},
     telegram::{
-        outbox::{self, Outgoing, Sensitivity},
+        outbox::{self, Outgoing},
         texts,
     },
-    users::User,
+    users::{access, User},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,28 +110,38 @@ impl StepQueue {
     }
 
     /// Moves order `no` one step on behalf of `actor` and queues the group notification;
-    /// returns the order as it stands once the step is committed.
+    /// returns the order as it stands once the step is committed. An order `actor` may not
+    /// see is not found.
     pub async fn apply(
         &self,
         no: i64,
         transition: Transition,
         actor: &User,
     ) -> Result<OrderView, TransitionError> {
+        let scope = access::scope(actor);
+        if board::find(&self.db, scope, no).await?.is_none() {
+            return Err(TransitionError::NotFound);
+        }
         let step = Step {
             no,
             transition,
             actor: actor.clone(),
         };
         let outcome = self.batches.submit(step).await.unwrap_or(Outcome::Failed);
-        read_back(&self.db, no, outcome).await
+        read_back(&self.db, scope, no, outcome).await
     }
 }
 
 /// The order after a step: as moved, or as it stands if the step found it elsewhere.
-async fn read_back(db: &Db, no: i64, outcome: Outcome) -> Result<OrderView, TransitionError> {
+async fn read_back(
+    db: &Db,
+    scope: access::Scope,
+    no: i64,
+    outcome: Outcome,
+) -> Result<OrderView, TransitionError> {
     let order = match outcome {
         Outcome::Failed => return Err(TransitionError::NotSaved),
-        Outcome::Moved | Outcome::Stayed => board::find(db, no).await?,
+        Outcome::Moved | Outcome::Stayed => board::find(db, scope, no).await?,
     };
     match (outcome, order) {
         (_, None) => Err(TransitionError::NotFound),
@@ -253,6 +263,6 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<bool, sqlx::Error> {
         &actor.name,
     );
     let notification = Outgoing::reply(chat_id, message_id as i32, html);
-    outbox::enqueue(tx, &notification, Sensitivity::Plain).await?;
+    outbox::enqueue(tx, &notification).await?;
     Ok(true)
 }

@@ -12,7 +12,7 @@ use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use serde_json::{json, Value};
@@ -80,11 +80,86 @@ pub struct SimMessage {
     /// The HTML the bot sent, when it used HTML.
     pub html: Option<String>,
     pub reply_to: Option<i32>,
-    /// `(text, url)` of each URL button.
+    /// `(text, url)` of each URL or `web_app` button of its inline keyboard.
     pub buttons: Vec<(String, String)>,
+    /// `(text, callback_data)` of each callback button of its inline keyboard, in order.
+    pub callbacks: Vec<(String, String)>,
     pub deleted: bool,
     #[serde(skip)]
     json: Value,
+}
+
+/// A user's standing in a group, as getChatMember reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum MemberStatus {
+    Creator,
+    Administrator,
+    Member,
+    /// Restricted: may not send messages; `is_member` tells whether they are in the group.
+    Restricted {
+        is_member: bool,
+    },
+    Left,
+    /// Banned: may not come back.
+    Kicked,
+}
+
+impl MemberStatus {
+    /// The ChatMember object Telegram answers for `user` (a User object) in a supergroup.
+    fn chat_member(self, user: Value) -> Value {
+        match self {
+            Self::Creator => json!({ "status": "creator", "user": user, "is_anonymous": false }),
+            Self::Administrator => json!({
+                "status": "administrator", "user": user, "can_be_edited": false,
+                "is_anonymous": false, "can_manage_chat": true, "can_delete_messages": true,
+                "can_manage_video_chats": true, "can_restrict_members": true,
+                "can_promote_members": false, "can_change_info": true, "can_invite_users": true,
+                "can_post_stories": false, "can_edit_stories": false, "can_delete_stories": false,
+                "can_pin_messages": true, "can_manage_topics": false,
+            }),
+            Self::Member => json!({ "status": "member", "user": user }),
+            Self::Restricted { is_member } => json!({
+                "status": "restricted", "user": user, "is_member": is_member,
+                "can_send_messages": false, "can_send_audios": false,
+                "can_send_documents": false, "can_send_photos": false, "can_send_videos": false,
+                "can_send_video_notes": false, "can_send_voice_notes": false,
+                "can_send_polls": false, "can_send_other_messages": false,
+                "can_add_web_page_previews": false, "can_change_info": false,
+                "can_invite_users": false, "can_pin_messages": false,
+                "can_manage_topics": false, "until_date": 0,
+            }),
+            Self::Left => json!({ "status": "left", "user": user }),
+            Self::Kicked => json!({ "status": "kicked", "user": user, "until_date": 0 }),
+        }
+    }
+}
+
+/// A `callback_query` update [`FakeTelegram::press_button`] queued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PressedButton {
+    pub update_id: i64,
+    /// The `id` of the callback query, to answer with answerCallbackQuery.
+    pub query_id: String,
+}
+
+/// An accepted answerCallbackQuery call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackAnswer {
+    pub query_id: String,
+    /// The notification text, if any.
+    pub text: Option<String>,
+    /// Shown as an alert rather than a notification at the top of the chat.
+    pub show_alert: bool,
+}
+
+/// How long after the button press Telegram still takes an answer to a callback query.
+const CALLBACK_ANSWER_WINDOW: Duration = Duration::from_secs(15);
+
+/// A callback query the bot may still answer.
+#[derive(Debug)]
+struct OpenQuery {
+    created: Instant,
+    answered: bool,
 }
 
 /// What a fault does to the call it hits.
@@ -132,6 +207,8 @@ struct SimChat {
     next_message_id: i32,
     /// Groups: the bot is a member. Private chats: the user has started the bot.
     bot_welcome: bool,
+    /// Groups: each user's status by user id (no entry: never was in the group).
+    members: HashMap<i64, MemberStatus>,
 }
 
 impl SimChat {
@@ -185,6 +262,12 @@ struct State {
     random_faults: Option<(f64, rand::rngs::StdRng)>,
     commands: HashMap<String, Vec<String>>,
     menu_buttons: HashMap<String, Value>,
+    /// Every user the fake knows (made by `user` or seen acting), by id.
+    users: HashMap<i64, SimUser>,
+    next_query_id: u64,
+    /// Callback queries by id.
+    callback_queries: HashMap<String, OpenQuery>,
+    callback_answers: Vec<CallbackAnswer>,
 }
 
 struct Shared {
@@ -239,6 +322,10 @@ impl FakeTelegram {
                 random_faults: None,
                 commands: HashMap::new(),
                 menu_buttons: HashMap::new(),
+                users: HashMap::new(),
+                next_query_id: 4_242_000_000_000_000_001,
+                callback_queries: HashMap::new(),
+                callback_answers: Vec::new(),
             }),
             updates_queued: Notify::new(),
             http: reqwest::Client::new(),
@@ -268,11 +355,13 @@ impl FakeTelegram {
         let mut state = self.state();
         let id = state.next_user_id;
         state.next_user_id += 1;
-        SimUser {
+        let user = SimUser {
             id,
             first_name: first_name.to_owned(),
             username: username.map(str::to_owned),
-        }
+        };
+        state.users.insert(id, user.clone());
+        user
     }
 
     /// A new supergroup with the bot in it (no update is sent for the bot joining).
@@ -293,10 +382,17 @@ impl FakeTelegram {
     }
 
     /// A new supergroup the bot is then added to, with the my_chat_member update Telegram
-    /// sends for that.
+    /// sends for that; `by` is a member of the group.
     pub fn add_bot_to_new_group(&self, title: &str, by: &SimUser) -> i64 {
         let id = self.group(title);
         let mut state = self.state();
+        know(&mut state, by);
+        state
+            .chats
+            .get_mut(&id)
+            .expect("made above")
+            .members
+            .insert(by.id, MemberStatus::Member);
         let chat = state.chats[&id].json(id);
         let bot = state.bot.json(true);
         let update = json!({ "my_chat_member": {
@@ -310,7 +406,8 @@ impl FakeTelegram {
         id
     }
 
-    /// `from` sends `text` in a group.
+    /// `from` sends `text` in a group (and so is in it: a member unless they have a status
+    /// there already).
     pub fn send_to_group(&self, chat_id: i64, from: &SimUser, text: &str) -> Posted {
         self.post(
             chat_id,
@@ -321,7 +418,7 @@ impl FakeTelegram {
 
     /// `from` sends `text` to the bot in their private chat.
     pub fn send_private(&self, from: &SimUser, text: &str) -> Posted {
-        self.ensure_private_chat(from);
+        self.make_private_chat(from);
         self.post(
             from.id,
             from,
@@ -332,7 +429,7 @@ impl FakeTelegram {
     /// `from` sends a sticker.
     pub fn send_sticker(&self, chat_id: i64, from: &SimUser) -> Posted {
         if chat_id == from.id {
-            self.ensure_private_chat(from);
+            self.make_private_chat(from);
         }
         self.post(
             chat_id,
@@ -344,13 +441,72 @@ impl FakeTelegram {
         )
     }
 
-    /// `joined` joins a group: a service message with `new_chat_members`.
+    /// `joined` joins a group: a service message with `new_chat_members`; they become a
+    /// member (a restricted user stays restricted, now in the group).
     pub fn join_group(&self, chat_id: i64, joined: &SimUser) -> Posted {
         self.post(
             chat_id,
             joined,
             json!({ "new_chat_members": [joined.json(false)] }),
         )
+    }
+
+    /// `user` leaves a group: their status becomes `left` (a restricted user stays
+    /// restricted, no longer in the group), and the service message with
+    /// `left_chat_member` is queued.
+    pub fn leave_group(&self, chat_id: i64, user: &SimUser) -> Posted {
+        let content = json!({ "left_chat_member": user.json(false) });
+        let (posted, _) = self.record(chat_id, user, content, true, Presence::Leaves);
+        self.shared.updates_queued.notify_waiters();
+        posted
+    }
+
+    /// `by` renames a group: later messages carry the new title, and the service message
+    /// with `new_chat_title` is queued.
+    pub fn rename_group(&self, chat_id: i64, by: &SimUser, title: &str) -> Posted {
+        let renamed = match self.state().chats.get_mut(&chat_id).map(|c| &mut c.kind) {
+            Some(ChatKind::Group { title: current }) => {
+                title.clone_into(current);
+                true
+            }
+            _ => false,
+        };
+        assert!(renamed, "chat {chat_id} is not a group");
+        self.post(chat_id, by, json!({ "new_chat_title": title }))
+    }
+
+    /// A group's title; `None` for a private chat or an unknown one.
+    pub fn group_title(&self, chat_id: i64) -> Option<String> {
+        match &self.state().chats.get(&chat_id)?.kind {
+            ChatKind::Group { title } => Some(title.clone()),
+            ChatKind::Private(_) => None,
+        }
+    }
+
+    /// Sets `user`'s status in a group without any update (an admin promoted, restricted or
+    /// banned them, or the group existed before the test).
+    pub fn set_member_status(&self, chat_id: i64, user: &SimUser, status: MemberStatus) {
+        let mut state = self.state();
+        know(&mut state, user);
+        let group = state
+            .chats
+            .get_mut(&chat_id)
+            .filter(|chat| matches!(chat.kind, ChatKind::Group { .. }));
+        let Some(group) = group else {
+            drop(state);
+            panic!("chat {chat_id} is not a group");
+        };
+        group.members.insert(user.id, status);
+    }
+
+    /// `user`'s status in a group, `None` if they never were in it.
+    pub fn member_status(&self, chat_id: i64, user: &SimUser) -> Option<MemberStatus> {
+        self.state()
+            .chats
+            .get(&chat_id)?
+            .members
+            .get(&user.id)
+            .copied()
     }
 
     /// `from` edits an earlier message to `text` (an `edited_message` update).
@@ -390,11 +546,68 @@ impl FakeTelegram {
         self.shared.updates_queued.notify_waiters();
     }
 
-    fn ensure_private_chat(&self, user: &SimUser) {
-        self.state()
+    /// `user` has started the bot: their private chat exists, and the bot may write to them.
+    pub fn make_private_chat(&self, user: &SimUser) {
+        let mut state = self.state();
+        know(&mut state, user);
+        state
             .chats
             .entry(user.id)
             .or_insert_with(|| new_chat(ChatKind::Private(user.clone()), true));
+    }
+
+    /// `user` presses the callback button with `data` on the bot's message: a
+    /// `callback_query` update carrying the message as it is now. Panics if the message
+    /// does not (now) have such a button.
+    pub fn press_button(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        user: &SimUser,
+        data: &str,
+    ) -> PressedButton {
+        let mut state = self.state();
+        let bot_id = state.bot.id;
+        let message = state.chats.get(&chat_id).and_then(|chat| {
+            chat.messages.iter().find(|m| {
+                m.message_id == message_id
+                    && m.from_bot
+                    && !m.deleted
+                    && m.callbacks.iter().any(|(_, d)| d == data)
+            })
+        });
+        let Some(message) = message.map(|m| m.json.clone()) else {
+            drop(state);
+            panic!(
+                "the bot's message {message_id} in chat {chat_id} has no callback button {data:?}"
+            );
+        };
+        know(&mut state, user);
+        let query_id = state.next_query_id.to_string();
+        state.next_query_id += 1;
+        state.callback_queries.insert(
+            query_id.clone(),
+            OpenQuery {
+                created: Instant::now(),
+                answered: false,
+            },
+        );
+        let update = json!({ "callback_query": {
+            "id": query_id, "from": user.json(false), "message": message,
+            "chat_instance": chat_instance(bot_id, chat_id), "data": data,
+        }});
+        let update_id = queue_update(&mut state, update);
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+        PressedButton {
+            update_id,
+            query_id,
+        }
+    }
+
+    /// The bot's accepted answerCallbackQuery calls, in order.
+    pub fn callback_answers(&self) -> Vec<CallbackAnswer> {
+        self.state().callback_answers.clone()
     }
 
     /// `from` sends `text` in a group, and the caller delivers the update itself (the
@@ -402,19 +615,47 @@ impl FakeTelegram {
     /// message is in the chat like any other, so a reply to it is accepted.
     pub fn compose_in_group(&self, chat_id: i64, from: &SimUser, text: &str) -> Value {
         let content = json!({ "text": text, "entities": command_entities(text) });
-        self.record(chat_id, from, content, false).1
+        self.record(chat_id, from, content, false, Presence::Posts)
+            .1
     }
 
     fn post(&self, chat_id: i64, from: &SimUser, content: Value) -> Posted {
-        let (posted, _) = self.record(chat_id, from, content, true);
+        let (posted, _) = self.record(chat_id, from, content, true, Presence::Posts);
         self.shared.updates_queued.notify_waiters();
         posted
     }
 
-    /// Adds a message to a chat and makes its update, queued for the bot if `queue`.
-    fn record(&self, chat_id: i64, from: &SimUser, content: Value, queue: bool) -> (Posted, Value) {
+    /// Adds a message to a chat and makes its update, queued for the bot if `queue`. In a
+    /// group the sender is in the group (or leaves it, for the service message saying so).
+    fn record(
+        &self,
+        chat_id: i64,
+        from: &SimUser,
+        content: Value,
+        queue: bool,
+        presence: Presence,
+    ) -> (Posted, Value) {
         let mut state = self.state();
+        know(&mut state, from);
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
+        if matches!(chat.kind, ChatKind::Group { .. }) {
+            let status = chat.members.entry(from.id).or_insert(MemberStatus::Left);
+            if *status == MemberStatus::Kicked {
+                drop(state);
+                panic!(
+                    "user {} is banned from chat {chat_id}: they can't post there",
+                    from.id
+                );
+            }
+            *status = match (presence, *status) {
+                (Presence::Posts, MemberStatus::Left) => MemberStatus::Member,
+                (_, MemberStatus::Restricted { .. }) => MemberStatus::Restricted {
+                    is_member: presence == Presence::Posts,
+                },
+                (Presence::Leaves, _) => MemberStatus::Left,
+                (Presence::Posts, status) => status,
+            };
+        }
         let message_id = chat.next_message_id;
         chat.next_message_id += 1;
         let mut message = json!({
@@ -446,6 +687,7 @@ impl FakeTelegram {
             html: None,
             reply_to: None,
             buttons: Vec::new(),
+            callbacks: Vec::new(),
             deleted: false,
             json: message,
         });
@@ -572,13 +814,35 @@ impl FakeTelegram {
     }
 }
 
+/// What a user's message says about their being in a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Presence {
+    /// They post, so they are in it.
+    Posts,
+    /// The service message of their leaving.
+    Leaves,
+}
+
 fn new_chat(kind: ChatKind, bot_welcome: bool) -> SimChat {
     SimChat {
         kind,
         messages: Vec::new(),
         next_message_id: 1,
         bot_welcome,
+        members: HashMap::new(),
     }
+}
+
+/// Remembers a user, for getChatMember to find.
+fn know(state: &mut State, user: &SimUser) {
+    state.users.entry(user.id).or_insert_with(|| user.clone());
+}
+
+/// A stable `chat_instance` for callback queries from a chat, as Telegram gives one per
+/// chat and bot.
+fn chat_instance(bot_id: i64, chat_id: i64) -> String {
+    let mixed = (chat_id ^ bot_id.rotate_left(32)) as u64;
+    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) as i64).to_string()
 }
 
 fn queue_update(state: &mut State, body: Value) -> i64 {
@@ -616,6 +880,45 @@ fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn callback_queries_can_be_answered_for_fifteen_seconds_only() {
+        let fake = FakeTelegram::start("4242:AAToken", "tangkap_bot")
+            .await
+            .unwrap();
+        let user = fake.user("Ani", None);
+        fake.make_private_chat(&user);
+        let send = format!("{}/bot4242:AAToken/sendMessage", fake.api_url());
+        let keyboard = json!({ "inline_keyboard": [[{ "text": "Ya", "callback_data": "ya" }]] });
+        let http = reqwest::Client::new();
+        let sent = http
+            .post(&send)
+            .json(&json!({ "chat_id": user.id, "text": "Pilih", "reply_markup": keyboard }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200);
+        let message_id = fake.bot_messages(user.id)[0].message_id;
+        let pressed = fake.press_button(user.id, message_id, &user, "ya");
+        fake.state()
+            .callback_queries
+            .get_mut(&pressed.query_id)
+            .unwrap()
+            .created -= CALLBACK_ANSWER_WINDOW + Duration::from_secs(1);
+        let answer = http
+            .post(send.replace("sendMessage", "answerCallbackQuery"))
+            .json(&json!({ "callback_query_id": pressed.query_id }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(
+            body["description"],
+            "Bad Request: query is too old and response timeout expired or query ID is invalid"
+        );
+        assert!(fake.callback_answers().is_empty());
+    }
 
     #[test]
     fn free_ports_are_below_the_range_of_outgoing_connections_and_never_repeat() {

@@ -12,7 +12,10 @@ use axum::{
 use serde_json::{json, Map, Value};
 use tokio::{net::TcpListener, time::Instant};
 
-use super::{to_plain_text, ChatKind, Fault, Shared, SimMessage, State as SimState, Webhook};
+use super::{
+    to_plain_text, CallbackAnswer, ChatKind, Fault, MemberStatus, Shared, SimMessage,
+    State as SimState, Webhook, CALLBACK_ANSWER_WINDOW,
+};
 
 type Answer = (StatusCode, Json<Value>);
 type Params = Map<String, Value>;
@@ -21,6 +24,11 @@ type Params = Map<String, Value>;
 const MAX_POLL: Duration = Duration::from_secs(50);
 /// Telegram's limit on a message's length.
 const MAX_TEXT: usize = 4096;
+/// Telegram's limit on the text of an answer to a callback query.
+const MAX_CALLBACK_ANSWER: usize = 200;
+/// Telegram's answer to a callback query answered twice, too late, or never asked.
+const QUERY_INVALID: &str = "query is too old and response timeout expired or query ID is invalid";
+const NOT_MODIFIED: &str = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 
 pub(super) async fn serve(shared: Arc<Shared>) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -126,6 +134,10 @@ async fn call(
         "sendmessage" => send_message(&mut shared.state.lock().unwrap(), &params),
         "deletemessage" => delete_message(&mut shared.state.lock().unwrap(), &params),
         "editmessagetext" => edit_message_text(&mut shared.state.lock().unwrap(), &params),
+        "editmessagereplymarkup" => {
+            edit_message_reply_markup(&mut shared.state.lock().unwrap(), &params)
+        }
+        "getchatmember" => get_chat_member(&shared.state.lock().unwrap(), &params),
         "setmycommands" => set_my_commands(&mut shared.state.lock().unwrap(), &params),
         "setchatmenubutton" => {
             let chat = params
@@ -140,7 +152,7 @@ async fn call(
                 .insert(chat, button);
             ok(json!(true))
         }
-        "answercallbackquery" => ok(json!(true)),
+        "answercallbackquery" => answer_callback_query(&mut shared.state.lock().unwrap(), &params),
         _ => refuse(404, "Not Found"),
     }
 }
@@ -226,6 +238,16 @@ fn integer(params: &Params, key: &str) -> Option<i64> {
 
 fn string<'p>(params: &'p Params, key: &str) -> Option<&'p str> {
     params.get(key)?.as_str()
+}
+
+/// A boolean parameter, given as JSON or as `true` / `1` (form encoding).
+fn boolean(params: &Params, key: &str) -> bool {
+    match params.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true") || s == "1",
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
 }
 
 /// An object parameter, given as JSON or as a JSON string (form encoding).
@@ -400,14 +422,9 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
     if reply_to.is_some() && replied.is_none() && !may_skip_reply {
         return bad_request("message to be replied not found");
     }
-    let markup = object(params, "reply_markup");
-    let buttons = match markup
-        .as_ref()
-        .map(|m| url_buttons(m, is_group))
-        .transpose()
-    {
-        Ok(buttons) => buttons.unwrap_or_default(),
-        Err(problem) => return bad_request(problem),
+    let (markup, keyboard) = match inline_keyboard(params, is_group) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
     };
     let now = Instant::now();
     if let Err(free_at) = state.limiter.try_acquire(chat_id, now) {
@@ -441,7 +458,8 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         text,
         html,
         reply_to,
-        buttons,
+        buttons: keyboard.buttons,
+        callbacks: keyboard.callbacks,
         deleted: false,
         json: message.clone(),
     });
@@ -461,15 +479,40 @@ fn readable_text(params: &Params, raw: &str) -> Result<(String, Option<String>),
     }
 }
 
-/// `(text, url)` of each URL or `web_app` button of an inline keyboard; `web_app` buttons
-/// only outside groups, and (as Telegram demands) only with https URLs.
-fn url_buttons(markup: &Value, in_group: bool) -> Result<Vec<(String, String)>, &'static str> {
+/// The buttons of an inline keyboard, as a [`SimMessage`] records them.
+#[derive(Debug, Default)]
+struct Keyboard {
+    /// `(text, url)` of each URL or `web_app` button.
+    buttons: Vec<(String, String)>,
+    /// `(text, callback_data)` of each callback button.
+    callbacks: Vec<(String, String)>,
+    /// The keyboard has a button of any kind.
+    any: bool,
+}
+
+/// The `reply_markup` parameter: the markup a message then carries (none without buttons)
+/// and its buttons; Telegram's complaint if it is not a valid inline keyboard.
+fn inline_keyboard(params: &Params, in_group: bool) -> Result<(Option<Value>, Keyboard), Answer> {
+    if params.get("reply_markup").is_none_or(Value::is_null) {
+        return Ok((None, Keyboard::default()));
+    }
+    let markup = object(params, "reply_markup")
+        .ok_or_else(|| bad_request("can't parse reply keyboard markup JSON object"))?;
+    let keyboard = keyboard(&markup, in_group).map_err(bad_request)?;
+    Ok((keyboard.any.then_some(markup), keyboard))
+}
+
+/// The URL, `web_app` and callback buttons of an inline keyboard; `web_app` buttons only
+/// outside groups, and (as Telegram demands) only with https URLs; callback data of 1 to
+/// 64 bytes.
+fn keyboard(markup: &Value, in_group: bool) -> Result<Keyboard, &'static str> {
     let rows = markup
         .get("inline_keyboard")
         .and_then(Value::as_array)
         .ok_or("can't parse reply keyboard markup JSON object")?;
-    let mut buttons = Vec::new();
+    let mut keyboard = Keyboard::default();
     for button in rows.iter().filter_map(Value::as_array).flatten() {
+        keyboard.any = true;
         let text = button
             .get("text")
             .and_then(Value::as_str)
@@ -477,7 +520,13 @@ fn url_buttons(markup: &Value, in_group: bool) -> Result<Vec<(String, String)>, 
         if text.is_empty() {
             return Err("BUTTON_TEXT_INVALID");
         }
-        if let Some(web_app) = button.get("web_app") {
+        if let Some(data) = button.get("callback_data") {
+            let data = data.as_str().unwrap_or_default();
+            if !(1..=64).contains(&data.len()) {
+                return Err("BUTTON_DATA_INVALID");
+            }
+            keyboard.callbacks.push((text.to_owned(), data.to_owned()));
+        } else if let Some(web_app) = button.get("web_app") {
             if in_group {
                 return Err("BUTTON_TYPE_INVALID");
             }
@@ -488,7 +537,7 @@ fn url_buttons(markup: &Value, in_group: bool) -> Result<Vec<(String, String)>, 
             if !is_mini_app_url(url) {
                 return Err("BUTTON_URL_INVALID");
             }
-            buttons.push((text.to_owned(), url.to_owned()));
+            keyboard.buttons.push((text.to_owned(), url.to_owned()));
         } else if let Some(url) = button.get("url").and_then(Value::as_str) {
             if !(url.starts_with("https://")
                 || url.starts_with("http://")
@@ -496,11 +545,26 @@ fn url_buttons(markup: &Value, in_group: bool) -> Result<Vec<(String, String)>, 
             {
                 return Err("BUTTON_URL_INVALID");
             }
-            buttons.push((text.to_owned(), url.to_owned()));
+            keyboard.buttons.push((text.to_owned(), url.to_owned()));
+        } else if !OTHER_BUTTONS.iter().any(|kind| button.get(kind).is_some()) {
+            return Err(
+                "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
+            );
         }
     }
-    Ok(buttons)
+    Ok(keyboard)
 }
+
+/// Inline button kinds the fake accepts without recording them.
+const OTHER_BUTTONS: [&str; 7] = [
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+];
 
 /// Telegram opens Mini Apps over https only; the fake also takes loopback http for tests.
 fn is_mini_app_url(url: &str) -> bool {
@@ -529,34 +593,160 @@ fn delete_message(state: &mut SimState, params: &Params) -> Answer {
     }
 }
 
+/// The bot's message that editMessageText or editMessageReplyMarkup names, and whether it
+/// is in a group.
+fn message_to_edit<'s>(
+    state: &'s mut SimState,
+    params: &Params,
+) -> Result<(&'s mut SimMessage, bool), Answer> {
+    let (Some(chat_id), Some(message_id)) =
+        (integer(params, "chat_id"), integer(params, "message_id"))
+    else {
+        return Err(bad_request("message identifier is not specified"));
+    };
+    let Some(chat) = state.chats.get_mut(&chat_id) else {
+        return Err(bad_request("chat not found"));
+    };
+    let in_group = matches!(chat.kind, ChatKind::Group { .. });
+    let message = chat
+        .messages
+        .iter_mut()
+        .find(|m| i64::from(m.message_id) == message_id && !m.deleted);
+    match message {
+        Some(message) if message.from_bot => Ok((message, in_group)),
+        Some(_) => Err(bad_request("message can't be edited")),
+        None => Err(bad_request("message to edit not found")),
+    }
+}
+
+/// Gives a message the inline keyboard `markup` (none: the keyboard is removed).
+fn set_keyboard(message: &mut SimMessage, markup: Option<Value>, keyboard: Keyboard) {
+    message.buttons = keyboard.buttons;
+    message.callbacks = keyboard.callbacks;
+    match markup {
+        Some(markup) => message.json["reply_markup"] = markup,
+        None => {
+            if let Some(fields) = message.json.as_object_mut() {
+                fields.remove("reply_markup");
+            }
+        }
+    }
+}
+
+/// New text, and the inline keyboard `reply_markup` gives (none if absent), as Telegram
+/// edits: "not modified" only when both are the same as before.
 fn edit_message_text(state: &mut SimState, params: &Params) -> Answer {
-    let (Some(chat_id), Some(message_id), Some(text)) = (
-        integer(params, "chat_id"),
-        integer(params, "message_id"),
-        string(params, "text"),
-    ) else {
-        return bad_request("message identifier or text is not specified");
+    let Some(text) = string(params, "text") else {
+        return bad_request("message text is empty");
     };
     let (plain, html) = match readable_text(params, text) {
         Ok(parsed) => parsed,
         Err(refused) => return refused,
     };
-    let message = state.chats.get_mut(&chat_id).and_then(|c| {
-        c.messages
-            .iter_mut()
-            .find(|m| i64::from(m.message_id) == message_id && m.from_bot)
-    });
-    let Some(message) = message else {
-        return bad_request("message to edit not found");
-    };
-    if message.text == plain {
-        return bad_request("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message");
+    if plain.trim().is_empty() {
+        return bad_request("message text is empty");
     }
-    message.text = plain.clone();
-    message.html = html;
+    if plain.encode_utf16().count() > MAX_TEXT {
+        return bad_request("message is too long");
+    }
+    let (message, in_group) = match message_to_edit(state, params) {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let (markup, keyboard) = match inline_keyboard(params, in_group) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    let same_text = message.text == plain
+        && message.html.as_deref().unwrap_or(&message.text) == html.as_deref().unwrap_or(&plain);
+    if same_text && message.json.get("reply_markup") == markup.as_ref() {
+        return bad_request(NOT_MODIFIED);
+    }
     message.json["text"] = json!(plain);
+    message.text = plain;
+    message.html = html;
+    set_keyboard(message, markup, keyboard);
     message.json["edit_date"] = json!(super::unix_now());
     ok(message.json.clone())
+}
+
+/// A new inline keyboard for a message (none if `reply_markup` is absent).
+fn edit_message_reply_markup(state: &mut SimState, params: &Params) -> Answer {
+    let (message, in_group) = match message_to_edit(state, params) {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let (markup, keyboard) = match inline_keyboard(params, in_group) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    if message.json.get("reply_markup") == markup.as_ref() {
+        return bad_request(NOT_MODIFIED);
+    }
+    set_keyboard(message, markup, keyboard);
+    message.json["edit_date"] = json!(super::unix_now());
+    ok(message.json.clone())
+}
+
+/// A user's ChatMember object in a chat, with Telegram's refusals: an unknown chat or
+/// user, a group the bot was kicked from, someone else in a private chat.
+fn get_chat_member(state: &SimState, params: &Params) -> Answer {
+    let Some(user_id) = integer(params, "user_id").filter(|&id| id > 0) else {
+        return bad_request("invalid user_id specified");
+    };
+    let Some(chat) = integer(params, "chat_id").and_then(|id| state.chats.get(&id)) else {
+        return bad_request("chat not found");
+    };
+    let is_group = matches!(chat.kind, ChatKind::Group { .. });
+    if is_group && !chat.bot_welcome {
+        return refuse(403, "Forbidden: bot was kicked from the supergroup chat");
+    }
+    let is_bot = user_id == state.bot.id;
+    let user = if is_bot {
+        state.bot.json(true)
+    } else {
+        match state.users.get(&user_id) {
+            Some(user) => user.json(false),
+            None => return bad_request("user not found"),
+        }
+    };
+    let status = match &chat.kind {
+        ChatKind::Private(owner) if is_bot || user_id == owner.id => MemberStatus::Member,
+        ChatKind::Private(_) => return bad_request("member not found"),
+        ChatKind::Group { .. } if is_bot => MemberStatus::Member,
+        ChatKind::Group { .. } => chat
+            .members
+            .get(&user_id)
+            .copied()
+            .unwrap_or(MemberStatus::Left),
+    };
+    ok(status.chat_member(user))
+}
+
+/// Answers a callback query once, within Telegram's time limit after the press.
+fn answer_callback_query(state: &mut SimState, params: &Params) -> Answer {
+    let query_id = match params.get("callback_query_id") {
+        Some(Value::String(id)) => id.clone(),
+        Some(Value::Number(id)) => id.to_string(),
+        _ => return bad_request(QUERY_INVALID),
+    };
+    let Some(query) = state.callback_queries.get_mut(&query_id) else {
+        return bad_request(QUERY_INVALID);
+    };
+    if query.answered || query.created.elapsed() > CALLBACK_ANSWER_WINDOW {
+        return bad_request(QUERY_INVALID);
+    }
+    let text = string(params, "text").filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > MAX_CALLBACK_ANSWER) {
+        return bad_request("MESSAGE_TOO_LONG");
+    }
+    query.answered = true;
+    state.callback_answers.push(CallbackAnswer {
+        query_id,
+        text: text.map(str::to_owned),
+        show_alert: boolean(params, "show_alert"),
+    });
+    ok(json!(true))
 }
 
 fn set_my_commands(state: &mut SimState, params: &Params) -> Answer {

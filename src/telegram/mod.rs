@@ -12,4 +12,9 @@ pub mod texts;
 pub mod webhook;
 
 /// The update kinds the bot asks Telegram for.
-pub const ALLOWED_UPDATES: [&str; 3] = ["message", "edited_message", "my_chat_member"];
+pub const ALLOWED_UPDATES: [&str; 4] = [
+    "message",
+    "edited_message",
+    "my_chat_member",
+    "callback_query",
+];

@@ -11,22 +11,84 @@ use crate::db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEME
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub text: String,
-    pub url: String,
-    /// Opens `url` as a Mini App inside Telegram (allowed in private chats only) rather
-    /// than as a link.
-    pub mini_app: bool,
+    #[serde(flatten)]
+    pub action: ButtonAction,
+}
+
+/// What pressing a button does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ButtonAction {
+    /// Opens `url`: as a Mini App inside Telegram when `mini_app` (allowed in private
+    /// chats only), otherwise as a link.
+    Link { url: String, mini_app: bool },
+    /// Sends the bot a `callback_query` carrying `callback_data` (1–64 bytes).
+    Callback { callback_data: String },
+}
+
+impl Button {
+    pub fn link(text: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            action: ButtonAction::Link {
+                url: url.into(),
+                mini_app: false,
+            },
+        }
+    }
+
+    pub fn mini_app(text: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            action: ButtonAction::Link {
+                url: url.into(),
+                mini_app: true,
+            },
+        }
+    }
+
+    pub fn callback(text: impl Into<String>, data: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            action: ButtonAction::Callback {
+                callback_data: data.into(),
+            },
+        }
+    }
+}
+
+/// Rows of buttons under a message.
+pub type Keyboard = Vec<Vec<Button>>;
+
+/// A message to edit: one the outbox sent (its Telegram id is known once it is sent, and
+/// a chat's rows go out in order, so an edit queued after it finds it sent), or one whose
+/// Telegram id is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRef {
+    Outbox(i64),
+    Telegram(i32),
 }
 
 /// One call to make to Telegram on behalf of a chat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Outgoing {
-    /// An HTML message, optionally as a reply and with a button.
+    /// An HTML message, optionally as a reply and with buttons.
     SendMessage {
         chat_id: i64,
         html: String,
         reply_to: Option<i32>,
-        button: Option<Button>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        keyboard: Keyboard,
+    },
+    /// New text (and buttons: none removes them) for a message the bot sent.
+    EditMessage {
+        chat_id: i64,
+        message: MessageRef,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        keyboard: Keyboard,
     },
     DeleteMessage {
         chat_id: i64,
@@ -38,18 +100,27 @@ pub enum Outgoing {
         text: String,
         url: String,
     },
+    /// Answers a button press; `text` is shown to the presser only. Queued under the
+    /// presser's private chat (`chat_id`), which orders it among their messages.
+    AnswerCallback {
+        chat_id: i64,
+        query_id: String,
+        text: String,
+    },
 }
 
 impl Outgoing {
     pub fn chat_id(&self) -> i64 {
         match self {
             Outgoing::SendMessage { chat_id, .. }
+            | Outgoing::EditMessage { chat_id, .. }
             | Outgoing::DeleteMessage { chat_id, .. }
-            | Outgoing::SetMenuButton { chat_id, .. } => *chat_id,
+            | Outgoing::SetMenuButton { chat_id, .. }
+            | Outgoing::AnswerCallback { chat_id, .. } => *chat_id,
         }
     }
 
-    /// Telegram's flood limits count messages sent, not deletions.
+    /// Telegram's flood limits count messages sent, not edits, deletions or answers.
     pub fn counts_against_limits(&self) -> bool {
         matches!(self, Outgoing::SendMessage { .. })
     }
@@ -57,8 +128,10 @@ impl Outgoing {
     pub fn with_chat_id(mut self, new_chat: i64) -> Self {
         match &mut self {
             Outgoing::SendMessage { chat_id, .. }
+            | Outgoing::EditMessage { chat_id, .. }
             | Outgoing::DeleteMessage { chat_id, .. }
-            | Outgoing::SetMenuButton { chat_id, .. } => *chat_id = new_chat,
+            | Outgoing::SetMenuButton { chat_id, .. }
+            | Outgoing::AnswerCallback { chat_id, .. } => *chat_id = new_chat,
         }
         self
     }
@@ -69,26 +142,24 @@ impl Outgoing {
             chat_id,
             html,
             reply_to: Some(message_id),
-            button: None,
+            keyboard: Vec::new(),
         }
     }
 
     /// A plain message, not a reply.
     pub fn message(chat_id: i64, html: String) -> Self {
+        Self::with_buttons(chat_id, html, Vec::new())
+    }
+
+    /// A message, not a reply, with `keyboard` under it.
+    pub fn with_buttons(chat_id: i64, html: String, keyboard: Keyboard) -> Self {
         Outgoing::SendMessage {
             chat_id,
             html,
             reply_to: None,
-            button: None,
+            keyboard,
         }
     }
-}
-
-/// Whether the row's content must be scrubbed once delivered (it quotes a password).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sensitivity {
-    Plain,
-    Secret,
 }
 
 /// A queued call as the sender sees it.
@@ -101,36 +172,66 @@ pub struct OutboxRow {
     pub next_attempt_at: i64,
 }
 
-/// Shown in place of a delivered message that quoted a secret.
-const SCRUBBED: &str = "{\"scrubbed\":true}";
-
 /// Queues `message` inside `tx`.
-pub async fn enqueue(
+pub async fn enqueue(tx: &mut Conn, message: &Outgoing) -> Result<(), sqlx::Error> {
+    enqueue_many(tx, std::slice::from_ref(message)).await
+}
+
+/// Queues `message` inside `tx`, tagged with what it is `about` (e.g. `applicant:42`), so
+/// that [`about`] can find it again; returns its row id.
+pub async fn enqueue_about(
     tx: &mut Conn,
     message: &Outgoing,
-    sensitivity: Sensitivity,
-) -> Result<(), sqlx::Error> {
-    enqueue_many(tx, std::slice::from_ref(message), sensitivity).await
+    about: &str,
+) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
+    sqlx::query_scalar(
+        "INSERT INTO outbox (chat_id, payload, about, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(message.chat_id())
+    .bind(serde_json::to_string(message).expect("Outgoing always serializes"))
+    .bind(about)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// `(row id, chat id)` of every message queued with [`enqueue_about`] for `about`.
+pub async fn about(tx: &mut Conn, about: &str) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, chat_id FROM outbox WHERE about = $1 ORDER BY id")
+        .bind(about)
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
+/// Telegram's id for the message outbox row `id` sent, once it is sent.
+pub async fn sent_message_id(db: &Db, id: i64) -> Result<Option<i32>, sqlx::Error> {
+    let sent: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT telegram_message_id FROM outbox WHERE id = $1 AND status = 'sent'",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(sent.flatten().and_then(|id| i32::try_from(id).ok()))
 }
 
 /// Queues `messages` inside `tx`, in their order, with one statement per chunk.
-pub async fn enqueue_many(
-    tx: &mut Conn,
-    messages: &[Outgoing],
-    sensitivity: Sensitivity,
-) -> Result<(), sqlx::Error> {
+pub async fn enqueue_many(tx: &mut Conn, messages: &[Outgoing]) -> Result<(), sqlx::Error> {
     let now = now_ms();
     for chunk in messages.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO outbox (chat_id, payload, sensitive, next_attempt_at, created_at) VALUES {}",
-            values_placeholders(1, chunk.len(), 5)
+            "INSERT INTO outbox (chat_id, payload, next_attempt_at, created_at) VALUES {}",
+            values_placeholders(1, chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for message in chunk {
             query = query
                 .bind(message.chat_id())
                 .bind(serde_json::to_string(message).expect("Outgoing always serializes"))
-                .bind(i64::from(sensitivity == Sensitivity::Secret))
                 .bind(now)
                 .bind(now);
         }
@@ -236,7 +337,7 @@ pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sql
 /// The PostgreSQL advisory lock that orders limited claims ("TGKP").
 const LIMITED_CLAIMS_LOCK: i64 = 0x5447_4B50;
 
-/// Records delivery; a row that quoted a secret keeps no copy of it.
+/// Records delivery.
 pub async fn mark_sent(
     db: &Db,
     id: i64,
@@ -244,13 +345,11 @@ pub async fn mark_sent(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $2, telegram_message_id = $3, \
-         attempts = attempts + 1, \
-         payload = CASE WHEN sensitive = 1 THEN $4 ELSE payload END WHERE id = $1",
+         attempts = attempts + 1 WHERE id = $1",
     )
     .bind(id)
     .bind(now_ms())
     .bind(telegram_message_id.map(i64::from))
-    .bind(SCRUBBED)
     .execute(db.writer())
     .await?;
     Ok(())
@@ -273,12 +372,11 @@ pub async fn retry_at(db: &Db, id: i64, at: i64, error: &str) -> Result<(), sqlx
 /// Gives up on a row Telegram refused for good; the reason stays for the operator.
 pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, \
-         payload = CASE WHEN sensitive = 1 THEN $3 ELSE payload END WHERE id = $1",
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2 \
+         WHERE id = $1",
     )
     .bind(id)
     .bind(error)
-    .bind(SCRUBBED)
     .execute(db.writer())
     .await?;
     Ok(())

@@ -6,10 +6,12 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use teloxide::{
-    payloads::{DeleteMessage, SendMessage, SetChatMenuButton},
+    payloads::{
+        AnswerCallbackQuery, DeleteMessage, EditMessageText, SendMessage, SetChatMenuButton,
+    },
     types::{
-        ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, MenuButton,
-        Message, MessageId, ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
+        CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions,
+        MenuButton, Message, MessageId, ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
     },
 };
 use tokio::{sync::Notify, task::JoinSet, time::Instant};
@@ -18,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     api::{ApiError, BotApi},
     limits::{Limits, RateLimiter},
-    outbox::{self, OutboxRow, Outgoing},
+    outbox::{self, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
 use crate::db::{now_ms, Db};
 
@@ -135,6 +137,13 @@ impl Sender {
                     continue;
                 }
             };
+            let message = match self.resolve(message).await {
+                Ok(message) => message,
+                Err(e) => {
+                    self.record(&row, Err(e)).await;
+                    continue;
+                }
+            };
             let reserved = if message.counts_against_limits() {
                 if let Err(free_at) = self.limiter.try_acquire(row.chat_id, now) {
                     wake_at = wake_at.min(free_at);
@@ -165,6 +174,34 @@ impl Sender {
             });
         }
         wake_at
+    }
+
+    /// Puts in what is known only once earlier rows are sent: the Telegram id of a message
+    /// to edit that the outbox sent. A chat's rows go out in order, so by now it is sent,
+    /// unless Telegram refused it, and then the edit has nothing to edit.
+    async fn resolve(&self, message: Outgoing) -> Result<Outgoing, ApiError> {
+        let Outgoing::EditMessage {
+            chat_id,
+            message: MessageRef::Outbox(row),
+            html,
+            keyboard,
+        } = message
+        else {
+            return Ok(message);
+        };
+        match outbox::sent_message_id(&self.db, row).await {
+            Ok(Some(id)) => Ok(Outgoing::EditMessage {
+                chat_id,
+                message: MessageRef::Telegram(id),
+                html,
+                keyboard,
+            }),
+            Ok(None) => Err(ApiError::Refused {
+                code: 400,
+                description: "the message to edit was never delivered".into(),
+            }),
+            Err(e) => Err(ApiError::Network(format!("cannot read the outbox: {e}"))),
+        }
     }
 
     /// Writes the outcome of one attempt back to its row. The write is retried: a message
@@ -227,35 +264,38 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             chat_id,
             html,
             reply_to,
-            button,
+            keyboard,
         } => {
             let mut payload = SendMessage::new(ChatId(*chat_id), html.clone());
             payload.parse_mode = Some(ParseMode::Html);
-            payload.link_preview_options = Some(LinkPreviewOptions {
-                is_disabled: true,
-                url: None,
-                prefer_small_media: false,
-                prefer_large_media: false,
-                show_above_text: false,
-            });
+            payload.link_preview_options = Some(no_link_preview());
             payload.reply_parameters = reply_to
                 .map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
-            if let Some(button) = button {
-                let url = parse_url(&button.url)?;
-                let text = button.text.clone();
-                let button = if button.mini_app {
-                    InlineKeyboardButton::web_app(text, WebAppInfo { url })
-                } else {
-                    InlineKeyboardButton::url(text, url)
-                };
-                payload.reply_markup =
-                    Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new([[
-                        button,
-                    ]])));
-            }
+            payload.reply_markup = inline_keyboard(keyboard)?.map(ReplyMarkup::InlineKeyboard);
             let sent: Message = api.call(&payload).await?;
             Ok(Some(sent.id.0))
         }
+        Outgoing::EditMessage {
+            chat_id,
+            message: MessageRef::Telegram(message_id),
+            html,
+            keyboard,
+        } => {
+            let mut payload =
+                EditMessageText::new(ChatId(*chat_id), MessageId(*message_id), html.clone());
+            payload.parse_mode = Some(ParseMode::Html);
+            payload.link_preview_options = Some(no_link_preview());
+            payload.reply_markup = inline_keyboard(keyboard)?;
+            let _edited: Message = api.call(&payload).await?;
+            Ok(None)
+        }
+        Outgoing::EditMessage {
+            message: MessageRef::Outbox(_),
+            ..
+        } => Err(ApiError::Refused {
+            code: 400,
+            description: "the message to edit is not known yet".into(),
+        }),
         Outgoing::DeleteMessage {
             chat_id,
             message_id,
@@ -279,7 +319,59 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             api.call(&payload).await?;
             Ok(None)
         }
+        Outgoing::AnswerCallback { query_id, text, .. } => {
+            let mut payload = AnswerCallbackQuery::new(CallbackQueryId(query_id.clone()));
+            payload.text = Some(text.clone());
+            api.call(&payload).await?;
+            Ok(None)
+        }
     }
+}
+
+fn no_link_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Telegram's inline keyboard for `keyboard`; `None` when it has no buttons.
+fn inline_keyboard(keyboard: &Keyboard) -> Result<Option<InlineKeyboardMarkup>, ApiError> {
+    if keyboard.iter().all(Vec::is_empty) {
+        return Ok(None);
+    }
+    let rows = keyboard
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|button| {
+                    let text = button.text.clone();
+                    Ok(match &button.action {
+                        ButtonAction::Link {
+                            url,
+                            mini_app: true,
+                        } => InlineKeyboardButton::web_app(
+                            text,
+                            WebAppInfo {
+                                url: parse_url(url)?,
+                            },
+                        ),
+                        ButtonAction::Link {
+                            url,
+                            mini_app: false,
+                        } => InlineKeyboardButton::url(text, parse_url(url)?),
+                        ButtonAction::Callback { callback_data } => {
+                            InlineKeyboardButton::callback(text, callback_data.clone())
+                        }
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(Some(InlineKeyboardMarkup::new(rows)))
 }
 
 /// A stored URL that no longer parses is a permanent failure of its row.

@@ -97,7 +97,7 @@ pub fn start_registered(name: &str, username: &str, has_mini_app: bool) -> Strin
 }
 
 pub fn private_help() -> String {
-    "Saya tidak mengerti pesan itu. Kirim /daftar untuk mendaftar sebagai staf, atau /start untuk bantuan."
+    "Saya tidak mengerti pesan itu. Kirim /daftar untuk mendaftar sebagai staf, /password untuk mengganti password, atau /start untuk bantuan."
         .into()
 }
 
@@ -143,17 +143,102 @@ pub fn registration_cancelled() -> String {
 }
 
 pub fn nothing_to_cancel() -> String {
-    "Tidak ada pendaftaran yang sedang berjalan.".into()
+    "Tidak ada yang sedang berjalan untuk dibatalkan.".into()
 }
 
-/// The seed's confirmation; the password stays behind a spoiler.
-pub fn registered(name: &str, username: &str, password: &str, telegram_id: i64) -> String {
+/// The seed's confirmation, without the password: it was set, and is not repeated in the
+/// chat. What comes next depends on whether the account waits for approval.
+pub fn registered(name: &str, username: &str, telegram_id: i64, pending: bool) -> String {
+    let next = if pending {
+        "Akun Anda <b>menunggu persetujuan admin</b>. Saya akan memberi kabar di sini begitu disetujui."
+    } else {
+        "Akun Anda sudah aktif."
+    };
     format!(
-        "Anda telah terdaftar\n\nNAMA: {}\nUSERNAME: {}\nPASSWORD: <tg-spoiler>{}</tg-spoiler>\nID_TELEGRAM: <code>{telegram_id}</code>",
+        "Anda telah terdaftar\n\nNAMA: {}\nUSERNAME: {}\nPASSWORD: sudah disimpan (tidak ditampilkan)\nID_TELEGRAM: <code>{telegram_id}</code>\n\n{next}",
         escape(name),
         escape(username),
-        escape(password)
     )
+}
+
+pub fn registration_closed() -> String {
+    "Pendaftaran staf sedang ditutup. Hubungi admin tim Anda.".into()
+}
+
+/// `/start` of an account that is not active.
+pub fn start_not_active(name: &str, state: &str) -> String {
+    let standing = match state {
+        "pending" => "Akun Anda masih <b>menunggu persetujuan admin</b>. Saya akan memberi kabar di sini begitu disetujui.",
+        "disabled" => "Akun Anda <b>dinonaktifkan</b>. Hubungi admin tim Anda bila ini keliru.",
+        _ => "Pendaftaran Anda <b>ditolak</b>. Hubungi admin tim Anda bila ini keliru.",
+    };
+    format!("Halo, {}! {standing}", escape(name))
+}
+
+/// Who made a change from the server's command line.
+pub const CONSOLE_ACTOR: &str = "Server (tangkap user)";
+pub const APPROVE: &str = "✅ Setujui";
+pub const UNKNOWN_BUTTON: &str = "Tombol ini sudah tidak berlaku.";
+pub const ACCOUNT_NOT_FOUND: &str = "Akun ini tidak ditemukan.";
+pub const REJECT: &str = "❌ Tolak";
+
+/// To owners and admins: someone registered and waits.
+pub fn approval_request(applicant: &crate::users::User, telegram_username: Option<&str>) -> String {
+    let handle = telegram_username.map_or_else(|| "-".to_owned(), |h| format!("@{}", escape(h)));
+    format!(
+        "<b>Pendaftaran baru menunggu persetujuan</b>\n\nNama: {}\nUsername: {}\nID Telegram: <code>{}</code>\nTelegram: {handle}",
+        escape(&applicant.name),
+        escape(&applicant.username),
+        applicant.telegram_id,
+    )
+}
+
+/// Added to every copy of an approval request once someone decided.
+pub fn approval_decided(approved: bool, by: &str) -> String {
+    if approved {
+        format!("✅ Disetujui oleh {}", escape(by))
+    } else {
+        format!("❌ Ditolak oleh {}", escape(by))
+    }
+}
+
+pub fn applicant_rejected() -> String {
+    "Maaf, pendaftaran Anda <b>ditolak</b> oleh admin. Hubungi admin tim Anda bila ini keliru."
+        .into()
+}
+
+/// Shown to whoever pressed Setujui or Tolak (answerCallbackQuery: plain text).
+pub fn decision_recorded(approved: bool, applicant: &str) -> String {
+    if approved {
+        format!("Disetujui: {applicant}")
+    } else {
+        format!("Ditolak: {applicant}")
+    }
+}
+
+/// A button pressed on a request someone already decided (plain text).
+pub fn already_decided(by: Option<&str>) -> String {
+    match by {
+        Some(by) => format!("Sudah diputuskan oleh {by}."),
+        None => "Pendaftaran ini sudah diputuskan.".into(),
+    }
+}
+
+pub fn ask_new_password() -> String {
+    "Kirim <b>password baru</b> Anda: minimal 8 karakter. Pesan itu akan saya hapus dari chat.\n\n(kirim /batal untuk membatalkan)".into()
+}
+
+pub fn password_changed() -> String {
+    "Password Anda sudah diganti. Semua sesi login diakhiri: masuk lagi dengan password baru."
+        .into()
+}
+
+pub fn password_change_cancelled() -> String {
+    "Penggantian password dibatalkan.".into()
+}
+
+pub fn password_needs_account() -> String {
+    "Anda belum terdaftar. Kirim /daftar untuk mendaftar dulu.".into()
 }
 
 #[cfg(test)]

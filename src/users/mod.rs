@@ -1,8 +1,12 @@
-//! Staff accounts: who may work on tickets, with their login name and password hash.
+//! Staff accounts: who may work on tickets, with their login name and password hash, their
+//! role and the state of their account. What each role may do is decided in [`access`];
+//! changes to accounts (approval, disabling, roles) and their audit live in [`team`].
 
+pub mod access;
 pub mod login;
 pub mod registration;
 pub mod sessions;
+pub mod team;
 
 use std::fmt;
 
@@ -116,12 +120,105 @@ impl fmt::Debug for Password {
     }
 }
 
+/// What an account may do, from most to least.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including making and unmaking admins and owners.
+    Owner,
+    /// Approves and manages staff; sees every group.
+    Admin,
+    /// Works the tickets of the groups Telegram says they belong to.
+    Staff,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Staff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// Where an account stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountState {
+    /// Registered, waiting for an owner or admin.
+    Pending,
+    Active,
+    Disabled,
+    Rejected,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Pending => "pending",
+            AccountState::Active => "active",
+            AccountState::Disabled => "disabled",
+            AccountState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            AccountState::Pending,
+            AccountState::Active,
+            AccountState::Disabled,
+            AccountState::Rejected,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: i64,
     pub name: String,
     pub username: String,
     pub telegram_id: i64,
+    pub role: Role,
+    pub state: AccountState,
+}
+
+impl User {
+    /// Name and login, enough to tell two people called Budi apart: `Budi (@budi)`.
+    pub fn label(&self) -> String {
+        format!("{} (@{})", self.name, self.username)
+    }
+}
+
+/// The columns [`user_from_row`] reads, in its order; `u` is the users table.
+pub const USER_COLUMNS: &str = "u.id, u.name, u.username, u.telegram_id, u.role, u.state";
+
+/// A [`User`] from the first six columns of `row` ([`USER_COLUMNS`]).
+pub fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
+    let decode = |column: &str, value: String| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unknown value {value:?}").into(),
+    };
+    let role: String = row.try_get(4)?;
+    let state: String = row.try_get(5)?;
+    Ok(User {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        username: row.try_get(2)?,
+        telegram_id: row.try_get(3)?,
+        role: Role::parse(&role).ok_or_else(|| decode("role", role))?,
+        state: AccountState::parse(&state).ok_or_else(|| decode("state", state))?,
+    })
 }
 
 /// What a finished `/daftar` stores.
@@ -132,6 +229,8 @@ pub struct NewUser {
     pub telegram_id: i64,
     pub telegram_username: Option<String>,
     pub password_hash: String,
+    pub role: Role,
+    pub state: AccountState,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,20 +247,35 @@ pub async fn find_by_telegram_id(
     tx: &mut Conn,
     telegram_id: i64,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT id, name, username, telegram_id FROM users WHERE telegram_id = $1")
-            .bind(telegram_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    row.map(|row| {
-        Ok(User {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            username: row.try_get(2)?,
-            telegram_id: row.try_get(3)?,
-        })
-    })
-    .transpose()
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.telegram_id = $1"
+    ))
+    .bind(telegram_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// The account with id `id`.
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// The account whose login name is `username`, in any case.
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE lower(u.username) = lower($1)"
+    ))
+    .bind(username.trim())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
 }
 
 /// The account, with its password hash, that has `username` (in any case) or
@@ -171,27 +285,17 @@ pub async fn find_account(
     username: Option<&str>,
     telegram_id: Option<i64>,
 ) -> Result<Option<(User, String)>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, name, username, telegram_id, password_hash FROM users \
-         WHERE lower(username) = lower($1) OR telegram_id = $2 \
-         ORDER BY CASE WHEN lower(username) = lower($1) THEN 0 ELSE 1 END LIMIT 1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u \
+         WHERE lower(u.username) = lower($1) OR u.telegram_id = $2 \
+         ORDER BY CASE WHEN lower(u.username) = lower($1) THEN 0 ELSE 1 END LIMIT 1"
+    ))
     .bind(username.unwrap_or_default())
     .bind(telegram_id.unwrap_or(i64::MIN))
     .fetch_optional(db.pool())
     .await?;
-    row.map(|row| {
-        Ok((
-            User {
-                id: row.try_get(0)?,
-                name: row.try_get(1)?,
-                username: row.try_get(2)?,
-                telegram_id: row.try_get(3)?,
-            },
-            row.try_get(4)?,
-        ))
-    })
-    .transpose()
+    row.map(|row| Ok((user_from_row(&row)?, row.try_get(6)?)))
+        .transpose()
 }
 
 pub async fn username_taken(tx: &mut Conn, username: &Username) -> Result<bool, sqlx::Error> {
@@ -214,14 +318,16 @@ pub async fn register(tx: &mut Conn, user: &NewUser) -> Result<User, RegisterErr
     // A savepoint, because on PostgreSQL a failed statement spoils the transaction.
     let mut insert = tx.begin().await?;
     let id: Result<i64, _> = sqlx::query_scalar(
-        "INSERT INTO users (name, username, telegram_id, telegram_username, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO users (name, username, telegram_id, telegram_username, password_hash, role, \
+         state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(user.name.as_str())
     .bind(user.username.as_str())
     .bind(user.telegram_id)
     .bind(user.telegram_username.as_deref())
     .bind(&user.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.state.as_str())
     .bind(now_ms())
     .fetch_one(&mut *insert)
     .await;
@@ -239,7 +345,24 @@ pub async fn register(tx: &mut Conn, user: &NewUser) -> Result<User, RegisterErr
         name: user.name.as_str().to_owned(),
         username: user.username.as_str().to_owned(),
         telegram_id: user.telegram_id,
+        role: user.role,
+        state: user.state,
     })
+}
+
+/// Replaces the password of account `user_id` and ends all its sessions: whoever knew the
+/// old one is logged out everywhere.
+pub async fn set_password(
+    tx: &mut Conn,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+    sessions::end_all(tx, user_id).await
 }
 
 #[cfg(test)]

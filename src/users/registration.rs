@@ -1,5 +1,5 @@
-//! Where a `/daftar` conversation stands, kept in the database so that a registration
-//! half-way through survives a restart of the bot.
+//! Where a private-chat conversation stands (`/daftar`, `/password`), kept in the database
+//! so that one half-way through survives a restart of the bot.
 
 use sqlx::Row;
 
@@ -17,6 +17,8 @@ pub enum Step {
         name: DisplayName,
         username: Username,
     },
+    /// `/password`: the new password of a registered account.
+    NewPassword,
 }
 
 pub async fn load(tx: &mut Conn, telegram_id: i64) -> Result<Option<Step>, sqlx::Error> {
@@ -35,6 +37,7 @@ pub async fn load(tx: &mut Conn, telegram_id: i64) -> Result<Option<Step>, sqlx:
     Ok(Some(match (step.as_str(), name, username) {
         ("username", Some(name), _) => Step::Username { name },
         ("password", Some(name), Some(username)) => Step::Password { name, username },
+        ("new_password", _, _) => Step::NewPassword,
         _ => Step::Name,
     }))
 }
@@ -51,6 +54,7 @@ pub async fn save(
         Step::Password { name, username } => {
             ("password", Some(name.as_str()), Some(username.as_str()))
         }
+        Step::NewPassword => ("new_password", None, None),
     };
     sqlx::query(
         "INSERT INTO dialogues (telegram_id, chat_id, step, name, username, updated_at) \

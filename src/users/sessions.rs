@@ -7,8 +7,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::User;
-use crate::db::{now_ms, Db};
+use super::{user_from_row, User, USER_COLUMNS};
+use crate::db::{now_ms, Conn, Db};
 
 /// The secret a client presents; never stored.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,7 +53,8 @@ pub enum Lookup {
     Unknown,
 }
 
-/// Opens a session for `user_id`; returns the token and when it expires (Unix ms).
+/// Opens a session for `user_id` and notes the login; returns the token and when it
+/// expires (Unix ms).
 pub async fn create(
     db: &Db,
     user_id: i64,
@@ -74,6 +75,11 @@ pub async fn create(
     .bind(expires_at)
     .execute(db.writer())
     .await?;
+    sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(now)
+        .execute(db.writer())
+        .await?;
     // Expired sessions of anyone are of no use; clearing them here keeps the table small.
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now)
@@ -83,29 +89,27 @@ pub async fn create(
 }
 
 pub async fn find(db: &Db, token: &str) -> Result<Lookup, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.id, u.name, u.username, u.telegram_id, s.via_telegram, s.expires_at \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-    )
+    // Only an active account's sessions count; they are also ended when it stops being
+    // active, so this is a second lock on the same door.
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, s.via_telegram, s.expires_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND u.state = 'active'"
+    ))
     .bind(digest(token))
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else {
         return Ok(Lookup::Unknown);
     };
-    let expires_at: i64 = row.try_get(5)?;
+    let expires_at: i64 = row.try_get(7)?;
     if expires_at <= now_ms() {
         end(db, token).await?;
         return Ok(Lookup::Expired);
     }
     Ok(Lookup::Valid(Session {
-        user: User {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            username: row.try_get(2)?,
-            telegram_id: row.try_get(3)?,
-        },
-        via_telegram: row.try_get::<i64, _>(4)? == 1,
+        user: user_from_row(&row)?,
+        via_telegram: row.try_get::<i64, _>(6)? == 1,
         expires_at,
     }))
 }
@@ -115,6 +119,15 @@ pub async fn end(db: &Db, token: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(digest(token))
         .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of account `user_id` (disabled, rejected, or a new password).
+pub async fn end_all(conn: &mut Conn, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

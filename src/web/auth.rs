@@ -3,7 +3,10 @@
 //! (`X-Session-Token`). From a plain browser the login is a username or Telegram ID plus
 //! the password.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use axum::{
     body::Bytes,
@@ -17,12 +20,13 @@ use super::error::ApiError;
 use crate::{
     app::AppState,
     db::now_ms,
+    groups,
     telegram::init_data::{self, VerifiedInitData},
     users::{
-        self,
+        self, access,
         login::{self, Outcome, Subject},
         sessions::{self, Lookup},
-        User,
+        AccountState, Role, User,
     },
 };
 
@@ -135,6 +139,10 @@ pub struct UserView {
     name: String,
     username: String,
     telegram_id: i64,
+    role: Role,
+    state: AccountState,
+    /// May open the Tim page.
+    manages_team: bool,
 }
 
 impl From<&User> for UserView {
@@ -143,9 +151,16 @@ impl From<&User> for UserView {
             name: user.name.clone(),
             username: user.username.clone(),
             telegram_id: user.telegram_id,
+            role: user.role,
+            state: user.state,
+            manages_team: access::manages_team(user),
         }
     }
 }
+
+/// How long a login waits for Telegram's word on the staff member's groups; the rest is
+/// asked in the background, with the cached answers in force meanwhile.
+const MEMBERSHIP_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Passwords longer than this are refused before hashing (hashing is the costly part).
 const PASSWORD_MAX_BYTES: usize = 1024;
@@ -161,7 +176,20 @@ async fn log_in(
         return Err(ApiError::WrongCredentials);
     }
     match login::check(&state.db, subjects, account, password).await? {
+        Outcome::LoggedIn(user) if user.state != AccountState::Active => {
+            Err(ApiError::NotActive(user.state))
+        }
         Outcome::LoggedIn(user) => {
+            if access::scope(&user) != access::Scope::Everything {
+                groups::check_all_for(
+                    &state.db,
+                    &state.telegram,
+                    user.id,
+                    user.telegram_id,
+                    MEMBERSHIP_PATIENCE,
+                )
+                .await?;
+            }
             let (token, expires_at) =
                 sessions::create(&state.db, user.id, via_telegram, state.config.session_ttl)
                     .await?;
@@ -188,14 +216,48 @@ pub async fn telegram_login(
         .ok_or(ApiError::InitData(init_data::InitDataError::Malformed))?;
     let request: TelegramLogin = json_body(&headers, &body)?;
     let account = users::find_account(&state.db, None, Some(data.user.id)).await?;
-    if account.is_none() {
-        return Err(ApiError::NotRegistered);
+    // initData proves who this is, so where the account stands may be said before the
+    // password is checked.
+    match &account {
+        None => return Err(ApiError::NotRegistered),
+        Some((user, _)) if user.state != AccountState::Active => {
+            return Err(ApiError::NotActive(user.state))
+        }
+        Some(_) => {}
     }
     let subjects = [
         Subject::Account(format!("telegram:{}", data.user.id)),
         Subject::Client(client_address(&headers, peer, &state).to_string()),
     ];
     log_in(&state, &subjects, account, &request.password, true).await
+}
+
+#[derive(Serialize)]
+pub struct Standing {
+    /// `unregistered`, `pending`, `active`, `disabled` or `rejected`.
+    state: &'static str,
+    name: Option<String>,
+}
+
+/// `GET /api/login/telegram` with `Authorization: tma …`: where this Telegram account
+/// stands, so that the page can tell an applicant before asking for a password.
+pub async fn telegram_standing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Standing>, ApiError> {
+    let data = telegram_user(&headers, &state)?
+        .ok_or(ApiError::InitData(init_data::InitDataError::Malformed))?;
+    let account = users::find_account(&state.db, None, Some(data.user.id)).await?;
+    Ok(Json(match account {
+        Some((user, _)) => Standing {
+            state: user.state.as_str(),
+            name: Some(user.name),
+        },
+        None => Standing {
+            state: "unregistered",
+            name: None,
+        },
+    }))
 }
 
 /// `POST /api/login` `{login, password}` from a plain browser.

@@ -9,7 +9,11 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::{orders::workflow::TransitionError, telegram::init_data::InitDataError};
+use crate::{
+    orders::workflow::TransitionError,
+    telegram::init_data::InitDataError,
+    users::{access::Refusal, team::TeamError, AccountState},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -23,6 +27,8 @@ pub enum ApiError {
     TelegramMismatch,
     #[error("this Telegram account is not registered")]
     NotRegistered,
+    #[error("the account is {0:?}")]
+    NotActive(AccountState),
     #[error("wrong login or password")]
     WrongCredentials,
     #[error("locked out for {retry_after_secs} s")]
@@ -31,6 +37,13 @@ pub enum ApiError {
     BrowserLoginDisabled,
     #[error("no such order")]
     NotFound,
+    /// Also the answer to a route the asker may not use: for them it does not exist.
+    #[error("no such route")]
+    NoSuchRoute,
+    #[error("no such account")]
+    NoSuchAccount,
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("bad request: {0}")]
@@ -51,13 +64,27 @@ impl From<TransitionError> for ApiError {
             TransitionError::NotSaved => ApiError::NotSaved,
             TransitionError::Db(e) => ApiError::Internal(e),
             TransitionError::Conflict { order } => ApiError::Conflict(
-                match (order.status.as_str(), order.closed_by, order.picked_by) {
+                match (
+                    order.status.as_str(),
+                    order.closed_by_label(),
+                    order.picked_by_label(),
+                ) {
                     ("close", Some(by), _) => format!("Order ini sudah di-close oleh {by}."),
                     ("pickup", _, Some(by)) => format!("Order ini sudah di-pickup oleh {by}."),
                     ("order", _, _) => "Order ini belum di-pickup.".to_owned(),
                     _ => "Order ini sudah berpindah status.".to_owned(),
                 },
             ),
+        }
+    }
+}
+
+impl From<TeamError> for ApiError {
+    fn from(err: TeamError) -> Self {
+        match err {
+            TeamError::NotFound => ApiError::NoSuchAccount,
+            TeamError::Refused(refusal) => ApiError::Refused(refusal),
+            TeamError::Db(e) => ApiError::Internal(e),
         }
     }
 }
@@ -96,6 +123,21 @@ impl ApiError {
                 "not_registered",
                 "Akun Telegram Anda belum terdaftar. Kirim /daftar ke bot untuk mendaftar.".into(),
             ),
+            NotActive(AccountState::Pending) => (
+                StatusCode::FORBIDDEN,
+                "pending",
+                "Akun Anda masih menunggu persetujuan admin.".into(),
+            ),
+            NotActive(AccountState::Disabled) => (
+                StatusCode::FORBIDDEN,
+                "disabled",
+                "Akun Anda dinonaktifkan. Hubungi admin tim Anda.".into(),
+            ),
+            NotActive(_) => (
+                StatusCode::FORBIDDEN,
+                "rejected",
+                "Pendaftaran Anda ditolak. Hubungi admin tim Anda.".into(),
+            ),
             WrongCredentials => (
                 StatusCode::UNAUTHORIZED,
                 "wrong_credentials",
@@ -118,6 +160,17 @@ impl ApiError {
                 "not_found",
                 "Order tidak ditemukan.".into(),
             ),
+            NoSuchRoute => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Alamat API tidak dikenal.".into(),
+            ),
+            NoSuchAccount => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Akun tidak ditemukan.".into(),
+            ),
+            Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.indonesian()),
             Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
             BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
             NotJson => (

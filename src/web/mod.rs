@@ -5,6 +5,7 @@ mod assets;
 pub mod auth;
 pub mod error;
 mod orders;
+mod team;
 
 use axum::{
     extract::{DefaultBodyLimit, State},
@@ -32,13 +33,19 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/config", get(config))
         .route("/login", post(auth::browser_login))
-        .route("/login/telegram", post(auth::telegram_login))
+        .route(
+            "/login/telegram",
+            post(auth::telegram_login).get(auth::telegram_standing),
+        )
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/orders", get(orders::list))
         .route("/summary", get(orders::summary))
         .route("/orders/{no}/pickup", post(orders::pickup))
         .route("/orders/{no}/close", post(orders::close))
+        .route("/groups", get(orders::groups))
+        .route("/team", get(team::list))
+        .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found);
     Router::new()
         .route("/", get(assets::index))
@@ -76,7 +83,7 @@ async fn config(State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn api_not_found() -> error::ApiError {
-    error::ApiError::BadRequest("Alamat API tidak dikenal.".into())
+    error::ApiError::NoSuchRoute
 }
 
 /// 200 while the database answers.

@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::{auth::Staff, error::ApiError};
 use crate::{
     app::AppState,
+    groups::{self, GroupView},
     orders::{
         board::{self, BoardQuery, Counts, OrderView},
         workflow::Transition,
         Status,
     },
+    users::access,
 };
 
 const PAGE_MAX: i64 = 100;
@@ -24,6 +26,8 @@ const SEARCH_MAX: usize = 64;
 pub struct ListParams {
     status: Option<String>,
     q: Option<String>,
+    /// A group's chat id: only its tickets.
+    group: Option<i64>,
     before: Option<i64>,
     limit: Option<i64>,
 }
@@ -35,10 +39,10 @@ pub struct Page {
     has_more: bool,
 }
 
-/// `GET /api/orders?status=order|pickup|close&q=&before=&limit=`.
+/// `GET /api/orders?status=order|pickup|close&q=&group=&before=&limit=`.
 pub async fn list(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
     let Query(params) =
@@ -55,10 +59,11 @@ pub async fn list(
     let query = BoardQuery {
         status,
         search,
+        group: params.group,
         before: params.before,
         limit: limit + 1,
     };
-    let mut orders = board::list(&state.db, &query).await?;
+    let mut orders = board::list(&state.db, access::scope(&staff.user), &query).await?;
     let has_more = orders.len() as i64 > limit;
     orders.truncate(limit as usize);
     Ok(Json(Page { orders, has_more }))
@@ -70,14 +75,36 @@ pub struct Summary {
     version: i64,
 }
 
-/// `GET /api/summary`: counts per page and a number that grows with every change.
+#[derive(Deserialize)]
+pub struct SummaryParams {
+    group: Option<i64>,
+}
+
+/// `GET /api/summary?group=`: counts per page and a number that grows with every change,
+/// of the tickets the asker may see.
 pub async fn summary(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
+    params: Result<Query<SummaryParams>, QueryRejection>,
 ) -> Result<Json<Summary>, ApiError> {
+    let Query(params) =
+        params.map_err(|_| ApiError::BadRequest("Parameter tidak valid.".into()))?;
+    let scope = access::scope(&staff.user);
     Ok(Json(Summary {
-        counts: board::counts(&state.db).await?,
-        version: board::version(&state.db).await?,
+        counts: board::counts(&state.db, scope, params.group).await?,
+        version: board::version(&state.db, scope).await?,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct Groups {
+    groups: Vec<GroupView>,
+}
+
+/// `GET /api/groups`: the groups whose tickets the asker may see.
+pub async fn groups(State(state): State<AppState>, staff: Staff) -> Result<Json<Groups>, ApiError> {
+    Ok(Json(Groups {
+        groups: groups::visible(&state.db, access::scope(&staff.user)).await?,
     }))
 }
 

@@ -262,13 +262,36 @@ pub async fn drop_postgres_database(url: &str) {
     }
 }
 
-/// Registers a staff account directly (the /daftar dialogue has its own tests).
+/// Registers an active admin directly (the /daftar dialogue has its own tests): an admin
+/// sees every group, so tests of the ticket flows need no group membership
+/// (`tests/access.rs` tests who sees what).
 pub async fn register_staff(
     app: &TestApp,
     user: &tangkap::sim::SimUser,
     username: &str,
     password: &str,
 ) {
+    use tangkap::users::{AccountState, Role};
+    register_account(
+        app,
+        user,
+        username,
+        password,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+}
+
+/// Registers an account with `role` and `state` directly.
+pub async fn register_account(
+    app: &TestApp,
+    user: &tangkap::sim::SimUser,
+    username: &str,
+    password: &str,
+    role: tangkap::users::Role,
+    state: tangkap::users::AccountState,
+) -> tangkap::users::User {
     use tangkap::users::{self, DisplayName, NewUser, Password, Username};
     let new_user = NewUser {
         name: DisplayName::parse(&user.first_name).unwrap(),
@@ -276,10 +299,15 @@ pub async fn register_staff(
         telegram_id: user.id,
         telegram_username: user.username.clone(),
         password_hash: Password::parse(password).unwrap().hash(),
+        role,
+        state,
     };
     let mut tx = app.db.begin().await.unwrap();
-    users::register(&mut tx, &new_user).await.unwrap();
+    let registered = users::register(&mut tx, &new_user).await.unwrap();
     tx.commit().await.unwrap();
+    // Leaders hear from the bot in their private chat, which they opened by registering.
+    app.fake.make_private_chat(user);
+    registered
 }
 
 /// initData for `user` as Telegram would sign it for our bot, dated `auth_date`.

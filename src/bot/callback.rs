@@ -1,0 +1,73 @@
+//! Button presses (`callback_query`): Setujui / Tolak under an approval request. A press is
+//! an update like any other, so it goes through the durable inbox (a press delivered twice
+//! is applied once), and every press is answered, because until it is the presser's client
+//! shows a spinner.
+
+use teloxide::types::CallbackQuery;
+
+use super::{BotContext, Outcome};
+use crate::{
+    db::Conn,
+    telegram::{
+        outbox::{self, Outgoing},
+        texts,
+    },
+    users::{
+        self,
+        access::{self, AccountChange, Actor, Refusal},
+        team::{self, TeamError},
+    },
+};
+
+pub async fn handle(
+    bot: &BotContext,
+    tx: &mut Conn,
+    query: &CallbackQuery,
+) -> Result<Outcome, sqlx::Error> {
+    let presser = query.from.id.0 as i64;
+    let answer = match query
+        .data
+        .as_deref()
+        .and_then(team::parse_approval_callback)
+    {
+        Some((change, applicant)) => decide(bot, tx, presser, change, applicant).await?,
+        None => texts::UNKNOWN_BUTTON.to_owned(),
+    };
+    let answer = Outgoing::AnswerCallback {
+        chat_id: presser,
+        query_id: query.id.0.clone(),
+        text: answer,
+    };
+    outbox::enqueue(tx, &answer).await?;
+    Ok(Outcome::default())
+}
+
+/// Applies an approval decision pressed by `presser`; returns what to tell them.
+async fn decide(
+    bot: &BotContext,
+    tx: &mut Conn,
+    presser: i64,
+    change: AccountChange,
+    applicant: i64,
+) -> Result<String, sqlx::Error> {
+    let Some(actor) = users::find_by_telegram_id(tx, presser).await? else {
+        return Ok(Refusal::NotAllowed.indonesian());
+    };
+    match team::change(tx, Actor::Member(&actor), applicant, change, bot.links()).await {
+        Ok(user) => Ok(texts::decision_recorded(
+            change == AccountChange::Approve,
+            &user.label(),
+        )),
+        Err(TeamError::Refused(Refusal::NotApplicable(_))) => {
+            let by = team::decided_by(tx, applicant).await?;
+            Ok(texts::already_decided(by.as_deref()))
+        }
+        Err(TeamError::Refused(refusal)) => Ok(refusal.indonesian()),
+        // Only a leader learns whether an account exists.
+        Err(TeamError::NotFound) if access::manages_team(&actor) => {
+            Ok(texts::ACCOUNT_NOT_FOUND.to_owned())
+        }
+        Err(TeamError::NotFound) => Ok(Refusal::NotAllowed.indonesian()),
+        Err(TeamError::Db(e)) => Err(e),
+    }
+}

@@ -1,0 +1,329 @@
+//! The groups tickets come from: their titles, kept from updates, and who belongs to each,
+//! by Telegram's word.
+//!
+//! A staff member sees a group's tickets only while Telegram says they are a member
+//! (`getChatMember`: creator, administrator, member, or restricted but still a member).
+//! Asking Telegram on every request would put a network round trip on every page and hit
+//! its limits, so the answers are cached in `group_members`: asked at login, and asked
+//! again in the background once older than `TANGKAP_MEMBERSHIP_REFRESH` (10 minutes by
+//! default), for the accounts that have a live session. So a member who leaves loses access
+//! within that time; one who joins gets it at their next login or within an hour. Join and
+//! leave messages the bot sees in a group update the cache at once.
+
+use std::{sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+use tokio::{sync::Semaphore, task::JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    db::{now_ms, values_placeholders, Conn, Db},
+    telegram::api::BotApi,
+    users::access::Scope,
+};
+
+/// A group as the board lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupView {
+    pub chat_id: i64,
+    pub title: String,
+}
+
+/// Remembers the titles of `groups` (`(chat id, title)`), in one statement.
+pub async fn remember(tx: &mut Conn, groups: &[(i64, String)]) -> Result<(), sqlx::Error> {
+    let mut unique: Vec<&(i64, String)> = Vec::with_capacity(groups.len());
+    for group in groups {
+        if !unique.iter().any(|g| g.0 == group.0) {
+            unique.push(group);
+        }
+    }
+    if unique.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO groups (chat_id, title, updated_at) VALUES {} \
+         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at \
+         WHERE groups.title <> excluded.title",
+        values_placeholders(1, unique.len(), 3)
+    );
+    let now = now_ms();
+    let mut query = sqlx::query(&sql);
+    for (chat_id, title) in unique {
+        query = query.bind(*chat_id).bind(title.as_str()).bind(now);
+    }
+    query.execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// A group became the supergroup `to`: its tickets stay under the old id, and membership
+/// of them is asked of the new one.
+pub async fn migrated(tx: &mut Conn, from: i64, to: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE groups SET migrated_to = $2, updated_at = $3 WHERE chat_id = $1")
+        .bind(from)
+        .bind(to)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// The bot saw `telegram_id` join (or leave) group `chat_id`; only registered accounts are
+/// recorded. A migrated group's members count for its old id too.
+pub async fn saw_membership(
+    tx: &mut Conn,
+    chat_id: i64,
+    telegram_id: i64,
+    is_member: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO group_members (chat_id, user_id, is_member, checked_at) \
+         SELECT g.chat_id, u.id, $3, $4 FROM users u \
+         JOIN groups g ON g.chat_id = $1 OR g.migrated_to = $1 WHERE u.telegram_id = $2 \
+         ON CONFLICT (user_id, chat_id) DO UPDATE SET is_member = excluded.is_member, \
+         checked_at = excluded.checked_at",
+    )
+    .bind(chat_id)
+    .bind(telegram_id)
+    .bind(i64::from(is_member))
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// SQL true when order alias `o` is within `scope`; `user` is the placeholder (e.g. `$3`)
+/// bound to [`scope_user`]. Each scope gets its own statement, so that the planner sees the
+/// staff case's membership filter as it is.
+pub fn visible_sql(scope: Scope, user: &str) -> String {
+    match scope {
+        Scope::Everything => format!("{user} = 0"),
+        Scope::GroupsOf(_) => format!(
+            "o.chat_id IN (SELECT chat_id FROM group_members WHERE user_id = {user} AND is_member = 1)"
+        ),
+    }
+}
+
+/// The value a [`visible_sql`] placeholder carries: the account id, or 0 for everything.
+pub fn scope_user(scope: Scope) -> i64 {
+    match scope {
+        Scope::Everything => 0,
+        Scope::GroupsOf(user) => user,
+    }
+}
+
+/// The groups whose tickets `scope` sees, by title.
+pub async fn visible(db: &Db, scope: Scope) -> Result<Vec<GroupView>, sqlx::Error> {
+    let sql = match scope {
+        Scope::Everything => {
+            "SELECT g.chat_id, g.title FROM groups g WHERE $1 = 0 ORDER BY lower(g.title), g.chat_id"
+        }
+        Scope::GroupsOf(_) => {
+            "SELECT g.chat_id, g.title FROM groups g JOIN group_members m ON m.chat_id = g.chat_id \
+             WHERE m.user_id = $1 AND m.is_member = 1 ORDER BY lower(g.title), g.chat_id"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .bind(scope_user(scope))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(GroupView {
+                chat_id: row.try_get(0)?,
+                title: row.try_get(1)?,
+            })
+        })
+        .collect()
+}
+
+/// Titles of the groups account `user_id` belongs to, by the cache.
+pub async fn titles_of(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    Ok(visible(db, Scope::GroupsOf(user_id))
+        .await?
+        .into_iter()
+        .map(|g| g.title)
+        .collect())
+}
+
+/// What `getChatMember` answers, as far as access goes.
+#[derive(Deserialize)]
+struct ChatMember {
+    status: String,
+    is_member: Option<bool>,
+}
+
+impl ChatMember {
+    fn belongs(&self) -> bool {
+        match self.status.as_str() {
+            "creator" | "administrator" | "member" => true,
+            "restricted" => self.is_member.unwrap_or(false),
+            _ => false,
+        }
+    }
+}
+
+/// One membership to ask Telegram about.
+#[derive(Clone, Copy, Debug)]
+struct Check {
+    user_id: i64,
+    telegram_id: i64,
+    /// The group's id as tickets name it.
+    chat_id: i64,
+    /// The id Telegram answers for (the supergroup, after a migration).
+    ask_chat_id: i64,
+}
+
+/// Calls to Telegram at once while checking memberships.
+const CHECKS_AT_ONCE: usize = 8;
+/// Memberships checked per pass of the background refresher.
+const CHECKS_PER_PASS: i64 = 500;
+
+/// Asks Telegram about the memberships `checks` and stores the answers. A passing fault
+/// (network, 5xx, 429) leaves the cached answer as it was; a refusal (the bot is no longer
+/// in the group, the user is unknown to it) counts as not a member.
+async fn run_checks(db: &Db, api: &BotApi, checks: Vec<Check>) -> Result<(), sqlx::Error> {
+    let permits = Arc::new(Semaphore::new(CHECKS_AT_ONCE));
+    let mut asking = JoinSet::new();
+    for check in checks {
+        let (api, permits) = (api.clone(), permits.clone());
+        asking.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let body = json!({ "chat_id": check.ask_chat_id, "user_id": check.telegram_id });
+            let answer = api
+                .call_method::<ChatMember>("getChatMember", &body, Duration::from_secs(10))
+                .await;
+            (check, answer)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(done) = asking.join_next().await {
+        let Ok((check, answer)) = done else { continue };
+        match answer {
+            Ok(member) => answers.push((check, member.belongs())),
+            Err(e) if e.is_permanent() => answers.push((check, false)),
+            Err(e) => {
+                tracing::warn!(chat_id = check.chat_id, error = %e, "cannot check a group membership; keeping the last answer")
+            }
+        }
+    }
+    store_answers(db, &answers).await
+}
+
+async fn store_answers(db: &Db, answers: &[(Check, bool)]) -> Result<(), sqlx::Error> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    for chunk in answers.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO group_members (chat_id, user_id, is_member, checked_at) VALUES {} \
+             ON CONFLICT (user_id, chat_id) DO UPDATE SET is_member = excluded.is_member, \
+             checked_at = excluded.checked_at",
+            values_placeholders(1, chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (check, belongs) in chunk {
+            query = query
+                .bind(check.chat_id)
+                .bind(check.user_id)
+                .bind(i64::from(*belongs))
+                .bind(now);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+fn checks_from(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Check>, sqlx::Error> {
+    rows.iter()
+        .map(|row| {
+            Ok(Check {
+                user_id: row.try_get(0)?,
+                telegram_id: row.try_get(1)?,
+                chat_id: row.try_get(2)?,
+                ask_chat_id: row.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Asks Telegram which of the known groups account `user_id` (Telegram id `telegram_id`)
+/// belongs to, as at login, waiting at most `patience` for the answers: whatever is not
+/// answered by then is asked on in the background, with the cached answers in force.
+pub async fn check_all_for(
+    db: &Db,
+    api: &BotApi,
+    user_id: i64,
+    telegram_id: i64,
+    patience: Duration,
+) -> Result<(), sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT $1, $2, g.chat_id, COALESCE(g.migrated_to, g.chat_id) FROM groups g \
+         WHERE g.migrated_to IS NULL OR g.migrated_to NOT IN (SELECT chat_id FROM groups)",
+    )
+    .bind(user_id)
+    .bind(telegram_id)
+    .fetch_all(db.pool())
+    .await?;
+    let checks = checks_from(&rows)?;
+    let (db, api) = (db.clone(), api.clone());
+    let work = tokio::spawn(async move { run_checks(&db, &api, checks).await });
+    match tokio::time::timeout(patience, work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Ok(()),
+        Err(_) => {
+            tracing::info!(
+                user = user_id,
+                "group memberships still being checked after login"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Keeps the cache fresh until `shutdown`: for staff with a live session, memberships
+/// older than `refresh` are asked again (those that said "not a member" six times less
+/// often), and groups never asked about are asked.
+pub async fn run_refresher(db: Db, api: BotApi, refresh: Duration, shutdown: CancellationToken) {
+    let pause = (refresh / 4).clamp(Duration::from_millis(200), Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = shutdown.cancelled() => return,
+        }
+        if let Err(e) = refresh_due(&db, &api, refresh).await {
+            tracing::warn!(error = %e, "cannot refresh group memberships; trying again later");
+        }
+    }
+}
+
+async fn refresh_due(db: &Db, api: &BotApi, refresh: Duration) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let member_due = now - refresh.as_millis() as i64;
+    let other_due = now - 6 * refresh.as_millis() as i64;
+    let rows = sqlx::query(
+        "SELECT u.id, u.telegram_id, g.chat_id, COALESCE(g.migrated_to, g.chat_id) \
+         FROM users u CROSS JOIN groups g \
+         LEFT JOIN group_members m ON m.user_id = u.id AND m.chat_id = g.chat_id \
+         WHERE u.state = 'active' AND u.role = 'staff' \
+         AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1) \
+         AND (m.checked_at IS NULL OR (m.is_member = 1 AND m.checked_at < $2) \
+              OR (m.is_member = 0 AND m.checked_at < $3)) \
+         ORDER BY m.checked_at IS NOT NULL, m.checked_at LIMIT $4",
+    )
+    .bind(now)
+    .bind(member_due)
+    .bind(other_due)
+    .bind(CHECKS_PER_PASS)
+    .fetch_all(db.pool())
+    .await?;
+    let checks = checks_from(&rows)?;
+    if !checks.is_empty() {
+        tracing::debug!(count = checks.len(), "refreshing group memberships");
+        run_checks(db, api, checks).await?;
+    }
+    Ok(())
+}

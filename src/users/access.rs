@@ -1,0 +1,331 @@
+//! Who may do what: the one place the rules live. The web and bot layers ask here ("may
+//! this account see this group's tickets", "may this actor disable that account") and never
+//! decide for themselves.
+//!
+//! - An **owner** does everything, including making and unmaking admins and owners.
+//! - An **admin** approves and manages staff and sees every group.
+//! - **Staff** see and act on the tickets of the groups Telegram says they belong to.
+//! - Only **active** accounts act at all; the last active owner cannot be demoted or
+//!   disabled, so a team can never lock itself out.
+
+use super::{AccountState, Role, User};
+
+/// Which tickets an account may see and act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every group's (owners and admins).
+    Everything,
+    /// Those of the groups this account (its id) is a member of, by Telegram's word.
+    GroupsOf(i64),
+}
+
+/// The tickets `user` may see; an account that is not active sees none, but it cannot
+/// reach this far (its sessions end when it stops being active).
+pub fn scope(user: &User) -> Scope {
+    match user.role {
+        Role::Owner | Role::Admin if user.state == AccountState::Active => Scope::Everything,
+        _ => Scope::GroupsOf(user.id),
+    }
+}
+
+/// May `user` use the Tim page (accounts, approvals, the audit)?
+pub fn manages_team(user: &User) -> bool {
+    user.state == AccountState::Active && matches!(user.role, Role::Owner | Role::Admin)
+}
+
+/// How a new registration starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RegistrationMode {
+    /// New accounts wait for an owner or admin.
+    #[default]
+    Approval,
+    /// New accounts are active staff at once.
+    Open,
+    /// `/daftar` is refused (but for the configured owners).
+    Closed,
+}
+
+impl RegistrationMode {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "approval" => Some(Self::Approval),
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// The role and state a new account gets, or `None` if it may not register at all.
+/// `is_configured_owner`: its Telegram id is in `TANGKAP_OWNERS`, which is how the first
+/// owner appears on a fresh install.
+pub fn new_account(
+    mode: RegistrationMode,
+    is_configured_owner: bool,
+) -> Option<(Role, AccountState)> {
+    match (is_configured_owner, mode) {
+        (true, _) => Some((Role::Owner, AccountState::Active)),
+        (false, RegistrationMode::Open) => Some((Role::Staff, AccountState::Active)),
+        (false, RegistrationMode::Approval) => Some((Role::Staff, AccountState::Pending)),
+        (false, RegistrationMode::Closed) => None,
+    }
+}
+
+/// A change to an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountChange {
+    Approve,
+    Reject,
+    Disable,
+    Enable,
+    SetRole(Role),
+}
+
+impl AccountChange {
+    /// The word recorded in the audit log.
+    pub fn action(self) -> &'static str {
+        match self {
+            AccountChange::Approve => "approve",
+            AccountChange::Reject => "reject",
+            AccountChange::Disable => "disable",
+            AccountChange::Enable => "enable",
+            AccountChange::SetRole(_) => "role",
+        }
+    }
+
+    /// The account as it stands after the change.
+    pub fn applied_to(self, target: &User) -> (Role, AccountState) {
+        match self {
+            AccountChange::Approve | AccountChange::Enable => (target.role, AccountState::Active),
+            AccountChange::Reject => (target.role, AccountState::Rejected),
+            AccountChange::Disable => (target.role, AccountState::Disabled),
+            AccountChange::SetRole(role) => (role, target.state),
+        }
+    }
+}
+
+/// Who asks for a change.
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    /// A person, through the Mini App or a button in Telegram.
+    Member(&'a User),
+    /// Whoever runs the server, through `tangkap user`: an owner's powers.
+    Console,
+}
+
+/// Why a change is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("only active owners and admins manage accounts")]
+    NotAllowed,
+    #[error("only an owner makes or unmakes admins and owners")]
+    OwnerOnly,
+    #[error("the last active owner cannot be demoted or disabled")]
+    LastOwner,
+    #[error("nobody changes their own account here")]
+    OwnAccount,
+    #[error("the account is {0}, so this change does not apply")]
+    NotApplicable(&'static str),
+}
+
+impl Refusal {
+    /// The Indonesian sentence shown to people.
+    pub fn indonesian(self) -> String {
+        match self {
+            Refusal::NotAllowed => "Hanya owner dan admin aktif yang dapat mengelola akun.".into(),
+            Refusal::OwnerOnly => {
+                "Hanya owner yang dapat mengangkat atau menurunkan admin dan owner.".into()
+            }
+            Refusal::LastOwner => {
+                "Owner aktif terakhir tidak bisa diturunkan atau dinonaktifkan.".into()
+            }
+            Refusal::OwnAccount => "Anda tidak bisa mengubah akun Anda sendiri.".into(),
+            Refusal::NotApplicable(state) => format!(
+                "Akun ini berstatus {}, jadi perubahan ini tidak berlaku.",
+                state_word(state)
+            ),
+        }
+    }
+}
+
+fn state_word(state: &str) -> &'static str {
+    match state {
+        "pending" => "menunggu persetujuan",
+        "active" => "aktif",
+        "disabled" => "nonaktif",
+        _ => "ditolak",
+    }
+}
+
+/// May `actor` make `change` to `target`? `active_owners` counts the active owners now.
+pub fn may_change(
+    actor: Actor<'_>,
+    target: &User,
+    change: AccountChange,
+    active_owners: i64,
+) -> Result<(), Refusal> {
+    use AccountState::*;
+    let actor_role = match actor {
+        Actor::Console => Role::Owner,
+        Actor::Member(user) if !manages_team(user) => return Err(Refusal::NotAllowed),
+        Actor::Member(user) if user.id == target.id => return Err(Refusal::OwnAccount),
+        Actor::Member(user) => user.role,
+    };
+    let applicable = match change {
+        AccountChange::Approve | AccountChange::Reject => target.state == Pending,
+        AccountChange::Disable => target.state == Active,
+        AccountChange::Enable => matches!(target.state, Disabled | Rejected),
+        AccountChange::SetRole(role) => role != target.role,
+    };
+    if !applicable {
+        return Err(Refusal::NotApplicable(target.state.as_str()));
+    }
+    // Admins and owners are an owner's business, both who they are and whom they become.
+    let touches_leaders = target.role != Role::Staff
+        || matches!(change, AccountChange::SetRole(role) if role != Role::Staff);
+    if touches_leaders && actor_role != Role::Owner {
+        return Err(Refusal::OwnerOnly);
+    }
+    let (role_after, state_after) = change.applied_to(target);
+    let loses_an_owner = target.role == Role::Owner
+        && target.state == Active
+        && (role_after != Role::Owner || state_after != Active);
+    if loses_an_owner && active_owners <= 1 {
+        return Err(Refusal::LastOwner);
+    }
+    Ok(())
+}
+
+/// The changes `actor` may make to `target` now, for the page to offer as buttons.
+pub fn offered_changes(actor: Actor<'_>, target: &User, active_owners: i64) -> Vec<AccountChange> {
+    let mut changes = vec![
+        AccountChange::Approve,
+        AccountChange::Reject,
+        AccountChange::Disable,
+        AccountChange::Enable,
+    ];
+    changes.extend(Role::ALL.map(AccountChange::SetRole));
+    changes.retain(|&change| may_change(actor, target, change, active_owners).is_ok());
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: i64, role: Role, state: AccountState) -> User {
+        User {
+            id,
+            name: format!("User {id}"),
+            username: format!("user{id}"),
+            telegram_id: 1000 + id,
+            role,
+            state,
+        }
+    }
+
+    #[test]
+    fn staff_see_their_groups_and_leaders_see_all() {
+        let staff = account(1, Role::Staff, AccountState::Active);
+        let admin = account(2, Role::Admin, AccountState::Active);
+        let owner = account(3, Role::Owner, AccountState::Active);
+        assert_eq!(scope(&staff), Scope::GroupsOf(1));
+        assert_eq!(scope(&admin), Scope::Everything);
+        assert_eq!(scope(&owner), Scope::Everything);
+        let disabled_admin = account(4, Role::Admin, AccountState::Disabled);
+        assert_eq!(scope(&disabled_admin), Scope::GroupsOf(4));
+        assert!(!manages_team(&staff) && manages_team(&admin) && !manages_team(&disabled_admin));
+    }
+
+    #[test]
+    fn registration_modes() {
+        use RegistrationMode::*;
+        assert_eq!(
+            new_account(Approval, false),
+            Some((Role::Staff, AccountState::Pending))
+        );
+        assert_eq!(
+            new_account(Open, false),
+            Some((Role::Staff, AccountState::Active))
+        );
+        assert_eq!(new_account(Closed, false), None);
+        assert_eq!(
+            new_account(Closed, true),
+            Some((Role::Owner, AccountState::Active))
+        );
+        assert_eq!(RegistrationMode::parse(" OPEN "), Some(Open));
+        assert_eq!(RegistrationMode::parse("maybe"), None);
+    }
+
+    #[test]
+    fn admins_manage_staff_only_and_owners_manage_everyone() {
+        let owner = account(1, Role::Owner, AccountState::Active);
+        let admin = account(2, Role::Admin, AccountState::Active);
+        let staff = account(3, Role::Staff, AccountState::Active);
+        let pending = account(4, Role::Staff, AccountState::Pending);
+        let other_admin = account(5, Role::Admin, AccountState::Active);
+        let by_admin = Actor::Member(&admin);
+        assert_eq!(
+            may_change(by_admin, &pending, AccountChange::Approve, 1),
+            Ok(())
+        );
+        assert_eq!(
+            may_change(by_admin, &staff, AccountChange::Disable, 1),
+            Ok(())
+        );
+        assert_eq!(
+            may_change(by_admin, &staff, AccountChange::SetRole(Role::Admin), 1),
+            Err(Refusal::OwnerOnly)
+        );
+        assert_eq!(
+            may_change(by_admin, &other_admin, AccountChange::Disable, 1),
+            Err(Refusal::OwnerOnly)
+        );
+        assert_eq!(
+            may_change(
+                Actor::Member(&owner),
+                &staff,
+                AccountChange::SetRole(Role::Admin),
+                1
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            may_change(Actor::Member(&staff), &pending, AccountChange::Approve, 1),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            may_change(by_admin, &admin, AccountChange::Disable, 1),
+            Err(Refusal::OwnAccount)
+        );
+        assert_eq!(
+            may_change(by_admin, &staff, AccountChange::Approve, 1),
+            Err(Refusal::NotApplicable("active"))
+        );
+    }
+
+    #[test]
+    fn the_last_active_owner_stays() {
+        let owner = account(1, Role::Owner, AccountState::Active);
+        for change in [AccountChange::Disable, AccountChange::SetRole(Role::Admin)] {
+            assert_eq!(
+                may_change(Actor::Console, &owner, change, 1),
+                Err(Refusal::LastOwner)
+            );
+            assert_eq!(may_change(Actor::Console, &owner, change, 2), Ok(()));
+        }
+        let second = account(2, Role::Owner, AccountState::Active);
+        assert_eq!(
+            offered_changes(Actor::Member(&second), &owner, 1),
+            vec![] as Vec<AccountChange>
+        );
+        assert_eq!(
+            offered_changes(Actor::Member(&second), &owner, 2),
+            vec![
+                AccountChange::Disable,
+                AccountChange::SetRole(Role::Admin),
+                AccountChange::SetRole(Role::Staff)
+            ]
+        );
+    }
+}
