@@ -1,14 +1,23 @@
 //! The Mini App in a real headless Chromium: Tangkap runs against the fake Telegram with
-//! staff and orders in place, `tests/browser/miniapp.test.mjs` (node's test runner with
-//! playwright-core) works the pages, and the group must then hold Feedback 2 and 3.
-//! Screenshots land in `test-artifacts/miniapp/`.
+//! accounts (an admin, an owner, staff of one group, applicants waiting for approval) and
+//! orders in two groups in place, `tests/browser/miniapp.test.mjs` (node's test runner with
+//! playwright-core) works the pages, and afterwards the group must hold Feedback 2 and 3
+//! and the accounts must stand as the Tim page left them. Screenshots land in
+//! `test-artifacts/miniapp/`.
 
 mod common;
 
 use std::{path::Path, process::Command};
 
-use common::{place_order, register_staff, spawn_app_with, Backend, BOT_USERNAME, PATIENCE, TOKEN};
-use serde_json::json;
+use common::{
+    place_order, register_account, register_staff, spawn_app_with, Backend, TestApp, BOT_USERNAME,
+    PATIENCE, TOKEN,
+};
+use serde_json::{json, Value};
+use tangkap::{
+    sim::{MemberStatus, SimUser},
+    users::{AccountState, Role},
+};
 
 const PASSWORD: &str = "rahasia-123";
 
@@ -62,6 +71,69 @@ async fn mini_app_in_headless_chromium() {
     )
     .await;
 
+    // A second group, whose tickets only Dewi (staff, a member there alone) and the
+    // leaders see.
+    let warehouse = app.fake.group("Gudang");
+    let dewi = app.fake.user("Dewi Lestari", Some("dewi_tg"));
+    app.fake
+        .set_member_status(warehouse, &dewi, MemberStatus::Member);
+    place_order(
+        &app,
+        warehouse,
+        &dewi,
+        "/moban #GDG-1 #STOK #Stok kardus habis",
+    )
+    .await;
+
+    // The people the Tim page and the login checks work with, each by login username.
+    let mut people = serde_json::Map::new();
+    for (first_name, telegram_username, username, role, state) in [
+        (
+            "Dewi Lestari",
+            None,
+            "dewi",
+            Role::Staff,
+            AccountState::Active,
+        ),
+        (
+            "Rina Kusuma",
+            Some("rina_k"),
+            "rina",
+            Role::Staff,
+            AccountState::Pending,
+        ),
+        (
+            "Joko Widodo",
+            None,
+            "joko",
+            Role::Staff,
+            AccountState::Pending,
+        ),
+        (
+            "Wati Susanti",
+            None,
+            "wati",
+            Role::Staff,
+            AccountState::Pending,
+        ),
+        (
+            "Sari Owner",
+            Some("sari_tg"),
+            "sari",
+            Role::Owner,
+            AccountState::Active,
+        ),
+        ("Tono Staf", None, "tono", Role::Staff, AccountState::Active),
+    ] {
+        let user = if username == "dewi" {
+            dewi.clone()
+        } else {
+            app.fake.user(first_name, telegram_username)
+        };
+        register_account(&app, &user, username, PASSWORD, role, state).await;
+        people.insert(username.to_owned(), person(&user, username));
+    }
+
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/miniapp");
     let output = Command::new("node")
         .args(["--test", "--test-reporter=spec", "miniapp.test.mjs"])
@@ -75,6 +147,7 @@ async fn mini_app_in_headless_chromium() {
                 .to_string(),
         )
         .env("TANGKAP_STRANGER", json!({ "id": stranger.id, "first_name": stranger.first_name }).to_string())
+        .env("TANGKAP_PEOPLE", Value::Object(people.clone()).to_string())
         .env("TANGKAP_LINK_TICKET", &link_ticket)
         .env("TANGKAP_ARTIFACTS", &artifacts)
         .output()
@@ -97,6 +170,29 @@ async fn mini_app_in_headless_chromium() {
             );
         }
     }
+    // The Tim page approved Rina, refused to approve Joko (rejected meanwhile), made Tono
+    // an admin, and left Wati waiting.
+    for (username, role, state) in [
+        ("rina", "staff", "active"),
+        ("joko", "staff", "rejected"),
+        ("tono", "admin", "active"),
+        ("wati", "staff", "pending"),
+    ] {
+        assert_eq!(
+            account(&app, username).await,
+            (role.into(), state.into()),
+            "{username}"
+        );
+    }
+    // Approved, Rina hears it from the bot.
+    let rina_chat = people["rina"]["id"].as_i64().unwrap();
+    let welcome = app.fake.wait_for_bot_messages(rina_chat, 1, PATIENCE).await;
+    assert!(
+        welcome
+            .iter()
+            .any(|m| m.text.contains("terdaftar sebagai rina")),
+        "{welcome:#?}"
+    );
     for page in [
         "login-light",
         "order-light",
@@ -106,6 +202,9 @@ async fn mini_app_in_headless_chromium() {
         "order-dark",
         "pickup-dark",
         "close-dark",
+        "team-light",
+        "team-dark",
+        "pending-light",
     ] {
         assert!(
             artifacts.join(format!("{page}.png")).exists(),
@@ -113,4 +212,32 @@ async fn mini_app_in_headless_chromium() {
         );
     }
     app.finish().await;
+}
+
+/// What the page needs of a Telegram user with an account: to sign initData and log in.
+fn person(user: &SimUser, username: &str) -> Value {
+    json!({
+        "id": user.id,
+        "first_name": user.first_name,
+        "username": user.username,
+        "login": username,
+        "name": user.first_name,
+        "password": PASSWORD,
+    })
+}
+
+/// An account's role and state, by username.
+async fn account(app: &TestApp, username: &str) -> (String, String) {
+    let rows = app
+        .rows(&format!(
+            "SELECT role, state FROM users WHERE username = '{username}'"
+        ))
+        .await;
+    let row = rows
+        .first()
+        .unwrap_or_else(|| panic!("no account {username}"));
+    (
+        row[0].clone().unwrap_or_default(),
+        row[1].clone().unwrap_or_default(),
+    )
 }

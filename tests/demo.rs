@@ -1,6 +1,8 @@
 //! `tangkap demo` as a newcomer runs it: the binary starts in an empty folder, prints where
-//! to go, and the page there tells the whole story (tests/browser/demo.test.mjs). Then the
-//! demo database starts fresh on the next start, or is kept with `--keep`.
+//! to go, and the page there tells the whole story (tests/browser/demo.test.mjs: a request,
+//! a registration the owner approves with the button in his chat, Pickup and Close in the
+//! Mini App, the Tim page). Then the demo database starts fresh on the next start, or is
+//! kept with `--keep`.
 
 mod common;
 

@@ -1,11 +1,13 @@
 // The demo page: a Telegram client played on top of Tangkap's fake Telegram. Chats are
 // read from /demo/api/chats; what you type is posted as the person chosen under
-// "Anda sebagai"; the Mini App opens in the phone frame with initData signed for that person.
+// "Anda sebagai", and the bot's callback buttons (Setujui, Tolak) are pressed as them; the
+// Mini App opens in the phone frame with initData signed for that person.
 'use strict';
 
 const $ = (selector) => document.querySelector(selector);
-const world = { people: [], bot_username: '', group: {} };
+const world = { people: [], bot_username: '', group: {}, groups: [], logins: [] };
 let lastChats = '';
+let currentGroup = null;
 
 /// Renders Telegram HTML from the bot with only Telegram's own tags; everything else
 /// (and everything users typed) becomes text. DOMParser never runs scripts.
@@ -71,7 +73,8 @@ function renderChat(list, messages, chat) {
       body.textContent = message.text || (message.from_bot ? '' : '(stiker atau media)');
     }
     item.append(body);
-    if (message.buttons.length && !message.deleted) {
+    const callbacks = chat === 'private' ? message.callbacks || [] : [];
+    if ((message.buttons.length || callbacks.length) && !message.deleted) {
       const row = document.createElement('div');
       row.className = 'buttons';
       for (const [text, url] of message.buttons) {
@@ -79,6 +82,15 @@ function renderChat(list, messages, chat) {
         button.type = 'button';
         button.textContent = text;
         button.addEventListener('click', () => followLink(url));
+        row.append(button);
+      }
+      for (const [text, data] of callbacks) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'callback';
+        button.textContent = text;
+        button.dataset.callback = data;
+        button.addEventListener('click', () => press(message.message_id, data, button));
         row.append(button);
       }
       item.append(row);
@@ -108,8 +120,45 @@ async function post(chat, text) {
   await fetch('/demo/api/send', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ chat, as: person.id, text }),
+    body: JSON.stringify({ chat, as: person.id, text, group: currentGroup }),
   });
+  refresh();
+}
+
+function toast(text) {
+  const box = $('#toast');
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
+}
+
+/// Presses a callback button as the chosen person; Telegram shows the bot's answer as a
+/// notification at the top, and so does this page.
+async function press(messageId, data, button) {
+  const person = me();
+  if (!person) return;
+  button.disabled = true;
+  const response = await fetch('/demo/api/press', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ as: person.id, chat: 'private', message_id: messageId, data }),
+  });
+  if (!response.ok) {
+    toast('Tombol ini sudah tidak berlaku.');
+    lastChats = '';
+    refresh();
+    return;
+  }
+  const { query_id: query } = await response.json();
+  for (let tries = 0; tries < 40; tries += 1) {
+    const answer = await (await fetch(`/demo/api/answer?query=${encodeURIComponent(query)}`)).json();
+    if (answer.answered) {
+      if (answer.text) toast(answer.text);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
   refresh();
 }
 
@@ -117,7 +166,7 @@ async function refresh() {
   const person = me();
   if (!person) return;
   try {
-    const response = await fetch(`/demo/api/chats?as=${person.id}`);
+    const response = await fetch(`/demo/api/chats?as=${person.id}&group=${currentGroup}`);
     const text = await response.text();
     if (text === lastChats) return;
     lastChats = text;
@@ -127,6 +176,18 @@ async function refresh() {
   } catch (_) {
     // The demo server stopped; the next poll tries again.
   }
+}
+
+/// "Login demo: demo / tangkap-demo (Budi Santoso, owner) · siti (staf Tim Operasional) · …"
+function loginsText() {
+  const [owner, ...staff] = world.logins;
+  if (!owner) return `Login demo: ${world.staff_login.username} / ${world.staff_login.password}`;
+  const role = (login) => (login.role === 'owner' ? 'owner' : login.role === 'admin' ? 'admin' : 'staf');
+  const parts = [`${owner.username} / ${owner.password} (${owner.name}, ${role(owner)})`];
+  for (const login of staff) {
+    parts.push(`${login.username} (${[role(login), login.groups.join(', ')].filter(Boolean).join(' ')})`);
+  }
+  return `Login demo: ${parts.join(' · ')}`;
 }
 
 function openMiniApp() {
@@ -140,9 +201,27 @@ function openMiniApp() {
 
 async function start() {
   Object.assign(world, await (await fetch('/demo/api/world')).json());
+  currentGroup = world.group.id;
   $('#group-title').textContent = world.group.title;
+  if (world.groups.length > 1) {
+    for (const group of world.groups) {
+      const option = document.createElement('option');
+      option.value = group.id;
+      option.textContent = group.title;
+      $('#group-select').append(option);
+    }
+    $('#group-select').value = String(currentGroup);
+    $('#group-select').hidden = false;
+    $('#group-title').hidden = true;
+    $('#group-select').addEventListener('change', () => {
+      currentGroup = Number($('#group-select').value);
+      $('#group-title').textContent = world.groups.find((g) => g.id === currentGroup)?.title ?? '';
+      lastChats = '';
+      refresh();
+    });
+  }
   $('#private-title').textContent = `Chat pribadi dengan @${world.bot_username}`;
-  $('#staff-login').textContent = `Login staf demo: ${world.staff_login.username} / ${world.staff_login.password}`;
+  $('#staff-login').textContent = loginsText();
   for (const person of world.people) {
     const option = document.createElement('option');
     option.value = person.id;

@@ -131,9 +131,9 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         webhook_secret: None,
         miniapp_link: None,
         poll_timeout: Duration::from_secs(1),
-        // The demo story registers Andi and goes straight on to the Mini App; Rina shows
-        // an applicant waiting for approval.
-        registration: RegistrationMode::Open,
+        // As a real team runs: Andi registers in the demo story and waits until Budi (the
+        // owner) approves him from his private chat; Rina is already waiting.
+        registration: RegistrationMode::Approval,
         ..base
     };
     let routes = page::routes(fake.clone(), token, cast.clone());

@@ -10,8 +10,12 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Cast, STAFF_PASSWORD, STAFF_USERNAME};
-use crate::{config::BotToken, sim::FakeTelegram, telegram::init_data};
+use super::{Cast, STAFF_LOGINS, STAFF_PASSWORD, STAFF_USERNAME};
+use crate::{
+    config::BotToken,
+    sim::{FakeTelegram, MemberStatus, SimUser},
+    telegram::init_data,
+};
 
 #[derive(Clone)]
 struct DemoState {
@@ -58,6 +62,8 @@ pub fn routes(fake: FakeTelegram, token: BotToken, cast: Cast) -> Router {
         .route("/demo/api/world", get(world))
         .route("/demo/api/chats", get(chats))
         .route("/demo/api/send", post(send))
+        .route("/demo/api/press", post(press))
+        .route("/demo/api/answer", get(answer))
         .route("/demo/mini-app", get(mini_app))
         .route("/demo/launch.js", get(launch))
         .with_state(DemoState { fake, token, cast })
@@ -78,13 +84,41 @@ fn file(name: &str) -> Response {
         .into_response()
 }
 
-/// Who is who: the bot, the group, the people the visitor can act as.
+/// Who is who: the bot, the groups, the people the visitor can act as, and which of them
+/// hold the demo's logins (all with the one demo password).
 async fn world(State(demo): State<DemoState>) -> Json<Value> {
+    let groups: Vec<Value> = demo
+        .groups()
+        .into_iter()
+        .map(|(id, title)| json!({ "id": id, "title": title }))
+        .collect();
+    let owner = &demo.cast.people[0];
+    let mut logins = vec![json!({
+        "username": STAFF_USERNAME,
+        "password": STAFF_PASSWORD,
+        "name": owner.first_name,
+        "person": owner.id,
+        "role": "owner",
+        "groups": [],
+    })];
+    for (username, index) in STAFF_LOGINS {
+        let person = &demo.cast.people[index];
+        logins.push(json!({
+            "username": username,
+            "password": STAFF_PASSWORD,
+            "name": person.first_name,
+            "person": person.id,
+            "role": "staff",
+            "groups": demo.groups_of(person),
+        }));
+    }
     Json(json!({
         "bot_username": demo.fake.bot_username(),
-        "group": { "id": demo.cast.group, "title": super::GROUP_TITLE },
+        "group": groups[0],
+        "groups": groups,
         "people": demo.cast.people,
         "staff_login": { "username": STAFF_USERNAME, "password": STAFF_PASSWORD },
+        "logins": logins,
     }))
 }
 
@@ -93,26 +127,65 @@ struct As {
     #[serde(rename = "as")]
     person: i64,
     theme: Option<String>,
+    /// Which group's chat to show; the first group's when absent.
+    group: Option<i64>,
 }
 
+type Refusal = (StatusCode, &'static str);
+
 impl DemoState {
-    fn person(&self, id: i64) -> Result<&crate::sim::SimUser, (StatusCode, &'static str)> {
+    fn person(&self, id: i64) -> Result<&SimUser, Refusal> {
         self.cast
             .people
             .iter()
             .find(|p| p.id == id)
             .ok_or((StatusCode::BAD_REQUEST, "unknown person"))
     }
+
+    /// The demo's groups with their titles, the first group first.
+    fn groups(&self) -> Vec<(i64, String)> {
+        [self.cast.group, self.cast.second_group]
+            .into_iter()
+            .map(|id| (id, self.fake.group_title(id).unwrap_or_default()))
+            .collect()
+    }
+
+    /// One of the demo's groups; the first when none is named.
+    fn group(&self, id: Option<i64>) -> Result<i64, Refusal> {
+        match id {
+            None => Ok(self.cast.group),
+            Some(id) if id == self.cast.group || id == self.cast.second_group => Ok(id),
+            Some(_) => Err((StatusCode::BAD_REQUEST, "unknown group")),
+        }
+    }
+
+    /// Titles of the groups `person` is in, as the fake Telegram has it.
+    fn groups_of(&self, person: &SimUser) -> Vec<String> {
+        self.groups()
+            .into_iter()
+            .filter(|(id, _)| {
+                matches!(
+                    self.fake.member_status(*id, person),
+                    Some(
+                        MemberStatus::Member | MemberStatus::Administrator | MemberStatus::Creator
+                    )
+                )
+            })
+            .map(|(_, title)| title)
+            .collect()
+    }
 }
 
-/// The group chat and the private chat of the person the visitor acts as.
+/// A group chat and the private chat of the person the visitor acts as.
 async fn chats(
     State(demo): State<DemoState>,
     Query(who): Query<As>,
-) -> Result<Json<Value>, (StatusCode, &'static str)> {
+) -> Result<Json<Value>, Refusal> {
     let person = demo.person(who.person)?;
+    let group = demo.group(who.group)?;
     Ok(Json(json!({
-        "group": demo.fake.messages(demo.cast.group),
+        "group_id": group,
+        "group": demo.fake.messages(group),
         "private": demo.fake.messages(person.id),
     })))
 }
@@ -123,13 +196,15 @@ struct Send {
     #[serde(rename = "as")]
     person: i64,
     text: String,
+    /// Which group, for `chat: "group"`; the first when absent.
+    group: Option<i64>,
 }
 
 /// Posts a message as a person, in the group or in their private chat with the bot.
 async fn send(
     State(demo): State<DemoState>,
     Json(message): Json<Send>,
-) -> Result<StatusCode, (StatusCode, &'static str)> {
+) -> Result<StatusCode, Refusal> {
     let person = demo.person(message.person)?.clone();
     let text = message.text.trim();
     if text.is_empty() || text.chars().count() > TEXT_MAX {
@@ -139,11 +214,73 @@ async fn send(
         ));
     }
     match message.chat.as_str() {
-        "group" => demo.fake.send_to_group(demo.cast.group, &person, text),
+        "group" => demo
+            .fake
+            .send_to_group(demo.group(message.group)?, &person, text),
         "private" => demo.fake.send_private(&person, text),
         _ => return Err((StatusCode::BAD_REQUEST, "chat is group or private")),
     };
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Press {
+    #[serde(rename = "as")]
+    person: i64,
+    chat: String,
+    message_id: i32,
+    data: String,
+}
+
+/// A person presses a callback button (Setujui, Tolak) on one of the bot's messages in
+/// their private chat; answers the callback query's id, for [`answer`].
+async fn press(
+    State(demo): State<DemoState>,
+    Json(press): Json<Press>,
+) -> Result<Json<Value>, Refusal> {
+    let person = demo.person(press.person)?.clone();
+    if press.chat != "private" {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "buttons are pressed in the private chat",
+        ));
+    }
+    let has_button = demo.fake.messages(person.id).iter().any(|m| {
+        m.message_id == press.message_id
+            && m.from_bot
+            && !m.deleted
+            && m.callbacks.iter().any(|(_, data)| *data == press.data)
+    });
+    if !has_button {
+        return Err((StatusCode::BAD_REQUEST, "no such button on that message"));
+    }
+    // The bot may edit the buttons away between the check and the press (another owner
+    // decided meanwhile): the fake then refuses, and so does this.
+    let pressed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        demo.fake
+            .press_button(person.id, press.message_id, &person, &press.data)
+    }))
+    .map_err(|_| (StatusCode::BAD_REQUEST, "no such button on that message"))?;
+    Ok(Json(json!({ "query_id": pressed.query_id })))
+}
+
+#[derive(Deserialize)]
+struct AnswerOf {
+    query: String,
+}
+
+/// How the bot answered a pressed button: the notification Telegram shows, once answered.
+async fn answer(State(demo): State<DemoState>, Query(of): Query<AnswerOf>) -> Json<Value> {
+    let answer = demo
+        .fake
+        .callback_answers()
+        .into_iter()
+        .find(|a| a.query_id == of.query);
+    Json(json!({
+        "answered": answer.is_some(),
+        "text": answer.as_ref().and_then(|a| a.text.clone()),
+        "show_alert": answer.is_some_and(|a| a.show_alert),
+    }))
 }
 
 /// The Mini App as Telegram would open it for a person: the real page, with the Telegram
@@ -151,7 +288,7 @@ async fn send(
 async fn mini_app(
     State(demo): State<DemoState>,
     Query(who): Query<As>,
-) -> Result<Response, (StatusCode, &'static str)> {
+) -> Result<Response, Refusal> {
     let person = demo.person(who.person)?;
     let theme = if who.theme.as_deref() == Some("dark") {
         "dark"
@@ -171,10 +308,7 @@ async fn mini_app(
 }
 
 /// Installs the stand-in with initData signed now, by the demo bot's token, for a person.
-async fn launch(
-    State(demo): State<DemoState>,
-    Query(who): Query<As>,
-) -> Result<Response, (StatusCode, &'static str)> {
+async fn launch(State(demo): State<DemoState>, Query(who): Query<As>) -> Result<Response, Refusal> {
     let person = demo.person(who.person)?;
     let user =
         json!({ "id": person.id, "first_name": person.first_name, "username": person.username });

@@ -1,6 +1,7 @@
 // The Mini App in headless Chromium (Debian's), driven by playwright-core. Started by
-// tests/browser.rs, which runs Tangkap against the fake Telegram, seeds staff and orders,
-// and afterwards checks the group received Feedback 2 and 3.
+// tests/browser.rs, which runs Tangkap against the fake Telegram, seeds accounts and
+// orders in two groups, and afterwards checks the group received Feedback 2 and 3 and the
+// accounts stand as the Tim page left them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,9 @@ const base = process.env.TANGKAP_URL;
 const token = process.env.TANGKAP_BOT_TOKEN;
 const staff = JSON.parse(process.env.TANGKAP_STAFF);
 const stranger = JSON.parse(process.env.TANGKAP_STRANGER);
+// By login username: dewi (staff of Gudang only), rina, joko, wati (waiting for approval),
+// sari (an owner), tono (staff).
+const people = JSON.parse(process.env.TANGKAP_PEOPLE);
 const botUsername = process.env.TANGKAP_BOT_USERNAME;
 const artifacts = process.env.TANGKAP_ARTIFACTS;
 mkdirSync(artifacts, { recursive: true });
@@ -58,10 +62,29 @@ async function openApp({ telegramUser = staff, theme = 'light', startParam } = {
   return { page, context, problems };
 }
 
-async function logInInTelegram(page) {
-  await page.locator('#login-password').fill(staff.password);
+async function logInInTelegram(page, who = staff) {
+  await page.locator('#login-password').fill(who.password);
   await page.locator('#tg-main-button').click();
   await page.locator('#board-view').waitFor();
+}
+
+/// A session from the API, as if opened elsewhere (another phone, a browser).
+async function sessionOf(login, password) {
+  const response = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login, password }),
+  });
+  assert.equal(response.status, 200, `log in as ${login}`);
+  return (await response.json()).token;
+}
+
+const account = (page, username) => page.locator(`#accounts .account[data-username="${username}"]`);
+
+async function openTeamPage(page) {
+  await page.locator('#team-tab').click();
+  await page.locator('#team-view').waitFor();
+  await page.locator('#accounts .account').first().waitFor();
 }
 
 const orderRow = (page, orderId) => page.locator('#orders .order', { has: page.locator('.order-id', { hasText: orderId }) });
@@ -93,7 +116,8 @@ test('inside Telegram: log in, Pickup moves the row to Pickup, Close moves it to
   await tab(page, 'pickup').click();
   const picked = orderRow(page, 'UI-1');
   await picked.waitFor();
-  assert.match(await picked.locator('.picked-by').textContent(), new RegExp(`^${staff.name} · `));
+  assert.match(await picked.locator('.picked-by').textContent(), new RegExp(`^${staff.name} \\(@${staff.username}\\) · `));
+  assert.equal(await picked.locator('.group').textContent(), 'Operasional', 'the card names its group');
   assert.equal(await page.locator('#tg-back-button').isVisible(), true, 'Back leads to the Order page');
   await shot(page, 'pickup-light');
 
@@ -107,7 +131,7 @@ test('inside Telegram: log in, Pickup moves the row to Pickup, Close moves it to
   await tab(page, 'close').click();
   const closed = orderRow(page, 'UI-1');
   await closed.waitFor();
-  assert.match(await closed.locator('.closed-by').textContent(), new RegExp(`^${staff.name} · `));
+  assert.match(await closed.locator('.closed-by').textContent(), new RegExp(`^${staff.name} \\(@${staff.username}\\) · `));
   assert.equal(await closed.locator('.action').count(), 0, 'nothing more to do on a closed order');
   await shot(page, 'close-light');
 
@@ -174,14 +198,248 @@ test('a ticket link from the group opens the Mini App on that ticket', async () 
   await context.close();
 });
 
-test('an unregistered Telegram user is sent to the bot', async () => {
-  const { page, context } = await openApp({ telegramUser: stranger });
-  await page.locator('#login-password').fill('apa-saja-123');
-  await page.locator('#tg-main-button').click();
+test('an unregistered Telegram user is told to /daftar before any password is asked', async () => {
+  const { page, context, problems } = await openApp({ telegramUser: stranger });
   await page.locator('#open-bot').waitFor();
-  assert.match(await page.locator('#login-error').textContent(), /belum terdaftar/);
+  assert.match(await page.locator('#login-standing').textContent(), /belum terdaftar.*\/daftar/);
+  assert.equal(await page.locator('#login-password').isVisible(), false, 'no password field');
+  assert.equal(await page.locator('#tg-main-button').isVisible(), false, 'no Main button');
   await page.locator('#open-bot').click();
   assert.deepEqual(await page.evaluate(() => window.__telegram.openedLinks), [`https://t.me/${botUsername}`]);
+  await page.locator('#lang').click();
+  assert.match(await page.locator('#login-standing').textContent(), /not registered/);
+  await page.locator('#lang').click();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an applicant waiting for approval is told so, with no password field', async () => {
+  const wati = people.wati;
+  const { page, context, problems } = await openApp({ telegramUser: wati });
+  await page.locator('#login-view[data-standing="pending"]').waitFor();
+  assert.match(await page.locator('#login-standing').textContent(), /menunggu persetujuan admin/);
+  assert.equal(await page.locator('#login-view h2').textContent(), 'Menunggu persetujuan');
+  assert.equal(await page.locator('#login-password').isVisible(), false, 'no password field');
+  assert.equal(await page.locator('#tg-main-button').isVisible(), false, 'no Main button');
+  assert.equal(await page.locator('#open-bot').isVisible(), false);
+  await shot(page, 'pending-light');
+  await page.locator('#lang').click();
+  assert.match(await page.locator('#login-standing').textContent(), /waiting for an admin to approve/);
+  await page.locator('#lang').click();
+  // The API refuses the login too, with the reason, even with the right password.
+  const refused = await fetch(`${base}/api/login/telegram`, {
+    method: 'POST',
+    headers: { Authorization: `tma ${initDataFor(wati)}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ password: wati.password }),
+  });
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json()).error, 'pending');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('reopening the app after logging in goes straight to the board, until logout', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await page.close();
+  const again = await context.newPage();
+  again.on('pageerror', (error) => problems.push(error.message));
+  await again.goto(base);
+  await again.locator('#orders .order').first().waitFor();
+  assert.equal(await again.locator('#login-view').isHidden(), true, 'no password asked');
+  assert.match(await again.locator('#who').textContent(), new RegExp(`@${staff.username}`));
+  await again.locator('#logout').click();
+  await again.locator('#login-password').waitFor();
+  assert.equal(await again.evaluate(() => localStorage.getItem('tangkap.session')), null, 'logout forgets the session');
+  await again.goto(base);
+  await again.locator('#login-password').waitFor();
+  assert.equal(await again.locator('#board-view').isHidden(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a stored session of another Telegram account is forgotten and the login shown", async () => {
+  const budiToken = await sessionOf(staff.username, staff.password);
+  const dewi = people.dewi;
+  const { page, context, problems } = await openApp({ telegramUser: dewi });
+  await page.locator('#login-password').waitFor();
+  await page.evaluate((token) => localStorage.setItem('tangkap.session', token), budiToken);
+  await page.reload();
+  await page.locator('#login-password').waitFor();
+  assert.match(await page.locator('#login-intro').textContent(), /Dewi Lestari/);
+  assert.equal(await page.locator('#board-view').isHidden(), true);
+  assert.equal(await page.evaluate(() => localStorage.getItem('tangkap.session')), null);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('staff of one group see only its tickets, and its name alone in the group filter', async () => {
+  const dewi = people.dewi;
+  const { page, context, problems } = await openApp({ telegramUser: dewi });
+  await logInInTelegram(page, dewi);
+  await orderRow(page, 'GDG-1').waitFor();
+  const groups = await page.locator('#orders .order .group').allTextContents();
+  assert.ok(groups.length >= 1);
+  assert.deepEqual([...new Set(groups)], ['Gudang'], 'only Gudang cards');
+  assert.equal(await orderRow(page, 'UI-1').count(), 0);
+  assert.deepEqual(await page.locator('#group-filter option').allTextContents(), ['Semua grup', 'Gudang']);
+  assert.equal(await page.locator('#team-tab').isVisible(), false, 'no Tim page for staff');
+  const token = await page.evaluate(() => localStorage.getItem('tangkap.session'));
+  const tma = `tma ${initDataFor(dewi)}`;
+  const team = await fetch(`${base}/api/team`, { headers: { 'X-Session-Token': token, Authorization: tma } });
+  assert.equal(team.status, 404);
+  const everywhere = await fetch(`${base}/api/orders?status=order&limit=100`, {
+    headers: { 'X-Session-Token': token, Authorization: tma },
+  }).then((r) => r.json());
+  assert.ok(everywhere.orders.every((o) => o.group_title === 'Gudang'), JSON.stringify(everywhere.orders));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the group filter shows one group\'s tickets and counts', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await orderRow(page, 'GDG-1').waitFor();
+  await orderRow(page, 'RTL-1').waitFor();
+  assert.deepEqual(await page.locator('#group-filter option').allTextContents(), ['Semua grup', 'Gudang', 'Operasional']);
+  await page.locator('#group-filter').selectOption({ label: 'Gudang' });
+  await orderRow(page, 'RTL-1').waitFor({ state: 'detached' });
+  assert.deepEqual([...new Set(await page.locator('#orders .order .group').allTextContents())], ['Gudang']);
+  await page.locator('.tabs button[data-status="order"] .count', { hasText: /^1$/ }).waitFor();
+  await page.locator('#group-filter').selectOption({ label: 'Operasional' });
+  await orderRow(page, 'GDG-1').waitFor({ state: 'detached' });
+  assert.deepEqual([...new Set(await page.locator('#orders .order .group').allTextContents())], ['Operasional']);
+  await page.locator('#lang').click();
+  assert.equal(await page.locator('#group-filter option').first().textContent(), 'All groups');
+  await page.locator('#lang').click();
+  await page.locator('#group-filter').selectOption('');
+  await orderRow(page, 'GDG-1').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Tim page: applicants first, Setujui approves, the audit records it', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  assert.equal(await page.locator('#team-tab').textContent(), 'Tim');
+  await openTeamPage(page);
+  const states = await page.locator('#accounts .account').evaluateAll((rows) => rows.map((r) => r.dataset.state));
+  const firstOther = states.findIndex((s) => s !== 'pending');
+  assert.ok(firstOther >= 3 && states.slice(firstOther).every((s) => s !== 'pending'), `pending first: ${states}`);
+
+  const rina = account(page, 'rina');
+  assert.equal(await rina.locator('.name').textContent(), 'Rina Kusuma (@rina)');
+  assert.equal(await rina.locator('.state').textContent(), 'Menunggu');
+  assert.match(await rina.locator('.telegram').textContent(), new RegExp(`^${people.rina.id} · @rina_k$`));
+  assert.equal(await rina.locator('.last-login').textContent(), 'Belum pernah');
+  assert.deepEqual(await rina.locator('button[data-action]').evaluateAll((b) => b.map((x) => x.dataset.action)), ['approve', 'reject']);
+  // The admin's own account and the owner's offer nothing; an admin gives no roles.
+  assert.equal(await account(page, staff.username).locator('button, select').count(), 0);
+  assert.equal(await account(page, 'sari').locator('button, select').count(), 0);
+  assert.equal(await page.locator('#accounts select').count(), 0, 'only an owner sets roles');
+  assert.equal(await account(page, 'tono').locator('button[data-action="disable"]').count(), 1);
+  // Budi logged in: his last login shows, as times elsewhere do.
+  assert.match(await account(page, staff.username).locator('.last-login').textContent(), /^\d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+  await rina.locator('button[data-action="approve"]').click();
+  await rina.locator('.state[data-state="active"]').waitFor();
+  assert.equal(await rina.locator('.state').textContent(), 'Aktif');
+  assert.match(await page.locator('#team-message').textContent(), /Rina Kusuma \(@rina\) disetujui/);
+  const entry = page.locator('.audit li', { hasText: 'Rina Kusuma (@rina)' }).first();
+  await entry.waitFor();
+  assert.equal(await entry.getAttribute('data-detail'), 'pending → active');
+  assert.equal(await entry.locator('.actor').textContent(), `${staff.name} (@${staff.username})`);
+  assert.equal(await entry.locator('.action').textContent(), 'menyetujui');
+  assert.equal(await entry.locator('.detail').textContent(), 'menunggu → aktif');
+  assert.match(await entry.locator('.at').textContent(), /^\d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+  assert.equal(await page.locator('.audit li').first().getAttribute('data-detail'), 'pending → active', 'newest first');
+  await shot(page, 'team-light');
+
+  await page.locator('#lang').click();
+  assert.equal(await page.locator('#team-view h2').textContent(), 'Team');
+  assert.equal(await rina.locator('.state').textContent(), 'Active');
+  assert.equal(await entry.locator('.action').textContent(), 'approved');
+  assert.equal(await page.locator('#team-view h3').textContent(), 'Change history');
+  await page.locator('#lang').click();
+
+  // Back to the board with the page's button.
+  await page.locator('#team-back').click();
+  await page.locator('#orders .order').first().waitFor();
+  assert.equal(await page.locator('#team-view').isHidden(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Tim page follows the dark theme', async () => {
+  const { page, context, problems } = await openApp({ theme: 'dark' });
+  await logInInTelegram(page);
+  await openTeamPage(page);
+  await page.locator('.audit li').first().waitFor();
+  const card = await account(page, 'wati').evaluate((e) => {
+    const style = getComputedStyle(e);
+    return [style.backgroundColor, getComputedStyle(e.querySelector('.name')).color];
+  });
+  assert.deepEqual(card, ['rgb(23, 33, 43)', 'rgb(245, 245, 245)'], 'section_bg_color and text_color');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(35, 46, 60)');
+  assert.equal(await page.locator('#tg-back-button').isVisible(), true, 'Back leads to the board');
+  await shot(page, 'team-dark');
+  await page.locator('#tg-back-button').click();
+  await page.locator('#board-view').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a change the server refuses shows its reason, and the page shows the account as it is', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await openTeamPage(page);
+  const joko = account(page, 'joko');
+  await joko.locator('button[data-action="approve"]').waitFor();
+  // Meanwhile someone else rejects Joko.
+  const elsewhere = await sessionOf(staff.username, staff.password);
+  const id = await joko.getAttribute('data-id');
+  const rejected = await fetch(`${base}/api/team/${id}/reject`, { method: 'POST', headers: { 'X-Session-Token': elsewhere } });
+  assert.equal(rejected.status, 200);
+  assert.equal((await rejected.json()).state, 'rejected');
+
+  await joko.locator('button[data-action="approve"]').click();
+  await page.locator('#team-message.error', { hasText: 'tidak berlaku' }).waitFor();
+  assert.match(await page.locator('#team-message').textContent(), /Akun ini berstatus ditolak/);
+  await joko.locator('.state[data-state="rejected"]').waitFor();
+  assert.deepEqual(await joko.locator('button[data-action]').evaluateAll((b) => b.map((x) => x.dataset.action)), ['enable']);
+  const haptics = await page.evaluate(() => window.__telegram.haptics);
+  assert.equal(haptics.at(-1), 'error');
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  // Joko, opening the app, is told his registration was rejected.
+  const opened = await openApp({ telegramUser: people.joko });
+  await opened.page.locator('#login-view[data-standing="rejected"]').waitFor();
+  assert.match(await opened.page.locator('#login-standing').textContent(), /ditolak/);
+  assert.equal(await opened.page.locator('#login-password').isVisible(), false);
+  await opened.context.close();
+});
+
+test('an owner sets roles from the Tim page', async () => {
+  const sari = people.sari;
+  const { page, context, problems } = await openApp({ telegramUser: sari });
+  await logInInTelegram(page, sari);
+  await openTeamPage(page);
+  assert.equal(await account(page, 'sari').locator('button, select').count(), 0, 'not on her own account');
+  // An owner manages admins too.
+  assert.equal(await account(page, staff.username).locator('select.role-select').count(), 1);
+  const tono = account(page, 'tono');
+  const select = tono.locator('select.role-select');
+  assert.deepEqual(await select.locator('option').evaluateAll((o) => o.map((x) => x.value)), ['owner', 'admin', 'staff']);
+  assert.equal(await select.inputValue(), 'staff');
+  await select.selectOption('admin');
+  await tono.locator('.role', { hasText: 'Admin' }).waitFor();
+  assert.equal(await tono.getAttribute('data-role'), 'admin');
+  assert.match(await page.locator('#team-message').textContent(), /Peran Tono Staf \(@tono\) sekarang Admin/);
+  const entry = page.locator('.audit li').first();
+  assert.equal(await entry.getAttribute('data-detail'), 'staff → admin');
+  assert.equal(await entry.locator('.actor').textContent(), 'Sari Owner (@sari)');
+  assert.equal(await entry.locator('.target').textContent(), 'Tono Staf (@tono)');
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
