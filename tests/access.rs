@@ -13,7 +13,7 @@ use common::{
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use tangkap::{
-    sim::{MemberStatus, SimUser},
+    sim::{MemberStatus, PressedButton, SimUser},
     users::{AccountState, Role},
 };
 
@@ -78,6 +78,38 @@ async fn daftar(app: &TestApp, user: &SimUser, username: &str) {
     for answer in ["/daftar", &user.first_name, username, PASSWORD] {
         say(app, user, answer).await;
     }
+}
+
+/// Where `user` stands, asked inside Telegram (initData alone, no password).
+async fn standing(app: &TestApp, user: &SimUser) -> Value {
+    Client::new()
+        .get(format!("{}/api/login/telegram", app.http_url()))
+        .header(
+            "Authorization",
+            format!("tma {}", init_data_for(user, unix_now())),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// What the bot answered to the button press `pressed`, once it has.
+async fn answer_to(app: &TestApp, pressed: &PressedButton) -> Option<String> {
+    let answered = |fake: &tangkap::sim::FakeTelegram| {
+        fake.callback_answers()
+            .into_iter()
+            .find(|a| a.query_id == pressed.query_id)
+    };
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |f| answered(f).is_some())
+            .await,
+        "unanswered press"
+    );
+    answered(&app.fake).and_then(|a| a.text)
 }
 
 fn last_text(app: &TestApp, chat: i64) -> String {
@@ -151,15 +183,7 @@ async fn a_strangers_registration_waits_and_cannot_log_in(backend: Backend) {
         "{body}"
     );
     let init_data = init_data_for(&stranger, unix_now());
-    let standing: Value = Client::new()
-        .get(format!("{}/api/login/telegram", app.http_url()))
-        .header("Authorization", format!("tma {init_data}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let standing = standing(&app, &stranger).await;
     assert_eq!(standing["state"], "pending", "{standing}");
     let login = Client::new()
         .post(format!("{}/api/login/telegram", app.http_url()))
@@ -170,18 +194,7 @@ async fn a_strangers_registration_waits_and_cannot_log_in(backend: Backend) {
         .unwrap();
     assert_eq!(login.status(), StatusCode::FORBIDDEN);
     let nobody = app.fake.user("Belum Daftar", None);
-    let standing: Value = Client::new()
-        .get(format!("{}/api/login/telegram", app.http_url()))
-        .header(
-            "Authorization",
-            format!("tma {}", init_data_for(&nobody, unix_now())),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let standing = self::standing(&app, &nobody).await;
     assert_eq!(standing["state"], "unregistered");
     app.finish().await;
 }
@@ -240,24 +253,8 @@ async fn approval_by_button_tells_everyone(backend: Backend) {
     let refused = app
         .fake
         .press_button(admin.id, admins_copy.message_id, &staff, &approve);
-    assert!(
-        app.fake
-            .wait_until(PATIENCE, |f| f
-                .callback_answers()
-                .iter()
-                .any(|a| a.query_id == refused.query_id))
-            .await
-    );
-    let answer = app
-        .fake
-        .callback_answers()
-        .into_iter()
-        .find(|a| a.query_id == refused.query_id)
-        .unwrap();
-    assert!(answer
-        .text
-        .unwrap_or_default()
-        .contains("Hanya owner dan admin"));
+    let answer = answer_to(&app, &refused).await;
+    assert!(answer.unwrap_or_default().contains("Hanya owner dan admin"));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE state = 'pending'")
             .await,
@@ -269,21 +266,8 @@ async fn approval_by_button_tells_everyone(backend: Backend) {
         .fake
         .press_button(admin.id, admins_copy.message_id, &admin, &approve);
     app.fake.redeliver(pressed.update_id);
-    assert!(
-        app.fake
-            .wait_until(PATIENCE, |f| f
-                .callback_answers()
-                .iter()
-                .any(|a| a.query_id == pressed.query_id))
-            .await
-    );
-    let answer = app
-        .fake
-        .callback_answers()
-        .into_iter()
-        .find(|a| a.query_id == pressed.query_id)
-        .unwrap();
-    assert_eq!(answer.text.as_deref(), Some("Disetujui: Putri (@putri)"));
+    let answer = answer_to(&app, &pressed).await;
+    assert_eq!(answer.as_deref(), Some("Disetujui: Putri (@putri)"));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE state = 'active' AND username = 'putri'")
             .await,

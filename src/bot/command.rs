@@ -43,7 +43,8 @@ pub fn published_commands() -> Vec<(BotCommandScope, Vec<BotCommand>)> {
             vec![
                 BotCommand::new("start", "Mulai dan lihat bantuan"),
                 BotCommand::new("daftar", "Daftar sebagai staf"),
-                BotCommand::new("batal", "Batalkan pendaftaran"),
+                BotCommand::new("password", "Ganti password Mini App"),
+                BotCommand::new("batal", "Batalkan pendaftaran atau ganti password"),
             ],
         ),
         (

@@ -10,7 +10,7 @@
 //! within that time; one who joins gets it at their next login or within an hour. Join and
 //! leave messages the bot sees in a group update the cache at once.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -138,13 +138,22 @@ pub async fn visible(db: &Db, scope: Scope) -> Result<Vec<GroupView>, sqlx::Erro
         .collect()
 }
 
-/// Titles of the groups account `user_id` belongs to, by the cache.
-pub async fn titles_of(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    Ok(visible(db, Scope::GroupsOf(user_id))
-        .await?
-        .into_iter()
-        .map(|g| g.title)
-        .collect())
+/// For every account, the titles of the groups it belongs to by the cache, in one query.
+pub async fn titles_by_account(db: &Db) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT m.user_id, g.title FROM group_members m JOIN groups g ON g.chat_id = m.chat_id \
+         WHERE m.is_member = 1 ORDER BY lower(g.title), g.chat_id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut titles: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in rows {
+        titles
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    Ok(titles)
 }
 
 /// What `getChatMember` answers, as far as access goes.

@@ -243,39 +243,44 @@ pub enum RegisterError {
     Db(#[from] sqlx::Error),
 }
 
+/// The account `condition` (SQL on `u`, with `$1` bound to `value`) picks, if any.
+async fn find_one<T>(
+    conn: &mut Conn,
+    condition: &str,
+    value: T,
+) -> Result<Option<User>, sqlx::Error>
+where
+    T: 'static + Send + for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {condition}");
+    let row = sqlx::query(&sql)
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
 pub async fn find_by_telegram_id(
     tx: &mut Conn,
     telegram_id: i64,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.telegram_id = $1"
-    ))
-    .bind(telegram_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
+    find_one(tx, "u.telegram_id = $1", telegram_id).await
 }
 
 /// The account with id `id`.
 pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
+    find_one(conn, "u.id = $1", id).await
 }
 
 /// The account whose login name is `username`, in any case.
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE lower(u.username) = lower($1)"
-    ))
-    .bind(username.trim())
-    .fetch_optional(db.pool())
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
+    let mut conn = db.pool().acquire().await?;
+    find_one(
+        &mut conn,
+        "lower(u.username) = lower($1)",
+        username.trim().to_owned(),
+    )
+    .await
 }
 
 /// The account, with its password hash, that has `username` (in any case) or

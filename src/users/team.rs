@@ -283,6 +283,7 @@ pub async fn accounts(db: &Db, viewer: &User) -> Result<Option<Vec<AccountView>>
     .fetch_all(db.pool())
     .await?;
     let owners = active_owners(&mut *db.pool().acquire().await?).await?;
+    let mut titles = groups::titles_by_account(db).await?;
     let mut accounts = Vec::with_capacity(rows.len());
     for row in &rows {
         let user = user_from_row(row)?;
@@ -297,7 +298,7 @@ pub async fn accounts(db: &Db, viewer: &User) -> Result<Option<Vec<AccountView>>
             })
             .collect();
         accounts.push(AccountView {
-            groups: groups::titles_of(db, user.id).await?,
+            groups: titles.remove(&user.id).unwrap_or_default(),
             telegram_username: row.try_get(6)?,
             last_login_at: row.try_get(7)?,
             created_at: row.try_get(8)?,
