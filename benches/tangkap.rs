@@ -18,7 +18,7 @@ use tangkap::{
     app::{self, Running},
     config::{BotToken, Config, Secret},
     db::Db,
-    sim::FakeTelegram,
+    sim::{FakeTelegram, MemberStatus},
     users::{self, AccountState, DisplayName, NewUser, Password, Role, Username},
 };
 use tokio::task::JoinSet;
@@ -50,6 +50,9 @@ struct Sizes {
     latency_rate: u32,
     latency_seconds: u32,
     board_orders: usize,
+    /// Groups the board's orders are spread over, and how many of them one staff member is in.
+    board_groups: usize,
+    staff_groups: usize,
     api_requests: usize,
     transitions: usize,
     notifications_groups: usize,
@@ -62,6 +65,8 @@ const FULL: Sizes = Sizes {
     latency_rate: 2_000,
     latency_seconds: 5,
     board_orders: 100_000,
+    board_groups: 1_000,
+    staff_groups: 50,
     api_requests: 2_000,
     transitions: 4_000,
     notifications_groups: 50,
@@ -74,6 +79,8 @@ const SMOKE: Sizes = Sizes {
     latency_rate: 200,
     latency_seconds: 1,
     board_orders: 500,
+    board_groups: 20,
+    staff_groups: 2,
     api_requests: 100,
     transitions: 100,
     notifications_groups: 3,
@@ -874,8 +881,9 @@ fn peer_ratios(report: &mut Report, versus: &Versus, sizes: Sizes) {
 
 // --- 3. Mini App API ---------------------------------------------------------------------------
 
-/// Fills the board directly: `count` orders spread over the three statuses.
-async fn fill_board(db: &Db, count: usize, staff_id: i64) {
+/// Fills the board directly: `count` orders spread over the three statuses and, in turn,
+/// over the groups `chats`.
+async fn fill_board(db: &Db, count: usize, staff_id: i64, chats: &[i64]) {
     let mut tx = db.begin().await.unwrap();
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         let mut sql = String::from(
@@ -897,9 +905,10 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64) {
             if n > 0 {
                 sql.push(',');
             }
+            let chat = chats[i % chats.len()];
             write!(
                 sql,
-                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'T{i:07}', '{status}', -100, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i})"
+                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'T{i:07}', '{status}', {chat}, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i})"
             )
             .unwrap();
         }
@@ -909,39 +918,110 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64) {
 }
 
 async fn staff_session(bench: &Bench) -> (i64, String) {
+    // An admin sees every group: the board as a team lead sees it.
+    let user = register(bench, "bench", 4242, Role::Admin).await;
+    (user, log_in(bench, "bench").await)
+}
+
+/// An active account `username` with the password `bench-password`; its id.
+async fn register(bench: &Bench, username: &str, telegram_id: i64, role: Role) -> i64 {
     let mut tx = bench.db.begin().await.unwrap();
     let user = users::register(
         &mut tx,
         &NewUser {
             name: DisplayName::parse("Staf Bench").unwrap(),
-            username: Username::parse("bench").unwrap(),
-            telegram_id: 4242,
+            username: Username::parse(username).unwrap(),
+            telegram_id,
             telegram_username: None,
             password_hash: Password::parse("bench-password").unwrap().hash(),
-            // An admin sees every group: the board as a team lead sees it.
-            role: Role::Admin,
+            role,
             state: AccountState::Active,
         },
     )
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    user.id
+}
+
+/// A session token of `username`, by the browser login.
+async fn log_in(bench: &Bench, username: &str) -> String {
     let login: Value = reqwest::Client::new()
         .post(format!("{}/api/login", bench.url))
-        .json(&json!({ "login": "bench", "password": "bench-password" }))
+        .json(&json!({ "login": username, "password": "bench-password" }))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    (user.id, login["token"].as_str().unwrap().to_owned())
+    login["token"].as_str().unwrap().to_owned()
+}
+
+/// `count` groups the bot is in, known to Tangkap by their titles.
+async fn bench_groups(bench: &Bench, count: usize) -> Vec<i64> {
+    let groups: Vec<(i64, String)> = (0..count)
+        .map(|i| {
+            let title = format!("Grup {i}");
+            (bench.fake.group(&title), title)
+        })
+        .collect();
+    let mut tx = bench.db.begin().await.unwrap();
+    for chunk in groups.chunks(500) {
+        tangkap::groups::remember(&mut tx, chunk).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    groups.into_iter().map(|(id, _)| id).collect()
+}
+
+/// A staff member who is, by Telegram's word, in the groups `member_of` of all the groups
+/// `chats`, logged in, with every membership answered and cached; the session.
+async fn member_session(bench: &Bench, chats: &[i64], member_of: &[i64]) -> String {
+    let member = bench.fake.user("Staf Grup", Some("staf_grup"));
+    let user = register(bench, "stafgrup", member.id, Role::Staff).await;
+    for chat in member_of {
+        bench
+            .fake
+            .set_member_status(*chat, &member, MemberStatus::Member);
+    }
+    let session = log_in(bench, "stafgrup").await;
+    // The login waits a few seconds for Telegram's answers and asks on in the background.
+    let cached = format!("SELECT COUNT(*) FROM group_members WHERE user_id = {user}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while bench.count(&cached).await < chats.len() as i64 {
+        assert!(Instant::now() < deadline, "memberships not all checked");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let member_of_sql =
+        format!("SELECT COUNT(*) FROM group_members WHERE user_id = {user} AND is_member = 1");
+    assert_eq!(bench.count(&member_of_sql).await, member_of.len() as i64);
+    session
+}
+
+/// p99 in ms of `requests` sequential GETs of `url` with `session`, each answered 200.
+async fn p99_of_pages(client: &reqwest::Client, url: &str, session: &str, requests: usize) -> f64 {
+    let mut latencies = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let sent = Instant::now();
+        let response = client
+            .get(url)
+            .header("X-Session-Token", session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.bytes().await.unwrap();
+        latencies.push(sent.elapsed());
+    }
+    latencies.sort();
+    percentile(&latencies, 0.99)
 }
 
 async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
     let bench = start(backend, false).await;
     let (staff_id, session) = staff_session(&bench).await;
-    fill_board(&bench.db, sizes.board_orders, staff_id).await;
+    let chats = bench_groups(&bench, sizes.board_groups).await;
+    fill_board(&bench.db, sizes.board_orders, staff_id, &chats).await;
     let client = reqwest::Client::new();
     let board = format!("{} orders", sizes.board_orders);
     // The target is for pages of 50. A search matching nothing has no page: it reads every
@@ -958,21 +1038,7 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
         ),
     ] {
         let url = format!("{}/api/orders?{query}&limit=50", bench.url);
-        let mut latencies = Vec::with_capacity(sizes.api_requests);
-        for _ in 0..sizes.api_requests {
-            let sent = Instant::now();
-            let response = client
-                .get(&url)
-                .header("X-Session-Token", &session)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200);
-            response.bytes().await.unwrap();
-            latencies.push(sent.elapsed());
-        }
-        latencies.sort();
-        let p99 = percentile(&latencies, 0.99);
+        let p99 = p99_of_pages(&client, &url, &session, sizes.api_requests).await;
         let page = label.ends_with("(50 rows)");
         report.add_checked(
             &format!("API, {board}"),
@@ -981,6 +1047,46 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
             p99,
             "ms",
             (page && backend == Backend::Sqlite).then(|| ("≤ 5 ms".into(), p99 <= 5.0)),
+        );
+    }
+
+    // A staff member sees only the tickets of their groups: the membership cache is read
+    // with the page, never Telegram.
+    let workload = format!(
+        "API, staff in {} of {} groups, {board}",
+        sizes.staff_groups, sizes.board_groups
+    );
+    let member_of: Vec<i64> = chats
+        .iter()
+        .step_by(sizes.board_groups / sizes.staff_groups)
+        .take(sizes.staff_groups)
+        .copied()
+        .collect();
+    let member = member_session(&bench, &chats, &member_of).await;
+    for status in ["order", "pickup", "close"] {
+        let url = format!("{}/api/orders?status={status}&limit=50", bench.url);
+        let page: Value = client
+            .get(&url)
+            .header("X-Session-Token", &member)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let shown = page["orders"].as_array().unwrap();
+        assert!(!shown.is_empty() && (shown.len() == 50 || page["has_more"] == false));
+        assert!(shown
+            .iter()
+            .all(|o| member_of.contains(&o["chat_id"].as_i64().unwrap())));
+        let p99 = p99_of_pages(&client, &url, &member, sizes.api_requests).await;
+        report.add_checked(
+            &workload,
+            backend,
+            &format!("{status} page (50 rows) p99"),
+            p99,
+            "ms",
+            (backend == Backend::Sqlite).then(|| ("≤ 5 ms".into(), p99 <= 5.0)),
         );
     }
 
@@ -1157,7 +1263,7 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
     // A database with a full board, made by a first run.
     let bench = start(backend, false).await;
     let (staff_id, _) = staff_session(&bench).await;
-    fill_board(&bench.db, sizes.board_orders, staff_id).await;
+    fill_board(&bench.db, sizes.board_orders, staff_id, &[-100]).await;
     let Bench {
         fake,
         running,

@@ -252,7 +252,8 @@ async fn approval_by_button_tells_everyone(backend: Backend) {
     app.fake.make_private_chat(&staff);
     let refused = app
         .fake
-        .press_button(admin.id, admins_copy.message_id, &staff, &approve);
+        .press_button(admin.id, admins_copy.message_id, &staff, &approve)
+        .expect("the button is there");
     let answer = answer_to(&app, &refused).await;
     assert!(answer.unwrap_or_default().contains("Hanya owner dan admin"));
     assert_eq!(
@@ -264,7 +265,8 @@ async fn approval_by_button_tells_everyone(backend: Backend) {
     // The admin approves; the press delivered twice is applied once.
     let pressed = app
         .fake
-        .press_button(admin.id, admins_copy.message_id, &admin, &approve);
+        .press_button(admin.id, admins_copy.message_id, &admin, &approve)
+        .expect("the button is still there");
     app.fake.redeliver(pressed.update_id);
     let answer = answer_to(&app, &pressed).await;
     assert_eq!(answer.as_deref(), Some("Disetujui: Putri (@putri)"));
@@ -778,7 +780,8 @@ async fn the_last_owner_and_leaders_are_protected(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = post(&admin, format!("/team/{}/disable", sam.id), None).await;
     assert_eq!(status, StatusCode::OK);
-    // The only active owner cannot be demoted or disabled, even by an owner once re-enabled.
+    // Nobody demotes themselves (here the only active owner); another owner, once
+    // re-enabled, may demote her, but not the last owner left.
     let (status, body) = post(
         &owner,
         format!("/team/{}/role", olivia.id),
@@ -786,6 +789,10 @@ async fn the_last_owner_and_leaders_are_protected(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        body["reason"], "own_account",
+        "a code the page translates: {body}"
+    );
     let (status, _) = post(&owner, format!("/team/{}/enable", oscar.id), None).await;
     assert_eq!(status, StatusCode::OK);
     let oscar_session = log_in(&app, "oscar").await;

@@ -170,11 +170,11 @@ async fn mini_app_in_headless_chromium() {
             );
         }
     }
-    // The Tim page approved Rina, refused to approve Joko (rejected meanwhile), made Tono
-    // an admin, and left Wati waiting.
+    // The Tim page approved Rina, refused to approve Joko (rejected meanwhile) and then to
+    // enable him (enabled meanwhile), made Tono an admin, and left Wati waiting.
     for (username, role, state) in [
         ("rina", "staff", "active"),
-        ("joko", "staff", "rejected"),
+        ("joko", "staff", "active"),
         ("tono", "admin", "active"),
         ("wati", "staff", "pending"),
     ] {

@@ -105,3 +105,69 @@ async fn migrate_creates_the_schema_and_can_run_again(backend: Backend) {
     db.close().await;
     drop_postgres_database(&database.url).await;
 }
+
+on_both_backends!(upgrading_keeps_every_account_active_as_staff);
+
+/// A database made before accounts had states and roles that mattered (migrations up to
+/// `0005`), with accounts in it, upgraded by `tangkap migrate`: every account is still
+/// there and may still work, as staff.
+async fn upgrading_keeps_every_account_active_as_staff(backend: Backend) {
+    let database = test_database(backend).await;
+    let folder = match backend {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let before_access = tempfile::tempdir().unwrap();
+    let mut copied = 0;
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0006" {
+            std::fs::copy(&path, before_access.path().join(&name)).unwrap();
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, 5);
+    let db = Db::connect(&database.url).await.unwrap();
+    sqlx::migrate::Migrator::new(before_access.path())
+        .await
+        .unwrap()
+        .run(db.writer())
+        .await
+        .unwrap();
+    // As the registration of that time wrote them: no role given, no state to give.
+    sqlx::query(
+        "INSERT INTO users (name, username, telegram_id, telegram_username, password_hash, created_at) \
+         VALUES ('Sari Lama', 'sari', 5001, 'sari_ops', 'x', 1), ('Tono Lama', 'tono', 5002, NULL, 'x', 2)",
+    )
+    .execute(db.writer())
+    .await
+    .unwrap();
+    db.close().await;
+
+    let output = tangkap(&["migrate"], &[("DATABASE_URL", &database.url)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = tangkap(&["user", "list"], &[("DATABASE_URL", &database.url)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list = String::from_utf8_lossy(&output.stdout);
+    for username in ["sari", "tono"] {
+        let row: Vec<&str> = list
+            .lines()
+            .find(|l| l.starts_with(username))
+            .unwrap_or_else(|| panic!("{username} missing: {list}"))
+            .split_whitespace()
+            .collect();
+        assert_eq!(
+            row[row.len() - 3..row.len() - 1],
+            ["staff", "active"],
+            "{list}"
+        );
+    }
+    // And the README's way to name the first owner works on it.
+    let output = tangkap(
+        &["user", "role", "sari", "owner"],
+        &[("DATABASE_URL", &database.url)],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    drop_postgres_database(&database.url).await;
+}

@@ -111,6 +111,11 @@ const TEXTS = {
     wrong_credentials: 'Wrong login or password.',
     internal: 'Something went wrong on the server. Please try again shortly.',
     locked: 'Too many failed attempts. Try again in {seconds} seconds.',
+    refused_not_allowed: 'Only active owners and admins manage accounts.',
+    refused_owner_only: 'Only an owner makes or unmakes admins and owners.',
+    refused_last_owner: 'The last active owner cannot be demoted or disabled.',
+    refused_own_account: 'You cannot change your own account.',
+    refused_not_applicable: 'This account is {state}, so this change does not apply.',
   },
 };
 
@@ -213,9 +218,12 @@ async function api(path, { method = 'GET', body } = {}) {
     const code = data?.error || (response.status >= 500 ? 'internal' : 'network');
     const seconds = response.headers.get('Retry-After');
     // Conflicts and refusals name people and states: the server's sentence is the one to show.
-    const message = ['conflict', 'refused', 'bad_request'].includes(code) || state.lang === 'id' || !TEXTS.en[code]
-      ? (data?.message || t(code))
-      : t(code, { seconds });
+    const refusal = code === 'refused' && TEXTS.en[`refused_${data?.reason}`] ? `refused_${data.reason}` : null;
+    let message;
+    if (state.lang === 'id') message = data?.message || t(code);
+    else if (refusal) message = t(refusal, { state: wordFor('state', data.state).toLowerCase() });
+    else if (['conflict', 'refused', 'bad_request'].includes(code) || !TEXTS.en[code]) message = data?.message || t(code);
+    else message = t(code, { seconds });
     throw new ApiFailure(code, message, response.status);
   }
   return data;

@@ -13,6 +13,7 @@ use rand::{Rng, RngCore};
 use crate::{
     app::{self, AppState, Running},
     config::{BotToken, Config},
+    groups,
     orders::{self, workflow::Transition},
     sim::{FakeTelegram, MemberStatus, SimUser},
     users::{
@@ -205,15 +206,18 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
         AccountState::Active,
     )
     .await?;
+    let mut staff = Vec::new();
     for (username, person) in STAFF_LOGINS {
-        account(
-            state,
-            &cast.people[person],
-            username,
-            Role::Staff,
-            AccountState::Active,
-        )
-        .await?;
+        staff.push(
+            account(
+                state,
+                &cast.people[person],
+                username,
+                Role::Staff,
+                AccountState::Active,
+            )
+            .await?,
+        );
     }
     account(
         state,
@@ -224,9 +228,32 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     )
     .await?;
     state.new_messages.notify_one();
-    if orders::board::counts(db, Scope::Everything, None).await? != Default::default() {
-        return Ok(());
+    if orders::board::counts(db, Scope::Everything, None).await? == Default::default() {
+        seed_orders(state, fake, cast, &owner).await?;
     }
+    // The Tim page shows each person's groups as Telegram last said; ask now rather than at
+    // their first login.
+    for person in &staff {
+        groups::check_all_for(
+            db,
+            &state.telegram,
+            person.id,
+            person.telegram_id,
+            Duration::from_secs(3),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Requests posted in both groups, caught by the bot; some picked up and closed by `owner`.
+async fn seed_orders(
+    state: &AppState,
+    fake: &FakeTelegram,
+    cast: &Cast,
+    owner: &User,
+) -> anyhow::Result<()> {
+    let db = &state.db;
     for (i, request) in SEED_REQUESTS.iter().enumerate() {
         fake.send_to_group(cast.group, &cast.people[1 + i % 3], request);
     }
@@ -261,12 +288,12 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     for (i, order) in oldest_first.iter().rev().enumerate().take(4) {
         state
             .steps
-            .apply(order.no, Transition::Pickup, &owner)
+            .apply(order.no, Transition::Pickup, owner)
             .await?;
         if i < 2 {
             state
                 .steps
-                .apply(order.no, Transition::Close, &owner)
+                .apply(order.no, Transition::Close, owner)
                 .await?;
         }
     }

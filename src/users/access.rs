@@ -129,6 +129,25 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// A stable name for the refusal, by which a page shows it in its own language.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::NotAllowed => "not_allowed",
+            Refusal::OwnerOnly => "owner_only",
+            Refusal::LastOwner => "last_owner",
+            Refusal::OwnAccount => "own_account",
+            Refusal::NotApplicable(_) => "not_applicable",
+        }
+    }
+
+    /// The account state a [`Refusal::NotApplicable`] names.
+    pub fn state(self) -> Option<&'static str> {
+        match self {
+            Refusal::NotApplicable(state) => Some(state),
+            _ => None,
+        }
+    }
+
     /// The Indonesian sentence shown to people.
     pub fn indonesian(self) -> String {
         match self {

@@ -193,8 +193,12 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %e, "request failed");
         }
         let (status, code, message) = self.parts();
-        let mut response =
-            (status, Json(json!({ "error": code, "message": message }))).into_response();
+        let mut body = json!({ "error": code, "message": message });
+        if let ApiError::Refused(refusal) = &self {
+            body["reason"] = refusal.code().into();
+            body["state"] = refusal.state().into();
+        }
+        let mut response = (status, Json(body)).into_response();
         if let ApiError::Locked { retry_after_secs } = self {
             response
                 .headers_mut()

@@ -126,6 +126,8 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   assert.equal(await app.locator('#accounts .account[data-username="andi"] .state').textContent(), 'Aktif');
   // Andi's groups were asked of Telegram when he logged in.
   assert.equal(await app.locator('#accounts .account[data-username="andi"] .groups').textContent(), 'Tim Operasional');
+  // Dewi has not logged in: her group was asked of Telegram when the demo started.
+  assert.equal(await app.locator('#accounts .account[data-username="dewi"] .groups').textContent(), 'Tim Gudang');
   await app.locator('.audit li', { hasText: 'Andi Wijaya (@andi)' }).first().waitFor();
   await shot(page, 'demo-team');
 

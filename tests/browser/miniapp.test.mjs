@@ -417,6 +417,22 @@ test('a change the server refuses shows its reason, and the page shows the accou
   assert.match(await opened.page.locator('#login-standing').textContent(), /ditolak/);
   assert.equal(await opened.page.locator('#login-password').isVisible(), false);
   await opened.context.close();
+
+  // In English a refusal is told in English, naming the account's state as it is now.
+  const english = await openApp();
+  await logInInTelegram(english.page);
+  await english.page.locator('#lang').click();
+  await openTeamPage(english.page);
+  const jokoAgain = account(english.page, 'joko');
+  await jokoAgain.locator('button[data-action="enable"]').waitFor();
+  const enabled = await fetch(`${base}/api/team/${id}/enable`, { method: 'POST', headers: { 'X-Session-Token': elsewhere } });
+  assert.equal(enabled.status, 200);
+  await jokoAgain.locator('button[data-action="enable"]').click();
+  await english.page.locator('#team-message.error', { hasText: 'does not apply' }).waitFor();
+  assert.equal(await english.page.locator('#team-message').textContent(), 'This account is active, so this change does not apply.');
+  await english.page.locator('#lang').click();
+  assert.deepEqual(english.problems, []);
+  await english.context.close();
 });
 
 test('an owner sets roles from the Tim page', async () => {
