@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     bot::{self, BotIdentity},
     config::{Config, ConfigError},
-    db::{Db, DbError},
+    db::{instance::Instance, Db, DbError},
     groups,
     orders::workflow::StepQueue,
     telegram::{
@@ -158,8 +158,16 @@ pub async fn start_on(
         }
     });
 
+    let (instance, presence) = Instance::join(&db).await.map_err(DbError::Connect)?;
+    tasks.spawn(presence.keep(shutdown.clone()));
     tasks.spawn(
-        Sender::new(db.clone(), api.clone(), state.new_messages.clone()).run(shutdown.clone()),
+        Sender::new(
+            db.clone(),
+            api.clone(),
+            instance,
+            state.new_messages.clone(),
+        )
+        .run(shutdown.clone()),
     );
     tasks.spawn(intake(state.clone(), api.clone(), shutdown.clone()));
     tasks.spawn(groups::run_refresher(

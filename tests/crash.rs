@@ -4,6 +4,10 @@
 //! message is allowed only for a kill in the instant between Telegram accepting a message
 //! and our recording it: at most one per kill. `TANGKAP_KILLS` sets how many kills
 //! (5 here; `scripts/soak` runs 20).
+//!
+//! And a restart does not stall delivery: after a SIGKILL in the middle of a burst of
+//! Feedback 1, the last of them arrives no later than Telegram's limits allow plus 2 s
+//! (3 kills here; `scripts/soak` runs 20).
 
 mod common;
 
@@ -14,7 +18,7 @@ use std::{
         atomic::{AtomicBool, Ordering},
         Arc,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use common::{
@@ -53,6 +57,25 @@ fn start_tangkap(fake: &FakeTelegram, database_url: &str, port: u16) -> Child {
         .stdout(Stdio::null())
         .spawn()
         .expect("the tangkap binary starts")
+}
+
+/// Waits until the instance on `port` answers `/healthz`.
+async fn wait_ready(port: u16) {
+    let client = reqwest::Client::new();
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let started = Instant::now();
+    while !client
+        .get(&health)
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "tangkap never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Pickups and Closes made: few enough that every group's Feedback 1, 2 and 3 fit in
@@ -126,21 +149,7 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
     let mut child = start_tangkap(&fake, &database.url, port);
     let db = Db::connect(&database.url).await.unwrap();
     // Once the first start answers /healthz the database is migrated; then add the staff.
-    let client = reqwest::Client::new();
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    let started = std::time::Instant::now();
-    while !client
-        .get(&health)
-        .send()
-        .await
-        .is_ok_and(|r| r.status() == 200)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "tangkap never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_ready(port).await;
     let mut tx = db.begin().await.unwrap();
     let staff = NewUser {
         name: DisplayName::parse("Staf Uji").unwrap(),
@@ -276,5 +285,109 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
         posted.len()
     );
     db.close().await;
+    drop_postgres_database(&database.url).await;
+}
+
+on_both_backends!(a_restart_does_not_stall_delivery);
+
+/// Telegram's limits as the fake enforces them for one group.
+const ONE_PER: Duration = Duration::from_secs(1);
+const GROUP_WINDOW: Duration = Duration::from_secs(60);
+const PER_GROUP_WINDOW: usize = 20;
+
+/// The earliest instant `count` more messages to one group can all have arrived, starting
+/// at `from`, when messages arrived at `before` (in order): one a second and twenty a
+/// minute per group. (All chats together may get thirty a second, never reached here.)
+fn earliest_finish(before: &[Instant], count: usize, from: Instant) -> Instant {
+    let mut arrived = before.to_vec();
+    let mut last = from;
+    for _ in 0..count {
+        let mut next = last;
+        if let Some(&previous) = arrived.last() {
+            next = next.max(previous + ONE_PER);
+        }
+        if arrived.len() >= PER_GROUP_WINDOW {
+            next = next.max(arrived[arrived.len() - PER_GROUP_WINDOW] + GROUP_WINDOW);
+        }
+        arrived.push(next);
+        last = next;
+    }
+    last
+}
+
+async fn a_restart_does_not_stall_delivery(backend: Backend) {
+    init_logging();
+    let rounds = std::env::var("TANGKAP_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(3);
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(backend).await;
+    let user = fake.user("Penguji", None);
+    let port = tangkap::sim::free_port();
+    let mut child = start_tangkap(&fake, &database.url, port);
+    wait_ready(port).await;
+    let mut worst = Duration::ZERO;
+    for round in 0..rounds {
+        // Fresh groups each round: each burst meets limits of its own.
+        let groups: Vec<i64> = (0..GROUPS)
+            .map(|i| fake.group(&format!("Grup {round}-{i}")))
+            .collect();
+        for n in 0..PER_GROUP {
+            for &group in &groups {
+                fake.send_to_group(group, &user, &format!("/moban #R{round}-{n} #TRX #restart"));
+            }
+        }
+        let sent = |fake: &FakeTelegram| -> usize {
+            groups.iter().map(|&g| fake.bot_messages(g).len()).sum()
+        };
+        // Mid-burst: after between 2 and 8 of the 40 Feedback 1.
+        let kill_after = 2 + (round * 3) % 7;
+        assert!(
+            fake.wait_until(Duration::from_secs(30), |f| sent(f) >= kill_after)
+                .await
+        );
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        let restarted = Instant::now();
+        child = start_tangkap(&fake, &database.url, port);
+        let all_answered = fake
+            .wait_until(Duration::from_secs(120), |f| {
+                groups.iter().all(|&g| {
+                    let answered: std::collections::HashSet<_> = f
+                        .bot_messages(g)
+                        .iter()
+                        .filter_map(|m| m.reply_to)
+                        .collect();
+                    answered.len() == PER_GROUP
+                })
+            })
+            .await;
+        assert!(all_answered, "round {round}: not every Feedback 1 arrived");
+        let mut allowed = restarted;
+        let mut last = restarted;
+        for &group in &groups {
+            let arrivals: Vec<Instant> =
+                fake.bot_messages(group).iter().map(|m| m.arrived).collect();
+            let (before, after): (Vec<Instant>, Vec<Instant>) =
+                arrivals.iter().partition(|&&at| at <= restarted);
+            allowed = allowed.max(earliest_finish(&before, after.len(), restarted));
+            last = last.max(after.iter().copied().max().unwrap_or(restarted));
+        }
+        let late = last.saturating_duration_since(allowed);
+        worst = worst.max(late);
+        assert!(
+            late <= Duration::from_secs(2),
+            "round {round}: the last Feedback 1 came {:.1} s after the restart, {:.1} s later than Telegram's limits allow",
+            (last - restarted).as_secs_f64(),
+            late.as_secs_f64()
+        );
+    }
+    child.kill().ok();
+    child.wait().ok();
+    eprintln!(
+        "{rounds} kills mid-burst: the last Feedback 1 at most {:.2} s after Telegram's limits allowed",
+        worst.as_secs_f64()
+    );
     drop_postgres_database(&database.url).await;
 }

@@ -11,6 +11,7 @@
 
 pub mod backup;
 pub mod group_commit;
+pub mod instance;
 
 use std::{path::Path, str::FromStr, sync::Once, time::Duration};
 

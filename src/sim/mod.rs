@@ -85,6 +85,9 @@ pub struct SimMessage {
     /// `(text, callback_data)` of each callback button of its inline keyboard, in order.
     pub callbacks: Vec<(String, String)>,
     pub deleted: bool,
+    /// When the fake received it.
+    #[serde(skip)]
+    pub arrived: Instant,
     #[serde(skip)]
     json: Value,
 }
@@ -684,6 +687,7 @@ impl FakeTelegram {
             buttons: Vec::new(),
             callbacks: Vec::new(),
             deleted: false,
+            arrived: Instant::now(),
             json: message,
         });
         (

@@ -461,6 +461,7 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         buttons: keyboard.buttons,
         callbacks: keyboard.callbacks,
         deleted: false,
+        arrived: std::time::Instant::now(),
         json: message.clone(),
     });
     state.stats.messages_sent += 1;

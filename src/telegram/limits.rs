@@ -97,6 +97,13 @@ impl SlidingWindow {
         }
     }
 
+    /// Forgets the event recorded at `reserved`: the message was never sent.
+    fn forget(&mut self, reserved: Instant) {
+        if let Some(slot) = self.events.iter().rposition(|&t| t == reserved) {
+            self.events.remove(slot);
+        }
+    }
+
     fn is_idle(&self, now: Instant) -> bool {
         self.events
             .back()
@@ -170,6 +177,18 @@ impl RateLimiter {
 }
 
 impl RateLimiter {
+    /// Gives back the slot taken at `reserved` for a message that did not go after all
+    /// (another instance had it, or the instances together were at a limit). Kept, such
+    /// slots would spend a group's allowance on messages never sent.
+    pub fn release(&mut self, chat_id: i64, reserved: Instant) {
+        self.global.forget(reserved);
+        let windows = self.windows(chat_id);
+        windows.chat.forget(reserved);
+        if let Some(group) = windows.group.as_mut() {
+            group.forget(reserved);
+        }
+    }
+
     /// Telegram counts a message when it arrives, which may be well after we reserved its
     /// slot if the request was slow. The answer came after the arrival, so moving the
     /// reservation to the time of the answer errs on the safe side.
@@ -228,6 +247,24 @@ mod tests {
         assert_eq!(
             limiter.try_acquire(42, start + Duration::from_secs(1)),
             Err(answered + Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn a_slot_given_back_does_not_count() {
+        let mut limiter = RateLimiter::new(Limits::TELEGRAM);
+        let start = Instant::now();
+        // A group's message claimed elsewhere 25 times over a minute: none was sent here.
+        for i in 0..25 {
+            let at = start + Duration::from_secs(i * 2);
+            limiter.try_acquire(-100, at).unwrap();
+            limiter.release(-100, at);
+        }
+        let later = start + Duration::from_secs(50);
+        assert!(limiter.try_acquire(-100, later).is_ok());
+        assert!(
+            limiter.try_acquire(-100, later).is_err(),
+            "one per second still holds"
         );
     }
 

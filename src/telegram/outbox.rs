@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::limits::{Limits, Rate};
-use crate::db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT};
+use crate::db::{
+    instance::Instance, now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT,
+};
 
 /// A button under a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,7 +285,12 @@ const CLAIM_MS: i64 = 30_000;
 /// break them counting every instance's messages: those sent within each limit's period
 /// and those being sent right now (claimed, not yet recorded). Each instance also paces
 /// its own sends; this keeps several of them together within the bot's limits.
-pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sqlx::Error> {
+pub async fn claim(
+    db: &Db,
+    id: i64,
+    instance: Instance,
+    limits: Option<Limits>,
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let since = |rate: Rate| now - rate.period.as_millis() as i64;
     // No limits: windows that hold nothing and caps that cannot be reached.
@@ -298,7 +305,7 @@ pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sql
         None => (now, now, i64::MAX, now, i64::MAX),
     };
     let query = sqlx::query(
-        "UPDATE outbox SET claimed_until = $2 WHERE id = $1 AND status = 'pending' AND claimed_until < $3 \
+        "UPDATE outbox SET claimed_until = $2, claimed_by = $9 WHERE id = $1 AND status = 'pending' AND claimed_until < $3 \
          AND NOT EXISTS (SELECT 1 FROM outbox AS recent WHERE recent.chat_id = outbox.chat_id \
                          AND recent.status = 'sent' AND recent.sent_at > $4) \
          AND (SELECT COUNT(*) FROM outbox AS sent WHERE sent.sent_at > $5 AND sent.status = 'sent') \
@@ -315,7 +322,8 @@ pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sql
     .bind(global_since)
     .bind(global_max)
     .bind(group_since)
-    .bind(group_max);
+    .bind(group_max)
+    .bind(instance.id());
     let claimed = if limits.is_some() && db.backend() == Backend::Postgres {
         // Limited claims are made one at a time across instances, so two of them cannot
         // both take the last free slot.
@@ -332,6 +340,21 @@ pub async fn claim(db: &Db, id: i64, limits: Option<Limits>) -> Result<bool, sql
         query.execute(db.writer()).await?
     };
     Ok(claimed.rows_affected() == 1)
+}
+
+/// Frees the claims of instances that no longer run (killed while sending), so that their
+/// chats go on at once instead of when the claims run out. Returns how many were freed.
+pub async fn release_dead_claims(db: &Db, instance: Instance) -> Result<u64, sqlx::Error> {
+    let freed = sqlx::query(&format!(
+        "UPDATE outbox SET claimed_until = 0, claimed_by = NULL \
+         WHERE status = 'pending' AND claimed_until > $1 AND {}",
+        instance.dead_sql("claimed_by", "$2")
+    ))
+    .bind(now_ms())
+    .bind(instance.id())
+    .execute(db.writer())
+    .await?;
+    Ok(freed.rows_affected())
 }
 
 /// The PostgreSQL advisory lock that orders limited claims ("TGKP").

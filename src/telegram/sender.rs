@@ -22,7 +22,7 @@ use super::{
     limits::{Limits, RateLimiter},
     outbox::{self, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
-use crate::db::{now_ms, Db};
+use crate::db::{instance::Instance, now_ms, Db};
 
 /// Messages in flight at once, across chats.
 const MAX_IN_FLIGHT: usize = 16;
@@ -35,6 +35,8 @@ const LIMIT_MARGIN: Duration = Duration::from_millis(30);
 const PASS_INTERVAL: Duration = Duration::from_millis(20);
 /// When to look again at a row another instance holds or a chat it has just written to.
 const CLAIM_RETRY: Duration = Duration::from_millis(50);
+/// How often claims of instances that died are looked for (and freed) while running.
+const DEAD_CLAIMS_EVERY: Duration = Duration::from_secs(1);
 /// Longest wait between two attempts after passing faults.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -45,6 +47,7 @@ type Delivery = (OutboxRow, Option<Instant>, Result<Option<i32>, ApiError>);
 pub struct Sender {
     db: Db,
     api: BotApi,
+    instance: Instance,
     wake: Arc<Notify>,
     /// Telegram's limits with a margin: this instance's own pace, and the check against
     /// every instance's sends when a row is claimed.
@@ -54,11 +57,12 @@ pub struct Sender {
 
 impl Sender {
     /// `wake` is notified whenever rows are queued.
-    pub fn new(db: Db, api: BotApi, wake: Arc<Notify>) -> Self {
+    pub fn new(db: Db, api: BotApi, instance: Instance, wake: Arc<Notify>) -> Self {
         let limits = Limits::TELEGRAM.with_margin(LIMIT_MARGIN);
         Self {
             db,
             api,
+            instance,
             wake,
             limits,
             limiter: RateLimiter::new(limits),
@@ -69,8 +73,21 @@ impl Sender {
     pub async fn run(mut self, shutdown: CancellationToken) {
         let mut in_flight: JoinSet<Delivery> = JoinSet::new();
         let mut busy_chats: HashSet<i64> = HashSet::new();
+        let mut dead_claims_checked: Option<Instant> = None;
         loop {
             let pass = Instant::now();
+            if dead_claims_checked.is_none_or(|at| pass >= at + DEAD_CLAIMS_EVERY) {
+                dead_claims_checked = Some(pass);
+                match outbox::release_dead_claims(&self.db, self.instance).await {
+                    Ok(0) => {}
+                    Ok(freed) => {
+                        tracing::info!(freed, "took over the messages of an instance that stopped")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot look for claims of stopped instances")
+                    }
+                }
+            }
             let wake_at = self
                 .dispatch(&mut in_flight, &mut busy_chats)
                 .await
@@ -154,7 +171,13 @@ impl Sender {
                 None
             };
             let limits = reserved.map(|_| self.limits);
-            match outbox::claim(&self.db, row.id, limits).await {
+            let claimed = outbox::claim(&self.db, row.id, self.instance, limits).await;
+            if !matches!(claimed, Ok(true)) {
+                if let Some(reserved) = reserved {
+                    self.limiter.release(row.chat_id, reserved);
+                }
+            }
+            match claimed {
                 Ok(true) => {}
                 // Another instance has it, or the instances together are at a limit.
                 Ok(false) => {

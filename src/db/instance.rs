@@ -1,0 +1,140 @@
+//! Which running Tangkap holds a claim, and whether it still runs.
+//!
+//! Outbox rows (and anything else several instances may reach for) are claimed for a while
+//! by the instance about to work on them. If that instance dies, waiting for the claim to
+//! run out stalls the chat behind it; so a claim names its instance, and a claim of an
+//! instance that no longer runs is taken over at once.
+//!
+//! On PostgreSQL each instance holds a session advisory lock keyed by its id, on a
+//! connection of its own, for as long as it runs. The server drops the lock the moment
+//! that connection closes, which the kernel does when the process dies, however it dies;
+//! so `pg_locks` lists exactly the instances alive. On SQLite there is one instance (one
+//! process writes the file), so every claim not its own belongs to a dead one.
+
+use std::time::Duration;
+
+use rand::Rng;
+use sqlx::{Connection, Row};
+use tokio_util::sync::CancellationToken;
+
+use super::{Backend, Db};
+
+/// The first key of every instance's advisory lock ("TG"): the second is the instance id.
+const LOCK_SPACE: i64 = 0x5447;
+/// How often the lock's connection is checked, and a lost one replaced.
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// This running instance.
+#[derive(Clone, Copy, Debug)]
+pub struct Instance {
+    id: i64,
+    backend: Backend,
+}
+
+/// Holds a PostgreSQL instance's lock until shutdown; see [`Instance::join`].
+pub struct Presence {
+    db: Db,
+    instance: Instance,
+    connection: Option<sqlx::AnyConnection>,
+}
+
+impl Instance {
+    /// Picks an id no running instance has and, on PostgreSQL, takes its lock. The lock
+    /// lasts while [`Presence::keep`] runs.
+    pub async fn join(db: &Db) -> Result<(Instance, Presence), sqlx::Error> {
+        let backend = db.backend();
+        loop {
+            let id = rand::rng().random_range(1..i64::from(i32::MAX));
+            let instance = Instance { id, backend };
+            let connection = match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => match instance.lock(db).await? {
+                    Some(connection) => Some(connection),
+                    None => continue,
+                },
+            };
+            let presence = Presence {
+                db: db.clone(),
+                instance,
+                connection,
+            };
+            return Ok((instance, presence));
+        }
+    }
+
+    pub fn id(self) -> i64 {
+        self.id
+    }
+
+    /// SQL true when the claim of `column` belongs to an instance no longer running, with
+    /// `me` the placeholder bound to [`Instance::id`]. On PostgreSQL a claim naming no
+    /// instance (made before claims named them) is left to run out.
+    pub fn dead_sql(self, column: &str, me: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("({column} IS NULL OR {column} <> {me})"),
+            Backend::Postgres => format!(
+                "({me} = {me} AND {column} NOT IN (SELECT objid::bigint FROM pg_locks \
+                 WHERE locktype = 'advisory' AND granted AND objsubid = 2 \
+                 AND classid::bigint = {LOCK_SPACE}))"
+            ),
+        }
+    }
+
+    /// A connection of its own holding this instance's lock; `None` if another has it.
+    async fn lock(self, db: &Db) -> Result<Option<sqlx::AnyConnection>, sqlx::Error> {
+        let mut connection = db.pool().acquire().await?.detach();
+        let locked: bool = sqlx::query("SELECT pg_try_advisory_lock($1::int, $2::int)")
+            .bind(LOCK_SPACE)
+            .bind(self.id)
+            .fetch_one(&mut connection)
+            .await?
+            .try_get(0)?;
+        if locked {
+            Ok(Some(connection))
+        } else {
+            connection.close().await?;
+            Ok(None)
+        }
+    }
+}
+
+impl Presence {
+    /// Keeps the lock until `shutdown`: a lost connection (the server restarted) is
+    /// replaced and the lock taken again. Meanwhile other instances may take over this
+    /// one's claims; the worst that does is send a message twice.
+    pub async fn keep(mut self, shutdown: CancellationToken) {
+        if self.connection.is_none() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(CHECK_EVERY) => {}
+                _ = shutdown.cancelled() => break,
+            }
+            let alive = match self.connection.as_mut() {
+                Some(connection) => connection.ping().await.is_ok(),
+                None => false,
+            };
+            if alive {
+                continue;
+            }
+            self.connection = match self.instance.lock(&self.db).await {
+                Ok(Some(connection)) => Some(connection),
+                Ok(None) => {
+                    tracing::error!(
+                        instance = self.instance.id,
+                        "another process holds this instance's lock"
+                    );
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take this instance's lock again; retrying");
+                    None
+                }
+            };
+        }
+        if let Some(connection) = self.connection.take() {
+            let _ = connection.close().await;
+        }
+    }
+}
