@@ -17,6 +17,9 @@ on_both_backends!(
     telegram_login_then_pickup_and_close_notify_the_group,
     init_data_is_checked,
     browser_login_wrong_passwords_and_lock_out,
+    fifty_wrong_passwords_at_once_are_checked_at_most_five_times,
+    every_spelling_of_a_telegram_id_is_one_account,
+    guesses_elsewhere_do_not_lock_out_the_owner_or_the_team,
     sessions_expire_end_and_stay_with_their_telegram_account,
     fifty_concurrent_pickups_have_one_winner,
     presses_at_one_moment_each_get_their_own_answer,
@@ -81,6 +84,17 @@ impl<'a> Api<'a> {
             Some(json!({ "login": login, "password": password })),
         )
         .await
+    }
+
+    /// A browser login through a proxy that says the client is `address`.
+    async fn browser_login_from(&self, address: &str, login: &str, password: &str) -> Response {
+        self.client
+            .post(format!("{}/api/login", self.app.http_url()))
+            .header("X-Forwarded-For", address)
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -413,27 +427,148 @@ async fn browser_login_wrong_passwords_and_lock_out(backend: Backend) {
     );
     let unknown = api.browser_login("nobody", "sandi-rina-1").await;
     assert_refused(unknown, StatusCode::UNAUTHORIZED, "wrong_credentials").await;
-    for _ in 1..=4 {
+    // From the third failure on, the answer says how many tries are left.
+    for (failure, left) in [(1, None), (2, None), (3, Some(2)), (4, Some(1))] {
         let wrong = api.browser_login("rina_ops", "salah-sandi").await;
-        assert_refused(wrong, StatusCode::UNAUTHORIZED, "wrong_credentials").await;
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "failure {failure}"
+        );
+        let body: Value = wrong.json().await.unwrap();
+        assert_eq!(body["tries_left"].as_i64(), left, "{body}");
+        let message = body["message"].as_str().unwrap();
+        match left {
+            Some(left) => assert!(
+                message.contains(&format!("Sisa {left} percobaan")),
+                "{message}"
+            ),
+            None => assert_eq!(message, "Login atau password salah."),
+        }
     }
-    // Five failures from this address (one for "nobody"): the account and the address are locked.
-    let locked = api.browser_login("rina_ops", "sandi-rina-1").await;
-    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = locked.headers()["retry-after"]
+    // The fifth wrong try locks, and says until when.
+    let fifth = api.browser_login("rina_ops", "salah-sandi").await;
+    assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = fifth.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!((1..=30).contains(&retry_after), "{retry_after}");
-    let body: Value = locked.json().await.unwrap();
+    let body: Value = fifth.json().await.unwrap();
+    assert_eq!(body["error"], "locked", "{body}");
+    let until = body["until"].as_str().unwrap();
+    assert!(until.ends_with(" WIB") && until.len() == 9, "{body}");
     assert!(
         body["message"]
             .as_str()
             .unwrap()
-            .contains("Coba lagi dalam"),
+            .contains(&format!("dikunci sampai pukul {until}")),
         "{body}"
     );
+    // Then not even the right password is checked.
+    let locked = api.browser_login("rina_ops", "sandi-rina-1").await;
+    assert_refused(locked, StatusCode::TOO_MANY_REQUESTS, "locked").await;
+    app.finish().await;
+}
+
+async fn fifty_wrong_passwords_at_once_are_checked_at_most_five_times(backend: Backend) {
+    let (app, _) = with_staff(
+        spawn_app(backend).await,
+        "Sari",
+        None,
+        "sari",
+        "sandi-sari-1",
+    )
+    .await;
+    let api = Api::new(&app);
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let (client, url) = (api.client.clone(), format!("{}/api/login", app.http_url()));
+        guesses.spawn(async move {
+            let body = json!({ "login": "sari", "password": format!("tebakan-{i}") });
+            let answer = client.post(url).json(&body).send().await.unwrap();
+            answer.status().as_u16()
+        });
+    }
+    let statuses = guesses.join_all().await;
+    let checked_and_wrong = statuses.iter().filter(|&&s| s == 401).count();
+    let locked = statuses.iter().filter(|&&s| s == 429).count();
+    // Four wrong answers, the fifth guess locks; the other 45 were never checked.
+    assert_eq!((checked_and_wrong, locked), (4, 46), "{statuses:?}");
+    let right = api.browser_login("sari", "sandi-sari-1").await;
+    assert_refused(right, StatusCode::TOO_MANY_REQUESTS, "locked").await;
+    app.finish().await;
+}
+
+async fn every_spelling_of_a_telegram_id_is_one_account(backend: Backend) {
+    let app = spawn_app_with(backend, |config| config.trust_forwarded_for = true).await;
+    let (app, staff) = with_staff(app, "Tono", None, "tono", "sandi-tono-1").await;
+    let api = Api::new(&app);
+    let id = staff.id;
+    let spellings: Vec<String> = (0..50)
+        .map(|i| match i % 3 {
+            0 => format!("{}{id}", "0".repeat(i / 3 + 1)),
+            1 => format!("+{}{id}", "0".repeat(i / 3)),
+            _ => format!("{}{id} ", " ".repeat(i / 3 % 4)),
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for (i, spelling) in spellings.iter().enumerate() {
+        let answer = api
+            .browser_login_from(
+                &format!("10.1.{}.{}", i / 200, i % 200 + 1),
+                spelling,
+                "salah",
+            )
+            .await;
+        statuses.push(answer.status().as_u16());
+    }
+    assert_eq!(&statuses[..4], [401; 4], "{statuses:?}");
+    assert!(statuses[4..].iter().all(|&s| s == 429), "{statuses:?}");
+    // The right password from yet another address is not checked either.
+    let right = api
+        .browser_login_from("10.9.9.9", &id.to_string(), "sandi-tono-1")
+        .await;
+    assert_refused(right, StatusCode::TOO_MANY_REQUESTS, "locked").await;
+    app.finish().await;
+}
+
+async fn guesses_elsewhere_do_not_lock_out_the_owner_or_the_team(backend: Backend) {
+    let (app, staff) = with_staff(
+        spawn_app(backend).await,
+        "Dewi",
+        None,
+        "dewi",
+        "sandi-dewi-1",
+    )
+    .await;
+    let colleague = app.fake.user("Eko", None);
+    register_staff(&app, &colleague, "eko", "sandi-eko-1").await;
+    let api = Api::new(&app);
+    // Someone in a browser guesses Dewi's password by her Telegram ID until locked.
+    for _ in 0..5 {
+        api.browser_login(&staff.id.to_string(), "tebakan").await;
+    }
+    let locked = api.browser_login("dewi", "sandi-dewi-1").await;
+    assert_refused(locked, StatusCode::TOO_MANY_REQUESTS, "locked").await;
+    // Inside Telegram, where initData proves who she is, Dewi still gets in.
+    let init_data = init_data_for(&staff, unix_now());
+    assert_eq!(
+        api.telegram_login(&init_data, "sandi-dewi-1")
+            .await
+            .status(),
+        200
+    );
+    // Guesses at many names lock this address (the whole team's, behind one proxy) for
+    // guessing: a wrong password is answered as locked…
+    for i in 0..25 {
+        api.browser_login(&format!("tamu{i}"), "tebakan").await;
+    }
+    let guess = api.browser_login("eko", "tebakan").await;
+    assert_refused(guess, StatusCode::TOO_MANY_REQUESTS, "locked").await;
+    // …but a colleague's right password still logs in.
+    assert_eq!(api.browser_login("eko", "sandi-eko-1").await.status(), 200);
     app.finish().await;
 }
 

@@ -316,3 +316,94 @@ async fn status_for_announced_body(base_url: &str, length: usize) -> u16 {
 }
 
 on_both_backends!(oversized_and_malformed_webhook_bodies);
+
+/// Resident memory of process `pid` in MB.
+fn resident_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+/// Each argon2id check takes 19 MiB: 50 logins at once must not take 50 times that, and
+/// a second burst must not take more than the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_burst_takes_bounded_memory() {
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = tangkap::sim::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = start_binary(
+        &fake,
+        &database.url,
+        &[
+            ("TANGKAP_LISTEN", listen.as_str()),
+            ("TANGKAP_TRUST_FORWARDED_FOR", "true"),
+        ],
+        &dir.path().join("run.log"),
+    );
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while !client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "never ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = child.id();
+    let idle = resident_mb(pid);
+    let mut after_burst = Vec::new();
+    let mut peak: f64 = idle;
+    for burst in 0..2 {
+        let mut logins = tokio::task::JoinSet::new();
+        for i in 0..50 {
+            let (client, url) = (client.clone(), format!("{base}/api/login"));
+            logins.spawn(async move {
+                // Unknown names from different addresses: nothing gets locked, every
+                // password is checked.
+                let body = serde_json::json!({ "login": format!("tamu-{burst}-{i}"), "password": "tebakan" });
+                client
+                    .post(url)
+                    .header("X-Forwarded-For", format!("10.2.{burst}.{}", i + 1))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            });
+        }
+        while !logins.is_empty() {
+            peak = peak.max(resident_mb(pid));
+            tokio::select! {
+                done = logins.join_next() => assert_eq!(done.unwrap().unwrap(), 401),
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+            }
+        }
+        after_burst.push(resident_mb(pid));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    eprintln!(
+        "resident memory: {idle:.1} MB idle, {peak:.1} MB at the peak of two bursts of 50 logins, \
+         {:.1} MB after the first, {:.1} MB after the second",
+        after_burst[0], after_burst[1]
+    );
+    assert!(
+        peak - idle <= 100.0,
+        "a burst of 50 logins took {:.1} MB",
+        peak - idle
+    );
+    assert!(
+        after_burst[1] <= after_burst[0] + 5.0,
+        "the second burst took more: {after_burst:?}"
+    );
+}

@@ -110,7 +110,9 @@ const TEXTS = {
     rejected: 'Your registration was rejected. Contact your team admin.',
     wrong_credentials: 'Wrong login or password.',
     internal: 'Something went wrong on the server. Please try again shortly.',
-    locked: 'Too many failed attempts. Try again in {seconds} seconds.',
+    locked: 'Too many failed attempts. Login is locked until {until} (about {seconds} seconds).',
+    wrong_credentials_left: 'Wrong login or password. {left} more tries before login is locked for a while.',
+    busy: 'The server is checking many logins right now. Please try again in a moment.',
     refused_not_allowed: 'Only active owners and admins manage accounts.',
     refused_owner_only: 'Only an owner makes or unmakes admins and owners.',
     refused_last_owner: 'The last active owner cannot be demoted or disabled.',
@@ -223,7 +225,8 @@ async function api(path, { method = 'GET', body } = {}) {
     if (state.lang === 'id') message = data?.message || t(code);
     else if (refusal) message = t(refusal, { state: wordFor('state', data.state).toLowerCase() });
     else if (['conflict', 'refused', 'bad_request'].includes(code) || !TEXTS.en[code]) message = data?.message || t(code);
-    else message = t(code, { seconds });
+    else if (code === 'wrong_credentials' && data?.tries_left) message = t('wrong_credentials_left', { left: data.tries_left });
+    else message = t(code, { seconds, until: data?.until });
     throw new ApiFailure(code, message, response.status);
   }
   return data;

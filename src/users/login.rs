@@ -1,23 +1,52 @@
 //! Password checks for the Mini App, throttled per account and per client address with a
-//! lock-out that doubles after each failure past the first few. An unknown account costs
-//! the same argon2 verification as a wrong password, so timing does not reveal which
-//! accounts exist.
+//! lock-out that doubles after each failure past the first few.
+//!
+//! A try is counted before its password is checked, in the same statement that sees
+//! whether the account is locked: however many tries arrive at once, no more than the
+//! allowed number are ever checked. Tries are counted by the account they name (its id,
+//! however its name or Telegram ID was typed), and apart for the browser and for the Mini
+//! App inside Telegram: there initData has already proved the account, so guesses made in
+//! a browser must not lock its owner out of Telegram. An unknown name costs the same
+//! verification as a wrong password (timing does not tell which accounts exist) and counts
+//! under its normalised form.
+//!
+//! The per-address limit holds back guessing, not people: a locked address still gets a
+//! right password checked (so one person's typos do not lock out a team behind one proxy
+//! address), while its wrong guesses are answered as locked and still count against each
+//! account they name.
+//!
+//! Verifying with argon2id takes 19 MiB; the checks share a few reused buffers
+//! ([`Verifier`]), so a burst of logins waits in a queue instead of taking memory.
 
-use std::{sync::LazyLock, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        LazyLock, Mutex,
+    },
+    time::Duration,
+};
 
-use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
+use argon2::{
+    password_hash::{Output, PasswordHash},
+    Algorithm, Argon2, Block, Params, Version,
+};
 use sqlx::Row;
+use tokio::sync::Semaphore;
 
 use super::{Password, User};
-use crate::db::{now_ms, Db};
+use crate::db::{now_ms, Db, Tx};
 
 /// Failures allowed before the first lock-out.
 pub const FREE_FAILURES: i64 = 5;
+/// From this failure on, the answer says how many tries are left.
+const WARN_FROM: i64 = 3;
 /// The first lock-out; each further failure doubles it.
 const FIRST_LOCK: Duration = Duration::from_secs(30);
 const LONGEST_LOCK: Duration = Duration::from_secs(3600);
 /// Failures older than this are forgotten.
 const MEMORY: Duration = Duration::from_secs(3600);
+/// Failures from one address before it is held back: a team may share one address.
+const ADDRESS_FREE_FAILURES: i64 = 20;
 
 /// Verified in place of a missing account's hash.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
@@ -26,133 +55,330 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .hash()
 });
 
-/// Who a throttle counts failures for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Subject {
-    /// A login name or Telegram id, as typed (lower-cased).
-    Account(String),
-    /// A client IP address.
-    Client(String),
+/// Where a login comes from: the browser, or the Mini App inside Telegram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Browser,
+    Telegram,
 }
 
-impl Subject {
-    fn key(&self) -> String {
-        match self {
-            Subject::Account(name) => format!("account:{}", name.to_lowercase()),
-            Subject::Client(addr) => format!("client:{addr}"),
+/// Who is trying: the account named (if it exists) or the name as typed, and the address.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub channel: Channel,
+    /// The login as typed, for an account that does not exist.
+    pub typed: String,
+    pub address: String,
+}
+
+impl Attempt {
+    /// The key an attempt's failures count under for the account.
+    fn account_key(&self, account: Option<&User>) -> String {
+        let channel = match self.channel {
+            Channel::Browser => "browser",
+            Channel::Telegram => "telegram",
+        };
+        match account {
+            Some(user) => format!("{channel}:account:{}", user.id),
+            None => format!("{channel}:unknown:{}", normalise(&self.typed)),
         }
+    }
+
+    fn address_key(&self) -> String {
+        format!("client:{}", self.address)
+    }
+}
+
+/// A typed login as the lookup reads it: a Telegram ID in any spelling (`+603`, `0603`)
+/// as its number, a name case-insensitively.
+fn normalise(typed: &str) -> String {
+    let typed = typed.trim();
+    match typed.parse::<i64>() {
+        Ok(id) => id.to_string(),
+        Err(_) => typed.to_lowercase(),
     }
 }
 
 #[derive(Debug)]
 pub enum Outcome {
     LoggedIn(User),
-    WrongCredentials,
-    /// Too many failures; try again after this many seconds.
-    Locked {
-        retry_after_secs: u64,
+    /// Wrong login or password; from the third failure on, how many tries are left.
+    WrongCredentials {
+        tries_left: Option<i64>,
     },
+    /// Too many failures: no try until `until` (Unix ms).
+    Locked {
+        until: i64,
+    },
+    /// Too many checks waiting already; try again in a moment.
+    Busy,
 }
 
-/// How long the `failures`-th failure in a row locks the subject out.
-pub fn lock_for(failures: i64) -> Duration {
-    if failures < FREE_FAILURES {
+/// How long the `failures`-th failure in a row locks the subject out, when `free` are free.
+fn lock_after(failures: i64, free: i64) -> Duration {
+    if failures < free {
         return Duration::ZERO;
     }
-    let doublings = (failures - FREE_FAILURES).min(12) as u32;
+    let doublings = (failures - free).min(12) as u32;
     (FIRST_LOCK * 2u32.pow(doublings)).min(LONGEST_LOCK)
 }
 
-/// Checks `password` for `account` (`None` when no such account exists) unless one of
-/// `subjects` is locked out, and records the result against every subject.
+/// How long the `failures`-th failure of an account locks it out.
+pub fn lock_for(failures: i64) -> Duration {
+    lock_after(failures, FREE_FAILURES)
+}
+
+/// Checks `password` for `account` (`None` when no such account exists), counting the try
+/// first; see the module's documentation for who is held back when.
 pub async fn check(
     db: &Db,
-    subjects: &[Subject],
+    attempt: &Attempt,
     account: Option<(User, String)>,
     password: &str,
 ) -> Result<Outcome, sqlx::Error> {
     let now = now_ms();
-    if let Some(until) = locked_until(db, subjects, now).await? {
-        let retry_after_secs = ((until - now) as u64).div_ceil(1000).max(1);
-        return Ok(Outcome::Locked { retry_after_secs });
-    }
+    let account_key = attempt.account_key(account.as_ref().map(|(user, _)| user));
+    let address_key = attempt.address_key();
+    let failures = match count_try(db, &account_key, &address_key, now).await? {
+        Counted::Locked { until } => return Ok(Outcome::Locked { until }),
+        Counted::Try { failures } => failures,
+    };
     let hash = account
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |(_, hash)| hash.clone());
-    let candidate = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify(&hash, &candidate))
-        .await
-        .expect("password verification does not panic");
+    let Some(matches) = VERIFIER.verify(hash, password.to_owned()).await else {
+        // Not checked: the try does not count.
+        undo_try(db, &account_key, &address_key).await?;
+        return Ok(Outcome::Busy);
+    };
     match account {
         Some((user, _)) if matches => {
-            for subject in subjects {
-                forget(db, subject).await?;
-            }
+            forget(db, &account_key).await?;
+            undo_address_try(db, &address_key).await?;
             Ok(Outcome::LoggedIn(user))
         }
         _ => {
-            for subject in subjects {
-                record_failure(db, subject, now).await?;
+            let address_locked = address_locked_until(db, &address_key, now).await?;
+            if let Some(until) = address_locked {
+                return Ok(Outcome::Locked { until });
             }
-            Ok(Outcome::WrongCredentials)
+            if failures >= FREE_FAILURES {
+                return Ok(Outcome::Locked {
+                    until: now + lock_for(failures).as_millis() as i64,
+                });
+            }
+            let tries_left = (failures >= WARN_FROM).then_some(FREE_FAILURES - failures);
+            Ok(Outcome::WrongCredentials { tries_left })
         }
     }
 }
 
-fn verify(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+enum Counted {
+    /// The account is locked until then (Unix ms); nothing was counted.
+    Locked { until: i64 },
+    /// Counted as a failure until it proves right: the account's `failures`-th.
+    Try { failures: i64 },
 }
 
-async fn locked_until(db: &Db, subjects: &[Subject], now: i64) -> Result<Option<i64>, sqlx::Error> {
-    let mut latest = None;
-    for subject in subjects {
-        let until: Option<i64> =
-            sqlx::query_scalar("SELECT locked_until FROM login_attempts WHERE subject = $1")
-                .bind(subject.key())
-                .fetch_optional(db.pool())
-                .await?;
-        if let Some(until) = until.filter(|&u| u > now) {
-            latest = latest.max(Some(until));
-        }
-    }
-    Ok(latest)
-}
-
-async fn record_failure(db: &Db, subject: &Subject, now: i64) -> Result<(), sqlx::Error> {
+/// Counts a try against the account and the address in one transaction, unless the
+/// account is locked: the check and the count are one statement, so tries arriving at
+/// once cannot all pass an unlocked check.
+async fn count_try(
+    db: &Db,
+    account_key: &str,
+    address_key: &str,
+    now: i64,
+) -> Result<Counted, sqlx::Error> {
+    let forgotten_before = now - MEMORY.as_millis() as i64;
     let mut tx = db.begin().await?;
-    let row = sqlx::query(
+    let counted = sqlx::query(
+        "INSERT INTO login_attempts (subject, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2) \
+         ON CONFLICT (subject) DO UPDATE SET \
+         failures = CASE WHEN login_attempts.updated_at < $3 THEN 1 ELSE login_attempts.failures + 1 END, \
+         updated_at = $2 WHERE login_attempts.locked_until <= $2 RETURNING failures",
+    )
+    .bind(account_key)
+    .bind(now)
+    .bind(forgotten_before)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(counted) = counted else {
+        let until: i64 =
+            sqlx::query_scalar("SELECT locked_until FROM login_attempts WHERE subject = $1")
+                .bind(account_key)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.rollback().await?;
+        return Ok(Counted::Locked { until });
+    };
+    let failures: i64 = counted.try_get(0)?;
+    lock(&mut tx, account_key, now, lock_for(failures)).await?;
+    let address_failures: i64 = sqlx::query_scalar(
         "INSERT INTO login_attempts (subject, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2) \
          ON CONFLICT (subject) DO UPDATE SET \
          failures = CASE WHEN login_attempts.updated_at < $3 THEN 1 ELSE login_attempts.failures + 1 END, \
          updated_at = $2 RETURNING failures",
     )
-    .bind(subject.key())
+    .bind(address_key)
     .bind(now)
-    .bind(now - MEMORY.as_millis() as i64)
+    .bind(forgotten_before)
     .fetch_one(&mut *tx)
     .await?;
-    let failures: i64 = row.try_get(0)?;
-    let lock = lock_for(failures);
-    if !lock.is_zero() {
-        sqlx::query("UPDATE login_attempts SET locked_until = $2 WHERE subject = $1")
-            .bind(subject.key())
-            .bind(now + lock.as_millis() as i64)
-            .execute(&mut *tx)
+    let address_lock = lock_after(address_failures, ADDRESS_FREE_FAILURES);
+    lock(&mut tx, address_key, now, address_lock).await?;
+    tx.commit().await?;
+    Ok(Counted::Try { failures })
+}
+
+/// Locks `subject` out for `lock` from `now` (nothing for a zero lock), unless it is
+/// locked for longer already.
+async fn lock(tx: &mut Tx, subject: &str, now: i64, lock: Duration) -> Result<(), sqlx::Error> {
+    if lock.is_zero() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE login_attempts SET locked_until = $2 WHERE subject = $1 AND locked_until < $2",
+    )
+    .bind(subject)
+    .bind(now + lock.as_millis() as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn address_locked_until(
+    db: &Db,
+    address_key: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let until: Option<i64> =
+        sqlx::query_scalar("SELECT locked_until FROM login_attempts WHERE subject = $1")
+            .bind(address_key)
+            .fetch_optional(db.pool())
             .await?;
+    Ok(until.filter(|&until| until > now))
+}
+
+/// Takes back a try that was counted but never checked.
+async fn undo_try(db: &Db, account_key: &str, address_key: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    for subject in [account_key, address_key] {
+        sqlx::query(
+            "UPDATE login_attempts SET failures = failures - 1 WHERE subject = $1 AND failures > 0",
+        )
+        .bind(subject)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await
 }
 
-async fn forget(db: &Db, subject: &Subject) -> Result<(), sqlx::Error> {
+/// A right password from an address takes back its own try there, and no more: logging
+/// into one's own account between guesses must not wipe an address's record.
+async fn undo_address_try(db: &Db, address_key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE login_attempts SET failures = failures - 1 WHERE subject = $1 AND failures > 0",
+    )
+    .bind(address_key)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+async fn forget(db: &Db, subject: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_attempts WHERE subject = $1")
-        .bind(subject.key())
+        .bind(subject)
         .execute(db.writer())
         .await?;
     Ok(())
+}
+
+/// Password checks at most this many at once, each with a reused 19 MiB buffer.
+const CHECKS_AT_ONCE: usize = 2;
+/// Checks waiting beyond these are answered "busy" at once.
+const CHECKS_WAITING: usize = 64;
+
+static VERIFIER: LazyLock<Verifier> = LazyLock::new(Verifier::new);
+
+/// Runs argon2 verifications a few at a time on blocking threads, each in a memory buffer
+/// taken from a pool and given back: the memory a burst of logins takes is bounded, and
+/// stays the same from one burst to the next.
+struct Verifier {
+    running: Semaphore,
+    waiting: AtomicUsize,
+    buffers: Mutex<Vec<Vec<Block>>>,
+}
+
+impl Verifier {
+    fn new() -> Self {
+        Self {
+            running: Semaphore::new(CHECKS_AT_ONCE),
+            waiting: AtomicUsize::new(0),
+            buffers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether `password` matches `hash`; `None` when too many checks are waiting.
+    async fn verify(&'static self, hash: String, password: String) -> Option<bool> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= CHECKS_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        let permit = self.running.acquire().await.expect("never closed");
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let matches = tokio::task::spawn_blocking(move || {
+            let mut buffer = self
+                .buffers
+                .lock()
+                .expect("not poisoned")
+                .pop()
+                .unwrap_or_default();
+            let matches = verify(&hash, &password, &mut buffer);
+            self.buffers.lock().expect("not poisoned").push(buffer);
+            matches
+        })
+        .await
+        .expect("password verification does not panic");
+        drop(permit);
+        Some(matches)
+    }
+}
+
+/// Whether `password` hashes to `hash` (a PHC string), computing in `memory`.
+fn verify(hash: &str, password: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let mut output = vec![0u8; expected.len()];
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut output,
+        &mut memory[..blocks],
+    );
+    // `Output` compares in constant time.
+    hashed.is_ok() && Output::new(&output).is_ok_and(|output| output == expected)
 }
 
 #[cfg(test)]
@@ -171,8 +397,20 @@ mod tests {
     #[test]
     fn verification_accepts_only_the_right_password() {
         let hash = Password::parse("benar-sekali").unwrap().hash();
-        assert!(verify(&hash, "benar-sekali"));
-        assert!(!verify(&hash, "salah-sekali"));
-        assert!(!verify("not a hash", "benar-sekali"));
+        let mut memory = Vec::new();
+        assert!(verify(&hash, "benar-sekali", &mut memory));
+        assert!(!verify(&hash, "salah-sekali", &mut memory));
+        assert!(!verify("not a hash", "benar-sekali", &mut memory));
+        // The buffer is reused as it is.
+        let buffer = memory.as_ptr();
+        assert!(verify(&hash, "benar-sekali", &mut memory));
+        assert_eq!(memory.as_ptr(), buffer);
+    }
+
+    #[test]
+    fn a_login_is_counted_however_it_is_spelled() {
+        assert_eq!(normalise(" +603 "), "603");
+        assert_eq!(normalise("0603"), "603");
+        assert_eq!(normalise("BuDi"), "budi");
     }
 }

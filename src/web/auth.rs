@@ -24,7 +24,7 @@ use crate::{
     telegram::init_data::{self, VerifiedInitData},
     users::{
         self, access,
-        login::{self, Outcome, Subject},
+        login::{self, Attempt, Channel, Outcome},
         sessions::{self, Lookup},
         AccountState, Role, User,
     },
@@ -93,13 +93,24 @@ impl FromRequestParts<AppState> for Staff {
 /// The client's address, for throttling: the peer, or behind a trusted proxy the last
 /// address it appended to `X-Forwarded-For`.
 fn client_address(headers: &HeaderMap, peer: SocketAddr, state: &AppState) -> IpAddr {
+    let forwarded = header(headers, "x-forwarded-for");
     if state.config.trust_forwarded_for {
-        let forwarded = header(headers, "x-forwarded-for")
+        let address = forwarded
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok());
-        if let Some(address) = forwarded {
+        if let Some(address) = address {
             return address;
         }
+    } else if forwarded.is_some() {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                proxy = %peer.ip(),
+                "logins arrive through a proxy (they carry X-Forwarded-For) but \
+                 TANGKAP_TRUST_FORWARDED_FOR is off: every client counts as the proxy's \
+                 address; set it to true if this proxy is yours and sets the header"
+            )
+        });
     }
     peer.ip()
 }
@@ -167,15 +178,15 @@ const PASSWORD_MAX_BYTES: usize = 1024;
 
 async fn log_in(
     state: &AppState,
-    subjects: &[Subject],
+    attempt: &Attempt,
     account: Option<(User, String)>,
     password: &str,
     via_telegram: bool,
 ) -> Result<Json<LoggedIn>, ApiError> {
     if password.is_empty() || password.len() > PASSWORD_MAX_BYTES {
-        return Err(ApiError::WrongCredentials);
+        return Err(ApiError::WrongCredentials { tries_left: None });
     }
-    match login::check(&state.db, subjects, account, password).await? {
+    match login::check(&state.db, attempt, account, password).await? {
         Outcome::LoggedIn(user) if user.state != AccountState::Active => {
             Err(ApiError::NotActive(user.state))
         }
@@ -200,8 +211,9 @@ async fn log_in(
                 user: UserView::from(&user),
             }))
         }
-        Outcome::WrongCredentials => Err(ApiError::WrongCredentials),
-        Outcome::Locked { retry_after_secs } => Err(ApiError::Locked { retry_after_secs }),
+        Outcome::WrongCredentials { tries_left } => Err(ApiError::WrongCredentials { tries_left }),
+        Outcome::Locked { until } => Err(ApiError::locked_until(until, state.config.utc_offset)),
+        Outcome::Busy => Err(ApiError::Busy),
     }
 }
 
@@ -225,11 +237,12 @@ pub async fn telegram_login(
         }
         Some(_) => {}
     }
-    let subjects = [
-        Subject::Account(format!("telegram:{}", data.user.id)),
-        Subject::Client(client_address(&headers, peer, &state).to_string()),
-    ];
-    log_in(&state, &subjects, account, &request.password, true).await
+    let attempt = Attempt {
+        channel: Channel::Telegram,
+        typed: data.user.id.to_string(),
+        address: client_address(&headers, peer, &state).to_string(),
+    };
+    log_in(&state, &attempt, account, &request.password, true).await
 }
 
 #[derive(Serialize)]
@@ -273,14 +286,15 @@ pub async fn browser_login(
     let request: BrowserLogin = json_body(&headers, &body)?;
     let login = request.login.trim();
     if login.is_empty() || login.chars().count() > 64 {
-        return Err(ApiError::WrongCredentials);
+        return Err(ApiError::WrongCredentials { tries_left: None });
     }
     let account = users::find_account(&state.db, Some(login), login.parse().ok()).await?;
-    let subjects = [
-        Subject::Account(login.to_owned()),
-        Subject::Client(client_address(&headers, peer, &state).to_string()),
-    ];
-    log_in(&state, &subjects, account, &request.password, false).await
+    let attempt = Attempt {
+        channel: Channel::Browser,
+        typed: login.to_owned(),
+        address: client_address(&headers, peer, &state).to_string(),
+    };
+    log_in(&state, &attempt, account, &request.password, false).await
 }
 
 /// `POST /api/logout`.

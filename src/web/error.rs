@@ -30,9 +30,15 @@ pub enum ApiError {
     #[error("the account is {0:?}")]
     NotActive(AccountState),
     #[error("wrong login or password")]
-    WrongCredentials,
+    WrongCredentials { tries_left: Option<i64> },
     #[error("locked out for {retry_after_secs} s")]
-    Locked { retry_after_secs: u64 },
+    Locked {
+        retry_after_secs: u64,
+        /// The end of the lock-out on the team's clock, e.g. `14:05 WIB`.
+        until: String,
+    },
+    #[error("too many logins being checked")]
+    Busy,
     #[error("browser login is disabled")]
     BrowserLoginDisabled,
     #[error("no such order")]
@@ -138,16 +144,33 @@ impl ApiError {
                 "rejected",
                 "Pendaftaran Anda ditolak. Hubungi admin tim Anda.".into(),
             ),
-            WrongCredentials => (
+            WrongCredentials { tries_left: None } => (
                 StatusCode::UNAUTHORIZED,
                 "wrong_credentials",
                 "Login atau password salah.".into(),
             ),
-            Locked { retry_after_secs } => (
+            WrongCredentials {
+                tries_left: Some(left),
+            } => (
+                StatusCode::UNAUTHORIZED,
+                "wrong_credentials",
+                format!(
+                    "Login atau password salah. Sisa {left} percobaan sebelum login dikunci sementara."
+                ),
+            ),
+            Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Server sedang memeriksa banyak login. Coba lagi sebentar lagi.".into(),
+            ),
+            Locked {
+                retry_after_secs,
+                until,
+            } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "locked",
                 format!(
-                    "Terlalu banyak percobaan gagal. Coba lagi dalam {retry_after_secs} detik."
+                    "Terlalu banyak percobaan gagal. Login dikunci sampai pukul {until} (± {retry_after_secs} detik lagi)."
                 ),
             ),
             BrowserLoginDisabled => (
@@ -187,6 +210,31 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Locked out until `until` (Unix ms), told on the clock of `offset`.
+    pub fn locked_until(until: i64, offset: time::UtcOffset) -> Self {
+        let left_ms = (until - crate::db::now_ms()).max(0) as u64;
+        ApiError::Locked {
+            retry_after_secs: left_ms.div_ceil(1000).max(1),
+            until: clock(until, offset),
+        }
+    }
+}
+
+/// `14:05 WIB`: the time of `at` (Unix ms) at `offset`, named as Indonesia names its zones.
+fn clock(at: i64, offset: time::UtcOffset) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    let zone = match offset.whole_hours() {
+        7 if offset.minutes_past_hour() == 0 => "WIB".to_owned(),
+        8 if offset.minutes_past_hour() == 0 => "WITA".to_owned(),
+        9 if offset.minutes_past_hour() == 0 => "WIT".to_owned(),
+        _ => format!("UTC{offset}"),
+    };
+    format!("{:02}:{:02} {zone}", at.hour(), at.minute())
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(e) = &self {
@@ -194,15 +242,29 @@ impl IntoResponse for ApiError {
         }
         let (status, code, message) = self.parts();
         let mut body = json!({ "error": code, "message": message });
-        if let ApiError::Refused(refusal) = &self {
-            body["reason"] = refusal.code().into();
-            body["state"] = refusal.state().into();
+        // What the page needs to say the same in its own language.
+        let mut retry_after = None;
+        match &self {
+            ApiError::Refused(refusal) => {
+                body["reason"] = refusal.code().into();
+                body["state"] = refusal.state().into();
+            }
+            ApiError::WrongCredentials { tries_left } => body["tries_left"] = (*tries_left).into(),
+            ApiError::Locked {
+                retry_after_secs,
+                until,
+            } => {
+                body["until"] = until.as_str().into();
+                retry_after = Some(*retry_after_secs);
+            }
+            ApiError::Busy => retry_after = Some(1),
+            _ => {}
         }
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::Locked { retry_after_secs } = self {
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
