@@ -1,6 +1,6 @@
 //! The `tangkap` command line.
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -86,12 +86,26 @@ pub fn main() -> ExitCode {
         Some(Command::Demo { .. }) => "warn",
         _ => "info,sqlx=warn,tower_http=warn",
     };
-    tracing_subscriber::fmt()
+    let json = match std::env::var("TANGKAP_LOG_FORMAT").as_deref() {
+        Err(_) | Ok("") | Ok("text") => false,
+        Ok("json") => true,
+        Ok(other) => {
+            eprintln!("error: TANGKAP_LOG_FORMAT is {other:?}; expected text or json");
+            return ExitCode::FAILURE;
+        }
+    };
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| default_filter.into()),
         )
-        .init();
+        // Colour codes only for a person at a terminal, never into files and pipes.
+        .with_ansi(std::io::stdout().is_terminal());
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     let result = runtime.block_on(async {
         let config = Config::load()?;

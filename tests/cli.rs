@@ -60,6 +60,24 @@ fn an_unknown_database_url_is_explained() {
     );
 }
 
+#[test]
+fn an_in_memory_database_is_refused() {
+    for url in [
+        "sqlite://",
+        "sqlite:",
+        "sqlite::memory:",
+        "sqlite://file.db?mode=memory",
+    ] {
+        let output = tangkap(&["migrate"], &[("DATABASE_URL", url)]);
+        assert_eq!(output.status.code(), Some(1), "{url}");
+        assert!(
+            stderr(&output).contains("in-memory SQLite database"),
+            "{url}: {}",
+            stderr(&output)
+        );
+    }
+}
+
 on_both_backends!(migrate_creates_the_schema_and_can_run_again);
 
 async fn migrate_creates_the_schema_and_can_run_again(backend: Backend) {

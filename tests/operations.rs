@@ -407,3 +407,103 @@ async fn a_login_burst_takes_bounded_memory() {
         "the second burst took more: {after_burst:?}"
     );
 }
+
+/// API answers (a login's holds a session token) are never cached; over https browsers are
+/// told to stay on https.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_answers_are_not_cached_and_https_stays_https() {
+    let mut app = spawn_app(Backend::Sqlite).await;
+    let client = reqwest::Client::new();
+    let base = app.http_url();
+    let login = client
+        .post(format!("{base}/api/login"))
+        .json(&serde_json::json!({ "login": "nobody", "password": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 401);
+    for answer in [
+        login,
+        client
+            .get(format!("{base}/api/config"))
+            .send()
+            .await
+            .unwrap(),
+        client
+            .get(format!("{base}/api/nothing"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(
+            answer.headers()["cache-control"],
+            "no-store",
+            "{}",
+            answer.url()
+        );
+        assert!(answer.headers().get("strict-transport-security").is_none());
+    }
+    app.stop().await;
+    let app = spawn_public_app(Backend::Sqlite, |config| {
+        config.public_url = Some("https://tangkap.example".into());
+    })
+    .await;
+    let page = client
+        .get(format!("{}/", app.http_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    app.finish().await;
+}
+
+/// Logs written to a file carry no colour codes; `TANGKAP_LOG_FORMAT=json` gives one JSON
+/// object per line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_in_a_file_are_plain_text_or_json() {
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["text", "json"] {
+        let database = test_database(Backend::Sqlite).await;
+        let log = dir.path().join(format!("{format}.log"));
+        let mut child = start_binary(
+            &fake,
+            &database.url,
+            &[("TANGKAP_LOG_FORMAT", format), ("RUST_LOG", "info")],
+            &log,
+        );
+        let out = log.with_extension("out");
+        let started = Instant::now();
+        while !std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .contains("Tangkap is running")
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no start-up line"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let written = std::fs::read_to_string(&out).unwrap();
+        assert!(!written.contains('\u{1b}'), "colour codes in {written}");
+        if format == "json" {
+            for line in written.lines() {
+                let entry: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                assert!(
+                    entry["level"].is_string() && entry["fields"].is_object(),
+                    "{line}"
+                );
+            }
+        }
+    }
+    let refused = common::run_tangkap(&["migrate"], &[("TANGKAP_LOG_FORMAT", "xml")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("expected text or json"));
+}

@@ -60,6 +60,11 @@ pub enum DbError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "DATABASE_URL names an in-memory SQLite database, which each connection would see \
+         empty and which a restart would lose; name a file, e.g. sqlite://data/tangkap.db"
+    )]
+    InMemory,
     #[error("cannot open the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("cannot apply database migrations: {0}")]
@@ -87,7 +92,10 @@ impl Db {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
         {
-            let path = path.split('?').next().unwrap_or_default();
+            let (path, options) = path.split_once('?').unwrap_or((path, ""));
+            if path.is_empty() || path == ":memory:" || options.contains("mode=memory") {
+                return Err(DbError::InMemory);
+            }
             if let Some(parent) = Path::new(path)
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())

@@ -46,7 +46,19 @@ pub fn router(state: AppState) -> Router {
         .route("/groups", get(orders::groups))
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
-        .fallback(api_not_found);
+        .fallback(api_not_found)
+        // Answers carry session tokens and people's data: no cache keeps them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    // Over https, browsers are told to stay on https.
+    let https = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
+    let hsts = https.then(|| HeaderValue::from_static("max-age=31536000"));
     Router::new()
         .route("/", get(assets::index))
         .route("/{file}", get(assets::file))
@@ -68,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
