@@ -18,6 +18,7 @@ on_both_backends!(
     init_data_is_checked,
     browser_login_wrong_passwords_and_lock_out,
     fifty_wrong_passwords_at_once_are_checked_at_most_five_times,
+    twenty_right_logins_at_once_all_get_in,
     every_spelling_of_a_telegram_id_is_one_account,
     guesses_elsewhere_do_not_lock_out_the_owner_or_the_team,
     sessions_expire_end_and_stay_with_their_telegram_account,
@@ -498,6 +499,40 @@ async fn fifty_wrong_passwords_at_once_are_checked_at_most_five_times(backend: B
     assert_eq!((checked_and_wrong, locked), (4, 46), "{statuses:?}");
     let right = api.browser_login("sari", "sandi-sari-1").await;
     assert_refused(right, StatusCode::TOO_MANY_REQUESTS, "locked").await;
+    app.finish().await;
+}
+
+async fn twenty_right_logins_at_once_all_get_in(backend: Backend) {
+    let (app, _) = with_staff(
+        spawn_app(backend).await,
+        "Wati",
+        None,
+        "wati",
+        "sandi-wati-1",
+    )
+    .await;
+    // Two wrong tries first: the budget left is smaller than the tries arriving.
+    let api = Api::new(&app);
+    for _ in 0..2 {
+        api.browser_login("wati", "salah").await;
+    }
+    let mut logins = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (client, url) = (api.client.clone(), format!("{}/api/login", app.http_url()));
+        logins.spawn(async move {
+            let body = json!({ "login": "wati", "password": "sandi-wati-1" });
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = logins.join_all().await;
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     app.finish().await;
 }
 

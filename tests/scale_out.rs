@@ -123,25 +123,20 @@ async fn two_instances_share_one_postgres_without_doing_anything_twice() {
     };
     let staff = fake.user("Budi", None);
     register_staff(&app, &staff, "budi", "sandi-budi-1").await;
-    // One session through each instance; each serves either instance.
-    let mut sessions = Vec::new();
-    for url in &urls {
-        let login: Value = client
-            .post(format!("{url}/api/login"))
-            .json(&json!({ "login": "budi", "password": "sandi-budi-1" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        sessions.push(login["token"].as_str().unwrap().to_owned());
-    }
     let mut presses = tokio::task::JoinSet::new();
     for n in 0..20 {
         let (client, url) = (client.clone(), urls[n % 2].clone());
-        let token = sessions[n / 2 % 2].clone();
         presses.spawn(async move {
+            let login: Value = client
+                .post(format!("{url}/api/login"))
+                .json(&json!({ "login": "budi", "password": "sandi-budi-1" }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = login["token"].as_str().unwrap().to_owned();
             client
                 .post(format!("{url}/api/orders/1/pickup"))
                 .header("X-Session-Token", token)

@@ -1,9 +1,11 @@
 //! Password checks for the Mini App, throttled per account and per client address with a
 //! lock-out that doubles after each failure past the first few.
 //!
-//! A try is counted before its password is checked, in the same statement that sees
-//! whether the account is locked: however many tries arrive at once, no more than the
-//! allowed number are ever checked. Tries are counted by the account they name (its id,
+//! A try is counted as being checked before its password is checked, in the same statement
+//! that sees whether the account is locked: however many tries arrive at once, no more
+//! than the allowed number are ever checked. Tries beyond them wait for those to decide
+//! (a right password among them lets the others through; wrong ones lock them out), so
+//! someone opening the app twice at once is not taken for a guesser. Tries are counted by the account they name (its id,
 //! however its name or Telegram ID was typed), and apart for the browser and for the Mini
 //! App inside Telegram: there initData has already proved the account, so guesses made in
 //! a browser must not lock its owner out of Telegram. An unknown name costs the same
@@ -23,14 +25,13 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         LazyLock, Mutex,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use argon2::{
     password_hash::{Output, PasswordHash},
     Algorithm, Argon2, Block, Params, Version,
 };
-use sqlx::Row;
 use tokio::sync::Semaphore;
 
 use super::{Password, User};
@@ -136,13 +137,20 @@ pub async fn check(
     account: Option<(User, String)>,
     password: &str,
 ) -> Result<Outcome, sqlx::Error> {
-    let now = now_ms();
     let account_key = attempt.account_key(account.as_ref().map(|(user, _)| user));
     let address_key = attempt.address_key();
-    let failures = match count_try(db, &account_key, &address_key, now).await? {
-        Counted::Locked { until } => return Ok(Outcome::Locked { until }),
-        Counted::Try { failures } => failures,
-    };
+    let waiting_since = Instant::now();
+    loop {
+        match count_try(db, &account_key, &address_key, now_ms()).await? {
+            Counted::Try => break,
+            Counted::Locked { until } => return Ok(Outcome::Locked { until }),
+            // As many tries as may be checked are being checked: theirs decide.
+            Counted::Full if waiting_since.elapsed() < LONGEST_WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Counted::Full => return Ok(Outcome::Busy),
+        }
+    }
     let hash = account
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |(_, hash)| hash.clone());
@@ -158,8 +166,9 @@ pub async fn check(
             Ok(Outcome::LoggedIn(user))
         }
         _ => {
-            let address_locked = address_locked_until(db, &address_key, now).await?;
-            if let Some(until) = address_locked {
+            let now = now_ms();
+            let failures = record_failure(db, &account_key, now).await?;
+            if let Some(until) = address_locked_until(db, &address_key, now).await? {
                 return Ok(Outcome::Locked { until });
             }
             if failures >= FREE_FAILURES {
@@ -173,16 +182,24 @@ pub async fn check(
     }
 }
 
+/// Longest a try waits for the tries being checked before it to decide.
+const LONGEST_WAIT: Duration = Duration::from_secs(15);
+/// A try counted as being checked this long ago was lost (its process died).
+const CHECK_LOST_AFTER: Duration = Duration::from_secs(30);
+
 enum Counted {
+    /// Counted as being checked.
+    Try,
     /// The account is locked until then (Unix ms); nothing was counted.
     Locked { until: i64 },
-    /// Counted as a failure until it proves right: the account's `failures`-th.
-    Try { failures: i64 },
+    /// The tries being checked fill what may be tried now; nothing was counted.
+    Full,
 }
 
-/// Counts a try against the account and the address in one transaction, unless the
-/// account is locked: the check and the count are one statement, so tries arriving at
-/// once cannot all pass an unlocked check.
+/// Counts a try as being checked, against the account and the address, in one
+/// transaction; unless the account is locked, or the failures so far and the tries being
+/// checked fill the free tries (after a lock-out, one try at a time). The check and the
+/// count are one statement, so tries arriving at once cannot all pass.
 async fn count_try(
     db: &Db,
     account_key: &str,
@@ -190,29 +207,40 @@ async fn count_try(
     now: i64,
 ) -> Result<Counted, sqlx::Error> {
     let forgotten_before = now - MEMORY.as_millis() as i64;
+    let lost_before = now - CHECK_LOST_AFTER.as_millis() as i64;
     let mut tx = db.begin().await?;
     let counted = sqlx::query(
-        "INSERT INTO login_attempts (subject, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2) \
+        "INSERT INTO login_attempts (subject, failures, checking, locked_until, updated_at) \
+         VALUES ($1, 0, 1, 0, $2) \
          ON CONFLICT (subject) DO UPDATE SET \
-         failures = CASE WHEN login_attempts.updated_at < $3 THEN 1 ELSE login_attempts.failures + 1 END, \
-         updated_at = $2 WHERE login_attempts.locked_until <= $2 RETURNING failures",
+         failures = CASE WHEN login_attempts.updated_at < $3 THEN 0 ELSE login_attempts.failures END, \
+         checking = CASE WHEN login_attempts.updated_at < $4 THEN 1 ELSE login_attempts.checking + 1 END, \
+         updated_at = $2 \
+         WHERE login_attempts.locked_until <= $2 AND (login_attempts.updated_at < $4 \
+           OR login_attempts.failures + login_attempts.checking < $5 \
+           OR (login_attempts.failures >= $5 AND login_attempts.checking = 0)) \
+         RETURNING checking",
     )
     .bind(account_key)
     .bind(now)
     .bind(forgotten_before)
+    .bind(lost_before)
+    .bind(FREE_FAILURES)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(counted) = counted else {
+    if counted.is_none() {
         let until: i64 =
             sqlx::query_scalar("SELECT locked_until FROM login_attempts WHERE subject = $1")
                 .bind(account_key)
                 .fetch_one(&mut *tx)
                 .await?;
         tx.rollback().await?;
-        return Ok(Counted::Locked { until });
-    };
-    let failures: i64 = counted.try_get(0)?;
-    lock(&mut tx, account_key, now, lock_for(failures)).await?;
+        return Ok(if until > now {
+            Counted::Locked { until }
+        } else {
+            Counted::Full
+        });
+    }
     let address_failures: i64 = sqlx::query_scalar(
         "INSERT INTO login_attempts (subject, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2) \
          ON CONFLICT (subject) DO UPDATE SET \
@@ -227,7 +255,28 @@ async fn count_try(
     let address_lock = lock_after(address_failures, ADDRESS_FREE_FAILURES);
     lock(&mut tx, address_key, now, address_lock).await?;
     tx.commit().await?;
-    Ok(Counted::Try { failures })
+    Ok(Counted::Try)
+}
+
+/// A try proved wrong: one failure more, one check fewer, and the lock-out it earns.
+/// Returns the account's failures so far.
+async fn record_failure(db: &Db, account_key: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // A right password meanwhile forgot the account's record: this failure starts anew.
+    let failures: i64 = sqlx::query_scalar(
+        "INSERT INTO login_attempts (subject, failures, checking, locked_until, updated_at) \
+         VALUES ($1, 1, 0, 0, $2) \
+         ON CONFLICT (subject) DO UPDATE SET failures = login_attempts.failures + 1, \
+         checking = CASE WHEN login_attempts.checking > 0 THEN login_attempts.checking - 1 ELSE 0 END, \
+         updated_at = $2 RETURNING failures",
+    )
+    .bind(account_key)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    lock(&mut tx, account_key, now, lock_for(failures)).await?;
+    tx.commit().await?;
+    Ok(failures)
 }
 
 /// Locks `subject` out for `lock` from `now` (nothing for a zero lock), unless it is
@@ -262,14 +311,18 @@ async fn address_locked_until(
 /// Takes back a try that was counted but never checked.
 async fn undo_try(db: &Db, account_key: &str, address_key: &str) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    for subject in [account_key, address_key] {
-        sqlx::query(
-            "UPDATE login_attempts SET failures = failures - 1 WHERE subject = $1 AND failures > 0",
-        )
-        .bind(subject)
-        .execute(&mut *tx)
-        .await?;
-    }
+    sqlx::query(
+        "UPDATE login_attempts SET checking = checking - 1 WHERE subject = $1 AND checking > 0",
+    )
+    .bind(account_key)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE login_attempts SET failures = failures - 1 WHERE subject = $1 AND failures > 0",
+    )
+    .bind(address_key)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 
