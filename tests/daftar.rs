@@ -14,6 +14,7 @@ on_both_backends!(
     a_registration_survives_a_restart,
     a_telegram_account_registers_once,
     hostile_answers_are_shown_back_exactly_as_typed,
+    private_messages_are_not_kept_once_processed,
 );
 
 /// Sends `text` privately and returns the bot's next message.
@@ -282,5 +283,63 @@ async fn hostile_answers_are_shown_back_exactly_as_typed(backend: Backend) {
     assert_eq!(login.status(), 200, "the password logs in as typed");
     let session: serde_json::Value = login.json().await.unwrap();
     assert_eq!(session["user"]["name"], name, "{session}");
+    app.finish().await;
+}
+
+/// A password sent again after registering (typed into the wrong place) leaves no copy:
+/// not in the inbox, and on SQLite not in the database file nor its write-ahead log.
+/// Processed updates go after their keeping time.
+async fn private_messages_are_not_kept_once_processed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.fake.user("Lupa", None);
+    let password = "sandi-rahasia-7319";
+    register(&app, &user, "Lupa", "lupa", password).await;
+    say(&app, &user, password).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM inbox WHERE payload LIKE '%{password}%'"
+        ))
+        .await,
+        0
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM inbox WHERE status = 'done'")
+            .await
+            >= 5
+    );
+    if backend == Backend::Sqlite {
+        let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(secure_delete, 1);
+        let file = app.database.url.trim_start_matches("sqlite://").to_owned();
+        let holds_password = |path: &str| {
+            std::fs::read(path)
+                .unwrap_or_default()
+                .windows(password.len())
+                .any(|w| w == password.as_bytes())
+        };
+        let wal = format!("{file}-wal");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while holds_password(&file) || holds_password(&wal) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the password is still in {} or its -wal",
+                file
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+    // Past their keeping time, processed updates go; waiting ones stay.
+    let pruned = tangkap::telegram::inbox::prune(&app.db, tangkap::db::now_ms() + 1)
+        .await
+        .unwrap();
+    assert!(pruned >= 5, "{pruned}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbox WHERE status = 'done'")
+            .await,
+        0
+    );
     app.finish().await;
 }

@@ -5,7 +5,7 @@
 
 use teloxide::types::CallbackQuery;
 
-use super::{BotContext, Outcome};
+use super::BotContext;
 use crate::{
     db::Conn,
     telegram::{
@@ -23,7 +23,7 @@ pub async fn handle(
     bot: &BotContext,
     tx: &mut Conn,
     query: &CallbackQuery,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let presser = query.from.id.0 as i64;
     let answer = match query
         .data
@@ -39,7 +39,7 @@ pub async fn handle(
         text: answer,
     };
     outbox::enqueue(tx, &answer).await?;
-    Ok(Outcome::default())
+    Ok(())
 }
 
 /// Applies an approval decision pressed by `presser`; returns what to tell them.

@@ -4,7 +4,7 @@
 
 use teloxide::types::{ChatMemberUpdated, Message};
 
-use super::{BotContext, Command, Outcome};
+use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
@@ -71,14 +71,14 @@ pub async fn handle_message(
     bot: &BotContext,
     tx: &mut Conn,
     message: &Message,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     note_group_changes(tx, message).await?;
     match read_message(bot, message) {
         GroupRequest::Order(order) => store_orders(bot, tx, std::slice::from_ref(&order)).await?,
         GroupRequest::Answer(reply) => outbox::enqueue(tx, &reply).await?,
         GroupRequest::Ignore => {}
     }
-    Ok(Outcome::default())
+    Ok(())
 }
 
 /// Service messages: a new title, a move to a supergroup, people joining or leaving.
@@ -150,7 +150,7 @@ fn feedback_1(bot: &BotContext, order: &NewOrder, created: &CreatedOrder) -> Out
 pub async fn handle_membership(
     tx: &mut Conn,
     change: &ChatMemberUpdated,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let in_group = change.chat.is_group() || change.chat.is_supergroup();
     let joined = !change.old_chat_member.is_present() && change.new_chat_member.is_present();
     if in_group {
@@ -161,7 +161,7 @@ pub async fn handle_membership(
         let greeting = Outgoing::message(change.chat.id.0, texts::group_greeting());
         outbox::enqueue(tx, &greeting).await?;
     }
-    Ok(Outcome::default())
+    Ok(())
 }
 
 /// The name shown for whoever sent the request: the person, or the group itself when an

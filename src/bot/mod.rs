@@ -64,19 +64,12 @@ impl BotContext {
     }
 }
 
-/// What a handler reports back beyond the rows it wrote.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// The update quoted a secret (a password): its stored copy must go.
-    pub scrub_update: bool,
-}
-
 /// Applies the effects of `update` inside `tx`.
 pub async fn handle_update(
     bot: &BotContext,
     tx: &mut Conn,
     update: &Update,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     match &update.kind {
         UpdateKind::Message(message) if message.chat.is_private() => {
             private::handle(bot, tx, message).await
@@ -87,7 +80,17 @@ pub async fn handle_update(
         UpdateKind::MyChatMember(change) => group::handle_membership(tx, change).await,
         UpdateKind::CallbackQuery(query) => callback::handle(bot, tx, query).await,
         // Edits, channel posts and everything else get no answer.
-        _ => Ok(Outcome::default()),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `update` comes from a private chat with the bot (a button pressed there too).
+fn is_private(update: &Update) -> bool {
+    match &update.kind {
+        UpdateKind::CallbackQuery(query) => {
+            query.message.as_ref().is_none_or(|m| m.chat().is_private())
+        }
+        _ => update.chat().is_some_and(|chat| chat.is_private()),
     }
 }
 
@@ -121,6 +124,7 @@ pub async fn run_processor(
     shutdown: CancellationToken,
 ) {
     let mut batch = BATCH_MIN;
+    let mut housekeeping = Housekeeping::default();
     loop {
         let rows = match inbox::pending(&db, batch as i64).await {
             Ok(rows) => rows,
@@ -130,6 +134,7 @@ pub async fn run_processor(
             }
         };
         if rows.is_empty() {
+            housekeeping.when_idle(&db).await;
             tokio::select! {
                 _ = new_updates.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -140,6 +145,7 @@ pub async fn run_processor(
         let failed = match process_batch(&db, &bot, &rows).await {
             Ok((done, failed)) => {
                 new_messages.notify_one();
+                housekeeping.processed = true;
                 // Grow while batches finish within their time, shrink when they do not.
                 batch = if done == rows.len() {
                     batch * 2
@@ -168,6 +174,49 @@ pub async fn run_processor(
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+}
+
+/// Processed updates are kept this long (Telegram redelivers within a day at most).
+const INBOX_KEPT: Duration = Duration::from_secs(48 * 3600);
+/// How often processed updates past [`INBOX_KEPT`] are looked for.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Least time between two emptyings of SQLite's write-ahead log (each costs a sync).
+const EMPTY_LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// What the processor does when the inbox is empty.
+#[derive(Default)]
+struct Housekeeping {
+    /// Updates were processed (and private ones scrubbed) since the log was last emptied.
+    processed: bool,
+    emptied_at: Option<tokio::time::Instant>,
+    pruned_at: Option<tokio::time::Instant>,
+}
+
+impl Housekeeping {
+    async fn when_idle(&mut self, db: &Db) {
+        let log_due = self
+            .emptied_at
+            .is_none_or(|at| at.elapsed() >= EMPTY_LOG_EVERY);
+        if self.processed && log_due {
+            self.emptied_at = Some(tokio::time::Instant::now());
+            match db.empty_write_ahead_log().await {
+                Ok(emptied) => self.processed = !emptied,
+                Err(e) => tracing::warn!(error = %e, "cannot empty the write-ahead log"),
+            }
+        }
+        if self.pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            self.pruned_at = Some(tokio::time::Instant::now());
+            let before = crate::db::now_ms() - INBOX_KEPT.as_millis() as i64;
+            match inbox::prune(db, before).await {
+                Ok(0) => {}
+                Ok(pruned) => {
+                    tracing::info!(pruned, "removed processed updates past their keeping time")
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot remove old processed updates"),
             }
         }
     }
@@ -284,8 +333,10 @@ async fn apply(
 ) -> Result<(), sqlx::Error> {
     match update {
         Ok(update) => {
-            let outcome = handle_update(bot, conn, update).await?;
-            if outcome.scrub_update {
+            handle_update(bot, conn, update).await?;
+            // What people write to the bot in private (a password, typed again by mistake
+            // after registering) is not kept once acted on.
+            if is_private(update) {
                 inbox::scrub(conn, row.seq).await?;
             }
         }

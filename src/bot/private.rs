@@ -3,7 +3,7 @@
 
 use teloxide::types::Message;
 
-use super::{BotContext, Command, Outcome};
+use super::{BotContext, Command};
 use crate::{
     db::Conn,
     telegram::{
@@ -39,13 +39,9 @@ impl Conversation<'_> {
     }
 }
 
-pub async fn handle(
-    bot: &BotContext,
-    tx: &mut Conn,
-    message: &Message,
-) -> Result<Outcome, sqlx::Error> {
+pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Result<(), sqlx::Error> {
     let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
-        return Ok(Outcome::default());
+        return Ok(());
     };
     let talk = Conversation {
         chat_id: message.chat.id.0,
@@ -75,7 +71,7 @@ pub async fn handle(
                         .await?
                 }
             }
-            Ok(Outcome::default())
+            Ok(())
         }
         Some(("password", _)) => {
             let html = match users::find_by_telegram_id(tx, talk.telegram_id).await? {
@@ -87,7 +83,7 @@ pub async fn handle(
                 None => texts::password_needs_account(),
             };
             talk.say(tx, html).await?;
-            Ok(Outcome::default())
+            Ok(())
         }
         Some(("batal", _)) => {
             let html = match registration::load(tx, talk.telegram_id).await? {
@@ -102,13 +98,13 @@ pub async fn handle(
                 None => texts::nothing_to_cancel(),
             };
             talk.say(tx, html).await?;
-            Ok(Outcome::default())
+            Ok(())
         }
         _ => match registration::load(tx, talk.telegram_id).await? {
             Some(step) => answer_step(bot, tx, &talk, step).await,
             None => {
                 talk.say(tx, texts::private_help()).await?;
-                Ok(Outcome::default())
+                Ok(())
             }
         },
     }
@@ -118,19 +114,19 @@ async fn start_registration(
     bot: &BotContext,
     tx: &mut Conn,
     talk: &Conversation<'_>,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     if let Some(user) = users::find_by_telegram_id(tx, talk.telegram_id).await? {
         talk.say(tx, texts::already_registered(&user.username))
             .await?;
-        return Ok(Outcome::default());
+        return Ok(());
     }
     if bot.new_account(talk.telegram_id).is_none() {
         talk.say(tx, texts::registration_closed()).await?;
-        return Ok(Outcome::default());
+        return Ok(());
     }
     registration::save(tx, talk.telegram_id, talk.chat_id, &Step::Name).await?;
     talk.say(tx, texts::ask_name()).await?;
-    Ok(Outcome::default())
+    Ok(())
 }
 
 async fn answer_step(
@@ -138,10 +134,10 @@ async fn answer_step(
     tx: &mut Conn,
     talk: &Conversation<'_>,
     step: Step,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let Some(answer) = talk.message.text() else {
         talk.say(tx, texts::answer_with_text()).await?;
-        return Ok(Outcome::default());
+        return Ok(());
     };
     let (telegram_id, chat_id) = (talk.telegram_id, talk.chat_id);
     match step {
@@ -183,7 +179,7 @@ async fn answer_step(
                         .await?
                 }
             }
-            return Ok(Outcome { scrub_update: true });
+            return Ok(());
         }
         Step::NewPassword => {
             talk.delete_message(tx).await?;
@@ -197,10 +193,10 @@ async fn answer_step(
                     .await?
                 }
             }
-            return Ok(Outcome { scrub_update: true });
+            return Ok(());
         }
     }
-    Ok(Outcome::default())
+    Ok(())
 }
 
 /// Argon2id off the async executor.

@@ -121,10 +121,12 @@ impl Db {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
                             // WAL lets readers run beside the writer; FULL sync makes a commit
-                            // durable before we acknowledge an update to Telegram.
+                            // durable before we acknowledge an update to Telegram; deleted and
+                            // overwritten content (a scrubbed password) is zeroed in the file.
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA secure_delete = ON;",
                             )
                             .await?;
                         }
@@ -221,6 +223,19 @@ pub fn now_ms() -> i64 {
 
 impl Db {
     /// Succeeds while the database answers a trivial query.
+    /// On SQLite, writes the write-ahead log into the database and empties it, so that
+    /// pages as they were before an overwrite (a scrubbed password) are gone from it too.
+    /// False when readers kept it from finishing: try again later.
+    pub async fn empty_write_ahead_log(&self) -> Result<bool, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
+        }
+        let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(busy == 0)
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }

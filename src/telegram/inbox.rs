@@ -194,13 +194,25 @@ pub async fn unclaim(tx: &mut Conn, seqs: &[i64]) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Drops the stored copy of an update that quoted a secret (the /daftar password).
+/// Drops the stored copy of a processed update that may quote a secret (anything written
+/// to the bot in private). The row stays, so that a redelivery is still recognised.
 pub async fn scrub(tx: &mut Conn, seq: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE inbox SET payload = '{\"scrubbed\":true}' WHERE seq = $1")
         .bind(seq)
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+/// Deletes processed updates handled before `processed_before` (Unix ms): Telegram never
+/// delivers an update again after a day, so older rows guard against nothing. Returns
+/// how many went.
+pub async fn prune(db: &Db, processed_before: i64) -> Result<u64, sqlx::Error> {
+    let pruned = sqlx::query("DELETE FROM inbox WHERE status = 'done' AND processed_at < $1")
+        .bind(processed_before)
+        .execute(db.writer())
+        .await?;
+    Ok(pruned.rows_affected())
 }
 
 /// Counts a failed attempt; past [`MAX_ATTEMPTS`] the update is set aside.
