@@ -112,6 +112,21 @@ async fn answer_to(app: &TestApp, pressed: &PressedButton) -> Option<String> {
     answered(&app.fake).and_then(|a| a.text)
 }
 
+/// A Telegram user with an account (`username`, password [`PASSWORD`]) in `role` and `state`,
+/// who has opened a private chat with the bot.
+async fn person(
+    app: &TestApp,
+    name: &str,
+    telegram_username: Option<&str>,
+    username: &str,
+    role: Role,
+    state: AccountState,
+) -> SimUser {
+    let user = app.fake.user(name, telegram_username);
+    register_account(app, &user, username, PASSWORD, role, state).await;
+    user
+}
+
 fn last_text(app: &TestApp, chat: i64) -> String {
     app.fake
         .bot_messages(chat)
@@ -122,12 +137,11 @@ fn last_text(app: &TestApp, chat: i64) -> String {
 
 async fn a_strangers_registration_waits_and_cannot_log_in(backend: Backend) {
     let app = spawn_app_with(backend, |_| {}).await;
-    let owner = app.fake.user("Olivia", Some("olivia"));
-    register_account(
+    let owner = person(
         &app,
-        &owner,
+        "Olivia",
+        Some("olivia"),
         "olivia",
-        PASSWORD,
         Role::Owner,
         AccountState::Active,
     )
@@ -201,36 +215,25 @@ async fn a_strangers_registration_waits_and_cannot_log_in(backend: Backend) {
 
 async fn approval_by_button_tells_everyone(backend: Backend) {
     let app = spawn_public_app(backend, |_| {}).await;
-    let owner = app.fake.user("Olivia", Some("olivia"));
-    register_account(
+    let owner = person(
         &app,
-        &owner,
+        "Olivia",
+        Some("olivia"),
         "olivia",
-        PASSWORD,
         Role::Owner,
         AccountState::Active,
     )
     .await;
-    let admin = app.fake.user("Adi", Some("adi"));
-    register_account(
+    let admin = person(
         &app,
-        &admin,
+        "Adi",
+        Some("adi"),
         "adi",
-        PASSWORD,
         Role::Admin,
         AccountState::Active,
     )
     .await;
-    let staff = app.fake.user("Sam", None);
-    register_account(
-        &app,
-        &staff,
-        "sam",
-        PASSWORD,
-        Role::Staff,
-        AccountState::Active,
-    )
-    .await;
+    let staff = person(&app, "Sam", None, "sam", Role::Staff, AccountState::Active).await;
     let applicant = app.fake.user("Putri", Some("putri"));
     daftar(&app, &applicant, "putri").await;
     let request_in = |chat: i64| {
@@ -322,12 +325,11 @@ async fn approval_by_button_tells_everyone(backend: Backend) {
 
 async fn approval_rejection_and_roles_by_cli(backend: Backend) {
     let mut app = spawn_app_with(backend, |_| {}).await;
-    let owner = app.fake.user("Olivia", Some("olivia"));
-    register_account(
+    person(
         &app,
-        &owner,
+        "Olivia",
+        Some("olivia"),
         "olivia",
-        PASSWORD,
         Role::Owner,
         AccountState::Active,
     )
@@ -410,12 +412,11 @@ async fn staff_see_only_their_groups_tickets(backend: Backend) {
     let asker = app.fake.user("Penanya", None);
     let ticket_a = place_order(&app, a, &asker, "/moban #A-1 #TOPUP #dari A").await;
     let ticket_b = place_order(&app, b, &asker, "/moban #B-1 #TOPUP #dari B").await;
-    let staff = app.fake.user("Sam", Some("sam_tg"));
-    register_account(
+    let staff = person(
         &app,
-        &staff,
+        "Sam",
+        Some("sam_tg"),
         "sam",
-        PASSWORD,
         Role::Staff,
         AccountState::Active,
     )
@@ -534,16 +535,7 @@ async fn leaving_the_group_removes_access_after_the_cache_period(backend: Backen
     let group = app.fake.group("Grup A");
     let asker = app.fake.user("Penanya", None);
     place_order(&app, group, &asker, "/moban #A-1 #TOPUP #satu").await;
-    let staff = app.fake.user("Sam", None);
-    register_account(
-        &app,
-        &staff,
-        "sam",
-        PASSWORD,
-        Role::Staff,
-        AccountState::Active,
-    )
-    .await;
+    let staff = person(&app, "Sam", None, "sam", Role::Staff, AccountState::Active).await;
     app.fake
         .set_member_status(group, &staff, MemberStatus::Member);
     let session = log_in(&app, "sam").await;
@@ -569,12 +561,11 @@ async fn leaving_the_group_removes_access_after_the_cache_period(backend: Backen
 
 async fn disabling_ends_a_live_session(backend: Backend) {
     let app = spawn_app_with(backend, |_| {}).await;
-    let owner = app.fake.user("Olivia", None);
-    register_account(
+    person(
         &app,
-        &owner,
+        "Olivia",
+        None,
         "olivia",
-        PASSWORD,
         Role::Owner,
         AccountState::Active,
     )
@@ -656,16 +647,7 @@ async fn disabling_ends_a_live_session(backend: Backend) {
 
 async fn password_command_sets_a_new_password(backend: Backend) {
     let app = spawn_app_with(backend, |_| {}).await;
-    let person = app.fake.user("Sam", None);
-    register_account(
-        &app,
-        &person,
-        "sam",
-        PASSWORD,
-        Role::Staff,
-        AccountState::Active,
-    )
-    .await;
+    let person = person(&app, "Sam", None, "sam", Role::Staff, AccountState::Active).await;
     let old_session = log_in(&app, "sam").await;
     say(&app, &person, "/password").await;
     assert!(last_text(&app, person.id).contains("password baru"));

@@ -66,14 +66,20 @@ impl Instance {
         self.id
     }
 
-    /// SQL true when the claim of `column` belongs to an instance no longer running, with
-    /// `me` the placeholder bound to [`Instance::id`]. On PostgreSQL a claim naming no
-    /// instance (made before claims named them) is left to run out.
+    /// Whether other instances may run beside this one, and so die while it runs: on
+    /// SQLite there are none, and every claim not its own is dead from the start.
+    pub fn has_peers(self) -> bool {
+        self.backend == Backend::Postgres
+    }
+
+    /// SQL true when the claim of `column` belongs to another instance, no longer running,
+    /// with `me` the placeholder bound to [`Instance::id`]. On PostgreSQL a claim naming
+    /// no instance (made before claims named them) is left to run out.
     pub fn dead_sql(self, column: &str, me: &str) -> String {
         match self.backend {
             Backend::Sqlite => format!("({column} IS NULL OR {column} <> {me})"),
             Backend::Postgres => format!(
-                "({me} = {me} AND {column} NOT IN (SELECT objid::bigint FROM pg_locks \
+                "({column} <> {me} AND {column} NOT IN (SELECT objid::bigint FROM pg_locks \
                  WHERE locktype = 'advisory' AND granted AND objsubid = 2 \
                  AND classid::bigint = {LOCK_SPACE}))"
             ),

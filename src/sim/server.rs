@@ -650,29 +650,37 @@ fn edit_message_text(state: &mut SimState, params: &Params) -> Answer {
     if plain.encode_utf16().count() > MAX_TEXT {
         return bad_request("message is too long");
     }
-    let (message, in_group) = match message_to_edit(state, params) {
-        Ok(found) => found,
-        Err(refused) => return refused,
-    };
-    let (markup, keyboard) = match inline_keyboard(params, in_group) {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let same_text = message.text == plain
-        && message.html.as_deref().unwrap_or(&message.text) == html.as_deref().unwrap_or(&plain);
-    if same_text && message.json.get("reply_markup") == markup.as_ref() {
-        return bad_request(NOT_MODIFIED);
-    }
-    message.json["text"] = json!(plain);
-    message.text = plain;
-    message.html = html;
-    set_keyboard(message, markup, keyboard);
-    message.json["edit_date"] = json!(super::unix_now());
-    ok(message.json.clone())
+    edit_message(state, params, |message, markup| {
+        let same_text = message.text == plain
+            && message.html.as_deref().unwrap_or(&message.text)
+                == html.as_deref().unwrap_or(&plain);
+        if same_text && message.json.get("reply_markup") == markup {
+            return Err(bad_request(NOT_MODIFIED));
+        }
+        message.json["text"] = json!(plain);
+        message.text = plain;
+        message.html = html;
+        Ok(())
+    })
 }
 
 /// A new inline keyboard for a message (none if `reply_markup` is absent).
 fn edit_message_reply_markup(state: &mut SimState, params: &Params) -> Answer {
+    edit_message(state, params, |message, markup| {
+        if message.json.get("reply_markup") == markup {
+            return Err(bad_request(NOT_MODIFIED));
+        }
+        Ok(())
+    })
+}
+
+/// An edit of one of the bot's messages: finds it and reads the new keyboard, lets
+/// `change` refuse or apply the rest, then puts the keyboard on and dates the edit.
+fn edit_message(
+    state: &mut SimState,
+    params: &Params,
+    change: impl FnOnce(&mut SimMessage, Option<&Value>) -> Result<(), Answer>,
+) -> Answer {
     let (message, in_group) = match message_to_edit(state, params) {
         Ok(found) => found,
         Err(refused) => return refused,
@@ -681,8 +689,8 @@ fn edit_message_reply_markup(state: &mut SimState, params: &Params) -> Answer {
         Ok(parsed) => parsed,
         Err(refused) => return refused,
     };
-    if message.json.get("reply_markup") == markup.as_ref() {
-        return bad_request(NOT_MODIFIED);
+    if let Err(refused) = change(message, markup.as_ref()) {
+        return refused;
     }
     set_keyboard(message, markup, keyboard);
     message.json["edit_date"] = json!(super::unix_now());

@@ -35,7 +35,8 @@ const LIMIT_MARGIN: Duration = Duration::from_millis(30);
 const PASS_INTERVAL: Duration = Duration::from_millis(20);
 /// When to look again at a row another instance holds or a chat it has just written to.
 const CLAIM_RETRY: Duration = Duration::from_millis(50);
-/// How often claims of instances that died are looked for (and freed) while running.
+/// How often claims of instances that died are looked for (and freed) while running, when
+/// other instances may run (at start always).
 const DEAD_CLAIMS_EVERY: Duration = Duration::from_secs(1);
 /// Longest wait between two attempts after passing faults.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -76,7 +77,11 @@ impl Sender {
         let mut dead_claims_checked: Option<Instant> = None;
         loop {
             let pass = Instant::now();
-            if dead_claims_checked.is_none_or(|at| pass >= at + DEAD_CLAIMS_EVERY) {
+            let dead_claims_due = match dead_claims_checked {
+                None => true,
+                Some(at) => self.instance.has_peers() && pass >= at + DEAD_CLAIMS_EVERY,
+            };
+            if dead_claims_due {
                 dead_claims_checked = Some(pass);
                 match outbox::release_dead_claims(&self.db, self.instance).await {
                     Ok(0) => {}

@@ -156,13 +156,12 @@ pub async fn check(
         .map_or_else(|| DUMMY_HASH.clone(), |(_, hash)| hash.clone());
     let Some(matches) = VERIFIER.verify(hash, password.to_owned()).await else {
         // Not checked: the try does not count.
-        undo_try(db, &account_key, &address_key).await?;
+        settle(db, &account_key, Settled::Unchecked, &address_key).await?;
         return Ok(Outcome::Busy);
     };
     match account {
         Some((user, _)) if matches => {
-            forget(db, &account_key).await?;
-            undo_address_try(db, &address_key).await?;
+            settle(db, &account_key, Settled::Right, &address_key).await?;
             Ok(Outcome::LoggedIn(user))
         }
         _ => {
@@ -308,15 +307,34 @@ async fn address_locked_until(
     Ok(until.filter(|&until| until > now))
 }
 
-/// Takes back a try that was counted but never checked.
-async fn undo_try(db: &Db, account_key: &str, address_key: &str) -> Result<(), sqlx::Error> {
+/// How a try counted as being checked ended, other than wrong.
+enum Settled {
+    /// The right password: the account's record is forgotten.
+    Right,
+    /// Never checked (too many waiting): its count is taken back.
+    Unchecked,
+}
+
+/// Ends a try that did not fail. Either way the try it counted at the address is taken
+/// back, and no more: logging into one's own account between guesses must not wipe an
+/// address's record.
+async fn settle(
+    db: &Db,
+    account_key: &str,
+    settled: Settled,
+    address_key: &str,
+) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE login_attempts SET checking = checking - 1 WHERE subject = $1 AND checking > 0",
-    )
-    .bind(account_key)
-    .execute(&mut *tx)
-    .await?;
+    let account = match settled {
+        Settled::Right => "DELETE FROM login_attempts WHERE subject = $1",
+        Settled::Unchecked => {
+            "UPDATE login_attempts SET checking = checking - 1 WHERE subject = $1 AND checking > 0"
+        }
+    };
+    sqlx::query(account)
+        .bind(account_key)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE login_attempts SET failures = failures - 1 WHERE subject = $1 AND failures > 0",
     )
@@ -324,26 +342,6 @@ async fn undo_try(db: &Db, account_key: &str, address_key: &str) -> Result<(), s
     .execute(&mut *tx)
     .await?;
     tx.commit().await
-}
-
-/// A right password from an address takes back its own try there, and no more: logging
-/// into one's own account between guesses must not wipe an address's record.
-async fn undo_address_try(db: &Db, address_key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE login_attempts SET failures = failures - 1 WHERE subject = $1 AND failures > 0",
-    )
-    .bind(address_key)
-    .execute(db.writer())
-    .await?;
-    Ok(())
-}
-
-async fn forget(db: &Db, subject: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_attempts WHERE subject = $1")
-        .bind(subject)
-        .execute(db.writer())
-        .await?;
-    Ok(())
 }
 
 /// Password checks at most this many at once, each with a reused 19 MiB buffer.
