@@ -126,7 +126,7 @@ pub async fn start_on(
     let http_addr = listener.local_addr().map_err(listen_error)?;
     listener.set_nonblocking(true).map_err(listen_error)?;
     let listener = TcpListener::from_std(listener).map_err(listen_error)?;
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::connect_patiently(&config.database_url).await?;
     db.migrate().await?;
 
     let api = BotApi::new(&config.api_url, &token);
@@ -145,18 +145,12 @@ pub async fn start_on(
     let mut tasks = JoinSet::new();
 
     let router = web::router(state.clone()).merge(extra);
-    let stop_http = shutdown.clone();
-    tasks.spawn(async move {
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop_http.cancelled().await })
-        .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "the HTTP server stopped");
-        }
-    });
+    tasks.spawn(web::server::serve(
+        listener,
+        router,
+        state.config.http,
+        shutdown.clone(),
+    ));
 
     let (instance, presence) = Instance::join(&db).await.map_err(DbError::Connect)?;
     tasks.spawn(presence.keep(shutdown.clone()));

@@ -233,9 +233,13 @@ fn account_table(accounts: &[(users::User, Option<i64>)], offset: time::UtcOffse
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let shutdown = ShutdownSignal::listen()?;
-    let running = app::start(config).await?;
-    shutdown.received().await;
+    let mut shutdown = std::pin::pin!(ShutdownSignal::listen()?.received());
+    // Starting may wait for the database; a signal meanwhile ends the wait.
+    let running = tokio::select! {
+        started = app::start(config) => started?,
+        () = &mut shutdown => return Ok(()),
+    };
+    shutdown.await;
     tracing::info!("stopping: finishing work in flight");
     running.stop().await;
     Ok(())

@@ -129,6 +129,9 @@ pub struct Config {
     /// How long Telegram's word on who belongs to a group is trusted before it is asked
     /// again (access of members who left ends within this time).
     pub membership_refresh: Duration,
+    /// How long a connection may take to send a whole request head, and how many
+    /// connections are served at once.
+    pub http: ServerLimits,
 }
 
 impl Default for Config {
@@ -150,8 +153,22 @@ impl Default for Config {
             registration: RegistrationMode::Approval,
             owners: Vec::new(),
             membership_refresh: Duration::from_secs(600),
+            http: ServerLimits {
+                header_timeout: Duration::from_secs(30),
+                max_connections: 1000,
+            },
         }
     }
+}
+
+/// How long a connection may take, and how many may be open at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A request head must arrive in full within this long of the connection's opening or
+    /// of its previous answer.
+    pub header_timeout: Duration,
+    /// Connections served at once; more are answered `503 busy`.
+    pub max_connections: usize,
 }
 
 /// The keys accepted in the TOML file; each mirrors an environment variable.
@@ -174,6 +191,8 @@ struct FileConfig {
     registration: Option<String>,
     owners: Option<String>,
     membership_refresh: Option<String>,
+    header_timeout: Option<String>,
+    max_connections: Option<u64>,
 }
 
 /// What kind of value a setting holds, so an environment variable (always text) can be
@@ -186,7 +205,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 16] = [
+const SETTINGS: [(&str, &str, Kind); 18] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -219,6 +238,8 @@ const SETTINGS: [(&str, &str, Kind); 16] = [
         "TANGKAP_MEMBERSHIP_REFRESH",
         Kind::Text,
     ),
+    ("header_timeout", "TANGKAP_HEADER_TIMEOUT", Kind::Text),
+    ("max_connections", "TANGKAP_MAX_CONNECTIONS", Kind::Whole),
 ];
 
 impl Kind {
@@ -381,6 +402,30 @@ impl FileConfig {
                     d => d,
                 },
                 None => defaults.membership_refresh,
+            },
+            http: ServerLimits {
+                header_timeout: match self.header_timeout {
+                    Some(text) => match parse_duration("TANGKAP_HEADER_TIMEOUT", &text)? {
+                        d if d.is_zero() || d > Duration::from_secs(600) => {
+                            return Err(ConfigError::Value {
+                                name: "TANGKAP_HEADER_TIMEOUT",
+                                message: "use a duration from 1s to 10m".into(),
+                            })
+                        }
+                        d => d,
+                    },
+                    None => defaults.http.header_timeout,
+                },
+                max_connections: match self.max_connections {
+                    Some(n @ 1..=100_000) => n as usize,
+                    Some(_) => {
+                        return Err(ConfigError::Value {
+                            name: "TANGKAP_MAX_CONNECTIONS",
+                            message: "use 1 to 100000".into(),
+                        })
+                    }
+                    None => defaults.http.max_connections,
+                },
             },
         })
     }

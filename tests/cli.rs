@@ -189,3 +189,31 @@ async fn upgrading_keeps_every_account_active_as_staff(backend: Backend) {
     assert!(output.status.success(), "{}", stderr(&output));
     drop_postgres_database(&database.url).await;
 }
+
+/// A command against a PostgreSQL server that is not there fails at once, naming the
+/// server and the reason, rather than after 30 silent seconds with "pool timed out".
+#[test]
+fn an_unreachable_postgres_is_named_at_once() {
+    let port = tangkap::sim::free_port();
+    let started = std::time::Instant::now();
+    let output = tangkap(
+        &["user", "list"],
+        &[(
+            "DATABASE_URL",
+            &format!("postgres://tangkap:rahasia-db@127.0.0.1:{port}/tangkap"),
+        )],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let said = stderr(&output);
+    assert!(
+        said.contains(&format!(
+            "cannot reach PostgreSQL at 127.0.0.1:{port}, database tangkap"
+        )) && said.contains("refused"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("rahasia-db"),
+        "the password stays out: {said}"
+    );
+}

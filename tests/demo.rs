@@ -2,7 +2,7 @@
 //! to go, and the page there tells the whole story (tests/browser/demo.test.mjs: a request,
 //! a registration the owner approves with the button in his chat, Pickup and Close in the
 //! Mini App, the Tim page). Then the demo database starts fresh on the next start, or is
-//! kept with `--keep`.
+//! kept with `--keep`, and a second demo in the same folder is refused.
 
 mod common;
 
@@ -103,4 +103,57 @@ async fn demo_tells_the_whole_story_offline() {
     let (fresh, _) = start_demo(dir.path(), port, false);
     stop(fresh);
     assert_eq!(orders_in(dir.path()).await, 8, "a plain start is fresh");
+}
+
+/// Runs `tangkap demo` in `dir` expecting it to refuse to start; returns what it said.
+fn refused_demo(dir: &Path, port: u16) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_tangkap"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("tangkap demo runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the demo should have refused"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A second demo in the same folder would delete the running one's database: it is refused
+/// and names where the first one runs; a port in use is named too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_demo_in_the_same_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = tangkap::sim::free_port();
+    let (first, url) = start_demo(dir.path(), port, false);
+    let orders = orders_in(dir.path()).await;
+    assert_eq!(orders, 8);
+
+    let said = refused_demo(dir.path(), tangkap::sim::free_port());
+    assert!(said.contains("already running in this folder"), "{said}");
+    assert!(said.contains(&url), "names the running demo's page: {said}");
+    assert_eq!(
+        orders_in(dir.path()).await,
+        orders,
+        "its database is untouched"
+    );
+    let health = reqwest::get(url.replace("/demo", "/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "the first demo still runs");
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let said = refused_demo(elsewhere.path(), port);
+    assert!(
+        said.contains(&format!("cannot listen on 127.0.0.1:{port}")) && said.contains("in use"),
+        "names the address in use: {said}"
+    );
+
+    stop(first);
+    let (again, _) = start_demo(dir.path(), port, false);
+    stop(again);
 }

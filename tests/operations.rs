@@ -1,5 +1,5 @@
 //! Operating Tangkap: backups while it runs, a clean stop on SIGTERM, logs free of
-//! secrets, and oversized webhook bodies.
+//! secrets, oversized webhook bodies, and connections that never finish a request.
 
 mod common;
 
@@ -13,7 +13,11 @@ use std::{
 use common::{
     place_order, spawn_app, spawn_public_app, test_database, Backend, BOT_USERNAME, PATIENCE, TOKEN,
 };
-use tangkap::{config::Secret, db::Db, sim::FakeTelegram};
+use tangkap::{
+    config::{Secret, ServerLimits},
+    db::Db,
+    sim::FakeTelegram,
+};
 
 const TABLES: [&str; 8] = [
     "users",
@@ -506,4 +510,217 @@ async fn logs_in_a_file_are_plain_text_or_json() {
     let refused = common::run_tangkap(&["migrate"], &[("TANGKAP_LOG_FORMAT", "xml")]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("expected text or json"));
+}
+
+/// What a client sees on a connection it keeps open: how long after opening it the server
+/// closed it, or `None` if it was still open at `patience`.
+async fn closed_after(
+    mut stream: tokio::net::TcpStream,
+    opened: Instant,
+    patience: Duration,
+) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+
+    let mut buffer = [0; 1024];
+    let deadline = opened + patience;
+    loop {
+        match tokio::time::timeout_at(deadline.into(), stream.read(&mut buffer)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(opened.elapsed()),
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// Connections that never send a whole request head (silent, half-sent, trickling a byte
+/// at a time) and keep-alive connections left idle are closed after the header timeout,
+/// and past the connection cap a client is told `503 busy` instead of waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says_busy() {
+    use tokio::{io::AsyncWriteExt, net::TcpStream};
+
+    const TIMEOUT: Duration = Duration::from_secs(2);
+    const CAP: usize = 500;
+    let app = spawn_public_app(Backend::Sqlite, |config| {
+        config.http = ServerLimits {
+            header_timeout: TIMEOUT,
+            max_connections: CAP,
+        };
+    })
+    .await;
+    let address = app.http_url().trim_start_matches("http://").to_owned();
+    let patience = TIMEOUT + Duration::from_secs(3);
+
+    // One connection asks for something, gets it, and then stays idle.
+    let mut idle = TcpStream::connect(&address).await.unwrap();
+    idle.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let answered = Instant::now();
+    let idle = tokio::spawn(closed_after(idle, answered, patience));
+
+    // 500 more fill the cap: half say nothing, half send half a request head, one of
+    // them keeps sending a byte at a time.
+    let mut held = Vec::new();
+    for n in 0..CAP - 2 {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        let opened = Instant::now();
+        if n % 2 == 1 {
+            stream
+                .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        held.push(tokio::spawn(closed_after(stream, opened, patience)));
+    }
+    let trickle = TcpStream::connect(&address).await.unwrap();
+    let trickle_opened = Instant::now();
+    let (mut trickle_read, mut trickle_write) = trickle.into_split();
+    let trickling = tokio::spawn(async move {
+        for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+            if trickle_write.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+
+    // The server is full: a new client is told so at once.
+    let busy = reqwest::Client::new()
+        .get(format!("{}/api/config", app.http_url()))
+        .timeout(PATIENCE)
+        .send()
+        .await
+        .expect("a client over the cap gets an answer");
+    assert_eq!(busy.status(), 503);
+    assert_eq!(busy.headers()["retry-after"], "1");
+    let body: serde_json::Value = busy.json().await.unwrap();
+    assert_eq!(body["error"], "busy");
+
+    let mut closed = Vec::new();
+    for connection in held {
+        closed.push(connection.await.unwrap());
+    }
+    closed.push(idle.await.unwrap());
+    let trickle_closed = {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = [0; 64];
+        tokio::time::timeout_at(
+            (trickle_opened + patience).into(),
+            trickle_read.read(&mut buffer),
+        )
+        .await
+        .ok()
+        .map(|_| trickle_opened.elapsed())
+    };
+    trickling.abort();
+    closed.push(trickle_closed);
+    let still_open = closed.iter().filter(|c| c.is_none()).count();
+    assert_eq!(
+        still_open, 0,
+        "connections still open {patience:?} after opening"
+    );
+    let early = closed
+        .iter()
+        .flatten()
+        .filter(|after| **after < TIMEOUT - Duration::from_millis(200))
+        .count();
+    assert_eq!(early, 0, "no connection is cut before its time is up");
+    let times: Vec<Duration> = closed.into_iter().flatten().collect();
+    println!(
+        "{} connections closed {:?} to {:?} after opening (timeout {TIMEOUT:?})",
+        times.len(),
+        times.iter().min().unwrap(),
+        times.iter().max().unwrap()
+    );
+
+    // With them gone, requests are served again.
+    let served = reqwest::get(format!("{}/api/config", app.http_url()))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    app.finish().await;
+}
+
+/// `host:port` of a PostgreSQL URL.
+fn postgres_address(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
+    rest.split(['/', '?']).next().unwrap_or(rest)
+}
+
+/// Started before its PostgreSQL answers, Tangkap says at once which server it is waiting
+/// for, keeps trying, and runs as soon as the database answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_waits_for_postgres_and_names_it() {
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(Backend::Postgres).await;
+    let real = postgres_address(&database.url).to_owned();
+    let port = tangkap::sim::free_port();
+    let url = database
+        .url
+        .replacen(&real, &format!("127.0.0.1:{port}"), 1);
+    let http = format!("127.0.0.1:{}", tangkap::sim::free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("run.log");
+    let started = Instant::now();
+    let mut child = start_binary(&fake, &url, &[("TANGKAP_LISTEN", &http)], &log);
+
+    let waiting = format!("cannot reach PostgreSQL at 127.0.0.1:{port}");
+    let said = loop {
+        // Log lines go to standard output.
+        let said = std::fs::read_to_string(log.with_extension("out")).unwrap_or_default();
+        if said.contains(&waiting) && said.contains("trying again") {
+            break said;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no word of the database within 5 s: {said}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(said.contains("refused"), "the cause is given: {said}");
+    println!(
+        "waiting for the database, said so after {:?}",
+        started.elapsed()
+    );
+    assert!(child.try_wait().unwrap().is_none(), "it keeps trying");
+
+    // The database comes up on that port (a relay to the real server).
+    let relay = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let relaying = tokio::spawn(async move {
+        loop {
+            let (mut client, _) = relay.accept().await.unwrap();
+            let real = real.clone();
+            tokio::spawn(async move {
+                let mut server = tokio::net::TcpStream::connect(&real).await.unwrap();
+                tokio::io::copy_bidirectional(&mut client, &mut server)
+                    .await
+                    .ok();
+            });
+        }
+    });
+    let ready = Instant::now();
+    loop {
+        let health = reqwest::get(format!("http://{http}/healthz")).await;
+        if health.is_ok_and(|answer| answer.status() == 200) {
+            break;
+        }
+        assert!(
+            ready.elapsed() < Duration::from_secs(40),
+            "not running {:?} after the database came up",
+            ready.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!("running {:?} after the database came up", ready.elapsed());
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    relaying.abort();
+    common::drop_postgres_database(&database.url).await;
 }

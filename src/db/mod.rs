@@ -67,6 +67,9 @@ pub enum DbError {
     InMemory,
     #[error("cannot open the database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// Nothing answered, or the server is not ready yet: worth trying again.
+    #[error("cannot reach PostgreSQL at {target}: {reason}")]
+    Unreachable { target: String, reason: String },
     #[error("cannot apply database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -142,6 +145,7 @@ impl Db {
                 (pool(4).await.map_err(DbError::Connect)?, writer)
             }
             Backend::Postgres => {
+                try_postgres(&options, &url).await?;
                 let shared = pool(10).await.map_err(DbError::Connect)?;
                 (shared.clone(), shared)
             }
@@ -151,6 +155,23 @@ impl Db {
             writer,
             backend,
         })
+    }
+
+    /// Like [`Db::connect`], but waits for a PostgreSQL server that does not answer yet
+    /// (started at the same moment as Tangkap, or restarting), saying each time what it
+    /// waits for, instead of giving up.
+    pub async fn connect_patiently(url: &str) -> Result<Self, DbError> {
+        let mut pause = Duration::from_secs(1);
+        loop {
+            match Self::connect(url).await {
+                Err(e @ DbError::Unreachable { .. }) => {
+                    tracing::warn!("{e}; trying again in {} s", pause.as_secs());
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                }
+                opened => return opened,
+            }
+        }
     }
 
     /// Brings the schema up to date with the backend's migration folder.
@@ -192,6 +213,58 @@ impl Db {
     }
 }
 
+/// How long one try to reach PostgreSQL may take; a host that drops packets would
+/// otherwise keep a start waiting for the operating system's two minutes.
+const POSTGRES_ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
+/// One connection to PostgreSQL, opened and closed, so that a server that is down says so
+/// at once and in its own words: a pool retries quietly until its acquire timeout and
+/// then says only "pool timed out".
+async fn try_postgres(options: &AnyConnectOptions, url: &str) -> Result<(), DbError> {
+    use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+
+    // Named without user or password: the message goes to logs.
+    let target = PgConnectOptions::from_str(url)
+        .map(|pg| {
+            format!(
+                "{}:{}, database {}",
+                pg.get_host(),
+                pg.get_port(),
+                pg.get_database().unwrap_or("(the user's)")
+            )
+        })
+        .unwrap_or_else(|_| "the address in DATABASE_URL".into());
+    tracing::info!("connecting to PostgreSQL at {target}");
+    let unreachable = |reason: String| DbError::Unreachable {
+        target: target.clone(),
+        reason,
+    };
+    match tokio::time::timeout(POSTGRES_ANSWER_WITHIN, options.connect()).await {
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} s",
+            POSTGRES_ANSWER_WITHIN.as_secs()
+        ))),
+        Ok(Ok(connection)) => {
+            connection.close().await.ok();
+            Ok(())
+        }
+        Ok(Err(e)) if is_passing(&e) => Err(unreachable(e.to_string())),
+        Ok(Err(e)) => Err(DbError::Connect(e)),
+    }
+}
+
+/// True for a failure that may pass by itself: no connection at all, or a server that is
+/// starting, stopping or full (SQLSTATE class 57 and 53300).
+fn is_passing(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("57") || code == "53300"),
+        _ => false,
+    }
+}
+
 /// True when `err` is a unique-constraint violation on either backend.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
@@ -222,7 +295,6 @@ pub fn now_ms() -> i64 {
 }
 
 impl Db {
-    /// Succeeds while the database answers a trivial query.
     /// On SQLite, writes the write-ahead log into the database and empties it, so that
     /// pages as they were before an overwrite (a scrubbed password) are gone from it too.
     /// False when readers kept it from finishing: try again later.
@@ -236,6 +308,7 @@ impl Db {
         Ok(busy == 0)
     }
 
+    /// Succeeds while the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }

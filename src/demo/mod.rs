@@ -6,7 +6,15 @@
 
 mod page;
 
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{
+    fs::{File, OpenOptions, TryLockError},
+    io::{Read, Seek, Write},
+    net::SocketAddr,
+    path::Path,
+    time::Duration,
+};
+
+use anyhow::anyhow;
 
 use rand::{Rng, RngCore};
 
@@ -25,6 +33,9 @@ use crate::{
 
 /// The demo's own database, apart from a real one.
 pub const DATABASE_FILE: &str = "data/demo.db";
+/// Held locked by the running demo, and holding its page's address: a second demo in the
+/// same folder would otherwise delete the first one's database under it.
+pub const LOCK_FILE: &str = "data/demo.lock";
 pub const STAFF_USERNAME: &str = "demo";
 pub const STAFF_PASSWORD: &str = "tangkap-demo";
 const BOT_USERNAME: &str = "tangkap_demo_bot";
@@ -76,6 +87,52 @@ pub struct Demo {
     pub fake: FakeTelegram,
     /// The page to open, e.g. `http://127.0.0.1:8080/demo`.
     pub page_url: String,
+    /// Released when the demo is dropped, or its process ends however it ends.
+    _lock: FolderLock,
+}
+
+/// The operating system's lock on [`LOCK_FILE`]: this folder's demo is running.
+struct FolderLock(File);
+
+impl FolderLock {
+    fn take() -> anyhow::Result<Self> {
+        let folder = Path::new(LOCK_FILE).parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder)
+            .map_err(|e| anyhow!("cannot create the folder {}: {e}", folder.display()))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(LOCK_FILE)
+            .map_err(|e| anyhow!("cannot open {LOCK_FILE}: {e}"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self(file)),
+            Err(TryLockError::WouldBlock) => {
+                let mut page_url = String::new();
+                file.read_to_string(&mut page_url).ok();
+                let page_url = page_url.trim();
+                let at = if page_url.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {page_url}")
+                };
+                anyhow::bail!(
+                    "another Tangkap demo is already running in this folder{at}, on \
+                     {DATABASE_FILE}. Open that one, stop it first (Ctrl+C), or run this one \
+                     from another folder."
+                )
+            }
+            Err(TryLockError::Error(e)) => Err(anyhow!("cannot lock {LOCK_FILE}: {e}")),
+        }
+    }
+
+    /// Writes where the demo runs, for a second demo to name.
+    fn record(&mut self, page_url: &str) -> std::io::Result<()> {
+        self.0.set_len(0)?;
+        self.0.rewind()?;
+        self.0.write_all(page_url.as_bytes())
+    }
 }
 
 /// Starts the demo and prints where to find it.
@@ -91,6 +148,16 @@ pub async fn run(base: Config, options: DemoOptions) -> anyhow::Result<()> {
 }
 
 pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
+    let mut lock = FolderLock::take()?;
+    // Bound before the configuration is made: the Mini App's buttons must name the real
+    // port, and port 0 becomes one only now.
+    let address = options.listen.unwrap_or(base.listen);
+    let listener = std::net::TcpListener::bind(address)
+        .map_err(|e| anyhow!("cannot listen on {address}: {e}; choose another with --listen"))?;
+    let listen = listener.local_addr()?;
+    let page_url = format!("http://{listen}/demo");
+    lock.record(&page_url)
+        .map_err(|e| anyhow!("cannot write {LOCK_FILE}: {e}"))?;
     if !options.keep {
         for suffix in ["", "-wal", "-shm"] {
             let file = format!("{DATABASE_FILE}{suffix}");
@@ -119,10 +186,6 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     for person in &cast.people {
         fake.make_private_chat(person);
     }
-    // Bound before the configuration is made: the Mini App's buttons must name the real
-    // port, and port 0 becomes one only now.
-    let listener = std::net::TcpListener::bind(options.listen.unwrap_or(base.listen))?;
-    let listen = listener.local_addr()?;
     let config = Config {
         bot_token: Some(token.clone()),
         api_url: fake.api_url(),
@@ -146,9 +209,10 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     }
     seed(&running.state, &fake, &cast).await?;
     Ok(Demo {
-        page_url: format!("http://{}/demo", running.http_addr),
+        page_url,
         running,
         fake,
+        _lock: lock,
     })
 }
 

@@ -39,6 +39,8 @@ pub enum ApiError {
     },
     #[error("too many logins being checked")]
     Busy,
+    #[error("too many open connections")]
+    TooManyConnections,
     #[error("browser login is disabled")]
     BrowserLoginDisabled,
     #[error("no such order")]
@@ -163,6 +165,11 @@ impl ApiError {
                 "busy",
                 "Server sedang memeriksa banyak login. Coba lagi sebentar lagi.".into(),
             ),
+            TooManyConnections => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Server sedang melayani terlalu banyak koneksi. Coba lagi sebentar lagi.".into(),
+            ),
             Locked {
                 retry_after_secs,
                 until,
@@ -257,7 +264,7 @@ impl IntoResponse for ApiError {
                 body["until"] = until.as_str().into();
                 retry_after = Some(*retry_after_secs);
             }
-            ApiError::Busy => retry_after = Some(1),
+            ApiError::Busy | ApiError::TooManyConnections => retry_after = Some(1),
             _ => {}
         }
         let mut response = (status, Json(body)).into_response();

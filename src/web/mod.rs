@@ -5,6 +5,7 @@ mod assets;
 pub mod auth;
 pub mod error;
 mod orders;
+pub mod server;
 mod team;
 
 use axum::{
