@@ -19,7 +19,7 @@ use crate::{
     config::{Config, ConfigError},
     db::{instance::Instance, Db, DbError},
     groups,
-    orders::workflow::StepQueue,
+    orders::{reminders::Reminders, workflow::StepQueue},
     telegram::{
         api::BotApi,
         inbox::IngestQueue,
@@ -27,7 +27,7 @@ use crate::{
         sender::Sender,
         webhook, ALLOWED_UPDATES,
     },
-    web,
+    timers, web,
 };
 
 /// What every request handler and background task shares.
@@ -131,11 +131,12 @@ pub async fn start_on(
 
     let api = BotApi::new(&config.api_url, &token);
     let new_updates = Arc::new(Notify::new());
+    let sla = config.sla;
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
         ingest: IngestQueue::start(db.clone(), new_updates.clone()),
-        steps: StepQueue::start(db.clone()),
+        steps: StepQueue::start(db.clone(), sla),
         new_updates,
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),
@@ -168,6 +169,17 @@ pub async fn start_on(
         db.clone(),
         api.clone(),
         state.config.membership_refresh,
+        shutdown.clone(),
+    ));
+    tasks.spawn(timers::run(
+        db.clone(),
+        Reminders {
+            staff_chat: state.config.staff_chat,
+            mini_app_url: state.mini_app_url(),
+            mini_app_link: state.config.miniapp_link.clone(),
+            digest_every: state.config.reminder_digest,
+            new_messages: state.new_messages.clone(),
+        },
         shutdown.clone(),
     ));
     tasks.spawn(bot_tasks(state.clone(), api, shutdown.clone()));
@@ -254,6 +266,7 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         mini_app_link: state.config.miniapp_link.clone(),
         registration: state.config.registration,
         owners: state.config.owners.clone(),
+        sla: state.config.sla,
     };
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());

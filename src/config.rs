@@ -132,6 +132,25 @@ pub struct Config {
     /// How long a connection may take to send a whole request head, and how many
     /// connections are served at once.
     pub http: ServerLimits,
+    /// Time targets of every ticket, unless its group sets its own.
+    pub sla: SlaDefaults,
+    /// The staff group told of tickets waiting too long for Pickup; without one, each
+    /// group's staff are told privately.
+    pub staff_chat: Option<i64>,
+    /// A chat gets at most one reminder message in this long; what comes due meanwhile is
+    /// gathered into one.
+    pub reminder_digest: Duration,
+}
+
+/// The time targets a group has unless it sets its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlaDefaults {
+    /// From the `/moban` to its Pickup; `None`: no target.
+    pub pickup: Option<Duration>,
+    /// From the Pickup to its Close; `None`: no target.
+    pub close: Option<Duration>,
+    /// How long before a target runs out its warning goes; zero: no warning.
+    pub warn_before: Duration,
 }
 
 impl Default for Config {
@@ -157,6 +176,13 @@ impl Default for Config {
                 header_timeout: Duration::from_secs(30),
                 max_connections: 1000,
             },
+            sla: SlaDefaults {
+                pickup: Some(Duration::from_secs(30 * 60)),
+                close: Some(Duration::from_secs(4 * 3600)),
+                warn_before: Duration::from_secs(15 * 60),
+            },
+            staff_chat: None,
+            reminder_digest: Duration::from_secs(60),
         }
     }
 }
@@ -193,6 +219,11 @@ struct FileConfig {
     membership_refresh: Option<String>,
     header_timeout: Option<String>,
     max_connections: Option<u64>,
+    sla_pickup: Option<String>,
+    sla_close: Option<String>,
+    sla_warn_before: Option<String>,
+    staff_chat: Option<i64>,
+    reminder_digest: Option<String>,
 }
 
 /// What kind of value a setting holds, so an environment variable (always text) can be
@@ -205,7 +236,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 18] = [
+const SETTINGS: [(&str, &str, Kind); 23] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -240,6 +271,11 @@ const SETTINGS: [(&str, &str, Kind); 18] = [
     ),
     ("header_timeout", "TANGKAP_HEADER_TIMEOUT", Kind::Text),
     ("max_connections", "TANGKAP_MAX_CONNECTIONS", Kind::Whole),
+    ("sla_pickup", "TANGKAP_SLA_PICKUP", Kind::Text),
+    ("sla_close", "TANGKAP_SLA_CLOSE", Kind::Text),
+    ("sla_warn_before", "TANGKAP_SLA_WARN_BEFORE", Kind::Text),
+    ("staff_chat", "TANGKAP_STAFF_CHAT", Kind::Whole),
+    ("reminder_digest", "TANGKAP_REMINDER_DIGEST", Kind::Text),
 ];
 
 impl Kind {
@@ -427,7 +463,62 @@ impl FileConfig {
                     None => defaults.http.max_connections,
                 },
             },
+            sla: SlaDefaults {
+                pickup: match self.sla_pickup {
+                    Some(text) => parse_target("TANGKAP_SLA_PICKUP", &text)?,
+                    None => defaults.sla.pickup,
+                },
+                close: match self.sla_close {
+                    Some(text) => parse_target("TANGKAP_SLA_CLOSE", &text)?,
+                    None => defaults.sla.close,
+                },
+                warn_before: match self.sla_warn_before {
+                    Some(text) => {
+                        parse_target("TANGKAP_SLA_WARN_BEFORE", &text)?.unwrap_or(Duration::ZERO)
+                    }
+                    None => defaults.sla.warn_before,
+                },
+            },
+            staff_chat: match self.staff_chat {
+                Some(0) => None,
+                Some(chat) if chat > 0 => {
+                    return Err(ConfigError::Value {
+                        name: "TANGKAP_STAFF_CHAT",
+                        message: "expected a group's chat id, which is negative \
+                                  (e.g. -1001234567890)"
+                            .into(),
+                    })
+                }
+                chat => chat,
+            },
+            reminder_digest: match self.reminder_digest {
+                Some(text) => match parse_duration("TANGKAP_REMINDER_DIGEST", &text)? {
+                    d if d > Duration::from_secs(3600) => {
+                        return Err(ConfigError::Value {
+                            name: "TANGKAP_REMINDER_DIGEST",
+                            message: "use at most 1h (0: every reminder on its own)".into(),
+                        })
+                    }
+                    d => d,
+                },
+                None => defaults.reminder_digest,
+            },
         })
+    }
+}
+
+/// Longest time target: a month.
+pub const LONGEST_TARGET: Duration = Duration::from_secs(31 * 24 * 3600);
+
+/// A time target: a duration up to [`LONGEST_TARGET`], or `0` for none.
+pub fn parse_target(name: &'static str, text: &str) -> Result<Option<Duration>, ConfigError> {
+    match parse_duration(name, text)? {
+        d if d.is_zero() => Ok(None),
+        d if d > LONGEST_TARGET => Err(ConfigError::Value {
+            name,
+            message: "use at most 31 days (744h), or 0 for none".into(),
+        }),
+        d => Ok(Some(d)),
     }
 }
 
@@ -575,6 +666,38 @@ mod tests {
         assert!(err.to_string().contains("@budi"), "{err}");
         let err = load("", &[("TANGKAP_MEMBERSHIP_REFRESH", "soon")]).unwrap_err();
         assert!(err.to_string().contains("TANGKAP_MEMBERSHIP_REFRESH"));
+    }
+
+    #[test]
+    fn time_targets() {
+        let config = load(
+            "sla_pickup = \"1h30m\"\nsla_warn_before = \"0\"",
+            &[
+                ("TANGKAP_SLA_CLOSE", "0"),
+                ("TANGKAP_STAFF_CHAT", "-1001234"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.sla.pickup, Some(Duration::from_secs(5400)));
+        assert_eq!(config.sla.close, None, "0 turns a target off");
+        assert_eq!(config.sla.warn_before, Duration::ZERO);
+        assert_eq!(config.staff_chat, Some(-1001234));
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.sla.pickup, Some(Duration::from_secs(1800)));
+        assert_eq!(defaults.sla.close, Some(Duration::from_secs(4 * 3600)));
+        assert_eq!(defaults.sla.warn_before, Duration::from_secs(900));
+        for (name, value) in [
+            ("TANGKAP_SLA_PICKUP", "soon"),
+            ("TANGKAP_SLA_CLOSE", "40d"),
+            ("TANGKAP_STAFF_CHAT", "12345"),
+            ("TANGKAP_REMINDER_DIGEST", "2h"),
+        ] {
+            let error = load("", &[(name, value)]).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{name} is not valid")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

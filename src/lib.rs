@@ -11,5 +11,6 @@ pub mod groups;
 pub mod orders;
 pub mod sim;
 pub mod telegram;
+pub mod timers;
 pub mod users;
 pub mod web;

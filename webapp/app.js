@@ -386,7 +386,9 @@ async function showBoard(user) {
   $('team-tab').hidden = !user.manages_team;
   showView('board');
   if (!(await loadGroups())) return;
-  const ticket = tg?.initDataUnsafe?.start_param;
+  // A direct link carries the ticket as start_param; a reminder's button in a private
+  // chat, as ?ticket= in the address.
+  const ticket = tg?.initDataUnsafe?.start_param || new URLSearchParams(location.search).get('ticket');
   if (ticket && /^[0-9A-Za-z]{1,16}$/.test(ticket)) await openTicket(ticket);
   else await load();
   clearInterval(state.pollTimer);

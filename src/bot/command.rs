@@ -44,6 +44,7 @@ pub fn published_commands() -> Vec<(BotCommandScope, Vec<BotCommand>)> {
                 BotCommand::new("start", "Mulai dan lihat bantuan"),
                 BotCommand::new("daftar", "Daftar sebagai staf"),
                 BotCommand::new("password", "Ganti password Mini App"),
+                BotCommand::new("pengingat", "Pengingat tiket: /pengingat on atau off"),
                 BotCommand::new("batal", "Batalkan pendaftaran atau ganti password"),
             ],
         ),

@@ -8,7 +8,11 @@ use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
-    orders::{self, moban, CreatedOrder, NewOrder},
+    orders::{
+        self, moban,
+        sla::{self, Stage},
+        CreatedOrder, NewOrder,
+    },
     telegram::{
         outbox::{self, Button, Outgoing},
         texts,
@@ -89,10 +93,15 @@ async fn note_group_changes(tx: &mut Conn, message: &Message) -> Result<(), sqlx
         groups::remember(tx, &[(chat_id, new_title.to_owned())]).await?;
     }
     if let Some(to) = message.migrate_to_chat_id() {
-        groups::remember(tx, &[(chat_id, title.clone()), (to.0, title)]).await?;
+        groups::remember(tx, &[(chat_id, title.clone()), (to.0, title.clone())]).await?;
         groups::migrated(tx, chat_id, to.0).await?;
     }
-    for joined in message.new_chat_members().unwrap_or_default() {
+    let joined = message.new_chat_members().unwrap_or_default();
+    if !joined.is_empty() || message.left_chat_member().is_some() {
+        // Membership is recorded against a known group.
+        groups::remember(tx, &[(chat_id, title)]).await?;
+    }
+    for joined in joined {
         groups::saw_membership(tx, chat_id, joined.id.0 as i64, true).await?;
     }
     if let Some(left) = message.left_chat_member() {
@@ -114,11 +123,15 @@ pub async fn store_orders(
         .collect();
     groups::remember(tx, &titles).await?;
     let created = orders::create_many(tx, orders).await?;
-    let replies: Vec<Outgoing> = orders
-        .iter()
-        .zip(created)
-        .filter_map(|(order, created)| Some(feedback_1(bot, order, &created?)))
-        .collect();
+    let mut clocks = Vec::with_capacity(orders.len());
+    let mut replies = Vec::with_capacity(orders.len());
+    for (order, created) in orders.iter().zip(created) {
+        if let Some(created) = created {
+            clocks.push((created.no, order.chat_id, created.created_at));
+            replies.push(feedback_1(bot, order, &created));
+        }
+    }
+    sla::start(tx, Stage::Pickup, &clocks, &bot.sla).await?;
     outbox::enqueue_many(tx, &replies).await
 }
 

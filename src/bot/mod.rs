@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    config::SlaDefaults,
     db::{Conn, Db},
     orders::NewOrder,
     telegram::inbox::{self, InboxRow},
@@ -48,6 +49,8 @@ pub struct BotContext {
     pub registration: RegistrationMode,
     /// Telegram ids that register as owners (`TANGKAP_OWNERS`).
     pub owners: Vec<i64>,
+    /// Time targets of tickets whose group sets none.
+    pub sla: SlaDefaults,
 }
 
 impl BotContext {

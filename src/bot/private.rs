@@ -85,6 +85,22 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             talk.say(tx, html).await?;
             Ok(())
         }
+        Some(("pengingat", argument)) => {
+            let on = match argument.to_ascii_lowercase().as_str() {
+                "on" | "nyala" | "aktif" => Some(true),
+                "off" | "mati" => Some(false),
+                _ => None,
+            };
+            let html = match on {
+                None => texts::reminders_usage(),
+                Some(on) => match users::set_reminders(tx, talk.telegram_id, on).await? {
+                    true => texts::reminders_set(on),
+                    false => texts::reminders_need_account(),
+                },
+            };
+            talk.say(tx, html).await?;
+            Ok(())
+        }
         Some(("batal", _)) => {
             let html = match registration::load(tx, talk.telegram_id).await? {
                 Some(step) => {

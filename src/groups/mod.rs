@@ -10,6 +10,9 @@
 //! within that time; one who joins gets it at their next login or within an hour. Join and
 //! leave messages the bot sees in a group update the cache at once.
 
+pub mod hours;
+pub mod settings;
+
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,8 @@
 
 pub mod board;
 pub mod moban;
+pub mod reminders;
+pub mod sla;
 pub mod workflow;
 
 use std::collections::HashMap;
@@ -76,6 +78,8 @@ pub struct NewOrder {
 pub struct CreatedOrder {
     pub no: i64,
     pub ticket: TicketNo,
+    /// When it was stored (Unix ms): its Pickup clock starts here.
+    pub created_at: i64,
 }
 
 /// Attempts at drawing a ticket that is not taken; with 31⁶ tickets a second draw is
@@ -85,6 +89,7 @@ const TICKET_DRAWS: usize = 8;
 /// Stores `order` with a fresh ticket and its first audit event. Returns `None` when the
 /// same group message was stored before, so a redelivered message makes no second order.
 pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrder>, sqlx::Error> {
+    let now = now_ms();
     for _ in 0..TICKET_DRAWS {
         let ticket = TicketNo::generate();
         // No conflict target: a message stored before and a ticket drawn before both
@@ -104,7 +109,7 @@ pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrd
         .bind(i64::from(order.message_id))
         .bind(order.requester_id)
         .bind(&order.requester_name)
-        .bind(now_ms())
+        .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(no) = inserted {
@@ -115,10 +120,14 @@ pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrd
             .bind(no)
             .bind(Status::Order.as_str())
             .bind(order.requester_id)
-            .bind(now_ms())
+            .bind(now)
             .execute(&mut *tx)
             .await?;
-            return Ok(Some(CreatedOrder { no, ticket }));
+            return Ok(Some(CreatedOrder {
+                no,
+                ticket,
+                created_at: now,
+            }));
         }
         let seen: Option<i64> =
             sqlx::query_scalar("SELECT no FROM orders WHERE chat_id = $1 AND message_id = $2")
@@ -179,7 +188,11 @@ pub async fn create_many(
             match stored.remove(&key) {
                 Some(no) => {
                     events.push((no, order.requester_id));
-                    created.push(Some(CreatedOrder { no, ticket }));
+                    created.push(Some(CreatedOrder {
+                        no,
+                        ticket,
+                        created_at: now,
+                    }));
                 }
                 None => created.push(create(tx, order).await?),
             }

@@ -7,9 +7,11 @@ use sqlx::Row;
 
 use super::{
     board::{self, OrderView},
+    sla::{self, Stage},
     Status,
 };
 use crate::{
+    config::SlaDefaults,
     db::{group_commit::GroupCommit, now_ms, Conn, Db},
     telegram::{
         outbox::{self, Outgoing},
@@ -99,12 +101,13 @@ pub struct StepQueue {
 }
 
 impl StepQueue {
-    /// Starts the writer; it runs until every clone of the queue is dropped.
-    pub fn start(db: Db) -> Self {
+    /// Starts the writer; it runs until every clone of the queue is dropped. A Pickup
+    /// starts the ticket's Close clock by `sla` unless its group sets its own targets.
+    pub fn start(db: Db, sla: SlaDefaults) -> Self {
         let writer = db.clone();
         let batches = GroupCommit::start(STEP_BATCH, move |steps: Vec<Step>| {
             let db = writer.clone();
-            async move { write_steps(&db, &steps).await }
+            async move { write_steps(&db, &steps, &sla).await }
         });
         Self { db, batches }
     }
@@ -160,12 +163,12 @@ async fn read_back(
 /// order number order, so two instances writing steps on the same orders take their locks
 /// in the same order and cannot deadlock. If the transaction fails, each step is retried
 /// in a transaction of its own, so one bad step cannot sink the others.
-async fn write_steps(db: &Db, steps: &[Step]) -> Vec<Outcome> {
+async fn write_steps(db: &Db, steps: &[Step], sla: &SlaDefaults) -> Vec<Outcome> {
     // A stable sort: two steps on one order keep the order they came in.
     let mut positions: Vec<usize> = (0..steps.len()).collect();
     positions.sort_by_key(|&i| steps[i].no);
     let by_order: Vec<&Step> = positions.iter().map(|&i| &steps[i]).collect();
-    match write_together(db, &by_order).await {
+    match write_together(db, &by_order, sla).await {
         Ok(moved) => {
             let mut outcomes = vec![Outcome::Failed; steps.len()];
             for (position, moved) in positions.into_iter().zip(moved) {
@@ -177,7 +180,7 @@ async fn write_steps(db: &Db, steps: &[Step]) -> Vec<Outcome> {
             tracing::warn!(error = %e, count = steps.len(), "a batch of steps failed; writing them one by one");
             let mut outcomes = Vec::with_capacity(steps.len());
             for step in steps {
-                outcomes.push(match write_together(db, &[step]).await {
+                outcomes.push(match write_together(db, &[step], sla).await {
                     Ok(moved) => Outcome::of(moved[0]),
                     Err(e) => {
                         tracing::error!(error = %e, order = step.no, "cannot write the step");
@@ -206,20 +209,25 @@ impl Outcome {
 
 /// Writes `steps` in one transaction, in the given order; for each, whether it moved its
 /// order.
-async fn write_together(db: &Db, steps: &[&Step]) -> Result<Vec<bool>, sqlx::Error> {
+async fn write_together(
+    db: &Db,
+    steps: &[&Step],
+    sla: &SlaDefaults,
+) -> Result<Vec<bool>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let mut moved = Vec::with_capacity(steps.len());
     for step in steps {
-        moved.push(write_step(&mut tx, step).await?);
+        moved.push(write_step(&mut tx, step, sla).await?);
     }
     tx.commit().await?;
     Ok(moved)
 }
 
 /// The conditional UPDATE (of two staff pressing at once exactly one wins), the audit
-/// event and the group notification, as a reply to the original /moban message. False if
-/// the order was not where the step starts: then nothing is written.
-async fn write_step(tx: &mut Conn, step: &Step) -> Result<bool, sqlx::Error> {
+/// event, the next stage's clock and the group notification, as a reply to the original
+/// /moban message. False if the order was not where the step starts: then nothing is
+/// written.
+async fn write_step(tx: &mut Conn, step: &Step, sla: &SlaDefaults) -> Result<bool, sqlx::Error> {
     let Step {
         no,
         transition,
@@ -259,6 +267,10 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<bool, sqlx::Error> {
     let ticket: String = moved.try_get(2)?;
     let order_id: String = moved.try_get(3)?;
     let transaksi: String = moved.try_get(4)?;
+    match transition {
+        Transition::Pickup => sla::start(tx, Stage::Close, &[(*no, chat_id, now)], sla).await?,
+        Transition::Close => sla::stop(tx, *no).await?,
+    }
     let html = texts::order_progress(
         &ticket,
         &order_id,

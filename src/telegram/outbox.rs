@@ -199,6 +199,14 @@ pub async fn enqueue_about(
     .await
 }
 
+/// When the newest message about `about` was queued, if there is one.
+pub async fn last_queued_about(tx: &mut Conn, about: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_at FROM outbox WHERE about = $1 ORDER BY id DESC LIMIT 1")
+        .bind(about)
+        .fetch_optional(&mut *tx)
+        .await
+}
+
 /// `(row id, chat id)` of every message queued with [`enqueue_about`] for `about`.
 pub async fn about(tx: &mut Conn, about: &str) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, chat_id FROM outbox WHERE about = $1 ORDER BY id")

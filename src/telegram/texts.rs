@@ -241,6 +241,163 @@ pub fn password_needs_account() -> String {
     "Anda belum terdaftar. Kirim /daftar untuk mendaftar dulu.".into()
 }
 
+/// A reminder about one ticket: its stage is about to run out (a warning) or has run
+/// out (a breach).
+#[derive(Clone, Debug)]
+pub struct ReminderLine {
+    pub breach: bool,
+    /// `Pickup` or `Close`.
+    pub stage: &'static str,
+    pub ticket: String,
+    pub order_id: String,
+    pub group: String,
+    /// When the stage was due, on the group's clock, e.g. `10:30 WIB`.
+    pub due: String,
+    /// How late (breach) or how long left (warning), in milliseconds.
+    pub amount_ms: i64,
+}
+
+impl ReminderLine {
+    fn icon(&self) -> &'static str {
+        if self.breach {
+            "🚨"
+        } else {
+            "⏰"
+        }
+    }
+
+    /// "terlambat 5 menit (5 min late)" or "15 menit lagi (15 min left)".
+    fn how_much(&self) -> String {
+        let (id, en) = span(self.amount_ms);
+        if self.breach {
+            format!("terlambat {id} (<i>{en} late</i>)")
+        } else {
+            format!("{id} lagi (<i>{en} left</i>)")
+        }
+    }
+}
+
+/// A reminder about one ticket.
+pub fn reminder(line: &ReminderLine) -> String {
+    let (id, en) = if line.breach {
+        ("Lewat batas", "overdue")
+    } else {
+        ("Segera lewat batas", "due soon")
+    };
+    format!(
+        "{} <b>{id} {stage}</b> · <i>{stage} {en}</i>\nTiket: <b>{}</b>\nGrup: {}\n\
+         Order_ID: {}\nBatas {}: {}",
+        line.icon(),
+        escape(&line.ticket),
+        escape(&line.group),
+        escape(&line.order_id),
+        escape(&line.due),
+        line.how_much(),
+        stage = line.stage,
+    )
+}
+
+/// Longest group title or Order_ID quoted in a digest line, so that a full digest stays
+/// within Telegram's 4,096 characters.
+const DIGEST_FIELD_CHARS: usize = 40;
+
+/// Reminders about several tickets in one message: `lines`, and `more` not listed.
+pub fn reminder_digest(lines: &[ReminderLine], more: usize) -> String {
+    let short = |text: &str| {
+        let mut chars = text.chars();
+        let cut: String = chars.by_ref().take(DIGEST_FIELD_CHARS).collect();
+        escape(&if chars.next().is_some() {
+            format!("{cut}…")
+        } else {
+            cut
+        })
+    };
+    let total = lines.len() + more;
+    let mut html =
+        format!("⏰ <b>{total} tiket perlu perhatian</b> · <i>{total} tickets need attention</i>");
+    for line in lines {
+        html.push_str(&format!(
+            "\n{} <b>{}</b> · {} · {} — {} {}, batas {}",
+            line.icon(),
+            escape(&line.ticket),
+            short(&line.group),
+            short(&line.order_id),
+            line.stage,
+            line.how_much(),
+            escape(&line.due),
+        ));
+    }
+    if more > 0 {
+        html.push_str(&format!(
+            "\n… dan {more} tiket lainnya (<i>and {more} more</i>)"
+        ));
+    }
+    html
+}
+
+/// A length of time in Indonesian and in English: "1 jam 5 menit", "1 h 5 min".
+pub fn span(ms: i64) -> (String, String) {
+    let minutes = ms.max(0) / 60_000;
+    if minutes == 0 {
+        return ("kurang dari 1 menit".into(), "under 1 min".into());
+    }
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let mut id = Vec::new();
+    let mut en = Vec::new();
+    for (amount, id_unit, en_unit) in [
+        (days, "hari", "d"),
+        (hours, "jam", "h"),
+        (mins, "menit", "min"),
+    ] {
+        if amount > 0 && id.len() < 2 {
+            id.push(format!("{amount} {id_unit}"));
+            en.push(format!("{amount} {en_unit}"));
+        }
+    }
+    (id.join(" "), en.join(" "))
+}
+
+/// `/pengingat`: reminders turned on or off, or how to use it.
+pub fn reminders_set(on: bool) -> String {
+    if on {
+        "🔔 Pengingat tiket yang menunggu Pickup <b>aktif</b>. \
+         <i>Reminders of tickets waiting for Pickup are on.</i>"
+            .into()
+    } else {
+        "🔕 Pengingat tiket yang menunggu Pickup <b>dimatikan</b>; pengingat tiket yang Anda \
+         pegang tetap dikirim. Nyalakan lagi dengan /pengingat on. \
+         <i>Reminders of tickets waiting for Pickup are off; those of tickets you hold still \
+         come.</i>"
+            .into()
+    }
+}
+
+pub fn reminders_usage() -> String {
+    "Gunakan <code>/pengingat on</code> atau <code>/pengingat off</code>. \
+     <i>Use /pengingat on or /pengingat off.</i>"
+        .into()
+}
+
+pub fn reminders_need_account() -> String {
+    "Pengingat hanya untuk staf terdaftar. Daftar dulu dengan /daftar. \
+     <i>Reminders are for registered staff: register with /daftar first.</i>"
+        .into()
+}
+
+/// `14:05 WIB`: the time of `at` (Unix ms) at `offset`, named as Indonesia names its zones.
+pub fn clock(at: i64, offset: time::UtcOffset) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    let zone = match offset.whole_hours() {
+        7 if offset.minutes_past_hour() == 0 => "WIB".to_owned(),
+        8 if offset.minutes_past_hour() == 0 => "WITA".to_owned(),
+        9 if offset.minutes_past_hour() == 0 => "WIT".to_owned(),
+        _ => format!("UTC{offset}"),
+    };
+    format!("{:02}:{:02} {zone}", at.hour(), at.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

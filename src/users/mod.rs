@@ -267,6 +267,48 @@ pub async fn find_by_telegram_id(
     find_one(tx, "u.telegram_id = $1", telegram_id).await
 }
 
+/// Turns reminders of tickets waiting for Pickup on or off for the account of
+/// `telegram_id` (`/pengingat`); false if there is no such account.
+pub async fn set_reminders(tx: &mut Conn, telegram_id: i64, on: bool) -> Result<bool, sqlx::Error> {
+    let set = sqlx::query("UPDATE users SET reminders_muted = $2 WHERE telegram_id = $1")
+        .bind(telegram_id)
+        .bind(i64::from(!on))
+        .execute(&mut *tx)
+        .await?;
+    Ok(set.rows_affected() == 1)
+}
+
+/// Private chats (Telegram ids) of the active accounts Telegram counts in group
+/// `chat_id`, who have not muted reminders.
+pub async fn group_staff_to_remind(conn: &mut Conn, chat_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT u.telegram_id FROM users u JOIN group_members m ON m.user_id = u.id \
+         WHERE m.chat_id = $1 AND m.is_member = 1 AND u.state = 'active' \
+         AND u.reminders_muted = 0 ORDER BY u.id",
+    )
+    .bind(chat_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Private chats (Telegram ids) of the active owners and admins.
+pub async fn leaders_to_remind(conn: &mut Conn) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT telegram_id FROM users WHERE role IN ('owner', 'admin') AND state = 'active' \
+         ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The private chat (Telegram id) of account `id`, while it is active.
+pub async fn active_chat(conn: &mut Conn, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT telegram_id FROM users WHERE id = $1 AND state = 'active'")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
 /// The account with id `id`.
 pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<User>, sqlx::Error> {
     find_one(conn, "u.id = $1", id).await

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::{
     orders::workflow::TransitionError,
-    telegram::init_data::InitDataError,
+    telegram::{init_data::InitDataError, texts},
     users::{access::Refusal, team::TeamError, AccountState},
 };
 
@@ -223,23 +223,9 @@ impl ApiError {
         let left_ms = (until - crate::db::now_ms()).max(0) as u64;
         ApiError::Locked {
             retry_after_secs: left_ms.div_ceil(1000).max(1),
-            until: clock(until, offset),
+            until: texts::clock(until, offset),
         }
     }
-}
-
-/// `14:05 WIB`: the time of `at` (Unix ms) at `offset`, named as Indonesia names its zones.
-fn clock(at: i64, offset: time::UtcOffset) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset);
-    let zone = match offset.whole_hours() {
-        7 if offset.minutes_past_hour() == 0 => "WIB".to_owned(),
-        8 if offset.minutes_past_hour() == 0 => "WITA".to_owned(),
-        9 if offset.minutes_past_hour() == 0 => "WIT".to_owned(),
-        _ => format!("UTC{offset}"),
-    };
-    format!("{:02}:{:02} {zone}", at.hour(), at.minute())
 }
 
 impl IntoResponse for ApiError {

@@ -1,0 +1,246 @@
+//! Time on every ticket: two targets, time to Pickup (from the `/moban`) and time to
+//! Close (from the Pickup), each with a warning before it runs out and a breach after.
+//!
+//! A stage's warning and due times are worked out when the stage begins, from its group's
+//! settings then ([`crate::groups::settings`]), and stored on the order (the Mini App
+//! shows them; reports compare them with when the step came). Their reminders are timers
+//! ([`crate::timers`]) written in the same transaction; the next step cancels them.
+//! Changing a group's settings re-times its open tickets ([`retime_group`]).
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use crate::{
+    config::SlaDefaults,
+    db::Conn,
+    groups::settings::{self, Timing},
+    timers::{self, Timer},
+};
+
+/// Timer kinds, also the kinds of `reminders` rows.
+pub const PICKUP_WARNING: &str = "pickup_warning";
+pub const PICKUP_BREACH: &str = "pickup_breach";
+pub const CLOSE_WARNING: &str = "close_warning";
+pub const CLOSE_BREACH: &str = "close_breach";
+pub const KINDS: [&str; 4] = [PICKUP_WARNING, PICKUP_BREACH, CLOSE_WARNING, CLOSE_BREACH];
+
+/// A stage a ticket waits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for Pickup.
+    Pickup,
+    /// Picked up, waiting for Close.
+    Close,
+}
+
+impl Stage {
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Stage::Pickup => ("pickup_warn_at", "pickup_due_at"),
+            Stage::Close => ("close_warn_at", "close_due_at"),
+        }
+    }
+
+    fn kinds(self) -> [&'static str; 2] {
+        match self {
+            Stage::Pickup => [PICKUP_WARNING, PICKUP_BREACH],
+            Stage::Close => [CLOSE_WARNING, CLOSE_BREACH],
+        }
+    }
+
+    /// The order status a ticket has while in this stage.
+    fn status(self) -> &'static str {
+        match self {
+            Stage::Pickup => "order",
+            Stage::Close => "pickup",
+        }
+    }
+}
+
+/// When a stage's warning goes and when it is due (Unix ms); `None`: no target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    pub warn_at: Option<i64>,
+    pub due_at: Option<i64>,
+}
+
+impl Timing {
+    /// The clock of `stage` begun at `start`: the target counted in open hours only, and
+    /// the warning `warn_before` (also in open hours) before it. No warning when the
+    /// target is not longer than that.
+    pub fn clock(&self, stage: Stage, start: i64) -> Clock {
+        let target = match stage {
+            Stage::Pickup => self.pickup,
+            Stage::Close => self.close,
+        };
+        let Some(target) = target else {
+            return Clock::default();
+        };
+        let target = target.as_millis() as i64;
+        let warn = self.warn_before.as_millis() as i64;
+        let after = |ms: i64| match &self.hours {
+            Some(hours) => hours.add(self.zone, start, ms),
+            None => start + ms,
+        };
+        Clock {
+            warn_at: (warn > 0 && warn < target).then(|| after(target - warn)),
+            due_at: Some(after(target)),
+        }
+    }
+}
+
+/// Starts the clock of `stage` for each of `orders` (`(order no, group chat id, start)`):
+/// stores its times and sets its reminders, replacing those of the stage before.
+pub async fn start(
+    tx: &mut Conn,
+    stage: Stage,
+    orders: &[(i64, i64, i64)],
+    defaults: &SlaDefaults,
+) -> Result<(), sqlx::Error> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let chats: Vec<i64> = orders.iter().map(|o| o.1).collect();
+    let mut settings = settings::load_many(tx, &chats).await?;
+    let mut timings: HashMap<i64, Timing> = HashMap::new();
+    let mut timers = Vec::new();
+    for &(no, chat_id, start) in orders {
+        let timing = timings.entry(chat_id).or_insert_with(|| {
+            settings
+                .remove(&chat_id)
+                .unwrap_or_default()
+                .timing(defaults)
+        });
+        let clock = timing.clock(stage, start);
+        store(tx, stage, no, clock).await?;
+        if stage == Stage::Close {
+            timers::cancel(tx, &Stage::Pickup.kinds(), no).await?;
+        }
+        timers.extend(reminders(stage, no, clock));
+    }
+    timers::set(tx, &timers).await
+}
+
+/// The ticket is closed: its Close reminders no longer apply.
+pub async fn stop(tx: &mut Conn, no: i64) -> Result<(), sqlx::Error> {
+    timers::cancel(tx, &Stage::Close.kinds(), no).await
+}
+
+async fn store(tx: &mut Conn, stage: Stage, no: i64, clock: Clock) -> Result<(), sqlx::Error> {
+    let (warn_column, due_column) = stage.columns();
+    sqlx::query(&format!(
+        "UPDATE orders SET {warn_column} = $2, {due_column} = $3 WHERE no = $1"
+    ))
+    .bind(no)
+    .bind(clock.warn_at)
+    .bind(clock.due_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn reminders(stage: Stage, no: i64, clock: Clock) -> impl Iterator<Item = Timer> {
+    let [warning, breach] = stage.kinds();
+    [(warning, clock.warn_at), (breach, clock.due_at)]
+        .into_iter()
+        .filter_map(move |(kind, at)| {
+            at.map(|due_at| Timer {
+                kind,
+                entity: no,
+                due_at,
+            })
+        })
+}
+
+/// Re-times the open tickets of group `chat_id` by its settings now: each stays timed
+/// from when its stage began. A reminder still to come moves (or goes, if the new
+/// settings have none); one that already went is set again only if its new time is still
+/// to come (a target made longer); none goes twice for the same moment. Returns how many
+/// tickets were re-timed.
+pub async fn retime_group(
+    tx: &mut Conn,
+    chat_id: i64,
+    defaults: &SlaDefaults,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let timing = settings::load(tx, chat_id).await?.timing(defaults);
+    let mut count = 0;
+    for stage in [Stage::Pickup, Stage::Close] {
+        let start_column = match stage {
+            Stage::Pickup => "created_at",
+            Stage::Close => "picked_at",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT no, {start_column} FROM orders WHERE chat_id = $1 AND status = $2"
+        ))
+        .bind(chat_id)
+        .bind(stage.status())
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in rows {
+            let no: i64 = row.try_get(0)?;
+            let start: i64 = row.try_get::<Option<i64>, _>(1)?.unwrap_or(now);
+            let clock = timing.clock(stage, start);
+            store(tx, stage, no, clock).await?;
+            let [warning, breach] = stage.kinds();
+            for (kind, at) in [(warning, clock.warn_at), (breach, clock.due_at)] {
+                match at {
+                    None => timers::cancel(tx, &[kind], no).await?,
+                    Some(at) => {
+                        let moved = timers::move_to(tx, kind, no, at).await?;
+                        if !moved && at > now {
+                            timers::set(
+                                tx,
+                                &[Timer {
+                                    kind,
+                                    entity: no,
+                                    due_at: at,
+                                }],
+                            )
+                            .await?;
+                        }
+                    }
+                }
+            }
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::groups::hours::Zone;
+
+    fn timing(pickup: u64, warn: u64) -> Timing {
+        Timing {
+            pickup: Some(Duration::from_secs(pickup)),
+            close: None,
+            warn_before: Duration::from_secs(warn),
+            hours: None,
+            zone: Zone::Wib,
+        }
+    }
+
+    #[test]
+    fn a_stage_is_due_its_target_after_it_began_and_warned_before() {
+        let clock = timing(1800, 900).clock(Stage::Pickup, 1_000);
+        assert_eq!(clock.due_at, Some(1_000 + 1_800_000));
+        assert_eq!(clock.warn_at, Some(1_000 + 900_000));
+        assert_eq!(
+            timing(1800, 900).clock(Stage::Close, 1_000),
+            Clock::default()
+        );
+    }
+
+    #[test]
+    fn no_warning_when_the_target_is_not_longer_than_the_warning() {
+        assert_eq!(timing(600, 900).clock(Stage::Pickup, 0).warn_at, None);
+        assert_eq!(timing(900, 900).clock(Stage::Pickup, 0).warn_at, None);
+        assert_eq!(timing(900, 0).clock(Stage::Pickup, 0).warn_at, None);
+    }
+}

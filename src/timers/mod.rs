@@ -1,0 +1,186 @@
+//! One timer engine for the whole app: things that must happen at a time (a reminder
+//! before a ticket's target runs out, the breach after it, a booking's hold running out)
+//! without anyone having to remember.
+//!
+//! A due action is a row of `timers` (what, for which entity, when), written in the same
+//! transaction as the change that makes it due, and deleted or re-timed in the one that
+//! makes it moot (a Pickup cancels the Pickup reminders). The worker takes due rows by
+//! deleting them, and hands them to their [`Fire`] in that same transaction, so a row's
+//! effects (outbox rows) commit together with its removal: it fires once, or not at all
+//! and stays due. That holds across crashes and restarts (a row due while the process was
+//! down is simply due at start), and across instances on PostgreSQL: a row being taken by
+//! one instance is locked and skipped by the others (`FOR UPDATE SKIP LOCKED`), and a
+//! crashed instance's transaction rolls back and leaves it due. Unlike the outbox, whose
+//! sends reach Telegram outside any transaction and so need claims, firing is all inside
+//! the database, so no claim is needed.
+//!
+//! The worker asks for the earliest due time (an index on `due_at`) and sleeps until then,
+//! at most [`LONGEST_NAP`], so its cost grows with the timers that come due, not with all
+//! timers, and a timer written by another instance, or committed a moment after the worker
+//! looked, waits at most that long.
+
+use std::{future::Future, time::Duration};
+
+use sqlx::Row;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT};
+
+/// A timer to set: `kind` of action, for `entity` (e.g. an order number), at `due_at` (ms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timer {
+    pub kind: &'static str,
+    pub entity: i64,
+    pub due_at: i64,
+}
+
+/// A timer that came due, as the worker took it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Due {
+    pub kind: String,
+    pub entity: i64,
+    pub due_at: i64,
+}
+
+/// Sets `timers`, each replacing the timer of the same kind and entity if there is one.
+pub async fn set(tx: &mut Conn, timers: &[Timer]) -> Result<(), sqlx::Error> {
+    for chunk in timers.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO timers (kind, entity, due_at) VALUES {} \
+             ON CONFLICT (kind, entity) DO UPDATE SET due_at = excluded.due_at",
+            values_placeholders(1, chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for timer in chunk {
+            query = query.bind(timer.kind).bind(timer.entity).bind(timer.due_at);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Moves the timer of `kind` for `entity` to `due_at`, if it is still set; true if it was.
+pub async fn move_to(
+    tx: &mut Conn,
+    kind: &str,
+    entity: i64,
+    due_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query("UPDATE timers SET due_at = $3 WHERE kind = $1 AND entity = $2")
+        .bind(kind)
+        .bind(entity)
+        .bind(due_at)
+        .execute(&mut *tx)
+        .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
+/// Removes the timers of `kinds` for `entity`: what they were for no longer applies.
+pub async fn cancel(tx: &mut Conn, kinds: &[&str], entity: i64) -> Result<(), sqlx::Error> {
+    for kind in kinds {
+        sqlx::query("DELETE FROM timers WHERE kind = $1 AND entity = $2")
+            .bind(kind)
+            .bind(entity)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What timers do when they come due.
+pub trait Fire: Send + Sync + 'static {
+    /// Acts on `due` (in the order they came due) inside `tx`, which also removes them.
+    /// An error rolls all of it back: the timers stay due and are tried again.
+    fn fire<'a>(
+        &'a self,
+        tx: &'a mut Conn,
+        due: &'a [Due],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    /// Called after a batch was committed (to wake the outbox sender).
+    fn fired(&self);
+}
+
+/// Timers taken and fired in one transaction at most.
+const BATCH: i64 = 500;
+/// The longest the worker sleeps without looking again.
+pub const LONGEST_NAP: Duration = Duration::from_secs(1);
+/// After a failed batch, the worker waits this long before trying again.
+const AFTER_FAILURE: Duration = Duration::from_secs(2);
+
+/// Fires due timers until `shutdown`.
+pub async fn run(db: Db, fire: impl Fire, shutdown: CancellationToken) {
+    loop {
+        let pause = match fire_due(&db, &fire).await {
+            Ok(0) => match next_due(&db).await {
+                Ok(Some(at)) => {
+                    Duration::from_millis((at - now_ms()).max(0) as u64).min(LONGEST_NAP)
+                }
+                Ok(None) => LONGEST_NAP,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the next timer");
+                    AFTER_FAILURE
+                }
+            },
+            Ok(_) => {
+                fire.fired();
+                Duration::ZERO
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "timers could not fire; trying again");
+                AFTER_FAILURE
+            }
+        };
+        if !pause.is_zero() {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        } else if shutdown.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// Takes the timers due now (at most [`BATCH`]) and fires them in one transaction;
+/// returns how many fired.
+pub async fn fire_due(db: &Db, fire: &impl Fire) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let skip_locked = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let rows = sqlx::query(&format!(
+        "DELETE FROM timers WHERE id IN \
+         (SELECT id FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2 {skip_locked}) \
+         RETURNING kind, entity, due_at"
+    ))
+    .bind(now_ms())
+    .bind(BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut due = rows
+        .iter()
+        .map(|row| {
+            Ok(Due {
+                kind: row.try_get(0)?,
+                entity: row.try_get(1)?,
+                due_at: row.try_get(2)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    due.sort_by_key(|d| d.due_at);
+    fire.fire(&mut tx, &due).await?;
+    tx.commit().await?;
+    Ok(due.len())
+}
+
+/// The earliest time a timer is due, if any is set.
+pub async fn next_due(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MIN(due_at) FROM timers")
+        .fetch_one(db.pool())
+        .await
+}

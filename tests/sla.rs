@@ -1,0 +1,386 @@
+//! Time on every ticket: a warning before its target runs out and a breach after, each
+//! once, to the right people; a step in time cancels them; a chat is not flooded; staff
+//! can mute them; and a reminder due while Tangkap was down goes once at start. Targets
+//! of a few seconds, so the tests wait only as long as the reminders take.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{
+    place_order, register_account, spawn_app_with, spawn_public_app, Backend, TestApp, PATIENCE,
+};
+use tangkap::{
+    config::SlaDefaults,
+    orders::workflow::Transition,
+    sim::{SimMessage, SimUser},
+    users::{AccountState, Role, User},
+};
+
+on_both_backends!(
+    a_warning_then_a_breach_each_once_to_the_right_people,
+    a_step_in_time_cancels_its_reminders_and_starts_the_next,
+    reminders_due_within_the_digest_period_come_as_one_message,
+    a_reminder_due_while_stopped_goes_once_at_start,
+);
+
+const PASSWORD: &str = "sandi-rahasia-1";
+
+fn targets(pickup: u64, close: u64, warn_before: u64) -> SlaDefaults {
+    let target = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
+    SlaDefaults {
+        pickup: target(pickup),
+        close: target(close),
+        warn_before: Duration::from_millis(warn_before),
+    }
+}
+
+/// The people of these tests: Budi owns the team, Siti works the group, Rina works
+/// another group.
+struct Team {
+    group: i64,
+    budi: SimUser,
+    siti: SimUser,
+    siti_account: User,
+    rina: SimUser,
+}
+
+async fn team(app: &TestApp) -> Team {
+    let group = app.fake.group("Tim Operasional");
+    let budi = app.fake.user("Budi", Some("budi"));
+    let siti = app.fake.user("Siti", Some("siti"));
+    let rina = app.fake.user("Rina", Some("rina"));
+    register_account(
+        app,
+        &budi,
+        "budi",
+        PASSWORD,
+        Role::Owner,
+        AccountState::Active,
+    )
+    .await;
+    let siti_account = register_account(
+        app,
+        &siti,
+        "siti",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    register_account(
+        app,
+        &rina,
+        "rina",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    // The bot sees Siti join the group: Telegram's word that she is a member.
+    app.fake.join_group(group, &siti);
+    let members = app
+        .wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
+        .await;
+    assert_eq!(members, 1);
+    Team {
+        group,
+        budi,
+        siti,
+        siti_account,
+        rina,
+    }
+}
+
+/// The bot's messages in `user`'s private chat.
+fn private(app: &TestApp, user: &SimUser) -> Vec<SimMessage> {
+    app.fake.bot_messages(user.id)
+}
+
+/// Waits until `user`'s private chat holds `count` bot messages, then a little longer to
+/// see that no more come.
+async fn settle(app: &TestApp, user: &SimUser, count: usize, quiet: Duration) -> Vec<SimMessage> {
+    app.fake
+        .wait_for_bot_messages(user.id, count, PATIENCE)
+        .await;
+    tokio::time::sleep(quiet).await;
+    private(app, user)
+}
+
+async fn a_warning_then_a_breach_each_once_to_the_right_people(backend: Backend) {
+    let app = spawn_public_app(backend, |config| {
+        config.sla = targets(3000, 0, 2000);
+        config.reminder_digest = Duration::ZERO;
+    })
+    .await;
+    let team = team(&app).await;
+    let posted = Instant::now();
+    let ticket = place_order(
+        &app,
+        team.group,
+        &team.rina,
+        "/moban #INV-77 #TOPUP #Saldo <belum> masuk",
+    )
+    .await;
+
+    let siti = settle(&app, &team.siti, 2, Duration::from_millis(1500)).await;
+    assert_eq!(siti.len(), 2, "Siti: a warning and a breach: {siti:#?}");
+    let (warning, breach) = (&siti[0], &siti[1]);
+    assert!(
+        warning.text.contains("Segera lewat batas Pickup")
+            && warning.text.contains(&ticket)
+            && warning.text.contains("Tim Operasional")
+            && warning.text.contains("INV-77")
+            && warning.text.contains("lagi"),
+        "{}",
+        warning.text
+    );
+    assert!(
+        warning.arrived.duration_since(posted) >= Duration::from_millis(900),
+        "the warning waits for its time"
+    );
+    assert!(
+        breach.text.contains("Lewat batas Pickup")
+            && breach.text.contains(&ticket)
+            && breach.text.contains("terlambat"),
+        "{}",
+        breach.text
+    );
+    assert!(breach.arrived.duration_since(posted) >= Duration::from_millis(2900));
+    for message in &siti {
+        assert!(
+            message
+                .buttons
+                .iter()
+                .any(|(text, url)| text.contains(&ticket)
+                    && url.ends_with(&format!("?ticket={ticket}"))),
+            "a button opens the ticket: {:?}",
+            message.buttons
+        );
+    }
+    // The owner hears of the breach only; Rina, not in the group, of nothing; the
+    // requester's group of nothing new.
+    let budi = private(&app, &team.budi);
+    assert_eq!(budi.len(), 1, "{budi:#?}");
+    assert!(budi[0].text.contains("Lewat batas Pickup"));
+    assert!(private(&app, &team.rina).is_empty());
+    assert_eq!(
+        app.fake.bot_messages(team.group).len(),
+        1,
+        "Feedback 1 only"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM reminders").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM timers").await, 0);
+    app.finish().await;
+}
+
+async fn a_step_in_time_cancels_its_reminders_and_starts_the_next(backend: Backend) {
+    let app = spawn_public_app(backend, |config| {
+        config.sla = targets(2000, 3000, 1000);
+        config.reminder_digest = Duration::ZERO;
+    })
+    .await;
+    let team = team(&app).await;
+    let ticket = place_order(&app, team.group, &team.rina, "/moban #INV-78 #REFUND #Dana").await;
+    let no = order_no(&app, &ticket).await;
+    let steps = &app.running.as_ref().unwrap().state.steps;
+    steps
+        .apply(no, Transition::Pickup, &team.siti_account)
+        .await
+        .expect("Siti picks it up");
+    let picked = Instant::now();
+
+    // No Pickup reminder, ever; the Close ones go to Siti, who holds it, and the breach to
+    // the owner.
+    let siti = settle(&app, &team.siti, 2, Duration::from_millis(1200)).await;
+    assert_eq!(siti.len(), 2, "{siti:#?}");
+    assert!(
+        siti[0].text.contains("Segera lewat batas Close"),
+        "{}",
+        siti[0].text
+    );
+    assert!(
+        siti[1].text.contains("Lewat batas Close"),
+        "{}",
+        siti[1].text
+    );
+    assert!(siti[0].arrived.duration_since(picked) >= Duration::from_millis(1900));
+    let budi = private(&app, &team.budi);
+    assert_eq!(budi.len(), 1, "{budi:#?}");
+    assert!(budi[0].text.contains("Lewat batas Close"));
+    assert!(siti.iter().chain(&budi).all(|m| !m.text.contains("Pickup")));
+
+    // Closing leaves nothing to remind of.
+    steps
+        .apply(no, Transition::Close, &team.siti_account)
+        .await
+        .expect("Siti closes it");
+    assert_eq!(app.count("SELECT COUNT(*) FROM timers").await, 0);
+    let due: Vec<Vec<Option<String>>> = app
+        .rows(&format!(
+            "SELECT pickup_due_at - created_at, close_due_at - picked_at FROM orders WHERE no = {no}"
+        ))
+        .await;
+    assert_eq!(
+        due[0],
+        vec![Some("2000".to_owned()), Some("3000".to_owned())],
+        "each stage is due its target after it began"
+    );
+    app.finish().await;
+}
+
+async fn order_no(app: &TestApp, ticket: &str) -> i64 {
+    app.count(&format!(
+        "SELECT no FROM orders WHERE ticket_no = '{ticket}'"
+    ))
+    .await
+}
+
+async fn reminders_due_within_the_digest_period_come_as_one_message(backend: Backend) {
+    const DIGEST: Duration = Duration::from_secs(4);
+    let app = spawn_public_app(backend, |config| {
+        config.sla = targets(1000, 0, 0);
+        config.reminder_digest = DIGEST;
+    })
+    .await;
+    let team = team(&app).await;
+    let first = place_order(&app, team.group, &team.rina, "/moban #A-1 #TOPUP #satu").await;
+    let alone = settle(&app, &team.siti, 1, Duration::ZERO).await;
+    assert!(alone[0].text.contains(&first), "{}", alone[0].text);
+
+    // Three more come due within the period: held, then one message listing them.
+    let mut later = Vec::new();
+    for n in 2..=4 {
+        later.push(
+            place_order(
+                &app,
+                team.group,
+                &team.rina,
+                &format!("/moban #A-{n} #TOPUP #lagi"),
+            )
+            .await,
+        );
+    }
+    let siti = settle(&app, &team.siti, 2, Duration::from_millis(1500)).await;
+    assert_eq!(siti.len(), 2, "{siti:#?}");
+    let digest = &siti[1];
+    assert!(
+        digest.text.contains("3 tiket perlu perhatian"),
+        "{}",
+        digest.text
+    );
+    for ticket in &later {
+        assert!(digest.text.contains(ticket), "{ticket} in {}", digest.text);
+    }
+    assert!(!digest.text.contains(&first));
+    let gap = digest.arrived.duration_since(alone[0].arrived);
+    assert!(
+        gap >= DIGEST - Duration::from_millis(100) && gap < DIGEST + Duration::from_secs(2),
+        "the digest waits for the period: {gap:?}"
+    );
+    assert_eq!(digest.buttons.len(), 3, "a button per ticket");
+    // The owner's breaches follow the same rule.
+    let budi = private(&app, &team.budi);
+    assert_eq!(budi.len(), 2, "{budi:#?}");
+    app.finish().await;
+}
+
+async fn a_reminder_due_while_stopped_goes_once_at_start(backend: Backend) {
+    let mut app = spawn_app_with(backend, |config| {
+        config.sla = targets(1500, 0, 0);
+        config.reminder_digest = Duration::ZERO;
+    })
+    .await;
+    let team = team(&app).await;
+    let ticket = place_order(&app, team.group, &team.rina, "/moban #B-1 #TOPUP #mati").await;
+    app.stop().await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert!(
+        private(&app, &team.siti).is_empty(),
+        "nothing while stopped"
+    );
+    app.restart().await;
+    let siti = settle(&app, &team.siti, 1, Duration::from_millis(1500)).await;
+    assert_eq!(siti.len(), 1, "{siti:#?}");
+    assert!(siti[0].text.contains(&ticket) && siti[0].text.contains("terlambat"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM reminders").await, 2);
+    app.finish().await;
+}
+
+/// `/pengingat off` stops reminders of tickets waiting for Pickup for whoever sends it
+/// (breaches still reach owners); `/pengingat on` brings them back; anything else is
+/// explained.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pengingat_mutes_and_unmutes() {
+    let app = spawn_public_app(Backend::Sqlite, |config| {
+        config.sla = targets(1000, 0, 0);
+        config.reminder_digest = Duration::ZERO;
+    })
+    .await;
+    let team = team(&app).await;
+    app.fake.send_private(&team.siti, "/pengingat off");
+    let said = settle(&app, &team.siti, 1, Duration::ZERO).await;
+    assert!(said[0].text.contains("dimatikan"), "{}", said[0].text);
+    place_order(&app, team.group, &team.rina, "/moban #C-1 #TOPUP #diam").await;
+    app.fake
+        .wait_for_bot_messages(team.budi.id, 1, PATIENCE)
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(private(&app, &team.siti).len(), 1, "muted: no reminder");
+
+    app.fake.send_private(&team.siti, "/pengingat on");
+    let said = settle(&app, &team.siti, 2, Duration::ZERO).await;
+    assert!(said[1].text.contains("aktif"), "{}", said[1].text);
+    let ticket = place_order(&app, team.group, &team.rina, "/moban #C-2 #TOPUP #bunyi").await;
+    let said = settle(&app, &team.siti, 3, Duration::ZERO).await;
+    assert!(said[2].text.contains(&ticket), "{}", said[2].text);
+
+    app.fake.send_private(&team.siti, "/pengingat besok");
+    let said = settle(&app, &team.siti, 4, Duration::ZERO).await;
+    assert!(said[3].text.contains("/pengingat on"), "{}", said[3].text);
+    let stranger = app.fake.user("Tamu", None);
+    app.fake.send_private(&stranger, "/pengingat off");
+    let said = settle(&app, &stranger, 1, Duration::ZERO).await;
+    assert!(said[0].text.contains("/daftar"), "{}", said[0].text);
+    let muted = app
+        .count("SELECT COUNT(*) FROM users WHERE reminders_muted = 1")
+        .await;
+    assert_eq!(muted, 0);
+    app.finish().await;
+}
+
+/// With a staff chat, tickets waiting for Pickup are announced there, not privately; its
+/// buttons open the ticket through the Mini App's direct link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_chat_hears_of_tickets_waiting_for_pickup() {
+    let mut app = spawn_public_app(Backend::Sqlite, |config| {
+        config.sla = targets(2000, 0, 1000);
+        config.reminder_digest = Duration::ZERO;
+        config.miniapp_link = Some("https://t.me/tangkap_test_bot/app".into());
+    })
+    .await;
+    // The staff group exists once the fake has made it: Tangkap starts again with it.
+    let staff_chat = app.fake.group("FO Staff");
+    app.config.staff_chat = Some(staff_chat);
+    app.restart().await;
+    let team = team(&app).await;
+    let ticket = place_order(&app, team.group, &team.rina, "/moban #D-1 #TOPUP #fo").await;
+    let told = app
+        .fake
+        .wait_for_bot_messages(staff_chat, 2, PATIENCE)
+        .await;
+    assert!(told[0].text.contains("Segera lewat batas Pickup") && told[0].text.contains(&ticket));
+    assert!(told[1].text.contains("Lewat batas Pickup"));
+    assert!(told[0]
+        .buttons
+        .iter()
+        .any(|(_, url)| url == &format!("https://t.me/tangkap_test_bot/app?startapp={ticket}")));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(private(&app, &team.siti).is_empty(), "not privately");
+    assert_eq!(
+        private(&app, &team.budi).len(),
+        1,
+        "the owner hears of the breach"
+    );
+    app.finish().await;
+}
