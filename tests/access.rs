@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    init_data_for, place_order, register_account, run_tangkap, spawn_app_with, spawn_public_app,
-    unix_now, Backend, TestApp, PATIENCE,
+    call, init_data_for, log_in, place_order, register_account, run_tangkap, spawn_app_with,
+    spawn_public_app, unix_now, Backend, TestApp, PATIENCE,
 };
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -29,42 +29,6 @@ on_both_backends!(
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
-
-async fn call(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    session: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Client::new().request(
-        method.parse().unwrap(),
-        format!("{}/api{path}", app.http_url()),
-    );
-    if let Some(session) = session {
-        request = request.header("X-Session-Token", session);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Logs in from a browser; returns the session token.
-async fn log_in(app: &TestApp, login: &str) -> String {
-    let (status, body) = call(
-        app,
-        "POST",
-        "/login",
-        None,
-        Some(json!({ "login": login, "password": PASSWORD })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{login}: {body}");
-    body["token"].as_str().unwrap().to_owned()
-}
 
 async fn say(app: &TestApp, user: &SimUser, text: &str) {
     let before = app.fake.bot_messages(user.id).len();
@@ -300,10 +264,10 @@ async fn approval_by_button_tells_everyone(backend: Backend) {
             .any(|m| m.buttons.iter().any(|(text, _)| text == "Buka Tangkap"))
     });
     assert!(welcomed.await, "{:#?}", app.fake.bot_messages(applicant.id));
-    log_in(&app, "putri").await;
+    log_in(&app, "putri", PASSWORD).await;
 
     // A second decision on the same applicant is refused with who decided.
-    let owner_session = log_in(&app, "olivia").await;
+    let owner_session = log_in(&app, "olivia", PASSWORD).await;
     let id = app
         .count("SELECT id FROM users WHERE username = 'putri'")
         .await;
@@ -422,7 +386,7 @@ async fn staff_see_only_their_groups_tickets(backend: Backend) {
     )
     .await;
     app.fake.set_member_status(a, &staff, MemberStatus::Member);
-    let session = log_in(&app, "sam").await;
+    let session = log_in(&app, "sam", PASSWORD).await;
 
     let (_, page) = call(&app, "GET", "/orders?status=order", Some(&session), None).await;
     let tickets: Vec<&str> = page["orders"]
@@ -538,7 +502,7 @@ async fn leaving_the_group_removes_access_after_the_cache_period(backend: Backen
     let staff = person(&app, "Sam", None, "sam", Role::Staff, AccountState::Active).await;
     app.fake
         .set_member_status(group, &staff, MemberStatus::Member);
-    let session = log_in(&app, "sam").await;
+    let session = log_in(&app, "sam", PASSWORD).await;
     let visible = || async {
         let (_, page) = call(&app, "GET", "/orders?status=order", Some(&session), None).await;
         page["orders"].as_array().map_or(0, Vec::len)
@@ -580,7 +544,10 @@ async fn disabling_ends_a_live_session(backend: Backend) {
         AccountState::Active,
     )
     .await;
-    let (owner_session, staff_session) = (log_in(&app, "olivia").await, log_in(&app, "sam").await);
+    let (owner_session, staff_session) = (
+        log_in(&app, "olivia", PASSWORD).await,
+        log_in(&app, "sam", PASSWORD).await,
+    );
     let (status, _) = call(&app, "GET", "/me", Some(&staff_session), None).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = call(
@@ -641,14 +608,14 @@ async fn disabling_ends_a_live_session(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    log_in(&app, "sam").await;
+    log_in(&app, "sam", PASSWORD).await;
     app.finish().await;
 }
 
 async fn password_command_sets_a_new_password(backend: Backend) {
     let app = spawn_app_with(backend, |_| {}).await;
     let person = person(&app, "Sam", None, "sam", Role::Staff, AccountState::Active).await;
-    let old_session = log_in(&app, "sam").await;
+    let old_session = log_in(&app, "sam", PASSWORD).await;
     say(&app, &person, "/password").await;
     assert!(last_text(&app, person.id).contains("password baru"));
     say(&app, &person, "kata-sandi-baru-9").await;
@@ -740,7 +707,10 @@ async fn the_last_owner_and_leaders_are_protected(backend: Backend) {
         AccountState::Active,
     )
     .await;
-    let (owner, admin) = (log_in(&app, "olivia").await, log_in(&app, "adi").await);
+    let (owner, admin) = (
+        log_in(&app, "olivia", PASSWORD).await,
+        log_in(&app, "adi", PASSWORD).await,
+    );
     let post = |session: &str, path: String, body: Option<Value>| {
         let session = session.to_owned();
         let app = &app;
@@ -777,7 +747,7 @@ async fn the_last_owner_and_leaders_are_protected(backend: Backend) {
     );
     let (status, _) = post(&owner, format!("/team/{}/enable", oscar.id), None).await;
     assert_eq!(status, StatusCode::OK);
-    let oscar_session = log_in(&app, "oscar").await;
+    let oscar_session = log_in(&app, "oscar", PASSWORD).await;
     let (status, body) = post(
         &oscar_session,
         format!("/team/{}/role", olivia.id),

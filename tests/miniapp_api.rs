@@ -168,8 +168,25 @@ async fn telegram_login_then_pickup_and_close_notify_the_group(backend: Backend)
         .iter()
         .map(|o| o["ticket_no"].as_str().unwrap())
         .collect();
+    assert_eq!(
+        tickets,
+        [first.as_str(), second.as_str()],
+        "most urgent first: the first is due first"
+    );
+    assert_eq!(page["orders"][0]["requester_name"], "Siti");
+    let newest: Value = api
+        .call("GET", "/orders?status=order&sort=newest", tma, token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tickets: Vec<&str> = newest["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["ticket_no"].as_str().unwrap())
+        .collect();
     assert_eq!(tickets, [second.as_str(), first.as_str()], "newest first");
-    assert_eq!(page["orders"][1]["requester_name"], "Siti");
     let found: Value = api
         .call(
             "GET",

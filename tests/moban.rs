@@ -285,7 +285,8 @@ async fn commands_are_published_per_scope(backend: Backend) {
     let published = app
         .fake
         .wait_until(PATIENCE, |fake| {
-            fake.commands("all_private_chats") == ["start", "daftar", "password", "batal"]
+            fake.commands("all_private_chats")
+                == ["start", "daftar", "password", "pengingat", "batal"]
                 && fake.commands("all_group_chats") == ["moban"]
         })
         .await;

@@ -13,7 +13,7 @@ use common::{
 use serde_json::{json, Value};
 use tangkap::{
     app::{self, Running},
-    config::Secret,
+    config::{Config, Secret, SlaDefaults},
     db::Db,
     sim::FakeTelegram,
     telegram::outbox::{self, Outgoing},
@@ -31,8 +31,14 @@ fn update(update_id: i64, group: i64, message_id: i64) -> Value {
     }})
 }
 
-/// `count` instances in webhook mode on one database, each on a port of its own.
-async fn start_instances(fake: &FakeTelegram, database_url: &str, count: usize) -> Vec<Running> {
+/// `count` instances in webhook mode on one database, each on a port of its own, after
+/// `adjust`.
+async fn start_instances(
+    fake: &FakeTelegram,
+    database_url: &str,
+    count: usize,
+    adjust: impl Fn(&mut Config),
+) -> Vec<Running> {
     let mut instances = Vec::new();
     for _ in 0..count {
         let port = tangkap::sim::free_port();
@@ -40,6 +46,7 @@ async fn start_instances(fake: &FakeTelegram, database_url: &str, count: usize) 
         config.listen = format!("127.0.0.1:{port}").parse().unwrap();
         config.public_url = Some(format!("http://127.0.0.1:{port}"));
         config.webhook_secret = Some(Secret::new(SECRET));
+        adjust(&mut config);
         instances.push(app::start(config).await.unwrap());
     }
     instances
@@ -50,7 +57,7 @@ async fn two_instances_share_one_postgres_without_doing_anything_twice() {
     init_logging();
     let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
     let database = test_database(Backend::Postgres).await;
-    let instances = start_instances(&fake, &database.url, 2).await;
+    let instances = start_instances(&fake, &database.url, 2, |_| {}).await;
     let urls: Vec<String> = instances
         .iter()
         .map(|i| format!("http://{}", i.http_addr))
@@ -188,7 +195,7 @@ async fn two_instances_together_keep_telegrams_limits() {
     outbox::enqueue_many(&mut tx, &messages).await.unwrap();
     tx.commit().await.unwrap();
     let started = std::time::Instant::now();
-    let instances = start_instances(&fake, &database.url, 2).await;
+    let instances = start_instances(&fake, &database.url, 2, |_| {}).await;
 
     let spread = fake
         .wait_until(Duration::from_secs(30), |fake| {
@@ -215,6 +222,129 @@ async fn two_instances_together_keep_telegrams_limits() {
     let sent = common::count(&db, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await;
     assert_eq!(sent, 111);
 
+    for instance in instances {
+        instance.stop().await;
+    }
+    db.close().await;
+    common::drop_postgres_database(&database.url).await;
+}
+
+/// Reminders that come due while two instances run are each sent once: an instance takes
+/// a due timer by deleting it, and the other skips the row it has locked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_fire_each_reminder_once() {
+    init_logging();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(Backend::Postgres).await;
+    let instances = start_instances(&fake, &database.url, 2, |config| {
+        config.sla = SlaDefaults {
+            pickup: Some(Duration::from_millis(1500)),
+            close: None,
+            warn_before: Duration::from_millis(1000),
+        };
+        // Gathered, so the owner's chat (a message a second) is not long in draining.
+        config.reminder_digest = Duration::from_secs(2);
+    })
+    .await;
+    let db = instances[0].state.db.clone();
+    let owner = fake.user("Budi", None);
+    fake.make_private_chat(&owner);
+    let mut tx = db.begin().await.unwrap();
+    tangkap::users::register(
+        &mut tx,
+        &tangkap::users::NewUser {
+            name: tangkap::users::DisplayName::parse("Budi").unwrap(),
+            username: tangkap::users::Username::parse("budi").unwrap(),
+            telegram_id: owner.id,
+            telegram_username: None,
+            password_hash: tangkap::users::Password::parse("sandi-rahasia-1")
+                .unwrap()
+                .hash(),
+            role: tangkap::users::Role::Owner,
+            state: tangkap::users::AccountState::Active,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let group = fake.group("Grup Pengingat");
+    let client = reqwest::Client::new();
+    for n in 0..30i64 {
+        let url = format!(
+            "http://{}/telegram/webhook",
+            instances[(n % 2) as usize].http_addr
+        );
+        let response = client
+            .post(url)
+            .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+            .json(&update(n + 1, group, n + 1))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    // 30 breaches for the owner, in however many messages.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while common::count(&db, "SELECT COUNT(*) FROM reminders").await < 30 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "reminders did not all come due"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // (Feedback 1 to the group takes longer: 20 messages a minute.)
+    let owner_pending = format!(
+        "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND chat_id = {}",
+        owner.id
+    );
+    let held = "SELECT COUNT(*) FROM reminders WHERE outbox_id IS NULL";
+    while common::count(&db, &owner_pending).await + common::count(&db, held).await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "messages did not all go out"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        common::count(&db, "SELECT COUNT(*) FROM reminders").await,
+        30
+    );
+    assert_eq!(
+        common::count(&db, "SELECT COUNT(DISTINCT order_no) FROM reminders").await,
+        30
+    );
+    assert_eq!(common::count(&db, "SELECT COUNT(*) FROM timers").await, 0);
+    // Each ticket is named at most once, and the messages account for all 30 (a digest
+    // lists 20 and counts the rest).
+    let tickets: Vec<Vec<Option<String>>> =
+        common::rows(&db, "SELECT ticket_no FROM orders ORDER BY no").await;
+    let messages = fake.bot_messages(owner.id);
+    let told: String = messages
+        .iter()
+        .map(|m| m.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for ticket in tickets {
+        let ticket = ticket[0].clone().unwrap();
+        assert!(
+            told.matches(&ticket).count() <= 1,
+            "{ticket} once in:\n{told}"
+        );
+    }
+    let accounted: usize = messages
+        .iter()
+        .map(|m| {
+            m.text
+                .split(" tiket perlu perhatian")
+                .next()
+                .and_then(|head| head.rsplit(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1)
+        })
+        .sum();
+    assert_eq!(accounted, 30, "{told}");
     for instance in instances {
         instance.stop().await;
     }

@@ -8,8 +8,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    place_order, register_account, spawn_app_with, spawn_public_app, Backend, TestApp, PATIENCE,
+    call, log_in, place_order, register_account, spawn_app_with, spawn_public_app, Backend,
+    TestApp, PATIENCE,
 };
+use reqwest::StatusCode;
+use serde_json::{json, Value};
 use tangkap::{
     config::SlaDefaults,
     orders::workflow::Transition,
@@ -22,6 +25,7 @@ on_both_backends!(
     a_step_in_time_cancels_its_reminders_and_starts_the_next,
     reminders_due_within_the_digest_period_come_as_one_message,
     a_reminder_due_while_stopped_goes_once_at_start,
+    group_settings_retime_open_tickets_and_the_board_sorts_by_urgency,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -381,6 +385,201 @@ async fn a_staff_chat_hears_of_tickets_waiting_for_pickup() {
         private(&app, &team.budi).len(),
         1,
         "the owner hears of the breach"
+    );
+    app.finish().await;
+}
+
+fn tickets(page: &Value) -> Vec<String> {
+    page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["ticket_no"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `(pickup due − created)` of each open ticket, in ms.
+async fn pickup_targets(app: &TestApp) -> Vec<Option<String>> {
+    app.rows("SELECT pickup_due_at - created_at FROM orders WHERE status = 'order' ORDER BY no")
+        .await
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect()
+}
+
+async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backend: Backend) {
+    let app = spawn_public_app(backend, |config| {
+        config.reminder_digest = Duration::ZERO;
+    })
+    .await;
+    let team = team(&app).await;
+    let other_group = app.fake.group("Tim Gudang");
+    let mut placed = Vec::new();
+    for n in 1..=3 {
+        placed.push(
+            place_order(
+                &app,
+                team.group,
+                &team.rina,
+                &format!("/moban #E-{n} #TOPUP #x"),
+            )
+            .await,
+        );
+    }
+    let elsewhere = place_order(&app, other_group, &team.rina, "/moban #G-1 #STOK #y").await;
+    let owner = log_in(&app, "budi", PASSWORD).await;
+    let staff = log_in(&app, "siti", PASSWORD).await;
+    assert_eq!(
+        pickup_targets(&app).await,
+        vec![Some("1800000".to_owned()); 4],
+        "the default target: 30 minutes"
+    );
+
+    // Most urgent first by default (here: the oldest), in pages; newest first on request.
+    let (_, first_page) = call(
+        &app,
+        "GET",
+        "/orders?status=order&limit=2",
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&first_page), placed[..2]);
+    let next = first_page["next"].as_str().unwrap();
+    let (_, second_page) = call(
+        &app,
+        "GET",
+        &format!("/orders?status=order&limit=2&after={next}"),
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(
+        tickets(&second_page),
+        [placed[2].clone(), elsewhere.clone()]
+    );
+    assert_eq!(second_page["has_more"], false);
+    let (_, newest) = call(
+        &app,
+        "GET",
+        "/orders?status=order&sort=newest&limit=1",
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&newest), [elsewhere.as_str()]);
+    let card = &first_page["orders"][0];
+    assert!(card["pickup_due_at"].as_i64().unwrap() > card["pickup_warn_at"].as_i64().unwrap());
+
+    // Only owners and admins see and change a group's settings; for staff the route is
+    // not there.
+    let path = format!("/groups/{}/settings", team.group);
+    let (status, body) = call(&app, "GET", &path, Some(&staff), None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let settings = json!({ "pickup": "1h", "close": null, "hours": [], "zone": "WITA" });
+    let (status, _) = call(&app, "PUT", &path, Some(&staff), Some(settings.clone())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = call(&app, "GET", &path, Some(&owner), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["title"], "Tim Operasional");
+    assert_eq!(
+        body["defaults"],
+        json!({ "pickup": "30m", "close": "4h", "warn_before": "15m" })
+    );
+    assert_eq!(body["settings"]["pickup"], Value::Null, "the default");
+
+    // A longer target re-times this group's open tickets, and only this group's.
+    let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["retimed"], 3);
+    assert_eq!(body["settings"]["zone"], "WITA");
+    let mut expected = vec![Some("3600000".to_owned()); 3];
+    expected.push(Some("1800000".to_owned()));
+    assert_eq!(pickup_targets(&app).await, expected);
+    let (_, first) = call(
+        &app,
+        "GET",
+        "/orders?status=order&limit=1",
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&first), [elsewhere.as_str()], "now due first");
+
+    // Bad settings are refused with the reason.
+    for (bad, says) in [
+        (
+            json!({ "pickup": "soon", "close": null, "hours": [], "zone": "WIB" }),
+            "target",
+        ),
+        (
+            json!({ "pickup": null, "close": null, "hours": [{ "day": "mon", "from": "17:00", "to": "08:00" }], "zone": "WIB" }),
+            "sebelum",
+        ),
+        (
+            json!({ "pickup": null, "close": null, "hours": [], "zone": "UTC" }),
+            "zona",
+        ),
+    ] {
+        let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["message"].as_str().unwrap().contains(says), "{body}");
+    }
+
+    // Business hours stop the clock: open only on a day two days from now, a ticket is
+    // due more than a day after it was posted.
+    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let in_two_days = (time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .weekday()
+        .number_days_from_monday() as usize
+        + 2)
+        % 7;
+    let hours = json!({ "pickup": "30m", "close": null, "zone": "WITA",
+        "hours": [{ "day": weekday[in_two_days], "from": "08:00", "to": "17:00" }] });
+    let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(hours)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for target in &pickup_targets(&app).await[..3] {
+        let target: i64 = target.as_deref().unwrap().parse().unwrap();
+        assert!(
+            target > 24 * 3600 * 1000,
+            "the clock waits for opening: {target}"
+        );
+    }
+
+    // No target: not late, ever; the late filter shows what is.
+    let off = json!({ "pickup": "0", "close": null, "hours": [], "zone": "WIB" });
+    let (status, _) = call(&app, "PUT", &path, Some(&owner), Some(off)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pickup_targets(&app).await[..3], [None, None, None]);
+    let brief = json!({ "pickup": "1s", "close": null, "hours": [], "zone": "WIB" });
+    let other_path = format!("/groups/{other_group}/settings");
+    let (status, _) = call(&app, "PUT", &other_path, Some(&owner), Some(brief)).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (_, late) = call(
+        &app,
+        "GET",
+        "/orders?status=order&late=1",
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&late), [elsewhere.as_str()]);
+    let (_, everything) = call(&app, "GET", "/orders?status=order", Some(&owner), None).await;
+    assert_eq!(
+        tickets(&everything)[0],
+        elsewhere,
+        "late first, then no target, oldest first"
+    );
+    assert_eq!(tickets(&everything)[1..], placed[..]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'group_settings'")
+            .await,
+        4
     );
     app.finish().await;
 }

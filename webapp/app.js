@@ -454,12 +454,13 @@ async function load({ append = false } = {}) {
   const params = new URLSearchParams({ status: state.status, limit: '50' });
   if (state.query) params.set('q', state.query);
   if (state.group) params.set('group', state.group);
-  if (append && state.orders.length) params.set('before', String(state.orders[state.orders.length - 1].no));
+  if (append && state.next) params.set('after', state.next);
   try {
     const [page, summary] = await Promise.all([api(`/orders?${params}`), api(summaryPath())]);
     if (request !== state.loadSeq) return;
     state.orders = append ? state.orders.concat(page.orders) : page.orders;
     state.hasMore = page.has_more;
+    state.next = page.next;
     state.version = summary.version;
     state.counts = summary.counts;
     render();

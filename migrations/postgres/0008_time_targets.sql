@@ -17,6 +17,11 @@ ALTER TABLE orders ADD COLUMN pickup_due_at BIGINT;
 ALTER TABLE orders ADD COLUMN close_warn_at BIGINT;
 ALTER TABLE orders ADD COLUMN close_due_at BIGINT;
 
+-- The Order and Pickup pages list the most urgent first: due time, then tickets with no
+-- target (sorted as the largest BIGINT), oldest first.
+CREATE INDEX orders_pickup_urgency ON orders (status, (COALESCE(pickup_due_at, 9223372036854775807)), no);
+CREATE INDEX orders_close_urgency ON orders (status, (COALESCE(close_due_at, 9223372036854775807)), no);
+
 -- A group's own targets in milliseconds (NULL: the configured default; 0: none), its
 -- business hours (JSON; NULL: always open) and the time zone they are read in.
 ALTER TABLE groups ADD COLUMN sla_pickup_ms BIGINT;

@@ -161,6 +161,9 @@ impl Db {
     /// (started at the same moment as Tangkap, or restarting), saying each time what it
     /// waits for, instead of giving up.
     pub async fn connect_patiently(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("postgres") {
+            tracing::info!("connecting to PostgreSQL at {}", postgres_target(url));
+        }
         let mut pause = Duration::from_secs(1);
         loop {
             match Self::connect(url).await {
@@ -221,20 +224,9 @@ const POSTGRES_ANSWER_WITHIN: Duration = Duration::from_secs(10);
 /// at once and in its own words: a pool retries quietly until its acquire timeout and
 /// then says only "pool timed out".
 async fn try_postgres(options: &AnyConnectOptions, url: &str) -> Result<(), DbError> {
-    use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+    use sqlx::{ConnectOptions, Connection};
 
-    // Named without user or password: the message goes to logs.
-    let target = PgConnectOptions::from_str(url)
-        .map(|pg| {
-            format!(
-                "{}:{}, database {}",
-                pg.get_host(),
-                pg.get_port(),
-                pg.get_database().unwrap_or("(the user's)")
-            )
-        })
-        .unwrap_or_else(|_| "the address in DATABASE_URL".into());
-    tracing::info!("connecting to PostgreSQL at {target}");
+    let target = postgres_target(url);
     let unreachable = |reason: String| DbError::Unreachable {
         target: target.clone(),
         reason,
@@ -251,6 +243,20 @@ async fn try_postgres(options: &AnyConnectOptions, url: &str) -> Result<(), DbEr
         Ok(Err(e)) if is_passing(&e) => Err(unreachable(e.to_string())),
         Ok(Err(e)) => Err(DbError::Connect(e)),
     }
+}
+
+/// The server and database a PostgreSQL URL names, without user or password: for logs.
+fn postgres_target(url: &str) -> String {
+    sqlx::postgres::PgConnectOptions::from_str(url)
+        .map(|pg| {
+            format!(
+                "{}:{}, database {}",
+                pg.get_host(),
+                pg.get_port(),
+                pg.get_database().unwrap_or("(the user's)")
+            )
+        })
+        .unwrap_or_else(|_| "the address in DATABASE_URL".into())
 }
 
 /// True for a failure that may pass by itself: no connection at all, or a server that is

@@ -344,7 +344,9 @@ async fn seed_orders(
             status: orders::Status::Order,
             search: String::new(),
             group: Some(cast.group),
-            before: None,
+            sort: orders::board::Sort::Newest,
+            late_at: None,
+            after: None,
             limit: SEED_REQUESTS.len() as i64,
         },
     )

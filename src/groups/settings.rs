@@ -128,17 +128,13 @@ pub async fn load(conn: &mut Conn, chat_id: i64) -> Result<TimeSettings, sqlx::E
         .unwrap_or_default())
 }
 
-/// Stores `settings` for group `chat_id`; false if the bot has never seen that group.
-pub async fn save(
-    tx: &mut Conn,
-    chat_id: i64,
-    settings: &TimeSettings,
-) -> Result<bool, sqlx::Error> {
+/// Stores `settings` for group `chat_id`, which the bot has seen.
+pub async fn save(tx: &mut Conn, chat_id: i64, settings: &TimeSettings) -> Result<(), sqlx::Error> {
     let hours = settings
         .hours
         .as_ref()
         .map(|hours| serde_json::to_string(&hours.to_text()).expect("windows always serialize"));
-    let saved = sqlx::query(
+    sqlx::query(
         "UPDATE groups SET sla_pickup_ms = $2, sla_close_ms = $3, business_hours = $4, \
          zone = $5, updated_at = $6 WHERE chat_id = $1",
     )
@@ -150,7 +146,7 @@ pub async fn save(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    Ok(saved.rows_affected() == 1)
+    Ok(())
 }
 
 /// The settings as the Mini App shows and sends them: targets as `30m`, `0` (none) or

@@ -1,6 +1,10 @@
-//! What the Mini App shows: orders of one status, newest first, searchable by ticket or
-//! Order_ID, in pages, each query limited to the tickets the asker may see
+//! What the Mini App shows: orders of one status, most urgent or newest first, searchable
+//! by ticket or Order_ID, in pages, each query limited to the tickets the asker may see
 //! ([`Scope`]): a ticket outside it is not found, listed or counted.
+//!
+//! "Most urgent" is the stage's due time, earliest first, then tickets with no target,
+//! oldest first: the sort key `COALESCE(due, i64::MAX)` has an index per stage
+//! (migration 0008), and pages continue after the last `(key, no)` seen.
 
 use serde::Serialize;
 use sqlx::{any::AnyRow, Row};
@@ -33,6 +37,12 @@ pub struct OrderView {
     pub closed_by: Option<String>,
     pub closed_by_username: Option<String>,
     pub closed_at: Option<i64>,
+    /// When the Pickup warning starts and when Pickup is due (Unix ms; none: no target).
+    pub pickup_warn_at: Option<i64>,
+    pub pickup_due_at: Option<i64>,
+    /// The same for Close, once picked up.
+    pub close_warn_at: Option<i64>,
+    pub close_due_at: Option<i64>,
 }
 
 impl OrderView {
@@ -55,6 +65,25 @@ fn label(name: &Option<String>, username: &Option<String>) -> Option<String> {
     }
 }
 
+/// The order of a page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    /// The stage's due time, earliest first; tickets without one after, oldest first.
+    /// Closed tickets have no stage and come newest first.
+    Urgent,
+}
+
+/// Where the previous page ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum After {
+    /// Newest first: orders numbered below this.
+    Before(i64),
+    /// Most urgent first: after this sort key, then this order number.
+    Urgency(i64, i64),
+}
+
 /// One page of a status's orders.
 #[derive(Clone, Debug)]
 pub struct BoardQuery {
@@ -63,9 +92,37 @@ pub struct BoardQuery {
     pub search: String,
     /// Only this group's orders.
     pub group: Option<i64>,
-    /// Only orders numbered below this (the last `no` of the previous page).
-    pub before: Option<i64>,
+    pub sort: Sort,
+    /// Only tickets whose stage was due at or before this (Unix ms): the late ones.
+    pub late_at: Option<i64>,
+    /// Continues after the previous page.
+    pub after: Option<After>,
     pub limit: i64,
+}
+
+/// The column with the due time of the stage tickets of `status` are in.
+fn due_column(status: Status) -> Option<&'static str> {
+    match status {
+        Status::Order => Some("o.pickup_due_at"),
+        Status::Pickup => Some("o.close_due_at"),
+        Status::Close => None,
+    }
+}
+
+/// Sorts tickets without a target after every due time.
+const NO_TARGET_KEY: i64 = i64::MAX;
+
+/// Where the page holding `last` ends, to continue after it in `sort`.
+pub fn after(sort: Sort, last: &OrderView) -> After {
+    let due = match Status::parse(&last.status) {
+        Some(Status::Order) => Some(last.pickup_due_at),
+        Some(Status::Pickup) => Some(last.close_due_at),
+        _ => None,
+    };
+    match (sort, due) {
+        (Sort::Urgent, Some(due)) => After::Urgency(due.unwrap_or(NO_TARGET_KEY), last.no),
+        _ => After::Before(last.no),
+    }
 }
 
 /// How many orders each page holds.
@@ -79,7 +136,8 @@ pub struct Counts {
 const SELECT_VIEW: &str =
     "SELECT o.no, o.order_id, o.transaksi, o.keterangan, o.ticket_no, o.status, \
      o.requester_name, o.created_at, pu.name, o.picked_at, cu.name, o.closed_at, \
-     o.chat_id, g.title, pu.username, cu.username FROM orders o \
+     o.chat_id, g.title, pu.username, cu.username, o.pickup_warn_at, o.pickup_due_at, \
+     o.close_warn_at, o.close_due_at FROM orders o \
      LEFT JOIN users pu ON pu.id = o.picked_by LEFT JOIN users cu ON cu.id = o.closed_by \
      LEFT JOIN groups g ON g.chat_id = o.chat_id";
 
@@ -101,6 +159,10 @@ fn view(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         group_title: row.try_get(13)?,
         picked_by_username: row.try_get(14)?,
         closed_by_username: row.try_get(15)?,
+        pickup_warn_at: row.try_get(16)?,
+        pickup_due_at: row.try_get(17)?,
+        close_warn_at: row.try_get(18)?,
+        close_due_at: row.try_get(19)?,
     })
 }
 
@@ -112,42 +174,86 @@ pub async fn list(
     let search = query.search.trim();
     // A ticket number is found through its unique index; a part of an Order_ID can only be
     // looked for row by row, which on a large board is slow when few rows match.
-    if !search.is_empty() && query.before.is_none() {
+    if !search.is_empty() && query.after.is_none() {
         let sql = format!(
-            "{SELECT_VIEW} WHERE o.ticket_no = upper($1) AND o.status = $2 AND {} AND {}",
+            "{SELECT_VIEW} WHERE o.ticket_no = upper($1) AND o.status = $2 AND {} AND {} AND {}",
             visible_sql(scope, "$3"),
             group_sql(query.group, "$4"),
+            late_sql(query.status, query.late_at, "$5"),
         );
         let row = sqlx::query(&sql)
             .bind(search)
             .bind(query.status.as_str())
             .bind(scope_user(scope))
             .bind(query.group.unwrap_or_default())
+            .bind(query.late_at.unwrap_or_default())
             .fetch_optional(db.pool())
             .await?;
         if let Some(row) = row {
             return Ok(vec![view(&row)?]);
         }
     }
+    let urgency = due_column(query.status)
+        .filter(|_| query.sort == Sort::Urgent)
+        .map(|due| format!("COALESCE({due}, {NO_TARGET_KEY})"));
+    let (page_sql, order_sql, key, no) = match (&urgency, query.after) {
+        (Some(key), after) => {
+            let (after_key, after_no) = match after {
+                Some(After::Urgency(key, no)) => (key, no),
+                _ => (i64::MIN, i64::MIN),
+            };
+            (
+                format!("({key} > $2 OR ({key} = $2 AND o.no > $8))"),
+                format!("{key}, o.no"),
+                after_key,
+                after_no,
+            )
+        }
+        (None, after) => {
+            let before = match after {
+                Some(After::Before(no)) => no,
+                _ => i64::MAX,
+            };
+            (
+                "o.no < $2 AND $8 = 0".to_owned(),
+                "o.no DESC".to_owned(),
+                before,
+                0,
+            )
+        }
+    };
     let sql = format!(
-        "{SELECT_VIEW} WHERE o.status = $1 AND o.no < $2 \
-         AND ($3 = '' OR o.ticket_no = upper($3) OR {}) AND {} AND {} \
-         ORDER BY o.no DESC LIMIT $5",
+        "{SELECT_VIEW} WHERE o.status = $1 AND {page_sql} \
+         AND ($3 = '' OR o.ticket_no = upper($3) OR {}) AND {} AND {} AND {} \
+         ORDER BY {order_sql} LIMIT $5",
         db.backend().contains("lower(o.order_id)", "$4"),
         visible_sql(scope, "$6"),
         group_sql(query.group, "$7"),
+        late_sql(query.status, query.late_at, "$9"),
     );
     let rows = sqlx::query(&sql)
         .bind(query.status.as_str())
-        .bind(query.before.unwrap_or(i64::MAX))
+        .bind(key)
         .bind(search)
         .bind(search.to_lowercase())
         .bind(query.limit)
         .bind(scope_user(scope))
         .bind(query.group.unwrap_or_default())
+        .bind(no)
+        .bind(query.late_at.unwrap_or_default())
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(view).collect()
+}
+
+/// SQL true for tickets of `status` whose stage was due at or before `placeholder` (bound
+/// to `late_at`), or for every ticket without `late_at`. Closed tickets are never late.
+fn late_sql(status: Status, late_at: Option<i64>, placeholder: &str) -> String {
+    match (late_at, due_column(status)) {
+        (None, _) => format!("{placeholder} = 0"),
+        (Some(_), Some(due)) => format!("{due} <= {placeholder}"),
+        (Some(_), None) => format!("{placeholder} <> {placeholder}"),
+    }
 }
 
 /// SQL true for orders of `group` (or of every group), with `placeholder` bound to the

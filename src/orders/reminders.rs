@@ -252,7 +252,8 @@ impl Reminders {
             .bind(chat)
             .execute(&mut *tx)
             .await?;
-        Ok(())
+        // Nothing is held for this chat any more.
+        timers::cancel(tx, &[DIGEST], chat).await
     }
 
     /// A button that opens `ticket` in the Mini App: inside Telegram from a private chat

@@ -11,11 +11,17 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use serde::Serialize;
+
 use crate::{
     config::SlaDefaults,
-    db::Conn,
-    groups::settings::{self, Timing},
+    db::{now_ms, Conn, Db},
+    groups::settings::{self, duration_text, SettingsText, TimeSettings, Timing},
     timers::{self, Timer},
+    users::{
+        access::{self, Actor},
+        team, User,
+    },
 };
 
 /// Timer kinds, also the kinds of `reminders` rows.
@@ -207,6 +213,120 @@ pub async fn retime_group(
         }
     }
     Ok(count)
+}
+
+/// A group's time settings as an admin sees them on the Tim page.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupTimes {
+    pub chat_id: i64,
+    pub title: String,
+    pub settings: SettingsText,
+    /// The configured targets a group without its own has.
+    pub defaults: DefaultsText,
+    /// Open tickets re-timed by the change just made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retimed: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DefaultsText {
+    pub pickup: String,
+    pub close: String,
+    pub warn_before: String,
+}
+
+impl From<&SlaDefaults> for DefaultsText {
+    fn from(defaults: &SlaDefaults) -> Self {
+        let target = |t: Option<std::time::Duration>| t.map_or("0".to_owned(), duration_text);
+        Self {
+            pickup: target(defaults.pickup),
+            close: target(defaults.close),
+            warn_before: target(Some(defaults.warn_before).filter(|d| !d.is_zero())),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// No such group, or not one the asker may configure.
+    #[error("no such group")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+async fn title(conn: &mut Conn, chat_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT title FROM groups WHERE chat_id = $1")
+        .bind(chat_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Group `chat_id`'s time settings, for someone who may configure them.
+pub async fn group_times(
+    db: &Db,
+    viewer: &User,
+    chat_id: i64,
+    defaults: &SlaDefaults,
+) -> Result<GroupTimes, SettingsError> {
+    if !access::may_configure_groups(viewer) {
+        return Err(SettingsError::NotFound);
+    }
+    let mut conn = db.pool().acquire().await?;
+    let title = title(&mut conn, chat_id)
+        .await?
+        .ok_or(SettingsError::NotFound)?;
+    Ok(GroupTimes {
+        chat_id,
+        title,
+        settings: settings::load(&mut conn, chat_id).await?.to_text(),
+        defaults: defaults.into(),
+        retimed: None,
+    })
+}
+
+/// Sets group `chat_id`'s time settings on behalf of `actor`, re-times its open tickets
+/// and records the change in the audit log, in one transaction.
+pub async fn configure_group(
+    db: &Db,
+    actor: &User,
+    chat_id: i64,
+    text: &SettingsText,
+    defaults: &SlaDefaults,
+) -> Result<GroupTimes, SettingsError> {
+    if !access::may_configure_groups(actor) {
+        return Err(SettingsError::NotFound);
+    }
+    let settings = TimeSettings::from_text(text).map_err(SettingsError::Invalid)?;
+    let mut tx = db.begin().await?;
+    let title = title(&mut tx, chat_id)
+        .await?
+        .ok_or(SettingsError::NotFound)?;
+    settings::save(&mut tx, chat_id, &settings).await?;
+    let retimed = retime_group(&mut tx, chat_id, defaults, now_ms()).await?;
+    let written = settings.to_text();
+    let detail = format!(
+        "{title}: {}",
+        serde_json::to_string(&written).expect("settings always serialize")
+    );
+    team::record(
+        &mut tx,
+        Actor::Member(actor),
+        "group_settings",
+        None,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(GroupTimes {
+        chat_id,
+        title,
+        settings: written,
+        defaults: defaults.into(),
+        retimed: Some(retimed),
+    })
 }
 
 #[cfg(test)]

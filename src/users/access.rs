@@ -33,6 +33,12 @@ pub fn manages_team(user: &User) -> bool {
     user.state == AccountState::Active && matches!(user.role, Role::Owner | Role::Admin)
 }
 
+/// May `user` set groups' time targets and business hours? The same people as the Tim
+/// page's.
+pub fn may_configure_groups(user: &User) -> bool {
+    manages_team(user)
+}
+
 /// How a new registration starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RegistrationMode {

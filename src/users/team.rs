@@ -112,22 +112,8 @@ pub async fn change(
         AccountChange::SetRole(role) => format!("{} → {}", target.role.as_str(), role.as_str()),
         _ => format!("{} → {}", target.state.as_str(), state.as_str()),
     };
+    record(tx, actor, change.action(), Some(target.id), &detail).await?;
     let actor_label = actor_label(actor);
-    sqlx::query(
-        "INSERT INTO audit_log (actor_user_id, actor, action, target_user_id, detail, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(match actor {
-        Actor::Member(user) => Some(user.id),
-        Actor::Console => None,
-    })
-    .bind(&actor_label)
-    .bind(change.action())
-    .bind(target.id)
-    .bind(&detail)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
     let changed = User {
         role,
         state,
@@ -137,6 +123,32 @@ pub async fn change(
         tell_decision(tx, &changed, change, &actor_label, links).await?;
     }
     Ok(changed)
+}
+
+/// Writes an entry of the audit log: `actor` did `action` (to account `target`).
+pub async fn record(
+    tx: &mut Conn,
+    actor: Actor<'_>,
+    action: &str,
+    target: Option<i64>,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor_user_id, actor, action, target_user_id, detail, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(match actor {
+        Actor::Member(user) => Some(user.id),
+        Actor::Console => None,
+    })
+    .bind(actor_label(actor))
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 fn actor_label(actor: Actor<'_>) -> String {

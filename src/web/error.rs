@@ -10,7 +10,7 @@ use axum::{
 use serde_json::json;
 
 use crate::{
-    orders::workflow::TransitionError,
+    orders::{sla::SettingsError, workflow::TransitionError},
     telegram::{init_data::InitDataError, texts},
     users::{access::Refusal, team::TeamError, AccountState},
 };
@@ -83,6 +83,18 @@ impl From<TransitionError> for ApiError {
                     _ => "Order ini sudah berpindah status.".to_owned(),
                 },
             ),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(err: SettingsError) -> Self {
+        match err {
+            // Only owners and admins reach a group's settings; for them a group that does
+            // not exist is simply not there.
+            SettingsError::NotFound => ApiError::NoSuchRoute,
+            SettingsError::Invalid(problem) => ApiError::BadRequest(problem),
+            SettingsError::Db(e) => ApiError::Internal(e),
         }
     }
 }

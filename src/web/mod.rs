@@ -45,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{no}/pickup", post(orders::pickup))
         .route("/orders/{no}/close", post(orders::close))
         .route("/groups", get(orders::groups))
+        .route(
+            "/groups/{chat_id}/settings",
+            get(team::group_settings).put(team::set_group_settings),
+        )
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::{auth::Staff, error::ApiError};
 use crate::{
     app::AppState,
+    db::now_ms,
     groups::{self, GroupView},
     orders::{
-        board::{self, BoardQuery, Counts, OrderView},
+        board::{self, After, BoardQuery, Counts, OrderView, Sort},
         workflow::Transition,
         Status,
     },
@@ -28,6 +29,13 @@ pub struct ListParams {
     q: Option<String>,
     /// A group's chat id: only its tickets.
     group: Option<i64>,
+    /// `urgent` (the default for Order and Pickup) or `newest` (the default for Close).
+    sort: Option<String>,
+    /// `1`: only tickets whose target has passed.
+    late: Option<String>,
+    /// The `next` of the previous page.
+    after: Option<String>,
+    /// Newest first: only orders numbered below this.
     before: Option<i64>,
     limit: Option<i64>,
 }
@@ -35,11 +43,28 @@ pub struct ListParams {
 #[derive(Serialize)]
 pub struct Page {
     orders: Vec<OrderView>,
-    /// More orders follow: ask again with `before` = the last `no`.
+    /// More orders follow: ask again with `after` = `next`.
     has_more: bool,
+    next: Option<String>,
 }
 
-/// `GET /api/orders?status=order|pickup|close&q=&group=&before=&limit=`.
+/// `after` as the page gave it: `n<no>` or `u<key>:<no>`.
+fn parse_after(text: &str) -> Option<After> {
+    if let Some(no) = text.strip_prefix('n') {
+        return no.parse().ok().map(After::Before);
+    }
+    let (key, no) = text.strip_prefix('u')?.split_once(':')?;
+    Some(After::Urgency(key.parse().ok()?, no.parse().ok()?))
+}
+
+fn after_text(after: After) -> String {
+    match after {
+        After::Before(no) => format!("n{no}"),
+        After::Urgency(key, no) => format!("u{key}:{no}"),
+    }
+}
+
+/// `GET /api/orders?status=order|pickup|close&q=&group=&sort=urgent|newest&late=1&after=&limit=`.
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -56,17 +81,48 @@ pub async fn list(
         ));
     }
     let limit = params.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+    let sort = match (params.sort.as_deref(), status) {
+        (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
+        (Some("newest"), _) | (None, Status::Close) => Sort::Newest,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "Urutan harus urgent atau newest.".into(),
+            ))
+        }
+    };
+    let late_at = match params.late.as_deref() {
+        None | Some("" | "0") => None,
+        Some("1") => Some(now_ms()),
+        _ => return Err(ApiError::BadRequest("late harus 0 atau 1.".into())),
+    };
+    let after = match (params.after.as_deref(), params.before) {
+        (Some(text), _) => Some(
+            parse_after(text)
+                .ok_or_else(|| ApiError::BadRequest("Parameter after tidak valid.".into()))?,
+        ),
+        (None, before) => before.map(After::Before),
+    };
     let query = BoardQuery {
         status,
         search,
         group: params.group,
-        before: params.before,
+        sort,
+        late_at,
+        after,
         limit: limit + 1,
     };
     let mut orders = board::list(&state.db, access::scope(&staff.user), &query).await?;
     let has_more = orders.len() as i64 > limit;
     orders.truncate(limit as usize);
-    Ok(Json(Page { orders, has_more }))
+    let next = orders
+        .last()
+        .filter(|_| has_more)
+        .map(|last| after_text(board::after(sort, last)));
+    Ok(Json(Page {
+        orders,
+        has_more,
+        next,
+    }))
 }
 
 #[derive(Serialize)]

@@ -15,6 +15,8 @@ use super::{
 };
 use crate::{
     app::AppState,
+    groups::settings::SettingsText,
+    orders::sla::{self, GroupTimes},
     users::{
         access::{AccountChange, Actor},
         team::{self, AccountView, AuditEntry, Links},
@@ -90,4 +92,34 @@ pub async fn change(
         .find(|a| a.id == id)
         .map(Json)
         .ok_or(ApiError::NoSuchAccount)
+}
+
+/// `GET /api/groups/{chat_id}/settings`: a group's time targets, business hours and zone.
+pub async fn group_settings(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(chat_id): Path<i64>,
+) -> Result<Json<GroupTimes>, ApiError> {
+    let times = sla::group_times(&state.db, &staff.user, chat_id, &state.config.sla).await?;
+    Ok(Json(times))
+}
+
+/// `PUT /api/groups/{chat_id}/settings` with the settings as `GET` gives them; re-times
+/// the group's open tickets.
+pub async fn set_group_settings(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(chat_id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<GroupTimes>, ApiError> {
+    // Not even the body is looked at for someone who may not configure groups.
+    if !crate::users::access::may_configure_groups(&staff.user) {
+        return Err(ApiError::NoSuchRoute);
+    }
+    let text: SettingsText = json_body(&headers, &body)?;
+    let times =
+        sla::configure_group(&state.db, &staff.user, chat_id, &text, &state.config.sla).await?;
+    tracing::info!(by = staff.user.id, chat_id, retimed = ?times.retimed, "group settings changed");
+    Ok(Json(times))
 }

@@ -357,3 +357,43 @@ pub async fn place_order(
         .unwrap_or_else(|| panic!("no ticket in {}", feedback.text))
         .to_owned()
 }
+
+/// Calls the Mini App's API, with a session token if given; the status and the JSON.
+pub async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    session: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = reqwest::Client::new().request(
+        method.parse().unwrap(),
+        format!("{}/api{path}", app.http_url()),
+    );
+    if let Some(session) = session {
+        request = request.header("X-Session-Token", session);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Logs in from a browser; returns the session token.
+pub async fn log_in(app: &TestApp, login: &str, password: &str) -> String {
+    let (status, body) = call(
+        app,
+        "POST",
+        "/login",
+        None,
+        Some(serde_json::json!({ "login": login, "password": password })),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{login}: {body}");
+    body["token"].as_str().unwrap().to_owned()
+}
