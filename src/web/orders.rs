@@ -81,9 +81,11 @@ pub async fn list(
         ));
     }
     let limit = params.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+    // `before` pages newest first, as the board did before it sorted by urgency.
     let sort = match (params.sort.as_deref(), status) {
-        (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
         (Some("newest"), _) | (None, Status::Close) => Sort::Newest,
+        (None, _) if params.before.is_some() => Sort::Newest,
+        (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
         _ => {
             return Err(ApiError::BadRequest(
                 "Urutan harus urgent atau newest.".into(),
