@@ -57,6 +57,10 @@ struct Sizes {
     transitions: usize,
     notifications_groups: usize,
     notifications_per_group: usize,
+    /// Open tickets with timers, and how many of them come due within `timers_window`.
+    timer_tickets: usize,
+    timers_due: usize,
+    timers_window: Duration,
 }
 
 const FULL: Sizes = Sizes {
@@ -71,6 +75,9 @@ const FULL: Sizes = Sizes {
     transitions: 4_000,
     notifications_groups: 50,
     notifications_per_group: 20,
+    timer_tickets: 100_000,
+    timers_due: 10_000,
+    timers_window: Duration::from_secs(60),
 };
 
 const SMOKE: Sizes = Sizes {
@@ -85,6 +92,9 @@ const SMOKE: Sizes = Sizes {
     transitions: 100,
     notifications_groups: 3,
     notifications_per_group: 2,
+    timer_tickets: 2_000,
+    timers_due: 200,
+    timers_window: Duration::from_secs(3),
 };
 
 /// One measured figure.
@@ -248,6 +258,9 @@ async fn run(args: Args) {
         if args.runs("resources") {
             resources(&mut report, backend, sizes).await;
         }
+        if args.runs("timers") {
+            timer_engine(&mut report, backend, sizes).await;
+        }
     }
     if let Some(out) = args.out {
         write_report(&report, &out, args.smoke);
@@ -305,13 +318,22 @@ async fn drop_database(url: &str) {
 }
 
 async fn start(backend: Backend, webhook: bool) -> Bench {
+    start_with(backend, webhook, |_, _| {}).await
+}
+
+/// Like [`start`], with `adjust` applied to the configuration (given the fake Telegram).
+async fn start_with(
+    backend: Backend,
+    webhook: bool,
+    adjust: impl FnOnce(&mut Config, &FakeTelegram),
+) -> Bench {
     let fake = FakeTelegram::start(TOKEN, "tangkap_bench_bot")
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let database_url = database(backend, dir.path()).await;
     let port = tangkap::sim::free_port();
-    let config = Config {
+    let mut config = Config {
         bot_token: Some(BotToken::parse(TOKEN).unwrap()),
         api_url: fake.api_url(),
         database_url: database_url.clone(),
@@ -321,6 +343,7 @@ async fn start(backend: Backend, webhook: bool) -> Bench {
         poll_timeout: Duration::from_secs(1),
         ..Config::default()
     };
+    adjust(&mut config, &fake);
     let running = app::start(config).await.expect("Tangkap starts");
     let db = Db::connect(&database_url).await.unwrap();
     if webhook {
@@ -888,7 +911,8 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64, chats: &[i64]) {
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         let mut sql = String::from(
             "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, message_id, \
-             requester_id, requester_name, picked_by, picked_at, closed_by, closed_at, created_at) VALUES ",
+             requester_id, requester_name, picked_by, picked_at, closed_by, closed_at, created_at, \
+             pickup_due_at, close_due_at) VALUES ",
         );
         for (n, i) in chunk.iter().enumerate() {
             let status = ["order", "pickup", "close"][i % 3];
@@ -906,9 +930,15 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64, chats: &[i64]) {
                 sql.push(',');
             }
             let chat = chats[i % chats.len()];
+            // Due times as the default targets give them; every tenth group has none.
+            let (pickup_due, close_due) = if chat % 10 == 0 {
+                ("NULL".to_owned(), "NULL".to_owned())
+            } else {
+                ((i + 1_800_000).to_string(), (i + 14_400_000).to_string())
+            };
             write!(
                 sql,
-                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'T{i:07}', '{status}', {chat}, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i})"
+                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'T{i:07}', '{status}', {chat}, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i}, {pickup_due}, {close_due})"
             )
             .unwrap();
         }
@@ -1028,6 +1058,11 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
     // order of the status, so it is reported beside them without the target.
     for (label, query) in [
         ("order page (50 rows)", "status=order"),
+        (
+            "order page, newest first (50 rows)",
+            "status=order&sort=newest",
+        ),
+        ("order page, late only (50 rows)", "status=order&late=1"),
         ("pickup page (50 rows)", "status=pickup"),
         ("close page (50 rows)", "status=close"),
         ("order page, searched (50 rows)", "status=order&q=INV-99"),
@@ -1249,6 +1284,165 @@ async fn outbox_fidelity(report: &mut Report, backend: Backend, sizes: Sizes) {
 }
 
 // --- 5. resources ------------------------------------------------------------------------------------
+
+// --- 6. Timers -----------------------------------------------------------------------------------
+
+/// CPU time this process has used (user and system), from `/proc/self/stat`.
+fn own_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // Linux counts in USER_HZ, 100 a second on every platform Rust targets.
+    Duration::from_millis(ticks * 10)
+}
+
+/// `timer_tickets` open tickets with their Pickup timers, `timers_due` of whose warnings
+/// come due within `timers_window`: how late after its due time each warning is queued
+/// (its `reminders` row written with its outbox row), and the process's CPU while
+/// nothing is due.
+async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start_with(backend, false, |config, fake| {
+        config.staff_chat = Some(fake.group("FO Staff"));
+        config.reminder_digest = Duration::ZERO;
+    })
+    .await;
+    let workload = format!(
+        "timers, {} open tickets, {} due within {} s",
+        sizes.timer_tickets,
+        sizes.timers_due,
+        sizes.timers_window.as_secs()
+    );
+    let chat = bench_groups(&bench, 1).await[0];
+    // Orders and their timers, written as the intake writes them; the due ones from a few
+    // seconds after the fill ends, spread over the window, the others an hour on.
+    let mut tx = bench.db.begin().await.unwrap();
+    let now = tangkap::db::now_ms();
+    for chunk in (0..sizes.timer_tickets).collect::<Vec<_>>().chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
+             message_id, requester_id, requester_name, created_at) VALUES ",
+        );
+        for (n, i) in chunk.iter().enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            write!(sql, "('T-{i}', 'TOPUP', 'timer {i}', 'W{i:07}', 'order', {chat}, {i}, 1, 'Bench', {now})").unwrap();
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let first_no = bench.count("SELECT MIN(no) FROM orders").await;
+    let start_at = tangkap::db::now_ms() + 3_000;
+    let window = sizes.timers_window.as_millis() as i64;
+    let warn_at = |i: usize| {
+        if i < sizes.timers_due {
+            start_at + window * i as i64 / sizes.timers_due as i64
+        } else {
+            start_at + 3_600_000
+        }
+    };
+    let mut tx = bench.db.begin().await.unwrap();
+    for chunk in (0..sizes.timer_tickets).collect::<Vec<_>>().chunks(500) {
+        let mut sql = String::from("INSERT INTO timers (kind, entity, due_at) VALUES ");
+        for (n, i) in chunk.iter().enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            write!(
+                sql,
+                "('pickup_warning', {}, {})",
+                first_no + *i as i64,
+                warn_at(*i)
+            )
+            .unwrap();
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+        // The stage's times on the order, as `orders::sla` stores them.
+        let (low, high) = (
+            first_no + chunk[0] as i64,
+            first_no + *chunk.last().unwrap() as i64,
+        );
+        sqlx::query(&format!(
+            "UPDATE orders SET pickup_warn_at = CASE WHEN no - {first_no} < {due} \
+             THEN {start_at} + {window} * (no - {first_no}) / {due} ELSE {start_at} + 3600000 END, \
+             pickup_due_at = {start_at} + 7200000 WHERE no BETWEEN {low} AND {high}",
+            due = sizes.timers_due
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert!(
+        tangkap::db::now_ms() < start_at,
+        "the fill took longer than the lead before the first timer"
+    );
+
+    // The window passes; every due warning must be queued.
+    let expected = sizes.timers_due as i64;
+    let deadline = Instant::now() + sizes.timers_window + Duration::from_secs(60);
+    while bench
+        .count("SELECT COUNT(*) FROM reminders WHERE outbox_id IS NOT NULL")
+        .await
+        < expected
+    {
+        assert!(Instant::now() < deadline, "warnings were not all queued");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rows = sqlx::query(
+        "SELECT r.at - o.pickup_warn_at FROM reminders r JOIN orders o ON o.no = r.order_no \
+         WHERE r.kind = 'pickup_warning'",
+    )
+    .fetch_all(bench.db.pool())
+    .await
+    .unwrap();
+    let mut lateness: Vec<Duration> = rows
+        .iter()
+        .map(|row| Duration::from_millis(row.try_get::<i64, _>(0).unwrap().max(0) as u64))
+        .collect();
+    lateness.sort();
+    assert_eq!(lateness.len() as i64, expected, "each warning once");
+    let p99 = percentile(&lateness, 0.99);
+    report.add_checked(
+        &workload,
+        backend,
+        "warning queued after its due time, p99",
+        p99,
+        "ms",
+        Some(("≤ 1,000 ms".into(), p99 <= 1_000.0)),
+    );
+    report.add(
+        &workload,
+        backend,
+        "warning queued after its due time, max",
+        percentile(&lateness, 1.0),
+        "ms",
+    );
+
+    // Nothing due for an hour: the engine looks once a second and sleeps.
+    let idle = if sizes.timer_tickets >= 100_000 {
+        Duration::from_secs(20)
+    } else {
+        Duration::from_secs(3)
+    };
+    let before = own_cpu();
+    tokio::time::sleep(idle).await;
+    let used = own_cpu() - before;
+    report.add(
+        &workload,
+        backend,
+        "whole process CPU while nothing is due",
+        100.0 * used.as_secs_f64() / idle.as_secs_f64(),
+        "% of a core",
+    );
+    bench.stop().await;
+}
 
 fn resident_kb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
