@@ -5,6 +5,9 @@
 //! and our recording it: at most one per kill. `TANGKAP_KILLS` sets how many kills
 //! (5 here; `scripts/soak` runs 20).
 //!
+//! Reminders coming due as the process is killed are each recorded once, and named in the
+//! staff chat (a duplicate message only as above).
+//!
 //! And a restart does not stall delivery: after a SIGKILL in the middle of a burst of
 //! Feedback 1, the last of them arrives no later than Telegram's limits allow plus 2 s
 //! (3 kills here; `scripts/soak` runs 20).
@@ -44,7 +47,18 @@ fn kills() -> usize {
 }
 
 fn start_tangkap(fake: &FakeTelegram, database_url: &str, port: u16) -> Child {
+    start_tangkap_with(fake, database_url, port, &[])
+}
+
+/// Like [`start_tangkap`], with more settings.
+fn start_tangkap_with(
+    fake: &FakeTelegram,
+    database_url: &str,
+    port: u16,
+    settings: &[(&str, String)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_tangkap"))
+        .envs(settings.iter().map(|(name, value)| (name, value)))
         .arg("run")
         .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
         .env("TANGKAP_BOT_TOKEN", TOKEN)
@@ -389,5 +403,104 @@ async fn a_restart_does_not_stall_delivery(backend: Backend) {
         "{rounds} kills mid-burst: the last Feedback 1 at most {:.2} s after Telegram's limits allowed",
         worst.as_secs_f64()
     );
+    drop_postgres_database(&database.url).await;
+}
+
+on_both_backends!(a_kill_while_reminders_come_due_sends_each_once);
+
+/// Requests per round of the reminder test: their breaches come due together.
+const REMINDED: usize = 8;
+
+async fn a_kill_while_reminders_come_due_sends_each_once(backend: Backend) {
+    init_logging();
+    let rounds = kills();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(backend).await;
+    let db = Db::connect(&database.url).await.unwrap();
+    let staff_chat = fake.group("FO");
+    let group = fake.group("Operasional");
+    let user = fake.user("Penguji", None);
+    let port = tangkap::sim::free_port();
+    let settings = [
+        ("TANGKAP_SLA_PICKUP", "1500ms".to_owned()),
+        ("TANGKAP_SLA_WARN_BEFORE", "0".to_owned()),
+        ("TANGKAP_REMINDER_DIGEST", "0".to_owned()),
+        ("TANGKAP_STAFF_CHAT", staff_chat.to_string()),
+    ];
+    let mut child = start_tangkap_with(&fake, &database.url, port, &settings);
+    wait_ready(port).await;
+    for round in 0..rounds {
+        for n in 0..REMINDED {
+            fake.send_to_group(
+                group,
+                &user,
+                &format!("/moban #K{round}-{n} #TRX #pengingat"),
+            );
+        }
+        let stored = ((round + 1) * REMINDED) as i64;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while count(&db, "SELECT COUNT(*) FROM orders").await < stored {
+            assert!(Instant::now() < deadline, "orders not stored");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Killed around the moment the breaches come due: before, during or after.
+        tokio::time::sleep(Duration::from_millis(1200 + (round as u64 * 97) % 600)).await;
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        child = start_tangkap_with(&fake, &database.url, port, &settings);
+        wait_ready(port).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while count(
+            &db,
+            "SELECT COUNT(*) FROM reminders WHERE outbox_id IS NOT NULL",
+        )
+        .await
+            < stored
+        {
+            assert!(Instant::now() < deadline, "reminders not all queued");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let expected = (rounds * REMINDED) as i64;
+    let pending =
+        format!("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND chat_id = {staff_chat}");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while count(&db, &pending).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the staff chat's messages did not all go out"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reminders").await, expected);
+    assert_eq!(
+        count(&db, "SELECT COUNT(DISTINCT order_no) FROM reminders").await,
+        expected,
+        "one reminder per ticket"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM timers").await, 0);
+    let told: Vec<String> = fake
+        .bot_messages(staff_chat)
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    let tickets = common::rows(&db, "SELECT ticket_no FROM orders").await;
+    let mut repeated = 0;
+    for ticket in tickets {
+        let ticket = ticket[0].clone().unwrap();
+        let times = told.iter().filter(|t| t.contains(&ticket)).count();
+        assert!(times >= 1, "{ticket} never named in the staff chat");
+        repeated += times - 1;
+    }
+    assert!(
+        repeated <= rounds,
+        "at most one duplicate message per kill: {repeated} in {rounds} kills"
+    );
+    println!(
+        "{rounds} kills: {expected} reminders recorded once each, {repeated} repeated in the chat"
+    );
+    db.close().await;
     drop_postgres_database(&database.url).await;
 }
