@@ -555,6 +555,16 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
     let (status, _) = call(&app, "PUT", &path, Some(&owner), Some(off)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(pickup_targets(&app).await[..3], [None, None, None]);
+    let untimed = place_order(&app, team.group, &team.rina, "/moban #E-4 #TOPUP #z").await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM orders WHERE ticket_no = '{untimed}' AND pickup_due_at IS NULL"
+        ))
+        .await,
+        1,
+        "a new ticket of a group without a target has no due time"
+    );
+    placed.push(untimed);
     let brief = json!({ "pickup": "1s", "close": null, "hours": [], "zone": "WIB" });
     let other_path = format!("/groups/{other_group}/settings");
     let (status, _) = call(&app, "PUT", &other_path, Some(&owner), Some(brief)).await;

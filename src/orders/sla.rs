@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::{
     config::SlaDefaults,
-    db::{now_ms, Conn, Db},
+    db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
     groups::settings::{self, duration_text, SettingsText, TimeSettings, Timing},
     timers::{self, Timer},
     users::{
@@ -110,6 +110,7 @@ pub async fn start(
     let chats: Vec<i64> = orders.iter().map(|o| o.1).collect();
     let mut settings = settings::load_many(tx, &chats).await?;
     let mut timings: HashMap<i64, Timing> = HashMap::new();
+    let mut clocks = Vec::with_capacity(orders.len());
     let mut timers = Vec::new();
     for &(no, chat_id, start) in orders {
         let timing = timings.entry(chat_id).or_insert_with(|| {
@@ -119,31 +120,43 @@ pub async fn start(
                 .timing(defaults)
         });
         let clock = timing.clock(stage, start);
-        store(tx, stage, no, clock).await?;
         if stage == Stage::Close {
             timers::cancel(tx, &Stage::Pickup.kinds(), no).await?;
         }
+        clocks.push((no, clock));
         timers.extend(reminders(stage, no, clock));
     }
+    store_many(tx, stage, &clocks).await?;
     timers::set(tx, &timers).await
+}
+
+/// Stores each order's clock of `stage`, with one statement per chunk: a burst of
+/// `/moban` is stored in a few statements, not one per order.
+async fn store_many(
+    tx: &mut Conn,
+    stage: Stage,
+    clocks: &[(i64, Clock)],
+) -> Result<(), sqlx::Error> {
+    let (warn_column, due_column) = stage.columns();
+    for chunk in clocks.chunks(ROWS_PER_STATEMENT) {
+        // A VALUES list's columns are column1, column2, … on both backends.
+        let sql = format!(
+            "UPDATE orders SET {warn_column} = v.column2, {due_column} = v.column3 \
+             FROM (VALUES {}) AS v WHERE orders.no = v.column1",
+            values_placeholders(1, chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (no, clock) in chunk {
+            query = query.bind(*no).bind(clock.warn_at).bind(clock.due_at);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// The ticket is closed: its Close reminders no longer apply.
 pub async fn stop(tx: &mut Conn, no: i64) -> Result<(), sqlx::Error> {
     timers::cancel(tx, &Stage::Close.kinds(), no).await
-}
-
-async fn store(tx: &mut Conn, stage: Stage, no: i64, clock: Clock) -> Result<(), sqlx::Error> {
-    let (warn_column, due_column) = stage.columns();
-    sqlx::query(&format!(
-        "UPDATE orders SET {warn_column} = $2, {due_column} = $3 WHERE no = $1"
-    ))
-    .bind(no)
-    .bind(clock.warn_at)
-    .bind(clock.due_at)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 fn reminders(stage: Stage, no: i64, clock: Clock) -> impl Iterator<Item = Timer> {
@@ -188,7 +201,7 @@ pub async fn retime_group(
             let no: i64 = row.try_get(0)?;
             let start: i64 = row.try_get::<Option<i64>, _>(1)?.unwrap_or(now);
             let clock = timing.clock(stage, start);
-            store(tx, stage, no, clock).await?;
+            store_many(tx, stage, &[(no, clock)]).await?;
             let [warning, breach] = stage.kinds();
             for (kind, at) in [(warning, clock.warn_at), (breach, clock.due_at)] {
                 match at {
