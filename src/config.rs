@@ -428,28 +428,24 @@ impl FileConfig {
                 None => defaults.owners,
             },
             membership_refresh: match self.membership_refresh {
-                Some(text) => match parse_duration("TANGKAP_MEMBERSHIP_REFRESH", &text)? {
-                    d if d.is_zero() || d > Duration::from_secs(3600) => {
-                        return Err(ConfigError::Value {
-                            name: "TANGKAP_MEMBERSHIP_REFRESH",
-                            message: "use a duration from 1s to 1h".into(),
-                        })
-                    }
-                    d => d,
-                },
+                Some(text) => parse_duration_within(
+                    "TANGKAP_MEMBERSHIP_REFRESH",
+                    &text,
+                    Duration::from_secs(1),
+                    Duration::from_secs(3600),
+                    "use a duration from 1s to 1h",
+                )?,
                 None => defaults.membership_refresh,
             },
             http: ServerLimits {
                 header_timeout: match self.header_timeout {
-                    Some(text) => match parse_duration("TANGKAP_HEADER_TIMEOUT", &text)? {
-                        d if d.is_zero() || d > Duration::from_secs(600) => {
-                            return Err(ConfigError::Value {
-                                name: "TANGKAP_HEADER_TIMEOUT",
-                                message: "use a duration from 1s to 10m".into(),
-                            })
-                        }
-                        d => d,
-                    },
+                    Some(text) => parse_duration_within(
+                        "TANGKAP_HEADER_TIMEOUT",
+                        &text,
+                        Duration::from_secs(1),
+                        Duration::from_secs(600),
+                        "use a duration from 1s to 10m",
+                    )?,
                     None => defaults.http.header_timeout,
                 },
                 max_connections: match self.max_connections {
@@ -492,18 +488,33 @@ impl FileConfig {
                 chat => chat,
             },
             reminder_digest: match self.reminder_digest {
-                Some(text) => match parse_duration("TANGKAP_REMINDER_DIGEST", &text)? {
-                    d if d > Duration::from_secs(3600) => {
-                        return Err(ConfigError::Value {
-                            name: "TANGKAP_REMINDER_DIGEST",
-                            message: "use at most 1h (0: every reminder on its own)".into(),
-                        })
-                    }
-                    d => d,
-                },
+                Some(text) => parse_duration_within(
+                    "TANGKAP_REMINDER_DIGEST",
+                    &text,
+                    Duration::ZERO,
+                    Duration::from_secs(3600),
+                    "use at most 1h (0: every reminder on its own)",
+                )?,
                 None => defaults.reminder_digest,
             },
         })
+    }
+}
+
+/// A duration from `least` to `most`, or the error saying `allowed`.
+fn parse_duration_within(
+    name: &'static str,
+    text: &str,
+    least: Duration,
+    most: Duration,
+    allowed: &str,
+) -> Result<Duration, ConfigError> {
+    match parse_duration(name, text)? {
+        d if d < least || d > most => Err(ConfigError::Value {
+            name,
+            message: allowed.into(),
+        }),
+        d => Ok(d),
     }
 }
 
@@ -512,14 +523,14 @@ pub const LONGEST_TARGET: Duration = Duration::from_secs(31 * 24 * 3600);
 
 /// A time target: a duration up to [`LONGEST_TARGET`], or `0` for none.
 pub fn parse_target(name: &'static str, text: &str) -> Result<Option<Duration>, ConfigError> {
-    match parse_duration(name, text)? {
-        d if d.is_zero() => Ok(None),
-        d if d > LONGEST_TARGET => Err(ConfigError::Value {
-            name,
-            message: "use at most 31 days (744h), or 0 for none".into(),
-        }),
-        d => Ok(Some(d)),
-    }
+    let target = parse_duration_within(
+        name,
+        text,
+        Duration::ZERO,
+        LONGEST_TARGET,
+        "use at most 31 days (744h), or 0 for none",
+    )?;
+    Ok(Some(target).filter(|d| !d.is_zero()))
 }
 
 /// A duration written as `90s`, `15m`, `2h` or `1h30m`; `0` is zero.
