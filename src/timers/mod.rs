@@ -105,39 +105,45 @@ pub trait Fire: Send + Sync + 'static {
 const BATCH: i64 = 500;
 /// The longest the worker sleeps without looking again.
 pub const LONGEST_NAP: Duration = Duration::from_secs(1);
+/// When another instance is taking the due timers (they are locked), the worker waits
+/// this long for it to commit rather than asking again at once.
+const TAKEN_ELSEWHERE: Duration = Duration::from_millis(50);
 /// After a failed batch, the worker waits this long before trying again.
 const AFTER_FAILURE: Duration = Duration::from_secs(2);
 
 /// Fires due timers until `shutdown`.
 pub async fn run(db: Db, fire: impl Fire, shutdown: CancellationToken) {
     loop {
-        let pause = match fire_due(&db, &fire).await {
-            Ok(0) => match next_due(&db).await {
-                Ok(Some(at)) => {
-                    Duration::from_millis((at - now_ms()).max(0) as u64).min(LONGEST_NAP)
+        // Only a read while nothing is due: the write transaction that takes timers is
+        // begun only when one is.
+        let pause = match next_due(&db).await {
+            Ok(Some(at)) if at <= now_ms() => match fire_due(&db, &fire).await {
+                Ok(0) => TAKEN_ELSEWHERE,
+                Ok(_) => {
+                    fire.fired();
+                    Duration::ZERO
                 }
-                Ok(None) => LONGEST_NAP,
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the next timer");
+                    tracing::warn!(error = %e, "timers could not fire; trying again");
                     AFTER_FAILURE
                 }
             },
-            Ok(_) => {
-                fire.fired();
-                Duration::ZERO
-            }
+            Ok(Some(at)) => Duration::from_millis((at - now_ms()).max(1) as u64).min(LONGEST_NAP),
+            Ok(None) => LONGEST_NAP,
             Err(e) => {
-                tracing::warn!(error = %e, "timers could not fire; trying again");
+                tracing::warn!(error = %e, "cannot read the next timer");
                 AFTER_FAILURE
             }
         };
-        if !pause.is_zero() {
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(pause) => {}
+        if pause.is_zero() {
+            if shutdown.is_cancelled() {
+                return;
             }
-        } else if shutdown.is_cancelled() {
-            return;
+            continue;
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(pause) => {}
         }
     }
 }
