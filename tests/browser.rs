@@ -1,8 +1,10 @@
 //! The Mini App in a real headless Chromium: Tangkap runs against the fake Telegram with
 //! accounts (an admin, an owner, staff of one group, applicants waiting for approval) and
-//! orders in two groups in place, `tests/browser/miniapp.test.mjs` (node's test runner with
-//! playwright-core) works the pages, and afterwards the group must hold Feedback 2 and 3
-//! and the accounts must stand as the Tim page left them. Screenshots land in
+//! orders in four groups in place (two of them with time targets of their own, so that
+//! some tickets are late and one is in its warning window), `tests/browser/miniapp.test.mjs`
+//! (node's test runner with playwright-core) works the pages, and afterwards the group must
+//! hold Feedback 2 and 3, the accounts must stand as the Tim page left them and Gudang
+//! must have the time settings the Tim page gave it. Screenshots land in
 //! `test-artifacts/miniapp/`.
 
 mod common;
@@ -10,8 +12,8 @@ mod common;
 use std::{path::Path, process::Command};
 
 use common::{
-    place_order, register_account, register_staff, spawn_app_with, Backend, TestApp, BOT_USERNAME,
-    PATIENCE, TOKEN,
+    call, log_in, place_order, register_account, register_staff, spawn_app_with, Backend, TestApp,
+    BOT_USERNAME, PATIENCE, TOKEN,
 };
 use serde_json::{json, Value};
 use tangkap::{
@@ -134,6 +136,40 @@ async fn mini_app_in_headless_chromium() {
         people.insert(username.to_owned(), person(&user, username));
     }
 
+    // Two groups with time targets of their own, set as the Tim page sets them. Kilat's
+    // tickets are due a second after they are asked for, so they are late by the time the
+    // pages look (KLT-1 was asked for first and re-timed by the change, KLT-2 timed by
+    // it); Siaga's ticket is 15 minutes and a second from its target, so the warning (15
+    // minutes before, the default) starts a second after it and lasts the whole run.
+    let session = log_in(&app, "budi", PASSWORD).await;
+    let kilat = app.fake.group("Kilat");
+    place_order(
+        &app,
+        kilat,
+        &asker,
+        "/moban #KLT-1 #REFUND #Dana belum kembali",
+    )
+    .await;
+    assert_eq!(set_pickup_target(&app, &session, kilat, "1s").await, 1);
+    place_order(
+        &app,
+        kilat,
+        &asker,
+        "/moban #KLT-2 #TRX #Saldo terpotong dua kali",
+    )
+    .await;
+    let siaga = app.fake.group("Siaga");
+    place_order(
+        &app,
+        siaga,
+        &asker,
+        "/moban #SGA-1 #TRX #Menunggu konfirmasi bank",
+    )
+    .await;
+    assert_eq!(set_pickup_target(&app, &session, siaga, "15m1s").await, 1);
+    let groups =
+        json!({ "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga });
+
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/miniapp");
     let output = Command::new("node")
         .args(["--test", "--test-reporter=spec", "miniapp.test.mjs"])
@@ -149,6 +185,7 @@ async fn mini_app_in_headless_chromium() {
         .env("TANGKAP_STRANGER", json!({ "id": stranger.id, "first_name": stranger.first_name }).to_string())
         .env("TANGKAP_PEOPLE", Value::Object(people.clone()).to_string())
         .env("TANGKAP_LINK_TICKET", &link_ticket)
+        .env("TANGKAP_GROUPS", groups.to_string())
         .env("TANGKAP_ARTIFACTS", &artifacts)
         .output()
         .expect("node runs");
@@ -193,6 +230,29 @@ async fn mini_app_in_headless_chromium() {
             .any(|m| m.text.contains("terdaftar sebagai rina")),
         "{welcome:#?}"
     );
+    // The Tim page gave Gudang a Pickup target of an hour, open Monday and Tuesday; the
+    // refused "soon" changed nothing.
+    let (status, gudang) = call(
+        &app,
+        "GET",
+        &format!("/groups/{warehouse}/settings"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{gudang}");
+    assert_eq!(
+        gudang["settings"],
+        json!({
+            "pickup": "1h",
+            "close": null,
+            "hours": [
+                { "day": "mon", "from": "08:00", "to": "17:00" },
+                { "day": "tue", "from": "09:00", "to": "24:00" },
+            ],
+            "zone": "WITA",
+        })
+    );
     for page in [
         "login-light",
         "order-light",
@@ -205,6 +265,11 @@ async fn mini_app_in_headless_chromium() {
         "team-light",
         "team-dark",
         "pending-light",
+        "sla-light",
+        "sla-dark",
+        "sla-late-only-light",
+        "team-sla-light",
+        "team-sla-dark",
     ] {
         assert!(
             artifacts.join(format!("{page}.png")).exists(),
@@ -212,6 +277,22 @@ async fn mini_app_in_headless_chromium() {
         );
     }
     app.finish().await;
+}
+
+/// Sets group `chat_id`'s Pickup target through the API, as the Tim page does; the number
+/// of open tickets re-timed.
+async fn set_pickup_target(app: &TestApp, session: &str, chat_id: i64, pickup: &str) -> u64 {
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/groups/{chat_id}/settings"),
+        Some(session),
+        Some(json!({ "pickup": pickup, "close": null, "hours": [], "zone": "WIB" })),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["pickup"], pickup, "{body}");
+    body["retimed"].as_u64().expect("retimed")
 }
 
 /// What the page needs of a Telegram user with an account: to sign initData and log in.

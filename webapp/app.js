@@ -58,6 +58,27 @@ const TEXTS = {
     rejected: 'Pendaftaran Anda ditolak. Hubungi admin tim Anda.',
     wrong_credentials: 'Login atau password salah.',
     internal: 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
+    sort_label: 'Urutan', sort_urgent: 'Paling mendesak', sort_newest: 'Terbaru',
+    late_only: 'Hanya yang terlambat', empty_late: 'Tidak ada tiket yang terlambat.',
+    span_under_minute: '<1 mnt', span_minutes: '{m} mnt', span_hours: '{h} jam', span_hours_minutes: '{h} jam {m} mnt',
+    span_days: '{d} hari', span_days_hours: '{d} hari {h} jam',
+    age: 'Umur {span}', sla_left: 'Sisa {span}', sla_late: 'Terlambat {span}',
+    due_pickup: 'Batas Pickup {time}', due_close: 'Batas Close {time}',
+    sla_title: 'Target waktu',
+    sla_intro: 'Berapa lama tiket boleh menunggu Pickup dan Close. Waktunya dihitung hanya pada jam kerja grup.',
+    sla_group: 'Grup', sla_pickup: 'Target Pickup', sla_close: 'Target Close',
+    sla_default: 'bawaan: {value}', sla_none: 'tanpa target',
+    sla_targets_hint: 'Kosongkan untuk memakai bawaan, isi 0 untuk tanpa target. Tulis seperti 30m, 4h, 1h30m.',
+    sla_warn_hint: 'Pengingat dikirim {warn} sebelum batas.',
+    sla_zone: 'Zona waktu', sla_hours: 'Jam kerja', sla_from: 'dari', sla_to: 'sampai',
+    sla_hours_hint: 'Tidak ada hari yang dicentang: buka 24 jam setiap hari. Sampai 00:00 berarti sampai tengah malam.',
+    sla_save: 'Simpan', sla_saved: 'Tersimpan untuk {group}. {n} tiket terbuka dihitung ulang waktunya.',
+    sla_saved_one: 'Tersimpan untuk {group}. 1 tiket terbuka dihitung ulang waktunya.',
+    sla_no_groups: 'Belum ada grup. Sebuah grup muncul di sini setelah bot menerima pesan di sana.',
+    sla_always_open: 'buka 24 jam', sla_default_short: 'bawaan',
+    day_mon: 'Senin', day_tue: 'Selasa', day_wed: 'Rabu', day_thu: 'Kamis', day_fri: 'Jumat', day_sat: 'Sabtu', day_sun: 'Minggu',
+    dy_mon: 'Sen', dy_tue: 'Sel', dy_wed: 'Rab', dy_thu: 'Kam', dy_fri: 'Jum', dy_sat: 'Sab', dy_sun: 'Min',
+    did_group_settings: 'mengubah target waktu',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
@@ -118,6 +139,27 @@ const TEXTS = {
     refused_last_owner: 'The last active owner cannot be demoted or disabled.',
     refused_own_account: 'You cannot change your own account.',
     refused_not_applicable: 'This account is {state}, so this change does not apply.',
+    sort_label: 'Sort', sort_urgent: 'Most urgent', sort_newest: 'Newest',
+    late_only: 'Late only', empty_late: 'No late tickets.',
+    span_under_minute: '<1 min', span_minutes: '{m} min', span_hours: '{h} h', span_hours_minutes: '{h} h {m} min',
+    span_days: '{d} d', span_days_hours: '{d} d {h} h',
+    age: 'Age {span}', sla_left: '{span} left', sla_late: '{span} late',
+    due_pickup: 'Pickup due {time}', due_close: 'Close due {time}',
+    sla_title: 'Time targets',
+    sla_intro: 'How long a ticket may wait for Pickup and for Close. Only the group\'s business hours count.',
+    sla_group: 'Group', sla_pickup: 'Pickup target', sla_close: 'Close target',
+    sla_default: 'default: {value}', sla_none: 'no target',
+    sla_targets_hint: 'Leave empty for the default, 0 for no target. Write like 30m, 4h, 1h30m.',
+    sla_warn_hint: 'A reminder goes {warn} before a target runs out.',
+    sla_zone: 'Time zone', sla_hours: 'Business hours', sla_from: 'from', sla_to: 'to',
+    sla_hours_hint: 'No day ticked: open around the clock. Until 00:00 means until midnight.',
+    sla_save: 'Save', sla_saved: 'Saved for {group}. {n} open tickets re-timed.',
+    sla_saved_one: 'Saved for {group}. 1 open ticket re-timed.',
+    sla_no_groups: 'No groups yet. A group shows here once the bot has received a message there.',
+    sla_always_open: 'always open', sla_default_short: 'default',
+    day_mon: 'Monday', day_tue: 'Tuesday', day_wed: 'Wednesday', day_thu: 'Thursday', day_fri: 'Friday', day_sat: 'Saturday', day_sun: 'Sunday',
+    dy_mon: 'Mon', dy_tue: 'Tue', dy_wed: 'Wed', dy_thu: 'Thu', dy_fri: 'Fri', dy_sat: 'Sat', dy_sun: 'Sun',
+    did_group_settings: 'changed the time targets',
   },
 };
 
@@ -144,8 +186,20 @@ const state = {
   version: null,
   counts: { order: 0, pickup: 0, close: 0 },
   pollTimer: null,
+  // Order and Pickup: `urgent` (the stage's due time first) or `newest`; and the late alone.
+  sort: 'urgent',
+  lateOnly: false,
+  loadedAt: 0,
+  // The cards' clocks, ticked by one timer (see `tick`).
+  clocks: [],
+  tickTimer: null,
+  // The server's clock minus this device's, when they differ by more than a little.
+  skew: 0,
   team: null,
   teamMessage: null,
+  // The Tim page's time targets: the group shown and its settings as the server gave them.
+  slaGroup: '',
+  slaTimes: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -213,6 +267,7 @@ async function api(path, { method = 'GET', body } = {}) {
   } catch (_) {
     throw new ApiFailure('network', t('network'), 0);
   }
+  noteServerDate(response.headers.get('Date'));
   if (response.status === 204) return null;
   let data = null;
   try { data = await response.json(); } catch (_) { /* not JSON: a proxy error page */ }
@@ -230,6 +285,19 @@ async function api(path, { method = 'GET', body } = {}) {
     throw new ApiFailure(code, message, response.status);
   }
   return data;
+}
+
+/// Due times come from the server's clock: a phone whose clock is off by minutes would
+/// otherwise call a ticket late too early or too late. `Date` has whole seconds.
+function noteServerDate(header) {
+  const server = Date.parse(header || '');
+  if (!Number.isFinite(server)) return;
+  const skew = server + 500 - Date.now();
+  state.skew = Math.abs(skew) > 2000 ? skew : 0;
+}
+
+function now() {
+  return Date.now() + state.skew;
 }
 
 function showBanner(message, kind = 'error') {
@@ -261,6 +329,9 @@ function forgetSession() {
   localStorage.removeItem(SESSION_KEY);
   sessionStorage.removeItem(SESSION_KEY); // where older versions kept it
   clearInterval(state.pollTimer);
+  clearTimeout(state.tickTimer);
+  state.clocks = [];
+  state.slaTimes = null;
 }
 
 // --- login ------------------------------------------------------------------------------
@@ -433,6 +504,7 @@ function renderGroupFilter() {
 /// Opened from a group's "Buka tiket" button: show that ticket on whichever page it is.
 async function openTicket(ticket) {
   state.query = ticket;
+  state.lateOnly = false;
   state.group = '';
   $('group-filter').value = '';
   $('search').value = ticket;
@@ -454,6 +526,10 @@ async function load({ append = false } = {}) {
   const params = new URLSearchParams({ status: state.status, limit: '50' });
   if (state.query) params.set('q', state.query);
   if (state.group) params.set('group', state.group);
+  if (state.status !== 'close') {
+    params.set('sort', state.sort);
+    if (state.lateOnly) params.set('late', '1');
+  }
   if (append && state.next) params.set('after', state.next);
   try {
     const [page, summary] = await Promise.all([api(`/orders?${params}`), api(summaryPath())]);
@@ -463,6 +539,7 @@ async function load({ append = false } = {}) {
     state.next = page.next;
     state.version = summary.version;
     state.counts = summary.counts;
+    state.loadedAt = Date.now();
     render();
   } catch (failure) {
     handleFailure(failure);
@@ -476,7 +553,10 @@ async function poll() {
     const summary = await api(summaryPath());
     state.counts = summary.counts;
     renderCounts();
-    if (summary.version !== state.version) await load();
+    // Tickets become late without any change to them: the late alone are asked again now
+    // and then.
+    const lateOnly = state.lateOnly && state.status !== 'close' && state.view === 'board';
+    if (summary.version !== state.version || (lateOnly && Date.now() - state.loadedAt > 15000)) await load();
   } catch (failure) {
     if (failure.code !== 'network') handleFailure(failure);
   }
@@ -520,6 +600,29 @@ function renderOrder(order) {
     head.append(group);
   }
   head.append(element('span', 'time', formatTime(order.closed_at || order.picked_at || order.created_at)));
+  item.append(head);
+
+  // An open ticket's age, and the time left to its stage's target (or how late it is).
+  if (order.status !== 'close') {
+    const stage = order.status === 'order' ? 'pickup' : 'close';
+    const warnAt = order[`${stage}_warn_at`] ?? null;
+    const dueAt = order[`${stage}_due_at`] ?? null;
+    const clockLine = element('div', 'clock');
+    const age = element('span', 'age');
+    clockLine.append(age);
+    let sla = null;
+    item.dataset.due = dueAt === null ? '' : String(dueAt);
+    if (dueAt !== null) {
+      sla = element('span', 'sla');
+      sla.dataset.due = String(dueAt);
+      if (warnAt !== null) sla.dataset.warn = String(warnAt);
+      const due = t(`due_${stage}`, { time: formatTime(dueAt) });
+      sla.title = due;
+      clockLine.append(sla);
+    }
+    item.append(clockLine);
+    state.clocks.push({ item, age, sla, since: order.created_at, warnAt, dueAt });
+  }
 
   const details = document.createElement('dl');
   field(details, t('f_order_id'), order.order_id, 'order-id');
@@ -532,7 +635,7 @@ function renderOrder(order) {
   if (order.closed_by) {
     field(details, t('f_closed'), `${person(order.closed_by, order.closed_by_username)} · ${formatTime(order.closed_at)}`, 'closed-by');
   }
-  item.append(head, details);
+  item.append(details);
 
   if (order.status !== 'close') {
     const action = element('button', 'action', order.status === 'order' ? t('pickup') : t('close'));
@@ -545,12 +648,67 @@ function renderOrder(order) {
 
 function render() {
   renderCounts();
+  renderOptions();
   const list = $('orders');
+  state.clocks = [];
   list.replaceChildren(...state.orders.map(renderOrder));
   const empty = $('empty');
   empty.hidden = state.orders.length > 0;
-  empty.textContent = state.query ? t('empty_search', { q: state.query }) : t(`empty_${state.status}`);
+  const lateOnly = state.lateOnly && state.status !== 'close';
+  empty.textContent = state.query ? t('empty_search', { q: state.query })
+    : lateOnly ? t('empty_late') : t(`empty_${state.status}`);
   $('more').hidden = !state.hasMore;
+  tick();
+}
+
+function renderOptions() {
+  $('board-options').hidden = state.status === 'close';
+  for (const button of document.querySelectorAll('#board-options [data-sort]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.sort === state.sort));
+  }
+  $('late-only').setAttribute('aria-pressed', String(state.lateOnly));
+}
+
+/// A stretch of time, short: `<1 mnt`, `12 mnt`, `2 jam 5 mnt`, `3 hari 4 jam`.
+function span(ms) {
+  const minutes = Math.floor(Math.max(0, ms) / 60000);
+  if (minutes < 1) return t('span_under_minute');
+  if (minutes < 60) return t('span_minutes', { m: minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    return minutes % 60 ? t('span_hours_minutes', { h: hours, m: minutes % 60 }) : t('span_hours', { h: hours });
+  }
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? t('span_days_hours', { d: days, h: hours % 24 }) : t('span_days', { d: days });
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/// Brings each card's age and time left up to date: one timer for every card, touching
+/// only what changed. It runs every 15 s, and at the moment a card enters its warning
+/// window or passes its due time, so the colour changes on time.
+function tick() {
+  clearTimeout(state.tickTimer);
+  state.tickTimer = null;
+  if (!state.clocks.length || $('board-view').hidden || document.hidden) return;
+  const at = now();
+  let next = at + 15000;
+  for (const clock of state.clocks) {
+    setText(clock.age, t('age', { span: span(at - clock.since) }));
+    if (!clock.sla) continue;
+    const level = at >= clock.dueAt ? 'late' : clock.warnAt !== null && at >= clock.warnAt ? 'warn' : 'ok';
+    if (clock.sla.dataset.sla !== level) {
+      clock.sla.dataset.sla = level;
+      clock.item.dataset.sla = level;
+    }
+    setText(clock.sla, level === 'late' ? t('sla_late', { span: span(at - clock.dueAt) }) : t('sla_left', { span: span(clock.dueAt - at) }));
+    for (const boundary of [clock.warnAt, clock.dueAt]) {
+      if (boundary !== null && boundary > at && boundary < next) next = boundary;
+    }
+  }
+  state.tickTimer = setTimeout(tick, Math.max(200, next - at + 20));
 }
 
 /// Asks before something that cannot simply be undone; resolves to the answer.
@@ -619,7 +777,16 @@ async function openTeam() {
   state.teamMessage = null;
   showView('team');
   renderTeam();
-  await loadTeam();
+  renderSlaGroups();
+  showSlaMessage('done', '');
+  if (state.slaTimes) fillSla(state.slaTimes);
+  // The groups are asked again: one the bot met since the login is offered too.
+  const groups = loadGroups().then((ok) => {
+    if (!ok || state.view !== 'team') return;
+    renderSlaGroups();
+    return loadSla();
+  });
+  await Promise.all([loadTeam(), groups]);
 }
 
 async function loadTeam({ quiet = false } = {}) {
@@ -725,7 +892,8 @@ function renderAudit(entry) {
     element('span', 'action', wordFor('did', entry.action)), ' ',
     element('span', 'target', entry.target),
   );
-  item.append(element('span', 'at', formatTime(entry.at)), line, element('span', 'detail', detailWords(entry.detail)));
+  const detail = entry.action === 'group_settings' ? settingsWords(entry.detail) : detailWords(entry.detail);
+  item.append(element('span', 'at', formatTime(entry.at)), line, element('span', 'detail', detail));
   return item;
 }
 
@@ -754,6 +922,175 @@ async function changeAccount(account, action, item, role) {
   await loadTeam();
 }
 
+// --- time targets, on the Tim page -------------------------------------------------------------
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/// The group picker: the groups this account sees; the one shown stays while it exists.
+function renderSlaGroups() {
+  const select = $('sla-group');
+  select.replaceChildren(...state.groups.map((group) => {
+    const option = element('option', '', group.title);
+    option.value = String(group.chat_id);
+    return option;
+  }));
+  if (!state.groups.some((g) => String(g.chat_id) === state.slaGroup)) {
+    state.slaGroup = state.groups.length ? String(state.groups[0].chat_id) : '';
+    state.slaTimes = null;
+  }
+  select.value = state.slaGroup;
+  const none = state.groups.length === 0;
+  $('sla-no-groups').hidden = !none;
+  $('sla-group-field').hidden = none;
+  $('sla-form').hidden = none;
+}
+
+function showSlaMessage(kind, text) {
+  const message = $('sla-message');
+  message.hidden = !text;
+  message.className = kind === 'error' ? 'error' : 'done';
+  message.textContent = text || '';
+}
+
+async function loadSla() {
+  if (!state.slaGroup) return;
+  const request = (state.slaSeq = (state.slaSeq || 0) + 1);
+  $('sla-save').disabled = true;
+  try {
+    const times = await api(`/groups/${encodeURIComponent(state.slaGroup)}/settings`);
+    if (request !== state.slaSeq) return;
+    fillSla(times);
+  } catch (failure) {
+    if (request !== state.slaSeq) return;
+    if (SESSION_ENDED.includes(failure.code)) { handleFailure(failure); return; }
+    // No longer an owner or admin: the Tim page's own check takes the page away.
+    if (failure.code === 'not_found') await loadTeam({ quiet: true });
+    showSlaMessage('error', failure.message || t('network'));
+  } finally {
+    if (request === state.slaSeq) $('sla-save').disabled = false;
+  }
+}
+
+/// Shows a group's settings in the form.
+function fillSla(times) {
+  state.slaTimes = times;
+  const settings = times.settings;
+  $('sla-pickup').value = settings.pickup ?? '';
+  $('sla-close').value = settings.close ?? '';
+  $('sla-zone').value = settings.zone;
+  $('sla-hours').replaceChildren(...DAYS.flatMap((day) => {
+    const windows = settings.hours.filter((w) => w.day === day);
+    // A day with no window is offered unticked, at usual office hours.
+    if (!windows.length) return [dayRow(day, null)];
+    return windows.map((w) => dayRow(day, w));
+  }));
+  labelSla();
+}
+
+/// One day's row: a tick for "open", and from/to. `24:00` (the end of the day) shows as
+/// 00:00 in the `to` field, which a time field can show.
+function dayRow(day, window) {
+  const row = element('li', 'day-row');
+  row.dataset.day = day;
+  const label = element('label', 'day');
+  const open = element('input', 'day-open');
+  open.type = 'checkbox';
+  open.checked = Boolean(window);
+  // Short names: a phone's width holds them beside two time fields (12-hour ones too).
+  const name = element('span', '', t(`dy_${day}`));
+  name.dataset.i18n = `dy_${day}`;
+  label.append(open, name);
+  const from = element('input', 'from');
+  from.type = 'time';
+  from.value = window ? window.from : '08:00';
+  const to = element('input', 'to');
+  to.type = 'time';
+  to.value = window ? (window.to === '24:00' ? '00:00' : window.to) : '17:00';
+  const sync = () => {
+    from.disabled = !open.checked;
+    to.disabled = !open.checked;
+    row.classList.toggle('open', open.checked);
+  };
+  open.addEventListener('change', sync);
+  sync();
+  row.append(label, from, element('span', 'dash', '–'), to);
+  labelDayRow(row);
+  return row;
+}
+
+function labelDayRow(row) {
+  const day = t(`day_${row.dataset.day}`);
+  row.querySelector('.day-open').setAttribute('aria-label', day);
+  row.querySelector('.day').title = day;
+  row.querySelector('.from').setAttribute('aria-label', `${day}: ${t('sla_from')}`);
+  row.querySelector('.to').setAttribute('aria-label', `${day}: ${t('sla_to')}`);
+}
+
+/// The texts that name the defaults, in the page's language.
+function labelSla() {
+  for (const row of $('sla-hours').children) labelDayRow(row);
+  const defaults = state.slaTimes?.defaults;
+  const named = (value) => (value === '0' ? t('sla_none') : value);
+  $('sla-pickup').placeholder = defaults ? t('sla_default', { value: named(defaults.pickup) }) : '';
+  $('sla-close').placeholder = defaults ? t('sla_default', { value: named(defaults.close) }) : '';
+  const warn = defaults?.warn_before;
+  $('sla-warn-hint').textContent = warn && warn !== '0' ? t('sla_warn_hint', { warn }) : '';
+}
+
+/// The form as the API takes it.
+function slaBody() {
+  const hours = [];
+  for (const row of $('sla-hours').children) {
+    if (!row.querySelector('.day-open').checked) continue;
+    const to = row.querySelector('.to').value;
+    hours.push({ day: row.dataset.day, from: row.querySelector('.from').value, to: to === '00:00' ? '24:00' : to });
+  }
+  return {
+    pickup: $('sla-pickup').value.trim() || null,
+    close: $('sla-close').value.trim() || null,
+    hours,
+    zone: $('sla-zone').value,
+  };
+}
+
+async function saveSla(event) {
+  event.preventDefault();
+  if (!state.slaGroup) return;
+  const chatId = state.slaGroup;
+  showSlaMessage('done', '');
+  $('sla-save').disabled = true;
+  try {
+    const times = await api(`/groups/${encodeURIComponent(chatId)}/settings`, { method: 'PUT', body: slaBody() });
+    haptic('success');
+    if (state.slaGroup === chatId) fillSla(times);
+    const n = times.retimed ?? 0;
+    showSlaMessage('done', t(n === 1 ? 'sla_saved_one' : 'sla_saved', { n, group: times.title }));
+    loadTeam({ quiet: true });
+  } catch (failure) {
+    if (SESSION_ENDED.includes(failure.code)) { handleFailure(failure); return; }
+    haptic('error');
+    if (failure.code === 'not_found') await loadTeam({ quiet: true });
+    showSlaMessage('error', failure.message || t('network'));
+  } finally {
+    $('sla-save').disabled = false;
+  }
+}
+
+/// `Gudang: {"pickup":"1h",…}` as the audit log keeps it, told shortly:
+/// `Gudang · Pickup 1h · Close bawaan · Sen 08:00–17:00 · WIB`.
+function settingsWords(detail) {
+  const split = detail.indexOf(': {');
+  if (split < 0) return detail;
+  let settings;
+  try { settings = JSON.parse(detail.slice(split + 2)); } catch (_) { return detail; }
+  const target = (value) => (value === null || value === undefined ? t('sla_default_short') : value === '0' ? t('sla_none') : value);
+  const hours = Array.isArray(settings.hours) && settings.hours.length
+    ? settings.hours.map((w) => `${TEXTS.id[`dy_${w.day}`] ? t(`dy_${w.day}`) : w.day} ${w.from}–${w.to}`).join(', ')
+    : t('sla_always_open');
+  return [detail.slice(0, split), `Pickup ${target(settings.pickup)}`, `Close ${target(settings.close)}`, hours, settings.zone]
+    .join(' · ');
+}
+
 // --- language -------------------------------------------------------------------------------
 
 function applyLanguage() {
@@ -768,7 +1105,10 @@ function applyLanguage() {
   }
   if (!$('login-view').hidden) showLogin($('login-error').textContent);
   if (!$('board-view').hidden) render();
-  if (!$('team-view').hidden) renderTeam();
+  if (!$('team-view').hidden) {
+    renderTeam();
+    labelSla();
+  }
 }
 
 // --- start ------------------------------------------------------------------------------------
@@ -791,6 +1131,28 @@ async function start() {
     if (state.view === 'team') { showView('board'); load(); } else openTeam();
   });
   $('team-back').addEventListener('click', () => { showView('board'); load(); });
+  $('sla-group').addEventListener('change', () => {
+    state.slaGroup = $('sla-group').value;
+    showSlaMessage('done', '');
+    loadSla();
+  });
+  $('sla-form').addEventListener('submit', saveSla);
+  for (const button of document.querySelectorAll('#board-options [data-sort]')) {
+    button.addEventListener('click', () => {
+      if (state.sort === button.dataset.sort) return;
+      state.sort = button.dataset.sort;
+      state.orders = [];
+      renderOptions();
+      load();
+    });
+  }
+  $('late-only').addEventListener('click', () => {
+    state.lateOnly = !state.lateOnly;
+    state.orders = [];
+    renderOptions();
+    load();
+  });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) tick(); });
   $('lang').addEventListener('click', () => {
     state.lang = state.lang === 'id' ? 'en' : 'id';
     localStorage.setItem('tangkap.lang', state.lang);

@@ -15,6 +15,9 @@ const stranger = JSON.parse(process.env.TANGKAP_STRANGER);
 // By login username: dewi (staff of Gudang only), rina, joko, wati (waiting for approval),
 // sari (an owner), tono (staff).
 const people = JSON.parse(process.env.TANGKAP_PEOPLE);
+// Chat ids by name: operasional, gudang, kilat (its tickets KLT-1 and KLT-2 are due a
+// second after they were asked for: late), siaga (SGA-1 is in its warning window).
+const groups = JSON.parse(process.env.TANGKAP_GROUPS);
 const botUsername = process.env.TANGKAP_BOT_USERNAME;
 const artifacts = process.env.TANGKAP_ARTIFACTS;
 mkdirSync(artifacts, { recursive: true });
@@ -35,7 +38,8 @@ function initDataFor(person, startParam) {
 }
 
 /// A phone-sized page; inside Telegram (with the stand-in) unless `telegramUser` is null.
-async function openApp({ telegramUser = staff, theme = 'light', startParam } = {}) {
+/// `path` follows the app's address (`?ticket=…`).
+async function openApp({ telegramUser = staff, theme = 'light', startParam, path = '' } = {}) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: theme });
   // Telegram's own script cannot load here; the stand-in takes its place.
   await context.route('https://telegram.org/**', (route) => route.abort());
@@ -58,7 +62,7 @@ async function openApp({ telegramUser = staff, theme = 'light', startParam } = {
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('dialog', (dialog) => { problems.push(`dialog: ${dialog.message()}`); dialog.dismiss(); });
-  await page.goto(base);
+  await page.goto(`${base}/${path}`);
   return { page, context, problems };
 }
 
@@ -301,7 +305,8 @@ test('the group filter shows one group\'s tickets and counts', async () => {
   await logInInTelegram(page);
   await orderRow(page, 'GDG-1').waitFor();
   await orderRow(page, 'RTL-1').waitFor();
-  assert.deepEqual(await page.locator('#group-filter option').allTextContents(), ['Semua grup', 'Gudang', 'Operasional']);
+  assert.deepEqual(await page.locator('#group-filter option').allTextContents(),
+    ['Semua grup', 'Gudang', 'Kilat', 'Operasional', 'Siaga']);
   await page.locator('#group-filter').selectOption({ label: 'Gudang' });
   await orderRow(page, 'RTL-1').waitFor({ state: 'detached' });
   assert.deepEqual([...new Set(await page.locator('#orders .order .group').allTextContents())], ['Gudang']);
@@ -358,7 +363,7 @@ test('the Tim page: applicants first, Setujui approves, the audit records it', a
   assert.equal(await page.locator('#team-view h2').textContent(), 'Team');
   assert.equal(await rina.locator('.state').textContent(), 'Active');
   assert.equal(await entry.locator('.action').textContent(), 'approved');
-  assert.equal(await page.locator('#team-view h3').textContent(), 'Change history');
+  assert.equal(await page.locator('#audit-title').textContent(), 'Change history');
   await page.locator('#lang').click();
 
   // Back to the board with the page's button.
@@ -522,6 +527,410 @@ test('changes made elsewhere show up without a reload, and a stale Pickup says w
   assert.equal((await elsewhere(`/orders/${no}/close`)).status, 200);
   await picked.waitFor({ state: 'detached', timeout: 10_000 });
   await page.locator(`.tabs button[data-status="close"] .count`, { hasText: String(closedBefore + 1) }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// --- time targets ---------------------------------------------------------------------------
+
+/// `rgb(…)` or `rgba(…)` as [r, g, b, a].
+function rgba(css) {
+  const parts = css.match(/[\d.]+/g).map(Number);
+  return [parts[0], parts[1], parts[2], parts[3] ?? 1];
+}
+
+/// `top` laid over the opaque `under`.
+function over(top, under) {
+  const [r, g, b, a] = rgba(top);
+  const base = rgba(under);
+  return [r, g, b].map((c, i) => Math.round(c * a + base[i] * (1 - a)));
+}
+
+/// WCAG contrast of two opaque colours, [r, g, b].
+function contrast(one, two) {
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(one), luminance(two)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/// The badge's colours and its card's, as the page computes them.
+async function badgeColours(row) {
+  return row.evaluate((card) => {
+    const badge = card.querySelector('.sla');
+    const style = getComputedStyle(badge);
+    const cardStyle = getComputedStyle(card);
+    return {
+      background: style.backgroundColor,
+      color: style.color,
+      card: cardStyle.backgroundColor,
+      edge: cardStyle.borderLeftColor,
+      edgeWidth: cardStyle.borderLeftWidth,
+    };
+  });
+}
+
+const minutesIn = (text) => Number(text.match(/(\d+) mnt/)?.[1]);
+
+test('Order cards show their age and the time left: late in red, the warning window in amber', async () => {
+  const seen = {};
+  for (const theme of ['light', 'dark']) {
+    const { page, context, problems } = await openApp({ theme });
+    await logInInTelegram(page);
+    const late = orderRow(page, 'KLT-1');
+    const warn = orderRow(page, 'SGA-1');
+    const ok = orderRow(page, 'RTL-1');
+    await late.locator('.sla').waitFor();
+
+    assert.equal(await late.locator('.sla').getAttribute('data-sla'), 'late');
+    assert.equal(await late.getAttribute('data-sla'), 'late');
+    assert.match(await late.locator('.sla').textContent(), /^Terlambat (<1|\d+) mnt$/);
+    assert.match(await late.locator('.sla').getAttribute('title'), /^Batas Pickup \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+    assert.equal(await warn.locator('.sla').getAttribute('data-sla'), 'warn');
+    const warnLeft = minutesIn(await warn.locator('.sla').textContent());
+    assert.ok(warnLeft >= 10 && warnLeft <= 15, `SGA-1: ${await warn.locator('.sla').textContent()}`);
+    assert.match(await warn.locator('.sla').textContent(), /^Sisa \d+ mnt$/);
+    // Due in about half an hour (the default), its warning a quarter of an hour before.
+    assert.equal(await ok.locator('.sla').getAttribute('data-sla'), 'ok');
+    const okLeft = minutesIn(await ok.locator('.sla').textContent());
+    assert.ok(okLeft >= 20 && okLeft <= 30, `RTL-1: ${await ok.locator('.sla').textContent()}`);
+    for (const row of [late, warn, ok]) assert.match(await row.locator('.age').textContent(), /^Umur (<1|\d+) mnt$/);
+
+    const colours = { late: await badgeColours(late), warn: await badgeColours(warn), ok: await badgeColours(ok) };
+    seen[theme] = colours;
+    const destructive = theme === 'dark' ? 'rgb(236, 57, 66)' : 'rgb(255, 59, 48)';
+    const text = theme === 'dark' ? 'rgb(245, 245, 245)' : 'rgb(0, 0, 0)';
+    // Late: Telegram's destructive colour, on the badge and the card's edge.
+    assert.equal(colours.late.background, destructive, `${theme} late`);
+    assert.equal(colours.late.edge, destructive);
+    assert.equal(colours.late.edgeWidth, '4px');
+    // The warning window: amber (red over green over blue), on the badge and the edge.
+    const [r, g, b] = rgba(colours.warn.background);
+    assert.ok(r > g && g > b && r - b > 120 && r > 180, `${theme} warn: ${colours.warn.background}`);
+    assert.equal(colours.warn.edge, colours.warn.background);
+    // Far from due: no colour of its own, the theme's text and a plain edge.
+    const [or, og, ob] = rgba(colours.ok.background);
+    assert.ok(Math.max(or, og, ob) - Math.min(or, og, ob) < 16, `${theme} ok is grey: ${colours.ok.background}`);
+    assert.equal(colours.ok.color, text);
+    assert.equal(colours.ok.edgeWidth, '1px');
+    // Each badge is readable on its card.
+    for (const [name, c] of Object.entries(colours)) {
+      const ratio = contrast(rgba(c.color).slice(0, 3), over(c.background, c.card));
+      assert.ok(ratio >= 3, `${theme} ${name}: contrast ${ratio.toFixed(2)}`);
+    }
+    await shot(page, `sla-${theme}`);
+
+    if (theme === 'light') {
+      await page.locator('#lang').click();
+      assert.match(await late.locator('.sla').textContent(), /^(<1|\d+) min late$/);
+      assert.match(await warn.locator('.sla').textContent(), /^\d+ min left$/);
+      assert.match(await ok.locator('.age').textContent(), /^Age (<1|\d+) min$/);
+      assert.match(await late.locator('.sla').getAttribute('title'), /^Pickup due /);
+      await page.locator('#lang').click();
+      assert.match(await late.locator('.sla').textContent(), /^Terlambat /);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+  // The colours follow the theme: the dark theme's own red and a darker amber, and its text.
+  assert.notEqual(seen.light.late.background, seen.dark.late.background);
+  assert.notEqual(seen.light.warn.background, seen.dark.warn.background);
+  assert.notEqual(seen.light.ok.color, seen.dark.ok.color);
+});
+
+test('a ticket picked up shows the time left to its Close target', async () => {
+  // UI-1 was closed by the first test; pick one up here and give it back to nobody.
+  const session = await sessionOf(staff.username, staff.password);
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  const row = orderRow(page, 'XSS-1');
+  await row.waitFor();
+  const no = await row.getAttribute('data-no');
+  const picked = await fetch(`${base}/api/orders/${no}/pickup`, { method: 'POST', headers: { 'X-Session-Token': session } });
+  assert.equal(picked.status, 200);
+  await tab(page, 'pickup').click();
+  const card = orderRow(page, '<b>XSS-1</b>');
+  await card.locator('.sla').waitFor();
+  // Operasional has the default Close target of 4 hours.
+  assert.match(await card.locator('.sla').textContent(), /^Sisa 3 jam 5\d mnt$/);
+  assert.equal(await card.locator('.sla').getAttribute('data-sla'), 'ok');
+  assert.match(await card.locator('.sla').getAttribute('title'), /^Batas Close /);
+  assert.match(await card.locator('.age').textContent(), /^Umur \d+ mnt$|^Umur <1 mnt$/);
+  await tab(page, 'close').click();
+  await page.locator('.tabs button[data-status="close"][aria-selected="true"]').waitFor();
+  await page.locator('#orders .order').first().waitFor();
+  assert.equal(await page.locator('#orders .order .clock').count(), 0, 'closed tickets have no clock');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Order page puts the most urgent first; Terbaru and Hanya yang terlambat ask again', async () => {
+  const { page, context, problems } = await openApp();
+  const asked = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/orders?')) asked.push(new URL(request.url()).searchParams);
+  });
+  await logInInTelegram(page);
+  await orderRow(page, 'KLT-1').waitFor();
+  const ids = () => page.locator('#orders .order .order-id').allTextContents();
+  const dues = () => page.locator('#orders .order').evaluateAll((rows) => rows.map((r) => (r.dataset.due ? Number(r.dataset.due) : null)));
+  assert.equal(await page.locator('#board-options').isVisible(), true);
+  assert.equal(await page.locator('#sort-urgent').getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.locator('#sort-urgent').textContent(), 'Paling mendesak');
+  assert.equal(await page.locator('#late-only').textContent(), 'Hanya yang terlambat');
+  assert.equal(asked.at(-1).get('sort'), 'urgent');
+  assert.equal(asked.at(-1).get('late'), null);
+
+  // Most urgent first: Kilat's late tickets (KLT-1 due first), then Siaga's, then the rest
+  // by due time.
+  const urgent = await ids();
+  assert.deepEqual(urgent.slice(0, 3), ['KLT-1', 'KLT-2', 'SGA-1'], `urgent: ${urgent}`);
+  const due = await dues();
+  assert.ok(due.every((d, i) => i === 0 || d === null || (due[i - 1] !== null && due[i - 1] <= d)), `due times ${due}`);
+  await shot(page, 'sla-sorted-light');
+
+  // Newest first: the reverse of the order they were asked for.
+  await page.locator('#sort-newest').click();
+  await page.waitForFunction(() => {
+    const nos = [...document.querySelectorAll('#orders .order')].map((r) => Number(r.dataset.no));
+    return nos.length > 2 && nos.every((n, i) => i === 0 || nos[i - 1] > n);
+  });
+  const newest = await ids();
+  assert.equal(newest[0], 'SGA-1', `newest: ${newest}`);
+  assert.ok(newest.indexOf('KLT-2') < newest.indexOf('KLT-1'));
+  assert.equal(newest.length, urgent.length);
+  assert.equal(await page.locator('#sort-newest').getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.locator('#sort-urgent').getAttribute('aria-pressed'), 'false');
+  assert.equal(asked.at(-1).get('sort'), 'newest');
+
+  // The late alone.
+  await page.locator('#late-only').click();
+  await orderRow(page, 'SGA-1').waitFor({ state: 'detached' });
+  assert.deepEqual(await ids(), ['KLT-2', 'KLT-1']);
+  assert.deepEqual(await page.locator('#orders .sla').evaluateAll((b) => b.map((x) => x.dataset.sla)), ['late', 'late']);
+  assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'true');
+  assert.equal(asked.at(-1).get('late'), '1');
+  await page.locator('#sort-urgent').click();
+  await page.waitForFunction(() => document.querySelector('#orders .order .order-id')?.textContent === 'KLT-1');
+  assert.deepEqual(await ids(), ['KLT-1', 'KLT-2']);
+  await shot(page, 'sla-late-only-light');
+  // Every change started again from the first page.
+  assert.ok(asked.every((params) => !params.has('after') && !params.has('before')));
+
+  // Pickup has the same switches (nothing there is late); Close has none.
+  await tab(page, 'pickup').click();
+  await page.locator('#empty', { hasText: 'Tidak ada tiket yang terlambat.' }).waitFor();
+  assert.equal(asked.at(-1).get('status'), 'pickup');
+  assert.equal(asked.at(-1).get('late'), '1');
+  assert.equal(await page.locator('#board-options').isVisible(), true);
+  await tab(page, 'close').click();
+  await page.locator('.tabs button[data-status="close"][aria-selected="true"]').waitFor();
+  await page.locator('#orders .order').first().waitFor();
+  assert.equal(await page.locator('#board-options').isVisible(), false);
+  assert.equal(asked.at(-1).get('sort'), null);
+  assert.equal(asked.at(-1).get('late'), null);
+
+  // In English.
+  await tab(page, 'order').click();
+  await page.locator('#lang').click();
+  assert.deepEqual(await page.locator('#board-options button').allTextContents(), ['Most urgent', 'Newest', 'Late only']);
+  await page.locator('#lang').click();
+  await page.locator('#late-only').click();
+  await orderRow(page, 'SGA-1').waitFor();
+  assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'false');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reminder\'s ?ticket= link opens the Mini App on that ticket', async () => {
+  const ticket = process.env.TANGKAP_LINK_TICKET;
+  const { page, context, problems } = await openApp({ path: `?ticket=${ticket}` });
+  await logInInTelegram(page);
+  const row = orderRow(page, 'LINK-1');
+  await row.waitFor();
+  assert.equal(await page.locator('#search').inputValue(), ticket);
+  assert.equal(await page.locator('#orders .order').count(), 1);
+  assert.equal(await row.locator('.sla').getAttribute('data-sla'), 'ok');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Tim page sets a group\'s time targets and business hours; a bad value is refused with the reason', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await openTeamPage(page);
+  const panel = page.locator('#sla-panel');
+  await panel.waitFor();
+  assert.equal(await panel.locator('h3').textContent(), 'Target waktu');
+  assert.deepEqual(await page.locator('#sla-group option').allTextContents(), ['Gudang', 'Kilat', 'Operasional', 'Siaga']);
+  // Gudang has no settings of its own: the defaults are named.
+  await page.locator('#sla-pickup[placeholder="bawaan: 30m"]').waitFor();
+  assert.equal(await page.locator('#sla-group').inputValue(), String(groups.gudang));
+  assert.equal(await page.locator('#sla-close').getAttribute('placeholder'), 'bawaan: 4h');
+  assert.equal(await page.locator('#sla-pickup').inputValue(), '');
+  assert.equal(await page.locator('#sla-zone').inputValue(), 'WIB');
+  assert.equal(await page.locator('#sla-warn-hint').textContent(), 'Pengingat dikirim 15m sebelum batas.');
+  const days = page.locator('#sla-hours .day-row');
+  assert.deepEqual(await days.locator('.day span').allTextContents(), ['Sen', 'Sel', 'Rab', 'Kam', 'Jum', 'Sab', 'Min']);
+  assert.deepEqual(await days.locator('.day-open').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('aria-label'))),
+    ['Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu', 'Minggu']);
+  assert.deepEqual(await days.locator('.day-open').evaluateAll((boxes) => boxes.map((b) => b.checked)), Array(7).fill(false));
+  assert.equal(await days.first().locator('.from').isDisabled(), true, 'an unticked day has no hours');
+
+  // Kilat has its own Pickup target.
+  await page.locator('#sla-group').selectOption({ label: 'Kilat' });
+  await page.waitForFunction(() => document.querySelector('#sla-pickup').value === '1s');
+  await page.locator('#sla-group').selectOption({ label: 'Gudang' });
+  await page.waitForFunction(() => document.querySelector('#sla-pickup').value === '');
+
+  // An hour to Pickup, open Monday 08:00–17:00 and Tuesday 09:00 to midnight, in WITA.
+  await page.locator('#sla-pickup').fill('1h');
+  const monday = page.locator('#sla-hours .day-row[data-day="mon"]');
+  const tuesday = page.locator('#sla-hours .day-row[data-day="tue"]');
+  await monday.locator('.day-open').check();
+  assert.equal(await monday.locator('.from').inputValue(), '08:00');
+  assert.equal(await monday.locator('.to').inputValue(), '17:00');
+  await tuesday.locator('.day-open').check();
+  await tuesday.locator('.from').fill('09:00');
+  await tuesday.locator('.to').fill('00:00');
+  await page.locator('#sla-zone').selectOption('WITA');
+  await page.locator('#sla-save').click();
+  const message = page.locator('#sla-message');
+  await page.locator('#sla-message.done', { hasText: 'Tersimpan' }).waitFor();
+  assert.equal(await message.textContent(), 'Tersimpan untuk Gudang. 1 tiket terbuka dihitung ulang waktunya.');
+  assert.equal((await page.evaluate(() => window.__telegram.haptics)).at(-1), 'success');
+  const entry = page.locator('.audit li[data-action="group_settings"]').first();
+  await entry.waitFor();
+  assert.equal(await entry.locator('.action').textContent(), 'mengubah target waktu');
+  assert.equal(await entry.locator('.detail').textContent(), 'Gudang · Pickup 1h · Close bawaan · Sen 08:00–17:00, Sel 09:00–24:00 · WITA');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'team-sla-light');
+
+  // "soon" is no duration: the server's reason is shown, and nothing changes.
+  await page.locator('#sla-pickup').fill('soon');
+  await page.locator('#sla-save').click();
+  await page.locator('#sla-message.error').waitFor();
+  assert.equal(await message.textContent(), 'target tidak valid: "soon" (tulis seperti 30m, 4h, 1h30m, atau 0)');
+  assert.equal((await page.evaluate(() => window.__telegram.haptics)).at(-1), 'error');
+  // So is a day that ends before it begins.
+  await page.locator('#sla-pickup').fill('1h');
+  await page.locator('#sla-hours .day-row[data-day="wed"] .day-open').check();
+  await page.locator('#sla-hours .day-row[data-day="wed"] .from').fill('17:00');
+  await page.locator('#sla-hours .day-row[data-day="wed"] .to').fill('08:00');
+  await page.locator('#sla-save').click();
+  await page.locator('#sla-message.error', { hasText: 'jam mulai harus sebelum jam selesai' }).waitFor();
+
+  // In English the labels follow; the defaults are named likewise.
+  await page.locator('#lang').click();
+  assert.equal(await panel.locator('h3').textContent(), 'Time targets');
+  assert.equal(await page.locator('#sla-close').getAttribute('placeholder'), 'default: 4h');
+  assert.equal(await tuesday.locator('.day span').textContent(), 'Tue');
+  assert.equal(await tuesday.locator('.day-open').getAttribute('aria-label'), 'Tuesday');
+  assert.equal(await tuesday.locator('.to').getAttribute('aria-label'), 'Tuesday: to');
+  await page.locator('#lang').click();
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  // Opened again (dark), Gudang shows what was saved.
+  const dark = await openApp({ theme: 'dark' });
+  await logInInTelegram(dark.page);
+  await openTeamPage(dark.page);
+  await dark.page.waitForFunction(() => document.querySelector('#sla-pickup').value === '1h');
+  const rows = dark.page.locator('#sla-hours .day-row');
+  assert.deepEqual(await rows.locator('.day-open').evaluateAll((boxes) => boxes.map((b) => b.checked)),
+    [true, true, false, false, false, false, false]);
+  assert.equal(await rows.nth(1).locator('.to').inputValue(), '00:00', 'midnight');
+  assert.equal(await dark.page.locator('#sla-zone').inputValue(), 'WITA');
+  assert.equal(await dark.page.locator('#sla-close').inputValue(), '');
+  const panelBackground = await dark.page.locator('#sla-panel').evaluate((e) => getComputedStyle(e).backgroundColor);
+  assert.equal(panelBackground, 'rgb(23, 33, 43)', 'section_bg_color');
+  await shot(dark.page, 'team-sla-dark');
+  assert.deepEqual(dark.problems, []);
+  await dark.context.close();
+});
+
+test('staff have no time targets to set', async () => {
+  const dewi = people.dewi;
+  const { page, context, problems } = await openApp({ telegramUser: dewi });
+  await logInInTelegram(page, dewi);
+  await orderRow(page, 'GDG-1').waitFor();
+  assert.equal(await page.locator('#team-tab').isVisible(), false);
+  assert.equal(await page.locator('#sla-panel').isVisible(), false);
+  const token = await page.evaluate(() => localStorage.getItem('tangkap.session'));
+  const headers = { 'X-Session-Token': token, Authorization: `tma ${initDataFor(dewi)}`, 'Content-Type': 'application/json' };
+  const read = await fetch(`${base}/api/groups/${groups.gudang}/settings`, { headers });
+  assert.equal(read.status, 404);
+  assert.equal((await read.json()).error, 'not_found');
+  const write = await fetch(`${base}/api/groups/${groups.gudang}/settings`, {
+    method: 'PUT', headers, body: JSON.stringify({ pickup: '1m', close: null, hours: [], zone: 'WIB' }),
+  });
+  assert.equal(write.status, 404);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// Last: it moves Kilat's and Siaga's targets.
+test('the cards tick: a ticket turns amber, then red, as its times pass, without a reload', async () => {
+  const session = await sessionOf(staff.username, staff.password);
+  const headers = { 'X-Session-Token': session, 'Content-Type': 'application/json' };
+  const created = async (group, orderId) => {
+    const page = await fetch(`${base}/api/orders?status=order&group=${group}`, { headers }).then((r) => r.json());
+    return page.orders.find((o) => o.order_id === orderId).created_at;
+  };
+  const setPickup = async (group, pickup) => {
+    const response = await fetch(`${base}/api/groups/${group}/settings`, {
+      method: 'PUT', headers, body: JSON.stringify({ pickup, close: null, hours: [], zone: 'WIB' }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  };
+  // KLT-2 due 8 s from now (no warning: its target is shorter than the 15 minutes'
+  // warning); SGA-1 warned 8 s from now, due 15 minutes after that.
+  const lead = 8;
+  const since = async (group, orderId) => Math.ceil((Date.now() - (await created(group, orderId))) / 1000);
+  await setPickup(groups.kilat, `${(await since(groups.kilat, 'KLT-2')) + lead}s`);
+  await setPickup(groups.siaga, `${(await since(groups.siaga, 'SGA-1')) + 15 * 60 + lead}s`);
+
+  const { page, context, problems } = await openApp();
+  let asked = 0;
+  page.on('request', (request) => { if (request.url().includes('/api/orders?')) asked += 1; });
+  await logInInTelegram(page);
+  const kilat = orderRow(page, 'KLT-2');
+  const siaga = orderRow(page, 'SGA-1');
+  await kilat.locator('.sla').waitFor();
+  assert.equal(await kilat.locator('.sla').getAttribute('data-sla'), 'ok');
+  assert.equal(await kilat.locator('.sla').textContent(), 'Sisa <1 mnt');
+  assert.equal(await siaga.locator('.sla').getAttribute('data-sla'), 'ok');
+  assert.equal(await siaga.locator('.sla').textContent(), 'Sisa 15 mnt');
+  const before = asked;
+  // The same elements must change: marked now, checked after.
+  await page.evaluate(() => { for (const card of document.querySelectorAll('#orders .order')) card.__drawn = true; });
+
+  await siaga.locator('.sla[data-sla="warn"]').waitFor({ timeout: (lead + 5) * 1000 });
+  assert.equal(await siaga.getAttribute('data-sla'), 'warn');
+  assert.equal(await siaga.locator('.sla').textContent(), 'Sisa 14 mnt');
+  await kilat.locator('.sla[data-sla="late"]').waitFor({ timeout: 5000 });
+  assert.equal(await kilat.getAttribute('data-sla'), 'late');
+  assert.equal(await kilat.locator('.sla').textContent(), 'Terlambat <1 mnt');
+  assert.equal(await kilat.evaluate((card) => card.__drawn), true, 'the card was not drawn again');
+  assert.equal(await siaga.evaluate((card) => card.__drawn), true);
+  assert.equal(asked, before, 'the list was not asked again');
+  await shot(page, 'sla-ticked-light');
+
+  // With no target at all, a card shows its age alone.
+  await setPickup(groups.kilat, '0');
+  await tab(page, 'pickup').click();
+  await page.locator('.tabs button[data-status="pickup"][aria-selected="true"]').waitFor();
+  await tab(page, 'order').click();
+  await orderRow(page, 'KLT-2').locator('.age').waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('#orders .order')]
+    .some((card) => card.querySelector('.order-id').textContent === 'KLT-2' && !card.querySelector('.sla')));
+  assert.equal(await orderRow(page, 'KLT-2').getAttribute('data-sla'), null);
+  assert.match(await orderRow(page, 'KLT-2').locator('.age').textContent(), /^Umur /);
   assert.deepEqual(problems, []);
   await context.close();
 });
