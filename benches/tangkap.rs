@@ -1338,15 +1338,9 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
     }
     tx.commit().await.unwrap();
     let first_no = bench.count("SELECT MIN(no) FROM orders").await;
-    let start_at = tangkap::db::now_ms() + 3_000;
-    let window = sizes.timers_window.as_millis() as i64;
-    let warn_at = |i: usize| {
-        if i < sizes.timers_due {
-            start_at + window * i as i64 / sizes.timers_due as i64
-        } else {
-            start_at + 3_600_000
-        }
-    };
+    // Every timer an hour on at first; once all are written, the due ones are moved into
+    // the window just ahead, in two statements, so the fill's length does not matter.
+    let later = tangkap::db::now_ms() + 3_600_000;
     let mut tx = bench.db.begin().await.unwrap();
     for chunk in (0..sizes.timer_tickets).collect::<Vec<_>>().chunks(500) {
         let mut sql = String::from("INSERT INTO timers (kind, entity, due_at) VALUES ");
@@ -1354,34 +1348,39 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
             if n > 0 {
                 sql.push(',');
             }
-            write!(
-                sql,
-                "('pickup_warning', {}, {})",
-                first_no + *i as i64,
-                warn_at(*i)
-            )
-            .unwrap();
+            write!(sql, "('pickup_warning', {}, {later})", first_no + *i as i64).unwrap();
         }
         sqlx::query(&sql).execute(&mut *tx).await.unwrap();
-        // The stage's times on the order, as `orders::sla` stores them.
-        let (low, high) = (
-            first_no + chunk[0] as i64,
-            first_no + *chunk.last().unwrap() as i64,
-        );
-        sqlx::query(&format!(
-            "UPDATE orders SET pickup_warn_at = CASE WHEN no - {first_no} < {due} \
-             THEN {start_at} + {window} * (no - {first_no}) / {due} ELSE {start_at} + 3600000 END, \
-             pickup_due_at = {start_at} + 7200000 WHERE no BETWEEN {low} AND {high}",
-            due = sizes.timers_due
-        ))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
     }
+    sqlx::query(&format!(
+        "UPDATE orders SET pickup_warn_at = {later}, pickup_due_at = {later} + 900000"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let start_at = tangkap::db::now_ms() + 2_000;
+    let window = sizes.timers_window.as_millis() as i64;
+    let due = sizes.timers_due;
+    let mut tx = bench.db.begin().await.unwrap();
+    sqlx::query(&format!(
+        "UPDATE timers SET due_at = {start_at} + {window} * (entity - {first_no}) / {due} \
+         WHERE entity - {first_no} < {due}"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "UPDATE orders SET pickup_warn_at = {start_at} + {window} * (no - {first_no}) / {due} \
+         WHERE no - {first_no} < {due}"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(
         tangkap::db::now_ms() < start_at,
-        "the fill took longer than the lead before the first timer"
+        "moving the due timers took longer than the lead before the first"
     );
 
     // The window passes; every due warning must be queued.

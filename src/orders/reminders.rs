@@ -253,7 +253,7 @@ impl Reminders {
             .execute(&mut *tx)
             .await?;
         // Nothing is held for this chat any more.
-        timers::cancel(tx, &[DIGEST], chat).await
+        timers::cancel(tx, &[DIGEST], &[chat]).await
     }
 
     /// A button that opens `ticket` in the Mini App: inside Telegram from a private chat

@@ -120,11 +120,12 @@ pub async fn start(
                 .timing(defaults)
         });
         let clock = timing.clock(stage, start);
-        if stage == Stage::Close {
-            timers::cancel(tx, &Stage::Pickup.kinds(), no).await?;
-        }
         clocks.push((no, clock));
         timers.extend(reminders(stage, no, clock));
+    }
+    if stage == Stage::Close {
+        let picked: Vec<i64> = orders.iter().map(|o| o.0).collect();
+        timers::cancel(tx, &Stage::Pickup.kinds(), &picked).await?;
     }
     store_many(tx, stage, &clocks).await?;
     timers::set(tx, &timers).await
@@ -154,9 +155,9 @@ async fn store_many(
     Ok(())
 }
 
-/// The ticket is closed: its Close reminders no longer apply.
-pub async fn stop(tx: &mut Conn, no: i64) -> Result<(), sqlx::Error> {
-    timers::cancel(tx, &Stage::Close.kinds(), no).await
+/// The tickets `nos` are closed: their Close reminders no longer apply.
+pub async fn stop(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
+    timers::cancel(tx, &Stage::Close.kinds(), nos).await
 }
 
 fn reminders(stage: Stage, no: i64, clock: Clock) -> impl Iterator<Item = Timer> {
@@ -205,7 +206,7 @@ pub async fn retime_group(
             let [warning, breach] = stage.kinds();
             for (kind, at) in [(warning, clock.warn_at), (breach, clock.due_at)] {
                 match at {
-                    None => timers::cancel(tx, &[kind], no).await?,
+                    None => timers::cancel(tx, &[kind], &[no]).await?,
                     Some(at) => {
                         let moved = timers::move_to(tx, kind, no, at).await?;
                         if !moved && at > now {

@@ -216,18 +216,30 @@ async fn write_together(
 ) -> Result<Vec<bool>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let mut moved = Vec::with_capacity(steps.len());
+    // The next stage's clocks, started for the whole batch at once.
+    let mut picked_up = Vec::new();
+    let mut closed = Vec::new();
     for step in steps {
-        moved.push(write_step(&mut tx, step, sla).await?);
+        let chat = write_step(&mut tx, step).await?;
+        if let Some((chat_id, at)) = chat {
+            match step.transition {
+                Transition::Pickup => picked_up.push((step.no, chat_id, at)),
+                Transition::Close => closed.push(step.no),
+            }
+        }
+        moved.push(chat.is_some());
     }
+    sla::start(&mut tx, Stage::Close, &picked_up, sla).await?;
+    sla::stop(&mut tx, &closed).await?;
     tx.commit().await?;
     Ok(moved)
 }
 
 /// The conditional UPDATE (of two staff pressing at once exactly one wins), the audit
-/// event, the next stage's clock and the group notification, as a reply to the original
-/// /moban message. False if the order was not where the step starts: then nothing is
-/// written.
-async fn write_step(tx: &mut Conn, step: &Step, sla: &SlaDefaults) -> Result<bool, sqlx::Error> {
+/// event and the group notification, as a reply to the original /moban message; the
+/// order's group and the step's time. None if the order was not where the step starts:
+/// then nothing is written.
+async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sqlx::Error> {
     let Step {
         no,
         transition,
@@ -248,7 +260,7 @@ async fn write_step(tx: &mut Conn, step: &Step, sla: &SlaDefaults) -> Result<boo
     .fetch_optional(&mut *tx)
     .await?;
     let Some(moved) = moved else {
-        return Ok(false);
+        return Ok(None);
     };
     sqlx::query(
         "INSERT INTO order_events (order_no, from_status, to_status, actor_user_id, actor_telegram_id, at) \
@@ -267,10 +279,6 @@ async fn write_step(tx: &mut Conn, step: &Step, sla: &SlaDefaults) -> Result<boo
     let ticket: String = moved.try_get(2)?;
     let order_id: String = moved.try_get(3)?;
     let transaksi: String = moved.try_get(4)?;
-    match transition {
-        Transition::Pickup => sla::start(tx, Stage::Close, &[(*no, chat_id, now)], sla).await?,
-        Transition::Close => sla::stop(tx, *no).await?,
-    }
     let html = texts::order_progress(
         &ticket,
         &order_id,
@@ -280,5 +288,5 @@ async fn write_step(tx: &mut Conn, step: &Step, sla: &SlaDefaults) -> Result<boo
     );
     let notification = Outgoing::reply(chat_id, message_id as i32, html);
     outbox::enqueue(tx, &notification).await?;
-    Ok(true)
+    Ok(Some((chat_id, now)))
 }

@@ -75,14 +75,28 @@ pub async fn move_to(
     Ok(moved.rows_affected() == 1)
 }
 
-/// Removes the timers of `kinds` for `entity`: what they were for no longer applies.
-pub async fn cancel(tx: &mut Conn, kinds: &[&str], entity: i64) -> Result<(), sqlx::Error> {
-    for kind in kinds {
-        sqlx::query("DELETE FROM timers WHERE kind = $1 AND entity = $2")
-            .bind(kind)
-            .bind(entity)
-            .execute(&mut *tx)
-            .await?;
+/// Removes the timers of `kinds` for each of `entities`: what they were for no longer
+/// applies. One statement per chunk of entities.
+pub async fn cancel(tx: &mut Conn, kinds: &[&str], entities: &[i64]) -> Result<(), sqlx::Error> {
+    for chunk in entities.chunks(ROWS_PER_STATEMENT) {
+        let kind_list = (1..=kinds.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let entity_list = (kinds.len() + 1..=kinds.len() + chunk.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("DELETE FROM timers WHERE kind IN ({kind_list}) AND entity IN ({entity_list})");
+        let mut query = sqlx::query(&sql);
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        for entity in chunk {
+            query = query.bind(*entity);
+        }
+        query.execute(&mut *tx).await?;
     }
     Ok(())
 }
