@@ -655,7 +655,8 @@ test('a ticket picked up shows the time left to its Close target', async () => {
   assert.equal(picked.status, 200);
   await tab(page, 'pickup').click();
   const card = orderRow(page, '<b>XSS-1</b>');
-  await card.locator('.sla').waitFor();
+  // The Order page's card stays until the Pickup page has loaded: wait for the Close clock.
+  await card.locator('.sla[title^="Batas Close"]').waitFor();
   // Operasional has the default Close target of 4 hours.
   assert.match(await card.locator('.sla').textContent(), /^Sisa 3 jam 5\d mnt$/);
   assert.equal(await card.locator('.sla').getAttribute('data-sla'), 'ok');
