@@ -19,7 +19,7 @@ use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
 use sqlx::Row;
 use tokio::sync::Notify;
 
-use super::sla;
+use super::sla::{Reminder, Stage};
 use crate::{
     db::{now_ms, Conn},
     groups::hours::Zone,
@@ -112,37 +112,34 @@ impl Reminders {
                 digests.push(timer.entity);
                 continue;
             }
-            let Some(&kind) = sla::KINDS.iter().find(|k| **k == timer.kind) else {
+            let Some(reminder) = Reminder::of(&timer.kind) else {
                 tracing::error!(kind = %timer.kind, "a timer of an unknown kind came due");
                 continue;
             };
             let Some(ticket) = ticket(tx, timer.entity).await? else {
                 continue;
             };
-            let pickup = kind == sla::PICKUP_WARNING || kind == sla::PICKUP_BREACH;
-            let breach = kind == sla::PICKUP_BREACH || kind == sla::CLOSE_BREACH;
-            let (waiting_in, stage_due) = if pickup {
-                ("order", ticket.pickup_due_at)
-            } else {
-                ("pickup", ticket.close_due_at)
-            };
             // The step came first (its transaction cancels the timer; this is a guard).
-            if ticket.status != waiting_in {
+            if ticket.status != reminder.stage.status() {
                 continue;
             }
+            let stage_due = match reminder.stage {
+                Stage::Pickup => ticket.pickup_due_at,
+                Stage::Close => ticket.close_due_at,
+            };
             let mut chats = Vec::new();
-            match (pickup, self.staff_chat) {
-                (true, Some(staff_chat)) => chats.push(staff_chat),
-                (true, None) => {
+            match (reminder.stage, self.staff_chat) {
+                (Stage::Pickup, Some(staff_chat)) => chats.push(staff_chat),
+                (Stage::Pickup, None) => {
                     chats.extend(users::group_staff_to_remind(tx, ticket.chat_id).await?)
                 }
-                (false, _) => {
+                (Stage::Close, _) => {
                     if let Some(picker) = ticket.picked_by {
                         chats.extend(users::active_chat(tx, picker).await?);
                     }
                 }
             }
-            if breach {
+            if reminder.breach {
                 if leaders.is_none() {
                     leaders = Some(users::leaders_to_remind(tx).await?);
                 }
@@ -155,7 +152,7 @@ impl Reminders {
                 by_chat
                     .entry(chat)
                     .or_default()
-                    .push((timer.entity, kind, late_ms));
+                    .push((timer.entity, reminder.kind, late_ms));
             }
         }
         for (chat, items) in by_chat {
@@ -211,13 +208,19 @@ impl Reminders {
         let mut lines = Vec::with_capacity(rows.len());
         for row in &rows {
             let kind: String = row.try_get(0)?;
-            let pickup = kind == sla::PICKUP_WARNING || kind == sla::PICKUP_BREACH;
+            // Written by `fire_all` from a known kind.
+            let Some(reminder) = Reminder::of(&kind) else {
+                continue;
+            };
             let late_ms: i64 = row.try_get(1)?;
             let zone: String = row.try_get(5)?;
-            let due: Option<i64> = row.try_get(if pickup { 6 } else { 7 })?;
+            let due: Option<i64> = row.try_get(match reminder.stage {
+                Stage::Pickup => 6,
+                Stage::Close => 7,
+            })?;
             lines.push(ReminderLine {
-                breach: kind == sla::PICKUP_BREACH || kind == sla::CLOSE_BREACH,
-                stage: if pickup { "Pickup" } else { "Close" },
+                breach: reminder.breach,
+                stage: reminder.stage.step(),
                 ticket: row.try_get(2)?,
                 order_id: row.try_get(3)?,
                 group: row.try_get(4)?,

@@ -29,7 +29,6 @@ pub const PICKUP_WARNING: &str = "pickup_warning";
 pub const PICKUP_BREACH: &str = "pickup_breach";
 pub const CLOSE_WARNING: &str = "close_warning";
 pub const CLOSE_BREACH: &str = "close_breach";
-pub const KINDS: [&str; 4] = [PICKUP_WARNING, PICKUP_BREACH, CLOSE_WARNING, CLOSE_BREACH];
 
 /// A stage a ticket waits in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,12 +54,45 @@ impl Stage {
         }
     }
 
+    /// The step that ends the stage, as reminders name it.
+    pub fn step(self) -> &'static str {
+        match self {
+            Stage::Pickup => "Pickup",
+            Stage::Close => "Close",
+        }
+    }
+
     /// The order status a ticket has while in this stage.
-    fn status(self) -> &'static str {
+    pub fn status(self) -> &'static str {
         match self {
             Stage::Pickup => "order",
             Stage::Close => "pickup",
         }
+    }
+}
+
+/// A reminder timer's kind read back: its stage, and whether it is the breach (or the
+/// warning before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reminder {
+    pub kind: &'static str,
+    pub stage: Stage,
+    pub breach: bool,
+}
+
+impl Reminder {
+    pub fn of(kind: &str) -> Option<Self> {
+        [Stage::Pickup, Stage::Close].into_iter().find_map(|stage| {
+            let [warning, breach] = stage.kinds();
+            [(warning, false), (breach, true)]
+                .into_iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(kind, breach)| Reminder {
+                    kind,
+                    stage,
+                    breach,
+                })
+        })
     }
 }
 

@@ -79,16 +79,12 @@ pub async fn move_to(
 /// applies. One statement per chunk of entities.
 pub async fn cancel(tx: &mut Conn, kinds: &[&str], entities: &[i64]) -> Result<(), sqlx::Error> {
     for chunk in entities.chunks(ROWS_PER_STATEMENT) {
-        let kind_list = (1..=kinds.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let entity_list = (kinds.len() + 1..=kinds.len() + chunk.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql =
-            format!("DELETE FROM timers WHERE kind IN ({kind_list}) AND entity IN ({entity_list})");
+        // One "row" of placeholders is a parenthesised list.
+        let sql = format!(
+            "DELETE FROM timers WHERE kind IN {} AND entity IN {}",
+            values_placeholders(1, 1, kinds.len()),
+            values_placeholders(kinds.len() + 1, 1, chunk.len())
+        );
         let mut query = sqlx::query(&sql);
         for kind in kinds {
             query = query.bind(*kind);
