@@ -509,6 +509,51 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
     .await;
     assert_eq!(tickets(&first), [elsewhere.as_str()], "now due first");
 
+    // Siti, staff of the team's group only, gets its tickets in the same order, in pages.
+    let (_, staff_first) = call(
+        &app,
+        "GET",
+        "/orders?status=order&limit=2",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&staff_first), placed[..2]);
+    let next = staff_first["next"].as_str().unwrap();
+    let (_, staff_second) = call(
+        &app,
+        "GET",
+        &format!("/orders?status=order&limit=2&after={next}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&staff_second), placed[2..]);
+    assert_eq!(staff_second["has_more"], false);
+
+    // A search lists newest first, or most urgent first when asked.
+    let newest_first: Vec<String> = placed.iter().rev().cloned().collect();
+    for (who, session) in [("owner", &owner), ("staff", &staff)] {
+        let (_, found) = call(
+            &app,
+            "GET",
+            "/orders?status=order&q=e-",
+            Some(session),
+            None,
+        )
+        .await;
+        assert_eq!(tickets(&found), newest_first, "{who}");
+        let (_, found) = call(
+            &app,
+            "GET",
+            "/orders?status=order&q=e-&sort=urgent",
+            Some(session),
+            None,
+        )
+        .await;
+        assert_eq!(tickets(&found), placed, "{who}");
+    }
+
     // Bad settings are refused with the reason.
     for (bad, says) in [
         (

@@ -527,7 +527,8 @@ async function load({ append = false } = {}) {
   if (state.query) params.set('q', state.query);
   if (state.group) params.set('group', state.group);
   if (state.status !== 'close') {
-    params.set('sort', state.sort);
+    // A search lists newest first: it looks for one request.
+    if (!state.query) params.set('sort', state.sort);
     if (state.lateOnly) params.set('late', '1');
   }
   if (append && state.next) params.set('after', state.next);
@@ -663,6 +664,7 @@ function render() {
 
 function renderOptions() {
   $('board-options').hidden = state.status === 'close';
+  document.querySelector('#board-options .segmented').hidden = Boolean(state.query);
   for (const button of document.querySelectorAll('#board-options [data-sort]')) {
     button.setAttribute('aria-pressed', String(button.dataset.sort === state.sort));
   }

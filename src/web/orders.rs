@@ -65,6 +65,8 @@ fn after_text(after: After) -> String {
 }
 
 /// `GET /api/orders?status=order|pickup|close&q=&group=&sort=urgent|newest&late=1&after=&limit=`.
+/// Without `sort`: most urgent first on the Order and Pickup pages, newest first on the
+/// Close page and for a search.
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -81,10 +83,12 @@ pub async fn list(
         ));
     }
     let limit = params.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
-    // `before` pages newest first, as the board did before it sorted by urgency.
+    // `before` pages newest first, as the board did before it sorted by urgency. A search
+    // lists newest first unless asked otherwise: it looks for one request, and part of an
+    // Order_ID matched in due-time order would be looked for row by row.
     let sort = match (params.sort.as_deref(), status) {
         (Some("newest"), _) | (None, Status::Close) => Sort::Newest,
-        (None, _) if params.before.is_some() => Sort::Newest,
+        (None, _) if params.before.is_some() || !search.trim().is_empty() => Sort::Newest,
         (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
         _ => {
             return Err(ApiError::BadRequest(

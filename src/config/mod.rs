@@ -639,7 +639,7 @@ mod tests {
 
     #[test]
     fn the_example_file_is_valid_and_documents_every_setting() {
-        let example = include_str!("../config/tangkap.example.toml");
+        let example = include_str!("../../config/tangkap.example.toml");
         load(example, &[]).unwrap();
         let uncommented: String = example
             .lines()
