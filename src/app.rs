@@ -15,9 +15,10 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    booking::{self, Hotel},
     bot::{self, BotIdentity},
     config::{Config, ConfigError},
-    db::{instance::Instance, Db, DbError},
+    db::{instance::Instance, Conn, Db, DbError},
     groups,
     orders::{reminders::Reminders, workflow::StepQueue},
     telegram::{
@@ -27,7 +28,8 @@ use crate::{
         sender::Sender,
         webhook, ALLOWED_UPDATES,
     },
-    timers, web,
+    timers::{self, Due, Fire},
+    web,
 };
 
 /// What every request handler and background task shares.
@@ -171,14 +173,23 @@ pub async fn start_on(
         state.config.membership_refresh,
         shutdown.clone(),
     ));
+    let hotel = Hotel::from_config(&state.config);
+    if let Some(hotel) = &hotel {
+        booking::rooms::sync_from_config(&db, &hotel.config.room_types)
+            .await
+            .map_err(DbError::Connect)?;
+    }
     tasks.spawn(timers::run(
         db.clone(),
-        Reminders {
-            staff_chat: state.config.staff_chat,
-            mini_app_url: state.mini_app_url(),
-            mini_app_link: state.config.miniapp_link.clone(),
-            digest_every: state.config.reminder_digest,
-            new_messages: state.new_messages.clone(),
+        AppTimers {
+            reminders: Reminders {
+                staff_chat: state.config.staff_chat,
+                mini_app_url: state.mini_app_url(),
+                mini_app_link: state.config.miniapp_link.clone(),
+                digest_every: state.config.reminder_digest,
+                new_messages: state.new_messages.clone(),
+            },
+            hotel,
         },
         shutdown.clone(),
     ));
@@ -191,6 +202,35 @@ pub async fn start_on(
         shutdown,
         tasks,
     })
+}
+
+/// What each timer does: tickets' reminders, bookings' holds; the engine is one.
+struct AppTimers {
+    reminders: Reminders,
+    /// None when bookings are off: a booking's timer left from before does nothing.
+    hotel: Option<Hotel>,
+}
+
+impl Fire for AppTimers {
+    async fn fire(&self, tx: &mut Conn, due: &[Due]) -> Result<(), sqlx::Error> {
+        let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
+            .iter()
+            .cloned()
+            .partition(|timer| booking::expiry::is_booking_timer(&timer.kind));
+        if !tickets.is_empty() {
+            self.reminders.fire(tx, &tickets).await?;
+        }
+        match &self.hotel {
+            Some(hotel) if !bookings.is_empty() => {
+                booking::expiry::fire(tx, hotel, &bookings).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn fired(&self) {
+        self.reminders.fired();
+    }
 }
 
 impl Running {
@@ -267,6 +307,7 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         registration: state.config.registration,
         owners: state.config.owners.clone(),
         sla: state.config.sla,
+        hotel: Hotel::from_config(&state.config),
     };
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());

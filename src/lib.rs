@@ -2,6 +2,7 @@
 //! and walks it through Order → Pickup → Close. See `docs/architecture.md`.
 
 pub mod app;
+pub mod booking;
 pub mod bot;
 pub mod cli;
 pub mod config;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{spawn_app, spawn_app_with, Backend, TestApp, PATIENCE};
+use common::{say, spawn_app, spawn_app_with, Backend, TestApp, PATIENCE};
 use tangkap::sim::{SimMessage, SimUser};
 use tangkap::users::access::RegistrationMode;
 
@@ -16,18 +16,6 @@ on_both_backends!(
     hostile_answers_are_shown_back_exactly_as_typed,
     private_messages_are_not_kept_once_processed,
 );
-
-/// Sends `text` privately and returns the bot's next message.
-async fn say(app: &TestApp, user: &SimUser, text: &str) -> SimMessage {
-    let before = app.fake.bot_messages(user.id).len();
-    app.fake.send_private(user, text);
-    let messages = app
-        .fake
-        .wait_for_bot_messages(user.id, before + 1, PATIENCE)
-        .await;
-    assert!(messages.len() > before, "no answer to {text:?}");
-    messages[before].clone()
-}
 
 async fn register(
     app: &TestApp,

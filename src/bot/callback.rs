@@ -1,11 +1,12 @@
-//! Button presses (`callback_query`): Setujui / Tolak under an approval request. A press is
+//! Button presses (`callback_query`): Setujui / Tolak under an approval request, Lunas /
+//! Batal under `/cek_pembayaran`. A press is
 //! an update like any other, so it goes through the durable inbox (a press delivered twice
 //! is applied once), and every press is answered, because until it is the presser's client
 //! shows a spinner.
 
 use teloxide::types::CallbackQuery;
 
-use super::BotContext;
+use super::{booking, BotContext};
 use crate::{
     db::Conn,
     telegram::{
@@ -25,13 +26,15 @@ pub async fn handle(
     query: &CallbackQuery,
 ) -> Result<(), sqlx::Error> {
     let presser = query.from.id.0 as i64;
-    let answer = match query
-        .data
-        .as_deref()
-        .and_then(team::parse_approval_callback)
-    {
-        Some((change, applicant)) => decide(bot, tx, presser, change, applicant).await?,
-        None => texts::UNKNOWN_BUTTON.to_owned(),
+    let data = query.data.as_deref().unwrap_or_default();
+    let booking_answer = match &bot.hotel {
+        Some(hotel) => booking::pressed(tx, hotel, presser, data).await?,
+        None => None,
+    };
+    let answer = match (booking_answer, team::parse_approval_callback(data)) {
+        (Some(answer), _) => answer,
+        (None, Some((change, applicant))) => decide(bot, tx, presser, change, applicant).await?,
+        (None, None) => texts::UNKNOWN_BUTTON.to_owned(),
     };
     let answer = Outgoing::AnswerCallback {
         chat_id: presser,

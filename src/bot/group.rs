@@ -66,6 +66,7 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
                 texts::OPEN_PRIVATE_CHAT,
                 format!("https://t.me/{}?start=daftar", bot.me.username),
             )]],
+            answers: None,
         }),
         _ => GroupRequest::Ignore,
     }
@@ -156,6 +157,7 @@ fn feedback_1(bot: &BotContext, order: &NewOrder, created: &CreatedOrder) -> Out
                 )]
             })
             .collect(),
+        answers: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! to send. Every effect of an update is written in the transaction that marks the update
 //! done, so a crash either applies all of it or none, and a redelivered update is a no-op.
 
+mod booking;
 mod callback;
 mod command;
 mod group;
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    booking::Hotel,
     config::SlaDefaults,
     db::{Conn, Db},
     orders::NewOrder,
@@ -51,6 +53,8 @@ pub struct BotContext {
     pub owners: Vec<i64>,
     /// Time targets of tickets whose group sets none.
     pub sla: SlaDefaults,
+    /// The hotel, when bookings are on.
+    pub hotel: Option<Hotel>,
 }
 
 impl BotContext {

@@ -3,10 +3,12 @@
 
 use teloxide::types::Message;
 
-use super::{BotContext, Command};
+use super::{booking, BotContext, Command};
 use crate::{
+    booking::drafts,
     db::Conn,
     telegram::{
+        booking_texts,
         outbox::{self, Outgoing},
         texts,
     },
@@ -25,6 +27,15 @@ struct Conversation<'m> {
 }
 
 impl Conversation<'_> {
+    /// The booking conversation of this chat, when bookings are on.
+    fn guestbook<'b>(&self, bot: &'b BotContext) -> Option<booking::Guestbook<'b>> {
+        bot.hotel.as_ref().map(|hotel| booking::Guestbook {
+            hotel,
+            telegram_id: self.telegram_id,
+            chat_id: self.chat_id,
+        })
+    }
+
     async fn say(&self, tx: &mut Conn, html: String) -> Result<(), sqlx::Error> {
         outbox::enqueue(tx, &Outgoing::message(self.chat_id, html)).await
     }
@@ -57,6 +68,11 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
     {
         // The group's "register" button opens the chat with `/start daftar`.
         Some(("start", "daftar")) | Some(("daftar", _)) => start_registration(bot, tx, &talk).await,
+        // The web page's "via Telegram" choice opens the chat with `/start booking`.
+        Some(("start", "booking")) | Some(("booking", _)) => match talk.guestbook(bot) {
+            Some(book) => booking::start(tx, &book).await,
+            None => talk.say(tx, booking_texts::bookings_closed()).await,
+        },
         Some(("start", _)) => {
             match users::find_by_telegram_id(tx, talk.telegram_id).await? {
                 Some(user) if user.state == AccountState::Active => {
@@ -101,6 +117,24 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             talk.say(tx, html).await?;
             Ok(())
         }
+        Some(("cek_pembayaran", _)) => match &bot.hotel {
+            Some(hotel) => booking::check_payments(tx, hotel, talk.telegram_id, talk.chat_id).await,
+            None => talk.say(tx, booking_texts::bookings_closed()).await,
+        },
+        Some((command @ ("update_paid" | "update_cancel"), receipt)) => match &bot.hotel {
+            Some(hotel) => {
+                booking::update_by_receipt(
+                    tx,
+                    hotel,
+                    talk.telegram_id,
+                    talk.chat_id,
+                    command,
+                    receipt,
+                )
+                .await
+            }
+            None => talk.say(tx, booking_texts::bookings_closed()).await,
+        },
         Some(("batal", _)) => {
             let html = match registration::load(tx, talk.telegram_id).await? {
                 Some(step) => {
@@ -111,6 +145,9 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                         texts::registration_cancelled()
                     }
                 }
+                None if registration::clear(tx, talk.telegram_id).await? => {
+                    booking_texts::booking_stopped()
+                }
                 None => texts::nothing_to_cancel(),
             };
             talk.say(tx, html).await?;
@@ -118,10 +155,16 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
         }
         _ => match registration::load(tx, talk.telegram_id).await? {
             Some(step) => answer_step(bot, tx, &talk, step).await,
-            None => {
-                talk.say(tx, texts::private_help()).await?;
-                Ok(())
-            }
+            None => match (
+                drafts::load(tx, talk.telegram_id).await?,
+                talk.guestbook(bot),
+            ) {
+                (Some(draft), Some(book)) => match message.text() {
+                    Some(text) => booking::answer(tx, &book, draft, text).await,
+                    None => talk.say(tx, texts::answer_with_text()).await,
+                },
+                _ => talk.say(tx, texts::private_help()).await,
+            },
         },
     }
 }

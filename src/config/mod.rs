@@ -10,6 +10,10 @@ use time::UtcOffset;
 
 use crate::users::access::RegistrationMode;
 
+mod booking;
+
+pub use booking::{BookingConfig, RoomTypeConfig, MOST_NIGHTS};
+
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
 pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
 
@@ -140,6 +144,8 @@ pub struct Config {
     /// A chat gets at most one reminder message in this long; what comes due meanwhile is
     /// gathered into one.
     pub reminder_digest: Duration,
+    /// The hotel's bookings (`[booking]`); `None`: no room types, bookings are off.
+    pub booking: Option<BookingConfig>,
 }
 
 /// The time targets a group has unless it sets its own.
@@ -183,6 +189,7 @@ impl Default for Config {
             },
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
+            booking: None,
         }
     }
 }
@@ -224,6 +231,8 @@ struct FileConfig {
     sla_warn_before: Option<String>,
     staff_chat: Option<i64>,
     reminder_digest: Option<String>,
+    /// The only section: bookings have many settings and a list of room types.
+    booking: Option<booking::BookingFile>,
 }
 
 /// What kind of value a setting holds, so an environment variable (always text) can be
@@ -497,6 +506,10 @@ impl FileConfig {
                 )?,
                 None => defaults.reminder_digest,
             },
+            booking: match self.booking {
+                Some(booking) => booking.into_config()?,
+                None => None,
+            },
         })
     }
 }
@@ -645,7 +658,7 @@ mod tests {
             .lines()
             .map(|line| {
                 line.strip_prefix("# ")
-                    .filter(|l| l.contains(" = "))
+                    .filter(|l| l.contains(" = ") || l.starts_with('['))
                     .unwrap_or("")
             })
             .filter(|line| !line.is_empty())
@@ -727,5 +740,51 @@ mod tests {
         let defaults = load("", &[]).unwrap();
         assert_eq!(defaults.registration, RegistrationMode::Approval);
         assert_eq!(defaults.membership_refresh, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn bookings_are_off_without_room_types_and_checked_when_on() {
+        assert_eq!(load("", &[]).unwrap().booking, None);
+        assert_eq!(
+            load("[booking]\nhold = \"3h\"\n", &[]).unwrap().booking,
+            None
+        );
+        let booking = load(
+            "[booking]\nhotel_name = \"Hotel Melati\"\nstaff_chat = -100555\n\
+             [[booking.room_types]]\nname = \"  Deluxe   King \"\nrooms = 4\n\
+             [[booking.room_types]]\nname = \"Suite\"\nrooms = 1\n",
+            &[],
+        )
+        .unwrap()
+        .booking
+        .unwrap();
+        assert_eq!(booking.hotel_name, "Hotel Melati");
+        assert_eq!(
+            booking.hold,
+            Duration::from_secs(7200),
+            "the seed's 2 hours"
+        );
+        assert_eq!(booking.warn_before, Duration::from_secs(900));
+        assert_eq!(booking.book_ahead_days, 60);
+        assert_eq!(booking.staff_chat, Some(-100555));
+        assert!(booking.payment_text.contains("QRIS"));
+        assert_eq!(booking.room_types[0].name, "Deluxe King");
+        assert_eq!(booking.room_types.len(), 2);
+
+        let room = "[[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n";
+        for (bad, named) in [
+            ("hold = \"soon\"", "booking.hold"),
+            ("hold = \"1h\"\nwarn_before = \"2h\"", "booking.warn_before"),
+            ("staff_chat = 12345", "booking.staff_chat"),
+            ("book_ahead_days = 0", "booking.book_ahead_days"),
+        ] {
+            let error = load(&format!("[booking]\n{bad}\n{room}"), &[]).unwrap_err();
+            assert!(error.to_string().contains(named), "{bad}: {error}");
+        }
+        let twice =
+            format!("[booking]\n{room}[[booking.room_types]]\nname = \"deluxe\"\nrooms = 2\n");
+        assert!(load(&twice, &[]).unwrap_err().to_string().contains("twice"));
+        let unknown = load("[booking]\nphone = \"0812\"\n", &[]).unwrap_err();
+        assert!(unknown.to_string().contains("phone"), "{unknown}");
     }
 }

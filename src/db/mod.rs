@@ -38,6 +38,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend `conn` talks to.
+    pub fn of(conn: &Conn) -> Self {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
     /// SQL that is true when the text `needle` occurs in the text `haystack` (both SQL
     /// expressions), taken literally: no character is a wildcard. It is a function call
     /// rather than `LIKE '%…%'` because PostgreSQL guesses that such a LIKE matches almost

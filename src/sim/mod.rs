@@ -66,6 +66,10 @@ impl SimUser {
     }
 }
 
+/// The chat id of the first group a fake makes; each next one is one lower, so a test can
+/// name a group in the configuration before the fake has made it.
+pub const FIRST_GROUP_ID: i64 = -1_001_000_000_001;
+
 /// A message in a chat, as the fake saw it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SimMessage {
@@ -84,6 +88,8 @@ pub struct SimMessage {
     pub buttons: Vec<(String, String)>,
     /// `(text, callback_data)` of each callback button of its inline keyboard, in order.
     pub callbacks: Vec<(String, String)>,
+    /// The answers a reply keyboard sent with it offers, row after row.
+    pub answers: Vec<String>,
     pub deleted: bool,
     /// When the fake received it.
     #[serde(skip)]
@@ -311,7 +317,7 @@ impl FakeTelegram {
                     username: Some(bot_username.to_owned()),
                 },
                 next_user_id: 5_000_001,
-                next_group_id: -1_001_000_000_001,
+                next_group_id: FIRST_GROUP_ID,
                 next_update_id: 700_000_001,
                 chats: HashMap::new(),
                 queue: VecDeque::new(),
@@ -686,6 +692,7 @@ impl FakeTelegram {
             reply_to: None,
             buttons: Vec::new(),
             callbacks: Vec::new(),
+            answers: Vec::new(),
             deleted: false,
             arrived: Instant::now(),
             json: message,

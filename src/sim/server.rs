@@ -460,6 +460,7 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         reply_to,
         buttons: keyboard.buttons,
         callbacks: keyboard.callbacks,
+        answers: keyboard.answers,
         deleted: false,
         arrived: std::time::Instant::now(),
         json: message.clone(),
@@ -487,6 +488,8 @@ struct Keyboard {
     buttons: Vec<(String, String)>,
     /// `(text, callback_data)` of each callback button.
     callbacks: Vec<(String, String)>,
+    /// The texts of a reply keyboard's buttons.
+    answers: Vec<String>,
     /// The keyboard has a button of any kind.
     any: bool,
 }
@@ -507,6 +510,27 @@ fn inline_keyboard(params: &Params, in_group: bool) -> Result<(Option<Value>, Ke
 /// outside groups, and (as Telegram demands) only with https URLs; callback data of 1 to
 /// 64 bytes.
 fn keyboard(markup: &Value, in_group: bool) -> Result<Keyboard, &'static str> {
+    // A reply keyboard, or its removal: Telegram does not return either with the message.
+    if markup.get("remove_keyboard").and_then(Value::as_bool) == Some(true) {
+        return Ok(Keyboard::default());
+    }
+    if let Some(rows) = markup.get("keyboard") {
+        let rows = rows
+            .as_array()
+            .ok_or("can't parse reply keyboard markup JSON object")?;
+        let mut keyboard = Keyboard::default();
+        for button in rows.iter().filter_map(Value::as_array).flatten() {
+            let text = button
+                .as_str()
+                .or_else(|| button.get("text").and_then(Value::as_str))
+                .unwrap_or_default();
+            if text.is_empty() {
+                return Err("BUTTON_TEXT_INVALID");
+            }
+            keyboard.answers.push(text.to_owned());
+        }
+        return Ok(keyboard);
+    }
     let rows = markup
         .get("inline_keyboard")
         .and_then(Value::as_array)

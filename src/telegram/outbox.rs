@@ -62,6 +62,18 @@ impl Button {
 /// Rows of buttons under a message.
 pub type Keyboard = Vec<Vec<Button>>;
 
+/// Answers offered in place of the phone's keyboard (private chats): a tap sends the
+/// button's text as the person's own message, so a tapped answer and a typed one take
+/// the same path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answers {
+    /// Rows of answers; the keyboard hides once one is tapped.
+    Offer(Vec<Vec<String>>),
+    /// Back to the phone's keyboard.
+    Remove,
+}
+
 /// A message to edit: one the outbox sent (its Telegram id is known once it is sent, and
 /// a chat's rows go out in order, so an edit queued after it finds it sent), or one whose
 /// Telegram id is known.
@@ -83,6 +95,8 @@ pub enum Outgoing {
         reply_to: Option<i32>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         keyboard: Keyboard,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answers: Option<Answers>,
     },
     /// New text (and buttons: none removes them) for a message the bot sent.
     EditMessage {
@@ -145,6 +159,7 @@ impl Outgoing {
             html,
             reply_to: Some(message_id),
             keyboard: Vec::new(),
+            answers: None,
         }
     }
 
@@ -160,6 +175,19 @@ impl Outgoing {
             html,
             reply_to: None,
             keyboard,
+            answers: None,
+        }
+    }
+
+    /// A message offering `answers` (or taking offered ones away) in place of the
+    /// keyboard.
+    pub fn with_answers(chat_id: i64, html: String, answers: Answers) -> Self {
+        Outgoing::SendMessage {
+            chat_id,
+            html,
+            reply_to: None,
+            keyboard: Vec::new(),
+            answers: Some(answers),
         }
     }
 }

@@ -10,8 +10,9 @@ use teloxide::{
         AnswerCallbackQuery, DeleteMessage, EditMessageText, SendMessage, SetChatMenuButton,
     },
     types::{
-        CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions,
-        MenuButton, Message, MessageId, ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
+        CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+        KeyboardMarkup, KeyboardRemove, LinkPreviewOptions, MenuButton, Message, MessageId,
+        ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
     },
 };
 use tokio::{sync::Notify, task::JoinSet, time::Instant};
@@ -20,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     api::{ApiError, BotApi},
     limits::{Limits, RateLimiter},
-    outbox::{self, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
+    outbox::{self, Answers, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
 use crate::db::{instance::Instance, now_ms, Db};
 
@@ -293,13 +294,17 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             html,
             reply_to,
             keyboard,
+            answers,
         } => {
             let mut payload = SendMessage::new(ChatId(*chat_id), html.clone());
             payload.parse_mode = Some(ParseMode::Html);
             payload.link_preview_options = Some(no_link_preview());
             payload.reply_parameters = reply_to
                 .map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
-            payload.reply_markup = inline_keyboard(keyboard)?.map(ReplyMarkup::InlineKeyboard);
+            payload.reply_markup = match answers {
+                Some(answers) => Some(answer_keyboard(answers)),
+                None => inline_keyboard(keyboard)?.map(ReplyMarkup::InlineKeyboard),
+            };
             let sent: Message = api.call(&payload).await?;
             Ok(Some(sent.id.0))
         }
@@ -363,6 +368,21 @@ fn no_link_preview() -> LinkPreviewOptions {
         prefer_small_media: false,
         prefer_large_media: false,
         show_above_text: false,
+    }
+}
+
+/// Telegram's reply keyboard offering `answers`, or the markup that removes it.
+fn answer_keyboard(answers: &Answers) -> ReplyMarkup {
+    match answers {
+        Answers::Offer(rows) => ReplyMarkup::Keyboard(
+            KeyboardMarkup::new(
+                rows.iter()
+                    .map(|row| row.iter().map(KeyboardButton::new).collect::<Vec<_>>()),
+            )
+            .resize_keyboard()
+            .one_time_keyboard(),
+        ),
+        Answers::Remove => ReplyMarkup::KeyboardRemove(KeyboardRemove::new()),
     }
 }
 

@@ -39,6 +39,13 @@ pub fn may_configure_groups(user: &User) -> bool {
     manages_team(user)
 }
 
+/// May `user` work hotel bookings (list them, mark them paid or cancelled)? Active owners
+/// and admins, and active members of the FO chat (`in_front_office`, by Telegram's word).
+pub fn works_bookings(user: &User, in_front_office: bool) -> bool {
+    user.state == AccountState::Active
+        && (matches!(user.role, Role::Owner | Role::Admin) || in_front_office)
+}
+
 /// How a new registration starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RegistrationMode {

@@ -1,5 +1,7 @@
 //! Where a private-chat conversation stands (`/daftar`, `/password`), kept in the database
-//! so that one half-way through survives a restart of the bot.
+//! so that one half-way through survives a restart of the bot. The same table keeps a
+//! guest's `/booking` conversation ([`crate::booking::drafts`]): a person has one
+//! conversation at a time, and starting one ends the other.
 
 use sqlx::Row;
 
@@ -34,12 +36,14 @@ pub async fn load(tx: &mut Conn, telegram_id: i64) -> Result<Option<Step>, sqlx:
     // conversation starts over rather than carrying an answer the rules now refuse.
     let name = name.and_then(|n| DisplayName::parse(&n).ok());
     let username = username.and_then(|u| Username::parse(&u).ok());
-    Ok(Some(match (step.as_str(), name, username) {
-        ("username", Some(name), _) => Step::Username { name },
-        ("password", Some(name), Some(username)) => Step::Password { name, username },
-        ("new_password", _, _) => Step::NewPassword,
-        _ => Step::Name,
-    }))
+    Ok(match (step.as_str(), name, username) {
+        ("username", Some(name), _) => Some(Step::Username { name }),
+        ("password", Some(name), Some(username)) => Some(Step::Password { name, username }),
+        ("new_password", _, _) => Some(Step::NewPassword),
+        ("name" | "username" | "password", _, _) => Some(Step::Name),
+        // Another conversation (a booking) is under way.
+        _ => None,
+    })
 }
 
 pub async fn save(

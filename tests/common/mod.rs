@@ -10,7 +10,7 @@ use tangkap::{
     app::{self, Running},
     config::{BotToken, Config},
     db::Db,
-    sim::FakeTelegram,
+    sim::{FakeTelegram, SimMessage, SimUser},
 };
 
 pub const TOKEN: &str = "123456789:AAHfakeTokenForTestsOnly_0123456789";
@@ -396,4 +396,16 @@ pub async fn log_in(app: &TestApp, login: &str, password: &str) -> String {
     .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{login}: {body}");
     body["token"].as_str().unwrap().to_owned()
+}
+
+/// Sends `text` privately as `user` and returns the bot's next message.
+pub async fn say(app: &TestApp, user: &SimUser, text: &str) -> SimMessage {
+    let before = app.fake.bot_messages(user.id).len();
+    app.fake.send_private(user, text);
+    let messages = app
+        .fake
+        .wait_for_bot_messages(user.id, before + 1, PATIENCE)
+        .await;
+    assert!(messages.len() > before, "no answer to {text:?}");
+    messages[before].clone()
 }

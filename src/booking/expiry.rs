@@ -1,0 +1,45 @@
+//! What a booking's timers do: `booking.warn_before` the hold runs out, the FO are told;
+//! when it has, an unpaid booking is cancelled by the system, its room freed, and the guest
+//! and the FO told. A paid or cancelled booking's timers were removed with its decision.
+
+use super::{find, settle, tell_front_office, DecideError, Hotel, Status, EXPIRY, WARNING};
+use crate::{db::Conn, telegram::booking_texts as texts, timers::Due};
+
+/// Whether timer kind `kind` is a booking's.
+pub fn is_booking_timer(kind: &str) -> bool {
+    kind == WARNING || kind == EXPIRY
+}
+
+/// Acts on booking timers `due` inside `tx`.
+pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx::Error> {
+    for timer in due {
+        let Some(booking) = find(tx, timer.entity).await? else {
+            continue;
+        };
+        if booking.status() != Status::Pending {
+            continue;
+        }
+        match timer.kind.as_str() {
+            WARNING => {
+                tell_front_office(tx, hotel, &texts::running_out(&booking, hotel)).await?;
+            }
+            EXPIRY => {
+                match settle(
+                    tx,
+                    hotel,
+                    booking.id,
+                    Status::Cancelled,
+                    None,
+                    texts::SYSTEM_ACTOR,
+                )
+                .await
+                {
+                    Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
+                    Err(DecideError::Db(e)) => return Err(e),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

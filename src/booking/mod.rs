@@ -1,0 +1,620 @@
+//! Bookings with a hold time: the operator's hotel, on Tangkap's core. A guest's booking
+//! holds one room of its type for each night of the stay until it is paid, cancelled, or
+//! its hold runs out; the front office (FO) works them from Telegram.
+//!
+//! A room is never promised twice: `room_nights` counts, per type and night, the rooms
+//! taken by pending and paid bookings, and a booking raises each of its nights only after
+//! checking, in the same transaction, that none is at the type's rooms. On SQLite the one
+//! writer makes check and raise one step; on PostgreSQL the nights' rows are locked first,
+//! in night order, so two bookings of overlapping stays wait for each other instead of
+//! both passing the check (or deadlocking).
+//!
+//! The hold's warning and its end are timers of the one timer engine ([`crate::timers`]),
+//! written with the booking and cancelled with its decision, so each fires once.
+
+pub mod drafts;
+pub mod expiry;
+pub mod rooms;
+
+use sqlx::{any::AnyRow, Row};
+use time::{Date, Month, OffsetDateTime, UtcOffset};
+
+use crate::{
+    config::{BookingConfig, MOST_NIGHTS},
+    db::{now_ms, Conn},
+    telegram::{
+        booking_texts as texts,
+        outbox::{self, Outgoing},
+    },
+    timers::{self, Timer},
+    users::{self, access, User},
+};
+
+/// Timer kinds: the FO are warned the hold is running out; the hold ends.
+pub const WARNING: &str = "booking_warning";
+pub const EXPIRY: &str = "booking_expiry";
+
+/// The hotel as bookings need it: its settings, and the time zone its dates are in.
+#[derive(Clone, Debug)]
+pub struct Hotel {
+    pub config: BookingConfig,
+    pub offset: UtcOffset,
+}
+
+impl Hotel {
+    /// The hotel of `config`, when bookings are on (room types are configured).
+    pub fn from_config(config: &crate::config::Config) -> Option<Self> {
+        config.booking.clone().map(|booking| Hotel {
+            config: booking,
+            offset: config.utc_offset,
+        })
+    }
+
+    /// Today's date at the hotel, at `now` (Unix ms).
+    pub fn today(&self, now: i64) -> Date {
+        OffsetDateTime::from_unix_timestamp(now.div_euclid(1000))
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .to_offset(self.offset)
+            .date()
+    }
+
+    /// The last check-in date a guest may choose at `now`.
+    pub fn last_check_in(&self, now: i64) -> Date {
+        self.today(now)
+            .checked_add(time::Duration::days(i64::from(self.config.book_ahead_days)))
+            .unwrap_or(Date::MAX)
+    }
+
+    /// Why `stay` cannot be booked at `now`, if it cannot.
+    pub fn check_stay(&self, stay: Stay, now: i64) -> Result<(), StayProblem> {
+        if stay.check_in < self.today(now) {
+            Err(StayProblem::Past)
+        } else if stay.check_in > self.last_check_in(now) {
+            Err(StayProblem::TooFarAhead {
+                last: self.last_check_in(now),
+            })
+        } else if !(1..=MOST_NIGHTS).contains(&stay.nights) {
+            Err(StayProblem::Nights)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StayProblem {
+    Past,
+    TooFarAhead { last: Date },
+    Nights,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Paid,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Paid => "paid",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Status::Pending, Status::Paid, Status::Cancelled]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// Who the guest is: their Telegram account, or the email address they confirmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Guest {
+    Telegram(i64),
+    Email(String),
+}
+
+impl Guest {
+    pub fn via(&self) -> &'static str {
+        match self {
+            Guest::Telegram(_) => "telegram",
+            Guest::Email(_) => "web",
+        }
+    }
+}
+
+/// A stay: the night of `check_in` and the nights after it, `nights` in all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stay {
+    pub check_in: Date,
+    pub nights: u32,
+}
+
+impl Stay {
+    pub fn check_out(self) -> Date {
+        self.check_in
+            .checked_add(time::Duration::days(i64::from(self.nights)))
+            .unwrap_or(Date::MAX)
+    }
+
+    /// The nights as day numbers, `first..end`.
+    fn night_range(self) -> (i64, i64) {
+        let first = day_number(self.check_in);
+        (first, first + i64::from(self.nights))
+    }
+}
+
+/// Days since 1970-01-01: how nights are stored.
+pub fn day_number(date: Date) -> i64 {
+    i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
+}
+
+pub fn date_of_day(day: i64) -> Date {
+    i32::try_from(day)
+        .ok()
+        .and_then(|day| Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok())
+        .unwrap_or(Date::MIN)
+}
+
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// A date as guests write it: `DD-MM-YYYY` (also with `/` or `.`).
+pub fn parse_date(text: &str) -> Option<Date> {
+    let parts: Vec<&str> = text.trim().split(['-', '/', '.']).collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    let (day, month, year) = (
+        day.parse::<u8>().ok()?,
+        month.parse::<u8>().ok()?,
+        year.parse::<i32>().ok()?,
+    );
+    if !(2000..=9999).contains(&year) {
+        return None;
+    }
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+/// `23-11-2026`.
+pub fn date_text(date: Date) -> String {
+    format!(
+        "{:02}-{:02}-{}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
+}
+
+/// A booking as FO and guests see it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Booking {
+    pub id: i64,
+    pub receipt: String,
+    pub status: String,
+    /// `telegram` or `web`.
+    pub via: String,
+    /// None once erased after the stay.
+    pub guest_name: Option<String>,
+    #[serde(skip)]
+    pub telegram_id: Option<i64>,
+    #[serde(skip)]
+    pub email: Option<String>,
+    pub room_type_id: i64,
+    pub room_type: String,
+    #[serde(serialize_with = "serialize_date")]
+    pub check_in: Date,
+    pub nights: u32,
+    /// Unix ms.
+    pub hold_until: i64,
+    pub created_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+fn serialize_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&date_text(*date))
+}
+
+impl Booking {
+    pub fn stay(&self) -> Stay {
+        Stay {
+            check_in: self.check_in,
+            nights: self.nights,
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Cancelled)
+    }
+}
+
+const SELECT_BOOKING: &str =
+    "SELECT b.id, b.receipt, b.status, b.via, b.guest_name, b.telegram_id, b.email, \
+     b.room_type_id, t.name, b.check_in, b.nights, b.hold_until, b.created_at, b.decided_by, \
+     b.decided_at FROM bookings b JOIN room_types t ON t.id = b.room_type_id";
+
+fn booking(row: &AnyRow) -> Result<Booking, sqlx::Error> {
+    let nights: i64 = row.try_get(10)?;
+    Ok(Booking {
+        id: row.try_get(0)?,
+        receipt: row.try_get(1)?,
+        status: row.try_get(2)?,
+        via: row.try_get(3)?,
+        guest_name: row.try_get(4)?,
+        telegram_id: row.try_get(5)?,
+        email: row.try_get(6)?,
+        room_type_id: row.try_get(7)?,
+        room_type: row.try_get(8)?,
+        check_in: date_of_day(row.try_get(9)?),
+        nights: u32::try_from(nights).unwrap_or_default(),
+        hold_until: row.try_get(11)?,
+        created_at: row.try_get(12)?,
+        decided_by: row.try_get(13)?,
+        decided_at: row.try_get(14)?,
+    })
+}
+
+/// The booking with receipt `receipt` (any case), if there is one.
+pub async fn find_by_receipt(
+    conn: &mut Conn,
+    receipt: &str,
+) -> Result<Option<Booking>, sqlx::Error> {
+    let sql = format!("{SELECT_BOOKING} WHERE b.receipt = upper($1)");
+    let row = sqlx::query(&sql)
+        .bind(receipt.trim())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(booking).transpose()
+}
+
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Booking>, sqlx::Error> {
+    let sql = format!("{SELECT_BOOKING} WHERE b.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(booking).transpose()
+}
+
+/// Pending bookings, soonest deadline first, at most `limit`; and how many there are.
+pub async fn pending(conn: &mut Conn, limit: i64) -> Result<(Vec<Booking>, i64), sqlx::Error> {
+    let sql =
+        format!("{SELECT_BOOKING} WHERE b.status = 'pending' ORDER BY b.hold_until, b.id LIMIT $1");
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *conn).await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE status = 'pending'")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((rows.iter().map(booking).collect::<Result<_, _>>()?, count))
+}
+
+/// A booking to make.
+#[derive(Clone, Debug)]
+pub struct NewBooking {
+    pub guest_name: String,
+    pub guest: Guest,
+    pub room_type_id: i64,
+    pub stay: Stay,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error("no such room type")]
+    UnknownType,
+    /// A night of the stay has no room of the type left; the next stays of the same
+    /// length that fit.
+    #[error("no room free on every night")]
+    Full { next_free: Vec<Date> },
+    /// The guest already has a pending booking: one at a time.
+    #[error("the guest already has a pending booking")]
+    AlreadyPending { receipt: String },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Holds a room for `new` at `now` (Unix ms), or says why not; announces the booking to
+/// the FO. The stay must have passed [`Hotel::check_stay`].
+pub async fn hold(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    new: &NewBooking,
+    now: i64,
+) -> Result<Booking, HoldError> {
+    let room_type = rooms::find(tx, new.room_type_id)
+        .await?
+        .ok_or(HoldError::UnknownType)?;
+    let (column, key) = match &new.guest {
+        Guest::Telegram(id) => ("telegram_id", GuestKey::Id(*id)),
+        Guest::Email(email) => ("email", GuestKey::Email(email.clone())),
+    };
+    let pending_sql =
+        format!("SELECT receipt FROM bookings WHERE {column} = $1 AND status = 'pending'");
+    let pending: Option<String> = key
+        .bind(sqlx::query_scalar(&pending_sql))
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(receipt) = pending {
+        return Err(HoldError::AlreadyPending { receipt });
+    }
+    if !rooms::take(tx, &room_type, new.stay).await? {
+        let next_free = rooms::next_free(tx, hotel, &room_type, new.stay, now).await?;
+        return Err(HoldError::Full { next_free });
+    }
+    let receipt = next_receipt(tx, hotel, now).await?;
+    let hold_until = now + hotel.config.hold.as_millis() as i64;
+    let (telegram_id, email) = match &new.guest {
+        Guest::Telegram(id) => (Some(*id), None),
+        Guest::Email(email) => (None, Some(email.clone())),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, room_type_id, \
+         check_in, nights, hold_until, created_at) \
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(&receipt)
+    .bind(new.guest.via())
+    .bind(&new.guest_name)
+    .bind(telegram_id)
+    .bind(email)
+    .bind(room_type.id)
+    .bind(day_number(new.stay.check_in))
+    .bind(i64::from(new.stay.nights))
+    .bind(hold_until)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    record(tx, id, "held", None, texts::GUEST_ACTOR, now).await?;
+    let warn_at = hold_until - hotel.config.warn_before.as_millis() as i64;
+    let mut due = vec![Timer {
+        kind: EXPIRY,
+        entity: id,
+        due_at: hold_until,
+    }];
+    if !hotel.config.warn_before.is_zero() {
+        due.push(Timer {
+            kind: WARNING,
+            entity: id,
+            due_at: warn_at,
+        });
+    }
+    timers::set(tx, &due).await?;
+    let booking = find(tx, id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    tell_front_office(tx, hotel, &texts::announced(&booking, hotel)).await?;
+    Ok(booking)
+}
+
+/// A guest's key as bound: a Telegram id or an email.
+enum GuestKey {
+    Id(i64),
+    Email(String),
+}
+
+impl GuestKey {
+    fn bind<'q, O>(
+        self,
+        query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        match self {
+            GuestKey::Id(id) => query.bind(id),
+            GuestKey::Email(email) => query.bind(email),
+        }
+    }
+}
+
+/// `RESI-YYYYMMDD-NNN`: the hotel's date at `now` and that day's next number.
+async fn next_receipt(tx: &mut Conn, hotel: &Hotel, now: i64) -> Result<String, sqlx::Error> {
+    let today = hotel.today(now);
+    let day = i64::from(today.year()) * 10_000
+        + i64::from(u8::from(today.month())) * 100
+        + i64::from(today.day());
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO receipt_days (day, last) VALUES ($1, 1) \
+         ON CONFLICT (day) DO UPDATE SET last = receipt_days.last + 1 RETURNING last",
+    )
+    .bind(day)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(format!("RESI-{day}-{number:03}"))
+}
+
+/// What FO do to a pending booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Paid,
+    Cancel,
+}
+
+impl Decision {
+    fn status(self) -> Status {
+        match self {
+            Decision::Paid => Status::Paid,
+            Decision::Cancel => Status::Cancelled,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    /// No such booking, or one the actor may not work.
+    #[error("no such booking")]
+    NotFound,
+    /// It was decided already; as it stands.
+    #[error("the booking was already decided")]
+    AlreadyDecided(Box<Booking>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// May `user` work bookings (list them, mark them paid or cancelled)? Owners and admins,
+/// and active members of the FO chat by Telegram's word.
+pub async fn may_work(conn: &mut Conn, hotel: &Hotel, user: &User) -> Result<bool, sqlx::Error> {
+    let in_front_office = match hotel.config.staff_chat {
+        Some(chat) => groups_member(conn, chat, user.id).await?,
+        None => false,
+    };
+    Ok(access::works_bookings(user, in_front_office))
+}
+
+async fn groups_member(conn: &mut Conn, chat: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let member: Option<i64> = sqlx::query_scalar(
+        "SELECT is_member FROM group_members WHERE chat_id = $1 AND user_id = $2",
+    )
+    .bind(chat)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(member == Some(1))
+}
+
+/// Marks booking `id` paid or cancelled on behalf of `actor` (who must [`may_work`]):
+/// a cancellation frees its room; the guest and the FO chat are told.
+pub async fn decide(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    id: i64,
+    decision: Decision,
+    actor: &User,
+) -> Result<Booking, DecideError> {
+    let label = actor.label();
+    settle(tx, hotel, id, decision.status(), Some(actor.id), &label).await
+}
+
+/// Moves pending booking `id` to `status` by `actor_id`/`actor`, with its effects.
+async fn settle(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    id: i64,
+    status: Status,
+    actor_id: Option<i64>,
+    actor: &str,
+) -> Result<Booking, DecideError> {
+    let now = now_ms();
+    let moved = sqlx::query(
+        "UPDATE bookings SET status = $2, decided_by = $3, decided_at = $4 \
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(actor)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let booking = find(tx, id).await?.ok_or(DecideError::NotFound)?;
+    if moved == 0 {
+        return Err(DecideError::AlreadyDecided(Box::new(booking)));
+    }
+    timers::cancel(tx, &[WARNING, EXPIRY], &[id]).await?;
+    if status == Status::Cancelled {
+        rooms::release(tx, booking.room_type_id, booking.stay()).await?;
+    }
+    let action = match (status, actor_id) {
+        (Status::Paid, _) => "paid",
+        (_, Some(_)) => "cancelled",
+        (_, None) => "expired",
+    };
+    record(tx, id, action, actor_id, actor, now).await?;
+    if let Some(chat) = booking.telegram_id {
+        outbox::enqueue(
+            tx,
+            &Outgoing::message(chat, texts::guest_told(&booking, hotel, action)),
+        )
+        .await?;
+    }
+    tell_front_office(tx, hotel, &texts::decided(&booking, action)).await?;
+    Ok(booking)
+}
+
+/// Sends `html` to the FO chat, or without one to the owners and admins privately.
+async fn tell_front_office(tx: &mut Conn, hotel: &Hotel, html: &str) -> Result<(), sqlx::Error> {
+    let chats = match hotel.config.staff_chat {
+        Some(chat) => vec![chat],
+        None => users::leaders_to_remind(tx).await?,
+    };
+    for chat in chats {
+        outbox::enqueue(tx, &Outgoing::message(chat, html.to_owned())).await?;
+    }
+    Ok(())
+}
+
+async fn record(
+    tx: &mut Conn,
+    booking_id: i64,
+    action: &str,
+    actor_id: Option<i64>,
+    actor: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO booking_events (booking_id, action, actor_id, actor, at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(booking_id)
+    .bind(action)
+    .bind(actor_id)
+    .bind(actor)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// One change of a booking: what, by whom, when (Unix ms).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BookingEvent {
+    pub action: String,
+    pub actor: String,
+    pub at: i64,
+}
+
+/// The changes of booking `id`, oldest first.
+pub async fn history(conn: &mut Conn, id: i64) -> Result<Vec<BookingEvent>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT action, actor, at FROM booking_events WHERE booking_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(BookingEvent {
+                action: row.try_get(0)?,
+                actor: row.try_get(1)?,
+                at: row.try_get(2)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_guests_write_them() {
+        let date = parse_date("23-11-2026").unwrap();
+        assert_eq!(date_text(date), "23-11-2026");
+        assert_eq!(
+            parse_date(" 1/2/2027 "),
+            Some(Date::from_calendar_date(2027, Month::February, 1).unwrap())
+        );
+        for bad in [
+            "",
+            "31-02-2026",
+            "2026-11-23",
+            "23-11",
+            "aa-bb-cccc",
+            "23-11-26",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(date_of_day(day_number(date)), date);
+        assert_eq!(
+            day_number(Date::from_calendar_date(1970, Month::January, 2).unwrap()),
+            1
+        );
+    }
+}

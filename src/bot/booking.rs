@@ -1,0 +1,351 @@
+//! Bookings in Telegram: a guest's `/booking` conversation (name, check-in date, nights,
+//! room type: one message each, typed or tapped), and the front office's
+//! `/cek_pembayaran`, `/update_paid RESI`, `/update_cancel RESI` and their buttons. Who may
+//! do what is the booking domain's call ([`booking::may_work`]).
+
+use time::Date;
+
+use crate::{
+    booking::{
+        self, drafts::Draft, rooms, DecideError, Decision, Guest, HoldError, Hotel, NewBooking,
+        Stay, StayProblem,
+    },
+    config::MOST_NIGHTS,
+    db::{now_ms, Conn},
+    telegram::{
+        booking_texts as texts,
+        outbox::{self, Answers, Button, Outgoing},
+    },
+    users::{self, registration, DisplayName},
+};
+
+/// Pending bookings listed by `/cek_pembayaran`, each with its buttons.
+const LISTED: i64 = 20;
+/// Check-in dates offered as buttons.
+const DATE_BUTTONS: i64 = 7;
+/// Nights offered as buttons (more may be typed).
+const NIGHT_BUTTONS: u32 = 7;
+
+/// The private chat the conversation is in, and who talks.
+pub(super) struct Guestbook<'a> {
+    pub hotel: &'a Hotel,
+    pub telegram_id: i64,
+    pub chat_id: i64,
+}
+
+impl Guestbook<'_> {
+    async fn say(&self, tx: &mut Conn, html: String, answers: Answers) -> Result<(), sqlx::Error> {
+        outbox::enqueue(tx, &Outgoing::with_answers(self.chat_id, html, answers)).await
+    }
+
+    async fn save(&self, tx: &mut Conn, draft: &Draft) -> Result<(), sqlx::Error> {
+        booking::drafts::save(tx, self.telegram_id, self.chat_id, draft).await
+    }
+}
+
+/// `/booking`: starts the conversation (ending any other).
+pub(super) async fn start(tx: &mut Conn, book: &Guestbook<'_>) -> Result<(), sqlx::Error> {
+    book.save(tx, &Draft::Name).await?;
+    book.say(tx, texts::ask_guest_name(book.hotel), Answers::Remove)
+        .await
+}
+
+/// One answer of the conversation.
+pub(super) async fn answer(
+    tx: &mut Conn,
+    book: &Guestbook<'_>,
+    draft: Draft,
+    text: &str,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    match draft {
+        Draft::Name => match DisplayName::parse(text) {
+            Ok(name) => ask_check_in(tx, book, name.as_str().to_owned(), now).await,
+            Err(problem) => {
+                book.say(tx, texts::invalid_name(problem), Answers::Remove)
+                    .await
+            }
+        },
+        Draft::CheckIn { name } => {
+            let Some(check_in) = booking::parse_date(text) else {
+                return book
+                    .say(tx, texts::invalid_date(), date_buttons(book.hotel, now))
+                    .await;
+            };
+            let stay = Stay {
+                check_in,
+                nights: 1,
+            };
+            match book.hotel.check_stay(stay, now) {
+                Err(StayProblem::Past) => {
+                    book.say(tx, texts::date_in_past(), date_buttons(book.hotel, now))
+                        .await
+                }
+                Err(StayProblem::TooFarAhead { last }) => {
+                    book.say(tx, texts::date_too_far(last), date_buttons(book.hotel, now))
+                        .await
+                }
+                _ => {
+                    book.save(tx, &Draft::Nights { name, check_in }).await?;
+                    book.say(tx, texts::ask_nights(MOST_NIGHTS), night_buttons())
+                        .await
+                }
+            }
+        }
+        Draft::Nights { name, check_in } => {
+            let nights = text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MOST_NIGHTS).contains(n));
+            let Some(nights) = nights else {
+                return book
+                    .say(tx, texts::invalid_nights(MOST_NIGHTS), night_buttons())
+                    .await;
+            };
+            let stay = Stay { check_in, nights };
+            let free = rooms::free_for(tx, stay).await?;
+            if free.is_empty() {
+                let next = next_free_any(tx, book.hotel, stay, now).await?;
+                book.save(tx, &Draft::CheckIn { name }).await?;
+                return book
+                    .say(tx, texts::full(None, &next), dates_offered(&next))
+                    .await;
+            }
+            book.save(
+                tx,
+                &Draft::RoomType {
+                    name,
+                    check_in,
+                    nights,
+                },
+            )
+            .await?;
+            let names = free.iter().map(|t| vec![t.name.clone()]).collect();
+            book.say(tx, texts::ask_room_type(), Answers::Offer(names))
+                .await
+        }
+        Draft::RoomType {
+            name,
+            check_in,
+            nights,
+        } => {
+            let stay = Stay { check_in, nights };
+            let Some(room_type) = rooms::find_by_name(tx, text).await? else {
+                let names: Vec<String> =
+                    rooms::all(tx).await?.into_iter().map(|t| t.name).collect();
+                let offered = rooms::free_for(tx, stay).await?;
+                return book
+                    .say(
+                        tx,
+                        texts::unknown_room_type(&names),
+                        Answers::Offer(offered.into_iter().map(|t| vec![t.name]).collect()),
+                    )
+                    .await;
+            };
+            // The date may have passed while the conversation waited.
+            if book.hotel.check_stay(stay, now).is_err() {
+                return ask_check_in(tx, book, name, now).await;
+            }
+            let new = NewBooking {
+                guest_name: name.clone(),
+                guest: Guest::Telegram(book.telegram_id),
+                room_type_id: room_type.id,
+                stay,
+            };
+            match booking::hold(tx, book.hotel, &new, now).await {
+                Ok(held) => {
+                    registration::clear(tx, book.telegram_id).await?;
+                    book.say(tx, texts::held(&held, book.hotel), Answers::Remove)
+                        .await
+                }
+                Err(HoldError::Full { next_free }) => {
+                    book.save(tx, &Draft::CheckIn { name }).await?;
+                    book.say(
+                        tx,
+                        texts::full(Some(&room_type.name), &next_free),
+                        dates_offered(&next_free),
+                    )
+                    .await
+                }
+                Err(HoldError::AlreadyPending { receipt }) => {
+                    registration::clear(tx, book.telegram_id).await?;
+                    book.say(tx, texts::already_pending(&receipt), Answers::Remove)
+                        .await
+                }
+                Err(HoldError::UnknownType) => {
+                    book.say(tx, texts::unknown_room_type(&[]), Answers::Remove)
+                        .await
+                }
+                Err(HoldError::Db(e)) => Err(e),
+            }
+        }
+    }
+}
+
+async fn ask_check_in(
+    tx: &mut Conn,
+    book: &Guestbook<'_>,
+    name: String,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    book.save(tx, &Draft::CheckIn { name }).await?;
+    book.say(
+        tx,
+        texts::ask_check_in(book.hotel.last_check_in(now)),
+        date_buttons(book.hotel, now),
+    )
+    .await
+}
+
+/// The next check-in dates on which any room type has a room for the whole stay.
+async fn next_free_any(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    stay: Stay,
+    now: i64,
+) -> Result<Vec<Date>, sqlx::Error> {
+    let mut dates = Vec::new();
+    for room_type in rooms::all(tx).await? {
+        dates.extend(rooms::next_free(tx, hotel, &room_type, stay, now).await?);
+    }
+    dates.sort();
+    dates.dedup();
+    dates.truncate(3);
+    Ok(dates)
+}
+
+/// Today and the next days, as buttons, within the booking window.
+fn date_buttons(hotel: &Hotel, now: i64) -> Answers {
+    let today = hotel.today(now);
+    let last = hotel.last_check_in(now);
+    let dates: Vec<Date> = (0..DATE_BUTTONS)
+        .filter_map(|n| today.checked_add(time::Duration::days(n)))
+        .filter(|d| *d <= last)
+        .collect();
+    dates_offered(&dates)
+}
+
+fn dates_offered(dates: &[Date]) -> Answers {
+    Answers::Offer(
+        dates
+            .chunks(3)
+            .map(|row| row.iter().map(|d| booking::date_text(*d)).collect())
+            .collect(),
+    )
+}
+
+fn night_buttons() -> Answers {
+    let nights: Vec<String> = (1..=NIGHT_BUTTONS).map(|n| n.to_string()).collect();
+    Answers::Offer(nights.chunks(4).map(<[String]>::to_vec).collect())
+}
+
+// --- Front office ---------------------------------------------------------------------------
+
+/// The account of `telegram_id`, if it may work bookings.
+async fn front_office(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    telegram_id: i64,
+) -> Result<Option<users::User>, sqlx::Error> {
+    let Some(user) = users::find_by_telegram_id(tx, telegram_id).await? else {
+        return Ok(None);
+    };
+    Ok(booking::may_work(tx, hotel, &user).await?.then_some(user))
+}
+
+/// `/cek_pembayaran`: pending bookings, soonest deadline first, each with its buttons.
+pub(super) async fn check_payments(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    telegram_id: i64,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    if front_office(tx, hotel, telegram_id).await?.is_none() {
+        return outbox::enqueue(tx, &Outgoing::message(chat_id, texts::front_office_only())).await;
+    }
+    let (pending, count) = booking::pending(tx, LISTED).await?;
+    let keyboard = pending
+        .iter()
+        .map(|b| {
+            vec![
+                Button::callback(
+                    format!("{} {}", texts::PAID_BUTTON, b.receipt),
+                    format!("bk:paid:{}", b.id),
+                ),
+                Button::callback(texts::CANCEL_BUTTON, format!("bk:cancel:{}", b.id)),
+            ]
+        })
+        .collect();
+    let html = texts::pending_list(&pending, count, now_ms());
+    outbox::enqueue(tx, &Outgoing::with_buttons(chat_id, html, keyboard)).await
+}
+
+/// `/update_paid RESI` and `/update_cancel RESI`.
+pub(super) async fn update_by_receipt(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    telegram_id: i64,
+    chat_id: i64,
+    command: &str,
+    receipt: &str,
+) -> Result<(), sqlx::Error> {
+    let decision = if command == "update_paid" {
+        Decision::Paid
+    } else {
+        Decision::Cancel
+    };
+    let html = match front_office(tx, hotel, telegram_id).await? {
+        None => texts::front_office_only(),
+        Some(_) if receipt.trim().is_empty() => texts::update_usage(command),
+        Some(user) => match booking::find_by_receipt(tx, receipt).await? {
+            None => texts::booking_not_found(receipt.trim()),
+            Some(found) => decide(tx, hotel, &user, found.id, decision).await?,
+        },
+    };
+    outbox::enqueue(tx, &Outgoing::message(chat_id, html)).await
+}
+
+/// A **Lunas** / **Batal** button under `/cek_pembayaran`: what to tell the presser.
+pub(super) async fn pressed(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    telegram_id: i64,
+    data: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some((decision, id)) = parse_button(data) else {
+        return Ok(None);
+    };
+    let answer = match front_office(tx, hotel, telegram_id).await? {
+        None => texts::front_office_only(),
+        Some(user) => decide(tx, hotel, &user, id, decision).await?,
+    };
+    Ok(Some(answer))
+}
+
+/// `bk:paid:<id>` or `bk:cancel:<id>`.
+fn parse_button(data: &str) -> Option<(Decision, i64)> {
+    let rest = data.strip_prefix("bk:")?;
+    let (what, id) = rest.split_once(':')?;
+    let decision = match what {
+        "paid" => Decision::Paid,
+        "cancel" => Decision::Cancel,
+        _ => return None,
+    };
+    Some((decision, id.parse().ok()?))
+}
+
+async fn decide(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    user: &users::User,
+    id: i64,
+    decision: Decision,
+) -> Result<String, sqlx::Error> {
+    Ok(match booking::decide(tx, hotel, id, decision, user).await {
+        Ok(done) => texts::decision_done(&done, decision == Decision::Paid),
+        Err(DecideError::AlreadyDecided(found)) => texts::already_decided(&found),
+        Err(DecideError::NotFound) => texts::booking_not_found(&id.to_string()),
+        Err(DecideError::Db(e)) => return Err(e),
+    })
+}
