@@ -13,31 +13,27 @@ pub fn is_booking_timer(kind: &str) -> bool {
 /// Acts on booking timers `due` inside `tx`.
 pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx::Error> {
     for timer in due {
-        let Some(booking) = find(tx, timer.entity).await? else {
-            continue;
-        };
-        if booking.status() != Status::Pending {
-            continue;
-        }
         match timer.kind.as_str() {
-            WARNING => {
-                tell_front_office(tx, hotel, &texts::running_out(&booking, hotel)).await?;
-            }
-            EXPIRY => {
-                match settle(
-                    tx,
-                    hotel,
-                    booking.id,
-                    Status::Cancelled,
-                    None,
-                    texts::SYSTEM_ACTOR,
-                )
-                .await
-                {
-                    Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
-                    Err(DecideError::Db(e)) => return Err(e),
+            WARNING => match find(tx, timer.entity).await? {
+                Some(booking) if booking.status() == Status::Pending => {
+                    tell_front_office(tx, hotel, &texts::running_out(&booking, hotel)).await?
                 }
-            }
+                _ => {}
+            },
+            // Only a booking still pending is cancelled: settle's update says whether it is.
+            EXPIRY => match settle(
+                tx,
+                hotel,
+                timer.entity,
+                Status::Cancelled,
+                None,
+                texts::SYSTEM_ACTOR,
+            )
+            .await
+            {
+                Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
+                Err(DecideError::Db(e)) => return Err(e),
+            },
             _ => {}
         }
     }

@@ -22,6 +22,7 @@ use time::{Date, Month, OffsetDateTime, UtcOffset};
 use crate::{
     config::{BookingConfig, MOST_NIGHTS},
     db::{now_ms, Conn},
+    groups,
     telegram::{
         booking_texts as texts,
         outbox::{self, Outgoing},
@@ -358,7 +359,7 @@ pub async fn hold(
     .bind(new.guest.via())
     .bind(&new.guest_name)
     .bind(telegram_id)
-    .bind(email)
+    .bind(email.clone())
     .bind(room_type.id)
     .bind(day_number(new.stay.check_in))
     .bind(i64::from(new.stay.nights))
@@ -381,7 +382,23 @@ pub async fn hold(
         });
     }
     timers::set(tx, &due).await?;
-    let booking = find(tx, id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let booking = Booking {
+        id,
+        receipt,
+        status: Status::Pending.as_str().to_owned(),
+        via: new.guest.via().to_owned(),
+        guest_name: Some(new.guest_name.clone()),
+        telegram_id,
+        email,
+        room_type_id: room_type.id,
+        room_type: room_type.name,
+        check_in: new.stay.check_in,
+        nights: new.stay.nights,
+        hold_until,
+        created_at: now,
+        decided_by: None,
+        decided_at: None,
+    };
     tell_front_office(tx, hotel, &texts::announced(&booking, hotel)).await?;
     Ok(booking)
 }
@@ -452,21 +469,10 @@ pub enum DecideError {
 /// and active members of the FO chat by Telegram's word.
 pub async fn may_work(conn: &mut Conn, hotel: &Hotel, user: &User) -> Result<bool, sqlx::Error> {
     let in_front_office = match hotel.config.staff_chat {
-        Some(chat) => groups_member(conn, chat, user.id).await?,
+        Some(chat) => groups::is_member(conn, chat, user.id).await?,
         None => false,
     };
     Ok(access::works_bookings(user, in_front_office))
-}
-
-async fn groups_member(conn: &mut Conn, chat: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-    let member: Option<i64> = sqlx::query_scalar(
-        "SELECT is_member FROM group_members WHERE chat_id = $1 AND user_id = $2",
-    )
-    .bind(chat)
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(member == Some(1))
 }
 
 /// Marks booking `id` paid or cancelled on behalf of `actor` (who must [`may_work`]):

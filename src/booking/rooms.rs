@@ -181,6 +181,9 @@ pub async fn next_free(
     stay: Stay,
     now: i64,
 ) -> Result<Vec<Date>, sqlx::Error> {
+    if room_type.rooms <= 0 {
+        return Ok(Vec::new());
+    }
     let first = day_number(stay.check_in.max(hotel.today(now)));
     let last = day_number(hotel.last_check_in(now));
     let nights = i64::from(stay.nights);
@@ -194,9 +197,6 @@ pub async fn next_free(
     .bind(room_type.rooms)
     .fetch_all(&mut *conn)
     .await?;
-    if room_type.rooms <= 0 {
-        return Ok(Vec::new());
-    }
     let mut dates = Vec::new();
     let mut start = first + 1;
     while start <= last && dates.len() < SUGGESTIONS {

@@ -96,6 +96,19 @@ pub async fn saw_membership(
     Ok(())
 }
 
+/// Whether account `user_id` is a member of group `chat_id` by Telegram's last word (the
+/// membership cache).
+pub async fn is_member(conn: &mut Conn, chat_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let member: Option<i64> = sqlx::query_scalar(
+        "SELECT is_member FROM group_members WHERE chat_id = $1 AND user_id = $2",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(member == Some(1))
+}
+
 /// SQL true when order alias `o` is within `scope`; `user` is the placeholder (e.g. `$3`)
 /// bound to [`scope_user`]. Each scope gets its own statement, so that the planner sees the
 /// staff case's membership filter as it is.

@@ -290,12 +290,8 @@ pub fn already_decided(booking: &Booking) -> String {
         "paid" => ("sudah LUNAS", "already paid"),
         _ => ("sudah DIBATALKAN", "already cancelled"),
     };
-    format!(
-        "{} {id} oleh {}. <i>{en} by {}.</i>",
-        booking.receipt,
-        escape(booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR)),
-        escape(booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR)),
-    )
+    let by = escape(booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR));
+    format!("{} {id} oleh {by}. <i>{en} by {by}.</i>", booking.receipt)
 }
 
 /// What the FO who decided is told.
