@@ -468,6 +468,26 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
     )
     .await;
     assert_eq!(tickets(&newest), [elsewhere.as_str()]);
+    // Oldest first (DESIGN.md's `sort=oldest`), in pages too.
+    let (_, oldest) = call(
+        &app,
+        "GET",
+        "/orders?status=order&sort=oldest&limit=3",
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&oldest), placed);
+    let next = oldest["next"].as_str().unwrap();
+    let (_, rest) = call(
+        &app,
+        "GET",
+        &format!("/orders?status=order&sort=oldest&limit=3&after={next}"),
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(tickets(&rest), [elsewhere.as_str()]);
     let card = &first_page["orders"][0];
     assert!(card["pickup_due_at"].as_i64().unwrap() > card["pickup_warn_at"].as_i64().unwrap());
 

@@ -76,6 +76,8 @@ pub enum Sort {
     /// The stage's due time, earliest first; tickets without one after, oldest first.
     /// Closed tickets have no stage and come newest first.
     Urgent,
+    /// In the order they came in.
+    Oldest,
 }
 
 /// Where the previous page ended.
@@ -85,6 +87,8 @@ pub enum After {
     Before(i64),
     /// Most urgent first: after this sort key, then this order number.
     Urgency(i64, i64),
+    /// Oldest first: orders numbered above this.
+    Since(i64),
 }
 
 /// One page of a status's orders.
@@ -124,6 +128,7 @@ pub fn after(sort: Sort, last: &OrderView) -> After {
     };
     match (sort, due) {
         (Sort::Urgent, Some(due)) => After::Urgency(due.unwrap_or(NO_TARGET_KEY), last.no),
+        (Sort::Oldest, _) => After::Since(last.no),
         _ => After::Before(last.no),
     }
 }
@@ -200,6 +205,18 @@ pub async fn list(
         .filter(|_| query.sort == Sort::Urgent)
         .map(|due| format!("COALESCE({due}, {NO_TARGET_KEY})"));
     let (page_sql, order_sql, key, no) = match (&urgency, query.after) {
+        (None, after) if query.sort == Sort::Oldest => {
+            let since = match after {
+                Some(After::Since(no)) => no,
+                _ => i64::MIN,
+            };
+            (
+                "o.no > $1 AND $7 = 0".to_owned(),
+                "o.no".to_owned(),
+                since,
+                0,
+            )
+        }
         (Some(key), after) => {
             let (after_key, after_no) = match after {
                 Some(After::Urgency(key, no)) => (key, no),

@@ -53,6 +53,9 @@ fn parse_after(text: &str) -> Option<After> {
     if let Some(no) = text.strip_prefix('n') {
         return no.parse().ok().map(After::Before);
     }
+    if let Some(no) = text.strip_prefix('s') {
+        return no.parse().ok().map(After::Since);
+    }
     let (key, no) = text.strip_prefix('u')?.split_once(':')?;
     Some(After::Urgency(key.parse().ok()?, no.parse().ok()?))
 }
@@ -61,10 +64,11 @@ fn after_text(after: After) -> String {
     match after {
         After::Before(no) => format!("n{no}"),
         After::Urgency(key, no) => format!("u{key}:{no}"),
+        After::Since(no) => format!("s{no}"),
     }
 }
 
-/// `GET /api/orders?status=order|pickup|close&q=&group=&sort=urgent|newest&late=1&after=&limit=`.
+/// `GET /api/orders?status=order|pickup|close&q=&group=&sort=urgent|oldest|newest&late=1&after=&limit=`.
 /// Without `sort`: most urgent first on the Order and Pickup pages, newest first on the
 /// Close page and for a search.
 pub async fn list(
@@ -90,9 +94,10 @@ pub async fn list(
         (Some("newest"), _) | (None, Status::Close) => Sort::Newest,
         (None, _) if params.before.is_some() || !search.trim().is_empty() => Sort::Newest,
         (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
+        (Some("oldest"), _) => Sort::Oldest,
         _ => {
             return Err(ApiError::BadRequest(
-                "Urutan harus urgent atau newest.".into(),
+                "Urutan harus urgent, oldest atau newest.".into(),
             ))
         }
     };
