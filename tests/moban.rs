@@ -3,7 +3,10 @@
 mod common;
 
 use common::{spawn_app, Backend, TestApp, BOT_USERNAME, PATIENCE};
-use tangkap::orders::{self, moban, NewOrder, TICKET_ALPHABET, TICKET_LENGTH};
+use tangkap::{
+    config::Config,
+    orders::{self, moban, NewOrder, TICKET_ALPHABET, TICKET_LENGTH},
+};
 
 on_both_backends!(
     happy_path_stores_an_order_and_replies_with_feedback_1,
@@ -411,11 +414,13 @@ async fn orders_stored_together_keep_one_order_per_message(backend: Backend) {
         requester_name: "Siti".into(),
     };
     let mut tx = app.db.begin().await.unwrap();
-    let first = orders::create_many(&mut tx, &[order(1, "A")])
+    let first = orders::create_many(&mut tx, &[order(1, "A")], &Config::default().sla)
         .await
         .unwrap();
     let lot = [order(2, "B"), order(1, "A"), order(2, "B"), order(3, "C")];
-    let second = orders::create_many(&mut tx, &lot).await.unwrap();
+    let second = orders::create_many(&mut tx, &lot, &Config::default().sla)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     assert!(first[0].is_some());

@@ -8,11 +8,7 @@ use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
-    orders::{
-        self, moban,
-        sla::{self, Stage},
-        CreatedOrder, NewOrder,
-    },
+    orders::{self, moban, CreatedOrder, NewOrder},
     telegram::{
         outbox::{self, Button, Outgoing},
         texts,
@@ -123,16 +119,12 @@ pub async fn store_orders(
         .map(|order| (order.chat_id, order.chat_title.clone()))
         .collect();
     groups::remember(tx, &titles).await?;
-    let created = orders::create_many(tx, orders).await?;
-    let mut clocks = Vec::with_capacity(orders.len());
-    let mut replies = Vec::with_capacity(orders.len());
-    for (order, created) in orders.iter().zip(created) {
-        if let Some(created) = created {
-            clocks.push((created.no, order.chat_id, created.created_at));
-            replies.push(feedback_1(bot, order, &created));
-        }
-    }
-    sla::start(tx, Stage::Pickup, &clocks, &bot.sla).await?;
+    let created = orders::create_many(tx, orders, &bot.sla).await?;
+    let replies: Vec<Outgoing> = orders
+        .iter()
+        .zip(created)
+        .filter_map(|(order, created)| Some(feedback_1(bot, order, &created?)))
+        .collect();
     outbox::enqueue_many(tx, &replies).await
 }
 

@@ -152,7 +152,7 @@ pub async fn run_processor(
         let failed = match process_batch(&db, &bot, &rows).await {
             Ok((done, failed)) => {
                 new_messages.notify_one();
-                housekeeping.processed = true;
+                housekeeping.processed_at = Some(tokio::time::Instant::now());
                 // Grow while batches finish within their time, shrink when they do not.
                 batch = if done == rows.len() {
                     batch * 2
@@ -193,12 +193,18 @@ const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// Least time between two emptyings of SQLite's write-ahead log (each costs a sync).
 const EMPTY_LOG_EVERY: Duration = Duration::from_secs(5);
+/// How long nothing must have been processed before the log is emptied. Emptying holds
+/// the write lock while it copies the whole log into the database and waits for readers,
+/// which in the middle of a burst stalls every webhook answer behind it; an inbox that
+/// is empty between two batches is not yet quiet.
+const QUIET_BEFORE_EMPTYING: Duration = Duration::from_secs(1);
 
 /// What the processor does when the inbox is empty.
 #[derive(Default)]
 struct Housekeeping {
-    /// Updates were processed (and private ones scrubbed) since the log was last emptied.
-    processed: bool,
+    /// When updates were last processed (and private ones scrubbed), if that was after
+    /// the log was last emptied.
+    processed_at: Option<tokio::time::Instant>,
     emptied_at: Option<tokio::time::Instant>,
     pruned_at: Option<tokio::time::Instant>,
 }
@@ -208,10 +214,14 @@ impl Housekeeping {
         let log_due = self
             .emptied_at
             .is_none_or(|at| at.elapsed() >= EMPTY_LOG_EVERY);
-        if self.processed && log_due {
+        let quiet = self
+            .processed_at
+            .is_some_and(|at| at.elapsed() >= QUIET_BEFORE_EMPTYING);
+        if quiet && log_due {
             self.emptied_at = Some(tokio::time::Instant::now());
             match db.empty_write_ahead_log().await {
-                Ok(emptied) => self.processed = !emptied,
+                Ok(true) => self.processed_at = None,
+                Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot empty the write-ahead log"),
             }
         }

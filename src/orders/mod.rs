@@ -11,7 +11,11 @@ use std::collections::HashMap;
 use rand::Rng;
 use sqlx::Row;
 
-use crate::db::{now_ms, values_placeholders, Conn, ROWS_PER_STATEMENT};
+use crate::{
+    config::SlaDefaults,
+    db::{now_ms, values_placeholders, Conn, ROWS_PER_STATEMENT},
+};
+use sla::{Clock, Stage};
 
 /// Letters and digits that cannot be mistaken for one another when read aloud or copied
 /// by hand: no 0/O, 1/I/L.
@@ -73,7 +77,7 @@ pub struct NewOrder {
     pub requester_name: String,
 }
 
-/// What [`create`] stored.
+/// What [`create_many`] stored.
 #[derive(Clone, Debug)]
 pub struct CreatedOrder {
     pub no: i64,
@@ -86,10 +90,15 @@ pub struct CreatedOrder {
 /// already rare.
 const TICKET_DRAWS: usize = 8;
 
-/// Stores `order` with a fresh ticket and its first audit event. Returns `None` when the
-/// same group message was stored before, so a redelivered message makes no second order.
-pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrder>, sqlx::Error> {
-    let now = now_ms();
+/// Stores `order` at `now` with a fresh ticket, its Pickup `clock` and its first audit
+/// event. Returns `None` when the same group message was stored before, so a redelivered
+/// message makes no second order.
+async fn create(
+    tx: &mut Conn,
+    order: &NewOrder,
+    now: i64,
+    clock: Clock,
+) -> Result<Option<CreatedOrder>, sqlx::Error> {
     for _ in 0..TICKET_DRAWS {
         let ticket = TicketNo::generate();
         // No conflict target: a message stored before and a ticket drawn before both
@@ -97,8 +106,9 @@ pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrd
         // spoil a PostgreSQL transaction, so none is allowed to fail).
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
-             message_id, requester_id, requester_name, created_at) \
-             VALUES ($1, $2, $3, $4, 'order', $5, $6, $7, $8, $9) \
+             message_id, requester_id, requester_name, created_at, pickup_warn_at, \
+             pickup_due_at) \
+             VALUES ($1, $2, $3, $4, 'order', $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT DO NOTHING RETURNING no",
         )
         .bind(&order.request.order_id)
@@ -110,6 +120,8 @@ pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrd
         .bind(order.requester_id)
         .bind(&order.requester_name)
         .bind(now)
+        .bind(clock.warn_at)
+        .bind(clock.due_at)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(no) = inserted {
@@ -144,28 +156,40 @@ pub async fn create(tx: &mut Conn, order: &NewOrder) -> Result<Option<CreatedOrd
     ))
 }
 
-/// Stores many orders at once, as [`create`] stores one: the answer lists, for each of
-/// `orders` in turn, what was stored, or `None` for a message caught before.
+/// Stores `orders`, each with a fresh ticket, its first audit event and its Pickup clock
+/// (times on the row and reminders set, by its group's settings and `defaults`): the
+/// answer lists, for each of `orders` in turn, what was stored, or `None` for a message
+/// caught before, so a redelivered message makes no second order.
 ///
-/// The orders go in with one multi-row statement per chunk and their first events with
-/// another; an order that statement left out (its message caught before, its ticket drawn
-/// before, or its message twice in `orders`) is then tried alone through [`create`].
+/// The orders go in with one multi-row statement per chunk, due times included (so their
+/// urgency indexes are written once), and their first events with another; an order that
+/// statement left out (its message caught before, its ticket drawn before, or its message
+/// twice in `orders`) is then tried alone through [`create`].
 pub async fn create_many(
     tx: &mut Conn,
     orders: &[NewOrder],
+    defaults: &SlaDefaults,
 ) -> Result<Vec<Option<CreatedOrder>>, sqlx::Error> {
+    let chats: Vec<i64> = orders.iter().map(|order| order.chat_id).collect();
+    let timings = sla::timings(tx, &chats, defaults).await?;
     let mut created = Vec::with_capacity(orders.len());
+    let mut clocks = Vec::with_capacity(orders.len());
     for chunk in orders.chunks(ROWS_PER_STATEMENT) {
         let tickets: Vec<TicketNo> = chunk.iter().map(|_| TicketNo::generate()).collect();
         let now = now_ms();
+        let chunk_clocks: Vec<Clock> = chunk
+            .iter()
+            .map(|order| timings[&order.chat_id].clock(Stage::Pickup, now))
+            .collect();
         let sql = format!(
             "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
-             message_id, requester_id, requester_name, created_at) VALUES {} \
+             message_id, requester_id, requester_name, created_at, pickup_warn_at, \
+             pickup_due_at) VALUES {} \
              ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
-            values_placeholders(1, chunk.len(), 10)
+            values_placeholders(1, chunk.len(), 12)
         );
         let mut query = sqlx::query(&sql);
-        for (order, ticket) in chunk.iter().zip(&tickets) {
+        for ((order, ticket), clock) in chunk.iter().zip(&tickets).zip(&chunk_clocks) {
             query = query
                 .bind(&order.request.order_id)
                 .bind(&order.request.transaksi)
@@ -176,26 +200,32 @@ pub async fn create_many(
                 .bind(i64::from(order.message_id))
                 .bind(order.requester_id)
                 .bind(&order.requester_name)
-                .bind(now);
+                .bind(now)
+                .bind(clock.warn_at)
+                .bind(clock.due_at);
         }
         let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
         for row in query.fetch_all(&mut *tx).await? {
             stored.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
         }
         let mut events = Vec::new();
-        for (order, ticket) in chunk.iter().zip(tickets) {
+        for ((order, ticket), clock) in chunk.iter().zip(tickets).zip(chunk_clocks) {
             let key = (order.chat_id, i64::from(order.message_id));
-            match stored.remove(&key) {
+            let stored = match stored.remove(&key) {
                 Some(no) => {
                     events.push((no, order.requester_id));
-                    created.push(Some(CreatedOrder {
+                    Some(CreatedOrder {
                         no,
                         ticket,
                         created_at: now,
-                    }));
+                    })
                 }
-                None => created.push(create(tx, order).await?),
+                None => create(tx, order, now, clock).await?,
+            };
+            if let Some(stored) = &stored {
+                clocks.push((stored.no, clock));
             }
+            created.push(stored);
         }
         if !events.is_empty() {
             let sql = format!(
@@ -215,6 +245,7 @@ pub async fn create_many(
             query.execute(&mut *tx).await?;
         }
     }
+    sla::remind(tx, Stage::Pickup, &clocks).await?;
     Ok(created)
 }
 

@@ -128,8 +128,28 @@ impl Timing {
     }
 }
 
+/// The timing of each of `chats` now: its settings, or the defaults where it has none.
+pub async fn timings(
+    conn: &mut Conn,
+    chats: &[i64],
+    defaults: &SlaDefaults,
+) -> Result<HashMap<i64, Timing>, sqlx::Error> {
+    let mut settings = settings::load_many(conn, chats).await?;
+    let mut timings = HashMap::new();
+    for &chat_id in chats {
+        timings.entry(chat_id).or_insert_with(|| {
+            settings
+                .remove(&chat_id)
+                .unwrap_or_default()
+                .timing(defaults)
+        });
+    }
+    Ok(timings)
+}
+
 /// Starts the clock of `stage` for each of `orders` (`(order no, group chat id, start)`):
-/// stores its times and sets its reminders, replacing those of the stage before.
+/// stores its times and sets its reminders, replacing those of the stage before. (New
+/// orders are stored with their Pickup times: [`super::create_many`].)
 pub async fn start(
     tx: &mut Conn,
     stage: Stage,
@@ -140,31 +160,32 @@ pub async fn start(
         return Ok(());
     }
     let chats: Vec<i64> = orders.iter().map(|o| o.1).collect();
-    let mut settings = settings::load_many(tx, &chats).await?;
-    let mut timings: HashMap<i64, Timing> = HashMap::new();
-    let mut clocks = Vec::with_capacity(orders.len());
-    let mut timers = Vec::new();
-    for &(no, chat_id, start) in orders {
-        let timing = timings.entry(chat_id).or_insert_with(|| {
-            settings
-                .remove(&chat_id)
-                .unwrap_or_default()
-                .timing(defaults)
-        });
-        let clock = timing.clock(stage, start);
-        clocks.push((no, clock));
-        timers.extend(reminders(stage, no, clock));
-    }
+    let timings = timings(tx, &chats, defaults).await?;
+    let clocks: Vec<(i64, Clock)> = orders
+        .iter()
+        .map(|&(no, chat_id, start)| (no, timings[&chat_id].clock(stage, start)))
+        .collect();
     if stage == Stage::Close {
         let picked: Vec<i64> = orders.iter().map(|o| o.0).collect();
         timers::cancel(tx, &Stage::Pickup.kinds(), &picked).await?;
     }
     store_many(tx, stage, &clocks).await?;
+    remind(tx, stage, &clocks).await
+}
+
+/// Sets the reminders of `stage` for each of `clocks` (`(order no, clock)`).
+pub async fn remind(
+    tx: &mut Conn,
+    stage: Stage,
+    clocks: &[(i64, Clock)],
+) -> Result<(), sqlx::Error> {
+    let timers: Vec<Timer> = clocks
+        .iter()
+        .flat_map(|&(no, clock)| reminders(stage, no, clock))
+        .collect();
     timers::set(tx, &timers).await
 }
 
-/// Stores each order's clock of `stage`, with one statement per chunk: a burst of
-/// `/moban` is stored in a few statements, not one per order.
 async fn store_many(
     tx: &mut Conn,
     stage: Stage,
