@@ -1,6 +1,6 @@
 //! Benchmarks: ingest through the webhook and through getUpdates, the Mini App API over a
-//! large board, outbox fidelity to Telegram's limits, and resources of the release binary,
-//! on SQLite and PostgreSQL, against the fake Telegram.
+//! large board, outbox fidelity to Telegram's limits, resources of the release binary, the
+//! timer engine and bookings at once, on SQLite and PostgreSQL, against the fake Telegram.
 //!
 //! `scripts/bench` runs the full set and writes `docs/benchmarks.md` and `.json`;
 //! `scripts/test` runs `--smoke`, a small version that only shows the harness works.
@@ -61,6 +61,9 @@ struct Sizes {
     timer_tickets: usize,
     timers_due: usize,
     timers_window: Duration,
+    /// Guests booking the same stay at once, and the rooms of its type.
+    booking_guests: usize,
+    booking_rooms: u32,
 }
 
 const FULL: Sizes = Sizes {
@@ -78,6 +81,8 @@ const FULL: Sizes = Sizes {
     timer_tickets: 100_000,
     timers_due: 10_000,
     timers_window: Duration::from_secs(60),
+    booking_guests: 200,
+    booking_rooms: 100,
 };
 
 const SMOKE: Sizes = Sizes {
@@ -95,6 +100,8 @@ const SMOKE: Sizes = Sizes {
     timer_tickets: 2_000,
     timers_due: 200,
     timers_window: Duration::from_secs(3),
+    booking_guests: 20,
+    booking_rooms: 10,
 };
 
 /// One measured figure.
@@ -260,6 +267,9 @@ async fn run(args: Args) {
         }
         if args.runs("timers") {
             timer_engine(&mut report, backend, sizes).await;
+        }
+        if args.runs("bookings") {
+            booking_holds(&mut report, backend, sizes).await;
         }
     }
     if let Some(out) = args.out {
@@ -1439,6 +1449,118 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
         "whole process CPU while nothing is due",
         100.0 * used.as_secs_f64() / idle.as_secs_f64(),
         "% of a core",
+    );
+    bench.stop().await;
+}
+
+// --- bookings ---------------------------------------------------------------------------------
+
+/// Guests booking one stay of one room type at once, twice as many as its rooms: each
+/// hold (check and take every night, write the booking and its timers, commit) is timed
+/// from its first statement to its commit; afterwards no night may be over the rooms.
+async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
+    use tangkap::{
+        booking::{self, Guest, HoldError, NewBooking, Stay},
+        config::{BookingConfig, RoomTypeConfig},
+    };
+    let rooms = sizes.booking_rooms;
+    let bench = start_with(backend, false, |config, _| {
+        config.booking = Some(BookingConfig {
+            hotel_name: "Hotel Bench".into(),
+            hold: Duration::from_secs(2 * 3600),
+            warn_before: Duration::from_secs(15 * 60),
+            staff_chat: None,
+            book_ahead_days: 60,
+            payment_text: "QRIS".into(),
+            erase_after: Duration::from_secs(90 * 86_400),
+            room_types: vec![RoomTypeConfig {
+                name: "Standard".into(),
+                rooms,
+            }],
+        })
+    })
+    .await;
+    let state = &bench.running.state;
+    let hotel = state.hotel.clone().expect("bookings are on");
+    let mut conn = state.db.pool().acquire().await.unwrap();
+    let room_type = booking::rooms::find_by_name(&mut conn, "Standard")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let stay = Stay {
+        check_in: hotel
+            .today(tangkap::db::now_ms())
+            .checked_add(time::Duration::days(7))
+            .unwrap(),
+        nights: 3,
+    };
+    let mut guests = JoinSet::new();
+    for guest in 0..sizes.booking_guests {
+        let (db, hotel) = (state.db.clone(), hotel.clone());
+        let new = NewBooking {
+            guest_name: format!("Tamu {guest}"),
+            guest: Guest::Telegram(1_000_000 + guest as i64),
+            room_type_id: room_type.id,
+            stay,
+        };
+        guests.spawn(async move {
+            let started = Instant::now();
+            let mut tx = db.begin().await.unwrap();
+            let held = match booking::hold(&mut tx, &hotel, &new, tangkap::db::now_ms()).await {
+                Ok(_) => true,
+                Err(HoldError::Full { .. }) => false,
+                Err(e) => panic!("a hold failed: {e}"),
+            };
+            tx.commit().await.unwrap();
+            (held, started.elapsed())
+        });
+    }
+    let answers = guests.join_all().await;
+    let held = answers.iter().filter(|(held, _)| *held).count();
+    let mut latencies: Vec<Duration> = answers.iter().map(|(_, took)| *took).collect();
+    latencies.sort();
+    let workload = format!(
+        "bookings, {} guests at once for {rooms} rooms",
+        sizes.booking_guests
+    );
+    report.add(
+        &workload,
+        backend,
+        "hold answer p50",
+        percentile(&latencies, 0.5),
+        "ms",
+    );
+    let p99 = percentile(&latencies, 0.99);
+    report.add_checked(
+        &workload,
+        backend,
+        "hold answer p99 (held or full)",
+        p99,
+        "ms",
+        Some(("≤ 20 ms".into(), p99 <= 20.0)),
+    );
+    report.add_checked(
+        &workload,
+        backend,
+        "rooms held",
+        held as f64,
+        "",
+        Some((rooms.to_string(), held == rooms as usize)),
+    );
+    let over = bench
+        .count(
+            "SELECT COUNT(*) FROM room_nights n JOIN room_types t ON t.id = n.room_type_id \
+             WHERE n.taken > t.rooms",
+        )
+        .await;
+    report.add_checked(
+        &workload,
+        backend,
+        "nights promised beyond the rooms",
+        over as f64,
+        "",
+        Some(("0".into(), over == 0)),
     );
     bench.stop().await;
 }

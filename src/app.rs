@@ -20,6 +20,7 @@ use crate::{
     config::{Config, ConfigError},
     db::{instance::Instance, Conn, Db, DbError},
     groups,
+    mail::{MailError, Mailer},
     orders::{reminders::Reminders, workflow::StepQueue},
     telegram::{
         api::BotApi,
@@ -50,6 +51,8 @@ pub struct AppState {
     /// The Bot API, for what must be asked of Telegram while a request waits (who belongs
     /// to which group, at login); messages go through the outbox instead.
     pub telegram: BotApi,
+    /// The hotel's bookings; `None` when they are off.
+    pub hotel: Option<Hotel>,
 }
 
 impl AppState {
@@ -70,6 +73,8 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("cannot send mail: {0}")]
+    Mail(#[from] MailError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -132,8 +137,15 @@ pub async fn start_on(
     db.migrate().await?;
 
     let api = BotApi::new(&config.api_url, &token);
+    let mailer = config.mail.as_ref().map(Mailer::new).transpose()?;
     let new_updates = Arc::new(Notify::new());
     let sla = config.sla;
+    let hotel = Hotel::from_config(&config);
+    if let Some(hotel) = &hotel {
+        booking::rooms::sync_from_config(&db, &hotel.config.room_types)
+            .await
+            .map_err(DbError::Connect)?;
+    }
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
@@ -143,6 +155,7 @@ pub async fn start_on(
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),
         telegram: api.clone(),
+        hotel,
     };
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -161,6 +174,7 @@ pub async fn start_on(
         Sender::new(
             db.clone(),
             api.clone(),
+            mailer,
             instance,
             state.new_messages.clone(),
         )
@@ -173,12 +187,6 @@ pub async fn start_on(
         state.config.membership_refresh,
         shutdown.clone(),
     ));
-    let hotel = Hotel::from_config(&state.config);
-    if let Some(hotel) = &hotel {
-        booking::rooms::sync_from_config(&db, &hotel.config.room_types)
-            .await
-            .map_err(DbError::Connect)?;
-    }
     tasks.spawn(timers::run(
         db.clone(),
         AppTimers {
@@ -189,7 +197,7 @@ pub async fn start_on(
                 digest_every: state.config.reminder_digest,
                 new_messages: state.new_messages.clone(),
             },
-            hotel,
+            hotel: state.hotel.clone(),
         },
         shutdown.clone(),
     ));
@@ -307,12 +315,13 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         registration: state.config.registration,
         owners: state.config.owners.clone(),
         sla: state.config.sla,
-        hotel: Hotel::from_config(&state.config),
+        hotel: state.hotel.clone(),
     };
+    let bookings = state.hotel.is_some();
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());
         async move {
-            for (scope, commands) in bot::published_commands() {
+            for (scope, commands) in bot::published_commands(bookings) {
                 let mut payload = SetMyCommands::new(commands);
                 payload.scope = Some(scope);
                 if retry_until_ok(&shutdown, "setMyCommands", || api.call(&payload))

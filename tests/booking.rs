@@ -1,13 +1,20 @@
 //! Bookings with a hold time: a guest's `/booking` conversation and its bad answers, no
 //! room promised twice however many guests book at once, the front office's commands and
 //! buttons (refused for anyone else), and the hold's warning and end, each once, never for
-//! a paid booking. Holds of a few seconds, so the tests wait only as long as they take.
+//! a paid booking; on the web, a room held only once the guest opens the link mailed to
+//! them, over a real SMTP server. Holds of a few seconds, so the tests wait only as long
+//! as they take.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{register_account, say, spawn_app_with, Backend, TestApp, PATIENCE};
+use common::{
+    call, log_in, register_account, say, spawn_app_with, spawn_public_app, Backend, SmtpSink,
+    TestApp, PATIENCE,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
 use tangkap::{
     booking::{self, date_text, rooms, Guest, HoldError, Hotel, NewBooking, Stay},
     config::{BookingConfig, RoomTypeConfig},
@@ -20,6 +27,11 @@ on_both_backends!(
     a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained,
     two_hundred_guests_at_once_hold_exactly_the_free_rooms,
     the_front_office_decides_and_time_cancels_the_unpaid_once,
+    a_web_booking_holds_a_room_only_once_its_address_is_confirmed,
+    a_web_guest_is_mailed_when_the_hold_runs_out,
+    without_mail_the_web_form_offers_telegram_only,
+    the_booking_page_lists_and_decides_for_the_front_office_only,
+    a_guests_name_and_contact_are_erased_after_the_stay,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -80,6 +92,17 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
     let ayu = app.fake.user("Ayu", None);
     let dodi = app.fake.user("Dodi", None);
     let check_in = days_from_today(1);
+    // With bookings on, Telegram offers their commands in private chats.
+    let private = || app.fake.commands("all_private_chats");
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake
+                .commands("all_private_chats")
+                .ends_with(&["booking".to_owned(), "cek_pembayaran".to_owned()]))
+            .await,
+        "{:?}",
+        private()
+    );
 
     let asked = say(&app, &ayu, "/booking").await;
     assert!(asked.text.contains("Nama tamu"), "{}", asked.text);
@@ -369,6 +392,624 @@ async fn the_front_office_decides_and_time_cancels_the_unpaid_once(backend: Back
         1,
         "Dodi's night is free"
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM timers").await, 0);
+    // No hold timer is left; each booking keeps the one that erases its guest's data.
+    assert_eq!(
+        app.rows("SELECT kind FROM timers ORDER BY entity").await,
+        [
+            [Some("booking_erase".to_owned())],
+            [Some("booking_erase".to_owned())]
+        ]
+    );
     app.finish().await;
+}
+
+/// Starts Tangkap with a hotel, mail through `smtp` and a public address (the booking
+/// page's links need one); the app and the FO chat.
+async fn spawn_web_hotel(
+    backend: Backend,
+    smtp: &SmtpSink,
+    rooms: &[(&str, u32)],
+    hold: Duration,
+) -> (TestApp, i64) {
+    let fo_chat = tangkap::sim::FIRST_GROUP_ID;
+    let booking = hotel_config(fo_chat, rooms, hold, Duration::ZERO);
+    let mail = tangkap::config::MailSettings {
+        smtp_url: tangkap::config::Secret::new(smtp.url()),
+        from: "Hotel Melati <booking@melati.example>".into(),
+    };
+    let app = spawn_public_app(backend, move |config| {
+        config.booking = Some(booking);
+        config.mail = Some(mail);
+    })
+    .await;
+    assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);
+    (app, fo_chat)
+}
+
+/// Posts a web booking form, as the public page does.
+async fn submit(app: &TestApp, form: Value) -> (StatusCode, Value) {
+    call(app, "POST", "/booking", None, Some(form)).await
+}
+
+/// Opens a confirmation link: the page posts its token.
+async fn open_link(app: &TestApp, token: &str) -> (StatusCode, Value) {
+    call(
+        app,
+        "POST",
+        "/booking/confirm",
+        None,
+        Some(json!({ "token": token })),
+    )
+    .await
+}
+
+fn web_form(name: &str, email: &str, room_type: &str, check_in: Date, nights: u32) -> Value {
+    json!({
+        "name": name,
+        "email": email,
+        "room_type": room_type,
+        "check_in": format!("{}-{:02}-{:02}", check_in.year(), u8::from(check_in.month()), check_in.day()),
+        "nights": nights,
+    })
+}
+
+/// The token of the confirmation link in `mail`.
+fn confirmation_token(mail: &Value) -> String {
+    let text = mail["text"].as_str().unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|word| word.contains("/booking#confirm="))
+        .unwrap_or_else(|| panic!("no link in {text}"));
+    link.split("#confirm=").nth(1).unwrap().to_owned()
+}
+
+async fn a_web_booking_holds_a_room_only_once_its_address_is_confirmed(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let (app, fo_chat) = spawn_web_hotel(
+        backend,
+        &smtp,
+        &[("Deluxe", 1)],
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    let check_in = days_from_today(3);
+
+    app.wait_until_bot_known().await;
+    let (status, form) = call(&app, "GET", "/booking", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert_eq!(form["hotel_name"], "Hotel Melati");
+    assert_eq!(form["room_types"], json!(["Deluxe"]));
+    assert_eq!(form["web"], true);
+    assert_eq!(
+        form["telegram"],
+        format!("https://t.me/{}?start=booking", common::BOT_USERNAME)
+    );
+
+    // Every bad form is refused with the reason, in both languages; nothing is stored.
+    let ayu = "ayu@tamu.example";
+    for (form, kind, says) in [
+        (
+            web_form("", ayu, "Deluxe", check_in, 1),
+            "name",
+            "Guest's name",
+        ),
+        (
+            web_form("Ayu", "ayu@", "Deluxe", check_in, 1),
+            "email",
+            "not an email",
+        ),
+        (
+            web_form("Ayu", "Ayu <ayu@tamu.example>", "Deluxe", check_in, 1),
+            "email",
+            "not an email",
+        ),
+        (
+            web_form("Ayu", ayu, "Deluxe", days_from_today(-1), 1),
+            "stay",
+            "has passed",
+        ),
+        (
+            web_form("Ayu", ayu, "Deluxe", days_from_today(61), 1),
+            "stay",
+            "latest check-in",
+        ),
+        (
+            web_form("Ayu", ayu, "Deluxe", check_in, 15),
+            "stay",
+            "1 to 14",
+        ),
+        (
+            web_form("Ayu", ayu, "Presidential", check_in, 1),
+            "room_type",
+            "Unknown room type",
+        ),
+        (
+            web_form(
+                "Ayu'; DROP TABLE bookings; --",
+                ayu,
+                "Deluxe' OR '1'='1",
+                check_in,
+                1,
+            ),
+            "room_type",
+            "Unknown room type",
+        ),
+    ] {
+        let (status, answer) = submit(&app, form.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}: {answer}");
+        assert_eq!(answer["error"], kind, "{form}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(says),
+            "{answer}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_requests").await, 0);
+
+    // A good form mails the link and holds nothing yet.
+    let (status, answer) = submit(
+        &app,
+        web_form(
+            "Ayu <b>Lestari</b>",
+            " Ayu@Tamu.example ",
+            "deluxe",
+            check_in,
+            2,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("24"),
+        "{answer}"
+    );
+    let mails = smtp.wait_for(ayu, 1).await;
+    assert!(
+        mails[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("Konfirmasi booking")
+            && mails[0]["from"]
+                .as_str()
+                .unwrap()
+                .contains("booking@melati.example"),
+        "{}",
+        mails[0]
+    );
+    let token = confirmation_token(&mails[0]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 0);
+    assert!(
+        app.fake.bot_messages(fo_chat).is_empty(),
+        "the FO hear of nothing before the address is confirmed"
+    );
+    // Only the token's hash is kept, and the sent mail leaves the outbox.
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND chat_id = 0",
+        1,
+    )
+    .await;
+    for kept in [
+        format!("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%{token}%'"),
+        format!("SELECT COUNT(*) FROM booking_requests WHERE token_hash = '{token}'"),
+    ] {
+        assert_eq!(app.count(&kept).await, 0, "{kept}");
+    }
+
+    // A wrong or tampered token holds nothing.
+    for wrong in ["", "0000", &token[..63], &format!("{token}'--")] {
+        let (status, answer) = open_link(&app, wrong).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{wrong}: {answer}");
+        assert_eq!(answer["error"], "link");
+    }
+
+    // The link holds the room: the receipt, the FO told, the guest mailed.
+    let (status, held) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    let receipt = held["receipt"].as_str().unwrap().to_owned();
+    assert!(receipt.starts_with("RESI-"), "{held}");
+    assert_eq!(held["just_now"], true);
+    let text = held["text"].as_str().unwrap();
+    assert!(
+        text.contains("PENDING") && text.contains("QRIS") && text.contains("Ayu <b>Lestari</b>"),
+        "{text}"
+    );
+    let announced = app.fake.wait_for_bot_messages(fo_chat, 1, PATIENCE).await;
+    assert!(
+        announced[0].text.contains(&receipt)
+            && announced[0].text.contains("Web")
+            && announced[0].text.contains("Ayu <b>Lestari</b>"),
+        "the FO read the name as written: {:?}",
+        announced[0].text
+    );
+    let mails = smtp.wait_for(ayu, 2).await;
+    assert!(
+        mails[1]["subject"].as_str().unwrap().contains(&receipt)
+            && mails[1]["text"].as_str().unwrap().contains("QRIS"),
+        "{}",
+        mails[1]
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings WHERE via = 'web' AND email = 'ayu@tamu.example'")
+            .await,
+        1
+    );
+
+    // Opened again: the same booking, nothing new.
+    let (status, again) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(
+        (again["receipt"].as_str(), &again["just_now"]),
+        (Some(receipt.as_str()), &json!(false))
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+
+    // One pending booking per address; the one room is taken on those nights.
+    let (status, answer) =
+        submit(&app, web_form("Ayu", ayu, "Deluxe", days_from_today(10), 1)).await;
+    assert_eq!(
+        (status, &answer["error"]),
+        (StatusCode::CONFLICT, &json!("pending")),
+        "{answer}"
+    );
+    let (status, answer) = submit(
+        &app,
+        web_form("Dodi", "dodi@tamu.example", "Deluxe", days_from_today(4), 1),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["error"]),
+        (StatusCode::CONFLICT, &json!("full")),
+        "{answer}"
+    );
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains(&date_text(days_from_today(5))),
+        "the next free check-in is offered: {answer}"
+    );
+
+    // A form per address is throttled: the fourth within the hour is refused.
+    for attempt in 1..=4 {
+        let (status, answer) = submit(
+            &app,
+            web_form(
+                "Dodi",
+                "dodi@tamu.example",
+                "Deluxe",
+                days_from_today(20 + attempt),
+                1,
+            ),
+        )
+        .await;
+        let expected = if attempt <= 3 {
+            StatusCode::OK
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(status, expected, "attempt {attempt}: {answer}");
+    }
+
+    // A mail the server refuses for good is kept as failed, with the reason.
+    let (status, answer) = submit(
+        &app,
+        web_form(
+            "Rani",
+            "refuse-me@tamu.example",
+            "Deluxe",
+            days_from_today(30),
+            1,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM outbox WHERE chat_id = 0 AND status = 'failed' AND last_error LIKE '%550%'",
+        1,
+    )
+    .await;
+
+    // Requests whose links were never opened are forgotten when the links stop working
+    // (their timers moved to now); the confirmed one stays with its booking.
+    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_request_expiry'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.wait_for_count("SELECT COUNT(*) FROM booking_requests", 1)
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM booking_requests WHERE booking_id IS NOT NULL")
+            .await,
+        1
+    );
+
+    // Marked paid, the guest is mailed the confirmation (the seed's words).
+    let admin = app.fake.user("Fitri", Some("fitri"));
+    register_account(
+        &app,
+        &admin,
+        "fitri",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    let done = say(&app, &admin, &format!("/update_paid {receipt}")).await;
+    assert!(done.text.contains("LUNAS"), "{}", done.text);
+    let mails = smtp.wait_for(ayu, 3).await;
+    assert!(
+        mails[2]["text"].as_str().unwrap().contains(&format!(
+            "Pembayaran diterima. Booking {receipt} telah dikonfirmasi"
+        )),
+        "{}",
+        mails[2]
+    );
+}
+
+async fn a_web_guest_is_mailed_when_the_hold_runs_out(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let (app, fo_chat) =
+        spawn_web_hotel(backend, &smtp, &[("Suite", 1)], Duration::from_secs(2)).await;
+    let rani = "rani@tamu.example";
+    let (status, answer) =
+        submit(&app, web_form("Rani", rani, "Suite", days_from_today(1), 1)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let token = confirmation_token(&smtp.wait_for(rani, 1).await[0]);
+    let (status, held) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    let receipt = held["receipt"].as_str().unwrap().to_owned();
+    let mails = smtp.wait_for(rani, 3).await;
+    assert!(
+        mails[2]["text"].as_str().unwrap().contains(&format!(
+            "Booking {receipt} otomatis dibatalkan (waktu habis"
+        )),
+        "{}",
+        mails[2]
+    );
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled'",
+        1,
+    )
+    .await;
+    let fo = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
+    assert!(fo[1].text.contains("DIBATALKAN OTOMATIS"), "{}", fo[1].text);
+    // The room is free again: the same stay can be asked for.
+    let (status, answer) =
+        submit(&app, web_form("Rani", rani, "Suite", days_from_today(1), 1)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // The link, opened after its booking ran out, says so instead of holding again.
+    let (status, again) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert!(
+        again["text"].as_str().unwrap().contains("dibatalkan"),
+        "{again}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+}
+
+async fn without_mail_the_web_form_offers_telegram_only(backend: Backend) {
+    let (app, _) = spawn_hotel(
+        backend,
+        &[("Deluxe", 1)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let (status, form) = call(&app, "GET", "/booking", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert_eq!(form["web"], false);
+    let (status, answer) = submit(
+        &app,
+        web_form("Ayu", "ayu@tamu.example", "Deluxe", days_from_today(1), 1),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    // The page itself is there, for the Telegram path.
+    let page = reqwest::get(format!("{}/booking", app.http_url()))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Booking lewat"));
+}
+
+async fn the_booking_page_lists_and_decides_for_the_front_office_only(backend: Backend) {
+    let (app, fo_chat) = spawn_hotel(
+        backend,
+        &[("Deluxe", 2)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let (fo, staff, admin) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Rudi", Some("rudi")),
+        app.fake.user("Sari", Some("sari")),
+    );
+    for (user, login, role) in [
+        (&fo, "fitri", Role::Staff),
+        (&staff, "rudi", Role::Staff),
+        (&admin, "sari", Role::Admin),
+    ] {
+        register_account(&app, user, login, PASSWORD, role, AccountState::Active).await;
+    }
+    app.fake.join_group(fo_chat, &fo);
+    app.wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
+        .await;
+    let mut receipts = Vec::new();
+    for guest in ["Ayu Lestari", "Dodi"] {
+        let guest = app.fake.user(guest, None);
+        say(&app, &guest, "/booking").await;
+        say(&app, &guest, &guest.first_name).await;
+        say(&app, &guest, &date_text(days_from_today(2))).await;
+        say(&app, &guest, "1").await;
+        let held = say(&app, &guest, "Deluxe").await;
+        let receipt = held
+            .text
+            .split_whitespace()
+            .find(|w| w.starts_with("RESI-"))
+            .unwrap();
+        receipts.push(receipt.to_owned());
+    }
+    let (fo_session, staff_session, admin_session) = (
+        log_in(&app, "fitri", PASSWORD).await,
+        log_in(&app, "rudi", PASSWORD).await,
+        log_in(&app, "sari", PASSWORD).await,
+    );
+
+    // Staff outside the FO chat: for them there are no bookings, and nothing to decide.
+    for (method, path) in [
+        ("GET", "/bookings".to_owned()),
+        ("POST", "/bookings/1/paid".to_owned()),
+    ] {
+        let (status, answer) = call(&app, method, &path, Some(&staff_session), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+    }
+    let (status, _) = call(&app, "GET", "/bookings", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The FO see the pending ones, soonest deadline first, and find one by receipt or name.
+    let (status, list) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let shown: Vec<&str> = list["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["receipt"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, receipts);
+    assert_eq!(
+        list["counts"],
+        json!({ "pending": 2, "paid": 0, "cancelled": 0 })
+    );
+    assert_eq!(
+        list["bookings"][0]["check_out"],
+        date_text(days_from_today(3))
+    );
+    let id_of = |n: usize| list["bookings"][n]["id"].as_i64().unwrap();
+    for (query, found) in [
+        (receipts[1].to_lowercase(), vec![receipts[1].as_str()]),
+        ("lestari".to_owned(), vec![receipts[0].as_str()]),
+        ("%".to_owned(), vec![]),
+        ("' OR '1'='1".to_owned(), vec![]),
+    ] {
+        let path = format!(
+            "/bookings?{}",
+            serde_urlencoded::to_string([("status", "pending"), ("q", query.as_str())]).unwrap()
+        );
+        let (status, answer) = call(&app, "GET", &path, Some(&fo_session), None).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {answer}");
+        let receipts: Vec<&str> = answer["bookings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["receipt"].as_str().unwrap())
+            .collect();
+        assert_eq!(receipts, found, "{query}");
+    }
+    for bad in [
+        "/bookings?status=maybe",
+        &format!("/bookings?q={}", "a".repeat(65)),
+    ] {
+        let (status, answer) = call(&app, "GET", bad, Some(&fo_session), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
+    }
+
+    // Paid by the FO; the admin's later try is told who did it. Cancelled by the admin.
+    let paid = format!("/bookings/{}/paid", id_of(0));
+    let (status, answer) = call(&app, "POST", &paid, Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["status"], "paid");
+    let cancel_paid = format!("/bookings/{}/cancel", id_of(0));
+    let (status, answer) = call(&app, "POST", &cancel_paid, Some(&admin_session), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("sudah LUNAS oleh Fitri"),
+        "{answer}"
+    );
+    let (status, answer) = call(
+        &app,
+        "POST",
+        &format!("/bookings/{}/cancel", id_of(1)),
+        Some(&admin_session),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (StatusCode::OK, &json!("cancelled")),
+        "{answer}"
+    );
+    for path in [
+        format!("/bookings/{}/refund", id_of(1)),
+        "/bookings/999999/paid".to_owned(),
+    ] {
+        let (status, answer) = call(&app, "POST", &path, Some(&admin_session), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+    }
+    let (_, list) = call(
+        &app,
+        "GET",
+        "/bookings?status=paid",
+        Some(&admin_session),
+        None,
+    )
+    .await;
+    assert_eq!(
+        list["counts"],
+        json!({ "pending": 0, "paid": 1, "cancelled": 1 })
+    );
+    assert_eq!(list["bookings"][0]["decided_by"], "Fitri (@fitri)");
+    // The FO chat heard of both, as when decided in Telegram.
+    let told = app.fake.wait_for_bot_messages(fo_chat, 4, PATIENCE).await;
+    assert!(
+        told.iter()
+            .any(|m| m.text.contains(&receipts[0]) && m.text.contains("LUNAS")),
+        "{told:?}"
+    );
+}
+
+async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
+    let (app, _) = spawn_hotel(
+        backend,
+        &[("Deluxe", 1)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let ayu = app.fake.user("Ayu", None);
+    say(&app, &ayu, "/booking").await;
+    say(&app, &ayu, "Ayu Lestari").await;
+    say(&app, &ayu, &date_text(days_from_today(1))).await;
+    say(&app, &ayu, "2").await;
+    let held = say(&app, &ayu, "Deluxe").await;
+    assert!(held.text.contains("RESI-"), "{}", held.text);
+
+    // Due 90 days (booking.erase_after) after the check-out day begins at the hotel.
+    let check_out = days_from_today(3)
+        .midnight()
+        .assume_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap());
+    assert_eq!(
+        app.count("SELECT due_at FROM timers WHERE kind = 'booking_erase'")
+            .await,
+        check_out.unix_timestamp() * 1000 + 90 * 86_400_000
+    );
+    // Its time come (moved to now), the name and the Telegram id go; the booking stays.
+    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_erase'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM bookings WHERE erased_at IS NOT NULL AND guest_name IS NULL \
+         AND telegram_id IS NULL AND email IS NULL AND status = 'pending'",
+        1,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings WHERE room_type_id IS NOT NULL AND nights = 2")
+            .await,
+        1,
+        "kept for counts"
+    );
 }

@@ -12,8 +12,8 @@ mod common;
 use std::{path::Path, process::Command};
 
 use common::{
-    call, log_in, place_order, register_account, register_staff, spawn_app_with, Backend, TestApp,
-    BOT_USERNAME, PATIENCE, TOKEN,
+    call, log_in, place_order, register_account, register_staff, spawn_app_with, spawn_public_app,
+    Backend, SmtpSink, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
 };
 use serde_json::{json, Value};
 use tangkap::{
@@ -23,14 +23,47 @@ use tangkap::{
 
 const PASSWORD: &str = "rahasia-123";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mini_app_in_headless_chromium() {
-    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+/// Where a browser test's screenshots land.
+fn artifacts_dir(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-artifacts")
+        .join(name)
+}
+
+/// Runs `script` in `tests/browser` (node's test runner, playwright-core driving Debian's
+/// Chromium) against `app`, with `env` beside `TANGKAP_URL`, `TANGKAP_BOT_USERNAME` and
+/// `TANGKAP_ARTIFACTS` (`test-artifacts/<artifacts>`, for screenshots). Asserts that it
+/// passed; returns its report.
+fn run_browser_tests(
+    app: &TestApp,
+    script: &str,
+    artifacts: &str,
+    env: &[(&str, String)],
+) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
-        browser_dir.join("node_modules/playwright-core").exists()
+        dir.join("node_modules/playwright-core").exists()
             && Path::new("/usr/bin/chromium").exists(),
         "Chromium or the Node packages are missing: scripts/test installs them"
     );
+    let artifacts = artifacts_dir(artifacts);
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=spec", script])
+        .current_dir(&dir)
+        .env("TANGKAP_URL", app.http_url())
+        .env("TANGKAP_BOT_USERNAME", BOT_USERNAME)
+        .env("TANGKAP_ARTIFACTS", &artifacts)
+        .envs(env.iter().map(|(name, value)| (name, value)))
+        .output()
+        .expect("node runs");
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "browser tests failed:\n{report}");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mini_app_in_headless_chromium() {
     let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
     let staff = app.fake.user("Budi Santoso", Some("budi_tg"));
     register_staff(&app, &staff, "budi", PASSWORD).await;
@@ -170,28 +203,26 @@ async fn mini_app_in_headless_chromium() {
     let groups =
         json!({ "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga });
 
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/miniapp");
-    let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "miniapp.test.mjs"])
-        .current_dir(&browser_dir)
-        .env("TANGKAP_URL", app.http_url())
-        .env("TANGKAP_BOT_TOKEN", TOKEN)
-        .env("TANGKAP_BOT_USERNAME", BOT_USERNAME)
-        .env(
-            "TANGKAP_STAFF",
-            json!({ "id": staff.id, "first_name": staff.first_name, "username": "budi", "name": "Budi Santoso", "password": PASSWORD })
-                .to_string(),
-        )
-        .env("TANGKAP_STRANGER", json!({ "id": stranger.id, "first_name": stranger.first_name }).to_string())
-        .env("TANGKAP_PEOPLE", Value::Object(people.clone()).to_string())
-        .env("TANGKAP_LINK_TICKET", &link_ticket)
-        .env("TANGKAP_GROUPS", groups.to_string())
-        .env("TANGKAP_ARTIFACTS", &artifacts)
-        .output()
-        .expect("node runs");
-    let report = String::from_utf8_lossy(&output.stdout);
-    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "browser tests failed:\n{report}");
+    run_browser_tests(
+        &app,
+        "miniapp.test.mjs",
+        "miniapp",
+        &[
+            ("TANGKAP_BOT_TOKEN", TOKEN.to_owned()),
+            (
+                "TANGKAP_STAFF",
+                json!({ "id": staff.id, "first_name": staff.first_name, "username": "budi", "name": "Budi Santoso", "password": PASSWORD })
+                    .to_string(),
+            ),
+            (
+                "TANGKAP_STRANGER",
+                json!({ "id": stranger.id, "first_name": stranger.first_name }).to_string(),
+            ),
+            ("TANGKAP_PEOPLE", Value::Object(people.clone()).to_string()),
+            ("TANGKAP_LINK_TICKET", link_ticket.clone()),
+            ("TANGKAP_GROUPS", groups.to_string()),
+        ],
+    );
 
     // Five Feedback 1, then Feedback 2 and 3 for UI-1 (worked in the page) and LIVE-1.
     let feedback = app.fake.wait_for_bot_messages(group, 9, PATIENCE).await;
@@ -272,7 +303,9 @@ async fn mini_app_in_headless_chromium() {
         "team-sla-dark",
     ] {
         assert!(
-            artifacts.join(format!("{page}.png")).exists(),
+            artifacts_dir("miniapp")
+                .join(format!("{page}.png"))
+                .exists(),
             "screenshot {page}"
         );
     }
@@ -321,4 +354,89 @@ async fn account(app: &TestApp, username: &str) -> (String, String) {
         row[0].clone().unwrap_or_default(),
         row[1].clone().unwrap_or_default(),
     )
+}
+
+/// The public booking page: the Telegram choice goes to the bot; on the web a bad address
+/// is explained, the link mailed over real SMTP (aiosmtpd) holds the room; then an admin
+/// marks it paid on the Mini App's Booking page; light and dark. Afterwards the booking
+/// must stand as the pages left it, the FO chat told and the guest mailed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn booking_page_in_headless_chromium() {
+    let smtp = SmtpSink::start();
+    let fo_chat = tangkap::sim::FIRST_GROUP_ID;
+    let smtp_url = smtp.url();
+    let app = spawn_public_app(Backend::Sqlite, move |config| {
+        config.booking = Some(tangkap::config::BookingConfig {
+            hotel_name: "Hotel Melati".into(),
+            hold: std::time::Duration::from_secs(2 * 3600),
+            warn_before: std::time::Duration::from_secs(15 * 60),
+            staff_chat: Some(fo_chat),
+            book_ahead_days: 60,
+            payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
+            erase_after: std::time::Duration::from_secs(90 * 24 * 3600),
+            room_types: vec![tangkap::config::RoomTypeConfig {
+                name: "Deluxe".into(),
+                rooms: 2,
+            }],
+        });
+        config.mail = Some(tangkap::config::MailSettings {
+            smtp_url: tangkap::config::Secret::new(smtp_url),
+            from: "booking@melati.example".into(),
+        });
+    })
+    .await;
+    assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);
+    let sari = app.fake.user("Sari", Some("sari_tg"));
+    register_account(
+        &app,
+        &sari,
+        "sari",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    // The page's Telegram link names the bot.
+    app.wait_until_bot_known().await;
+    let guest = "ayu@tamu.example";
+    let report = run_browser_tests(
+        &app,
+        "booking.test.mjs",
+        "booking",
+        &[
+            ("TANGKAP_MAILS", smtp.mails_file.display().to_string()),
+            ("TANGKAP_GUEST_EMAIL", guest.to_owned()),
+            (
+                "TANGKAP_ADMIN",
+                json!({ "login": "sari", "password": PASSWORD }).to_string(),
+            ),
+        ],
+    );
+
+    let receipt = report
+        .split_whitespace()
+        .find(|word| word.starts_with("RESI-"))
+        .expect("the page showed a receipt");
+    // Made on the web page, marked paid on the Booking page.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE receipt = '{receipt}' AND via = 'web' \
+             AND status = 'paid' AND decided_by = 'Sari (@sari)' AND email = '{guest}' \
+             AND nights = 2"
+        ))
+        .await,
+        1
+    );
+    let told = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
+    assert!(told[0].text.contains(receipt), "{}", told[0].text);
+    assert!(told[1].text.contains("LUNAS"), "{}", told[1].text);
+    let mails = smtp.wait_for(guest, 3).await;
+    assert!(
+        mails[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("telah dikonfirmasi"),
+        "{}",
+        mails[2]
+    );
 }

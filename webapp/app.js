@@ -79,6 +79,18 @@ const TEXTS = {
     day_mon: 'Senin', day_tue: 'Selasa', day_wed: 'Rabu', day_thu: 'Kamis', day_fri: 'Jumat', day_sat: 'Sabtu', day_sun: 'Minggu',
     dy_mon: 'Sen', dy_tue: 'Sel', dy_wed: 'Rab', dy_thu: 'Kam', dy_fri: 'Jum', dy_sat: 'Sab', dy_sun: 'Min',
     did_group_settings: 'mengubah target waktu',
+    booking_tab: 'Booking', booking_title: 'Booking', bk_pending: 'Pending', bk_paid: 'Lunas',
+    bk_cancelled: 'Batal', bk_search: 'Cari no resi atau nama tamu',
+    bk_guest: 'Tamu', bk_room: 'Kamar', bk_stay: 'Menginap', bk_via: 'Lewat', bk_hold: 'Batas waktu',
+    bk_decided: 'Diputuskan oleh', bk_nights: '{n} malam', bk_paid_button: 'Lunas', bk_cancel_button: 'Batal',
+    bk_confirm_paid: 'Tandai {receipt} ({guest}) lunas? Tamu akan diberi tahu booking-nya dikonfirmasi.',
+    bk_confirm_cancel: 'Batalkan {receipt} ({guest})? Kamarnya kembali tersedia dan tamu diberi tahu.',
+    bk_yes_paid: 'Ya, lunas', bk_yes_cancel: 'Ya, batalkan',
+    bk_paid_ok: '{receipt} lunas.', bk_cancelled_ok: '{receipt} dibatalkan.',
+    bk_empty_pending: 'Tidak ada booking yang menunggu pembayaran.', bk_empty_paid: 'Belum ada booking yang lunas.',
+    bk_empty_cancelled: 'Tidak ada booking yang dibatalkan.', bk_empty_search: 'Tidak ada booking yang cocok dengan "{q}".',
+    bk_left: 'sisa {time}', bk_expired: 'waktu habis', bk_erased: '(dihapus)',
+    bookings_gone: 'Halaman Booking hanya untuk FO dan admin.',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
@@ -160,6 +172,18 @@ const TEXTS = {
     day_mon: 'Monday', day_tue: 'Tuesday', day_wed: 'Wednesday', day_thu: 'Thursday', day_fri: 'Friday', day_sat: 'Saturday', day_sun: 'Sunday',
     dy_mon: 'Mon', dy_tue: 'Tue', dy_wed: 'Wed', dy_thu: 'Thu', dy_fri: 'Fri', dy_sat: 'Sat', dy_sun: 'Sun',
     did_group_settings: 'changed the time targets',
+    booking_tab: 'Bookings', booking_title: 'Bookings', bk_pending: 'Pending', bk_paid: 'Paid',
+    bk_cancelled: 'Cancelled', bk_search: 'Search receipt or guest name',
+    bk_guest: 'Guest', bk_room: 'Room', bk_stay: 'Stay', bk_via: 'Via', bk_hold: 'Hold until',
+    bk_decided: 'Decided by', bk_nights: '{n} nights', bk_paid_button: 'Paid', bk_cancel_button: 'Cancel',
+    bk_confirm_paid: 'Mark {receipt} ({guest}) paid? The guest will be told the booking is confirmed.',
+    bk_confirm_cancel: 'Cancel {receipt} ({guest})? The room becomes free and the guest is told.',
+    bk_yes_paid: 'Yes, paid', bk_yes_cancel: 'Yes, cancel',
+    bk_paid_ok: '{receipt} paid.', bk_cancelled_ok: '{receipt} cancelled.',
+    bk_empty_pending: 'No bookings waiting for payment.', bk_empty_paid: 'No paid bookings yet.',
+    bk_empty_cancelled: 'No cancelled bookings.', bk_empty_search: 'No booking matches "{q}".',
+    bk_left: '{time} left', bk_expired: 'hold over', bk_erased: '(erased)',
+    bookings_gone: 'The Bookings page is for front-office staff and admins only.',
   },
 };
 
@@ -200,6 +224,13 @@ const state = {
   // The Tim page's time targets: the group shown and its settings as the server gave them.
   slaGroup: '',
   slaTimes: null,
+  // The Booking page (FO and admins): whether this account may open it, the status shown,
+  // the search, and the list and counts as the server gave them.
+  worksBookings: false,
+  bookingStatus: 'pending',
+  bookingQuery: '',
+  bookings: [],
+  bookingCounts: { pending: 0, paid: 0, cancelled: 0 },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -246,7 +277,7 @@ function openBotChat() {
 
 function updateBackButton() {
   if (!tg?.BackButton) return;
-  const show = Boolean(state.user) && (state.view === 'team' || state.status !== 'order' || Boolean(state.query));
+  const show = Boolean(state.user) && (state.view !== 'board' || state.status !== 'order' || Boolean(state.query));
   if (show) tg.BackButton.show(); else tg.BackButton.hide();
 }
 
@@ -456,6 +487,7 @@ async function showBoard(user) {
   $('who').textContent = `${user.name} (@${user.username})`;
   $('team-tab').hidden = !user.manages_team;
   showView('board');
+  findBookings();
   if (!(await loadGroups())) return;
   // A direct link carries the ticket as start_param; a reminder's button in a private
   // chat, as ?ticket= in the address.
@@ -470,7 +502,9 @@ function showView(view) {
   state.view = view;
   $('board-view').hidden = view !== 'board';
   $('team-view').hidden = view !== 'team';
+  $('booking-view').hidden = view !== 'bookings';
   $('team-tab').setAttribute('aria-pressed', String(view === 'team'));
+  $('booking-tab').setAttribute('aria-pressed', String(view === 'bookings'));
   updateBackButton();
 }
 
@@ -550,6 +584,7 @@ async function load({ append = false } = {}) {
 async function poll() {
   if (document.hidden || !state.token) return;
   if (state.view === 'team') loadTeam({ quiet: true });
+  if (state.view === 'bookings') { loadBookings({ quiet: true }); return; }
   try {
     const summary = await api(summaryPath());
     state.counts = summary.counts;
@@ -576,7 +611,7 @@ function person(name, username) {
 }
 
 function renderCounts() {
-  for (const tab of document.querySelectorAll('.tabs button')) {
+  for (const tab of document.querySelectorAll('#board-tabs button')) {
     tab.querySelector('.count').textContent = String(state.counts[tab.dataset.status] ?? 0);
     tab.setAttribute('aria-selected', String(tab.dataset.status === state.status));
   }
@@ -754,6 +789,132 @@ function selectStatus(status) {
   state.status = status;
   state.orders = [];
   load();
+}
+
+// --- the Booking page (front office and admins) ------------------------------------------------
+
+/// Whether this account works bookings: the list answers only those who do (for anyone
+/// else, and with bookings off, it does not exist).
+async function findBookings() {
+  try {
+    const answer = await api('/bookings?status=pending');
+    state.worksBookings = true;
+    state.bookings = answer.bookings;
+    state.bookingCounts = answer.counts;
+  } catch (_) {
+    state.worksBookings = false;
+  }
+  $('booking-tab').hidden = !state.worksBookings;
+}
+
+function bookingsPath() {
+  const query = new URLSearchParams({ status: state.bookingStatus });
+  if (state.bookingQuery) query.set('q', state.bookingQuery);
+  return `/bookings?${query}`;
+}
+
+async function openBookings() {
+  if (!state.worksBookings) return;
+  showView('bookings');
+  renderBookings();
+  await loadBookings();
+}
+
+async function loadBookings({ quiet = false } = {}) {
+  const request = (state.bookingSeq = (state.bookingSeq || 0) + 1);
+  try {
+    const answer = await api(bookingsPath());
+    if (request !== state.bookingSeq || state.view !== 'bookings') return;
+    const seen = JSON.stringify(answer);
+    if (quiet && seen === state.bookingsSeen) return;
+    state.bookingsSeen = seen;
+    state.bookings = answer.bookings;
+    state.bookingCounts = answer.counts;
+    renderBookings();
+  } catch (failure) {
+    if (failure.code === 'not_found') {
+      state.worksBookings = false;
+      $('booking-tab').hidden = true;
+      showView('board');
+      load();
+      showBanner(t('bookings_gone'));
+      return;
+    }
+    if (quiet && failure.code === 'network') return;
+    handleFailure(failure);
+  }
+}
+
+function renderBookings() {
+  for (const tab of document.querySelectorAll('#booking-tabs button')) {
+    const status = tab.dataset.bookingStatus;
+    tab.querySelector('.count').textContent = String(state.bookingCounts[status] ?? 0);
+    tab.setAttribute('aria-selected', String(status === state.bookingStatus));
+  }
+  $('bookings').replaceChildren(...state.bookings.map(renderBooking));
+  const empty = $('bookings-empty');
+  empty.hidden = state.bookings.length > 0;
+  empty.textContent = state.bookingQuery ? t('bk_empty_search', { q: state.bookingQuery })
+    : t(`bk_empty_${state.bookingStatus}`);
+  updateBackButton();
+}
+
+function renderBooking(booking) {
+  const item = element('li', `order booking ${booking.status}`);
+  item.dataset.id = String(booking.id);
+  const head = document.createElement('header');
+  head.append(element('span', 'ticket', booking.receipt));
+  if (booking.status === 'pending') {
+    const left = booking.hold_until - now();
+    const clock = element('span', 'sla', left > 0 ? t('bk_left', { time: span(left) }) : t('bk_expired'));
+    if (left <= 0) clock.dataset.sla = 'late';
+    head.append(clock);
+  }
+  item.append(head);
+  const guest = booking.guest_name ?? t('bk_erased');
+  const details = document.createElement('dl');
+  field(details, t('bk_guest'), guest, 'guest');
+  field(details, t('bk_room'), booking.room_type, 'room');
+  field(details, t('bk_stay'), `${booking.check_in} → ${booking.check_out} · ${t('bk_nights', { n: booking.nights })}`, 'stay');
+  field(details, t('bk_via'), booking.via === 'web' ? 'Web' : 'Telegram', 'via');
+  if (booking.status === 'pending') field(details, t('bk_hold'), formatTime(booking.hold_until), 'hold');
+  else field(details, t('bk_decided'), `${booking.decided_by ?? ''} · ${formatTime(booking.decided_at)}`, 'decided-by');
+  item.append(details);
+  if (booking.status === 'pending') {
+    const actions = element('div', 'actions');
+    for (const [action, label] of [['cancel', 'bk_cancel_button'], ['paid', 'bk_paid_button']]) {
+      const button = element('button', action === 'paid' ? 'action' : 'action secondary', t(label));
+      button.type = 'button';
+      button.dataset.action = action;
+      button.addEventListener('click', () => decideBooking(booking, action, button));
+      actions.append(button);
+    }
+    item.append(actions);
+  }
+  return item;
+}
+
+async function decideBooking(booking, action, button) {
+  const values = { receipt: booking.receipt, guest: booking.guest_name ?? t('bk_erased') };
+  const sure = await confirmDialog(t(`bk_confirm_${action}`, values), t(action === 'paid' ? 'bk_yes_paid' : 'bk_yes_cancel'));
+  if (!sure) return;
+  button.disabled = true;
+  try {
+    await api(`/bookings/${booking.id}/${action}`, { method: 'POST' });
+    haptic('success');
+    showBanner(t(action === 'paid' ? 'bk_paid_ok' : 'bk_cancelled_ok', values), 'info');
+  } catch (failure) {
+    handleFailure(failure);
+  }
+  // Either way it has left the Pending list (decided by us, or by whoever was faster).
+  await loadBookings();
+}
+
+function selectBookingStatus(status) {
+  state.bookingStatus = status;
+  state.bookings = [];
+  renderBookings();
+  loadBookings();
 }
 
 // --- the Tim page (owners and admins) --------------------------------------------------------
@@ -1111,6 +1272,7 @@ function applyLanguage() {
     renderTeam();
     labelSla();
   }
+  if (!$('booking-view').hidden) renderBookings();
 }
 
 // --- start ------------------------------------------------------------------------------------
@@ -1122,7 +1284,7 @@ async function start() {
   tg?.onEvent?.('themeChanged', applyTheme);
   tg?.MainButton.onClick(submitLogin);
   tg?.BackButton?.onClick(() => {
-    if (state.view === 'team') { showView('board'); load(); return; }
+    if (state.view !== 'board') { showView('board'); load(); return; }
     if (state.query) { state.query = ''; $('search').value = ''; load(); } else selectStatus('order');
   });
   $('login-form').addEventListener('submit', submitLogin);
@@ -1133,6 +1295,22 @@ async function start() {
     if (state.view === 'team') { showView('board'); load(); } else openTeam();
   });
   $('team-back').addEventListener('click', () => { showView('board'); load(); });
+  $('booking-tab').addEventListener('click', () => {
+    if (state.view === 'bookings') { showView('board'); load(); } else openBookings();
+  });
+  $('booking-back').addEventListener('click', () => { showView('board'); load(); });
+  for (const tab of document.querySelectorAll('#booking-tabs button')) {
+    tab.addEventListener('click', () => selectBookingStatus(tab.dataset.bookingStatus));
+  }
+  $('booking-search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.bookingQuery = $('booking-search').value.trim();
+    loadBookings();
+  });
+  $('booking-search').addEventListener('search', () => {
+    state.bookingQuery = $('booking-search').value.trim();
+    loadBookings();
+  });
   $('sla-group').addEventListener('change', () => {
     state.slaGroup = $('sla-group').value;
     showSlaMessage('done', '');
@@ -1160,7 +1338,7 @@ async function start() {
     localStorage.setItem('tangkap.lang', state.lang);
     applyLanguage();
   });
-  for (const tab of document.querySelectorAll('.tabs button')) {
+  for (const tab of document.querySelectorAll('#board-tabs button')) {
     tab.addEventListener('click', () => selectStatus(tab.dataset.status));
   }
   $('search-form').addEventListener('submit', (event) => {

@@ -1,13 +1,22 @@
 //! What a booking's timers do: `booking.warn_before` the hold runs out, the FO are told;
 //! when it has, an unpaid booking is cancelled by the system, its room freed, and the guest
-//! and the FO told. A paid or cancelled booking's timers were removed with its decision.
+//! and the FO told. A paid or cancelled booking's hold timers were removed with its
+//! decision. `booking.erase_after` the stay, the guest's name and contact are erased; a
+//! web request whose link was never opened is forgotten when the link stops working.
 
-use super::{find, settle, tell_front_office, DecideError, Hotel, Status, EXPIRY, WARNING};
-use crate::{db::Conn, telegram::booking_texts as texts, timers::Due};
+use super::{
+    erase, find, settle, tell_front_office, web, DecideError, Hotel, Status, ERASE, EXPIRY,
+    REQUEST_EXPIRY, WARNING,
+};
+use crate::{
+    db::{now_ms, Conn},
+    telegram::booking_texts as texts,
+    timers::Due,
+};
 
 /// Whether timer kind `kind` is a booking's.
 pub fn is_booking_timer(kind: &str) -> bool {
-    kind == WARNING || kind == EXPIRY
+    [WARNING, EXPIRY, ERASE, REQUEST_EXPIRY].contains(&kind)
 }
 
 /// Acts on booking timers `due` inside `tx`.
@@ -34,6 +43,8 @@ pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx:
                 Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
                 Err(DecideError::Db(e)) => return Err(e),
             },
+            ERASE => erase(tx, timer.entity, now_ms()).await?,
+            REQUEST_EXPIRY => web::forget_request(tx, timer.entity).await?,
             _ => {}
         }
     }

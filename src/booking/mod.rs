@@ -15,6 +15,8 @@
 pub mod drafts;
 pub mod expiry;
 pub mod rooms;
+pub mod web;
+pub mod web_texts;
 
 use sqlx::{any::AnyRow, Row};
 use time::{Date, Month, OffsetDateTime, UtcOffset};
@@ -31,15 +33,21 @@ use crate::{
     users::{self, access, User},
 };
 
-/// Timer kinds: the FO are warned the hold is running out; the hold ends.
+/// Timer kinds: the FO are warned the hold is running out; the hold ends; the guest's
+/// name and contact are erased after the stay; an unconfirmed web request is forgotten.
 pub const WARNING: &str = "booking_warning";
 pub const EXPIRY: &str = "booking_expiry";
+pub const ERASE: &str = "booking_erase";
+pub const REQUEST_EXPIRY: &str = "booking_request_expiry";
 
 /// The hotel as bookings need it: its settings, and the time zone its dates are in.
 #[derive(Clone, Debug)]
 pub struct Hotel {
     pub config: BookingConfig,
     pub offset: UtcOffset,
+    /// The public booking page (`<public URL>/booking`), when guests may book there: it
+    /// needs a public address for its links and mail to confirm guests' addresses.
+    pub web_page: Option<String>,
 }
 
 impl Hotel {
@@ -48,6 +56,11 @@ impl Hotel {
         config.booking.clone().map(|booking| Hotel {
             config: booking,
             offset: config.utc_offset,
+            web_page: config
+                .public_url
+                .as_ref()
+                .filter(|_| config.mail.is_some())
+                .map(|url| format!("{url}/booking")),
         })
     }
 
@@ -64,6 +77,13 @@ impl Hotel {
         self.today(now)
             .checked_add(time::Duration::days(i64::from(self.config.book_ahead_days)))
             .unwrap_or(Date::MAX)
+    }
+
+    /// When the guest's name and contact of `stay` are erased (Unix ms):
+    /// `booking.erase_after` after its check-out day began at the hotel.
+    pub fn erase_at(&self, stay: Stay) -> i64 {
+        let check_out = stay.check_out().midnight().assume_offset(self.offset);
+        check_out.unix_timestamp() * 1000 + self.config.erase_after.as_millis() as i64
     }
 
     /// Why `stay` cannot be booked at `now`, if it cannot.
@@ -292,6 +312,56 @@ pub async fn pending(conn: &mut Conn, limit: i64) -> Result<(Vec<Booking>, i64),
     Ok((rows.iter().map(booking).collect::<Result<_, _>>()?, count))
 }
 
+/// Most bookings listed at once on the FO's page.
+pub const LIST_LIMIT: i64 = 100;
+
+/// Bookings of `status` for the FO's page, at most [`LIST_LIMIT`]: pending ones soonest
+/// deadline first, decided ones latest decision first. A non-empty `search` keeps those
+/// whose receipt or guest's name contains it (any case, taken literally).
+pub async fn list(
+    conn: &mut Conn,
+    status: Status,
+    search: &str,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    let backend = crate::db::Backend::of(conn);
+    let order = match status {
+        Status::Pending => "b.hold_until, b.id",
+        Status::Paid | Status::Cancelled => "b.decided_at DESC, b.id DESC",
+    };
+    let sql = format!(
+        "{SELECT_BOOKING} WHERE b.status = $1 AND ($2 = '' OR {} OR {}) ORDER BY {order} LIMIT $4",
+        backend.contains("b.receipt", "upper($2)"),
+        backend.contains("lower(b.guest_name)", "$3"),
+    );
+    let search = search.trim();
+    let rows = sqlx::query(&sql)
+        .bind(status.as_str())
+        .bind(search)
+        .bind(search.to_lowercase())
+        .bind(LIST_LIMIT)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(booking).collect()
+}
+
+/// How many bookings stand in each status: pending, paid, cancelled.
+pub async fn counts(conn: &mut Conn) -> Result<[i64; 3], sqlx::Error> {
+    let rows = sqlx::query("SELECT status, COUNT(*) FROM bookings GROUP BY status")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut counts = [0; 3];
+    for row in rows {
+        let status: String = row.try_get(0)?;
+        let slot = match Status::parse(&status) {
+            Some(Status::Pending) => 0,
+            Some(Status::Paid) => 1,
+            _ => 2,
+        };
+        counts[slot] += row.try_get::<i64, _>(1)?;
+    }
+    Ok(counts)
+}
+
 /// A booking to make.
 #[derive(Clone, Debug)]
 pub struct NewBooking {
@@ -369,11 +439,18 @@ pub async fn hold(
     .await?;
     record(tx, id, "held", None, texts::GUEST_ACTOR, now).await?;
     let warn_at = hold_until - hotel.config.warn_before.as_millis() as i64;
-    let mut due = vec![Timer {
-        kind: EXPIRY,
-        entity: id,
-        due_at: hold_until,
-    }];
+    let mut due = vec![
+        Timer {
+            kind: EXPIRY,
+            entity: id,
+            due_at: hold_until,
+        },
+        Timer {
+            kind: ERASE,
+            entity: id,
+            due_at: hotel.erase_at(new.stay),
+        },
+    ];
     if !hotel.config.warn_before.is_zero() {
         due.push(Timer {
             kind: WARNING,
@@ -530,8 +607,29 @@ async fn settle(
         )
         .await?;
     }
+    if let Some(mail) = web_texts::decided_mail(&booking, hotel, action) {
+        outbox::enqueue(tx, &Outgoing::Mail(mail)).await?;
+    }
     tell_front_office(tx, hotel, &texts::decided(&booking, action)).await?;
     Ok(booking)
+}
+
+/// Erases the guest's name and contact from booking `id` at `now`, and the web request
+/// it came from; the booking stays, anonymised, for counts.
+async fn erase(tx: &mut Conn, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE bookings SET guest_name = NULL, email = NULL, telegram_id = NULL, erased_at = $2 \
+         WHERE id = $1 AND erased_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM booking_requests WHERE booking_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Sends `html` to the FO chat, or without one to the owners and admins privately.

@@ -35,19 +35,24 @@ impl<'a> Command<'a> {
     }
 }
 
-/// The commands published with setMyCommands, per scope, so Telegram offers them.
-pub fn published_commands() -> Vec<(BotCommandScope, Vec<BotCommand>)> {
+/// The commands published with setMyCommands, per scope, so Telegram offers them; with
+/// `bookings` on, the guests' and the front office's too.
+pub fn published_commands(bookings: bool) -> Vec<(BotCommandScope, Vec<BotCommand>)> {
+    let mut private = vec![
+        BotCommand::new("start", "Mulai dan lihat bantuan"),
+        BotCommand::new("daftar", "Daftar sebagai staf"),
+        BotCommand::new("password", "Ganti password Mini App"),
+        BotCommand::new("pengingat", "Pengingat tiket: /pengingat on atau off"),
+        BotCommand::new("batal", "Batalkan pendaftaran, ganti password atau booking"),
+    ];
+    if bookings {
+        private.extend([
+            BotCommand::new("booking", "Booking kamar hotel"),
+            BotCommand::new("cek_pembayaran", "FO: booking yang menunggu pembayaran"),
+        ]);
+    }
     vec![
-        (
-            BotCommandScope::AllPrivateChats,
-            vec![
-                BotCommand::new("start", "Mulai dan lihat bantuan"),
-                BotCommand::new("daftar", "Daftar sebagai staf"),
-                BotCommand::new("password", "Ganti password Mini App"),
-                BotCommand::new("pengingat", "Pengingat tiket: /pengingat on atau off"),
-                BotCommand::new("batal", "Batalkan pendaftaran atau ganti password"),
-            ],
-        ),
+        (BotCommandScope::AllPrivateChats, private),
         (
             BotCommandScope::AllGroupChats,
             vec![BotCommand::new(

@@ -146,6 +146,17 @@ pub struct Config {
     pub reminder_digest: Duration,
     /// The hotel's bookings (`[booking]`); `None`: no room types, bookings are off.
     pub booking: Option<BookingConfig>,
+    /// Where mail goes out (web bookings); `None`: no mail, the web form offers Telegram only.
+    pub mail: Option<MailSettings>,
+}
+
+/// An SMTP server and the sender's address.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `smtps://user:pass@host:465`, `smtp://host:587?tls=required`, …: holds a password.
+    pub smtp_url: Secret,
+    /// `Hotel Melati <booking@hotel.example>`.
+    pub from: String,
 }
 
 /// The time targets a group has unless it sets its own.
@@ -190,6 +201,7 @@ impl Default for Config {
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
             booking: None,
+            mail: None,
         }
     }
 }
@@ -231,6 +243,8 @@ struct FileConfig {
     sla_warn_before: Option<String>,
     staff_chat: Option<i64>,
     reminder_digest: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     /// The only section: bookings have many settings and a list of room types.
     booking: Option<booking::BookingFile>,
 }
@@ -245,7 +259,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 23] = [
+const SETTINGS: [(&str, &str, Kind); 25] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -285,6 +299,8 @@ const SETTINGS: [(&str, &str, Kind); 23] = [
     ("sla_warn_before", "TANGKAP_SLA_WARN_BEFORE", Kind::Text),
     ("staff_chat", "TANGKAP_STAFF_CHAT", Kind::Whole),
     ("reminder_digest", "TANGKAP_REMINDER_DIGEST", Kind::Text),
+    ("smtp_url", "TANGKAP_SMTP_URL", Kind::Text),
+    ("mail_from", "TANGKAP_MAIL_FROM", Kind::Text),
 ];
 
 impl Kind {
@@ -510,7 +526,49 @@ impl FileConfig {
                 Some(booking) => booking.into_config()?,
                 None => None,
             },
+            mail: mail_settings(self.smtp_url, self.mail_from)?,
         })
+    }
+}
+
+/// Both of `TANGKAP_SMTP_URL` and `TANGKAP_MAIL_FROM`, or neither.
+fn mail_settings(
+    smtp_url: Option<String>,
+    from: Option<String>,
+) -> Result<Option<MailSettings>, ConfigError> {
+    match (smtp_url, from) {
+        (None, None) => Ok(None),
+        (Some(url), Some(from)) => {
+            let url = url.trim();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::Value {
+                    name: "TANGKAP_SMTP_URL",
+                    message: "expected smtps://user:password@host:465 or \
+                              smtp://user:password@host:587?tls=required"
+                        .into(),
+                });
+            }
+            if from.trim().parse::<lettre::message::Mailbox>().is_err() {
+                return Err(ConfigError::Value {
+                    name: "TANGKAP_MAIL_FROM",
+                    message: "expected an address, e.g. booking@hotel.example or \
+                              Hotel Melati <booking@hotel.example>"
+                        .into(),
+                });
+            }
+            Ok(Some(MailSettings {
+                smtp_url: Secret::new(url),
+                from: from.trim().to_owned(),
+            }))
+        }
+        (Some(_), None) => Err(ConfigError::Value {
+            name: "TANGKAP_MAIL_FROM",
+            message: "is needed with TANGKAP_SMTP_URL: the address mail comes from".into(),
+        }),
+        (None, Some(_)) => Err(ConfigError::Value {
+            name: "TANGKAP_SMTP_URL",
+            message: "is needed with TANGKAP_MAIL_FROM: the server mail goes out through".into(),
+        }),
     }
 }
 
@@ -648,6 +706,51 @@ mod tests {
         let dump = format!("{config:?}");
         assert!(!dump.contains("AAExampleSecretPart"), "{dump}");
         assert_eq!(config.bot_token.unwrap().bot_id(), 123456);
+    }
+
+    #[test]
+    fn mail_takes_both_settings_and_never_prints_the_password() {
+        let config = load(
+            "",
+            &[
+                (
+                    "TANGKAP_SMTP_URL",
+                    "smtps://hotel:KataSandiSMTP@mail.example.com:465",
+                ),
+                ("TANGKAP_MAIL_FROM", "Hotel Melati <booking@hotel.example>"),
+            ],
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("KataSandiSMTP"));
+        assert_eq!(
+            config.mail.unwrap().from,
+            "Hotel Melati <booking@hotel.example>"
+        );
+        for (settings, named) in [
+            (
+                [("TANGKAP_SMTP_URL", "smtps://mail.example.com")],
+                "TANGKAP_MAIL_FROM",
+            ),
+            ([("TANGKAP_MAIL_FROM", "a@b.example")], "TANGKAP_SMTP_URL"),
+        ] {
+            let err = load("", &settings).unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
+        for (url, from, named) in [
+            ("http://mail.example.com", "a@b.example", "TANGKAP_SMTP_URL"),
+            (
+                "smtps://mail.example.com",
+                "not an address",
+                "TANGKAP_MAIL_FROM",
+            ),
+        ] {
+            let err = load(
+                "",
+                &[("TANGKAP_SMTP_URL", url), ("TANGKAP_MAIL_FROM", from)],
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
     }
 
     #[test]

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::limits::{Limits, Rate};
-use crate::db::{
-    instance::Instance, now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT,
+use crate::{
+    db::{instance::Instance, now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT},
+    mail::Mail,
 };
 
 /// A button under a message.
@@ -123,7 +124,14 @@ pub enum Outgoing {
         query_id: String,
         text: String,
     },
+    /// Mail to a guest who booked on the web: queued and retried like a message, in the
+    /// outbox's one mail lane ([`MAIL_LANE`]).
+    Mail(Mail),
 }
+
+/// The `chat_id` of every mail row: no Telegram chat has id 0, so mail queues apart from
+/// every chat, one at a time, and is never counted against Telegram's limits.
+pub const MAIL_LANE: i64 = 0;
 
 impl Outgoing {
     pub fn chat_id(&self) -> i64 {
@@ -133,6 +141,7 @@ impl Outgoing {
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
             | Outgoing::AnswerCallback { chat_id, .. } => *chat_id,
+            Outgoing::Mail(_) => MAIL_LANE,
         }
     }
 
@@ -148,6 +157,7 @@ impl Outgoing {
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
             | Outgoing::AnswerCallback { chat_id, .. } => *chat_id = new_chat,
+            Outgoing::Mail(_) => {}
         }
         self
     }
@@ -396,7 +406,8 @@ pub async fn release_dead_claims(db: &Db, instance: Instance) -> Result<u64, sql
 /// The PostgreSQL advisory lock that orders limited claims ("TGKP").
 const LIMITED_CLAIMS_LOCK: i64 = 0x5447_4B50;
 
-/// Records delivery.
+/// Records delivery. A sent mail's copy goes: it holds a guest's address and, in a
+/// confirmation mail, the link that holds a room.
 pub async fn mark_sent(
     db: &Db,
     id: i64,
@@ -404,11 +415,14 @@ pub async fn mark_sent(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $2, telegram_message_id = $3, \
-         attempts = attempts + 1 WHERE id = $1",
+         attempts = attempts + 1, \
+         payload = CASE WHEN chat_id = $4 THEN '{\"sent_mail\":true}' ELSE payload END \
+         WHERE id = $1",
     )
     .bind(id)
     .bind(now_ms())
     .bind(telegram_message_id.map(i64::from))
+    .bind(MAIL_LANE)
     .execute(db.writer())
     .await?;
     Ok(())

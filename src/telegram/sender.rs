@@ -1,6 +1,6 @@
-//! Drains the outbox into Telegram. One message per chat is in flight at a time (so a
-//! chat's messages arrive in order), several chats in parallel; before each message the
-//! rate limiter must agree. A 429 waits `retry_after`, a passing fault backs off
+//! Drains the outbox into Telegram, and its mail lane into the mail server. One message
+//! per chat is in flight at a time (so a chat's messages arrive in order), several chats in
+//! parallel; before each message the rate limiter must agree. A 429 waits `retry_after`, a passing fault backs off
 //! exponentially, and a permanent refusal is recorded on the row instead of retried.
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
@@ -23,7 +23,10 @@ use super::{
     limits::{Limits, RateLimiter},
     outbox::{self, Answers, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
-use crate::db::{instance::Instance, now_ms, Db};
+use crate::{
+    db::{instance::Instance, now_ms, Db},
+    mail::{MailError, Mailer},
+};
 
 /// Messages in flight at once, across chats.
 const MAX_IN_FLIGHT: usize = 16;
@@ -49,6 +52,8 @@ type Delivery = (OutboxRow, Option<Instant>, Result<Option<i32>, ApiError>);
 pub struct Sender {
     db: Db,
     api: BotApi,
+    /// Sends the outbox's mail, when SMTP is configured.
+    mailer: Option<Arc<Mailer>>,
     instance: Instance,
     wake: Arc<Notify>,
     /// Telegram's limits with a margin: this instance's own pace, and the check against
@@ -59,11 +64,18 @@ pub struct Sender {
 
 impl Sender {
     /// `wake` is notified whenever rows are queued.
-    pub fn new(db: Db, api: BotApi, instance: Instance, wake: Arc<Notify>) -> Self {
+    pub fn new(
+        db: Db,
+        api: BotApi,
+        mailer: Option<Mailer>,
+        instance: Instance,
+        wake: Arc<Notify>,
+    ) -> Self {
         let limits = Limits::TELEGRAM.with_margin(LIMIT_MARGIN);
         Self {
             db,
             api,
+            mailer: mailer.map(Arc::new),
             instance,
             wake,
             limits,
@@ -196,9 +208,12 @@ impl Sender {
                 }
             }
             busy_chats.insert(row.chat_id);
-            let api = self.api.clone();
+            let (api, mailer) = (self.api.clone(), self.mailer.clone());
             in_flight.spawn(async move {
-                let result = deliver(&api, &message).await;
+                let result = match &message {
+                    Outgoing::Mail(mail) => send_mail(mailer.as_deref(), mail).await,
+                    _ => deliver(&api, &message).await,
+                };
                 (row, reserved, result)
             });
         }
@@ -286,6 +301,29 @@ fn undecodable(err: serde_json::Error) -> ApiError {
     }
 }
 
+/// Sends one mail row. Its outcome is recorded as a Telegram call's is: refused for good
+/// (a permanent SMTP answer, or no mail server configured any more) is kept on the row,
+/// anything else is tried again with the same backoff.
+async fn send_mail(
+    mailer: Option<&Mailer>,
+    mail: &crate::mail::Mail,
+) -> Result<Option<i32>, ApiError> {
+    let Some(mailer) = mailer else {
+        return Err(ApiError::Refused {
+            code: 400,
+            description: "mail is not configured (TANGKAP_SMTP_URL)".into(),
+        });
+    };
+    match mailer.send(mail).await {
+        Ok(()) => Ok(None),
+        Err(MailError::Refused(why)) => Err(ApiError::Refused {
+            code: 400,
+            description: format!("mail refused: {why}"),
+        }),
+        Err(MailError::Passing(why)) => Err(ApiError::Network(format!("mail: {why}"))),
+    }
+}
+
 /// Makes the Bot API call for one outbox row; returns the id of a sent message.
 async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiError> {
     match message {
@@ -358,6 +396,10 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             api.call(&payload).await?;
             Ok(None)
         }
+        Outgoing::Mail(_) => Err(ApiError::Refused {
+            code: 400,
+            description: "mail does not go through the Bot API".into(),
+        }),
     }
 }
 

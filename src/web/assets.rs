@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-const FILES: [(&str, &str, &str); 3] = [
+const FILES: [(&str, &str, &str); 6] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -23,9 +23,24 @@ const FILES: [(&str, &str, &str); 3] = [
         "text/css; charset=utf-8",
         include_str!("../../webapp/app.css"),
     ),
+    (
+        "booking.html",
+        "text/html; charset=utf-8",
+        include_str!("../../webapp/booking.html"),
+    ),
+    (
+        "booking.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../webapp/booking.js"),
+    ),
+    (
+        "booking.css",
+        "text/css; charset=utf-8",
+        include_str!("../../webapp/booking.css"),
+    ),
 ];
 
-fn serve(name: &str) -> Response {
+pub(super) fn serve(name: &str) -> Response {
     match FILES.iter().find(|(file, _, _)| *file == name) {
         Some((_, content_type, body)) => (
             [

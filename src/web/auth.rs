@@ -92,7 +92,7 @@ impl FromRequestParts<AppState> for Staff {
 
 /// The client's address, for throttling: the peer, or behind a trusted proxy the last
 /// address it appended to `X-Forwarded-For`.
-fn client_address(headers: &HeaderMap, peer: SocketAddr, state: &AppState) -> IpAddr {
+pub(super) fn client_address(headers: &HeaderMap, peer: SocketAddr, state: &AppState) -> IpAddr {
     let forwarded = header(headers, "x-forwarded-for");
     if state.config.trust_forwarded_for {
         let address = forwarded

@@ -10,6 +10,7 @@ use axum::{
 use serde_json::json;
 
 use crate::{
+    booking::web::WebError,
     orders::{sla::SettingsError, workflow::TransitionError},
     telegram::{init_data::InitDataError, texts},
     users::{access::Refusal, team::TeamError, AccountState},
@@ -58,6 +59,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("expected a JSON body")]
     NotJson,
+    /// A web booking's form or link refused; its `error` is the refusal's kind.
+    #[error("booking refused: {0}")]
+    Booking(WebError),
     /// A write failed; the cause was logged where it happened.
     #[error("the change could not be saved")]
     NotSaved,
@@ -83,6 +87,17 @@ impl From<TransitionError> for ApiError {
                     _ => "Order ini sudah berpindah status.".to_owned(),
                 },
             ),
+        }
+    }
+}
+
+impl From<WebError> for ApiError {
+    fn from(err: WebError) -> Self {
+        match err {
+            // With no mail the web form is not there, as with bookings off.
+            WebError::Off => ApiError::NoSuchRoute,
+            WebError::Db(e) => ApiError::Internal(e),
+            other => ApiError::Booking(other),
         }
     }
 }
@@ -219,6 +234,16 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "bad_request",
                 "Permintaan harus berupa JSON.".into(),
+            ),
+            Booking(refusal) => (
+                match refusal {
+                    WebError::Full { .. } | WebError::AlreadyPending { .. } => StatusCode::CONFLICT,
+                    WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+                    WebError::UnknownLink => StatusCode::NOT_FOUND,
+                    _ => StatusCode::BAD_REQUEST,
+                },
+                refusal.kind(),
+                refusal.explain(),
             ),
             Internal(_) | NotSaved => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,8 +1,10 @@
-//! The HTTP side: the Mini App (static files and its JSON API), the Telegram webhook and
-//! the health check. Handlers call `orders`, `users` and `telegram`; no SQL here.
+//! The HTTP side: the Mini App (static files and its JSON API), the public booking page,
+//! the Telegram webhook and the health check. Handlers call `orders`, `users`, `booking`
+//! and `telegram`; no SQL here.
 
 mod assets;
 pub mod auth;
+mod booking;
 pub mod error;
 mod orders;
 pub mod server;
@@ -49,6 +51,10 @@ pub fn router(state: AppState) -> Router {
             "/groups/{chat_id}/settings",
             get(team::group_settings).put(team::set_group_settings),
         )
+        .route("/booking", get(booking::form).post(booking::submit))
+        .route("/booking/confirm", post(booking::confirm))
+        .route("/bookings", get(booking::list))
+        .route("/bookings/{id}/{action}", post(booking::decide))
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)
@@ -66,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     let hsts = https.then(|| HeaderValue::from_static("max-age=31536000"));
     Router::new()
         .route("/", get(assets::index))
+        .route("/booking", get(booking::page))
         .route("/{file}", get(assets::file))
         .route("/healthz", get(healthz))
         .route(webhook::PATH, post(webhook::receive))

@@ -172,6 +172,19 @@ impl TestApp {
         );
     }
 
+    /// Waits until the bot knows who it is (getMe answered): links to it name it.
+    pub async fn wait_until_bot_known(&self) {
+        let state = &self.running.as_ref().expect("running").state;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while state.bot_username().is_none() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "getMe never answered"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Runs a query that returns one integer.
     pub async fn count(&self, sql: &str) -> i64 {
         count(&self.db, sql).await
@@ -408,4 +421,88 @@ pub async fn say(app: &TestApp, user: &SimUser, text: &str) -> SimMessage {
         .await;
     assert!(messages.len() > before, "no answer to {text:?}");
     messages[before].clone()
+}
+
+/// A real SMTP server (aiosmtpd, `tests/mail/smtp_sink.py`) on a free port, keeping each
+/// mail it accepts as a JSON line in a file: `{to, from, subject, text}`.
+pub struct SmtpSink {
+    pub port: u16,
+    /// The file of accepted mails.
+    pub mails_file: std::path::PathBuf,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    /// Starts it with the Python that `scripts/ensure-smtp` prepared
+    /// (`TANGKAP_SMTP_PYTHON`, set by `scripts/test`).
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let python = std::env::var("TANGKAP_SMTP_PYTHON").expect(
+            "TANGKAP_SMTP_PYTHON is not set: scripts/test prepares aiosmtpd with scripts/ensure-smtp",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mails_file = dir.path().join("mails.jsonl");
+        let port = tangkap::sim::free_port();
+        let mut child = std::process::Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/mail/smtp_sink.py"
+            ))
+            .arg(port.to_string())
+            .arg(&mails_file)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the SMTP server starts");
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP server did not start");
+        SmtpSink {
+            port,
+            mails_file,
+            child,
+            _dir: dir,
+        }
+    }
+
+    /// `TANGKAP_SMTP_URL` for it (plain SMTP on the loopback).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The mails accepted so far, oldest first.
+    pub fn mails(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.mails_file)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    /// Waits until `count` mails went to `to`; returns them.
+    pub async fn wait_for(&self, to: &str, count: usize) -> Vec<serde_json::Value> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let mine: Vec<_> = self
+                .mails()
+                .into_iter()
+                .filter(|mail| mail["to"] == to)
+                .collect();
+            if mine.len() >= count || tokio::time::Instant::now() > deadline {
+                assert!(mine.len() >= count, "{count} mails to {to}: {mine:?}");
+                return mine;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,208 @@
+//! Bookings over HTTP: the public booking page `/booking` and its API, for guests (no
+//! staff login), and the Mini App's Booking page for the front office. What a form or a
+//! link may do is decided in [`crate::booking::web`], who works bookings in
+//! [`booking::may_work`]; with bookings off, or for anyone else, every route here answers
+//! as if it did not exist.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, Path, Query, State},
+    http::HeaderMap,
+    response::Response,
+    Json,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::Date;
+
+use super::{
+    assets,
+    auth::{client_address, json_body, Staff},
+    error::ApiError,
+};
+use crate::{
+    app::AppState,
+    booking::{self, web::WebForm, web_texts, Booking, DecideError, Decision, Hotel, Status},
+    config::MOST_NIGHTS,
+    db::now_ms,
+};
+
+fn hotel(state: &AppState) -> Result<&Hotel, ApiError> {
+    state.hotel.as_ref().ok_or(ApiError::NoSuchRoute)
+}
+
+/// `2026-12-24`, as a date field takes it.
+fn iso(date: Date) -> String {
+    format!(
+        "{}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// `GET /booking`.
+pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
+    hotel(&state)?;
+    Ok(assets::serve("booking.html"))
+}
+
+/// `GET /api/booking`: what the form offers now.
+pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let hotel = hotel(&state)?;
+    let now = now_ms();
+    let mut conn = state.db.pool().acquire().await?;
+    let room_types: Vec<String> = booking::rooms::all(&mut conn)
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    Ok(Json(json!({
+        "hotel_name": hotel.config.hotel_name,
+        "room_types": room_types,
+        "today": iso(hotel.today(now)),
+        "last_check_in": iso(hotel.last_check_in(now)),
+        "most_nights": MOST_NIGHTS,
+        "hold_minutes": hotel.config.hold.as_secs() / 60,
+        "payment_text": hotel.config.payment_text,
+        "web": hotel.web_page.is_some(),
+        "telegram": state
+            .bot_username()
+            .map(|bot| format!("https://t.me/{bot}?start=booking")),
+    })))
+}
+
+/// `POST /api/booking` with the form: mails the confirmation link; holds nothing yet.
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let hotel = hotel(&state)?;
+    let form: WebForm = json_body(&headers, &body)?;
+    let client = client_address(&headers, peer, &state);
+    let mut tx = state.db.begin().await?;
+    booking::web::request(&mut tx, hotel, &form, client, now_ms()).await?;
+    tx.commit().await?;
+    state.new_messages.notify_one();
+    Ok(Json(json!({
+        "message": format!(
+            "Kami mengirim tautan konfirmasi ke {0}. Buka tautan itu dalam 24 jam: kamar baru \
+             ditahan setelah itu. We sent a confirmation link to {0}. Open it within 24 hours: \
+             the room is held only then.",
+            form.email.trim()
+        ),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct Confirmation {
+    token: String,
+}
+
+/// `POST /api/booking/confirm` `{token}`: the link was opened; holds the room (once).
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let hotel = hotel(&state)?;
+    let confirmation: Confirmation = json_body(&headers, &body)?;
+    let mut tx = state.db.begin().await?;
+    let confirmed = booking::web::confirm(&mut tx, hotel, &confirmation.token, now_ms()).await?;
+    tx.commit().await?;
+    state.new_messages.notify_one();
+    let booking = &confirmed.booking;
+    Ok(Json(json!({
+        "receipt": booking.receipt,
+        "status": booking.status,
+        "just_now": confirmed.just_now,
+        "text": web_texts::standing(booking, hotel),
+    })))
+}
+
+/// The hotel, when `staff` works its bookings; for anyone else there are none.
+async fn front_office<'a>(state: &'a AppState, staff: &Staff) -> Result<&'a Hotel, ApiError> {
+    let hotel = hotel(state)?;
+    let mut conn = state.db.pool().acquire().await?;
+    if booking::may_work(&mut conn, hotel, &staff.user).await? {
+        Ok(hotel)
+    } else {
+        Err(ApiError::NoSuchRoute)
+    }
+}
+
+/// A booking as the Booking page shows it.
+fn view(booking: &Booking) -> Value {
+    let mut view = json!(booking);
+    view["check_out"] = booking::date_text(booking.stay().check_out()).into();
+    view
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+}
+
+/// Longest search accepted.
+const SEARCH_MAX_CHARS: usize = 64;
+
+/// `GET /api/bookings?status=pending|paid|cancelled&q=`: the front office's list.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    front_office(&state, &staff).await?;
+    let status = match query.status.as_str() {
+        "" => Status::Pending,
+        other => Status::parse(other).ok_or_else(|| {
+            ApiError::BadRequest("Status harus pending, paid atau cancelled.".into())
+        })?,
+    };
+    if query.q.chars().count() > SEARCH_MAX_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "Pencarian paling panjang {SEARCH_MAX_CHARS} huruf."
+        )));
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let bookings = booking::list(&mut conn, status, &query.q).await?;
+    let [pending, paid, cancelled] = booking::counts(&mut conn).await?;
+    Ok(Json(json!({
+        "bookings": bookings.iter().map(view).collect::<Vec<_>>(),
+        "counts": { "pending": pending, "paid": paid, "cancelled": cancelled },
+    })))
+}
+
+/// `POST /api/bookings/{id}/paid` or `…/cancel`: as **Lunas** / **Batal** in Telegram.
+pub async fn decide(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let hotel = front_office(&state, &staff).await?;
+    let decision = match action.as_str() {
+        "paid" => Decision::Paid,
+        "cancel" => Decision::Cancel,
+        _ => return Err(ApiError::NoSuchRoute),
+    };
+    let mut tx = state.db.begin().await?;
+    match booking::decide(&mut tx, hotel, id, decision, &staff.user).await {
+        Ok(booking) => {
+            tx.commit().await?;
+            state.new_messages.notify_one();
+            Ok(Json(view(&booking)))
+        }
+        Err(DecideError::NotFound) => Err(ApiError::NoSuchRoute),
+        Err(DecideError::AlreadyDecided(booking)) => {
+            Err(ApiError::Conflict(web_texts::already_decided(&booking)))
+        }
+        Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
+    }
+}
