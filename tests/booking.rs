@@ -32,6 +32,7 @@ on_both_backends!(
     without_mail_the_web_form_offers_telegram_only,
     the_booking_page_lists_and_decides_for_the_front_office_only,
     a_guests_name_and_contact_are_erased_after_the_stay,
+    owners_and_admins_set_the_rooms_never_below_what_is_booked,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -1011,5 +1012,192 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
             .await,
         1,
         "kept for counts"
+    );
+}
+
+/// Books one night of `room_type` for a new guest called `name` in the private chat;
+/// the bot's last answer.
+async fn book_in_telegram(app: &TestApp, name: &str, check_in: Date, room_type: &str) -> String {
+    let guest = app.fake.user(name, None);
+    for text in ["/booking", name, &date_text(check_in), "1"] {
+        say(app, &guest, text).await;
+    }
+    say(app, &guest, room_type).await.text
+}
+
+async fn owners_and_admins_set_the_rooms_never_below_what_is_booked(backend: Backend) {
+    let (mut app, fo_chat) = spawn_hotel(
+        backend,
+        &[("Deluxe", 2)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let (fo, admin) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Sari", Some("sari")),
+    );
+    register_account(
+        &app,
+        &fo,
+        "fitri",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    register_account(
+        &app,
+        &admin,
+        "sari",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    app.fake.join_group(fo_chat, &fo);
+    app.wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
+        .await;
+    let night = days_from_today(2);
+    for guest in ["Ayu", "Dodi"] {
+        assert!(book_in_telegram(&app, guest, night, "Deluxe")
+            .await
+            .contains("RESI-"));
+    }
+    let rani = app.fake.user("Rani", None);
+    for text in ["/booking", "Rani", &date_text(night)] {
+        say(&app, &rani, text).await;
+    }
+    let full = say(&app, &rani, "1").await;
+    assert!(
+        full.text.contains("Semua kamar penuh"),
+        "both rooms taken: {}",
+        full.text
+    );
+    let (fo_session, admin_session) = (
+        log_in(&app, "fitri", PASSWORD).await,
+        log_in(&app, "sari", PASSWORD).await,
+    );
+
+    // The FO work bookings but do not set rooms: for them the types are not there.
+    let (_, list) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    assert!(list.get("room_types").is_none(), "{list}");
+    let (_, list) = call(&app, "GET", "/bookings", Some(&admin_session), None).await;
+    let deluxe = list["room_types"][0].clone();
+    assert_eq!(
+        (&deluxe["name"], &deluxe["rooms"]),
+        (&json!("Deluxe"), &json!(2))
+    );
+    let path = format!("/room_types/{}", deluxe["id"]);
+    let (status, _) = call(
+        &app,
+        "PUT",
+        &path,
+        Some(&fo_session),
+        Some(json!({ "rooms": 5 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Never below the rooms booked on a night to come; never out of range.
+    let (status, answer) = call(
+        &app,
+        "PUT",
+        &path,
+        Some(&admin_session),
+        Some(json!({ "rooms": 1 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Pada {}", date_text(night))),
+        "{answer}"
+    );
+    for rooms in [json!(-1), json!(10_001), json!("tiga")] {
+        let (status, answer) = call(
+            &app,
+            "PUT",
+            &path,
+            Some(&admin_session),
+            Some(json!({ "rooms": rooms })),
+        )
+        .await;
+        assert!(status.is_client_error(), "{rooms}: {answer}");
+    }
+    let (status, answer) = call(
+        &app,
+        "PUT",
+        &path,
+        Some(&admin_session),
+        Some(json!({ "rooms": 3 })),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["rooms"]),
+        (StatusCode::OK, &json!(3)),
+        "{answer}"
+    );
+    assert!(
+        book_in_telegram(&app, "Rani", night, "Deluxe")
+            .await
+            .contains("RESI-"),
+        "the third room is booked"
+    );
+
+    // A new type, once; names checked.
+    let (status, added) = call(
+        &app,
+        "POST",
+        "/room_types",
+        Some(&admin_session),
+        Some(json!({ "name": "  Suite   Keluarga ", "rooms": 1 })),
+    )
+    .await;
+    assert_eq!(
+        (status, &added["name"]),
+        (StatusCode::OK, &json!("Suite Keluarga")),
+        "{added}"
+    );
+    for (name, expected) in [
+        ("suite keluarga", StatusCode::CONFLICT),
+        ("", StatusCode::BAD_REQUEST),
+        ("/start", StatusCode::BAD_REQUEST),
+        (&"x".repeat(41), StatusCode::BAD_REQUEST),
+    ] {
+        let (status, answer) = call(
+            &app,
+            "POST",
+            "/room_types",
+            Some(&admin_session),
+            Some(json!({ "name": name, "rooms": 1 })),
+        )
+        .await;
+        assert_eq!(status, expected, "{name}: {answer}");
+    }
+    assert!(
+        book_in_telegram(&app, "Budi", night, "suite keluarga")
+            .await
+            .contains("RESI-"),
+        "the new type is offered"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('room_type_rooms', 'room_type_added') \
+             AND actor LIKE 'Sari%'"
+        )
+        .await,
+        2
+    );
+
+    // A restart reads the settings file again: its number for Deluxe (2) has not changed
+    // since it was last read, so the Mini App's 3 stands.
+    app.restart().await;
+    assert_eq!(
+        app.count("SELECT rooms FROM room_types WHERE name = 'Deluxe'")
+            .await,
+        3
     );
 }

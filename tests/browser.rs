@@ -427,6 +427,15 @@ async fn booking_page_in_headless_chromium() {
         .await,
         1
     );
+    assert_eq!(
+        app.rows("SELECT name, rooms FROM room_types ORDER BY id")
+            .await,
+        [
+            [Some("Deluxe".to_owned()), Some("3".to_owned())],
+            [Some("Suite".to_owned()), Some("1".to_owned())],
+        ],
+        "as the Booking page set them"
+    );
     let told = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
     assert!(told[0].text.contains(receipt), "{}", told[0].text);
     assert!(told[1].text.contains("LUNAS"), "{}", told[1].text);

@@ -8,6 +8,9 @@
 //! Reminders coming due as the process is killed are each recorded once, and named in the
 //! staff chat (a duplicate message only as above).
 //!
+//! Bookings whose holds run out as the process is killed: each hold is warned of and ends
+//! once, its nights freed, each queued once for the FO chat.
+//!
 //! And a restart does not stall delivery: after a SIGKILL in the middle of a burst of
 //! Feedback 1, the last of them arrives no later than Telegram's limits allow plus 2 s
 //! (3 kills here; `scripts/soak` runs 20).
@@ -58,7 +61,6 @@ fn start_tangkap_with(
     settings: &[(&str, String)],
 ) -> Child {
     Command::new(env!("CARGO_BIN_EXE_tangkap"))
-        .envs(settings.iter().map(|(name, value)| (name, value)))
         .arg("run")
         .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
         .env("TANGKAP_BOT_TOKEN", TOKEN)
@@ -67,6 +69,7 @@ fn start_tangkap_with(
         .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
         .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
         .env("RUST_LOG", "warn")
+        .envs(settings.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
@@ -90,6 +93,30 @@ async fn wait_ready(port: u16) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits (at most 30 s) until `sql` counts at least `least`; fails saying `what` if not.
+async fn wait_for_at_least(db: &Db, sql: &str, least: i64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(db, sql).await < least {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// SIGKILLs `child` and starts Tangkap again with the same settings; returns it ready.
+async fn kill_and_restart(
+    mut child: Child,
+    fake: &FakeTelegram,
+    database_url: &str,
+    port: u16,
+    settings: &[(&str, String)],
+) -> Child {
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let child = start_tangkap_with(fake, database_url, port, settings);
+    wait_ready(port).await;
+    child
 }
 
 /// Pickups and Closes made: few enough that every group's Feedback 1, 2 and 3 fit in
@@ -438,28 +465,23 @@ async fn a_kill_while_reminders_come_due_sends_each_once(backend: Backend) {
             );
         }
         let stored = ((round + 1) * REMINDED) as i64;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while count(&db, "SELECT COUNT(*) FROM orders").await < stored {
-            assert!(Instant::now() < deadline, "orders not stored");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_for_at_least(
+            &db,
+            "SELECT COUNT(*) FROM orders",
+            stored,
+            "orders not stored",
+        )
+        .await;
         // Killed around the moment the breaches come due: before, during or after.
         tokio::time::sleep(Duration::from_millis(1200 + (round as u64 * 97) % 600)).await;
-        child.kill().expect("SIGKILL");
-        child.wait().unwrap();
-        child = start_tangkap_with(&fake, &database.url, port, &settings);
-        wait_ready(port).await;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while count(
+        child = kill_and_restart(child, &fake, &database.url, port, &settings).await;
+        wait_for_at_least(
             &db,
             "SELECT COUNT(*) FROM reminders WHERE outbox_id IS NOT NULL",
+            stored,
+            "reminders not all queued",
         )
-        .await
-            < stored
-        {
-            assert!(Instant::now() < deadline, "reminders not all queued");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        .await;
     }
     let expected = (rounds * REMINDED) as i64;
     let pending =
@@ -501,6 +523,120 @@ async fn a_kill_while_reminders_come_due_sends_each_once(backend: Backend) {
     println!(
         "{rounds} kills: {expected} reminders recorded once each, {repeated} repeated in the chat"
     );
+    db.close().await;
+    drop_postgres_database(&database.url).await;
+}
+
+on_both_backends!(a_kill_while_holds_run_out_warns_and_cancels_each_once);
+
+/// Guests booking in each round.
+const GUESTS: usize = 4;
+
+/// Bookings whose holds run out as the process is killed: each booking's hold is warned
+/// of and ends once (one `expired` event, its nights freed, no hold timer left), and each
+/// warning and each automatic cancellation is queued for the FO chat once.
+async fn a_kill_while_holds_run_out_warns_and_cancels_each_once(backend: Backend) {
+    init_logging();
+    let rounds = kills();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(backend).await;
+    let db = Db::connect(&database.url).await.unwrap();
+    let front_office = fake.group("FO Hotel Melati");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tangkap.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[booking]\nhotel_name = \"Hotel Melati\"\nhold = \"3s\"\nwarn_before = \"1500ms\"\n\
+             staff_chat = {front_office}\n\n[[booking.room_types]]\nname = \"Deluxe\"\nrooms = 100\n"
+        ),
+    )
+    .unwrap();
+    let settings = [("TANGKAP_CONFIG", config.display().to_string())];
+    let port = tangkap::sim::free_port();
+    let mut child = start_tangkap_with(&fake, &database.url, port, &settings);
+    wait_ready(port).await;
+    let check_in = tangkap::booking::date_text(
+        time::OffsetDateTime::now_utc()
+            .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+            .date()
+            .next_day()
+            .unwrap(),
+    );
+    for round in 0..rounds {
+        for n in 0..GUESTS {
+            let guest = fake.user(&format!("Tamu {round}-{n}"), None);
+            for text in ["/booking", &guest.first_name, &check_in, "1", "Deluxe"] {
+                fake.send_private(&guest, text);
+            }
+        }
+        let held = ((round + 1) * GUESTS) as i64;
+        wait_for_at_least(
+            &db,
+            "SELECT COUNT(*) FROM bookings",
+            held,
+            "bookings not held",
+        )
+        .await;
+        // Killed around the moments the warnings and the ends come due.
+        tokio::time::sleep(Duration::from_millis(1000 + (round as u64 * 487) % 2500)).await;
+        child = kill_and_restart(child, &fake, &database.url, port, &settings).await;
+        wait_for_at_least(
+            &db,
+            "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled'",
+            held,
+            "holds did not all run out",
+        )
+        .await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let expected = (rounds * GUESTS) as i64;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM booking_events WHERE action = 'expired'"
+        )
+        .await,
+        expected
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(DISTINCT booking_id) FROM booking_events WHERE action = 'expired'"
+        )
+        .await,
+        expected,
+        "one end per booking"
+    );
+    assert_eq!(
+        count(&db, "SELECT COALESCE(MAX(taken), 0) FROM room_nights").await,
+        0,
+        "every night freed"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM timers WHERE kind <> 'booking_erase'"
+        )
+        .await,
+        0
+    );
+    // Each warning and each end is queued for the FO chat once, in the transaction that
+    // took its timer (the chat reads them as Telegram's limits for a group allow, 20 a
+    // minute: delivery itself is the other tests' matter).
+    let receipts = common::rows(&db, "SELECT receipt FROM bookings").await;
+    for receipt in receipts {
+        let receipt = receipt[0].clone().unwrap();
+        for kind in ["Segera kedaluwarsa", "DIBATALKAN OTOMATIS"] {
+            let queued = format!(
+                "SELECT COUNT(*) FROM outbox WHERE chat_id = {front_office} \
+                 AND payload LIKE '%{receipt}%' AND payload LIKE '%{kind}%'"
+            );
+            assert_eq!(count(&db, &queued).await, 1, "{kind} {receipt}");
+        }
+    }
+    println!("{rounds} kills: {expected} holds warned of and ended once each");
     db.close().await;
     drop_postgres_database(&database.url).await;
 }

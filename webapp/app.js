@@ -79,6 +79,7 @@ const TEXTS = {
     day_mon: 'Senin', day_tue: 'Selasa', day_wed: 'Rabu', day_thu: 'Kamis', day_fri: 'Jumat', day_sat: 'Sabtu', day_sun: 'Minggu',
     dy_mon: 'Sen', dy_tue: 'Sel', dy_wed: 'Rab', dy_thu: 'Kam', dy_fri: 'Jum', dy_sat: 'Sab', dy_sun: 'Min',
     did_group_settings: 'mengubah target waktu',
+    did_room_type_rooms: 'mengubah jumlah kamar', did_room_type_added: 'menambah tipe kamar',
     booking_tab: 'Booking', booking_title: 'Booking', bk_pending: 'Pending', bk_paid: 'Lunas',
     bk_cancelled: 'Batal', bk_search: 'Cari no resi atau nama tamu',
     bk_guest: 'Tamu', bk_room: 'Kamar', bk_stay: 'Menginap', bk_via: 'Lewat', bk_hold: 'Batas waktu',
@@ -91,6 +92,9 @@ const TEXTS = {
     bk_empty_cancelled: 'Tidak ada booking yang dibatalkan.', bk_empty_search: 'Tidak ada booking yang cocok dengan "{q}".',
     bk_left: 'sisa {time}', bk_expired: 'waktu habis', bk_erased: '(dihapus)',
     bookings_gone: 'Halaman Booking hanya untuk FO dan admin.',
+    rt_title: 'Tipe kamar', rt_intro: 'Jumlah kamar tiap tipe; 0 menutup tipe itu untuk booking baru.',
+    rt_new_name: 'Tipe baru', rt_rooms: 'Kamar', rt_add: 'Tambah', rt_save: 'Simpan',
+    rt_saved: '{name}: {rooms} kamar.', rt_added: '{name} ditambahkan.',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
@@ -172,6 +176,7 @@ const TEXTS = {
     day_mon: 'Monday', day_tue: 'Tuesday', day_wed: 'Wednesday', day_thu: 'Thursday', day_fri: 'Friday', day_sat: 'Saturday', day_sun: 'Sunday',
     dy_mon: 'Mon', dy_tue: 'Tue', dy_wed: 'Wed', dy_thu: 'Thu', dy_fri: 'Fri', dy_sat: 'Sat', dy_sun: 'Sun',
     did_group_settings: 'changed the time targets',
+    did_room_type_rooms: 'changed the rooms of', did_room_type_added: 'added the room type',
     booking_tab: 'Bookings', booking_title: 'Bookings', bk_pending: 'Pending', bk_paid: 'Paid',
     bk_cancelled: 'Cancelled', bk_search: 'Search receipt or guest name',
     bk_guest: 'Guest', bk_room: 'Room', bk_stay: 'Stay', bk_via: 'Via', bk_hold: 'Hold until',
@@ -184,6 +189,9 @@ const TEXTS = {
     bk_empty_cancelled: 'No cancelled bookings.', bk_empty_search: 'No booking matches "{q}".',
     bk_left: '{time} left', bk_expired: 'hold over', bk_erased: '(erased)',
     bookings_gone: 'The Bookings page is for front-office staff and admins only.',
+    rt_title: 'Room types', rt_intro: 'Rooms of each type; 0 closes a type to new bookings.',
+    rt_new_name: 'New type', rt_rooms: 'Rooms', rt_add: 'Add', rt_save: 'Save',
+    rt_saved: '{name}: {rooms} rooms.', rt_added: '{name} added.',
   },
 };
 
@@ -831,6 +839,7 @@ async function loadBookings({ quiet = false } = {}) {
     state.bookings = answer.bookings;
     state.bookingCounts = answer.counts;
     renderBookings();
+    renderRoomTypes(answer.room_types);
   } catch (failure) {
     if (failure.code === 'not_found') {
       state.worksBookings = false;
@@ -908,6 +917,57 @@ async function decideBooking(booking, action, button) {
   }
   // Either way it has left the Pending list (decided by us, or by whoever was faster).
   await loadBookings();
+}
+
+/// Owners and admins set each type's rooms; redrawn only when the types changed, so that
+/// a number being typed survives the page's refreshes.
+function renderRoomTypes(types) {
+  state.roomTypes = types;
+  $('room-types-panel').hidden = !types;
+  const seen = JSON.stringify(types ?? null);
+  if (!types || seen === state.roomTypesSeen) return;
+  state.roomTypesSeen = seen;
+  $('room-types').replaceChildren(...types.map((type) => {
+    const item = element('li', 'room-type');
+    const label = element('label');
+    label.append(element('span', 'name', type.name));
+    const rooms = element('input');
+    rooms.type = 'number';
+    rooms.min = '0';
+    rooms.max = '10000';
+    rooms.inputMode = 'numeric';
+    rooms.value = String(type.rooms);
+    rooms.setAttribute('aria-label', `${type.name}: ${t('rt_rooms')}`);
+    label.append(rooms);
+    const save = element('button', 'secondary', t('rt_save'));
+    save.type = 'button';
+    save.addEventListener('click', () => changeRoomTypes(`/room_types/${type.id}`, 'PUT',
+      { rooms: Number(rooms.value) }, (changed) => t('rt_saved', changed), save));
+    item.append(label, save);
+    return item;
+  }));
+}
+
+function showRoomTypesMessage(kind, text) {
+  const message = $('room-types-message');
+  message.hidden = !text;
+  message.textContent = text;
+  message.className = kind === 'error' ? 'error' : 'done';
+}
+
+async function changeRoomTypes(path, method, body, said, button) {
+  button.disabled = true;
+  try {
+    const changed = await api(path, { method, body });
+    haptic('success');
+    state.roomTypesSeen = null;
+    showRoomTypesMessage('done', said(changed));
+    await loadBookings();
+  } catch (failure) {
+    if (failure.code === 'network' || SESSION_ENDED.includes(failure.code)) handleFailure(failure);
+    else showRoomTypesMessage('error', failure.message);
+  }
+  button.disabled = false;
 }
 
 function selectBookingStatus(status) {
@@ -1272,7 +1332,11 @@ function applyLanguage() {
     renderTeam();
     labelSla();
   }
-  if (!$('booking-view').hidden) renderBookings();
+  if (!$('booking-view').hidden) {
+    renderBookings();
+    state.roomTypesSeen = null;
+    renderRoomTypes(state.roomTypes);
+  }
 }
 
 // --- start ------------------------------------------------------------------------------------
@@ -1306,6 +1370,13 @@ async function start() {
     event.preventDefault();
     state.bookingQuery = $('booking-search').value.trim();
     loadBookings();
+  });
+  $('room-type-add').addEventListener('submit', (event) => {
+    event.preventDefault();
+    changeRoomTypes('/room_types', 'POST',
+      { name: $('room-type-name').value, rooms: Number($('room-type-rooms').value) },
+      (added) => { $('room-type-name').value = ''; return t('rt_added', added); },
+      event.submitter || $('room-type-add').querySelector('button'));
   });
   $('booking-search').addEventListener('search', () => {
     state.bookingQuery = $('booking-search').value.trim();

@@ -7,6 +7,10 @@ use super::{date_of_day, day_number, Hotel, Stay};
 use crate::{
     config::RoomTypeConfig,
     db::{now_ms, values_placeholders, Backend, Conn, Db},
+    users::{
+        access::{self, Actor},
+        team, User,
+    },
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -94,14 +98,32 @@ pub async fn free_for(conn: &mut Conn, stay: Stay) -> Result<Vec<RoomType>, sqlx
     rows.iter().map(room_type).collect()
 }
 
+/// The rooms of type `id` as they stand, read so that a change of them waits for this
+/// transaction (on PostgreSQL the type's row is shared-locked: see [`set_rooms`]).
+async fn rooms_now(tx: &mut Conn, id: i64, change: bool) -> Result<Option<i64>, sqlx::Error> {
+    let lock = match (Backend::of(tx), change) {
+        (Backend::Sqlite, _) => "",
+        (Backend::Postgres, false) => " FOR SHARE",
+        (Backend::Postgres, true) => " FOR UPDATE",
+    };
+    sqlx::query_scalar(&format!("SELECT rooms FROM room_types WHERE id = $1{lock}"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+}
+
 /// Takes one room of `room_type` on every night of `stay`, if each night has one left;
-/// false (and nothing taken) if not.
+/// false (and nothing taken) if not. The number of rooms is the type's as this
+/// transaction reads it, so a change made in the Mini App meanwhile cannot be overrun.
 pub(super) async fn take(
     tx: &mut Conn,
     room_type: &RoomType,
     stay: Stay,
 ) -> Result<bool, sqlx::Error> {
     let (first, end) = stay.night_range();
+    let Some(rooms) = rooms_now(tx, room_type.id, false).await? else {
+        return Ok(false);
+    };
     let nights: Vec<i64> = (first..end).collect();
     let sql = format!(
         "INSERT INTO room_nights (room_type_id, night, taken) VALUES {} \
@@ -132,7 +154,7 @@ pub(super) async fn take(
     .bind(room_type.id)
     .bind(first)
     .bind(end)
-    .bind(room_type.rooms)
+    .bind(rooms)
     .fetch_one(&mut *tx)
     .await?;
     if full > 0 {
@@ -210,4 +232,119 @@ pub async fn next_free(
         }
     }
     Ok(dates)
+}
+
+/// Most rooms of one type.
+pub const MOST_ROOMS: i64 = 10_000;
+/// Longest room type name.
+const NAME_MAX_CHARS: usize = 40;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoomsError {
+    /// No such type, or an actor who may not change room types.
+    #[error("no such room type")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    /// A night from today on has more rooms of the type taken than asked for.
+    #[error("{taken} rooms are booked on {night}")]
+    TooFew { night: Date, taken: i64 },
+    #[error("a room type of that name exists")]
+    Exists,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn check_rooms(rooms: i64) -> Result<(), RoomsError> {
+    if (0..=MOST_ROOMS).contains(&rooms) {
+        Ok(())
+    } else {
+        Err(RoomsError::Invalid(format!(
+            "Jumlah kamar 0–{MOST_ROOMS}. Rooms must be 0 to {MOST_ROOMS}."
+        )))
+    }
+}
+
+/// Sets the rooms of type `id` to `rooms` on behalf of `actor` (owners and admins), at
+/// `now`: never fewer than any night from the hotel's today on has taken (0 closes the
+/// type to new bookings). Audited. On PostgreSQL the type's row is locked for the change,
+/// so holds in flight finish first and later ones read the new number.
+pub async fn set_rooms(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    actor: &User,
+    id: i64,
+    rooms: i64,
+    now: i64,
+) -> Result<RoomType, RoomsError> {
+    if !access::manages_team(actor) {
+        return Err(RoomsError::NotFound);
+    }
+    check_rooms(rooms)?;
+    let before = rooms_now(tx, id, true).await?.ok_or(RoomsError::NotFound)?;
+    let busiest = sqlx::query(
+        "SELECT night, taken FROM room_nights WHERE room_type_id = $1 AND night >= $2 \
+         AND taken > $3 ORDER BY taken DESC, night LIMIT 1",
+    )
+    .bind(id)
+    .bind(day_number(hotel.today(now)))
+    .bind(rooms)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(row) = busiest {
+        return Err(RoomsError::TooFew {
+            night: date_of_day(row.try_get(0)?),
+            taken: row.try_get(1)?,
+        });
+    }
+    sqlx::query("UPDATE room_types SET rooms = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(rooms)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let room_type = find(tx, id).await?.ok_or(RoomsError::NotFound)?;
+    let detail = format!("{}: {before} → {rooms}", room_type.name);
+    team::record(tx, Actor::Member(actor), "room_type_rooms", None, &detail).await?;
+    Ok(room_type)
+}
+
+/// Adds room type `name` with `rooms` on behalf of `actor` (owners and admins). Audited.
+pub async fn add(
+    tx: &mut Conn,
+    actor: &User,
+    name: &str,
+    rooms: i64,
+) -> Result<RoomType, RoomsError> {
+    if !access::manages_team(actor) {
+        return Err(RoomsError::NotFound);
+    }
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS || name.starts_with('/') {
+        return Err(RoomsError::Invalid(format!(
+            "Nama tipe kamar 1–{NAME_MAX_CHARS} huruf, tidak diawali /. \
+             A room type's name is 1 to {NAME_MAX_CHARS} characters, not starting with /."
+        )));
+    }
+    check_rooms(rooms)?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO room_types (name, name_key, rooms, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (name_key) DO NOTHING RETURNING id",
+    )
+    .bind(&name)
+    .bind(name.to_lowercase())
+    .bind(rooms)
+    .bind(now_ms())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = id.ok_or(RoomsError::Exists)?;
+    team::record(
+        tx,
+        Actor::Member(actor),
+        "room_type_added",
+        None,
+        &format!("{name}: {rooms}"),
+    )
+    .await?;
+    Ok(RoomType { id, name, rooms })
 }

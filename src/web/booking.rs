@@ -24,7 +24,12 @@ use super::{
 };
 use crate::{
     app::AppState,
-    booking::{self, web::WebForm, web_texts, Booking, DecideError, Decision, Hotel, Status},
+    booking::{
+        self,
+        rooms::{RoomType, RoomsError},
+        web::WebForm,
+        web_texts, Booking, DecideError, Decision, Hotel, Status,
+    },
     config::MOST_NIGHTS,
     db::now_ms,
 };
@@ -174,10 +179,15 @@ pub async fn list(
     let mut conn = state.db.pool().acquire().await?;
     let bookings = booking::list(&mut conn, status, &query.q).await?;
     let [pending, paid, cancelled] = booking::counts(&mut conn).await?;
-    Ok(Json(json!({
+    let mut answer = json!({
         "bookings": bookings.iter().map(view).collect::<Vec<_>>(),
         "counts": { "pending": pending, "paid": paid, "cancelled": cancelled },
-    })))
+    });
+    // Owners and admins also set the room types.
+    if crate::users::access::manages_team(&staff.user) {
+        answer["room_types"] = json!(booking::rooms::all(&mut conn).await?);
+    }
+    Ok(Json(answer))
 }
 
 /// `POST /api/bookings/{id}/paid` or `…/cancel`: as **Lunas** / **Batal** in Telegram.
@@ -205,4 +215,65 @@ pub async fn decide(
         }
         Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
     }
+}
+
+impl From<RoomsError> for ApiError {
+    fn from(err: RoomsError) -> Self {
+        match err {
+            RoomsError::NotFound => ApiError::NoSuchRoute,
+            RoomsError::Invalid(problem) => ApiError::BadRequest(problem),
+            RoomsError::TooFew { night, taken } => ApiError::Conflict(format!(
+                "Pada {0} sudah {taken} kamar terpesan: paling sedikit {taken}. \
+                 {taken} rooms are booked on {0}: at least {taken}.",
+                booking::date_text(night)
+            )),
+            RoomsError::Exists => {
+                ApiError::Conflict("Tipe kamar itu sudah ada. That room type exists.".into())
+            }
+            RoomsError::Db(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewRoomType {
+    name: String,
+    rooms: i64,
+}
+
+#[derive(Deserialize)]
+pub struct Rooms {
+    rooms: i64,
+}
+
+/// `POST /api/room_types` `{name, rooms}`: owners and admins add a room type.
+pub async fn add_room_type(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<RoomType>, ApiError> {
+    hotel(&state)?;
+    let new: NewRoomType = json_body(&headers, &body)?;
+    let mut tx = state.db.begin().await?;
+    let added = booking::rooms::add(&mut tx, &staff.user, &new.name, new.rooms).await?;
+    tx.commit().await?;
+    Ok(Json(added))
+}
+
+/// `PUT /api/room_types/{id}` `{rooms}`: owners and admins set a type's rooms.
+pub async fn set_rooms(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<RoomType>, ApiError> {
+    let hotel = hotel(&state)?;
+    let change: Rooms = json_body(&headers, &body)?;
+    let mut tx = state.db.begin().await?;
+    let changed =
+        booking::rooms::set_rooms(&mut tx, hotel, &staff.user, id, change.rooms, now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(changed))
 }

@@ -13,7 +13,7 @@ mod team;
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::{header, HeaderValue, StatusCode},
-    routing::{get, post},
+    routing::{get, post, put},
     Json, Router,
 };
 use serde_json::{json, Value};
@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .route("/booking/confirm", post(booking::confirm))
         .route("/bookings", get(booking::list))
         .route("/bookings/{id}/{action}", post(booking::decide))
+        .route("/room_types", post(booking::add_room_type))
+        .route("/room_types/{id}", put(booking::set_rooms))
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)

@@ -153,6 +153,23 @@ test('the Booking page: the web booking is pending; Lunas marks it paid', async 
   await paid.waitFor();
   assert.match(await paid.locator('.decided-by').textContent(), new RegExp(admin.login));
   assert.equal(await paid.locator('button').count(), 0, 'a decided booking has no buttons');
+  // An admin sets the rooms of a type and adds one.
+  const deluxe = page.locator('#room-types li', { hasText: 'Deluxe' });
+  assert.equal(await deluxe.locator('input').inputValue(), '2');
+  await deluxe.locator('input').fill('3');
+  await deluxe.locator('button').click();
+  await page.locator('#room-types-message.done').waitFor();
+  assert.match(await page.locator('#room-types-message').textContent(), /Deluxe: 3 kamar/);
+  await page.locator('#room-type-name').fill('Suite');
+  await page.locator('#room-type-rooms').fill('1');
+  await page.locator('#room-type-add button').click();
+  await page.locator('#room-types li', { hasText: 'Suite' }).waitFor();
+  await page.locator('#room-type-name').fill('suite');
+  await page.locator('#room-type-rooms').fill('1');
+  await page.locator('#room-type-add button').click();
+  await page.locator('#room-types-message.error').waitFor();
+  assert.match(await page.locator('#room-types-message').textContent(), /sudah ada/);
+  await page.screenshot({ path: `${artifacts}/booking-rooms-light.png`, fullPage: true });
   // Searching finds it by receipt and not by something else.
   await page.locator('#booking-search').fill('tidak-ada');
   await page.locator('#booking-search').press('Enter');
