@@ -19,6 +19,7 @@ use tangkap::{
     booking::{self, date_text, rooms, Guest, HoldError, Hotel, NewBooking, Stay},
     config::{BookingConfig, RoomTypeConfig},
     db::now_ms,
+    sim::SimUser,
     users::{AccountState, Role},
 };
 use time::Date;
@@ -284,24 +285,13 @@ async fn the_front_office_decides_and_time_cancels_the_unpaid_once(backend: Back
         )
         .await;
     }
-    app.fake.join_group(fo_chat, &fo);
-    app.wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
-        .await;
+    join_front_office(&app, fo_chat, &fo).await;
 
     let (ayu, dodi) = (app.fake.user("Ayu", None), app.fake.user("Dodi", None));
     let mut receipts = Vec::new();
     for guest in [&ayu, &dodi] {
-        say(&app, guest, "/booking").await;
-        say(&app, guest, &guest.first_name).await;
-        say(&app, guest, &date_text(days_from_today(2))).await;
-        say(&app, guest, "1").await;
-        let held = say(&app, guest, "Deluxe").await;
-        let receipt = held
-            .text
-            .split_whitespace()
-            .find(|w| w.starts_with("RESI-"))
-            .unwrap();
-        receipts.push(receipt.to_owned());
+        let held = book_as(&app, guest, days_from_today(2), "Deluxe").await;
+        receipts.push(receipt_in(&held));
     }
 
     // Only the FO (and admins) work bookings.
@@ -832,23 +822,11 @@ async fn the_booking_page_lists_and_decides_for_the_front_office_only(backend: B
     ] {
         register_account(&app, user, login, PASSWORD, role, AccountState::Active).await;
     }
-    app.fake.join_group(fo_chat, &fo);
-    app.wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
-        .await;
+    join_front_office(&app, fo_chat, &fo).await;
     let mut receipts = Vec::new();
     for guest in ["Ayu Lestari", "Dodi"] {
-        let guest = app.fake.user(guest, None);
-        say(&app, &guest, "/booking").await;
-        say(&app, &guest, &guest.first_name).await;
-        say(&app, &guest, &date_text(days_from_today(2))).await;
-        say(&app, &guest, "1").await;
-        let held = say(&app, &guest, "Deluxe").await;
-        let receipt = held
-            .text
-            .split_whitespace()
-            .find(|w| w.starts_with("RESI-"))
-            .unwrap();
-        receipts.push(receipt.to_owned());
+        let held = book_in_telegram(&app, guest, days_from_today(2), "Deluxe").await;
+        receipts.push(receipt_in(&held));
     }
     let (fo_session, staff_session, admin_session) = (
         log_in(&app, "fitri", PASSWORD).await,
@@ -1015,14 +993,32 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
     );
 }
 
-/// Books one night of `room_type` for a new guest called `name` in the private chat;
-/// the bot's last answer.
-async fn book_in_telegram(app: &TestApp, name: &str, check_in: Date, room_type: &str) -> String {
-    let guest = app.fake.user(name, None);
-    for text in ["/booking", name, &date_text(check_in), "1"] {
-        say(app, &guest, text).await;
+/// Books one night of `room_type` for `guest` in the private chat; the bot's last answer.
+async fn book_as(app: &TestApp, guest: &SimUser, check_in: Date, room_type: &str) -> String {
+    for text in ["/booking", &guest.first_name, &date_text(check_in), "1"] {
+        say(app, guest, text).await;
     }
-    say(app, &guest, room_type).await.text
+    say(app, guest, room_type).await.text
+}
+
+/// The same for a new guest called `name`.
+async fn book_in_telegram(app: &TestApp, name: &str, check_in: Date, room_type: &str) -> String {
+    book_as(app, &app.fake.user(name, None), check_in, room_type).await
+}
+
+/// The receipt number a held answer gives.
+fn receipt_in(held: &str) -> String {
+    held.split_whitespace()
+        .find(|word| word.starts_with("RESI-"))
+        .unwrap_or_else(|| panic!("no receipt in {held}"))
+        .to_owned()
+}
+
+/// `user` joins the FO chat, and the membership cache knows it.
+async fn join_front_office(app: &TestApp, fo_chat: i64, user: &SimUser) {
+    app.fake.join_group(fo_chat, user);
+    app.wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
+        .await;
 }
 
 async fn owners_and_admins_set_the_rooms_never_below_what_is_booked(backend: Backend) {
@@ -1055,9 +1051,7 @@ async fn owners_and_admins_set_the_rooms_never_below_what_is_booked(backend: Bac
         AccountState::Active,
     )
     .await;
-    app.fake.join_group(fo_chat, &fo);
-    app.wait_for_count("SELECT COUNT(*) FROM group_members WHERE is_member = 1", 1)
-        .await;
+    join_front_office(&app, fo_chat, &fo).await;
     let night = days_from_today(2);
     for guest in ["Ayu", "Dodi"] {
         assert!(book_in_telegram(&app, guest, night, "Deluxe")

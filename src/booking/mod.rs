@@ -303,25 +303,22 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Booking>, sqlx::Err
 
 /// Pending bookings, soonest deadline first, at most `limit`; and how many there are.
 pub async fn pending(conn: &mut Conn, limit: i64) -> Result<(Vec<Booking>, i64), sqlx::Error> {
-    let sql =
-        format!("{SELECT_BOOKING} WHERE b.status = 'pending' ORDER BY b.hold_until, b.id LIMIT $1");
-    let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *conn).await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE status = 'pending'")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((rows.iter().map(booking).collect::<Result<_, _>>()?, count))
+    let bookings = list(conn, Status::Pending, "", limit).await?;
+    let [count, ..] = counts(conn).await?;
+    Ok((bookings, count))
 }
 
 /// Most bookings listed at once on the FO's page.
 pub const LIST_LIMIT: i64 = 100;
 
-/// Bookings of `status` for the FO's page, at most [`LIST_LIMIT`]: pending ones soonest
-/// deadline first, decided ones latest decision first. A non-empty `search` keeps those
-/// whose receipt or guest's name contains it (any case, taken literally).
+/// Bookings of `status`, at most `limit`: pending ones soonest deadline first, decided
+/// ones latest decision first. A non-empty `search` keeps those whose receipt or guest's
+/// name contains it (any case, taken literally).
 pub async fn list(
     conn: &mut Conn,
     status: Status,
     search: &str,
+    limit: i64,
 ) -> Result<Vec<Booking>, sqlx::Error> {
     let backend = crate::db::Backend::of(conn);
     let order = match status {
@@ -338,7 +335,7 @@ pub async fn list(
         .bind(status.as_str())
         .bind(search)
         .bind(search.to_lowercase())
-        .bind(LIST_LIMIT)
+        .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(booking).collect()
@@ -397,17 +394,7 @@ pub async fn hold(
     let room_type = rooms::find(tx, new.room_type_id)
         .await?
         .ok_or(HoldError::UnknownType)?;
-    let (column, key) = match &new.guest {
-        Guest::Telegram(id) => ("telegram_id", GuestKey::Id(*id)),
-        Guest::Email(email) => ("email", GuestKey::Email(email.clone())),
-    };
-    let pending_sql =
-        format!("SELECT receipt FROM bookings WHERE {column} = $1 AND status = 'pending'");
-    let pending: Option<String> = key
-        .bind(sqlx::query_scalar(&pending_sql))
-        .fetch_optional(&mut *tx)
-        .await?;
-    if let Some(receipt) = pending {
+    if let Some(receipt) = pending_receipt(tx, &new.guest).await? {
         return Err(HoldError::AlreadyPending { receipt });
     }
     if !rooms::take(tx, &room_type, new.stay).await? {
@@ -480,20 +467,26 @@ pub async fn hold(
     Ok(booking)
 }
 
-/// A guest's key as bound: a Telegram id or an email.
-enum GuestKey {
-    Id(i64),
-    Email(String),
-}
-
-impl GuestKey {
-    fn bind<'q, O>(
-        self,
-        query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        match self {
-            GuestKey::Id(id) => query.bind(id),
-            GuestKey::Email(email) => query.bind(email),
+/// The receipt of `guest`'s pending booking, if they have one (one at a time).
+pub async fn pending_receipt(
+    conn: &mut Conn,
+    guest: &Guest,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = |column: &str| {
+        format!("SELECT receipt FROM bookings WHERE {column} = $1 AND status = 'pending'")
+    };
+    match guest {
+        Guest::Telegram(id) => {
+            sqlx::query_scalar(&sql("telegram_id"))
+                .bind(*id)
+                .fetch_optional(&mut *conn)
+                .await
+        }
+        Guest::Email(email) => {
+            sqlx::query_scalar(&sql("email"))
+                .bind(email)
+                .fetch_optional(&mut *conn)
+                .await
         }
     }
 }

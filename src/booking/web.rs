@@ -157,12 +157,7 @@ pub async fn request(
         return Err(WebError::TooMany);
     }
     // Said now rather than after the guest has gone to their mail; the hold checks again.
-    let pending: Option<String> =
-        sqlx::query_scalar("SELECT receipt FROM bookings WHERE email = $1 AND status = 'pending'")
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(receipt) = pending {
+    if let Some(receipt) = super::pending_receipt(tx, &Guest::Email(email.clone())).await? {
         return Err(WebError::AlreadyPending { receipt });
     }
     if !rooms::free_for(tx, stay)

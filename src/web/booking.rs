@@ -28,10 +28,10 @@ use crate::{
         self,
         rooms::{RoomType, RoomsError},
         web::WebForm,
-        web_texts, Booking, DecideError, Decision, Hotel, Status,
+        web_texts, Booking, DecideError, Decision, Hotel, Status, LIST_LIMIT,
     },
     config::MOST_NIGHTS,
-    db::now_ms,
+    db::{now_ms, Conn},
 };
 
 fn hotel(state: &AppState) -> Result<&Hotel, ApiError> {
@@ -129,11 +129,15 @@ pub async fn confirm(
     })))
 }
 
-/// The hotel, when `staff` works its bookings; for anyone else there are none.
-async fn front_office<'a>(state: &'a AppState, staff: &Staff) -> Result<&'a Hotel, ApiError> {
+/// The hotel, when `staff` works its bookings (asked on `conn`); for anyone else there
+/// are none.
+async fn front_office<'a>(
+    state: &'a AppState,
+    staff: &Staff,
+    conn: &mut Conn,
+) -> Result<&'a Hotel, ApiError> {
     let hotel = hotel(state)?;
-    let mut conn = state.db.pool().acquire().await?;
-    if booking::may_work(&mut conn, hotel, &staff.user).await? {
+    if booking::may_work(conn, hotel, &staff.user).await? {
         Ok(hotel)
     } else {
         Err(ApiError::NoSuchRoute)
@@ -164,7 +168,6 @@ pub async fn list(
     staff: Staff,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    front_office(&state, &staff).await?;
     let status = match query.status.as_str() {
         "" => Status::Pending,
         other => Status::parse(other).ok_or_else(|| {
@@ -177,7 +180,8 @@ pub async fn list(
         )));
     }
     let mut conn = state.db.pool().acquire().await?;
-    let bookings = booking::list(&mut conn, status, &query.q).await?;
+    front_office(&state, &staff, &mut conn).await?;
+    let bookings = booking::list(&mut conn, status, &query.q, LIST_LIMIT).await?;
     let [pending, paid, cancelled] = booking::counts(&mut conn).await?;
     let mut answer = json!({
         "bookings": bookings.iter().map(view).collect::<Vec<_>>(),
@@ -196,13 +200,13 @@ pub async fn decide(
     staff: Staff,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let hotel = front_office(&state, &staff).await?;
     let decision = match action.as_str() {
         "paid" => Decision::Paid,
         "cancel" => Decision::Cancel,
         _ => return Err(ApiError::NoSuchRoute),
     };
     let mut tx = state.db.begin().await?;
+    let hotel = front_office(&state, &staff, &mut tx).await?;
     match booking::decide(&mut tx, hotel, id, decision, &staff.user).await {
         Ok(booking) => {
             tx.commit().await?;
