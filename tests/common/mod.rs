@@ -197,14 +197,7 @@ impl TestApp {
 
     /// Waits until the query's integer answer equals `expected`.
     pub async fn wait_for_count(&self, sql: &str, expected: i64) -> i64 {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let value = self.count(sql).await;
-            if value == expected || tokio::time::Instant::now() > deadline {
-                return value;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        wait_for_count(&self.db, sql, expected).await
     }
 
     /// Stops Tangkap and drops a PostgreSQL test database.
@@ -250,6 +243,19 @@ pub fn run_tangkap(args: &[&str], env: &[(&str, &str)]) -> std::process::Output 
         command.env(name, value);
     }
     command.output().expect("the binary runs")
+}
+
+/// Waits (at most [`PATIENCE`]) until the query's integer answer equals `expected`;
+/// returns the last answer.
+pub async fn wait_for_count(db: &Db, sql: &str, expected: i64) -> i64 {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let value = count(db, sql).await;
+        if value == expected || tokio::time::Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 /// Runs a query that returns one integer.
