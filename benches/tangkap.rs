@@ -1455,12 +1455,17 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
 
 // --- bookings ---------------------------------------------------------------------------------
 
-/// Guests booking one stay of one room type at once, twice as many as its rooms: each
-/// hold (check and take every night, write the booking and its timers, commit) is timed
-/// from its first statement to its commit; afterwards no night may be over the rooms.
+/// Guests confirming web bookings of one stay of one room type at once, twice as many as
+/// its rooms. The requests and their mailed links are made first; each guest then opens
+/// their link at the same moment, through the confirmations the `/api/booking/confirm`
+/// route uses, timed from the call to its answer (held or full, committed). Afterwards no
+/// night may be over the rooms.
 async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     use tangkap::{
-        booking::{self, Guest, HoldError, NewBooking, Stay},
+        booking::{
+            self,
+            web::{Confirmations, WebError, WebForm},
+        },
         config::{BookingConfig, RoomTypeConfig},
     };
     let rooms = sizes.booking_rooms;
@@ -1469,7 +1474,7 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
             hotel_name: "Hotel Bench".into(),
             hold: Duration::from_secs(2 * 3600),
             warn_before: Duration::from_secs(15 * 60),
-            staff_chat: None,
+            staff_chat: Some(-100_777),
             book_ahead_days: 60,
             payment_text: "QRIS".into(),
             erase_after: Duration::from_secs(90 * 86_400),
@@ -1481,38 +1486,51 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     })
     .await;
     let state = &bench.running.state;
-    let hotel = state.hotel.clone().expect("bookings are on");
-    let mut conn = state.db.pool().acquire().await.unwrap();
-    let room_type = booking::rooms::find_by_name(&mut conn, "Standard")
-        .await
-        .unwrap()
+    let mut hotel = state.hotel.clone().expect("bookings are on");
+    // The public page's links; no mail leaves (nothing sends the mail lane here).
+    hotel.web_page = Some("https://hotel.example/booking".into());
+    let check_in = hotel
+        .today(tangkap::db::now_ms())
+        .checked_add(time::Duration::days(7))
         .unwrap();
-    drop(conn);
-    let stay = Stay {
-        check_in: hotel
-            .today(tangkap::db::now_ms())
-            .checked_add(time::Duration::days(7))
-            .unwrap(),
-        nights: 3,
-    };
-    let mut guests = JoinSet::new();
+    let mut tx = state.db.begin().await.unwrap();
     for guest in 0..sizes.booking_guests {
-        let (db, hotel) = (state.db.clone(), hotel.clone());
-        let new = NewBooking {
-            guest_name: format!("Tamu {guest}"),
-            guest: Guest::Telegram(1_000_000 + guest as i64),
-            room_type_id: room_type.id,
-            stay,
+        let form = WebForm {
+            name: format!("Tamu {guest}"),
+            email: format!("tamu{guest}@example.com"),
+            room_type: "Standard".into(),
+            check_in: check_in.to_string(),
+            nights: 3,
         };
+        let client = std::net::IpAddr::from([10, 0, (guest / 256) as u8, (guest % 256) as u8]);
+        booking::web::request(&mut tx, &hotel, &form, client, tangkap::db::now_ms())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mails: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox WHERE chat_id = 0")
+        .fetch_all(state.db.pool())
+        .await
+        .unwrap();
+    let tokens: Vec<String> = mails
+        .iter()
+        .map(|mail| {
+            let (_, after) = mail.split_once("#confirm=").expect("a confirmation link");
+            after.chars().take_while(char::is_ascii_hexdigit).collect()
+        })
+        .collect();
+    assert_eq!(tokens.len(), sizes.booking_guests);
+    let confirmations = Confirmations::start(state.db.clone(), hotel);
+    let mut guests = JoinSet::new();
+    for token in tokens {
+        let confirmations = confirmations.clone();
         guests.spawn(async move {
             let started = Instant::now();
-            let mut tx = db.begin().await.unwrap();
-            let held = match booking::hold(&mut tx, &hotel, &new, tangkap::db::now_ms()).await {
+            let held = match confirmations.confirm(&token).await {
                 Ok(_) => true,
-                Err(HoldError::Full { .. }) => false,
-                Err(e) => panic!("a hold failed: {e}"),
+                Err(WebError::Full { .. }) => false,
+                Err(e) => panic!("a confirmation failed: {e}"),
             };
-            tx.commit().await.unwrap();
             (held, started.elapsed())
         });
     }

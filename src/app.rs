@@ -15,7 +15,7 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    booking::{self, Hotel},
+    booking::{self, web::Confirmations, Hotel},
     bot::{self, BotIdentity},
     config::{Config, ConfigError},
     db::{instance::Instance, Conn, Db, DbError},
@@ -53,6 +53,8 @@ pub struct AppState {
     pub telegram: BotApi,
     /// The hotel's bookings; `None` when they are off.
     pub hotel: Option<Hotel>,
+    /// Confirms web bookings in shared transactions; `None` without the public page.
+    pub confirmations: Option<Confirmations>,
 }
 
 impl AppState {
@@ -155,6 +157,10 @@ pub async fn start_on(
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),
         telegram: api.clone(),
+        confirmations: hotel
+            .as_ref()
+            .filter(|hotel| hotel.web_page.is_some())
+            .map(|hotel| Confirmations::start(db.clone(), hotel.clone())),
         hotel,
     };
     let shutdown = CancellationToken::new();

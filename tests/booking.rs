@@ -30,6 +30,7 @@ on_both_backends!(
     the_front_office_decides_and_time_cancels_the_unpaid_once,
     a_web_booking_holds_a_room_only_once_its_address_is_confirmed,
     a_web_guest_is_mailed_when_the_hold_runs_out,
+    links_opened_at_once_hold_exactly_the_free_rooms_once_each,
     without_mail_the_web_form_offers_telegram_only,
     the_booking_page_lists_and_decides_for_the_front_office_only,
     a_guests_name_and_contact_are_erased_after_the_stay,
@@ -775,6 +776,134 @@ async fn a_web_guest_is_mailed_when_the_hold_runs_out(backend: Backend) {
         "{again}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+}
+
+/// Forty web guests open their links at the same moment, each twice (a double tap), for
+/// four rooms: the confirmations share transactions, and still exactly four are held, each
+/// link's two answers show one booking (confirmed by one of them), and each held guest is
+/// mailed their booking once.
+async fn links_opened_at_once_hold_exactly_the_free_rooms_once_each(backend: Backend) {
+    const GUESTS: usize = 40;
+    let smtp = SmtpSink::start();
+    let (app, fo_chat) = spawn_web_hotel(
+        backend,
+        &smtp,
+        &[("Deluxe", 4)],
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    let hotel = Hotel::from_config(&app.config).unwrap();
+    let check_in = days_from_today(4);
+    // Made through the domain: over HTTP one client may only ask 20 times an hour.
+    let mut tx = app.db.begin().await.unwrap();
+    for guest in 0..GUESTS {
+        let form: booking::web::WebForm = serde_json::from_value(web_form(
+            &format!("Tamu {guest}"),
+            &format!("tamu{guest}@tamu.example"),
+            "Deluxe",
+            check_in,
+            2,
+        ))
+        .unwrap();
+        let client = std::net::IpAddr::from([10, 0, 0, guest as u8]);
+        booking::web::request(&mut tx, &hotel, &form, client, now_ms())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tokens = Vec::new();
+    for guest in 0..GUESTS {
+        let address = format!("tamu{guest}@tamu.example");
+        tokens.push((
+            address.clone(),
+            confirmation_token(&smtp.wait_for(&address, 1).await[0]),
+        ));
+    }
+    let confirm_url = format!("{}/api/booking/confirm", app.http_url());
+    let mut openings = tokio::task::JoinSet::new();
+    for (address, token) in tokens.iter().chain(tokens.iter()) {
+        let (url, address, token) = (confirm_url.clone(), address.clone(), token.clone());
+        openings.spawn(async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .json(&json!({ "token": token }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (address, (status, response.json::<Value>().await.unwrap()))
+        });
+    }
+    let mut answers: std::collections::BTreeMap<String, Vec<(StatusCode, Value)>> =
+        Default::default();
+    for (address, answer) in openings.join_all().await {
+        answers.entry(address).or_default().push(answer);
+    }
+    let mut held = Vec::new();
+    for (address, answers) in &answers {
+        let [(first_status, first), (second_status, second)] = answers.as_slice() else {
+            panic!("two answers for {address}: {answers:?}");
+        };
+        if *first_status == StatusCode::OK {
+            assert_eq!(*second_status, StatusCode::OK, "{address}: {second}");
+            assert_eq!(
+                first["receipt"], second["receipt"],
+                "{address}: one booking"
+            );
+            let confirmed_by = [first, second]
+                .iter()
+                .filter(|answer| answer["just_now"] == true)
+                .count();
+            assert_eq!(confirmed_by, 1, "{address}: {first} {second}");
+            held.push((
+                address.clone(),
+                first["receipt"].as_str().unwrap().to_owned(),
+            ));
+        } else {
+            for (status, answer) in answers {
+                assert_eq!(*status, StatusCode::CONFLICT, "{address}: {answer}");
+                assert_eq!(answer["error"], "full", "{address}: {answer}");
+            }
+        }
+    }
+    assert_eq!(held.len(), 4, "{answers:?}");
+    let mut receipts: Vec<&str> = held.iter().map(|(_, receipt)| receipt.as_str()).collect();
+    receipts.sort();
+    receipts.dedup();
+    assert_eq!(receipts.len(), 4, "four bookings: {receipts:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 4);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM room_nights WHERE taken = 4")
+            .await,
+        2,
+        "both nights hold the four rooms, no more"
+    );
+    for (address, receipt) in &held {
+        let mails = smtp.wait_for(address, 2).await;
+        assert!(
+            mails[1]["text"]
+                .as_str()
+                .unwrap()
+                .contains(receipt.as_str()),
+            "{}",
+            mails[1]
+        );
+    }
+    let announced = app.fake.wait_for_bot_messages(fo_chat, 4, PATIENCE).await;
+    for (_, receipt) in &held {
+        assert_eq!(
+            announced
+                .iter()
+                .filter(|message| message.text.contains(receipt.as_str()))
+                .count(),
+            1,
+            "{receipt} announced once"
+        );
+    }
+    // Nobody else was mailed a booking: only the link went to those refused.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.mails().len(), GUESTS + 4);
+    app.finish().await;
 }
 
 async fn without_mail_the_web_form_offers_telegram_only(backend: Backend) {

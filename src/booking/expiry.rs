@@ -25,7 +25,7 @@ pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx:
         match timer.kind.as_str() {
             WARNING => match find(tx, timer.entity).await? {
                 Some(booking) if booking.status() == Status::Pending => {
-                    tell_front_office(tx, hotel, &texts::running_out(&booking, hotel)).await?
+                    tell_front_office(tx, hotel, &[texts::running_out(&booking, hotel)]).await?
                 }
                 _ => {}
             },

@@ -18,12 +18,14 @@ pub mod rooms;
 pub mod web;
 pub mod web_texts;
 
+use std::collections::HashMap;
+
 use sqlx::{any::AnyRow, Row};
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use crate::{
     config::{BookingConfig, MOST_NIGHTS},
-    db::{now_ms, Conn},
+    db::{now_ms, values_placeholders, Conn, ROWS_PER_STATEMENT},
     groups,
     telegram::{
         booking_texts as texts,
@@ -133,7 +135,7 @@ impl Status {
 }
 
 /// Who the guest is: their Telegram account, or the email address they confirmed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Guest {
     Telegram(i64),
     Email(String),
@@ -149,7 +151,7 @@ impl Guest {
 }
 
 /// A stay: the night of `check_in` and the nights after it, `nights` in all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Stay {
     pub check_in: Date,
     pub nights: u32,
@@ -391,80 +393,220 @@ pub async fn hold(
     new: &NewBooking,
     now: i64,
 ) -> Result<Booking, HoldError> {
-    let room_type = rooms::find(tx, new.room_type_id)
+    hold_many(tx, hotel, std::slice::from_ref(new), now)
         .await?
-        .ok_or(HoldError::UnknownType)?;
-    if let Some(receipt) = pending_receipt(tx, &new.guest).await? {
-        return Err(HoldError::AlreadyPending { receipt });
+        .pop()
+        .expect("one outcome per booking asked for")
+}
+
+/// Where a booking of the batch stands while [`hold_many`] decides.
+enum HoldDecision {
+    /// The `n`th booking held in this batch (its receipt is numbered after the count).
+    Held(usize),
+    /// Pending already: before this batch, or held earlier in it.
+    AlreadyPending(PendingReceipt),
+    Full,
+    UnknownType,
+}
+
+#[derive(Clone)]
+enum PendingReceipt {
+    Stored(String),
+    HeldInBatch(usize),
+}
+
+/// [`hold`] for many bookings at once, decided in their order (an earlier one takes a
+/// room first), with one outcome each. A burst of guests costs a dozen statements for the
+/// whole batch rather than a dozen each: the types, the guests' pending bookings and the
+/// nights are read (and on PostgreSQL locked) once, the rooms counted in memory, and the
+/// bookings, events, timers and announcements written in multi-row statements. Only a
+/// database error fails the batch, and with it every booking in it.
+pub async fn hold_many(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    news: &[NewBooking],
+    now: i64,
+) -> Result<Vec<Result<Booking, HoldError>>, sqlx::Error> {
+    let type_ids: Vec<i64> = news.iter().map(|new| new.room_type_id).collect();
+    let types = rooms::for_holds(tx, &type_ids).await?;
+    let mut pending: HashMap<Guest, PendingReceipt> =
+        pending_receipts(tx, news.iter().map(|new| &new.guest))
+            .await?
+            .into_iter()
+            .map(|(guest, receipt)| (guest, PendingReceipt::Stored(receipt)))
+            .collect();
+    fn nights_of(new: &NewBooking) -> impl Iterator<Item = rooms::TypeNight> {
+        let (first, end) = new.stay.night_range();
+        let room_type = new.room_type_id;
+        (first..end).map(move |night| (room_type, night))
     }
-    if !rooms::take(tx, &room_type, new.stay).await? {
-        let next_free = rooms::next_free(tx, hotel, &room_type, new.stay, now).await?;
-        return Err(HoldError::Full { next_free });
-    }
-    let receipt = next_receipt(tx, hotel, now).await?;
-    let hold_until = now + hotel.config.hold.as_millis() as i64;
-    let (telegram_id, email) = match &new.guest {
-        Guest::Telegram(id) => (Some(*id), None),
-        Guest::Email(email) => (None, Some(email.clone())),
-    };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, room_type_id, \
-         check_in, nights, hold_until, created_at) \
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(&receipt)
-    .bind(new.guest.via())
-    .bind(&new.guest_name)
-    .bind(telegram_id)
-    .bind(email.clone())
-    .bind(room_type.id)
-    .bind(day_number(new.stay.check_in))
-    .bind(i64::from(new.stay.nights))
-    .bind(hold_until)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    record(tx, id, "held", None, texts::GUEST_ACTOR, now).await?;
-    let warn_at = hold_until - hotel.config.warn_before.as_millis() as i64;
-    let mut due = vec![
-        Timer {
-            kind: EXPIRY,
-            entity: id,
-            due_at: hold_until,
-        },
-        Timer {
-            kind: ERASE,
-            entity: id,
-            due_at: hotel.erase_at(new.stay),
-        },
-    ];
-    if !hotel.config.warn_before.is_zero() {
-        due.push(Timer {
-            kind: WARNING,
-            entity: id,
-            due_at: warn_at,
+    let wanted: Vec<rooms::TypeNight> = news
+        .iter()
+        .filter(|new| types.contains_key(&new.room_type_id))
+        .flat_map(nights_of)
+        .collect();
+    let mut taken = rooms::lock_nights(tx, &wanted).await?;
+    let mut added: HashMap<rooms::TypeNight, i64> = HashMap::new();
+    let mut held: Vec<&NewBooking> = Vec::new();
+    let decisions: Vec<HoldDecision> = news
+        .iter()
+        .map(|new| {
+            let Some(room_type) = types.get(&new.room_type_id) else {
+                return HoldDecision::UnknownType;
+            };
+            if let Some(receipt) = pending.get(&new.guest) {
+                return HoldDecision::AlreadyPending(receipt.clone());
+            }
+            let free = nights_of(new)
+                .all(|night| taken.get(&night).copied().unwrap_or(0) < room_type.rooms);
+            if !free {
+                return HoldDecision::Full;
+            }
+            for night in nights_of(new) {
+                *taken.entry(night).or_default() += 1;
+                *added.entry(night).or_default() += 1;
+            }
+            pending.insert(new.guest.clone(), PendingReceipt::HeldInBatch(held.len()));
+            held.push(new);
+            HoldDecision::Held(held.len() - 1)
+        })
+        .collect();
+    rooms::add_taken(tx, &added).await?;
+    let receipts = next_receipts(tx, hotel, now, held.len()).await?;
+    let bookings = insert_held(tx, hotel, &types, &held, &receipts, now).await?;
+    let mut next_free: HashMap<(i64, Stay), Vec<Date>> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(news.len());
+    for (new, decision) in news.iter().zip(decisions) {
+        outcomes.push(match decision {
+            HoldDecision::Held(n) => Ok(bookings[n].clone()),
+            HoldDecision::AlreadyPending(PendingReceipt::Stored(receipt)) => {
+                Err(HoldError::AlreadyPending { receipt })
+            }
+            HoldDecision::AlreadyPending(PendingReceipt::HeldInBatch(n)) => {
+                Err(HoldError::AlreadyPending {
+                    receipt: receipts[n].clone(),
+                })
+            }
+            HoldDecision::UnknownType => Err(HoldError::UnknownType),
+            // Asked after this batch's rooms are counted in, once per type and stay.
+            HoldDecision::Full => {
+                let key = (new.room_type_id, new.stay);
+                let dates = match next_free.get(&key) {
+                    Some(dates) => dates.clone(),
+                    None => {
+                        let room_type = &types[&new.room_type_id];
+                        let dates = rooms::next_free(tx, hotel, room_type, new.stay, now).await?;
+                        next_free.insert(key, dates.clone());
+                        dates
+                    }
+                };
+                Err(HoldError::Full { next_free: dates })
+            }
         });
     }
+    Ok(outcomes)
+}
+
+/// Writes the bookings `held` (with `receipts`, in order), their events and timers, and
+/// announces them to the FO.
+async fn insert_held(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    types: &HashMap<i64, rooms::RoomType>,
+    held: &[&NewBooking],
+    receipts: &[String],
+    now: i64,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    let hold_until = now + hotel.config.hold.as_millis() as i64;
+    let mut bookings: Vec<Booking> = held
+        .iter()
+        .zip(receipts)
+        .map(|(new, receipt)| {
+            let (telegram_id, email) = match &new.guest {
+                Guest::Telegram(id) => (Some(*id), None),
+                Guest::Email(email) => (None, Some(email.clone())),
+            };
+            Booking {
+                id: 0,
+                receipt: receipt.clone(),
+                status: Status::Pending.as_str().to_owned(),
+                via: new.guest.via().to_owned(),
+                guest_name: Some(new.guest_name.clone()),
+                telegram_id,
+                email,
+                room_type_id: new.room_type_id,
+                room_type: types[&new.room_type_id].name.clone(),
+                check_in: new.stay.check_in,
+                nights: new.stay.nights,
+                hold_until,
+                created_at: now,
+                decided_by: None,
+                decided_at: None,
+            }
+        })
+        .collect();
+    for chunk in bookings.chunks_mut(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, \
+             room_type_id, check_in, nights, hold_until, created_at) VALUES {} \
+             RETURNING id, receipt",
+            values_placeholders(1, chunk.len(), 11)
+        );
+        let mut insert = sqlx::query(&sql);
+        for booking in chunk.iter() {
+            insert = insert
+                .bind(&booking.receipt)
+                .bind(Status::Pending.as_str())
+                .bind(&booking.via)
+                .bind(booking.guest_name.clone())
+                .bind(booking.telegram_id)
+                .bind(booking.email.clone())
+                .bind(booking.room_type_id)
+                .bind(day_number(booking.check_in))
+                .bind(i64::from(booking.nights))
+                .bind(booking.hold_until)
+                .bind(booking.created_at);
+        }
+        // Rows come back in no promised order: matched by their (unique) receipts.
+        let ids: HashMap<String, i64> = insert
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(1)?, row.try_get(0)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        for booking in chunk.iter_mut() {
+            booking.id = ids[&booking.receipt];
+        }
+    }
+    let ids: Vec<i64> = bookings.iter().map(|booking| booking.id).collect();
+    record(tx, &ids, "held", None, texts::GUEST_ACTOR, now).await?;
+    let mut due = Vec::with_capacity(3 * bookings.len());
+    for booking in &bookings {
+        due.push(Timer {
+            kind: EXPIRY,
+            entity: booking.id,
+            due_at: hold_until,
+        });
+        due.push(Timer {
+            kind: ERASE,
+            entity: booking.id,
+            due_at: hotel.erase_at(booking.stay()),
+        });
+        if !hotel.config.warn_before.is_zero() {
+            due.push(Timer {
+                kind: WARNING,
+                entity: booking.id,
+                due_at: hold_until - hotel.config.warn_before.as_millis() as i64,
+            });
+        }
+    }
     timers::set(tx, &due).await?;
-    let booking = Booking {
-        id,
-        receipt,
-        status: Status::Pending.as_str().to_owned(),
-        via: new.guest.via().to_owned(),
-        guest_name: Some(new.guest_name.clone()),
-        telegram_id,
-        email,
-        room_type_id: room_type.id,
-        room_type: room_type.name,
-        check_in: new.stay.check_in,
-        nights: new.stay.nights,
-        hold_until,
-        created_at: now,
-        decided_by: None,
-        decided_at: None,
-    };
-    tell_front_office(tx, hotel, &texts::announced(&booking, hotel)).await?;
-    Ok(booking)
+    let announcements: Vec<String> = bookings
+        .iter()
+        .map(|booking| texts::announced(booking, hotel))
+        .collect();
+    tell_front_office(tx, hotel, &announcements).await?;
+    Ok(bookings)
 }
 
 /// The receipt of `guest`'s pending booking, if they have one (one at a time).
@@ -472,39 +614,79 @@ pub async fn pending_receipt(
     conn: &mut Conn,
     guest: &Guest,
 ) -> Result<Option<String>, sqlx::Error> {
-    let sql = |column: &str| {
-        format!("SELECT receipt FROM bookings WHERE {column} = $1 AND status = 'pending'")
-    };
-    match guest {
-        Guest::Telegram(id) => {
-            sqlx::query_scalar(&sql("telegram_id"))
-                .bind(*id)
-                .fetch_optional(&mut *conn)
-                .await
-        }
-        Guest::Email(email) => {
-            sqlx::query_scalar(&sql("email"))
-                .bind(email)
-                .fetch_optional(&mut *conn)
-                .await
-        }
-    }
+    Ok(pending_receipts(conn, [guest]).await?.remove(guest))
 }
 
-/// `RESI-YYYYMMDD-NNN`: the hotel's date at `now` and that day's next number.
-async fn next_receipt(tx: &mut Conn, hotel: &Hotel, now: i64) -> Result<String, sqlx::Error> {
+/// The receipts of the pending bookings of `guests` that have one.
+async fn pending_receipts<'g>(
+    conn: &mut Conn,
+    guests: impl IntoIterator<Item = &'g Guest>,
+) -> Result<HashMap<Guest, String>, sqlx::Error> {
+    let (mut telegram_ids, mut emails) = (Vec::new(), Vec::new());
+    for guest in guests {
+        match guest {
+            Guest::Telegram(id) => telegram_ids.push(*id),
+            Guest::Email(email) => emails.push(email.as_str()),
+        }
+    }
+    let mut found = HashMap::new();
+    for chunk in telegram_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT telegram_id, receipt FROM bookings WHERE status = 'pending' \
+             AND telegram_id IN {}",
+            values_placeholders(1, 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(Guest::Telegram(row.try_get(0)?), row.try_get(1)?);
+        }
+    }
+    for chunk in emails.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT email, receipt FROM bookings WHERE status = 'pending' AND email IN {}",
+            values_placeholders(1, 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for email in chunk {
+            query = query.bind(*email);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(Guest::Email(row.try_get(0)?), row.try_get(1)?);
+        }
+    }
+    Ok(found)
+}
+
+/// `count` receipts `RESI-YYYYMMDD-NNN`: the hotel's date at `now` and that day's next
+/// numbers, in order.
+async fn next_receipts(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    now: i64,
+    count: usize,
+) -> Result<Vec<String>, sqlx::Error> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
     let today = hotel.today(now);
     let day = i64::from(today.year()) * 10_000
         + i64::from(u8::from(today.month())) * 100
         + i64::from(today.day());
-    let number: i64 = sqlx::query_scalar(
-        "INSERT INTO receipt_days (day, last) VALUES ($1, 1) \
-         ON CONFLICT (day) DO UPDATE SET last = receipt_days.last + 1 RETURNING last",
+    let count = count as i64;
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO receipt_days (day, last) VALUES ($1, $2) \
+         ON CONFLICT (day) DO UPDATE SET last = receipt_days.last + excluded.last RETURNING last",
     )
     .bind(day)
+    .bind(count)
     .fetch_one(&mut *tx)
     .await?;
-    Ok(format!("RESI-{day}-{number:03}"))
+    Ok((last - count + 1..=last)
+        .map(|number| format!("RESI-{day}-{number:03}"))
+        .collect())
 }
 
 /// What FO do to a pending booking.
@@ -592,7 +774,7 @@ async fn settle(
         (_, Some(_)) => "cancelled",
         (_, None) => "expired",
     };
-    record(tx, id, action, actor_id, actor, now).await?;
+    record(tx, &[id], action, actor_id, actor, now).await?;
     if let Some(chat) = booking.telegram_id {
         outbox::enqueue(
             tx,
@@ -603,7 +785,7 @@ async fn settle(
     if let Some(mail) = web_texts::decided_mail(&booking, hotel, action) {
         outbox::enqueue(tx, &Outgoing::Mail(mail)).await?;
     }
-    tell_front_office(tx, hotel, &texts::decided(&booking, action)).await?;
+    tell_front_office(tx, hotel, &[texts::decided(&booking, action)]).await?;
     Ok(booking)
 }
 
@@ -625,37 +807,53 @@ async fn erase(tx: &mut Conn, id: i64, now: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Sends `html` to the FO chat, or without one to the owners and admins privately.
-async fn tell_front_office(tx: &mut Conn, hotel: &Hotel, html: &str) -> Result<(), sqlx::Error> {
+/// Sends each of `htmls` to the FO chat, or without one to the owners and admins
+/// privately.
+async fn tell_front_office(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    htmls: &[String],
+) -> Result<(), sqlx::Error> {
     let chats = match hotel.config.staff_chat {
         Some(chat) => vec![chat],
         None => users::leaders_to_remind(tx).await?,
     };
-    for chat in chats {
-        outbox::enqueue(tx, &Outgoing::message(chat, html.to_owned())).await?;
-    }
-    Ok(())
+    let messages: Vec<Outgoing> = htmls
+        .iter()
+        .flat_map(|html| {
+            chats
+                .iter()
+                .map(|chat| Outgoing::message(*chat, html.clone()))
+        })
+        .collect();
+    outbox::enqueue_many(tx, &messages).await
 }
 
+/// Records `action` by `actor_id`/`actor` at `at` on each of bookings `ids`.
 async fn record(
     tx: &mut Conn,
-    booking_id: i64,
+    ids: &[i64],
     action: &str,
     actor_id: Option<i64>,
     actor: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO booking_events (booking_id, action, actor_id, actor, at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(booking_id)
-    .bind(action)
-    .bind(actor_id)
-    .bind(actor)
-    .bind(at)
-    .execute(&mut *tx)
-    .await?;
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO booking_events (booking_id, action, actor_id, actor, at) VALUES {}",
+            values_placeholders(1, chunk.len(), 5)
+        );
+        let mut insert = sqlx::query(&sql);
+        for id in chunk {
+            insert = insert
+                .bind(*id)
+                .bind(action)
+                .bind(actor_id)
+                .bind(actor)
+                .bind(at);
+        }
+        insert.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

@@ -1,12 +1,14 @@
 //! Room types and the rooms of each taken per night.
 
+use std::collections::HashMap;
+
 use sqlx::{any::AnyRow, Row};
 use time::Date;
 
 use super::{date_of_day, day_number, Hotel, Stay};
 use crate::{
     config::RoomTypeConfig,
-    db::{now_ms, values_placeholders, Backend, Conn, Db},
+    db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT},
     users::{
         access::{self, Actor},
         team, User,
@@ -98,78 +100,146 @@ pub async fn free_for(conn: &mut Conn, stay: Stay) -> Result<Vec<RoomType>, sqlx
     rows.iter().map(room_type).collect()
 }
 
-/// The rooms of type `id` as they stand, read so that a change of them waits for this
-/// transaction (on PostgreSQL the type's row is shared-locked: see [`set_rooms`]).
-async fn rooms_now(tx: &mut Conn, id: i64, change: bool) -> Result<Option<i64>, sqlx::Error> {
-    let lock = match (Backend::of(tx), change) {
-        (Backend::Sqlite, _) => "",
-        (Backend::Postgres, false) => " FOR SHARE",
-        (Backend::Postgres, true) => " FOR UPDATE",
-    };
-    sqlx::query_scalar(&format!("SELECT rooms FROM room_types WHERE id = $1{lock}"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
+/// How [`lock_types`] reads the room types.
+#[derive(Clone, Copy)]
+enum TypeLock {
+    /// For holds: a change of the rooms waits for them.
+    Share,
+    /// For a change of the rooms: holds in flight finish first, later ones read the new
+    /// number.
+    Update,
 }
 
-/// Takes one room of `room_type` on every night of `stay`, if each night has one left;
-/// false (and nothing taken) if not. The number of rooms is the type's as this
-/// transaction reads it, so a change made in the Mini App meanwhile cannot be overrun.
-pub(super) async fn take(
+/// The room types `ids` as they stand, read so that on PostgreSQL a change of their rooms
+/// and the holds that read them wait for each other (see [`set_rooms`]). SQLite's one
+/// writer needs no lock.
+async fn lock_types(
     tx: &mut Conn,
-    room_type: &RoomType,
-    stay: Stay,
-) -> Result<bool, sqlx::Error> {
-    let (first, end) = stay.night_range();
-    let Some(rooms) = rooms_now(tx, room_type.id, false).await? else {
-        return Ok(false);
+    ids: &[i64],
+    lock: TypeLock,
+) -> Result<HashMap<i64, RoomType>, sqlx::Error> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let lock = match (Backend::of(tx), lock) {
+        (Backend::Sqlite, _) => "",
+        (Backend::Postgres, TypeLock::Share) => " FOR SHARE",
+        (Backend::Postgres, TypeLock::Update) => " FOR UPDATE",
     };
-    let nights: Vec<i64> = (first..end).collect();
     let sql = format!(
-        "INSERT INTO room_nights (room_type_id, night, taken) VALUES {} \
-         ON CONFLICT (room_type_id, night) DO NOTHING",
-        values_placeholders(1, nights.len(), 3)
+        "SELECT id, name, rooms FROM room_types WHERE id IN {} ORDER BY id{lock}",
+        values_placeholders(1, 1, ids.len())
     );
-    let mut insert = sqlx::query(&sql);
-    for night in &nights {
-        insert = insert.bind(room_type.id).bind(*night).bind(0_i64);
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(*id);
     }
-    insert.execute(&mut *tx).await?;
-    if Backend::of(tx) == Backend::Postgres {
-        // Locked in night order: overlapping stays queue here, and cannot deadlock.
-        sqlx::query(
-            "SELECT night FROM room_nights WHERE room_type_id = $1 AND night >= $2 \
-             AND night < $3 ORDER BY night FOR UPDATE",
-        )
-        .bind(room_type.id)
-        .bind(first)
-        .bind(end)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = query.fetch_all(&mut *tx).await?;
+    rows.iter()
+        .map(|row| room_type(row).map(|t| (t.id, t)))
+        .collect()
+}
+
+/// The room types `ids` for holds, shared-locked on PostgreSQL.
+pub(super) async fn for_holds(
+    tx: &mut Conn,
+    ids: &[i64],
+) -> Result<HashMap<i64, RoomType>, sqlx::Error> {
+    lock_types(tx, ids, TypeLock::Share).await
+}
+
+/// A room type and one of its nights (a day number).
+pub(super) type TypeNight = (i64, i64);
+
+/// The rooms taken on each of `nights`, locked until the transaction ends: on PostgreSQL
+/// row by row in (type, night) order, so batches of overlapping stays queue for each
+/// other instead of both passing the check (or deadlocking); on SQLite by its one writer.
+/// A night nobody has booked yet gets its row (0 taken) first, so it can be locked too.
+pub(super) async fn lock_nights(
+    tx: &mut Conn,
+    nights: &[TypeNight],
+) -> Result<HashMap<TypeNight, i64>, sqlx::Error> {
+    let mut nights = nights.to_vec();
+    nights.sort_unstable();
+    nights.dedup();
+    for chunk in nights.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO room_nights (room_type_id, night, taken) VALUES {} \
+             ON CONFLICT (room_type_id, night) DO NOTHING",
+            values_placeholders(1, chunk.len(), 3)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (room_type, night) in chunk {
+            insert = insert.bind(*room_type).bind(*night).bind(0_i64);
+        }
+        insert.execute(&mut *tx).await?;
     }
-    let full: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM room_nights WHERE room_type_id = $1 AND night >= $2 \
-         AND night < $3 AND taken >= $4",
-    )
-    .bind(room_type.id)
-    .bind(first)
-    .bind(end)
-    .bind(rooms)
-    .fetch_one(&mut *tx)
-    .await?;
-    if full > 0 {
-        return Ok(false);
+    // Each type's nights from its first to its last asked for: one range per type.
+    let mut ranges: Vec<(i64, i64, i64)> = Vec::new();
+    for &(room_type, night) in &nights {
+        match ranges.last_mut() {
+            Some((t, _, end)) if *t == room_type => *end = night + 1,
+            _ => ranges.push((room_type, night, night + 1)),
+        }
     }
-    sqlx::query(
-        "UPDATE room_nights SET taken = taken + 1 WHERE room_type_id = $1 AND night >= $2 \
-         AND night < $3",
-    )
-    .bind(room_type.id)
-    .bind(first)
-    .bind(end)
-    .execute(&mut *tx)
-    .await?;
-    Ok(true)
+    let lock = match Backend::of(tx) {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    };
+    let mut taken = HashMap::with_capacity(nights.len());
+    for chunk in ranges.chunks(ROWS_PER_STATEMENT) {
+        let conditions: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 3 * i + 1;
+                format!(
+                    "(room_type_id = ${n} AND night >= ${} AND night < ${})",
+                    n + 1,
+                    n + 2
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT room_type_id, night, taken FROM room_nights WHERE {} \
+             ORDER BY room_type_id, night{lock}",
+            conditions.join(" OR ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (room_type, first, end) in chunk {
+            query = query.bind(*room_type).bind(*first).bind(*end);
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            taken.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+        }
+    }
+    Ok(taken)
+}
+
+/// Raises the rooms taken on each night by its number, in one statement per chunk; the
+/// nights must have been locked by [`lock_nights`] in this transaction.
+pub(super) async fn add_taken(
+    tx: &mut Conn,
+    added: &HashMap<TypeNight, i64>,
+) -> Result<(), sqlx::Error> {
+    let mut added: Vec<(&TypeNight, &i64)> = added.iter().collect();
+    added.sort_unstable();
+    for chunk in added.chunks(ROWS_PER_STATEMENT) {
+        // A VALUES list's columns are column1, column2, … on both backends.
+        let sql = format!(
+            "UPDATE room_nights SET taken = room_nights.taken + v.column3 \
+             FROM (VALUES {}) AS v WHERE room_nights.room_type_id = v.column1 \
+             AND room_nights.night = v.column2",
+            values_placeholders(1, chunk.len(), 3)
+        );
+        let mut update = sqlx::query(&sql);
+        for ((room_type, night), count) in chunk {
+            update = update.bind(*room_type).bind(*night).bind(**count);
+        }
+        update.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// Gives back the room of type `room_type_id` on every night of `stay`.
@@ -281,7 +351,11 @@ pub async fn set_rooms(
         return Err(RoomsError::NotFound);
     }
     check_rooms(rooms)?;
-    let before = rooms_now(tx, id, true).await?.ok_or(RoomsError::NotFound)?;
+    let before = lock_types(tx, &[id], TypeLock::Update)
+        .await?
+        .remove(&id)
+        .ok_or(RoomsError::NotFound)?
+        .rooms;
     let busiest = sqlx::query(
         "SELECT night, taken FROM room_nights WHERE room_type_id = $1 AND night >= $2 \
          AND taken > $3 ORDER BY taken DESC, night LIMIT 1",

@@ -9,7 +9,7 @@
 //! confirm anybody's booking. Opening it twice shows the same booking. Requests are
 //! throttled per address and per client.
 
-use std::net::IpAddr;
+use std::{collections::HashMap, net::IpAddr};
 
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -17,11 +17,11 @@ use sqlx::Row;
 use time::Date;
 
 use super::{
-    day_number, find, hold, parse_date, rooms, web_texts as texts, Booking, Guest, HoldError,
+    day_number, find, hold_many, parse_date, rooms, web_texts as texts, Booking, Guest, HoldError,
     Hotel, NewBooking, Stay, StayProblem,
 };
 use crate::{
-    db::Conn,
+    db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
     mail,
     telegram::outbox::{self, Outgoing},
     timers::{self, Timer},
@@ -71,6 +71,9 @@ pub enum WebError {
     /// No such link, or it is past [`LINK_VALID_MS`].
     #[error("the link is unknown or too old")]
     UnknownLink,
+    /// The confirmation's transaction was not committed.
+    #[error("the booking could not be saved")]
+    NotSaved,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -111,7 +114,7 @@ impl WebError {
             WebError::AlreadyPending { .. } => "pending",
             WebError::TooMany => "too_many",
             WebError::UnknownLink => "link",
-            WebError::Db(_) => "internal",
+            WebError::NotSaved | WebError::Db(_) => "internal",
         }
     }
 }
@@ -207,60 +210,214 @@ pub struct Confirmed {
     pub just_now: bool,
 }
 
-/// Holds the room of the request whose link carries `token`, at `now`; opened again, the
-/// same booking.
-pub async fn confirm(
-    tx: &mut Conn,
+/// Links opened at once, confirmed in one transaction at most.
+const CONFIRM_BATCH: usize = 128;
+
+/// Confirms web bookings by group commit (see [`crate::db::group_commit`]): guests who
+/// open their links at one moment share one transaction, and their holds are decided
+/// together by [`hold_many`], so a burst costs a few statements per batch, not a dozen per
+/// guest.
+#[derive(Clone, Debug)]
+pub struct Confirmations {
+    batches: GroupCommit<String, Result<Confirmed, WebError>>,
+}
+
+impl Confirmations {
+    /// Starts the writer for `hotel`'s links; it runs until every clone is dropped.
+    pub fn start(db: Db, hotel: Hotel) -> Self {
+        let batches = GroupCommit::start(CONFIRM_BATCH, move |tokens: Vec<String>| {
+            let (db, hotel) = (db.clone(), hotel.clone());
+            async move { confirm_batch(&db, &hotel, &tokens).await }
+        });
+        Self { batches }
+    }
+
+    /// Holds the room of the request whose link carries `token`; opened again, the same
+    /// booking.
+    pub async fn confirm(&self, token: &str) -> Result<Confirmed, WebError> {
+        self.batches
+            .submit(token.trim().to_owned())
+            .await
+            .unwrap_or(Err(WebError::NotSaved))
+    }
+}
+
+/// Confirms `tokens` in one transaction, one outcome each in their order. If the
+/// transaction fails, each is tried in a transaction of its own, so one cannot sink the
+/// others.
+async fn confirm_batch(
+    db: &Db,
     hotel: &Hotel,
-    token: &str,
-    now: i64,
-) -> Result<Confirmed, WebError> {
-    let row = sqlx::query(
-        "SELECT id, guest_name, email, room_type_id, check_in, nights, created_at, booking_id \
-         FROM booking_requests WHERE token_hash = $1",
-    )
-    .bind(token_hash(token.trim()))
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(WebError::UnknownLink)?;
-    let request_id: i64 = row.try_get(0)?;
-    if let Some(booking_id) = row.try_get::<Option<i64>, _>(7)? {
-        let booking = find(tx, booking_id).await?.ok_or(WebError::UnknownLink)?;
-        return Ok(Confirmed {
-            booking,
-            just_now: false,
+    tokens: &[String],
+) -> Vec<Result<Confirmed, WebError>> {
+    match confirm_together(db, hotel, tokens).await {
+        Ok(outcomes) => outcomes,
+        Err(e) if tokens.len() == 1 => vec![Err(e.into())],
+        Err(e) => {
+            tracing::debug!(error = %e, "a batch of confirmations failed; trying each alone");
+            let mut outcomes = Vec::with_capacity(tokens.len());
+            for token in tokens {
+                outcomes.push(
+                    match confirm_together(db, hotel, std::slice::from_ref(token)).await {
+                        Ok(mut alone) => alone.pop().unwrap_or(Err(WebError::NotSaved)),
+                        Err(e) => Err(e.into()),
+                    },
+                );
+            }
+            outcomes
+        }
+    }
+}
+
+/// A link of the batch, as its request stands.
+enum Opened {
+    Refused(WebError),
+    /// Confirmed before: its booking.
+    Confirmed(i64),
+    /// To hold: the request, and its place among the bookings asked of [`hold_many`].
+    ToHold {
+        request_id: i64,
+        email: String,
+        hold: usize,
+    },
+}
+
+async fn confirm_together(
+    db: &Db,
+    hotel: &Hotel,
+    tokens: &[String],
+) -> Result<Vec<Result<Confirmed, WebError>>, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let hashes: Vec<String> = tokens.iter().map(|token| token_hash(token)).collect();
+    let sql = format!(
+        "SELECT token_hash, id, guest_name, email, room_type_id, check_in, nights, created_at, \
+         booking_id FROM booking_requests WHERE token_hash IN {}",
+        values_placeholders(1, 1, hashes.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for hash in &hashes {
+        query = query.bind(hash);
+    }
+    let mut requests = HashMap::new();
+    for row in query.fetch_all(&mut *tx).await? {
+        requests.insert(row.try_get::<String, _>(0)?, row);
+    }
+    let mut news = Vec::new();
+    let mut opened = Vec::with_capacity(tokens.len());
+    for hash in &hashes {
+        let Some(row) = requests.get(hash) else {
+            opened.push(Opened::Refused(WebError::UnknownLink));
+            continue;
+        };
+        if let Some(booking_id) = row.try_get::<Option<i64>, _>(8)? {
+            opened.push(Opened::Confirmed(booking_id));
+            continue;
+        }
+        if now - row.try_get::<i64, _>(7)? > LINK_VALID_MS {
+            opened.push(Opened::Refused(WebError::UnknownLink));
+            continue;
+        }
+        let nights: i64 = row.try_get(6)?;
+        let stay = Stay {
+            check_in: super::date_of_day(row.try_get(5)?),
+            nights: u32::try_from(nights).unwrap_or_default(),
+        };
+        if let Err(problem) = hotel.check_stay(stay, now) {
+            opened.push(Opened::Refused(WebError::Stay(problem)));
+            continue;
+        }
+        let email: String = row.try_get(3)?;
+        opened.push(Opened::ToHold {
+            request_id: row.try_get(1)?,
+            email: email.clone(),
+            hold: news.len(),
+        });
+        news.push(NewBooking {
+            guest_name: row.try_get(2)?,
+            guest: Guest::Email(email),
+            room_type_id: row.try_get(4)?,
+            stay,
         });
     }
-    let created_at: i64 = row.try_get(6)?;
-    if now - created_at > LINK_VALID_MS {
-        return Err(WebError::UnknownLink);
+    let mut held: Vec<Option<Result<Booking, HoldError>>> = hold_many(&mut tx, hotel, &news, now)
+        .await?
+        .into_iter()
+        .map(Some)
+        .collect();
+    // The requests now held: each links to its booking, and its guest gets the booking.
+    let mut linked: HashMap<i64, Booking> = HashMap::new();
+    let mut mails = Vec::new();
+    for outcome in &opened {
+        if let Opened::ToHold {
+            request_id,
+            email,
+            hold,
+        } = outcome
+        {
+            if let Some(Ok(booking)) = &held[*hold] {
+                linked.insert(*request_id, booking.clone());
+                mails.push(Outgoing::Mail(texts::held_mail(booking, hotel, email)));
+            }
+        }
     }
-    let nights: i64 = row.try_get(5)?;
-    let stay = Stay {
-        check_in: super::date_of_day(row.try_get(4)?),
-        nights: u32::try_from(nights).unwrap_or_default(),
-    };
-    hotel.check_stay(stay, now).map_err(WebError::Stay)?;
-    let email: String = row.try_get(2)?;
-    let new = NewBooking {
-        guest_name: row.try_get(1)?,
-        guest: Guest::Email(email.clone()),
-        room_type_id: row.try_get(3)?,
-        stay,
-    };
-    let booking = hold(tx, hotel, &new, now).await?;
-    timers::cancel(tx, &[super::REQUEST_EXPIRY], &[request_id]).await?;
-    sqlx::query("UPDATE booking_requests SET booking_id = $2 WHERE id = $1")
-        .bind(request_id)
-        .bind(booking.id)
-        .execute(&mut *tx)
-        .await?;
-    let mail = texts::held_mail(&booking, hotel, &email);
-    outbox::enqueue(tx, &Outgoing::Mail(mail)).await?;
-    Ok(Confirmed {
-        booking,
-        just_now: true,
-    })
+    let links: Vec<(i64, i64)> = linked
+        .iter()
+        .map(|(request, booking)| (*request, booking.id))
+        .collect();
+    link_requests(&mut tx, &links).await?;
+    let request_ids: Vec<i64> = links.iter().map(|(request, _)| *request).collect();
+    timers::cancel(&mut tx, &[super::REQUEST_EXPIRY], &request_ids).await?;
+    outbox::enqueue_many(&mut tx, &mails).await?;
+    let mut outcomes = Vec::with_capacity(opened.len());
+    for outcome in opened {
+        outcomes.push(match outcome {
+            Opened::Refused(e) => Err(e),
+            Opened::Confirmed(id) => match find(&mut tx, id).await? {
+                Some(booking) => Ok(Confirmed {
+                    booking,
+                    just_now: false,
+                }),
+                None => Err(WebError::UnknownLink),
+            },
+            Opened::ToHold {
+                request_id, hold, ..
+            } => match held[hold].take() {
+                Some(Ok(booking)) => Ok(Confirmed {
+                    booking,
+                    just_now: true,
+                }),
+                // The same link opened twice in this batch: the first opening held it.
+                Some(Err(HoldError::AlreadyPending { .. })) if linked.contains_key(&request_id) => {
+                    Ok(Confirmed {
+                        booking: linked[&request_id].clone(),
+                        just_now: false,
+                    })
+                }
+                Some(Err(e)) => Err(e.into()),
+                None => Err(WebError::NotSaved),
+            },
+        });
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Links each request to its booking: `(request, booking)`.
+async fn link_requests(tx: &mut Conn, links: &[(i64, i64)]) -> Result<(), sqlx::Error> {
+    for chunk in links.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE booking_requests SET booking_id = v.column2 FROM (VALUES {}) AS v \
+             WHERE booking_requests.id = v.column1",
+            values_placeholders(1, chunk.len(), 2)
+        );
+        let mut update = sqlx::query(&sql);
+        for (request, booking) in chunk {
+            update = update.bind(*request).bind(*booking);
+        }
+        update.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// Forgets web request `id` if its link was never opened (a confirmed one goes with its

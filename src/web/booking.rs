@@ -27,7 +27,7 @@ use crate::{
     booking::{
         self,
         rooms::{RoomType, RoomsError},
-        web::WebForm,
+        web::{WebError, WebForm},
         web_texts, Booking, DecideError, Decision, Hotel, Status, LIST_LIMIT,
     },
     config::MOST_NIGHTS,
@@ -115,10 +115,9 @@ pub async fn confirm(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let hotel = hotel(&state)?;
+    let confirmations = state.confirmations.as_ref().ok_or(WebError::Off)?;
     let confirmation: Confirmation = json_body(&headers, &body)?;
-    let mut tx = state.db.begin().await?;
-    let confirmed = booking::web::confirm(&mut tx, hotel, &confirmation.token, now_ms()).await?;
-    tx.commit().await?;
+    let confirmed = confirmations.confirm(&confirmation.token).await?;
     state.new_messages.notify_one();
     let booking = &confirmed.booking;
     Ok(Json(json!({
