@@ -45,14 +45,15 @@ enum Command {
         /// A file made by `tangkap backup`.
         file: std::path::PathBuf,
     },
-    /// Run everything on this machine without a Telegram token: a simulated Telegram, the
-    /// bot, the Mini App and a demo page at /demo. Uses its own database, data/demo.db.
     /// Manage accounts on DATABASE_URL: list them, approve or reject applicants, disable
     /// or enable accounts, change roles. Exits 1 for an unknown user or a refused change.
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Run everything on this machine without a Telegram token: a simulated Telegram, the
+    /// bot, the Mini App, the hotel's booking page and a demo page at /demo. Uses its own
+    /// database, data/demo.db.
     Demo {
         /// Keep data/demo.db from the last run instead of starting fresh.
         #[arg(long)]
@@ -60,6 +61,10 @@ enum Command {
         /// Address to listen on (default: TANGKAP_LISTEN, else 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
+        /// How long the seeded booking that runs out holds its room (its FO warning comes
+        /// halfway), e.g. 90s or 5m.
+        #[arg(long, default_value = "1m", value_parser = short_hold)]
+        short_hold: std::time::Duration,
     },
 }
 
@@ -111,7 +116,18 @@ pub fn main() -> ExitCode {
         let config = Config::load()?;
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => run(config).await,
-            Command::Demo { keep, listen } => demo::run(config, DemoOptions { keep, listen }).await,
+            Command::Demo {
+                keep,
+                listen,
+                short_hold,
+            } => {
+                let options = DemoOptions {
+                    keep,
+                    listen,
+                    short_hold,
+                };
+                demo::run(config, options).await
+            }
             Command::Backup { file } => {
                 let db = Db::connect(&config.database_url).await?;
                 backup::backup(&db, &file).await?;
@@ -266,5 +282,14 @@ impl ShutdownSignal {
             _ = self.interrupt.recv() => {}
             _ = self.terminate.recv() => {}
         }
+    }
+}
+
+/// `--short-hold`: a duration of 1s to 1h.
+fn short_hold(text: &str) -> Result<std::time::Duration, String> {
+    match crate::config::parse_duration("--short-hold", text) {
+        Ok(hold) if (1..=3600).contains(&hold.as_secs()) => Ok(hold),
+        Ok(_) => Err("use 1s to 1h".into()),
+        Err(e) => Err(e.to_string()),
     }
 }

@@ -406,7 +406,7 @@ async fn spawn_web_hotel(
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let booking = hotel_config(fo_chat, rooms, hold, Duration::ZERO);
     let mail = tangkap::config::MailSettings {
-        smtp_url: tangkap::config::Secret::new(smtp.url()),
+        via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
         from: "Hotel Melati <booking@melati.example>".into(),
     };
     let app = spawn_public_app(backend, move |config| {

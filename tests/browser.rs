@@ -380,7 +380,7 @@ async fn booking_page_in_headless_chromium() {
             }],
         });
         config.mail = Some(tangkap::config::MailSettings {
-            smtp_url: tangkap::config::Secret::new(smtp_url),
+            via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp_url)),
             from: "booking@melati.example".into(),
         });
     })

@@ -2,7 +2,9 @@
 //! to go, and the page there tells the whole story (tests/browser/demo.test.mjs: a request,
 //! a registration the owner approves with the button in his chat, Pickup and Close in the
 //! Mini App, the Tim page). Then the demo database starts fresh on the next start, or is
-//! kept with `--keep`, and a second demo in the same folder is refused.
+//! kept with `--keep`, and a second demo in the same folder is refused. The demo is a
+//! hotel too: its FO chat hears the seeded bookings and the short hold running out, and
+//! the public booking page's mail lands in the demo's mailbox, its link holding the room.
 
 mod common;
 
@@ -10,15 +12,23 @@ use std::{
     io::{BufRead, BufReader},
     path::Path,
     process::{Child, Command, Stdio},
+    time::Duration,
 };
 
+use serde_json::{json, Value};
 use tangkap::db::Db;
 
 /// Starts the demo in `dir` and returns it with the page address it printed.
 fn start_demo(dir: &Path, port: u16, keep: bool) -> (Child, String) {
+    start_demo_with(dir, port, keep, &[])
+}
+
+/// Like [`start_demo`], with more arguments for `tangkap demo`.
+fn start_demo_with(dir: &Path, port: u16, keep: bool, args: &[&str]) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tangkap"));
     command
         .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
         .current_dir(dir)
         .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
         .env("RUST_LOG", "warn")
@@ -73,7 +83,8 @@ async fn demo_tells_the_whole_story_offline() {
     );
     let dir = tempfile::tempdir().unwrap();
     let port = tangkap::sim::free_port();
-    let (demo, url) = start_demo(dir.path(), port, false);
+    // Short enough that the story sees the seeded hold's warning and end in the FO chat.
+    let (demo, url) = start_demo_with(dir.path(), port, false, &["--short-hold", "20s"]);
     assert_eq!(url, format!("http://127.0.0.1:{port}/demo"));
 
     let output = Command::new("node")
@@ -92,6 +103,8 @@ async fn demo_tells_the_whole_story_offline() {
     assert!(output.status.success(), "demo story failed:\n{report}");
     // Eight seeded orders (six in the first group, two in the second) and the story's one.
     assert_eq!(orders_in(dir.path()).await, 9);
+    // Two seeded bookings, Ahmad's in the private chat and Citra's from the web form.
+    assert_eq!(bookings_in(dir.path()).await, 4);
 
     let (kept, _) = start_demo(dir.path(), port, true);
     stop(kept);
@@ -100,9 +113,150 @@ async fn demo_tells_the_whole_story_offline() {
         9,
         "--keep keeps the last run's orders"
     );
+    assert_eq!(
+        bookings_in(dir.path()).await,
+        4,
+        "and its bookings, none added"
+    );
     let (fresh, _) = start_demo(dir.path(), port, false);
     stop(fresh);
     assert_eq!(orders_in(dir.path()).await, 8, "a plain start is fresh");
+    assert_eq!(bookings_in(dir.path()).await, 2);
+}
+
+async fn bookings_in(dir: &Path) -> i64 {
+    let db = Db::connect(&format!("sqlite://{}/data/demo.db", dir.display()))
+        .await
+        .unwrap();
+    let count = common::count(&db, "SELECT COUNT(*) FROM bookings").await;
+    db.close().await;
+    count
+}
+
+/// The demo's page API, as the demo page reads it.
+async fn get_json(base: &str, path: &str) -> Value {
+    let response = reqwest::get(format!("{base}{path}")).await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.unwrap()
+}
+
+/// Waits until the FO chat (read as the owner reads it on the demo page) has a message
+/// containing every one of `parts`; returns its text.
+async fn fo_chat_message(base: &str, world: &Value, parts: &[&str]) -> String {
+    let owner = world["people"][0]["id"].as_i64().unwrap();
+    let fo_chat = world["front_office"]["id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let chats = get_json(base, &format!("/demo/api/chats?as={owner}&group={fo_chat}")).await;
+        let texts: Vec<String> = chats["group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if let Some(found) = texts.iter().find(|t| parts.iter().all(|p| t.contains(p))) {
+            return found.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no FO chat message with {parts:?} in {texts:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the demo's mailbox holds a mail to `to` whose subject contains `subject`.
+async fn mail_to(base: &str, to: &str, subject: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let mailbox = get_json(base, "/demo/api/mailbox").await;
+        let mails = mailbox["mails"].as_array().unwrap();
+        if let Some(mail) = mails
+            .iter()
+            .find(|m| m["to"] == to && m["subject"].as_str().unwrap().contains(subject))
+        {
+            return mail.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no mail to {to} about {subject:?} in {mails:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The hotel in the demo over plain HTTP: the FO chat hears the seeded bookings, the short
+/// hold's warning and its automatic cancellation (mailed to its web guest); the booking
+/// page's form is on, its confirmation mail lands in the demo mailbox, and the link in it
+/// holds the room, announced in the FO chat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_hotel_mails_into_its_mailbox_and_lets_holds_run_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = tangkap::sim::free_port();
+    let (demo, _) = start_demo_with(dir.path(), port, false, &["--short-hold", "4s"]);
+    let base = format!("http://127.0.0.1:{port}");
+    let world = get_json(&base, "/demo/api/world").await;
+    assert_eq!(world["front_office"]["title"], "Front Office");
+    assert_eq!(world["short_hold_seconds"], 4);
+
+    let siti = fo_chat_message(&base, &world, &["Booking baru", "Siti Aminah", "Via: Web"]).await;
+    assert!(siti.contains("Deluxe"), "{siti}");
+    let bayu = fo_chat_message(&base, &world, &["Booking baru", "Bayu Saputra"]).await;
+    let bayu_receipt = bayu
+        .split_whitespace()
+        .find(|w| w.starts_with("RESI-"))
+        .unwrap()
+        .to_owned();
+    fo_chat_message(&base, &world, &["Segera kedaluwarsa", &bayu_receipt]).await;
+    fo_chat_message(&base, &world, &[&bayu_receipt, "DIBATALKAN OTOMATIS"]).await;
+    let expired = mail_to(&base, "bayu@example.com", "dibatalkan").await;
+    assert!(expired["text"].as_str().unwrap().contains(&bayu_receipt));
+    assert_eq!(
+        expired["from"],
+        "Hotel Melati <booking@hotel-melati.example>"
+    );
+
+    let page = reqwest::get(format!("{base}/booking")).await.unwrap();
+    assert_eq!(page.status(), 200, "the public booking page is on");
+    let form = get_json(&base, "/api/booking").await;
+    assert_eq!(form["web"], true, "{form}");
+    let client = reqwest::Client::new();
+    let sent = client
+        .post(format!("{base}/api/booking"))
+        .json(&json!({
+            "name": "Citra Dewi",
+            "email": "citra@example.com",
+            "room_type": "Suite",
+            "check_in": form["today"],
+            "nights": 1,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+    let mail = mail_to(&base, "citra@example.com", "Hotel Melati").await;
+    let text = mail["text"].as_str().unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.starts_with(&format!("{base}/booking#confirm=")))
+        .unwrap_or_else(|| panic!("no confirmation link in {text}"));
+    let token = link.split_once("#confirm=").unwrap().1;
+    let confirmed = client
+        .post(format!("{base}/api/booking/confirm"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200);
+    let confirmed: Value = confirmed.json().await.unwrap();
+    let receipt = confirmed["receipt"].as_str().unwrap();
+    fo_chat_message(
+        &base,
+        &world,
+        &["Booking baru", receipt, "Citra Dewi", "Suite"],
+    )
+    .await;
+    stop(demo);
 }
 
 /// Runs `tangkap demo` in `dir` expecting it to refuse to start; returns what it said.

@@ -1,12 +1,16 @@
 // The demo page: a Telegram client played on top of Tangkap's fake Telegram. Chats are
 // read from /demo/api/chats; what you type is posted as the person chosen under
 // "Anda sebagai", and the bot's callback buttons (Setujui, Tolak) are pressed as them; the
-// Mini App opens in the phone frame with initData signed for that person.
+// Mini App opens in the phone frame with initData signed for that person. The hotel's
+// public booking page opens in the same frame, and the mail it sends lands in the page's
+// inbox (/demo/api/mailbox) instead of going anywhere.
 'use strict';
 
 const $ = (selector) => document.querySelector(selector);
 const world = { people: [], bot_username: '', group: {}, groups: [], logins: [] };
 let lastChats = '';
+let lastMailbox = '';
+let mailsSeen = null;
 let currentGroup = null;
 
 /// Renders Telegram HTML from the bot with only Telegram's own tags; everything else
@@ -101,6 +105,23 @@ function renderChat(list, messages, chat) {
   list.dataset.chat = chat;
 }
 
+/// The reply keyboard of the bot's last message in the private chat (the /booking
+/// questions offer dates, nights and room types): a tap sends the answer as a message,
+/// as in Telegram.
+function renderReplyKeyboard(messages) {
+  const keyboard = $('#private-chat .reply-keyboard');
+  const last = messages[messages.length - 1];
+  const answers = last?.from_bot && !last.deleted ? last.answers || [] : [];
+  keyboard.replaceChildren(...answers.map((answer) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = answer;
+    button.addEventListener('click', () => post('private', answer));
+    return button;
+  }));
+  keyboard.hidden = answers.length === 0;
+}
+
 /// Buttons lead to the Mini App (our own address) or to a t.me link of the bot.
 function followLink(url) {
   if (url.startsWith(window.location.origin)) {
@@ -173,6 +194,61 @@ async function refresh() {
     const chats = JSON.parse(text);
     renderChat($('#group-chat .messages'), chats.group, 'group');
     renderChat($('#private-chat .messages'), chats.private, 'private');
+    renderReplyKeyboard(chats.private);
+  } catch (_) {
+    // The demo server stopped; the next poll tries again.
+  }
+}
+
+/// Mail text with the links to this demo (a booking's confirmation link) clickable: they
+/// open in the phone frame, as the guest's phone would open them.
+function renderMailText(text, into) {
+  for (const part of text.split(/(https?:\/\/\S+)/)) {
+    if (part.startsWith(`${window.location.origin}/`)) {
+      const link = document.createElement('a');
+      link.href = part;
+      link.textContent = part;
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        openInPhone(part);
+      });
+      into.append(link);
+    } else {
+      into.append(part);
+    }
+  }
+}
+
+async function refreshMailbox() {
+  try {
+    const text = await (await fetch('/demo/api/mailbox')).text();
+    if (text === lastMailbox) return;
+    lastMailbox = text;
+    const { mails } = JSON.parse(text);
+    const list = $('#mailbox .mails');
+    // Newest first, as a mail client lists them.
+    list.replaceChildren(...mails.slice().reverse().map((mail) => {
+      const item = document.createElement('li');
+      item.className = 'mail';
+      const head = document.createElement('div');
+      head.className = 'mail-head hint';
+      const at = new Date(mail.at).toLocaleTimeString('id-ID', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      head.textContent = `Untuk / To: ${mail.to} · Dari / From: ${mail.from} · ${at}`;
+      const subject = document.createElement('div');
+      subject.className = 'mail-subject';
+      subject.textContent = mail.subject;
+      const body = document.createElement('div');
+      body.className = 'mail-text';
+      renderMailText(mail.text, body);
+      item.append(head, subject, body);
+      return item;
+    }));
+    $('#mail-count').textContent = String(mails.length);
+    $('#mailbox-empty').hidden = mails.length > 0;
+    if (mailsSeen !== null && mails.length > mailsSeen) {
+      toast(`✉ Email baru untuk ${mails[mails.length - 1].to} / New mail: lihat Kotak masuk`);
+    }
+    mailsSeen = mails.length;
   } catch (_) {
     // The demo server stopped; the next poll tries again.
   }
@@ -190,13 +266,32 @@ function loginsText() {
   return `Login demo: ${parts.join(' · ')}`;
 }
 
-function openMiniApp() {
-  const person = me();
-  const theme = $('#dark').checked ? 'dark' : 'light';
+/// Opens `url` in the phone frame; `shows` says what: the Mini App (opened again as whoever
+/// the visitor acts as) or a web page (which stays).
+function openInPhone(url, shows = 'page') {
   const frame = $('#mini-app');
-  frame.src = `/demo/mini-app?as=${person.id}&theme=${theme}`;
+  frame.src = url;
+  frame.dataset.shows = shows;
   frame.hidden = false;
   $('#phone-hint').hidden = true;
+}
+
+function openMiniApp() {
+  const theme = $('#dark').checked ? 'dark' : 'light';
+  openInPhone(`/demo/mini-app?as=${me().id}&theme=${theme}`, 'mini-app');
+}
+
+/// "±1 menit" / "about a minute", or in seconds when the demo was started with a shorter
+/// --short-hold.
+function showShortHold() {
+  const seconds = world.short_hold_seconds;
+  if (!seconds) return;
+  const [id, en] = seconds % 60 === 0
+    ? [`±${seconds / 60} menit`, seconds === 60 ? 'about a minute' : `about ${seconds / 60} minutes`]
+    : [`±${seconds} detik`, `about ${seconds} seconds`];
+  const [idSpan, enSpan] = document.querySelectorAll('#hotel-guide .short-hold');
+  idSpan.textContent = id;
+  enSpan.textContent = en;
 }
 
 async function start() {
@@ -232,7 +327,7 @@ async function start() {
   $('#as').addEventListener('change', () => {
     lastChats = '';
     refresh();
-    if (!$('#mini-app').hidden) openMiniApp();
+    if ($('#mini-app').dataset.shows === 'mini-app') openMiniApp();
   });
   for (const [pane, chat] of [['#group-chat', 'group'], ['#private-chat', 'private']]) {
     const form = $(`${pane} form`);
@@ -246,13 +341,16 @@ async function start() {
     }
   }
   $('#open-mini-app').addEventListener('click', openMiniApp);
-  $('#dark').addEventListener('change', () => { if (!$('#mini-app').hidden) openMiniApp(); });
+  $('#open-booking').addEventListener('click', () => openInPhone('/booking'));
+  showShortHold();
+  $('#dark').addEventListener('change', () => { if ($('#mini-app').dataset.shows === 'mini-app') openMiniApp(); });
   // The Mini App's "open the bot" button lands in the private chat.
   window.addEventListener('message', (event) => {
     if (event.origin === window.location.origin && event.data?.tangkap === 'open-link') followLink(event.data.url);
   });
   refresh();
-  setInterval(refresh, 700);
+  refreshMailbox();
+  setInterval(() => { refresh(); refreshMailbox(); }, 700);
 }
 
 start();

@@ -15,6 +15,7 @@ use crate::{
     telegram::{
         booking_texts as texts,
         outbox::{self, Answers, Button, Outgoing},
+        texts::escape,
     },
     users::{self, registration, DisplayName},
 };
@@ -262,7 +263,8 @@ pub(super) async fn check_payments(
     chat_id: i64,
 ) -> Result<(), sqlx::Error> {
     if front_office(tx, hotel, telegram_id).await?.is_none() {
-        return outbox::enqueue(tx, &Outgoing::message(chat_id, texts::front_office_only())).await;
+        let refusal = escape(&texts::front_office_only());
+        return outbox::enqueue(tx, &Outgoing::message(chat_id, refusal)).await;
     }
     let (pending, count) = booking::pending(tx, LISTED).await?;
     let keyboard = pending
@@ -296,17 +298,18 @@ pub(super) async fn update_by_receipt(
         Decision::Cancel
     };
     let html = match front_office(tx, hotel, telegram_id).await? {
-        None => texts::front_office_only(),
+        None => escape(&texts::front_office_only()),
         Some(_) if receipt.trim().is_empty() => texts::update_usage(command),
-        Some(user) => match booking::find_by_receipt(tx, receipt).await? {
+        Some(user) => escape(&match booking::find_by_receipt(tx, receipt).await? {
             None => texts::booking_not_found(receipt.trim()),
             Some(found) => decide(tx, hotel, &user, found.id, decision).await?,
-        },
+        }),
     };
     outbox::enqueue(tx, &Outgoing::message(chat_id, html)).await
 }
 
-/// A **Lunas** / **Batal** button under `/cek_pembayaran`: what to tell the presser.
+/// A **Lunas** / **Batal** button under `/cek_pembayaran`: what to tell the presser (plain
+/// text, as a button's answer is shown).
 pub(super) async fn pressed(
     tx: &mut Conn,
     hotel: &Hotel,
@@ -335,6 +338,7 @@ fn parse_button(data: &str) -> Option<(Decision, i64)> {
     Some((decision, id.parse().ok()?))
 }
 
+/// Decides booking `id`; what to tell `user`, in plain text.
 async fn decide(
     tx: &mut Conn,
     hotel: &Hotel,

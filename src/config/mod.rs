@@ -12,7 +12,7 @@ use crate::users::access::RegistrationMode;
 
 mod booking;
 
-pub use booking::{BookingConfig, RoomTypeConfig, MOST_NIGHTS};
+pub use booking::{BookingConfig, RoomTypeConfig, DEFAULT_PAYMENT_TEXT, MOST_NIGHTS};
 
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
 pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
@@ -150,13 +150,22 @@ pub struct Config {
     pub mail: Option<MailSettings>,
 }
 
-/// An SMTP server and the sender's address.
+/// Where mail goes, and the sender's address.
 #[derive(Clone, Debug)]
 pub struct MailSettings {
-    /// `smtps://user:pass@host:465`, `smtp://host:587?tls=required`, …: holds a password.
-    pub smtp_url: Secret,
+    pub via: MailVia,
     /// `Hotel Melati <booking@hotel.example>`.
     pub from: String,
+}
+
+/// How mail leaves.
+#[derive(Clone, Debug)]
+pub enum MailVia {
+    /// An SMTP server: `smtps://user:pass@host:465`, `smtp://host:587?tls=required`, …
+    /// (holds a password).
+    Smtp(Secret),
+    /// Into the demo page's mailbox; only `tangkap demo` chooses it (no setting names it).
+    Demo(crate::mail::DemoMailbox),
 }
 
 /// The time targets a group has unless it sets its own.
@@ -557,7 +566,7 @@ fn mail_settings(
                 });
             }
             Ok(Some(MailSettings {
-                smtp_url: Secret::new(url),
+                via: MailVia::Smtp(Secret::new(url)),
                 from: from.trim().to_owned(),
             }))
         }

@@ -3,6 +3,10 @@
 //! page at `/demo` plays the Telegram client: a group chat, a private chat with the bot,
 //! and the Mini App in a phone-sized frame with initData signed by the demo bot's token, so
 //! the real verification path runs. Nothing is fetched from the internet.
+//!
+//! The demo is also a hotel: bookings are on, with an FO chat and the public `/booking`
+//! page, whose mail lands in a mailbox the demo page shows ([`DemoMailbox`]) instead of
+//! going to an SMTP server: it still goes through the one outbox and its sender.
 
 mod page;
 
@@ -20,8 +24,14 @@ use rand::{Rng, RngCore};
 
 use crate::{
     app::{self, AppState, Running},
-    config::{BotToken, Config},
+    booking::{self, rooms, Guest, Hotel, NewBooking, Stay},
+    config::{
+        BookingConfig, BotToken, Config, MailSettings, MailVia, RoomTypeConfig,
+        DEFAULT_PAYMENT_TEXT,
+    },
+    db::now_ms,
     groups,
+    mail::DemoMailbox,
     orders::{self, workflow::Transition},
     sim::{FakeTelegram, MemberStatus, SimUser},
     users::{
@@ -56,12 +66,46 @@ const SEED_REQUESTS: [&str; 6] = [
     "/moban #INV-2046 #RETUR #Barang diterima rusak",
 ];
 
-#[derive(Clone, Debug, Default)]
+/// The demo hotel.
+const HOTEL_NAME: &str = "Hotel Melati";
+/// The hotel's front-office group: told of every booking; Budi and Siti are in it.
+const FRONT_OFFICE_TITLE: &str = "Front Office";
+const ROOM_TYPES: [(&str, u32); 3] = [("Standard", 4), ("Deluxe", 2), ("Suite", 1)];
+const MAIL_FROM: &str = "Hotel Melati <booking@hotel-melati.example>";
+/// How long the demo's bookings hold their rooms, as a hotel might set it.
+const HOLD: Duration = Duration::from_secs(2 * 3600);
+const HOLD_WARNING: Duration = Duration::from_secs(15 * 60);
+/// The short hold of one seeded booking, unless [`DemoOptions::short_hold`] says otherwise:
+/// long enough to open the page, short enough to watch it run out.
+pub const SHORT_HOLD: Duration = Duration::from_secs(60);
+
+/// Bookings the demo starts with, held as if their guests had opened the web form's
+/// mailed link: guest, email, room type, nights from tomorrow, and whether its hold is
+/// the short one (its warning and cancellation arrive in the FO chat while one watches).
+const SEED_BOOKINGS: [(&str, &str, &str, u32, bool); 2] = [
+    ("Siti Aminah", "siti.aminah@example.com", "Deluxe", 2, false),
+    ("Bayu Saputra", "bayu@example.com", "Standard", 1, true),
+];
+
+#[derive(Clone, Debug)]
 pub struct DemoOptions {
     /// Keep `data/demo.db` from the last run instead of starting fresh.
     pub keep: bool,
     /// Where to listen; the configured `TANGKAP_LISTEN` otherwise.
     pub listen: Option<SocketAddr>,
+    /// The hold of the seeded booking that runs out soon after the start (its FO warning
+    /// comes halfway).
+    pub short_hold: Duration,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            keep: false,
+            listen: None,
+            short_hold: SHORT_HOLD,
+        }
+    }
 }
 
 /// Requests in the second group.
@@ -75,9 +119,12 @@ const SECOND_GROUP_REQUESTS: [&str; 2] = [
 pub struct Cast {
     pub group: i64,
     pub second_group: i64,
+    /// The hotel's FO chat.
+    pub front_office: i64,
     /// People the visitor can act as: Budi (the owner, the demo login), Siti (staff of the
-    /// first group), Andi (who registers in the demo story), Rina (an applicant waiting
-    /// for approval) and Dewi (staff of the second group only).
+    /// first group, and FO), Andi (who registers in the demo story), Rina (an applicant
+    /// waiting for approval), Dewi (staff of the second group only) and Ahmad (a hotel
+    /// guest, no account).
     pub people: Vec<SimUser>,
 }
 
@@ -167,22 +214,28 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         }
     }
     let token = demo_token();
+    let mailbox = DemoMailbox::default();
     let fake = FakeTelegram::start(token.expose(), BOT_USERNAME).await?;
     let cast = Cast {
         group: fake.group(GROUP_TITLE),
         second_group: fake.group(SECOND_GROUP_TITLE),
+        front_office: fake.group(FRONT_OFFICE_TITLE),
         people: vec![
             fake.user("Budi Santoso", Some("budi_demo")),
             fake.user("Siti Rahma", Some("siti")),
             fake.user("Andi Wijaya", Some("andi")),
             fake.user("Rina Kusuma", None),
             fake.user("Dewi Lestari", Some("dewi")),
+            fake.user("Ahmad Fauzi", Some("ahmad_tamu")),
         ],
     };
     for person in &cast.people[..4] {
         fake.set_member_status(cast.group, person, MemberStatus::Member);
     }
     fake.set_member_status(cast.second_group, &cast.people[4], MemberStatus::Member);
+    for person in &cast.people[..2] {
+        fake.set_member_status(cast.front_office, person, MemberStatus::Member);
+    }
     for person in &cast.people {
         fake.make_private_chat(person);
     }
@@ -198,22 +251,55 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         // As a real team runs: Andi registers in the demo story and waits until Budi (the
         // owner) approves him from his private chat; Rina is already waiting.
         registration: RegistrationMode::Approval,
+        booking: Some(hotel_config(cast.front_office)),
+        // The public booking page's mail is delivered to the demo page, not sent.
+        mail: Some(MailSettings {
+            via: MailVia::Demo(mailbox.clone()),
+            from: MAIL_FROM.into(),
+        }),
         ..base
     };
-    let routes = page::routes(fake.clone(), token, cast.clone());
+    let routes = page::routes(
+        fake.clone(),
+        token,
+        cast.clone(),
+        mailbox,
+        options.short_hold,
+    );
     let running = app::start_on(config, listener, routes).await?;
     let db = running.state.db.clone();
-    for group in [cast.group, cast.second_group] {
+    for group in [cast.group, cast.second_group, cast.front_office] {
         let last = orders::last_message_id(&db, group).await?.unwrap_or(0);
         fake.resume_message_ids(group, last as i32);
     }
     seed(&running.state, &fake, &cast).await?;
+    seed_bookings(&running.state, options.short_hold).await?;
     Ok(Demo {
         page_url,
         running,
         fake,
         _lock: lock,
     })
+}
+
+/// The demo hotel's `[booking]`: its room types, FO chat and holds.
+fn hotel_config(front_office: i64) -> BookingConfig {
+    BookingConfig {
+        hotel_name: HOTEL_NAME.into(),
+        hold: HOLD,
+        warn_before: HOLD_WARNING,
+        staff_chat: Some(front_office),
+        book_ahead_days: 60,
+        payment_text: DEFAULT_PAYMENT_TEXT.into(),
+        erase_after: Duration::from_secs(90 * 24 * 3600),
+        room_types: ROOM_TYPES
+            .iter()
+            .map(|(name, rooms)| RoomTypeConfig {
+                name: (*name).into(),
+                rooms: *rooms,
+            })
+            .collect(),
+    }
 }
 
 /// A fresh random token of the shape BotFather hands out.
@@ -295,6 +381,18 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     if orders::board::counts(db, Scope::Everything, None).await? == Default::default() {
         seed_orders(state, fake, cast, &owner).await?;
     }
+    // Nobody writes in the FO chat, so the bot has not met it yet; Siti works bookings as
+    // its member, which the membership check below asks Telegram about.
+    let mut tx = db.begin().await?;
+    groups::remember(
+        &mut tx,
+        &[(
+            cast.front_office,
+            fake.group_title(cast.front_office).unwrap_or_default(),
+        )],
+    )
+    .await?;
+    tx.commit().await?;
     // The Tim page shows each person's groups as Telegram last said; ask now rather than at
     // their first login.
     for person in &staff {
@@ -363,5 +461,49 @@ async fn seed_orders(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// The [`SEED_BOOKINGS`], held through the real path (each announced in the FO chat),
+/// unless a kept database has bookings already.
+async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result<()> {
+    let Some(hotel) = &state.hotel else {
+        return Ok(());
+    };
+    let db = &state.db;
+    if booking::counts(&mut *db.pool().acquire().await?).await? != [0; 3] {
+        return Ok(());
+    }
+    let short = Hotel {
+        config: BookingConfig {
+            hold: short_hold,
+            warn_before: short_hold / 2,
+            ..hotel.config.clone()
+        },
+        ..hotel.clone()
+    };
+    let now = now_ms();
+    let tomorrow = hotel
+        .today(now)
+        .next_day()
+        .ok_or_else(|| anyhow!("no tomorrow"))?;
+    for (guest_name, email, room_type, nights, short_hold) in SEED_BOOKINGS {
+        let mut tx = db.begin().await?;
+        let room_type = rooms::find_by_name(&mut tx, room_type)
+            .await?
+            .ok_or_else(|| anyhow!("the demo hotel has no room type {room_type}"))?;
+        let new = NewBooking {
+            guest_name: guest_name.into(),
+            guest: Guest::Email(email.into()),
+            room_type_id: room_type.id,
+            stay: Stay {
+                check_in: tomorrow,
+                nights,
+            },
+        };
+        booking::hold(&mut tx, if short_hold { &short } else { hotel }, &new, now).await?;
+        tx.commit().await?;
+    }
+    state.new_messages.notify_one();
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The demo page at `/demo`: plays the Telegram client on top of the fake Telegram.
 
+use std::time::Duration;
+
 use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
@@ -13,6 +15,7 @@ use serde_json::{json, Value};
 use super::{Cast, STAFF_LOGINS, STAFF_PASSWORD, STAFF_USERNAME};
 use crate::{
     config::BotToken,
+    mail::DemoMailbox,
     sim::{FakeTelegram, MemberStatus, SimUser},
     telegram::init_data,
 };
@@ -22,6 +25,10 @@ struct DemoState {
     fake: FakeTelegram,
     token: BotToken,
     cast: Cast,
+    /// Where the booking page's mail lands.
+    mailbox: DemoMailbox,
+    /// The hold of the seeded booking that runs out, for the page's guide.
+    short_hold: Duration,
 }
 
 const FILES: [(&str, &str, &str); 4] = [
@@ -50,7 +57,13 @@ const FILES: [(&str, &str, &str); 4] = [
 /// The longest message the page may post (Telegram's own limit).
 const TEXT_MAX: usize = 4096;
 
-pub fn routes(fake: FakeTelegram, token: BotToken, cast: Cast) -> Router {
+pub fn routes(
+    fake: FakeTelegram,
+    token: BotToken,
+    cast: Cast,
+    mailbox: DemoMailbox,
+    short_hold: Duration,
+) -> Router {
     Router::new()
         .route("/demo", get(|| async { file("demo.html") }))
         .route("/demo/demo.js", get(|| async { file("demo.js") }))
@@ -64,9 +77,16 @@ pub fn routes(fake: FakeTelegram, token: BotToken, cast: Cast) -> Router {
         .route("/demo/api/send", post(send))
         .route("/demo/api/press", post(press))
         .route("/demo/api/answer", get(answer))
+        .route("/demo/api/mailbox", get(mails))
         .route("/demo/mini-app", get(mini_app))
         .route("/demo/launch.js", get(launch))
-        .with_state(DemoState { fake, token, cast })
+        .with_state(DemoState {
+            fake,
+            token,
+            cast,
+            mailbox,
+            short_hold,
+        })
 }
 
 fn file(name: &str) -> Response {
@@ -115,6 +135,8 @@ async fn world(State(demo): State<DemoState>) -> Json<Value> {
     Json(json!({
         "bot_username": demo.fake.bot_username(),
         "group": groups[0],
+        "front_office": groups[2],
+        "short_hold_seconds": demo.short_hold.as_secs(),
         "groups": groups,
         "people": demo.cast.people,
         "staff_login": { "username": STAFF_USERNAME, "password": STAFF_PASSWORD },
@@ -142,19 +164,23 @@ impl DemoState {
             .ok_or((StatusCode::BAD_REQUEST, "unknown person"))
     }
 
-    /// The demo's groups with their titles, the first group first.
+    /// The demo's groups with their titles, the first group first, the FO chat last.
     fn groups(&self) -> Vec<(i64, String)> {
-        [self.cast.group, self.cast.second_group]
-            .into_iter()
-            .map(|id| (id, self.fake.group_title(id).unwrap_or_default()))
-            .collect()
+        [
+            self.cast.group,
+            self.cast.second_group,
+            self.cast.front_office,
+        ]
+        .into_iter()
+        .map(|id| (id, self.fake.group_title(id).unwrap_or_default()))
+        .collect()
     }
 
     /// One of the demo's groups; the first when none is named.
     fn group(&self, id: Option<i64>) -> Result<i64, Refusal> {
         match id {
             None => Ok(self.cast.group),
-            Some(id) if id == self.cast.group || id == self.cast.second_group => Ok(id),
+            Some(id) if self.groups().iter().any(|(group, _)| *group == id) => Ok(id),
             Some(_) => Err((StatusCode::BAD_REQUEST, "unknown group")),
         }
     }
@@ -271,6 +297,11 @@ async fn answer(State(demo): State<DemoState>, Query(of): Query<AnswerOf>) -> Js
         "text": answer.as_ref().and_then(|a| a.text.clone()),
         "show_alert": answer.is_some_and(|a| a.show_alert),
     }))
+}
+
+/// The mail the booking page sent, as the guests' mailboxes would have it, oldest first.
+async fn mails(State(demo): State<DemoState>) -> Json<Value> {
+    Json(json!({ "mails": demo.mailbox.mails() }))
 }
 
 /// The Mini App as Telegram would open it for a person: the real page, with the Telegram

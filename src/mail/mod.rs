@@ -5,7 +5,10 @@
 //! committed booking is always followed by its mail, and a mail server that is down for
 //! an hour delays mail without losing any.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use lettre::{
     message::{header::ContentType, Mailbox},
@@ -13,7 +16,7 @@ use lettre::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::MailSettings;
+use crate::config::{MailSettings, MailVia};
 
 /// One mail, as queued.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,15 +48,22 @@ pub enum MailError {
 /// How long one mail may take to hand over before it is tried again later.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Sends mail over SMTP (`TANGKAP_SMTP_URL`) from `TANGKAP_MAIL_FROM`.
+/// Sends mail from `TANGKAP_MAIL_FROM`: over SMTP (`TANGKAP_SMTP_URL`), or, in the demo,
+/// into a [`DemoMailbox`] its page shows.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Transport,
     from: Mailbox,
+}
+
+/// Where a [`Mailer`] hands its mail.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Demo(DemoMailbox),
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The transport holds the SMTP password.
+        // The SMTP transport holds the password.
         f.debug_struct("Mailer").field("from", &self.from).finish()
     }
 }
@@ -61,10 +71,15 @@ impl std::fmt::Debug for Mailer {
 impl Mailer {
     /// A mailer for `settings` (checked when they were loaded).
     pub fn new(settings: &MailSettings) -> Result<Self, MailError> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose())
-            .map_err(|e| MailError::Refused(format!("TANGKAP_SMTP_URL: {e}")))?
-            .timeout(Some(SEND_TIMEOUT))
-            .build();
+        let transport = match &settings.via {
+            MailVia::Smtp(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .map_err(|e| MailError::Refused(format!("TANGKAP_SMTP_URL: {e}")))?
+                    .timeout(Some(SEND_TIMEOUT))
+                    .build(),
+            ),
+            MailVia::Demo(mailbox) => Transport::Demo(mailbox.clone()),
+        };
         let from = settings
             .from
             .parse()
@@ -84,11 +99,72 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(mail.text.clone())
             .map_err(|e| MailError::Refused(e.to_string()))?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(MailError::Refused(e.to_string())),
-            Err(e) => Err(MailError::Passing(e.to_string())),
+        match &self.transport {
+            Transport::Smtp(smtp) => match smtp.send(message).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_permanent() => Err(MailError::Refused(e.to_string())),
+                Err(e) => Err(MailError::Passing(e.to_string())),
+            },
+            // Built as for SMTP first, so a mail SMTP would refuse is refused here too.
+            Transport::Demo(mailbox) => {
+                mailbox.deliver(self.from.to_string(), mail.clone());
+                Ok(())
+            }
         }
+    }
+}
+
+/// The demo's mailbox: mail "sent" by the outbox sender lands here instead of going to a
+/// server, for the demo page to show. Nothing outside the demo can make one (the
+/// configuration names only SMTP), so a real run never keeps mail in memory.
+#[derive(Clone, Default)]
+pub struct DemoMailbox {
+    delivered: Arc<Mutex<Vec<Delivered>>>,
+}
+
+/// A mail as it landed in a [`DemoMailbox`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Delivered {
+    pub from: String,
+    #[serde(flatten)]
+    pub mail: Mail,
+    /// Unix ms.
+    pub at: i64,
+}
+
+/// The most mails a [`DemoMailbox`] keeps: the oldest go first, so a demo left running
+/// for days does not grow without end.
+const DEMO_MAILBOX_KEEPS: usize = 200;
+
+impl DemoMailbox {
+    fn deliver(&self, from: String, mail: Mail) {
+        let mut delivered = self.delivered.lock().unwrap_or_else(|e| e.into_inner());
+        if delivered.len() == DEMO_MAILBOX_KEEPS {
+            delivered.remove(0);
+        }
+        delivered.push(Delivered {
+            from,
+            mail,
+            at: crate::db::now_ms(),
+        });
+    }
+
+    /// Every mail delivered (as kept), oldest first.
+    pub fn mails(&self) -> Vec<Delivered> {
+        self.delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for DemoMailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Mails hold guests' addresses and confirmation links: a count is enough for logs.
+        let count = self.delivered.lock().map(|d| d.len()).unwrap_or_default();
+        f.debug_struct("DemoMailbox")
+            .field("delivered", &count)
+            .finish()
     }
 }
 
@@ -112,5 +188,33 @@ mod tests {
         ] {
             assert!(!is_address(bad), "{bad:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_demo_mailbox_keeps_what_the_mailer_delivers() {
+        let mailbox = DemoMailbox::default();
+        let mailer = Mailer::new(&MailSettings {
+            via: MailVia::Demo(mailbox.clone()),
+            from: "Hotel Melati <booking@melati.example>".into(),
+        })
+        .unwrap();
+        let mail = Mail {
+            to: "tamu@example.com".into(),
+            subject: "Konfirmasi".into(),
+            text: "http://127.0.0.1:8080/booking#confirm=abc".into(),
+        };
+        mailer.send(&mail).await.unwrap();
+        let refused = Mail {
+            to: "not an address".into(),
+            ..mail.clone()
+        };
+        assert!(matches!(
+            mailer.send(&refused).await,
+            Err(MailError::Refused(_))
+        ));
+        let delivered = mailbox.mails();
+        assert_eq!(delivered.len(), 1, "the refused mail is not delivered");
+        assert_eq!(delivered[0].mail, mail);
+        assert_eq!(delivered[0].from, "Hotel Melati <booking@melati.example>");
     }
 }

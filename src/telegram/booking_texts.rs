@@ -264,9 +264,12 @@ pub fn booking_stopped() -> String {
 
 // --- Front office -------------------------------------------------------------------------
 
+// The four answers below are plain text: each is also the answer to a pressed Lunas /
+// Batal button, which Telegram shows as it is (no HTML); a message escapes them.
+
 pub fn front_office_only() -> String {
-    "Perintah ini hanya untuk FO dan admin. <i>This command is for front-office staff and \
-     admins only.</i>"
+    "Perintah ini hanya untuk FO dan admin. This command is for front-office staff and \
+     admins only."
         .into()
 }
 
@@ -278,10 +281,7 @@ pub fn update_usage(command: &str) -> String {
 }
 
 pub fn booking_not_found(receipt: &str) -> String {
-    format!(
-        "Booking {} tidak ditemukan. <i>No such booking.</i>",
-        escape(receipt)
-    )
+    format!("Booking {receipt} tidak ditemukan. No such booking.")
 }
 
 /// A booking decided before: who did it.
@@ -290,20 +290,20 @@ pub fn already_decided(booking: &Booking) -> String {
         "paid" => ("sudah LUNAS", "already paid"),
         _ => ("sudah DIBATALKAN", "already cancelled"),
     };
-    let by = escape(booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR));
-    format!("{} {id} oleh {by}. <i>{en} by {by}.</i>", booking.receipt)
+    let by = booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR);
+    format!("{} {id} oleh {by}. {en} by {by}.", booking.receipt)
 }
 
 /// What the FO who decided is told.
 pub fn decision_done(booking: &Booking, paid: bool) -> String {
     if paid {
         format!(
-            "✅ {} LUNAS. Tamu diberi tahu. <i>Paid; the guest was told.</i>",
+            "✅ {} LUNAS. Tamu diberi tahu. Paid; the guest was told.",
             booking.receipt
         )
     } else {
         format!(
-            "✖️ {} DIBATALKAN; kamar kembali tersedia. <i>Cancelled; the room is free again.</i>",
+            "✖️ {} DIBATALKAN; kamar kembali tersedia. Cancelled; the room is free again.",
             booking.receipt
         )
     }

@@ -1,8 +1,11 @@
 // Walks the demo's whole story in headless Chromium: /moban in the group → Feedback 1 →
 // /daftar in the private chat → waiting for approval → Budi presses Setujui in his private
 // chat → the welcome with "Buka Tangkap" → the Mini App → log in → Pickup → Feedback 2 →
-// Close → Feedback 3; then Budi's Tim page, where Rina still waits. Started by
-// tests/demo.rs, which runs `tangkap demo`.
+// Close → Feedback 3; then Budi's Tim page, where Rina still waits. Then the hotel: Ahmad
+// books with /booking, Budi marks it paid from /cek_pembayaran, a guest books on the public
+// page "via Web" and confirms from the mail in the demo's inbox, the Mini App's Booking page
+// lists it, and the seeded short hold's warning and cancellation are in the FO chat; light
+// and dark. Started by tests/demo.rs, which runs `tangkap demo --short-hold 20s`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -20,10 +23,11 @@ after(async () => { await browser?.close(); });
 
 const shot = (page, name) => page.screenshot({ path: `${artifacts}/${name}.png` });
 
-test('the demo story, from /moban to Feedback 3, offline', async () => {
-  const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+/// The demo page in a fresh browser, refusing (and noting) every request that would leave
+/// the demo's own address: nothing may come from the internet.
+async function openDemo(colorScheme = 'light') {
+  const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, colorScheme });
   const outside = [];
-  // Nothing may come from the internet: every request must stay on the demo's own address.
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith(new URL(base).origin)) return route.continue();
@@ -34,6 +38,11 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(`${base}/demo`);
+  return { context, page, outside, problems };
+}
+
+test('the demo story, from /moban to Feedback 3, offline', async () => {
+  const { context, page, outside, problems } = await openDemo();
 
   const group = page.locator('#group-chat');
   const privateChat = page.locator('#private-chat');
@@ -51,7 +60,7 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
 
   // Who holds which login is on the page.
   assert.equal(await page.locator('#staff-login').textContent(),
-    'Login demo: demo / tangkap-demo (Budi Santoso, owner) · siti (staf Tim Operasional) · dewi (staf Tim Gudang)');
+    'Login demo: demo / tangkap-demo (Budi Santoso, owner) · siti (staf Tim Operasional, Front Office) · dewi (staf Tim Gudang)');
 
   // Andi registers in his private chat with the bot, and waits for approval.
   await page.locator('#as').selectOption({ label: 'Andi Wijaya' });
@@ -136,6 +145,120 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   await group.locator('.message', { hasText: 'GDG-301' }).first().waitFor();
   assert.equal(await group.locator('.message', { hasText: 'INV-2041' }).count(), 0);
   assert.deepEqual(outside, [], 'nothing fetched from outside');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+const receiptIn = (text) => text.match(/RESI-\d{8}-\d{3}/)[0];
+
+test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the inbox, a hold running out', async () => {
+  const { context, page, outside, problems } = await openDemo();
+  const group = page.locator('#group-chat');
+  const privateChat = page.locator('#private-chat');
+  const frontOffice = group.locator('.message.bot');
+
+  // The FO chat heard of the bookings the demo starts with; Bayu's short hold was warned
+  // about, then cancelled by the system, and he was mailed.
+  await page.locator('#group-select').selectOption({ label: 'Front Office' });
+  await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: 'Siti Aminah' }).waitFor();
+  const bayu = frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: 'Bayu Saputra' });
+  const bayuReceipt = receiptIn(await bayu.textContent());
+  await frontOffice.filter({ hasText: 'Segera kedaluwarsa' }).filter({ hasText: bayuReceipt }).waitFor({ timeout: 40_000 });
+  await frontOffice.filter({ hasText: 'DIBATALKAN OTOMATIS' }).filter({ hasText: bayuReceipt }).waitFor({ timeout: 40_000 });
+  await page.locator('#mailbox .mail', { hasText: 'bayu@example.com' }).filter({ hasText: bayuReceipt }).waitFor();
+
+  // Ahmad, a guest, books in his private chat, tapping the offered answers.
+  await page.locator('#as').selectOption({ label: 'Ahmad Fauzi' });
+  const ask = async (action, question) => {
+    await action();
+    await privateChat.locator('.message.bot', { hasText: question }).last().waitFor({ timeout: 20_000 });
+  };
+  await ask(() => privateChat.locator('.quick button', { hasText: '/booking' }).click(), 'Nama tamu?');
+  await ask(async () => {
+    await privateChat.locator('input').fill('Ahmad Fauzi');
+    await privateChat.locator('button[type=submit]').click();
+  }, 'Tanggal check-in?');
+  const keyboard = privateChat.locator('.reply-keyboard');
+  await ask(() => keyboard.locator('button').first().click(), 'Berapa malam');
+  await ask(() => keyboard.locator('button', { hasText: /^2$/ }).click(), 'Pilih tipe kamar');
+  await ask(() => keyboard.locator('button', { hasText: 'Deluxe' }).click(), 'kami tahan');
+  assert.ok(await keyboard.isHidden(), 'the keyboard goes once the room is held');
+  const ahmadReceipt = receiptIn(await privateChat.locator('.message.bot', { hasText: 'kami tahan' }).last().textContent());
+  await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: ahmadReceipt })
+    .filter({ hasText: 'Via: Telegram' }).waitFor({ timeout: 20_000 });
+
+  // Budi checks the payments and marks Ahmad's booking paid; Ahmad and the FO chat hear it.
+  await page.locator('#as').selectOption({ label: 'Budi Santoso' });
+  await privateChat.locator('.quick button', { hasText: '/cek_pembayaran' }).click();
+  const list = privateChat.locator('.message.bot', { hasText: 'Menunggu pembayaran' }).last();
+  await list.waitFor({ timeout: 20_000 });
+  assert.match(await list.textContent(), /Siti Aminah/);
+  assert.doesNotMatch(await list.textContent(), new RegExp(bayuReceipt), 'the run-out hold is not waiting any more');
+  await list.locator('button.callback', { hasText: `Lunas ${ahmadReceipt}` }).click();
+  await page.locator('#toast', { hasText: `${ahmadReceipt} LUNAS` }).waitFor({ timeout: 20_000 });
+  assert.doesNotMatch(await page.locator('#toast').textContent(), /[<>]/, 'a button\'s answer is plain text');
+  await frontOffice.filter({ hasText: ahmadReceipt }).filter({ hasText: 'LUNAS oleh / by Budi Santoso' }).waitFor({ timeout: 20_000 });
+  await page.locator('#as').selectOption({ label: 'Ahmad Fauzi' });
+  await privateChat.locator('.message.bot', { hasText: 'dikonfirmasi' }).filter({ hasText: ahmadReceipt }).waitFor({ timeout: 20_000 });
+  await shot(page, 'demo-hotel-telegram');
+
+  // A guest books on the public page "via Web"; the mail lands in the demo's inbox.
+  await page.locator('#open-booking').click();
+  const phone = page.frameLocator('#mini-app');
+  await phone.locator('#booking-form').waitFor();
+  assert.equal(await phone.locator('#hotel').textContent(), 'Hotel Melati');
+  await phone.locator('#name').fill('Citra Dewi');
+  await phone.locator('#room-type').selectOption('Suite');
+  await phone.locator('input[name="via"][value="web"]').check();
+  await phone.locator('#email').fill('citra@example.com');
+  await phone.locator('#submit').click();
+  await phone.locator('#status', { hasText: 'citra@example.com' }).waitFor({ timeout: 20_000 });
+  const mail = page.locator('#mailbox .mail', { hasText: 'citra@example.com' });
+  await mail.waitFor({ timeout: 20_000 });
+  assert.match(await mail.locator('.mail-subject').textContent(), /Hotel Melati/);
+  assert.match(await mail.locator('.mail-text').textContent(), /Suite/);
+  await mail.scrollIntoViewIfNeeded();
+  await shot(page, 'demo-inbox');
+
+  // Its link opens the page in the phone; one press holds the room, and the FO hear of it.
+  await mail.locator('.mail-text a', { hasText: '/booking#confirm=' }).click();
+  await phone.locator('#confirm-button').click();
+  const receiptLine = phone.locator('#status', { hasText: 'No. resi / Receipt' });
+  await receiptLine.waitFor({ timeout: 20_000 });
+  const citraReceipt = receiptIn(await receiptLine.textContent());
+  await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: citraReceipt })
+    .filter({ hasText: 'Citra Dewi' }).filter({ hasText: 'Via: Web' }).waitFor({ timeout: 20_000 });
+
+  // Budi finds it on the Mini App's Booking page.
+  await page.locator('#as').selectOption({ label: 'Budi Santoso' });
+  await page.locator('#open-mini-app').click();
+  await phone.locator('#login-password').fill('tangkap-demo');
+  await phone.locator('#tg-main-button').click();
+  await phone.locator('#booking-tab').click();
+  await phone.locator('#bookings li', { hasText: citraReceipt }).waitFor();
+  assert.match(await phone.locator('#bookings li', { hasText: citraReceipt }).textContent(), /Citra Dewi/);
+  await shot(page, 'demo-hotel-mini-app');
+
+  assert.equal(await page.locator('#mail-count').textContent(),
+    String(await page.locator('#mailbox .mail').count()), 'the header counts the inbox');
+  assert.equal(await page.locator('#mailbox').evaluate((box) => getComputedStyle(box).backgroundColor), 'rgb(255, 255, 255)');
+  assert.deepEqual(outside, [], 'nothing fetched from outside');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the demo inbox in dark', async () => {
+  const { context, page, outside, problems } = await openDemo('dark');
+  const mail = page.locator('#mailbox .mail', { hasText: 'citra@example.com' }).first();
+  await mail.waitFor();
+  const colors = await page.locator('#mailbox').evaluate((box) => {
+    const text = box.querySelector('.mail-text');
+    return [getComputedStyle(box).backgroundColor, getComputedStyle(text).color];
+  });
+  assert.deepEqual(colors, ['rgb(23, 33, 43)', 'rgb(245, 245, 245)'], 'dark panel, light text');
+  await mail.scrollIntoViewIfNeeded();
+  await shot(page, 'demo-inbox-dark');
+  assert.deepEqual(outside, []);
   assert.deepEqual(problems, []);
   await context.close();
 });
