@@ -1456,7 +1456,8 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
 // --- bookings ---------------------------------------------------------------------------------
 
 /// Guests booking one stay of one room type at once, twice as many as its rooms: each
-/// hold (check and take every night, write the booking and its timers, commit) is timed
+/// hold (read the hotel's settings, check and take every night, write the booking and its
+/// timers, commit) is timed
 /// from its first statement to its commit; afterwards no night may be over the rooms.
 async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     use tangkap::{
@@ -1481,8 +1482,9 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     })
     .await;
     let state = &bench.running.state;
-    let hotel = state.hotel.clone().expect("bookings are on");
+    let base = state.hotel.clone().expect("bookings are on");
     let mut conn = state.db.pool().acquire().await.unwrap();
+    let hotel = base.load(&mut conn).await.unwrap();
     let room_type = booking::rooms::find_by_name(&mut conn, "Standard")
         .await
         .unwrap()
@@ -1497,7 +1499,7 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     };
     let mut guests = JoinSet::new();
     for guest in 0..sizes.booking_guests {
-        let (db, hotel) = (state.db.clone(), hotel.clone());
+        let (db, base) = (state.db.clone(), base.clone());
         let new = NewBooking {
             guest_name: format!("Tamu {guest}"),
             guest: Guest::Telegram(1_000_000 + guest as i64),
@@ -1507,6 +1509,7 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
         guests.spawn(async move {
             let started = Instant::now();
             let mut tx = db.begin().await.unwrap();
+            let hotel = base.load(&mut tx).await.unwrap();
             let held = match booking::hold(&mut tx, &hotel, &new, tangkap::db::now_ms()).await {
                 Ok(_) => true,
                 Err(HoldError::Full { .. }) => false,
