@@ -880,7 +880,10 @@ mod tests {
             ("hold = \"1h\"\nwarn_before = \"2h\"", "booking.warn_before"),
             ("hold = \"1h\"\nwarn_before = \"1h\"", "booking.warn_before"),
             ("hotel_name = \"Hotel\\nMelati\"", "booking.hotel_name"),
-            ("payment_text = \"x\"\nbook_ahead_days = 731", "booking.book_ahead_days"),
+            (
+                "payment_text = \"x\"\nbook_ahead_days = 731",
+                "booking.book_ahead_days",
+            ),
             ("staff_chat = 12345", "booking.staff_chat"),
             ("book_ahead_days = 0", "booking.book_ahead_days"),
         ] {
