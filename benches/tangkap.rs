@@ -1486,7 +1486,11 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     })
     .await;
     let state = &bench.running.state;
-    let mut hotel = state.hotel.clone().expect("bookings are on");
+    let base = state.hotel.clone().expect("bookings are on");
+    let mut hotel = base
+        .load(&mut state.db.pool().acquire().await.unwrap())
+        .await
+        .unwrap();
     // The public page's links; no mail leaves (nothing sends the mail lane here).
     hotel.web_page = Some("https://hotel.example/booking".into());
     let check_in = hotel
@@ -1520,7 +1524,7 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
         })
         .collect();
     assert_eq!(tokens.len(), sizes.booking_guests);
-    let confirmations = Confirmations::start(state.db.clone(), hotel);
+    let confirmations = Confirmations::start(state.db.clone(), base);
     let mut guests = JoinSet::new();
     for token in tokens {
         let confirmations = confirmations.clone();

@@ -15,7 +15,7 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    booking::{self, web::Confirmations, Hotel},
+    booking::{self, web::Confirmations, HotelBase},
     bot::{self, BotIdentity},
     config::{Config, ConfigError},
     db::{instance::Instance, Conn, Db, DbError},
@@ -51,8 +51,9 @@ pub struct AppState {
     /// The Bot API, for what must be asked of Telegram while a request waits (who belongs
     /// to which group, at login); messages go through the outbox instead.
     pub telegram: BotApi,
-    /// The hotel's bookings; `None` when they are off.
-    pub hotel: Option<Hotel>,
+    /// The hotel's bookings; `None` when they are off. Its settings in force are read
+    /// from the database per request ([`HotelBase::load`]).
+    pub hotel: Option<HotelBase>,
     /// Confirms web bookings in shared transactions; `None` without the public page.
     pub confirmations: Option<Confirmations>,
 }
@@ -142,9 +143,10 @@ pub async fn start_on(
     let mailer = config.mail.as_ref().map(Mailer::new).transpose()?;
     let new_updates = Arc::new(Notify::new());
     let sla = config.sla;
-    let hotel = Hotel::from_config(&config);
+    let hotel = HotelBase::from_config(&config);
     if let Some(hotel) = &hotel {
-        booking::rooms::sync_from_config(&db, &hotel.config.room_types)
+        hotel
+            .sync_from_config(&db)
             .await
             .map_err(DbError::Connect)?;
     }
@@ -159,7 +161,7 @@ pub async fn start_on(
         telegram: api.clone(),
         confirmations: hotel
             .as_ref()
-            .filter(|hotel| hotel.web_page.is_some())
+            .filter(|hotel| hotel.has_web_page())
             .map(|hotel| Confirmations::start(db.clone(), hotel.clone())),
         hotel,
     };
@@ -222,7 +224,7 @@ pub async fn start_on(
 struct AppTimers {
     reminders: Reminders,
     /// None when bookings are off: a booking's timer left from before does nothing.
-    hotel: Option<Hotel>,
+    hotel: Option<HotelBase>,
 }
 
 impl Fire for AppTimers {
@@ -236,7 +238,8 @@ impl Fire for AppTimers {
         }
         match &self.hotel {
             Some(hotel) if !bookings.is_empty() => {
-                booking::expiry::fire(tx, hotel, &bookings).await
+                let hotel = hotel.load(tx).await?;
+                booking::expiry::fire(tx, &hotel, &bookings).await
             }
             _ => Ok(()),
         }

@@ -16,7 +16,7 @@ use common::{
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tangkap::{
-    booking::{self, date_text, rooms, Guest, HoldError, Hotel, NewBooking, Stay},
+    booking::{self, date_text, rooms, Guest, HoldError, HotelBase, NewBooking, Stay},
     config::{BookingConfig, RoomTypeConfig},
     db::now_ms,
     sim::SimUser,
@@ -35,6 +35,7 @@ on_both_backends!(
     the_booking_page_lists_and_decides_for_the_front_office_only,
     a_guests_name_and_contact_are_erased_after_the_stay,
     owners_and_admins_set_the_rooms_never_below_what_is_booked,
+    owners_and_admins_change_the_hotels_settings_and_the_next_booking_follows,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -211,8 +212,12 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
 async fn two_hundred_guests_at_once_hold_exactly_the_free_rooms(backend: Backend) {
     let hour = Duration::from_secs(3600);
     let (app, _) = spawn_hotel(backend, &[("Deluxe", 4)], 2 * hour, hour / 4).await;
-    let hotel = Hotel::from_config(&app.config).unwrap();
     let mut tx = app.db.begin().await.unwrap();
+    let hotel = HotelBase::from_config(&app.config)
+        .unwrap()
+        .load(&mut tx)
+        .await
+        .unwrap();
     let deluxe = rooms::find_by_name(&mut tx, "Deluxe")
         .await
         .unwrap()
@@ -792,10 +797,14 @@ async fn links_opened_at_once_hold_exactly_the_free_rooms_once_each(backend: Bac
         Duration::from_secs(2 * 3600),
     )
     .await;
-    let hotel = Hotel::from_config(&app.config).unwrap();
     let check_in = days_from_today(4);
     // Made through the domain: over HTTP one client may only ask 20 times an hour.
     let mut tx = app.db.begin().await.unwrap();
+    let hotel = HotelBase::from_config(&app.config)
+        .unwrap()
+        .load(&mut tx)
+        .await
+        .unwrap();
     for guest in 0..GUESTS {
         let form: booking::web::WebForm = serde_json::from_value(web_form(
             &format!("Tamu {guest}"),
@@ -1323,4 +1332,337 @@ async fn owners_and_admins_set_the_rooms_never_below_what_is_booked(backend: Bac
             .await,
         3
     );
+}
+
+/// The hold given to booking `receipt`, in ms, and its warning's lead (0: none).
+async fn hold_of(app: &TestApp, receipt: &str) -> (i64, i64) {
+    let hold = app
+        .count(&format!(
+            "SELECT hold_until - created_at FROM bookings WHERE receipt = '{receipt}'"
+        ))
+        .await;
+    let warn = app
+        .count(&format!(
+            "SELECT COALESCE(MAX(b.hold_until - t.due_at), 0) FROM bookings b \
+             LEFT JOIN timers t ON t.entity = b.id AND t.kind = 'booking_warning' \
+             WHERE b.receipt = '{receipt}'"
+        ))
+        .await;
+    (hold, warn)
+}
+
+async fn settings_of(app: &TestApp, session: &str) -> Value {
+    let (status, list) = call(app, "GET", "/bookings", Some(session), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list["settings"].clone()
+}
+
+async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follows(
+    backend: Backend,
+) {
+    const MINUTE: i64 = 60_000;
+    let (mut app, fo_chat) = spawn_hotel(
+        backend,
+        &[("Deluxe", 10)],
+        Duration::from_secs(3600),
+        Duration::from_secs(600),
+    )
+    .await;
+    let (fo, staff, admin) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Budi", Some("budi")),
+        app.fake.user("Sari", Some("sari")),
+    );
+    for (user, login, role) in [
+        (&fo, "fitri", Role::Staff),
+        (&staff, "budi", Role::Staff),
+        (&admin, "sari", Role::Admin),
+    ] {
+        register_account(&app, user, login, PASSWORD, role, AccountState::Active).await;
+    }
+    join_front_office(&app, fo_chat, &fo).await;
+    let night = days_from_today(3);
+    let before = receipt_in(&book_in_telegram(&app, "Ayu", night, "Deluxe").await);
+    assert_eq!(hold_of(&app, &before).await, (60 * MINUTE, 10 * MINUTE));
+    let (fo_session, staff_session, admin_session) = (
+        log_in(&app, "fitri", PASSWORD).await,
+        log_in(&app, "budi", PASSWORD).await,
+        log_in(&app, "sari", PASSWORD).await,
+    );
+
+    // Owners and admins see the settings as the file gave them; the FO work bookings but
+    // do not see or change them; for plain staff the page is not there at all.
+    let file_settings = json!({
+        "hotel_name": "Hotel Melati",
+        "hold": "1h",
+        "warn_before": "10m",
+        "staff_chat": fo_chat,
+        "book_ahead_days": 60,
+        "payment_text": "Bayar dengan QRIS di resepsionis.",
+    });
+    assert_eq!(settings_of(&app, &admin_session).await, file_settings);
+    let (_, list) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    assert!(list.get("settings").is_none(), "{list}");
+    for session in [&fo_session, &staff_session] {
+        let (status, answer) = call(
+            &app,
+            "PUT",
+            "/booking_settings",
+            Some(session),
+            Some(json!({ "hold": "3h" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    }
+
+    // Every bad value is refused, naming the field and saying why; nothing changes, also
+    // not the good values sent with it.
+    let long_name = "x".repeat(81);
+    let long_text = "x".repeat(501);
+    let english = |field: &str| match field {
+        "hold" => "The hold is 1 second to 7 days",
+        "warn_before" => "The warning must be shorter than the hold",
+        "staff_chat" => "The FO chat must be a Telegram group's id",
+        "book_ahead_days" => "Booking ahead is 1 to 730 days",
+        "hotel_name" => "The hotel's name is 1 to 80 characters, on one line",
+        _ => "The payment text is 1 to 500 characters",
+    };
+    for (change, field, why) in [
+        (json!({ "hold": "soon" }), "hold", "Tulis durasi"),
+        (
+            json!({ "hold": "0" }),
+            "hold",
+            "Waktu tahan 1 detik sampai 7 hari",
+        ),
+        (json!({ "hold": "8days" }), "hold", "Waktu tahan"),
+        (
+            json!({ "warn_before": "1h" }),
+            "warn_before",
+            "lebih singkat dari waktu tahan (1h)",
+        ),
+        (
+            json!({ "hold": "5m" }),
+            "warn_before",
+            "lebih singkat dari waktu tahan (5m)",
+        ),
+        (
+            json!({ "staff_chat": 12345 }),
+            "staff_chat",
+            "ID grup Telegram",
+        ),
+        (
+            json!({ "staff_chat": "grup FO" }),
+            "staff_chat",
+            "ID grup Telegram",
+        ),
+        (
+            json!({ "book_ahead_days": 0 }),
+            "book_ahead_days",
+            "1–730 hari",
+        ),
+        (
+            json!({ "book_ahead_days": 731 }),
+            "book_ahead_days",
+            "1–730 hari",
+        ),
+        (
+            json!({ "book_ahead_days": "enam" }),
+            "book_ahead_days",
+            "1–730 hari",
+        ),
+        (
+            json!({ "hotel_name": "   " }),
+            "hotel_name",
+            "Nama hotel 1–80 huruf",
+        ),
+        (
+            json!({ "hotel_name": long_name }),
+            "hotel_name",
+            "Nama hotel",
+        ),
+        (
+            json!({ "hotel_name": "Hotel\nMelati" }),
+            "hotel_name",
+            "satu baris",
+        ),
+        (
+            json!({ "payment_text": "" }),
+            "payment_text",
+            "Teks pembayaran 1–500",
+        ),
+        (
+            json!({ "payment_text": long_text }),
+            "payment_text",
+            "Teks pembayaran",
+        ),
+        (
+            json!({ "hotel_name": "Hotel Baru", "payment_text": "Tunai", "hold": "lama" }),
+            "hold",
+            "Tulis durasi",
+        ),
+    ] {
+        let (status, answer) = call(
+            &app,
+            "PUT",
+            "/booking_settings",
+            Some(&admin_session),
+            Some(change.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{change}: {answer}");
+        assert_eq!(answer["field"], field, "{change}: {answer}");
+        let message = answer["message"].as_str().unwrap();
+        let english = if why == "Tulis durasi" {
+            "Write a duration such as 90m, 2h or 1h30m"
+        } else {
+            english(field)
+        };
+        assert!(
+            matches!((message.find(why), message.find(english)), (Some(id), Some(en)) if id < en),
+            "{change}: Indonesian, then English: {message}"
+        );
+    }
+    // erase_after stays file-only.
+    let (status, _) = call(
+        &app,
+        "PUT",
+        "/booking_settings",
+        Some(&admin_session),
+        Some(json!({ "erase_after": "1d" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(settings_of(&app, &admin_session).await, file_settings);
+    let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'booking_setting'";
+    assert_eq!(app.count(audited).await, 0);
+
+    // The admin changes hold, warning, name and payment text at once; the next booking
+    // follows, at once, and texts go into Telegram's HTML as they were typed.
+    let (status, saved) = call(
+        &app,
+        "PUT",
+        "/booking_settings",
+        Some(&admin_session),
+        Some(json!({
+            "hold": "180m",
+            "warn_before": "30m",
+            "hotel_name": "  Hotel <Melati> & Co ",
+            "payment_text": "Transfer ke BCA 123 <b>sebelum</b> datang.",
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let changed = json!({
+        "hotel_name": "Hotel <Melati> & Co",
+        "hold": "3h",
+        "warn_before": "30m",
+        "staff_chat": fo_chat,
+        "book_ahead_days": 60,
+        "payment_text": "Transfer ke BCA 123 <b>sebelum</b> datang.",
+    });
+    assert_eq!(saved, changed);
+    assert_eq!(settings_of(&app, &admin_session).await, changed);
+    let held = book_in_telegram(&app, "Dodi", night, "Deluxe").await;
+    assert!(
+        held.contains("Kamar Anda di Hotel <Melati> & Co kami tahan")
+            && held.contains("Transfer ke BCA 123 <b>sebelum</b> datang."),
+        "the guest's receipt names the new hotel name and payment text: {held}"
+    );
+    let after = receipt_in(&held);
+    assert_eq!(hold_of(&app, &after).await, (180 * MINUTE, 30 * MINUTE));
+    assert_eq!(
+        hold_of(&app, &before).await,
+        (60 * MINUTE, 10 * MINUTE),
+        "a booking held before keeps its deadline"
+    );
+    let details = app
+        .rows(
+            "SELECT detail FROM audit_log WHERE action = 'booking_setting' \
+             AND actor LIKE 'Sari%' ORDER BY id",
+        )
+        .await;
+    let details: Vec<_> = details
+        .into_iter()
+        .map(|row| row[0].clone().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "hotel_name: Hotel Melati → Hotel <Melati> & Co",
+            "hold: 1h → 3h",
+            "warn_before: 10m → 30m",
+            "payment_text: Bayar dengan QRIS di resepsionis. → Transfer ke BCA 123 <b>sebelum</b> datang.",
+        ]
+    );
+
+    // Without an FO chat its members are no longer the FO (owners and admins still are).
+    let (status, saved) = call(
+        &app,
+        "PUT",
+        "/booking_settings",
+        Some(&admin_session),
+        Some(json!({ "staff_chat": "" })),
+    )
+    .await;
+    assert_eq!(
+        (status, &saved["staff_chat"]),
+        (StatusCode::OK, &Value::Null)
+    );
+    let (status, _) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        &app,
+        "PUT",
+        "/booking_settings",
+        Some(&admin_session),
+        Some(json!({ "staff_chat": fo_chat })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A restart keeps the Mini App's values: the file's have not changed since last read.
+    app.restart().await;
+    let admin_session = log_in(&app, "sari", PASSWORD).await;
+    assert_eq!(settings_of(&app, &admin_session).await, changed);
+
+    // A value changed in the file since wins; the others stay the Mini App's.
+    let file = app.config.booking.as_mut().unwrap();
+    file.payment_text = "Bayar tunai di resepsionis.".into();
+    file.hold = Duration::from_secs(2 * 3600);
+    app.restart().await;
+    let admin_session = log_in(&app, "sari", PASSWORD).await;
+    let settings = settings_of(&app, &admin_session).await;
+    assert_eq!(
+        (
+            &settings["payment_text"],
+            &settings["hold"],
+            &settings["warn_before"],
+            &settings["hotel_name"]
+        ),
+        (
+            &json!("Bayar tunai di resepsionis."),
+            &json!("2h"),
+            &json!("30m"),
+            &json!("Hotel <Melati> & Co")
+        )
+    );
+    let held = book_in_telegram(&app, "Rani", night, "Deluxe").await;
+    assert!(held.contains("Bayar tunai di resepsionis."), "{held}");
+    assert_eq!(
+        hold_of(&app, &receipt_in(&held)).await,
+        (120 * MINUTE, 30 * MINUTE)
+    );
+
+    // A file's hold no longer than the Mini App's warning brings the file's warning too.
+    app.config.booking.as_mut().unwrap().hold = Duration::from_secs(20 * 60);
+    app.restart().await;
+    let admin_session = log_in(&app, "sari", PASSWORD).await;
+    let settings = settings_of(&app, &admin_session).await;
+    assert_eq!(
+        (&settings["hold"], &settings["warn_before"]),
+        (&json!("20m"), &json!("10m"))
+    );
+    app.finish().await;
 }

@@ -358,8 +358,9 @@ async fn account(app: &TestApp, username: &str) -> (String, String) {
 
 /// The public booking page: the Telegram choice goes to the bot; on the web a bad address
 /// is explained, the link mailed over real SMTP (aiosmtpd) holds the room; then an admin
-/// marks it paid on the Mini App's Booking page; light and dark. Afterwards the booking
-/// must stand as the pages left it, the FO chat told and the guest mailed.
+/// marks it paid on the Mini App's Booking page, sets rooms and the hotel's settings; light
+/// and dark. Afterwards the booking, rooms and settings must stand as the pages left them,
+/// the FO chat told and the guest mailed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn booking_page_in_headless_chromium() {
     let smtp = SmtpSink::start();
@@ -435,6 +436,29 @@ async fn booking_page_in_headless_chromium() {
             [Some("Suite".to_owned()), Some("1".to_owned())],
         ],
         "as the Booking page set them"
+    );
+    assert_eq!(
+        app.rows(
+            "SELECT name, value FROM hotel_settings WHERE name IN \
+             ('hold', 'warn_before', 'book_ahead_days', 'payment_text') ORDER BY name"
+        )
+        .await,
+        [
+            ["book_ahead_days", "90"],
+            ["hold", "3h"],
+            ["payment_text", "Transfer ke BCA <b>123</b> sebelum datang."],
+            ["warn_before", "20m"],
+        ]
+        .map(|row| row.map(|v| Some(v.to_owned()))),
+        "as the Booking page set them"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'booking_setting' AND actor LIKE 'Sari%'"
+        )
+        .await,
+        4,
+        "hold, payment text, then warning and days: each audited"
     );
     let told = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
     assert!(told[0].text.contains(receipt), "{}", told[0].text);

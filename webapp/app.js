@@ -95,6 +95,14 @@ const TEXTS = {
     rt_title: 'Tipe kamar', rt_intro: 'Jumlah kamar tiap tipe; 0 menutup tipe itu untuk booking baru.',
     rt_new_name: 'Tipe baru', rt_rooms: 'Kamar', rt_add: 'Tambah', rt_save: 'Simpan',
     rt_saved: '{name}: {rooms} kamar.', rt_added: '{name} ditambahkan.',
+    bs_title: 'Pengaturan booking',
+    bs_intro: 'Berlaku untuk booking berikutnya; booking yang sudah ditahan tetap dengan batas waktunya.',
+    bs_hotel_name: 'Nama hotel', bs_hold: 'Waktu tahan', bs_warn_before: 'Peringatan sebelum habis',
+    bs_durations_hint: 'Tulis seperti 2h, 90m atau 1h30m; peringatan 0: tanpa peringatan.',
+    bs_staff_chat: 'Chat FO (ID grup)', bs_staff_chat_none: 'kosong: tanpa chat FO',
+    bs_book_ahead_days: 'Booking paling jauh (hari)', bs_payment_text: 'Teks pembayaran',
+    bs_save: 'Simpan pengaturan', bs_saved: 'Pengaturan booking tersimpan.',
+    did_booking_setting: 'mengubah pengaturan booking',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
@@ -192,6 +200,14 @@ const TEXTS = {
     rt_title: 'Room types', rt_intro: 'Rooms of each type; 0 closes a type to new bookings.',
     rt_new_name: 'New type', rt_rooms: 'Rooms', rt_add: 'Add', rt_save: 'Save',
     rt_saved: '{name}: {rooms} rooms.', rt_added: '{name} added.',
+    bs_title: 'Booking settings',
+    bs_intro: 'These apply to bookings made from now on; rooms already held keep their deadline.',
+    bs_hotel_name: 'Hotel name', bs_hold: 'Hold', bs_warn_before: 'Warning before the end',
+    bs_durations_hint: 'Write e.g. 2h, 90m or 1h30m; a warning of 0: no warning.',
+    bs_staff_chat: 'FO chat (group id)', bs_staff_chat_none: 'empty: no FO chat',
+    bs_book_ahead_days: 'Book ahead (days)', bs_payment_text: 'Payment text',
+    bs_save: 'Save settings', bs_saved: 'Booking settings saved.',
+    did_booking_setting: 'changed a booking setting',
   },
 };
 
@@ -292,7 +308,10 @@ function updateBackButton() {
 // --- talking to the server -------------------------------------------------------------
 
 class ApiFailure extends Error {
-  constructor(code, message, status) { super(message); this.code = code; this.status = status; }
+  // `field`: the form field the server refused, when it names one.
+  constructor(code, message, status, field) {
+    super(message); this.code = code; this.status = status; this.field = field;
+  }
 }
 
 async function api(path, { method = 'GET', body } = {}) {
@@ -321,7 +340,7 @@ async function api(path, { method = 'GET', body } = {}) {
     else if (['conflict', 'refused', 'bad_request'].includes(code) || !TEXTS.en[code]) message = data?.message || t(code);
     else if (code === 'wrong_credentials' && data?.tries_left) message = t('wrong_credentials_left', { left: data.tries_left });
     else message = t(code, { seconds, until: data?.until });
-    throw new ApiFailure(code, message, response.status);
+    throw new ApiFailure(code, message, response.status, data?.field);
   }
   return data;
 }
@@ -840,6 +859,7 @@ async function loadBookings({ quiet = false } = {}) {
     state.bookingCounts = answer.counts;
     renderBookings();
     renderRoomTypes(answer.room_types);
+    renderBookingSettings(answer.settings);
   } catch (failure) {
     if (failure.code === 'not_found') {
       state.worksBookings = false;
@@ -966,6 +986,67 @@ async function changeRoomTypes(path, method, body, said, button) {
   } catch (failure) {
     if (failure.code === 'network' || SESSION_ENDED.includes(failure.code)) handleFailure(failure);
     else showRoomTypesMessage('error', failure.message);
+  }
+  button.disabled = false;
+}
+
+const BOOKING_SETTINGS = ['hotel_name', 'hold', 'warn_before', 'staff_chat', 'book_ahead_days', 'payment_text'];
+
+/// Owners and admins change the hotel's settings; like the room types, the form is
+/// refilled only when the saved settings changed, so that typing survives refreshes.
+function renderBookingSettings(settings) {
+  $('booking-settings-panel').hidden = !settings;
+  const seen = JSON.stringify(settings ?? null);
+  if (!settings || seen === state.bookingSettingsSeen) return;
+  state.bookingSettingsSeen = seen;
+  const form = $('booking-settings');
+  for (const name of BOOKING_SETTINGS) {
+    const value = settings[name];
+    form.elements[name].value = value === null || value === undefined ? '' : String(value);
+  }
+}
+
+function showBookingSettingsErrors(field, text) {
+  const form = $('booking-settings');
+  for (const name of BOOKING_SETTINGS) {
+    const refused = name === field;
+    form.elements[name].setAttribute('aria-invalid', String(refused));
+    const error = form.querySelector(`[data-error-for="${name}"]`);
+    error.hidden = !refused;
+    error.textContent = refused ? text : '';
+  }
+}
+
+function showBookingSettingsMessage(kind, text) {
+  const message = $('booking-settings-message');
+  message.hidden = !text;
+  message.textContent = text;
+  message.className = kind === 'error' ? 'error' : 'done';
+}
+
+async function saveBookingSettings(event) {
+  event.preventDefault();
+  const form = $('booking-settings');
+  const button = event.submitter || form.querySelector('button[type="submit"]');
+  const values = Object.fromEntries(BOOKING_SETTINGS.map((name) => [name, form.elements[name].value]));
+  // An empty or odd number is sent as typed, so that the server says what is wrong with it.
+  const days = values.book_ahead_days.trim();
+  values.book_ahead_days = /^-?\d+$/.test(days) ? Number(days) : days;
+  button.disabled = true;
+  showBookingSettingsErrors(null, '');
+  showBookingSettingsMessage('done', '');
+  try {
+    const saved = await api('/booking_settings', { method: 'PUT', body: values });
+    haptic('success');
+    state.bookingSettingsSeen = null;
+    renderBookingSettings(saved);
+    showBookingSettingsMessage('done', t('bs_saved'));
+  } catch (failure) {
+    if (failure.code === 'network' || SESSION_ENDED.includes(failure.code)) handleFailure(failure);
+    else if (failure.field && BOOKING_SETTINGS.includes(failure.field)) {
+      showBookingSettingsErrors(failure.field, failure.message);
+      form.elements[failure.field].focus();
+    } else showBookingSettingsMessage('error', failure.message);
   }
   button.disabled = false;
 }
@@ -1371,6 +1452,7 @@ async function start() {
     state.bookingQuery = $('booking-search').value.trim();
     loadBookings();
   });
+  $('booking-settings').addEventListener('submit', saveBookingSettings);
   $('room-type-add').addEventListener('submit', (event) => {
     event.preventDefault();
     changeRoomTypes('/room_types', 'POST',

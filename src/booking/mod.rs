@@ -15,17 +15,18 @@
 pub mod drafts;
 pub mod expiry;
 pub mod rooms;
+pub mod settings;
 pub mod web;
 pub mod web_texts;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use sqlx::{any::AnyRow, Row};
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use crate::{
-    config::{BookingConfig, MOST_NIGHTS},
-    db::{now_ms, values_placeholders, Conn, ROWS_PER_STATEMENT},
+    config::{RoomTypeConfig, MOST_NIGHTS},
+    db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
     groups,
     telegram::{
         booking_texts as texts,
@@ -35,6 +36,8 @@ use crate::{
     users::{self, access, User},
 };
 
+pub use settings::Settings;
+
 /// Timer kinds: the FO are warned the hold is running out; the hold ends; the guest's
 /// name and contact are erased after the stay; an unconfirmed web request is forgotten.
 pub const WARNING: &str = "booking_warning";
@@ -42,21 +45,27 @@ pub const EXPIRY: &str = "booking_expiry";
 pub const ERASE: &str = "booking_erase";
 pub const REQUEST_EXPIRY: &str = "booking_request_expiry";
 
-/// The hotel as bookings need it: its settings, and the time zone its dates are in.
+/// The hotel as this instance started with it: the settings file's `[booking]`, the time
+/// zone and the public page. The settings owners and admins may change in the Mini App are
+/// not taken from here: [`HotelBase::load`] reads them as they stand, at the start of each
+/// operation, into a [`Hotel`].
 #[derive(Clone, Debug)]
-pub struct Hotel {
-    pub config: BookingConfig,
-    pub offset: UtcOffset,
-    /// The public booking page (`<public URL>/booking`), when guests may book there: it
-    /// needs a public address for its links and mail to confirm guests' addresses.
-    pub web_page: Option<String>,
+pub struct HotelBase {
+    /// The settings file's values of the settings also changed in the Mini App.
+    file: Settings,
+    room_types: Vec<RoomTypeConfig>,
+    erase_after: Duration,
+    offset: UtcOffset,
+    web_page: Option<String>,
 }
 
-impl Hotel {
+impl HotelBase {
     /// The hotel of `config`, when bookings are on (room types are configured).
     pub fn from_config(config: &crate::config::Config) -> Option<Self> {
-        config.booking.clone().map(|booking| Hotel {
-            config: booking,
+        config.booking.as_ref().map(|booking| HotelBase {
+            file: Settings::from_file(booking),
+            room_types: booking.room_types.clone(),
+            erase_after: booking.erase_after,
             offset: config.utc_offset,
             web_page: config
                 .public_url
@@ -66,6 +75,48 @@ impl Hotel {
         })
     }
 
+    /// Writes the settings file's room types and settings on start (see
+    /// [`rooms::sync_from_config`], [`settings::sync_from_config`]).
+    pub async fn sync_from_config(&self, db: &Db) -> Result<(), sqlx::Error> {
+        rooms::sync_from_config(db, &self.room_types).await?;
+        settings::sync_from_config(db, &self.file, now_ms()).await
+    }
+
+    /// The hotel with its settings as they stand now (one read).
+    pub async fn load(&self, conn: &mut Conn) -> Result<Hotel, sqlx::Error> {
+        Ok(Hotel {
+            settings: settings::load(conn, &self.file).await?,
+            erase_after: self.erase_after,
+            offset: self.offset,
+            web_page: self.web_page.clone(),
+        })
+    }
+
+    /// The settings file's values of the settings ([`settings::set`] falls back on them).
+    pub fn file_settings(&self) -> &Settings {
+        &self.file
+    }
+
+    /// Whether guests may book on the public page.
+    pub fn has_web_page(&self) -> bool {
+        self.web_page.is_some()
+    }
+}
+
+/// The hotel as bookings need it for one operation: its settings as they stood when it
+/// began, and the time zone its dates are in.
+#[derive(Clone, Debug)]
+pub struct Hotel {
+    pub settings: Settings,
+    /// Guests' names and emails are erased this long after their stay.
+    pub erase_after: Duration,
+    pub offset: UtcOffset,
+    /// The public booking page (`<public URL>/booking`), when guests may book there: it
+    /// needs a public address for its links and mail to confirm guests' addresses.
+    pub web_page: Option<String>,
+}
+
+impl Hotel {
     /// Today's date at the hotel, at `now` (Unix ms).
     pub fn today(&self, now: i64) -> Date {
         OffsetDateTime::from_unix_timestamp(now.div_euclid(1000))
@@ -77,7 +128,9 @@ impl Hotel {
     /// The last check-in date a guest may choose at `now`.
     pub fn last_check_in(&self, now: i64) -> Date {
         self.today(now)
-            .checked_add(time::Duration::days(i64::from(self.config.book_ahead_days)))
+            .checked_add(time::Duration::days(i64::from(
+                self.settings.book_ahead_days,
+            )))
             .unwrap_or(Date::MAX)
     }
 
@@ -85,7 +138,7 @@ impl Hotel {
     /// `booking.erase_after` after its check-out day began at the hotel.
     pub fn erase_at(&self, stay: Stay) -> i64 {
         let check_out = stay.check_out().midnight().assume_offset(self.offset);
-        check_out.unix_timestamp() * 1000 + self.config.erase_after.as_millis() as i64
+        check_out.unix_timestamp() * 1000 + self.erase_after.as_millis() as i64
     }
 
     /// Why `stay` cannot be booked at `now`, if it cannot.
@@ -517,7 +570,7 @@ async fn insert_held(
     receipts: &[String],
     now: i64,
 ) -> Result<Vec<Booking>, sqlx::Error> {
-    let hold_until = now + hotel.config.hold.as_millis() as i64;
+    let hold_until = now + hotel.settings.hold.as_millis() as i64;
     let mut bookings: Vec<Booking> = held
         .iter()
         .zip(receipts)
@@ -592,11 +645,11 @@ async fn insert_held(
             entity: booking.id,
             due_at: hotel.erase_at(booking.stay()),
         });
-        if !hotel.config.warn_before.is_zero() {
+        if !hotel.settings.warn_before.is_zero() {
             due.push(Timer {
                 kind: WARNING,
                 entity: booking.id,
-                due_at: hold_until - hotel.config.warn_before.as_millis() as i64,
+                due_at: hold_until - hotel.settings.warn_before.as_millis() as i64,
             });
         }
     }
@@ -720,7 +773,7 @@ pub enum DecideError {
 /// May `user` work bookings (list them, mark them paid or cancelled)? Owners and admins,
 /// and active members of the FO chat by Telegram's word.
 pub async fn may_work(conn: &mut Conn, hotel: &Hotel, user: &User) -> Result<bool, sqlx::Error> {
-    let in_front_office = match hotel.config.staff_chat {
+    let in_front_office = match hotel.settings.staff_chat {
         Some(chat) => groups::is_member(conn, chat, user.id).await?,
         None => false,
     };
@@ -814,7 +867,7 @@ async fn tell_front_office(
     hotel: &Hotel,
     htmls: &[String],
 ) -> Result<(), sqlx::Error> {
-    let chats = match hotel.config.staff_chat {
+    let chats = match hotel.settings.staff_chat {
         Some(chat) => vec![chat],
         None => users::leaders_to_remind(tx).await?,
     };

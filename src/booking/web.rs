@@ -18,7 +18,7 @@ use time::Date;
 
 use super::{
     day_number, find, hold_many, parse_date, rooms, web_texts as texts, Booking, Guest, HoldError,
-    Hotel, NewBooking, Stay, StayProblem,
+    Hotel, HotelBase, NewBooking, Stay, StayProblem,
 };
 use crate::{
     db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
@@ -224,7 +224,7 @@ pub struct Confirmations {
 
 impl Confirmations {
     /// Starts the writer for `hotel`'s links; it runs until every clone is dropped.
-    pub fn start(db: Db, hotel: Hotel) -> Self {
+    pub fn start(db: Db, hotel: HotelBase) -> Self {
         let batches = GroupCommit::start(CONFIRM_BATCH, move |tokens: Vec<String>| {
             let (db, hotel) = (db.clone(), hotel.clone());
             async move { confirm_batch(&db, &hotel, &tokens).await }
@@ -247,7 +247,7 @@ impl Confirmations {
 /// others.
 async fn confirm_batch(
     db: &Db,
-    hotel: &Hotel,
+    hotel: &HotelBase,
     tokens: &[String],
 ) -> Vec<Result<Confirmed, WebError>> {
     match confirm_together(db, hotel, tokens).await {
@@ -284,11 +284,12 @@ enum Opened {
 
 async fn confirm_together(
     db: &Db,
-    hotel: &Hotel,
+    base: &HotelBase,
     tokens: &[String],
 ) -> Result<Vec<Result<Confirmed, WebError>>, sqlx::Error> {
     let now = now_ms();
     let mut tx = db.begin().await?;
+    let hotel = &base.load(&mut tx).await?;
     let hashes: Vec<String> = tokens.iter().map(|token| token_hash(token)).collect();
     let sql = format!(
         "SELECT token_hash, id, guest_name, email, room_type_id, check_in, nights, created_at, \

@@ -101,12 +101,12 @@ pub fn confirm_mail(
     to: &str,
     link: &str,
 ) -> Mail {
-    let hold = humantime::format_duration(hotel.config.hold);
+    let hold = humantime::format_duration(hotel.settings.hold);
     Mail {
         to: to.to_owned(),
         subject: format!(
             "Konfirmasi booking / Confirm your booking — {}",
-            hotel.config.hotel_name
+            hotel.settings.hotel_name
         ),
         text: format!(
             "Halo {name},\n\n\
@@ -119,7 +119,7 @@ pub fn confirm_mail(
              The room is held only once the link is opened, for {hold}. The link works for 24 hours.\n\n\
              Bukan Anda yang meminta? Abaikan email ini; tidak ada yang dipesan.\n\
              Not you? Ignore this mail; nothing is booked.\n",
-            hotel_name = hotel.config.hotel_name,
+            hotel_name = hotel.settings.hotel_name,
             stay = stay_text(stay),
         ),
     }
@@ -131,7 +131,7 @@ pub fn held_mail(booking: &Booking, hotel: &Hotel, to: &str) -> Mail {
         to: to.to_owned(),
         subject: format!(
             "Booking {} — {} (PENDING)",
-            booking.receipt, hotel.config.hotel_name
+            booking.receipt, hotel.settings.hotel_name
         ),
         text: format!("{}\n", held(booking, hotel)),
     }
@@ -150,13 +150,13 @@ pub fn held(booking: &Booking, hotel: &Hotel) -> String {
          {payment}\n\n\
          Jika belum dibayar sampai batas waktu, booking dibatalkan otomatis.\n\
          Unpaid by then, the booking is cancelled automatically.",
-        hotel_name = hotel.config.hotel_name,
+        hotel_name = hotel.settings.hotel_name,
         receipt = booking.receipt,
         guest = booking.guest_name.as_deref().unwrap_or_default(),
         room = booking.room_type,
         stay = stay_text(booking.stay()),
         deadline = moment(booking.hold_until, hotel),
-        payment = hotel.config.payment_text,
+        payment = hotel.settings.payment_text,
     )
 }
 
@@ -191,7 +191,7 @@ pub fn standing(booking: &Booking, hotel: &Hotel) -> String {
 /// `None` for a guest who booked in Telegram.
 pub fn decided_mail(booking: &Booking, hotel: &Hotel, action: &str) -> Option<Mail> {
     let to = booking.email.as_deref()?;
-    let (receipt, hotel_name) = (&booking.receipt, &hotel.config.hotel_name);
+    let (receipt, hotel_name) = (&booking.receipt, &hotel.settings.hotel_name);
     let (subject, text) = match action {
         "paid" => (
             "dikonfirmasi / confirmed",

@@ -28,13 +28,13 @@ const DATE_BUTTONS: i64 = 7;
 const NIGHT_BUTTONS: u32 = 7;
 
 /// The private chat the conversation is in, and who talks.
-pub(super) struct Guestbook<'a> {
-    pub hotel: &'a Hotel,
+pub(super) struct Guestbook {
+    pub hotel: Hotel,
     pub telegram_id: i64,
     pub chat_id: i64,
 }
 
-impl Guestbook<'_> {
+impl Guestbook {
     async fn say(&self, tx: &mut Conn, html: String, answers: Answers) -> Result<(), sqlx::Error> {
         outbox::enqueue(tx, &Outgoing::with_answers(self.chat_id, html, answers)).await
     }
@@ -45,16 +45,16 @@ impl Guestbook<'_> {
 }
 
 /// `/booking`: starts the conversation (ending any other).
-pub(super) async fn start(tx: &mut Conn, book: &Guestbook<'_>) -> Result<(), sqlx::Error> {
+pub(super) async fn start(tx: &mut Conn, book: &Guestbook) -> Result<(), sqlx::Error> {
     book.save(tx, &Draft::Name).await?;
-    book.say(tx, texts::ask_guest_name(book.hotel), Answers::Remove)
+    book.say(tx, texts::ask_guest_name(&book.hotel), Answers::Remove)
         .await
 }
 
 /// One answer of the conversation.
 pub(super) async fn answer(
     tx: &mut Conn,
-    book: &Guestbook<'_>,
+    book: &Guestbook,
     draft: Draft,
     text: &str,
 ) -> Result<(), sqlx::Error> {
@@ -70,7 +70,7 @@ pub(super) async fn answer(
         Draft::CheckIn { name } => {
             let Some(check_in) = booking::parse_date(text) else {
                 return book
-                    .say(tx, texts::invalid_date(), date_buttons(book.hotel, now))
+                    .say(tx, texts::invalid_date(), date_buttons(&book.hotel, now))
                     .await;
             };
             let stay = Stay {
@@ -79,12 +79,16 @@ pub(super) async fn answer(
             };
             match book.hotel.check_stay(stay, now) {
                 Err(StayProblem::Past) => {
-                    book.say(tx, texts::date_in_past(), date_buttons(book.hotel, now))
+                    book.say(tx, texts::date_in_past(), date_buttons(&book.hotel, now))
                         .await
                 }
                 Err(StayProblem::TooFarAhead { last }) => {
-                    book.say(tx, texts::date_too_far(last), date_buttons(book.hotel, now))
-                        .await
+                    book.say(
+                        tx,
+                        texts::date_too_far(last),
+                        date_buttons(&book.hotel, now),
+                    )
+                    .await
                 }
                 _ => {
                     book.save(tx, &Draft::Nights { name, check_in }).await?;
@@ -107,7 +111,7 @@ pub(super) async fn answer(
             let stay = Stay { check_in, nights };
             let free = rooms::free_for(tx, stay).await?;
             if free.is_empty() {
-                let next = next_free_any(tx, book.hotel, stay, now).await?;
+                let next = next_free_any(tx, &book.hotel, stay, now).await?;
                 book.save(tx, &Draft::CheckIn { name }).await?;
                 return book
                     .say(tx, texts::full(None, &next), dates_offered(&next))
@@ -154,10 +158,10 @@ pub(super) async fn answer(
                 room_type_id: room_type.id,
                 stay,
             };
-            match booking::hold(tx, book.hotel, &new, now).await {
+            match booking::hold(tx, &book.hotel, &new, now).await {
                 Ok(held) => {
                     registration::clear(tx, book.telegram_id).await?;
-                    book.say(tx, texts::held(&held, book.hotel), Answers::Remove)
+                    book.say(tx, texts::held(&held, &book.hotel), Answers::Remove)
                         .await
                 }
                 Err(HoldError::Full { next_free }) => {
@@ -186,7 +190,7 @@ pub(super) async fn answer(
 
 async fn ask_check_in(
     tx: &mut Conn,
-    book: &Guestbook<'_>,
+    book: &Guestbook,
     name: String,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -194,7 +198,7 @@ async fn ask_check_in(
     book.say(
         tx,
         texts::ask_check_in(book.hotel.last_check_in(now)),
-        date_buttons(book.hotel, now),
+        date_buttons(&book.hotel, now),
     )
     .await
 }
@@ -324,6 +328,11 @@ pub(super) async fn pressed(
         Some(user) => decide(tx, hotel, &user, id, decision).await?,
     };
     Ok(Some(answer))
+}
+
+/// Whether `data` is a booking's button (`bk:…`).
+pub(super) fn is_booking_button(data: &str) -> bool {
+    data.starts_with("bk:")
 }
 
 /// `bk:paid:<id>` or `bk:cancel:<id>`.

@@ -28,8 +28,11 @@ pub async fn handle(
     let presser = query.from.id.0 as i64;
     let data = query.data.as_deref().unwrap_or_default();
     let booking_answer = match &bot.hotel {
-        Some(hotel) => booking::pressed(tx, hotel, presser, data).await?,
-        None => None,
+        Some(base) if booking::is_booking_button(data) => {
+            let hotel = base.load(tx).await?;
+            booking::pressed(tx, &hotel, presser, data).await?
+        }
+        _ => None,
     };
     let answer = match (booking_answer, team::parse_approval_callback(data)) {
         (Some(answer), _) => answer,

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    booking::Hotel,
+    booking::HotelBase,
     config::SlaDefaults,
     db::{Conn, Db},
     orders::NewOrder,
@@ -53,8 +53,9 @@ pub struct BotContext {
     pub owners: Vec<i64>,
     /// Time targets of tickets whose group sets none.
     pub sla: SlaDefaults,
-    /// The hotel, when bookings are on.
-    pub hotel: Option<Hotel>,
+    /// The hotel, when bookings are on; its settings in force are read by each update
+    /// that needs them.
+    pub hotel: Option<HotelBase>,
 }
 
 impl BotContext {

@@ -27,13 +27,21 @@ struct Conversation<'m> {
 }
 
 impl Conversation<'_> {
-    /// The booking conversation of this chat, when bookings are on.
-    fn guestbook<'b>(&self, bot: &'b BotContext) -> Option<booking::Guestbook<'b>> {
-        bot.hotel.as_ref().map(|hotel| booking::Guestbook {
-            hotel,
+    /// The booking conversation of this chat, when bookings are on (the hotel's settings
+    /// read as they stand).
+    async fn guestbook(
+        &self,
+        bot: &BotContext,
+        tx: &mut Conn,
+    ) -> Result<Option<booking::Guestbook>, sqlx::Error> {
+        let Some(base) = &bot.hotel else {
+            return Ok(None);
+        };
+        Ok(Some(booking::Guestbook {
+            hotel: base.load(tx).await?,
             telegram_id: self.telegram_id,
             chat_id: self.chat_id,
-        })
+        }))
     }
 
     async fn say(&self, tx: &mut Conn, html: String) -> Result<(), sqlx::Error> {
@@ -69,7 +77,7 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
         // The group's "register" button opens the chat with `/start daftar`.
         Some(("start", "daftar")) | Some(("daftar", _)) => start_registration(bot, tx, &talk).await,
         // The web page's "via Telegram" choice opens the chat with `/start booking`.
-        Some(("start", "booking")) | Some(("booking", _)) => match talk.guestbook(bot) {
+        Some(("start", "booking")) | Some(("booking", _)) => match talk.guestbook(bot, tx).await? {
             Some(book) => booking::start(tx, &book).await,
             None => talk.say(tx, booking_texts::bookings_closed()).await,
         },
@@ -118,14 +126,18 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             Ok(())
         }
         Some(("cek_pembayaran", _)) => match &bot.hotel {
-            Some(hotel) => booking::check_payments(tx, hotel, talk.telegram_id, talk.chat_id).await,
+            Some(base) => {
+                let hotel = base.load(tx).await?;
+                booking::check_payments(tx, &hotel, talk.telegram_id, talk.chat_id).await
+            }
             None => talk.say(tx, booking_texts::bookings_closed()).await,
         },
         Some((command @ ("update_paid" | "update_cancel"), receipt)) => match &bot.hotel {
-            Some(hotel) => {
+            Some(base) => {
+                let hotel = base.load(tx).await?;
                 booking::update_by_receipt(
                     tx,
-                    hotel,
+                    &hotel,
                     talk.telegram_id,
                     talk.chat_id,
                     command,
@@ -155,15 +167,15 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
         }
         _ => match registration::load(tx, talk.telegram_id).await? {
             Some(step) => answer_step(bot, tx, &talk, step).await,
-            None => match (
-                drafts::load(tx, talk.telegram_id).await?,
-                talk.guestbook(bot),
-            ) {
-                (Some(draft), Some(book)) => match message.text() {
-                    Some(text) => booking::answer(tx, &book, draft, text).await,
-                    None => talk.say(tx, texts::answer_with_text()).await,
+            None => match drafts::load(tx, talk.telegram_id).await? {
+                Some(draft) => match talk.guestbook(bot, tx).await? {
+                    Some(book) => match message.text() {
+                        Some(text) => booking::answer(tx, &book, draft, text).await,
+                        None => talk.say(tx, texts::answer_with_text()).await,
+                    },
+                    None => talk.say(tx, texts::private_help()).await,
                 },
-                _ => talk.say(tx, texts::private_help()).await,
+                None => talk.say(tx, texts::private_help()).await,
             },
         },
     }

@@ -38,6 +38,125 @@ pub const DEFAULT_PAYMENT_TEXT: &str = "Pembayaran dengan QRIS di resepsionis sa
 /// The most nights one booking may hold.
 pub const MOST_NIGHTS: u32 = 14;
 
+// --- The settings owners and admins may also change in the Mini App ----------------------
+//
+// One set of limits and checks for both: the settings file's `[booking]` (an error names
+// the setting) and the Mini App (the message is shown as is). Messages are Indonesian,
+// then English.
+
+pub const DEFAULT_HOTEL_NAME: &str = "Hotel";
+pub const DEFAULT_HOLD: Duration = Duration::from_secs(2 * 3600);
+pub const DEFAULT_WARN_BEFORE: Duration = Duration::from_secs(15 * 60);
+pub const DEFAULT_BOOK_AHEAD_DAYS: u32 = 60;
+/// The shortest and longest hold.
+pub const HOLD_LEAST: Duration = Duration::from_secs(1);
+pub const HOLD_MOST: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How far ahead a guest may book: 1 day to 2 years.
+pub const BOOK_AHEAD_DAYS_MOST: u32 = 730;
+pub const HOTEL_NAME_MAX_CHARS: usize = 80;
+pub const PAYMENT_TEXT_MAX_CHARS: usize = 500;
+
+/// A duration as the settings file writes it (`90s`, `15m`, `2h`, `1h30m`; `0` is zero).
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(text).map_err(|_| {
+        format!(
+            "Tulis durasi seperti 90m, 2h atau 1h30m, bukan {text:?}. \
+             Write a duration such as 90m, 2h or 1h30m, not {text:?}."
+        )
+    })
+}
+
+/// `booking.hold`: how long a booking holds its room unpaid, 1s to 7 days.
+pub fn parse_hold(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        hold if (HOLD_LEAST..=HOLD_MOST).contains(&hold) => Ok(hold),
+        _ => Err("Waktu tahan 1 detik sampai 7 hari, mis. 2h. \
+                  The hold is 1 second to 7 days, e.g. 2h."
+            .into()),
+    }
+}
+
+/// `booking.warn_before`: shorter than `hold`, or 0 for no warning.
+pub fn parse_warn_before(text: &str, hold: Duration) -> Result<Duration, String> {
+    check_warn_before(duration(text)?, hold)
+}
+
+pub fn check_warn_before(warn_before: Duration, hold: Duration) -> Result<Duration, String> {
+    if warn_before.is_zero() || warn_before < hold {
+        Ok(warn_before)
+    } else {
+        let hold = humantime::format_duration(hold)
+            .to_string()
+            .replace(' ', "");
+        Err(format!(
+            "Peringatan harus lebih singkat dari waktu tahan ({hold}), atau 0 tanpa \
+             peringatan. The warning must be shorter than the hold ({hold}), or 0 for none."
+        ))
+    }
+}
+
+/// `booking.staff_chat`: a group's chat id (negative); 0 turns the FO chat off.
+pub fn check_staff_chat(chat: i64) -> Result<Option<i64>, String> {
+    match chat {
+        0 => Ok(None),
+        chat if chat < 0 => Ok(Some(chat)),
+        _ => Err(
+            "Chat FO harus ID grup Telegram (negatif, mis. -1001234567890), atau kosong \
+                  untuk mematikannya. The FO chat must be a Telegram group's id (negative, \
+                  e.g. -1001234567890), or empty to turn it off."
+                .into(),
+        ),
+    }
+}
+
+/// `booking.book_ahead_days`: 1 to 730.
+pub fn check_book_ahead_days(days: i64) -> Result<u32, String> {
+    u32::try_from(days)
+        .ok()
+        .filter(|days| (1..=BOOK_AHEAD_DAYS_MOST).contains(days))
+        .ok_or_else(|| {
+            format!(
+                "Booking paling jauh 1–{BOOK_AHEAD_DAYS_MOST} hari ke depan. \
+                 Booking ahead is 1 to {BOOK_AHEAD_DAYS_MOST} days."
+            )
+        })
+}
+
+/// `booking.hotel_name`: one line of 1 to 80 characters, trimmed.
+pub fn check_hotel_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty()
+        || name.chars().count() > HOTEL_NAME_MAX_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "Nama hotel 1–{HOTEL_NAME_MAX_CHARS} huruf, satu baris. \
+             The hotel's name is 1 to {HOTEL_NAME_MAX_CHARS} characters, on one line."
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// `booking.payment_text`: 1 to 500 characters, trimmed; lines kept.
+pub fn check_payment_text(text: &str) -> Result<String, String> {
+    let text = text.replace("\r\n", "\n");
+    let text = text.trim();
+    if text.is_empty()
+        || text.chars().count() > PAYMENT_TEXT_MAX_CHARS
+        || text.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(format!(
+            "Teks pembayaran 1–{PAYMENT_TEXT_MAX_CHARS} huruf. \
+             The payment text is 1 to {PAYMENT_TEXT_MAX_CHARS} characters."
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 /// `[booking]` as written in the file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,72 +221,58 @@ impl BookingFile {
         if room_types.is_empty() {
             return Ok(None);
         }
-        let duration = |name, text: Option<String>, default, least, most, allowed| match text {
-            Some(text) => parse_duration_within(name, &text, least, most, allowed),
-            None => Ok(default),
+        let invalid_value =
+            |name: &'static str| move |message: String| ConfigError::Value { name, message };
+        let hold = match self.hold {
+            Some(text) => parse_hold(&text).map_err(invalid_value("booking.hold"))?,
+            None => DEFAULT_HOLD,
         };
-        let hold = duration(
-            "booking.hold",
-            self.hold,
-            Duration::from_secs(2 * 3600),
-            Duration::from_secs(1),
-            7 * DAY,
-            "use a duration from 1s to 7 days, e.g. 2h",
-        )?;
-        let warn_before = duration(
-            "booking.warn_before",
-            self.warn_before,
-            Duration::from_secs(15 * 60),
-            Duration::ZERO,
-            hold,
-            "use a duration no longer than the hold (0: no warning)",
-        )?;
-        let erase_after = duration(
-            "booking.erase_after",
-            self.erase_after,
-            90 * DAY,
-            Duration::ZERO,
-            3650 * DAY,
-            "use at most 10 years, e.g. 90days",
-        )?;
-        let staff_chat = match self.staff_chat {
-            Some(0) | None => None,
-            Some(chat) if chat > 0 => {
-                return Err(invalid(
-                    "booking.staff_chat",
-                    "expected a group's chat id, which is negative (e.g. -1001234567890)",
-                ))
+        let warn_before = match self.warn_before {
+            Some(text) => {
+                parse_warn_before(&text, hold).map_err(invalid_value("booking.warn_before"))?
             }
-            chat => chat,
+            None if DEFAULT_WARN_BEFORE < hold => DEFAULT_WARN_BEFORE,
+            // A hold of 15 minutes or less has no warning unless one is written.
+            None => Duration::ZERO,
+        };
+        let erase_after = match self.erase_after {
+            Some(text) => parse_duration_within(
+                "booking.erase_after",
+                &text,
+                Duration::ZERO,
+                3650 * DAY,
+                "use at most 10 years, e.g. 90days",
+            )?,
+            None => 90 * DAY,
+        };
+        let staff_chat = match self.staff_chat {
+            Some(chat) => check_staff_chat(chat).map_err(invalid_value("booking.staff_chat"))?,
+            None => None,
         };
         let book_ahead_days = match self.book_ahead_days {
-            Some(days @ 1..=730) => days,
-            Some(_) => return Err(invalid("booking.book_ahead_days", "use 1 to 730 days")),
-            None => 60,
+            Some(days) => check_book_ahead_days(i64::from(days))
+                .map_err(invalid_value("booking.book_ahead_days"))?,
+            None => DEFAULT_BOOK_AHEAD_DAYS,
         };
-        let text = |name, text: Option<String>, default: &str, most: usize| {
-            let text = text.map(|t| t.trim().to_owned()).unwrap_or_default();
-            match text.chars().count() {
-                0 => Ok(default.to_owned()),
-                n if n > most => Err(ConfigError::Value {
-                    name,
-                    message: format!("use at most {most} characters"),
-                }),
-                _ => Ok(text),
-            }
-        };
+        // An empty text in the file means the default.
+        let text = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
         Ok(Some(BookingConfig {
-            hotel_name: text("booking.hotel_name", self.hotel_name, "Hotel", 80)?,
+            hotel_name: match text(self.hotel_name) {
+                Some(name) => {
+                    check_hotel_name(&name).map_err(invalid_value("booking.hotel_name"))?
+                }
+                None => DEFAULT_HOTEL_NAME.to_owned(),
+            },
             hold,
             warn_before,
             staff_chat,
             book_ahead_days,
-            payment_text: text(
-                "booking.payment_text",
-                self.payment_text,
-                DEFAULT_PAYMENT_TEXT,
-                500,
-            )?,
+            payment_text: match text(self.payment_text) {
+                Some(payment) => {
+                    check_payment_text(&payment).map_err(invalid_value("booking.payment_text"))?
+                }
+                None => DEFAULT_PAYMENT_TEXT.to_owned(),
+            },
             erase_after,
             room_types,
         }))

@@ -10,7 +10,7 @@ use time::UtcOffset;
 
 use crate::users::access::RegistrationMode;
 
-mod booking;
+pub mod booking;
 
 pub use booking::{BookingConfig, RoomTypeConfig, DEFAULT_PAYMENT_TEXT, MOST_NIGHTS};
 
@@ -887,6 +887,12 @@ mod tests {
         for (bad, named) in [
             ("hold = \"soon\"", "booking.hold"),
             ("hold = \"1h\"\nwarn_before = \"2h\"", "booking.warn_before"),
+            ("hold = \"1h\"\nwarn_before = \"1h\"", "booking.warn_before"),
+            ("hotel_name = \"Hotel\\nMelati\"", "booking.hotel_name"),
+            (
+                "payment_text = \"x\"\nbook_ahead_days = 731",
+                "booking.book_ahead_days",
+            ),
             ("staff_chat = 12345", "booking.staff_chat"),
             ("book_ahead_days = 0", "booking.book_ahead_days"),
         ] {

@@ -24,7 +24,7 @@ use rand::{Rng, RngCore};
 
 use crate::{
     app::{self, AppState, Running},
-    booking::{self, rooms, Guest, Hotel, NewBooking, Stay},
+    booking::{self, rooms, Guest, NewBooking, Stay},
     config::{
         BookingConfig, BotToken, Config, MailSettings, MailVia, RoomTypeConfig,
         DEFAULT_PAYMENT_TEXT,
@@ -467,21 +467,19 @@ async fn seed_orders(
 /// The [`SEED_BOOKINGS`], held through the real path (each announced in the FO chat),
 /// unless a kept database has bookings already.
 async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result<()> {
-    let Some(hotel) = &state.hotel else {
+    let Some(base) = &state.hotel else {
         return Ok(());
     };
     let db = &state.db;
-    if booking::counts(&mut *db.pool().acquire().await?).await? != [0; 3] {
+    let mut conn = db.pool().acquire().await?;
+    if booking::counts(&mut conn).await? != [0; 3] {
         return Ok(());
     }
-    let short = Hotel {
-        config: BookingConfig {
-            hold: short_hold,
-            warn_before: short_hold / 2,
-            ..hotel.config.clone()
-        },
-        ..hotel.clone()
-    };
+    let hotel = &base.load(&mut conn).await?;
+    drop(conn);
+    let mut short = hotel.clone();
+    short.settings.hold = short_hold;
+    short.settings.warn_before = short_hold / 2;
     let now = now_ms();
     let tomorrow = hotel
         .today(now)

@@ -54,13 +54,13 @@ pub fn held(booking: &Booking, hotel: &Hotel) -> String {
          {payment}\n\n\
          Jika belum dibayar sampai batas waktu, booking dibatalkan otomatis. \
          <i>Unpaid by then, the booking is cancelled automatically.</i>",
-        hotel_name = escape(&hotel.config.hotel_name),
+        hotel_name = escape(&hotel.settings.hotel_name),
         receipt = booking.receipt,
         guest = guest(booking),
         room = escape(&booking.room_type),
         stay = stay(booking),
         deadline = moment(booking.hold_until, hotel),
-        payment = escape(&hotel.config.payment_text),
+        payment = escape(&hotel.settings.payment_text),
     )
 }
 
@@ -130,7 +130,7 @@ pub fn decided(booking: &Booking, action: &str) -> String {
 
 /// The guest: their booking was paid, cancelled, or ran out.
 pub fn guest_told(booking: &Booking, hotel: &Hotel, action: &str) -> String {
-    let hotel_name = escape(&hotel.config.hotel_name);
+    let hotel_name = escape(&hotel.settings.hotel_name);
     let receipt = &booking.receipt;
     let stay = stay(booking);
     match action {
@@ -160,7 +160,7 @@ pub fn ask_guest_name(hotel: &Hotel) -> String {
     format!(
         "🏨 Booking kamar di <b>{}</b>. Nama tamu? <i>Guest's name?</i>\n\
          (Kirim /batal untuk berhenti. <i>Send /batal to stop.</i>)",
-        escape(&hotel.config.hotel_name)
+        escape(&hotel.settings.hotel_name)
     )
 }
 

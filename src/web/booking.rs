@@ -27,15 +27,22 @@ use crate::{
     booking::{
         self,
         rooms::{RoomType, RoomsError},
+        settings::{SettingsChange, SettingsError, SettingsView},
         web::{WebError, WebForm},
-        web_texts, Booking, DecideError, Decision, Hotel, Status, LIST_LIMIT,
+        web_texts, Booking, DecideError, Decision, Hotel, HotelBase, Status, LIST_LIMIT,
     },
     config::MOST_NIGHTS,
     db::{now_ms, Conn},
 };
 
-fn hotel(state: &AppState) -> Result<&Hotel, ApiError> {
+/// The hotel, when bookings are on.
+fn base(state: &AppState) -> Result<&HotelBase, ApiError> {
     state.hotel.as_ref().ok_or(ApiError::NoSuchRoute)
+}
+
+/// The hotel with its settings as they stand (read on `conn`), when bookings are on.
+async fn hotel(state: &AppState, conn: &mut Conn) -> Result<Hotel, ApiError> {
+    Ok(base(state)?.load(conn).await?)
 }
 
 /// `2026-12-24`, as a date field takes it.
@@ -50,28 +57,29 @@ fn iso(date: Date) -> String {
 
 /// `GET /booking`.
 pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
-    hotel(&state)?;
+    base(&state)?;
     Ok(assets::serve("booking.html"))
 }
 
 /// `GET /api/booking`: what the form offers now.
 pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let hotel = hotel(&state)?;
+    base(&state)?;
     let now = now_ms();
     let mut conn = state.db.pool().acquire().await?;
+    let hotel = hotel(&state, &mut conn).await?;
     let room_types: Vec<String> = booking::rooms::all(&mut conn)
         .await?
         .into_iter()
         .map(|t| t.name)
         .collect();
     Ok(Json(json!({
-        "hotel_name": hotel.config.hotel_name,
+        "hotel_name": hotel.settings.hotel_name,
         "room_types": room_types,
         "today": iso(hotel.today(now)),
         "last_check_in": iso(hotel.last_check_in(now)),
         "most_nights": MOST_NIGHTS,
-        "hold_minutes": hotel.config.hold.as_secs() / 60,
-        "payment_text": hotel.config.payment_text,
+        "hold_minutes": hotel.settings.hold.as_secs() / 60,
+        "payment_text": hotel.settings.payment_text,
         "web": hotel.web_page.is_some(),
         "telegram": state
             .bot_username()
@@ -86,11 +94,12 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let hotel = hotel(&state)?;
+    base(&state)?;
     let form: WebForm = json_body(&headers, &body)?;
     let client = client_address(&headers, peer, &state);
     let mut tx = state.db.begin().await?;
-    booking::web::request(&mut tx, hotel, &form, client, now_ms()).await?;
+    let hotel = hotel(&state, &mut tx).await?;
+    booking::web::request(&mut tx, &hotel, &form, client, now_ms()).await?;
     tx.commit().await?;
     state.new_messages.notify_one();
     Ok(Json(json!({
@@ -114,29 +123,27 @@ pub async fn confirm(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let hotel = hotel(&state)?;
+    base(&state)?;
     let confirmations = state.confirmations.as_ref().ok_or(WebError::Off)?;
     let confirmation: Confirmation = json_body(&headers, &body)?;
     let confirmed = confirmations.confirm(&confirmation.token).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let hotel = hotel(&state, &mut conn).await?;
     state.new_messages.notify_one();
     let booking = &confirmed.booking;
     Ok(Json(json!({
         "receipt": booking.receipt,
         "status": booking.status,
         "just_now": confirmed.just_now,
-        "text": web_texts::standing(booking, hotel),
+        "text": web_texts::standing(booking, &hotel),
     })))
 }
 
 /// The hotel, when `staff` works its bookings (asked on `conn`); for anyone else there
 /// are none.
-async fn front_office<'a>(
-    state: &'a AppState,
-    staff: &Staff,
-    conn: &mut Conn,
-) -> Result<&'a Hotel, ApiError> {
-    let hotel = hotel(state)?;
-    if booking::may_work(conn, hotel, &staff.user).await? {
+async fn front_office(state: &AppState, staff: &Staff, conn: &mut Conn) -> Result<Hotel, ApiError> {
+    let hotel = hotel(state, conn).await?;
+    if booking::may_work(conn, &hotel, &staff.user).await? {
         Ok(hotel)
     } else {
         Err(ApiError::NoSuchRoute)
@@ -179,16 +186,17 @@ pub async fn list(
         )));
     }
     let mut conn = state.db.pool().acquire().await?;
-    front_office(&state, &staff, &mut conn).await?;
+    let hotel = front_office(&state, &staff, &mut conn).await?;
     let bookings = booking::list(&mut conn, status, &query.q, LIST_LIMIT).await?;
     let [pending, paid, cancelled] = booking::counts(&mut conn).await?;
     let mut answer = json!({
         "bookings": bookings.iter().map(view).collect::<Vec<_>>(),
         "counts": { "pending": pending, "paid": paid, "cancelled": cancelled },
     });
-    // Owners and admins also set the room types.
+    // Owners and admins also set the room types and the hotel's settings.
     if crate::users::access::manages_team(&staff.user) {
         answer["room_types"] = json!(booking::rooms::all(&mut conn).await?);
+        answer["settings"] = json!(hotel.settings.view());
     }
     Ok(Json(answer))
 }
@@ -206,7 +214,7 @@ pub async fn decide(
     };
     let mut tx = state.db.begin().await?;
     let hotel = front_office(&state, &staff, &mut tx).await?;
-    match booking::decide(&mut tx, hotel, id, decision, &staff.user).await {
+    match booking::decide(&mut tx, &hotel, id, decision, &staff.user).await {
         Ok(booking) => {
             tx.commit().await?;
             state.new_messages.notify_one();
@@ -256,7 +264,7 @@ pub async fn add_room_type(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RoomType>, ApiError> {
-    hotel(&state)?;
+    base(&state)?;
     let new: NewRoomType = json_body(&headers, &body)?;
     let mut tx = state.db.begin().await?;
     let added = booking::rooms::add(&mut tx, &staff.user, &new.name, new.rooms).await?;
@@ -272,11 +280,46 @@ pub async fn set_rooms(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RoomType>, ApiError> {
-    let hotel = hotel(&state)?;
+    base(&state)?;
     let change: Rooms = json_body(&headers, &body)?;
     let mut tx = state.db.begin().await?;
+    let hotel = hotel(&state, &mut tx).await?;
     let changed =
-        booking::rooms::set_rooms(&mut tx, hotel, &staff.user, id, change.rooms, now_ms()).await?;
+        booking::rooms::set_rooms(&mut tx, &hotel, &staff.user, id, change.rooms, now_ms()).await?;
     tx.commit().await?;
     Ok(Json(changed))
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(err: SettingsError) -> Self {
+        match err {
+            SettingsError::NotFound => ApiError::NoSuchRoute,
+            SettingsError::Invalid { field, message } => ApiError::InvalidField { field, message },
+            SettingsError::Db(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// `PUT /api/booking_settings` with any of `hotel_name, hold, warn_before, staff_chat,
+/// book_ahead_days, payment_text`: owners and admins change them, all or nothing; the
+/// settings in force after.
+pub async fn set_settings(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<SettingsView>, ApiError> {
+    let base = base(&state)?;
+    let change: SettingsChange = json_body(&headers, &body)?;
+    let mut tx = state.db.begin().await?;
+    let settings = booking::settings::set(
+        &mut tx,
+        base.file_settings(),
+        &staff.user,
+        &change,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(settings.view()))
 }

@@ -57,6 +57,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form's `field` refused, with why (the page shows it beside the field).
+    #[error("bad request: {field}: {message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
     #[error("expected a JSON body")]
     NotJson,
     /// A web booking's form or link refused; its `error` is the refusal's kind.
@@ -229,7 +235,9 @@ impl ApiError {
             ),
             Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.indonesian()),
             Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
-            BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
+            BadRequest(message) | InvalidField { message, .. } => {
+                (StatusCode::BAD_REQUEST, "bad_request", message.clone())
+            }
             NotJson => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "bad_request",
@@ -287,6 +295,7 @@ impl IntoResponse for ApiError {
                 body["until"] = until.as_str().into();
                 retry_after = Some(*retry_after_secs);
             }
+            ApiError::InvalidField { field, .. } => body["field"] = (*field).into(),
             ApiError::Busy | ApiError::TooManyConnections => retry_after = Some(1),
             _ => {}
         }

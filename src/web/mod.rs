@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings/{id}/{action}", post(booking::decide))
         .route("/room_types", post(booking::add_room_type))
         .route("/room_types/{id}", put(booking::set_rooms))
+        .route("/booking_settings", put(booking::set_settings))
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)
