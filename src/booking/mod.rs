@@ -9,8 +9,9 @@
 //! in night order, so two bookings of overlapping stays wait for each other instead of
 //! both passing the check (or deadlocking).
 //!
-//! The hold's warning and its end are timers of the one timer engine ([`crate::timers`]),
-//! written with the booking and cancelled with its decision, so each fires once.
+//! The hold's warning and its end are timers of the one timer engine ([`crate::timers`]):
+//! one per booking at a time (the warning's is written with the booking and sets the
+//! end's when it fires), cancelled with its decision, so each fires once.
 
 pub mod drafts;
 pub mod expiry;
@@ -26,7 +27,7 @@ use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use crate::{
     config::{RoomTypeConfig, MOST_NIGHTS},
-    db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
+    db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups,
     telegram::{
         booking_texts as texts,
@@ -598,7 +599,7 @@ async fn insert_held(
             }
         })
         .collect();
-    for chunk in bookings.chunks_mut(ROWS_PER_STATEMENT) {
+    for chunk in bookings.chunks_mut(Backend::of(tx).rows_per_statement(11)) {
         let sql = format!(
             "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, \
              room_type_id, check_in, nights, hold_until, created_at) VALUES {} \
@@ -633,25 +634,28 @@ async fn insert_held(
     }
     let ids: Vec<i64> = bookings.iter().map(|booking| booking.id).collect();
     record(tx, &ids, "held", None, texts::GUEST_ACTOR, now).await?;
-    let mut due = Vec::with_capacity(3 * bookings.len());
+    // One hold timer each: the warning's, which sets the end's when it fires
+    // ([`expiry::fire`]), or the end's when there is no warning.
+    let hold_timer = if hotel.settings.warn_before.is_zero() {
+        (EXPIRY, hold_until)
+    } else {
+        (
+            WARNING,
+            hold_until - hotel.settings.warn_before.as_millis() as i64,
+        )
+    };
+    let mut due = Vec::with_capacity(2 * bookings.len());
     for booking in &bookings {
         due.push(Timer {
-            kind: EXPIRY,
+            kind: hold_timer.0,
             entity: booking.id,
-            due_at: hold_until,
+            due_at: hold_timer.1,
         });
         due.push(Timer {
             kind: ERASE,
             entity: booking.id,
             due_at: hotel.erase_at(booking.stay()),
         });
-        if !hotel.settings.warn_before.is_zero() {
-            due.push(Timer {
-                kind: WARNING,
-                entity: booking.id,
-                due_at: hold_until - hotel.settings.warn_before.as_millis() as i64,
-            });
-        }
     }
     timers::set(tx, &due).await?;
     let announcements: Vec<String> = bookings
@@ -683,7 +687,7 @@ async fn pending_receipts<'g>(
         }
     }
     let mut found = HashMap::new();
-    for chunk in telegram_ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in telegram_ids.chunks(Backend::of(conn).rows_per_statement(1)) {
         let sql = format!(
             "SELECT telegram_id, receipt FROM bookings WHERE status = 'pending' \
              AND telegram_id IN {}",
@@ -697,7 +701,7 @@ async fn pending_receipts<'g>(
             found.insert(Guest::Telegram(row.try_get(0)?), row.try_get(1)?);
         }
     }
-    for chunk in emails.chunks(ROWS_PER_STATEMENT) {
+    for chunk in emails.chunks(Backend::of(conn).rows_per_statement(1)) {
         let sql = format!(
             "SELECT email, receipt FROM bookings WHERE status = 'pending' AND email IN {}",
             values_placeholders(1, 1, chunk.len())
@@ -860,8 +864,10 @@ async fn erase(tx: &mut Conn, id: i64, now: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Sends each of `htmls` to the FO chat, or without one to the owners and admins
-/// privately.
+/// Sends `htmls` to the FO chat, or without one to the owners and admins privately: as
+/// few messages as hold them, in order. Telegram lets a bot post about 20 messages a
+/// minute in a group, so a burst of bookings told one message each would reach the FO
+/// minutes late; the same bookings in a few messages arrive at once.
 async fn tell_front_office(
     tx: &mut Conn,
     hotel: &Hotel,
@@ -871,7 +877,7 @@ async fn tell_front_office(
         Some(chat) => vec![chat],
         None => users::leaders_to_remind(tx).await?,
     };
-    let messages: Vec<Outgoing> = htmls
+    let messages: Vec<Outgoing> = join_within(htmls, FO_MESSAGE_MAX_UNITS)
         .iter()
         .flat_map(|html| {
             chats
@@ -880,6 +886,28 @@ async fn tell_front_office(
         })
         .collect();
     outbox::enqueue_many(tx, &messages).await
+}
+
+/// Room in one FO message, in UTF-16 units of its HTML (Telegram allows 4,096 of the text
+/// once the tags are taken out, so the HTML's count is an upper bound).
+const FO_MESSAGE_MAX_UNITS: usize = 4000;
+
+/// `parts` joined by blank lines into texts of at most `max_units` UTF-16 units each (a
+/// part longer than that alone stays whole), in order.
+fn join_within(parts: &[String], max_units: usize) -> Vec<String> {
+    let mut joined: Vec<(String, usize)> = Vec::new();
+    for part in parts {
+        let units = part.encode_utf16().count();
+        match joined.last_mut() {
+            Some((text, used)) if *used + 2 + units <= max_units => {
+                text.push_str("\n\n");
+                text.push_str(part);
+                *used += 2 + units;
+            }
+            _ => joined.push((part.clone(), units)),
+        }
+    }
+    joined.into_iter().map(|(text, _)| text).collect()
 }
 
 /// Records `action` by `actor_id`/`actor` at `at` on each of bookings `ids`.
@@ -891,7 +919,7 @@ async fn record(
     actor: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(Backend::of(tx).rows_per_statement(5)) {
         let sql = format!(
             "INSERT INTO booking_events (booking_id, action, actor_id, actor, at) VALUES {}",
             values_placeholders(1, chunk.len(), 5)
@@ -940,6 +968,25 @@ pub async fn history(conn: &mut Conn, id: i64) -> Result<Vec<BookingEvent>, sqlx
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn announcements_share_messages_up_to_telegrams_length() {
+        let part = |n: usize| "é".repeat(n);
+        let parts = [part(10), part(10), part(20), part(30), part(5)];
+        let joined = join_within(&parts, 45);
+        assert_eq!(
+            joined,
+            [
+                format!("{}\n\n{}\n\n{}", part(10), part(10), part(20)),
+                format!("{}\n\n{}", part(30), part(5)),
+            ]
+        );
+        // Each part once, in order; one too long alone stays whole in its own message.
+        assert_eq!(join_within(&[part(50), part(1)], 45), [part(50), part(1)]);
+        // Emoji count as Telegram counts them: two UTF-16 units each.
+        assert_eq!(join_within(&["🛎".repeat(20), "🛎".into()], 42).len(), 2);
+        assert!(join_within(&[], 45).is_empty());
+    }
 
     #[test]
     fn dates_as_guests_write_them() {

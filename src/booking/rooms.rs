@@ -8,7 +8,7 @@ use time::Date;
 use super::{date_of_day, day_number, Hotel, Stay};
 use crate::{
     config::RoomTypeConfig,
-    db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT},
+    db::{now_ms, values_placeholders, Backend, Conn, Db},
     users::{
         access::{self, Actor},
         team, User,
@@ -165,7 +165,7 @@ pub(super) async fn lock_nights(
     let mut nights = nights.to_vec();
     nights.sort_unstable();
     nights.dedup();
-    for chunk in nights.chunks(ROWS_PER_STATEMENT) {
+    for chunk in nights.chunks(Backend::of(tx).rows_per_statement(3)) {
         let sql = format!(
             "INSERT INTO room_nights (room_type_id, night, taken) VALUES {} \
              ON CONFLICT (room_type_id, night) DO NOTHING",
@@ -190,7 +190,7 @@ pub(super) async fn lock_nights(
         Backend::Postgres => " FOR UPDATE",
     };
     let mut taken = HashMap::with_capacity(nights.len());
-    for chunk in ranges.chunks(ROWS_PER_STATEMENT) {
+    for chunk in ranges.chunks(Backend::of(tx).rows_per_statement(3)) {
         let conditions: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let n = 3 * i + 1;
@@ -225,7 +225,7 @@ pub(super) async fn add_taken(
 ) -> Result<(), sqlx::Error> {
     let mut added: Vec<(&TypeNight, &i64)> = added.iter().collect();
     added.sort_unstable();
-    for chunk in added.chunks(ROWS_PER_STATEMENT) {
+    for chunk in added.chunks(Backend::of(tx).rows_per_statement(3)) {
         // A VALUES list's columns are column1, column2, … on both backends.
         let sql = format!(
             "UPDATE room_nights SET taken = room_nights.taken + v.column3 \

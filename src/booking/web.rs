@@ -21,7 +21,7 @@ use super::{
     Hotel, HotelBase, NewBooking, Stay, StayProblem,
 };
 use crate::{
-    db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
+    db::{group_commit::GroupCommit, now_ms, values_placeholders, Backend, Conn, Db},
     mail,
     telegram::outbox::{self, Outgoing},
     timers::{self, Timer},
@@ -406,7 +406,7 @@ async fn confirm_together(
 
 /// Links each request to its booking: `(request, booking)`.
 async fn link_requests(tx: &mut Conn, links: &[(i64, i64)]) -> Result<(), sqlx::Error> {
-    for chunk in links.chunks(ROWS_PER_STATEMENT) {
+    for chunk in links.chunks(Backend::of(tx).rows_per_statement(2)) {
         let sql = format!(
             "UPDATE booking_requests SET booking_id = v.column2 FROM (VALUES {}) AS v \
              WHERE booking_requests.id = v.column1",

@@ -257,7 +257,7 @@ async fn store_answers(db: &Db, answers: &[(Check, bool)]) -> Result<(), sqlx::E
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
-    for chunk in answers.chunks(crate::db::ROWS_PER_STATEMENT) {
+    for chunk in answers.chunks(db.backend().rows_per_statement(4)) {
         let sql = format!(
             "INSERT INTO group_members (chat_id, user_id, is_member, checked_at) VALUES {} \
              ON CONFLICT (user_id, chat_id) DO UPDATE SET is_member = excluded.is_member, \

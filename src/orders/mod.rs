@@ -13,7 +13,7 @@ use sqlx::Row;
 
 use crate::{
     config::SlaDefaults,
-    db::{now_ms, values_placeholders, Conn, ROWS_PER_STATEMENT},
+    db::{now_ms, values_placeholders, Backend, Conn},
 };
 use sla::{Clock, Stage};
 
@@ -174,7 +174,7 @@ pub async fn create_many(
     let timings = sla::timings(tx, &chats, defaults).await?;
     let mut created = Vec::with_capacity(orders.len());
     let mut clocks = Vec::with_capacity(orders.len());
-    for chunk in orders.chunks(ROWS_PER_STATEMENT) {
+    for chunk in orders.chunks(Backend::of(tx).rows_per_statement(12)) {
         let tickets: Vec<TicketNo> = chunk.iter().map(|_| TicketNo::generate()).collect();
         let now = now_ms();
         let chunk_clocks: Vec<Clock> = chunk

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::{
     config::SlaDefaults,
-    db::{now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT},
+    db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups::settings::{self, duration_text, SettingsText, TimeSettings, Timing},
     timers::{self, Timer},
     users::{
@@ -192,7 +192,7 @@ async fn store_many(
     clocks: &[(i64, Clock)],
 ) -> Result<(), sqlx::Error> {
     let (warn_column, due_column) = stage.columns();
-    for chunk in clocks.chunks(ROWS_PER_STATEMENT) {
+    for chunk in clocks.chunks(Backend::of(tx).rows_per_statement(3)) {
         // A VALUES list's columns are column1, column2, … on both backends.
         let sql = format!(
             "UPDATE orders SET {warn_column} = v.column2, {due_column} = v.column3 \

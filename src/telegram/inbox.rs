@@ -7,9 +7,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::Notify;
 
-use crate::db::{
-    group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db, ROWS_PER_STATEMENT,
-};
+use crate::db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db};
 
 /// An update exactly as Telegram sent it.
 #[derive(Clone, Debug)]
@@ -71,7 +69,7 @@ pub async fn store(db: &Db, updates: &[RawUpdate]) -> Result<(), sqlx::Error> {
     ordered.sort_by_key(|u| u.update_id);
     let mut tx = db.begin().await?;
     let now = now_ms();
-    for chunk in ordered.chunks(ROWS_PER_STATEMENT) {
+    for chunk in ordered.chunks(db.backend().rows_per_statement(3)) {
         let sql = format!(
             "INSERT INTO inbox (update_id, payload, received_at) VALUES {} \
              ON CONFLICT (update_id) DO NOTHING",

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::limits::{Limits, Rate};
 use crate::{
-    db::{instance::Instance, now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT},
+    db::{instance::Instance, now_ms, values_placeholders, Backend, Conn, Db},
     mail::Mail,
 };
 
@@ -270,7 +270,7 @@ pub async fn sent_message_id(db: &Db, id: i64) -> Result<Option<i32>, sqlx::Erro
 /// Queues `messages` inside `tx`, in their order, with one statement per chunk.
 pub async fn enqueue_many(tx: &mut Conn, messages: &[Outgoing]) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+    for chunk in messages.chunks(Backend::of(tx).rows_per_statement(4)) {
         let sql = format!(
             "INSERT INTO outbox (chat_id, payload, next_attempt_at, created_at) VALUES {}",
             values_placeholders(1, chunk.len(), 4)

@@ -24,7 +24,7 @@ use std::{future::Future, time::Duration};
 use sqlx::Row;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{now_ms, values_placeholders, Backend, Conn, Db, ROWS_PER_STATEMENT};
+use crate::db::{now_ms, values_placeholders, Backend, Conn, Db};
 
 /// A timer to set: `kind` of action, for `entity` (e.g. an order number), at `due_at` (ms).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub struct Due {
 
 /// Sets `timers`, each replacing the timer of the same kind and entity if there is one.
 pub async fn set(tx: &mut Conn, timers: &[Timer]) -> Result<(), sqlx::Error> {
-    for chunk in timers.chunks(ROWS_PER_STATEMENT) {
+    for chunk in timers.chunks(Backend::of(tx).rows_per_statement(3)) {
         let sql = format!(
             "INSERT INTO timers (kind, entity, due_at) VALUES {} \
              ON CONFLICT (kind, entity) DO UPDATE SET due_at = excluded.due_at",
@@ -78,7 +78,7 @@ pub async fn move_to(
 /// Removes the timers of `kinds` for each of `entities`: what they were for no longer
 /// applies. One statement per chunk of entities.
 pub async fn cancel(tx: &mut Conn, kinds: &[&str], entities: &[i64]) -> Result<(), sqlx::Error> {
-    for chunk in entities.chunks(ROWS_PER_STATEMENT) {
+    for chunk in entities.chunks(Backend::of(tx).rows_per_statement(1)) {
         // One "row" of placeholders is a parenthesised list.
         let sql = format!(
             "DELETE FROM timers WHERE kind IN {} AND entity IN {}",
