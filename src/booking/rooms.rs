@@ -157,7 +157,8 @@ pub(super) type TypeNight = (i64, i64);
 /// The rooms taken on each of `nights`, locked until the transaction ends: on PostgreSQL
 /// row by row in (type, night) order, so batches of overlapping stays queue for each
 /// other instead of both passing the check (or deadlocking); on SQLite by its one writer.
-/// A night nobody has booked yet gets its row (0 taken) first, so it can be locked too.
+/// One statement reads and locks them: a night nobody has booked yet gets its row (0
+/// taken), and one already there is updated to itself, which locks it.
 pub(super) async fn lock_nights(
     tx: &mut Conn,
     nights: &[TypeNight],
@@ -165,52 +166,19 @@ pub(super) async fn lock_nights(
     let mut nights = nights.to_vec();
     nights.sort_unstable();
     nights.dedup();
+    let mut taken = HashMap::with_capacity(nights.len());
     for chunk in nights.chunks(Backend::of(tx).rows_per_statement(3)) {
         let sql = format!(
             "INSERT INTO room_nights (room_type_id, night, taken) VALUES {} \
-             ON CONFLICT (room_type_id, night) DO NOTHING",
+             ON CONFLICT (room_type_id, night) DO UPDATE SET taken = room_nights.taken \
+             RETURNING room_type_id, night, taken",
             values_placeholders(1, chunk.len(), 3)
         );
-        let mut insert = sqlx::query(&sql);
+        let mut upsert = sqlx::query(&sql);
         for (room_type, night) in chunk {
-            insert = insert.bind(*room_type).bind(*night).bind(0_i64);
+            upsert = upsert.bind(*room_type).bind(*night).bind(0_i64);
         }
-        insert.execute(&mut *tx).await?;
-    }
-    // Each type's nights from its first to its last asked for: one range per type.
-    let mut ranges: Vec<(i64, i64, i64)> = Vec::new();
-    for &(room_type, night) in &nights {
-        match ranges.last_mut() {
-            Some((t, _, end)) if *t == room_type => *end = night + 1,
-            _ => ranges.push((room_type, night, night + 1)),
-        }
-    }
-    let lock = match Backend::of(tx) {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
-    let mut taken = HashMap::with_capacity(nights.len());
-    for chunk in ranges.chunks(Backend::of(tx).rows_per_statement(3)) {
-        let conditions: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = 3 * i + 1;
-                format!(
-                    "(room_type_id = ${n} AND night >= ${} AND night < ${})",
-                    n + 1,
-                    n + 2
-                )
-            })
-            .collect();
-        let sql = format!(
-            "SELECT room_type_id, night, taken FROM room_nights WHERE {} \
-             ORDER BY room_type_id, night{lock}",
-            conditions.join(" OR ")
-        );
-        let mut query = sqlx::query(&sql);
-        for (room_type, first, end) in chunk {
-            query = query.bind(*room_type).bind(*first).bind(*end);
-        }
-        for row in query.fetch_all(&mut *tx).await? {
+        for row in upsert.fetch_all(&mut *tx).await? {
             taken.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
         }
     }
