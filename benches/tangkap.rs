@@ -1466,17 +1466,19 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
             self,
             web::{Confirmations, WebError, WebForm},
         },
-        config::{BookingConfig, RoomTypeConfig},
+        config::{BookingConfig, HotelSettings, RoomTypeConfig},
     };
     let rooms = sizes.booking_rooms;
     let bench = start_with(backend, false, |config, _| {
         config.booking = Some(BookingConfig {
-            hotel_name: "Hotel Bench".into(),
-            hold: Duration::from_secs(2 * 3600),
-            warn_before: Duration::from_secs(15 * 60),
-            staff_chat: Some(-100_777),
-            book_ahead_days: 60,
-            payment_text: "QRIS".into(),
+            settings: HotelSettings {
+                hotel_name: "Hotel Bench".into(),
+                hold: Duration::from_secs(2 * 3600),
+                warn_before: Duration::from_secs(15 * 60),
+                staff_chat: Some(-100_777),
+                book_ahead_days: 60,
+                payment_text: "QRIS".into(),
+            },
             erase_after: Duration::from_secs(90 * 86_400),
             room_types: vec![RoomTypeConfig {
                 name: "Standard".into(),

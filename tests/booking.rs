@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tangkap::{
     booking::{self, date_text, rooms, Guest, HoldError, HotelBase, NewBooking, Stay},
-    config::{BookingConfig, RoomTypeConfig},
+    config::{BookingConfig, HotelSettings, RoomTypeConfig},
     db::now_ms,
     sim::SimUser,
     users::{AccountState, Role},
@@ -47,12 +47,14 @@ fn hotel_config(
     warn: Duration,
 ) -> BookingConfig {
     BookingConfig {
-        hotel_name: "Hotel Melati".into(),
-        hold,
-        warn_before: warn,
-        staff_chat: Some(fo_chat),
-        book_ahead_days: 60,
-        payment_text: "Bayar dengan QRIS di resepsionis.".into(),
+        settings: HotelSettings {
+            hotel_name: "Hotel Melati".into(),
+            hold,
+            warn_before: warn,
+            staff_chat: Some(fo_chat),
+            book_ahead_days: 60,
+            payment_text: "Bayar dengan QRIS di resepsionis.".into(),
+        },
         erase_after: Duration::from_secs(90 * 24 * 3600),
         room_types: rooms
             .iter()
@@ -1641,8 +1643,8 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
 
     // A value changed in the file since wins; the others stay the Mini App's.
     let file = app.config.booking.as_mut().unwrap();
-    file.payment_text = "Bayar tunai di resepsionis.".into();
-    file.hold = Duration::from_secs(2 * 3600);
+    file.settings.payment_text = "Bayar tunai di resepsionis.".into();
+    file.settings.hold = Duration::from_secs(2 * 3600);
     app.restart().await;
     let admin_session = log_in(&app, "sari", PASSWORD).await;
     let settings = settings_of(&app, &admin_session).await;
@@ -1668,7 +1670,7 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
     );
 
     // A file's hold no longer than the Mini App's warning brings the file's warning too.
-    app.config.booking.as_mut().unwrap().hold = Duration::from_secs(20 * 60);
+    app.config.booking.as_mut().unwrap().settings.hold = Duration::from_secs(20 * 60);
     app.restart().await;
     let admin_session = log_in(&app, "sari", PASSWORD).await;
     let settings = settings_of(&app, &admin_session).await;

@@ -368,12 +368,14 @@ async fn booking_page_in_headless_chromium() {
     let smtp_url = smtp.url();
     let app = spawn_public_app(Backend::Sqlite, move |config| {
         config.booking = Some(tangkap::config::BookingConfig {
-            hotel_name: "Hotel Melati".into(),
-            hold: std::time::Duration::from_secs(2 * 3600),
-            warn_before: std::time::Duration::from_secs(15 * 60),
-            staff_chat: Some(fo_chat),
-            book_ahead_days: 60,
-            payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
+            settings: tangkap::config::HotelSettings {
+                hotel_name: "Hotel Melati".into(),
+                hold: std::time::Duration::from_secs(2 * 3600),
+                warn_before: std::time::Duration::from_secs(15 * 60),
+                staff_chat: Some(fo_chat),
+                book_ahead_days: 60,
+                payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
+            },
             erase_after: std::time::Duration::from_secs(90 * 24 * 3600),
             room_types: vec![tangkap::config::RoomTypeConfig {
                 name: "Deluxe".into(),

@@ -64,7 +64,7 @@ impl HotelBase {
     /// The hotel of `config`, when bookings are on (room types are configured).
     pub fn from_config(config: &crate::config::Config) -> Option<Self> {
         config.booking.as_ref().map(|booking| HotelBase {
-            file: Settings::from_file(booking),
+            file: booking.settings.clone(),
             room_types: booking.room_types.clone(),
             erase_after: booking.erase_after,
             offset: config.utc_offset,

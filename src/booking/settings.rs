@@ -15,12 +15,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sqlx::Row;
 
 use crate::{
-    config::{
-        booking::{
-            check_book_ahead_days, check_hotel_name, check_payment_text, check_staff_chat,
-            check_warn_before, parse_hold, parse_warn_before,
-        },
-        BookingConfig,
+    config::booking::{
+        check_book_ahead_days, check_hotel_name, check_payment_text, check_staff_chat,
+        check_warn_before, parse_hold, parse_warn_before,
     },
     db::{Backend, Conn, Db},
     groups::settings::duration_text,
@@ -30,22 +27,8 @@ use crate::{
     },
 };
 
-/// The settings in force.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
-    /// Shown to guests in every answer.
-    pub hotel_name: String,
-    /// How long a booking holds its room unpaid.
-    pub hold: Duration,
-    /// How long before the hold runs out the FO are told; zero: not told.
-    pub warn_before: Duration,
-    /// The front-office group: told of every booking; its members are the FO.
-    pub staff_chat: Option<i64>,
-    /// The latest check-in date a guest may choose, in days from today.
-    pub book_ahead_days: u32,
-    /// How a guest pays, shown with the receipt.
-    pub payment_text: String,
-}
+/// The settings in force: the file's, as the Mini App changed them.
+pub use crate::config::HotelSettings as Settings;
 
 /// The settings as the Mini App shows them: durations as `2h`, `1h30m`, `0s`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -67,18 +50,6 @@ const BOOK_AHEAD_DAYS: &str = "book_ahead_days";
 const PAYMENT_TEXT: &str = "payment_text";
 
 impl Settings {
-    /// The settings file's values.
-    pub fn from_file(config: &BookingConfig) -> Self {
-        Settings {
-            hotel_name: config.hotel_name.clone(),
-            hold: config.hold,
-            warn_before: config.warn_before,
-            staff_chat: config.staff_chat,
-            book_ahead_days: config.book_ahead_days,
-            payment_text: config.payment_text.clone(),
-        }
-    }
-
     pub fn view(&self) -> SettingsView {
         SettingsView {
             hotel_name: self.hotel_name.clone(),

@@ -9,11 +9,22 @@ use super::{parse_duration_within, ConfigError};
 /// Bookings with a hold time, as the hotel configured them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BookingConfig {
+    /// The settings owners and admins may also change in the Mini App.
+    pub settings: HotelSettings,
+    /// Guests' names and emails are erased this long after their stay.
+    pub erase_after: Duration,
+    pub room_types: Vec<RoomTypeConfig>,
+}
+
+/// The `[booking]` settings owners and admins may also change in the Mini App (see
+/// `booking::settings`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HotelSettings {
     /// Shown to guests in every answer.
     pub hotel_name: String,
     /// How long a booking holds its room unpaid.
     pub hold: Duration,
-    /// How long before the hold runs out the FO chat is told.
+    /// How long before the hold runs out the FO are told; zero: not told.
     pub warn_before: Duration,
     /// The front-office group: told of every booking; its members are the FO.
     pub staff_chat: Option<i64>,
@@ -21,9 +32,6 @@ pub struct BookingConfig {
     pub book_ahead_days: u32,
     /// How a guest pays, shown with the receipt.
     pub payment_text: String,
-    /// Guests' names and emails are erased this long after their stay.
-    pub erase_after: Duration,
-    pub room_types: Vec<RoomTypeConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,7 +264,7 @@ impl BookingFile {
         };
         // An empty text in the file means the default.
         let text = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
-        Ok(Some(BookingConfig {
+        let settings = HotelSettings {
             hotel_name: match text(self.hotel_name) {
                 Some(name) => {
                     check_hotel_name(&name).map_err(invalid_value("booking.hotel_name"))?
@@ -273,6 +281,9 @@ impl BookingFile {
                 }
                 None => DEFAULT_PAYMENT_TEXT.to_owned(),
             },
+        };
+        Ok(Some(BookingConfig {
+            settings,
             erase_after,
             room_types,
         }))

@@ -12,7 +12,9 @@ use crate::users::access::RegistrationMode;
 
 pub mod booking;
 
-pub use booking::{BookingConfig, RoomTypeConfig, DEFAULT_PAYMENT_TEXT, MOST_NIGHTS};
+pub use booking::{
+    BookingConfig, HotelSettings, RoomTypeConfig, DEFAULT_PAYMENT_TEXT, MOST_NIGHTS,
+};
 
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
 pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
@@ -870,16 +872,16 @@ mod tests {
         .unwrap()
         .booking
         .unwrap();
-        assert_eq!(booking.hotel_name, "Hotel Melati");
+        assert_eq!(booking.settings.hotel_name, "Hotel Melati");
         assert_eq!(
-            booking.hold,
+            booking.settings.hold,
             Duration::from_secs(7200),
             "the seed's 2 hours"
         );
-        assert_eq!(booking.warn_before, Duration::from_secs(900));
-        assert_eq!(booking.book_ahead_days, 60);
-        assert_eq!(booking.staff_chat, Some(-100555));
-        assert!(booking.payment_text.contains("QRIS"));
+        assert_eq!(booking.settings.warn_before, Duration::from_secs(900));
+        assert_eq!(booking.settings.book_ahead_days, 60);
+        assert_eq!(booking.settings.staff_chat, Some(-100555));
+        assert!(booking.settings.payment_text.contains("QRIS"));
         assert_eq!(booking.room_types[0].name, "Deluxe King");
         assert_eq!(booking.room_types.len(), 2);
 

@@ -26,7 +26,7 @@ use crate::{
     app::{self, AppState, Running},
     booking::{self, rooms, Guest, NewBooking, Stay},
     config::{
-        BookingConfig, BotToken, Config, MailSettings, MailVia, RoomTypeConfig,
+        BookingConfig, BotToken, Config, HotelSettings, MailSettings, MailVia, RoomTypeConfig,
         DEFAULT_PAYMENT_TEXT,
     },
     db::now_ms,
@@ -285,12 +285,14 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
 /// The demo hotel's `[booking]`: its room types, FO chat and holds.
 fn hotel_config(front_office: i64) -> BookingConfig {
     BookingConfig {
-        hotel_name: HOTEL_NAME.into(),
-        hold: HOLD,
-        warn_before: HOLD_WARNING,
-        staff_chat: Some(front_office),
-        book_ahead_days: 60,
-        payment_text: DEFAULT_PAYMENT_TEXT.into(),
+        settings: HotelSettings {
+            hotel_name: HOTEL_NAME.into(),
+            hold: HOLD,
+            warn_before: HOLD_WARNING,
+            staff_chat: Some(front_office),
+            book_ahead_days: 60,
+            payment_text: DEFAULT_PAYMENT_TEXT.into(),
+        },
         erase_after: Duration::from_secs(90 * 24 * 3600),
         room_types: ROOM_TYPES
             .iter()
