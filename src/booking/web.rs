@@ -208,6 +208,8 @@ pub async fn request(
 pub struct Confirmed {
     pub booking: Booking,
     pub just_now: bool,
+    /// Where the booking stands, for the guest (in the hotel's settings of the batch).
+    pub standing: String,
 }
 
 /// Links opened at once, confirmed in one transaction at most.
@@ -370,30 +372,26 @@ async fn confirm_together(
     let request_ids: Vec<i64> = links.iter().map(|(request, _)| *request).collect();
     timers::cancel(&mut tx, &[super::REQUEST_EXPIRY], &request_ids).await?;
     outbox::enqueue_many(&mut tx, &mails).await?;
+    let confirmed = |booking: Booking, just_now: bool| Confirmed {
+        standing: texts::standing(&booking, hotel),
+        booking,
+        just_now,
+    };
     let mut outcomes = Vec::with_capacity(opened.len());
     for outcome in opened {
         outcomes.push(match outcome {
             Opened::Refused(e) => Err(e),
             Opened::Confirmed(id) => match find(&mut tx, id).await? {
-                Some(booking) => Ok(Confirmed {
-                    booking,
-                    just_now: false,
-                }),
+                Some(booking) => Ok(confirmed(booking, false)),
                 None => Err(WebError::UnknownLink),
             },
             Opened::ToHold {
                 request_id, hold, ..
             } => match held[hold].take() {
-                Some(Ok(booking)) => Ok(Confirmed {
-                    booking,
-                    just_now: true,
-                }),
+                Some(Ok(booking)) => Ok(confirmed(booking, true)),
                 // The same link opened twice in this batch: the first opening held it.
                 Some(Err(HoldError::AlreadyPending { .. })) if linked.contains_key(&request_id) => {
-                    Ok(Confirmed {
-                        booking: linked[&request_id].clone(),
-                        just_now: false,
-                    })
+                    Ok(confirmed(linked[&request_id].clone(), false))
                 }
                 Some(Err(e)) => Err(e.into()),
                 None => Err(WebError::NotSaved),

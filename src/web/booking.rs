@@ -127,15 +127,12 @@ pub async fn confirm(
     let confirmations = state.confirmations.as_ref().ok_or(WebError::Off)?;
     let confirmation: Confirmation = json_body(&headers, &body)?;
     let confirmed = confirmations.confirm(&confirmation.token).await?;
-    let mut conn = state.db.pool().acquire().await?;
-    let hotel = hotel(&state, &mut conn).await?;
     state.new_messages.notify_one();
-    let booking = &confirmed.booking;
     Ok(Json(json!({
-        "receipt": booking.receipt,
-        "status": booking.status,
+        "receipt": confirmed.booking.receipt,
+        "status": confirmed.booking.status,
         "just_now": confirmed.just_now,
-        "text": web_texts::standing(booking, &hotel),
+        "text": confirmed.standing,
     })))
 }
 
