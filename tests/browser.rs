@@ -200,8 +200,51 @@ async fn mini_app_in_headless_chromium() {
     )
     .await;
     assert_eq!(set_pickup_target(&app, &session, siaga, "15m1s").await, 1);
-    let groups =
-        json!({ "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga });
+
+    // One ticket's page: DTL-1 picked up and closed by Budi with a note by Sari (the page
+    // adds a note and reopens it), and TKL-1 picked up in a group the bot was removed from
+    // since, so that its Feedback 2 was refused.
+    let detail_ticket = place_order(
+        &app,
+        group,
+        &asker,
+        "/moban #DTL-1 #REFUND #Dana belum kembali ke rekening",
+    )
+    .await;
+    let detail_no = app.order_no(&detail_ticket).await;
+    for step in ["pickup", "close"] {
+        let path = format!("/orders/{detail_no}/{step}");
+        let (status, body) = call(&app, "POST", &path, Some(&session), None).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{step}: {body}");
+    }
+    let sari_session = log_in(&app, "sari", PASSWORD).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/orders/{detail_no}/notes"),
+        Some(&sari_session),
+        Some(json!({ "text": "Sudah dicek ke bank, tunggu 1×24 jam." })),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let old_shop = app.fake.group("Toko Lama");
+    let lost = place_order(
+        &app,
+        old_shop,
+        &asker,
+        "/moban #TKL-1 #TRX #Bot sudah dikeluarkan",
+    )
+    .await;
+    app.fake.kick_bot(old_shop);
+    let path = format!("/orders/{}/pickup", app.order_no(&lost).await);
+    let (status, body) = call(&app, "POST", &path, Some(&session), None).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    app.wait_for_count("SELECT COUNT(*) FROM outbox WHERE status = 'failed'", 1)
+        .await;
+
+    let groups = json!({
+        "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga, "toko": old_shop,
+    });
 
     run_browser_tests(
         &app,
@@ -238,6 +281,40 @@ async fn mini_app_in_headless_chromium() {
             );
         }
     }
+    // The ticket page reopened DTL-1 and told the group, as a reply to the request.
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT o.status, u.username FROM orders o JOIN users u ON u.id = o.reopened_by \
+             WHERE o.no = {detail_no}"
+        ))
+        .await,
+        [[Some("order".to_owned()), Some("budi".to_owned())]]
+    );
+    let request = app
+        .fake
+        .messages(group)
+        .into_iter()
+        .find(|m| m.text.starts_with("/moban #DTL-1"))
+        .unwrap();
+    let reopened =
+        format!("Permintaan Anda {detail_ticket} DTL-1 REFUND dibuka kembali oleh Budi Santoso: ");
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake.bot_messages(group).iter().any(|m| {
+                m.text.starts_with(&reopened) && m.reply_to == Some(request.message_id)
+            }))
+            .await,
+        "{:#?}",
+        app.fake.bot_messages(group)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM order_notes WHERE order_no = {detail_no}"
+        ))
+        .await,
+        2,
+        "Sari's note and the one added in the page"
+    );
     // The Tim page approved Rina, refused to approve Joko (rejected meanwhile) and then to
     // enable him (enabled meanwhile), made Tono an admin, and left Wati waiting.
     for (username, role, state) in [
@@ -301,6 +378,10 @@ async fn mini_app_in_headless_chromium() {
         "sla-late-only-light",
         "team-sla-light",
         "team-sla-dark",
+        "ticket-light",
+        "ticket-reopened-light",
+        "ticket-dark",
+        "ticket-failed-dark",
     ] {
         assert!(
             artifacts_dir("miniapp")

@@ -1189,14 +1189,6 @@ async fn unicode_and_markup_survive_every_hop(backend: Backend) {
     app.finish().await;
 }
 
-/// The order number of `ticket`.
-async fn order_no(app: &TestApp, ticket: &str) -> i64 {
-    app.count(&format!(
-        "SELECT no FROM orders WHERE ticket_no = '{ticket}'"
-    ))
-    .await
-}
-
 /// Ticket `no` as `session` sees it, once `ready` holds for it (asked again every 50 ms,
 /// for at most [`PATIENCE`]).
 async fn ticket_once(
@@ -1279,7 +1271,7 @@ async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_wa
         .into_iter()
         .find(|m| m.text.starts_with("/moban #TL-1"))
         .unwrap();
-    let no = order_no(&app, &ticket).await;
+    let no = app.order_no(&ticket).await;
     for step in ["pickup", "close"] {
         let (status, body) = call(
             &app,
@@ -1369,6 +1361,7 @@ async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_wa
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
     assert!(page["events"][1]["delivery"]["sent_at"].as_i64().unwrap() >= times[1]);
     assert_eq!(page["notes"], json!([note]));
+    assert_eq!(page["may_reopen"], false, "open again");
     assert_eq!(page["ticket_no"], ticket.as_str());
     assert_eq!(page["group_title"], "Operasional");
 
@@ -1399,7 +1392,7 @@ async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_wa
     // why, in Telegram's words.
     let gone = app.fake.group("Grup Lama");
     let lost = place_order(&app, gone, &asker, "/moban #TL-2 #RETUR #bot dikeluarkan").await;
-    let lost_no = order_no(&app, &lost).await;
+    let lost_no = app.order_no(&lost).await;
     app.fake.kick_bot(gone);
     let (status, _) = call(
         &app,
@@ -1443,7 +1436,7 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
     let (a, b) = (app.fake.group("Grup A"), app.fake.group("Grup B"));
     let asker = app.fake.user("Penanya", None);
     let ticket = place_order(&app, a, &asker, "/moban #AC-1 #TOPUP #dari A").await;
-    let no = order_no(&app, &ticket).await;
+    let no = app.order_no(&ticket).await;
     let mut sessions = HashMap::new();
     for (name, username, role, group) in [
         ("Ani Admin", "ani", Role::Admin, None),
@@ -1583,6 +1576,10 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
         )
         .await;
         assert_eq!(status, StatusCode::OK);
+    }
+    for (session, may) in [(sam, false), (ani, true), (oki, true)] {
+        let (_, page) = call(&app, "GET", &format!("/orders/{no}"), Some(session), None).await;
+        assert_eq!(page["may_reopen"], may, "{page}");
     }
     let (status, answer) = post(
         sam,

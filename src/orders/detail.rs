@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     db::{Conn, Db},
-    users::access::Scope,
+    users::{access, User},
 };
 
 /// A ticket with its timeline and notes.
@@ -34,6 +34,8 @@ pub struct TicketDetail {
     pub events: Vec<Event>,
     /// Oldest first (each is in `events` too).
     pub notes: Vec<Note>,
+    /// The viewer may reopen it now (it is closed, and they are an owner or admin).
+    pub may_reopen: bool,
 }
 
 /// One thing that happened to a ticket.
@@ -121,9 +123,9 @@ impl Delivery {
     }
 }
 
-/// Ticket `no` with its timeline and notes, if `scope` may see it.
-pub async fn load(db: &Db, scope: Scope, no: i64) -> Result<Option<TicketDetail>, sqlx::Error> {
-    let Some(order) = board::find(db, scope, no).await? else {
+/// Ticket `no` with its timeline and notes, if `viewer` may see it.
+pub async fn load(db: &Db, viewer: &User, no: i64) -> Result<Option<TicketDetail>, sqlx::Error> {
+    let Some(order) = board::find(db, access::scope(viewer), no).await? else {
         return Ok(None);
     };
     let mut conn = db.pool().acquire().await?;
@@ -137,10 +139,12 @@ pub async fn load(db: &Db, scope: Scope, no: i64) -> Result<Option<TicketDetail>
     events.extend(reminders(&mut conn, no).await?);
     // Stable: things of one kind keep the order they were recorded in.
     events.sort_by_key(|event| (event.at, event.rank()));
+    let may_reopen = order.status == Status::Close.as_str() && access::may_reopen(viewer);
     Ok(Some(TicketDetail {
         order,
         events,
         notes,
+        may_reopen,
     }))
 }
 

@@ -219,13 +219,13 @@ async fn step(
 }
 
 /// `GET /api/orders/{no}`: the ticket as the board shows it, with `events` (its timeline,
-/// oldest first) and `notes`.
+/// oldest first), `notes` and whether the asker `may_reopen` it.
 pub async fn detail(
     State(state): State<AppState>,
     staff: Staff,
     Path(no): Path<i64>,
 ) -> Result<Json<TicketDetail>, ApiError> {
-    detail::load(&state.db, access::scope(&staff.user), no)
+    detail::load(&state.db, &staff.user, no)
         .await?
         .map(Json)
         .ok_or(ApiError::NotFound)

@@ -195,6 +195,14 @@ impl TestApp {
         rows(&self.db, sql).await
     }
 
+    /// The order number of `ticket`.
+    pub async fn order_no(&self, ticket: &str) -> i64 {
+        self.count(&format!(
+            "SELECT no FROM orders WHERE ticket_no = '{ticket}'"
+        ))
+        .await
+    }
+
     /// Waits until the query's integer answer equals `expected`.
     pub async fn wait_for_count(&self, sql: &str, expected: i64) -> i64 {
         wait_for_count(&self.db, sql, expected).await
