@@ -12,8 +12,9 @@ mod common;
 use std::{path::Path, process::Command};
 
 use common::{
-    call, log_in, place_order, register_account, register_staff, spawn_app_with, spawn_public_app,
-    Backend, SmtpSink, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
+    call, log_in, pickup_and_close, place_order, register_account, register_staff,
+    request_message_id, spawn_app_with, spawn_public_app, Backend, SmtpSink, TestApp, BOT_USERNAME,
+    PATIENCE, TOKEN,
 };
 use serde_json::{json, Value};
 use tangkap::{
@@ -212,11 +213,7 @@ async fn mini_app_in_headless_chromium() {
     )
     .await;
     let detail_no = app.order_no(&detail_ticket).await;
-    for step in ["pickup", "close"] {
-        let path = format!("/orders/{detail_no}/{step}");
-        let (status, body) = call(&app, "POST", &path, Some(&session), None).await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{step}: {body}");
-    }
+    pickup_and_close(&app, detail_no, &session).await;
     let sari_session = log_in(&app, "sari", PASSWORD).await;
     let (status, body) = call(
         &app,
@@ -290,18 +287,13 @@ async fn mini_app_in_headless_chromium() {
         .await,
         [[Some("order".to_owned()), Some("budi".to_owned())]]
     );
-    let request = app
-        .fake
-        .messages(group)
-        .into_iter()
-        .find(|m| m.text.starts_with("/moban #DTL-1"))
-        .unwrap();
+    let request = request_message_id(&app, group, "DTL-1");
     let reopened =
         format!("Permintaan Anda {detail_ticket} DTL-1 REFUND dibuka kembali oleh Budi Santoso: ");
     assert!(
         app.fake
             .wait_until(PATIENCE, |fake| fake.bot_messages(group).iter().any(|m| {
-                m.text.starts_with(&reopened) && m.reply_to == Some(request.message_id)
+                m.text.starts_with(&reopened) && m.reply_to == Some(request)
             }))
             .await,
         "{:#?}",

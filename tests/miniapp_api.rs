@@ -6,8 +6,9 @@ mod common;
 use std::collections::HashMap;
 
 use common::{
-    call, init_data_for, log_in, place_order, register_account, register_staff, spawn_app,
-    spawn_app_with, spawn_public_app, unix_now, Backend, TestApp, PATIENCE,
+    call, init_data_for, log_in, pickup_and_close, place_order, register_account, register_staff,
+    request_message_id, spawn_app, spawn_app_with, spawn_public_app, unix_now, Backend, TestApp,
+    PATIENCE,
 };
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
@@ -1265,24 +1266,9 @@ async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_wa
         "/moban #TL-1 #TOPUP #Saldo belum masuk",
     )
     .await;
-    let request = app
-        .fake
-        .messages(group)
-        .into_iter()
-        .find(|m| m.text.starts_with("/moban #TL-1"))
-        .unwrap();
+    let request = request_message_id(&app, group, "TL-1");
     let no = app.order_no(&ticket).await;
-    for step in ["pickup", "close"] {
-        let (status, body) = call(
-            &app,
-            "POST",
-            &format!("/orders/{no}/{step}"),
-            Some(&session),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{step}: {body}");
-    }
+    pickup_and_close(&app, no, &session).await;
     let note_text = "Sudah dicek ke bank, <i>tunggu</i> 1×24 jam 🙏";
     let (status, note) = call(
         &app,
@@ -1328,7 +1314,7 @@ async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_wa
         told[3].text,
         format!("Permintaan Anda {ticket} TL-1 TOPUP dibuka kembali oleh Budi Santoso: {reason}")
     );
-    assert_eq!(told[3].reply_to, Some(request.message_id));
+    assert_eq!(told[3].reply_to, Some(request));
     assert!(told[3]
         .html
         .as_deref()
@@ -1566,17 +1552,7 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
         "Tiket ini tidak berstatus Close (sekarang Order), jadi tidak bisa dibuka kembali. \
          This ticket is not closed (it is Order now), so it cannot be reopened."
     );
-    for step in ["pickup", "close"] {
-        let (status, _) = call(
-            &app,
-            "POST",
-            &format!("/orders/{no}/{step}"),
-            Some(sam),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-    }
+    pickup_and_close(&app, no, sam).await;
     for (session, may) in [(sam, false), (ani, true), (oki, true)] {
         let (_, page) = call(&app, "GET", &format!("/orders/{no}"), Some(session), None).await;
         assert_eq!(page["may_reopen"], may, "{page}");
@@ -1656,17 +1632,7 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
     // A Pickup racing a reopen: the reopen (of a closed ticket) always wins; the Pickup
     // either came first and found it closed, or came after and took it. Either way the
     // ticket stands where its last event left it, and the group heard each step once.
-    for step in ["pickup", "close"] {
-        let (status, _) = call(
-            &app,
-            "POST",
-            &format!("/orders/{no}/{step}"),
-            Some(sam),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-    }
+    pickup_and_close(&app, no, sam).await;
     let pickup_path = format!("/orders/{no}/pickup");
     let (reopen, pickup) = tokio::join!(
         post(oki, reopen_path.clone(), json!({ "reason": "lagi" })),
@@ -1711,20 +1677,13 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
         "each step (the request's included) told the group once"
     );
     // The reopen messages are replies to the request.
-    let request = app
-        .fake
-        .messages(a)
-        .into_iter()
-        .find(|m| m.text.starts_with("/moban #AC-1"))
-        .unwrap();
+    let request = request_message_id(&app, a, "AC-1");
     assert!(
         app.fake
             .wait_until(PATIENCE, |fake| {
                 fake.bot_messages(a)
                     .iter()
-                    .filter(|m| {
-                        m.text.contains("dibuka kembali") && m.reply_to == Some(request.message_id)
-                    })
+                    .filter(|m| m.text.contains("dibuka kembali") && m.reply_to == Some(request))
                     .count()
                     == 2
             })

@@ -12,7 +12,7 @@
 //! A ticket the asker may not see is not found, as on the board.
 
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
 use super::{
     board::{self, OrderView},
@@ -78,6 +78,28 @@ impl Event {
             to: None,
             delivery: None,
         }
+    }
+
+    /// A message the bot sent (`kind` `message` or `reminder`) to `to`, from a row with
+    /// its outbox row's `status`, `last_error` and `sent_at` (all NULL for a reminder held
+    /// for the next digest) and the event's `at`.
+    fn sent(
+        kind: &'static str,
+        message: &'static str,
+        to: Option<String>,
+        row: &AnyRow,
+    ) -> Result<Self, sqlx::Error> {
+        let delivery = Delivery::of(
+            row.try_get("status")?,
+            row.try_get("last_error")?,
+            row.try_get("sent_at")?,
+        );
+        Ok(Self {
+            message: Some(message),
+            to,
+            delivery: Some(delivery),
+            ..Event::new(kind, row.try_get("at")?, None)
+        })
     }
 
     /// Of things recorded in the same millisecond, a step comes before the message it
@@ -189,7 +211,7 @@ async fn messages(conn: &mut Conn, no: i64) -> Result<Vec<Event>, sqlx::Error> {
         .map(|n| format!("${n}"))
         .collect();
     let sql = format!(
-        "SELECT m.about, m.status, m.last_error, m.sent_at, m.created_at, g.title \
+        "SELECT m.about, m.status, m.last_error, m.sent_at, m.created_at AS at, g.title \
          FROM outbox m LEFT JOIN groups g ON g.chat_id = m.chat_id \
          WHERE m.about IN ({}) ORDER BY m.id",
         placeholders.join(", ")
@@ -205,16 +227,12 @@ async fn messages(conn: &mut Conn, no: i64) -> Result<Vec<Event>, sqlx::Error> {
         let Some(message) = OrderMessage::of_about(&about) else {
             continue;
         };
-        events.push(Event {
-            message: Some(message.as_str()),
-            to: row.try_get(5)?,
-            delivery: Some(Delivery::of(
-                row.try_get(1)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-            )),
-            ..Event::new("message", row.try_get(4)?, None)
-        });
+        events.push(Event::sent(
+            "message",
+            message.as_str(),
+            row.try_get(5)?,
+            &row,
+        )?);
     }
     Ok(events)
 }
@@ -238,16 +256,7 @@ async fn reminders(conn: &mut Conn, no: i64) -> Result<Vec<Event>, sqlx::Error> 
             continue;
         };
         let to = board::label(&row.try_get(5)?, &row.try_get(6)?).or(row.try_get(7)?);
-        events.push(Event {
-            message: Some(reminder.kind),
-            to,
-            delivery: Some(Delivery::of(
-                row.try_get(2)?,
-                row.try_get(3)?,
-                row.try_get(4)?,
-            )),
-            ..Event::new("reminder", row.try_get(1)?, None)
-        });
+        events.push(Event::sent("reminder", reminder.kind, to, &row)?);
     }
     Ok(events)
 }

@@ -411,6 +411,26 @@ pub async fn call(
     )
 }
 
+/// The id of the `/moban #<order_id> …` message posted in `chat`.
+pub fn request_message_id(app: &TestApp, chat: i64, order_id: &str) -> i32 {
+    let start = format!("/moban #{order_id} ");
+    app.fake
+        .messages(chat)
+        .iter()
+        .find(|m| m.text.starts_with(&start))
+        .unwrap_or_else(|| panic!("no request {order_id} in {chat}"))
+        .message_id
+}
+
+/// Picks up and closes order `no` through the API, as the account of `session`.
+pub async fn pickup_and_close(app: &TestApp, no: i64, session: &str) {
+    for step in ["pickup", "close"] {
+        let path = format!("/orders/{no}/{step}");
+        let (status, body) = call(app, "POST", &path, Some(session), None).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{step}: {body}");
+    }
+}
+
 /// Logs in from a browser; returns the session token.
 pub async fn log_in(app: &TestApp, login: &str, password: &str) -> String {
     let (status, body) = call(
