@@ -1057,6 +1057,7 @@ test('the ticket page: every field, the timeline with each message\'s delivery, 
   await page.locator('#ticket-timeline [data-message="reopened"][data-delivery="sent"]').waitFor({ timeout: 15_000 });
   assert.deepEqual((await timelineOf(page)).slice(-3), ['note', 'reopened', 'message:reopened sent']);
   await page.locator('#banner').waitFor({ state: 'hidden' });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'ticket-reopened-light');
 
   // Back on the board it has left Close for Order.
