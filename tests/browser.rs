@@ -3,9 +3,9 @@
 //! orders in four groups in place (two of them with time targets of their own, so that
 //! some tickets are late and one is in its warning window), `tests/browser/miniapp.test.mjs`
 //! (node's test runner with playwright-core) works the pages, and afterwards the group must
-//! hold Feedback 2 and 3, the accounts must stand as the Tim page left them and Gudang
-//! must have the time settings the Tim page gave it. Screenshots land in
-//! `test-artifacts/miniapp/`.
+//! hold Feedback 2 and 3 and the reply telling it DTL-1 was reopened on its ticket page,
+//! the accounts must stand as the Tim page left them and Gudang must have the time
+//! settings the Tim page gave it. Screenshots land in `test-artifacts/miniapp/`.
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! The Mini App's HTTP API: who gets in, and Order → Pickup → Close with its group
-//! notifications.
+//! The Mini App's HTTP API: who gets in, Order → Pickup → Close with its group
+//! notifications, and one ticket's page: its timeline, notes and reopen.
 
 mod common;
 
@@ -1244,7 +1244,8 @@ fn every_message_delivered(ticket: &Value) -> bool {
 /// A ticket's page: created, Feedback 1, Pickup, Feedback 2, Close, Feedback 3, a note,
 /// the reopen with its reason and the message saying so, in that order, each message with
 /// its delivery; the reopen message is a reply to the request and the ticket is timed
-/// anew; a message to a group the bot was removed from shows Telegram's refusal.
+/// anew; a message to a group the bot was removed from shows Telegram's refusal; a
+/// reminder shows whom it went to.
 async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_was_told(
     backend: Backend,
 ) {
@@ -1408,6 +1409,36 @@ async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_wa
     assert_eq!(
         page["events"][1]["delivery"]["state"], "sent",
         "Feedback 1 went before"
+    );
+
+    // A ticket past its Pickup target: the reminder to the leaders is on its timeline,
+    // with whom it went to and its delivery.
+    let hurry = app.fake.group("Kilat");
+    let late = place_order(&app, hurry, &asker, "/moban #TL-3 #TRX #mendesak").await;
+    let late_no = app.order_no(&late).await;
+    let (status, body) = call(
+        &app,
+        "PUT",
+        &format!("/groups/{hurry}/settings"),
+        Some(&session),
+        Some(json!({ "pickup": "1s", "close": null, "hours": [], "zone": "WIB" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = ticket_once(&app, &session, late_no, |page| {
+        every_message_delivered(page)
+            && timeline(page)
+                .iter()
+                .any(|e| e.starts_with("reminder") && e.ends_with("delivery=sent"))
+    })
+    .await;
+    assert_eq!(
+        timeline(&page),
+        [
+            "created by=Siti",
+            "message message=feedback_1 to=Kilat delivery=sent",
+            "reminder message=pickup_breach to=Budi Santoso (@budi) delivery=sent",
+        ]
     );
     app.finish().await;
 }
