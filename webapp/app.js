@@ -59,7 +59,7 @@ const TEXTS = {
     rejected: 'Pendaftaran Anda ditolak. Hubungi admin tim Anda.',
     wrong_credentials: 'Login atau password salah.',
     internal: 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
-    sort_label: 'Urutan', sort_urgent: 'Paling mendesak', sort_newest: 'Terbaru',
+    h_clock: 'Waktu', sort_label: 'Urutan', sort_urgent: 'Paling mendesak', sort_newest: 'Terbaru',
     late_only: 'Hanya yang terlambat', empty_late: 'Tidak ada tiket yang terlambat.',
     span_under_minute: '<1 mnt', span_minutes: '{m} mnt', span_hours: '{h} jam', span_hours_minutes: '{h} jam {m} mnt',
     span_days: '{d} hari', span_days_hours: '{d} hari {h} jam',
@@ -186,7 +186,7 @@ const TEXTS = {
     refused_last_owner: 'The last active owner cannot be demoted or disabled.',
     refused_own_account: 'You cannot change your own account.',
     refused_not_applicable: 'This account is {state}, so this change does not apply.',
-    sort_label: 'Sort', sort_urgent: 'Most urgent', sort_newest: 'Newest',
+    h_clock: 'Time', sort_label: 'Sort', sort_urgent: 'Most urgent', sort_newest: 'Newest',
     late_only: 'Late only', empty_late: 'No late tickets.',
     span_under_minute: '<1 min', span_minutes: '{m} min', span_hours: '{h} h', span_hours_minutes: '{h} h {m} min',
     span_days: '{d} d', span_days_hours: '{d} d {h} h',
@@ -763,6 +763,8 @@ function renderOrder(order) {
 }
 
 function render() {
+  // Wide screens lay the page out as a table whose columns follow the page.
+  $('board-view').dataset.status = state.status;
   renderCounts();
   renderOptions();
   const list = $('orders');

@@ -41,8 +41,8 @@ function initDataFor(person, startParam) {
 
 /// A phone-sized page; inside Telegram (with the stand-in) unless `telegramUser` is null.
 /// `path` follows the app's address (`?ticket=…`).
-async function openApp({ telegramUser = staff, theme = 'light', startParam, path = '' } = {}) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: theme });
+async function openApp({ telegramUser = staff, theme = 'light', startParam, path = '', viewport = { width: 390, height: 844 } } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme: theme });
   // Telegram's own script cannot load here; the stand-in takes its place.
   await context.route('https://telegram.org/**', (route) => route.abort());
   if (telegramUser) {
@@ -507,6 +507,46 @@ test('from a plain browser: username and password, with clear errors and an Engl
   await page.locator('#login-view').waitFor();
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('on a wide screen the board is a table, a ticket per row, with the same actions, light and dark', async () => {
+  for (const theme of ['light', 'dark']) {
+    const { page, context, problems } = await openApp({ telegramUser: null, theme, viewport: { width: 1366, height: 900 } });
+    await page.locator('#login-name').fill(staff.username);
+    await page.locator('#login-password').fill(staff.password);
+    await page.locator('#login-submit').click();
+    const row = orderRow(page, 'UNDO-1');
+    await row.waitFor();
+    await shot(page, `table-${theme}`);
+    assert.equal(await page.locator('#orders-head').isVisible(), true, 'column heads above the rows');
+    assert.equal(await row.locator('dt').first().isVisible(), false, 'the heads name the cells');
+    // The row's cells side by side, in the heads' order, each under its head.
+    const cells = ['.ticket', '.order-id', '.transaksi', '.keterangan', '.requester', '.action'];
+    const boxes = await Promise.all(cells.map((cell) => row.locator(cell).boundingBox()));
+    const rowBox = await row.boundingBox();
+    for (const [i, box] of boxes.entries()) {
+      assert.ok(box.y >= rowBox.y && box.y + box.height <= rowBox.y + rowBox.height + 1, `${cells[i]} within its row`);
+      if (i > 0) assert.ok(box.x > boxes[i - 1].x, `${cells[i]} right of ${cells[i - 1]}`);
+    }
+    for (const cell of ['.order-id', '.keterangan']) {
+      const head = await page.locator(`#orders-head ${cell}`).boundingBox();
+      const box = await row.locator(cell).boundingBox();
+      assert.ok(Math.abs(head.x - box.x) < 2, `${cell} under its head (${head.x}, ${box.x})`);
+    }
+    assert.ok(rowBox.height < 90, `one line per ticket, not a card (${rowBox.height}px)`);
+    if (theme === 'light') {
+      // Pickup from the table, and Batalkan, as on a phone.
+      await row.locator('.action').click();
+      await row.waitFor({ state: 'detached' });
+      await page.locator('#undo-button').click();
+      await orderRow(page, 'UNDO-1').waitFor();
+      await tab(page, 'close').click();
+      await page.locator('#orders-head .closed-by').waitFor();
+      assert.equal(await page.locator('#orders-head .clock').isVisible(), false, 'closed tickets have no clock');
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });
 
 test('initData signed by @telegram-apps/init-data-node is accepted, one changed character is refused', async () => {
