@@ -535,9 +535,11 @@ impl FakeTelegram {
     fn store_file(&self, folder: &str, extension: &str, bytes: Vec<u8>) -> (SimFile, usize) {
         let mut state = self.state();
         let n = state.files.len() + 1;
+        // Unique ids are Telegram's for ever: random, so that no two fakes (a demo started
+        // again on kept photos) name two files alike.
         let file = SimFile {
-            file_id: format!("AgACAgUAAxkBAAIB{n:08}QX7bZ"),
-            file_unique_id: format!("AQAD{n:06}"),
+            file_id: format!("AgACAgUAAxkBAAIB{n:06}{:016x}", rand::random::<u64>()),
+            file_unique_id: format!("AQAD{:016x}", rand::random::<u64>()),
         };
         let size = bytes.len();
         state.files.insert(
