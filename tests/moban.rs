@@ -5,8 +5,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    call, log_in, place_order, register_account, register_staff, spawn_app, spawn_app_with,
-    Backend, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
+    call, log_in, place_order, register_account, register_staff, reply_to, spawn_app,
+    spawn_app_with, ticket_in, Backend, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
 };
 use reqwest::{header, StatusCode};
 use tangkap::{
@@ -777,9 +777,8 @@ async fn photos_that_cannot_be_shown_get_a_clear_answer(backend: Backend) {
     register_staff(&app, &budi, "budi", "rahasia-budi").await;
     let admin = log_in(&app, "budi", "rahasia-budi").await;
     let over_cap = jpeg(PHOTO_MAX_BYTES as usize + 1, 9);
-    let (_, big) =
-        app.fake
-            .send_photo(group, &siti, &over_cap, Some("/moban #BESAR-1 #TRX #besar"));
+    app.fake
+        .send_photo(group, &siti, &over_cap, Some("/moban #BESAR-1 #TRX #besar"));
     let (_, big_unsized) = app.fake.send_photo(
         group,
         &siti,
@@ -809,7 +808,6 @@ async fn photos_that_cannot_be_shown_get_a_clear_answer(backend: Backend) {
         Some("/moban #SIBUK-1 #TRX #sibuk"),
     );
     sync_point(&app, group, 6).await;
-    let _ = big;
     let no = |order_id: &'static str| {
         let app = &app;
         async move {
@@ -884,12 +882,11 @@ async fn photos_that_cannot_be_shown_get_a_clear_answer(backend: Backend) {
     app.finish().await;
 }
 
-/// The ticket number in Feedback 1.
-fn ticket_in(text: &str) -> &str {
-    text.split("no tiket ")
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .unwrap_or_else(|| panic!("no ticket in {text}"))
+/// Presses Pickup or Close (`step`) on order `no` in the Mini App.
+async fn press(app: &TestApp, session: &str, no: i64, step: &str) {
+    let path = format!("/orders/{no}/{step}");
+    let (status, body) = call(app, "POST", &path, Some(session), None).await;
+    assert_eq!(status, StatusCode::OK, "{step}: {body}");
 }
 
 async fn a_second_moban_for_an_open_order_id_points_to_the_open_ticket(backend: Backend) {
@@ -906,22 +903,13 @@ async fn a_second_moban_for_an_open_order_id_points_to_the_open_ticket(backend: 
     let session = log_in(&app, "budi", "rahasia-budi").await;
 
     let ticket = place_order(&app, group, &siti, "/moban #INV-9 #TOPUP #pertama").await;
-    let ask_again = |text: &'static str| {
-        let app = &app;
-        let siti = &siti;
-        async move {
-            let before = app.fake.bot_messages(group).len();
-            let posted = app.fake.send_to_group(group, siti, text);
-            let replies = app
-                .fake
-                .wait_for_bot_messages(group, before + 1, PATIENCE)
-                .await;
-            let reply = replies.last().unwrap().clone();
-            assert_eq!(reply.reply_to, Some(posted.message_id), "{reply:#?}");
-            reply
-        }
-    };
-    let linked = ask_again("/moban #  inv-9 #REFUND #kedua, huruf kecil").await;
+    let linked = reply_to(
+        &app,
+        group,
+        &siti,
+        "/moban #  inv-9 #REFUND #kedua, huruf kecil",
+    )
+    .await;
     assert_eq!(
         linked.text,
         format!(
@@ -944,17 +932,9 @@ async fn a_second_moban_for_an_open_order_id_points_to_the_open_ticket(backend: 
     assert!(app.fake.bot_messages(group)[2].text.contains(&ticket));
 
     let no = order_no(&app, &ticket).await;
-    let (status, _) = call(
-        &app,
-        "POST",
-        &format!("/orders/{no}/pickup"),
-        Some(&session),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    press(&app, &session, no, "pickup").await;
     app.fake.wait_for_bot_messages(group, 4, PATIENCE).await; // Feedback 2
-    let linked = ask_again("/moban #INV-9 #TOPUP #ketiga").await;
+    let linked = reply_to(&app, group, &siti, "/moban #INV-9 #TOPUP #ketiga").await;
     assert!(
         linked.text.contains(&format!(
             "tiket {ticket} yang masih terbuka (status PICK UP, ditangani oleh Budi (@budi))"
@@ -970,17 +950,15 @@ async fn a_second_moban_for_an_open_order_id_points_to_the_open_ticket(backend: 
     assert_ne!(elsewhere, ticket);
 
     // Once closed, the Order_ID may be used again.
-    let (status, _) = call(
+    press(&app, &session, no, "close").await;
+    app.fake.wait_for_bot_messages(group, 6, PATIENCE).await; // Feedback 3
+    let again = reply_to(
         &app,
-        "POST",
-        &format!("/orders/{no}/close"),
-        Some(&session),
-        None,
+        group,
+        &siti,
+        "/moban #INV-9 #TOPUP #lagi setelah selesai",
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
-    app.fake.wait_for_bot_messages(group, 6, PATIENCE).await; // Feedback 3
-    let again = ask_again("/moban #INV-9 #TOPUP #lagi setelah selesai").await;
     let new_ticket = ticket_in(&again.text);
     assert_ne!(new_ticket, ticket);
     assert_eq!(
