@@ -436,13 +436,17 @@ async fn orders_stored_together_keep_one_order_per_message(backend: Backend) {
     tx.commit().await.unwrap();
 
     assert!(matches!(first[0], Stored::Created(_)));
-    let stored: Vec<bool> = second
+    let stored: Vec<&str> = second
         .iter()
-        .map(|stored| matches!(stored, Stored::Created(_)))
+        .map(|stored| match stored {
+            Stored::Created(_) => "created",
+            Stored::CaughtBefore => "caught before",
+            Stored::Linked(_) => "linked",
+        })
         .collect();
     assert_eq!(
         stored,
-        [true, false, false, true],
+        ["created", "caught before", "caught before", "created"],
         "B new, A caught before, B again, C new"
     );
     assert_eq!(

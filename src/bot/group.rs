@@ -1,7 +1,8 @@
 //! Groups: `/moban` becomes an order (written as a message, or as the caption of a photo
 //! or of an image sent as a file, which the ticket then shows), `/daftar` points to the
-//! private chat, and nothing else gets an answer. Titles, migrations to a supergroup and people joining or leaving
-//! are noted on the way, for the board and for who may see a group's tickets.
+//! private chat, and nothing else gets an answer. Titles, migrations to a supergroup and
+//! people joining or leaving are noted on the way, for the board and for who may see a
+//! group's tickets.
 
 use teloxide::types::{ChatMemberUpdated, Message, PhotoSize};
 

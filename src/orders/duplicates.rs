@@ -64,10 +64,12 @@ pub struct OpenTicket {
     pub status: String,
     /// Who picked it up, as `Name (@username)`.
     pub picked_by: Option<String>,
+    /// The message it was made from.
+    pub message_id: i64,
 }
 
 const SELECT_OPEN: &str = "SELECT o.chat_id, o.order_key, o.no, o.ticket_no, o.order_id, \
-     o.status, u.name, u.username FROM orders o LEFT JOIN users u ON u.id = o.picked_by \
+     o.status, u.name, u.username, o.message_id FROM orders o LEFT JOIN users u ON u.id = o.picked_by \
      WHERE o.status IN ('order', 'pickup')";
 
 fn open_from(row: &AnyRow) -> Result<((i64, String), OpenTicket), sqlx::Error> {
@@ -80,6 +82,7 @@ fn open_from(row: &AnyRow) -> Result<((i64, String), OpenTicket), sqlx::Error> {
             order_id: row.try_get(4)?,
             status: row.try_get(5)?,
             picked_by,
+            message_id: row.try_get(8)?,
         },
     ))
 }

@@ -296,7 +296,12 @@ pub async fn create_many(
         let mut rows = rows.into_iter();
         for order in chunk {
             if let Some(open) = open.get(&order.key()) {
-                results.push(Stored::Linked(open.clone()));
+                // The open ticket may be this very message's, met again.
+                results.push(if open.message_id == i64::from(order.message_id) {
+                    Stored::CaughtBefore
+                } else {
+                    Stored::Linked(open.clone())
+                });
                 continue;
             }
             let row = rows.next().expect("a row for each request not linked");
