@@ -540,9 +540,19 @@ async fn moban_as_the_caption_of_an_image_makes_a_ticket_with_its_photo(backend:
         &jpeg(800, 4),
         Some("/moban@another_bot #LAIN #TRX #bukan untuk kita"),
     );
-    sync_point(&app, group, 3).await;
+    // A malformed one gets the format, as in a text.
+    let (malformed, _) = app
+        .fake
+        .send_photo(group, &siti, &jpeg(800, 5), Some("/moban #FOTO-2"));
+    sync_point(&app, group, 4).await;
 
     let replies = app.fake.bot_messages(group);
+    assert_eq!(replies[2].reply_to, Some(malformed.message_id));
+    assert!(
+        replies[2].text.contains("TRANSAKSI belum diisi"),
+        "{}",
+        replies[2].text
+    );
     for (reply, (posted, order_id)) in replies
         .iter()
         .zip([(photo_post, "FOTO-1 TOPUP"), (document_post, "DOK-1 RETUR")])
