@@ -97,23 +97,35 @@ pub(super) async fn open_tickets(
     keys.dedup();
     let mut open = HashMap::new();
     for chunk in keys.chunks(Backend::of(tx).rows_per_statement(2)) {
-        let pairs: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                format!(
-                    "(o.chat_id = ${} AND o.order_key = ${})",
-                    2 * i + 1,
-                    2 * i + 2
-                )
-            })
-            .collect();
-        let sql = format!("{SELECT_OPEN} AND ({}) ORDER BY o.no", pairs.join(" OR "));
+        // Their groups and their keys as two lists, which both backends look up through
+        // the index pair by pair (a list of `(chat_id = … AND order_key = …)` alternatives
+        // made SQLite read every open ticket); pairs asked for by neither are left out.
+        let mut chats: Vec<i64> = chunk.iter().map(|(chat_id, _)| *chat_id).collect();
+        chats.dedup();
+        let mut order_keys: Vec<&str> = chunk.iter().map(|(_, key)| key.as_str()).collect();
+        order_keys.sort_unstable();
+        order_keys.dedup();
+        let list = |first: usize, len: usize| -> String {
+            let placeholders: Vec<String> = (first..first + len).map(|n| format!("${n}")).collect();
+            placeholders.join(", ")
+        };
+        let sql = format!(
+            "{SELECT_OPEN} AND o.chat_id IN ({}) AND o.order_key IN ({}) ORDER BY o.no",
+            list(1, chats.len()),
+            list(chats.len() + 1, order_keys.len()),
+        );
         let mut query = sqlx::query(&sql);
-        for (chat_id, key) in chunk {
-            query = query.bind(*chat_id).bind(key);
+        for chat_id in &chats {
+            query = query.bind(*chat_id);
+        }
+        for key in &order_keys {
+            query = query.bind(*key);
         }
         for row in query.fetch_all(&mut *tx).await? {
             let (key, ticket) = open_from(&row)?;
-            open.entry(key).or_insert(ticket);
+            if chunk.binary_search(&key).is_ok() {
+                open.entry(key).or_insert(ticket);
+            }
         }
     }
     Ok(open)
