@@ -10,10 +10,10 @@ ALTER TABLE orders ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
 -- 0 for a ticket made under `link`, so that the unique index below lets a group hold one
 -- open such ticket per key: of two requests with the same Order_ID stored at once (one
 -- inbox batch, or two instances) one is inserted and the other left out, and is answered
--- with a link to the first. A ticket made under `allow`, and every ticket from before,
--- holds its message id instead, unique in its group, so it never collides.
-ALTER TABLE orders ADD COLUMN order_key_slot INTEGER NOT NULL DEFAULT 0;
-UPDATE orders SET order_key = lower(trim(order_id)), order_key_slot = message_id;
+-- with a link to the first. NULL for a ticket made under `allow`, and for every ticket from
+-- before: NULLs are never equal, so those never collide.
+ALTER TABLE orders ADD COLUMN order_key_slot INTEGER;
+UPDATE orders SET order_key = lower(trim(order_id));
 -- Also how a request finds the open ticket of its Order_ID (by its first two columns).
 CREATE UNIQUE INDEX orders_open_order_key ON orders (chat_id, order_key, order_key_slot)
     WHERE status IN ('order', 'pickup');

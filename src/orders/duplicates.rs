@@ -11,8 +11,8 @@
 //! the second is left out by `ON CONFLICT DO NOTHING` (on PostgreSQL it first waits for the
 //! transaction holding the first to end, and is left out once that commits), and
 //! [`super::create_many`] then finds the first through [`open_ticket`]. A ticket made under
-//! `allow` has its message id as its slot, so it never collides, and closing a ticket takes
-//! it out of the index, which frees its Order_ID.
+//! `allow` has no slot (NULL, never equal to another), so it never collides, and closing a
+//! ticket takes it out of the index, which frees its Order_ID.
 
 use std::collections::HashMap;
 
@@ -39,11 +39,12 @@ impl DuplicateOrderId {
         }
     }
 
-    /// The `order_key_slot` of a ticket made from message `message_id`.
-    pub(super) fn slot(self, message_id: i32) -> i64 {
+    /// The `order_key_slot` of a ticket made under this setting: 0 makes the unique index
+    /// admit one open ticket per group and key; NULL never collides.
+    pub(super) fn slot(self) -> Option<i64> {
         match self {
-            Self::Link => 0,
-            Self::Allow => i64::from(message_id),
+            Self::Link => Some(0),
+            Self::Allow => None,
         }
     }
 }
@@ -166,7 +167,7 @@ mod tests {
         );
         assert_eq!(DuplicateOrderId::parse("merge"), None);
         assert_eq!(DuplicateOrderId::default(), DuplicateOrderId::Link);
-        assert_eq!(DuplicateOrderId::Link.slot(42), 0);
-        assert_eq!(DuplicateOrderId::Allow.slot(42), 42);
+        assert_eq!(DuplicateOrderId::Link.slot(), Some(0));
+        assert_eq!(DuplicateOrderId::Allow.slot(), None);
     }
 }

@@ -169,7 +169,7 @@ async fn insert(
             .bind(photo.map(|p| p.file_id.as_str()))
             .bind(photo.map(|p| p.file_unique_id.as_str()))
             .bind(order_key(&order.request.order_id))
-            .bind(duplicates.slot(order.message_id));
+            .bind(duplicates.slot());
     }
     let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
     for row in query.fetch_all(&mut *tx).await? {
