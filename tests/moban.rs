@@ -980,6 +980,37 @@ async fn a_second_moban_for_an_open_order_id_points_to_the_open_ticket(backend: 
             .await,
         3
     );
+
+    // The first ticket reopened while the new one is open: both are open, and the next
+    // request is pointed to the older.
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/orders/{no}/reopen"),
+        Some(&session),
+        Some(serde_json::json!({ "reason": "belum beres" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.fake.wait_for_bot_messages(group, 8, PATIENCE).await; // the reopen
+    let linked = reply_to(&app, group, &siti, "/moban #INV-9 #TOPUP #keempat").await;
+    assert!(
+        linked
+            .text
+            .contains(&format!("tiket {ticket} yang masih terbuka")),
+        "{}",
+        linked.text
+    );
+    // Each pointer is on the ticket's timeline, with its delivery.
+    let (_, detail) = call(&app, "GET", &format!("/orders/{no}"), Some(&session), None).await;
+    let linked_events = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["message"] == "linked")
+        .count();
+    assert_eq!(linked_events, 4, "{detail}");
+    assert_eq!(detail["has_photo"], false);
     app.finish().await;
 }
 

@@ -10,7 +10,7 @@ use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
-    orders::{self, moban, photos::PhotoFile, NewOrder, OpenTicket, Stored},
+    orders::{self, moban, photos::PhotoFile, NewOrder, OpenTicket, OrderMessage, Stored},
     telegram::{
         outbox::{self, Button, Outgoing},
         texts,
@@ -154,25 +154,32 @@ pub async fn store_orders(
         .collect();
     groups::remember(tx, &titles).await?;
     let stored = orders::create_many(tx, orders, &bot.sla, bot.duplicates).await?;
-    let replies: Vec<Outgoing> = orders
+    // Tagged with the ticket, for its timeline.
+    let replies: Vec<(Outgoing, String)> = orders
         .iter()
         .zip(stored)
         .filter_map(|(order, stored)| match stored {
-            Stored::Created(created) => Some(reply_about_ticket(
-                bot,
-                order,
-                created.ticket.as_str(),
-                texts::order_received(
-                    &order.request.order_id,
-                    &order.request.transaksi,
+            Stored::Created(created) => Some((
+                reply_about_ticket(
+                    bot,
+                    order,
                     created.ticket.as_str(),
+                    texts::order_received(
+                        &order.request.order_id,
+                        &order.request.transaksi,
+                        created.ticket.as_str(),
+                    ),
                 ),
+                OrderMessage::Received.about(created.no),
             )),
-            Stored::Linked(open) => Some(already_open(bot, order, &open)),
+            Stored::Linked(open) => Some((
+                already_open(bot, order, &open),
+                OrderMessage::Linked.about(open.no),
+            )),
             Stored::CaughtBefore => None,
         })
         .collect();
-    outbox::enqueue_many(tx, &replies).await
+    outbox::enqueue_many_about(tx, &replies).await
 }
 
 /// The answer to a request whose Order_ID has `open` already: which ticket, where it

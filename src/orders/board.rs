@@ -62,7 +62,7 @@ impl OrderView {
     }
 }
 
-/// `Name (@username)`, or the name alone.
+/// `Name (@username)`, or the name alone; `None` without a name.
 pub(super) fn label(name: &Option<String>, username: &Option<String>) -> Option<String> {
     match (name, username) {
         (Some(name), Some(username)) => Some(format!("{name} (@{username})")),
