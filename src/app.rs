@@ -21,7 +21,11 @@ use crate::{
     db::{instance::Instance, Conn, Db, DbError},
     groups,
     mail::{MailError, Mailer},
-    orders::{photos::PhotoStore, reminders::Reminders, workflow::StepQueue},
+    orders::{
+        photos::PhotoStore,
+        reminders::Reminders,
+        workflow::{self, StepQueue},
+    },
     telegram::{
         api::BotApi,
         inbox::IngestQueue,
@@ -145,6 +149,7 @@ pub async fn start_on(
     let mailer = config.mail.as_ref().map(Mailer::new).transpose()?;
     let new_updates = Arc::new(Notify::new());
     let sla = config.sla;
+    let pickup_undo = config.pickup_undo;
     let hotel = HotelBase::from_config(&config);
     if let Some(hotel) = &hotel {
         hotel
@@ -157,7 +162,7 @@ pub async fn start_on(
         db: db.clone(),
         config: Arc::new(config),
         ingest: IngestQueue::start(db.clone(), new_updates.clone()),
-        steps: StepQueue::start(db.clone(), sla),
+        steps: StepQueue::start(db.clone(), sla, pickup_undo),
         new_updates,
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),
@@ -224,7 +229,8 @@ pub async fn start_on(
     })
 }
 
-/// What each timer does: tickets' reminders, bookings' holds; the engine is one.
+/// What each timer does: tickets' reminders and Pickups told after their undo time,
+/// bookings' holds; the engine is one.
 struct AppTimers {
     reminders: Reminders,
     /// None when bookings are off: a booking's timer left from before does nothing.
@@ -237,8 +243,15 @@ impl Fire for AppTimers {
             .iter()
             .cloned()
             .partition(|timer| booking::expiry::is_booking_timer(&timer.kind));
-        if !tickets.is_empty() {
-            self.reminders.fire(tx, &tickets).await?;
+        let (pickups, reminders): (Vec<Due>, Vec<Due>) = tickets
+            .into_iter()
+            .partition(|timer| timer.kind == workflow::PICKUP_TOLD);
+        if !pickups.is_empty() {
+            let nos: Vec<i64> = pickups.iter().map(|timer| timer.entity).collect();
+            workflow::tell_picked_up(tx, &nos).await?;
+        }
+        if !reminders.is_empty() {
+            self.reminders.fire(tx, &reminders).await?;
         }
         match &self.hotel {
             Some(hotel) if !bookings.is_empty() => {

@@ -65,7 +65,10 @@ fn run_browser_tests(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mini_app_in_headless_chromium() {
-    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let app = spawn_app_with(Backend::Sqlite, |config| {
+        config.pickup_undo = std::time::Duration::from_secs(3);
+    })
+    .await;
     let staff = app.fake.user("Budi Santoso", Some("budi_tg"));
     register_staff(&app, &staff, "budi", PASSWORD).await;
     let stranger = app.fake.user("Orang Asing", None);
@@ -97,6 +100,13 @@ async fn mini_app_in_headless_chromium() {
         group,
         &asker,
         "/moban #LINK-1 #TRX #dibuka dari tautan",
+    )
+    .await;
+    let undo_ticket = place_order(
+        &app,
+        group,
+        &asker,
+        "/moban #UNDO-1 #TRX #diambil lalu dibatalkan",
     )
     .await;
     let live_ticket = place_order(
@@ -278,6 +288,20 @@ async fn mini_app_in_headless_chromium() {
             );
         }
     }
+    // UNDO-1 was picked up and taken back with Batalkan: the group never heard of it.
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT status, picked_by FROM orders WHERE ticket_no = '{undo_ticket}'"
+        ))
+        .await,
+        [[Some("order".to_owned()), None]]
+    );
+    assert!(
+        !texts
+            .iter()
+            .any(|text| text.contains(undo_ticket.as_str()) && text.contains("PICK UP")),
+        "{texts:#?}"
+    );
     // The ticket page reopened DTL-1 and told the group, as a reply to the request.
     assert_eq!(
         app.rows(&format!(

@@ -34,6 +34,7 @@ on_both_backends!(
     unicode_and_markup_survive_every_hop,
     a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_was_told,
     notes_and_reopen_obey_who_may_see_and_do_what,
+    a_pickup_is_undone_by_its_presser_until_the_group_is_told,
 );
 
 struct Api<'a> {
@@ -995,7 +996,7 @@ async fn a_step_that_cannot_be_written_does_not_sink_the_others(backend: Backend
         .map(|row| row[0].as_deref().unwrap().parse().unwrap())
         .collect();
 
-    let steps = StepQueue::start(app.db.clone(), app.config.sla);
+    let steps = StepQueue::start(app.db.clone(), app.config.sla, app.config.pickup_undo);
     let (first, refused, last) = tokio::join!(
         steps.apply(nos[0], Transition::Pickup, &budi),
         steps.apply(nos[1], Transition::Pickup, &unknown),
@@ -1722,5 +1723,147 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
         "{:#?}",
         app.fake.bot_messages(a)
     );
+    app.finish().await;
+}
+
+/// A Mini App Pickup asks no confirmation: for `TANGKAP_PICKUP_UNDO` (2 s here) its presser
+/// alone may take it back, and the group hears of it (Feedback 2) only after, or before a
+/// Close made meanwhile; an undone Pickup is never told, and the ticket waits for Pickup
+/// with its reminders as before.
+async fn a_pickup_is_undone_by_its_presser_until_the_group_is_told(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.pickup_undo = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let budi = app.fake.user("Budi Santoso", Some("budi_tg"));
+    register_staff(&app, &budi, "budi", "rahasia-123").await;
+    let sari = app.fake.user("Sari", None);
+    register_staff(&app, &sari, "sari", "rahasia-456").await;
+    let budi_session = log_in(&app, "budi", "rahasia-123").await;
+    let sari_session = log_in(&app, "sari", "rahasia-456").await;
+    let (status, config) = call(&app, "GET", "/config", None, None).await;
+    assert_eq!(
+        (status, &config["pickup_undo_ms"]),
+        (StatusCode::OK, &json!(2000))
+    );
+
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let mut nos = Vec::new();
+    for order_id in ["UN-1", "UN-2", "UN-3"] {
+        let ticket = place_order(
+            &app,
+            group,
+            &asker,
+            &format!("/moban #{order_id} #TOPUP #x"),
+        )
+        .await;
+        nos.push((app.order_no(&ticket).await, ticket));
+    }
+    app.fake.wait_for_bot_messages(group, 3, PATIENCE).await;
+    let undo = |no: i64| format!("/orders/{no}/pickup/undo");
+    let pickup = |no: i64| format!("/orders/{no}/pickup");
+    let breach_timers = |no: i64| {
+        format!("SELECT COUNT(*) FROM timers WHERE kind = 'pickup_breach' AND entity = {no}")
+    };
+
+    // UN-1: picked up by Budi; Sari may not take it back; Budi does, in time.
+    let (no, ticket) = &nos[0];
+    let (status, body) = call(&app, "POST", &pickup(*no), Some(&budi_session), None).await;
+    assert_eq!(
+        (status, &body["status"]),
+        (StatusCode::OK, &json!("pickup"))
+    );
+    assert_eq!(
+        app.count(&breach_timers(*no)).await,
+        0,
+        "picked up: no Pickup reminder"
+    );
+    let (status, body) = call(&app, "POST", &undo(*no), Some(&sari_session), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not Sari's Pickup: {body}");
+    let (status, body) = call(&app, "POST", &undo(*no), Some(&budi_session), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["status"], &body["picked_by"], &body["close_due_at"]),
+        (&json!("order"), &Value::Null, &Value::Null),
+        "back on Order, nobody has it"
+    );
+    assert_eq!(
+        app.count(&breach_timers(*no)).await,
+        1,
+        "its Pickup reminder is back"
+    );
+    let (status, body) = call(&app, "POST", &undo(*no), Some(&budi_session), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "undone once: {body}");
+
+    // UN-2: picked up and left: the group is told once the 2 s are over, then it stays.
+    let (no2, ticket2) = &nos[1];
+    let (status, _) = call(&app, "POST", &pickup(*no2), Some(&budi_session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.fake.bot_messages(group).len(),
+        3,
+        "not told during the undo time"
+    );
+    let told = app.fake.wait_for_bot_messages(group, 4, PATIENCE).await;
+    assert_eq!(
+        told[3].text,
+        format!("Permintaan Anda {ticket2} UN-2 TOPUP sudah di PICK UP oleh Budi Santoso")
+    );
+    let (status, body) = call(&app, "POST", &undo(*no2), Some(&budi_session), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the group was told: {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("tidak bisa dibatalkan"),
+        "{body}"
+    );
+
+    // UN-3: closed within the undo time: the group hears the Pickup, then the Close.
+    let (no3, ticket3) = &nos[2];
+    pickup_and_close(&app, *no3, &budi_session).await;
+    let told = app.fake.wait_for_bot_messages(group, 6, PATIENCE).await;
+    let texts: Vec<&str> = told[4..].iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            format!("Permintaan Anda {ticket3} UN-3 TOPUP sudah di PICK UP oleh Budi Santoso"),
+            format!("Permintaan Anda {ticket3} UN-3 TOPUP sudah di RESOLVED oleh Budi Santoso"),
+        ]
+    );
+
+    // The undone Pickup was never told, however long one waits past its time; its
+    // timeline says who took it back.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let all: Vec<String> = app
+        .fake
+        .bot_messages(group)
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        !all.iter()
+            .any(|text| text.contains(ticket.as_str()) && text.contains("PICK UP")),
+        "{all:#?}"
+    );
+    assert_eq!(all.len(), 6, "{all:#?}");
+    let (status, page) = call(
+        &app,
+        "GET",
+        &format!("/orders/{no}"),
+        Some(&budi_session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let kinds: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "message", "picked_up", "pickup_undone"]);
+    assert_eq!(page["events"][3]["by"], "Budi Santoso (@budi)");
     app.finish().await;
 }

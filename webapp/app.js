@@ -30,6 +30,7 @@ const TEXTS = {
     empty_close: 'Belum ada order yang di-close.', empty_search: 'Tidak ada yang cocok dengan "{q}".',
     confirm_close: 'Close tiket {ticket} ({order_id})? Grup akan diberi tahu bahwa permintaan ini sudah selesai.',
     picked_ok: 'Tiket {ticket} di-pickup.', closed_ok: 'Tiket {ticket} di-close.',
+    undo: 'Batalkan', undone_ok: 'Pickup tiket {ticket} dibatalkan. Tiket kembali ke Order.',
     team_tab: 'Tim', team_title: 'Tim', back_to_board: '‹ Order',
     team_intro: 'Akun staf: setujui pendaftaran, nonaktifkan atau aktifkan akun, dan atur peran.',
     team_gone: 'Halaman Tim hanya untuk owner dan admin.',
@@ -107,6 +108,7 @@ const TEXTS = {
     tk_back: '‹ Kembali', tk_title: 'Tiket {ticket}', tk_group: 'Grup', tk_timeline: 'Riwayat',
     tk_ev_created: 'Permintaan dari {by}', tk_ev_picked_up: 'Di-pickup oleh {by}',
     tk_ev_closed: 'Di-close oleh {by}', tk_ev_reopened: 'Dibuka kembali oleh {by}',
+    tk_ev_pickup_undone: 'Pickup dibatalkan oleh {by}',
     tk_ev_note: 'Catatan dari {by}', tk_ev_message: 'Pesan ke {to}: {message}',
     tk_ev_reminder: 'Pengingat ke {to}: {message}', tk_to_group: 'grup',
     tk_msg_feedback_1: 'Feedback 1 (tiket diterima)', tk_msg_feedback_2: 'Feedback 2 (di-pickup)',
@@ -148,6 +150,7 @@ const TEXTS = {
     empty_close: 'No closed orders yet.', empty_search: 'Nothing matches "{q}".',
     confirm_close: 'Close ticket {ticket} ({order_id})? The group will be told the request is resolved.',
     picked_ok: 'Ticket {ticket} picked up.', closed_ok: 'Ticket {ticket} closed.',
+    undo: 'Undo', undone_ok: 'Pickup of ticket {ticket} undone. The ticket is back on Order.',
     team_tab: 'Team', team_title: 'Team', back_to_board: '‹ Orders',
     team_intro: 'Staff accounts: approve registrations, disable or enable accounts, and set roles.',
     team_gone: 'The Team page is for owners and admins only.',
@@ -233,6 +236,7 @@ const TEXTS = {
     tk_back: '‹ Back', tk_title: 'Ticket {ticket}', tk_group: 'Group', tk_timeline: 'History',
     tk_ev_created: 'Request from {by}', tk_ev_picked_up: 'Picked up by {by}',
     tk_ev_closed: 'Closed by {by}', tk_ev_reopened: 'Reopened by {by}',
+    tk_ev_pickup_undone: 'Pickup undone by {by}',
     tk_ev_note: 'Note by {by}', tk_ev_message: 'Message to {to}: {message}',
     tk_ev_reminder: 'Reminder to {to}: {message}', tk_to_group: 'the group',
     tk_msg_feedback_1: 'Feedback 1 (ticket received)', tk_msg_feedback_2: 'Feedback 2 (picked up)',
@@ -855,12 +859,36 @@ async function act(order, button) {
   try {
     await api(`/orders/${order.no}/${step}`, { method: 'POST' });
     haptic('success');
-    showBanner(t(step === 'pickup' ? 'picked_ok' : 'closed_ok', { ticket: order.ticket_no }), 'info');
+    if (step === 'pickup' && state.config.pickup_undo_ms > 0) offerUndo(order);
+    else showBanner(t(step === 'pickup' ? 'picked_ok' : 'closed_ok', { ticket: order.ticket_no }), 'info');
   } catch (failure) {
     handleFailure(failure);
   }
   // Either way the row has left this page (moved by us, or by whoever was faster).
   await load();
+}
+
+/// A Pickup asks no confirmation: instead its presser may take it back with "Batalkan"
+/// until the server tells the group (`pickup_undo_ms` after pressing).
+function offerUndo(order) {
+  const toast = $('undo-toast');
+  $('undo-text').textContent = t('picked_ok', { ticket: order.ticket_no });
+  toast.hidden = false;
+  clearTimeout(offerUndo.timer);
+  // A little before the server's time is up, so a late tap is not refused.
+  offerUndo.timer = setTimeout(() => { toast.hidden = true; }, Math.max(0, state.config.pickup_undo_ms - 500));
+  $('undo-button').onclick = async () => {
+    clearTimeout(offerUndo.timer);
+    toast.hidden = true;
+    try {
+      await api(`/orders/${order.no}/pickup/undo`, { method: 'POST' });
+      haptic('success');
+      showBanner(t('undone_ok', { ticket: order.ticket_no }), 'info');
+    } catch (failure) {
+      handleFailure(failure);
+    }
+    await load();
+  };
 }
 
 function selectStatus(status) {

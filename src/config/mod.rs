@@ -151,6 +151,9 @@ pub struct Config {
     /// A chat gets at most one reminder message in this long; what comes due meanwhile is
     /// gathered into one.
     pub reminder_digest: Duration,
+    /// How long the presser of a Mini App Pickup may undo it; the group hears of the
+    /// Pickup only after (zero: at once, no undo).
+    pub pickup_undo: Duration,
     /// The hotel's bookings (`[booking]`); `None`: no room types, bookings are off.
     pub booking: Option<BookingConfig>,
     /// Where mail goes out (web bookings); `None`: no mail, the web form offers Telegram only.
@@ -235,6 +238,7 @@ impl Default for Config {
             },
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
+            pickup_undo: Duration::from_secs(5),
             booking: None,
             mail: None,
             duplicate_order_id: DuplicateOrderId::Link,
@@ -280,6 +284,7 @@ struct FileConfig {
     sla_warn_before: Option<String>,
     staff_chat: Option<i64>,
     reminder_digest: Option<String>,
+    pickup_undo: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     duplicate_order_id: Option<String>,
@@ -298,7 +303,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 27] = [
+const SETTINGS: [(&str, &str, Kind); 28] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -338,6 +343,7 @@ const SETTINGS: [(&str, &str, Kind); 27] = [
     ("sla_warn_before", "TANGKAP_SLA_WARN_BEFORE", Kind::Text),
     ("staff_chat", "TANGKAP_STAFF_CHAT", Kind::Whole),
     ("reminder_digest", "TANGKAP_REMINDER_DIGEST", Kind::Text),
+    ("pickup_undo", "TANGKAP_PICKUP_UNDO", Kind::Text),
     ("smtp_url", "TANGKAP_SMTP_URL", Kind::Text),
     ("mail_from", "TANGKAP_MAIL_FROM", Kind::Text),
     (
@@ -566,6 +572,16 @@ impl FileConfig {
                     "use at most 1h (0: every reminder on its own)",
                 )?,
                 None => defaults.reminder_digest,
+            },
+            pickup_undo: match self.pickup_undo {
+                Some(text) => parse_duration_within(
+                    "TANGKAP_PICKUP_UNDO",
+                    &text,
+                    Duration::ZERO,
+                    Duration::from_secs(60),
+                    "use at most 1m (0: no undo, the group is told at once)",
+                )?,
+                None => defaults.pickup_undo,
             },
             booking: match self.booking {
                 Some(booking) => booking.into_config()?,
@@ -880,6 +896,7 @@ mod tests {
             ("TANGKAP_SLA_CLOSE", "40d"),
             ("TANGKAP_STAFF_CHAT", "12345"),
             ("TANGKAP_REMINDER_DIGEST", "2h"),
+            ("TANGKAP_PICKUP_UNDO", "2m"),
         ] {
             let error = load("", &[(name, value)]).unwrap_err().to_string();
             assert!(

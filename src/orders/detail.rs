@@ -41,8 +41,8 @@ pub struct TicketDetail {
 /// One thing that happened to a ticket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Event {
-    /// `created`, `picked_up`, `closed`, `reopened`, `note`, `message` (the bot to the
-    /// group) or `reminder` (the bot to staff).
+    /// `created`, `picked_up`, `pickup_undone`, `closed`, `reopened`, `note`, `message`
+    /// (the bot to the group) or `reminder` (the bot to staff).
     pub kind: &'static str,
     /// Unix milliseconds; for a message, when it was queued.
     pub at: i64,
@@ -187,6 +187,7 @@ async fn steps(conn: &mut Conn, order: &OrderView) -> Result<Vec<Event>, sqlx::E
         let kind = match (from.as_deref().and_then(Status::parse), Status::parse(&to)) {
             (None, _) => "created",
             (Some(Status::Close), Some(Status::Order)) => "reopened",
+            (Some(Status::Pickup), Some(Status::Order)) => "pickup_undone",
             (_, Some(Status::Pickup)) => "picked_up",
             (_, Some(Status::Close)) => "closed",
             _ => continue,

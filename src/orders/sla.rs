@@ -173,6 +173,37 @@ pub async fn start(
     remind(tx, stage, &clocks).await
 }
 
+/// Sets again the reminders of `stage` that were still to come when each of `orders`
+/// (`(order no, when it left the stage)`) left it, by the times stored: the stage goes on
+/// as if it had not been left. One due meanwhile comes at once.
+pub async fn resume(tx: &mut Conn, stage: Stage, orders: &[(i64, i64)]) -> Result<(), sqlx::Error> {
+    let (warn_column, due_column) = stage.columns();
+    let mut clocks = Vec::with_capacity(orders.len());
+    for chunk in orders.chunks(Backend::of(tx).rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT no, {warn_column}, {due_column} FROM orders WHERE no IN {}",
+            values_placeholders(1, 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for (no, _) in chunk {
+            query = query.bind(*no);
+        }
+        let left: HashMap<i64, i64> = chunk.iter().copied().collect();
+        for row in query.fetch_all(&mut *tx).await? {
+            let no: i64 = row.try_get(0)?;
+            let still_to_come = |at: Option<i64>| at.filter(|&at| at > left[&no]);
+            clocks.push((
+                no,
+                Clock {
+                    warn_at: still_to_come(row.try_get(1)?),
+                    due_at: still_to_come(row.try_get(2)?),
+                },
+            ));
+        }
+    }
+    remind(tx, stage, &clocks).await
+}
+
 /// Sets the reminders of `stage` for each of `clocks` (`(order no, clock)`).
 pub async fn remind(
     tx: &mut Conn,

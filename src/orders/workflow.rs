@@ -4,8 +4,17 @@
 //! pressed at the same moment share that transaction (group commit): on SQLite each commit
 //! costs an fsync, which would otherwise cap the steps per second. A reopen goes through
 //! the same queue, so a Pickup racing it is decided by the same conditional updates.
+//!
+//! A Pickup pressed in the Mini App asks no confirmation: its presser may take it back for
+//! a few seconds (`TANGKAP_PICKUP_UNDO`), and the group hears of it (Feedback 2) only
+//! after, by a [`PICKUP_TOLD`] timer of the one timer engine. Whoever removes that timer
+//! decides: the timer firing tells the group, an undo puts the ticket back on Order, a
+//! Close in the meantime tells the group of the Pickup before the Close. Removing a row is
+//! atomic on both backends, so exactly one of them does.
 
-use sqlx::Row;
+use std::time::Duration;
+
+use sqlx::{any::AnyRow, Row};
 
 use super::{
     board::{self, OrderView},
@@ -14,13 +23,18 @@ use super::{
 };
 use crate::{
     config::SlaDefaults,
-    db::{group_commit::GroupCommit, now_ms, Conn, Db},
+    db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db},
     telegram::{
         outbox::{self, Outgoing},
         texts,
     },
+    timers::{self, Timer},
     users::{access, User},
 };
+
+/// The timer that tells the group of a Mini App Pickup once its presser can no longer
+/// undo it; its entity is the order number.
+pub const PICKUP_TOLD: &str = "pickup_told";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {
@@ -28,6 +42,8 @@ pub enum Transition {
     Close,
     /// A closed ticket back to Order, with a reason (owners and admins only).
     Reopen,
+    /// A Pickup taken back by its presser before the group was told of it.
+    UndoPickup,
 }
 
 impl Transition {
@@ -36,6 +52,7 @@ impl Transition {
             Transition::Pickup => Status::Order,
             Transition::Close => Status::Pickup,
             Transition::Reopen => Status::Close,
+            Transition::UndoPickup => Status::Pickup,
         }
     }
 
@@ -43,13 +60,14 @@ impl Transition {
         match self {
             Transition::Pickup => Status::Pickup,
             Transition::Close => Status::Close,
-            Transition::Reopen => Status::Order,
+            Transition::Reopen | Transition::UndoPickup => Status::Order,
         }
     }
 
     /// What the step sets besides the status: who made it and when (`$2`, `$3`). A
     /// reopened ticket waits for Pickup again, so who took and closed it, and its Close
-    /// clock, are cleared (its `order_events` keep them).
+    /// clock, are cleared (its `order_events` keep them). An undone Pickup is written by
+    /// [`take_back_pickup`].
     fn assignments(self) -> &'static str {
         match self {
             Transition::Pickup => "picked_by = $2, picked_at = $3",
@@ -61,15 +79,10 @@ impl Transition {
                  closed_by = NULL, closed_at = NULL, close_warn_at = NULL, close_due_at = NULL, \
                  order_key_slot = NULL"
             }
-        }
-    }
-
-    /// The message the group is sent about the step.
-    fn message(self) -> OrderMessage {
-        match self {
-            Transition::Pickup => OrderMessage::PickedUp,
-            Transition::Close => OrderMessage::Resolved,
-            Transition::Reopen => OrderMessage::Reopened,
+            // Waits for Pickup as before it was pressed.
+            Transition::UndoPickup => {
+                "picked_by = NULL, picked_at = NULL, close_warn_at = NULL, close_due_at = NULL"
+            }
         }
     }
 }
@@ -132,18 +145,27 @@ pub struct StepQueue {
 
 impl StepQueue {
     /// Starts the writer; it runs until every clone of the queue is dropped. A Pickup
-    /// starts the ticket's Close clock by `sla` unless its group sets its own targets.
-    pub fn start(db: Db, sla: SlaDefaults) -> Self {
+    /// starts the ticket's Close clock by `sla` unless its group sets its own targets, and
+    /// may be undone by its presser for `pickup_undo` (zero: the group is told at once).
+    pub fn start(db: Db, sla: SlaDefaults, pickup_undo: Duration) -> Self {
         let writer = db.clone();
+        let rules = Rules { sla, pickup_undo };
         let batches = GroupCommit::start(STEP_BATCH, move |steps: Vec<Step>| {
             let db = writer.clone();
-            async move { write_steps(&db, &steps, &sla).await }
+            async move { write_steps(&db, &steps, &rules).await }
         });
         Self { db, batches }
     }
 
+    /// Takes back `actor`'s Pickup of order `no` while the group has not been told of it:
+    /// the ticket waits for Pickup again, with the reminders it had. Once the group was
+    /// told, or if someone else picked it up, it is a conflict.
+    pub async fn undo_pickup(&self, no: i64, actor: &User) -> Result<OrderView, TransitionError> {
+        self.run(no, Transition::UndoPickup, actor, None).await
+    }
+
     /// Moves order `no` one step (Pickup or Close) on behalf of `actor` and queues the
-    /// group notification; returns the order as it stands once the step is committed. An
+    /// group notification (a Pickup's after its undo time); returns the order as it stands once the step is committed. An
     /// order `actor` may not see is not found.
     pub async fn apply(
         &self,
@@ -190,7 +212,7 @@ impl StepQueue {
                 written_text(reason.unwrap_or_default(), REASON_MAX, &REASON_WORDS)
                     .map_err(TransitionError::Invalid)?,
             ),
-            Transition::Pickup | Transition::Close => None,
+            Transition::Pickup | Transition::Close | Transition::UndoPickup => None,
         };
         let step = Step {
             no,
@@ -232,12 +254,12 @@ async fn read_back(
 /// order number order, so two instances writing steps on the same orders take their locks
 /// in the same order and cannot deadlock. If the transaction fails, each step is retried
 /// in a transaction of its own, so one bad step cannot sink the others.
-async fn write_steps(db: &Db, steps: &[Step], sla: &SlaDefaults) -> Vec<Outcome> {
+async fn write_steps(db: &Db, steps: &[Step], rules: &Rules) -> Vec<Outcome> {
     // A stable sort: two steps on one order keep the order they came in.
     let mut positions: Vec<usize> = (0..steps.len()).collect();
     positions.sort_by_key(|&i| steps[i].no);
     let by_order: Vec<&Step> = positions.iter().map(|&i| &steps[i]).collect();
-    match write_together(db, &by_order, sla).await {
+    match write_together(db, &by_order, rules).await {
         Ok(moved) => {
             let mut outcomes = vec![Outcome::Failed; steps.len()];
             for (position, moved) in positions.into_iter().zip(moved) {
@@ -249,7 +271,7 @@ async fn write_steps(db: &Db, steps: &[Step], sla: &SlaDefaults) -> Vec<Outcome>
             tracing::warn!(error = %e, count = steps.len(), "a batch of steps failed; writing them one by one");
             let mut outcomes = Vec::with_capacity(steps.len());
             for step in steps {
-                outcomes.push(match write_together(db, &[step], sla).await {
+                outcomes.push(match write_together(db, &[step], rules).await {
                     Ok(moved) => Outcome::of(moved[0]),
                     Err(e) => {
                         tracing::error!(error = %e, order = step.no, "cannot write the step");
@@ -278,41 +300,67 @@ impl Outcome {
 
 /// Writes `steps` in one transaction, in the given order; for each, whether it moved its
 /// order.
-async fn write_together(
-    db: &Db,
-    steps: &[&Step],
-    sla: &SlaDefaults,
-) -> Result<Vec<bool>, sqlx::Error> {
+async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<bool>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let mut moved = Vec::with_capacity(steps.len());
     // The next stage's clocks, started for the whole batch at once.
     let mut picked_up = Vec::new();
     let mut closed = Vec::new();
     let mut reopened = Vec::new();
+    let mut unpicked = Vec::new();
     for step in steps {
-        let chat = write_step(&mut tx, step).await?;
+        let chat = write_step(&mut tx, step, rules).await?;
         if let Some((chat_id, at)) = chat {
             match step.transition {
                 Transition::Pickup => picked_up.push((step.no, chat_id, at)),
                 Transition::Close => closed.push(step.no),
                 Transition::Reopen => reopened.push((step.no, chat_id, at)),
+                Transition::UndoPickup => unpicked.push((step.no, at)),
             }
         }
         moved.push(chat.is_some());
     }
-    sla::start(&mut tx, Stage::Close, &picked_up, sla).await?;
+    sla::start(&mut tx, Stage::Close, &picked_up, &rules.sla).await?;
+    if !rules.pickup_undo.is_zero() {
+        let until = now_ms() + rules.pickup_undo.as_millis() as i64;
+        let told: Vec<Timer> = picked_up
+            .iter()
+            .map(|&(no, _, _)| Timer {
+                kind: PICKUP_TOLD,
+                entity: no,
+                due_at: until,
+            })
+            .collect();
+        timers::set(&mut tx, &told).await?;
+    }
     sla::stop(&mut tx, &closed).await?;
     // A reopened ticket is timed as a new one from the moment it was reopened.
-    sla::start(&mut tx, Stage::Pickup, &reopened, sla).await?;
+    sla::start(&mut tx, Stage::Pickup, &reopened, &rules.sla).await?;
+    // An undone Pickup stops the Close clock it started, and the ticket's Pickup clock
+    // runs on as if it had not been pressed.
+    let unpicked_nos: Vec<i64> = unpicked.iter().map(|&(no, _)| no).collect();
+    sla::stop(&mut tx, &unpicked_nos).await?;
+    sla::resume(&mut tx, Stage::Pickup, &unpicked).await?;
     tx.commit().await?;
     Ok(moved)
 }
 
+/// How steps are written: the time targets, and how long a Pickup may be undone.
+#[derive(Clone, Copy, Debug)]
+struct Rules {
+    sla: SlaDefaults,
+    pickup_undo: Duration,
+}
+
 /// The conditional UPDATE (of two people pressing at once exactly one wins), the audit
 /// event and the group notification, as a reply to the original /moban message; the
-/// order's group and the step's time. None if the order was not where the step starts:
-/// then nothing is written.
-async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sqlx::Error> {
+/// order's group and the step's time (for an undone Pickup, when it had been pressed).
+/// None if the order was not where the step starts: then nothing is written.
+async fn write_step(
+    tx: &mut Conn,
+    step: &Step,
+    rules: &Rules,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
     let Step {
         no,
         transition,
@@ -320,20 +368,34 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
         reason,
     } = step;
     let now = now_ms();
-    let moved = sqlx::query(&format!(
-        "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 \
-         RETURNING chat_id, message_id, ticket_no, order_id, transaksi",
-        transition.assignments()
-    ))
-    .bind(transition.to().as_str())
-    .bind(actor.id)
-    .bind(now)
-    .bind(no)
-    .bind(transition.from().as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(moved) = moved else {
-        return Ok(None);
+    // A Close before the group heard of the Pickup tells it of the Pickup first. The timer
+    // is taken before the order is updated, in the order an undo takes them, so two
+    // instances doing both cannot deadlock.
+    let pickup_untold =
+        *transition == Transition::Close && timers::take(tx, PICKUP_TOLD, *no).await?;
+    let (moved, at) = match transition {
+        Transition::UndoPickup => match take_back_pickup(tx, *no, actor.id).await? {
+            Some(moved) => moved,
+            None => return Ok(None),
+        },
+        _ => {
+            let moved = sqlx::query(&format!(
+                "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 \
+                 RETURNING chat_id, message_id, ticket_no, order_id, transaksi",
+                transition.assignments()
+            ))
+            .bind(transition.to().as_str())
+            .bind(actor.id)
+            .bind(now)
+            .bind(no)
+            .bind(transition.from().as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            match moved {
+                Some(moved) => (moved, now),
+                None => return Ok(None),
+            }
+        }
     };
     sqlx::query(
         "INSERT INTO order_events (order_no, from_status, to_status, actor_user_id, actor_telegram_id, at, reason) \
@@ -353,22 +415,104 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
     let ticket: String = moved.try_get(2)?;
     let order_id: String = moved.try_get(3)?;
     let transaksi: String = moved.try_get(4)?;
-    let html = match transition {
-        Transition::Pickup => {
-            texts::order_progress(&ticket, &order_id, &transaksi, "PICK UP", &actor.name)
-        }
+    let (html, message) = match transition {
+        Transition::Pickup if !rules.pickup_undo.is_zero() => return Ok(Some((chat_id, at))),
+        // The group never heard of the Pickup taken back.
+        Transition::UndoPickup => return Ok(Some((chat_id, at))),
+        Transition::Pickup => (
+            texts::order_progress(&ticket, &order_id, &transaksi, "PICK UP", &actor.name),
+            OrderMessage::PickedUp,
+        ),
         Transition::Close => {
-            texts::order_progress(&ticket, &order_id, &transaksi, "RESOLVED", &actor.name)
+            if pickup_untold {
+                tell_picked_up(tx, &[*no]).await?;
+            }
+            (
+                texts::order_progress(&ticket, &order_id, &transaksi, "RESOLVED", &actor.name),
+                OrderMessage::Resolved,
+            )
         }
-        Transition::Reopen => texts::order_reopened(
-            &ticket,
-            &order_id,
-            &transaksi,
-            &actor.name,
-            reason.as_deref().unwrap_or_default(),
+        Transition::Reopen => (
+            texts::order_reopened(
+                &ticket,
+                &order_id,
+                &transaksi,
+                &actor.name,
+                reason.as_deref().unwrap_or_default(),
+            ),
+            OrderMessage::Reopened,
         ),
     };
     let notification = Outgoing::reply(chat_id, message_id as i32, html);
-    outbox::enqueue_about(tx, &notification, &transition.message().about(*no)).await?;
-    Ok(Some((chat_id, now)))
+    outbox::enqueue_about(tx, &notification, &message.about(*no)).await?;
+    Ok(Some((chat_id, at)))
+}
+
+/// Moves order `no` back to Order if `actor_id` picked it up and the group has not been
+/// told yet, which is while its [`PICKUP_TOLD`] timer is set: taking that timer decides
+/// against the timer firing and a Close. The order's row as moved, and when it had been
+/// picked up; None if the Pickup cannot be taken back.
+async fn take_back_pickup(
+    tx: &mut Conn,
+    no: i64,
+    actor_id: i64,
+) -> Result<Option<(AnyRow, i64)>, sqlx::Error> {
+    let picked_at: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT picked_at FROM orders WHERE no = $1 AND status = 'pickup' AND picked_by = $2",
+    )
+    .bind(no)
+    .bind(actor_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(Some(picked_at)) = picked_at else {
+        return Ok(None);
+    };
+    if !timers::take(tx, PICKUP_TOLD, no).await? {
+        return Ok(None);
+    }
+    let moved = sqlx::query(&format!(
+        "UPDATE orders SET status = 'order', {} WHERE no = $1 AND status = 'pickup' \
+         RETURNING chat_id, message_id, ticket_no, order_id, transaksi",
+        Transition::UndoPickup.assignments()
+    ))
+    .bind(no)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(moved.map(|moved| (moved, picked_at)))
+}
+
+/// Tells the group of each Pickup of `nos` (Feedback 2, as a reply to the request), naming
+/// who picked it up: when its undo time is over ([`PICKUP_TOLD`] fired), or before its
+/// Close.
+pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
+    for chunk in nos.chunks(crate::db::Backend::of(tx).rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT o.no, o.chat_id, o.message_id, o.ticket_no, o.order_id, o.transaksi, u.name \
+             FROM orders o JOIN users u ON u.id = o.picked_by \
+             WHERE o.status <> 'order' AND o.no IN {} ORDER BY o.no",
+            values_placeholders(1, 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for no in chunk {
+            query = query.bind(*no);
+        }
+        let mut messages = Vec::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            let no: i64 = row.try_get(0)?;
+            let message_id: i64 = row.try_get(2)?;
+            let html = texts::order_progress(
+                &row.try_get::<String, _>(3)?,
+                &row.try_get::<String, _>(4)?,
+                &row.try_get::<String, _>(5)?,
+                "PICK UP",
+                &row.try_get::<String, _>(6)?,
+            );
+            messages.push((
+                Outgoing::reply(row.try_get(1)?, message_id as i32, html),
+                OrderMessage::PickedUp.about(no),
+            ));
+        }
+        outbox::enqueue_many_about(tx, &messages).await?;
+    }
+    Ok(())
 }

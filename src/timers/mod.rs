@@ -75,6 +75,18 @@ pub async fn move_to(
     Ok(moved.rows_affected() == 1)
 }
 
+/// Removes the timer of `kind` for `entity`; true if it was still set. Of those racing to
+/// take a timer (the worker firing it among them), exactly one does: the one that decides
+/// what it was for.
+pub async fn take(tx: &mut Conn, kind: &str, entity: i64) -> Result<bool, sqlx::Error> {
+    let taken = sqlx::query("DELETE FROM timers WHERE kind = $1 AND entity = $2")
+        .bind(kind)
+        .bind(entity)
+        .execute(&mut *tx)
+        .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
 /// Removes the timers of `kinds` for each of `entities`: what they were for no longer
 /// applies. One statement per chunk of entities.
 pub async fn cancel(tx: &mut Conn, kinds: &[&str], entities: &[i64]) -> Result<(), sqlx::Error> {

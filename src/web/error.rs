@@ -114,6 +114,18 @@ impl From<TransitionError> for ApiError {
                      reopened."
                 ))
             }
+            TransitionError::Conflict {
+                order,
+                transition: Transition::UndoPickup,
+            } => ApiError::Conflict(match order.status.as_str() {
+                "pickup" | "close" => {
+                    "Pickup ini tidak bisa dibatalkan lagi: grup sudah diberi tahu, atau \
+                     bukan Anda yang mem-pickup. This Pickup can no longer be undone: the \
+                     group has been told, or it was not yours."
+                        .to_owned()
+                }
+                _ => "Order ini belum di-pickup. This order is not picked up.".to_owned(),
+            }),
             TransitionError::Conflict { order, .. } => ApiError::Conflict(
                 match (
                     order.status.as_str(),

@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{no}/reopen", post(orders::reopen))
         .route("/orders/{no}/photo", get(orders::photo))
         .route("/orders/{no}/pickup", post(orders::pickup))
+        .route("/orders/{no}/pickup/undo", post(orders::undo_pickup))
         .route("/orders/{no}/close", post(orders::close))
         .route("/groups", get(orders::groups))
         .route(
@@ -115,6 +116,7 @@ async fn config(State(state): State<AppState>) -> Json<Value> {
         "bot_username": state.bot_username(),
         "browser_login": state.config.browser_login,
         "utc_offset_minutes": state.config.utc_offset.whole_minutes(),
+        "pickup_undo_ms": state.config.pickup_undo.as_millis() as u64,
     }))
 }
 

@@ -213,6 +213,18 @@ pub async fn pickup(
     step(state, staff, no, Transition::Pickup).await
 }
 
+/// `POST /api/orders/{no}/pickup/undo`: the presser takes their Pickup back while the
+/// group has not been told of it (`pickup_undo_ms` of `/api/config` after pressing).
+pub async fn undo_pickup(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(no): Path<i64>,
+) -> Result<Json<OrderView>, ApiError> {
+    let order = state.steps.undo_pickup(no, &staff.user).await?;
+    tracing::info!(order = no, user = staff.user.id, "pickup undone");
+    Ok(Json(order))
+}
+
 /// `POST /api/orders/{no}/close`.
 pub async fn close(
     state: State<AppState>,

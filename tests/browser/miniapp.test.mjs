@@ -148,6 +148,28 @@ test('inside Telegram: log in, Pickup moves the row to Pickup, Close moves it to
   await context.close();
 });
 
+test('a Pickup asks nothing and can be taken back with Batalkan before the group is told', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  const row = orderRow(page, 'UNDO-1');
+  await row.waitFor();
+  const ticketNo = await row.locator('.ticket').textContent();
+  await row.locator('.action').click();
+  await row.waitFor({ state: 'detached' });
+  const toast = page.locator('#undo-toast');
+  await toast.waitFor();
+  assert.equal(await page.locator('#confirm').isHidden(), true, 'no confirmation for a Pickup');
+  assert.equal(await page.locator('#undo-text').textContent(), `Tiket ${ticketNo} di-pickup.`);
+  assert.equal(await page.locator('#undo-button').textContent(), 'Batalkan');
+  await shot(page, 'undo-light');
+  await page.locator('#undo-button').click();
+  await page.locator('#banner', { hasText: `Pickup tiket ${ticketNo} dibatalkan.` }).waitFor();
+  await orderRow(page, 'UNDO-1').waitFor();
+  assert.equal(await toast.isHidden(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('markup typed into a keterangan is shown as text, never run', async () => {
   const { page, context, problems } = await openApp();
   await logInInTelegram(page);
@@ -999,11 +1021,12 @@ test('the ticket page: every field, the timeline with each message\'s delivery, 
   assert.equal(await page.locator('#ticket-title').textContent(), `Tiket ${ticketNo}`);
   assert.equal(await page.locator('#ticket-status').textContent(), 'Close');
 
-  // The story so far, each message to the group sent.
+  // The story so far, each message to the group sent. It was closed within its Pickup's
+  // undo time, so the group heard of the Pickup with the Close, just before it.
   await page.locator('#ticket-timeline [data-message="feedback_3"][data-delivery="sent"]').waitFor();
   assert.deepEqual(await timelineOf(page), [
-    'created', 'message:feedback_1 sent', 'picked_up', 'message:feedback_2 sent',
-    'closed', 'message:feedback_3 sent', 'note',
+    'created', 'message:feedback_1 sent', 'picked_up', 'closed',
+    'message:feedback_2 sent', 'message:feedback_3 sent', 'note',
   ]);
   const events = page.locator('#ticket-timeline .event');
   assert.equal(await events.nth(0).locator('.what').textContent(), 'Permintaan dari Siti');
@@ -1019,7 +1042,7 @@ test('the ticket page: every field, the timeline with each message\'s delivery, 
   // In English.
   await page.locator('#lang').click();
   assert.equal(await events.nth(1).locator('.delivery').textContent(), 'Sent');
-  assert.equal(await events.nth(3).locator('.what').textContent(), 'Message to Operasional: Feedback 2 (picked up)');
+  assert.equal(await events.nth(4).locator('.what').textContent(), 'Message to Operasional: Feedback 2 (picked up)');
   assert.equal(await page.locator('#ticket-timeline-title').textContent(), 'History');
   assert.equal(await page.locator('#reopen-open').textContent(), 'Reopen');
   await page.locator('#lang').click();

@@ -100,6 +100,9 @@ pub fn test_config(fake: &FakeTelegram, database_url: &str) -> Config {
         database_url: database_url.to_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
         poll_timeout: Duration::from_secs(1),
+        // The group hears of a Pickup at once, as the tests of the steps and their
+        // messages expect; the undo has its own tests, with its own time.
+        pickup_undo: Duration::ZERO,
         ..Config::default()
     }
 }
