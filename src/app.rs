@@ -22,6 +22,7 @@ use crate::{
     groups,
     mail::{MailError, Mailer},
     orders::{
+        photos::PhotoStore,
         reminders::Reminders,
         workflow::{self, StepQueue},
     },
@@ -59,6 +60,8 @@ pub struct AppState {
     pub hotel: Option<HotelBase>,
     /// Confirms web bookings in shared transactions; `None` without the public page.
     pub confirmations: Option<Confirmations>,
+    /// Tickets' photos, fetched from Telegram and kept on disk.
+    pub photos: PhotoStore,
 }
 
 impl AppState {
@@ -154,6 +157,7 @@ pub async fn start_on(
             .await
             .map_err(DbError::Connect)?;
     }
+    let photo_dir = config.photo_dir();
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
@@ -163,6 +167,7 @@ pub async fn start_on(
         new_messages: Arc::new(Notify::new()),
         identity: Arc::new(OnceLock::new()),
         telegram: api.clone(),
+        photos: PhotoStore::new(api.clone(), photo_dir),
         confirmations: hotel
             .as_ref()
             .filter(|hotel| hotel.has_web_page())
@@ -336,6 +341,7 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         registration: state.config.registration,
         owners: state.config.owners.clone(),
         sla: state.config.sla,
+        duplicates: state.config.duplicate_order_id,
         hotel: state.hotel.clone(),
     };
     let bookings = state.hotel.is_some();

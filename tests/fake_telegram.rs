@@ -962,3 +962,99 @@ async fn editing_text_replaces_or_removes_the_keyboard() {
         (400, Some("Bad Request: message to edit not found"))
     );
 }
+
+#[tokio::test]
+async fn photos_and_files_come_with_captions_and_are_fetched_like_telegrams() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Grup");
+    let user = fake.user("Siti", None);
+    let (_, photo) = fake.send_photo(group, &user, b"\xFF\xD8\xFFfoto", Some("/moban #A #B #C"));
+    let (_, document) = fake.send_document(group, &user, b"%PDF", "a.pdf", "application/pdf", None);
+    let (_, updates) = post(&format!("{base}/getUpdates"), json!({})).await;
+    let message = &updates["result"][0]["message"];
+    let sizes = message["photo"].as_array().unwrap();
+    assert_eq!(sizes.len(), 3, "{message}");
+    assert_eq!(sizes[2]["file_id"], photo.file_id.as_str(), "largest last");
+    assert!(sizes[0]["width"].as_u64() < sizes[2]["width"].as_u64());
+    assert_eq!(message["caption"], "/moban #A #B #C");
+    assert_eq!(
+        message["caption_entities"],
+        json!([{ "type": "bot_command", "offset": 0, "length": 6 }])
+    );
+    assert!(message.get("text").is_none());
+    let file = &updates["result"][1]["message"]["document"];
+    assert_eq!(
+        (file["mime_type"].as_str(), file["file_name"].as_str()),
+        (Some("application/pdf"), Some("a.pdf"))
+    );
+    assert!(updates["result"][1]["message"].get("caption").is_none());
+
+    for method in ["getFile", "GETFILE"] {
+        let (status, answer) = post(
+            &format!("{base}/{method}"),
+            json!({ "file_id": photo.file_id }),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            answer["result"]["file_unique_id"],
+            photo.file_unique_id.as_str()
+        );
+        assert_eq!(answer["result"]["file_size"], 7);
+    }
+    let (_, answer) = post(
+        &format!("{base}/getFile"),
+        json!({ "file_id": photo.file_id }),
+    )
+    .await;
+    let path = answer["result"]["file_path"].as_str().unwrap().to_owned();
+    let download = |token: &str| format!("{}/file/bot{token}/{path}", fake.api_url());
+    let bytes = reqwest::get(download(TOKEN))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..], b"\xFF\xD8\xFFfoto");
+    let refused = reqwest::get(download("4242:wrong")).await.unwrap();
+    assert_eq!(refused.status(), 404);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["description"], "Not Found");
+
+    fake.hide_file_size(&document);
+    let (_, answer) = post(
+        &format!("{base}/getFile"),
+        json!({ "file_id": document.file_id }),
+    )
+    .await;
+    assert!(answer["result"].get("file_size").is_none(), "{answer}");
+    fake.lose_file(&photo);
+    for file_id in [photo.file_id.as_str(), "AgACAgUAAxkBAAIBnonsense", ""] {
+        let (status, answer) =
+            post(&format!("{base}/getFile"), json!({ "file_id": file_id })).await;
+        assert_eq!(
+            (status, answer["description"].as_str()),
+            (400, Some("Bad Request: invalid file_id"))
+        );
+    }
+    assert_eq!(reqwest::get(download(TOKEN)).await.unwrap().status(), 404);
+    let (_, huge) = fake.send_document(
+        group,
+        &user,
+        &vec![0; 20 * 1024 * 1024 + 1],
+        "besar.bin",
+        "application/octet-stream",
+        None,
+    );
+    let (status, answer) = post(
+        &format!("{base}/getFile"),
+        json!({ "file_id": huge.file_id }),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["description"].as_str()),
+        (400, Some("Bad Request: file is too big"))
+    );
+    let stats = fake.stats();
+    assert_eq!((stats.calls["getfile"], stats.files_downloaded), (8, 1));
+}

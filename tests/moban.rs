@@ -2,10 +2,22 @@
 
 mod common;
 
-use common::{spawn_app, Backend, TestApp, BOT_USERNAME, PATIENCE};
+use std::time::Duration;
+
+use common::{
+    call, log_in, place_order, register_account, register_staff, reply_to, spawn_app,
+    spawn_app_with, ticket_in, Backend, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
+};
+use reqwest::{header, StatusCode};
 use tangkap::{
     config::Config,
-    orders::{self, moban, NewOrder, TICKET_ALPHABET, TICKET_LENGTH},
+    db::Db,
+    orders::{
+        self, moban, photos::PHOTO_MAX_BYTES, DuplicateOrderId, NewOrder, Stored, TICKET_ALPHABET,
+        TICKET_LENGTH,
+    },
+    sim::Fault,
+    users::{AccountState, Role},
 };
 
 on_both_backends!(
@@ -20,6 +32,12 @@ on_both_backends!(
     daftar_in_a_group_points_to_the_private_chat,
     an_update_the_database_refuses_is_set_aside_and_the_rest_go_through,
     orders_stored_together_keep_one_order_per_message,
+    moban_as_the_caption_of_an_image_makes_a_ticket_with_its_photo,
+    a_tickets_photo_is_fetched_once_kept_and_shown_only_to_who_may_see_the_ticket,
+    photos_that_cannot_be_shown_get_a_clear_answer,
+    a_second_moban_for_an_open_order_id_points_to_the_open_ticket,
+    allow_makes_a_ticket_for_every_moban,
+    twins_stored_at_the_same_moment_make_one_ticket,
 );
 
 /// Sends a valid /moban and waits for its Feedback 1: every update sent before it has
@@ -405,29 +423,30 @@ async fn an_update_the_database_refuses_is_set_aside_and_the_rest_go_through(bac
 /// stored order gets its first event and a ticket of its own.
 async fn orders_stored_together_keep_one_order_per_message(backend: Backend) {
     let app = spawn_app(backend).await;
-    let order = |message_id: i32, order_id: &str| NewOrder {
-        request: moban::parse(&format!("#{order_id} #TOPUP #keterangan"), 40).unwrap(),
-        chat_id: -100_777,
-        message_id,
-        chat_title: "Grup Uji".into(),
-        requester_id: Some(42),
-        requester_name: "Siti".into(),
-    };
+    let order = |message_id: i32, order_id: &str| new_order(-100_777, message_id, order_id);
     let mut tx = app.db.begin().await.unwrap();
-    let first = orders::create_many(&mut tx, &[order(1, "A")], &Config::default().sla)
+    let sla = Config::default().sla;
+    let first = orders::create_many(&mut tx, &[order(1, "A")], &sla, DuplicateOrderId::Link)
         .await
         .unwrap();
     let lot = [order(2, "B"), order(1, "A"), order(2, "B"), order(3, "C")];
-    let second = orders::create_many(&mut tx, &lot, &Config::default().sla)
+    let second = orders::create_many(&mut tx, &lot, &sla, DuplicateOrderId::Link)
         .await
         .unwrap();
     tx.commit().await.unwrap();
 
-    assert!(first[0].is_some());
-    let stored: Vec<bool> = second.iter().map(Option::is_some).collect();
+    assert!(matches!(first[0], Stored::Created(_)));
+    let stored: Vec<&str> = second
+        .iter()
+        .map(|stored| match stored {
+            Stored::Created(_) => "created",
+            Stored::CaughtBefore => "caught before",
+            Stored::Linked(_) => "linked",
+        })
+        .collect();
     assert_eq!(
         stored,
-        [true, false, false, true],
+        ["created", "caught before", "caught before", "created"],
         "B new, A caught before, B again, C new"
     );
     assert_eq!(
@@ -450,6 +469,656 @@ async fn orders_stored_together_keep_one_order_per_message(backend: Backend) {
         app.count("SELECT COUNT(DISTINCT ticket_no) FROM orders")
             .await,
         3
+    );
+    app.finish().await;
+}
+
+/// A request as the bot reads it from message `message_id` of group `chat_id`.
+fn new_order(chat_id: i64, message_id: i32, order_id: &str) -> NewOrder {
+    NewOrder {
+        request: moban::parse(&format!("#{order_id} #TOPUP #keterangan"), 40).unwrap(),
+        chat_id,
+        message_id,
+        chat_title: "Grup Uji".into(),
+        requester_id: Some(42),
+        requester_name: "Siti".into(),
+        photo: None,
+    }
+}
+
+/// `len` bytes that are a JPEG by their first bytes, different for each `seed`.
+fn jpeg(len: usize, seed: u8) -> Vec<u8> {
+    let mut bytes = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01".to_vec();
+    bytes.extend((0..len.saturating_sub(14)).map(|i| (i as u8).wrapping_mul(31) ^ seed));
+    bytes.extend(b"\xFF\xD9");
+    bytes
+}
+
+/// A small PNG by its first bytes.
+fn png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    bytes.extend((0..3000u32).map(|i| (i % 251) as u8));
+    bytes
+}
+
+async fn moban_as_the_caption_of_an_image_makes_a_ticket_with_its_photo(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", Some("siti"));
+    let (photo_post, photo) = app.fake.send_photo(
+        group,
+        &siti,
+        &jpeg(5000, 1),
+        Some(&format!(
+            "/moban@{BOT_USERNAME} #FOTO-1 #TOPUP #bukti transfer terlampir"
+        )),
+    );
+    let (document_post, document) = app.fake.send_document(
+        group,
+        &siti,
+        &png(),
+        "layar.png",
+        "image/png",
+        Some("/moban #DOK-1 #RETUR #tangkapan layar"),
+    );
+    // None of these is a request: no caption, a caption without /moban, /moban under a
+    // file that is not an image, /moban meant for another bot.
+    app.fake.send_photo(group, &siti, &jpeg(800, 2), None);
+    app.fake
+        .send_photo(group, &siti, &jpeg(800, 3), Some("lihat foto ini #A #B #C"));
+    app.fake.send_document(
+        group,
+        &siti,
+        b"%PDF-1.7\n",
+        "faktur.pdf",
+        "application/pdf",
+        Some("/moban #PDF-1 #TRX #faktur"),
+    );
+    app.fake.send_photo(
+        group,
+        &siti,
+        &jpeg(800, 4),
+        Some("/moban@another_bot #LAIN #TRX #bukan untuk kita"),
+    );
+    // A malformed one gets the format, as in a text.
+    let (malformed, _) = app
+        .fake
+        .send_photo(group, &siti, &jpeg(800, 5), Some("/moban #FOTO-2"));
+    sync_point(&app, group, 4).await;
+
+    let replies = app.fake.bot_messages(group);
+    assert_eq!(replies[2].reply_to, Some(malformed.message_id));
+    assert!(
+        replies[2].text.contains("TRANSAKSI belum diisi"),
+        "{}",
+        replies[2].text
+    );
+    for (reply, (posted, order_id)) in replies
+        .iter()
+        .zip([(photo_post, "FOTO-1 TOPUP"), (document_post, "DOK-1 RETUR")])
+    {
+        assert_eq!(reply.reply_to, Some(posted.message_id));
+        assert!(
+            reply.text.starts_with(&format!(
+                "Permintaan Anda {order_id} sudah kami proses dengan no tiket "
+            )),
+            "{}",
+            reply.text
+        );
+    }
+    let rows = app
+        .rows(
+            "SELECT order_id, keterangan, photo_file_id, photo_file_unique_id FROM orders \
+             ORDER BY no",
+        )
+        .await;
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                Some("FOTO-1".into()),
+                Some("bukti transfer terlampir".into()),
+                Some(photo.file_id),
+                Some(photo.file_unique_id),
+            ],
+            vec![
+                Some("DOK-1".into()),
+                Some("tangkapan layar".into()),
+                Some(document.file_id),
+                Some(document.file_unique_id),
+            ],
+            vec![Some("SYNC".into()), Some("penanda".into()), None, None],
+        ]
+    );
+    app.finish().await;
+}
+
+/// Every header and body the server answered, to check the bot token is in none.
+#[derive(Default)]
+struct Answers(Vec<String>);
+
+impl Answers {
+    /// GETs `path` of the API with `session`; the status, headers and body.
+    async fn get(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        session: &str,
+    ) -> (StatusCode, header::HeaderMap, Vec<u8>) {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api{path}", app.http_url()))
+            .header("X-Session-Token", session)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap().to_vec();
+        self.0.push(format!("{headers:?}"));
+        self.0.push(String::from_utf8_lossy(&body).into_owned());
+        (status, headers, body)
+    }
+
+    /// GETs `path` and returns the status and the JSON answer.
+    async fn json(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        session: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        let (status, _, body) = self.get(app, path, session).await;
+        (status, serde_json::from_slice(&body).unwrap_or_default())
+    }
+
+    fn assert_token_absent(&self) {
+        let secret = TOKEN.split_once(':').unwrap().1;
+        for answer in &self.0 {
+            assert!(!answer.contains(secret), "the token leaked: {answer}");
+        }
+    }
+}
+
+/// The order number of `ticket`.
+async fn order_no(app: &TestApp, ticket: &str) -> i64 {
+    app.count(&format!(
+        "SELECT no FROM orders WHERE ticket_no = '{ticket}'"
+    ))
+    .await
+}
+
+async fn a_tickets_photo_is_fetched_once_kept_and_shown_only_to_who_may_see_the_ticket(
+    backend: Backend,
+) {
+    // On SQLite photos are kept where they are by default, beside the database file.
+    let folder = tempfile::tempdir().unwrap();
+    let mut app = spawn_app_with(backend, |config| {
+        if backend == Backend::Postgres {
+            config.photo_dir = Some(folder.path().to_path_buf());
+        }
+    })
+    .await;
+    let photo_dir = app.config.photo_dir();
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", None);
+    let budi = app.fake.user("Budi", Some("budi"));
+    register_staff(&app, &budi, "budi", "rahasia-budi").await;
+    let outsider = app.fake.user("Sam", None);
+    register_account(
+        &app,
+        &outsider,
+        "sam",
+        "rahasia-sam",
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    let admin = log_in(&app, "budi", "rahasia-budi").await;
+    let sam = log_in(&app, "sam", "rahasia-sam").await;
+
+    let image = jpeg(200_000, 7);
+    app.fake
+        .send_photo(group, &siti, &image, Some("/moban #FOTO-7 #TOPUP #bukti"));
+    app.fake.send_document(
+        group,
+        &siti,
+        &png(),
+        "layar.png",
+        "image/png",
+        Some("/moban #DOK-7 #RETUR #layar"),
+    );
+    app.fake.wait_for_bot_messages(group, 2, PATIENCE).await;
+    let text_ticket = place_order(&app, group, &siti, "/moban #TEKS-7 #TRX #tanpa foto").await;
+    let tickets: Vec<String> = app
+        .rows("SELECT ticket_no FROM orders ORDER BY no")
+        .await
+        .into_iter()
+        .map(|row| row[0].clone().unwrap())
+        .collect();
+    let (photo_no, document_no, text_no) = (
+        order_no(&app, &tickets[0]).await,
+        order_no(&app, &tickets[1]).await,
+        order_no(&app, &text_ticket).await,
+    );
+    let mut answers = Answers::default();
+
+    let (_, page) = answers
+        .json(&app, "/orders?status=order&sort=oldest", &admin)
+        .await;
+    let has_photo: Vec<bool> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|order| order["has_photo"].as_bool().unwrap())
+        .collect();
+    assert_eq!(has_photo, [true, true, false]);
+
+    let photo_path = format!("/orders/{photo_no}/photo");
+    let (status, headers, body) = answers.get(&app, &photo_path, &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == image, "the bytes Telegram holds, not a thumbnail");
+    assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(headers[header::CACHE_CONTROL], "private");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let fetched = |app: &TestApp| {
+        let stats = app.fake.stats();
+        (
+            stats.calls.get("getfile").copied().unwrap_or(0),
+            stats.files_downloaded,
+        )
+    };
+    assert_eq!(fetched(&app), (1, 1));
+    let (status, _, again) = answers.get(&app, &photo_path, &admin).await;
+    assert_eq!((status, again == image), (StatusCode::OK, true));
+    assert_eq!(fetched(&app), (1, 1), "the second time from the disk");
+    assert_eq!(std::fs::read_dir(&photo_dir).unwrap().count(), 1);
+
+    // Two at once, while Telegram is slow to answer: one fetch.
+    app.fake
+        .inject(Some("getFile"), 1, Fault::Delay(Duration::from_millis(300)));
+    let document_path = format!("/orders/{document_no}/photo");
+    let mut twins = Answers::default();
+    let mut other = Answers::default();
+    let (first, second) = tokio::join!(
+        twins.get(&app, &document_path, &admin),
+        other.get(&app, &document_path, &admin)
+    );
+    for (status, headers, body) in [first, second] {
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "image/png");
+        assert!(body == png());
+    }
+    answers.0.extend(twins.0.into_iter().chain(other.0));
+    assert_eq!(fetched(&app), (2, 2));
+
+    // Someone who may not see the ticket meets what a missing ticket answers.
+    let (status, hidden) = answers.json(&app, &photo_path, &sam).await;
+    let (missing_status, missing) = answers.json(&app, "/orders/999999/photo", &sam).await;
+    assert_eq!((status, &hidden), (missing_status, &missing));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(hidden["error"], "not_found");
+    let (status, body) = answers
+        .json(&app, &format!("/orders/{text_no}/photo"), &admin)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_photo"))
+    );
+    let (status, _, _) = answers.get(&app, &photo_path, "not-a-session").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Kept across a restart.
+    app.restart().await;
+    let (status, _, body) = answers.get(&app, &photo_path, &admin).await;
+    assert_eq!((status, body == image), (StatusCode::OK, true));
+    assert_eq!(
+        fetched(&app),
+        (2, 2),
+        "served from the disk after a restart"
+    );
+    answers.assert_token_absent();
+    app.finish().await;
+}
+
+async fn photos_that_cannot_be_shown_get_a_clear_answer(backend: Backend) {
+    let folder = tempfile::tempdir().unwrap();
+    let app = spawn_app_with(backend, |config| {
+        config.photo_dir = Some(folder.path().join("foto"));
+    })
+    .await;
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", None);
+    let budi = app.fake.user("Budi", None);
+    register_staff(&app, &budi, "budi", "rahasia-budi").await;
+    let admin = log_in(&app, "budi", "rahasia-budi").await;
+    let over_cap = jpeg(PHOTO_MAX_BYTES as usize + 1, 9);
+    app.fake
+        .send_photo(group, &siti, &over_cap, Some("/moban #BESAR-1 #TRX #besar"));
+    let (_, big_unsized) = app.fake.send_photo(
+        group,
+        &siti,
+        &over_cap,
+        Some("/moban #BESAR-2 #TRX #tanpa ukuran"),
+    );
+    app.fake.hide_file_size(&big_unsized);
+    app.fake.send_document(
+        group,
+        &siti,
+        b"<html><script>alert(1)</script></html>",
+        "foto.jpg",
+        "image/jpeg",
+        Some("/moban #PALSU-1 #TRX #bukan gambar"),
+    );
+    let (_, lost) = app.fake.send_photo(
+        group,
+        &siti,
+        &jpeg(900, 5),
+        Some("/moban #HILANG-1 #TRX #hilang"),
+    );
+    app.fake.lose_file(&lost);
+    app.fake.send_photo(
+        group,
+        &siti,
+        &jpeg(900, 6),
+        Some("/moban #SIBUK-1 #TRX #sibuk"),
+    );
+    sync_point(&app, group, 6).await;
+    let no = |order_id: &'static str| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT no FROM orders WHERE order_id = '{order_id}'"
+            ))
+            .await
+        }
+    };
+    let mut answers = Answers::default();
+    let downloads_before = app.fake.stats().files_downloaded;
+    let cases = [
+        (
+            "BESAR-1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_too_large",
+        ),
+        (
+            "BESAR-2",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_too_large",
+        ),
+        (
+            "PALSU-1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_unsupported",
+        ),
+        ("HILANG-1", StatusCode::GONE, "photo_gone"),
+    ];
+    for (order_id, status, error) in cases {
+        let (got, body) = answers
+            .json(
+                &app,
+                &format!("/orders/{}/photo", no(order_id).await),
+                &admin,
+            )
+            .await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(error)),
+            "{order_id}: {body}"
+        );
+        assert!(!body["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(
+        app.fake.stats().files_downloaded - downloads_before,
+        2,
+        "the one announced too large by getFile is not downloaded"
+    );
+    let busy = format!("/orders/{}/photo", no("SIBUK-1").await);
+    app.fake.inject(Some("getFile"), 1, Fault::RetryAfter(7));
+    let (status, headers, body) = answers.get(&app, &busy, &admin).await;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("telegram_busy"))
+    );
+    assert_eq!(headers[header::RETRY_AFTER], "7");
+    app.fake.inject(Some("getFile"), 1, Fault::Status(500));
+    let (status, body) = answers.json(&app, &busy, &admin).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("telegram_unavailable"))
+    );
+    let (status, _, _) = answers.get(&app, &busy, &admin).await;
+    assert_eq!(status, StatusCode::OK, "once Telegram answers again");
+    let kept = std::fs::read_dir(folder.path().join("foto"))
+        .unwrap()
+        .count();
+    assert_eq!(kept, 1, "only the image served is kept");
+    answers.assert_token_absent();
+    app.finish().await;
+}
+
+/// Presses Pickup or Close (`step`) on order `no` in the Mini App.
+async fn press(app: &TestApp, session: &str, no: i64, step: &str) {
+    let path = format!("/orders/{no}/{step}");
+    let (status, body) = call(app, "POST", &path, Some(session), None).await;
+    assert_eq!(status, StatusCode::OK, "{step}: {body}");
+}
+
+async fn a_second_moban_for_an_open_order_id_points_to_the_open_ticket(backend: Backend) {
+    const LINK: &str = "https://t.me/tangkap_bot/app";
+    let app = spawn_app_with(backend, |config| {
+        config.miniapp_link = Some(LINK.into());
+    })
+    .await;
+    let group = app.fake.group("Operasional");
+    let other_group = app.fake.group("Gudang");
+    let siti = app.fake.user("Siti", None);
+    let budi = app.fake.user("Budi", Some("budi"));
+    register_staff(&app, &budi, "budi", "rahasia-budi").await;
+    let session = log_in(&app, "budi", "rahasia-budi").await;
+
+    let ticket = place_order(&app, group, &siti, "/moban #INV-9 #TOPUP #pertama").await;
+    let linked = reply_to(
+        &app,
+        group,
+        &siti,
+        "/moban #  inv-9 #REFUND #kedua, huruf kecil",
+    )
+    .await;
+    assert_eq!(
+        linked.text,
+        format!(
+            "Order_ID INV-9 sudah tercatat di tiket {ticket} yang masih terbuka (status ORDER, \
+             menunggu di-pickup). Tiket baru tidak dibuat; silakan pantau tiket tersebut."
+        )
+    );
+    assert_eq!(
+        linked.buttons,
+        vec![("Buka tiket".to_owned(), format!("{LINK}?startapp={ticket}"))]
+    );
+    // The same Order_ID under a photo is pointed there too, and keeps no photo.
+    app.fake.send_photo(
+        group,
+        &siti,
+        &jpeg(900, 1),
+        Some("/moban #INV-9 #TOPUP #dengan foto"),
+    );
+    app.fake.wait_for_bot_messages(group, 3, PATIENCE).await;
+    assert!(app.fake.bot_messages(group)[2].text.contains(&ticket));
+
+    let no = order_no(&app, &ticket).await;
+    press(&app, &session, no, "pickup").await;
+    app.fake.wait_for_bot_messages(group, 4, PATIENCE).await; // Feedback 2
+    let linked = reply_to(&app, group, &siti, "/moban #INV-9 #TOPUP #ketiga").await;
+    assert!(
+        linked.text.contains(&format!(
+            "tiket {ticket} yang masih terbuka (status PICK UP, ditangani oleh Budi (@budi))"
+        )),
+        "{}",
+        linked.text
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM order_events").await, 2);
+
+    // Another group's identical Order_ID is its own.
+    let elsewhere = place_order(&app, other_group, &siti, "/moban #INV-9 #TOPUP #grup lain").await;
+    assert_ne!(elsewhere, ticket);
+
+    // Once closed, the Order_ID may be used again.
+    press(&app, &session, no, "close").await;
+    app.fake.wait_for_bot_messages(group, 6, PATIENCE).await; // Feedback 3
+    let again = reply_to(
+        &app,
+        group,
+        &siti,
+        "/moban #INV-9 #TOPUP #lagi setelah selesai",
+    )
+    .await;
+    let new_ticket = ticket_in(&again.text);
+    assert_ne!(new_ticket, ticket);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders WHERE order_id = 'INV-9'")
+            .await,
+        3
+    );
+
+    // The first ticket reopened while the new one is open: both are open, and the next
+    // request is pointed to the older.
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/orders/{no}/reopen"),
+        Some(&session),
+        Some(serde_json::json!({ "reason": "belum beres" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.fake.wait_for_bot_messages(group, 8, PATIENCE).await; // the reopen
+    let linked = reply_to(&app, group, &siti, "/moban #INV-9 #TOPUP #keempat").await;
+    assert!(
+        linked
+            .text
+            .contains(&format!("tiket {ticket} yang masih terbuka")),
+        "{}",
+        linked.text
+    );
+    // Each pointer is on the ticket's timeline, with its delivery.
+    let (_, detail) = call(&app, "GET", &format!("/orders/{no}"), Some(&session), None).await;
+    let linked_events = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["message"] == "linked")
+        .count();
+    assert_eq!(linked_events, 4, "{detail}");
+    assert_eq!(detail["has_photo"], false);
+    app.finish().await;
+}
+
+async fn allow_makes_a_ticket_for_every_moban(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.duplicate_order_id = DuplicateOrderId::Allow;
+    })
+    .await;
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", None);
+    let first = place_order(&app, group, &siti, "/moban #INV-5 #TOPUP #pertama").await;
+    let second = place_order(&app, group, &siti, "/moban #inv-5 #TOPUP #kedua").await;
+    assert_ne!(first, second);
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 2);
+    app.finish().await;
+}
+
+/// Two requests with one Order_ID stored at the same moment make one ticket: twice in one
+/// lot (one inbox batch), in two transactions at once (two instances on one database),
+/// and twice in a row through Telegram.
+async fn twins_stored_at_the_same_moment_make_one_ticket(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let sla = Config::default().sla;
+    let mut tx = app.db.begin().await.unwrap();
+    let lot = [
+        new_order(-1005, 1, "KEMBAR-1"),
+        new_order(-1005, 2, " kembar-1 "),
+    ];
+    let stored = orders::create_many(&mut tx, &lot, &sla, DuplicateOrderId::Link)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (Stored::Created(created), Stored::Linked(linked)) = (&stored[0], &stored[1]) else {
+        panic!("{stored:?}");
+    };
+    assert_eq!(linked.ticket_no, created.ticket.as_str());
+
+    // Another instance stores its twin while the first transaction is still open: it
+    // waits for it, and is then pointed to its ticket.
+    let mut first = app.db.begin().await.unwrap();
+    let stored = orders::create_many(
+        &mut first,
+        &[new_order(-1005, 3, "KEMBAR-2")],
+        &sla,
+        DuplicateOrderId::Link,
+    )
+    .await
+    .unwrap();
+    let Stored::Created(created) = &stored[0] else {
+        panic!("{stored:?}");
+    };
+    let other_instance = Db::connect(&app.database.url).await.unwrap();
+    let twin = tokio::spawn(async move {
+        let mut second = other_instance.begin().await.unwrap();
+        let stored = orders::create_many(
+            &mut second,
+            &[new_order(-1005, 4, "Kembar-2")],
+            &Config::default().sla,
+            DuplicateOrderId::Link,
+        )
+        .await
+        .unwrap();
+        second.commit().await.unwrap();
+        other_instance.close().await;
+        stored
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !twin.is_finished(),
+        "the twin waits for the first transaction"
+    );
+    first.commit().await.unwrap();
+    let stored = twin.await.unwrap();
+    let Stored::Linked(linked) = &stored[0] else {
+        panic!("{stored:?}");
+    };
+    assert_eq!(linked.ticket_no, created.ticket.as_str());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders WHERE chat_id = -1005")
+            .await,
+        2
+    );
+
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", None);
+    app.fake
+        .send_to_group(group, &siti, "/moban #KEMBAR-3 #TOPUP #sekali");
+    app.fake
+        .send_to_group(group, &siti, "/moban #KEMBAR-3 #TOPUP #sekali");
+    let replies = app.fake.wait_for_bot_messages(group, 2, PATIENCE).await;
+    assert!(
+        replies[0].text.starts_with("Permintaan Anda KEMBAR-3"),
+        "{}",
+        replies[0].text
+    );
+    assert!(
+        replies[1]
+            .text
+            .starts_with("Order_ID KEMBAR-3 sudah tercatat"),
+        "{}",
+        replies[1].text
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM orders WHERE chat_id = {group}"
+        ))
+        .await,
+        1
     );
     app.finish().await;
 }

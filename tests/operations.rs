@@ -191,6 +191,7 @@ async fn secrets_never_reach_the_logs() {
     let log = dir.path().join("debug.log");
     let port = tangkap::sim::free_port();
     let webhook_secret = "webhook-secret-value-123";
+    let user = fake.user("Rahasia", None);
     let mut child = start_binary(
         &fake,
         &database.url,
@@ -199,12 +200,11 @@ async fn secrets_never_reach_the_logs() {
             ("TANGKAP_LISTEN", &format!("127.0.0.1:{port}")),
             ("TANGKAP_PUBLIC_URL", &format!("http://127.0.0.1:{port}")),
             ("TANGKAP_WEBHOOK_SECRET", webhook_secret),
-            // The account registered below logs in at once.
-            ("TANGKAP_REGISTRATION", "open"),
+            // The account registered below logs in at once, and sees every ticket.
+            ("TANGKAP_OWNERS", &user.id.to_string()),
         ],
         &log,
     );
-    let user = fake.user("Rahasia", None);
     for text in [
         "/daftar",
         "Orang Rahasia",
@@ -227,7 +227,24 @@ async fn secrets_never_reach_the_logs() {
     fake.inject(Some("sendMessage"), 1, tangkap::sim::Fault::Status(500));
     let group = fake.group("G");
     fake.send_to_group(group, &user, "/moban #LOG-1 #TRX #catatan");
-    fake.wait_for_bot_messages(group, 1, PATIENCE).await;
+    fake.send_photo(
+        group,
+        &user,
+        b"\xFF\xD8\xFF\xE0foto",
+        Some("/moban #LOG-2 #TRX #foto"),
+    );
+    fake.wait_for_bot_messages(group, 2, PATIENCE).await;
+    // The photo is downloaded from the URL that holds the token, after Telegram failed once.
+    fake.inject(Some("getFile"), 1, tangkap::sim::Fault::Status(500));
+    for expected in [502, 200] {
+        let photo = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/api/orders/2/photo"))
+            .header("X-Session-Token", session["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(photo.status(), expected);
+    }
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -70,18 +70,8 @@ async fn two_instances_share_one_postgres_without_doing_anything_twice() {
     for n in 0..40i64 {
         let group = groups[(n % 4) as usize];
         for round in 0..2 {
-            let url = format!("{}/telegram/webhook", urls[((n + round) % 2) as usize]);
-            let (client, body) = (client.clone(), update(n + 1, group, n + 1));
-            deliveries.spawn(async move {
-                let response = client
-                    .post(url)
-                    .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 200);
-            });
+            let url = &urls[((n + round) % 2) as usize];
+            deliveries.spawn(deliver(&client, url, update(n + 1, group, n + 1)));
         }
     }
     deliveries.join_all().await;
@@ -167,10 +157,46 @@ async fn two_instances_share_one_postgres_without_doing_anything_twice() {
         "{statuses:?}"
     );
 
+    // Six requests with one Order_ID in one group, split between the instances at once:
+    // one ticket, and the other five are pointed to it.
+    let twins = fake.group("Grup kembar");
+    let mut deliveries = tokio::task::JoinSet::new();
+    for n in 100..106 {
+        let mut body = update(n, twins, n);
+        body["message"]["text"] = json!("/moban #SO-SAMA #TOPUP #kembar");
+        deliveries.spawn(deliver(&client, &urls[n as usize % 2], body));
+    }
+    deliveries.join_all().await;
+    let replies = format!("SELECT COUNT(*) FROM outbox WHERE chat_id = {twins}");
+    assert_eq!(common::wait_for_count(&app.db, &replies, 6).await, 6);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders WHERE order_id = 'SO-SAMA'")
+            .await,
+        1
+    );
+    let linked = format!("{replies} AND payload LIKE '%SO-SAMA sudah tercatat di tiket%'");
+    assert_eq!(app.count(&linked).await, 5);
+
     for instance in instances {
         instance.stop().await;
     }
     app.finish().await;
+}
+
+/// Posts `update` to the webhook of the instance at `url`, which must take it.
+fn deliver(
+    client: &reqwest::Client,
+    url: &str,
+    update: Value,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let request = client
+        .post(format!("{url}/telegram/webhook"))
+        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+        .json(&update);
+    async move {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
 }
 
 /// Telegram counts a bot's messages, not an instance's: two instances together must stay

@@ -1,6 +1,6 @@
 //! Any webhook body through the update decoder: never a panic; only a JSON object is
 //! taken, kept byte for byte under its own `update_id`, and when it decodes as an update, the text of its
-//! message goes through command recognition and the `/moban` parser without a panic.
+//! message (or its caption) goes through command recognition and the `/moban` parser without a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -28,11 +28,11 @@ fuzz_target!(|body: &[u8]| {
     };
     assert_eq!(i64::from(update.id.0), raw.update_id);
     if let UpdateKind::Message(message) = &update.kind {
-        if let Some(command) = message
-            .text()
-            .and_then(|t| Command::parse(t, "tangkap_bot"))
+        let text = message.text().or(message.caption());
+        if let Some((text, command)) =
+            text.and_then(|t| Some((t, Command::parse(t, "tangkap_bot")?)))
         {
-            let _ = moban::parse(command.arguments, message.text().unwrap().chars().count());
+            let _ = moban::parse(command.arguments, text.chars().count());
         }
     }
 });

@@ -1,14 +1,16 @@
-//! Groups: `/moban` becomes an order, `/daftar` points to the private chat, and nothing
-//! else gets an answer. Titles, migrations to a supergroup and people joining or leaving
-//! are noted on the way, for the board and for who may see a group's tickets.
+//! Groups: `/moban` becomes an order (written as a message, or as the caption of a photo
+//! or of an image sent as a file, which the ticket then shows), `/daftar` points to the
+//! private chat, and nothing else gets an answer. Titles, migrations to a supergroup and
+//! people joining or leaving are noted on the way, for the board and for who may see a
+//! group's tickets.
 
-use teloxide::types::{ChatMemberUpdated, Message};
+use teloxide::types::{ChatMemberUpdated, Message, PhotoSize};
 
 use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
-    orders::{self, moban, CreatedOrder, NewOrder, OrderMessage},
+    orders::{self, moban, photos::PhotoFile, NewOrder, OpenTicket, OrderMessage, Stored},
     telegram::{
         outbox::{self, Button, Outgoing},
         texts,
@@ -31,8 +33,15 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
     if from_bot || message.forward_origin().is_some() {
         return GroupRequest::Ignore;
     }
-    let Some(text) = message.text() else {
-        return GroupRequest::Ignore;
+    // A caption is read as a message's text is (Telegram marks the command in
+    // `caption_entities` as it does in `entities`), on an image only.
+    let (text, photo) = match (message.text(), message.caption()) {
+        (Some(text), _) => (text, None),
+        (None, Some(caption)) => match attached_image(message) {
+            Some(photo) => (caption, Some(photo)),
+            None => return GroupRequest::Ignore,
+        },
+        (None, None) => return GroupRequest::Ignore,
     };
     let Some(command) = Command::parse(text, &bot.me.username) else {
         return GroupRequest::Ignore;
@@ -47,6 +56,7 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
                 chat_title: message.chat.title().unwrap_or_default().to_owned(),
                 requester_id: message.from.as_ref().map(|u| u.id.0 as i64),
                 requester_name: requester_name(message),
+                photo,
             }),
             Err(problem) => GroupRequest::Answer(Outgoing::reply(
                 chat_id,
@@ -107,8 +117,32 @@ async fn note_group_changes(tx: &mut Conn, message: &Message) -> Result<(), sqlx
     Ok(())
 }
 
+/// The image a message carries: the largest size of a photo, or a file sent as a document
+/// whose type is an image.
+fn attached_image(message: &Message) -> Option<PhotoFile> {
+    let file = match (message.photo(), message.document()) {
+        (Some(sizes), _) => {
+            let area = |size: &&PhotoSize| u64::from(size.width) * u64::from(size.height);
+            &sizes.iter().max_by_key(area)?.file
+        }
+        (None, Some(document)) => {
+            let mime = document.mime_type.as_ref()?;
+            if mime.type_() != "image" {
+                return None;
+            }
+            &document.file
+        }
+        (None, None) => return None,
+    };
+    Some(PhotoFile {
+        file_id: file.id.0.clone(),
+        file_unique_id: file.unique_id.0.clone(),
+    })
+}
+
 /// Stores `orders` and queues Feedback 1 for each new one, with a few statements for the
-/// lot. An order whose message was caught before was answered then and gets nothing.
+/// lot. An order whose message was caught before was answered then and gets nothing; one
+/// whose Order_ID has an open ticket in its group (under `link`) is pointed to it.
 pub async fn store_orders(
     bot: &BotContext,
     tx: &mut Conn,
@@ -119,38 +153,62 @@ pub async fn store_orders(
         .map(|order| (order.chat_id, order.chat_title.clone()))
         .collect();
     groups::remember(tx, &titles).await?;
-    let created = orders::create_many(tx, orders, &bot.sla).await?;
+    let stored = orders::create_many(tx, orders, &bot.sla, bot.duplicates).await?;
     // Tagged with the ticket, for its timeline.
     let replies: Vec<(Outgoing, String)> = orders
         .iter()
-        .zip(created)
-        .filter_map(|(order, created)| {
-            let created = created?;
-            let about = OrderMessage::Received.about(created.no);
-            Some((feedback_1(bot, order, &created), about))
+        .zip(stored)
+        .filter_map(|(order, stored)| match stored {
+            Stored::Created(created) => Some((
+                reply_about_ticket(
+                    bot,
+                    order,
+                    created.ticket.as_str(),
+                    texts::order_received(
+                        &order.request.order_id,
+                        &order.request.transaksi,
+                        created.ticket.as_str(),
+                    ),
+                ),
+                OrderMessage::Received.about(created.no),
+            )),
+            Stored::Linked(open) => Some((
+                already_open(bot, order, &open),
+                OrderMessage::Linked.about(open.no),
+            )),
+            Stored::CaughtBefore => None,
         })
         .collect();
     outbox::enqueue_many_about(tx, &replies).await
 }
 
-/// Feedback 1, as a reply to the `/moban` message.
-fn feedback_1(bot: &BotContext, order: &NewOrder, created: &CreatedOrder) -> Outgoing {
+/// The answer to a request whose Order_ID has `open` already: which ticket, where it
+/// stands, and the way to it.
+fn already_open(bot: &BotContext, order: &NewOrder, open: &OpenTicket) -> Outgoing {
+    let html = texts::order_already_open(
+        &open.order_id,
+        &open.ticket_no,
+        &open.status,
+        open.picked_by.as_deref(),
+    );
+    reply_about_ticket(bot, order, &open.ticket_no, html)
+}
+
+/// `html` as a reply to the `/moban` message, with a button that opens the Mini App on
+/// `ticket` (web_app buttons are refused in groups): Feedback 1, or the pointer to an
+/// open ticket.
+fn reply_about_ticket(bot: &BotContext, order: &NewOrder, ticket: &str, html: String) -> Outgoing {
     Outgoing::SendMessage {
         chat_id: order.chat_id,
-        html: texts::order_received(
-            &order.request.order_id,
-            &order.request.transaksi,
-            created.ticket.as_str(),
-        ),
+        html,
         reply_to: Some(order.message_id),
-        // Opens the Mini App on this ticket (web_app buttons are refused in groups).
         keyboard: bot
             .mini_app_link
             .iter()
             .map(|link| {
                 vec![Button::link(
                     texts::OPEN_TICKET,
-                    format!("{link}?startapp={}", created.ticket.as_str()),
+                    format!("{link}?startapp={ticket}"),
                 )]
             })
             .collect(),

@@ -20,7 +20,7 @@ use crate::{
     booking::HotelBase,
     config::SlaDefaults,
     db::{Conn, Db},
-    orders::NewOrder,
+    orders::{DuplicateOrderId, NewOrder},
     telegram::inbox::{self, InboxRow},
     users::{
         access::{self, RegistrationMode},
@@ -53,6 +53,8 @@ pub struct BotContext {
     pub owners: Vec<i64>,
     /// Time targets of tickets whose group sets none.
     pub sla: SlaDefaults,
+    /// What a `/moban` gets whose Order_ID has an open ticket in its group already.
+    pub duplicates: DuplicateOrderId,
     /// The hotel, when bookings are on; its settings in force are read by each update
     /// that needs them.
     pub hotel: Option<HotelBase>,

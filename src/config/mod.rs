@@ -3,12 +3,17 @@
 //! Secrets are wrapped in types whose `Debug` never prints them, so a config dumped into a
 //! log line cannot leak the bot token.
 
-use std::{fmt, net::SocketAddr, path::Path, time::Duration};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use serde::Deserialize;
 use time::UtcOffset;
 
-use crate::users::access::RegistrationMode;
+use crate::{orders::DuplicateOrderId, users::access::RegistrationMode};
 
 pub mod booking;
 
@@ -153,6 +158,25 @@ pub struct Config {
     pub booking: Option<BookingConfig>,
     /// Where mail goes out (web bookings); `None`: no mail, the web form offers Telegram only.
     pub mail: Option<MailSettings>,
+    /// What a `/moban` gets whose Order_ID has an open ticket in its group already.
+    pub duplicate_order_id: DuplicateOrderId,
+    /// Where ticket photos fetched from Telegram are kept; `None`: [`Config::photo_dir`]
+    /// chooses.
+    pub photo_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Where ticket photos are kept: the folder set, or `photos` beside a SQLite database
+    /// file (`data/photos` for PostgreSQL).
+    pub fn photo_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.photo_dir {
+            return dir.clone();
+        }
+        let beside = crate::db::backup::sqlite_path(&self.database_url)
+            .and_then(|file| file.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("data"));
+        beside.join("photos")
+    }
 }
 
 /// Where mail goes, and the sender's address.
@@ -217,6 +241,8 @@ impl Default for Config {
             pickup_undo: Duration::from_secs(5),
             booking: None,
             mail: None,
+            duplicate_order_id: DuplicateOrderId::Link,
+            photo_dir: None,
         }
     }
 }
@@ -261,6 +287,8 @@ struct FileConfig {
     pickup_undo: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    duplicate_order_id: Option<String>,
+    photo_dir: Option<String>,
     /// The only section: bookings have many settings and a list of room types.
     booking: Option<booking::BookingFile>,
 }
@@ -275,7 +303,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 26] = [
+const SETTINGS: [(&str, &str, Kind); 28] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -318,6 +346,12 @@ const SETTINGS: [(&str, &str, Kind); 26] = [
     ("pickup_undo", "TANGKAP_PICKUP_UNDO", Kind::Text),
     ("smtp_url", "TANGKAP_SMTP_URL", Kind::Text),
     ("mail_from", "TANGKAP_MAIL_FROM", Kind::Text),
+    (
+        "duplicate_order_id",
+        "TANGKAP_DUPLICATE_ORDER_ID",
+        Kind::Text,
+    ),
+    ("photo_dir", "TANGKAP_PHOTO_DIR", Kind::Text),
 ];
 
 impl Kind {
@@ -554,6 +588,23 @@ impl FileConfig {
                 None => None,
             },
             mail: mail_settings(self.smtp_url, self.mail_from)?,
+            duplicate_order_id: match self.duplicate_order_id {
+                Some(mode) => DuplicateOrderId::parse(&mode).ok_or(ConfigError::Value {
+                    name: "TANGKAP_DUPLICATE_ORDER_ID",
+                    message: "use link (answer with the open ticket) or allow (make another)"
+                        .into(),
+                })?,
+                None => defaults.duplicate_order_id,
+            },
+            photo_dir: match self.photo_dir.as_deref().map(str::trim) {
+                Some("") => {
+                    return Err(ConfigError::Value {
+                        name: "TANGKAP_PHOTO_DIR",
+                        message: "expected a folder, e.g. data/photos".into(),
+                    })
+                }
+                dir => dir.map(PathBuf::from),
+            },
         })
     }
 }
@@ -871,6 +922,47 @@ mod tests {
         let defaults = load("", &[]).unwrap();
         assert_eq!(defaults.registration, RegistrationMode::Approval);
         assert_eq!(defaults.membership_refresh, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn duplicate_order_ids_and_the_photo_folder() {
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.duplicate_order_id, DuplicateOrderId::Link);
+        assert_eq!(defaults.photo_dir(), PathBuf::from("data/photos"));
+        let config = load(
+            "duplicate_order_id = \"allow\"\ndatabase_url = \"sqlite:///srv/tangkap/t.db\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.duplicate_order_id, DuplicateOrderId::Allow);
+        assert_eq!(config.photo_dir(), PathBuf::from("/srv/tangkap/photos"));
+        let postgres = load("", &[("DATABASE_URL", "postgres://db.example/tangkap")]).unwrap();
+        assert_eq!(postgres.photo_dir(), PathBuf::from("data/photos"));
+        let set = load(
+            "photo_dir = \"/var/cache/foto\"\n",
+            &[("TANGKAP_DUPLICATE_ORDER_ID", "LINK")],
+        )
+        .unwrap();
+        assert_eq!(set.photo_dir(), PathBuf::from("/var/cache/foto"));
+        assert_eq!(set.duplicate_order_id, DuplicateOrderId::Link);
+        for (file, env, name) in [
+            (
+                "",
+                [("TANGKAP_DUPLICATE_ORDER_ID", "merge")],
+                "TANGKAP_DUPLICATE_ORDER_ID",
+            ),
+            (
+                "photo_dir = \" \"",
+                [("TANGKAP_OWNERS", "1")],
+                "TANGKAP_PHOTO_DIR",
+            ),
+        ] {
+            let error = load(file, &env).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{name} is not valid")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

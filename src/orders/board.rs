@@ -46,6 +46,8 @@ pub struct OrderView {
     /// The same for Close, once picked up.
     pub close_warn_at: Option<i64>,
     pub close_due_at: Option<i64>,
+    /// The request was written under an image: `GET /api/orders/{no}/photo` serves it.
+    pub has_photo: bool,
 }
 
 impl OrderView {
@@ -146,7 +148,7 @@ const SELECT_VIEW: &str =
     "SELECT o.no, o.order_id, o.transaksi, o.keterangan, o.ticket_no, o.status, \
      o.requester_name, o.created_at, pu.name, o.picked_at, cu.name, o.closed_at, \
      o.chat_id, g.title, pu.username, cu.username, o.pickup_warn_at, o.pickup_due_at, \
-     o.close_warn_at, o.close_due_at FROM orders o \
+     o.close_warn_at, o.close_due_at, o.photo_file_id FROM orders o \
      LEFT JOIN users pu ON pu.id = o.picked_by LEFT JOIN users cu ON cu.id = o.closed_by \
      LEFT JOIN groups g ON g.chat_id = o.chat_id";
 
@@ -172,6 +174,7 @@ fn view(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         pickup_due_at: row.try_get(17)?,
         close_warn_at: row.try_get(18)?,
         close_due_at: row.try_get(19)?,
+        has_photo: row.try_get::<Option<String>, _>(20)?.is_some(),
     })
 }
 

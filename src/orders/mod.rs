@@ -2,13 +2,15 @@
 
 pub mod board;
 pub mod detail;
+pub mod duplicates;
 pub mod moban;
 pub mod notes;
+pub mod photos;
 pub mod reminders;
 pub mod sla;
 pub mod workflow;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rand::Rng;
 use sqlx::Row;
@@ -17,6 +19,8 @@ use crate::{
     config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn},
 };
+use duplicates::order_key;
+pub use duplicates::{DuplicateOrderId, OpenTicket};
 use sla::{Clock, Stage};
 
 /// Letters and digits that cannot be mistaken for one another when read aloud or copied
@@ -79,14 +83,18 @@ pub enum OrderMessage {
     Resolved,
     /// The ticket was reopened, with the reason.
     Reopened,
+    /// Another `/moban` with the ticket's Order_ID was pointed to it
+    /// (`TANGKAP_DUPLICATE_ORDER_ID=link`).
+    Linked,
 }
 
 impl OrderMessage {
-    pub const ALL: [OrderMessage; 4] = [
+    pub const ALL: [OrderMessage; 5] = [
         OrderMessage::Received,
         OrderMessage::PickedUp,
         OrderMessage::Resolved,
         OrderMessage::Reopened,
+        OrderMessage::Linked,
     ];
 
     /// The name the timeline gives it.
@@ -96,6 +104,7 @@ impl OrderMessage {
             OrderMessage::PickedUp => "feedback_2",
             OrderMessage::Resolved => "feedback_3",
             OrderMessage::Reopened => "reopened",
+            OrderMessage::Linked => "linked",
         }
     }
 
@@ -152,6 +161,15 @@ pub struct NewOrder {
     /// The Telegram user who asked, when Telegram names one.
     pub requester_id: Option<i64>,
     pub requester_name: String,
+    /// The image the request was written under, as its caption.
+    pub photo: Option<photos::PhotoFile>,
+}
+
+impl NewOrder {
+    /// Its group and Order_ID, as duplicates are compared.
+    fn key(&self) -> (i64, String) {
+        (self.chat_id, order_key(&self.request.order_id))
+    }
 }
 
 /// What [`create_many`] stored.
@@ -163,56 +181,133 @@ pub struct CreatedOrder {
     pub created_at: i64,
 }
 
+/// What became of a request given to [`create_many`].
+#[derive(Clone, Debug)]
+pub enum Stored {
+    /// A new ticket.
+    Created(CreatedOrder),
+    /// Its message was caught (and answered) before: nothing more to do.
+    CaughtBefore,
+    /// Under [`DuplicateOrderId::Link`]: its group has this open ticket with the same
+    /// Order_ID, and no second one was made.
+    Linked(OpenTicket),
+}
+
 /// Attempts at drawing a ticket that is not taken; with 31⁶ tickets a second draw is
 /// already rare.
 const TICKET_DRAWS: usize = 8;
 
-/// Stores `order` at `now` with a fresh ticket, its Pickup `clock` and its first audit
-/// event. Returns `None` when the same group message was stored before, so a redelivered
-/// message makes no second order.
-async fn create(
+/// A request about to be inserted, with its ticket and Pickup clock.
+struct Pending<'o> {
+    order: &'o NewOrder,
+    ticket: TicketNo,
+    clock: Clock,
+}
+
+/// Columns [`insert`] writes per order.
+const ORDER_COLUMNS: usize = 16;
+
+/// Inserts `pending` stored at `now` with one statement, leaving out any that a unique index
+/// refuses (its message caught before, its ticket drawn before, or under `link` an open
+/// ticket of its Order_ID). Returns the numbers of those inserted by `(chat_id,
+/// message_id)`; their first events are written too.
+async fn insert(
+    tx: &mut Conn,
+    pending: &[Pending<'_>],
+    now: i64,
+    duplicates: DuplicateOrderId,
+) -> Result<HashMap<(i64, i64), i64>, sqlx::Error> {
+    if pending.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
+         message_id, requester_id, requester_name, created_at, pickup_warn_at, \
+         pickup_due_at, photo_file_id, photo_file_unique_id, order_key, order_key_slot) \
+         VALUES {} ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
+        values_placeholders(1, pending.len(), ORDER_COLUMNS)
+    );
+    let mut query = sqlx::query(&sql);
+    for Pending {
+        order,
+        ticket,
+        clock,
+    } in pending
+    {
+        let photo = order.photo.as_ref();
+        query = query
+            .bind(&order.request.order_id)
+            .bind(&order.request.transaksi)
+            .bind(&order.request.keterangan)
+            .bind(ticket.as_str())
+            .bind(Status::Order.as_str())
+            .bind(order.chat_id)
+            .bind(i64::from(order.message_id))
+            .bind(order.requester_id)
+            .bind(&order.requester_name)
+            .bind(now)
+            .bind(clock.warn_at)
+            .bind(clock.due_at)
+            .bind(photo.map(|p| p.file_id.as_str()))
+            .bind(photo.map(|p| p.file_unique_id.as_str()))
+            .bind(order_key(&order.request.order_id))
+            .bind(duplicates.slot());
+    }
+    let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
+    for row in query.fetch_all(&mut *tx).await? {
+        stored.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
+    }
+    // A message met twice in `pending` was inserted once: one event.
+    let mut evented = HashSet::new();
+    let events: Vec<(i64, Option<i64>)> = pending
+        .iter()
+        .filter_map(|p| {
+            let key = (p.order.chat_id, i64::from(p.order.message_id));
+            let no = *stored.get(&key)?;
+            evented.insert(no).then_some((no, p.order.requester_id))
+        })
+        .collect();
+    if !events.is_empty() {
+        let sql = format!(
+            "INSERT INTO order_events (order_no, from_status, to_status, actor_telegram_id, at) \
+             VALUES {}",
+            values_placeholders(1, events.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for (no, actor) in events {
+            query = query
+                .bind(no)
+                .bind(None::<String>)
+                .bind(Status::Order.as_str())
+                .bind(actor)
+                .bind(now);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(stored)
+}
+
+/// Stores `order` alone, after the statement for its lot left it out: finds out why (its
+/// message caught before, or under `link` an open ticket of its Order_ID, which another
+/// request of the lot or another instance may have just made), or draws new tickets until
+/// one is free.
+async fn create_alone(
     tx: &mut Conn,
     order: &NewOrder,
     now: i64,
     clock: Clock,
-) -> Result<Option<CreatedOrder>, sqlx::Error> {
+    duplicates: DuplicateOrderId,
+) -> Result<Stored, sqlx::Error> {
     for _ in 0..TICKET_DRAWS {
         let ticket = TicketNo::generate();
-        // No conflict target: a message stored before and a ticket drawn before both
-        // leave the row out, and the check below tells which (a failed statement would
-        // spoil a PostgreSQL transaction, so none is allowed to fail).
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
-             message_id, requester_id, requester_name, created_at, pickup_warn_at, \
-             pickup_due_at) \
-             VALUES ($1, $2, $3, $4, 'order', $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT DO NOTHING RETURNING no",
-        )
-        .bind(&order.request.order_id)
-        .bind(&order.request.transaksi)
-        .bind(&order.request.keterangan)
-        .bind(ticket.as_str())
-        .bind(order.chat_id)
-        .bind(i64::from(order.message_id))
-        .bind(order.requester_id)
-        .bind(&order.requester_name)
-        .bind(now)
-        .bind(clock.warn_at)
-        .bind(clock.due_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(no) = inserted {
-            sqlx::query(
-                "INSERT INTO order_events (order_no, from_status, to_status, actor_telegram_id, at) \
-                 VALUES ($1, NULL, $2, $3, $4)",
-            )
-            .bind(no)
-            .bind(Status::Order.as_str())
-            .bind(order.requester_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            return Ok(Some(CreatedOrder {
+        let row = Pending {
+            order,
+            ticket: ticket.clone(),
+            clock,
+        };
+        let key = (order.chat_id, i64::from(order.message_id));
+        if let Some(&no) = insert(tx, &[row], now, duplicates).await?.get(&key) {
+            return Ok(Stored::Created(CreatedOrder {
                 no,
                 ticket,
                 created_at: now,
@@ -220,12 +315,18 @@ async fn create(
         }
         let seen: Option<i64> =
             sqlx::query_scalar("SELECT no FROM orders WHERE chat_id = $1 AND message_id = $2")
-                .bind(order.chat_id)
-                .bind(i64::from(order.message_id))
+                .bind(key.0)
+                .bind(key.1)
                 .fetch_optional(&mut *tx)
                 .await?;
         if seen.is_some() {
-            return Ok(None);
+            return Ok(Stored::CaughtBefore);
+        }
+        if duplicates == DuplicateOrderId::Link {
+            let (chat_id, order_key) = order.key();
+            if let Some(open) = duplicates::open_ticket(tx, chat_id, &order_key).await? {
+                return Ok(Stored::Linked(open));
+            }
         }
     }
     Err(sqlx::Error::Protocol(
@@ -234,96 +335,75 @@ async fn create(
 }
 
 /// Stores `orders`, each with a fresh ticket, its first audit event and its Pickup clock
-/// (times on the row and reminders set, by its group's settings and `defaults`): the
-/// answer lists, for each of `orders` in turn, what was stored, or `None` for a message
-/// caught before, so a redelivered message makes no second order.
+/// (times on the row and reminders set, by its group's settings and `defaults`). The
+/// answer says, for each of `orders` in turn, what became of it: a new ticket; nothing,
+/// for a message caught before (a redelivered message makes no second order); or under
+/// [`DuplicateOrderId::Link`], the open ticket of its group with the same Order_ID.
 ///
-/// The orders go in with one multi-row statement per chunk, due times included (so their
-/// urgency indexes are written once), and their first events with another; an order that
-/// statement left out (its message caught before, its ticket drawn before, or its message
-/// twice in `orders`) is then tried alone through [`create`].
+/// Under `link` the open tickets of the lot's Order_IDs are looked up first, and those
+/// requests are not inserted. The others go in with one multi-row statement per chunk,
+/// due times included (so their urgency indexes are written once), and their first events
+/// with another; an order that statement left out is then tried alone, which tells why.
+/// (Why a request whose twin is stored at the same moment still makes no second ticket:
+/// see [`duplicates`].)
 pub async fn create_many(
     tx: &mut Conn,
     orders: &[NewOrder],
     defaults: &SlaDefaults,
-) -> Result<Vec<Option<CreatedOrder>>, sqlx::Error> {
+    duplicates: DuplicateOrderId,
+) -> Result<Vec<Stored>, sqlx::Error> {
     let chats: Vec<i64> = orders.iter().map(|order| order.chat_id).collect();
     let timings = sla::timings(tx, &chats, defaults).await?;
-    let mut created = Vec::with_capacity(orders.len());
+    let open = match duplicates {
+        DuplicateOrderId::Link => {
+            let keys: Vec<(i64, String)> = orders.iter().map(NewOrder::key).collect();
+            duplicates::open_tickets(tx, &keys).await?
+        }
+        DuplicateOrderId::Allow => HashMap::new(),
+    };
+    let mut results = Vec::with_capacity(orders.len());
     let mut clocks = Vec::with_capacity(orders.len());
-    for chunk in orders.chunks(Backend::of(tx).rows_per_statement(12)) {
-        let tickets: Vec<TicketNo> = chunk.iter().map(|_| TicketNo::generate()).collect();
+    for chunk in orders.chunks(Backend::of(tx).rows_per_statement(ORDER_COLUMNS)) {
         let now = now_ms();
-        let chunk_clocks: Vec<Clock> = chunk
+        let rows: Vec<Pending> = chunk
             .iter()
-            .map(|order| timings[&order.chat_id].clock(Stage::Pickup, now))
+            .filter(|order| !open.contains_key(&order.key()))
+            .map(|order| Pending {
+                order,
+                ticket: TicketNo::generate(),
+                clock: timings[&order.chat_id].clock(Stage::Pickup, now),
+            })
             .collect();
-        let sql = format!(
-            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
-             message_id, requester_id, requester_name, created_at, pickup_warn_at, \
-             pickup_due_at) VALUES {} \
-             ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
-            values_placeholders(1, chunk.len(), 12)
-        );
-        let mut query = sqlx::query(&sql);
-        for ((order, ticket), clock) in chunk.iter().zip(&tickets).zip(&chunk_clocks) {
-            query = query
-                .bind(&order.request.order_id)
-                .bind(&order.request.transaksi)
-                .bind(&order.request.keterangan)
-                .bind(ticket.as_str())
-                .bind(Status::Order.as_str())
-                .bind(order.chat_id)
-                .bind(i64::from(order.message_id))
-                .bind(order.requester_id)
-                .bind(&order.requester_name)
-                .bind(now)
-                .bind(clock.warn_at)
-                .bind(clock.due_at);
-        }
-        let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
-        for row in query.fetch_all(&mut *tx).await? {
-            stored.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
-        }
-        let mut events = Vec::new();
-        for ((order, ticket), clock) in chunk.iter().zip(tickets).zip(chunk_clocks) {
+        let mut inserted = insert(tx, &rows, now, duplicates).await?;
+        let mut rows = rows.into_iter();
+        for order in chunk {
+            if let Some(open) = open.get(&order.key()) {
+                // The open ticket may be this very message's, met again.
+                results.push(if open.message_id == i64::from(order.message_id) {
+                    Stored::CaughtBefore
+                } else {
+                    Stored::Linked(open.clone())
+                });
+                continue;
+            }
+            let row = rows.next().expect("a row for each request not linked");
             let key = (order.chat_id, i64::from(order.message_id));
-            let stored = match stored.remove(&key) {
-                Some(no) => {
-                    events.push((no, order.requester_id));
-                    Some(CreatedOrder {
-                        no,
-                        ticket,
-                        created_at: now,
-                    })
-                }
-                None => create(tx, order, now, clock).await?,
+            let stored = match inserted.remove(&key) {
+                Some(no) => Stored::Created(CreatedOrder {
+                    no,
+                    ticket: row.ticket,
+                    created_at: now,
+                }),
+                None => create_alone(tx, order, now, row.clock, duplicates).await?,
             };
-            if let Some(stored) = &stored {
-                clocks.push((stored.no, clock));
+            if let Stored::Created(created) = &stored {
+                clocks.push((created.no, row.clock));
             }
-            created.push(stored);
-        }
-        if !events.is_empty() {
-            let sql = format!(
-                "INSERT INTO order_events (order_no, from_status, to_status, actor_telegram_id, at) \
-                 VALUES {}",
-                values_placeholders(1, events.len(), 5)
-            );
-            let mut query = sqlx::query(&sql);
-            for (no, actor) in events {
-                query = query
-                    .bind(no)
-                    .bind(None::<String>)
-                    .bind(Status::Order.as_str())
-                    .bind(actor)
-                    .bind(now);
-            }
-            query.execute(&mut *tx).await?;
+            results.push(stored);
         }
     }
     sla::remind(tx, Stage::Pickup, &clocks).await?;
-    Ok(created)
+    Ok(results)
 }
 
 /// The highest message id an order of `chat_id` was caught from.

@@ -72,9 +72,12 @@ impl Transition {
         match self {
             Transition::Pickup => "picked_by = $2, picked_at = $3",
             Transition::Close => "closed_by = $2, closed_at = $3",
+            // It gives up its Order_ID slot (`orders::duplicates`): a newer ticket may hold
+            // the Order_ID by now, and two open tickets may then share it.
             Transition::Reopen => {
                 "reopened_by = $2, reopened_at = $3, picked_by = NULL, picked_at = NULL, \
-                 closed_by = NULL, closed_at = NULL, close_warn_at = NULL, close_due_at = NULL"
+                 closed_by = NULL, closed_at = NULL, close_warn_at = NULL, close_due_at = NULL, \
+                 order_key_slot = NULL"
             }
             // Waits for Pickup as before it was pressed.
             Transition::UndoPickup => {

@@ -201,6 +201,30 @@ pub struct SimStats {
     pub faults_injected: usize,
     /// Calls by lower-case method name.
     pub calls: HashMap<String, usize>,
+    /// Files handed out by the download route (`/file/bot<token>/<file_path>`).
+    pub files_downloaded: usize,
+}
+
+/// Telegram's limit on a caption's length.
+const MAX_CAPTION: usize = 1024;
+
+/// A file sent in a chat, as a message names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimFile {
+    pub file_id: String,
+    pub file_unique_id: String,
+}
+
+/// A file the fake holds, for getFile and the download route.
+#[derive(Debug)]
+struct StoredFile {
+    file_unique_id: String,
+    file_path: String,
+    bytes: axum::body::Bytes,
+    /// getFile tells its size (Telegram may leave it out).
+    size_told: bool,
+    /// Telegram no longer has it: getFile answers `invalid file_id`.
+    gone: bool,
 }
 
 #[derive(Debug)]
@@ -277,6 +301,8 @@ struct State {
     /// Callback queries by id.
     callback_queries: HashMap<String, OpenQuery>,
     callback_answers: Vec<CallbackAnswer>,
+    /// Files sent in chats, by file_id.
+    files: HashMap<String, StoredFile>,
 }
 
 struct Shared {
@@ -335,6 +361,7 @@ impl FakeTelegram {
                 next_query_id: 4_242_000_000_000_000_001,
                 callback_queries: HashMap::new(),
                 callback_answers: Vec::new(),
+                files: HashMap::new(),
             }),
             updates_queued: Notify::new(),
             http: reqwest::Client::new(),
@@ -448,6 +475,98 @@ impl FakeTelegram {
                 "width": 512, "height": 512, "is_animated": false, "is_video": false, "emoji": "👍"
             }}),
         )
+    }
+
+    /// `from` posts a photo in a group, with `caption` under it if given. Telegram sends a
+    /// photo in several sizes, smallest first, each a file of its own: `image` is the
+    /// largest, the two smaller are thumbnails with bytes of their own. Returns the
+    /// message and the largest size's file.
+    pub fn send_photo(
+        &self,
+        chat_id: i64,
+        from: &SimUser,
+        image: &[u8],
+        caption: Option<&str>,
+    ) -> (Posted, SimFile) {
+        let mut sizes = Vec::new();
+        let mut largest = None;
+        for (width, height) in [(90, 68), (320, 240), (1280, 960)] {
+            let bytes = if width == 1280 {
+                image.to_vec()
+            } else {
+                format!("thumbnail {width}x{height}").into_bytes()
+            };
+            let (file, size) = self.store_file("photos", "jpg", bytes);
+            sizes.push(json!({
+                "file_id": file.file_id, "file_unique_id": file.file_unique_id,
+                "file_size": size, "width": width, "height": height,
+            }));
+            largest = Some(file);
+        }
+        let mut content = caption_content(caption);
+        content["photo"] = json!(sizes);
+        let posted = self.post(chat_id, from, content);
+        (posted, largest.expect("three sizes"))
+    }
+
+    /// `from` posts `bytes` in a group as a file (a document) named `file_name` of type
+    /// `mime_type` (as the sender's app declared it), with `caption` under it if given.
+    pub fn send_document(
+        &self,
+        chat_id: i64,
+        from: &SimUser,
+        bytes: &[u8],
+        file_name: &str,
+        mime_type: &str,
+        caption: Option<&str>,
+    ) -> (Posted, SimFile) {
+        let extension = file_name.rsplit_once('.').map_or("bin", |(_, ext)| ext);
+        let (file, size) = self.store_file("documents", extension, bytes.to_vec());
+        let mut content = caption_content(caption);
+        content["document"] = json!({
+            "file_name": file_name, "mime_type": mime_type, "file_id": file.file_id,
+            "file_unique_id": file.file_unique_id, "file_size": size,
+        });
+        let posted = self.post(chat_id, from, content);
+        (posted, file)
+    }
+
+    /// Keeps `bytes` as a new file under `folder`; returns its ids and size.
+    fn store_file(&self, folder: &str, extension: &str, bytes: Vec<u8>) -> (SimFile, usize) {
+        let mut state = self.state();
+        let n = state.files.len() + 1;
+        // Unique ids are Telegram's for ever: random, so that no two fakes (a demo started
+        // again on kept photos) name two files alike.
+        let file = SimFile {
+            file_id: format!("AgACAgUAAxkBAAIB{n:06}{:016x}", rand::random::<u64>()),
+            file_unique_id: format!("AQAD{:016x}", rand::random::<u64>()),
+        };
+        let size = bytes.len();
+        state.files.insert(
+            file.file_id.clone(),
+            StoredFile {
+                file_unique_id: file.file_unique_id.clone(),
+                file_path: format!("{folder}/file_{n}.{extension}"),
+                bytes: bytes.into(),
+                size_told: true,
+                gone: false,
+            },
+        );
+        (file, size)
+    }
+
+    /// getFile leaves out the size of `file`, as Telegram may.
+    pub fn hide_file_size(&self, file: &SimFile) {
+        if let Some(stored) = self.state().files.get_mut(&file.file_id) {
+            stored.size_told = false;
+        }
+    }
+
+    /// Telegram no longer has `file`: getFile answers `Bad Request: invalid file_id`.
+    pub fn lose_file(&self, file: &SimFile) {
+        if let Some(stored) = self.state().files.get_mut(&file.file_id) {
+            stored.gone = true;
+        }
     }
 
     /// `joined` joins a group: a service message with `new_chat_members`; they become a
@@ -679,7 +798,12 @@ impl FakeTelegram {
                 redeliver: false,
             });
         }
-        let text = message["text"].as_str().unwrap_or_default().to_owned();
+        // A photo's caption is what a reader sees of it.
+        let text = message["text"]
+            .as_str()
+            .or(message["caption"].as_str())
+            .unwrap_or_default()
+            .to_owned();
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
         chat.messages.push(SimMessage {
             message_id,
@@ -868,6 +992,19 @@ fn new_update(state: &mut State, mut body: Value) -> (i64, Value) {
     body["update_id"] = json!(update_id);
     state.history.insert(update_id, body.clone());
     (update_id, body)
+}
+
+/// The caption of a photo or file, with its command marked as Telegram marks it; an
+/// app does not send a caption over Telegram's limit.
+fn caption_content(caption: Option<&str>) -> Value {
+    let Some(caption) = caption else {
+        return json!({});
+    };
+    assert!(
+        caption.chars().count() <= MAX_CAPTION,
+        "a caption holds at most {MAX_CAPTION} characters"
+    );
+    json!({ "caption": caption, "caption_entities": command_entities(caption) })
 }
 
 /// A `bot_command` entity for a message starting with `/`, as Telegram marks it.

@@ -1,4 +1,5 @@
-//! The HTTP side of the fake: `/bot<token>/<method>` for every method Tangkap uses.
+//! The HTTP side of the fake: `/bot<token>/<method>` for every method Tangkap uses, and
+//! `/file/bot<token>/<file_path>` for the files getFile names.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -6,7 +7,8 @@ use axum::{
     body::Bytes,
     extract::{Path, RawQuery, State},
     http::{header::CONTENT_TYPE, HeaderMap, StatusCode},
-    routing::any,
+    response::{IntoResponse, Response},
+    routing::{any, get},
     Json, Router,
 };
 use serde_json::{json, Map, Value};
@@ -24,6 +26,8 @@ type Params = Map<String, Value>;
 const MAX_POLL: Duration = Duration::from_secs(50);
 /// Telegram's limit on a message's length.
 const MAX_TEXT: usize = 4096;
+/// The largest file Telegram lets a bot download.
+const MAX_DOWNLOAD: usize = 20 * 1024 * 1024;
 /// Telegram's limit on the text of an answer to a callback query.
 const MAX_CALLBACK_ANSWER: usize = 200;
 /// Telegram's answer to a callback query answered twice, too late, or never asked.
@@ -35,6 +39,7 @@ pub(super) async fn serve(shared: Arc<Shared>) -> std::io::Result<SocketAddr> {
     let addr = listener.local_addr()?;
     let app = Router::new()
         .route("/{token}/{method}", any(call))
+        .route("/file/{token}/{*file_path}", get(download))
         .with_state(shared);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -153,8 +158,57 @@ async fn call(
             ok(json!(true))
         }
         "answercallbackquery" => answer_callback_query(&mut shared.state.lock().unwrap(), &params),
+        "getfile" => get_file(&shared.state.lock().unwrap(), &params),
         _ => refuse(404, "Not Found"),
     }
+}
+
+/// Where a file sent in a chat can be downloaded, as Telegram answers getFile: unknown or
+/// no longer kept files are `invalid file_id`, files over 20 MB `file is too big`.
+fn get_file(state: &SimState, params: &Params) -> Answer {
+    let file_id = string(params, "file_id").unwrap_or_default();
+    let Some(file) = state.files.get(file_id).filter(|file| !file.gone) else {
+        return bad_request("invalid file_id");
+    };
+    if file.bytes.len() > MAX_DOWNLOAD {
+        return bad_request("file is too big");
+    }
+    let mut answer = json!({
+        "file_id": file_id, "file_unique_id": file.file_unique_id, "file_path": file.file_path,
+    });
+    if file.size_told {
+        answer["file_size"] = json!(file.bytes.len());
+    }
+    ok(answer)
+}
+
+/// `GET /file/bot<token>/<file_path>`: the file's bytes. A wrong token, like an unknown
+/// path, is 404, as Telegram answers.
+async fn download(
+    State(shared): State<Arc<Shared>>,
+    Path((token, file_path)): Path<(String, String)>,
+) -> Response {
+    let mut state = shared.state.lock().unwrap();
+    let file = if token.strip_prefix("bot") == Some(state.token.as_str()) {
+        state
+            .files
+            .values()
+            .find(|file| file.file_path == file_path && !file.gone)
+            .map(|file| (file.bytes.clone(), file.size_told))
+    } else {
+        None
+    };
+    let Some((bytes, size_told)) = file else {
+        return refuse(404, "Not Found").into_response();
+    };
+    state.stats.files_downloaded += 1;
+    let headers = [(CONTENT_TYPE, "application/octet-stream")];
+    if size_told {
+        return (headers, bytes).into_response();
+    }
+    // A file whose size getFile did not tell comes in chunks, its length unannounced.
+    let chunks = tokio_util::io::ReaderStream::new(std::io::Cursor::new(bytes));
+    (headers, axum::body::Body::from_stream(chunks)).into_response()
 }
 
 fn take_fault(state: &mut SimState, method: &str) -> Option<Fault> {

@@ -12,6 +12,8 @@ use crate::config::BotToken;
 
 /// How long an ordinary call may take before it counts as a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a file download may take, its body included.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
@@ -42,12 +44,33 @@ impl ApiError {
     }
 }
 
+/// What a download through [`BotApi::download`] can meet besides the Bot API's answers.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DownloadError {
+    #[error("the file is larger than {0} bytes")]
+    TooLarge(u64),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// A file as getFile describes it, ready to download.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileInfo {
+    /// Where [`BotApi::download`] finds it; Telegram leaves it out when it cannot hand
+    /// the file out.
+    pub file_path: Option<String>,
+    /// Its size in bytes, when Telegram knows it.
+    pub file_size: Option<u64>,
+}
+
 /// The Bot API endpoint of one bot. Its `Debug` hides the token.
 #[derive(Clone)]
 pub struct BotApi {
     client: reqwest::Client,
     /// `{api_url}/bot{token}`; never printed.
     base: String,
+    /// `{api_url}/file/bot{token}`, where files are downloaded; never printed.
+    files: String,
 }
 
 impl fmt::Debug for BotApi {
@@ -77,10 +100,75 @@ impl BotApi {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .expect("a client without custom TLS settings always builds");
+        let api_url = api_url.trim_end_matches('/');
         Self {
             client,
-            base: format!("{}/bot{}", api_url.trim_end_matches('/'), token.expose()),
+            base: format!("{api_url}/bot{}", token.expose()),
+            files: format!("{api_url}/file/bot{}", token.expose()),
         }
+    }
+
+    /// Asks Telegram where file `file_id` can be downloaded (getFile).
+    pub async fn get_file(&self, file_id: &str) -> Result<FileInfo, ApiError> {
+        let body = serde_json::json!({ "file_id": file_id });
+        self.call_method("getFile", &body, CALL_TIMEOUT).await
+    }
+
+    /// Downloads the file at `file_path` (from [`BotApi::get_file`]), refusing one over
+    /// `max_bytes`: by its announced length before reading, and otherwise by stopping as
+    /// soon as more has arrived. The URL holds the token, so no error carries it.
+    pub async fn download(
+        &self,
+        file_path: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, DownloadError> {
+        // Telegram's paths are `photos/file_12.jpg`; anything that could step out of the
+        // bot's file folder or add a query is not one of them.
+        let plain = !file_path.is_empty()
+            && !file_path.starts_with('/')
+            && !file_path.contains(['?', '#', '\\', '%'])
+            && !file_path.split('/').any(|part| part == "..");
+        if !plain {
+            return Err(ApiError::BadAnswer {
+                status: 200,
+                detail: "getFile named an unexpected file path".into(),
+            }
+            .into());
+        }
+        let mut response = self
+            .client
+            .get(format!("{}/{file_path}", self.files))
+            .timeout(DOWNLOAD_TIMEOUT)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            let text = response.text().await.unwrap_or_default();
+            let description = serde_json::from_str::<Envelope>(&text)
+                .ok()
+                .and_then(|envelope| envelope.description)
+                .unwrap_or_default();
+            return Err(ApiError::Refused {
+                code: status,
+                description,
+            }
+            .into());
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_bytes)
+        {
+            return Err(DownloadError::TooLarge(max_bytes));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network_error)? {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(DownloadError::TooLarge(max_bytes));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Calls the method of a teloxide payload and decodes its result.

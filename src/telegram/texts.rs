@@ -30,6 +30,27 @@ pub fn order_received(order_id: &str, transaksi: &str, ticket: &str) -> String {
     )
 }
 
+/// The answer to a `/moban` whose Order_ID has an open ticket in the group already
+/// (`TANGKAP_DUPLICATE_ORDER_ID=link`): no second ticket; where the first one stands.
+pub fn order_already_open(
+    order_id: &str,
+    ticket: &str,
+    status: &str,
+    picked_by: Option<&str>,
+) -> String {
+    let standing = match (status, picked_by) {
+        ("pickup", Some(by)) => format!("status PICK UP, ditangani oleh {}", escape(by)),
+        ("pickup", None) => "status PICK UP".to_owned(),
+        _ => "status ORDER, menunggu di-pickup".to_owned(),
+    };
+    format!(
+        "Order_ID {} sudah tercatat di tiket <b>{}</b> yang masih terbuka ({standing}). \
+         Tiket baru tidak dibuat; silakan pantau tiket tersebut.",
+        escape(order_id),
+        escape(ticket)
+    )
+}
+
 /// Feedback 2 (`step` = "PICK UP") and Feedback 3 (`step` = "RESOLVED").
 pub fn order_progress(
     ticket: &str,

@@ -13,6 +13,7 @@ use crate::{
     booking::web::WebError,
     orders::{
         notes::NoteError,
+        photos::{PhotoError, PHOTO_MAX_BYTES},
         sla::SettingsError,
         workflow::{Transition, TransitionError},
     },
@@ -75,6 +76,10 @@ pub enum ApiError {
     /// A web booking's form or link refused; its `error` is the refusal's kind.
     #[error("booking refused: {0}")]
     Booking(WebError),
+    /// A ticket's photo could not be served (a ticket the asker may not see, or without a
+    /// photo, is [`ApiError::NotFound`] and `no_photo` instead).
+    #[error("photo: {0}")]
+    Photo(PhotoError),
     /// A write failed; the cause was logged where it happened.
     #[error("the change could not be saved")]
     NotSaved,
@@ -133,6 +138,16 @@ impl From<TransitionError> for ApiError {
                     _ => "Order ini sudah berpindah status.".to_owned(),
                 },
             ),
+        }
+    }
+}
+
+impl From<PhotoError> for ApiError {
+    fn from(err: PhotoError) -> Self {
+        match err {
+            PhotoError::NotFound => ApiError::NotFound,
+            PhotoError::Db(e) => ApiError::Internal(e),
+            other => ApiError::Photo(other),
         }
     }
 }
@@ -304,12 +319,60 @@ impl ApiError {
                 refusal.kind(),
                 refusal.explain(),
             ),
+            Photo(problem) => photo_parts(problem),
             Internal(_) | NotSaved => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),
             ),
         }
+    }
+}
+
+/// Why a ticket's photo is not shown.
+fn photo_parts(problem: &PhotoError) -> (StatusCode, &'static str, String) {
+    match problem {
+        PhotoError::NoPhoto => (
+            StatusCode::NOT_FOUND,
+            "no_photo",
+            "Tiket ini tidak punya foto.".into(),
+        ),
+        PhotoError::TooLarge => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_too_large",
+            format!(
+                "Foto ini lebih dari {} MB, terlalu besar untuk ditampilkan.",
+                PHOTO_MAX_BYTES / (1024 * 1024)
+            ),
+        ),
+        PhotoError::NotAnImage => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_unsupported",
+            "Berkas ini bukan gambar JPEG, PNG, WebP atau GIF, jadi tidak ditampilkan.".into(),
+        ),
+        PhotoError::Gone(_) => (
+            StatusCode::GONE,
+            "photo_gone",
+            "Foto ini sudah tidak tersedia di Telegram.".into(),
+        ),
+        PhotoError::RetryAfter(wait) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "telegram_busy",
+            format!(
+                "Telegram sedang membatasi permintaan. Coba lagi dalam {} detik.",
+                wait.as_secs().max(1)
+            ),
+        ),
+        PhotoError::Unavailable(_) => (
+            StatusCode::BAD_GATEWAY,
+            "telegram_unavailable",
+            "Foto tidak bisa diambil dari Telegram saat ini. Coba lagi sebentar lagi.".into(),
+        ),
+        PhotoError::NotFound | PhotoError::Disk(_) | PhotoError::Db(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),
+        ),
     }
 }
 
@@ -326,8 +389,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(e) = &self {
-            tracing::error!(error = %e, "request failed");
+        match &self {
+            ApiError::Internal(e) => tracing::error!(error = %e, "request failed"),
+            ApiError::Photo(problem @ (PhotoError::Unavailable(_) | PhotoError::Disk(_))) => {
+                tracing::warn!(error = %problem, "cannot serve a ticket's photo")
+            }
+            _ => {}
         }
         let (status, code, message) = self.parts();
         let mut body = json!({ "error": code, "message": message });
@@ -348,6 +415,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::InvalidField { field, .. } => body["field"] = (*field).into(),
             ApiError::Busy | ApiError::TooManyConnections => retry_after = Some(1),
+            ApiError::Photo(PhotoError::RetryAfter(wait)) => {
+                retry_after = Some(wait.as_secs().max(1))
+            }
             _ => {}
         }
         let mut response = (status, Json(body)).into_response();

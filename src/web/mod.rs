@@ -29,7 +29,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Scripts only from this server and Telegram's Mini App script; the page may be framed
 /// only by Telegram's web clients.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' https://telegram.org; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+     style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'self' https://web.telegram.org https://*.web.telegram.org";
 
 pub fn router(state: AppState) -> Router {
@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{no}", get(orders::detail))
         .route("/orders/{no}/notes", post(orders::add_note))
         .route("/orders/{no}/reopen", post(orders::reopen))
+        .route("/orders/{no}/photo", get(orders::photo))
         .route("/orders/{no}/pickup", post(orders::pickup))
         .route("/orders/{no}/pickup/undo", post(orders::undo_pickup))
         .route("/orders/{no}/close", post(orders::close))
@@ -65,8 +66,9 @@ pub fn router(state: AppState) -> Router {
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)
-        // Answers carry session tokens and people's data: no cache keeps them.
-        .layer(SetResponseHeaderLayer::overriding(
+        // Answers carry session tokens and people's data: no cache keeps them (a ticket's
+        // photo says for itself that only the asker's browser may).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));

@@ -4,7 +4,8 @@
 use axum::{
     body::Bytes,
     extract::{rejection::QueryRejection, Path, Query, State},
-    http::HeaderMap,
+    http::{header, HeaderMap},
+    response::{IntoResponse, Response},
     Json,
 };
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ use crate::{
         board::{self, After, BoardQuery, Counts, OrderView, Sort},
         detail::{self, TicketDetail},
         notes::{self, Note},
+        photos,
         workflow::Transition,
         Status,
     },
@@ -181,6 +183,25 @@ pub async fn groups(State(state): State<AppState>, staff: Staff) -> Result<Json<
     Ok(Json(Groups {
         groups: groups::visible(&state.db, access::scope(&staff.user)).await?,
     }))
+}
+
+/// `GET /api/orders/{no}/photo`: the image the ticket was written under, fetched from
+/// Telegram through Tangkap the first time and kept; only for those who may see the
+/// ticket (for others 404, as for a ticket that does not exist).
+pub async fn photo(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(no): Path<i64>,
+) -> Result<Response, ApiError> {
+    let photo = photos::find(&state.db, access::scope(&staff.user), no).await?;
+    let image = state.photos.image(&photo).await?;
+    let headers = [
+        (header::CONTENT_TYPE, image.kind.mime_type()),
+        // The browser may keep it for this person, no shared cache may.
+        (header::CACHE_CONTROL, "private"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    Ok((headers, image.bytes).into_response())
 }
 
 /// `POST /api/orders/{no}/pickup`.

@@ -369,23 +369,35 @@ pub async fn place_order(
     from: &tangkap::sim::SimUser,
     text: &str,
 ) -> String {
+    let feedback = reply_to(app, group, from, text).await;
+    ticket_in(&feedback.text).to_owned()
+}
+
+/// Posts `text` in `group` and returns the bot's reply to it.
+pub async fn reply_to(
+    app: &TestApp,
+    group: i64,
+    from: &tangkap::sim::SimUser,
+    text: &str,
+) -> SimMessage {
     let before = app.fake.bot_messages(group).len();
     let posted = app.fake.send_to_group(group, from, text);
     let messages = app
         .fake
         .wait_for_bot_messages(group, before + 1, PATIENCE)
         .await;
-    let feedback = messages
-        .iter()
+    messages
+        .into_iter()
         .find(|m| m.reply_to == Some(posted.message_id))
-        .unwrap_or_else(|| panic!("no Feedback 1 for {text}: {messages:#?}"));
-    feedback
-        .text
-        .split("no tiket ")
+        .unwrap_or_else(|| panic!("no answer to {text}"))
+}
+
+/// The ticket number in Feedback 1.
+pub fn ticket_in(text: &str) -> &str {
+    text.split("no tiket ")
         .nth(1)
         .and_then(|rest| rest.split(',').next())
-        .unwrap_or_else(|| panic!("no ticket in {}", feedback.text))
-        .to_owned()
+        .unwrap_or_else(|| panic!("no ticket in {text}"))
 }
 
 /// Calls the Mini App's API, with a session token if given; the status and the JSON.
