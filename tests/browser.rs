@@ -24,6 +24,9 @@ use tangkap::{
 
 const PASSWORD: &str = "rahasia-123";
 
+/// An 8×6 PNG, whole: the browser must be able to draw it.
+const PHOTO_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x08\x00\x00\x00\x06\x08\x02\x00\x00\x00\x71\x67\x48\xac\x00\x00\x00\x11IDAT\x78\xda\x63\x38\x61\xa3\x81\x15\x31\x0c\xa4\x04\x00\x9a\x46\x38\x41\x05\x10\x39\xa0\x00\x00\x00\x00IEND\xae\x42\x60\x82";
+
 /// Where a browser test's screenshots land.
 fn artifacts_dir(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -102,6 +105,22 @@ async fn mini_app_in_headless_chromium() {
         "/moban #LINK-1 #TRX #dibuka dari tautan",
     )
     .await;
+    // A request sent as a photo's caption; its ticket page shows the photo.
+    let (photo_post, _) = app.fake.send_photo(
+        group,
+        &asker,
+        PHOTO_PNG,
+        Some("/moban #FOTO-1 #TRX #lihat tangkapan layar"),
+    );
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake
+                .bot_messages(group)
+                .iter()
+                .any(|m| m.reply_to == Some(photo_post.message_id)))
+            .await,
+        "Feedback 1 for the photo's request"
+    );
     let undo_ticket = place_order(
         &app,
         group,

@@ -109,6 +109,12 @@ const TEXTS = {
     tk_ev_created: 'Permintaan dari {by}', tk_ev_picked_up: 'Di-pickup oleh {by}',
     tk_ev_closed: 'Di-close oleh {by}', tk_ev_reopened: 'Dibuka kembali oleh {by}',
     tk_ev_pickup_undone: 'Pickup dibatalkan oleh {by}',
+    tk_photo_loading: 'Memuat foto…', tk_photo_alt: 'Foto permintaan tiket {ticket}',
+    tk_photo_failed: 'Foto tidak bisa dimuat. Coba buka tiket ini lagi.',
+    tk_photo_gone: 'Foto ini sudah tidak tersedia di Telegram.',
+    tk_photo_too_large: 'Foto terlalu besar untuk ditampilkan.',
+    tk_photo_unsupported: 'Berkas ini bukan gambar yang bisa ditampilkan.',
+    tk_telegram_busy: 'Telegram sedang sibuk. Coba buka tiket ini lagi sebentar lagi.',
     tk_ev_note: 'Catatan dari {by}', tk_ev_message: 'Pesan ke {to}: {message}',
     tk_ev_reminder: 'Pengingat ke {to}: {message}', tk_to_group: 'grup',
     tk_msg_feedback_1: 'Feedback 1 (tiket diterima)', tk_msg_feedback_2: 'Feedback 2 (di-pickup)',
@@ -237,6 +243,12 @@ const TEXTS = {
     tk_ev_created: 'Request from {by}', tk_ev_picked_up: 'Picked up by {by}',
     tk_ev_closed: 'Closed by {by}', tk_ev_reopened: 'Reopened by {by}',
     tk_ev_pickup_undone: 'Pickup undone by {by}',
+    tk_photo_loading: 'Loading the photo…', tk_photo_alt: 'Photo of the request of ticket {ticket}',
+    tk_photo_failed: 'The photo could not be loaded. Try opening this ticket again.',
+    tk_photo_gone: 'This photo is no longer available on Telegram.',
+    tk_photo_too_large: 'The photo is too large to show.',
+    tk_photo_unsupported: 'This file is not an image that can be shown.',
+    tk_telegram_busy: 'Telegram is busy. Try opening this ticket again in a moment.',
     tk_ev_note: 'Note by {by}', tk_ev_message: 'Message to {to}: {message}',
     tk_ev_reminder: 'Reminder to {to}: {message}', tk_to_group: 'the group',
     tk_msg_feedback_1: 'Feedback 1 (ticket received)', tk_msg_feedback_2: 'Feedback 2 (picked up)',
@@ -365,10 +377,16 @@ class ApiFailure extends Error {
   }
 }
 
-async function api(path, { method = 'GET', body } = {}) {
+/// Who is asking: the session, and inside Telegram its signed launch data.
+function authHeaders() {
   const headers = {};
   if (state.token) headers['X-Session-Token'] = state.token;
   if (tg) headers.Authorization = `tma ${tg.initData}`;
+  return headers;
+}
+
+async function api(path, { method = 'GET', body } = {}) {
+  const headers = authHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
@@ -994,6 +1012,7 @@ function renderTicket() {
   const due = stage ? ticket[`${stage}_due_at`] : null;
   if (due) field(fields, t('sla_title'), t(`due_${stage}`, { time: formatTime(due) }), 'due');
 
+  showTicketPhoto(ticket);
   $('reopen-panel').hidden = !ticket.may_reopen;
   $('ticket-timeline').replaceChildren(...ticket.events.map(renderTimelineEvent));
   $('ticket-notes').replaceChildren(...ticket.notes.map(renderNote));
@@ -1039,6 +1058,37 @@ function renderNote(note) {
   head.append(element('span', 'author', note.author), element('span', 'at', formatTime(note.at)));
   item.append(head, element('p', 'text', note.text));
   return item;
+}
+
+/// The request's photo, fetched once per ticket opened. It is asked for with the session
+/// like any API call, which an <img src> cannot do, and shown from the bytes received.
+async function showTicketPhoto(ticket) {
+  const box = $('ticket-photo');
+  if (state.photoFor === ticket.no && ticket.has_photo) return;
+  if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
+  state.photoUrl = null;
+  state.photoFor = ticket.has_photo ? ticket.no : null;
+  box.hidden = !ticket.has_photo;
+  if (!ticket.has_photo) { box.replaceChildren(); return; }
+  box.replaceChildren(element('p', 'hint', t('tk_photo_loading')));
+  let response = null;
+  try {
+    response = await fetch(`api/orders/${encodeURIComponent(ticket.no)}/photo`, { headers: authHeaders() });
+  } catch (_) { /* shown as not loaded below */ }
+  if (state.photoFor !== ticket.no) return;
+  if (!response?.ok) {
+    let data = null;
+    try { data = await response?.json(); } catch (_) { /* not JSON */ }
+    const known = data?.error && TEXTS.en[`tk_${data.error}`] ? `tk_${data.error}` : 'tk_photo_failed';
+    box.replaceChildren(element('p', 'hint', t(known)));
+    return;
+  }
+  const image = document.createElement('img');
+  state.photoUrl = URL.createObjectURL(await response.blob());
+  if (state.photoFor !== ticket.no) { URL.revokeObjectURL(state.photoUrl); state.photoUrl = null; return; }
+  image.src = state.photoUrl;
+  image.alt = t('tk_photo_alt', { ticket: ticket.ticket_no });
+  box.replaceChildren(image);
 }
 
 function showTicketMessage(id, kind, text) {

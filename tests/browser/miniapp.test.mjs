@@ -1131,6 +1131,29 @@ test('the ticket page: every field, the timeline with each message\'s delivery, 
   await context.close();
 });
 
+test('a request sent as a photo\'s caption shows the photo on its ticket page, fetched through Tangkap', async () => {
+  const { page, context, problems } = await openApp();
+  const photoRequests = [];
+  page.on('request', (request) => { if (request.url().includes('/photo')) photoRequests.push(request.url()); });
+  await logInInTelegram(page);
+  await openCard(page, 'order', 'FOTO-1');
+  const image = page.locator('#ticket-photo img');
+  await image.waitFor();
+  await page.waitForFunction(() => document.querySelector('#ticket-photo img')?.complete);
+  assert.deepEqual(await image.evaluate((img) => [img.naturalWidth, img.naturalHeight]), [8, 6], 'the image itself, drawn');
+  assert.match(await image.getAttribute('src'), /^blob:/, 'from the bytes the API answered, never a Telegram address');
+  assert.match(await image.getAttribute('alt'), /^Foto permintaan tiket /);
+  assert.equal(photoRequests.length, 1);
+  assert.ok(photoRequests.every((url) => url.startsWith(base) && !url.includes('/bot')), photoRequests.join());
+  await shot(page, 'ticket-photo-light');
+  // A ticket without a photo has no photo box.
+  await page.locator('#ticket-back').click();
+  await openCard(page, 'order', 'UNDO-1');
+  assert.equal(await page.locator('#ticket-photo').isHidden(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a message Telegram refused shows Gagal with Telegram\'s reason, in the dark theme', async () => {
   const { page, context, problems } = await openApp({ theme: 'dark' });
   await logInInTelegram(page);
