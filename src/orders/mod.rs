@@ -1,8 +1,10 @@
 //! Orders caught from `/moban`, their ticket numbers and their audit trail.
 
 pub mod board;
+pub mod export;
 pub mod moban;
 pub mod reminders;
+pub mod search;
 pub mod sla;
 pub mod workflow;
 
@@ -77,6 +79,19 @@ pub struct NewOrder {
     pub requester_name: String,
 }
 
+impl NewOrder {
+    /// Its text as search reads it ([`search::search_text`]), once it has `ticket`.
+    fn search_text(&self, ticket: &TicketNo) -> String {
+        search::search_text(
+            &self.request.order_id,
+            ticket.as_str(),
+            &self.request.transaksi,
+            &self.request.keterangan,
+            &self.requester_name,
+        )
+    }
+}
+
 /// What [`create_many`] stored.
 #[derive(Clone, Debug)]
 pub struct CreatedOrder {
@@ -107,8 +122,8 @@ async fn create(
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
              message_id, requester_id, requester_name, created_at, pickup_warn_at, \
-             pickup_due_at) \
-             VALUES ($1, $2, $3, $4, 'order', $5, $6, $7, $8, $9, $10, $11) \
+             pickup_due_at, search_text) \
+             VALUES ($1, $2, $3, $4, 'order', $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT DO NOTHING RETURNING no",
         )
         .bind(&order.request.order_id)
@@ -122,6 +137,7 @@ async fn create(
         .bind(now)
         .bind(clock.warn_at)
         .bind(clock.due_at)
+        .bind(order.search_text(&ticket))
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(no) = inserted {
@@ -174,7 +190,7 @@ pub async fn create_many(
     let timings = sla::timings(tx, &chats, defaults).await?;
     let mut created = Vec::with_capacity(orders.len());
     let mut clocks = Vec::with_capacity(orders.len());
-    for chunk in orders.chunks(Backend::of(tx).rows_per_statement(12)) {
+    for chunk in orders.chunks(Backend::of(tx).rows_per_statement(13)) {
         let tickets: Vec<TicketNo> = chunk.iter().map(|_| TicketNo::generate()).collect();
         let now = now_ms();
         let chunk_clocks: Vec<Clock> = chunk
@@ -184,9 +200,9 @@ pub async fn create_many(
         let sql = format!(
             "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
              message_id, requester_id, requester_name, created_at, pickup_warn_at, \
-             pickup_due_at) VALUES {} \
+             pickup_due_at, search_text) VALUES {} \
              ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
-            values_placeholders(1, chunk.len(), 12)
+            values_placeholders(1, chunk.len(), 13)
         );
         let mut query = sqlx::query(&sql);
         for ((order, ticket), clock) in chunk.iter().zip(&tickets).zip(&chunk_clocks) {
@@ -202,7 +218,8 @@ pub async fn create_many(
                 .bind(&order.requester_name)
                 .bind(now)
                 .bind(clock.warn_at)
-                .bind(clock.due_at);
+                .bind(clock.due_at)
+                .bind(order.search_text(ticket));
         }
         let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
         for row in query.fetch_all(&mut *tx).await? {
