@@ -723,8 +723,12 @@ test('the Order page puts the most urgent first; Terbaru and Hanya yang terlamba
   // Every change started again from the first page.
   assert.ok(asked.every((params) => !params.has('after') && !params.has('before')));
 
-  // Pickup has the same switches (nothing there is late); Close has none.
+  // Pickup has the same switches, its own (nothing there is late); Close sorts oldest or
+  // newest first and has no urgency or lateness.
   await tab(page, 'pickup').click();
+  await page.locator('.tabs button[data-status="pickup"][aria-selected="true"]').waitFor();
+  assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'false', 'each page its own');
+  await page.locator('#late-only').click();
   await page.locator('#empty', { hasText: 'Tidak ada tiket yang terlambat.' }).waitFor();
   assert.equal(asked.at(-1).get('status'), 'pickup');
   assert.equal(asked.at(-1).get('late'), '1');
@@ -732,20 +736,124 @@ test('the Order page puts the most urgent first; Terbaru and Hanya yang terlamba
   await tab(page, 'close').click();
   await page.locator('.tabs button[data-status="close"][aria-selected="true"]').waitFor();
   await page.locator('#orders .order').first().waitFor();
-  assert.equal(await page.locator('#board-options').isVisible(), false);
-  assert.equal(asked.at(-1).get('sort'), null);
+  assert.equal(await page.locator('#sort-urgent').isVisible(), false);
+  assert.equal(await page.locator('#late-only').isVisible(), false);
+  assert.equal(await page.locator('#sort-newest').getAttribute('aria-pressed'), 'true');
+  assert.equal(asked.at(-1).get('sort'), 'newest');
   assert.equal(asked.at(-1).get('late'), null);
 
-  // In English.
+  // In English; the Order page kept its late switch.
   await tab(page, 'order').click();
   await page.locator('#lang').click();
-  assert.deepEqual(await page.locator('#board-options button').allTextContents(), ['Most urgent', 'Newest', 'Late only']);
+  assert.deepEqual(await page.locator('#board-options button').allTextContents(), ['Most urgent', 'Oldest', 'Newest', 'Late only']);
   await page.locator('#lang').click();
+  assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'true');
   await page.locator('#late-only').click();
   await orderRow(page, 'SGA-1').waitFor();
   assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'false');
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('search, Transaksi, days and sort are chips each page keeps; a tap removes one; the export holds them', async () => {
+  for (const theme of ['light', 'dark']) {
+    const { page, context, problems } = await openApp({ theme });
+    const asked = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/orders?')) asked.push(new URL(request.url()).searchParams);
+    });
+    await logInInTelegram(page);
+    await orderRow(page, 'KLT-1').waitFor();
+    const ids = () => page.locator('#orders .order .order-id').allTextContents();
+    const chips = () => page.locator('#filter-chips .filter-chip').evaluateAll((c) => c.map((x) => x.firstChild.textContent));
+    assert.equal(await page.locator('#filter-chips').isVisible(), false, 'no filter, no chip');
+
+    // The search finds the requester's name and the keterangan, whatever the case.
+    await page.locator('#search').fill('DEWI');
+    await page.locator('#search').press('Enter');
+    await orderRow(page, 'KLT-1').waitFor({ state: 'detached' });
+    assert.deepEqual(await ids(), ['GDG-1']);
+    assert.deepEqual(await chips(), ['Cari: DEWI']);
+    await page.locator('#search').fill('kardus');
+    await page.locator('#search').press('Enter');
+    await page.locator('#filter-chips .filter-chip', { hasText: 'Cari: kardus' }).waitFor();
+    assert.deepEqual(await ids(), ['GDG-1']);
+    // Removing the chip brings every ticket back and empties the box.
+    await page.locator('#filter-chips .filter-chip[data-chip="q"]').click();
+    await orderRow(page, 'KLT-1').waitFor();
+    assert.equal(await page.locator('#search').inputValue(), '');
+    assert.equal(await page.locator('#filter-chips').isVisible(), false);
+
+    // Transaksi and today's date, from the panel; the oldest first.
+    await page.locator('#filter-panel summary').click();
+    await page.locator('#filter-transaksi').fill('refund');
+    const today = await page.evaluate(() => teamDay());
+    await page.locator('#filter-from').fill(today);
+    await page.locator('#filter-to').fill(today);
+    await page.locator('#filter-apply').click();
+    await orderRow(page, 'KLT-2').waitFor({ state: 'detached' });
+    assert.deepEqual(await ids(), ['KLT-1']);
+    await page.locator('#sort-oldest').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="sort"]').waitFor();
+    assert.deepEqual(await chips(), ['Transaksi: refund', `Tanggal: ${today}`, 'Urutan: Terlama']);
+    assert.equal(asked.at(-1).get('transaksi'), 'refund');
+    assert.equal(asked.at(-1).get('from'), today);
+    assert.equal(asked.at(-1).get('sort'), 'oldest');
+    await shot(page, `filters-chips-${theme}`);
+
+    // The chips keep to a readable contrast in either theme.
+    const colours = await page.locator('#filter-chips .filter-chip').first().evaluate((chip) => {
+      const style = getComputedStyle(chip);
+      return { background: style.backgroundColor, color: style.color, page: getComputedStyle(document.body).backgroundColor };
+    });
+    const chipBackground = over(colours.background, colours.page);
+    assert.ok(contrast(rgba(colours.color).slice(0, 3), chipBackground) >= 3, JSON.stringify(colours));
+
+    // The export holds the page's filters: Kilat's REFUND ticket, row by row.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
+    assert.equal(download.suggestedFilename(), `tangkap-${today}_${today}.csv`);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'No,No_Tiket,Order_ID,Transaksi,Keterangan,Status,Grup,Diminta oleh,Dibuat,Di-pickup oleh,Waktu pickup,Di-close oleh,Waktu close');
+    assert.equal(lines.length, 2, csv);
+    const cells = lines[1].split(',');
+    assert.deepEqual([cells[0], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]],
+      ['1', 'KLT-1', 'REFUND', 'Dana belum kembali', 'Order', 'Kilat', 'Siti']);
+    assert.match(cells[8], new RegExp(`^${today} \\d\\d:\\d\\d:\\d\\d WIB$`));
+    await page.locator('#filter-message', { hasText: `tangkap-${today}_${today}.csv` }).waitFor();
+
+    // Each page its own: Pickup has none of them; back on Order they are there.
+    await tab(page, 'pickup').click();
+    await page.locator('.tabs button[data-status="pickup"][aria-selected="true"]').waitFor();
+    assert.equal(await page.locator('#filter-chips').isVisible(), false);
+    assert.equal(await page.locator('#filter-transaksi').inputValue(), '');
+    assert.equal(asked.at(-1).get('transaksi'), null);
+    await tab(page, 'order').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="transaksi"]').waitFor();
+    assert.equal(await page.locator('#filter-transaksi').inputValue(), 'refund');
+    await page.waitForFunction(() => [...document.querySelectorAll('#orders .order .order-id')].map((o) => o.textContent).join() === 'KLT-1');
+
+    // A range that ends before it starts is refused here, in the page's language.
+    await page.locator('#filter-from').fill('2030-01-02');
+    await page.locator('#filter-to').fill('2030-01-01');
+    await page.locator('#filter-apply').click();
+    await page.locator('#filter-message', { hasText: 'Tanggal "dari" jatuh setelah tanggal "sampai".' }).waitFor();
+
+    // In English, then every chip removed, one by one.
+    await page.locator('#lang').click();
+    assert.deepEqual(await chips(), ['Transaksi: refund', `Dates: ${today}`, 'Sort: Oldest']);
+    await page.locator('#lang').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="transaksi"]').click();
+    await orderRow(page, 'KLT-2').waitFor();
+    await page.locator('#filter-chips .filter-chip[data-chip="days"]').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="sort"]').click();
+    await page.locator('#filter-chips').waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('#sort-urgent').getAttribute('aria-pressed'), 'true');
+    assert.equal(asked.at(-1).get('sort'), 'urgent');
+    assert.equal(asked.at(-1).get('from'), null);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });
 
 test('a reminder\'s ?ticket= link opens the Mini App on that ticket', async () => {
