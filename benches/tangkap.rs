@@ -1005,8 +1005,13 @@ async fn register(bench: &Bench, username: &str, telegram_id: i64, role: Role) -
 
 /// A session token of `username`, by the browser login.
 async fn log_in(bench: &Bench, username: &str) -> String {
+    log_in_at(&bench.url, username).await
+}
+
+/// A session token of `username`, by the browser login to the server at `url`.
+async fn log_in_at(url: &str, username: &str) -> String {
     let login: Value = reqwest::Client::new()
-        .post(format!("{}/api/login", bench.url))
+        .post(format!("{url}/api/login"))
         .json(&json!({ "login": username, "password": "bench-password" }))
         .send()
         .await
@@ -1076,11 +1081,28 @@ async fn p99_of_pages(client: &reqwest::Client, url: &str, session: &str, reques
     percentile(&latencies, 0.99)
 }
 
-async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
+/// A running app with the large board over its groups: the bench, an admin's session and
+/// the groups' chat ids.
+async fn large_board(backend: Backend, sizes: Sizes) -> (Bench, String, Vec<i64>) {
     let bench = start(backend, false).await;
     let (staff_id, session) = staff_session(&bench).await;
     let chats = bench_groups(&bench, sizes.board_groups).await;
     fill_board(&bench.db, sizes.board_orders, staff_id, &chats).await;
+    (bench, session, chats)
+}
+
+/// The groups, of `chats`, that the staff member of the board benches is in.
+fn staff_groups(chats: &[i64], sizes: Sizes) -> Vec<i64> {
+    chats
+        .iter()
+        .step_by(sizes.board_groups / sizes.staff_groups)
+        .take(sizes.staff_groups)
+        .copied()
+        .collect()
+}
+
+async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (bench, session, chats) = large_board(backend, sizes).await;
     let client = reqwest::Client::new();
     let board = format!("{} orders", sizes.board_orders);
     // The target is for pages of 50. A search matching nothing has no page: it reads every
@@ -1120,12 +1142,7 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
         "API, staff in {} of {} groups, {board}",
         sizes.staff_groups, sizes.board_groups
     );
-    let member_of: Vec<i64> = chats
-        .iter()
-        .step_by(sizes.board_groups / sizes.staff_groups)
-        .take(sizes.staff_groups)
-        .copied()
-        .collect();
+    let member_of = staff_groups(&chats, sizes);
     let member = member_session(&bench, &chats, &member_of).await;
     for status in ["order", "pickup", "close"] {
         let url = format!("{}/api/orders?status={status}&limit=50", bench.url);
@@ -1662,11 +1679,17 @@ async fn start_binary(fake: &FakeTelegram, database_url: &str) -> (Child, u16, f
     (child, port, started.elapsed().as_secs_f64() * 1000.0)
 }
 
-async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
-    // A database with a full board, made by a first run.
+/// A database holding the bench admin and a board of `orders` tickets over the groups
+/// `chats`, made by an in-process run that is then stopped, for the release binary to
+/// serve; the fake Telegram it knows, the database's URL and the folder holding it.
+async fn stopped_board(
+    backend: Backend,
+    orders: usize,
+    chats: &[i64],
+) -> (FakeTelegram, String, tempfile::TempDir) {
     let bench = start(backend, false).await;
     let (staff_id, _) = staff_session(&bench).await;
-    fill_board(&bench.db, sizes.board_orders, staff_id, &[-100]).await;
+    fill_board(&bench.db, orders, staff_id, chats).await;
     let Bench {
         fake,
         running,
@@ -1677,6 +1700,11 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
     } = bench;
     running.stop().await;
     db.close().await;
+    (fake, database_url, dir)
+}
+
+async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (fake, database_url, dir) = stopped_board(backend, sizes.board_orders, &[-100]).await;
 
     let binary = tangkap_binary();
     let (mut child, port, ready_ms) = start_binary(&fake, &database_url).await;
@@ -1685,16 +1713,7 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
     let idle = resident_kb(child.id()) / 1024.0;
     // Serve every page of the board once so the data has passed through.
     let board = format!("{} orders", sizes.board_orders);
-    let session: Value = client
-        .post(format!("http://127.0.0.1:{port}/api/login"))
-        .json(&json!({ "login": "bench", "password": "bench-password" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap().to_owned();
+    let token = log_in_at(&format!("http://127.0.0.1:{port}"), "bench").await;
     for status in ["order", "pickup", "close"] {
         for q in ["", "INV-1"] {
             client
@@ -1748,18 +1767,10 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
 /// Searches over the board as a team lead and as staff of some groups: the trigram index
 /// must answer a search matching nothing without reading the rows.
 async fn board_search(report: &mut Report, backend: Backend, sizes: Sizes) {
-    let bench = start(backend, false).await;
-    let (staff_id, session) = staff_session(&bench).await;
-    let chats = bench_groups(&bench, sizes.board_groups).await;
-    fill_board(&bench.db, sizes.board_orders, staff_id, &chats).await;
+    let (bench, session, chats) = large_board(backend, sizes).await;
     let client = reqwest::Client::new();
     let workload = format!("search, {} orders", sizes.board_orders);
-    let member_of: Vec<i64> = chats
-        .iter()
-        .step_by(sizes.board_groups / sizes.staff_groups)
-        .take(sizes.staff_groups)
-        .copied()
-        .collect();
+    let member_of = staff_groups(&chats, sizes);
     let member = member_session(&bench, &chats, &member_of).await;
     for (label, query, who, target) in [
         (
@@ -1822,41 +1833,18 @@ async fn board_search(report: &mut Report, backend: Backend, sizes: Sizes) {
 /// Exports every ticket of a large board as CSV and as XLSX from the release binary, and
 /// reads the most it held resident while doing so.
 async fn export(report: &mut Report, backend: Backend, sizes: Sizes) {
-    let bench = start(backend, false).await;
-    let (staff_id, _) = staff_session(&bench).await;
-    fill_board(
-        &bench.db,
-        sizes.export_orders,
-        staff_id,
-        &[-100, -200, -300],
-    )
-    .await;
-    let Bench {
-        fake,
-        running,
-        db,
-        database_url,
-        _dir: dir,
-        ..
-    } = bench;
-    running.stop().await;
-    db.close().await;
+    let (fake, database_url, dir) =
+        stopped_board(backend, sizes.export_orders, &[-100, -200, -300]).await;
 
     let workload = format!("export, {} orders", sizes.export_orders);
     for format in ["csv", "xlsx"] {
         // A fresh process for each, so that its peak is this export's.
         let (mut child, port, _) = start_binary(&fake, &database_url).await;
         let client = reqwest::Client::new();
-        let session: Value = client
-            .post(format!("http://127.0.0.1:{port}/api/login"))
-            .json(&json!({ "login": "bench", "password": "bench-password" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = session["token"].as_str().unwrap().to_owned();
+        let token = log_in_at(&format!("http://127.0.0.1:{port}"), "bench").await;
+        // The login's password check has its own peak (argon2's buffer): the export's is
+        // told apart from it.
+        let before = peak_resident_kb(child.id()) / 1024.0;
         let started = Instant::now();
         // The board's tickets were created in the first minutes of 1970 (WIB).
         let mut response = client
@@ -1897,6 +1885,13 @@ async fn export(report: &mut Report, backend: Backend, sizes: Sizes) {
             backend,
             &format!("{format}: size"),
             bytes as f64 / 1024.0 / 1024.0,
+            "MB",
+        );
+        report.add(
+            &workload,
+            backend,
+            &format!("{format}: peak resident memory before it (started, logged in)"),
+            before,
             "MB",
         );
         report.add_checked(

@@ -46,11 +46,13 @@ pub struct ExportParams {
     status: Option<String>,
 }
 
-/// What to export, from the query string: `from` and `to` are required.
+/// What `staff` exports, from the query string (`from` and `to` are required), what they
+/// may see, and the file's name without its extension.
 fn export_query(
+    staff: &Staff,
     params: Result<Query<ExportParams>, QueryRejection>,
     filters: Result<Query<FilterParams>, QueryRejection>,
-) -> Result<(ExportQuery, String), ApiError> {
+) -> Result<(ExportQuery, Scope, String), ApiError> {
     let (Query(params), Query(filters)) =
         (params.map_err(bad_params)?, filters.map_err(bad_params)?);
     let status = match params.status.as_deref() {
@@ -74,7 +76,11 @@ fn export_query(
             )
         })?;
     let name = format!("tangkap-{}_{}", days.from, days.to);
-    Ok((ExportQuery { status, filters }, name))
+    Ok((
+        ExportQuery { status, filters },
+        access::scope(&staff.user),
+        name,
+    ))
 }
 
 /// `GET /api/export.csv?from=&to=&status=&group=&q=&transaksi=`: RFC 4180, UTF-8 with a
@@ -85,8 +91,7 @@ pub async fn csv(
     params: Result<Query<ExportParams>, QueryRejection>,
     filters: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (query, name) = export_query(params, filters)?;
-    let scope = access::scope(&staff.user);
+    let (query, scope, name) = export_query(&staff, params, filters)?;
     let head = csv_lines([HEADER.map(str::to_owned)].iter(), BOM.as_bytes().to_vec())?;
     let pages = CsvPages {
         db: state.db.clone(),
@@ -184,8 +189,7 @@ pub async fn xlsx(
     params: Result<Query<ExportParams>, QueryRejection>,
     filters: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (query, name) = export_query(params, filters)?;
-    let scope = access::scope(&staff.user);
+    let (query, scope, name) = export_query(&staff, params, filters)?;
     let path = std::env::temp_dir().join(format!(
         "tangkap-export-{:016x}.xlsx",
         rand::random::<u64>()

@@ -670,15 +670,23 @@ test('a ticket picked up shows the time left to its Close target', async () => {
   await context.close();
 });
 
-test('the Order page puts the most urgent first; Terbaru and Hanya yang terlambat ask again', async () => {
-  const { page, context, problems } = await openApp();
+/// The query parameters of every list the page asks for, as it asks.
+function listRequests(page) {
   const asked = [];
   page.on('request', (request) => {
     if (request.url().includes('/api/orders?')) asked.push(new URL(request.url()).searchParams);
   });
+  return asked;
+}
+
+const orderIds = (page) => page.locator('#orders .order .order-id').allTextContents();
+
+test('the Order page puts the most urgent first; Terbaru and Hanya yang terlambat ask again', async () => {
+  const { page, context, problems } = await openApp();
+  const asked = listRequests(page);
   await logInInTelegram(page);
   await orderRow(page, 'KLT-1').waitFor();
-  const ids = () => page.locator('#orders .order .order-id').allTextContents();
+  const ids = () => orderIds(page);
   const dues = () => page.locator('#orders .order').evaluateAll((rows) => rows.map((r) => (r.dataset.due ? Number(r.dataset.due) : null)));
   assert.equal(await page.locator('#board-options').isVisible(), true);
   assert.equal(await page.locator('#sort-urgent').getAttribute('aria-pressed'), 'true');
@@ -758,13 +766,10 @@ test('the Order page puts the most urgent first; Terbaru and Hanya yang terlamba
 test('search, Transaksi, days and sort are chips each page keeps; a tap removes one; the export holds them', async () => {
   for (const theme of ['light', 'dark']) {
     const { page, context, problems } = await openApp({ theme });
-    const asked = [];
-    page.on('request', (request) => {
-      if (request.url().includes('/api/orders?')) asked.push(new URL(request.url()).searchParams);
-    });
+    const asked = listRequests(page);
     await logInInTelegram(page);
     await orderRow(page, 'KLT-1').waitFor();
-    const ids = () => page.locator('#orders .order .order-id').allTextContents();
+    const ids = () => orderIds(page);
     const chips = () => page.locator('#filter-chips .filter-chip').evaluateAll((c) => c.map((x) => x.firstChild.textContent));
     assert.equal(await page.locator('#filter-chips').isVisible(), false, 'no filter, no chip');
 
