@@ -3,17 +3,18 @@
 //! orders in four groups in place (two of them with time targets of their own, so that
 //! some tickets are late and one is in its warning window), `tests/browser/miniapp.test.mjs`
 //! (node's test runner with playwright-core) works the pages, and afterwards the group must
-//! hold Feedback 2 and 3, the accounts must stand as the Tim page left them and Gudang
-//! must have the time settings the Tim page gave it. Screenshots land in
-//! `test-artifacts/miniapp/`.
+//! hold Feedback 2 and 3 and the reply telling it DTL-1 was reopened on its ticket page,
+//! the accounts must stand as the Tim page left them and Gudang must have the time
+//! settings the Tim page gave it. Screenshots land in `test-artifacts/miniapp/`.
 
 mod common;
 
 use std::{path::Path, process::Command};
 
 use common::{
-    call, log_in, place_order, register_account, register_staff, spawn_app_with, spawn_public_app,
-    Backend, SmtpSink, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
+    call, log_in, pickup_and_close, place_order, register_account, register_staff,
+    request_message_id, spawn_app_with, spawn_public_app, Backend, SmtpSink, TestApp, BOT_USERNAME,
+    PATIENCE, TOKEN,
 };
 use serde_json::{json, Value};
 use tangkap::{
@@ -200,8 +201,47 @@ async fn mini_app_in_headless_chromium() {
     )
     .await;
     assert_eq!(set_pickup_target(&app, &session, siaga, "15m1s").await, 1);
-    let groups =
-        json!({ "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga });
+
+    // One ticket's page: DTL-1 picked up and closed by Budi with a note by Sari (the page
+    // adds a note and reopens it), and TKL-1 picked up in a group the bot was removed from
+    // since, so that its Feedback 2 was refused.
+    let detail_ticket = place_order(
+        &app,
+        group,
+        &asker,
+        "/moban #DTL-1 #REFUND #Dana belum kembali ke rekening",
+    )
+    .await;
+    let detail_no = app.order_no(&detail_ticket).await;
+    pickup_and_close(&app, detail_no, &session).await;
+    let sari_session = log_in(&app, "sari", PASSWORD).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/orders/{detail_no}/notes"),
+        Some(&sari_session),
+        Some(json!({ "text": "Sudah dicek ke bank, tunggu 1×24 jam." })),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let old_shop = app.fake.group("Toko Lama");
+    let lost = place_order(
+        &app,
+        old_shop,
+        &asker,
+        "/moban #TKL-1 #TRX #Bot sudah dikeluarkan",
+    )
+    .await;
+    app.fake.kick_bot(old_shop);
+    let path = format!("/orders/{}/pickup", app.order_no(&lost).await);
+    let (status, body) = call(&app, "POST", &path, Some(&session), None).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    app.wait_for_count("SELECT COUNT(*) FROM outbox WHERE status = 'failed'", 1)
+        .await;
+
+    let groups = json!({
+        "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga, "toko": old_shop,
+    });
 
     run_browser_tests(
         &app,
@@ -238,6 +278,35 @@ async fn mini_app_in_headless_chromium() {
             );
         }
     }
+    // The ticket page reopened DTL-1 and told the group, as a reply to the request.
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT o.status, u.username FROM orders o JOIN users u ON u.id = o.reopened_by \
+             WHERE o.no = {detail_no}"
+        ))
+        .await,
+        [[Some("order".to_owned()), Some("budi".to_owned())]]
+    );
+    let request = request_message_id(&app, group, "DTL-1");
+    let reopened =
+        format!("Permintaan Anda {detail_ticket} DTL-1 REFUND dibuka kembali oleh Budi Santoso: ");
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake.bot_messages(group).iter().any(|m| {
+                m.text.starts_with(&reopened) && m.reply_to == Some(request)
+            }))
+            .await,
+        "{:#?}",
+        app.fake.bot_messages(group)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM order_notes WHERE order_no = {detail_no}"
+        ))
+        .await,
+        2,
+        "Sari's note and the one added in the page"
+    );
     // The Tim page approved Rina, refused to approve Joko (rejected meanwhile) and then to
     // enable him (enabled meanwhile), made Tono an admin, and left Wati waiting.
     for (username, role, state) in [
@@ -301,6 +370,10 @@ async fn mini_app_in_headless_chromium() {
         "sla-late-only-light",
         "team-sla-light",
         "team-sla-dark",
+        "ticket-light",
+        "ticket-reopened-light",
+        "ticket-dark",
+        "ticket-failed-dark",
     ] {
         assert!(
             artifacts_dir("miniapp")

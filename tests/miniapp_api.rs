@@ -1,17 +1,21 @@
-//! The Mini App's HTTP API: who gets in, and Order → Pickup → Close with its group
-//! notifications.
+//! The Mini App's HTTP API: who gets in, Order → Pickup → Close with its group
+//! notifications, and one ticket's page: its timeline, notes and reopen.
 
 mod common;
 
 use std::collections::HashMap;
 
 use common::{
-    init_data_for, place_order, register_staff, spawn_app, spawn_app_with, spawn_public_app,
-    unix_now, Backend, TestApp, PATIENCE,
+    call, init_data_for, log_in, pickup_and_close, place_order, register_account, register_staff,
+    request_message_id, spawn_app, spawn_app_with, spawn_public_app, unix_now, Backend, TestApp,
+    PATIENCE,
 };
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
-use tangkap::sim::SimUser;
+use tangkap::{
+    sim::{MemberStatus, SimUser},
+    users::{AccountState, Role},
+};
 
 on_both_backends!(
     telegram_login_then_pickup_and_close_notify_the_group,
@@ -28,6 +32,8 @@ on_both_backends!(
     browser_login_can_be_turned_off,
     start_offers_the_mini_app_and_feedback_1_links_the_ticket,
     unicode_and_markup_survive_every_hop,
+    a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_was_told,
+    notes_and_reopen_obey_who_may_see_and_do_what,
     search_and_filters_find_what_the_asker_may_see,
     exports_hold_the_filtered_tickets_row_by_row,
 );
@@ -1186,6 +1192,541 @@ async fn unicode_and_markup_survive_every_hop(backend: Backend) {
     app.finish().await;
 }
 
+/// Ticket `no` as `session` sees it, once `ready` holds for it (asked again every 50 ms,
+/// for at most [`PATIENCE`]).
+async fn ticket_once(
+    app: &TestApp,
+    session: &str,
+    no: i64,
+    ready: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let (status, ticket) =
+            call(app, "GET", &format!("/orders/{no}"), Some(session), None).await;
+        assert_eq!(status, StatusCode::OK, "{ticket}");
+        if ready(&ticket) || tokio::time::Instant::now() > deadline {
+            return ticket;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Each timeline event told shortly: its kind, which message and how it was delivered,
+/// who, and the reason or text.
+fn timeline(ticket: &Value) -> Vec<String> {
+    ticket["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            let mut told = event["kind"].as_str().unwrap().to_owned();
+            for field in ["message", "to", "by", "reason", "text"] {
+                if let Some(value) = event[field].as_str() {
+                    told.push_str(&format!(" {field}={value}"));
+                }
+            }
+            if let Some(state) = event["delivery"]["state"].as_str() {
+                told.push_str(&format!(" delivery={state}"));
+            }
+            told
+        })
+        .collect()
+}
+
+fn every_message_delivered(ticket: &Value) -> bool {
+    ticket["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "message")
+        .all(|e| e["delivery"]["state"] != "queued")
+}
+
+/// A ticket's page: created, Feedback 1, Pickup, Feedback 2, Close, Feedback 3, a note,
+/// the reopen with its reason and the message saying so, in that order, each message with
+/// its delivery; the reopen message is a reply to the request and the ticket is timed
+/// anew; a message to a group the bot was removed from shows Telegram's refusal; a
+/// reminder shows whom it went to.
+async fn a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_was_told(
+    backend: Backend,
+) {
+    let (app, _admin) = with_staff(
+        spawn_app(backend).await,
+        "Budi Santoso",
+        Some("budi_tg"),
+        "budi",
+        "rahasia-123",
+    )
+    .await;
+    let session = log_in(&app, "budi", "rahasia-123").await;
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let ticket = place_order(
+        &app,
+        group,
+        &asker,
+        "/moban #TL-1 #TOPUP #Saldo belum masuk",
+    )
+    .await;
+    let request = request_message_id(&app, group, "TL-1");
+    let no = app.order_no(&ticket).await;
+    pickup_and_close(&app, no, &session).await;
+    let note_text = "Sudah dicek ke bank, <i>tunggu</i> 1×24 jam 🙏";
+    let (status, note) = call(
+        &app,
+        "POST",
+        &format!("/orders/{no}/notes"),
+        Some(&session),
+        Some(json!({ "text": format!("  {note_text}\n") })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{note}");
+    assert_eq!(note["text"], note_text, "trimmed, markup kept as text");
+    assert_eq!(note["author"], "Budi Santoso (@budi)");
+    let reason = "Saldo masih <b>belum</b> masuk & nasabah komplain";
+    let (status, reopened) = call(
+        &app,
+        "POST",
+        &format!("/orders/{no}/reopen"),
+        Some(&session),
+        Some(json!({ "reason": reason })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reopened}");
+    assert_eq!(reopened["status"], "order");
+    assert_eq!(
+        (
+            &reopened["picked_by"],
+            &reopened["closed_by"],
+            &reopened["close_due_at"]
+        ),
+        (&Value::Null, &Value::Null, &Value::Null),
+        "back to Order: nobody has it"
+    );
+
+    // The group hears it as a reply to the request, with the reason as typed.
+    let told = app.fake.wait_for_bot_messages(group, 4, PATIENCE).await;
+    let texts: Vec<&str> = told.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts.len(),
+        4,
+        "Feedback 1, 2, 3 and the reopen; never the note: {texts:#?}"
+    );
+    assert_eq!(
+        told[3].text,
+        format!("Permintaan Anda {ticket} TL-1 TOPUP dibuka kembali oleh Budi Santoso: {reason}")
+    );
+    assert_eq!(told[3].reply_to, Some(request));
+    assert!(told[3]
+        .html
+        .as_deref()
+        .unwrap_or_default()
+        .contains("&lt;b&gt;belum"));
+
+    let page = ticket_once(&app, &session, no, every_message_delivered).await;
+    let by = "by=Budi Santoso (@budi)";
+    let sent = "to=Operasional delivery=sent";
+    assert_eq!(
+        timeline(&page),
+        [
+            "created by=Siti".to_owned(),
+            format!("message message=feedback_1 {sent}"),
+            format!("picked_up {by}"),
+            format!("message message=feedback_2 {sent}"),
+            format!("closed {by}"),
+            format!("message message=feedback_3 {sent}"),
+            format!("note {by} text={note_text}"),
+            format!("reopened {by} reason={reason}"),
+            format!("message message=reopened {sent}"),
+        ]
+    );
+    let times: Vec<i64> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["at"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(page["events"][1]["delivery"]["sent_at"].as_i64().unwrap() >= times[1]);
+    assert_eq!(page["notes"], json!([note]));
+    assert_eq!(page["may_reopen"], false, "open again");
+    assert_eq!(page["ticket_no"], ticket.as_str());
+    assert_eq!(page["group_title"], "Operasional");
+
+    // Timed anew from the reopen, with the Pickup reminders set and no Close ones.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT pickup_due_at - reopened_at FROM orders WHERE no = {no}"
+        ))
+        .await,
+        30 * 60 * 1000,
+        "the default Pickup target, from the reopen"
+    );
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT kind FROM timers WHERE entity = {no} ORDER BY kind"
+        ))
+        .await,
+        [["pickup_breach"], ["pickup_warning"]].map(|r| r.map(|k| Some(k.to_owned())))
+    );
+    let (_, order_page) = call(&app, "GET", "/orders?status=order", Some(&session), None).await;
+    assert_eq!(
+        order_page["orders"][0]["ticket_no"],
+        ticket.as_str(),
+        "{order_page}"
+    );
+
+    // A group the bot was removed from: Feedback 2 is refused for good, and the page says
+    // why, in Telegram's words.
+    let gone = app.fake.group("Grup Lama");
+    let lost = place_order(&app, gone, &asker, "/moban #TL-2 #RETUR #bot dikeluarkan").await;
+    let lost_no = app.order_no(&lost).await;
+    app.fake.kick_bot(gone);
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/orders/{lost_no}/pickup"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = ticket_once(&app, &session, lost_no, every_message_delivered).await;
+    let feedback_2 = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["message"] == "feedback_2")
+        .unwrap_or_else(|| panic!("{page}"))
+        .clone();
+    assert_eq!(feedback_2["delivery"]["state"], "failed", "{feedback_2}");
+    assert!(
+        feedback_2["delivery"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Forbidden: bot was kicked from the supergroup chat"),
+        "{feedback_2}"
+    );
+    assert_eq!(
+        page["events"][1]["delivery"]["state"], "sent",
+        "Feedback 1 went before"
+    );
+
+    // A ticket past its Pickup target: the reminder to the leaders is on its timeline,
+    // with whom it went to and its delivery.
+    let hurry = app.fake.group("Kilat");
+    let late = place_order(&app, hurry, &asker, "/moban #TL-3 #TRX #mendesak").await;
+    let late_no = app.order_no(&late).await;
+    let (status, body) = call(
+        &app,
+        "PUT",
+        &format!("/groups/{hurry}/settings"),
+        Some(&session),
+        Some(json!({ "pickup": "1s", "close": null, "hours": [], "zone": "WIB" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = ticket_once(&app, &session, late_no, |page| {
+        every_message_delivered(page)
+            && timeline(page)
+                .iter()
+                .any(|e| e.starts_with("reminder") && e.ends_with("delivery=sent"))
+    })
+    .await;
+    assert_eq!(
+        timeline(&page),
+        [
+            "created by=Siti",
+            "message message=feedback_1 to=Kilat delivery=sent",
+            "reminder message=pickup_breach to=Budi Santoso (@budi) delivery=sent",
+        ]
+    );
+    app.finish().await;
+}
+
+/// Who may do what on a ticket's page: another group's staff find nothing (404, as for a
+/// ticket that does not exist); the group's own staff read it and add notes (every
+/// hostile text refused or kept as text, nothing sent to the group) but may not reopen
+/// (403); an admin reopens only a closed ticket (409 otherwise); of two admins reopening
+/// at once one wins; a Pickup racing a reopen leaves one story.
+async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, b) = (app.fake.group("Grup A"), app.fake.group("Grup B"));
+    let asker = app.fake.user("Penanya", None);
+    let ticket = place_order(&app, a, &asker, "/moban #AC-1 #TOPUP #dari A").await;
+    let no = app.order_no(&ticket).await;
+    let mut sessions = HashMap::new();
+    for (name, username, role, group) in [
+        ("Ani Admin", "ani", Role::Admin, None),
+        ("Oki Owner", "oki", Role::Owner, None),
+        ("Sam Staf", "sam", Role::Staff, Some(a)),
+        ("Tia Staf", "tia", Role::Staff, Some(b)),
+    ] {
+        let user = app.fake.user(name, None);
+        register_account(
+            &app,
+            &user,
+            username,
+            "sandi-rahasia-1",
+            role,
+            AccountState::Active,
+        )
+        .await;
+        if let Some(group) = group {
+            app.fake
+                .set_member_status(group, &user, MemberStatus::Member);
+        }
+        sessions.insert(username, log_in(&app, username, "sandi-rahasia-1").await);
+    }
+    let (ani, oki, sam, tia) = (
+        &sessions["ani"],
+        &sessions["oki"],
+        &sessions["sam"],
+        &sessions["tia"],
+    );
+    let post = |session: &str, path: String, body: Value| {
+        let session = session.to_owned();
+        let app = &app;
+        async move { call(app, "POST", &path, Some(&session), Some(body)).await }
+    };
+
+    // Staff of another group: the same 404 as a ticket that does not exist, however the
+    // request is dressed.
+    let missing = no + 1_000;
+    for target in [no, missing] {
+        let (status, body) = call(&app, "GET", &format!("/orders/{target}"), Some(tia), None).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (StatusCode::NOT_FOUND, &json!("not_found")),
+            "{body}"
+        );
+        for (path, body) in [
+            (
+                format!("/orders/{target}/notes"),
+                json!({ "text": "mengintip" }),
+            ),
+            (format!("/orders/{target}/notes"), json!({ "text": "" })),
+            (
+                format!("/orders/{target}/reopen"),
+                json!({ "reason": "coba" }),
+            ),
+            (format!("/orders/{target}/reopen"), json!({ "reason": "" })),
+        ] {
+            let (status, answer) = post(tia, path.clone(), body).await;
+            assert_eq!(
+                (status, answer["message"].as_str()),
+                (StatusCode::NOT_FOUND, Some("Order tidak ditemukan.")),
+                "{path}: {answer}"
+            );
+        }
+    }
+
+    // The group's own staff: notes, every hostile one refused with the reason or kept as
+    // typed; the group hears nothing of them.
+    let queued = app.count("SELECT COUNT(*) FROM outbox").await;
+    let notes_path = format!("/orders/{no}/notes");
+    for (text, expected) in [
+        (json!(""), "tidak boleh kosong. The note must not be empty."),
+        (json!(" \n\t "), "tidak boleh kosong"),
+        (json!("x".repeat(2001)), "paling banyak 2000 karakter (sekarang 2001). The note is too long: at most 2000 characters"),
+        (json!("a\u{0}b"), "karakter kontrol"),
+        (json!(42), "tidak lengkap atau rusak"),
+    ] {
+        let (status, answer) = post(sam, notes_path.clone(), json!({ "text": text })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(answer["message"].as_str().unwrap().contains(expected), "{answer}");
+    }
+    let (status, _) = post(sam, notes_path.clone(), json!({ "teks": "salah nama" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let not_json = Client::new()
+        .post(format!("{}/api{notes_path}", app.http_url()))
+        .header("X-Session-Token", sam.as_str())
+        .body("text=hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let hostile = [
+        "<script>alert(1)</script><img src=x onerror=alert(2)>",
+        "'; DROP TABLE order_notes; --",
+        "\u{202e}مرحبا\u{200b} 👩‍💼 a\u{200D}b",
+        &"é".repeat(2000),
+    ];
+    for text in hostile {
+        let (status, note) = post(sam, notes_path.clone(), json!({ "text": text })).await;
+        assert_eq!(
+            (status, note["text"].as_str()),
+            (StatusCode::OK, Some(text))
+        );
+        assert_eq!(note["author"], "Sam Staf (@sam)");
+    }
+    let (status, page) = call(&app, "GET", &format!("/orders/{no}"), Some(sam), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let kept: Vec<&str> = page["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, hostile);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox").await,
+        queued,
+        "notes are never sent"
+    );
+
+    // Reopen: only a closed ticket, only by owners and admins, only with a reason.
+    let reopen_path = format!("/orders/{no}/reopen");
+    let (status, answer) = post(ani, reopen_path.clone(), json!({ "reason": "belum beres" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(
+        answer["message"],
+        "Tiket ini tidak berstatus Close (sekarang Order), jadi tidak bisa dibuka kembali. \
+         This ticket is not closed (it is Order now), so it cannot be reopened."
+    );
+    pickup_and_close(&app, no, sam).await;
+    for (session, may) in [(sam, false), (ani, true), (oki, true)] {
+        let (_, page) = call(&app, "GET", &format!("/orders/{no}"), Some(session), None).await;
+        assert_eq!(page["may_reopen"], may, "{page}");
+    }
+    let (status, answer) = post(
+        sam,
+        reopen_path.clone(),
+        json!({ "reason": "saya mau buka" }),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["error"]),
+        (StatusCode::FORBIDDEN, &json!("forbidden")),
+        "{answer}"
+    );
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("Only owners and admins can reopen"));
+    for (reason, expected) in [
+        (
+            json!("   "),
+            "Alasan tidak boleh kosong. The reason must not be empty.",
+        ),
+        (json!("x".repeat(501)), "paling banyak 500 karakter"),
+    ] {
+        let (status, answer) = post(ani, reopen_path.clone(), json!({ "reason": reason })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(expected),
+            "{answer}"
+        );
+    }
+    let (status, _) = post(ani, reopen_path.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a reason is required");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM orders WHERE no = {no} AND status = 'close'"
+        ))
+        .await,
+        1,
+        "nothing refused moved it"
+    );
+
+    // Two admins at once: one reopens, the other is told it is not closed any more.
+    let (first, second) = tokio::join!(
+        post(ani, reopen_path.clone(), json!({ "reason": "dari Ani" })),
+        post(oki, reopen_path.clone(), json!({ "reason": "dari Oki" })),
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{first:?} {second:?}"
+    );
+    let loser = if first.0 == StatusCode::CONFLICT {
+        &first.1
+    } else {
+        &second.1
+    };
+    assert!(
+        loser["message"]
+            .as_str()
+            .unwrap()
+            .contains("sekarang Order"),
+        "{loser}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM order_events WHERE order_no = {no} AND from_status = 'close'"
+        ))
+        .await,
+        1
+    );
+
+    // A Pickup racing a reopen: the reopen (of a closed ticket) always wins; the Pickup
+    // either came first and found it closed, or came after and took it. Either way the
+    // ticket stands where its last event left it, and the group heard each step once.
+    pickup_and_close(&app, no, sam).await;
+    let pickup_path = format!("/orders/{no}/pickup");
+    let (reopen, pickup) = tokio::join!(
+        post(oki, reopen_path.clone(), json!({ "reason": "lagi" })),
+        call(&app, "POST", &pickup_path, Some(sam), None),
+    );
+    assert_eq!(reopen.0, StatusCode::OK, "{reopen:?}");
+    let expected_status = match pickup.0 {
+        StatusCode::OK => "pickup",
+        StatusCode::CONFLICT => {
+            assert!(
+                pickup.1["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("sudah di-close"),
+                "{pickup:?}"
+            );
+            "order"
+        }
+        other => panic!("{other}: {pickup:?}"),
+    };
+    let last_event = app
+        .rows(&format!(
+            "SELECT to_status FROM order_events WHERE order_no = {no} ORDER BY id DESC LIMIT 1"
+        ))
+        .await;
+    let status_now = app
+        .rows(&format!("SELECT status FROM orders WHERE no = {no}"))
+        .await;
+    assert_eq!(status_now, [[Some(expected_status.to_owned())]]);
+    assert_eq!(last_event, status_now);
+    let events = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM order_events WHERE order_no = {no}"
+        ))
+        .await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE about LIKE 'order:{no}:%'"
+        ))
+        .await,
+        events,
+        "each step (the request's included) told the group once"
+    );
+    // The reopen messages are replies to the request.
+    let request = request_message_id(&app, a, "AC-1");
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| {
+                fake.bot_messages(a)
+                    .iter()
+                    .filter(|m| m.text.contains("dibuka kembali") && m.reply_to == Some(request))
+                    .count()
+                    == 2
+            })
+            .await,
+        "{:#?}",
+        app.fake.bot_messages(a)
+    );
+    app.finish().await;
+}
+
 /// A board for search, filters and export: an admin (`budi`) and a staff member of group
 /// A only (`sam`); A in WIB, B in WIT. The sessions, the groups and the tickets of
 /// [`ticket_texts`], in that order.
@@ -1217,7 +1758,6 @@ fn ticket_texts() -> [(bool, &'static str, &'static str); 4] {
 }
 
 async fn board(backend: Backend) -> Board {
-    use tangkap::users::{AccountState, Role};
     let (app, _) = with_staff(
         spawn_app(backend).await,
         "Budi",
@@ -1226,7 +1766,7 @@ async fn board(backend: Backend) -> Board {
         "rahasia-123",
     )
     .await;
-    let admin = common::log_in(&app, "budi", "rahasia-123").await;
+    let admin = log_in(&app, "budi", "rahasia-123").await;
     let (a, b) = (app.fake.group("Grup A"), app.fake.group("Grup B"));
     let mut tickets = Vec::new();
     for (in_b, requester, text) in ticket_texts() {
@@ -1234,7 +1774,7 @@ async fn board(backend: Backend) -> Board {
         tickets.push(place_order(&app, if in_b { b } else { a }, &asker, text).await);
     }
     let sam = app.fake.user("Sam", None);
-    common::register_account(
+    register_account(
         &app,
         &sam,
         "sam",
@@ -1243,11 +1783,10 @@ async fn board(backend: Backend) -> Board {
         AccountState::Active,
     )
     .await;
-    app.fake
-        .set_member_status(a, &sam, tangkap::sim::MemberStatus::Member);
-    let staff = common::log_in(&app, "sam", "rahasia-123").await;
+    app.fake.set_member_status(a, &sam, MemberStatus::Member);
+    let staff = log_in(&app, "sam", "rahasia-123").await;
     let zone = json!({ "pickup": null, "close": null, "hours": [], "zone": "WIT" });
-    let (status, body) = common::call(
+    let (status, body) = call(
         &app,
         "PUT",
         &format!("/groups/{b}/settings"),
@@ -1269,7 +1808,7 @@ async fn board(backend: Backend) -> Board {
 impl Board {
     /// The tickets `GET /api/orders?{query}` lists for `session`, in order, or the error.
     async fn listed(&self, session: &str, query: &str) -> Result<Vec<String>, Value> {
-        let (status, body) = common::call(
+        let (status, body) = call(
             &self.app,
             "GET",
             &format!("/orders?{query}"),
@@ -1444,7 +1983,7 @@ async fn search_and_filters_find_what_the_asker_may_see(backend: Backend) {
     );
 
     // Days, in each group's zone: each ticket is on its own local day and not the next.
-    let (_, page) = common::call(
+    let (_, page) = call(
         &board.app,
         "GET",
         "/orders?status=order",
@@ -1538,7 +2077,7 @@ fn local_time(ms: i64, hours: i64, zone: &str) -> String {
 async fn exports_hold_the_filtered_tickets_row_by_row(backend: Backend) {
     let board = board(backend).await;
     // One ticket picked up, so its pickup columns are filled.
-    let (_, page) = common::call(
+    let (_, page) = call(
         &board.app,
         "GET",
         "/orders?status=order&sort=oldest",
@@ -1548,7 +2087,7 @@ async fn exports_hold_the_filtered_tickets_row_by_row(backend: Backend) {
     .await;
     let orders: Vec<Value> = page["orders"].as_array().unwrap().clone();
     let first = orders[0]["no"].as_i64().unwrap();
-    let (status, picked) = common::call(
+    let (status, picked) = call(
         &board.app,
         "POST",
         &format!("/orders/{first}/pickup"),

@@ -111,6 +111,26 @@ const TEXTS = {
     bs_book_ahead_days: 'Booking paling jauh (hari)', bs_payment_text: 'Teks pembayaran',
     bs_save: 'Simpan pengaturan', bs_saved: 'Pengaturan booking tersimpan.',
     did_booking_setting: 'mengubah pengaturan booking',
+    // The ticket view: one ticket, its timeline, notes and reopen.
+    tk_back: '‹ Kembali', tk_title: 'Tiket {ticket}', tk_group: 'Grup', tk_timeline: 'Riwayat',
+    tk_ev_created: 'Permintaan dari {by}', tk_ev_picked_up: 'Di-pickup oleh {by}',
+    tk_ev_closed: 'Di-close oleh {by}', tk_ev_reopened: 'Dibuka kembali oleh {by}',
+    tk_ev_note: 'Catatan dari {by}', tk_ev_message: 'Pesan ke {to}: {message}',
+    tk_ev_reminder: 'Pengingat ke {to}: {message}', tk_to_group: 'grup',
+    tk_msg_feedback_1: 'Feedback 1 (tiket diterima)', tk_msg_feedback_2: 'Feedback 2 (di-pickup)',
+    tk_msg_feedback_3: 'Feedback 3 (selesai)', tk_msg_reopened: 'tiket dibuka kembali',
+    tk_msg_pickup_warning: 'Pickup hampir lewat batas', tk_msg_pickup_breach: 'Pickup lewat batas',
+    tk_msg_close_warning: 'Close hampir lewat batas', tk_msg_close_breach: 'Close lewat batas',
+    tk_delivery_queued: 'Dalam antrean', tk_delivery_sent: 'Terkirim', tk_delivery_failed: 'Gagal',
+    tk_sent_at: 'Terkirim {time}', tk_reason: 'Alasan: {reason}',
+    tk_failed_reason: 'Alasan: {error}', tk_retrying: 'Dicoba lagi setelah: {error}',
+    tk_notes: 'Catatan internal', tk_notes_hint: 'Hanya untuk tim; tidak pernah dikirim ke grup.',
+    tk_no_notes: 'Belum ada catatan.', tk_note_placeholder: 'Tulis catatan untuk tim…',
+    tk_note_add: 'Tambah catatan', tk_note_added: 'Catatan disimpan.', tk_note_empty: 'Tulis catatannya dulu.',
+    tk_reopen: 'Buka kembali',
+    tk_reopen_intro: 'Tiket kembali ke Order dan grup diberi tahu, sebagai balasan ke permintaannya.',
+    tk_reopen_reason: 'Alasan', tk_reopen_yes: 'Ya, buka kembali', tk_reopen_need_reason: 'Tulis alasannya.',
+    tk_reopened_ok: 'Tiket {ticket} dibuka kembali.', tk_gone: 'Tiket ini tidak ditemukan.',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
@@ -224,6 +244,26 @@ const TEXTS = {
     bs_book_ahead_days: 'Book ahead (days)', bs_payment_text: 'Payment text',
     bs_save: 'Save settings', bs_saved: 'Booking settings saved.',
     did_booking_setting: 'changed a booking setting',
+    // The ticket view: one ticket, its timeline, notes and reopen.
+    tk_back: '‹ Back', tk_title: 'Ticket {ticket}', tk_group: 'Group', tk_timeline: 'History',
+    tk_ev_created: 'Request from {by}', tk_ev_picked_up: 'Picked up by {by}',
+    tk_ev_closed: 'Closed by {by}', tk_ev_reopened: 'Reopened by {by}',
+    tk_ev_note: 'Note by {by}', tk_ev_message: 'Message to {to}: {message}',
+    tk_ev_reminder: 'Reminder to {to}: {message}', tk_to_group: 'the group',
+    tk_msg_feedback_1: 'Feedback 1 (ticket received)', tk_msg_feedback_2: 'Feedback 2 (picked up)',
+    tk_msg_feedback_3: 'Feedback 3 (resolved)', tk_msg_reopened: 'ticket reopened',
+    tk_msg_pickup_warning: 'Pickup due soon', tk_msg_pickup_breach: 'Pickup overdue',
+    tk_msg_close_warning: 'Close due soon', tk_msg_close_breach: 'Close overdue',
+    tk_delivery_queued: 'Queued', tk_delivery_sent: 'Sent', tk_delivery_failed: 'Failed',
+    tk_sent_at: 'Sent {time}', tk_reason: 'Reason: {reason}',
+    tk_failed_reason: 'Reason: {error}', tk_retrying: 'Retrying after: {error}',
+    tk_notes: 'Internal notes', tk_notes_hint: 'For the team only; never sent to the group.',
+    tk_no_notes: 'No notes yet.', tk_note_placeholder: 'Write a note for the team…',
+    tk_note_add: 'Add note', tk_note_added: 'Note saved.', tk_note_empty: 'Write the note first.',
+    tk_reopen: 'Reopen',
+    tk_reopen_intro: 'The ticket goes back to Order and the group is told, as a reply to its request.',
+    tk_reopen_reason: 'Reason', tk_reopen_yes: 'Yes, reopen', tk_reopen_need_reason: 'Write the reason.',
+    tk_reopened_ok: 'Ticket {ticket} reopened.', tk_gone: 'This ticket was not found.',
   },
 };
 
@@ -268,6 +308,11 @@ const state = {
   bookingQuery: '',
   bookings: [],
   bookingCounts: { pending: 0, paid: 0, cancelled: 0 },
+  // The ticket view: the ticket shown (its number, and as the server gave it) and where
+  // the list was scrolled when it was opened.
+  ticketNo: null,
+  ticket: null,
+  ticketReturnScroll: 0,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -441,6 +486,7 @@ async function enterLogin(message) {
 function showLogin(message) {
   $('board-view').hidden = true;
   $('team-view').hidden = true;
+  $('ticket-view').hidden = true;
   $('team-tab').hidden = true;
   $('logout').hidden = true;
   $('who').textContent = '';
@@ -557,6 +603,7 @@ function showView(view) {
   $('board-view').hidden = view !== 'board';
   $('team-view').hidden = view !== 'team';
   $('booking-view').hidden = view !== 'bookings';
+  $('ticket-view').hidden = view !== 'ticket';
   $('team-tab').setAttribute('aria-pressed', String(view === 'team'));
   $('booking-tab').setAttribute('aria-pressed', String(view === 'bookings'));
   updateBackButton();
@@ -635,6 +682,7 @@ async function poll() {
   if (document.hidden || !state.token) return;
   if (state.view === 'team') loadTeam({ quiet: true });
   if (state.view === 'bookings') { loadBookings({ quiet: true }); return; }
+  if (state.view === 'ticket') { loadTicket({ quiet: true }); return; }
   try {
     const summary = await api(summaryPath());
     state.counts = summary.counts;
@@ -678,6 +726,7 @@ function renderOrder(order) {
   const item = element('li', `order ${order.status}`);
   item.dataset.no = String(order.no);
   item.dataset.chat = String(order.chat_id);
+  listenForTicketOpen(item, order);
   const head = document.createElement('header');
   head.append(element('span', 'ticket', order.ticket_no), element('span', 'no', `#${order.no}`));
   if (order.group_title) {
@@ -970,6 +1019,228 @@ function selectStatus(status) {
   state.orders = [];
   showFilters();
   load();
+}
+
+// --- one ticket: its page, timeline, notes and reopen ------------------------------------------
+
+/// A tap on a card (not on its buttons) opens its ticket; so does Enter on a focused card.
+function listenForTicketOpen(item, order) {
+  item.tabIndex = 0;
+  item.addEventListener('click', (event) => {
+    if (event.target.closest('button, a, input, select, textarea')) return;
+    // Selecting text to copy it is not a tap.
+    if (String(window.getSelection?.() ?? '')) return;
+    openTicketView(order.no);
+  });
+  item.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.target === item) openTicketView(order.no);
+  });
+}
+
+async function openTicketView(no) {
+  state.ticketReturnScroll = window.scrollY;
+  state.ticketNo = no;
+  state.ticket = null;
+  state.ticketSeen = null;
+  showTicketMessage('note-message', 'done', '');
+  showReopenForm(false);
+  showView('ticket');
+  renderTicket();
+  window.scrollTo(0, 0);
+  await loadTicket();
+}
+
+/// Back to the list as it was left, at the same place.
+function closeTicket() {
+  state.ticketNo = null;
+  showView('board');
+  window.scrollTo(0, state.ticketReturnScroll);
+  tick();
+}
+
+async function loadTicket({ quiet = false } = {}) {
+  const no = state.ticketNo;
+  if (no === null) return;
+  const request = (state.ticketSeq = (state.ticketSeq || 0) + 1);
+  try {
+    const ticket = await api(`/orders/${encodeURIComponent(no)}`);
+    if (request !== state.ticketSeq || state.view !== 'ticket' || state.ticketNo !== no) return;
+    // Asked again while the page is open (deliveries change): redrawn only on a change.
+    const seen = JSON.stringify(ticket);
+    if (quiet && seen === state.ticketSeen) return;
+    state.ticketSeen = seen;
+    state.ticket = ticket;
+    renderTicket();
+  } catch (failure) {
+    if (request !== state.ticketSeq) return;
+    if (failure.code === 'not_found') {
+      closeTicket();
+      showBanner(t('tk_gone'));
+      return;
+    }
+    if (quiet && failure.code === 'network') return;
+    handleFailure(failure);
+  }
+}
+
+function renderTicket() {
+  const ticket = state.ticket;
+  $('ticket-title').textContent = ticket ? t('tk_title', { ticket: ticket.ticket_no }) : '';
+  $('ticket-card').hidden = !ticket;
+  for (const section of document.querySelectorAll('#ticket-view .ticket-section')) section.hidden = !ticket;
+  if (!ticket) return;
+  $('ticket-view').dataset.status = ticket.status;
+  const status = $('ticket-status');
+  status.textContent = t(`tab_${ticket.status}`);
+  status.dataset.status = ticket.status;
+  const group = ticket.group_title ?? String(ticket.chat_id);
+  $('ticket-group').textContent = group;
+  $('ticket-group').title = group;
+
+  const fields = $('ticket-fields');
+  fields.replaceChildren();
+  field(fields, t('f_no'), `#${ticket.no}`, 'no');
+  field(fields, t('f_ticket'), ticket.ticket_no, 'ticket');
+  field(fields, t('f_order_id'), ticket.order_id, 'order-id');
+  field(fields, t('f_transaksi'), ticket.transaksi, 'transaksi');
+  field(fields, t('f_keterangan'), ticket.keterangan, 'keterangan');
+  field(fields, t('tk_group'), group, 'group-title');
+  field(fields, t('f_requester'), `${ticket.requester_name} · ${formatTime(ticket.created_at)}`, 'requester');
+  if (ticket.picked_by) {
+    field(fields, t('f_picked'), `${person(ticket.picked_by, ticket.picked_by_username)} · ${formatTime(ticket.picked_at)}`, 'picked-by');
+  }
+  if (ticket.closed_by) {
+    field(fields, t('f_closed'), `${person(ticket.closed_by, ticket.closed_by_username)} · ${formatTime(ticket.closed_at)}`, 'closed-by');
+  }
+  const stage = { order: 'pickup', pickup: 'close' }[ticket.status];
+  const due = stage ? ticket[`${stage}_due_at`] : null;
+  if (due) field(fields, t('sla_title'), t(`due_${stage}`, { time: formatTime(due) }), 'due');
+
+  $('reopen-panel').hidden = !ticket.may_reopen;
+  $('ticket-timeline').replaceChildren(...ticket.events.map(renderTimelineEvent));
+  $('ticket-notes').replaceChildren(...ticket.notes.map(renderNote));
+  $('ticket-no-notes').hidden = ticket.notes.length > 0;
+}
+
+/// What happened, in the page's language: "Di-pickup oleh Budi", "Pesan ke Operasional: Feedback 2".
+function timelineWords(event) {
+  const message = event.message && TEXTS.id[`tk_msg_${event.message}`] ? t(`tk_msg_${event.message}`) : event.message;
+  if (event.kind === 'message') return t('tk_ev_message', { to: event.to ?? t('tk_to_group'), message });
+  if (event.kind === 'reminder') return t('tk_ev_reminder', { to: event.to ?? '—', message });
+  const key = `tk_ev_${event.kind}`;
+  return TEXTS.id[key] ? t(key, { by: event.by ?? '—' }) : event.kind;
+}
+
+function renderTimelineEvent(event) {
+  const item = element('li', 'event');
+  item.dataset.kind = event.kind;
+  if (event.message) item.dataset.message = event.message;
+  const head = element('div', 'event-head');
+  head.append(element('span', 'what', timelineWords(event)));
+  if (event.delivery) {
+    const delivery = event.delivery;
+    const badge = element('span', 'delivery', t(`tk_delivery_${delivery.state}`));
+    badge.dataset.state = delivery.state;
+    if (delivery.sent_at) badge.title = t('tk_sent_at', { time: formatTime(delivery.sent_at) });
+    item.dataset.delivery = delivery.state;
+    head.append(badge);
+  }
+  item.append(element('span', 'at', formatTime(event.at)), head);
+  if (event.reason) item.append(element('p', 'reason', t('tk_reason', { reason: event.reason })));
+  if (event.text) item.append(element('p', 'text', event.text));
+  if (event.delivery?.error) {
+    const key = event.delivery.state === 'failed' ? 'tk_failed_reason' : 'tk_retrying';
+    item.append(element('p', 'delivery-error', t(key, { error: event.delivery.error })));
+  }
+  return item;
+}
+
+function renderNote(note) {
+  const item = element('li', 'note');
+  const head = element('div', 'note-head');
+  head.append(element('span', 'author', note.author), element('span', 'at', formatTime(note.at)));
+  item.append(head, element('p', 'text', note.text));
+  return item;
+}
+
+function showTicketMessage(id, kind, text) {
+  const message = $(id);
+  message.hidden = !text;
+  message.className = kind === 'error' ? 'error' : 'done';
+  message.textContent = text || '';
+}
+
+async function addNote(event) {
+  event.preventDefault();
+  const no = state.ticketNo;
+  const text = $('note-text').value;
+  if (!text.trim()) {
+    showTicketMessage('note-message', 'error', t('tk_note_empty'));
+    $('note-text').focus();
+    return;
+  }
+  $('note-submit').disabled = true;
+  try {
+    await api(`/orders/${encodeURIComponent(no)}/notes`, { method: 'POST', body: { text } });
+    haptic('success');
+    $('note-text').value = '';
+    showTicketMessage('note-message', 'done', t('tk_note_added'));
+    await loadTicket();
+  } catch (failure) {
+    if (failure.code === 'not_found') { closeTicket(); showBanner(t('tk_gone')); return; }
+    if (failure.code === 'network' || SESSION_ENDED.includes(failure.code)) { handleFailure(failure); return; }
+    haptic('error');
+    showTicketMessage('note-message', 'error', failure.message);
+  } finally {
+    $('note-submit').disabled = false;
+  }
+}
+
+function showReopenForm(open) {
+  $('reopen-form').hidden = !open;
+  $('reopen-open').hidden = open;
+  if (!open) showTicketMessage('reopen-message', 'done', '');
+  else $('reopen-reason').focus();
+}
+
+async function reopenTicket(event) {
+  event.preventDefault();
+  const ticket = state.ticket;
+  if (!ticket) return;
+  const reason = $('reopen-reason').value;
+  if (!reason.trim()) {
+    showTicketMessage('reopen-message', 'error', t('tk_reopen_need_reason'));
+    $('reopen-reason').focus();
+    return;
+  }
+  $('reopen-submit').disabled = true;
+  try {
+    await api(`/orders/${encodeURIComponent(ticket.no)}/reopen`, { method: 'POST', body: { reason } });
+    haptic('success');
+    $('reopen-reason').value = '';
+    showReopenForm(false);
+    showBanner(t('tk_reopened_ok', { ticket: ticket.ticket_no }), 'info');
+    await loadTicket();
+  } catch (failure) {
+    if (failure.code === 'not_found') { closeTicket(); showBanner(t('tk_gone')); return; }
+    if (failure.code === 'network' || SESSION_ENDED.includes(failure.code)) { handleFailure(failure); return; }
+    haptic('error');
+    if (failure.code === 'conflict') {
+      // Reopened by someone else meanwhile, say: the ticket as it is now, and why.
+      showBanner(failure.message);
+      await loadTicket();
+    } else showTicketMessage('reopen-message', 'error', failure.message);
+  } finally {
+    $('reopen-submit').disabled = false;
+  }
+}
+
+function setUpTicketView() {
+  $('ticket-back').addEventListener('click', closeTicket);
+  $('note-form').addEventListener('submit', addNote);
+  $('reopen-open').addEventListener('click', () => showReopenForm(true));
+  $('reopen-cancel').addEventListener('click', () => showReopenForm(false));
+  $('reopen-form').addEventListener('submit', reopenTicket);
 }
 
 // --- the Booking page (front office and admins) ------------------------------------------------
@@ -1572,6 +1843,7 @@ function applyLanguage() {
     state.roomTypesSeen = null;
     renderRoomTypes(state.roomTypes);
   }
+  if (!$('ticket-view').hidden) renderTicket();
 }
 
 // --- start ------------------------------------------------------------------------------------
@@ -1583,6 +1855,7 @@ async function start() {
   tg?.onEvent?.('themeChanged', applyTheme);
   tg?.MainButton.onClick(submitLogin);
   tg?.BackButton?.onClick(() => {
+    if (state.view === 'ticket') { closeTicket(); return; }
     if (state.view !== 'board') { showView('board'); load(); return; }
     if (pageFilters().query) changeFilters({ query: '' }); else selectStatus('order');
   });
@@ -1624,6 +1897,7 @@ async function start() {
     loadSla();
   });
   $('sla-form').addEventListener('submit', saveSla);
+  setUpTicketView();
   for (const button of document.querySelectorAll('#board-options [data-sort]')) {
     button.addEventListener('click', () => {
       if (pageFilters().sort !== button.dataset.sort) changeFilters({ sort: button.dataset.sort });

@@ -8,7 +8,7 @@ use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
-    orders::{self, moban, CreatedOrder, NewOrder},
+    orders::{self, moban, CreatedOrder, NewOrder, OrderMessage},
     telegram::{
         outbox::{self, Button, Outgoing},
         texts,
@@ -120,12 +120,17 @@ pub async fn store_orders(
         .collect();
     groups::remember(tx, &titles).await?;
     let created = orders::create_many(tx, orders, &bot.sla).await?;
-    let replies: Vec<Outgoing> = orders
+    // Tagged with the ticket, for its timeline.
+    let replies: Vec<(Outgoing, String)> = orders
         .iter()
         .zip(created)
-        .filter_map(|(order, created)| Some(feedback_1(bot, order, &created?)))
+        .filter_map(|(order, created)| {
+            let created = created?;
+            let about = OrderMessage::Received.about(created.no);
+            Some((feedback_1(bot, order, &created), about))
+        })
         .collect();
-    outbox::enqueue_many(tx, &replies).await
+    outbox::enqueue_many_about(tx, &replies).await
 }
 
 /// Feedback 1, as a reply to the `/moban` message.

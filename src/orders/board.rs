@@ -67,7 +67,8 @@ impl OrderView {
     }
 }
 
-fn label(name: &Option<String>, username: &Option<String>) -> Option<String> {
+/// `Name (@username)`, or the name alone; `None` without a name.
+pub(super) fn label(name: &Option<String>, username: &Option<String>) -> Option<String> {
     match (name, username) {
         (Some(name), Some(username)) => Some(format!("{name} (@{username})")),
         (Some(name), None) => Some(name.clone()),

@@ -1,8 +1,10 @@
 //! Orders caught from `/moban`, their ticket numbers and their audit trail.
 
 pub mod board;
+pub mod detail;
 pub mod export;
 pub mod moban;
+pub mod notes;
 pub mod reminders;
 pub mod search;
 pub mod sla;
@@ -64,6 +66,81 @@ impl Status {
             .into_iter()
             .find(|s| s.as_str() == text)
     }
+}
+
+/// A message the bot sends a ticket's group about it. Each is queued tagged with the ticket
+/// ([`OrderMessage::about`]), so that the ticket's timeline finds it in the outbox and
+/// tells whether the group was told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderMessage {
+    /// Feedback 1: the request has a ticket.
+    Received,
+    /// Feedback 2.
+    PickedUp,
+    /// Feedback 3.
+    Resolved,
+    /// The ticket was reopened, with the reason.
+    Reopened,
+}
+
+impl OrderMessage {
+    pub const ALL: [OrderMessage; 4] = [
+        OrderMessage::Received,
+        OrderMessage::PickedUp,
+        OrderMessage::Resolved,
+        OrderMessage::Reopened,
+    ];
+
+    /// The name the timeline gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderMessage::Received => "feedback_1",
+            OrderMessage::PickedUp => "feedback_2",
+            OrderMessage::Resolved => "feedback_3",
+            OrderMessage::Reopened => "reopened",
+        }
+    }
+
+    /// The outbox tag of this message about ticket `no`: `order:<no>:<name>`. Each is
+    /// looked up exactly (an `IN` list over the `outbox_about` index), on both backends.
+    pub fn about(self, no: i64) -> String {
+        format!("order:{no}:{}", self.as_str())
+    }
+
+    /// Which message an outbox tag names, if it is one of these.
+    pub fn of_about(about: &str) -> Option<Self> {
+        let name = about.rsplit(':').next()?;
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+/// Text someone wrote for a ticket (a note, a reason), as it is kept: trimmed, not empty,
+/// at most `max` characters, Unicode and markup kept as typed, but no control characters
+/// other than line breaks and tabs (PostgreSQL cannot store NUL, and the others only hide
+/// text). `words` names the text in the refusal: Indonesian, then English.
+pub fn written_text(text: &str, max: usize, words: &[&str; 2]) -> Result<String, String> {
+    let [id, en] = words;
+    let text = text.trim();
+    let length = text.chars().count();
+    if length == 0 {
+        return Err(format!("{id} tidak boleh kosong. {en} must not be empty."));
+    }
+    if length > max {
+        return Err(format!(
+            "{id} terlalu panjang: paling banyak {max} karakter (sekarang {length}). \
+             {en} is too long: at most {max} characters ({length} now)."
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(format!(
+            "{id} berisi karakter kontrol yang tidak bisa disimpan. \
+             {en} contains control characters that cannot be stored."
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// A request as caught in a group, before it has a number.
@@ -290,6 +367,42 @@ mod tests {
                 .all(|b| TICKET_ALPHABET.contains(&b)));
             assert!(!ticket.as_str().contains(['0', 'O', '1', 'I', 'L']));
         }
+    }
+
+    #[test]
+    fn written_text_is_trimmed_and_bounded_and_keeps_unicode_and_markup() {
+        let words = ["Catatan", "The note"];
+        assert_eq!(
+            written_text("  <b>halo</b> \u{202e}😀\n", 20, &words).unwrap(),
+            "<b>halo</b> \u{202e}😀"
+        );
+        assert!(written_text(" \n\t ", 20, &words)
+            .unwrap_err()
+            .starts_with("Catatan tidak boleh kosong. The note must not be empty."));
+        let long = written_text(&"é".repeat(21), 20, &words).unwrap_err();
+        assert!(
+            long.contains("paling banyak 20 karakter (sekarang 21)"),
+            "{long}"
+        );
+        assert!(long.contains("at most 20 characters"), "{long}");
+        assert_eq!(
+            written_text(&"é".repeat(20), 20, &words)
+                .unwrap()
+                .chars()
+                .count(),
+            20
+        );
+        assert!(written_text("a\u{0}b", 20, &words).is_err());
+        assert_eq!(written_text("a\r\nb", 20, &words).unwrap(), "a\r\nb");
+    }
+
+    #[test]
+    fn order_messages_are_tagged_with_their_ticket() {
+        for message in OrderMessage::ALL {
+            assert_eq!(OrderMessage::of_about(&message.about(42)), Some(message));
+        }
+        assert_eq!(OrderMessage::Reopened.about(7), "order:7:reopened");
+        assert_eq!(OrderMessage::of_about("applicant:42"), None);
     }
 
     #[test]

@@ -241,7 +241,8 @@ pub async fn retime_group(
     let mut count = 0;
     for stage in [Stage::Pickup, Stage::Close] {
         let start_column = match stage {
-            Stage::Pickup => "created_at",
+            // A reopened ticket's Pickup clock started when it was reopened.
+            Stage::Pickup => "COALESCE(reopened_at, created_at)",
             Stage::Close => "picked_at",
         };
         let rows = sqlx::query(&format!(

@@ -1,14 +1,16 @@
-//! Order → Pickup → Close. Each step is one conditional UPDATE (so of two staff pressing
-//! at once exactly one wins), its audit event and the group notification, in one
-//! transaction. Steps pressed at the same moment share that transaction (group commit):
-//! on SQLite each commit costs an fsync, which would otherwise cap the steps per second.
+//! Order → Pickup → Close, and back from Close to Order when an owner or admin reopens a
+//! ticket. Each step is one conditional UPDATE (so of two people pressing at once exactly
+//! one wins), its audit event and the group notification, in one transaction. Steps
+//! pressed at the same moment share that transaction (group commit): on SQLite each commit
+//! costs an fsync, which would otherwise cap the steps per second. A reopen goes through
+//! the same queue, so a Pickup racing it is decided by the same conditional updates.
 
 use sqlx::Row;
 
 use super::{
     board::{self, OrderView},
     sla::{self, Stage},
-    Status,
+    written_text, OrderMessage, Status,
 };
 use crate::{
     config::SlaDefaults,
@@ -24,6 +26,8 @@ use crate::{
 pub enum Transition {
     Pickup,
     Close,
+    /// A closed ticket back to Order, with a reason (owners and admins only).
+    Reopen,
 }
 
 impl Transition {
@@ -31,6 +35,7 @@ impl Transition {
         match self {
             Transition::Pickup => Status::Order,
             Transition::Close => Status::Pickup,
+            Transition::Reopen => Status::Close,
         }
     }
 
@@ -38,33 +43,53 @@ impl Transition {
         match self {
             Transition::Pickup => Status::Pickup,
             Transition::Close => Status::Close,
+            Transition::Reopen => Status::Order,
         }
     }
 
-    /// The columns recording who made the step and when.
-    fn columns(self) -> (&'static str, &'static str) {
+    /// What the step sets besides the status: who made it and when (`$2`, `$3`). A
+    /// reopened ticket waits for Pickup again, so who took and closed it, and its Close
+    /// clock, are cleared (its `order_events` keep them).
+    fn assignments(self) -> &'static str {
         match self {
-            Transition::Pickup => ("picked_by", "picked_at"),
-            Transition::Close => ("closed_by", "closed_at"),
+            Transition::Pickup => "picked_by = $2, picked_at = $3",
+            Transition::Close => "closed_by = $2, closed_at = $3",
+            Transition::Reopen => {
+                "reopened_by = $2, reopened_at = $3, picked_by = NULL, picked_at = NULL, \
+                 closed_by = NULL, closed_at = NULL, close_warn_at = NULL, close_due_at = NULL"
+            }
         }
     }
 
-    /// The seed's word for the step in Feedback 2 and 3.
-    fn step_word(self) -> &'static str {
+    /// The message the group is sent about the step.
+    fn message(self) -> OrderMessage {
         match self {
-            Transition::Pickup => "PICK UP",
-            Transition::Close => "RESOLVED",
+            Transition::Pickup => OrderMessage::PickedUp,
+            Transition::Close => OrderMessage::Resolved,
+            Transition::Reopen => OrderMessage::Reopened,
         }
     }
 }
+
+/// The longest reason a reopen may give, in characters.
+pub const REASON_MAX: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionError {
     #[error("no such order")]
     NotFound,
+    /// The asker sees the ticket but may not make this step (staff reopening).
+    #[error("not allowed")]
+    Forbidden,
+    /// The step's input was refused; the bilingual sentence says why.
+    #[error("{0}")]
+    Invalid(String),
     /// The order is no longer where the step starts; `order` is how it stands now.
     #[error("the order is not in the expected status")]
-    Conflict { order: Box<OrderView> },
+    Conflict {
+        order: Box<OrderView>,
+        transition: Transition,
+    },
     /// The step could not be written (the cause is logged where it happened).
     #[error("the step could not be saved")]
     NotSaved,
@@ -72,12 +97,14 @@ pub enum TransitionError {
     Db(#[from] sqlx::Error),
 }
 
-/// One press of Pickup or Close.
+/// One press of Pickup, Close or Reopen.
 #[derive(Clone, Debug)]
 pub struct Step {
     pub no: i64,
     pub transition: Transition,
     pub actor: User,
+    /// Why a ticket is reopened (checked); `None` for the other steps.
+    pub reason: Option<String>,
 }
 
 /// What became of a step in the database.
@@ -112,14 +139,37 @@ impl StepQueue {
         Self { db, batches }
     }
 
-    /// Moves order `no` one step on behalf of `actor` and queues the group notification;
-    /// returns the order as it stands once the step is committed. An order `actor` may not
-    /// see is not found.
+    /// Moves order `no` one step (Pickup or Close) on behalf of `actor` and queues the
+    /// group notification; returns the order as it stands once the step is committed. An
+    /// order `actor` may not see is not found.
     pub async fn apply(
         &self,
         no: i64,
         transition: Transition,
         actor: &User,
+    ) -> Result<OrderView, TransitionError> {
+        self.run(no, transition, actor, None).await
+    }
+
+    /// Moves closed order `no` back to Order on behalf of `actor` (an owner or admin) for
+    /// `reason`, starts its Pickup clock again and tells the group, as a reply to the
+    /// request. A ticket `actor` may not see is not found; staff who see it are refused;
+    /// one that is not closed (or that another reopen took first) is a conflict.
+    pub async fn reopen(
+        &self,
+        no: i64,
+        actor: &User,
+        reason: &str,
+    ) -> Result<OrderView, TransitionError> {
+        self.run(no, Transition::Reopen, actor, Some(reason)).await
+    }
+
+    async fn run(
+        &self,
+        no: i64,
+        transition: Transition,
+        actor: &User,
+        reason: Option<&str>,
     ) -> Result<OrderView, TransitionError> {
         let scope = access::scope(actor);
         // A ticket outside a staff member's groups must not move; for those who see every
@@ -129,21 +179,36 @@ impl StepQueue {
                 return Err(TransitionError::NotFound);
             }
         }
+        let reason = match transition {
+            Transition::Reopen if !access::may_reopen(actor) => {
+                return Err(TransitionError::Forbidden)
+            }
+            Transition::Reopen => Some(
+                written_text(reason.unwrap_or_default(), REASON_MAX, &REASON_WORDS)
+                    .map_err(TransitionError::Invalid)?,
+            ),
+            Transition::Pickup | Transition::Close => None,
+        };
         let step = Step {
             no,
             transition,
             actor: actor.clone(),
+            reason,
         };
         let outcome = self.batches.submit(step).await.unwrap_or(Outcome::Failed);
-        read_back(&self.db, scope, no, outcome).await
+        read_back(&self.db, scope, no, transition, outcome).await
     }
 }
+
+/// How a refused reason is named: Indonesian, then English.
+const REASON_WORDS: [&str; 2] = ["Alasan", "The reason"];
 
 /// The order after a step: as moved, or as it stands if the step found it elsewhere.
 async fn read_back(
     db: &Db,
     scope: access::Scope,
     no: i64,
+    transition: Transition,
     outcome: Outcome,
 ) -> Result<OrderView, TransitionError> {
     let order = match outcome {
@@ -155,6 +220,7 @@ async fn read_back(
         (Outcome::Moved, Some(order)) => Ok(order),
         (_, Some(order)) => Err(TransitionError::Conflict {
             order: Box::new(order),
+            transition,
         }),
     }
 }
@@ -219,23 +285,27 @@ async fn write_together(
     // The next stage's clocks, started for the whole batch at once.
     let mut picked_up = Vec::new();
     let mut closed = Vec::new();
+    let mut reopened = Vec::new();
     for step in steps {
         let chat = write_step(&mut tx, step).await?;
         if let Some((chat_id, at)) = chat {
             match step.transition {
                 Transition::Pickup => picked_up.push((step.no, chat_id, at)),
                 Transition::Close => closed.push(step.no),
+                Transition::Reopen => reopened.push((step.no, chat_id, at)),
             }
         }
         moved.push(chat.is_some());
     }
     sla::start(&mut tx, Stage::Close, &picked_up, sla).await?;
     sla::stop(&mut tx, &closed).await?;
+    // A reopened ticket is timed as a new one from the moment it was reopened.
+    sla::start(&mut tx, Stage::Pickup, &reopened, sla).await?;
     tx.commit().await?;
     Ok(moved)
 }
 
-/// The conditional UPDATE (of two staff pressing at once exactly one wins), the audit
+/// The conditional UPDATE (of two people pressing at once exactly one wins), the audit
 /// event and the group notification, as a reply to the original /moban message; the
 /// order's group and the step's time. None if the order was not where the step starts:
 /// then nothing is written.
@@ -244,13 +314,13 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
         no,
         transition,
         actor,
+        reason,
     } = step;
-    let (by_column, at_column) = transition.columns();
     let now = now_ms();
     let moved = sqlx::query(&format!(
-        "UPDATE orders SET status = $1, {by_column} = $2, {at_column} = $3 \
-         WHERE no = $4 AND status = $5 \
-         RETURNING chat_id, message_id, ticket_no, order_id, transaksi"
+        "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 \
+         RETURNING chat_id, message_id, ticket_no, order_id, transaksi",
+        transition.assignments()
     ))
     .bind(transition.to().as_str())
     .bind(actor.id)
@@ -263,8 +333,8 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
         return Ok(None);
     };
     sqlx::query(
-        "INSERT INTO order_events (order_no, from_status, to_status, actor_user_id, actor_telegram_id, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO order_events (order_no, from_status, to_status, actor_user_id, actor_telegram_id, at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(no)
     .bind(transition.from().as_str())
@@ -272,6 +342,7 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
     .bind(actor.id)
     .bind(actor.telegram_id)
     .bind(now)
+    .bind(reason.as_deref())
     .execute(&mut *tx)
     .await?;
     let chat_id: i64 = moved.try_get(0)?;
@@ -279,14 +350,22 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
     let ticket: String = moved.try_get(2)?;
     let order_id: String = moved.try_get(3)?;
     let transaksi: String = moved.try_get(4)?;
-    let html = texts::order_progress(
-        &ticket,
-        &order_id,
-        &transaksi,
-        transition.step_word(),
-        &actor.name,
-    );
+    let html = match transition {
+        Transition::Pickup => {
+            texts::order_progress(&ticket, &order_id, &transaksi, "PICK UP", &actor.name)
+        }
+        Transition::Close => {
+            texts::order_progress(&ticket, &order_id, &transaksi, "RESOLVED", &actor.name)
+        }
+        Transition::Reopen => texts::order_reopened(
+            &ticket,
+            &order_id,
+            &transaksi,
+            &actor.name,
+            reason.as_deref().unwrap_or_default(),
+        ),
+    };
     let notification = Outgoing::reply(chat_id, message_id as i32, html);
-    outbox::enqueue(tx, &notification).await?;
+    outbox::enqueue_about(tx, &notification, &transition.message().about(*no)).await?;
     Ok(Some((chat_id, now)))
 }

@@ -269,17 +269,39 @@ pub async fn sent_message_id(db: &Db, id: i64) -> Result<Option<i32>, sqlx::Erro
 
 /// Queues `messages` inside `tx`, in their order, with one statement per chunk.
 pub async fn enqueue_many(tx: &mut Conn, messages: &[Outgoing]) -> Result<(), sqlx::Error> {
+    let untagged: Vec<(&Outgoing, Option<&str>)> = messages.iter().map(|m| (m, None)).collect();
+    insert_many(tx, &untagged).await
+}
+
+/// Queues `messages` inside `tx` as [`enqueue_many`] does, each tagged with what it is
+/// about (as [`enqueue_about`]).
+pub async fn enqueue_many_about(
+    tx: &mut Conn,
+    messages: &[(Outgoing, String)],
+) -> Result<(), sqlx::Error> {
+    let tagged: Vec<(&Outgoing, Option<&str>)> = messages
+        .iter()
+        .map(|(message, about)| (message, Some(about.as_str())))
+        .collect();
+    insert_many(tx, &tagged).await
+}
+
+async fn insert_many(
+    tx: &mut Conn,
+    messages: &[(&Outgoing, Option<&str>)],
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in messages.chunks(Backend::of(tx).rows_per_statement(4)) {
+    for chunk in messages.chunks(Backend::of(tx).rows_per_statement(5)) {
         let sql = format!(
-            "INSERT INTO outbox (chat_id, payload, next_attempt_at, created_at) VALUES {}",
-            values_placeholders(1, chunk.len(), 4)
+            "INSERT INTO outbox (chat_id, payload, about, next_attempt_at, created_at) VALUES {}",
+            values_placeholders(1, chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
-        for message in chunk {
+        for (message, about) in chunk {
             query = query
                 .bind(message.chat_id())
                 .bind(serde_json::to_string(message).expect("Outgoing always serializes"))
+                .bind(*about)
                 .bind(now)
                 .bind(now);
         }

@@ -47,6 +47,25 @@ pub fn order_progress(
     )
 }
 
+/// A closed ticket reopened by an owner or admin, with their reason; in the style of
+/// Feedback 2 and 3, as a reply to the request.
+pub fn order_reopened(
+    ticket: &str,
+    order_id: &str,
+    transaksi: &str,
+    staff: &str,
+    reason: &str,
+) -> String {
+    format!(
+        "Permintaan Anda <b>{}</b> {} {} dibuka kembali oleh {}: {}",
+        escape(ticket),
+        escape(order_id),
+        escape(transaksi),
+        escape(staff),
+        escape(reason)
+    )
+}
+
 /// The answer to a malformed /moban: what is wrong, then the right format.
 pub fn moban_invalid(reason: &str) -> String {
     format!(
@@ -411,6 +430,10 @@ mod tests {
         assert_eq!(
             order_received("<i>", "a&b", "ABC234"),
             "Permintaan Anda &lt;i&gt; a&amp;b sudah kami proses dengan no tiket <b>ABC234</b>, silahkan tunggu"
+        );
+        assert_eq!(
+            order_reopened("ABC234", "INV-1", "TOPUP", "Sari", "<b>belum</b> masuk"),
+            "Permintaan Anda <b>ABC234</b> INV-1 TOPUP dibuka kembali oleh Sari: &lt;b&gt;belum&lt;/b&gt; masuk"
         );
     }
 }

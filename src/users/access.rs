@@ -3,8 +3,9 @@
 //! decide for themselves.
 //!
 //! - An **owner** does everything, including making and unmaking admins and owners.
-//! - An **admin** approves and manages staff and sees every group.
-//! - **Staff** see and act on the tickets of the groups Telegram says they belong to.
+//! - An **admin** approves and manages staff, sees every group and reopens closed tickets.
+//! - **Staff** see and act on the tickets of the groups Telegram says they belong to, and
+//!   leave notes on them.
 //! - Only **active** accounts act at all; the last active owner cannot be demoted or
 //!   disabled, so a team can never lock itself out.
 
@@ -36,6 +37,12 @@ pub fn manages_team(user: &User) -> bool {
 /// May `user` set groups' time targets and business hours? The same people as the Tim
 /// page's.
 pub fn may_configure_groups(user: &User) -> bool {
+    manages_team(user)
+}
+
+/// May `user` reopen a closed ticket they see? Owners and admins; staff close tickets but
+/// do not undo a close.
+pub fn may_reopen(user: &User) -> bool {
     manages_team(user)
 }
 

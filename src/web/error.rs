@@ -11,7 +11,11 @@ use serde_json::json;
 
 use crate::{
     booking::web::WebError,
-    orders::{sla::SettingsError, workflow::TransitionError},
+    orders::{
+        notes::NoteError,
+        sla::SettingsError,
+        workflow::{Transition, TransitionError},
+    },
     telegram::{init_data::InitDataError, texts},
     users::{access::Refusal, team::TeamError, AccountState},
 };
@@ -53,6 +57,9 @@ pub enum ApiError {
     NoSuchAccount,
     #[error("refused: {0}")]
     Refused(#[from] Refusal),
+    /// The asker may see the thing but not do this to it; the sentence says who may.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("bad request: {0}")]
@@ -81,7 +88,28 @@ impl From<TransitionError> for ApiError {
             TransitionError::NotFound => ApiError::NotFound,
             TransitionError::NotSaved => ApiError::NotSaved,
             TransitionError::Db(e) => ApiError::Internal(e),
-            TransitionError::Conflict { order } => ApiError::Conflict(
+            TransitionError::Forbidden => ApiError::Forbidden(
+                "Hanya owner dan admin yang bisa membuka kembali tiket. \
+                 Only owners and admins can reopen a ticket."
+                    .into(),
+            ),
+            TransitionError::Invalid(problem) => ApiError::BadRequest(problem),
+            TransitionError::Conflict {
+                order,
+                transition: Transition::Reopen,
+            } => {
+                let status = match order.status.as_str() {
+                    "order" => "Order",
+                    "pickup" => "Pickup",
+                    other => other,
+                };
+                ApiError::Conflict(format!(
+                    "Tiket ini tidak berstatus Close (sekarang {status}), jadi tidak bisa dibuka \
+                     kembali. This ticket is not closed (it is {status} now), so it cannot be \
+                     reopened."
+                ))
+            }
+            TransitionError::Conflict { order, .. } => ApiError::Conflict(
                 match (
                     order.status.as_str(),
                     order.closed_by_label(),
@@ -93,6 +121,16 @@ impl From<TransitionError> for ApiError {
                     _ => "Order ini sudah berpindah status.".to_owned(),
                 },
             ),
+        }
+    }
+}
+
+impl From<NoteError> for ApiError {
+    fn from(err: NoteError) -> Self {
+        match err {
+            NoteError::NotFound => ApiError::NotFound,
+            NoteError::Invalid(problem) => ApiError::BadRequest(problem),
+            NoteError::Db(e) => ApiError::Internal(e),
         }
     }
 }
@@ -234,6 +272,7 @@ impl ApiError {
                 "Akun tidak ditemukan.".into(),
             ),
             Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.indonesian()),
+            Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.clone()),
             Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
             BadRequest(message) | InvalidField { message, .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request", message.clone())

@@ -1,19 +1,27 @@
-//! The order board API: list a page, poll for changes, Pickup and Close.
+//! The order board API: list a page, poll for changes, Pickup and Close; one ticket with
+//! its timeline, notes on it, and reopening it.
 
 use axum::{
+    body::Bytes,
     extract::{rejection::QueryRejection, Path, Query, State},
+    http::HeaderMap,
     Json,
 };
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
-use super::{auth::Staff, error::ApiError};
+use super::{
+    auth::{json_body, Staff},
+    error::ApiError,
+};
 use crate::{
     app::AppState,
     db::now_ms,
     groups::{self, GroupView},
     orders::{
         board::{self, After, BoardQuery, Counts, Days, Filters, OrderView, Sort},
+        detail::{self, TicketDetail},
+        notes::{self, Note},
         workflow::Transition,
         Status,
     },
@@ -289,5 +297,58 @@ async fn step(
         to = transition.to().as_str(),
         "order moved"
     );
+    Ok(Json(order))
+}
+
+/// `GET /api/orders/{no}`: the ticket as the board shows it, with `events` (its timeline,
+/// oldest first), `notes` and whether the asker `may_reopen` it.
+pub async fn detail(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(no): Path<i64>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    detail::load(&state.db, &staff.user, no)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct NoteRequest {
+    text: String,
+}
+
+/// `POST /api/orders/{no}/notes` `{"text": …}`: an internal note, never sent to the group.
+pub async fn add_note(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(no): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Note>, ApiError> {
+    let request: NoteRequest = json_body(&headers, &body)?;
+    let note = notes::add(&state.db, &staff.user, no, &request.text).await?;
+    tracing::info!(order = no, user = staff.user.id, "note added");
+    Ok(Json(note))
+}
+
+#[derive(Deserialize)]
+pub struct ReopenRequest {
+    reason: String,
+}
+
+/// `POST /api/orders/{no}/reopen` `{"reason": …}`: owners and admins move a closed ticket
+/// back to Order; the group is told, as a reply to the request.
+pub async fn reopen(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(no): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<OrderView>, ApiError> {
+    let request: ReopenRequest = json_body(&headers, &body)?;
+    let order = state.steps.reopen(no, &staff.user, &request.reason).await?;
+    state.new_messages.notify_one();
+    tracing::info!(order = no, user = staff.user.id, "order reopened");
     Ok(Json(order))
 }

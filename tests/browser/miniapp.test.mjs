@@ -16,7 +16,9 @@ const stranger = JSON.parse(process.env.TANGKAP_STRANGER);
 // sari (an owner), tono (staff).
 const people = JSON.parse(process.env.TANGKAP_PEOPLE);
 // Chat ids by name: operasional, gudang, kilat (its tickets KLT-1 and KLT-2 are due a
-// second after they were asked for: late), siaga (SGA-1 is in its warning window).
+// second after they were asked for: late), siaga (SGA-1 is in its warning window), toko
+// (the bot was removed from it after TKL-1 came: its Feedback 2 was refused). Operasional
+// also holds DTL-1, closed, with a note by Sari.
 const groups = JSON.parse(process.env.TANGKAP_GROUPS);
 const botUsername = process.env.TANGKAP_BOT_USERNAME;
 const artifacts = process.env.TANGKAP_ARTIFACTS;
@@ -110,12 +112,13 @@ test('inside Telegram: log in, Pickup moves the row to Pickup, Close moves it to
   assert.equal(await row.locator('.keterangan').textContent(), 'Saldo belum masuk');
   assert.match(await row.locator('.requester').textContent(), /^Siti · \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
   const orderCount = Number(await tab(page, 'order').locator('.count').textContent());
+  const pickupCount = Number(await tab(page, 'pickup').locator('.count').textContent());
   await shot(page, 'order-light');
 
   await row.locator('.action').click();
   await row.waitFor({ state: 'detached' });
   assert.equal(Number(await tab(page, 'order').locator('.count').textContent()), orderCount - 1);
-  assert.equal(await tab(page, 'pickup').locator('.count').textContent(), '1');
+  assert.equal(Number(await tab(page, 'pickup').locator('.count').textContent()), pickupCount + 1);
 
   await tab(page, 'pickup').click();
   const picked = orderRow(page, 'UI-1');
@@ -306,7 +309,7 @@ test('the group filter shows one group\'s tickets and counts', async () => {
   await orderRow(page, 'GDG-1').waitFor();
   await orderRow(page, 'RTL-1').waitFor();
   assert.deepEqual(await page.locator('#group-filter option').allTextContents(),
-    ['Semua grup', 'Gudang', 'Kilat', 'Operasional', 'Siaga']);
+    ['Semua grup', 'Gudang', 'Kilat', 'Operasional', 'Siaga', 'Toko Lama']);
   await page.locator('#group-filter').selectOption({ label: 'Gudang' });
   await orderRow(page, 'RTL-1').waitFor({ state: 'detached' });
   assert.deepEqual([...new Set(await page.locator('#orders .order .group').allTextContents())], ['Gudang']);
@@ -881,7 +884,7 @@ test('the Tim page sets a group\'s time targets and business hours; a bad value 
   const panel = page.locator('#sla-panel');
   await panel.waitFor();
   assert.equal(await panel.locator('h3').textContent(), 'Target waktu');
-  assert.deepEqual(await page.locator('#sla-group option').allTextContents(), ['Gudang', 'Kilat', 'Operasional', 'Siaga']);
+  assert.deepEqual(await page.locator('#sla-group option').allTextContents(), ['Gudang', 'Kilat', 'Operasional', 'Siaga', 'Toko Lama']);
   // Gudang has no settings of its own: the defaults are named.
   await page.locator('#sla-pickup[placeholder="bawaan: 30m"]').waitFor();
   assert.equal(await page.locator('#sla-group').inputValue(), String(groups.gudang));
@@ -1045,6 +1048,167 @@ test('the cards tick: a ticket turns amber, then red, as its times pass, without
     .some((card) => card.querySelector('.order-id').textContent === 'KLT-2' && !card.querySelector('.sla')));
   assert.equal(await orderRow(page, 'KLT-2').getAttribute('data-sla'), null);
   assert.match(await orderRow(page, 'KLT-2').locator('.age').textContent(), /^Umur /);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// --- one ticket: its page, timeline, notes and reopen -------------------------------------------
+
+const timelineOf = (page) => page.locator('#ticket-timeline .event').evaluateAll((events) => events.map((e) => {
+  const what = e.dataset.message ? `${e.dataset.kind}:${e.dataset.message}` : e.dataset.kind;
+  return e.dataset.delivery ? `${what} ${e.dataset.delivery}` : what;
+}));
+
+async function openCard(page, status, orderId) {
+  await tab(page, status).click();
+  const row = orderRow(page, orderId);
+  await row.waitFor();
+  await row.locator('.keterangan').click();
+  await page.locator('#ticket-view').waitFor();
+  await page.locator('#ticket-fields .order-id', { hasText: orderId }).waitFor();
+}
+
+test('tapping a card opens its ticket, and Back returns to the same place in the list', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await page.locator('#orders .order').nth(5).waitFor();
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  const y = await page.evaluate(() => window.scrollY);
+  assert.ok(y > 200, `the list scrolls: ${y}`);
+  const last = page.locator('#orders .order').last();
+  const lastId = await last.locator('.order-id').textContent();
+  await last.locator('.keterangan').click();
+  await page.locator('#ticket-fields .order-id', { hasText: lastId }).waitFor();
+  assert.equal(await page.locator('#board-view').isHidden(), true);
+  assert.equal(await page.locator('#tg-back-button').isVisible(), true, 'Telegram\'s Back button leads back');
+  await page.locator('#tg-back-button').click();
+  await page.locator('#board-view').waitFor();
+  assert.equal(await page.evaluate(() => window.scrollY), y, 'the same place in the list');
+  assert.equal(await page.locator('#orders .order').last().locator('.order-id').textContent(), lastId);
+  assert.equal(await page.locator('#tg-back-button').isVisible(), false);
+  // The link in the page does the same.
+  await page.locator('#orders .order').last().locator('.order-id').click();
+  await page.locator('#ticket-view').waitFor();
+  await page.locator('#ticket-back').click();
+  await page.locator('#board-view').waitFor();
+  assert.equal(await page.evaluate(() => window.scrollY), y);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the ticket page: every field, the timeline with each message\'s delivery, notes, and Reopen by an admin', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await openCard(page, 'close', 'DTL-1');
+  const fields = page.locator('#ticket-fields');
+  assert.equal(await fields.locator('.transaksi').textContent(), 'REFUND');
+  assert.equal(await fields.locator('.keterangan').textContent(), 'Dana belum kembali ke rekening');
+  assert.equal(await fields.locator('.group-title').textContent(), 'Operasional');
+  assert.equal(await page.locator('#ticket-group').textContent(), 'Operasional');
+  assert.match(await fields.locator('.requester').textContent(), /^Siti · \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+  assert.match(await fields.locator('.picked-by').textContent(), new RegExp(`^${staff.name} \\(@${staff.username}\\) · `));
+  assert.match(await fields.locator('.closed-by').textContent(), new RegExp(`^${staff.name} \\(@${staff.username}\\) · `));
+  const ticketNo = await fields.locator('.ticket').textContent();
+  assert.equal(await page.locator('#ticket-title').textContent(), `Tiket ${ticketNo}`);
+  assert.equal(await page.locator('#ticket-status').textContent(), 'Close');
+
+  // The story so far, each message to the group sent.
+  await page.locator('#ticket-timeline [data-message="feedback_3"][data-delivery="sent"]').waitFor();
+  assert.deepEqual(await timelineOf(page), [
+    'created', 'message:feedback_1 sent', 'picked_up', 'message:feedback_2 sent',
+    'closed', 'message:feedback_3 sent', 'note',
+  ]);
+  const events = page.locator('#ticket-timeline .event');
+  assert.equal(await events.nth(0).locator('.what').textContent(), 'Permintaan dari Siti');
+  assert.equal(await events.nth(1).locator('.what').textContent(), 'Pesan ke Operasional: Feedback 1 (tiket diterima)');
+  assert.equal(await events.nth(1).locator('.delivery').textContent(), 'Terkirim');
+  assert.equal(await events.nth(2).locator('.what').textContent(), `Di-pickup oleh ${staff.name} (@${staff.username})`);
+  assert.equal(await events.nth(6).locator('.what').textContent(), 'Catatan dari Sari Owner (@sari)');
+  assert.equal(await events.nth(6).locator('.text').textContent(), 'Sudah dicek ke bank, tunggu 1×24 jam.');
+  assert.equal(await page.locator('#ticket-notes .note').count(), 1);
+  assert.equal(await page.locator('#reopen-open').isVisible(), true, 'an admin may reopen a closed ticket');
+  await shot(page, 'ticket-light');
+
+  // In English.
+  await page.locator('#lang').click();
+  assert.equal(await events.nth(1).locator('.delivery').textContent(), 'Sent');
+  assert.equal(await events.nth(3).locator('.what').textContent(), 'Message to Operasional: Feedback 2 (picked up)');
+  assert.equal(await page.locator('#ticket-timeline-title').textContent(), 'History');
+  assert.equal(await page.locator('#reopen-open').textContent(), 'Reopen');
+  await page.locator('#lang').click();
+
+  // A note: refused empty, kept as text, never shown as markup.
+  await page.locator('#note-submit').click();
+  assert.equal(await page.locator('#note-message').textContent(), 'Tulis catatannya dulu.');
+  const note = '<b>Cek</b> lagi besok <img src=x onerror="window.__xss=3"> 🙏';
+  await page.locator('#note-text').fill(`  ${note}  `);
+  await page.locator('#note-submit').click();
+  await page.locator('#ticket-notes .note', { hasText: 'lagi besok' }).waitFor();
+  assert.equal(await page.locator('#note-message').textContent(), 'Catatan disimpan.');
+  assert.equal(await page.locator('#note-text').inputValue(), '');
+  assert.equal(await page.locator('#ticket-notes .note').last().locator('.text').textContent(), note);
+  assert.equal(await page.locator('#ticket-notes .note').last().locator('.author').textContent(), `${staff.name} (@${staff.username})`);
+  assert.equal(await page.locator('#ticket-view b, #ticket-view img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.equal((await timelineOf(page)).at(-1), 'note');
+
+  // Reopen: a reason is asked for, then the ticket is back in Order and the group told.
+  await page.locator('#reopen-open').click();
+  await page.locator('#reopen-submit').click();
+  assert.equal(await page.locator('#reopen-message').textContent(), 'Tulis alasannya.');
+  await page.locator('#reopen-reason').fill('Nasabah bilang dana <i>belum</i> masuk');
+  await page.locator('#reopen-submit').click();
+  await page.locator('#banner', { hasText: `Tiket ${ticketNo} dibuka kembali.` }).waitFor();
+  await page.locator('#ticket-status', { hasText: 'Order' }).waitFor();
+  assert.equal(await page.locator('#reopen-panel').isHidden(), true, 'an open ticket cannot be reopened');
+  assert.equal(await fields.locator('.closed-by').count(), 0);
+  assert.match(await fields.locator('.due').textContent(), /^Batas Pickup \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+  const reopened = page.locator('#ticket-timeline .event[data-kind="reopened"]');
+  assert.equal(await reopened.locator('.what').textContent(), `Dibuka kembali oleh ${staff.name} (@${staff.username})`);
+  assert.equal(await reopened.locator('.reason').textContent(), 'Alasan: Nasabah bilang dana <i>belum</i> masuk');
+  // The reopen message shows queued, then sent once Telegram took it (the page asks again).
+  await page.locator('#ticket-timeline [data-message="reopened"][data-delivery="sent"]').waitFor({ timeout: 15_000 });
+  assert.deepEqual((await timelineOf(page)).slice(-3), ['note', 'reopened', 'message:reopened sent']);
+  await page.locator('#banner').waitFor({ state: 'hidden' });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'ticket-reopened-light');
+
+  // Back on the board it has left Close for Order.
+  await page.locator('#ticket-back').click();
+  await tab(page, 'order').click();
+  await orderRow(page, 'DTL-1').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a message Telegram refused shows Gagal with Telegram\'s reason, in the dark theme', async () => {
+  const { page, context, problems } = await openApp({ theme: 'dark' });
+  await logInInTelegram(page);
+  await openCard(page, 'pickup', 'TKL-1');
+  const failed = page.locator('#ticket-timeline .event[data-message="feedback_2"]');
+  await failed.waitFor();
+  assert.equal(await failed.getAttribute('data-delivery'), 'failed');
+  assert.equal(await failed.locator('.delivery').textContent(), 'Gagal');
+  assert.match(await failed.locator('.delivery-error').textContent(),
+    /^Alasan: Telegram .*Forbidden: bot was kicked from the supergroup chat$/);
+  assert.equal(await page.locator('#ticket-timeline [data-message="feedback_1"]').getAttribute('data-delivery'), 'sent');
+  assert.equal(await page.locator('#reopen-panel').isHidden(), true, 'nothing to reopen while it is open');
+  const colours = await failed.locator('.delivery').evaluate((badge) => ({
+    background: getComputedStyle(badge).backgroundColor,
+    card: getComputedStyle(badge.closest('.card')).backgroundColor,
+  }));
+  assert.equal(colours.background, 'rgb(236, 57, 66)', 'the dark theme\'s destructive colour');
+  assert.equal(colours.card, 'rgb(23, 33, 43)', 'the dark theme\'s section colour');
+  await shot(page, 'ticket-failed-dark');
+  await page.locator('#lang').click();
+  assert.equal(await failed.locator('.delivery').textContent(), 'Failed');
+  assert.match(await failed.locator('.delivery-error').textContent(), /^Reason: Telegram /);
+  await page.locator('#lang').click();
+
+  await page.locator('#tg-back-button').click();
+  await openCard(page, 'order', 'DTL-1');
+  await page.locator('#ticket-timeline .event[data-kind="reopened"]').waitFor();
+  await shot(page, 'ticket-dark');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -195,6 +195,14 @@ impl TestApp {
         rows(&self.db, sql).await
     }
 
+    /// The order number of `ticket`.
+    pub async fn order_no(&self, ticket: &str) -> i64 {
+        self.count(&format!(
+            "SELECT no FROM orders WHERE ticket_no = '{ticket}'"
+        ))
+        .await
+    }
+
     /// Waits until the query's integer answer equals `expected`.
     pub async fn wait_for_count(&self, sql: &str, expected: i64) -> i64 {
         wait_for_count(&self.db, sql, expected).await
@@ -401,6 +409,26 @@ pub async fn call(
         status,
         response.json().await.unwrap_or(serde_json::Value::Null),
     )
+}
+
+/// The id of the `/moban #<order_id> …` message posted in `chat`.
+pub fn request_message_id(app: &TestApp, chat: i64, order_id: &str) -> i32 {
+    let start = format!("/moban #{order_id} ");
+    app.fake
+        .messages(chat)
+        .iter()
+        .find(|m| m.text.starts_with(&start))
+        .unwrap_or_else(|| panic!("no request {order_id} in {chat}"))
+        .message_id
+}
+
+/// Picks up and closes order `no` through the API, as the account of `session`.
+pub async fn pickup_and_close(app: &TestApp, no: i64, session: &str) {
+    for step in ["pickup", "close"] {
+        let path = format!("/orders/{no}/{step}");
+        let (status, body) = call(app, "POST", &path, Some(session), None).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{step}: {body}");
+    }
 }
 
 /// Logs in from a browser; returns the session token.
