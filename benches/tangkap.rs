@@ -1,6 +1,7 @@
 //! Benchmarks: ingest through the webhook and through getUpdates, the Mini App API over a
-//! large board, outbox fidelity to Telegram's limits, resources of the release binary, the
-//! timer engine and bookings at once, on SQLite and PostgreSQL, against the fake Telegram.
+//! large board, search and export over it, outbox fidelity to Telegram's limits, resources
+//! of the release binary, the timer engine and bookings at once, on SQLite and PostgreSQL,
+//! against the fake Telegram.
 //!
 //! `scripts/bench` runs the full set and writes `docs/benchmarks.md` and `.json`;
 //! `scripts/test` runs `--smoke`, a small version that only shows the harness works.
