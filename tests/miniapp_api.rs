@@ -1918,10 +1918,16 @@ async fn search_and_filters_find_what_the_asker_may_see(backend: Backend) {
         "NEAR(inv topup)",
         "中文",
         "🙂🙂🙂",
+        "ab\0c",
         &"x".repeat(64),
     ] {
         assert_eq!(board.found(q).await, Vec::<String>::new(), "{q}");
     }
+    assert_eq!(
+        board.found("\0\u{1}\u{7f}").await,
+        board.tickets(&[0, 1, 2, 3]),
+        "control characters alone are an empty search"
+    );
     assert_eq!(
         board.found("  ").await,
         board.tickets(&[0, 1, 2, 3]),
@@ -1957,6 +1963,14 @@ async fn search_and_filters_find_what_the_asker_may_see(backend: Backend) {
             .await
             .unwrap(),
         board.tickets(&[2])
+    );
+    assert_eq!(
+        board
+            .filtered("status=order&transaksi=%00DANA%0A")
+            .await
+            .unwrap(),
+        board.tickets(&[3]),
+        "control characters are no part of a Transaksi"
     );
     assert_eq!(
         board.filtered("status=order&transaksi=dan").await.unwrap(),

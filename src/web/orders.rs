@@ -51,13 +51,15 @@ pub struct FilterParams {
 impl FilterParams {
     /// The filters, or a 400 saying what is wrong, in Indonesian and English.
     pub fn filters(self) -> Result<Filters, ApiError> {
-        let search = self.q.unwrap_or_default();
+        // No search box types a control character, and PostgreSQL refuses text holding NUL.
+        let printable = |text: String| text.chars().filter(|c| !c.is_control()).collect::<String>();
+        let search = printable(self.q.unwrap_or_default());
         if search.chars().count() > SEARCH_MAX {
             return Err(ApiError::BadRequest(
                 "Kata pencarian terlalu panjang. (Search text too long.)".into(),
             ));
         }
-        let transaksi = self.transaksi.map(|t| t.trim().to_owned());
+        let transaksi = self.transaksi.map(|t| printable(t).trim().to_owned());
         if transaksi
             .as_ref()
             .is_some_and(|t| t.chars().count() > TRANSAKSI_MAX)
