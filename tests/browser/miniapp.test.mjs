@@ -921,8 +921,9 @@ test('the Tim page sets a group\'s time targets and business hours; a bad value 
   await page.locator('#sla-message.done', { hasText: 'Tersimpan' }).waitFor();
   assert.equal(await message.textContent(), 'Tersimpan untuk Gudang. 1 tiket terbuka dihitung ulang waktunya.');
   assert.equal((await page.evaluate(() => window.__telegram.haptics)).at(-1), 'success');
+  // The list is read again after the save: until then its first entry is an older one.
   const entry = page.locator('.audit li[data-action="group_settings"]').first();
-  await entry.waitFor();
+  await page.locator('.audit li[data-action="group_settings"]', { hasText: 'Gudang' }).first().waitFor();
   assert.equal(await entry.locator('.action').textContent(), 'mengubah target waktu');
   assert.equal(await entry.locator('.detail').textContent(), 'Gudang · Pickup 1h · Close bawaan · Sen 08:00–17:00, Sel 09:00–24:00 · WITA');
   await page.evaluate(() => window.scrollTo(0, 0));
