@@ -1,6 +1,7 @@
 //! Benchmarks: ingest through the webhook and through getUpdates, the Mini App API over a
-//! large board, outbox fidelity to Telegram's limits, resources of the release binary, the
-//! timer engine and bookings at once, on SQLite and PostgreSQL, against the fake Telegram.
+//! large board, search and export over it, outbox fidelity to Telegram's limits, resources
+//! of the release binary, the timer engine and bookings at once, on SQLite and PostgreSQL,
+//! against the fake Telegram.
 //!
 //! `scripts/bench` runs the full set and writes `docs/benchmarks.md` and `.json`;
 //! `scripts/test` runs `--smoke`, a small version that only shows the harness works.
@@ -18,6 +19,7 @@ use tangkap::{
     app::{self, Running},
     config::{BotToken, Config, Secret},
     db::Db,
+    orders::search,
     sim::{FakeTelegram, MemberStatus},
     users::{self, AccountState, DisplayName, NewUser, Password, Role, Username},
 };
@@ -64,6 +66,8 @@ struct Sizes {
     /// Guests booking the same stay at once, and the rooms of its type.
     booking_guests: usize,
     booking_rooms: u32,
+    /// Tickets exported at once, through the release binary.
+    export_orders: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -83,6 +87,7 @@ const FULL: Sizes = Sizes {
     timers_window: Duration::from_secs(60),
     booking_guests: 200,
     booking_rooms: 100,
+    export_orders: 1_000_000,
 };
 
 const SMOKE: Sizes = Sizes {
@@ -102,6 +107,7 @@ const SMOKE: Sizes = Sizes {
     timers_window: Duration::from_secs(3),
     booking_guests: 20,
     booking_rooms: 10,
+    export_orders: 2_000,
 };
 
 /// One measured figure.
@@ -258,6 +264,12 @@ async fn run(args: Args) {
         }
         if args.runs("api") {
             board_api(&mut report, backend, sizes).await;
+        }
+        if args.runs("search") {
+            board_search(&mut report, backend, sizes).await;
+        }
+        if args.runs("export") {
+            export(&mut report, backend, sizes).await;
         }
         if args.runs("outbox") {
             outbox_fidelity(&mut report, backend, sizes).await;
@@ -922,7 +934,7 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64, chats: &[i64]) {
         let mut sql = String::from(
             "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, message_id, \
              requester_id, requester_name, picked_by, picked_at, closed_by, closed_at, created_at, \
-             pickup_due_at, close_due_at) VALUES ",
+             pickup_due_at, close_due_at, search_text) VALUES ",
         );
         for (n, i) in chunk.iter().enumerate() {
             let status = ["order", "pickup", "close"][i % 3];
@@ -946,9 +958,17 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64, chats: &[i64]) {
             } else {
                 ((i + 1_800_000).to_string(), (i + 14_400_000).to_string())
             };
+            let (order_id, ticket, keterangan) = (
+                format!("INV-{i}"),
+                format!("T{i:07}"),
+                format!("keterangan {i}"),
+            );
+            // As the bot writes it; no quote in it needs escaping.
+            let search_text =
+                search::search_text(&order_id, &ticket, "TOPUP", &keterangan, "Bench");
             write!(
                 sql,
-                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'T{i:07}', '{status}', {chat}, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i}, {pickup_due}, {close_due})"
+                "('{order_id}', 'TOPUP', '{keterangan}', '{ticket}', '{status}', {chat}, {i}, 1, 'Bench', {picked}, 1, {closed}, 1, {i}, {pickup_due}, {close_due}, '{search_text}')"
             )
             .unwrap();
         }
@@ -986,8 +1006,13 @@ async fn register(bench: &Bench, username: &str, telegram_id: i64, role: Role) -
 
 /// A session token of `username`, by the browser login.
 async fn log_in(bench: &Bench, username: &str) -> String {
+    log_in_at(&bench.url, username).await
+}
+
+/// A session token of `username`, by the browser login to the server at `url`.
+async fn log_in_at(url: &str, username: &str) -> String {
     let login: Value = reqwest::Client::new()
-        .post(format!("{}/api/login", bench.url))
+        .post(format!("{url}/api/login"))
         .json(&json!({ "login": username, "password": "bench-password" }))
         .send()
         .await
@@ -1057,11 +1082,28 @@ async fn p99_of_pages(client: &reqwest::Client, url: &str, session: &str, reques
     percentile(&latencies, 0.99)
 }
 
-async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
+/// A running app with the large board over its groups: the bench, an admin's session and
+/// the groups' chat ids.
+async fn large_board(backend: Backend, sizes: Sizes) -> (Bench, String, Vec<i64>) {
     let bench = start(backend, false).await;
     let (staff_id, session) = staff_session(&bench).await;
     let chats = bench_groups(&bench, sizes.board_groups).await;
     fill_board(&bench.db, sizes.board_orders, staff_id, &chats).await;
+    (bench, session, chats)
+}
+
+/// The groups, of `chats`, that the staff member of the board benches is in.
+fn staff_groups(chats: &[i64], sizes: Sizes) -> Vec<i64> {
+    chats
+        .iter()
+        .step_by(sizes.board_groups / sizes.staff_groups)
+        .take(sizes.staff_groups)
+        .copied()
+        .collect()
+}
+
+async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (bench, session, chats) = large_board(backend, sizes).await;
     let client = reqwest::Client::new();
     let board = format!("{} orders", sizes.board_orders);
     // The target is for pages of 50. A search matching nothing has no page: it reads every
@@ -1101,12 +1143,7 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
         "API, staff in {} of {} groups, {board}",
         sizes.staff_groups, sizes.board_groups
     );
-    let member_of: Vec<i64> = chats
-        .iter()
-        .step_by(sizes.board_groups / sizes.staff_groups)
-        .take(sizes.staff_groups)
-        .copied()
-        .collect();
+    let member_of = staff_groups(&chats, sizes);
     let member = member_session(&bench, &chats, &member_of).await;
     for status in ["order", "pickup", "close"] {
         let url = format!("{}/api/orders?status={status}&limit=50", bench.url);
@@ -1590,39 +1627,34 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
 }
 
 fn resident_kb(pid: u32) -> f64 {
+    memory_kb(pid, "VmRSS:")
+}
+
+/// The most the process has held resident since it started.
+fn peak_resident_kb(pid: u32) -> f64 {
+    memory_kb(pid, "VmHWM:")
+}
+
+fn memory_kb(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
 
-async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
-    // A database with a full board, made by a first run.
-    let bench = start(backend, false).await;
-    let (staff_id, _) = staff_session(&bench).await;
-    fill_board(&bench.db, sizes.board_orders, staff_id, &[-100]).await;
-    let Bench {
-        fake,
-        running,
-        db,
-        database_url,
-        _dir: dir,
-        ..
-    } = bench;
-    running.stop().await;
-    db.close().await;
-
-    let binary = tangkap_binary();
+/// The release binary serving `database_url`, once its health check answers: the process,
+/// its port and how long it took to be ready (ms).
+async fn start_binary(fake: &FakeTelegram, database_url: &str) -> (Child, u16, f64) {
     let port = tangkap::sim::free_port();
     let started = Instant::now();
-    let mut child = Command::new(&binary)
+    let child = Command::new(tangkap_binary())
         .arg("run")
         .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
         .env("TANGKAP_BOT_TOKEN", TOKEN)
         .env("TANGKAP_API_URL", fake.api_url())
-        .env("DATABASE_URL", &database_url)
+        .env("DATABASE_URL", database_url)
         .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -1645,21 +1677,44 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let ready_ms = started.elapsed().as_secs_f64() * 1000.0;
+    (child, port, started.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// A database holding the bench admin and a board of `orders` tickets over the groups
+/// `chats`, made by an in-process run that is then stopped, for the release binary to
+/// serve; the fake Telegram it knows, the database's URL and the folder holding it.
+async fn stopped_board(
+    backend: Backend,
+    orders: usize,
+    chats: &[i64],
+) -> (FakeTelegram, String, tempfile::TempDir) {
+    let bench = start(backend, false).await;
+    let (staff_id, _) = staff_session(&bench).await;
+    fill_board(&bench.db, orders, staff_id, chats).await;
+    let Bench {
+        fake,
+        running,
+        db,
+        database_url,
+        _dir: dir,
+        ..
+    } = bench;
+    running.stop().await;
+    db.close().await;
+    (fake, database_url, dir)
+}
+
+async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (fake, database_url, dir) = stopped_board(backend, sizes.board_orders, &[-100]).await;
+
+    let binary = tangkap_binary();
+    let (mut child, port, ready_ms) = start_binary(&fake, &database_url).await;
+    let client = reqwest::Client::new();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = resident_kb(child.id()) / 1024.0;
     // Serve every page of the board once so the data has passed through.
     let board = format!("{} orders", sizes.board_orders);
-    let session: Value = client
-        .post(format!("http://127.0.0.1:{port}/api/login"))
-        .json(&json!({ "login": "bench", "password": "bench-password" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap().to_owned();
+    let token = log_in_at(&format!("http://127.0.0.1:{port}"), "bench").await;
     for status in ["order", "pickup", "close"] {
         for q in ["", "INV-1"] {
             client
@@ -1706,6 +1761,151 @@ async fn resources(report: &mut Report, backend: Backend, sizes: Sizes) {
         "MB",
         (backend == Backend::Sqlite).then(|| ("≤ 50 MB".into(), busy <= 50.0)),
     );
+}
+
+// --- 7. search and export ------------------------------------------------------------------------
+
+/// Searches over the board as a team lead and as staff of some groups: the trigram index
+/// must answer a search matching nothing without reading the rows.
+async fn board_search(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (bench, session, chats) = large_board(backend, sizes).await;
+    let client = reqwest::Client::new();
+    let workload = format!("search, {} orders", sizes.board_orders);
+    let member_of = staff_groups(&chats, sizes);
+    let member = member_session(&bench, &chats, &member_of).await;
+    for (label, query, who, target) in [
+        (
+            "order page, matching nothing",
+            "status=order&q=tidak-ada",
+            &session,
+            true,
+        ),
+        (
+            "close page, matching nothing",
+            "status=close&q=tidak-ada",
+            &session,
+            true,
+        ),
+        (
+            "order page, matching nothing, oldest first",
+            "status=order&q=zzzz&sort=oldest",
+            &session,
+            true,
+        ),
+        (
+            "staff, order page, matching nothing",
+            "status=order&q=tidak-ada",
+            &member,
+            true,
+        ),
+        (
+            "order page, a part of a keterangan (50 rows)",
+            "status=order&q=terangan 99",
+            &session,
+            false,
+        ),
+        (
+            "order page, two letters (50 rows)",
+            "status=order&q=99",
+            &session,
+            false,
+        ),
+        (
+            "order page, Transaksi and days (50 rows)",
+            "status=order&transaksi=topup&from=1970-01-01&to=1970-01-01",
+            &session,
+            false,
+        ),
+    ] {
+        let url = format!("{}/api/orders?{query}&limit=50", bench.url);
+        let p99 = p99_of_pages(&client, &url, who, sizes.api_requests).await;
+        report.add_checked(
+            &workload,
+            backend,
+            &format!("{label} p99"),
+            p99,
+            "ms",
+            target.then(|| ("≤ 20 ms".into(), p99 <= 20.0)),
+        );
+    }
+    bench.stop().await;
+}
+
+/// Exports every ticket of a large board as CSV and as XLSX from the release binary, and
+/// reads the most it held resident while doing so.
+async fn export(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (fake, database_url, dir) =
+        stopped_board(backend, sizes.export_orders, &[-100, -200, -300]).await;
+
+    let workload = format!("export, {} orders", sizes.export_orders);
+    for format in ["csv", "xlsx"] {
+        // A fresh process for each, so that its peak is this export's.
+        let (mut child, port, _) = start_binary(&fake, &database_url).await;
+        let client = reqwest::Client::new();
+        let token = log_in_at(&format!("http://127.0.0.1:{port}"), "bench").await;
+        // The login's password check has its own peak (argon2's buffer): the export's is
+        // told apart from it.
+        let before = peak_resident_kb(child.id()) / 1024.0;
+        let started = Instant::now();
+        // The board's tickets were created in the first minutes of 1970 (WIB).
+        let mut response = client
+            .get(format!(
+                "http://127.0.0.1:{port}/api/export.{format}?from=1970-01-01&to=1970-01-02"
+            ))
+            .header("X-Session-Token", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut bytes = 0usize;
+        let mut lines = 0usize;
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            bytes += chunk.len();
+            lines += chunk.iter().filter(|&&b| b == b'\n').count();
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let peak = peak_resident_kb(child.id()) / 1024.0;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if format == "csv" {
+            assert_eq!(
+                lines,
+                sizes.export_orders + 1,
+                "every ticket and the header"
+            );
+        }
+        report.add(
+            &workload,
+            backend,
+            &format!("{format}: tickets/s"),
+            sizes.export_orders as f64 / seconds,
+            "/s",
+        );
+        report.add(
+            &workload,
+            backend,
+            &format!("{format}: size"),
+            bytes as f64 / 1024.0 / 1024.0,
+            "MB",
+        );
+        report.add(
+            &workload,
+            backend,
+            &format!("{format}: peak resident memory before it (started, logged in)"),
+            before,
+            "MB",
+        );
+        report.add_checked(
+            &workload,
+            backend,
+            &format!("{format}: peak resident memory of the server"),
+            peak,
+            "MB",
+            Some(("< 60 MB".into(), peak < 60.0)),
+        );
+    }
+    drop(dir);
+    drop_database(&database_url).await;
 }
 
 // --- report ----------------------------------------------------------------------------------------

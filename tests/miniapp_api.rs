@@ -35,6 +35,8 @@ on_both_backends!(
     a_tickets_timeline_tells_each_step_note_reopen_and_whether_the_group_was_told,
     notes_and_reopen_obey_who_may_see_and_do_what,
     a_pickup_is_undone_by_its_presser_until_the_group_is_told,
+    search_and_filters_find_what_the_asker_may_see,
+    exports_hold_the_filtered_tickets_row_by_row,
 );
 
 struct Api<'a> {
@@ -1866,4 +1868,606 @@ async fn a_pickup_is_undone_by_its_presser_until_the_group_is_told(backend: Back
     assert_eq!(kinds, ["created", "message", "picked_up", "pickup_undone"]);
     assert_eq!(page["events"][3]["by"], "Budi Santoso (@budi)");
     app.finish().await;
+}
+
+/// A board for search, filters and export: an admin (`budi`) and a staff member of group
+/// A only (`sam`); A in WIB, B in WIT. The sessions, the groups and the tickets of
+/// [`ticket_texts`], in that order.
+struct Board {
+    app: TestApp,
+    admin: String,
+    staff: String,
+    a: i64,
+    b: i64,
+    tickets: Vec<String>,
+}
+
+/// `(group is B, requester, /moban)` of the board's tickets.
+fn ticket_texts() -> [(bool, &'static str, &'static str); 4] {
+    [
+        (
+            false,
+            "José Álvarez",
+            "/moban #INV-100 #TOPUP #Saldo belum masuk 日本語",
+        ),
+        (
+            false,
+            "Siti",
+            "/moban #=HYPERLINK(\"http://x\") #Retur #+62 812, \"kutip\"\nbaris dua",
+        ),
+        (false, "Siti", "/moban #@SUM(A1) #-DANA #-5000"),
+        (true, "Rahmat", "/moban #INV-200 #dana #rahasia grup B"),
+    ]
+}
+
+async fn board(backend: Backend) -> Board {
+    let (app, _) = with_staff(
+        spawn_app(backend).await,
+        "Budi",
+        None,
+        "budi",
+        "rahasia-123",
+    )
+    .await;
+    let admin = log_in(&app, "budi", "rahasia-123").await;
+    let (a, b) = (app.fake.group("Grup A"), app.fake.group("Grup B"));
+    let mut tickets = Vec::new();
+    for (in_b, requester, text) in ticket_texts() {
+        let asker = app.fake.user(requester, None);
+        tickets.push(place_order(&app, if in_b { b } else { a }, &asker, text).await);
+    }
+    let sam = app.fake.user("Sam", None);
+    register_account(
+        &app,
+        &sam,
+        "sam",
+        "rahasia-123",
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    app.fake.set_member_status(a, &sam, MemberStatus::Member);
+    let staff = log_in(&app, "sam", "rahasia-123").await;
+    let zone = json!({ "pickup": null, "close": null, "hours": [], "zone": "WIT" });
+    let (status, body) = call(
+        &app,
+        "PUT",
+        &format!("/groups/{b}/settings"),
+        Some(&admin),
+        Some(zone),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    Board {
+        app,
+        admin,
+        staff,
+        a,
+        b,
+        tickets,
+    }
+}
+
+impl Board {
+    /// The tickets `GET /api/orders?{query}` lists for `session`, in order, or the error.
+    async fn listed(&self, session: &str, query: &str) -> Result<Vec<String>, Value> {
+        let (status, body) = call(
+            &self.app,
+            "GET",
+            &format!("/orders?{query}"),
+            Some(session),
+            None,
+        )
+        .await;
+        if status != StatusCode::OK {
+            return Err(body);
+        }
+        Ok(body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["ticket_no"].as_str().unwrap().to_owned())
+            .collect())
+    }
+
+    /// The tickets whose Order_ID, ticket, Transaksi, Keterangan or requester holds
+    /// `q`, as the admin's search finds them (on the Order page, newest first).
+    async fn found(&self, q: &str) -> Vec<String> {
+        let query = format!("status=order&q={}", urlencode(q));
+        self.listed(&self.admin, &query).await.unwrap()
+    }
+
+    /// What the admin's list shows for `query`.
+    async fn filtered(&self, query: &str) -> Result<Vec<String>, Value> {
+        self.listed(&self.admin, query).await
+    }
+
+    fn tickets(&self, indexes: &[usize]) -> Vec<String> {
+        indexes.iter().map(|&i| self.tickets[i].clone()).collect()
+    }
+
+    /// A GET with the admin's or staff's session: status, headers and body.
+    async fn download(
+        &self,
+        session: &str,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = Client::new()
+            .get(format!("{}/api{path}", self.app.http_url()))
+            .header("X-Session-Token", session)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).unwrap()[2..].to_owned()
+}
+
+async fn search_and_filters_find_what_the_asker_may_see(backend: Backend) {
+    let board = board(backend).await;
+    let newest_first = |mut t: Vec<String>| {
+        t.reverse();
+        t
+    };
+    // Each field, in any case and with or without accents, whole or in part.
+    for (q, expected) in [
+        ("inv-1", vec![0]),
+        ("NV-10", vec![0]),
+        ("topup", vec![0]),
+        ("retur", vec![1]),
+        ("SALDO", vec![0]),
+        ("belum mas", vec![0]),
+        ("jose", vec![0]),
+        ("ÁLVAR", vec![0]),
+        ("álvarez", vec![0]),
+        ("siti", vec![1, 2]),
+        ("日本語", vec![0]),
+        ("日本", vec![0]),
+        ("baris dua", vec![1]),
+        ("\"kutip\"", vec![1]),
+        ("\"", vec![1]),
+        ("-5000", vec![2]),
+        // Shorter than a trigram: read row by row, still found.
+        ("jo", vec![0]),
+        ("Tí", vec![1, 2]),
+    ] {
+        assert_eq!(
+            board.found(q).await,
+            newest_first(board.tickets(&expected)),
+            "{q}"
+        );
+    }
+    let ticket = &board.tickets[1];
+    assert_eq!(
+        board.found(&ticket.to_lowercase()).await,
+        board.tickets(&[1])
+    );
+    assert_eq!(
+        board.found(&ticket[2..]).await,
+        board.tickets(&[1]),
+        "part of a ticket"
+    );
+    // Nothing, and hostile text taken literally: no error, nothing found.
+    for q in [
+        "tidak-ada",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "\"x\"y",
+        "inv* OR x",
+        "NEAR(inv topup)",
+        "中文",
+        "🙂🙂🙂",
+        "ab\0c",
+        &"x".repeat(64),
+    ] {
+        assert_eq!(board.found(q).await, Vec::<String>::new(), "{q}");
+    }
+    assert_eq!(
+        board.found("\0\u{1}\u{7f}").await,
+        board.tickets(&[0, 1, 2, 3]),
+        "control characters alone are an empty search"
+    );
+    assert_eq!(
+        board.found("  ").await,
+        board.tickets(&[0, 1, 2, 3]),
+        "an empty search lists all, most urgent first"
+    );
+    let too_long = format!("status=order&q={}", "x".repeat(65));
+    let refused = board.listed(&board.admin, &too_long).await.unwrap_err();
+    assert_eq!(refused["error"], "bad_request", "{refused}");
+
+    // A staff member finds nothing of another group's, by any field or its ticket.
+    for q in ["rahasia", "rahmat", "inv-200", board.tickets[3].as_str()] {
+        let query = format!("status=order&q={}", urlencode(q));
+        assert_eq!(
+            board.listed(&board.staff, &query).await.unwrap(),
+            Vec::<String>::new(),
+            "{q}"
+        );
+    }
+    let query = "status=order&q=inv";
+    assert_eq!(
+        board.listed(&board.staff, query).await.unwrap(),
+        board.tickets(&[0])
+    );
+
+    // Transaksi: whole, in any case; with the search, the group and the sort.
+    assert_eq!(
+        board.filtered("status=order&transaksi=DANA").await.unwrap(),
+        board.tickets(&[3])
+    );
+    assert_eq!(
+        board
+            .filtered("status=order&transaksi=-dana")
+            .await
+            .unwrap(),
+        board.tickets(&[2])
+    );
+    assert_eq!(
+        board
+            .filtered("status=order&transaksi=%00DANA%0A")
+            .await
+            .unwrap(),
+        board.tickets(&[3]),
+        "control characters are no part of a Transaksi"
+    );
+    assert_eq!(
+        board.filtered("status=order&transaksi=dan").await.unwrap(),
+        Vec::<String>::new()
+    );
+    let with_group = format!("status=order&transaksi=dana&group={}", board.a);
+    assert_eq!(
+        board.filtered(&with_group).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        board
+            .filtered("status=order&q=siti&sort=oldest")
+            .await
+            .unwrap(),
+        board.tickets(&[1, 2])
+    );
+    assert_eq!(
+        board
+            .listed(&board.staff, "status=order&transaksi=dana")
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
+
+    // Days, in each group's zone: each ticket is on its own local day and not the next.
+    let (_, page) = call(
+        &board.app,
+        "GET",
+        "/orders?status=order",
+        Some(&board.admin),
+        None,
+    )
+    .await;
+    for order in page["orders"].as_array().unwrap() {
+        let in_b = order["chat_id"].as_i64() == Some(board.b);
+        let day = local_day(
+            order["created_at"].as_i64().unwrap(),
+            if in_b { 9 } else { 7 },
+        );
+        let ticket = order["ticket_no"].as_str().unwrap().to_owned();
+        let on = board
+            .filtered(&format!("status=order&from={day}&to={day}"))
+            .await
+            .unwrap();
+        assert!(on.contains(&ticket), "{ticket} on {day}: {on:?}");
+        let next = day.next_day().unwrap();
+        let after = board
+            .filtered(&format!("status=order&from={next}"))
+            .await
+            .unwrap();
+        assert!(!after.contains(&ticket), "{ticket} after {day}: {after:?}");
+        let before = board
+            .filtered(&format!("status=order&to={}", day.previous_day().unwrap()))
+            .await
+            .unwrap();
+        assert!(
+            !before.contains(&ticket),
+            "{ticket} before {day}: {before:?}"
+        );
+    }
+
+    // Bad filters are refused, saying why in both languages.
+    for query in [
+        "from=2026-13-01",
+        "from=2026-02-30",
+        "to=26-01-01",
+        "from=2026-1-5",
+        "from=kemarin",
+        "from=2026-01-01T00:00",
+        "from=2026-02-02&to=2026-02-01",
+        "group=abc",
+        "sort=random",
+    ] {
+        let refused = board
+            .filtered(&format!("status=order&{query}"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused["error"], "bad_request", "{query}: {refused}");
+    }
+    let refused = board
+        .filtered("status=order&from=2026-02-02&to=2026-02-01")
+        .await
+        .unwrap_err();
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("Tanggal awal") && message.contains("from date is after"),
+        "{message}"
+    );
+    let refused = board
+        .filtered(&format!("status=order&transaksi={}", "x".repeat(65)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused["error"], "bad_request");
+    board.app.finish().await;
+}
+
+/// The day `ms` (Unix ms) falls on, `hours` ahead of UTC.
+fn local_day(ms: i64, hours: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp((ms + hours * 3_600_000).div_euclid(1000))
+        .unwrap()
+        .date()
+}
+
+/// `ms` as the export writes it, `hours` ahead of UTC in `zone`.
+fn local_time(ms: i64, hours: i64, zone: &str) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp((ms + hours * 3_600_000).div_euclid(1000))
+        .unwrap();
+    format!(
+        "{} {:02}:{:02}:{:02} {zone}",
+        at.date(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+async fn exports_hold_the_filtered_tickets_row_by_row(backend: Backend) {
+    let board = board(backend).await;
+    // One ticket picked up, so its pickup columns are filled.
+    let (_, page) = call(
+        &board.app,
+        "GET",
+        "/orders?status=order&sort=oldest",
+        Some(&board.admin),
+        None,
+    )
+    .await;
+    let orders: Vec<Value> = page["orders"].as_array().unwrap().clone();
+    let first = orders[0]["no"].as_i64().unwrap();
+    let (status, picked) = call(
+        &board.app,
+        "POST",
+        &format!("/orders/{first}/pickup"),
+        Some(&board.admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // What each row must say, oldest first.
+    let expected: Vec<Vec<String>> = orders
+        .iter()
+        .zip(ticket_texts())
+        .enumerate()
+        .map(|(i, (order, (in_b, requester, _)))| {
+            let (hours, zone, group) = if in_b {
+                (9, "WIT", "Grup B")
+            } else {
+                (7, "WIB", "Grup A")
+            };
+            let at = |key: &str, source: &Value| {
+                source[key]
+                    .as_i64()
+                    .map(|ms| local_time(ms, hours, zone))
+                    .unwrap_or_default()
+            };
+            let source = if i == 0 { &picked } else { order };
+            vec![
+                (i + 1).to_string(),
+                order["ticket_no"].as_str().unwrap().to_owned(),
+                order["order_id"].as_str().unwrap().to_owned(),
+                order["transaksi"].as_str().unwrap().to_owned(),
+                order["keterangan"].as_str().unwrap().to_owned(),
+                if i == 0 { "Pickup" } else { "Order" }.to_owned(),
+                group.to_owned(),
+                requester.to_owned(),
+                at("created_at", order),
+                if i == 0 {
+                    "Budi (@budi)".to_owned()
+                } else {
+                    String::new()
+                },
+                at("picked_at", source),
+                String::new(),
+                String::new(),
+            ]
+        })
+        .collect();
+    assert_eq!(expected[0][4], "Saldo belum masuk 日本語");
+    let range = "from=2000-01-01&to=2100-12-31";
+
+    // CSV: a byte-order mark, the header, then each ticket; formulas kept as text.
+    let (status, headers, body) = board
+        .download(&board.admin, &format!("/export.csv?{range}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"tangkap-2000-01-01_2100-12-31.csv\""
+    );
+    assert!(body.starts_with("\u{feff}No,No_Tiket,Order_ID,Transaksi,".as_bytes()));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("\r\n"), "RFC 4180 line ends");
+    let csv_rows = csv_records(&text);
+    assert_eq!(
+        csv_rows[0],
+        [
+            "No",
+            "No_Tiket",
+            "Order_ID",
+            "Transaksi",
+            "Keterangan",
+            "Status",
+            "Grup",
+            "Diminta oleh",
+            "Dibuat",
+            "Di-pickup oleh",
+            "Waktu pickup",
+            "Di-close oleh",
+            "Waktu close"
+        ]
+    );
+    let neutralised = |row: &Vec<String>| -> Vec<String> {
+        row.iter()
+            .map(|cell| match cell.chars().next() {
+                Some('=' | '+' | '-' | '@') => format!("'{cell}"),
+                _ => cell.clone(),
+            })
+            .collect()
+    };
+    let expected_csv: Vec<Vec<String>> = expected.iter().map(neutralised).collect();
+    assert_eq!(csv_rows[1..], expected_csv[..]);
+    assert_eq!(csv_rows[2][2], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(csv_rows[2][4], "'+62 812, \"kutip\"\nbaris dua");
+
+    // XLSX: the same rows, read back by a spreadsheet library; formulas stay text.
+    let (status, headers, body) = board
+        .download(&board.admin, &format!("/export.xlsx?{range}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"tangkap-2000-01-01_2100-12-31.xlsx\""
+    );
+    let xlsx_rows = xlsx_records(body);
+    assert_eq!(xlsx_rows[0], csv_rows[0]);
+    assert_eq!(xlsx_rows[1..], expected[..]);
+
+    // The filters and the asker's scope hold in both.
+    for format in ["csv", "xlsx"] {
+        let rows = |body: Vec<u8>| match format {
+            "csv" => csv_records(&String::from_utf8(body).unwrap()),
+            _ => xlsx_records(body),
+        };
+        let tickets_in = |rows: Vec<Vec<String>>| -> Vec<String> {
+            rows[1..].iter().map(|row| row[1].clone()).collect()
+        };
+        let (_, _, body) = board
+            .download(&board.staff, &format!("/export.{format}?{range}"))
+            .await;
+        assert_eq!(
+            tickets_in(rows(body)),
+            board.tickets(&[0, 1, 2]),
+            "staff: only group A"
+        );
+        let b = board.b;
+        let (_, _, body) = board
+            .download(&board.staff, &format!("/export.{format}?{range}&group={b}"))
+            .await;
+        assert_eq!(
+            tickets_in(rows(body)),
+            Vec::<String>::new(),
+            "staff: not group B"
+        );
+        let query = format!("{range}&status=order&transaksi=dana&q=rahasia");
+        let (_, _, body) = board
+            .download(&board.admin, &format!("/export.{format}?{query}"))
+            .await;
+        assert_eq!(
+            tickets_in(rows(body)),
+            board.tickets(&[3]),
+            "{format}: filtered"
+        );
+        let (_, _, body) = board
+            .download(
+                &board.admin,
+                &format!("/export.{format}?{range}&status=pickup"),
+            )
+            .await;
+        assert_eq!(
+            tickets_in(rows(body)),
+            board.tickets(&[0]),
+            "{format}: pickup only"
+        );
+        let (_, _, body) = board
+            .download(
+                &board.admin,
+                &format!("/export.{format}?from=2000-01-01&to=2000-01-02"),
+            )
+            .await;
+        assert_eq!(
+            rows(body).len(),
+            1,
+            "{format}: a range with no tickets has the header only"
+        );
+        for query in [
+            "",
+            "from=2026-01-01",
+            "to=2026-01-01",
+            "from=2026-02-01&to=2026-01-01",
+            "from=x&to=y",
+            &format!("{range}&status=done"),
+        ] {
+            let (status, _, body) = board
+                .download(&board.admin, &format!("/export.{format}?{query}"))
+                .await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("bad_request")),
+                "{query}"
+            );
+        }
+    }
+    let (status, _, _) = board
+        .download("no-such-session", &format!("/export.csv?{range}"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    board.app.finish().await;
+}
+
+/// The records of an exported CSV, its byte-order mark left out.
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The cells of an exported workbook's first sheet, each of which must be text.
+fn xlsx_records(body: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(body)).unwrap();
+    let sheet = workbook.sheet_names()[0].clone();
+    let formulas = workbook.worksheet_formula(&sheet).unwrap();
+    assert!(
+        formulas.used_cells().next().is_none(),
+        "no cell is a formula"
+    );
+    workbook
+        .worksheet_range(&sheet)
+        .unwrap()
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::String(text) => text.clone(),
+                    Data::Empty => String::new(),
+                    other => panic!("not text: {other:?}"),
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -11,7 +11,7 @@ const TEXTS = {
     logout: 'Keluar', login_title: 'Masuk', login_name: 'Username atau ID Telegram',
     password: 'Password', login_button: 'Masuk', open_bot: 'Buka bot untuk /daftar',
     tab_order: 'Order', tab_pickup: 'Pickup', tab_close: 'Close',
-    search: 'Cari no tiket atau Order_ID', more: 'Muat lebih banyak', cancel: 'Batal',
+    search: 'Cari tiket, Order_ID, keterangan, nama', more: 'Muat lebih banyak', cancel: 'Batal',
     yes_close: 'Ya, close', pickup: 'Pickup', close: 'Close',
     all_groups: 'Semua grup', group_filter: 'Grup',
     intro_telegram: 'Masuk sebagai {name} (Telegram). Masukkan password Anda.',
@@ -30,7 +30,7 @@ const TEXTS = {
     empty_close: 'Belum ada order yang di-close.', empty_search: 'Tidak ada yang cocok dengan "{q}".',
     confirm_close: 'Close tiket {ticket} ({order_id})? Grup akan diberi tahu bahwa permintaan ini sudah selesai.',
     picked_ok: 'Tiket {ticket} di-pickup.', closed_ok: 'Tiket {ticket} di-close.',
-    undo: 'Batalkan', undone_ok: 'Pickup tiket {ticket} dibatalkan. Tiket kembali ke Order.',
+    undo: 'Batalkan', held_new: '{n} baru ↑', undone_ok: 'Pickup tiket {ticket} dibatalkan. Tiket kembali ke Order.',
     team_tab: 'Tim', team_title: 'Tim', back_to_board: '‹ Order',
     team_intro: 'Akun staf: setujui pendaftaran, nonaktifkan atau aktifkan akun, dan atur peran.',
     team_gone: 'Halaman Tim hanya untuk owner dan admin.',
@@ -61,6 +61,14 @@ const TEXTS = {
     internal: 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
     h_clock: 'Waktu', sort_label: 'Urutan', sort_urgent: 'Paling mendesak', sort_newest: 'Terbaru',
     late_only: 'Hanya yang terlambat', empty_late: 'Tidak ada tiket yang terlambat.',
+    // Filters, search and export: each page keeps its own, shown as chips.
+    sort_oldest: 'Terlama', filters_more: 'Filter & ekspor', filter_transaksi: 'Transaksi',
+    filter_from: 'Dari tanggal', filter_to: 'Sampai tanggal', filter_apply: 'Terapkan',
+    filter_bad_range: 'Tanggal "dari" jatuh setelah tanggal "sampai".',
+    chip_search: 'Cari: {v}', chip_group: 'Grup: {v}', chip_transaksi: 'Transaksi: {v}',
+    chip_days: 'Tanggal: {v}', chip_sort: 'Urutan: {v}', chip_remove: 'Hapus filter {v}',
+    export_label: 'Ekspor', export_busy: 'Menyiapkan {format}…',
+    export_range: 'Tanpa tanggal, ekspor memuat 30 hari terakhir.',
     span_under_minute: '<1 mnt', span_minutes: '{m} mnt', span_hours: '{h} jam', span_hours_minutes: '{h} jam {m} mnt',
     span_days: '{d} hari', span_days_hours: '{d} hari {h} jam',
     age: 'Umur {span}', sla_left: 'Sisa {span}', sla_late: 'Terlambat {span}',
@@ -137,7 +145,7 @@ const TEXTS = {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
     password: 'Password', login_button: 'Log in', open_bot: 'Open the bot to /daftar',
     tab_order: 'Order', tab_pickup: 'Pickup', tab_close: 'Close',
-    search: 'Search ticket or Order_ID', more: 'Load more', cancel: 'Cancel',
+    search: 'Search ticket, Order_ID, note, name', more: 'Load more', cancel: 'Cancel',
     yes_close: 'Yes, close', pickup: 'Pick up', close: 'Close',
     all_groups: 'All groups', group_filter: 'Group',
     intro_telegram: 'Logging in as {name} (Telegram). Enter your password.',
@@ -156,7 +164,7 @@ const TEXTS = {
     empty_close: 'No closed orders yet.', empty_search: 'Nothing matches "{q}".',
     confirm_close: 'Close ticket {ticket} ({order_id})? The group will be told the request is resolved.',
     picked_ok: 'Ticket {ticket} picked up.', closed_ok: 'Ticket {ticket} closed.',
-    undo: 'Undo', undone_ok: 'Pickup of ticket {ticket} undone. The ticket is back on Order.',
+    undo: 'Undo', held_new: '{n} new ↑', undone_ok: 'Pickup of ticket {ticket} undone. The ticket is back on Order.',
     team_tab: 'Team', team_title: 'Team', back_to_board: '‹ Orders',
     team_intro: 'Staff accounts: approve registrations, disable or enable accounts, and set roles.',
     team_gone: 'The Team page is for owners and admins only.',
@@ -195,6 +203,14 @@ const TEXTS = {
     refused_not_applicable: 'This account is {state}, so this change does not apply.',
     h_clock: 'Time', sort_label: 'Sort', sort_urgent: 'Most urgent', sort_newest: 'Newest',
     late_only: 'Late only', empty_late: 'No late tickets.',
+    // Filters, search and export: each page keeps its own, shown as chips.
+    sort_oldest: 'Oldest', filters_more: 'Filters & export', filter_transaksi: 'Transaksi',
+    filter_from: 'From date', filter_to: 'To date', filter_apply: 'Apply',
+    filter_bad_range: 'The "from" date is after the "to" date.',
+    chip_search: 'Search: {v}', chip_group: 'Group: {v}', chip_transaksi: 'Transaksi: {v}',
+    chip_days: 'Dates: {v}', chip_sort: 'Sort: {v}', chip_remove: 'Remove filter {v}',
+    export_label: 'Export', export_busy: 'Preparing {format}…',
+    export_range: 'Without dates, the export holds the last 30 days.',
     span_under_minute: '<1 min', span_minutes: '{m} min', span_hours: '{h} h', span_hours_minutes: '{h} h {m} min',
     span_days: '{d} d', span_days_hours: '{d} d {h} h',
     age: 'Age {span}', sla_left: '{span} left', sla_late: '{span} late',
@@ -284,17 +300,17 @@ const state = {
   standingError: '',
   view: 'board',
   status: 'order',
-  query: '',
-  group: '',
+  // Each page's own search, group, Transaksi, days, sort and late switch (see `freshFilters`).
+  filters: { order: freshFilters('order'), pickup: freshFilters('pickup'), close: freshFilters('close') },
   groups: [],
   orders: [],
+  // The list as last asked again, and the tickets new to it held behind "N baru".
+  fresh: [],
+  held: [],
   hasMore: false,
   version: null,
   counts: { order: 0, pickup: 0, close: 0 },
   pollTimer: null,
-  // Order and Pickup: `urgent` (the stage's due time first) or `newest`; and the late alone.
-  sort: 'urgent',
-  lateOnly: false,
   loadedAt: 0,
   // The cards' clocks, ticked by one timer (see `tick`).
   clocks: [],
@@ -321,6 +337,20 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
+
+/// A page's filters as it opens: no search or filter; Order and Pickup most urgent first
+/// (the stage's due time), Close newest first.
+function freshFilters(status) {
+  return {
+    query: '', group: '', transaksi: '', from: '', to: '',
+    sort: status === 'close' ? 'newest' : 'urgent', lateOnly: false,
+  };
+}
+
+/// The filters of the page shown.
+function pageFilters() {
+  return state.filters[state.status];
+}
 
 function t(key, values) {
   const text = TEXTS[state.lang][key] ?? TEXTS.id[key] ?? key;
@@ -364,7 +394,7 @@ function openBotChat() {
 
 function updateBackButton() {
   if (!tg?.BackButton) return;
-  const show = Boolean(state.user) && (state.view !== 'board' || state.status !== 'order' || Boolean(state.query));
+  const show = Boolean(state.user) && (state.view !== 'board' || state.status !== 'order' || Boolean(pageFilters().query));
   if (show) tg.BackButton.show(); else tg.BackButton.hide();
 }
 
@@ -614,7 +644,9 @@ async function loadGroups() {
     if (SESSION_ENDED.includes(failure.code)) { handleFailure(failure); return false; }
     state.groups = [];
   }
-  if (!state.groups.some((g) => String(g.chat_id) === state.group)) state.group = '';
+  for (const filters of Object.values(state.filters)) {
+    if (!state.groups.some((g) => String(g.chat_id) === filters.group)) filters.group = '';
+  }
   renderGroupFilter();
   return true;
 }
@@ -629,45 +661,46 @@ function renderGroupFilter() {
     option.value = String(group.chat_id);
     return option;
   }));
-  select.value = state.group;
+  select.value = pageFilters().group;
   select.hidden = state.groups.length === 0;
 }
 
 /// Opened from a group's "Buka tiket" button: show that ticket on whichever page it is.
 async function openTicket(ticket) {
-  state.query = ticket;
-  state.lateOnly = false;
-  state.group = '';
-  $('group-filter').value = '';
-  $('search').value = ticket;
   for (const status of ['order', 'pickup', 'close']) {
     const page = await api(`/orders?status=${status}&q=${encodeURIComponent(ticket)}&limit=1`);
     if (page.orders.length) { state.status = status; break; }
   }
+  state.filters[state.status] = { ...freshFilters(state.status), query: ticket };
+  showFilters();
   await load();
 }
 
 function summaryPath() {
-  return state.group ? `/summary?group=${encodeURIComponent(state.group)}` : '/summary';
+  const { group } = pageFilters();
+  return group ? `/summary?group=${encodeURIComponent(group)}` : '/summary';
+}
+
+/// The list's query as the page's filters, sort and late switch make it.
+function listParams() {
+  const params = filterParams();
+  params.set('sort', pageFilters().sort);
+  if (state.status !== 'close' && pageFilters().lateOnly) params.set('late', '1');
+  return params;
 }
 
 async function load({ append = false } = {}) {
   // Only the newest request may draw: an older answer arriving late (after a tab switch,
   // say) would otherwise show the wrong page.
   const request = (state.loadSeq = (state.loadSeq || 0) + 1);
-  const params = new URLSearchParams({ status: state.status, limit: '50' });
-  if (state.query) params.set('q', state.query);
-  if (state.group) params.set('group', state.group);
-  if (state.status !== 'close') {
-    // A search lists newest first: it looks for one request.
-    if (!state.query) params.set('sort', state.sort);
-    if (state.lateOnly) params.set('late', '1');
-  }
+  const params = listParams();
+  params.set('limit', '50');
   if (append && state.next) params.set('after', state.next);
   try {
     const [page, summary] = await Promise.all([api(`/orders?${params}`), api(summaryPath())]);
     if (request !== state.loadSeq) return;
     state.orders = append ? state.orders.concat(page.orders) : page.orders;
+    if (!append) state.held = [];
     state.hasMore = page.has_more;
     state.next = page.next;
     state.version = summary.version;
@@ -677,6 +710,87 @@ async function load({ append = false } = {}) {
   } catch (failure) {
     handleFailure(failure);
   }
+}
+
+/// Brings the list up to date without moving it under the reader. The pages already
+/// loaded are asked again: a card still on this page is redrawn in place, one that left it
+/// is removed, and tickets new to it above the last card wait behind the "N baru" chip
+/// until a tap inserts them (below it they only continue the list), except `insert`, a
+/// ticket this page itself brought back (an undone Pickup). The card at the top of the
+/// screen keeps its place on the screen.
+async function refresh({ insert } = {}) {
+  const request = (state.loadSeq = (state.loadSeq || 0) + 1);
+  const wanted = Math.max(state.orders.length, 50);
+  const params = listParams();
+  let fresh = [];
+  let page = { has_more: true, next: null };
+  try {
+    const summary = api(summaryPath());
+    while (fresh.length < wanted && page.has_more) {
+      params.set('limit', String(Math.min(100, wanted - fresh.length)));
+      if (page.next) params.set('after', page.next);
+      page = await api(`/orders?${params}`);
+      fresh = fresh.concat(page.orders);
+    }
+    const { version, counts } = await summary;
+    if (request !== state.loadSeq) return;
+    state.version = version;
+    state.counts = counts;
+    state.hasMore = page.has_more;
+    state.next = page.next;
+  } catch (failure) {
+    if (request === state.loadSeq) handleFailure(failure);
+    return;
+  }
+  state.loadedAt = Date.now();
+  state.fresh = fresh;
+  showFresh(new Set(insert === undefined ? [] : [insert]));
+}
+
+/// Shows `state.fresh`: the cards shown before and those of `insert` (numbers) where they
+/// belong, the rest held above the last of them or appended below it. Cards that did not
+/// change are kept as they are; the card at the top of the screen stays in its place.
+function showFresh(insert) {
+  const shown = new Set(state.orders.map((order) => order.no));
+  const stays = (order) => shown.has(order.no) || insert.has(order.no);
+  const last = state.fresh.findLastIndex(stays);
+  state.held = state.fresh.filter((order, i) => !stays(order) && i < last);
+  const listed = state.fresh.filter((order, i) => stays(order) || i > last);
+  const anchor = screenAnchor(new Set(listed.filter((order) => shown.has(order.no)).map((order) => order.no)));
+  const cards = new Map([...$('orders').children].map((card) => [Number(card.dataset.no), card]));
+  const before = new Map(state.orders.map((order) => [order.no, JSON.stringify(order)]));
+  $('orders').replaceChildren(...listed.map((order) => (
+    before.get(order.no) === JSON.stringify(order) && cards.get(order.no)) || renderOrder(order)));
+  state.orders = listed;
+  state.clocks = state.clocks.filter((clock) => clock.item.isConnected);
+  keepOnScreen(anchor);
+  renderCounts();
+  renderListEnd();
+  tick();
+}
+
+/// The first card at the top of the screen among `staying` (numbers), and where it is.
+function screenAnchor(staying) {
+  for (const card of $('orders').children) {
+    const box = card.getBoundingClientRect();
+    if (box.bottom > 0 && staying.has(Number(card.dataset.no))) return { card, top: box.top };
+  }
+  return null;
+}
+
+/// Scrolls back what a change above `anchor` moved it by.
+function keepOnScreen(anchor) {
+  if (!anchor?.card.isConnected) return;
+  const moved = anchor.card.getBoundingClientRect().top - anchor.top;
+  if (moved) window.scrollBy(0, moved);
+}
+
+/// Inserts the tickets held behind the "N baru" chip where they belong, and shows the
+/// first of them.
+function showHeld() {
+  const first = state.held[0];
+  showFresh(new Set(state.held.map((order) => order.no)));
+  if (first) document.querySelector(`#orders .order[data-no="${first.no}"]`)?.scrollIntoView({ block: 'center' });
 }
 
 async function poll() {
@@ -690,8 +804,8 @@ async function poll() {
     renderCounts();
     // Tickets become late without any change to them: the late alone are asked again now
     // and then.
-    const lateOnly = state.lateOnly && state.status !== 'close' && state.view === 'board';
-    if (summary.version !== state.version || (lateOnly && Date.now() - state.loadedAt > 15000)) await load();
+    const lateOnly = pageFilters().lateOnly && state.status !== 'close' && state.view === 'board';
+    if (summary.version !== state.version || (lateOnly && Date.now() - state.loadedAt > 15000)) await refresh();
   } catch (failure) {
     if (failure.code !== 'network') handleFailure(failure);
   }
@@ -790,22 +904,160 @@ function render() {
   const list = $('orders');
   state.clocks = [];
   list.replaceChildren(...state.orders.map(renderOrder));
-  const empty = $('empty');
-  empty.hidden = state.orders.length > 0;
-  const lateOnly = state.lateOnly && state.status !== 'close';
-  empty.textContent = state.query ? t('empty_search', { q: state.query })
-    : lateOnly ? t('empty_late') : t(`empty_${state.status}`);
-  $('more').hidden = !state.hasMore;
+  renderListEnd();
   tick();
 }
 
+/// Around the list: the "N baru" chip, why the list is empty, whether more can be loaded.
+function renderListEnd() {
+  const held = $('held-chip');
+  held.hidden = !state.held?.length;
+  held.textContent = t('held_new', { n: state.held?.length ?? 0 });
+  const empty = $('empty');
+  empty.hidden = state.orders.length > 0;
+  const { query } = pageFilters();
+  const lateOnly = pageFilters().lateOnly && state.status !== 'close';
+  empty.textContent = query ? t('empty_search', { q: query })
+    : lateOnly ? t('empty_late') : t(`empty_${state.status}`);
+  $('more').hidden = !state.hasMore;
+}
+
 function renderOptions() {
-  $('board-options').hidden = state.status === 'close';
-  document.querySelector('#board-options .segmented').hidden = Boolean(state.query);
+  const filters = pageFilters();
+  // Closed tickets have no stage: no urgency, and none is late.
+  const open = state.status !== 'close';
+  $('sort-urgent').hidden = !open;
+  $('late-only').hidden = !open;
   for (const button of document.querySelectorAll('#board-options [data-sort]')) {
-    button.setAttribute('aria-pressed', String(button.dataset.sort === state.sort));
+    button.setAttribute('aria-pressed', String(button.dataset.sort === filters.sort));
   }
-  $('late-only').setAttribute('aria-pressed', String(state.lateOnly));
+  $('late-only').setAttribute('aria-pressed', String(filters.lateOnly));
+  renderChips();
+}
+
+// --- filters, search and export: each page keeps its own, shown as chips ---------------
+
+/// The current page's status and filters as query parameters (the list's and the export's).
+function filterParams() {
+  const filters = pageFilters();
+  const params = new URLSearchParams({ status: state.status });
+  if (filters.query) params.set('q', filters.query);
+  if (filters.group) params.set('group', filters.group);
+  if (filters.transaksi) params.set('transaksi', filters.transaksi);
+  if (filters.from) params.set('from', filters.from);
+  if (filters.to) params.set('to', filters.to);
+  return params;
+}
+
+/// Changes the current page's filters and lists it again from the first page.
+function changeFilters(change) {
+  Object.assign(pageFilters(), change);
+  state.orders = [];
+  showFilters();
+  load();
+}
+
+/// Puts the current page's filters into the controls (after a switch of page or a chip
+/// removed); the chips follow with the options.
+function showFilters() {
+  const filters = pageFilters();
+  $('search').value = filters.query;
+  $('group-filter').value = filters.group;
+  $('filter-transaksi').value = filters.transaksi;
+  $('filter-from').value = filters.from;
+  $('filter-to').value = filters.to;
+  $('filter-message').textContent = '';
+  renderOptions();
+}
+
+/// The dates as a chip says them: `2026-01-01 – 2026-01-31`, `≥ 2026-01-01`, `≤ …`.
+function daysLabel(from, to) {
+  if (from && to) return from === to ? from : `${from} – ${to}`;
+  return from ? `≥ ${from}` : `≤ ${to}`;
+}
+
+/// One chip per filter in force on this page; tapping a chip removes its filter.
+function renderChips() {
+  const filters = pageFilters();
+  const fresh = freshFilters(state.status);
+  const chips = [];
+  const chip = (name, label, removal) => {
+    const button = element('button', 'filter-chip', label);
+    button.type = 'button';
+    button.dataset.chip = name;
+    button.setAttribute('aria-label', t('chip_remove', { v: label }));
+    button.append(element('span', 'remove', '×'));
+    button.addEventListener('click', () => changeFilters(removal));
+    chips.push(button);
+  };
+  if (filters.query) chip('q', t('chip_search', { v: filters.query }), { query: '' });
+  const group = state.groups.find((g) => String(g.chat_id) === filters.group);
+  if (group) chip('group', t('chip_group', { v: group.title }), { group: '' });
+  if (filters.transaksi) chip('transaksi', t('chip_transaksi', { v: filters.transaksi }), { transaksi: '' });
+  if (filters.from || filters.to) chip('days', t('chip_days', { v: daysLabel(filters.from, filters.to) }), { from: '', to: '' });
+  if (filters.sort !== fresh.sort) chip('sort', t('chip_sort', { v: t(`sort_${filters.sort}`) }), { sort: fresh.sort });
+  if (filters.lateOnly && state.status !== 'close') chip('late', t('late_only'), { lateOnly: false });
+  $('filter-chips').replaceChildren(...chips);
+  $('filter-chips').hidden = chips.length === 0;
+}
+
+/// The Transaksi and the days from the panel, checked here first: a range that ends before
+/// it starts is refused without asking the server.
+function applyFilterForm(event) {
+  event.preventDefault();
+  const [from, to] = [$('filter-from').value, $('filter-to').value];
+  if (from && to && from > to) {
+    $('filter-message').textContent = t('filter_bad_range');
+    return;
+  }
+  changeFilters({ transaksi: $('filter-transaksi').value.trim(), from, to });
+}
+
+/// Today on the team's clock, `YYYY-MM-DD`, moved by `days`.
+function teamDay(days = 0) {
+  const at = new Date(now() + state.config.utc_offset_minutes * 60000 + days * 86400000);
+  return at.toISOString().slice(0, 10);
+}
+
+/// Downloads the current page's tickets as `format` (csv or xlsx), with its filters and
+/// its days (the last 30 without). The file is fetched with the session, then saved.
+async function exportTickets(format, button) {
+  const params = filterParams();
+  const monthAgo = teamDay(-30);
+  if (!params.has('from')) params.set('from', params.has('to') && params.get('to') < monthAgo ? params.get('to') : monthAgo);
+  if (!params.has('to')) params.set('to', teamDay());
+  const headers = {};
+  if (state.token) headers['X-Session-Token'] = state.token;
+  if (tg) headers.Authorization = `tma ${tg.initData}`;
+  button.disabled = true;
+  $('filter-message').textContent = t('export_busy', { format: format.toUpperCase() });
+  try {
+    const response = await fetch(`api/export.${format}?${params}`, { headers });
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      throw new ApiFailure(data?.error || 'internal', data?.message || t('internal'), response.status);
+    }
+    const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1] || `tangkap.${format}`;
+    const link = element('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+    $('filter-message').textContent = name;
+  } catch (failure) {
+    $('filter-message').textContent = '';
+    handleFailure(failure instanceof ApiFailure ? failure : new ApiFailure('network', t('network'), 0));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function listenToFilters() {
+  $('filter-form').addEventListener('submit', applyFilterForm);
+  $('export-csv').addEventListener('click', () => exportTickets('csv', $('export-csv')));
+  $('export-xlsx').addEventListener('click', () => exportTickets('xlsx', $('export-xlsx')));
 }
 
 /// A stretch of time, short: `<1 mnt`, `12 mnt`, `2 jam 5 mnt`, `3 hari 4 jam`.
@@ -885,7 +1137,7 @@ async function act(order, button) {
     handleFailure(failure);
   }
   // Either way the row has left this page (moved by us, or by whoever was faster).
-  await load();
+  await refresh();
 }
 
 /// A Pickup asks no confirmation: instead its presser may take it back with "Batalkan"
@@ -907,13 +1159,14 @@ function offerUndo(order) {
     } catch (failure) {
       handleFailure(failure);
     }
-    await load();
+    await refresh({ insert: order.no });
   };
 }
 
 function selectStatus(status) {
   state.status = status;
   state.orders = [];
+  showFilters();
   load();
 }
 
@@ -1785,12 +2038,13 @@ async function start() {
   tg?.BackButton?.onClick(() => {
     if (state.view === 'ticket') { closeTicket(); return; }
     if (state.view !== 'board') { showView('board'); load(); return; }
-    if (state.query) { state.query = ''; $('search').value = ''; load(); } else selectStatus('order');
+    if (pageFilters().query) changeFilters({ query: '' }); else selectStatus('order');
   });
   $('login-form').addEventListener('submit', submitLogin);
   $('logout').addEventListener('click', logout);
   $('open-bot').addEventListener('click', openBotChat);
   $('more').addEventListener('click', () => load({ append: true }));
+  $('held-chip').addEventListener('click', showHeld);
   $('team-tab').addEventListener('click', () => {
     if (state.view === 'team') { showView('board'); load(); } else openTeam();
   });
@@ -1828,19 +2082,11 @@ async function start() {
   setUpTicketView();
   for (const button of document.querySelectorAll('#board-options [data-sort]')) {
     button.addEventListener('click', () => {
-      if (state.sort === button.dataset.sort) return;
-      state.sort = button.dataset.sort;
-      state.orders = [];
-      renderOptions();
-      load();
+      if (pageFilters().sort !== button.dataset.sort) changeFilters({ sort: button.dataset.sort });
     });
   }
-  $('late-only').addEventListener('click', () => {
-    state.lateOnly = !state.lateOnly;
-    state.orders = [];
-    renderOptions();
-    load();
-  });
+  $('late-only').addEventListener('click', () => changeFilters({ lateOnly: !pageFilters().lateOnly }));
+  listenToFilters();
   document.addEventListener('visibilitychange', () => { if (!document.hidden) tick(); });
   $('lang').addEventListener('click', () => {
     state.lang = state.lang === 'id' ? 'en' : 'id';
@@ -1852,15 +2098,10 @@ async function start() {
   }
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    state.query = $('search').value.trim();
-    load();
+    changeFilters({ query: $('search').value.trim() });
   });
-  $('search').addEventListener('search', () => { state.query = $('search').value.trim(); load(); });
-  $('group-filter').addEventListener('change', () => {
-    state.group = $('group-filter').value;
-    state.orders = [];
-    load();
-  });
+  $('search').addEventListener('search', () => changeFilters({ query: $('search').value.trim() }));
+  $('group-filter').addEventListener('change', () => changeFilters({ group: $('group-filter').value }));
   applyLanguage();
 
   try {

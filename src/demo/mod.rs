@@ -442,8 +442,10 @@ async fn seed_orders(
         Scope::Everything,
         &orders::board::BoardQuery {
             status: orders::Status::Order,
-            search: String::new(),
-            group: Some(cast.group),
+            filters: orders::board::Filters {
+                group: Some(cast.group),
+                ..Default::default()
+            },
             sort: orders::board::Sort::Newest,
             late_at: None,
             after: None,

@@ -28,10 +28,29 @@ impl Zone {
         }
     }
 
+    const ALL: [Zone; 3] = [Zone::Wib, Zone::Wita, Zone::Wit];
+
     pub fn parse(text: &str) -> Option<Self> {
-        [Zone::Wib, Zone::Wita, Zone::Wit]
+        Self::ALL
             .into_iter()
             .find(|zone| zone.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    fn offset_ms(self) -> i64 {
+        i64::from(self.offset().whole_seconds()) * 1000
+    }
+
+    /// SQL for the UTC offset in milliseconds of the zone of group `chat_id` (an SQL
+    /// expression); a group without a row of its own is in the default zone.
+    pub fn offset_ms_sql(chat_id: &str) -> String {
+        let cases: String = Self::ALL
+            .iter()
+            .map(|zone| format!(" WHEN '{}' THEN {}", zone.as_str(), zone.offset_ms()))
+            .collect();
+        format!(
+            "COALESCE((SELECT CASE zg.zone{cases} END FROM groups zg WHERE zg.chat_id = {chat_id}), {})",
+            Zone::default().offset_ms()
+        )
     }
 
     pub fn offset(self) -> UtcOffset {

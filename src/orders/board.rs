@@ -1,21 +1,28 @@
-//! What the Mini App shows: orders of one status, most urgent or newest first, searchable
-//! by ticket or Order_ID, in pages, each query limited to the tickets the asker may see
-//! ([`Scope`]): a ticket outside it is not found, listed or counted.
+//! What the Mini App shows: orders of one status, most urgent, oldest or newest first,
+//! filtered by group, Transaksi, days and a search ([`Filters`]), in pages, each query
+//! limited to the tickets the asker may see ([`Scope`]): a ticket outside it is not found,
+//! listed or counted.
 //!
 //! "Most urgent" is the stage's due time, earliest first, then tickets with no target,
 //! oldest first: the sort key `COALESCE(due, i64::MAX)` has an index holding the tickets
 //! of that page only (migration 0009), and pages continue after the last `(key, no)` seen.
 //! A staff member's page is read group by group, through the same keys with the group in
 //! front: each group yields at most a page, so the cost follows their groups, however many
-//! tickets other groups hold.
+//! tickets other groups hold. A search of three characters or more is answered by the
+//! trigram index ([`search`]) first, so one matching nothing reads no rows.
 
 use serde::Serialize;
-use sqlx::{any::AnyRow, Row};
+use sqlx::{
+    any::{AnyArguments, AnyRow},
+    query::Query,
+    Any, Row,
+};
+use time::Date;
 
-use super::Status;
+use super::{search::Term, Status};
 use crate::{
-    db::Db,
-    groups::{scope_user, visible_from, visible_sql},
+    db::{Backend, Db},
+    groups::{hours::Zone, scope_user, visible_from, visible_sql},
     users::access::Scope,
 };
 
@@ -94,14 +101,86 @@ pub enum After {
     Since(i64),
 }
 
+/// Calendar days, both included, each ticket's read in its group's zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Days {
+    pub from: Date,
+    pub to: Date,
+}
+
+const MS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
+/// The Julian day of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+impl Days {
+    /// The first moment of the range and the first after it, as milliseconds on a local
+    /// clock: what a ticket's `created_at` plus its group's offset falls between.
+    fn local_bounds(self) -> (i64, i64) {
+        let ms = |day: Date| (i64::from(day.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY) * MS_PER_DAY;
+        (ms(self.from), ms(self.to) + MS_PER_DAY)
+    }
+}
+
+/// What narrows a list beside its status and page; the board and the export share them.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    /// A ticket number, or part of an Order_ID, ticket, Transaksi, Keterangan or the
+    /// requester's name, in any case and with or without accents; empty for all.
+    pub search: String,
+    /// Only this group's orders.
+    pub group: Option<i64>,
+    /// Only this Transaksi, in any case.
+    pub transaksi: Option<String>,
+    /// Only tickets created on these days.
+    pub days: Option<Days>,
+}
+
+impl Filters {
+    /// SQL true for the orders `o` the filters keep, with the placeholders `$first` to
+    /// `$first + 4` bound by [`Filters::bind`]. Each filter left out is a condition on its
+    /// placeholder alone, so the statement has the same placeholders either way.
+    pub(super) fn sql(&self, backend: Backend, first: usize) -> String {
+        let p = |n: usize| format!("${}", first + n);
+        let group = match self.group {
+            Some(_) => format!("o.chat_id = {}", p(0)),
+            None => format!("{} = 0", p(0)),
+        };
+        let transaksi = match self.transaksi {
+            Some(_) => format!("lower(o.transaksi) = {}", p(1)),
+            None => format!("{} = ''", p(1)),
+        };
+        let days = match self.days {
+            Some(_) => {
+                let local = format!("o.created_at + {}", Zone::offset_ms_sql("o.chat_id"));
+                format!("{local} >= {} AND {local} < {}", p(2), p(3))
+            }
+            None => format!("{} = {}", p(2), p(3)),
+        };
+        let search = Term::parse(&self.search).sql(backend, &p(4));
+        format!("{group} AND {transaksi} AND {days} AND {search}")
+    }
+
+    /// Binds the values of [`Filters::sql`]'s placeholders, in order.
+    pub(super) fn bind<'q>(
+        &self,
+        backend: Backend,
+        query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        let (from, to) = self.days.map_or((0, 0), Days::local_bounds);
+        query
+            .bind(self.group.unwrap_or_default())
+            .bind(self.transaksi.as_deref().unwrap_or_default().to_lowercase())
+            .bind(from)
+            .bind(to)
+            .bind(Term::parse(&self.search).value(backend))
+    }
+}
+
 /// One page of a status's orders.
 #[derive(Clone, Debug)]
 pub struct BoardQuery {
     pub status: Status,
-    /// A ticket number, or part of an Order_ID; empty for all.
-    pub search: String,
-    /// Only this group's orders.
-    pub group: Option<i64>,
+    pub filters: Filters,
     pub sort: Sort,
     /// Only tickets whose stage was due at or before this (Unix ms): the late ones.
     pub late_at: Option<i64>,
@@ -144,15 +223,19 @@ pub struct Counts {
     pub close: i64,
 }
 
-const SELECT_VIEW: &str =
+/// The columns [`view`] reads, then (after [`VIEW_JOINS`]) what a caller adds.
+pub(super) const VIEW_COLUMNS: &str =
     "SELECT o.no, o.order_id, o.transaksi, o.keterangan, o.ticket_no, o.status, \
      o.requester_name, o.created_at, pu.name, o.picked_at, cu.name, o.closed_at, \
      o.chat_id, g.title, pu.username, cu.username, o.pickup_warn_at, o.pickup_due_at, \
-     o.close_warn_at, o.close_due_at, o.photo_file_id FROM orders o \
+     o.close_warn_at, o.close_due_at, o.photo_file_id";
+/// How many columns [`VIEW_COLUMNS`] lists: the first a caller adds has this index.
+pub(super) const VIEW_WIDTH: usize = 21;
+pub(super) const VIEW_JOINS: &str = " FROM orders o \
      LEFT JOIN users pu ON pu.id = o.picked_by LEFT JOIN users cu ON cu.id = o.closed_by \
      LEFT JOIN groups g ON g.chat_id = o.chat_id";
 
-fn view(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
+pub(super) fn view(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
     Ok(OrderView {
         no: row.try_get(0)?,
         order_id: row.try_get(1)?,
@@ -183,22 +266,29 @@ pub async fn list(
     scope: Scope,
     query: &BoardQuery,
 ) -> Result<Vec<OrderView>, sqlx::Error> {
-    let search = query.search.trim();
-    // A ticket number is found through its unique index; a part of an Order_ID can only be
-    // looked for row by row, which on a large board is slow when few rows match.
+    let backend = db.backend();
+    let filters = &query.filters;
+    let search = filters.search.trim();
+    // A ticket number typed whole is that ticket, through its unique index, whatever else
+    // its text holds.
     if !search.is_empty() && query.after.is_none() {
+        let ticket_only = Filters {
+            search: String::new(),
+            ..filters.clone()
+        };
         let sql = format!(
-            "{SELECT_VIEW} WHERE o.ticket_no = upper($1) AND o.status = $2 AND {} AND {} AND {}",
+            "{VIEW_COLUMNS}{VIEW_JOINS} WHERE o.ticket_no = upper($1) AND o.status = $2 AND {} AND {} AND {}",
             visible_sql(scope, "$3"),
-            group_sql(query.group, "$4"),
-            late_sql(query.status, query.late_at, "$5"),
+            late_sql(query.status, query.late_at, "$4"),
+            ticket_only.sql(backend, 5),
         );
-        let row = sqlx::query(&sql)
+        let statement = sqlx::query(&sql)
             .bind(search)
             .bind(query.status.as_str())
             .bind(scope_user(scope))
-            .bind(query.group.unwrap_or_default())
-            .bind(query.late_at.unwrap_or_default())
+            .bind(query.late_at.unwrap_or_default());
+        let row = ticket_only
+            .bind(backend, statement)
             .fetch_optional(db.pool())
             .await?;
         if let Some(row) = row {
@@ -215,7 +305,7 @@ pub async fn list(
                 _ => i64::MIN,
             };
             (
-                "o.no > $1 AND $7 = 0".to_owned(),
+                "o.no > $1 AND $4 = 0".to_owned(),
                 "o.no".to_owned(),
                 since,
                 0,
@@ -227,7 +317,7 @@ pub async fn list(
                 _ => (i64::MIN, i64::MIN),
             };
             (
-                format!("({key} > $1 OR ({key} = $1 AND o.no > $7))"),
+                format!("({key} > $1 OR ({key} = $1 AND o.no > $4))"),
                 format!("{key}, o.no"),
                 after_key,
                 after_no,
@@ -239,7 +329,7 @@ pub async fn list(
                 _ => i64::MAX,
             };
             (
-                "o.no < $1 AND $7 = 0".to_owned(),
+                "o.no < $1 AND $4 = 0".to_owned(),
                 "o.no DESC".to_owned(),
                 before,
                 0,
@@ -250,25 +340,22 @@ pub async fn list(
     // read whole, with their names and group. The status is written into the statement,
     // not bound: the urgency indexes hold one status each, and a planner uses such an
     // index only for a statement that names its status.
-    let (from, visible) = visible_from(scope, "$5");
+    let (from, visible) = visible_from(scope, "$3");
     let sql = format!(
-        "{SELECT_VIEW} WHERE o.no IN (SELECT o.no FROM {from} WHERE o.status = '{}' AND {page_sql} \
-         AND ($2 = '' OR o.ticket_no = upper($2) OR {}) AND {visible} AND {} AND {} \
-         ORDER BY {order_sql} LIMIT $4) ORDER BY {order_sql}",
+        "{VIEW_COLUMNS}{VIEW_JOINS} WHERE o.no IN (SELECT o.no FROM {from} WHERE o.status = '{}' AND {page_sql} \
+         AND {visible} AND {} AND {} ORDER BY {order_sql} LIMIT $2) ORDER BY {order_sql}",
         query.status.as_str(),
-        db.backend().contains("lower(o.order_id)", "$3"),
-        group_sql(query.group, "$6"),
-        late_sql(query.status, query.late_at, "$8"),
+        late_sql(query.status, query.late_at, "$5"),
+        filters.sql(backend, 6),
     );
-    let rows = sqlx::query(&sql)
+    let statement = sqlx::query(&sql)
         .bind(key)
-        .bind(search)
-        .bind(search.to_lowercase())
         .bind(query.limit)
         .bind(scope_user(scope))
-        .bind(query.group.unwrap_or_default())
         .bind(no)
-        .bind(query.late_at.unwrap_or_default())
+        .bind(query.late_at.unwrap_or_default());
+    let rows = filters
+        .bind(backend, statement)
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(view).collect()
@@ -296,7 +383,7 @@ fn group_sql(group: Option<i64>, placeholder: &str) -> String {
 /// Order `no`, if `scope` may see it.
 pub async fn find(db: &Db, scope: Scope, no: i64) -> Result<Option<OrderView>, sqlx::Error> {
     let sql = format!(
-        "{SELECT_VIEW} WHERE o.no = $1 AND {}",
+        "{VIEW_COLUMNS}{VIEW_JOINS} WHERE o.no = $1 AND {}",
         visible_sql(scope, "$2")
     );
     let row = sqlx::query(&sql)

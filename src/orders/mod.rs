@@ -3,10 +3,12 @@
 pub mod board;
 pub mod detail;
 pub mod duplicates;
+pub mod export;
 pub mod moban;
 pub mod notes;
 pub mod photos;
 pub mod reminders;
+pub mod search;
 pub mod sla;
 pub mod workflow;
 
@@ -170,6 +172,17 @@ impl NewOrder {
     fn key(&self) -> (i64, String) {
         (self.chat_id, order_key(&self.request.order_id))
     }
+
+    /// Its text as search reads it ([`search::search_text`]), once it has `ticket`.
+    fn search_text(&self, ticket: &TicketNo) -> String {
+        search::search_text(
+            &self.request.order_id,
+            ticket.as_str(),
+            &self.request.transaksi,
+            &self.request.keterangan,
+            &self.requester_name,
+        )
+    }
 }
 
 /// What [`create_many`] stored.
@@ -205,7 +218,7 @@ struct Pending<'o> {
 }
 
 /// Columns [`insert`] writes per order.
-const ORDER_COLUMNS: usize = 16;
+const ORDER_COLUMNS: usize = 17;
 
 /// Inserts `pending` stored at `now` with one statement, leaving out any that a unique index
 /// refuses (its message caught before, its ticket drawn before, or under `link` an open
@@ -223,7 +236,8 @@ async fn insert(
     let sql = format!(
         "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
          message_id, requester_id, requester_name, created_at, pickup_warn_at, \
-         pickup_due_at, photo_file_id, photo_file_unique_id, order_key, order_key_slot) \
+         pickup_due_at, photo_file_id, photo_file_unique_id, order_key, order_key_slot, \
+         search_text) \
          VALUES {} ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
         values_placeholders(1, pending.len(), ORDER_COLUMNS)
     );
@@ -251,7 +265,8 @@ async fn insert(
             .bind(photo.map(|p| p.file_id.as_str()))
             .bind(photo.map(|p| p.file_unique_id.as_str()))
             .bind(order_key(&order.request.order_id))
-            .bind(duplicates.slot());
+            .bind(duplicates.slot())
+            .bind(order.search_text(ticket));
     }
     let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
     for row in query.fetch_all(&mut *tx).await? {

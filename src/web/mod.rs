@@ -6,6 +6,7 @@ mod assets;
 pub mod auth;
 mod booking;
 pub mod error;
+mod export;
 mod orders;
 pub mod server;
 mod team;
@@ -43,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/orders", get(orders::list))
+        .route("/export.csv", get(export::csv))
+        .route("/export.xlsx", get(export::xlsx))
         .route("/summary", get(orders::summary))
         .route("/orders/{no}", get(orders::detail))
         .route("/orders/{no}/notes", post(orders::add_note))

@@ -9,6 +9,7 @@ use axum::{
     Json,
 };
 use serde::{Deserialize, Serialize};
+use time::{Date, Month};
 
 use super::{
     auth::{json_body, Staff},
@@ -19,7 +20,7 @@ use crate::{
     db::now_ms,
     groups::{self, GroupView},
     orders::{
-        board::{self, After, BoardQuery, Counts, OrderView, Sort},
+        board::{self, After, BoardQuery, Counts, Days, Filters, OrderView, Sort},
         detail::{self, TicketDetail},
         notes::{self, Note},
         photos,
@@ -32,13 +33,101 @@ use crate::{
 const PAGE_MAX: i64 = 100;
 const PAGE_DEFAULT: i64 = 50;
 const SEARCH_MAX: usize = 64;
+const TRANSAKSI_MAX: usize = 64;
+
+/// The filters the list and the export share, read from the same query string as the
+/// rest of their parameters.
+#[derive(Deserialize)]
+pub struct FilterParams {
+    q: Option<String>,
+    /// A group's chat id: only its tickets.
+    group: Option<i64>,
+    /// Only this Transaksi, in any case.
+    transaksi: Option<String>,
+    /// `YYYY-MM-DD`: only tickets created on or after this day, in their group's zone.
+    from: Option<String>,
+    /// `YYYY-MM-DD`: only tickets created on or before this day.
+    to: Option<String>,
+}
+
+impl FilterParams {
+    /// The filters, or a 400 saying what is wrong, in Indonesian and English.
+    pub fn filters(self) -> Result<Filters, ApiError> {
+        // No search box types a control character, and PostgreSQL refuses text holding NUL.
+        let printable = |text: String| text.chars().filter(|c| !c.is_control()).collect::<String>();
+        let search = printable(self.q.unwrap_or_default());
+        if search.chars().count() > SEARCH_MAX {
+            return Err(ApiError::BadRequest(
+                "Kata pencarian terlalu panjang. (Search text too long.)".into(),
+            ));
+        }
+        let transaksi = self.transaksi.map(|t| printable(t).trim().to_owned());
+        if transaksi
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > TRANSAKSI_MAX)
+        {
+            return Err(ApiError::BadRequest(
+                "Transaksi terlalu panjang. (Transaksi too long.)".into(),
+            ));
+        }
+        let day = |text: Option<String>| match text.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => parse_day(text).map(Some).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "Tanggal {text:?} tidak valid: tulis YYYY-MM-DD, mis. 2026-01-31. \
+                     (Invalid date: write YYYY-MM-DD, e.g. 2026-01-31.)"
+                ))
+            }),
+        };
+        let (from, to) = (day(self.from)?, day(self.to)?);
+        let days = match (from, to) {
+            (None, None) => None,
+            (from, to) => Some(Days {
+                from: from.unwrap_or(Date::MIN),
+                to: to.unwrap_or(Date::MAX),
+            }),
+        };
+        if days.is_some_and(|days| days.from > days.to) {
+            return Err(ApiError::BadRequest(
+                "Tanggal awal (from) jatuh setelah tanggal akhir (to). \
+                 (The from date is after the to date.)"
+                    .into(),
+            ));
+        }
+        Ok(Filters {
+            search,
+            group: self.group,
+            transaksi: transaksi.filter(|t| !t.is_empty()),
+            days,
+        })
+    }
+}
+
+/// The answer to a query string that does not parse.
+pub fn bad_params(_: QueryRejection) -> ApiError {
+    ApiError::BadRequest("Parameter tidak valid. (Invalid parameters.)".into())
+}
+
+/// `YYYY-MM-DD`, a real day.
+fn parse_day(text: &str) -> Option<Date> {
+    let mut parts = text.split('-');
+    let mut number = |digits: usize| {
+        parts
+            .next()
+            .filter(|part| part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|part| part.parse::<u16>().ok())
+    };
+    let (year, month, day) = (number(4)?, number(2)?, number(2)?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
+    Date::from_calendar_date(i32::from(year), month, u8::try_from(day).ok()?).ok()
+}
 
 #[derive(Deserialize)]
 pub struct ListParams {
     status: Option<String>,
-    q: Option<String>,
-    /// A group's chat id: only its tickets.
-    group: Option<i64>,
     /// `urgent` (the default for Order and Pickup) or `newest` (the default for Close).
     sort: Option<String>,
     /// `1`: only tickets whose target has passed.
@@ -78,31 +167,27 @@ fn after_text(after: After) -> String {
     }
 }
 
-/// `GET /api/orders?status=order|pickup|close&q=&group=&sort=urgent|oldest|newest&late=1&after=&limit=`.
+/// `GET /api/orders?status=order|pickup|close&q=&group=&transaksi=&from=&to=&sort=urgent|oldest|newest&late=1&after=&limit=`.
 /// Without `sort`: most urgent first on the Order and Pickup pages, newest first on the
 /// Close page and for a search.
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
     params: Result<Query<ListParams>, QueryRejection>,
+    filters: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
-    let Query(params) =
-        params.map_err(|_| ApiError::BadRequest("Parameter tidak valid.".into()))?;
+    let (Query(params), Query(filters)) =
+        (params.map_err(bad_params)?, filters.map_err(bad_params)?);
     let status = Status::parse(params.status.as_deref().unwrap_or("order"))
         .ok_or_else(|| ApiError::BadRequest("Status harus order, pickup atau close.".into()))?;
-    let search = params.q.unwrap_or_default();
-    if search.chars().count() > SEARCH_MAX {
-        return Err(ApiError::BadRequest(
-            "Kata pencarian terlalu panjang.".into(),
-        ));
-    }
+    let filters = filters.filters()?;
     let limit = params.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
     // `before` pages newest first, as the board did before it sorted by urgency. A search
     // lists newest first unless asked otherwise: it looks for one request, and part of an
     // Order_ID matched in due-time order would be looked for row by row.
     let sort = match (params.sort.as_deref(), status) {
         (Some("newest"), _) | (None, Status::Close) => Sort::Newest,
-        (None, _) if params.before.is_some() || !search.trim().is_empty() => Sort::Newest,
+        (None, _) if params.before.is_some() || !filters.search.trim().is_empty() => Sort::Newest,
         (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
         (Some("oldest"), _) => Sort::Oldest,
         _ => {
@@ -125,8 +210,7 @@ pub async fn list(
     };
     let query = BoardQuery {
         status,
-        search,
-        group: params.group,
+        filters,
         sort,
         late_at,
         after,

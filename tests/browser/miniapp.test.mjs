@@ -735,15 +735,23 @@ test('a ticket picked up shows the time left to its Close target', async () => {
   await context.close();
 });
 
-test('the Order page puts the most urgent first; Terbaru and Hanya yang terlambat ask again', async () => {
-  const { page, context, problems } = await openApp();
+/// The query parameters of every list the page asks for, as it asks.
+function listRequests(page) {
   const asked = [];
   page.on('request', (request) => {
     if (request.url().includes('/api/orders?')) asked.push(new URL(request.url()).searchParams);
   });
+  return asked;
+}
+
+const orderIds = (page) => page.locator('#orders .order .order-id').allTextContents();
+
+test('the Order page puts the most urgent first; Terbaru and Hanya yang terlambat ask again', async () => {
+  const { page, context, problems } = await openApp();
+  const asked = listRequests(page);
   await logInInTelegram(page);
   await orderRow(page, 'KLT-1').waitFor();
-  const ids = () => page.locator('#orders .order .order-id').allTextContents();
+  const ids = () => orderIds(page);
   const dues = () => page.locator('#orders .order').evaluateAll((rows) => rows.map((r) => (r.dataset.due ? Number(r.dataset.due) : null)));
   assert.equal(await page.locator('#board-options').isVisible(), true);
   assert.equal(await page.locator('#sort-urgent').getAttribute('aria-pressed'), 'true');
@@ -788,8 +796,12 @@ test('the Order page puts the most urgent first; Terbaru and Hanya yang terlamba
   // Every change started again from the first page.
   assert.ok(asked.every((params) => !params.has('after') && !params.has('before')));
 
-  // Pickup has the same switches (nothing there is late); Close has none.
+  // Pickup has the same switches, its own (nothing there is late); Close sorts oldest or
+  // newest first and has no urgency or lateness.
   await tab(page, 'pickup').click();
+  await page.locator('.tabs button[data-status="pickup"][aria-selected="true"]').waitFor();
+  assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'false', 'each page its own');
+  await page.locator('#late-only').click();
   await page.locator('#empty', { hasText: 'Tidak ada tiket yang terlambat.' }).waitFor();
   assert.equal(asked.at(-1).get('status'), 'pickup');
   assert.equal(asked.at(-1).get('late'), '1');
@@ -797,20 +809,121 @@ test('the Order page puts the most urgent first; Terbaru and Hanya yang terlamba
   await tab(page, 'close').click();
   await page.locator('.tabs button[data-status="close"][aria-selected="true"]').waitFor();
   await page.locator('#orders .order').first().waitFor();
-  assert.equal(await page.locator('#board-options').isVisible(), false);
-  assert.equal(asked.at(-1).get('sort'), null);
+  assert.equal(await page.locator('#sort-urgent').isVisible(), false);
+  assert.equal(await page.locator('#late-only').isVisible(), false);
+  assert.equal(await page.locator('#sort-newest').getAttribute('aria-pressed'), 'true');
+  assert.equal(asked.at(-1).get('sort'), 'newest');
   assert.equal(asked.at(-1).get('late'), null);
 
-  // In English.
+  // In English; the Order page kept its late switch.
   await tab(page, 'order').click();
   await page.locator('#lang').click();
-  assert.deepEqual(await page.locator('#board-options button').allTextContents(), ['Most urgent', 'Newest', 'Late only']);
+  assert.deepEqual(await page.locator('#board-options button').allTextContents(), ['Most urgent', 'Oldest', 'Newest', 'Late only']);
   await page.locator('#lang').click();
+  assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'true');
   await page.locator('#late-only').click();
   await orderRow(page, 'SGA-1').waitFor();
   assert.equal(await page.locator('#late-only').getAttribute('aria-pressed'), 'false');
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('search, Transaksi, days and sort are chips each page keeps; a tap removes one; the export holds them', async () => {
+  for (const theme of ['light', 'dark']) {
+    const { page, context, problems } = await openApp({ theme });
+    const asked = listRequests(page);
+    await logInInTelegram(page);
+    await orderRow(page, 'KLT-1').waitFor();
+    const ids = () => orderIds(page);
+    const chips = () => page.locator('#filter-chips .filter-chip').evaluateAll((c) => c.map((x) => x.firstChild.textContent));
+    assert.equal(await page.locator('#filter-chips').isVisible(), false, 'no filter, no chip');
+
+    // The search finds the requester's name and the keterangan, whatever the case.
+    await page.locator('#search').fill('DEWI');
+    await page.locator('#search').press('Enter');
+    await orderRow(page, 'KLT-1').waitFor({ state: 'detached' });
+    assert.deepEqual(await ids(), ['GDG-1']);
+    assert.deepEqual(await chips(), ['Cari: DEWI']);
+    await page.locator('#search').fill('kardus');
+    await page.locator('#search').press('Enter');
+    await page.locator('#filter-chips .filter-chip', { hasText: 'Cari: kardus' }).waitFor();
+    assert.deepEqual(await ids(), ['GDG-1']);
+    // Removing the chip brings every ticket back and empties the box.
+    await page.locator('#filter-chips .filter-chip[data-chip="q"]').click();
+    await orderRow(page, 'KLT-1').waitFor();
+    assert.equal(await page.locator('#search').inputValue(), '');
+    assert.equal(await page.locator('#filter-chips').isVisible(), false);
+
+    // Transaksi and today's date, from the panel; the oldest first.
+    await page.locator('#filter-panel summary').click();
+    await page.locator('#filter-transaksi').fill('refund');
+    const today = await page.evaluate(() => teamDay());
+    await page.locator('#filter-from').fill(today);
+    await page.locator('#filter-to').fill(today);
+    await page.locator('#filter-apply').click();
+    await orderRow(page, 'KLT-2').waitFor({ state: 'detached' });
+    assert.deepEqual(await ids(), ['KLT-1']);
+    await page.locator('#sort-oldest').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="sort"]').waitFor();
+    assert.deepEqual(await chips(), ['Transaksi: refund', `Tanggal: ${today}`, 'Urutan: Terlama']);
+    assert.equal(asked.at(-1).get('transaksi'), 'refund');
+    assert.equal(asked.at(-1).get('from'), today);
+    assert.equal(asked.at(-1).get('sort'), 'oldest');
+    await shot(page, `filters-chips-${theme}`);
+
+    // The chips keep to a readable contrast in either theme.
+    const colours = await page.locator('#filter-chips .filter-chip').first().evaluate((chip) => {
+      const style = getComputedStyle(chip);
+      return { background: style.backgroundColor, color: style.color, page: getComputedStyle(document.body).backgroundColor };
+    });
+    const chipBackground = over(colours.background, colours.page);
+    assert.ok(contrast(rgba(colours.color).slice(0, 3), chipBackground) >= 3, JSON.stringify(colours));
+
+    // The export holds the page's filters: Kilat's REFUND ticket, row by row.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
+    assert.equal(download.suggestedFilename(), `tangkap-${today}_${today}.csv`);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'No,No_Tiket,Order_ID,Transaksi,Keterangan,Status,Grup,Diminta oleh,Dibuat,Di-pickup oleh,Waktu pickup,Di-close oleh,Waktu close');
+    assert.equal(lines.length, 2, csv);
+    const cells = lines[1].split(',');
+    assert.deepEqual([cells[0], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]],
+      ['1', 'KLT-1', 'REFUND', 'Dana belum kembali', 'Order', 'Kilat', 'Siti']);
+    assert.match(cells[8], new RegExp(`^${today} \\d\\d:\\d\\d:\\d\\d WIB$`));
+    await page.locator('#filter-message', { hasText: `tangkap-${today}_${today}.csv` }).waitFor();
+
+    // Each page its own: Pickup has none of them; back on Order they are there.
+    await tab(page, 'pickup').click();
+    await page.locator('.tabs button[data-status="pickup"][aria-selected="true"]').waitFor();
+    assert.equal(await page.locator('#filter-chips').isVisible(), false);
+    assert.equal(await page.locator('#filter-transaksi').inputValue(), '');
+    assert.equal(asked.at(-1).get('transaksi'), null);
+    await tab(page, 'order').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="transaksi"]').waitFor();
+    assert.equal(await page.locator('#filter-transaksi').inputValue(), 'refund');
+    await page.waitForFunction(() => [...document.querySelectorAll('#orders .order .order-id')].map((o) => o.textContent).join() === 'KLT-1');
+
+    // A range that ends before it starts is refused here, in the page's language.
+    await page.locator('#filter-from').fill('2030-01-02');
+    await page.locator('#filter-to').fill('2030-01-01');
+    await page.locator('#filter-apply').click();
+    await page.locator('#filter-message', { hasText: 'Tanggal "dari" jatuh setelah tanggal "sampai".' }).waitFor();
+
+    // In English, then every chip removed, one by one.
+    await page.locator('#lang').click();
+    assert.deepEqual(await chips(), ['Transaksi: refund', `Dates: ${today}`, 'Sort: Oldest']);
+    await page.locator('#lang').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="transaksi"]').click();
+    await orderRow(page, 'KLT-2').waitFor();
+    await page.locator('#filter-chips .filter-chip[data-chip="days"]').click();
+    await page.locator('#filter-chips .filter-chip[data-chip="sort"]').click();
+    await page.locator('#filter-chips').waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('#sort-urgent').getAttribute('aria-pressed'), 'true');
+    assert.equal(asked.at(-1).get('sort'), 'urgent');
+    assert.equal(asked.at(-1).get('from'), null);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });
 
 test('a reminder\'s ?ticket= link opens the Mini App on that ticket', async () => {
@@ -870,8 +983,9 @@ test('the Tim page sets a group\'s time targets and business hours; a bad value 
   await page.locator('#sla-message.done', { hasText: 'Tersimpan' }).waitFor();
   assert.equal(await message.textContent(), 'Tersimpan untuk Gudang. 1 tiket terbuka dihitung ulang waktunya.');
   assert.equal((await page.evaluate(() => window.__telegram.haptics)).at(-1), 'success');
+  // The list is read again after the save: until then its first entry is an older one.
   const entry = page.locator('.audit li[data-action="group_settings"]').first();
-  await entry.waitFor();
+  await page.locator('.audit li[data-action="group_settings"]', { hasText: 'Gudang' }).first().waitFor();
   assert.equal(await entry.locator('.action').textContent(), 'mengubah target waktu');
   assert.equal(await entry.locator('.detail').textContent(), 'Gudang · Pickup 1h · Close bawaan · Sen 08:00–17:00, Sel 09:00–24:00 · WITA');
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -1182,6 +1296,61 @@ test('a message Telegram refused shows Gagal with Telegram\'s reason, in the dar
   await openCard(page, 'order', 'DTL-1');
   await page.locator('#ticket-timeline .event[data-kind="reopened"]').waitFor();
   await shot(page, 'ticket-dark');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the list stays put: a change elsewhere keeps the card under the pointer, and new tickets wait behind "N baru"', async () => {
+  const token = await sessionOf(staff.username, staff.password);
+  const elsewhere = (path) => fetch(`${base}/api${path}`, { method: 'POST', headers: { 'X-Session-Token': token } });
+  const { page, context, problems } = await openApp({ viewport: { width: 390, height: 560 } });
+  await logInInTelegram(page);
+  const cards = page.locator('#orders .order');
+  await cards.nth(4).waitFor();
+  // UNDO-1 and DTL-1 are left alone: the checks after these tests want them on Order.
+  const tickets = (await cards.evaluateAll((all) => all.map((card) => ({
+    no: Number(card.dataset.no), orderId: card.querySelector('.order-id').textContent,
+  })))).filter((ticket) => !['UNDO-1', 'DTL-1'].includes(ticket.orderId));
+
+  // Scrolled so that the fourth card is at the top of the screen, the pointer on it.
+  await cards.nth(3).evaluate((card) => window.scrollTo(0, card.getBoundingClientRect().top + window.scrollY - 70));
+  const pointer = { x: 195, y: 130 };
+  const underPointer = () => page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('.order')?.dataset.no ?? null, pointer);
+  const before = await underPointer();
+  assert.ok(before, 'a card under the pointer');
+  const loaded = await cards.count();
+  const scrolled = await page.evaluate(() => window.scrollY);
+  assert.ok(scrolled > 100, `scrolled down (${scrolled}px)`);
+
+  // Another session picks up the first card, above the screen: it leaves, nothing else moves.
+  // The oldest of the cards above it, so that a newer one is left for the chip below.
+  const pointed = tickets.findIndex((ticket) => String(ticket.no) === before);
+  const above = tickets.slice(0, pointed).reduce((a, b) => (a.no < b.no ? a : b));
+  assert.equal((await elsewhere(`/orders/${above.no}/pickup`)).status, 200);
+  await page.locator(`#orders .order[data-no="${above.no}"]`).waitFor({ state: 'detached' });
+  assert.equal(await underPointer(), before, 'the same card under the pointer');
+  assert.equal(await cards.count(), loaded - 1, 'the pages loaded stay loaded');
+  await shot(page, 'steady-light');
+
+  // On the Pickup page, newest first: a ticket picked up elsewhere waits behind the chip.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await tab(page, 'pickup').click();
+  await page.locator('#sort-newest').click();
+  await page.locator(`#orders .order[data-no="${above.no}"]`).waitFor();
+  const newest = tickets.filter((ticket) => ticket.no !== above.no && String(ticket.no) !== before)
+    .reduce((a, b) => (a.no > b.no ? a : b));
+  assert.ok(newest.no > above.no, 'newer than the card shown');
+  assert.equal((await elsewhere(`/orders/${newest.no}/pickup`)).status, 200);
+  const chip = page.locator('#held-chip');
+  await chip.waitFor();
+  assert.equal(await chip.textContent(), '1 baru ↑');
+  assert.equal(await page.locator(`#orders .order[data-no="${newest.no}"]`).count(), 0, 'not inserted by itself');
+  await shot(page, 'held-light');
+  await chip.click();
+  await page.locator(`#orders .order[data-no="${newest.no}"]`).waitFor();
+  assert.equal(await chip.isHidden(), true);
+  const order = await cards.evaluateAll((all) => all.map((card) => Number(card.dataset.no)));
+  assert.ok(order.indexOf(newest.no) < order.indexOf(above.no), 'inserted where it belongs: newest first');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,0 +1,119 @@
+//! Search over a ticket's text: Order_ID, ticket, Transaksi, Keterangan and the
+//! requester's name, whatever the case and accents ("jose" finds "José").
+//!
+//! Each order stores those fields folded ([`fold`]: lowercased, accents taken off) in
+//! `search_text`, one field a line, written with the order itself. A trigram index over it
+//! (SQLite FTS5's `trigram` tokenizer, PostgreSQL's `pg_trgm` GIN; migration 0015) finds
+//! any part of it three characters or longer without reading the rows, so a search that
+//! matches nothing costs a few index pages however large the board. The folding is done
+//! here rather than in SQL because neither backend has an immutable accent folding an
+//! index could use, and doing it in one place gives both the same answers.
+
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+
+use crate::db::Backend;
+
+/// Fewer characters than a trigram: the index cannot answer.
+const INDEXED_MIN_CHARS: usize = 3;
+
+/// `text` lowercased, compatibility forms unified (fullwidth letters, ligatures) and
+/// accents taken off.
+pub fn fold(text: &str) -> String {
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// What an order's `search_text` holds.
+pub fn search_text(
+    order_id: &str,
+    ticket_no: &str,
+    transaksi: &str,
+    keterangan: &str,
+    requester_name: &str,
+) -> String {
+    fold(&[order_id, ticket_no, transaksi, keterangan, requester_name].join("\n"))
+}
+
+/// A search as typed, ready for SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Term {
+    /// Nothing typed: every order.
+    All,
+    /// Shorter than a trigram: orders whose text holds it, read row by row (the page walks
+    /// its index in page order and stops once full).
+    Short(String),
+    /// Found through the trigram index.
+    Indexed(String),
+}
+
+impl Term {
+    pub fn parse(typed: &str) -> Self {
+        let folded = fold(typed.trim());
+        match folded.chars().count() {
+            0 => Term::All,
+            n if n < INDEXED_MIN_CHARS => Term::Short(folded),
+            _ => Term::Indexed(folded),
+        }
+    }
+
+    /// SQL true for the orders `o` it matches, with `placeholder` bound to [`Term::value`].
+    pub fn sql(&self, backend: Backend, placeholder: &str) -> String {
+        match (self, backend) {
+            (Term::All, _) => format!("{placeholder} = ''"),
+            (Term::Short(_), _) => backend.contains("o.search_text", placeholder),
+            (Term::Indexed(_), Backend::Sqlite) => format!(
+                "o.no IN (SELECT rowid FROM orders_search WHERE orders_search MATCH {placeholder})"
+            ),
+            (Term::Indexed(_), Backend::Postgres) => {
+                format!("o.search_text LIKE {placeholder}")
+            }
+        }
+    }
+
+    /// What [`Term::sql`]'s placeholder is bound to: the folded text, written as the
+    /// index's query language takes it literally (an FTS5 phrase; a LIKE pattern with its
+    /// wildcards escaped).
+    pub fn value(&self, backend: Backend) -> String {
+        match (self, backend) {
+            (Term::All, _) => String::new(),
+            (Term::Short(text), _) => text.clone(),
+            (Term::Indexed(text), Backend::Sqlite) => format!("\"{}\"", text.replace('"', "\"\"")),
+            (Term::Indexed(text), Backend::Postgres) => {
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_case_and_accents() {
+        assert_eq!(fold("José ÁLVAREZ"), "jose alvarez");
+        assert_eq!(fold("SALDO Belum Masuk"), "saldo belum masuk");
+        assert_eq!(fold("Ｆｕｌｌ ﬁ"), "full fi");
+        assert_eq!(fold("Đ 日本"), "đ 日本");
+    }
+
+    #[test]
+    fn terms_shorter_than_a_trigram_are_not_indexed() {
+        assert_eq!(Term::parse("  "), Term::All);
+        assert_eq!(Term::parse("Jó"), Term::Short("jo".into()));
+        assert_eq!(Term::parse(" José "), Term::Indexed("jose".into()));
+    }
+
+    #[test]
+    fn index_queries_take_the_text_literally() {
+        let term = Term::parse("a\"b%_\\");
+        assert_eq!(term.value(Backend::Sqlite), "\"a\"\"b%_\\\"");
+        assert_eq!(term.value(Backend::Postgres), "%a\"b\\%\\_\\\\%");
+    }
+}
