@@ -160,19 +160,25 @@ impl Filters {
         format!("{group} AND {transaksi} AND {days} AND {search}")
     }
 
-    /// Binds the values of [`Filters::sql`]'s placeholders, in order.
+    /// Binds the values of [`Filters::sql`]'s placeholders, in order. A statement with a
+    /// search, a Transaksi or days is planned for its own values, never kept prepared:
+    /// PostgreSQL plans a statement it has run five times for any value, and for any
+    /// `LIKE` pattern it guesses a few matching rows, so it walked the page's index row by
+    /// row (150 ms over 100,000 orders) instead of asking the trigram index (2 ms).
     pub(super) fn bind<'q>(
         &self,
         backend: Backend,
         query: Query<'q, Any, AnyArguments<'q>>,
     ) -> Query<'q, Any, AnyArguments<'q>> {
         let (from, to) = self.days.map_or((0, 0), Days::local_bounds);
+        let term = Term::parse(&self.search);
         query
+            .persistent(term == Term::All && self.transaksi.is_none() && self.days.is_none())
             .bind(self.group.unwrap_or_default())
             .bind(self.transaksi.as_deref().unwrap_or_default().to_lowercase())
             .bind(from)
             .bind(to)
-            .bind(Term::parse(&self.search).value(backend))
+            .bind(term.value(backend))
     }
 }
 

@@ -66,9 +66,12 @@ impl Term {
             (Term::Indexed(_), Backend::Sqlite) => format!(
                 "o.no IN (SELECT rowid FROM orders_search WHERE orders_search MATCH {placeholder})"
             ),
-            (Term::Indexed(_), Backend::Postgres) => {
-                format!("o.search_text LIKE {placeholder}")
-            }
+            // The matches are gathered first, once, whatever the planner guesses of the
+            // pattern: as a plain condition, without fresh statistics it walked the page's
+            // index testing every row (130 ms over 100,000 orders, against 2 ms).
+            (Term::Indexed(_), Backend::Postgres) => format!(
+                "o.no = ANY(ARRAY(SELECT f.no FROM orders f WHERE f.search_text LIKE {placeholder}))"
+            ),
         }
     }
 
