@@ -22,6 +22,7 @@ use crate::{
     groups,
     mail::{MailError, Mailer},
     orders::{reminders::Reminders, workflow::StepQueue},
+    reports::{self, digest::Digest},
     telegram::{
         api::BotApi,
         inbox::IngestQueue,
@@ -101,6 +102,15 @@ pub enum Intake {
 }
 
 impl Config {
+    /// The daily rekap, when `digest_at` is set (it needs the staff chat).
+    pub fn digest(&self) -> Option<Digest> {
+        Some(Digest {
+            staff_chat: self.staff_chat?,
+            at: self.digest_at?,
+            offset: self.utc_offset,
+        })
+    }
+
     pub fn intake(&self) -> Intake {
         if self.webhook_secret.is_some() && self.public_url.is_some() {
             Intake::Webhook
@@ -195,6 +205,10 @@ pub async fn start_on(
         state.config.membership_refresh,
         shutdown.clone(),
     ));
+    let digest = state.config.digest();
+    reports::digest::schedule(&db, digest.as_ref())
+        .await
+        .map_err(DbError::Connect)?;
     tasks.spawn(timers::run(
         db.clone(),
         AppTimers {
@@ -206,6 +220,7 @@ pub async fn start_on(
                 new_messages: state.new_messages.clone(),
             },
             hotel: state.hotel.clone(),
+            digest,
         },
         shutdown.clone(),
     ));
@@ -225,13 +240,21 @@ struct AppTimers {
     reminders: Reminders,
     /// None when bookings are off: a booking's timer left from before does nothing.
     hotel: Option<HotelBase>,
+    /// The daily rekap; None when off (its timer is removed at start).
+    digest: Option<Digest>,
 }
 
 impl Fire for AppTimers {
     async fn fire(&self, tx: &mut Conn, due: &[Due]) -> Result<(), sqlx::Error> {
-        let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
+        let (digests, due): (Vec<Due>, Vec<Due>) = due
             .iter()
             .cloned()
+            .partition(|timer| timer.kind == reports::digest::TIMER);
+        if let (Some(digest), false) = (&self.digest, digests.is_empty()) {
+            digest.fire(tx).await?;
+        }
+        let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
+            .into_iter()
             .partition(|timer| booking::expiry::is_booking_timer(&timer.kind));
         if !tickets.is_empty() {
             self.reminders.fire(tx, &tickets).await?;
@@ -325,6 +348,7 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         owners: state.config.owners.clone(),
         sla: state.config.sla,
         hotel: state.hotel.clone(),
+        utc_offset: state.config.utc_offset,
     };
     let bookings = state.hotel.is_some();
     let publish = {

@@ -14,6 +14,7 @@ use sqlx::Row;
 use crate::{
     config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn},
+    reports,
 };
 use sla::{Clock, Stage};
 
@@ -174,6 +175,7 @@ pub async fn create_many(
     let timings = sla::timings(tx, &chats, defaults).await?;
     let mut created = Vec::with_capacity(orders.len());
     let mut clocks = Vec::with_capacity(orders.len());
+    let mut counted = Vec::with_capacity(orders.len());
     for chunk in orders.chunks(Backend::of(tx).rows_per_statement(12)) {
         let tickets: Vec<TicketNo> = chunk.iter().map(|_| TicketNo::generate()).collect();
         let now = now_ms();
@@ -224,6 +226,14 @@ pub async fn create_many(
             };
             if let Some(stored) = &stored {
                 clocks.push((stored.no, clock));
+                counted.push(reports::Counted {
+                    chat_id: order.chat_id,
+                    kind: reports::Kind::New,
+                    staff_id: 0,
+                    at: stored.created_at,
+                    since: stored.created_at,
+                    due_at: None,
+                });
             }
             created.push(stored);
         }
@@ -246,6 +256,7 @@ pub async fn create_many(
         }
     }
     sla::remind(tx, Stage::Pickup, &clocks).await?;
+    reports::record(tx, &counted).await?;
     Ok(created)
 }
 

@@ -13,6 +13,7 @@ use super::{
 use crate::{
     config::SlaDefaults,
     db::{group_commit::GroupCommit, now_ms, Conn, Db},
+    reports::{self, Counted, Kind},
     telegram::{
         outbox::{self, Outgoing},
         texts,
@@ -219,27 +220,31 @@ async fn write_together(
     // The next stage's clocks, started for the whole batch at once.
     let mut picked_up = Vec::new();
     let mut closed = Vec::new();
+    // What the reports count, for the whole batch at once.
+    let mut counted = Vec::new();
     for step in steps {
-        let chat = write_step(&mut tx, step).await?;
-        if let Some((chat_id, at)) = chat {
+        let step_done = write_step(&mut tx, step).await?;
+        if let Some(done) = step_done {
             match step.transition {
-                Transition::Pickup => picked_up.push((step.no, chat_id, at)),
+                Transition::Pickup => picked_up.push((step.no, done.chat_id, done.at)),
                 Transition::Close => closed.push(step.no),
             }
+            counted.push(done);
         }
-        moved.push(chat.is_some());
+        moved.push(step_done.is_some());
     }
     sla::start(&mut tx, Stage::Close, &picked_up, sla).await?;
     sla::stop(&mut tx, &closed).await?;
+    reports::record(&mut tx, &counted).await?;
     tx.commit().await?;
     Ok(moved)
 }
 
 /// The conditional UPDATE (of two staff pressing at once exactly one wins), the audit
-/// event and the group notification, as a reply to the original /moban message; the
-/// order's group and the step's time. None if the order was not where the step starts:
-/// then nothing is written.
-async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sqlx::Error> {
+/// event and the group notification, as a reply to the original /moban message; the step
+/// as the reports count it (its group, time, stage start and due time). None if the order
+/// was not where the step starts: then nothing is written.
+async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<Counted>, sqlx::Error> {
     let Step {
         no,
         transition,
@@ -250,7 +255,8 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
     let moved = sqlx::query(&format!(
         "UPDATE orders SET status = $1, {by_column} = $2, {at_column} = $3 \
          WHERE no = $4 AND status = $5 \
-         RETURNING chat_id, message_id, ticket_no, order_id, transaksi"
+         RETURNING chat_id, message_id, ticket_no, order_id, transaksi, created_at, picked_at, \
+         pickup_due_at, close_due_at"
     ))
     .bind(transition.to().as_str())
     .bind(actor.id)
@@ -288,5 +294,20 @@ async fn write_step(tx: &mut Conn, step: &Step) -> Result<Option<(i64, i64)>, sq
     );
     let notification = Outgoing::reply(chat_id, message_id as i32, html);
     outbox::enqueue(tx, &notification).await?;
-    Ok(Some((chat_id, now)))
+    let (kind, since, due_at) = match transition {
+        Transition::Pickup => (Kind::Pickup, moved.try_get(5)?, moved.try_get(7)?),
+        Transition::Close => (
+            Kind::Close,
+            moved.try_get::<Option<i64>, _>(6)?.unwrap_or(now),
+            moved.try_get(8)?,
+        ),
+    };
+    Ok(Some(Counted {
+        chat_id,
+        kind,
+        staff_id: actor.id,
+        at: now,
+        since,
+        due_at,
+    }))
 }
