@@ -76,10 +76,9 @@ pub fn day_start(day: i64, offset: time::UtcOffset) -> i64 {
 
 /// `2026-12-05` for a [`local_day`].
 pub fn day_text(day: i64) -> String {
-    let date = time::Date::from_julian_day(2_440_588 + day as i32)
+    time::Date::from_julian_day(2_440_588 + day as i32)
         .unwrap_or(time::Date::MIN)
-        .to_string();
-    date
+        .to_string()
 }
 
 /// What a ticket did that a report counts.
@@ -373,21 +372,13 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
     };
     let now = now_ms();
     let today = local_day(now, zone);
-    let days = query.days.clamp(1, MAX_DAYS);
-    let first_day = today - days + 1;
-    let range = format!(
-        "chat_id IN {} AND day >= ${} AND day <= ${}",
-        chat_list(1, chats.len()),
-        chats.len().max(1) + 1,
-        chats.len().max(1) + 2
-    );
-    let bind_range = |sql| {
-        in_chats(sqlx::query(sql), &chats)
-            .bind(first_day)
-            .bind(today)
+    let days = Days {
+        chats: &chats,
+        first: today - query.days.clamp(1, MAX_DAYS) + 1,
+        last: today,
     };
 
-    let mut per_day: BTreeMap<i64, Day> = (first_day..=today)
+    let mut per_day: BTreeMap<i64, Day> = (days.first..=days.last)
         .map(|d| {
             (
                 d,
@@ -401,9 +392,11 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
         })
         .collect();
     let sql = format!(
-        "SELECT day, stage, CAST(SUM(tickets) AS BIGINT) FROM report_counts WHERE {range} GROUP BY day, stage"
+        "SELECT day, stage, CAST(SUM(tickets) AS BIGINT) FROM report_counts WHERE {} \
+         GROUP BY day, stage",
+        days.filter()
     );
-    for row in bind_range(&sql).fetch_all(&mut *conn).await? {
+    for row in days.bind(&sql).fetch_all(&mut *conn).await? {
         let (day, stage, tickets): (i64, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         if let Some(entry) = per_day.get_mut(&day) {
@@ -416,32 +409,15 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
     }
 
     // Durations per staff member and per group, and the targets met per stage.
-    let mut by_staff: BTreeMap<i64, [Histogram; 2]> = BTreeMap::new();
-    let sql = format!(
-        "SELECT staff_id, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM report_counts \
-         WHERE {range} AND stage <> 'order' GROUP BY staff_id, stage, bucket"
-    );
-    for row in bind_range(&sql).fetch_all(&mut *conn).await? {
-        let stage: String = row.try_get(1)?;
-        let entry = by_staff.entry(row.try_get(0)?).or_default();
-        entry[usize::from(stage == "close")].add(row.try_get(2)?, row.try_get(3)?);
-    }
-    let mut by_group: BTreeMap<i64, [Histogram; 2]> = BTreeMap::new();
-    let sql = format!(
-        "SELECT chat_id, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM report_counts \
-         WHERE {range} AND stage <> 'order' GROUP BY chat_id, stage, bucket"
-    );
-    for row in bind_range(&sql).fetch_all(&mut *conn).await? {
-        let stage: String = row.try_get(1)?;
-        let entry = by_group.entry(row.try_get(0)?).or_default();
-        entry[usize::from(stage == "close")].add(row.try_get(2)?, row.try_get(3)?);
-    }
+    let by_staff = durations_by(&mut conn, &days, "staff_id").await?;
+    let by_group = durations_by(&mut conn, &days, "chat_id").await?;
     let sql = format!(
         "SELECT stage, CAST(SUM(met) AS BIGINT), CAST(SUM(missed) AS BIGINT) FROM report_counts \
-         WHERE {range} AND stage <> 'order' GROUP BY stage"
+         WHERE {} AND stage <> 'order' GROUP BY stage",
+        days.filter()
     );
     let (mut pickup_met, mut close_met) = (Met::default(), Met::default());
-    for row in bind_range(&sql).fetch_all(&mut *conn).await? {
+    for row in days.bind(&sql).fetch_all(&mut *conn).await? {
         let stage: String = row.try_get(0)?;
         let met = Met::of(row.try_get(1)?, row.try_get(2)?);
         match stage.as_str() {
@@ -460,7 +436,7 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
             close: close.times(),
         })
         .collect();
-    staff.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    staff.sort_by_key(|s| s.name.to_lowercase());
     let group_times = groups
         .iter()
         .filter_map(|g| {
@@ -487,6 +463,56 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
         precision_percent: PRECISION_PERCENT,
         generated_at: now,
     })
+}
+
+/// The report counts of some groups from local day `first` to `last`.
+struct Days<'a> {
+    chats: &'a [i64],
+    first: i64,
+    last: i64,
+}
+
+impl Days<'_> {
+    /// The SQL condition, its placeholders bound by [`Days::bind`].
+    fn filter(&self) -> String {
+        let after_chats = self.chats.len().max(1);
+        format!(
+            "chat_id IN {} AND day >= ${} AND day <= ${}",
+            chat_list(1, self.chats.len()),
+            after_chats + 1,
+            after_chats + 2
+        )
+    }
+
+    fn bind<'q>(
+        &self,
+        sql: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        in_chats(sqlx::query(sql), self.chats)
+            .bind(self.first)
+            .bind(self.last)
+    }
+}
+
+/// The Pickup and Close durations of `days`, per value of `column` (`staff_id` or
+/// `chat_id`).
+async fn durations_by(
+    conn: &mut Conn,
+    days: &Days<'_>,
+    column: &str,
+) -> Result<BTreeMap<i64, [Histogram; 2]>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {column}, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM report_counts \
+         WHERE {} AND stage <> 'order' GROUP BY {column}, stage, bucket",
+        days.filter()
+    );
+    let mut histograms: BTreeMap<i64, [Histogram; 2]> = BTreeMap::new();
+    for row in days.bind(&sql).fetch_all(&mut *conn).await? {
+        let stage: String = row.try_get(1)?;
+        let entry = histograms.entry(row.try_get(0)?).or_default();
+        entry[usize::from(stage == "close")].add(row.try_get(2)?, row.try_get(3)?);
+    }
+    Ok(histograms)
 }
 
 /// The open tickets of `chats` by age at `now`, from the open tickets' index alone.
