@@ -209,6 +209,9 @@ pub async fn start_on(
     reports::digest::schedule(&db, digest.as_ref())
         .await
         .map_err(DbError::Connect)?;
+    reports::schedule_window(&db)
+        .await
+        .map_err(DbError::Connect)?;
     tasks.spawn(timers::run(
         db.clone(),
         AppTimers {
@@ -252,6 +255,12 @@ impl Fire for AppTimers {
             .partition(|timer| timer.kind == reports::digest::TIMER);
         if let (Some(digest), false) = (&self.digest, digests.is_empty()) {
             digest.fire(tx).await?;
+        }
+        let (windows, due): (Vec<Due>, Vec<Due>) = due
+            .into_iter()
+            .partition(|timer| timer.kind == reports::WINDOW_TIMER);
+        if !windows.is_empty() {
+            reports::roll_window(tx, crate::db::now_ms()).await?;
         }
         let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
             .into_iter()

@@ -826,6 +826,39 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     );
     assert_eq!(body["backlog"][3]["order"], 0);
 
+    // The default 30 days of one group are read from the 30 days' sums: the same figures.
+    let (_, body) = call(
+        &app,
+        "GET",
+        &format!("/reports?group={warehouse}"),
+        Some(&budi),
+        None,
+    )
+    .await;
+    about(&body["staff"][0]["close"]["p90_ms"], 60);
+    about(&body["staff"][1]["pickup"]["median_ms"], 5);
+    assert_eq!(body["pickup_met"]["met"], 5);
+
+    // The 30 days' sums move on as days leave the window (here the clock is put 29 days
+    // ahead): the warehouse's day leaves them, and the report reads the days instead.
+    let mut tx = app.db.begin().await.unwrap();
+    reports::roll_window(&mut tx, now + 29 * DAY).await.unwrap();
+    tx.commit().await.unwrap();
+    let recent = format!("SELECT COUNT(*) FROM report_recent WHERE chat_id = {warehouse}");
+    assert_eq!(app.count(&recent).await, 0);
+    let (status, body) = call(
+        &app,
+        "GET",
+        &format!("/reports?group={warehouse}"),
+        Some(&budi),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["staff"].as_array().unwrap().len(), 2, "{body}");
+    about(&body["staff"][1]["pickup"]["median_ms"], 5);
+    assert_eq!(body["per_day"][27]["picked"], 10);
+
     // Bad input is explained in both languages; staff and unknown groups find nothing.
     for query in [
         "group=abc",

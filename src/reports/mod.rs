@@ -4,11 +4,12 @@
 //!
 //! The page must answer in well under 100 ms over a million tickets, so it never reads the
 //! tickets themselves for the figures over time: every `/moban`, Pickup and Close adds to
-//! `report_counts` in its own transaction ([`record`], one multi-row upsert per batch),
+//! the report tables in its own transaction ([`record`], multi-row upserts per batch),
 //! keyed by group, the group's local day, stage and staff member, with the step's duration
-//! in a log-scale bucket ([`bucket_of`]: 16 buckets per doubling). A report sums the rows
-//! of its days: its cost grows with groups × staff × occupied buckets × days, not with
-//! tickets. Medians and p90s read from the buckets are the bucket's geometric middle, so
+//! in a log-scale bucket ([`bucket_of`]: 16 buckets per doubling). The last 30 days'
+//! times are also kept summed without the day (`report_recent`, moved on each hour by
+//! [`roll_window`]), so the default report's cost grows with groups × staff × occupied
+//! buckets, not with tickets or days. Medians and p90s read from the buckets are the bucket's geometric middle, so
 //! they are within [`PRECISION_PERCENT`] of the true value. Only the backlog reads
 //! `orders`, through a partial index that holds the open tickets alone.
 
@@ -23,6 +24,7 @@ use sqlx::Row;
 use crate::{
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups::{self, hours::Zone, settings, GroupView},
+    timers::{self, Timer},
     users::{
         access::{self, Scope},
         User,
@@ -36,6 +38,9 @@ const BUCKETS_PER_DOUBLING: f64 = 16.0;
 pub const PRECISION_PERCENT: f64 = 2.2;
 /// Days a report covers unless asked, and at most.
 pub const DEFAULT_DAYS: i64 = 30;
+/// The days whose times are also kept summed (`report_recent`), so the default report
+/// reads no day-by-day rows for them.
+const WINDOW_DAYS: i64 = DEFAULT_DAYS;
 pub const MAX_DAYS: i64 = 90;
 const MS_PER_DAY: i64 = 86_400_000;
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -117,65 +122,246 @@ pub struct Counted {
     pub due_at: Option<i64>,
 }
 
-/// A row of `report_counts`: its key and what it adds.
-type Key = (i64, i64, &'static str, i64, i64);
+/// A key column's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    Int(i64),
+    Text(&'static str),
+}
 
-/// Adds `counted` to the report counts, in the caller's transaction: the rows to add are
+/// Rows to add to one of the report tables: key → tickets, met, missed.
+type Sums = BTreeMap<Vec<Part>, [i64; 3]>;
+
+/// Adds `counted` to the report tables, in the caller's transaction: the rows to add are
 /// gathered first (one per key), then written by multi-row upserts in key order (two
-/// instances take their locks in the same order).
+/// instances take their locks in the same order). A step also counts in the last 30 days'
+/// sums if its day is still in its group's window.
 pub async fn record(tx: &mut Conn, counted: &[Counted]) -> Result<(), sqlx::Error> {
     if counted.is_empty() {
         return Ok(());
     }
     let chats: Vec<i64> = counted.iter().map(|c| c.chat_id).collect();
     let zones = settings::zones(tx, &chats).await?;
-    let mut rows: BTreeMap<Key, [i64; 3]> = BTreeMap::new();
+    let now = now_ms();
+    let todays: BTreeMap<i64, i64> = chats
+        .iter()
+        .map(|chat| {
+            (
+                *chat,
+                local_day(now, zones.get(chat).copied().unwrap_or_default()),
+            )
+        })
+        .collect();
+    let expired = windows(tx, &todays).await?;
+    let (mut days, mut counts, mut recent) = (Sums::new(), Sums::new(), Sums::new());
     for c in counted {
         let zone = zones.get(&c.chat_id).copied().unwrap_or_default();
-        let (staff, bucket) = match c.kind {
-            Kind::New => (0, 0),
-            _ => (c.staff_id, bucket_of(c.at - c.since)),
+        let day = local_day(c.at, zone);
+        let stage = Part::Text(c.kind.as_str());
+        let add = match (c.kind, c.due_at) {
+            (Kind::New, _) | (_, None) => [1, 0, 0],
+            (_, Some(due)) if c.at <= due => [1, 1, 0],
+            (_, Some(_)) => [1, 0, 1],
         };
-        let key = (
-            c.chat_id,
-            local_day(c.at, zone),
-            c.kind.as_str(),
-            staff,
-            bucket,
+        let sum = |sums: &mut Sums, key: Vec<Part>| {
+            let entry = sums.entry(key).or_default();
+            for (total, n) in entry.iter_mut().zip(add) {
+                *total += n;
+            }
+        };
+        sum(&mut days, vec![Part::Int(c.chat_id), Part::Int(day), stage]);
+        if c.kind == Kind::New {
+            continue;
+        }
+        let (staff, bucket) = (Part::Int(c.staff_id), Part::Int(bucket_of(c.at - c.since)));
+        sum(
+            &mut counts,
+            vec![Part::Int(c.chat_id), Part::Int(day), stage, staff, bucket],
         );
-        let sums = rows.entry(key).or_default();
-        sums[0] += 1;
-        match (c.kind, c.due_at) {
-            (Kind::New, _) | (_, None) => {}
-            (_, Some(due)) if c.at <= due => sums[1] += 1,
-            (_, Some(_)) => sums[2] += 1,
+        if expired
+            .get(&c.chat_id)
+            .is_some_and(|&through| day > through)
+        {
+            sum(
+                &mut recent,
+                vec![Part::Int(c.chat_id), stage, staff, bucket],
+            );
         }
     }
-    let rows: Vec<(Key, [i64; 3])> = rows.into_iter().collect();
-    for chunk in rows.chunks(Backend::of(tx).rows_per_statement(8)) {
+    add_sums(tx, "report_days", &["chat_id", "day", "stage"], days).await?;
+    add_sums(
+        tx,
+        "report_counts",
+        &["chat_id", "day", "stage", "staff_id", "bucket"],
+        counts,
+    )
+    .await?;
+    add_sums(
+        tx,
+        "report_recent",
+        &["chat_id", "stage", "staff_id", "bucket"],
+        recent,
+    )
+    .await
+}
+
+/// Adds `sums` to `table` (whose key is `keys`) by multi-row upserts.
+async fn add_sums(
+    tx: &mut Conn,
+    table: &str,
+    keys: &[&str],
+    sums: Sums,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(Vec<Part>, [i64; 3])> = sums.into_iter().collect();
+    let columns = keys.len() + 3;
+    let keys = keys.join(", ");
+    for chunk in rows.chunks(Backend::of(tx).rows_per_statement(columns)) {
         let sql = format!(
-            "INSERT INTO report_counts (chat_id, day, stage, staff_id, bucket, tickets, met, missed) \
-             VALUES {} ON CONFLICT (chat_id, day, stage, staff_id, bucket) DO UPDATE SET \
-             tickets = report_counts.tickets + excluded.tickets, \
-             met = report_counts.met + excluded.met, \
-             missed = report_counts.missed + excluded.missed",
-            values_placeholders(1, chunk.len(), 8)
+            "INSERT INTO {table} ({keys}, tickets, met, missed) VALUES {} \
+             ON CONFLICT ({keys}) DO UPDATE SET \
+             tickets = {table}.tickets + excluded.tickets, \
+             met = {table}.met + excluded.met, \
+             missed = {table}.missed + excluded.missed",
+            values_placeholders(1, chunk.len(), columns)
         );
         let mut query = sqlx::query(&sql);
-        for ((chat_id, day, stage, staff, bucket), [tickets, met, missed]) in chunk {
-            query = query
-                .bind(*chat_id)
-                .bind(*day)
-                .bind(*stage)
-                .bind(*staff)
-                .bind(*bucket)
-                .bind(*tickets)
-                .bind(*met)
-                .bind(*missed);
+        for (key, [tickets, met, missed]) in chunk {
+            for part in key {
+                query = match part {
+                    Part::Int(n) => query.bind(*n),
+                    Part::Text(text) => query.bind(*text),
+                };
+            }
+            query = query.bind(*tickets).bind(*met).bind(*missed);
         }
         query.execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// For each group of `todays` (chat → its local today), the last day no longer in its
+/// 30 days' sums, starting a window for a group seen the first time; on PostgreSQL the
+/// windows are locked until the commit, so a window moving on ([`roll_window`]) waits
+/// for the steps being counted in it.
+async fn windows(
+    tx: &mut Conn,
+    todays: &BTreeMap<i64, i64>,
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let backend = Backend::of(tx);
+    let pairs: Vec<(&i64, &i64)> = todays.iter().collect();
+    for chunk in pairs.chunks(backend.rows_per_statement(2)) {
+        let sql = format!(
+            "INSERT INTO report_window (chat_id, expired_through) VALUES {} \
+             ON CONFLICT (chat_id) DO NOTHING",
+            values_placeholders(1, chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for (chat, today) in chunk {
+            query = query.bind(**chat).bind(**today - WINDOW_DAYS);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let chats: Vec<i64> = todays.keys().copied().collect();
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let mut expired = HashMap::new();
+    for chunk in chats.chunks(backend.rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT chat_id, expired_through FROM report_window WHERE chat_id IN {} \
+             ORDER BY chat_id {lock}",
+            chat_list(1, chunk.len())
+        );
+        for row in in_chats(sqlx::query(&sql), chunk)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            expired.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    Ok(expired)
+}
+
+/// The timer that moves every group's 30-day window on; it fires at each whole hour
+/// (local midnights are whole UTC hours in Indonesia's zones).
+pub const WINDOW_TIMER: &str = "report_window";
+
+/// Takes out of the 30 days' sums, for each group, the days that have left its window by
+/// `now`, and sets the timer for the next hour. A window that fell behind (Tangkap was
+/// down) catches up at once.
+pub async fn roll_window(tx: &mut Conn, now: i64) -> Result<(), sqlx::Error> {
+    let lock = match Backend::of(tx) {
+        Backend::Postgres => "FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT chat_id, expired_through FROM report_window ORDER BY chat_id {lock}"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
+    let windows: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let chats: Vec<i64> = windows.iter().map(|w| w.0).collect();
+    let zones = settings::zones(tx, &chats).await?;
+    for (chat, through) in windows {
+        let boundary = local_day(now, zones.get(&chat).copied().unwrap_or_default()) - WINDOW_DAYS;
+        if boundary <= through {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE report_recent SET tickets = report_recent.tickets - x.tickets, \
+             met = report_recent.met - x.met, missed = report_recent.missed - x.missed \
+             FROM (SELECT stage, staff_id, bucket, CAST(SUM(tickets) AS BIGINT) AS tickets, \
+                          CAST(SUM(met) AS BIGINT) AS met, CAST(SUM(missed) AS BIGINT) AS missed \
+                   FROM report_counts WHERE chat_id = $1 AND day > $2 AND day <= $3 \
+                   GROUP BY stage, staff_id, bucket) AS x \
+             WHERE report_recent.chat_id = $1 AND report_recent.stage = x.stage \
+             AND report_recent.staff_id = x.staff_id AND report_recent.bucket = x.bucket",
+        )
+        .bind(chat)
+        .bind(through)
+        .bind(boundary)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM report_recent WHERE chat_id = $1 AND tickets <= 0")
+            .bind(chat)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE report_window SET expired_through = $2 WHERE chat_id = $1")
+            .bind(chat)
+            .bind(boundary)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let next_hour = (now.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
+    timers::set(
+        tx,
+        &[Timer {
+            kind: WINDOW_TIMER,
+            entity: 0,
+            due_at: next_hour,
+        }],
+    )
+    .await
+}
+
+/// Sets the window's timer at start if it is not set (due at once, so windows that fell
+/// behind while Tangkap was down catch up).
+pub async fn schedule_window(db: &Db) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    timers::set_if_absent(
+        &mut tx,
+        &Timer {
+            kind: WINDOW_TIMER,
+            entity: 0,
+            due_at: now_ms(),
+        },
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// Durations of one stage: how many, and their median and 90th percentile (nearest rank:
@@ -392,7 +578,7 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
         })
         .collect();
     let sql = format!(
-        "SELECT day, stage, CAST(SUM(tickets) AS BIGINT) FROM report_counts WHERE {} \
+        "SELECT day, stage, CAST(SUM(tickets) AS BIGINT) FROM report_days WHERE {} \
          GROUP BY day, stage",
         days.filter()
     );
@@ -409,10 +595,17 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
     }
 
     // Durations per staff member and per group, and the targets met per stage.
-    let by_staff = durations_by(&mut conn, &days, "staff_id").await?;
-    let by_group = durations_by(&mut conn, &days, "chat_id").await?;
+    let source = match days.last - days.first + 1 == WINDOW_DAYS
+        && days.window_is_current(&mut conn).await?
+    {
+        true if chosen.is_none() => Source::RecentEveryGroup,
+        true => Source::Recent,
+        false => Source::Days,
+    };
+    let by_staff = durations_by(&mut conn, &days, source, "staff_id").await?;
+    let by_group = durations_by(&mut conn, &days, source, "chat_id").await?;
     let sql = format!(
-        "SELECT stage, CAST(SUM(met) AS BIGINT), CAST(SUM(missed) AS BIGINT) FROM report_counts \
+        "SELECT stage, CAST(SUM(met) AS BIGINT), CAST(SUM(missed) AS BIGINT) FROM report_days \
          WHERE {} AND stage <> 'order' GROUP BY stage",
         days.filter()
     );
@@ -494,20 +687,63 @@ impl Days<'_> {
     }
 }
 
+impl Days<'_> {
+    /// Whether the 30 days' sums of these groups cover exactly these days (the window's
+    /// timer may not have moved on yet just after a midnight, or a group's zone differs
+    /// from the day reported on).
+    async fn window_is_current(&self, conn: &mut Conn) -> Result<bool, sqlx::Error> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM report_window WHERE chat_id IN {} AND expired_through <> ${}",
+            chat_list(1, self.chats.len()),
+            self.chats.len().max(1) + 1
+        );
+        let behind: i64 = in_chats(sqlx::query(&sql), self.chats)
+            .bind(self.first - 1)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        Ok(behind == 0)
+    }
+}
+
+/// Where a report's durations are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The day-by-day counts of the report's days.
+    Days,
+    /// The 30 days' sums of the report's groups.
+    Recent,
+    /// The 30 days' sums of every group, read whole.
+    RecentEveryGroup,
+}
+
 /// The Pickup and Close durations of `days`, per value of `column` (`staff_id` or
-/// `chat_id`).
+/// `chat_id`), read from `source`.
 async fn durations_by(
     conn: &mut Conn,
     days: &Days<'_>,
+    source: Source,
     column: &str,
 ) -> Result<BTreeMap<i64, [Histogram; 2]>, sqlx::Error> {
+    let (table, filter) = match source {
+        Source::Days => ("report_counts", days.filter()),
+        Source::Recent => (
+            "report_recent",
+            format!("chat_id IN {}", chat_list(1, days.chats.len())),
+        ),
+        Source::RecentEveryGroup => ("report_recent", "1 = 1".to_owned()),
+    };
     let sql = format!(
-        "SELECT {column}, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM report_counts \
-         WHERE {} AND stage <> 'order' GROUP BY {column}, stage, bucket",
-        days.filter()
+        "SELECT {column}, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM {table} \
+         WHERE {filter} AND stage <> 'order' GROUP BY {column}, stage, bucket"
     );
+    let query = match source {
+        Source::Days => days.bind(&sql),
+        Source::Recent => in_chats(sqlx::query(&sql), days.chats),
+        Source::RecentEveryGroup => sqlx::query(&sql),
+    };
     let mut histograms: BTreeMap<i64, [Histogram; 2]> = BTreeMap::new();
-    for row in days.bind(&sql).fetch_all(&mut *conn).await? {
+    for row in query.fetch_all(&mut *conn).await? {
         let stage: String = row.try_get(1)?;
         let entry = histograms.entry(row.try_get(0)?).or_default();
         entry[usize::from(stage == "close")].add(row.try_get(2)?, row.try_get(3)?);

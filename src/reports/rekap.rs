@@ -86,7 +86,7 @@ pub async fn rekap(conn: &mut Conn, now: i64, offset: UtcOffset) -> Result<Rekap
 /// Tickets counted from local day `from` to `to`, over every group.
 async fn counts(conn: &mut Conn, from: i64, to: i64) -> Result<Counts, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT stage, CAST(SUM(tickets) AS BIGINT) FROM report_counts \
+        "SELECT stage, CAST(SUM(tickets) AS BIGINT) FROM report_days \
          WHERE chat_id IN (SELECT chat_id FROM groups) AND day >= $1 AND day <= $2 \
          GROUP BY stage",
     )
