@@ -676,6 +676,11 @@ async fn record(app: &TestApp, counted: &[reports::Counted]) {
     tx.commit().await.unwrap();
 }
 
+/// `GET /api/reports{query}` with `session`.
+async fn report_as(app: &TestApp, session: &str, query: &str) -> (StatusCode, Value) {
+    call(app, "GET", &format!("/reports{query}"), Some(session), None).await
+}
+
 /// Asserts a report figure is `minutes` within the stated precision.
 fn about(figure: &Value, minutes: i64) {
     let ms = figure
@@ -746,14 +751,7 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     record(&app, &counted).await;
 
     // The warehouse alone.
-    let (status, body) = call(
-        &app,
-        "GET",
-        &format!("/reports?group={warehouse}&days=7"),
-        Some(&budi),
-        None,
-    )
-    .await;
+    let (status, body) = report_as(&app, &budi, &format!("?group={warehouse}&days=7")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["group"]["title"], "Tim Gudang");
     let days = body["per_day"].as_array().unwrap();
@@ -794,7 +792,7 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     );
 
     // All groups: the real tickets too, on today.
-    let (status, body) = call(&app, "GET", "/reports", Some(&budi), None).await;
+    let (status, body) = report_as(&app, &budi, "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["group"], Value::Null);
     assert_eq!(body["groups"].as_array().unwrap().len(), 2);
@@ -827,14 +825,7 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     assert_eq!(body["backlog"][3]["order"], 0);
 
     // The default 30 days of one group are read from the 30 days' sums: the same figures.
-    let (_, body) = call(
-        &app,
-        "GET",
-        &format!("/reports?group={warehouse}"),
-        Some(&budi),
-        None,
-    )
-    .await;
+    let (_, body) = report_as(&app, &budi, &format!("?group={warehouse}")).await;
     about(&body["staff"][0]["close"]["p90_ms"], 60);
     about(&body["staff"][1]["pickup"]["median_ms"], 5);
     assert_eq!(body["pickup_met"]["met"], 5);
@@ -846,14 +837,7 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     tx.commit().await.unwrap();
     let recent = format!("SELECT COUNT(*) FROM report_recent WHERE chat_id = {warehouse}");
     assert_eq!(app.count(&recent).await, 0);
-    let (status, body) = call(
-        &app,
-        "GET",
-        &format!("/reports?group={warehouse}"),
-        Some(&budi),
-        None,
-    )
-    .await;
+    let (status, body) = report_as(&app, &budi, &format!("?group={warehouse}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["staff"].as_array().unwrap().len(), 2, "{body}");
     about(&body["staff"][1]["pickup"]["median_ms"], 5);
@@ -867,17 +851,15 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
         "days=%27;DROP",
         "group=1e3",
     ] {
-        let (status, body) =
-            call(&app, "GET", &format!("/reports?{query}"), Some(&budi), None).await;
+        let (status, body) = report_as(&app, &budi, &format!("?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
         let message = body["message"].as_str().unwrap();
         assert!(message.contains(" / "), "Indonesian / English: {message}");
     }
-    let (status, _) = call(&app, "GET", "/reports?group=-42", Some(&budi), None).await;
+    let (status, _) = report_as(&app, &budi, "?group=-42").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a group that does not exist");
     for query in ["", "?group=-42", &format!("?group={}", team.group)] {
-        let (status, body) =
-            call(&app, "GET", &format!("/reports{query}"), Some(&siti), None).await;
+        let (status, body) = report_as(&app, &siti, query).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "staff: {body}");
         assert_eq!(body["message"], "Alamat API tidak dikenal.");
     }
