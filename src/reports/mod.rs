@@ -373,6 +373,37 @@ pub struct Times {
     pub p90_ms: Option<i64>,
 }
 
+/// A histogram of durations: bucket → tickets.
+#[derive(Clone, Debug, Default)]
+struct Histogram(BTreeMap<i64, i64>);
+
+impl Histogram {
+    fn add(&mut self, bucket: i64, tickets: i64) {
+        *self.0.entry(bucket).or_default() += tickets;
+    }
+
+    /// The value of the `rank`-th shortest (1-based).
+    fn at_rank(&self, rank: i64) -> Option<i64> {
+        let mut seen = 0;
+        self.0.iter().find_map(|(&bucket, &n)| {
+            seen += n;
+            (seen >= rank).then(|| bucket_value(bucket))
+        })
+    }
+
+    fn times(&self) -> Times {
+        let count: i64 = self.0.values().sum();
+        if count == 0 {
+            return Times::default();
+        }
+        Times {
+            count,
+            median_ms: self.at_rank((count + 1) / 2),
+            p90_ms: self.at_rank((9 * count + 9) / 10),
+        }
+    }
+}
+
 /// Tickets of one local day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Day {
@@ -594,19 +625,19 @@ pub async fn report(db: &Db, viewer: &User, query: ReportQuery) -> Result<Report
         .map(|(user_id, [pickup, close])| StaffTimes {
             user_id,
             name: names.get(&user_id).cloned().unwrap_or_default(),
-            pickup,
-            close,
+            pickup: pickup.times(),
+            close: close.times(),
         })
         .collect();
     staff.sort_by_key(|s| s.name.to_lowercase());
     let group_times = groups
         .iter()
         .filter_map(|g| {
-            by_group.get(&g.chat_id).map(|&[pickup, close]| GroupTimes {
+            by_group.get(&g.chat_id).map(|[pickup, close]| GroupTimes {
                 chat_id: g.chat_id,
                 title: g.title.clone(),
-                pickup,
-                close,
+                pickup: pickup.times(),
+                close: close.times(),
             })
         })
         .collect();
@@ -686,15 +717,14 @@ enum Source {
     RecentEveryGroup,
 }
 
-/// The Pickup and Close times of `days`, per value of `column` (`staff_id` or `chat_id`),
-/// read from `source`. The database finds each median and p90 bucket (running sums over
-/// the buckets in order), so only the figures leave it, not the histograms.
+/// The Pickup and Close durations of `days`, per value of `column` (`staff_id` or
+/// `chat_id`), read from `source`.
 async fn durations_by(
     conn: &mut Conn,
     days: &Days<'_>,
     source: Source,
     column: &str,
-) -> Result<BTreeMap<i64, [Times; 2]>, sqlx::Error> {
+) -> Result<BTreeMap<i64, [Histogram; 2]>, sqlx::Error> {
     let (table, filter) = match source {
         Source::Days => ("report_counts", days.filter()),
         Source::Recent => (
@@ -704,36 +734,21 @@ async fn durations_by(
         Source::RecentEveryGroup => ("report_recent", "1 = 1".to_owned()),
     };
     let sql = format!(
-        "WITH histogram AS (\
-             SELECT {column} AS what, stage, bucket, CAST(SUM(tickets) AS BIGINT) AS n \
-             FROM {table} WHERE {filter} AND stage <> 'order' \
-             GROUP BY {column}, stage, bucket), \
-         running AS (\
-             SELECT what, stage, bucket, \
-                 CAST(SUM(n) OVER (PARTITION BY what, stage ORDER BY bucket) AS BIGINT) AS upto, \
-                 CAST(SUM(n) OVER (PARTITION BY what, stage) AS BIGINT) AS total \
-             FROM histogram) \
-         SELECT what, stage, MAX(total), \
-             MIN(CASE WHEN upto >= (total + 1) / 2 THEN bucket END), \
-             MIN(CASE WHEN upto >= (9 * total + 9) / 10 THEN bucket END) \
-         FROM running GROUP BY what, stage"
+        "SELECT {column}, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM {table} \
+         WHERE {filter} AND stage <> 'order' GROUP BY {column}, stage, bucket"
     );
     let query = match source {
         Source::Days => days.bind(&sql),
         Source::Recent => in_chats(sqlx::query(&sql), days.chats),
         Source::RecentEveryGroup => sqlx::query(&sql),
     };
-    let mut times: BTreeMap<i64, [Times; 2]> = BTreeMap::new();
+    let mut histograms: BTreeMap<i64, [Histogram; 2]> = BTreeMap::new();
     for row in query.fetch_all(&mut *conn).await? {
         let stage: String = row.try_get(1)?;
-        let entry = times.entry(row.try_get(0)?).or_default();
-        entry[usize::from(stage == "close")] = Times {
-            count: row.try_get(2)?,
-            median_ms: row.try_get::<Option<i64>, _>(3)?.map(bucket_value),
-            p90_ms: row.try_get::<Option<i64>, _>(4)?.map(bucket_value),
-        };
+        let entry = histograms.entry(row.try_get(0)?).or_default();
+        entry[usize::from(stage == "close")].add(row.try_get(2)?, row.try_get(3)?);
     }
-    Ok(times)
+    Ok(histograms)
 }
 
 /// The open tickets of `chats` by age at `now`, from the open tickets' index alone.
@@ -829,6 +844,20 @@ mod tests {
         }
         assert_eq!(bucket_of(0), 0);
         assert!(bucket_of(1001) >= bucket_of(1000));
+    }
+
+    #[test]
+    fn median_and_p90_are_the_nearest_ranks() {
+        let mut histogram = Histogram::default();
+        // One to ten minutes, one ticket each: the 5th and the 9th.
+        for minutes in 1..=10 {
+            histogram.add(bucket_of(minutes * 60_000), 1);
+        }
+        let times = histogram.times();
+        assert_eq!(times.count, 10);
+        assert_eq!(times.median_ms, Some(bucket_value(bucket_of(300_000))));
+        assert_eq!(times.p90_ms, Some(bucket_value(bucket_of(540_000))));
+        assert_eq!(Histogram::default().times(), Times::default());
     }
 
     #[test]
