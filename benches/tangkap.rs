@@ -68,6 +68,12 @@ struct Sizes {
     booking_rooms: u32,
     /// Tickets exported at once, through the release binary.
     export_orders: usize,
+    /// Tickets over a year behind the Laporan page, in how many groups, worked by how
+    /// many staff, and the report requests timed.
+    report_tickets: usize,
+    report_groups: usize,
+    report_staff: usize,
+    report_requests: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -88,6 +94,10 @@ const FULL: Sizes = Sizes {
     booking_guests: 200,
     booking_rooms: 100,
     export_orders: 1_000_000,
+    report_tickets: 1_000_000,
+    report_groups: 20,
+    report_staff: 40,
+    report_requests: 500,
 };
 
 const SMOKE: Sizes = Sizes {
@@ -108,6 +118,10 @@ const SMOKE: Sizes = Sizes {
     booking_guests: 20,
     booking_rooms: 10,
     export_orders: 2_000,
+    report_tickets: 5_000,
+    report_groups: 3,
+    report_staff: 4,
+    report_requests: 50,
 };
 
 /// One measured figure.
@@ -282,6 +296,9 @@ async fn run(args: Args) {
         }
         if args.runs("bookings") {
             booking_holds(&mut report, backend, sizes).await;
+        }
+        if args.runs("reports") {
+            laporan(&mut report, backend, sizes).await;
         }
     }
     if let Some(out) = args.out {
@@ -1063,6 +1080,19 @@ async fn member_session(bench: &Bench, chats: &[i64], member_of: &[i64]) -> Stri
     session
 }
 
+/// The JSON answer to a GET of `url` with `session`.
+async fn get_json(client: &reqwest::Client, url: &str, session: &str) -> Value {
+    client
+        .get(url)
+        .header("X-Session-Token", session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// p99 in ms of `requests` sequential GETs of `url` with `session`, each answered 200.
 async fn p99_of_pages(client: &reqwest::Client, url: &str, session: &str, requests: usize) -> f64 {
     let mut latencies = Vec::with_capacity(requests);
@@ -1147,15 +1177,7 @@ async fn board_api(report: &mut Report, backend: Backend, sizes: Sizes) {
     let member = member_session(&bench, &chats, &member_of).await;
     for status in ["order", "pickup", "close"] {
         let url = format!("{}/api/orders?status={status}&limit=50", bench.url);
-        let page: Value = client
-            .get(&url)
-            .header("X-Session-Token", &member)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(&client, &url, &member).await;
         let shown = page["orders"].as_array().unwrap();
         assert!(!shown.is_empty() && (shown.len() == 50 || page["has_more"] == false));
         assert!(shown
@@ -1623,6 +1645,175 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
         "",
         Some(("0".into(), over == 0)),
     );
+    bench.stop().await;
+}
+
+// --- 6. Laporan ----------------------------------------------------------------------------------
+
+/// A small deterministic generator (xorshift), so every run fills the same tickets.
+struct Draws(u64);
+
+impl Draws {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A duration around `typical` ms, spread over a factor of about 30 either way.
+    fn duration(&mut self, typical: f64) -> i64 {
+        let spread = (self.next() % 10_000) as f64 / 10_000.0 * 7.0 - 3.5;
+        (typical * spread.exp()) as i64
+    }
+}
+
+/// `count` tickets over the last year in `chats`, each group worked by five of `staff`:
+/// the orders themselves (98% closed, 1% picked up, 1% waiting) and their report counts,
+/// written by `reports::record` as each /moban, Pickup and Close does (here a chunk of
+/// tickets at a time).
+async fn fill_year(db: &Db, count: usize, chats: &[i64], staff: &[i64]) {
+    use tangkap::reports::{record, Counted, Kind};
+    const YEAR: i64 = 365 * 86_400_000;
+    let now = tangkap::db::now_ms();
+    let mut draws = Draws(0x9E37_79B9_7F4A_7C15);
+    for chunk in (0..count).collect::<Vec<_>>().chunks(400) {
+        let mut sql = String::from(
+            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, message_id, \
+             requester_id, requester_name, picked_by, picked_at, closed_by, closed_at, created_at, \
+             pickup_due_at, close_due_at) VALUES ",
+        );
+        let mut counted = Vec::with_capacity(chunk.len() * 3);
+        for (n, &i) in chunk.iter().enumerate() {
+            // Oldest first, evenly over the year; the last tickets are the open ones.
+            let created = now - YEAR + (i as i64 * YEAR) / count as i64;
+            let chat = chats[i % chats.len()];
+            let group = i % chats.len();
+            let picker = staff[(group * 5 + (draws.next() % 5) as usize) % staff.len()];
+            let closer = staff[(group * 5 + (draws.next() % 5) as usize) % staff.len()];
+            let picked = created + draws.duration(600_000.0);
+            let closed = picked + draws.duration(3_600_000.0);
+            let open = i >= count - count / 50;
+            let status = match (open, i % 2) {
+                (false, _) => "close",
+                (true, 0) => "pickup",
+                (true, _) => "order",
+            };
+            let pickup_due = created + 1_800_000;
+            let close_due = picked + 14_400_000;
+            let (picked_by, picked_at, closed_by, closed_at) = match status {
+                "close" => (
+                    picker.to_string(),
+                    picked.to_string(),
+                    closer.to_string(),
+                    closed.to_string(),
+                ),
+                "pickup" => (
+                    picker.to_string(),
+                    picked.to_string(),
+                    "NULL".into(),
+                    "NULL".into(),
+                ),
+                _ => ("NULL".into(), "NULL".into(), "NULL".into(), "NULL".into()),
+            };
+            if n > 0 {
+                sql.push(',');
+            }
+            write!(
+                sql,
+                "('INV-{i}', 'TOPUP', 'keterangan {i}', 'Y{i:08}', '{status}', {chat}, {i}, 1, 'Bench', \
+                 {picked_by}, {picked_at}, {closed_by}, {closed_at}, {created}, {pickup_due}, {close_due})"
+            )
+            .unwrap();
+            let step = |kind, staff_id, at, since, due_at| Counted {
+                chat_id: chat,
+                kind,
+                staff_id,
+                at,
+                since,
+                due_at: Some(due_at),
+            };
+            counted.push(step(Kind::New, 0, created, created, created));
+            if status != "order" {
+                counted.push(step(Kind::Pickup, picker, picked, created, pickup_due));
+            }
+            if status == "close" {
+                counted.push(step(Kind::Close, closer, closed, picked, close_due));
+            }
+        }
+        let mut tx = db.begin().await.unwrap();
+        sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+        record(&mut tx, &counted).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// The Laporan page over a year of tickets: all groups and one group, as an admin opens
+/// them, one request at a time.
+async fn laporan(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start(backend, false).await;
+    let (_, session) = staff_session(&bench).await;
+    let chats = bench_groups(&bench, sizes.report_groups).await;
+    let hash = Password::parse("bench-password").unwrap().hash();
+    let mut staff = Vec::with_capacity(sizes.report_staff);
+    let mut tx = bench.db.begin().await.unwrap();
+    for n in 0..sizes.report_staff {
+        let user = users::register(
+            &mut tx,
+            &NewUser {
+                name: DisplayName::parse(&format!("Staf {n}")).unwrap(),
+                username: Username::parse(&format!("staf{n}")).unwrap(),
+                telegram_id: 900_000 + n as i64,
+                telegram_username: None,
+                password_hash: hash.clone(),
+                role: Role::Staff,
+                state: AccountState::Active,
+            },
+        )
+        .await
+        .unwrap();
+        staff.push(user.id);
+    }
+    tx.commit().await.unwrap();
+    let filled = Instant::now();
+    fill_year(&bench.db, sizes.report_tickets, &chats, &staff).await;
+    let workload = format!("Laporan, {} tickets", sizes.report_tickets);
+    report.add(
+        &workload,
+        backend,
+        "filling orders and report counts",
+        filled.elapsed().as_secs_f64(),
+        "s",
+    );
+    let rows = bench.count("SELECT COUNT(*) FROM report_counts").await;
+    report.add(&workload, backend, "report_counts rows", rows as f64, "");
+    let client = reqwest::Client::new();
+    for (label, query) in [
+        ("all groups, 30 days", String::new()),
+        ("one group, 30 days", format!("?group={}", chats[0])),
+        ("all groups, 90 days", "?days=90".to_owned()),
+    ] {
+        let url = format!("{}/api/reports{query}", bench.url);
+        let body = get_json(&client, &url, &session).await;
+        assert!(
+            body["staff"].as_array().is_some_and(|s| !s.is_empty()),
+            "{body}"
+        );
+        // Over 90 days the times are read day by day: a tenth of the requests.
+        let requests = match label.ends_with("30 days") {
+            true => sizes.report_requests,
+            false => sizes.report_requests / 10,
+        };
+        let p99 = p99_of_pages(&client, &url, &session, requests).await;
+        report.add_checked(
+            &workload,
+            backend,
+            &format!("{label} p99"),
+            p99,
+            "ms",
+            (label.ends_with("30 days")).then(|| ("≤ 100 ms".into(), p99 <= 100.0)),
+        );
+    }
     bench.stop().await;
 }
 

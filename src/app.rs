@@ -26,6 +26,7 @@ use crate::{
         reminders::Reminders,
         workflow::{self, StepQueue},
     },
+    reports::{self, digest::Digest},
     telegram::{
         api::BotApi,
         inbox::IngestQueue,
@@ -107,6 +108,15 @@ pub enum Intake {
 }
 
 impl Config {
+    /// The daily rekap, when `digest_at` is set (it needs the staff chat).
+    pub fn digest(&self) -> Option<Digest> {
+        Some(Digest {
+            staff_chat: self.staff_chat?,
+            at: self.digest_at?,
+            offset: self.utc_offset,
+        })
+    }
+
     pub fn intake(&self) -> Intake {
         if self.webhook_secret.is_some() && self.public_url.is_some() {
             Intake::Webhook
@@ -204,6 +214,13 @@ pub async fn start_on(
         state.config.membership_refresh,
         shutdown.clone(),
     ));
+    let digest = state.config.digest();
+    reports::digest::schedule(&db, digest.as_ref())
+        .await
+        .map_err(DbError::Connect)?;
+    reports::schedule_window(&db)
+        .await
+        .map_err(DbError::Connect)?;
     tasks.spawn(timers::run(
         db.clone(),
         AppTimers {
@@ -215,6 +232,7 @@ pub async fn start_on(
                 new_messages: state.new_messages.clone(),
             },
             hotel: state.hotel.clone(),
+            digest,
         },
         shutdown.clone(),
     ));
@@ -235,13 +253,27 @@ struct AppTimers {
     reminders: Reminders,
     /// None when bookings are off: a booking's timer left from before does nothing.
     hotel: Option<HotelBase>,
+    /// The daily rekap; None when off (its timer is removed at start).
+    digest: Option<Digest>,
 }
 
 impl Fire for AppTimers {
     async fn fire(&self, tx: &mut Conn, due: &[Due]) -> Result<(), sqlx::Error> {
-        let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
+        let (digests, due): (Vec<Due>, Vec<Due>) = due
             .iter()
             .cloned()
+            .partition(|timer| timer.kind == reports::digest::TIMER);
+        if let (Some(digest), false) = (&self.digest, digests.is_empty()) {
+            digest.fire(tx).await?;
+        }
+        let (windows, due): (Vec<Due>, Vec<Due>) = due
+            .into_iter()
+            .partition(|timer| timer.kind == reports::WINDOW_TIMER);
+        if !windows.is_empty() {
+            reports::roll_window(tx, crate::db::now_ms()).await?;
+        }
+        let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
+            .into_iter()
             .partition(|timer| booking::expiry::is_booking_timer(&timer.kind));
         let (pickups, reminders): (Vec<Due>, Vec<Due>) = tickets
             .into_iter()
@@ -343,6 +375,7 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         sla: state.config.sla,
         duplicates: state.config.duplicate_order_id,
         hotel: state.hotel.clone(),
+        utc_offset: state.config.utc_offset,
     };
     let bookings = state.hotel.is_some();
     let publish = {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod groups;
 pub mod mail;
 pub mod orders;
+pub mod reports;
 pub mod sim;
 pub mod telegram;
 pub mod timers;

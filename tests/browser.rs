@@ -27,6 +27,33 @@ const PASSWORD: &str = "rahasia-123";
 /// An 8×6 PNG, whole: the browser must be able to draw it.
 const PHOTO_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x08\x00\x00\x00\x06\x08\x02\x00\x00\x00\x71\x67\x48\xac\x00\x00\x00\x11IDAT\x78\xda\x63\x38\x61\xa3\x81\x15\x31\x0c\xa4\x04\x00\x9a\x46\x38\x41\x05\x10\x39\xa0\x00\x00\x00\x00IEND\xae\x42\x60\x82";
 
+/// Three days ago in Operasional, as the Laporan page's test expects: five new tickets,
+/// and Tono (who does nothing else) picked up three after 2.5, 4.5 and 8.5 minutes
+/// (median 4 min, p90 8 min as the page writes them) and closed one after 30.5 minutes.
+async fn seed_report(app: &TestApp, group: i64, tono: i64) {
+    use tangkap::reports::{record, Counted, Kind};
+    let at = tangkap::db::now_ms() - 3 * 86_400_000;
+    let step = |kind, seconds: i64| Counted {
+        chat_id: group,
+        kind,
+        staff_id: tono,
+        at,
+        since: at - seconds * 1000,
+        due_at: None,
+    };
+    let mut counted: Vec<Counted> = [150, 270, 510]
+        .map(|seconds| step(Kind::Pickup, seconds))
+        .to_vec();
+    counted.push(step(Kind::Close, 1830));
+    counted.extend((0..5).map(|_| Counted {
+        staff_id: 0,
+        ..step(Kind::New, 0)
+    }));
+    let mut tx = app.db.begin().await.unwrap();
+    record(&mut tx, &counted).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Where a browser test's screenshots land.
 fn artifacts_dir(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -152,6 +179,7 @@ async fn mini_app_in_headless_chromium() {
 
     // The people the Tim page and the login checks work with, each by login username.
     let mut people = serde_json::Map::new();
+    let mut tono_id = None;
     for (first_name, telegram_username, username, role, state) in [
         (
             "Dewi Lestari",
@@ -195,7 +223,10 @@ async fn mini_app_in_headless_chromium() {
         } else {
             app.fake.user(first_name, telegram_username)
         };
-        register_account(&app, &user, username, PASSWORD, role, state).await;
+        let account = register_account(&app, &user, username, PASSWORD, role, state).await;
+        if username == "tono" {
+            tono_id = Some(account.id);
+        }
         people.insert(username.to_owned(), person(&user, username));
     }
 
@@ -271,6 +302,7 @@ async fn mini_app_in_headless_chromium() {
     let groups = json!({
         "operasional": group, "gudang": warehouse, "kilat": kilat, "siaga": siaga, "toko": old_shop,
     });
+    seed_report(&app, group, tono_id.expect("Tono is registered")).await;
 
     run_browser_tests(
         &app,

@@ -502,7 +502,14 @@ async fn a_kill_while_reminders_come_due_sends_each_once(backend: Backend) {
         expected,
         "one reminder per ticket"
     );
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM timers").await, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM timers WHERE kind <> 'report_window'"
+        )
+        .await,
+        0
+    );
     let told: Vec<String> = fake
         .bot_messages(staff_chat)
         .into_iter()
@@ -617,7 +624,7 @@ async fn a_kill_while_holds_run_out_warns_and_cancels_each_once(backend: Backend
     assert_eq!(
         count(
             &db,
-            "SELECT COUNT(*) FROM timers WHERE kind <> 'booking_erase'"
+            "SELECT COUNT(*) FROM timers WHERE kind NOT IN ('booking_erase', 'report_window')"
         )
         .await,
         0

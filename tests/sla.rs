@@ -8,14 +8,16 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    call, log_in, place_order, register_account, spawn_app_with, spawn_public_app, Backend,
+    call, log_in, place_order, register_account, say, spawn_app_with, spawn_public_app, Backend,
     TestApp, PATIENCE,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use sqlx::Executor;
 use tangkap::{
     config::SlaDefaults,
     orders::workflow::Transition,
+    reports,
     sim::{SimMessage, SimUser},
     users::{AccountState, Role, User},
 };
@@ -26,6 +28,8 @@ on_both_backends!(
     reminders_due_within_the_digest_period_come_as_one_message,
     a_reminder_due_while_stopped_goes_once_at_start,
     group_settings_retime_open_tickets_and_the_board_sorts_by_urgency,
+    the_report_shows_how_the_team_is_doing_to_owners_only,
+    the_daily_rekap_goes_to_the_staff_chat_once,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -47,6 +51,7 @@ struct Team {
     siti: SimUser,
     siti_account: User,
     rina: SimUser,
+    rina_account: User,
 }
 
 async fn team(app: &TestApp) -> Team {
@@ -72,7 +77,7 @@ async fn team(app: &TestApp) -> Team {
         AccountState::Active,
     )
     .await;
-    register_account(
+    let rina_account = register_account(
         app,
         &rina,
         "rina",
@@ -93,6 +98,7 @@ async fn team(app: &TestApp) -> Team {
         siti,
         siti_account,
         rina,
+        rina_account,
     }
 }
 
@@ -174,7 +180,11 @@ async fn a_warning_then_a_breach_each_once_to_the_right_people(backend: Backend)
         "Feedback 1 only"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM reminders").await, 3);
-    assert_eq!(app.count("SELECT COUNT(*) FROM timers").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timers WHERE kind <> 'report_window'")
+            .await,
+        0
+    );
     app.finish().await;
 }
 
@@ -219,7 +229,11 @@ async fn a_step_in_time_cancels_its_reminders_and_starts_the_next(backend: Backe
         .apply(no, Transition::Close, &team.siti_account)
         .await
         .expect("Siti closes it");
-    assert_eq!(app.count("SELECT COUNT(*) FROM timers").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timers WHERE kind <> 'report_window'")
+            .await,
+        0
+    );
     let due: Vec<Vec<Option<String>>> = app
         .rows(&format!(
             "SELECT pickup_due_at - created_at, close_due_at - picked_at FROM orders WHERE no = {no}"
@@ -655,6 +669,290 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'group_settings'")
             .await,
         4
+    );
+    app.finish().await;
+}
+
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+/// Counts for the report with times the test chose, through the same function each
+/// /moban, Pickup and Close batch calls.
+async fn record(app: &TestApp, counted: &[reports::Counted]) {
+    let mut tx = app.db.begin().await.unwrap();
+    reports::record(&mut tx, counted).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// `GET /api/reports{query}` with `session`.
+async fn report_as(app: &TestApp, session: &str, query: &str) -> (StatusCode, Value) {
+    call(app, "GET", &format!("/reports{query}"), Some(session), None).await
+}
+
+/// Asserts a report figure is `minutes` within the stated precision.
+fn about(figure: &Value, minutes: i64) {
+    let ms = figure
+        .as_i64()
+        .unwrap_or_else(|| panic!("not a duration: {figure}"));
+    let expected = (minutes * MINUTE) as f64;
+    let off = (ms as f64 - expected).abs() / expected * 100.0;
+    assert!(
+        off <= reports::PRECISION_PERCENT,
+        "{ms} ms is not {minutes} min within {}%",
+        reports::PRECISION_PERCENT
+    );
+}
+
+/// The Laporan figures against tickets with known times: in a second group, Siti picked
+/// up ten tickets after 1, 2, …, 10 minutes with a 5-minute target (median 5, p90 9, half
+/// met: a step exactly at its due time is in time), Rina closed four after 10, 20, 30 and
+/// 60 minutes with no target (median 20, p90 60, not counted as met or missed). A real
+/// /moban, Pickup and Close in the first group count too, and an open ticket is backlog.
+/// Staff get 404, as if there were no report; `/rekap` answers owners and refuses staff.
+async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend) {
+    let app = spawn_public_app(backend, |config| {
+        config.sla = targets(3_600_000, 3_600_000, 0);
+    })
+    .await;
+    let team = team(&app).await;
+    let budi = log_in(&app, "budi", PASSWORD).await;
+    let siti = log_in(&app, "siti", PASSWORD).await;
+
+    let worked = place_order(&app, team.group, &team.rina, "/moban #R-1 #TOPUP #cepat").await;
+    let open = place_order(&app, team.group, &team.rina, "/moban #R-2 #TOPUP #menunggu").await;
+    let no = order_no(&app, &worked).await;
+    for step in ["pickup", "close"] {
+        let (status, body) = call(
+            &app,
+            "POST",
+            &format!("/orders/{no}/{step}"),
+            Some(&siti),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{step}: {body}");
+    }
+
+    let warehouse = -1_009_999;
+    let mut tx = app.db.begin().await.unwrap();
+    tangkap::groups::remember(&mut tx, &[(warehouse, "Tim Gudang".to_owned())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let now = tangkap::db::now_ms();
+    let two_days_ago = now - 2 * DAY;
+    let step = |kind, staff_id, took: i64, due: Option<i64>| reports::Counted {
+        chat_id: warehouse,
+        kind,
+        staff_id,
+        at: two_days_ago,
+        since: two_days_ago - took * MINUTE,
+        due_at: due.map(|after| two_days_ago - took * MINUTE + after * MINUTE),
+    };
+    let mut counted: Vec<reports::Counted> = (1..=10)
+        .map(|took| step(reports::Kind::Pickup, team.siti_account.id, took, Some(5)))
+        .collect();
+    counted.extend(
+        [10, 20, 30, 60].map(|took| step(reports::Kind::Close, team.rina_account.id, took, None)),
+    );
+    counted.extend((0..3).map(|_| step(reports::Kind::New, 0, 0, None)));
+    record(&app, &counted).await;
+
+    // The warehouse alone.
+    let (status, body) = report_as(&app, &budi, &format!("?group={warehouse}&days=7")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["group"]["title"], "Tim Gudang");
+    let days = body["per_day"].as_array().unwrap();
+    assert_eq!(days.len(), 7, "one entry per day, today last");
+    assert_eq!(days[4]["new"], 3, "{days:?}");
+    assert_eq!(days[4]["picked"], 10);
+    assert_eq!(days[4]["closed"], 4);
+    assert_eq!(days[6]["new"], 0, "the real tickets are the other group's");
+    let staff = body["staff"].as_array().unwrap();
+    assert_eq!(staff.len(), 2, "{staff:?}");
+    let (rina, siti_times) = (&staff[0], &staff[1]);
+    assert_eq!(
+        (rina["name"].as_str(), siti_times["name"].as_str()),
+        (Some("Rina"), Some("Siti"))
+    );
+    assert_eq!(siti_times["pickup"]["count"], 10);
+    about(&siti_times["pickup"]["median_ms"], 5);
+    about(&siti_times["pickup"]["p90_ms"], 9);
+    assert_eq!(siti_times["close"]["count"], 0);
+    assert_eq!(rina["close"]["count"], 4);
+    about(&rina["close"]["median_ms"], 20);
+    about(&rina["close"]["p90_ms"], 60);
+    let groups = body["group_times"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    about(&groups[0]["pickup"]["median_ms"], 5);
+    about(&groups[0]["close"]["p90_ms"], 60);
+    assert_eq!(body["pickup_met"]["met"], 5);
+    assert_eq!(body["pickup_met"]["missed"], 5);
+    assert_eq!(body["pickup_met"]["share"], 0.5);
+    assert_eq!(
+        body["close_met"]["share"],
+        Value::Null,
+        "no target: not counted"
+    );
+    assert_eq!(
+        body["backlog"][0]["order"], 0,
+        "no open ticket in the warehouse"
+    );
+
+    // All groups: the real tickets too, on today.
+    let (status, body) = report_as(&app, &budi, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["group"], Value::Null);
+    assert_eq!(body["groups"].as_array().unwrap().len(), 2);
+    let days = body["per_day"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(
+        (
+            days[29]["new"].as_i64(),
+            days[29]["picked"].as_i64(),
+            days[29]["closed"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(days[27]["new"], 3);
+    let siti_times = body["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Siti")
+        .unwrap()
+        .clone();
+    assert_eq!(siti_times["pickup"]["count"], 11);
+    assert_eq!(siti_times["close"]["count"], 1);
+    assert_eq!(body["pickup_met"]["met"], 6, "the real Pickup was in time");
+    assert_eq!(body["close_met"]["met"], 1);
+    assert_eq!(
+        body["backlog"][0]["order"], 1,
+        "R-2 waits, under an hour old"
+    );
+    assert_eq!(body["backlog"][3]["order"], 0);
+
+    // The default 30 days of one group are read from the 30 days' sums: the same figures.
+    let (_, body) = report_as(&app, &budi, &format!("?group={warehouse}")).await;
+    about(&body["staff"][0]["close"]["p90_ms"], 60);
+    about(&body["staff"][1]["pickup"]["median_ms"], 5);
+    assert_eq!(body["pickup_met"]["met"], 5);
+
+    // The 30 days' sums move on as days leave the window (here the clock is put 29 days
+    // ahead): the warehouse's day leaves them, and the report reads the days instead.
+    let mut tx = app.db.begin().await.unwrap();
+    reports::roll_window(&mut tx, now + 29 * DAY).await.unwrap();
+    tx.commit().await.unwrap();
+    let recent = format!("SELECT COUNT(*) FROM report_recent WHERE chat_id = {warehouse}");
+    assert_eq!(app.count(&recent).await, 0);
+    let (status, body) = report_as(&app, &budi, &format!("?group={warehouse}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["staff"].as_array().unwrap().len(), 2, "{body}");
+    about(&body["staff"][1]["pickup"]["median_ms"], 5);
+    assert_eq!(body["per_day"][27]["picked"], 10);
+
+    // Bad input is explained in both languages; staff and unknown groups find nothing.
+    for query in [
+        "group=abc",
+        "days=0",
+        "days=91",
+        "days=%27;DROP",
+        "group=1e3",
+    ] {
+        let (status, body) = report_as(&app, &budi, &format!("?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(" / "), "Indonesian / English: {message}");
+    }
+    let (status, _) = report_as(&app, &budi, "?group=-42").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a group that does not exist");
+    for query in ["", "?group=-42", &format!("?group={}", team.group)] {
+        let (status, body) = report_as(&app, &siti, query).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "staff: {body}");
+        assert_eq!(body["message"], "Alamat API tidak dikenal.");
+    }
+    let (status, _) = call(&app, "GET", "/reports", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // /rekap in the private chat.
+    let rekap = say(&app, &team.budi, "/rekap").await;
+    assert!(rekap.text.contains("Rekap tim"), "{}", rekap.text);
+    assert!(
+        rekap
+            .text
+            .contains("Hari ini (today): 2 baru, 1 di-pickup, 1 di-close"),
+        "{}",
+        rekap.text
+    );
+    assert!(
+        rekap.text.contains("Tiket terbuka: 1, terlambat: 0"),
+        "{}",
+        rekap.text
+    );
+    assert!(
+        rekap.text.contains(&format!(
+            "{worked} — kurang dari 1 menit (under 1 min) oleh Siti"
+        )),
+        "{}",
+        rekap.text
+    );
+    assert!(!rekap.text.contains(&open), "an open ticket is not a close");
+    let refused = say(&app, &team.siti, "/rekap").await;
+    assert!(
+        refused.text.contains("hanya untuk admin dan owner"),
+        "{}",
+        refused.text
+    );
+    assert!(!refused.text.contains("Rekap tim"));
+    app.finish().await;
+}
+
+/// With `TANGKAP_DIGEST_AT`, the rekap goes to the staff chat each day at that time: the
+/// timer is set for the next such time; brought due (the test moves it, rather than wait
+/// for the hour), it goes once and sets the next day's; a restart neither sends it again
+/// nor moves it.
+async fn the_daily_rekap_goes_to_the_staff_chat_once(backend: Backend) {
+    let mut app = spawn_app_with(backend, |_| {}).await;
+    let staff_chat = app.fake.group("Staf Operasional");
+    app.config.staff_chat = Some(staff_chat);
+    app.config.digest_at = time::Time::from_hms(17, 0, 0).ok();
+    app.restart().await;
+    let timer = "SELECT due_at FROM timers WHERE kind = 'daily_rekap'";
+    let due = app.count(timer).await;
+    let now = tangkap::db::now_ms();
+    assert!(due > now && due <= now + DAY, "within a day: {due}");
+    assert_eq!(
+        (due + 7 * 3_600_000).rem_euclid(DAY),
+        17 * 3_600_000,
+        "17:00 WIB"
+    );
+
+    app.db
+        .pool()
+        .execute(sqlx::query(
+            "UPDATE timers SET due_at = 0 WHERE kind = 'daily_rekap'",
+        ))
+        .await
+        .unwrap();
+    let told = app
+        .fake
+        .wait_for_bot_messages(staff_chat, 1, PATIENCE)
+        .await;
+    assert!(told[0].text.contains("Rekap tim"), "{}", told[0].text);
+    let next = app.wait_for_count(timer, due).await;
+    assert_eq!(next, due, "the next is the next 17:00");
+    app.restart().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.fake.bot_messages(staff_chat).len(), 1, "once");
+    assert_eq!(app.count(timer).await, due);
+
+    // Turned off: the timer goes.
+    app.config.digest_at = None;
+    app.restart().await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timers WHERE kind = 'daily_rekap'")
+            .await,
+        0
     );
     app.finish().await;
 }

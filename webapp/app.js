@@ -140,6 +140,20 @@ const TEXTS = {
     tk_reopen_intro: 'Tiket kembali ke Order dan grup diberi tahu, sebagai balasan ke permintaannya.',
     tk_reopen_reason: 'Alasan', tk_reopen_yes: 'Ya, buka kembali', tk_reopen_need_reason: 'Tulis alasannya.',
     tk_reopened_ok: 'Tiket {ticket} dibuka kembali.', tk_gone: 'Tiket ini tidak ditemukan.',
+    // Laporan
+    report_tab: 'Laporan', report_title: 'Laporan', report_group: 'Grup',
+    report_days: 'Tiket per hari ({n} hari terakhir, {zone})', report_chart_label: 'Grafik tiket baru per hari',
+    report_new_on: '{day}: {n} tiket baru', report_met: 'Tepat waktu',
+    report_met_pickup: 'Pickup sesuai target', report_met_close: 'Close sesuai target',
+    report_met_value: '{share}% ({met} dari {total})', report_met_none: 'belum ada tiket bertarget',
+    report_staff: 'Waktu per staf', report_groups: 'Waktu per grup', report_backlog: 'Tiket terbuka menurut umur',
+    report_name: 'Nama', report_group_col: 'Grup', report_pickup_median: 'Pickup median', report_pickup_p90: 'Pickup p90',
+    report_close_median: 'Close median', report_close_p90: 'Close p90', report_count: 'Jumlah',
+    report_age: 'Umur', report_waiting_pickup: 'Menunggu Pickup', report_waiting_close: 'Menunggu Close',
+    age_lt_1h: '< 1 jam', age_1h_4h: '1–4 jam', age_4h_24h: '4–24 jam', age_gt_1d: '> 1 hari',
+    report_no_times: 'Belum ada Pickup atau Close dalam periode ini.', report_loading: 'Memuat laporan…',
+    report_precision: 'Median dan p90 dihitung dari kelompok durasi: selisih paling banyak ±{p}%. Pickup dihitung dari /moban, Close dari Pickup.',
+    report_gone: 'Halaman Laporan hanya untuk owner dan admin.',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
@@ -282,6 +296,20 @@ const TEXTS = {
     tk_reopen_intro: 'The ticket goes back to Order and the group is told, as a reply to its request.',
     tk_reopen_reason: 'Reason', tk_reopen_yes: 'Yes, reopen', tk_reopen_need_reason: 'Write the reason.',
     tk_reopened_ok: 'Ticket {ticket} reopened.', tk_gone: 'This ticket was not found.',
+    // Laporan
+    report_tab: 'Reports', report_title: 'Reports', report_group: 'Group',
+    report_days: 'Tickets per day (last {n} days, {zone})', report_chart_label: 'Chart of new tickets per day',
+    report_new_on: '{day}: {n} new tickets', report_met: 'On time',
+    report_met_pickup: 'Pickup within target', report_met_close: 'Close within target',
+    report_met_value: '{share}% ({met} of {total})', report_met_none: 'no tickets with a target yet',
+    report_staff: 'Times per staff member', report_groups: 'Times per group', report_backlog: 'Open tickets by age',
+    report_name: 'Name', report_group_col: 'Group', report_pickup_median: 'Pickup median', report_pickup_p90: 'Pickup p90',
+    report_close_median: 'Close median', report_close_p90: 'Close p90', report_count: 'Count',
+    report_age: 'Age', report_waiting_pickup: 'Waiting for Pickup', report_waiting_close: 'Waiting for Close',
+    age_lt_1h: '< 1 h', age_1h_4h: '1–4 h', age_4h_24h: '4–24 h', age_gt_1d: '> 1 day',
+    report_no_times: 'No Pickup or Close in this period yet.', report_loading: 'Loading the report…',
+    report_precision: 'Medians and p90s are read from duration buckets: at most ±{p}% off. Pickup is timed from the /moban, Close from the Pickup.',
+    report_gone: 'The Reports page is for owners and admins only.',
   },
 };
 
@@ -334,6 +362,9 @@ const state = {
   ticketNo: null,
   ticket: null,
   ticketReturnScroll: 0,
+  // The Laporan page: the group shown ('' for all) and the report as the server gave it.
+  reportGroup: '',
+  report: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -613,6 +644,7 @@ async function showBoard(user) {
   $('logout').hidden = false;
   $('who').textContent = `${user.name} (@${user.username})`;
   $('team-tab').hidden = !user.manages_team;
+  $('report-tab').hidden = !user.sees_reports;
   showView('board');
   findBookings();
   if (!(await loadGroups())) return;
@@ -631,6 +663,8 @@ function showView(view) {
   $('team-view').hidden = view !== 'team';
   $('booking-view').hidden = view !== 'bookings';
   $('ticket-view').hidden = view !== 'ticket';
+  $('report-view').hidden = view !== 'reports';
+  $('report-tab').setAttribute('aria-pressed', String(view === 'reports'));
   $('team-tab').setAttribute('aria-pressed', String(view === 'team'));
   $('booking-tab').setAttribute('aria-pressed', String(view === 'bookings'));
   updateBackButton();
@@ -2001,6 +2035,184 @@ function settingsWords(detail) {
     .join(' · ');
 }
 
+// --- Laporan (owners and admins) ---------------------------------------------------------------
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function wireReport() {
+  $('report-tab').addEventListener('click', () => {
+    if (state.view === 'reports') { showView('board'); load(); } else openReport();
+  });
+  $('report-back').addEventListener('click', () => { showView('board'); load(); });
+  $('report-group').addEventListener('change', () => {
+    state.reportGroup = $('report-group').value;
+    loadReport();
+  });
+}
+
+async function openReport() {
+  if (!state.user?.sees_reports) return;
+  showView('reports');
+  renderReport();
+  await loadReport();
+}
+
+async function loadReport() {
+  const request = (state.reportSeq = (state.reportSeq || 0) + 1);
+  showReportMessage('hint', t('report_loading'));
+  const query = state.reportGroup ? `?group=${encodeURIComponent(state.reportGroup)}` : '';
+  try {
+    const report = await api(`/reports${query}`);
+    if (request !== state.reportSeq) return;
+    state.report = report;
+    showReportMessage('hint', '');
+    renderReport();
+  } catch (failure) {
+    if (request !== state.reportSeq) return;
+    if (failure.code === 'not_found' && !state.reportGroup) {
+      // No longer an owner or admin: for them the page does not exist.
+      state.user.sees_reports = false;
+      $('report-tab').hidden = true;
+      showView('board');
+      showBanner(t('report_gone'));
+      return;
+    }
+    if (failure.code === 'not_found') {
+      // The group is gone: back to all groups.
+      state.reportGroup = '';
+      loadReport();
+      return;
+    }
+    if (SESSION_ENDED.includes(failure.code)) { handleFailure(failure); return; }
+    showReportMessage('error', failure.message);
+  }
+}
+
+function showReportMessage(kind, text) {
+  const message = $('report-message');
+  message.hidden = !text;
+  message.textContent = text;
+  message.className = kind === 'error' ? 'error' : 'hint';
+}
+
+function renderReport() {
+  const report = state.report;
+  renderReportGroups(report?.groups ?? []);
+  if (!report) return;
+  $('report-days-title').textContent = t('report_days', { n: report.per_day.length, zone: report.zone });
+  $('report-chart').replaceChildren(reportChart(report.per_day));
+  renderReportMet(report);
+  const timesHead = [t('report_pickup_median'), t('report_pickup_p90'), t('report_close_median'), t('report_close_p90'), t('report_count')];
+  reportTable($('report-staff'), [t('report_name'), ...timesHead],
+    report.staff.map((s) => [s.name, ...timesCells(s)]), t('report_no_times'));
+  reportTable($('report-groups'), [t('report_group_col'), ...timesHead],
+    report.group_times.map((g) => [g.title, ...timesCells(g)]), t('report_no_times'));
+  reportTable($('report-backlog'), [t('report_age'), t('report_waiting_pickup'), t('report_waiting_close')],
+    report.backlog.map((b) => [t(`age_${b.age}`), String(b.order), String(b.pickup)]));
+  $('report-precision').textContent = t('report_precision', { p: report.precision_percent });
+}
+
+function renderReportGroups(groups) {
+  const select = $('report-group');
+  const all = element('option', '', t('all_groups'));
+  all.value = '';
+  select.replaceChildren(all, ...groups.map((group) => {
+    const option = element('option', '', group.title);
+    option.value = String(group.chat_id);
+    return option;
+  }));
+  select.value = state.reportGroup;
+}
+
+/// Median, p90 of Pickup and Close, and how many steps, as table cells.
+function timesCells(row) {
+  const time = (ms) => (ms === null || ms === undefined ? '–' : span(ms));
+  return [time(row.pickup.median_ms), time(row.pickup.p90_ms), time(row.close.median_ms),
+    time(row.close.p90_ms), `${row.pickup.count} / ${row.close.count}`];
+}
+
+function reportTable(table, head, rows, empty) {
+  const headRow = element('tr');
+  headRow.append(...head.map((text) => element('th', '', text)));
+  const thead = element('thead');
+  thead.append(headRow);
+  const tbody = element('tbody');
+  for (const cells of rows) {
+    const row = element('tr');
+    row.append(...cells.map((text) => element('td', '', text)));
+    tbody.append(row);
+  }
+  if (!rows.length && empty) {
+    const row = element('tr', 'empty');
+    const cell = element('td', '', empty);
+    cell.colSpan = head.length;
+    row.append(cell);
+    tbody.append(row);
+  }
+  table.replaceChildren(thead, tbody);
+}
+
+function renderReportMet(report) {
+  const list = $('report-met');
+  list.replaceChildren();
+  for (const [label, met] of [[t('report_met_pickup'), report.pickup_met], [t('report_met_close'), report.close_met]]) {
+    const total = met.met + met.missed;
+    const value = met.share === null
+      ? t('report_met_none')
+      : t('report_met_value', { share: Math.round(met.share * 100), met: met.met, total });
+    field(list, label, value);
+  }
+}
+
+function svgNode(tag, attributes, className) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (className) node.setAttribute('class', className);
+  return node;
+}
+
+/// New tickets per day as bars, today last; the colours are the theme's (app.css).
+function reportChart(days) {
+  const barWidth = 10;
+  const height = 100;
+  const top = 12;
+  const bottom = 16;
+  const width = days.length * barWidth;
+  const most = Math.max(1, ...days.map((d) => d.new));
+  const svg = svgNode('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': t('report_chart_label') });
+  svg.append(svgNode('line', { x1: 0, y1: height - bottom, x2: width, y2: height - bottom }, 'axis'));
+  days.forEach((day, i) => {
+    const tall = ((height - top - bottom) * day.new) / most;
+    const bar = svgNode('rect', {
+      x: i * barWidth + 1, y: height - bottom - tall, width: barWidth - 2, height: tall, rx: 1.5,
+    }, i === days.length - 1 ? 'bar today' : 'bar');
+    bar.dataset.day = day.day;
+    bar.dataset.new = String(day.new);
+    const title = svgNode('title', {});
+    title.textContent = t('report_new_on', { day: shortDay(day.day), n: day.new });
+    bar.append(title);
+    svg.append(bar);
+  });
+  // The first, middle and last day named under the bars; the most, above.
+  for (const i of new Set([0, Math.floor(days.length / 2), days.length - 1])) {
+    const label = svgNode('text', {
+      x: i * barWidth + barWidth / 2, y: height - 4, 'text-anchor': i === 0 ? 'start' : i === days.length - 1 ? 'end' : 'middle',
+    });
+    label.textContent = shortDay(days[i].day);
+    svg.append(label);
+  }
+  const peak = svgNode('text', { x: 0, y: 9 }, 'peak');
+  peak.textContent = String(most === 1 && days.every((d) => d.new === 0) ? 0 : most);
+  svg.append(peak);
+  return svg;
+}
+
+/// `2026-12-05` → `5/12`.
+function shortDay(day) {
+  const [, month, date] = day.split('-');
+  return `${Number(date)}/${Number(month)}`;
+}
+
 // --- language -------------------------------------------------------------------------------
 
 function applyLanguage() {
@@ -2019,6 +2231,7 @@ function applyLanguage() {
     renderTeam();
     labelSla();
   }
+  if (!$('report-view').hidden) renderReport();
   if (!$('booking-view').hidden) {
     renderBookings();
     state.roomTypesSeen = null;
@@ -2049,6 +2262,7 @@ async function start() {
     if (state.view === 'team') { showView('board'); load(); } else openTeam();
   });
   $('team-back').addEventListener('click', () => { showView('board'); load(); });
+  wireReport();
   $('booking-tab').addEventListener('click', () => {
     if (state.view === 'bookings') { showView('board'); load(); } else openBookings();
   });

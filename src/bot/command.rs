@@ -44,6 +44,7 @@ pub fn published_commands(bookings: bool) -> Vec<(BotCommandScope, Vec<BotComman
         BotCommand::new("password", "Ganti password Mini App"),
         BotCommand::new("pengingat", "Pengingat tiket: /pengingat on atau off"),
         BotCommand::new("batal", "Batalkan pendaftaran, ganti password atau booking"),
+        BotCommand::new("rekap", "Admin: rekap tim hari ini dan minggu ini"),
     ];
     if bookings {
         private.extend([

@@ -58,6 +58,8 @@ pub struct BotContext {
     /// The hotel, when bookings are on; its settings in force are read by each update
     /// that needs them.
     pub hotel: Option<HotelBase>,
+    /// The clock people are told times on (`TANGKAP_UTC_OFFSET`, Asia/Jakarta by default).
+    pub utc_offset: time::UtcOffset,
 }
 
 impl BotContext {

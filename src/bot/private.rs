@@ -6,14 +6,15 @@ use teloxide::types::Message;
 use super::{booking, BotContext, Command};
 use crate::{
     booking::drafts,
-    db::Conn,
+    db::{now_ms, Conn},
+    reports::rekap,
     telegram::{
         booking_texts,
         outbox::{self, Outgoing},
-        texts,
+        report_texts, texts,
     },
     users::{
-        self,
+        self, access,
         registration::{self, Step},
         team, AccountState, DisplayName, NewUser, Password, RegisterError, Username,
     },
@@ -124,6 +125,16 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             };
             talk.say(tx, html).await?;
             Ok(())
+        }
+        Some(("rekap", _)) => {
+            let html = match users::find_by_telegram_id(tx, talk.telegram_id).await? {
+                Some(user) if access::sees_reports(&user) => {
+                    let figures = rekap::rekap(tx, now_ms(), bot.utc_offset).await?;
+                    report_texts::rekap(&figures)
+                }
+                _ => report_texts::rekap_refused(),
+            };
+            talk.say(tx, html).await
         }
         Some(("cek_pembayaran", _)) => match &bot.hotel {
             Some(base) => {

@@ -154,6 +154,9 @@ pub struct Config {
     /// How long the presser of a Mini App Pickup may undo it; the group hears of the
     /// Pickup only after (zero: at once, no undo).
     pub pickup_undo: Duration,
+    /// When the daily rekap goes to the staff chat (`HH:MM` on the `utc_offset` clock);
+    /// `None`: no digest.
+    pub digest_at: Option<time::Time>,
     /// The hotel's bookings (`[booking]`); `None`: no room types, bookings are off.
     pub booking: Option<BookingConfig>,
     /// Where mail goes out (web bookings); `None`: no mail, the web form offers Telegram only.
@@ -239,6 +242,7 @@ impl Default for Config {
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
             pickup_undo: Duration::from_secs(5),
+            digest_at: None,
             booking: None,
             mail: None,
             duplicate_order_id: DuplicateOrderId::Link,
@@ -285,6 +289,7 @@ struct FileConfig {
     staff_chat: Option<i64>,
     reminder_digest: Option<String>,
     pickup_undo: Option<String>,
+    digest_at: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     duplicate_order_id: Option<String>,
@@ -303,7 +308,7 @@ enum Kind {
 }
 
 /// Each file key, its environment variable, and its kind.
-const SETTINGS: [(&str, &str, Kind); 28] = [
+const SETTINGS: [(&str, &str, Kind); 29] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -344,6 +349,7 @@ const SETTINGS: [(&str, &str, Kind); 28] = [
     ("staff_chat", "TANGKAP_STAFF_CHAT", Kind::Whole),
     ("reminder_digest", "TANGKAP_REMINDER_DIGEST", Kind::Text),
     ("pickup_undo", "TANGKAP_PICKUP_UNDO", Kind::Text),
+    ("digest_at", "TANGKAP_DIGEST_AT", Kind::Text),
     ("smtp_url", "TANGKAP_SMTP_URL", Kind::Text),
     ("mail_from", "TANGKAP_MAIL_FROM", Kind::Text),
     (
@@ -442,6 +448,18 @@ impl FileConfig {
                 })
             }
             None => defaults.poll_timeout,
+        };
+        let staff_chat = match self.staff_chat {
+            Some(0) => None,
+            Some(chat) if chat > 0 => {
+                return Err(ConfigError::Value {
+                    name: "TANGKAP_STAFF_CHAT",
+                    message: "expected a group's chat id, which is negative \
+                                  (e.g. -1001234567890)"
+                        .into(),
+                })
+            }
+            chat => chat,
         };
         Ok(Config {
             bot_token: self.bot_token.as_deref().map(BotToken::parse).transpose()?,
@@ -551,18 +569,7 @@ impl FileConfig {
                     None => defaults.sla.warn_before,
                 },
             },
-            staff_chat: match self.staff_chat {
-                Some(0) => None,
-                Some(chat) if chat > 0 => {
-                    return Err(ConfigError::Value {
-                        name: "TANGKAP_STAFF_CHAT",
-                        message: "expected a group's chat id, which is negative \
-                                  (e.g. -1001234567890)"
-                            .into(),
-                    })
-                }
-                chat => chat,
-            },
+            staff_chat,
             reminder_digest: match self.reminder_digest {
                 Some(text) => parse_duration_within(
                     "TANGKAP_REMINDER_DIGEST",
@@ -582,6 +589,18 @@ impl FileConfig {
                     "use at most 1m (0: no undo, the group is told at once)",
                 )?,
                 None => defaults.pickup_undo,
+            },
+            digest_at: match self.digest_at.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(_) if staff_chat.is_none() => {
+                    return Err(ConfigError::Value {
+                        name: "TANGKAP_DIGEST_AT",
+                        message: "the daily rekap goes to the staff chat: set \
+                                  TANGKAP_STAFF_CHAT too"
+                            .into(),
+                    })
+                }
+                Some(text) => Some(parse_time_of_day("TANGKAP_DIGEST_AT", text)?),
             },
             booking: match self.booking {
                 Some(booking) => booking.into_config()?,
@@ -729,6 +748,22 @@ fn parse_webhook_secret(raw: &str) -> Result<Secret, ConfigError> {
 }
 
 /// Accepts `+07:00`, `-03:30` or `+7`.
+/// A time of day, `HH:MM` (24-hour clock).
+fn parse_time_of_day(name: &'static str, text: &str) -> Result<time::Time, ConfigError> {
+    let invalid = || ConfigError::Value {
+        name,
+        message: format!("expected a time of day as HH:MM, e.g. 17:00 (got {text:?})"),
+    };
+    let (hour, minute) = text.split_once(':').ok_or_else(invalid)?;
+    let number = |part: &str, most: u8| {
+        part.parse::<u8>()
+            .ok()
+            .filter(|n| *n <= most && (1..=2).contains(&part.len()))
+            .ok_or_else(invalid)
+    };
+    time::Time::from_hms(number(hour, 23)?, number(minute, 59)?, 0).map_err(|_| invalid())
+}
+
 fn parse_utc_offset(raw: &str) -> Result<UtcOffset, ConfigError> {
     let invalid = || ConfigError::Value {
         name: "TANGKAP_UTC_OFFSET",
@@ -852,6 +887,45 @@ mod tests {
                 "{key} is not in the example"
             );
             assert!(example.contains(name), "{name} is not in the example");
+        }
+    }
+
+    #[test]
+    fn the_daily_digest_needs_a_time_of_day_and_the_staff_chat() {
+        let config = load(
+            "",
+            &[
+                ("TANGKAP_DIGEST_AT", "07:30"),
+                ("TANGKAP_STAFF_CHAT", "-1001234"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.digest_at, time::Time::from_hms(7, 30, 0).ok());
+        assert_eq!(load("", &[]).unwrap().digest_at, None);
+        for (value, staff_chat) in [
+            ("24:00", "-1"),
+            ("7.30", "-1"),
+            ("", "-1"),
+            ("17:00:00", "-1"),
+            ("17:00", "0"),
+        ] {
+            let result = load(
+                "",
+                &[
+                    ("TANGKAP_DIGEST_AT", value),
+                    ("TANGKAP_STAFF_CHAT", staff_chat),
+                ],
+            );
+            match value {
+                "" => assert_eq!(result.unwrap().digest_at, None),
+                _ => assert!(
+                    result
+                        .unwrap_err()
+                        .to_string()
+                        .contains("TANGKAP_DIGEST_AT"),
+                    "{value}"
+                ),
+            }
         }
     }
 

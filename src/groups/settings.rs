@@ -99,6 +99,30 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<TimeSettings, sqlx::Error> {
 
 const COLUMNS: &str = "chat_id, sla_pickup_ms, sla_close_ms, business_hours, zone";
 
+/// The zone of each of `chat_ids` that is a known group (the others are in the default
+/// zone), in one statement per chunk.
+pub async fn zones(conn: &mut Conn, chat_ids: &[i64]) -> Result<HashMap<i64, Zone>, sqlx::Error> {
+    let mut unique = chat_ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut zones = HashMap::new();
+    for chunk in unique.chunks(crate::db::Backend::of(conn).rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT chat_id, zone FROM groups WHERE chat_id IN {}",
+            crate::db::values_placeholders(1, 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for chat_id in chunk {
+            query = query.bind(*chat_id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let zone: String = row.try_get(1)?;
+            zones.insert(row.try_get(0)?, Zone::parse(&zone).unwrap_or_default());
+        }
+    }
+    Ok(zones)
+}
+
 /// The settings of each of `chat_ids` that has any; the others have the defaults.
 pub async fn load_many(
     conn: &mut Conn,

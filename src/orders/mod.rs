@@ -20,6 +20,7 @@ use sqlx::Row;
 use crate::{
     config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn},
+    reports,
 };
 use duplicates::order_key;
 pub use duplicates::{DuplicateOrderId, OpenTicket};
@@ -378,6 +379,7 @@ pub async fn create_many(
     };
     let mut results = Vec::with_capacity(orders.len());
     let mut clocks = Vec::with_capacity(orders.len());
+    let mut counted = Vec::with_capacity(orders.len());
     for chunk in orders.chunks(Backend::of(tx).rows_per_statement(ORDER_COLUMNS)) {
         let now = now_ms();
         let rows: Vec<Pending> = chunk
@@ -413,11 +415,20 @@ pub async fn create_many(
             };
             if let Stored::Created(created) = &stored {
                 clocks.push((created.no, row.clock));
+                counted.push(reports::Counted {
+                    chat_id: order.chat_id,
+                    kind: reports::Kind::New,
+                    staff_id: 0,
+                    at: created.created_at,
+                    since: created.created_at,
+                    due_at: None,
+                });
             }
             results.push(stored);
         }
     }
     sla::remind(tx, Stage::Pickup, &clocks).await?;
+    reports::record(tx, &counted).await?;
     Ok(results)
 }
 

@@ -24,6 +24,7 @@ use super::{
 use crate::{
     config::SlaDefaults,
     db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db},
+    reports::{self, Counted, Kind},
     telegram::{
         outbox::{self, Outgoing},
         texts,
@@ -308,8 +309,10 @@ async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<b
     let mut closed = Vec::new();
     let mut reopened = Vec::new();
     let mut unpicked = Vec::new();
+    // What the reports count, for the whole batch at once.
+    let mut counted = Vec::new();
     for step in steps {
-        let chat = write_step(&mut tx, step, rules).await?;
+        let chat = write_step(&mut tx, step, rules, &mut counted).await?;
         if let Some((chat_id, at)) = chat {
             match step.transition {
                 Transition::Pickup => picked_up.push((step.no, chat_id, at)),
@@ -341,6 +344,7 @@ async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<b
     let unpicked_nos: Vec<i64> = unpicked.iter().map(|&(no, _)| no).collect();
     sla::stop(&mut tx, &unpicked_nos).await?;
     sla::resume(&mut tx, Stage::Pickup, &unpicked).await?;
+    reports::record(&mut tx, &counted).await?;
     tx.commit().await?;
     Ok(moved)
 }
@@ -355,11 +359,14 @@ struct Rules {
 /// The conditional UPDATE (of two people pressing at once exactly one wins), the audit
 /// event and the group notification, as a reply to the original /moban message; the
 /// order's group and the step's time (for an undone Pickup, when it had been pressed).
-/// None if the order was not where the step starts: then nothing is written.
+/// None if the order was not where the step starts: then nothing is written. A Close, and
+/// a Pickup the group is told of at once, are added to `counted` for the reports; a
+/// Pickup that may still be undone counts once the group is told ([`tell_picked_up`]).
 async fn write_step(
     tx: &mut Conn,
     step: &Step,
     rules: &Rules,
+    counted: &mut Vec<Counted>,
 ) -> Result<Option<(i64, i64)>, sqlx::Error> {
     let Step {
         no,
@@ -381,7 +388,8 @@ async fn write_step(
         _ => {
             let moved = sqlx::query(&format!(
                 "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 \
-                 RETURNING chat_id, message_id, ticket_no, order_id, transaksi",
+                 RETURNING chat_id, message_id, ticket_no, order_id, transaksi, \
+                 COALESCE(reopened_at, created_at), picked_at, pickup_due_at, close_due_at",
                 transition.assignments()
             ))
             .bind(transition.to().as_str())
@@ -415,6 +423,31 @@ async fn write_step(
     let ticket: String = moved.try_get(2)?;
     let order_id: String = moved.try_get(3)?;
     let transaksi: String = moved.try_get(4)?;
+    let step_counted = |kind, since: Option<i64>, due_at| Counted {
+        chat_id,
+        kind,
+        staff_id: actor.id,
+        at: now,
+        since: since.unwrap_or(now),
+        due_at,
+    };
+    match transition {
+        Transition::Pickup if rules.pickup_undo.is_zero() => {
+            counted.push(step_counted(
+                Kind::Pickup,
+                moved.try_get(5)?,
+                moved.try_get(7)?,
+            ));
+        }
+        Transition::Close => {
+            counted.push(step_counted(
+                Kind::Close,
+                moved.try_get(6)?,
+                moved.try_get(8)?,
+            ));
+        }
+        _ => {}
+    }
     let (html, message) = match transition {
         Transition::Pickup if !rules.pickup_undo.is_zero() => return Ok(Some((chat_id, at))),
         // The group never heard of the Pickup taken back.
@@ -482,12 +515,13 @@ async fn take_back_pickup(
 }
 
 /// Tells the group of each Pickup of `nos` (Feedback 2, as a reply to the request), naming
-/// who picked it up: when its undo time is over ([`PICKUP_TOLD`] fired), or before its
-/// Close.
+/// who picked it up, and counts it for the reports: when its undo time is over
+/// ([`PICKUP_TOLD`] fired), or before its Close.
 pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
     for chunk in nos.chunks(crate::db::Backend::of(tx).rows_per_statement(1)) {
         let sql = format!(
-            "SELECT o.no, o.chat_id, o.message_id, o.ticket_no, o.order_id, o.transaksi, u.name \
+            "SELECT o.no, o.chat_id, o.message_id, o.ticket_no, o.order_id, o.transaksi, u.name, \
+             o.picked_by, o.picked_at, COALESCE(o.reopened_at, o.created_at), o.pickup_due_at \
              FROM orders o JOIN users u ON u.id = o.picked_by \
              WHERE o.status <> 'order' AND o.no IN {} ORDER BY o.no",
             values_placeholders(1, 1, chunk.len())
@@ -497,8 +531,17 @@ pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Erro
             query = query.bind(*no);
         }
         let mut messages = Vec::new();
+        let mut counted = Vec::new();
         for row in query.fetch_all(&mut *tx).await? {
             let no: i64 = row.try_get(0)?;
+            counted.push(Counted {
+                chat_id: row.try_get(1)?,
+                kind: Kind::Pickup,
+                staff_id: row.try_get(7)?,
+                at: row.try_get(8)?,
+                since: row.try_get(9)?,
+                due_at: row.try_get(10)?,
+            });
             let message_id: i64 = row.try_get(2)?;
             let html = texts::order_progress(
                 &row.try_get::<String, _>(3)?,
@@ -513,6 +556,7 @@ pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Erro
             ));
         }
         outbox::enqueue_many_about(tx, &messages).await?;
+        reports::record(tx, &counted).await?;
     }
     Ok(())
 }

@@ -59,6 +59,20 @@ pub async fn set(tx: &mut Conn, timers: &[Timer]) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Sets `timer` unless a timer of its kind and entity is set already.
+pub async fn set_if_absent(tx: &mut Conn, timer: &Timer) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO timers (kind, entity, due_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (kind, entity) DO NOTHING",
+    )
+    .bind(timer.kind)
+    .bind(timer.entity)
+    .bind(timer.due_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Moves the timer of `kind` for `entity` to `due_at`, if it is still set; true if it was.
 pub async fn move_to(
     tx: &mut Conn,

@@ -46,6 +46,12 @@ pub fn may_reopen(user: &User) -> bool {
     manages_team(user)
 }
 
+/// May `user` see how the team is doing (the Laporan page, `/rekap`)? The same people as
+/// the Tim page's.
+pub fn sees_reports(user: &User) -> bool {
+    manages_team(user)
+}
+
 /// May `user` work hotel bookings (list them, mark them paid or cancelled)? Active owners
 /// and admins, and active members of the FO chat (`in_front_office`, by Telegram's word).
 pub fn works_bookings(user: &User, in_front_office: bool) -> bool {

@@ -154,6 +154,8 @@ pub struct UserView {
     state: AccountState,
     /// May open the Tim page.
     manages_team: bool,
+    /// May open the Laporan page.
+    sees_reports: bool,
 }
 
 impl From<&User> for UserView {
@@ -165,6 +167,7 @@ impl From<&User> for UserView {
             role: user.role,
             state: user.state,
             manages_team: access::manages_team(user),
+            sees_reports: access::sees_reports(user),
         }
     }
 }

@@ -8,6 +8,7 @@ mod booking;
 pub mod error;
 mod export;
 mod orders;
+mod reports;
 pub mod server;
 mod team;
 
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/room_types", post(booking::add_room_type))
         .route("/room_types/{id}", put(booking::set_rooms))
         .route("/booking_settings", put(booking::set_settings))
+        .route("/reports", get(reports::report))
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)

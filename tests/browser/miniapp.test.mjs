@@ -1354,3 +1354,66 @@ test('the list stays put: a change elsewhere keeps the card under the pointer, a
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the Laporan page: tickets per day as a chart, times per staff and group, backlog, in light and dark', async () => {
+  for (const theme of ['light', 'dark']) {
+    const { page, context, problems } = await openApp({ theme });
+    await logInInTelegram(page);
+    await page.locator('#report-tab').click();
+    await page.locator('#report-view').waitFor();
+    // A day without tickets is a bar of no height: there, but not visible.
+    await page.locator('#report-chart svg rect.bar').first().waitFor({ state: 'attached' });
+    // All groups: a bar per day of the last 30, today's as the server counts it.
+    // Asked by the page's own API call: a session opened in Telegram goes with its initData.
+    const report = await page.evaluate(() => api('/reports'));
+    assert.equal(await page.locator('#report-chart rect.bar').count(), 30);
+    const today = page.locator('#report-chart rect.bar').last();
+    assert.equal(await today.getAttribute('data-new'), String(report.per_day[29].new));
+    assert.ok(report.per_day[29].new >= 9, 'the tickets asked for by the seed');
+
+    // Operasional alone: the seeded day three days ago, and Tono's times.
+    await page.locator('#report-group').selectOption(String(groups.operasional));
+    await page.locator('#report-chart rect.bar[data-new="5"]').waitFor({ state: 'attached' });
+    const bars = await page.locator('#report-chart rect.bar').evaluateAll((all) => all.map((b) => b.dataset.new));
+    assert.equal(bars.length, 30);
+    assert.equal(bars[26], '5', 'five new tickets three days ago');
+    const tono = page.locator('#report-staff tbody tr', { hasText: 'Tono Staf' });
+    const cells = await tono.locator('td').allTextContents();
+    assert.deepEqual(cells, ['Tono Staf', '4 mnt', '8 mnt', '30 mnt', '30 mnt', '3 / 1']);
+    assert.equal(await page.locator('#report-groups tbody tr', { hasText: 'Operasional' }).count(), 1);
+    assert.deepEqual(await page.locator('#report-backlog tbody tr td:first-child').allTextContents(),
+      ['< 1 jam', '1–4 jam', '4–24 jam', '> 1 hari']);
+    assert.match(await page.locator('#report-met dd').first().textContent(), /%|belum/);
+    assert.match(await page.locator('#report-precision').textContent(), /±2\.2%/);
+
+    // The chart takes the theme's colours.
+    const colours = await page.evaluate(() => {
+      const bar = document.querySelector('#report-chart rect.bar');
+      const label = document.querySelector('#report-chart text');
+      return [getComputedStyle(bar).fill, getComputedStyle(label).fill];
+    });
+    const expected = theme === 'dark' ? ['rgb(82, 136, 193)', 'rgb(112, 132, 153)'] : ['rgb(36, 129, 204)', 'rgb(153, 153, 153)'];
+    assert.deepEqual(colours, expected, 'button_color and hint_color');
+    await shot(page, `report-${theme}`);
+
+    // English.
+    await page.locator('#lang').click();
+    assert.equal(await page.locator('#report-view h2').textContent(), 'Reports');
+    assert.deepEqual(await tono.locator('td').allTextContents(), ['Tono Staf', '4 min', '8 min', '30 min', '30 min', '3 / 1']);
+    await page.locator('#lang').click();
+    await page.locator('#tg-back-button').click();
+    await page.locator('#board-view').waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test('staff see no Laporan tab, and its API answers them as if it did not exist', async () => {
+  const { page, context, problems } = await openApp({ telegramUser: people.dewi });
+  await logInInTelegram(page, people.dewi);
+  assert.equal(await page.locator('#report-tab').isHidden(), true);
+  const answer = await page.evaluate(() => api('/reports').then(() => 'shown', (failure) => [failure.status, failure.code]));
+  assert.deepEqual(answer, [404, 'not_found']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
