@@ -12,7 +12,7 @@ mod common;
 use std::{path::Path, process::Command};
 
 use common::{
-    call, log_in, pickup_and_close, place_order, register_account, register_staff,
+    call, log_in, pickup_and_close, place_order, register_account, register_staff, reply_to,
     request_message_id, spawn_app_with, spawn_public_app, Backend, SmtpSink, TestApp, BOT_USERNAME,
     PATIENCE, TOKEN,
 };
@@ -132,6 +132,22 @@ async fn mini_app_in_headless_chromium() {
         "/moban #LINK-1 #TRX #dibuka dari tautan",
     )
     .await;
+    // The same Order_ID again, in lower case, while DUP-1 is open: no second ticket,
+    // a reply pointing to DUP-1, which its ticket page lists.
+    let dup_ticket = place_order(&app, group, &asker, "/moban #DUP-1 #TRX #pertama").await;
+    let pointer = reply_to(&app, group, &asker, "/moban #dup-1 #TRX #kedua kali").await;
+    assert!(
+        pointer.text.starts_with(&format!(
+            "Order_ID DUP-1 sudah tercatat di tiket {dup_ticket} "
+        )),
+        "{}",
+        pointer.text
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders WHERE lower(order_id) = 'dup-1'")
+            .await,
+        1
+    );
     // A request sent as a photo's caption; its ticket page shows the photo.
     let (photo_post, _) = app.fake.send_photo(
         group,

@@ -227,6 +227,25 @@ test('a ticket link from the group opens the Mini App on that ticket', async () 
   await context.close();
 });
 
+test('a second request with an open ticket\'s Order_ID shows on that ticket\'s page as the reply pointing to it', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await page.locator('#search').fill('DUP-1');
+  await page.locator('#search').press('Enter');
+  // The search's answer replaces the whole list: one ticket for the Order_ID.
+  await page.locator('#orders .order').nth(1).waitFor({ state: 'detached' });
+  await orderRow(page, 'DUP-1').waitFor();
+  assert.equal(await page.locator('#orders .order').count(), 1, 'one ticket for the Order_ID');
+  await orderRow(page, 'DUP-1').locator('.keterangan').click();
+  const linked = page.locator('#ticket-timeline .event[data-message="linked"]');
+  await linked.waitFor();
+  assert.equal(await linked.locator('.what').textContent(),
+    'Pesan ke Operasional: permintaan lain dengan Order_ID yang sama diarahkan ke tiket ini');
+  await page.locator('#ticket-timeline .event[data-message="linked"][data-delivery="sent"]').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('an unregistered Telegram user is told to /daftar before any password is asked', async () => {
   const { page, context, problems } = await openApp({ telegramUser: stranger });
   await page.locator('#open-bot').waitFor();
