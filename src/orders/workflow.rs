@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     config::SlaDefaults,
-    db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db},
+    db::{group_commit::GroupCommit, now_ms, values_placeholders, Backend, Conn, Db},
     reports::{self, Counted, Kind},
     telegram::{
         outbox::{self, Outgoing},
@@ -518,7 +518,7 @@ async fn take_back_pickup(
 /// who picked it up, and counts it for the reports: when its undo time is over
 /// ([`PICKUP_TOLD`] fired), or before its Close.
 pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
-    for chunk in nos.chunks(crate::db::Backend::of(tx).rows_per_statement(1)) {
+    for chunk in nos.chunks(Backend::of(tx).rows_per_statement(1)) {
         let sql = format!(
             "SELECT o.no, o.chat_id, o.message_id, o.ticket_no, o.order_id, o.transaksi, u.name, \
              o.picked_by, o.picked_at, COALESCE(o.reopened_at, o.created_at), o.pickup_due_at \
