@@ -259,28 +259,25 @@ struct AppTimers {
 
 impl Fire for AppTimers {
     async fn fire(&self, tx: &mut Conn, due: &[Due]) -> Result<(), sqlx::Error> {
-        let (digests, due): (Vec<Due>, Vec<Due>) = due
-            .iter()
-            .cloned()
-            .partition(|timer| timer.kind == reports::digest::TIMER);
-        if let (Some(digest), false) = (&self.digest, digests.is_empty()) {
+        let (mut digest_due, mut window_due) = (false, false);
+        let (mut told, mut reminders, mut bookings) = (Vec::new(), Vec::new(), Vec::new());
+        for timer in due {
+            match timer.kind.as_str() {
+                reports::digest::TIMER => digest_due = true,
+                reports::WINDOW_TIMER => window_due = true,
+                workflow::PICKUP_TOLD => told.push(timer.entity),
+                kind if booking::expiry::is_booking_timer(kind) => bookings.push(timer.clone()),
+                _ => reminders.push(timer.clone()),
+            }
+        }
+        if let (Some(digest), true) = (&self.digest, digest_due) {
             digest.fire(tx).await?;
         }
-        let (windows, due): (Vec<Due>, Vec<Due>) = due
-            .into_iter()
-            .partition(|timer| timer.kind == reports::WINDOW_TIMER);
-        if !windows.is_empty() {
+        if window_due {
             reports::roll_window(tx, crate::db::now_ms()).await?;
         }
-        let (bookings, tickets): (Vec<Due>, Vec<Due>) = due
-            .into_iter()
-            .partition(|timer| booking::expiry::is_booking_timer(&timer.kind));
-        let (pickups, reminders): (Vec<Due>, Vec<Due>) = tickets
-            .into_iter()
-            .partition(|timer| timer.kind == workflow::PICKUP_TOLD);
-        if !pickups.is_empty() {
-            let nos: Vec<i64> = pickups.iter().map(|timer| timer.entity).collect();
-            workflow::tell_picked_up(tx, &nos).await?;
+        if !told.is_empty() {
+            workflow::tell_picked_up(tx, &told).await?;
         }
         if !reminders.is_empty() {
             self.reminders.fire(tx, &reminders).await?;
