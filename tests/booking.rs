@@ -238,6 +238,7 @@ async fn two_hundred_guests_at_once_hold_exactly_the_free_rooms(backend: Backend
                 guest: Guest::Telegram(1_000 + guest),
                 room_type_id: deluxe.id,
                 stay,
+                request_id: None,
             };
             let mut tx = db.begin().await.unwrap();
             let held = booking::hold(&mut tx, &hotel, &new, now_ms()).await;
@@ -717,7 +718,7 @@ async fn a_web_booking_holds_a_room_only_once_its_address_is_confirmed(backend: 
     app.wait_for_count("SELECT COUNT(*) FROM booking_requests", 1)
         .await;
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM booking_requests WHERE booking_id IS NOT NULL")
+        app.count("SELECT COUNT(*) FROM booking_requests r JOIN bookings b ON b.request_id = r.id")
             .await,
         1
     );
@@ -784,6 +785,21 @@ async fn a_web_guest_is_mailed_when_the_hold_runs_out(backend: Backend) {
         "{again}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+    // After the stay (its erase timer moved to now) the guest's name and address go, and
+    // with them the request the link named; the second request, never opened, stays.
+    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_erase'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM bookings WHERE erased_at IS NOT NULL AND guest_name IS NULL \
+         AND email IS NULL AND request_id IS NULL",
+        1,
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_requests").await, 1);
+    let (status, gone) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{gone}");
 }
 
 /// Forty web guests open their links at the same moment, each twice (a double tap), for
@@ -1118,6 +1134,22 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
     let held = say(&app, &ayu, "Deluxe").await;
     assert!(held.text.contains("RESI-"), "{}", held.text);
 
+    // While the booking is pending only its hold's timer is set; the decision (here the
+    // hold running out, its timer moved to now) sets the erasure's.
+    assert_eq!(
+        app.rows("SELECT kind FROM timers WHERE kind LIKE 'booking%'")
+            .await,
+        [[Some("booking_expiry".to_owned())]]
+    );
+    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_expiry'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM timers WHERE kind = 'booking_erase'",
+        1,
+    )
+    .await;
     // Due 90 days (booking.erase_after) after the check-out day begins at the hotel.
     let check_out = days_from_today(3)
         .midnight()
@@ -1134,7 +1166,7 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
         .unwrap();
     app.wait_for_count(
         "SELECT COUNT(*) FROM bookings WHERE erased_at IS NOT NULL AND guest_name IS NULL \
-         AND telegram_id IS NULL AND email IS NULL AND status = 'pending'",
+         AND telegram_id IS NULL AND email IS NULL AND status = 'cancelled'",
         1,
     )
     .await;

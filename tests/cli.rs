@@ -126,33 +126,40 @@ async fn migrate_creates_the_schema_and_can_run_again(backend: Backend) {
 
 on_both_backends!(upgrading_keeps_every_account_active_as_staff);
 
-/// A database made before accounts had states and roles that mattered (migrations up to
-/// `0005`), with accounts in it, upgraded by `tangkap migrate`: every account is still
-/// there and may still work, as staff.
-async fn upgrading_keeps_every_account_active_as_staff(backend: Backend) {
-    let database = test_database(backend).await;
+/// A database at `url` migrated with the backend's migrations named before `first_left_out`
+/// (there must be `expected` of them), as an older Tangkap left it.
+async fn migrated_before(backend: Backend, url: &str, first_left_out: &str, expected: usize) -> Db {
     let folder = match backend {
         Backend::Sqlite => "migrations/sqlite",
         Backend::Postgres => "migrations/postgres",
     };
-    let before_access = tempfile::tempdir().unwrap();
+    let older = tempfile::tempdir().unwrap();
     let mut copied = 0;
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0006" {
-            std::fs::copy(&path, before_access.path().join(&name)).unwrap();
+        if name.as_str() < first_left_out {
+            std::fs::copy(&path, older.path().join(&name)).unwrap();
             copied += 1;
         }
     }
-    assert_eq!(copied, 5);
-    let db = Db::connect(&database.url).await.unwrap();
-    sqlx::migrate::Migrator::new(before_access.path())
+    assert_eq!(copied, expected);
+    let db = Db::connect(url).await.unwrap();
+    sqlx::migrate::Migrator::new(older.path())
         .await
         .unwrap()
         .run(db.writer())
         .await
         .unwrap();
+    db
+}
+
+/// A database made before accounts had states and roles that mattered (migrations up to
+/// `0005`), with accounts in it, upgraded by `tangkap migrate`: every account is still
+/// there and may still work, as staff.
+async fn upgrading_keeps_every_account_active_as_staff(backend: Backend) {
+    let database = test_database(backend).await;
+    let db = migrated_before(backend, &database.url, "0006", 5).await;
     // As the registration of that time wrote them: no role given, no state to give.
     sqlx::query(
         "INSERT INTO users (name, username, telegram_id, telegram_username, password_hash, created_at) \
@@ -187,6 +194,57 @@ async fn upgrading_keeps_every_account_active_as_staff(backend: Backend) {
         &[("DATABASE_URL", &database.url)],
     );
     assert!(output.status.success(), "{}", stderr(&output));
+    drop_postgres_database(&database.url).await;
+}
+
+on_both_backends!(upgrading_keeps_each_confirmed_link_with_its_booking);
+
+/// A database from before bookings named their web requests (migrations up to `0016`,
+/// where the request named its booking), upgraded by `tangkap migrate`: the booking now
+/// names the request its link held, the unopened request is still waiting, and a new
+/// request is numbered after every earlier one, even one already forgotten.
+async fn upgrading_keeps_each_confirmed_link_with_its_booking(backend: Backend) {
+    let database = test_database(backend).await;
+    let db = migrated_before(backend, &database.url, "0017", 16).await;
+    for statement in [
+        // Numbered 1, 1 and 1 to 3 by the database, as on any fresh one.
+        "INSERT INTO room_types (name, name_key, rooms, updated_at) VALUES ('Deluxe', 'deluxe', 2, 1)",
+        "INSERT INTO bookings (receipt, status, via, guest_name, email, room_type_id, \
+         check_in, nights, hold_until, created_at) \
+         VALUES ('RESI-1', 'pending', 'web', 'Ayu', 'ayu@tamu.example', 1, 20000, 1, 5, 1)",
+        "INSERT INTO booking_requests (token_hash, guest_name, email, room_type_id, check_in, \
+         nights, client, created_at, booking_id) VALUES \
+         ('h1', 'Ayu', 'ayu@tamu.example', 1, 20000, 1, '10.0.0.1', 1, 1), \
+         ('h2', 'Rani', 'rani@tamu.example', 1, 20000, 1, '10.0.0.2', 1, NULL), \
+         ('h3', 'Dewi', 'dewi@tamu.example', 1, 20000, 1, '10.0.0.3', 1, NULL)",
+        "DELETE FROM booking_requests WHERE id = 3",
+    ] {
+        sqlx::query(statement).execute(db.writer()).await.unwrap();
+    }
+    db.close().await;
+
+    let output = tangkap(&["migrate"], &[("DATABASE_URL", &database.url)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let db = Db::connect(&database.url).await.unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT request_id FROM bookings WHERE receipt = 'RESI-1'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM booking_requests").await, 2);
+    let next: i64 = sqlx::query_scalar(
+        "INSERT INTO booking_requests (token_hash, guest_name, email, room_type_id, check_in, \
+         nights, client, created_at) VALUES ('h4', 'Sari', 'sari@tamu.example', 1, 20000, 1, \
+         '10.0.0.4', 2) RETURNING id",
+    )
+    .fetch_one(db.writer())
+    .await
+    .unwrap();
+    assert_eq!(next, 4);
+    db.close().await;
     drop_postgres_database(&database.url).await;
 }
 

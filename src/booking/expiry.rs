@@ -1,9 +1,9 @@
 //! What a booking's timers do: `booking.warn_before` the hold runs out, the FO are told
 //! (and the end's timer set); when it has, an unpaid booking is cancelled by the system,
 //! its room freed, and the guest and the FO told. A paid or cancelled booking's hold
-//! timers were removed with its decision. `booking.erase_after` the stay, the guest's name
-//! and contact are erased; a web request whose link was never opened is forgotten when the
-//! link stops working.
+//! timers were removed with its decision, which set the erasure's: `booking.erase_after`
+//! the stay, the guest's name and contact are erased. A web request whose link was never
+//! opened is forgotten when the link stops working.
 
 use super::{
     erase, find, settle, tell_front_office, web, DecideError, Hotel, Status, ERASE, EXPIRY,

@@ -422,6 +422,8 @@ pub struct NewBooking {
     pub guest: Guest,
     pub room_type_id: i64,
     pub stay: Stay,
+    /// The web request whose mailed link asked for it ([`web`]); none via Telegram.
+    pub request_id: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -599,15 +601,16 @@ async fn insert_held(
             }
         })
         .collect();
-    for chunk in bookings.chunks_mut(Backend::of(tx).rows_per_statement(11)) {
+    let mut requests = held.iter().map(|new| new.request_id);
+    for chunk in bookings.chunks_mut(Backend::of(tx).rows_per_statement(12)) {
         let sql = format!(
             "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, \
-             room_type_id, check_in, nights, hold_until, created_at) VALUES {} \
+             room_type_id, check_in, nights, hold_until, created_at, request_id) VALUES {} \
              RETURNING id, receipt",
-            values_placeholders(1, chunk.len(), 11)
+            values_placeholders(1, chunk.len(), 12)
         );
         let mut insert = sqlx::query(&sql);
-        for booking in chunk.iter() {
+        for (booking, request_id) in chunk.iter().zip(requests.by_ref()) {
             insert = insert
                 .bind(&booking.receipt)
                 .bind(Status::Pending.as_str())
@@ -619,7 +622,8 @@ async fn insert_held(
                 .bind(day_number(booking.check_in))
                 .bind(i64::from(booking.nights))
                 .bind(booking.hold_until)
-                .bind(booking.created_at);
+                .bind(booking.created_at)
+                .bind(request_id);
         }
         // Rows come back in no promised order: matched by their (unique) receipts.
         let ids: HashMap<String, i64> = insert
@@ -634,9 +638,11 @@ async fn insert_held(
     }
     let ids: Vec<i64> = bookings.iter().map(|booking| booking.id).collect();
     record(tx, &ids, "held", None, texts::GUEST_ACTOR, now).await?;
-    // One hold timer each: the warning's, which sets the end's when it fires
-    // ([`expiry::fire`]), or the end's when there is no warning.
-    let hold_timer = if hotel.settings.warn_before.is_zero() {
+    // One timer each at any time: the warning's, which sets the end's when it fires
+    // ([`expiry::fire`]), or the end's when there is no warning; the decision ([`settle`])
+    // then sets the erasure's. A burst writes half the timer rows it would with the
+    // erasure's set here too.
+    let (kind, due_at) = if hotel.settings.warn_before.is_zero() {
         (EXPIRY, hold_until)
     } else {
         (
@@ -644,19 +650,14 @@ async fn insert_held(
             hold_until - hotel.settings.warn_before.as_millis() as i64,
         )
     };
-    let mut due = Vec::with_capacity(2 * bookings.len());
-    for booking in &bookings {
-        due.push(Timer {
-            kind: hold_timer.0,
+    let due: Vec<Timer> = bookings
+        .iter()
+        .map(|booking| Timer {
+            kind,
             entity: booking.id,
-            due_at: hold_timer.1,
-        });
-        due.push(Timer {
-            kind: ERASE,
-            entity: booking.id,
-            due_at: hotel.erase_at(booking.stay()),
-        });
-    }
+            due_at,
+        })
+        .collect();
     timers::set(tx, &due).await?;
     let announcements: Vec<String> = bookings
         .iter()
@@ -823,6 +824,15 @@ async fn settle(
         return Err(DecideError::AlreadyDecided(Box::new(booking)));
     }
     timers::cancel(tx, &[WARNING, EXPIRY], &[id]).await?;
+    timers::set(
+        tx,
+        &[Timer {
+            kind: ERASE,
+            entity: id,
+            due_at: hotel.erase_at(booking.stay()),
+        }],
+    )
+    .await?;
     if status == Status::Cancelled {
         rooms::release(tx, booking.room_type_id, booking.stay()).await?;
     }
@@ -850,17 +860,19 @@ async fn settle(
 /// it came from; the booking stays, anonymised, for counts.
 async fn erase(tx: &mut Conn, id: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE bookings SET guest_name = NULL, email = NULL, telegram_id = NULL, erased_at = $2 \
-         WHERE id = $1 AND erased_at IS NULL",
+        "DELETE FROM booking_requests WHERE id = (SELECT request_id FROM bookings WHERE id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE bookings SET guest_name = NULL, email = NULL, telegram_id = NULL, \
+         request_id = NULL, erased_at = $2 WHERE id = $1 AND erased_at IS NULL",
     )
     .bind(id)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM booking_requests WHERE booking_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     Ok(())
 }
 

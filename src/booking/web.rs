@@ -21,7 +21,7 @@ use super::{
     Hotel, HotelBase, NewBooking, Stay, StayProblem,
 };
 use crate::{
-    db::{group_commit::GroupCommit, now_ms, values_placeholders, Backend, Conn, Db},
+    db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db},
     mail,
     telegram::outbox::{self, Outgoing},
     timers::{self, Timer},
@@ -297,8 +297,9 @@ async fn confirm_together(
     let hotel = &base.load(&mut tx).await?;
     let hashes: Vec<String> = tokens.iter().map(|token| token_hash(token)).collect();
     let sql = format!(
-        "SELECT token_hash, id, guest_name, email, room_type_id, check_in, nights, created_at, \
-         booking_id FROM booking_requests WHERE token_hash IN {}",
+        "SELECT r.token_hash, r.id, r.guest_name, r.email, r.room_type_id, r.check_in, \
+         r.nights, r.created_at, b.id FROM booking_requests r \
+         LEFT JOIN bookings b ON b.request_id = r.id WHERE r.token_hash IN {}",
         values_placeholders(1, 1, hashes.len())
     );
     let mut query = sqlx::query(&sql);
@@ -334,8 +335,9 @@ async fn confirm_together(
             continue;
         }
         let email: String = row.try_get(3)?;
+        let request_id = row.try_get(1)?;
         opened.push(Opened::ToHold {
-            request_id: row.try_get(1)?,
+            request_id,
             email: email.clone(),
             hold: news.len(),
         });
@@ -344,6 +346,7 @@ async fn confirm_together(
             guest: Guest::Email(email),
             room_type_id: row.try_get(4)?,
             stay,
+            request_id: Some(request_id),
         });
     }
     let mut held: Vec<Option<Result<Booking, HoldError>>> = hold_many(&mut tx, hotel, &news, now)
@@ -351,7 +354,7 @@ async fn confirm_together(
         .into_iter()
         .map(Some)
         .collect();
-    // The requests now held: each links to its booking, and its guest gets the booking.
+    // The requests now held (their bookings name them), and their guests' mails.
     let mut linked: HashMap<i64, Booking> = HashMap::new();
     let mut mails = Vec::new();
     for outcome in &opened {
@@ -367,13 +370,6 @@ async fn confirm_together(
             }
         }
     }
-    let links: Vec<(i64, i64)> = linked
-        .iter()
-        .map(|(request, booking)| (*request, booking.id))
-        .collect();
-    link_requests(&mut tx, &links).await?;
-    let request_ids: Vec<i64> = links.iter().map(|(request, _)| *request).collect();
-    timers::cancel(&mut tx, &[super::REQUEST_EXPIRY], &request_ids).await?;
     outbox::enqueue_many(&mut tx, &mails).await?;
     let confirmed = |booking: Booking, just_now: bool| Confirmed {
         standing: texts::standing(&booking, hotel),
@@ -405,30 +401,16 @@ async fn confirm_together(
     Ok(outcomes)
 }
 
-/// Links each request to its booking: `(request, booking)`.
-async fn link_requests(tx: &mut Conn, links: &[(i64, i64)]) -> Result<(), sqlx::Error> {
-    for chunk in links.chunks(Backend::of(tx).rows_per_statement(2)) {
-        let sql = format!(
-            "UPDATE booking_requests SET booking_id = v.column2 FROM (VALUES {}) AS v \
-             WHERE booking_requests.id = v.column1",
-            values_placeholders(1, chunk.len(), 2)
-        );
-        let mut update = sqlx::query(&sql);
-        for (request, booking) in chunk {
-            update = update.bind(*request).bind(*booking);
-        }
-        update.execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
-/// Forgets web request `id` if its link was never opened (a confirmed one goes with its
-/// booking's data, after the stay).
+/// Forgets web request `id` if its link was never opened, when the link stops working (a
+/// confirmed one goes with its booking's data, after the stay).
 pub async fn forget_request(tx: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM booking_requests WHERE id = $1 AND booking_id IS NULL")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM booking_requests WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM bookings WHERE request_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

@@ -157,6 +157,7 @@ pub(super) async fn answer(
                 guest: Guest::Telegram(book.telegram_id),
                 room_type_id: room_type.id,
                 stay,
+                request_id: None,
             };
             match booking::hold(tx, &book.hotel, &new, now).await {
                 Ok(held) => {

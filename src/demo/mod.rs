@@ -502,6 +502,7 @@ async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result
                 check_in: tomorrow,
                 nights,
             },
+            request_id: None,
         };
         booking::hold(&mut tx, if short_hold { &short } else { hotel }, &new, now).await?;
         tx.commit().await?;
