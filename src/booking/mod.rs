@@ -663,7 +663,16 @@ async fn insert_held(
         .iter()
         .map(|booking| texts::announced(booking, hotel))
         .collect();
-    tell_front_office(tx, hotel, &announcements).await?;
+    // The FO's announcements and the web guests' mails in one statement (a guest in
+    // Telegram is answered by the conversation that asked).
+    let mut messages = front_office_messages(tx, hotel, &announcements).await?;
+    messages.extend(
+        bookings
+            .iter()
+            .filter_map(|booking| web_texts::held_mail(booking, hotel))
+            .map(Outgoing::Mail),
+    );
+    outbox::enqueue_many(tx, &messages).await?;
     Ok(bookings)
 }
 
@@ -885,19 +894,28 @@ async fn tell_front_office(
     hotel: &Hotel,
     htmls: &[String],
 ) -> Result<(), sqlx::Error> {
+    let messages = front_office_messages(tx, hotel, htmls).await?;
+    outbox::enqueue_many(tx, &messages).await
+}
+
+/// The messages [`tell_front_office`] queues for `htmls`.
+async fn front_office_messages(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    htmls: &[String],
+) -> Result<Vec<Outgoing>, sqlx::Error> {
     let chats = match hotel.settings.staff_chat {
         Some(chat) => vec![chat],
         None => users::leaders_to_remind(tx).await?,
     };
-    let messages: Vec<Outgoing> = join_within(htmls, FO_MESSAGE_MAX_UNITS)
+    Ok(join_within(htmls, FO_MESSAGE_MAX_UNITS)
         .iter()
         .flat_map(|html| {
             chats
                 .iter()
                 .map(|chat| Outgoing::message(*chat, html.clone()))
         })
-        .collect();
-    outbox::enqueue_many(tx, &messages).await
+        .collect())
 }
 
 /// Room in one FO message, in UTF-16 units of its HTML (Telegram allows 4,096 of the text

@@ -282,7 +282,6 @@ enum Opened {
     /// To hold: the request, and its place among the bookings asked of [`hold_many`].
     ToHold {
         request_id: i64,
-        email: String,
         hold: usize,
     },
 }
@@ -338,7 +337,6 @@ async fn confirm_together(
         let request_id = row.try_get(1)?;
         opened.push(Opened::ToHold {
             request_id,
-            email: email.clone(),
             hold: news.len(),
         });
         news.push(NewBooking {
@@ -354,23 +352,15 @@ async fn confirm_together(
         .into_iter()
         .map(Some)
         .collect();
-    // The requests now held (their bookings name them), and their guests' mails.
+    // The requests now held (their bookings name them and hold_many mailed their guests).
     let mut linked: HashMap<i64, Booking> = HashMap::new();
-    let mut mails = Vec::new();
     for outcome in &opened {
-        if let Opened::ToHold {
-            request_id,
-            email,
-            hold,
-        } = outcome
-        {
+        if let Opened::ToHold { request_id, hold } = outcome {
             if let Some(Ok(booking)) = &held[*hold] {
                 linked.insert(*request_id, booking.clone());
-                mails.push(Outgoing::Mail(texts::held_mail(booking, hotel, email)));
             }
         }
     }
-    outbox::enqueue_many(&mut tx, &mails).await?;
     let confirmed = |booking: Booking, just_now: bool| Confirmed {
         standing: texts::standing(&booking, hotel),
         booking,

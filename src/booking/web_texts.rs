@@ -125,16 +125,17 @@ pub fn confirm_mail(
     }
 }
 
-/// The mail once the room is held: what the page showed, to keep.
-pub fn held_mail(booking: &Booking, hotel: &Hotel, to: &str) -> Mail {
-    Mail {
-        to: to.to_owned(),
+/// The mail once the room is held, for a guest with an address: what the page showed, to
+/// keep.
+pub fn held_mail(booking: &Booking, hotel: &Hotel) -> Option<Mail> {
+    Some(Mail {
+        to: booking.email.clone()?,
         subject: format!(
             "Booking {} — {} (PENDING)",
             booking.receipt, hotel.settings.hotel_name
         ),
         text: format!("{}\n", held(booking, hotel)),
-    }
+    })
 }
 
 /// The guest's answer once the room is held, as plain text.
