@@ -158,14 +158,16 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   const frontOffice = group.locator('.message.bot');
 
   // The FO chat heard of the bookings the demo starts with; Bayu's short hold was warned
-  // about, then cancelled by the system, and he was mailed.
+  // about, then cancelled by the system, and he was mailed (the hold, then its end).
   await page.locator('#group-select').selectOption({ label: 'Front Office' });
   await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: 'Siti Aminah' }).waitFor();
   const bayu = frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: 'Bayu Saputra' });
   const bayuReceipt = receiptIn(await bayu.textContent());
   await frontOffice.filter({ hasText: 'Segera kedaluwarsa' }).filter({ hasText: bayuReceipt }).waitFor({ timeout: 40_000 });
   await frontOffice.filter({ hasText: 'DIBATALKAN OTOMATIS' }).filter({ hasText: bayuReceipt }).waitFor({ timeout: 40_000 });
-  await page.locator('#mailbox .mail', { hasText: 'bayu@example.com' }).filter({ hasText: bayuReceipt }).waitFor();
+  const bayuMails = page.locator('#mailbox .mail', { hasText: 'bayu@example.com' }).filter({ hasText: bayuReceipt });
+  await bayuMails.filter({ hasText: 'otomatis dibatalkan' }).waitFor();
+  assert.equal(await bayuMails.filter({ hasText: 'kami tahan' }).count(), 1, 'the hold was mailed once');
 
   // Ahmad, a guest, books in his private chat, tapping the offered answers.
   await page.locator('#as').selectOption({ label: 'Ahmad Fauzi' });
