@@ -711,10 +711,7 @@ async fn a_web_booking_holds_a_room_only_once_its_address_is_confirmed(backend: 
 
     // Requests whose links were never opened are forgotten when the links stop working
     // (their timers moved to now); the confirmed one stays with its booking.
-    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_request_expiry'")
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    fire_now(&app, "booking_request_expiry").await;
     app.wait_for_count("SELECT COUNT(*) FROM booking_requests", 1)
         .await;
     assert_eq!(
@@ -787,10 +784,7 @@ async fn a_web_guest_is_mailed_when_the_hold_runs_out(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
     // After the stay (its erase timer moved to now) the guest's name and address go, and
     // with them the request the link named; the second request, never opened, stays.
-    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_erase'")
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    fire_now(&app, "booking_erase").await;
     app.wait_for_count(
         "SELECT COUNT(*) FROM bookings WHERE erased_at IS NOT NULL AND guest_name IS NULL \
          AND email IS NULL AND request_id IS NULL",
@@ -1141,10 +1135,7 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
             .await,
         [[Some("booking_expiry".to_owned())]]
     );
-    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_expiry'")
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    fire_now(&app, "booking_expiry").await;
     app.wait_for_count(
         "SELECT COUNT(*) FROM timers WHERE kind = 'booking_erase'",
         1,
@@ -1160,10 +1151,7 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
         check_out.unix_timestamp() * 1000 + 90 * 86_400_000
     );
     // Its time come (moved to now), the name and the Telegram id go; the booking stays.
-    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_erase'")
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    fire_now(&app, "booking_erase").await;
     app.wait_for_count(
         "SELECT COUNT(*) FROM bookings WHERE erased_at IS NOT NULL AND guest_name IS NULL \
          AND telegram_id IS NULL AND email IS NULL AND status = 'cancelled'",
@@ -1176,6 +1164,15 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
         1,
         "kept for counts"
     );
+}
+
+/// Moves the timers of `kind` to now, as if their time had come.
+async fn fire_now(app: &TestApp, kind: &str) {
+    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = $1")
+        .bind(kind)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
 }
 
 /// Books one night of `room_type` for `guest` in the private chat; the bot's last answer.
