@@ -563,8 +563,8 @@ pub async fn hold_many(
     Ok(outcomes)
 }
 
-/// Writes the bookings `held` (with `receipts`, in order), their events and timers, and
-/// announces them to the FO.
+/// Writes the bookings `held` (with `receipts`, in order), their events and timers,
+/// announces them to the FO and mails the guests who booked on the web.
 async fn insert_held(
     tx: &mut Conn,
     hotel: &Hotel,
