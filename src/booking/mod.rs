@@ -475,8 +475,9 @@ enum PendingReceipt {
 /// room first), with one outcome each. A burst of guests costs a dozen statements for the
 /// whole batch rather than a dozen each: the types, the guests' pending bookings and the
 /// nights are read (and on PostgreSQL locked) once, the rooms counted in memory, and the
-/// bookings, events, timers and announcements written in multi-row statements. Only a
-/// database error fails the batch, and with it every booking in it.
+/// bookings, events, timers, the FO's announcements and the web guests' mails written in
+/// multi-row statements. Only a database error fails the batch, and with it every booking
+/// in it.
 pub async fn hold_many(
     tx: &mut Conn,
     hotel: &Hotel,
@@ -601,8 +602,8 @@ async fn insert_held(
             }
         })
         .collect();
-    let mut requests = held.iter().map(|new| new.request_id);
-    for chunk in bookings.chunks_mut(Backend::of(tx).rows_per_statement(12)) {
+    let rows = Backend::of(tx).rows_per_statement(12);
+    for (chunk, news) in bookings.chunks_mut(rows).zip(held.chunks(rows)) {
         let sql = format!(
             "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, \
              room_type_id, check_in, nights, hold_until, created_at, request_id) VALUES {} \
@@ -610,7 +611,7 @@ async fn insert_held(
             values_placeholders(1, chunk.len(), 12)
         );
         let mut insert = sqlx::query(&sql);
-        for (booking, request_id) in chunk.iter().zip(requests.by_ref()) {
+        for (booking, new) in chunk.iter().zip(news) {
             insert = insert
                 .bind(&booking.receipt)
                 .bind(Status::Pending.as_str())
@@ -623,7 +624,7 @@ async fn insert_held(
                 .bind(i64::from(booking.nights))
                 .bind(booking.hold_until)
                 .bind(booking.created_at)
-                .bind(request_id);
+                .bind(new.request_id);
         }
         // Rows come back in no promised order: matched by their (unique) receipts.
         let ids: HashMap<String, i64> = insert
