@@ -1538,11 +1538,12 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
                 book_ahead_days: 60,
                 payment_text: "QRIS".into(),
             },
-            erase_after: Duration::from_secs(90 * 86_400),
             room_types: vec![RoomTypeConfig {
                 name: "Standard".into(),
                 rooms,
+                price: 450_000,
             }],
+            ..BookingConfig::default()
         })
     })
     .await;
@@ -1566,6 +1567,7 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
             room_type: "Standard".into(),
             check_in: check_in.to_string(),
             nights: 3,
+            lang: Default::default(),
         };
         let client = std::net::IpAddr::from([10, 0, (guest / 256) as u8, (guest % 256) as u8]);
         booking::web::request(&mut tx, &hotel, &form, client, tangkap::db::now_ms())

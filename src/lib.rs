@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod groups;
+pub mod lang;
 pub mod mail;
 pub mod orders;
 pub mod reports;

@@ -16,9 +16,10 @@ use common::{
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tangkap::{
-    booking::{self, date_text, rooms, Guest, HoldError, HotelBase, NewBooking, Stay},
+    booking::{self, date_text, rooms, texts, Guest, HoldError, HotelBase, NewBooking, Stay},
     config::{BookingConfig, HotelSettings, RoomTypeConfig},
     db::now_ms,
+    lang::Lang,
     sim::SimUser,
     users::{AccountState, Role},
 };
@@ -36,9 +37,13 @@ on_both_backends!(
     a_guests_name_and_contact_are_erased_after_the_stay,
     owners_and_admins_set_the_rooms_never_below_what_is_booked,
     owners_and_admins_change_the_hotels_settings_and_the_next_booking_follows,
+    a_later_check_in_is_held_until_its_release_and_its_guest_reminded,
+    prices_show_on_every_surface_and_a_change_follows_for_new_bookings_only,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
+/// Every room type's price per night in the tests' hotel.
+const PRICE: i64 = 450_000;
 
 fn hotel_config(
     fo_chat: i64,
@@ -53,16 +58,19 @@ fn hotel_config(
             warn_before: warn,
             staff_chat: Some(fo_chat),
             book_ahead_days: 60,
-            payment_text: "Bayar dengan QRIS di resepsionis.".into(),
+            // No note of the hotel's own: Tangkap says what to pay and where, in the
+            // guest's language.
+            payment_text: String::new(),
         },
-        erase_after: Duration::from_secs(90 * 24 * 3600),
         room_types: rooms
             .iter()
             .map(|(name, rooms)| RoomTypeConfig {
                 name: (*name).into(),
                 rooms: *rooms,
+                price: PRICE,
             })
             .collect(),
+        ..BookingConfig::default()
     }
 }
 
@@ -96,7 +104,8 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
     let (app, fo_chat) =
         spawn_hotel(backend, &[("Deluxe", 1), ("Suite", 1)], 2 * hour, hour / 4).await;
     let ayu = app.fake.user("Ayu", None);
-    let dodi = app.fake.user("Dodi", None);
+    // Dodi's Telegram app speaks English: so does every message to him.
+    let dodi = app.fake.user_speaking("Dodi", None, "en-GB");
     let check_in = days_from_today(1);
     // With bookings on, Telegram offers their commands in private chats.
     let private = || app.fake.commands("all_private_chats");
@@ -110,8 +119,10 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
         private()
     );
 
+    // The name Telegram knows is offered.
     let asked = say(&app, &ayu, "/booking").await;
     assert!(asked.text.contains("Nama tamu"), "{}", asked.text);
+    assert_eq!(asked.answers, ["Pakai nama: Ayu"]);
     let asked = say(&app, &ayu, "/x").await;
     assert!(
         asked.text.contains("garis miring"),
@@ -120,15 +131,18 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
     );
     let asked = say(&app, &ayu, "Ayu <b>Lestari</b>").await;
     assert!(asked.text.contains("check-in"), "{}", asked.text);
+    // Dates offered with their weekdays, today and tomorrow named so.
     assert_eq!(
-        asked.answers[0],
-        date_text(today()),
-        "today is the first button"
+        asked.answers[..2],
+        [
+            format!("Hari ini, {}", texts::day(today(), Lang::Id)),
+            format!("Besok, {}", texts::day(check_in, Lang::Id)),
+        ]
     );
 
     // Every bad date is explained, and the question stands.
     for (bad, says) in [
-        ("besok", "DD-MM-YYYY"),
+        ("lusa", "DD-MM-YYYY"),
         ("31-02-2027", "DD-MM-YYYY"),
         (date_text(days_from_today(-1)).as_str(), "sudah lewat"),
         (date_text(days_from_today(61)).as_str(), "paling jauh"),
@@ -136,7 +150,8 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
         let answer = say(&app, &ayu, bad).await;
         assert!(answer.text.contains(says), "{bad}: {}", answer.text);
     }
-    let asked = say(&app, &ayu, &date_text(check_in)).await;
+    // "besok" typed is tomorrow.
+    let asked = say(&app, &ayu, "besok").await;
     assert!(asked.text.contains("Berapa malam"), "{}", asked.text);
     for bad in ["0", "15", "dua"] {
         let answer = say(&app, &ayu, bad).await;
@@ -144,6 +159,11 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
     }
     let asked = say(&app, &ayu, "2").await;
     assert_eq!(asked.answers, ["Deluxe", "Suite"]);
+    assert!(
+        asked.text.contains("Rp450.000/malam") && asked.text.contains("2 malam: Rp900.000"),
+        "each type's price per night and for the stay: {}",
+        asked.text
+    );
     let answer = say(&app, &ayu, "Presidential").await;
     assert!(
         answer.text.contains("tidak dikenal") && answer.text.contains("Suite"),
@@ -151,7 +171,8 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
         answer.text
     );
 
-    // A typed name works in any case; the answer carries the receipt and the deadline.
+    // A typed name works in any case; the receipt carries the price, what to pay and the
+    // deadline: a later check-in is held until 18:00 on its day.
     let held = say(&app, &ayu, "deluxe").await;
     let receipt = format!(
         "RESI-{}{:02}{:02}-001",
@@ -160,9 +181,19 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
         today().day()
     );
     assert!(held.text.contains(&receipt), "{}", held.text);
+    for says in [
+        "PENDING",
+        "QRIS",
+        "2 malam × Rp450.000 = Rp900.000",
+        "Bayar tepat Rp900.000",
+        &format!("Batas waktu: {} 18:00 WIB", date_text(check_in)),
+        "pada hari check-in",
+    ] {
+        assert!(held.text.contains(says), "{says}: {}", held.text);
+    }
     assert!(
-        held.text.contains("PENDING") && held.text.contains("QRIS"),
-        "{}",
+        !held.text.contains("Your room") && !held.text.contains("Receipt"),
+        "one language: {}",
         held.text
     );
     assert!(
@@ -170,17 +201,34 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
         "the name is shown as typed, not as HTML"
     );
     let announced = app.fake.wait_for_bot_messages(fo_chat, 1, PATIENCE).await;
-    assert!(announced[0].text.contains(&receipt) && announced[0].text.contains("Telegram"));
+    assert!(
+        announced[0].text.contains(&receipt)
+            && announced[0].text.contains("Telegram")
+            && announced[0].text.contains("Rp900.000")
+            && announced[0]
+                .text
+                .contains(&format!("{} 18:00 WIB", date_text(check_in))),
+        "{}",
+        announced[0].text
+    );
 
     // The only Deluxe is taken for those nights: another guest is told the next dates that
-    // fit, and Suite is still offered.
-    say(&app, &dodi, "/booking").await;
-    say(&app, &dodi, "Dodi").await;
-    say(&app, &dodi, &date_text(check_in)).await;
+    // fit, and Suite is still offered. Dodi reads English only.
+    let asked = say(&app, &dodi, "/booking").await;
+    assert!(asked.text.contains("guest's name"), "{}", asked.text);
+    assert_eq!(asked.answers, ["Use name: Dodi"]);
+    let asked = say(&app, &dodi, "Use name: Dodi").await;
+    assert!(
+        asked.answers[1].starts_with("Tomorrow, "),
+        "{:?}",
+        asked.answers
+    );
+    // The tapped button means its own date.
+    say(&app, &dodi, &asked.answers[1]).await;
     let asked = say(&app, &dodi, "2").await;
     assert_eq!(asked.answers, ["Suite"], "only types free every night");
     let full = say(&app, &dodi, "Deluxe").await;
-    assert!(full.text.contains("penuh"), "{}", full.text);
+    assert!(full.text.contains("is full"), "{}", full.text);
     assert!(
         full.text.contains(&date_text(days_from_today(3))),
         "{}",
@@ -190,9 +238,35 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
     say(&app, &dodi, "2").await;
     let held = say(&app, &dodi, "Suite").await;
     assert!(
-        held.text.contains(&receipt.replace("-001", "-002")),
+        held.text.contains(&receipt.replace("-001", "-002"))
+            && held.text.contains("Your room")
+            && held.text.contains("2 nights × Rp450.000 = Rp900.000")
+            && held.text.contains("Pay exactly Rp900.000"),
         "{}",
         held.text
+    );
+    assert!(
+        !held.text.contains("Kamar") && !held.text.contains("Bayar"),
+        "one language: {}",
+        held.text
+    );
+    let dodis = app
+        .rows("SELECT t.name, b.lang, b.price FROM bookings b JOIN room_types t ON t.id = b.room_type_id ORDER BY b.id")
+        .await;
+    assert_eq!(
+        dodis,
+        [
+            [
+                Some("Deluxe".into()),
+                Some("id".into()),
+                Some("450000".into())
+            ],
+            [
+                Some("Suite".into()),
+                Some("en".into()),
+                Some("450000".into())
+            ],
+        ]
     );
 
     // One pending booking per guest.
@@ -207,7 +281,7 @@ async fn a_guest_books_in_the_private_chat_and_every_bad_answer_is_explained(bac
     // /batal ends a conversation half-way.
     say(&app, &dodi, "/booking").await;
     let stopped = say(&app, &dodi, "/batal").await;
-    assert!(stopped.text.contains("dihentikan"), "{}", stopped.text);
+    assert!(stopped.text.contains("Booking stopped"), "{}", stopped.text);
     app.finish().await;
 }
 
@@ -238,6 +312,7 @@ async fn two_hundred_guests_at_once_hold_exactly_the_free_rooms(backend: Backend
                 guest: Guest::Telegram(1_000 + guest),
                 room_type_id: deluxe.id,
                 stay,
+                lang: Lang::Id,
                 request_id: None,
             };
             let mut tx = db.begin().await.unwrap();
@@ -296,12 +371,18 @@ async fn the_front_office_decides_and_time_cancels_the_unpaid_once(backend: Back
     }
     join_front_office(&app, fo_chat, &fo).await;
 
+    // Both check in today: held for the hold from the booking.
     let (ayu, dodi) = (app.fake.user("Ayu", None), app.fake.user("Dodi", None));
     let mut receipts = Vec::new();
     for guest in [&ayu, &dodi] {
-        let held = book_as(&app, guest, days_from_today(2), "Deluxe").await;
+        let held = book_as(&app, guest, today(), "Deluxe").await;
         receipts.push(receipt_in(&held));
     }
+    assert_eq!(
+        hold_of(&app, &receipts[1]).await,
+        (10_000, 4_000),
+        "a same-day check-in is held for the hold from the booking, warned before it ends"
+    );
 
     // Only the FO (and admins) work bookings.
     let refused = say(&app, &staff, "/cek_pembayaran").await;
@@ -368,8 +449,29 @@ async fn the_front_office_decides_and_time_cancels_the_unpaid_once(backend: Back
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(fo_said("Segera kedaluwarsa"), 1);
     assert_eq!(fo_said("DIBATALKAN OTOMATIS"), 1);
+    // Dodi was warned too, once, with the deadline, then told.
     let told = app.fake.bot_messages(dodi.id);
-    assert!(told.last().unwrap().text.contains("batas waktu"));
+    let warned: Vec<_> = told
+        .iter()
+        .filter(|m| m.text.contains("⏰") && m.text.contains(&receipts[1]))
+        .collect();
+    assert_eq!(warned.len(), 1, "{told:?}");
+    assert!(
+        warned[0].text.contains("Bayar tepat Rp450.000"),
+        "{}",
+        warned[0].text
+    );
+    assert!(told
+        .last()
+        .unwrap()
+        .text
+        .contains("otomatis dibatalkan (waktu habis"));
+    assert!(
+        !told
+            .iter()
+            .any(|m| m.text.contains("⏰") && m.text.contains(&receipts[0])),
+        "a paid booking is not warned"
+    );
     assert_eq!(
         app.rows("SELECT receipt, status, decided_by FROM bookings ORDER BY id")
             .await,
@@ -486,41 +588,52 @@ async fn a_web_booking_holds_a_room_only_once_its_address_is_confirmed(backend: 
         format!("https://t.me/{}?start=booking", common::BOT_USERNAME)
     );
 
-    // Every bad form is refused with the reason, in both languages; nothing is stored.
+    // Every bad form is refused with the reason, in the page's language; nothing is stored.
     let ayu = "ayu@tamu.example";
+    let in_english = |mut form: Value| {
+        form["lang"] = json!("en");
+        form
+    };
     for (form, kind, says) in [
         (
             web_form("", ayu, "Deluxe", check_in, 1),
             "name",
-            "Guest's name",
+            "Nama tamu",
+        ),
+        (
+            in_english(web_form("", ayu, "Deluxe", check_in, 1)),
+            "name",
+            "The guest's name must be",
         ),
         (
             web_form("Ayu", "ayu@", "Deluxe", check_in, 1),
             "email",
-            "not an email",
+            "Alamat email tidak valid",
         ),
         (
-            web_form("Ayu", "Ayu <ayu@tamu.example>", "Deluxe", check_in, 1),
+            in_english(web_form(
+                "Ayu",
+                "Ayu <ayu@tamu.example>",
+                "Deluxe",
+                check_in,
+                1,
+            )),
             "email",
             "not an email",
         ),
         (
             web_form("Ayu", ayu, "Deluxe", days_from_today(-1), 1),
             "stay",
-            "has passed",
+            "sudah lewat",
         ),
         (
-            web_form("Ayu", ayu, "Deluxe", days_from_today(61), 1),
+            in_english(web_form("Ayu", ayu, "Deluxe", days_from_today(61), 1)),
             "stay",
             "latest check-in",
         ),
+        (web_form("Ayu", ayu, "Deluxe", check_in, 15), "stay", "1–14"),
         (
-            web_form("Ayu", ayu, "Deluxe", check_in, 15),
-            "stay",
-            "1 to 14",
-        ),
-        (
-            web_form("Ayu", ayu, "Presidential", check_in, 1),
+            in_english(web_form("Ayu", ayu, "Presidential", check_in, 1)),
             "room_type",
             "Unknown room type",
         ),
@@ -533,16 +646,20 @@ async fn a_web_booking_holds_a_room_only_once_its_address_is_confirmed(backend: 
                 1,
             ),
             "room_type",
-            "Unknown room type",
+            "Tipe kamar tidak dikenal",
         ),
     ] {
         let (status, answer) = submit(&app, form.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{form}: {answer}");
         assert_eq!(answer["error"], kind, "{form}: {answer}");
-        assert!(
-            answer["message"].as_str().unwrap().contains(says),
-            "{answer}"
-        );
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(says), "{answer}");
+        let other_language = if form["lang"] == "en" {
+            "Tanggal"
+        } else {
+            "The "
+        };
+        assert!(!message.contains(other_language), "one language: {answer}");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM booking_requests").await, 0);
 
@@ -748,8 +865,7 @@ async fn a_web_guest_is_mailed_when_the_hold_runs_out(backend: Backend) {
     let (app, fo_chat) =
         spawn_web_hotel(backend, &smtp, &[("Suite", 1)], Duration::from_secs(2)).await;
     let rani = "rani@tamu.example";
-    let (status, answer) =
-        submit(&app, web_form("Rani", rani, "Suite", days_from_today(1), 1)).await;
+    let (status, answer) = submit(&app, web_form("Rani", rani, "Suite", today(), 1)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let token = confirmation_token(&smtp.wait_for(rani, 1).await[0]);
     let (status, held) = open_link(&app, &token).await;
@@ -771,8 +887,7 @@ async fn a_web_guest_is_mailed_when_the_hold_runs_out(backend: Backend) {
     let fo = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
     assert!(fo[1].text.contains("DIBATALKAN OTOMATIS"), "{}", fo[1].text);
     // The room is free again: the same stay can be asked for.
-    let (status, answer) =
-        submit(&app, web_form("Rani", rani, "Suite", days_from_today(1), 1)).await;
+    let (status, answer) = submit(&app, web_form("Rani", rani, "Suite", today(), 1)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     // The link, opened after its booking ran out, says so instead of holding again.
     let (status, again) = open_link(&app, &token).await;
@@ -1128,13 +1243,18 @@ async fn a_guests_name_and_contact_are_erased_after_the_stay(backend: Backend) {
     let held = say(&app, &ayu, "Deluxe").await;
     assert!(held.text.contains("RESI-"), "{}", held.text);
 
-    // While the booking is pending only its hold's timer is set; the decision (here the
+    // While the booking is pending only one of its hold's timers is set (a later
+    // check-in's: the reminder on the day, which sets the end's); the decision (here the
     // hold running out, its timer moved to now) sets the erasure's.
     assert_eq!(
         app.rows("SELECT kind FROM timers WHERE kind LIKE 'booking%'")
             .await,
-        [[Some("booking_expiry".to_owned())]]
+        [[Some("booking_reminder".to_owned())]]
     );
+    sqlx::query("UPDATE timers SET kind = 'booking_expiry' WHERE kind = 'booking_reminder'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     fire_now(&app, "booking_expiry").await;
     app.wait_for_count(
         "SELECT COUNT(*) FROM timers WHERE kind = 'booking_erase'",
@@ -1425,7 +1545,8 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
         register_account(&app, user, login, PASSWORD, role, AccountState::Active).await;
     }
     join_front_office(&app, fo_chat, &fo).await;
-    let night = days_from_today(3);
+    // Same-day check-ins, held for the hold.
+    let night = today();
     let before = receipt_in(&book_in_telegram(&app, "Ayu", night, "Deluxe").await);
     assert_eq!(hold_of(&app, &before).await, (60 * MINUTE, 10 * MINUTE));
     let (fo_session, staff_session, admin_session) = (
@@ -1442,7 +1563,7 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
         "warn_before": "10m",
         "staff_chat": fo_chat,
         "book_ahead_days": 60,
-        "payment_text": "Bayar dengan QRIS di resepsionis.",
+        "payment_text": "",
     });
     assert_eq!(settings_of(&app, &admin_session).await, file_settings);
     let (_, list) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
@@ -1469,7 +1590,7 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
         "staff_chat" => "The FO chat must be a Telegram group's id",
         "book_ahead_days" => "Booking ahead is 1 to 730 days",
         "hotel_name" => "The hotel's name is 1 to 80 characters, on one line",
-        _ => "The payment text is 1 to 500 characters",
+        _ => "The payment text is at most 500 characters",
     };
     for (change, field, why) in [
         (json!({ "hold": "soon" }), "hold", "Tulis durasi"),
@@ -1530,14 +1651,9 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
             "satu baris",
         ),
         (
-            json!({ "payment_text": "" }),
-            "payment_text",
-            "Teks pembayaran 1–500",
-        ),
-        (
             json!({ "payment_text": long_text }),
             "payment_text",
-            "Teks pembayaran",
+            "Teks pembayaran paling panjang 500",
         ),
         (
             json!({ "hotel_name": "Hotel Baru", "payment_text": "Tunai", "hold": "lama" }),
@@ -1635,7 +1751,7 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
             "hotel_name: Hotel Melati → Hotel <Melati> & Co",
             "hold: 1h → 3h",
             "warn_before: 10m → 30m",
-            "payment_text: Bayar dengan QRIS di resepsionis. → Transfer ke BCA 123 <b>sebelum</b> datang.",
+            "payment_text: — → Transfer ke BCA 123 <b>sebelum</b> datang.",
         ]
     );
 
@@ -1708,5 +1824,305 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
         (&settings["hold"], &settings["warn_before"]),
         (&json!("20m"), &json!("10m"))
     );
+    app.finish().await;
+}
+
+/// `time` (`HH:MM`) on `date` in WIB, in Unix ms.
+fn wib(date: Date, hour: u8, minute: u8) -> i64 {
+    date.with_hms(hour, minute, 0)
+        .unwrap()
+        .assume_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+        .unix_timestamp()
+        * 1000
+}
+
+/// The booking timer of `receipt` and when it is due.
+async fn timer_of(app: &TestApp, receipt: &str) -> Vec<Vec<Option<String>>> {
+    app.rows(&format!(
+        "SELECT t.kind, t.due_at FROM timers t JOIN bookings b ON b.id = t.entity \
+         WHERE t.kind LIKE 'booking%' AND b.receipt = '{receipt}'"
+    ))
+    .await
+}
+
+async fn a_later_check_in_is_held_until_its_release_and_its_guest_reminded(backend: Backend) {
+    let hour = Duration::from_secs(3600);
+    let (mut app, fo_chat) = spawn_hotel(backend, &[("Deluxe", 2)], 2 * hour, hour / 4).await;
+    let ayu = app.fake.user("Ayu", None);
+    let check_in = days_from_today(3);
+    let held = book_as(&app, &ayu, check_in, "Deluxe").await;
+    let receipt = receipt_in(&held);
+    // Held until 18:00 (booking.release_at) on the check-in day, not two hours from now,
+    // and the guest and the FO are told so.
+    let release = wib(check_in, 18, 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT hold_until FROM bookings WHERE receipt = '{receipt}'"
+        ))
+        .await,
+        release
+    );
+    let deadline = format!("{} 18:00 WIB", date_text(check_in));
+    assert!(held.contains(&deadline), "{held}");
+    let announced = app.fake.wait_for_bot_messages(fo_chat, 1, PATIENCE).await;
+    assert!(
+        announced[0].text.contains(&deadline),
+        "{}",
+        announced[0].text
+    );
+    // Its one timer: the reminder at 09:00 (booking.remind_at) on the day.
+    assert_eq!(
+        timer_of(&app, &receipt).await,
+        [[
+            Some("booking_reminder".into()),
+            Some(wib(check_in, 9, 0).to_string())
+        ]]
+    );
+
+    // A change of the release time applies to bookings held after it only.
+    app.config.booking.as_mut().unwrap().release_at = time::macros::time!(20:00);
+    app.restart().await;
+    let rani = book_in_telegram(&app, "Rani", check_in, "Deluxe").await;
+    assert!(
+        rani.contains(&format!("{} 20:00 WIB", date_text(check_in))),
+        "{rani}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT hold_until FROM bookings WHERE receipt = '{receipt}'"
+        ))
+        .await,
+        release,
+        "a booking held before keeps its deadline"
+    );
+
+    // The day come (the timer moved to now): Ayu is reminded, with the deadline, what to
+    // pay and how to ask for more time; then the warning is set.
+    let before = app.fake.bot_messages(ayu.id).len();
+    sqlx::query("UPDATE timers SET due_at = 0 WHERE kind = 'booking_reminder' AND entity = (SELECT id FROM bookings WHERE receipt = $1)")
+        .bind(&receipt)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let told = app
+        .fake
+        .wait_for_bot_messages(ayu.id, before + 1, PATIENCE)
+        .await;
+    let reminder = &told[before].text;
+    for says in [
+        "Hari ini Anda check-in",
+        &receipt,
+        &deadline,
+        "Bayar tepat Rp450.000",
+    ] {
+        assert!(reminder.contains(says), "{says}: {reminder}");
+    }
+    app.wait_for_count(
+        &format!(
+            "SELECT COUNT(*) FROM timers WHERE kind = 'booking_warning' AND due_at = {}",
+            release - 15 * 60_000
+        ),
+        1,
+    )
+    .await;
+    // The warning goes to the FO and to the guest; then the end is set.
+    fire_now(&app, "booking_warning").await;
+    let told = app
+        .fake
+        .wait_for_bot_messages(ayu.id, before + 2, PATIENCE)
+        .await;
+    assert!(
+        told[before + 1].text.contains("⏰") && told[before + 1].text.contains(&deadline),
+        "{}",
+        told[before + 1].text
+    );
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake.bot_messages(fo_chat).iter().any(
+                |m| m.text.contains("Segera kedaluwarsa") && m.text.contains(&receipt)
+            ))
+            .await
+    );
+    app.wait_for_count(
+        &format!(
+            "SELECT COUNT(*) FROM timers WHERE kind = 'booking_expiry' AND due_at = {release}"
+        ),
+        1,
+    )
+    .await;
+    fire_now(&app, "booking_expiry").await;
+    app.wait_for_count(
+        &format!(
+            "SELECT COUNT(*) FROM bookings WHERE receipt = '{receipt}' AND status = 'cancelled'"
+        ),
+        1,
+    )
+    .await;
+    // Each came once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ayus = app.fake.bot_messages(ayu.id);
+    for once in ["Hari ini Anda check-in", "⏰", "otomatis dibatalkan"] {
+        assert_eq!(
+            ayus.iter().filter(|m| m.text.contains(once)).count(),
+            1,
+            "{once}"
+        );
+    }
+    app.finish().await;
+}
+
+async fn prices_show_on_every_surface_and_a_change_follows_for_new_bookings_only(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let (mut app, fo_chat) = spawn_web_hotel(
+        backend,
+        &smtp,
+        &[("Deluxe", 3)],
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    let (fo, admin) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Sari", Some("sari")),
+    );
+    register_account(
+        &app,
+        &fo,
+        "fitri",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    register_account(
+        &app,
+        &admin,
+        "sari",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    join_front_office(&app, fo_chat, &fo).await;
+    let check_in = days_from_today(2);
+
+    // The public page offers the price.
+    let (_, form) = call(&app, "GET", "/booking", None, None).await;
+    assert_eq!(form["prices"], json!({ "Deluxe": PRICE }));
+    assert_eq!(form["release_at"], "18:00");
+
+    // Two nights in Telegram: the receipt and the FO's announcement carry them.
+    let ayu = app.fake.user("Ayu", None);
+    for text in ["/booking", "Ayu", &date_text(check_in), "2"] {
+        say(&app, &ayu, text).await;
+    }
+    let held = say(&app, &ayu, "Deluxe").await.text;
+    assert!(held.contains("2 malam × Rp450.000 = Rp900.000"), "{held}");
+    let ayus = receipt_in(&held);
+    let announced = app.fake.wait_for_bot_messages(fo_chat, 1, PATIENCE).await;
+    assert!(
+        announced[0].text.contains("Rp900.000"),
+        "{}",
+        announced[0].text
+    );
+
+    // Owners and admins set the price (the FO may not), in whole rupiah; audited.
+    let (fo_session, admin_session) = (
+        log_in(&app, "fitri", PASSWORD).await,
+        log_in(&app, "sari", PASSWORD).await,
+    );
+    let (_, list) = call(&app, "GET", "/bookings", Some(&admin_session), None).await;
+    let path = format!("/room_types/{}", list["room_types"][0]["id"]);
+    assert_eq!(list["room_types"][0]["price"], PRICE);
+    let (status, _) = call(
+        &app,
+        "PUT",
+        &path,
+        Some(&fo_session),
+        Some(json!({ "price": 1 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for bad in [
+        json!(-1),
+        json!(1_000_000_001),
+        json!("mahal"),
+        json!(450.5),
+    ] {
+        let (status, answer) = call(
+            &app,
+            "PUT",
+            &path,
+            Some(&admin_session),
+            Some(json!({ "price": bad })),
+        )
+        .await;
+        assert!(status.is_client_error(), "{bad}: {answer}");
+    }
+    let (status, changed) = call(
+        &app,
+        "PUT",
+        &path,
+        Some(&admin_session),
+        Some(json!({ "price": 500_000 })),
+    )
+    .await;
+    assert_eq!(
+        (status, &changed["price"], &changed["rooms"]),
+        (StatusCode::OK, &json!(500_000), &json!(3)),
+        "{changed}"
+    );
+    assert_eq!(
+        app.rows("SELECT detail FROM audit_log WHERE action = 'room_type_price'")
+            .await,
+        [[Some("Deluxe: Rp450.000 → Rp500.000".to_owned())]]
+    );
+
+    // A web guest after the change: the page, the mail and the FO see the new price.
+    let rani = "rani@tamu.example";
+    let (status, _) = submit(&app, web_form("Rani", rani, "Deluxe", check_in, 1)).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = confirmation_token(&smtp.wait_for(rani, 1).await[0]);
+    let (_, held) = open_link(&app, &token).await;
+    let text = held["text"].as_str().unwrap();
+    assert!(
+        text.contains("1 malam × Rp500.000 = Rp500.000") && text.contains("Bayar tepat Rp500.000"),
+        "{text}"
+    );
+    let mails = smtp.wait_for(rani, 2).await;
+    assert!(
+        mails[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Bayar tepat Rp500.000"),
+        "{}",
+        mails[1]
+    );
+
+    // Ayu keeps the price she was held at, on the Booking page and in /cek_pembayaran.
+    let (_, list) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    let totals: Vec<(Value, Value, Value)> = list["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["receipt"].clone(), b["price"].clone(), b["total"].clone()))
+        .collect();
+    assert!(
+        totals.contains(&(json!(ayus), json!(PRICE), json!(900_000))),
+        "{totals:?}"
+    );
+    let listed = say(&app, &fo, "/cek_pembayaran").await;
+    assert!(
+        listed.text.contains("Rp900.000") && listed.text.contains("Rp500.000"),
+        "{}",
+        listed.text
+    );
+
+    // A restart keeps the Mini App's price while the file's is unchanged; a price changed
+    // in the file since wins.
+    app.restart().await;
+    assert_eq!(app.count("SELECT price FROM room_types").await, 500_000);
+    app.config.booking.as_mut().unwrap().room_types[0].price = 475_000;
+    app.restart().await;
+    assert_eq!(app.count("SELECT price FROM room_types").await, 475_000);
     app.finish().await;
 }

@@ -540,11 +540,12 @@ async fn booking_page_in_headless_chromium() {
                 book_ahead_days: 60,
                 payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
             },
-            erase_after: std::time::Duration::from_secs(90 * 24 * 3600),
             room_types: vec![tangkap::config::RoomTypeConfig {
                 name: "Deluxe".into(),
                 rooms: 2,
+                price: 450_000,
             }],
+            ..tangkap::config::BookingConfig::default()
         });
         config.mail = Some(tangkap::config::MailSettings {
             via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp_url)),

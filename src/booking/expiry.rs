@@ -1,43 +1,80 @@
-//! What a booking's timers do: `booking.warn_before` the hold runs out, the FO are told
-//! (and the end's timer set); when it has, an unpaid booking is cancelled by the system,
-//! its room freed, and the guest and the FO told. A paid or cancelled booking's hold
-//! timers were removed with its decision, which set the erasure's: `booking.erase_after`
-//! the stay, the guest's name and contact are erased. A web request whose link was never
-//! opened is forgotten when the link stops working.
+//! What a booking's timers do. A pending booking waits on one timer at a time, each
+//! setting the next in the transaction that takes it, so each comes once whatever stops
+//! the process: a later check-in's guest is reminded on the morning of the day
+//! (`booking.remind_at`); `booking.warn_before` the hold runs out, the FO and the guest are
+//! told; when it has, an unpaid booking is cancelled by the system, its room freed, and the
+//! guest and the FO told. A paid or cancelled booking's hold timers were removed with its
+//! decision, which set the erasure's: `booking.erase_after` the stay, the guest's name and
+//! contact are erased. A web request whose link was never opened is forgotten when the link
+//! stops working.
 
 use super::{
-    erase, find, settle, tell_front_office, web, DecideError, Hotel, Status, ERASE, EXPIRY,
-    REQUEST_EXPIRY, WARNING,
+    erase, find, settle, tell_front_office, texts, to_guest, web, Booking, DecideError, Hotel,
+    Status, ERASE, EXPIRY, REMINDER, REQUEST_EXPIRY, WARNING,
 };
 use crate::{
     db::{now_ms, Conn},
-    telegram::booking_texts as texts,
+    telegram::outbox,
     timers::{self, Due, Timer},
 };
 
 /// Whether timer kind `kind` is a booking's.
 pub fn is_booking_timer(kind: &str) -> bool {
-    [WARNING, EXPIRY, ERASE, REQUEST_EXPIRY].contains(&kind)
+    [REMINDER, WARNING, EXPIRY, ERASE, REQUEST_EXPIRY].contains(&kind)
+}
+
+/// The timer pending `booking` waits on after `done` (`None`: it was just held), at
+/// `now`: the check-in day's reminder, the warning, then the end of the hold, skipping
+/// any whose time has passed (the end always comes).
+pub(super) fn next_timer(hotel: &Hotel, booking: &Booking, done: Option<&str>, now: i64) -> Timer {
+    let warning =
+        (!hotel.settings.warn_before.is_zero()).then(|| hotel.warning_at(booking.hold_until));
+    let stages = [
+        (REMINDER, hotel.reminder_at(booking)),
+        (WARNING, warning),
+        (EXPIRY, Some(booking.hold_until)),
+    ];
+    let after = done
+        .and_then(|done| stages.iter().position(|(kind, _)| *kind == done))
+        .map_or(0, |done| done + 1);
+    let (kind, due_at) = stages[after.min(stages.len() - 1)..]
+        .iter()
+        .find_map(|(kind, due)| match due {
+            Some(due) if *due > now || *kind == EXPIRY => Some((*kind, *due)),
+            _ => None,
+        })
+        .unwrap_or((EXPIRY, booking.hold_until));
+    Timer {
+        kind,
+        entity: booking.id,
+        due_at,
+    }
 }
 
 /// Acts on booking timers `due` inside `tx`.
 pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
     for timer in due {
         match timer.kind.as_str() {
-            // The warning sets the end's timer in the transaction that takes its own, so
-            // the end comes once, whatever stops the process.
-            WARNING => match find(tx, timer.entity).await? {
+            kind @ (REMINDER | WARNING) => match find(tx, timer.entity).await? {
                 Some(booking) if booking.status() == Status::Pending => {
-                    tell_front_office(tx, hotel, &[texts::running_out(&booking, hotel)]).await?;
-                    timers::set(
-                        tx,
-                        &[Timer {
-                            kind: EXPIRY,
-                            entity: booking.id,
-                            due_at: booking.hold_until,
-                        }],
-                    )
-                    .await?;
+                    if kind == WARNING {
+                        let warning = texts::running_out(&booking, hotel, now);
+                        tell_front_office(tx, hotel, &[warning]).await?;
+                    }
+                    let what = if kind == REMINDER {
+                        "reminder"
+                    } else {
+                        "running_out"
+                    };
+                    let told = to_guest(&booking, hotel, what, true, |fmt| match kind {
+                        REMINDER => texts::reminder(&booking, hotel, fmt),
+                        _ => texts::running_out_for_guest(&booking, hotel, now, fmt),
+                    });
+                    if let Some(told) = told {
+                        outbox::enqueue(tx, &told).await?;
+                    }
+                    timers::set(tx, &[next_timer(hotel, &booking, Some(kind), now)]).await?;
                 }
                 _ => {}
             },
@@ -55,7 +92,7 @@ pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx:
                 Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
                 Err(DecideError::Db(e)) => return Err(e),
             },
-            ERASE => erase(tx, timer.entity, now_ms()).await?,
+            ERASE => erase(tx, timer.entity, now).await?,
             REQUEST_EXPIRY => web::forget_request(tx, timer.entity).await?,
             _ => {}
         }

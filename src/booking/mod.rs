@@ -17,30 +17,31 @@ pub mod drafts;
 pub mod expiry;
 pub mod rooms;
 pub mod settings;
+pub mod texts;
 pub mod web;
 pub mod web_texts;
 
 use std::{collections::HashMap, time::Duration};
 
 use sqlx::{any::AnyRow, Row};
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 
 use crate::{
-    config::{RoomTypeConfig, MOST_NIGHTS},
+    config::{LocationRule, RoomTypeConfig, MOST_NIGHTS},
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups,
-    telegram::{
-        booking_texts as texts,
-        outbox::{self, Outgoing},
-    },
+    lang::Lang,
+    telegram::outbox::{self, Answers, Outgoing},
     timers::{self, Timer},
     users::{self, access, User},
 };
 
 pub use settings::Settings;
 
-/// Timer kinds: the FO are warned the hold is running out; the hold ends; the guest's
-/// name and contact are erased after the stay; an unconfirmed web request is forgotten.
+/// Timer kinds: a later check-in's guest is reminded on the day; the FO and the guest are
+/// warned the hold is running out; the hold ends; the guest's name and contact are erased
+/// after the stay; an unconfirmed web request is forgotten.
+pub const REMINDER: &str = "booking_reminder";
 pub const WARNING: &str = "booking_warning";
 pub const EXPIRY: &str = "booking_expiry";
 pub const ERASE: &str = "booking_erase";
@@ -56,6 +57,9 @@ pub struct HotelBase {
     file: Settings,
     room_types: Vec<RoomTypeConfig>,
     erase_after: Duration,
+    release_at: Time,
+    remind_at: Time,
+    location: Option<LocationRule>,
     offset: UtcOffset,
     web_page: Option<String>,
 }
@@ -67,6 +71,9 @@ impl HotelBase {
             file: booking.settings.clone(),
             room_types: booking.room_types.clone(),
             erase_after: booking.erase_after,
+            release_at: booking.release_at,
+            remind_at: booking.remind_at,
+            location: booking.location,
             offset: config.utc_offset,
             web_page: config
                 .public_url
@@ -88,6 +95,9 @@ impl HotelBase {
         Ok(Hotel {
             settings: settings::load(conn, &self.file).await?,
             erase_after: self.erase_after,
+            release_at: self.release_at,
+            remind_at: self.remind_at,
+            location: self.location,
             offset: self.offset,
             web_page: self.web_page.clone(),
         })
@@ -111,6 +121,12 @@ pub struct Hotel {
     pub settings: Settings,
     /// Guests' names and emails are erased this long after their stay.
     pub erase_after: Duration,
+    /// A later check-in's hold ends at this time on its day.
+    pub release_at: Time,
+    /// A later check-in's guest is reminded at this time on its day.
+    pub remind_at: Time,
+    /// Holds extended for guests on their way; `None`: positions are not asked for.
+    pub location: Option<LocationRule>,
     pub offset: UtcOffset,
     /// The public booking page (`<public URL>/booking`), when guests may book there: it
     /// needs a public address for its links and mail to confirm guests' addresses.
@@ -133,6 +149,44 @@ impl Hotel {
                 self.settings.book_ahead_days,
             )))
             .unwrap_or(Date::MAX)
+    }
+
+    /// `time` on `date` at the hotel, in Unix ms.
+    pub fn moment_on(&self, date: Date, time: Time) -> i64 {
+        date.with_time(time)
+            .assume_offset(self.offset)
+            .unix_timestamp()
+            * 1000
+    }
+
+    /// When a booking of `stay` made at `now` stops holding its room unpaid: a check-in
+    /// today is held for `booking.hold` from the booking; a later one until
+    /// `booking.release_at` on its check-in day, as hotels release non-guaranteed
+    /// bookings, so a guest who pays on arrival, as the receipt says, keeps the room.
+    pub fn hold_until(&self, stay: Stay, now: i64) -> i64 {
+        if self.arrives_later(stay, now) {
+            self.moment_on(stay.check_in, self.release_at)
+        } else {
+            now + self.settings.hold.as_millis() as i64
+        }
+    }
+
+    /// Whether a booking of `stay` made at `now` checks in on a later day.
+    pub fn arrives_later(&self, stay: Stay, now: i64) -> bool {
+        stay.check_in > self.today(now)
+    }
+
+    /// When the guest of `booking` is reminded on its check-in day, if they are: a later
+    /// check-in's, at `booking.remind_at`, when that comes before the hold's warning.
+    pub fn reminder_at(&self, booking: &Booking) -> Option<i64> {
+        let at = self.moment_on(booking.check_in, self.remind_at);
+        let later = booking.check_in > self.today(booking.created_at);
+        (later && at < self.warning_at(booking.hold_until)).then_some(at)
+    }
+
+    /// When the FO and the guest are warned that a hold ending at `hold_until` runs out.
+    pub fn warning_at(&self, hold_until: i64) -> i64 {
+        hold_until - self.settings.warn_before.as_millis() as i64
     }
 
     /// When the guest's name and contact of `stay` are erased (Unix ms):
@@ -285,11 +339,23 @@ pub struct Booking {
     #[serde(serialize_with = "serialize_date")]
     pub check_in: Date,
     pub nights: u32,
+    /// Rupiah per night, as the room type's price stood at the hold.
+    pub price: i64,
+    /// The language the guest is spoken to in.
+    pub lang: Lang,
     /// Unix ms.
     pub hold_until: i64,
+    /// How many times the hold was extended for a guest on the way.
+    pub extensions: u32,
     pub created_at: i64,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
+    /// The front desk's check-in of a paid booking: when, by whom, which room.
+    pub checked_in_at: Option<i64>,
+    pub checked_in_by: Option<String>,
+    pub room_no: Option<String>,
+    pub checked_out_at: Option<i64>,
+    pub checked_out_by: Option<String>,
 }
 
 fn serialize_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
@@ -307,15 +373,33 @@ impl Booking {
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Cancelled)
     }
+
+    /// What the stay costs: nights × the price per night, in Rupiah.
+    pub fn total(&self) -> i64 {
+        self.price.saturating_mul(i64::from(self.nights))
+    }
+
+    /// Who the guest is, while their contact is kept.
+    pub fn guest(&self) -> Option<Guest> {
+        match (self.telegram_id, &self.email) {
+            (Some(id), _) => Some(Guest::Telegram(id)),
+            (None, Some(email)) => Some(Guest::Email(email.clone())),
+            (None, None) => None,
+        }
+    }
 }
 
 const SELECT_BOOKING: &str =
     "SELECT b.id, b.receipt, b.status, b.via, b.guest_name, b.telegram_id, b.email, \
      b.room_type_id, t.name, b.check_in, b.nights, b.hold_until, b.created_at, b.decided_by, \
-     b.decided_at FROM bookings b JOIN room_types t ON t.id = b.room_type_id";
+     b.decided_at, b.price, b.lang, b.extensions, b.checked_in_at, b.checked_in_by, \
+     b.room_no, b.checked_out_at, b.checked_out_by \
+     FROM bookings b JOIN room_types t ON t.id = b.room_type_id";
 
 fn booking(row: &AnyRow) -> Result<Booking, sqlx::Error> {
     let nights: i64 = row.try_get(10)?;
+    let lang: String = row.try_get(16)?;
+    let extensions: i64 = row.try_get(17)?;
     Ok(Booking {
         id: row.try_get(0)?,
         receipt: row.try_get(1)?,
@@ -332,6 +416,14 @@ fn booking(row: &AnyRow) -> Result<Booking, sqlx::Error> {
         created_at: row.try_get(12)?,
         decided_by: row.try_get(13)?,
         decided_at: row.try_get(14)?,
+        price: row.try_get(15)?,
+        lang: Lang::parse(&lang),
+        extensions: u32::try_from(extensions).unwrap_or_default(),
+        checked_in_at: row.try_get(18)?,
+        checked_in_by: row.try_get(19)?,
+        room_no: row.try_get(20)?,
+        checked_out_at: row.try_get(21)?,
+        checked_out_by: row.try_get(22)?,
     })
 }
 
@@ -422,6 +514,8 @@ pub struct NewBooking {
     pub guest: Guest,
     pub room_type_id: i64,
     pub stay: Stay,
+    /// The language the guest is spoken to in.
+    pub lang: Lang,
     /// The web request whose mailed link asked for it ([`web`]); none via Telegram.
     pub request_id: Option<i64>,
 }
@@ -574,7 +668,6 @@ async fn insert_held(
     receipts: &[String],
     now: i64,
 ) -> Result<Vec<Booking>, sqlx::Error> {
-    let hold_until = now + hotel.settings.hold.as_millis() as i64;
     let mut bookings: Vec<Booking> = held
         .iter()
         .zip(receipts)
@@ -583,6 +676,7 @@ async fn insert_held(
                 Guest::Telegram(id) => (Some(*id), None),
                 Guest::Email(email) => (None, Some(email.clone())),
             };
+            let room_type = &types[&new.room_type_id];
             Booking {
                 id: 0,
                 receipt: receipt.clone(),
@@ -592,23 +686,32 @@ async fn insert_held(
                 telegram_id,
                 email,
                 room_type_id: new.room_type_id,
-                room_type: types[&new.room_type_id].name.clone(),
+                room_type: room_type.name.clone(),
                 check_in: new.stay.check_in,
                 nights: new.stay.nights,
-                hold_until,
+                price: room_type.price,
+                lang: new.lang,
+                hold_until: hotel.hold_until(new.stay, now),
+                extensions: 0,
                 created_at: now,
                 decided_by: None,
                 decided_at: None,
+                checked_in_at: None,
+                checked_in_by: None,
+                room_no: None,
+                checked_out_at: None,
+                checked_out_by: None,
             }
         })
         .collect();
-    let rows = Backend::of(tx).rows_per_statement(12);
+    const COLUMNS: usize = 14;
+    let rows = Backend::of(tx).rows_per_statement(COLUMNS);
     for (chunk, news) in bookings.chunks_mut(rows).zip(held.chunks(rows)) {
         let sql = format!(
             "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, email, \
-             room_type_id, check_in, nights, hold_until, created_at, request_id) VALUES {} \
-             RETURNING id, receipt",
-            values_placeholders(1, chunk.len(), 12)
+             room_type_id, check_in, nights, hold_until, created_at, request_id, price, lang) \
+             VALUES {} RETURNING id, receipt",
+            values_placeholders(1, chunk.len(), COLUMNS)
         );
         let mut insert = sqlx::query(&sql);
         for (booking, new) in chunk.iter().zip(news) {
@@ -624,7 +727,9 @@ async fn insert_held(
                 .bind(i64::from(booking.nights))
                 .bind(booking.hold_until)
                 .bind(booking.created_at)
-                .bind(new.request_id);
+                .bind(new.request_id)
+                .bind(booking.price)
+                .bind(booking.lang.as_str());
         }
         // Rows come back in no promised order: matched by their (unique) receipts.
         let ids: HashMap<String, i64> = insert
@@ -639,40 +744,26 @@ async fn insert_held(
     }
     let ids: Vec<i64> = bookings.iter().map(|booking| booking.id).collect();
     record(tx, &ids, "held", None, texts::GUEST_ACTOR, now).await?;
-    // One timer each at any time: the warning's, which sets the end's when it fires
-    // ([`expiry::fire`]), or the end's when there is no warning; the decision ([`settle`])
-    // then sets the erasure's. A burst writes half the timer rows it would with the
-    // erasure's set here too.
-    let (kind, due_at) = if hotel.settings.warn_before.is_zero() {
-        (EXPIRY, hold_until)
-    } else {
-        (
-            WARNING,
-            hold_until - hotel.settings.warn_before.as_millis() as i64,
-        )
-    };
+    // One timer each at any time: the first of the hold's (the check-in day's reminder, the
+    // warning, the end), which sets the next when it fires ([`expiry::fire`]); the decision
+    // ([`settle`]) then sets the erasure's. A burst writes half the timer rows it would
+    // with the erasure's set here too.
     let due: Vec<Timer> = bookings
         .iter()
-        .map(|booking| Timer {
-            kind,
-            entity: booking.id,
-            due_at,
-        })
+        .map(|booking| expiry::next_timer(hotel, booking, None, now))
         .collect();
     timers::set(tx, &due).await?;
     let announcements: Vec<String> = bookings
         .iter()
         .map(|booking| texts::announced(booking, hotel))
         .collect();
-    // The FO's announcements and the web guests' mails in one statement (a guest in
-    // Telegram is answered by the conversation that asked).
+    // The FO's announcements and the guests' receipts in one statement.
     let mut messages = front_office_messages(tx, hotel, &announcements).await?;
-    messages.extend(
-        bookings
-            .iter()
-            .filter_map(|booking| web_texts::held_mail(booking, hotel))
-            .map(Outgoing::Mail),
-    );
+    messages.extend(bookings.iter().filter_map(|booking| {
+        to_guest(booking, hotel, "held", true, |fmt| {
+            texts::held(booking, hotel, fmt)
+        })
+    }));
     outbox::enqueue_many(tx, &messages).await?;
     Ok(bookings)
 }
@@ -833,7 +924,7 @@ async fn settle(
     if moved == 0 {
         return Err(DecideError::AlreadyDecided(Box::new(booking)));
     }
-    timers::cancel(tx, &[WARNING, EXPIRY], &[id]).await?;
+    timers::cancel(tx, &[REMINDER, WARNING, EXPIRY], &[id]).await?;
     timers::set(
         tx,
         &[Timer {
@@ -852,18 +943,42 @@ async fn settle(
         (_, None) => "expired",
     };
     record(tx, &[id], action, actor_id, actor, now).await?;
-    if let Some(chat) = booking.telegram_id {
-        outbox::enqueue(
-            tx,
-            &Outgoing::message(chat, texts::guest_told(&booking, hotel, action)),
-        )
-        .await?;
-    }
-    if let Some(mail) = web_texts::decided_mail(&booking, hotel, action) {
-        outbox::enqueue(tx, &Outgoing::Mail(mail)).await?;
+    if let Some(told) = to_guest(&booking, hotel, action, false, |fmt| {
+        texts::guest_told(&booking, hotel, action, fmt)
+    }) {
+        outbox::enqueue(tx, &told).await?;
     }
     tell_front_office(tx, hotel, &[texts::decided(&booking, action)]).await?;
     Ok(booking)
+}
+
+/// What the guest of `booking` is sent about `what` (`held`, `paid`, `reminder`, …), in
+/// their language: `write` in their private chat, or by mail to a web guest (`None` once
+/// their contact is erased). With `ask_location`, and holds extended by location, a
+/// Telegram guest's keyboard offers to share where they are; otherwise it is taken away.
+pub(crate) fn to_guest(
+    booking: &Booking,
+    hotel: &Hotel,
+    what: &str,
+    ask_location: bool,
+    write: impl Fn(texts::Format) -> String,
+) -> Option<Outgoing> {
+    match booking.guest()? {
+        Guest::Telegram(chat) => {
+            let answers = if ask_location && hotel.location.is_some() {
+                Answers::ShareLocation(texts::share_location_button(booking.lang))
+            } else {
+                Answers::Remove
+            };
+            Some(Outgoing::with_answers(
+                chat,
+                write(texts::Format::Html),
+                answers,
+            ))
+        }
+        Guest::Email(_) => web_texts::guest_mail(booking, hotel, what, write(texts::Format::Plain))
+            .map(Outgoing::Mail),
+    }
 }
 
 /// Erases the guest's name and contact from booking `id` at `now`, and the web request

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use sqlx::{any::AnyRow, Row};
 use time::Date;
 
-use super::{date_of_day, day_number, Hotel, Stay};
+use super::{date_of_day, day_number, texts::rupiah, Hotel, Stay};
 use crate::{
-    config::RoomTypeConfig,
+    config::{booking::check_price, RoomTypeConfig},
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     users::{
         access::{self, Actor},
@@ -20,35 +20,44 @@ pub struct RoomType {
     pub id: i64,
     pub name: String,
     pub rooms: i64,
+    /// Rupiah per night; 0 while none is set.
+    pub price: i64,
 }
+
+const SELECT_TYPE: &str = "SELECT id, name, rooms, price FROM room_types";
 
 fn room_type(row: &AnyRow) -> Result<RoomType, sqlx::Error> {
     Ok(RoomType {
         id: row.try_get(0)?,
         name: row.try_get(1)?,
         rooms: row.try_get(2)?,
+        price: row.try_get(3)?,
     })
 }
 
 /// Writes the room types of the settings file: a new type is added, and a type whose
-/// rooms the file changed since it was last read takes the file's number (otherwise a
-/// number changed in the Mini App stands).
+/// rooms or price the file changed since it was last read takes the file's value
+/// (otherwise a value changed in the Mini App stands).
 pub async fn sync_from_config(db: &Db, types: &[RoomTypeConfig]) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     let now = now_ms();
     for room_type in types {
         sqlx::query(
-            "INSERT INTO room_types (name, name_key, rooms, config_rooms, updated_at) \
-             VALUES ($1, $2, $3, $3, $4) \
+            "INSERT INTO room_types (name, name_key, rooms, config_rooms, price, config_price, \
+             updated_at) VALUES ($1, $2, $3, $3, $5, $5, $4) \
              ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, \
              rooms = CASE WHEN room_types.config_rooms = excluded.config_rooms \
              THEN room_types.rooms ELSE excluded.rooms END, \
-             config_rooms = excluded.config_rooms, updated_at = excluded.updated_at",
+             config_rooms = excluded.config_rooms, \
+             price = CASE WHEN room_types.config_price = excluded.config_price \
+             THEN room_types.price ELSE excluded.price END, \
+             config_price = excluded.config_price, updated_at = excluded.updated_at",
         )
         .bind(&room_type.name)
         .bind(room_type.name.to_lowercase())
         .bind(i64::from(room_type.rooms))
         .bind(now)
+        .bind(room_type.price)
         .execute(&mut *tx)
         .await?;
     }
@@ -57,14 +66,14 @@ pub async fn sync_from_config(db: &Db, types: &[RoomTypeConfig]) -> Result<(), s
 
 /// Every room type, in the order they were added.
 pub async fn all(conn: &mut Conn) -> Result<Vec<RoomType>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, rooms FROM room_types ORDER BY id")
+    let rows = sqlx::query(&format!("{SELECT_TYPE} ORDER BY id"))
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(room_type).collect()
 }
 
 pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<RoomType>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, name, rooms FROM room_types WHERE id = $1")
+    let row = sqlx::query(&format!("{SELECT_TYPE} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -78,7 +87,7 @@ pub async fn find_by_name(conn: &mut Conn, name: &str) -> Result<Option<RoomType
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
-    let row = sqlx::query("SELECT id, name, rooms FROM room_types WHERE name_key = $1")
+    let row = sqlx::query(&format!("{SELECT_TYPE} WHERE name_key = $1"))
         .bind(key)
         .fetch_optional(&mut *conn)
         .await?;
@@ -89,7 +98,7 @@ pub async fn find_by_name(conn: &mut Conn, name: &str) -> Result<Option<RoomType
 pub async fn free_for(conn: &mut Conn, stay: Stay) -> Result<Vec<RoomType>, sqlx::Error> {
     let (first, end) = stay.night_range();
     let rows = sqlx::query(
-        "SELECT t.id, t.name, t.rooms FROM room_types t WHERE t.rooms > 0 AND NOT EXISTS \
+        "SELECT t.id, t.name, t.rooms, t.price FROM room_types t WHERE t.rooms > 0 AND NOT EXISTS \
          (SELECT 1 FROM room_nights n WHERE n.room_type_id = t.id AND n.night >= $1 \
          AND n.night < $2 AND n.taken >= t.rooms) ORDER BY t.id",
     )
@@ -111,7 +120,7 @@ enum TypeLock {
 }
 
 /// The room types `ids` as they stand, read so that on PostgreSQL a change of their rooms
-/// and the holds that read them wait for each other (see [`set_rooms`]). SQLite's one
+/// and the holds that read them wait for each other (see [`change`]). SQLite's one
 /// writer needs no lock.
 async fn lock_types(
     tx: &mut Conn,
@@ -130,7 +139,7 @@ async fn lock_types(
         (Backend::Postgres, TypeLock::Update) => " FOR UPDATE",
     };
     let sql = format!(
-        "SELECT id, name, rooms FROM room_types WHERE id IN {} ORDER BY id{lock}",
+        "{SELECT_TYPE} WHERE id IN {} ORDER BY id{lock}",
         values_placeholders(1, 1, ids.len())
     );
     let mut query = sqlx::query(&sql);
@@ -303,60 +312,92 @@ fn check_rooms(rooms: i64) -> Result<(), RoomsError> {
     }
 }
 
-/// Sets the rooms of type `id` to `rooms` on behalf of `actor` (owners and admins), at
-/// `now`: never fewer than any night from the hotel's today on has taken (0 closes the
-/// type to new bookings). Audited. On PostgreSQL the type's row is locked for the change,
-/// so holds in flight finish first and later ones read the new number.
-pub async fn set_rooms(
+/// A change of a room type: its rooms, its price per night, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct TypeChange {
+    pub rooms: Option<i64>,
+    pub price: Option<i64>,
+}
+
+/// Changes room type `id` on behalf of `actor` (owners and admins), at `now`, all or
+/// nothing: its rooms never fewer than any night from the hotel's today on has taken (0
+/// closes the type to new bookings); its price for bookings held from now on (each
+/// booking keeps the price it was held at). Each change is audited. On PostgreSQL the
+/// type's row is locked for the change, so holds in flight finish first and later ones
+/// read the new values.
+pub async fn change(
     tx: &mut Conn,
     hotel: &Hotel,
     actor: &User,
     id: i64,
-    rooms: i64,
+    change: TypeChange,
     now: i64,
 ) -> Result<RoomType, RoomsError> {
     if !access::manages_team(actor) {
         return Err(RoomsError::NotFound);
     }
-    check_rooms(rooms)?;
+    if let Some(rooms) = change.rooms {
+        check_rooms(rooms)?;
+    }
+    if let Some(price) = change.price {
+        check_price(price).map_err(RoomsError::Invalid)?;
+    }
     let before = lock_types(tx, &[id], TypeLock::Update)
         .await?
         .remove(&id)
-        .ok_or(RoomsError::NotFound)?
-        .rooms;
-    let busiest = sqlx::query(
-        "SELECT night, taken FROM room_nights WHERE room_type_id = $1 AND night >= $2 \
-         AND taken > $3 ORDER BY taken DESC, night LIMIT 1",
-    )
-    .bind(id)
-    .bind(day_number(hotel.today(now)))
-    .bind(rooms)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(row) = busiest {
-        return Err(RoomsError::TooFew {
-            night: date_of_day(row.try_get(0)?),
-            taken: row.try_get(1)?,
-        });
+        .ok_or(RoomsError::NotFound)?;
+    if let Some(rooms) = change.rooms {
+        let busiest = sqlx::query(
+            "SELECT night, taken FROM room_nights WHERE room_type_id = $1 AND night >= $2 \
+             AND taken > $3 ORDER BY taken DESC, night LIMIT 1",
+        )
+        .bind(id)
+        .bind(day_number(hotel.today(now)))
+        .bind(rooms)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = busiest {
+            return Err(RoomsError::TooFew {
+                night: date_of_day(row.try_get(0)?),
+                taken: row.try_get(1)?,
+            });
+        }
     }
-    sqlx::query("UPDATE room_types SET rooms = $2, updated_at = $3 WHERE id = $1")
+    let (rooms, price) = (
+        change.rooms.unwrap_or(before.rooms),
+        change.price.unwrap_or(before.price),
+    );
+    sqlx::query("UPDATE room_types SET rooms = $2, price = $3, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(rooms)
+        .bind(price)
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    let room_type = find(tx, id).await?.ok_or(RoomsError::NotFound)?;
-    let detail = format!("{}: {before} → {rooms}", room_type.name);
-    team::record(tx, Actor::Member(actor), "room_type_rooms", None, &detail).await?;
-    Ok(room_type)
+    let name = &before.name;
+    if rooms != before.rooms {
+        let detail = format!("{name}: {} → {rooms}", before.rooms);
+        team::record(tx, Actor::Member(actor), "room_type_rooms", None, &detail).await?;
+    }
+    if price != before.price {
+        let detail = format!("{name}: {} → {}", rupiah(before.price), rupiah(price));
+        team::record(tx, Actor::Member(actor), "room_type_price", None, &detail).await?;
+    }
+    Ok(RoomType {
+        rooms,
+        price,
+        ..before
+    })
 }
 
-/// Adds room type `name` with `rooms` on behalf of `actor` (owners and admins). Audited.
+/// Adds room type `name` with `rooms` at `price` per night on behalf of `actor` (owners
+/// and admins). Audited.
 pub async fn add(
     tx: &mut Conn,
     actor: &User,
     name: &str,
     rooms: i64,
+    price: i64,
 ) -> Result<RoomType, RoomsError> {
     if !access::manages_team(actor) {
         return Err(RoomsError::NotFound);
@@ -369,14 +410,16 @@ pub async fn add(
         )));
     }
     check_rooms(rooms)?;
+    check_price(price).map_err(RoomsError::Invalid)?;
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO room_types (name, name_key, rooms, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (name_key) DO NOTHING RETURNING id",
+        "INSERT INTO room_types (name, name_key, rooms, price, updated_at) \
+         VALUES ($1, $2, $3, $5, $4) ON CONFLICT (name_key) DO NOTHING RETURNING id",
     )
     .bind(&name)
     .bind(name.to_lowercase())
     .bind(rooms)
     .bind(now_ms())
+    .bind(price)
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or(RoomsError::Exists)?;
@@ -385,8 +428,13 @@ pub async fn add(
         Actor::Member(actor),
         "room_type_added",
         None,
-        &format!("{name}: {rooms}"),
+        &format!("{name}: {rooms}, {}", rupiah(price)),
     )
     .await?;
-    Ok(RoomType { id, name, rooms })
+    Ok(RoomType {
+        id,
+        name,
+        rooms,
+        price,
+    })
 }

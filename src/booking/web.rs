@@ -22,6 +22,7 @@ use super::{
 };
 use crate::{
     db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db},
+    lang::Lang,
     mail,
     telegram::outbox::{self, Outgoing},
     timers::{self, Timer},
@@ -37,6 +38,9 @@ pub struct WebForm {
     /// `YYYY-MM-DD` (a date field's value) or `DD-MM-YYYY`.
     pub check_in: String,
     pub nights: u32,
+    /// The page's language: the guest's answers and mails are in it.
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// Requests one address may make in [`THROTTLE_WINDOW_MS`].
@@ -90,14 +94,14 @@ impl From<HoldError> for WebError {
 }
 
 impl WebError {
-    /// What the guest reads.
-    pub fn explain(&self) -> String {
+    /// What the guest reads, in `lang`.
+    pub fn explain(&self, lang: Lang) -> String {
         match self {
-            WebError::Name(problem) => texts::bad_name(problem),
-            WebError::Stay(problem) => texts::stay_problem(*problem),
-            WebError::Full { next_free } => texts::full(next_free),
-            WebError::AlreadyPending { receipt } => texts::already_pending(receipt),
-            other => texts::refused(other.kind()).to_owned(),
+            WebError::Name(problem) => texts::bad_name(problem, lang),
+            WebError::Stay(problem) => texts::stay_problem(*problem, lang),
+            WebError::Full { next_free } => texts::full(next_free, lang),
+            WebError::AlreadyPending { receipt } => texts::already_pending(receipt, lang),
+            other => texts::refused(other.kind(), lang).to_owned(),
         }
     }
 
@@ -174,7 +178,8 @@ pub async fn request(
     let token = new_token();
     let request_id: i64 = sqlx::query_scalar(
         "INSERT INTO booking_requests (token_hash, guest_name, email, room_type_id, check_in, \
-         nights, client, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         nights, client, created_at, lang) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         RETURNING id",
     )
     .bind(token_hash(&token))
     .bind(name.as_str())
@@ -184,6 +189,7 @@ pub async fn request(
     .bind(i64::from(stay.nights))
     .bind(client.to_string())
     .bind(now)
+    .bind(form.lang.as_str())
     .fetch_one(&mut *tx)
     .await?;
     // A link never opened: its request (a name and an address) goes when the link stops
@@ -198,7 +204,15 @@ pub async fn request(
     )
     .await?;
     let link = format!("{page}#confirm={token}");
-    let mail = texts::confirm_mail(hotel, name.as_str(), &room_type.name, stay, &email, &link);
+    let mail = texts::confirm_mail(
+        hotel,
+        name.as_str(),
+        &room_type.name,
+        stay,
+        &email,
+        &link,
+        form.lang,
+    );
     outbox::enqueue(tx, &Outgoing::Mail(mail)).await?;
     Ok(())
 }
@@ -297,7 +311,7 @@ async fn confirm_together(
     let hashes: Vec<String> = tokens.iter().map(|token| token_hash(token)).collect();
     let sql = format!(
         "SELECT r.token_hash, r.id, r.guest_name, r.email, r.room_type_id, r.check_in, \
-         r.nights, r.created_at, b.id FROM booking_requests r \
+         r.nights, r.created_at, b.id, r.lang FROM booking_requests r \
          LEFT JOIN bookings b ON b.request_id = r.id WHERE r.token_hash IN {}",
         values_placeholders(1, 1, hashes.len())
     );
@@ -344,6 +358,7 @@ async fn confirm_together(
             guest: Guest::Email(email),
             room_type_id: row.try_get(4)?,
             stay,
+            lang: Lang::parse(&row.try_get::<String, _>(9)?),
             request_id: Some(request_id),
         });
     }

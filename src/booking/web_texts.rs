@@ -1,94 +1,116 @@
-//! The texts of web bookings, Indonesian first with English, as plain text: the public
-//! page's answers (shown with `textContent`, never as markup) and the mails to guests.
+//! The texts of web bookings, in the page's language, as plain text: the public page's
+//! answers (shown with `textContent`, never as markup) and the mails to guests, which
+//! carry the same words as the private chat's ([`super::texts`] in [`Format::Plain`]).
 
 use time::Date;
 
-use super::{date_text, Booking, Hotel, Stay, StayProblem};
-use crate::{db::now_ms, mail::Mail, telegram::texts::clock};
+use super::{
+    texts::{self, day, Format},
+    Booking, Hotel, Stay, StayProblem,
+};
+use crate::{lang::Lang, mail::Mail};
 
-/// `23-11-2026 14:05 WIB`: a moment (Unix ms) at the hotel.
-fn moment(at: i64, hotel: &Hotel) -> String {
-    format!("{} {}", date_text(hotel.today(at)), clock(at, hotel.offset))
-}
-
-fn stay_text(stay: Stay) -> String {
-    format!(
-        "{} → {} ({} malam / nights)",
-        date_text(stay.check_in),
-        date_text(stay.check_out()),
-        stay.nights
-    )
-}
-
-fn dates(list: &[Date]) -> String {
+fn dates(list: &[Date], lang: Lang) -> String {
     list.iter()
-        .map(|d| date_text(*d))
+        .map(|d| day(*d, lang))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-pub fn bad_name(problem: &str) -> String {
-    format!(
-        "{problem} (Nama tamu: satu baris, 1–64 huruf. Guest's name: one line of 1–64 characters.)"
-    )
-}
-
-pub fn stay_problem(problem: StayProblem) -> String {
-    match problem {
-        StayProblem::Past => {
-            "Tanggal check-in sudah lewat. The check-in date has passed.".to_owned()
+pub fn bad_name(problem: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("{problem} (Nama tamu: satu baris, 1–64 huruf.)"),
+        Lang::En => {
+            "The guest's name must be one line of 1–64 characters, not starting with /.".to_owned()
         }
-        StayProblem::TooFarAhead { last } => format!(
-            "Check-in paling lambat {0}. The latest check-in is {0}.",
-            date_text(last)
+    }
+}
+
+pub fn stay_problem(problem: StayProblem, lang: Lang) -> String {
+    match (problem, lang) {
+        (StayProblem::Past, Lang::Id) => "Tanggal check-in sudah lewat.".to_owned(),
+        (StayProblem::Past, Lang::En) => "The check-in date has passed.".to_owned(),
+        (StayProblem::TooFarAhead { last }, Lang::Id) => {
+            format!("Check-in paling lambat {}.", day(last, lang))
+        }
+        (StayProblem::TooFarAhead { last }, Lang::En) => {
+            format!("The latest check-in is {}.", day(last, lang))
+        }
+        (StayProblem::Nights, Lang::Id) => {
+            format!("Jumlah malam harus 1–{}.", crate::config::MOST_NIGHTS)
+        }
+        (StayProblem::Nights, Lang::En) => {
+            format!("Nights must be 1 to {}.", crate::config::MOST_NIGHTS)
+        }
+    }
+}
+
+pub fn full(next_free: &[Date], lang: Lang) -> String {
+    match (next_free.is_empty(), lang) {
+        (true, Lang::Id) => "Kamar tipe ini penuh pada tanggal itu, dan tidak ada tanggal lain \
+                             yang kosong."
+            .to_owned(),
+        (true, Lang::En) => {
+            "This room type is full on those dates, with no other free dates.".to_owned()
+        }
+        (false, Lang::Id) => format!(
+            "Kamar tipe ini penuh pada tanggal itu. Check-in yang masih kosong: {}.",
+            dates(next_free, lang)
         ),
-        StayProblem::Nights => format!(
-            "Jumlah malam harus 1–{0}. Nights must be 1 to {0}.",
-            crate::config::MOST_NIGHTS
+        (false, Lang::En) => format!(
+            "This room type is full then; free check-in dates: {}.",
+            dates(next_free, lang)
         ),
     }
 }
 
-pub fn full(next_free: &[Date]) -> String {
-    if next_free.is_empty() {
-        "Kamar tipe ini penuh pada tanggal itu, dan tidak ada tanggal lain yang kosong. \
-         This room type is full on those dates, with no other free dates."
-            .to_owned()
-    } else {
-        format!(
-            "Kamar tipe ini penuh pada tanggal itu. Check-in yang masih kosong: {0}. \
-             This room type is full then; free check-in dates: {0}.",
-            dates(next_free)
-        )
+/// A link opened by a guest who has another booking waiting for payment.
+pub fn already_pending(receipt: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => {
+            format!("Alamat email ini masih punya booking yang menunggu pembayaran: {receipt}.")
+        }
+        Lang::En => format!("This address already has a booking waiting for payment: {receipt}."),
     }
-}
-
-pub fn already_pending(receipt: &str) -> String {
-    format!(
-        "Alamat email ini masih punya booking yang menunggu pembayaran: {receipt}. \
-         This address already has a booking waiting for payment: {receipt}."
-    )
 }
 
 /// The refusals that need no details, by [`super::web::WebError::kind`].
-pub fn refused(kind: &str) -> &'static str {
-    match kind {
-        "off" => {
-            "Booking lewat web belum tersedia; silakan booking lewat Telegram. \
-             Booking on the web is not available; please book through Telegram."
-        }
-        "email" => "Alamat email tidak valid. That is not an email address.",
-        "date" => "Tanggal tidak valid. That is not a date.",
-        "room_type" => "Tipe kamar tidak dikenal. Unknown room type.",
-        "too_many" => {
-            "Terlalu banyak permintaan; coba lagi dalam satu jam. \
-             Too many requests; try again within the hour."
-        }
-        "link" => {
-            "Tautan tidak dikenal atau sudah kedaluwarsa (24 jam); isi formulir lagi. \
-             The link is unknown or expired (24 hours); fill in the form again."
-        }
-        _ => "Terjadi kesalahan; coba lagi. Something went wrong; try again.",
+pub fn refused(kind: &str, lang: Lang) -> &'static str {
+    let (id, en) = match kind {
+        "off" => (
+            "Booking lewat web belum tersedia; silakan booking lewat Telegram.",
+            "Booking on the web is not available; please book through Telegram.",
+        ),
+        "email" => ("Alamat email tidak valid.", "That is not an email address."),
+        "date" => ("Tanggal tidak valid.", "That is not a date."),
+        "room_type" => ("Tipe kamar tidak dikenal.", "Unknown room type."),
+        "too_many" => (
+            "Terlalu banyak permintaan; coba lagi dalam satu jam.",
+            "Too many requests; try again within the hour.",
+        ),
+        "link" => (
+            "Tautan tidak dikenal atau sudah kedaluwarsa (24 jam); isi formulir lagi.",
+            "The link is unknown or expired (24 hours); fill in the form again.",
+        ),
+        _ => (
+            "Terjadi kesalahan; coba lagi.",
+            "Something went wrong; try again.",
+        ),
+    };
+    lang.pick(id, en)
+}
+
+/// The form's answer once a confirmation link is on its way to `email`.
+pub fn mailed(email: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!(
+            "Kami mengirim tautan konfirmasi ke {email}. Buka tautan itu dalam 24 jam: kamar baru \
+             ditahan setelah itu."
+        ),
+        Lang::En => format!(
+            "We sent a confirmation link to {email}. Open it within 24 hours: the room is held \
+             only then."
+        ),
     }
 }
 
@@ -100,128 +122,65 @@ pub fn confirm_mail(
     stay: Stay,
     to: &str,
     link: &str,
+    lang: Lang,
 ) -> Mail {
-    let hold = humantime::format_duration(hotel.settings.hold);
+    let hotel_name = &hotel.settings.hotel_name;
+    let stay = texts::stay(stay, lang);
+    let text = match lang {
+        Lang::Id => format!(
+            "Halo {name},\n\n\
+             Buka tautan ini untuk mengonfirmasi booking Anda di {hotel_name}:\n\n\
+             {link}\n\n\
+             Kamar: {room_type}\n\
+             Menginap: {stay}\n\n\
+             Kamar baru ditahan setelah tautan dibuka. Tautan berlaku 24 jam.\n\n\
+             Bukan Anda yang meminta? Abaikan email ini; tidak ada yang dipesan.\n"
+        ),
+        Lang::En => format!(
+            "Hello {name},\n\n\
+             Open this link to confirm your booking at {hotel_name}:\n\n\
+             {link}\n\n\
+             Room: {room_type}\n\
+             Stay: {stay}\n\n\
+             The room is held only once the link is opened. The link works for 24 hours.\n\n\
+             Not you? Ignore this mail; nothing is booked.\n"
+        ),
+    };
     Mail {
         to: to.to_owned(),
         subject: format!(
-            "Konfirmasi booking / Confirm your booking — {}",
-            hotel.settings.hotel_name
+            "{} — {hotel_name}",
+            lang.pick("Konfirmasi booking", "Confirm your booking")
         ),
-        text: format!(
-            "Halo {name},\n\n\
-             Buka tautan ini untuk mengonfirmasi booking Anda di {hotel_name}:\n\
-             Open this link to confirm your booking at {hotel_name}:\n\n\
-             {link}\n\n\
-             Kamar / Room: {room_type}\n\
-             Menginap / Stay: {stay}\n\n\
-             Kamar baru ditahan setelah tautan dibuka, selama {hold}. Tautan berlaku 24 jam.\n\
-             The room is held only once the link is opened, for {hold}. The link works for 24 hours.\n\n\
-             Bukan Anda yang meminta? Abaikan email ini; tidak ada yang dipesan.\n\
-             Not you? Ignore this mail; nothing is booked.\n",
-            hotel_name = hotel.settings.hotel_name,
-            stay = stay_text(stay),
-        ),
+        text,
     }
 }
 
-/// The mail once the room is held, for a guest with an address: what the page showed, to
-/// keep.
-pub fn held_mail(booking: &Booking, hotel: &Hotel) -> Option<Mail> {
+/// A mail to the guest of `booking` carrying `text` (written in [`Format::Plain`]) under
+/// the subject for `what`; `None` for a guest who booked in Telegram.
+pub fn guest_mail(booking: &Booking, hotel: &Hotel, what: &str, text: String) -> Option<Mail> {
     Some(Mail {
         to: booking.email.clone()?,
-        subject: format!(
-            "Booking {} — {} (PENDING)",
-            booking.receipt, hotel.settings.hotel_name
-        ),
-        text: format!("{}\n", held(booking, hotel)),
+        subject: texts::subject(booking, hotel, what),
+        text: format!("{text}\n"),
     })
-}
-
-/// The guest's answer once the room is held, as plain text.
-pub fn held(booking: &Booking, hotel: &Hotel) -> String {
-    format!(
-        "Kamar Anda di {hotel_name} kami tahan. Your room is held.\n\n\
-         No. resi / Receipt: {receipt}\n\
-         Nama / Name: {guest}\n\
-         Kamar / Room: {room}\n\
-         Menginap / Stay: {stay}\n\
-         Status: PENDING\n\
-         Batas waktu / Hold until: {deadline}\n\n\
-         {payment}\n\n\
-         Jika belum dibayar sampai batas waktu, booking dibatalkan otomatis.\n\
-         Unpaid by then, the booking is cancelled automatically.",
-        hotel_name = hotel.settings.hotel_name,
-        receipt = booking.receipt,
-        guest = booking.guest_name.as_deref().unwrap_or_default(),
-        room = booking.room_type,
-        stay = stay_text(booking.stay()),
-        deadline = moment(booking.hold_until, hotel),
-        payment = hotel.settings.payment_text,
-    )
 }
 
 /// A booking decided before: who did it.
 pub fn already_decided(booking: &Booking) -> String {
-    let by = booking
-        .decided_by
-        .as_deref()
-        .unwrap_or(crate::telegram::booking_texts::SYSTEM_ACTOR);
-    let (id, en) = match booking.status() {
-        super::Status::Paid => ("sudah LUNAS", "already paid"),
-        _ => ("sudah DIBATALKAN", "already cancelled"),
-    };
-    format!("{} {id} oleh {by}. {en} by {by}.", booking.receipt)
+    texts::already_decided(booking)
 }
 
-/// Where a booking stands, for a confirmation link opened again.
+/// Where a booking stands, for a confirmation link opened again, in the guest's language.
 pub fn standing(booking: &Booking, hotel: &Hotel) -> String {
     let receipt = &booking.receipt;
-    match booking.status() {
-        super::Status::Pending => held(booking, hotel),
-        super::Status::Paid => format!(
-            "Booking {receipt} sudah LUNAS dan dikonfirmasi. Booking {receipt} is paid and confirmed."
-        ),
-        super::Status::Cancelled => {
-            format!("Booking {receipt} sudah dibatalkan. Booking {receipt} was cancelled.")
+    match (booking.status(), booking.lang) {
+        (super::Status::Pending, _) => texts::held(booking, hotel, Format::Plain),
+        (super::Status::Paid, Lang::Id) => {
+            format!("Booking {receipt} sudah LUNAS dan dikonfirmasi.")
         }
+        (super::Status::Paid, Lang::En) => format!("Booking {receipt} is paid and confirmed."),
+        (super::Status::Cancelled, Lang::Id) => format!("Booking {receipt} sudah dibatalkan."),
+        (super::Status::Cancelled, Lang::En) => format!("Booking {receipt} was cancelled."),
     }
-}
-
-/// The mail to a web guest when their booking is paid, cancelled or ran out (`action`);
-/// `None` for a guest who booked in Telegram.
-pub fn decided_mail(booking: &Booking, hotel: &Hotel, action: &str) -> Option<Mail> {
-    let to = booking.email.as_deref()?;
-    let (receipt, hotel_name) = (&booking.receipt, &hotel.settings.hotel_name);
-    let (subject, text) = match action {
-        "paid" => (
-            "dikonfirmasi / confirmed",
-            format!(
-                "Pembayaran diterima. Booking {receipt} telah dikonfirmasi: {stay}.\n\
-                 Payment received. Booking {receipt} is confirmed. See you soon!",
-                stay = stay_text(booking.stay())
-            ),
-        ),
-        "expired" => (
-            "dibatalkan / cancelled",
-            format!(
-                "Booking {receipt} otomatis dibatalkan (waktu habis, {at}).\n\
-                 Booking {receipt} was cancelled automatically: the hold ran out.\n\n\
-                 Silakan booking lagi bila masih perlu. Please book again if you still need a room.",
-                at = moment(now_ms(), hotel)
-            ),
-        ),
-        _ => (
-            "dibatalkan / cancelled",
-            format!(
-                "Booking {receipt} dibatalkan oleh hotel. Hubungi resepsionis bila ada pertanyaan.\n\
-                 Booking {receipt} was cancelled by the hotel."
-            ),
-        ),
-    };
-    Some(Mail {
-        to: to.to_owned(),
-        subject: format!("Booking {receipt} {subject} — {hotel_name}"),
-        text: format!("{text}\n"),
-    })
 }

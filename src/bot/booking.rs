@@ -7,13 +7,16 @@ use time::Date;
 
 use crate::{
     booking::{
-        self, drafts::Draft, rooms, DecideError, Decision, Guest, HoldError, Hotel, NewBooking,
-        Stay, StayProblem,
+        self,
+        drafts::Draft,
+        rooms,
+        texts::{self, use_name_button},
+        DecideError, Decision, Guest, HoldError, Hotel, NewBooking, Stay, StayProblem,
     },
     config::MOST_NIGHTS,
     db::{now_ms, Conn},
+    lang::Lang,
     telegram::{
-        booking_texts as texts,
         outbox::{self, Answers, Button, Outgoing},
         texts::escape,
     },
@@ -23,7 +26,7 @@ use crate::{
 /// Pending bookings listed by `/cek_pembayaran`, each with its buttons.
 const LISTED: i64 = 20;
 /// Check-in dates offered as buttons.
-const DATE_BUTTONS: i64 = 7;
+const DATE_BUTTONS: i64 = 6;
 /// Nights offered as buttons (more may be typed).
 const NIGHT_BUTTONS: u32 = 7;
 
@@ -32,6 +35,10 @@ pub(super) struct Guestbook {
     pub hotel: Hotel,
     pub telegram_id: i64,
     pub chat_id: i64,
+    /// The guest's language, from their Telegram app.
+    pub lang: Lang,
+    /// The name Telegram knows them by, offered as the guest's name.
+    pub telegram_name: String,
 }
 
 impl Guestbook {
@@ -42,13 +49,35 @@ impl Guestbook {
     async fn save(&self, tx: &mut Conn, draft: &Draft) -> Result<(), sqlx::Error> {
         booking::drafts::save(tx, self.telegram_id, self.chat_id, draft).await
     }
+
+    /// The name Telegram knows, offered as an answer when it would be accepted.
+    fn name_offered(&self) -> Option<String> {
+        DisplayName::parse(&self.telegram_name)
+            .ok()
+            .map(|name| use_name_button(name.as_str(), self.lang))
+    }
+
+    async fn ask_name(
+        &self,
+        tx: &mut Conn,
+        html: impl FnOnce(bool) -> String,
+    ) -> Result<(), sqlx::Error> {
+        let offered = self.name_offered();
+        let answers = match &offered {
+            Some(button) => Answers::Offer(vec![vec![button.clone()]]),
+            None => Answers::Remove,
+        };
+        self.say(tx, html(offered.is_some()), answers).await
+    }
 }
 
 /// `/booking`: starts the conversation (ending any other).
 pub(super) async fn start(tx: &mut Conn, book: &Guestbook) -> Result<(), sqlx::Error> {
     book.save(tx, &Draft::Name).await?;
-    book.say(tx, texts::ask_guest_name(&book.hotel), Answers::Remove)
-        .await
+    book.ask_name(tx, |offered| {
+        texts::ask_guest_name(&book.hotel, offered, book.lang)
+    })
+    .await
 }
 
 /// One answer of the conversation.
@@ -59,18 +88,20 @@ pub(super) async fn answer(
     text: &str,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
+    let lang = book.lang;
     match draft {
-        Draft::Name => match DisplayName::parse(text) {
+        Draft::Name => match DisplayName::parse(texts::typed_name(text)) {
             Ok(name) => ask_check_in(tx, book, name.as_str().to_owned(), now).await,
             Err(problem) => {
-                book.say(tx, texts::invalid_name(problem), Answers::Remove)
+                book.ask_name(tx, |_| texts::invalid_name(problem, lang))
                     .await
             }
         },
         Draft::CheckIn { name } => {
-            let Some(check_in) = booking::parse_date(text) else {
+            let today = book.hotel.today(now);
+            let Some(check_in) = texts::answered_date(text, today) else {
                 return book
-                    .say(tx, texts::invalid_date(), date_buttons(&book.hotel, now))
+                    .say(tx, texts::invalid_date(lang), date_buttons(book, now))
                     .await;
             };
             let stay = Stay {
@@ -79,20 +110,16 @@ pub(super) async fn answer(
             };
             match book.hotel.check_stay(stay, now) {
                 Err(StayProblem::Past) => {
-                    book.say(tx, texts::date_in_past(), date_buttons(&book.hotel, now))
+                    book.say(tx, texts::date_in_past(lang), date_buttons(book, now))
                         .await
                 }
                 Err(StayProblem::TooFarAhead { last }) => {
-                    book.say(
-                        tx,
-                        texts::date_too_far(last),
-                        date_buttons(&book.hotel, now),
-                    )
-                    .await
+                    book.say(tx, texts::date_too_far(last, lang), date_buttons(book, now))
+                        .await
                 }
                 _ => {
                     book.save(tx, &Draft::Nights { name, check_in }).await?;
-                    book.say(tx, texts::ask_nights(MOST_NIGHTS), night_buttons())
+                    book.say(tx, texts::ask_nights(MOST_NIGHTS, lang), night_buttons())
                         .await
                 }
             }
@@ -105,7 +132,11 @@ pub(super) async fn answer(
                 .filter(|n| (1..=MOST_NIGHTS).contains(n));
             let Some(nights) = nights else {
                 return book
-                    .say(tx, texts::invalid_nights(MOST_NIGHTS), night_buttons())
+                    .say(
+                        tx,
+                        texts::invalid_nights(MOST_NIGHTS, lang),
+                        night_buttons(),
+                    )
                     .await;
             };
             let stay = Stay { check_in, nights };
@@ -114,7 +145,11 @@ pub(super) async fn answer(
                 let next = next_free_any(tx, &book.hotel, stay, now).await?;
                 book.save(tx, &Draft::CheckIn { name }).await?;
                 return book
-                    .say(tx, texts::full(None, &next), dates_offered(&next))
+                    .say(
+                        tx,
+                        texts::full(None, &next, lang),
+                        dates_offered(book, &next, now),
+                    )
                     .await;
             }
             book.save(
@@ -126,9 +161,15 @@ pub(super) async fn answer(
                 },
             )
             .await?;
+            let offered: Vec<(String, i64)> =
+                free.iter().map(|t| (t.name.clone(), t.price)).collect();
             let names = free.iter().map(|t| vec![t.name.clone()]).collect();
-            book.say(tx, texts::ask_room_type(), Answers::Offer(names))
-                .await
+            book.say(
+                tx,
+                texts::ask_room_type(&offered, nights, lang),
+                Answers::Offer(names),
+            )
+            .await
         }
         Draft::RoomType {
             name,
@@ -143,7 +184,7 @@ pub(super) async fn answer(
                 return book
                     .say(
                         tx,
-                        texts::unknown_room_type(&names),
+                        texts::unknown_room_type(&names, lang),
                         Answers::Offer(offered.into_iter().map(|t| vec![t.name]).collect()),
                     )
                     .await;
@@ -157,30 +198,28 @@ pub(super) async fn answer(
                 guest: Guest::Telegram(book.telegram_id),
                 room_type_id: room_type.id,
                 stay,
+                lang,
                 request_id: None,
             };
+            // Held, the guest's receipt is queued with the booking.
             match booking::hold(tx, &book.hotel, &new, now).await {
-                Ok(held) => {
-                    registration::clear(tx, book.telegram_id).await?;
-                    book.say(tx, texts::held(&held, &book.hotel), Answers::Remove)
-                        .await
-                }
+                Ok(_) => registration::clear(tx, book.telegram_id).await.map(|_| ()),
                 Err(HoldError::Full { next_free }) => {
                     book.save(tx, &Draft::CheckIn { name }).await?;
                     book.say(
                         tx,
-                        texts::full(Some(&room_type.name), &next_free),
-                        dates_offered(&next_free),
+                        texts::full(Some(&room_type.name), &next_free, lang),
+                        dates_offered(book, &next_free, now),
                     )
                     .await
                 }
                 Err(HoldError::AlreadyPending { receipt }) => {
                     registration::clear(tx, book.telegram_id).await?;
-                    book.say(tx, texts::already_pending(&receipt), Answers::Remove)
+                    book.say(tx, texts::already_pending(&receipt, lang), Answers::Remove)
                         .await
                 }
                 Err(HoldError::UnknownType) => {
-                    book.say(tx, texts::unknown_room_type(&[]), Answers::Remove)
+                    book.say(tx, texts::unknown_room_type(&[], lang), Answers::Remove)
                         .await
                 }
                 Err(HoldError::Db(e)) => Err(e),
@@ -198,8 +237,8 @@ async fn ask_check_in(
     book.save(tx, &Draft::CheckIn { name }).await?;
     book.say(
         tx,
-        texts::ask_check_in(book.hotel.last_check_in(now)),
-        date_buttons(&book.hotel, now),
+        texts::ask_check_in(book.hotel.last_check_in(now), book.lang),
+        date_buttons(book, now),
     )
     .await
 }
@@ -222,21 +261,27 @@ async fn next_free_any(
 }
 
 /// Today and the next days, as buttons, within the booking window.
-fn date_buttons(hotel: &Hotel, now: i64) -> Answers {
-    let today = hotel.today(now);
-    let last = hotel.last_check_in(now);
+fn date_buttons(book: &Guestbook, now: i64) -> Answers {
+    let today = book.hotel.today(now);
+    let last = book.hotel.last_check_in(now);
     let dates: Vec<Date> = (0..DATE_BUTTONS)
         .filter_map(|n| today.checked_add(time::Duration::days(n)))
         .filter(|d| *d <= last)
         .collect();
-    dates_offered(&dates)
+    dates_offered(book, &dates, now)
 }
 
-fn dates_offered(dates: &[Date]) -> Answers {
+/// `dates` as buttons with their weekdays, two a row ("Hari ini", "Besok" named so).
+fn dates_offered(book: &Guestbook, dates: &[Date], now: i64) -> Answers {
+    let today = book.hotel.today(now);
     Answers::Offer(
         dates
-            .chunks(3)
-            .map(|row| row.iter().map(|d| booking::date_text(*d)).collect())
+            .chunks(2)
+            .map(|row| {
+                row.iter()
+                    .map(|d| texts::date_button(*d, today, book.lang))
+                    .collect()
+            })
             .collect(),
     )
 }

@@ -5,11 +5,11 @@ use teloxide::types::Message;
 
 use super::{booking, BotContext, Command};
 use crate::{
-    booking::drafts,
+    booking::{drafts, texts as booking_texts},
     db::{now_ms, Conn},
+    lang::Lang,
     reports::rekap,
     telegram::{
-        booking_texts,
         outbox::{self, Outgoing},
         report_texts, texts,
     },
@@ -38,11 +38,30 @@ impl Conversation<'_> {
         let Some(base) = &bot.hotel else {
             return Ok(None);
         };
+        let from = self.message.from.as_ref();
+        let telegram_name = from
+            .map(|user| match &user.last_name {
+                Some(last) => format!("{} {last}", user.first_name),
+                None => user.first_name.clone(),
+            })
+            .unwrap_or_default();
         Ok(Some(booking::Guestbook {
             hotel: base.load(tx).await?,
             telegram_id: self.telegram_id,
             chat_id: self.chat_id,
+            lang: self.lang(),
+            telegram_name,
         }))
+    }
+
+    /// The language of the person's Telegram app.
+    fn lang(&self) -> Lang {
+        Lang::from_language_code(
+            self.message
+                .from
+                .as_ref()
+                .and_then(|user| user.language_code.as_deref()),
+        )
     }
 
     async fn say(&self, tx: &mut Conn, html: String) -> Result<(), sqlx::Error> {
@@ -80,7 +99,10 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
         // The web page's "via Telegram" choice opens the chat with `/start booking`.
         Some(("start", "booking")) | Some(("booking", _)) => match talk.guestbook(bot, tx).await? {
             Some(book) => booking::start(tx, &book).await,
-            None => talk.say(tx, booking_texts::bookings_closed()).await,
+            None => {
+                talk.say(tx, booking_texts::bookings_closed(talk.lang()))
+                    .await
+            }
         },
         Some(("start", _)) => {
             match users::find_by_telegram_id(tx, talk.telegram_id).await? {
@@ -141,7 +163,10 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                 let hotel = base.load(tx).await?;
                 booking::check_payments(tx, &hotel, talk.telegram_id, talk.chat_id).await
             }
-            None => talk.say(tx, booking_texts::bookings_closed()).await,
+            None => {
+                talk.say(tx, booking_texts::bookings_closed(talk.lang()))
+                    .await
+            }
         },
         Some((command @ ("update_paid" | "update_cancel"), receipt)) => match &bot.hotel {
             Some(base) => {
@@ -156,7 +181,10 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                 )
                 .await
             }
-            None => talk.say(tx, booking_texts::bookings_closed()).await,
+            None => {
+                talk.say(tx, booking_texts::bookings_closed(talk.lang()))
+                    .await
+            }
         },
         Some(("batal", _)) => {
             let html = match registration::load(tx, talk.telegram_id).await? {
@@ -169,7 +197,7 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                     }
                 }
                 None if registration::clear(tx, talk.telegram_id).await? => {
-                    booking_texts::booking_stopped()
+                    booking_texts::booking_stopped(talk.lang())
                 }
                 None => texts::nothing_to_cancel(),
             };

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{parse_duration_within, ConfigError};
+use super::{parse_duration_within, parse_time_of_day, ConfigError};
 
 /// Bookings with a hold time, as the hotel configured them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,7 +14,43 @@ pub struct BookingConfig {
     /// Guests' names and emails are erased this long after their stay.
     pub erase_after: Duration,
     pub room_types: Vec<RoomTypeConfig>,
+    /// Holds of later check-ins end at this time on their check-in day (the
+    /// non-guaranteed release hotels use); a same-day booking is held for `hold`.
+    pub release_at: time::Time,
+    /// Guests of later check-ins are reminded at this time on their check-in day.
+    pub remind_at: time::Time,
+    /// Holds extended for guests on their way; `None` without `hotel_location`.
+    pub location: Option<LocationRule>,
 }
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        Self {
+            settings: HotelSettings::default(),
+            erase_after: DEFAULT_ERASE_AFTER,
+            room_types: Vec::new(),
+            release_at: DEFAULT_RELEASE_AT,
+            remind_at: DEFAULT_REMIND_AT,
+            location: None,
+        }
+    }
+}
+
+/// When a hold is extended for a guest on the way, from where they said they were.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocationRule {
+    /// The hotel, in degrees (latitude, longitude).
+    pub hotel: (f64, f64),
+    /// A recent position this close to the hotel extends the hold.
+    pub radius_m: u32,
+    /// How much longer each extension holds the room.
+    pub extend_by: Duration,
+    /// Extensions at most per booking.
+    pub max_extensions: u32,
+}
+
+// Degrees are finite, so the rule's comparison is a full equivalence.
+impl Eq for LocationRule {}
 
 /// The `[booking]` settings owners and admins may also change in the Mini App (see
 /// `booking::settings`).
@@ -30,18 +66,40 @@ pub struct HotelSettings {
     pub staff_chat: Option<i64>,
     /// The latest check-in date a guest may choose, in days from today.
     pub book_ahead_days: u32,
-    /// How a guest pays, shown with the receipt.
+    /// The hotel's own note on paying, shown with the receipt after the exact amount to
+    /// pay; empty: none.
     pub payment_text: String,
+}
+
+impl Default for HotelSettings {
+    fn default() -> Self {
+        Self {
+            hotel_name: DEFAULT_HOTEL_NAME.to_owned(),
+            hold: DEFAULT_HOLD,
+            warn_before: DEFAULT_WARN_BEFORE,
+            staff_chat: None,
+            book_ahead_days: DEFAULT_BOOK_AHEAD_DAYS,
+            payment_text: String::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoomTypeConfig {
     pub name: String,
     pub rooms: u32,
+    /// Rupiah per night.
+    pub price: i64,
 }
 
-pub const DEFAULT_PAYMENT_TEXT: &str = "Pembayaran dengan QRIS di resepsionis saat kedatangan. \
-     / Payment by QRIS at the front desk on arrival.";
+/// The most a night may cost, in Rupiah: a billion.
+pub const MOST_PRICE: i64 = 1_000_000_000;
+pub const DEFAULT_ERASE_AFTER: Duration = Duration::from_secs(90 * 24 * 3600);
+pub const DEFAULT_RELEASE_AT: time::Time = time::macros::time!(18:00);
+pub const DEFAULT_REMIND_AT: time::Time = time::macros::time!(09:00);
+pub const DEFAULT_EXTEND_RADIUS_M: u32 = 10_000;
+pub const DEFAULT_EXTEND_BY: Duration = Duration::from_secs(30 * 60);
+pub const DEFAULT_MAX_EXTENSIONS: u32 = 2;
 
 /// The most nights one booking may hold.
 pub const MOST_NIGHTS: u32 = 14;
@@ -149,20 +207,69 @@ pub fn check_hotel_name(text: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// `booking.payment_text`: 1 to 500 characters, trimmed; lines kept.
+/// `booking.payment_text`: at most 500 characters, trimmed; lines kept; empty for none.
 pub fn check_payment_text(text: &str) -> Result<String, String> {
     let text = text.replace("\r\n", "\n");
     let text = text.trim();
-    if text.is_empty()
-        || text.chars().count() > PAYMENT_TEXT_MAX_CHARS
+    if text.chars().count() > PAYMENT_TEXT_MAX_CHARS
         || text.chars().any(|c| c.is_control() && c != '\n')
     {
         return Err(format!(
-            "Teks pembayaran 1–{PAYMENT_TEXT_MAX_CHARS} huruf. \
-             The payment text is 1 to {PAYMENT_TEXT_MAX_CHARS} characters."
+            "Teks pembayaran paling panjang {PAYMENT_TEXT_MAX_CHARS} huruf. \
+             The payment text is at most {PAYMENT_TEXT_MAX_CHARS} characters."
         ));
     }
     Ok(text.to_owned())
+}
+
+/// `[[booking.room_types]] price`: Rupiah per night, 0 to a billion.
+pub fn check_price(price: i64) -> Result<i64, String> {
+    if (0..=MOST_PRICE).contains(&price) {
+        Ok(price)
+    } else {
+        Err(format!(
+            "Harga per malam 0–{MOST_PRICE} rupiah, tanpa titik. \
+             The price per night is 0 to {MOST_PRICE} rupiah, without dots."
+        ))
+    }
+}
+
+/// `booking.hotel_location`: `"lat,lon"` in degrees, e.g. `"-6.200,106.816"`.
+pub fn parse_location(text: &str) -> Result<(f64, f64), String> {
+    let parts: Option<(f64, f64)> = text
+        .split_once(',')
+        .and_then(|(lat, lon)| Some((lat.trim().parse().ok()?, lon.trim().parse().ok()?)));
+    match parts {
+        Some((lat, lon))
+            if lat.is_finite()
+                && lon.is_finite()
+                && (-90.0..=90.0).contains(&lat)
+                && (-180.0..=180.0).contains(&lon) =>
+        {
+            Ok((lat, lon))
+        }
+        _ => Err(format!(
+            "expected \"latitude,longitude\" in degrees, e.g. \"-6.200,106.816\" (got {text:?})"
+        )),
+    }
+}
+
+/// `booking.extend_radius`: a distance such as `10km` or `800m`, 100 m to 500 km.
+pub fn parse_distance_m(text: &str) -> Result<u32, String> {
+    let text = text.trim().to_ascii_lowercase();
+    let (number, metres_per_unit) = if let Some(km) = text.strip_suffix("km") {
+        (km, 1000.0)
+    } else if let Some(m) = text.strip_suffix('m') {
+        (m, 1.0)
+    } else {
+        (text.as_str(), f64::NAN)
+    };
+    match number.trim().parse::<f64>().map(|n| n * metres_per_unit) {
+        Ok(metres) if (100.0..=500_000.0).contains(&metres) => Ok(metres.round() as u32),
+        _ => Err(format!(
+            "expected a distance from 100m to 500km, e.g. 10km (got {text:?})"
+        )),
+    }
 }
 
 /// `[booking]` as written in the file.
@@ -176,6 +283,12 @@ pub(super) struct BookingFile {
     book_ahead_days: Option<u32>,
     payment_text: Option<String>,
     erase_after: Option<String>,
+    release_at: Option<String>,
+    remind_at: Option<String>,
+    hotel_location: Option<String>,
+    extend_radius: Option<String>,
+    extend_by: Option<String>,
+    max_extensions: Option<u32>,
     #[serde(default)]
     room_types: Vec<RoomTypeFile>,
 }
@@ -185,6 +298,8 @@ pub(super) struct BookingFile {
 struct RoomTypeFile {
     name: String,
     rooms: u32,
+    #[serde(default)]
+    price: i64,
 }
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -221,9 +336,12 @@ impl BookingFile {
             if room_type.rooms > 10_000 {
                 return Err(invalid("booking.room_types.rooms", "use 0 to 10000 rooms"));
             }
+            let price = check_price(room_type.price)
+                .map_err(|message| invalid("booking.room_types.price", &message))?;
             room_types.push(RoomTypeConfig {
                 name,
                 rooms: room_type.rooms,
+                price,
             });
         }
         if room_types.is_empty() {
@@ -251,7 +369,42 @@ impl BookingFile {
                 3650 * DAY,
                 "use at most 10 years, e.g. 90days",
             )?,
-            None => 90 * DAY,
+            None => DEFAULT_ERASE_AFTER,
+        };
+        let time_of_day = |name: &'static str, text: Option<String>, default| match text {
+            Some(text) => parse_time_of_day(name, text.trim()),
+            None => Ok(default),
+        };
+        let release_at = time_of_day("booking.release_at", self.release_at, DEFAULT_RELEASE_AT)?;
+        let remind_at = time_of_day("booking.remind_at", self.remind_at, DEFAULT_REMIND_AT)?;
+        let location = match self.hotel_location {
+            Some(text) => Some(LocationRule {
+                hotel: parse_location(&text).map_err(invalid_value("booking.hotel_location"))?,
+                radius_m: match self.extend_radius {
+                    Some(text) => {
+                        parse_distance_m(&text).map_err(invalid_value("booking.extend_radius"))?
+                    }
+                    None => DEFAULT_EXTEND_RADIUS_M,
+                },
+                extend_by: match self.extend_by {
+                    Some(text) => parse_duration_within(
+                        "booking.extend_by",
+                        &text,
+                        Duration::from_secs(60),
+                        DAY,
+                        "use 1 minute to 1 day, e.g. 30m",
+                    )?,
+                    None => DEFAULT_EXTEND_BY,
+                },
+                max_extensions: match self.max_extensions {
+                    Some(most) if most <= 10 => most,
+                    Some(_) => {
+                        return Err(invalid("booking.max_extensions", "use 0 to 10 extensions"))
+                    }
+                    None => DEFAULT_MAX_EXTENSIONS,
+                },
+            }),
+            None => None,
         };
         let staff_chat = match self.staff_chat {
             Some(chat) => check_staff_chat(chat).map_err(invalid_value("booking.staff_chat"))?,
@@ -275,17 +428,16 @@ impl BookingFile {
             warn_before,
             staff_chat,
             book_ahead_days,
-            payment_text: match text(self.payment_text) {
-                Some(payment) => {
-                    check_payment_text(&payment).map_err(invalid_value("booking.payment_text"))?
-                }
-                None => DEFAULT_PAYMENT_TEXT.to_owned(),
-            },
+            payment_text: check_payment_text(&self.payment_text.unwrap_or_default())
+                .map_err(invalid_value("booking.payment_text"))?,
         };
         Ok(Some(BookingConfig {
             settings,
             erase_after,
             room_types,
+            release_at,
+            remind_at,
+            location,
         }))
     }
 }

@@ -17,9 +17,7 @@ use crate::{orders::DuplicateOrderId, users::access::RegistrationMode};
 
 pub mod booking;
 
-pub use booking::{
-    BookingConfig, HotelSettings, RoomTypeConfig, DEFAULT_PAYMENT_TEXT, MOST_NIGHTS,
-};
+pub use booking::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig, MOST_NIGHTS};
 
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
 pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
@@ -749,7 +747,7 @@ fn parse_webhook_secret(raw: &str) -> Result<Secret, ConfigError> {
 
 /// Accepts `+07:00`, `-03:30` or `+7`.
 /// A time of day, `HH:MM` (24-hour clock).
-fn parse_time_of_day(name: &'static str, text: &str) -> Result<time::Time, ConfigError> {
+pub(crate) fn parse_time_of_day(name: &'static str, text: &str) -> Result<time::Time, ConfigError> {
     let invalid = || ConfigError::Value {
         name,
         message: format!("expected a time of day as HH:MM, e.g. 17:00 (got {text:?})"),
@@ -1064,9 +1062,54 @@ mod tests {
         assert_eq!(booking.settings.warn_before, Duration::from_secs(900));
         assert_eq!(booking.settings.book_ahead_days, 60);
         assert_eq!(booking.settings.staff_chat, Some(-100555));
-        assert!(booking.settings.payment_text.contains("QRIS"));
+        assert_eq!(
+            booking.settings.payment_text, "",
+            "no note: the guest is told what to pay in their language"
+        );
         assert_eq!(booking.room_types[0].name, "Deluxe King");
         assert_eq!(booking.room_types.len(), 2);
+        assert_eq!(booking.room_types[0].price, 0, "no price unless set");
+        assert_eq!(booking.release_at, time::macros::time!(18:00));
+        assert_eq!(booking.remind_at, time::macros::time!(09:00));
+        assert_eq!(booking.location, None, "no hotel_location: no extensions");
+
+        let booking = load(
+            "[booking]\nrelease_at = \"17:30\"\nremind_at = \"8:00\"\n\
+             hotel_location = \"-6.200, 106.816\"\n\
+             [[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\nprice = 450000\n",
+            &[],
+        )
+        .unwrap()
+        .booking
+        .unwrap();
+        assert_eq!(booking.room_types[0].price, 450_000);
+        assert_eq!(booking.release_at, time::macros::time!(17:30));
+        assert_eq!(booking.remind_at, time::macros::time!(08:00));
+        assert_eq!(
+            booking.location,
+            Some(crate::config::LocationRule {
+                hotel: (-6.2, 106.816),
+                radius_m: 10_000,
+                extend_by: Duration::from_secs(30 * 60),
+                max_extensions: 2,
+            }),
+            "the seed's radius and extension by default"
+        );
+        let rule = load(
+            "[booking]\nhotel_location = \"-6.2,106.8\"\nextend_radius = \"2.5km\"\n\
+             extend_by = \"45m\"\nmax_extensions = 0\n\
+             [[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n",
+            &[],
+        )
+        .unwrap()
+        .booking
+        .unwrap()
+        .location
+        .unwrap();
+        assert_eq!(
+            (rule.radius_m, rule.extend_by, rule.max_extensions),
+            (2_500, Duration::from_secs(45 * 60), 0)
+        );
 
         let room = "[[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n";
         for (bad, named) in [
@@ -1080,10 +1123,35 @@ mod tests {
             ),
             ("staff_chat = 12345", "booking.staff_chat"),
             ("book_ahead_days = 0", "booking.book_ahead_days"),
+            ("release_at = \"18\"", "booking.release_at"),
+            ("remind_at = \"25:00\"", "booking.remind_at"),
+            ("hotel_location = \"Jakarta\"", "booking.hotel_location"),
+            ("hotel_location = \"-91,106\"", "booking.hotel_location"),
+            (
+                "hotel_location = \"-6,106\"\nextend_radius = \"far\"",
+                "booking.extend_radius",
+            ),
+            (
+                "hotel_location = \"-6,106\"\nextend_radius = \"10\"",
+                "booking.extend_radius",
+            ),
+            (
+                "hotel_location = \"-6,106\"\nextend_by = \"5s\"",
+                "booking.extend_by",
+            ),
+            (
+                "hotel_location = \"-6,106\"\nmax_extensions = 11",
+                "booking.max_extensions",
+            ),
         ] {
             let error = load(&format!("[booking]\n{bad}\n{room}"), &[]).unwrap_err();
             assert!(error.to_string().contains(named), "{bad}: {error}");
         }
+        let negative = load(&format!("[booking]\n{room}price = -1\n"), &[]).unwrap_err();
+        assert!(
+            negative.to_string().contains("booking.room_types.price"),
+            "{negative}"
+        );
         let twice =
             format!("[booking]\n{room}[[booking.room_types]]\nname = \"deluxe\"\nrooms = 2\n");
         assert!(load(&twice, &[]).unwrap_err().to_string().contains("twice"));

@@ -27,10 +27,10 @@ use crate::{
     booking::{self, rooms, Guest, NewBooking, Stay},
     config::{
         BookingConfig, BotToken, Config, HotelSettings, MailSettings, MailVia, RoomTypeConfig,
-        DEFAULT_PAYMENT_TEXT,
     },
     db::now_ms,
     groups,
+    lang::Lang,
     mail::DemoMailbox,
     orders::{self, workflow::Transition},
     sim::{FakeTelegram, MemberStatus, SimUser},
@@ -70,7 +70,12 @@ const SEED_REQUESTS: [&str; 6] = [
 const HOTEL_NAME: &str = "Hotel Melati";
 /// The hotel's front-office group: told of every booking; Budi and Siti are in it.
 const FRONT_OFFICE_TITLE: &str = "Front Office";
-const ROOM_TYPES: [(&str, u32); 3] = [("Standard", 4), ("Deluxe", 2), ("Suite", 1)];
+/// Room types: name, rooms, price per night in Rupiah.
+const ROOM_TYPES: [(&str, u32, i64); 3] = [
+    ("Standard", 4, 350_000),
+    ("Deluxe", 2, 450_000),
+    ("Suite", 1, 900_000),
+];
 const MAIL_FROM: &str = "Hotel Melati <booking@hotel-melati.example>";
 /// How long the demo's bookings hold their rooms, as a hotel might set it.
 const HOLD: Duration = Duration::from_secs(2 * 3600);
@@ -80,8 +85,9 @@ const HOLD_WARNING: Duration = Duration::from_secs(15 * 60);
 pub const SHORT_HOLD: Duration = Duration::from_secs(60);
 
 /// Bookings the demo starts with, held as if their guests had opened the web form's
-/// mailed link: guest, email, room type, nights from tomorrow, and whether its hold is
-/// the short one (its warning and cancellation arrive in the FO chat while one watches).
+/// mailed link: guest, email, room type, nights, and whether its hold is the short one
+/// (a check-in today, whose warning and cancellation arrive in the FO chat while one
+/// watches; the other checks in tomorrow and is held until 18:00 then).
 const SEED_BOOKINGS: [(&str, &str, &str, u32, bool); 2] = [
     ("Siti Aminah", "siti.aminah@example.com", "Deluxe", 2, false),
     ("Bayu Saputra", "bayu@example.com", "Standard", 1, true),
@@ -290,17 +296,17 @@ fn hotel_config(front_office: i64) -> BookingConfig {
             hold: HOLD,
             warn_before: HOLD_WARNING,
             staff_chat: Some(front_office),
-            book_ahead_days: 60,
-            payment_text: DEFAULT_PAYMENT_TEXT.into(),
+            ..HotelSettings::default()
         },
-        erase_after: Duration::from_secs(90 * 24 * 3600),
         room_types: ROOM_TYPES
             .iter()
-            .map(|(name, rooms)| RoomTypeConfig {
+            .map(|(name, rooms, price)| RoomTypeConfig {
                 name: (*name).into(),
                 rooms: *rooms,
+                price: *price,
             })
             .collect(),
+        ..BookingConfig::default()
     }
 }
 
@@ -485,10 +491,8 @@ async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result
     short.settings.hold = short_hold;
     short.settings.warn_before = short_hold / 2;
     let now = now_ms();
-    let tomorrow = hotel
-        .today(now)
-        .next_day()
-        .ok_or_else(|| anyhow!("no tomorrow"))?;
+    let today = hotel.today(now);
+    let tomorrow = today.next_day().ok_or_else(|| anyhow!("no tomorrow"))?;
     for (guest_name, email, room_type, nights, short_hold) in SEED_BOOKINGS {
         let mut tx = db.begin().await?;
         let room_type = rooms::find_by_name(&mut tx, room_type)
@@ -499,9 +503,10 @@ async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result
             guest: Guest::Email(email.into()),
             room_type_id: room_type.id,
             stay: Stay {
-                check_in: tomorrow,
+                check_in: if short_hold { today } else { tomorrow },
                 nights,
             },
+            lang: Lang::Id,
             request_id: None,
         };
         booking::hold(&mut tx, if short_hold { &short } else { hotel }, &new, now).await?;

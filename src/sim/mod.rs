@@ -51,6 +51,8 @@ pub struct SimUser {
     pub id: i64,
     pub first_name: String,
     pub username: Option<String>,
+    /// The language of the person's Telegram app (`id` unless made otherwise).
+    pub language_code: String,
 }
 
 impl SimUser {
@@ -60,9 +62,33 @@ impl SimUser {
             user["username"] = json!(username);
         }
         if !is_bot {
-            user["language_code"] = json!("id");
+            user["language_code"] = json!(self.language_code);
         }
         user
+    }
+}
+
+/// A position a user shares, as Telegram's `Location`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimPosition {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// Metres, 0–1500.
+    pub horizontal_accuracy: Option<f64>,
+    /// Seconds a live location is shared for; `None` for a single position.
+    pub live_period: Option<i64>,
+}
+
+impl SimPosition {
+    fn json(&self) -> Value {
+        let mut location = json!({ "latitude": self.latitude, "longitude": self.longitude });
+        if let Some(accuracy) = self.horizontal_accuracy {
+            location["horizontal_accuracy"] = json!(accuracy);
+        }
+        if let Some(period) = self.live_period {
+            location["live_period"] = json!(period);
+        }
+        location
     }
 }
 
@@ -90,6 +116,8 @@ pub struct SimMessage {
     pub callbacks: Vec<(String, String)>,
     /// The answers a reply keyboard sent with it offers, row after row.
     pub answers: Vec<String>,
+    /// Its reply keyboard has a button that asks for the person's location.
+    pub asks_location: bool,
     pub deleted: bool,
     /// When the fake received it.
     #[serde(skip)]
@@ -341,6 +369,7 @@ impl FakeTelegram {
                     id: bot_id,
                     first_name: "Tangkap".into(),
                     username: Some(bot_username.to_owned()),
+                    language_code: String::new(),
                 },
                 next_user_id: 5_000_001,
                 next_group_id: FIRST_GROUP_ID,
@@ -386,8 +415,18 @@ impl FakeTelegram {
             .expect("the fake's state lock is never poisoned")
     }
 
-    /// A new person.
+    /// A new person, whose Telegram app speaks Indonesian.
     pub fn user(&self, first_name: &str, username: Option<&str>) -> SimUser {
+        self.user_speaking(first_name, username, "id")
+    }
+
+    /// A new person whose Telegram app is set to `language_code` (e.g. `en-GB`).
+    pub fn user_speaking(
+        &self,
+        first_name: &str,
+        username: Option<&str>,
+        language_code: &str,
+    ) -> SimUser {
         let mut state = self.state();
         let id = state.next_user_id;
         state.next_user_id += 1;
@@ -395,6 +434,7 @@ impl FakeTelegram {
             id,
             first_name: first_name.to_owned(),
             username: username.map(str::to_owned),
+            language_code: language_code.to_owned(),
         };
         state.users.insert(id, user.clone());
         user
@@ -460,6 +500,39 @@ impl FakeTelegram {
             from,
             json!({ "text": text, "entities": command_entities(text) }),
         )
+    }
+
+    /// `from` shares a location in the private chat with the bot: a single one, or with
+    /// `live_period` (seconds) a live location whose later positions arrive as edits
+    /// ([`FakeTelegram::move_live_location`]).
+    pub fn send_location(&self, from: &SimUser, position: SimPosition) -> Posted {
+        self.make_private_chat(from);
+        self.post(from.id, from, json!({ "location": position.json() }))
+    }
+
+    /// A live location shared in message `message_id` of `from`'s private chat moves on:
+    /// Telegram sends the new position as an `edited_message`.
+    pub fn move_live_location(
+        &self,
+        from: &SimUser,
+        message_id: i32,
+        position: SimPosition,
+    ) -> i64 {
+        let mut state = self.state();
+        let chat = state.chats.get_mut(&from.id).expect("the chat exists");
+        let message = chat
+            .messages
+            .iter_mut()
+            .find(|m| m.message_id == message_id)
+            .expect("the message exists");
+        message.json["location"] = position.json();
+        message.json["edit_date"] = json!(unix_now());
+        let mut edited = message.json.clone();
+        edited["from"] = from.json(false);
+        let update_id = queue_update(&mut state, json!({ "edited_message": edited }));
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+        update_id
     }
 
     /// `from` sends a sticker.
@@ -817,6 +890,7 @@ impl FakeTelegram {
             buttons: Vec::new(),
             callbacks: Vec::new(),
             answers: Vec::new(),
+            asks_location: false,
             deleted: false,
             arrived: Instant::now(),
             json: message,

@@ -515,6 +515,7 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         buttons: keyboard.buttons,
         callbacks: keyboard.callbacks,
         answers: keyboard.answers,
+        asks_location: keyboard.asks_location,
         deleted: false,
         arrived: std::time::Instant::now(),
         json: message.clone(),
@@ -544,6 +545,8 @@ struct Keyboard {
     callbacks: Vec<(String, String)>,
     /// The texts of a reply keyboard's buttons.
     answers: Vec<String>,
+    /// A reply keyboard button asks for the location.
+    asks_location: bool,
     /// The keyboard has a button of any kind.
     any: bool,
 }
@@ -580,6 +583,13 @@ fn keyboard(markup: &Value, in_group: bool) -> Result<Keyboard, &'static str> {
                 .unwrap_or_default();
             if text.is_empty() {
                 return Err("BUTTON_TEXT_INVALID");
+            }
+            // Telegram asks a person's location for a bot in private chats only.
+            if button.get("request_location").and_then(Value::as_bool) == Some(true) {
+                if in_group {
+                    return Err("BUTTON_TYPE_INVALID");
+                }
+                keyboard.asks_location = true;
             }
             keyboard.answers.push(text.to_owned());
         }

@@ -2,7 +2,6 @@
 //! outbox and its rate-limited sender, the API client and the message texts.
 
 pub mod api;
-pub mod booking_texts;
 pub mod inbox;
 pub mod init_data;
 pub mod limits;

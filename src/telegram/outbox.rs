@@ -71,6 +71,9 @@ pub type Keyboard = Vec<Vec<Button>>;
 pub enum Answers {
     /// Rows of answers; the keyboard hides once one is tapped.
     Offer(Vec<Vec<String>>),
+    /// One button, labelled so, that sends the person's location (a guest on the way to
+    /// the hotel); it stays until taken away.
+    ShareLocation(String),
     /// Back to the phone's keyboard.
     Remove,
 }

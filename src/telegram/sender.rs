@@ -10,9 +10,9 @@ use teloxide::{
         AnswerCallbackQuery, DeleteMessage, EditMessageText, SendMessage, SetChatMenuButton,
     },
     types::{
-        CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
-        KeyboardMarkup, KeyboardRemove, LinkPreviewOptions, MenuButton, Message, MessageId,
-        ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
+        ButtonRequest, CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup,
+        KeyboardButton, KeyboardMarkup, KeyboardRemove, LinkPreviewOptions, MenuButton, Message,
+        MessageId, ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
     },
 };
 use tokio::{sync::Notify, task::JoinSet, time::Instant};
@@ -423,6 +423,10 @@ fn answer_keyboard(answers: &Answers) -> ReplyMarkup {
             )
             .resize_keyboard()
             .one_time_keyboard(),
+        ),
+        Answers::ShareLocation(label) => ReplyMarkup::Keyboard(
+            KeyboardMarkup::new([[KeyboardButton::new(label).request(ButtonRequest::Location)]])
+                .resize_keyboard(),
         ),
         Answers::Remove => ReplyMarkup::KeyboardRemove(KeyboardRemove::new()),
     }

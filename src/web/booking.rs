@@ -26,13 +26,15 @@ use crate::{
     app::AppState,
     booking::{
         self,
-        rooms::{RoomType, RoomsError},
+        rooms::{RoomType, RoomsError, TypeChange},
         settings::{SettingsChange, SettingsError, SettingsView},
-        web::{WebError, WebForm},
+        texts,
+        web::WebForm,
         web_texts, Booking, DecideError, Decision, Hotel, HotelBase, Status, LIST_LIMIT,
     },
     config::MOST_NIGHTS,
     db::{now_ms, Conn},
+    lang::Lang,
 };
 
 /// The hotel, when bookings are on.
@@ -67,18 +69,24 @@ pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     let now = now_ms();
     let mut conn = state.db.pool().acquire().await?;
     let hotel = hotel(&state, &mut conn).await?;
-    let room_types: Vec<String> = booking::rooms::all(&mut conn)
-        .await?
-        .into_iter()
-        .map(|t| t.name)
+    let types = booking::rooms::all(&mut conn).await?;
+    let prices: serde_json::Map<String, Value> = types
+        .iter()
+        .filter(|t| t.price > 0)
+        .map(|t| (t.name.clone(), t.price.into()))
         .collect();
+    let room_types: Vec<String> = types.into_iter().map(|t| t.name).collect();
     Ok(Json(json!({
         "hotel_name": hotel.settings.hotel_name,
         "room_types": room_types,
+        // Rupiah per night, of the types that have a price.
+        "prices": prices,
         "today": iso(hotel.today(now)),
         "last_check_in": iso(hotel.last_check_in(now)),
         "most_nights": MOST_NIGHTS,
         "hold_minutes": hotel.settings.hold.as_secs() / 60,
+        // A later check-in is held until this time on its day.
+        "release_at": format!("{:02}:{:02}", hotel.release_at.hour(), hotel.release_at.minute()),
         "payment_text": hotel.settings.payment_text,
         "web": hotel.web_page.is_some(),
         "telegram": state
@@ -99,22 +107,22 @@ pub async fn submit(
     let client = client_address(&headers, peer, &state);
     let mut tx = state.db.begin().await?;
     let hotel = hotel(&state, &mut tx).await?;
-    booking::web::request(&mut tx, &hotel, &form, client, now_ms()).await?;
+    booking::web::request(&mut tx, &hotel, &form, client, now_ms())
+        .await
+        .map_err(|e| ApiError::booking(e, form.lang))?;
     tx.commit().await?;
     state.new_messages.notify_one();
     Ok(Json(json!({
-        "message": format!(
-            "Kami mengirim tautan konfirmasi ke {0}. Buka tautan itu dalam 24 jam: kamar baru \
-             ditahan setelah itu. We sent a confirmation link to {0}. Open it within 24 hours: \
-             the room is held only then.",
-            form.email.trim()
-        ),
+        "message": web_texts::mailed(form.email.trim(), form.lang),
     })))
 }
 
 #[derive(Deserialize)]
 pub struct Confirmation {
     token: String,
+    /// The page's language, for a refusal (a booking is told in its own).
+    #[serde(default)]
+    lang: Lang,
 }
 
 /// `POST /api/booking/confirm` `{token}`: the link was opened; holds the room (once).
@@ -124,9 +132,12 @@ pub async fn confirm(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     base(&state)?;
-    let confirmations = state.confirmations.as_ref().ok_or(WebError::Off)?;
+    let confirmations = state.confirmations.as_ref().ok_or(ApiError::NoSuchRoute)?;
     let confirmation: Confirmation = json_body(&headers, &body)?;
-    let confirmed = confirmations.confirm(&confirmation.token).await?;
+    let confirmed = confirmations
+        .confirm(&confirmation.token)
+        .await
+        .map_err(|e| ApiError::booking(e, confirmation.lang))?;
     state.new_messages.notify_one();
     Ok(Json(json!({
         "receipt": confirmed.booking.receipt,
@@ -151,6 +162,7 @@ async fn front_office(state: &AppState, staff: &Staff, conn: &mut Conn) -> Resul
 fn view(booking: &Booking) -> Value {
     let mut view = json!(booking);
     view["check_out"] = booking::date_text(booking.stay().check_out()).into();
+    view["total"] = booking.total().into();
     view
 }
 
@@ -219,7 +231,7 @@ pub async fn decide(
         }
         Err(DecideError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(DecideError::AlreadyDecided(booking)) => {
-            Err(ApiError::Conflict(web_texts::already_decided(&booking)))
+            Err(ApiError::Conflict(texts::already_decided(&booking)))
         }
         Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
     }
@@ -247,14 +259,11 @@ impl From<RoomsError> for ApiError {
 pub struct NewRoomType {
     name: String,
     rooms: i64,
+    #[serde(default)]
+    price: i64,
 }
 
-#[derive(Deserialize)]
-pub struct Rooms {
-    rooms: i64,
-}
-
-/// `POST /api/room_types` `{name, rooms}`: owners and admins add a room type.
+/// `POST /api/room_types` `{name, rooms, price}`: owners and admins add a room type.
 pub async fn add_room_type(
     State(state): State<AppState>,
     staff: Staff,
@@ -264,13 +273,14 @@ pub async fn add_room_type(
     base(&state)?;
     let new: NewRoomType = json_body(&headers, &body)?;
     let mut tx = state.db.begin().await?;
-    let added = booking::rooms::add(&mut tx, &staff.user, &new.name, new.rooms).await?;
+    let added = booking::rooms::add(&mut tx, &staff.user, &new.name, new.rooms, new.price).await?;
     tx.commit().await?;
     Ok(Json(added))
 }
 
-/// `PUT /api/room_types/{id}` `{rooms}`: owners and admins set a type's rooms.
-pub async fn set_rooms(
+/// `PUT /api/room_types/{id}` `{rooms, price}` (either or both): owners and admins change
+/// a type's rooms and price per night.
+pub async fn change_room_type(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
@@ -278,11 +288,11 @@ pub async fn set_rooms(
     body: Bytes,
 ) -> Result<Json<RoomType>, ApiError> {
     base(&state)?;
-    let change: Rooms = json_body(&headers, &body)?;
+    let change: TypeChange = json_body(&headers, &body)?;
     let mut tx = state.db.begin().await?;
     let hotel = hotel(&state, &mut tx).await?;
     let changed =
-        booking::rooms::set_rooms(&mut tx, &hotel, &staff.user, id, change.rooms, now_ms()).await?;
+        booking::rooms::change(&mut tx, &hotel, &staff.user, id, change, now_ms()).await?;
     tx.commit().await?;
     Ok(Json(changed))
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::{
     booking::web::WebError,
+    lang::Lang,
     orders::{
         notes::NoteError,
         photos::{PhotoError, PHOTO_MAX_BYTES},
@@ -73,9 +74,10 @@ pub enum ApiError {
     },
     #[error("expected a JSON body")]
     NotJson,
-    /// A web booking's form or link refused; its `error` is the refusal's kind.
+    /// A web booking's form or link refused, said in the page's language; its `error` is
+    /// the refusal's kind.
     #[error("booking refused: {0}")]
-    Booking(WebError),
+    Booking(WebError, Lang),
     /// A ticket's photo could not be served (a ticket the asker may not see, or without a
     /// photo, is [`ApiError::NotFound`] and `no_photo` instead).
     #[error("photo: {0}")]
@@ -162,13 +164,14 @@ impl From<NoteError> for ApiError {
     }
 }
 
-impl From<WebError> for ApiError {
-    fn from(err: WebError) -> Self {
+impl ApiError {
+    /// A web booking refused, explained in `lang`.
+    pub fn booking(err: WebError, lang: Lang) -> Self {
         match err {
             // With no mail the web form is not there, as with bookings off.
             WebError::Off => ApiError::NoSuchRoute,
             WebError::Db(e) => ApiError::Internal(e),
-            other => ApiError::Booking(other),
+            other => ApiError::Booking(other, lang),
         }
     }
 }
@@ -309,7 +312,7 @@ impl ApiError {
                 "bad_request",
                 "Permintaan harus berupa JSON.".into(),
             ),
-            Booking(refusal) => (
+            Booking(refusal, lang) => (
                 match refusal {
                     WebError::Full { .. } | WebError::AlreadyPending { .. } => StatusCode::CONFLICT,
                     WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
@@ -317,7 +320,7 @@ impl ApiError {
                     _ => StatusCode::BAD_REQUEST,
                 },
                 refusal.kind(),
-                refusal.explain(),
+                refusal.explain(*lang),
             ),
             Photo(problem) => photo_parts(problem),
             Internal(_) | NotSaved => (

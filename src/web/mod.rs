@@ -65,7 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings", get(booking::list))
         .route("/bookings/{id}/{action}", post(booking::decide))
         .route("/room_types", post(booking::add_room_type))
-        .route("/room_types/{id}", put(booking::set_rooms))
+        .route("/room_types/{id}", put(booking::change_room_type))
         .route("/booking_settings", put(booking::set_settings))
         .route("/reports", get(reports::report))
         .route("/team", get(team::list))

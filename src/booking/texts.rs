@@ -1,0 +1,958 @@
+//! What bookings say: to guests in their own language, one language a message, and to the
+//! front office. A guest's text is written once for both of its channels, the private chat
+//! (Telegram HTML) and mail (plain text); [`Format`] says which, so a receipt reads the
+//! same in the chat and in the inbox. Whatever a guest typed, and room types' names, pass
+//! through [`Format::text`].
+
+use std::time::Duration;
+
+use time::{Date, Weekday};
+
+use super::{date_text, Booking, Hotel, Stay};
+use crate::{
+    lang::Lang,
+    telegram::texts::{clock, escape, span},
+};
+
+pub const GUEST_ACTOR: &str = "Tamu";
+pub const SYSTEM_ACTOR: &str = "Sistem";
+pub const PAID_BUTTON: &str = "✅ Lunas";
+pub const CANCEL_BUTTON: &str = "✖️ Batal";
+
+/// Where a guest's text goes: Telegram (HTML) or mail (plain text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Plain,
+}
+
+impl Format {
+    /// Text someone typed, safe to show.
+    pub fn text(self, text: &str) -> String {
+        match self {
+            Format::Html => escape(text),
+            Format::Plain => text.to_owned(),
+        }
+    }
+
+    /// Emphasis: bold in Telegram; mail shows it as it is.
+    fn strong(self, text: &str) -> String {
+        match self {
+            Format::Html => format!("<b>{text}</b>"),
+            Format::Plain => text.to_owned(),
+        }
+    }
+}
+
+// --- Pieces ---------------------------------------------------------------------------------
+
+/// `23-11-2026 14:05 WIB`: a moment (Unix ms) at the hotel.
+pub fn moment(at: i64, hotel: &Hotel) -> String {
+    format!("{} {}", date_text(hotel.today(at)), clock(at, hotel.offset))
+}
+
+fn weekday(date: Date, lang: Lang) -> &'static str {
+    let (id, en) = match date.weekday() {
+        Weekday::Monday => ("Sen", "Mon"),
+        Weekday::Tuesday => ("Sel", "Tue"),
+        Weekday::Wednesday => ("Rab", "Wed"),
+        Weekday::Thursday => ("Kam", "Thu"),
+        Weekday::Friday => ("Jum", "Fri"),
+        Weekday::Saturday => ("Sab", "Sat"),
+        Weekday::Sunday => ("Min", "Sun"),
+    };
+    lang.pick(id, en)
+}
+
+/// `Kam 10-12-2026`: a date with its weekday.
+pub fn day(date: Date, lang: Lang) -> String {
+    format!("{} {}", weekday(date, lang), date_text(date))
+}
+
+/// `2 malam`, `1 night`, `2 nights`.
+pub fn nights(count: u32, lang: Lang) -> String {
+    match (lang, count) {
+        (Lang::Id, n) => format!("{n} malam"),
+        (Lang::En, 1) => "1 night".to_owned(),
+        (Lang::En, n) => format!("{n} nights"),
+    }
+}
+
+/// `Kam 10-12-2026 → Sab 12-12-2026 (2 malam)`.
+pub fn stay(stay: Stay, lang: Lang) -> String {
+    format!(
+        "{} → {} ({})",
+        day(stay.check_in, lang),
+        day(stay.check_out(), lang),
+        nights(stay.nights, lang)
+    )
+}
+
+/// `Rp1.350.000`: Rupiah as Indonesians write them, in every language.
+pub fn rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}Rp{grouped}")
+}
+
+/// `2 malam × Rp450.000 = Rp900.000`; `None` while the room type has no price.
+pub fn price(booking: &Booking, lang: Lang) -> Option<String> {
+    (booking.price > 0).then(|| {
+        format!(
+            "{} × {} = {}",
+            nights(booking.nights, lang),
+            rupiah(booking.price),
+            rupiah(booking.total())
+        )
+    })
+}
+
+/// A duration in words: `2 jam 30 menit`, `1 hour 30 minutes`, `45 detik`.
+pub fn duration(span: Duration, lang: Lang) -> String {
+    let seconds = span.as_secs();
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
+    let units: [(u64, &str, &str, &str); 4] = [
+        (days, "hari", "day", "days"),
+        (hours, "jam", "hour", "hours"),
+        (minutes, "menit", "minute", "minutes"),
+        (
+            if seconds < 60 { seconds } else { 0 },
+            "detik",
+            "second",
+            "seconds",
+        ),
+    ];
+    let words: Vec<String> = units
+        .iter()
+        .filter(|(amount, ..)| *amount > 0)
+        .map(|(amount, id, one, many)| match lang {
+            Lang::Id => format!("{amount} {id}"),
+            Lang::En => format!("{amount} {}", if *amount == 1 { one } else { many }),
+        })
+        .collect();
+    if words.is_empty() {
+        lang.pick("0 menit", "0 minutes").to_owned()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// `3,1 km` or `800 m` (`3.1 km` in English).
+pub fn distance(metres: i64, lang: Lang) -> String {
+    if metres < 1000 {
+        return format!("{metres} m");
+    }
+    let km = format!("{:.1} km", metres as f64 / 1000.0);
+    match lang {
+        Lang::Id => km.replace('.', ","),
+        Lang::En => km,
+    }
+}
+
+fn guest_name(booking: &Booking, fmt: Format) -> String {
+    fmt.text(
+        booking
+            .guest_name
+            .as_deref()
+            .unwrap_or("(dihapus / erased)"),
+    )
+}
+
+/// What to pay, exactly, and where.
+fn pay(booking: &Booking, lang: Lang, fmt: Format) -> String {
+    match (booking.price > 0, lang) {
+        (true, Lang::Id) => format!(
+            "Bayar tepat {} dengan QRIS di resepsionis saat kedatangan.",
+            fmt.strong(&rupiah(booking.total()))
+        ),
+        (true, Lang::En) => format!(
+            "Pay exactly {} by QRIS at the front desk on arrival.",
+            fmt.strong(&rupiah(booking.total()))
+        ),
+        (false, Lang::Id) => "Bayar dengan QRIS di resepsionis saat kedatangan.".to_owned(),
+        (false, Lang::En) => "Pay by QRIS at the front desk on arrival.".to_owned(),
+    }
+}
+
+/// The hotel's own note on paying, on a line of its own, when it has one.
+fn payment_note(hotel: &Hotel, fmt: Format) -> String {
+    match hotel.settings.payment_text.as_str() {
+        "" => String::new(),
+        note => format!("\n{}", fmt.text(note)),
+    }
+}
+
+/// How the guest keeps the room while on the way, when holds are extended by location.
+fn location_hint(booking: &Booking, hotel: &Hotel, lang: Lang) -> String {
+    let Some(rule) = hotel.location else {
+        return String::new();
+    };
+    let radius = distance(i64::from(rule.radius_m), lang);
+    let extend_by = duration(rule.extend_by, lang);
+    let how = match (booking.via.as_str(), lang) {
+        ("web", Lang::Id) => "buka lagi tautan dari email konfirmasi dan izinkan lokasi",
+        ("web", Lang::En) => "open the link in your confirmation mail again and allow location",
+        (_, Lang::Id) => "bagikan lokasi Anda dengan tombol 📍 di bawah",
+        (_, Lang::En) => "share your location with the 📍 button below",
+    };
+    match lang {
+        Lang::Id => format!(
+            "\n\nMasih di jalan saat batas waktu? {how}: bila Anda dalam {radius} dari hotel atau \
+             sedang mendekat, waktu tahan diperpanjang {extend_by}."
+        ),
+        Lang::En => format!(
+            "\n\nStill on your way when the time is up? {how}: if you are within {radius} of the \
+             hotel or getting closer, the hold is extended by {extend_by}."
+        ),
+    }
+}
+
+/// `Batas waktu: 10-12-2026 18:00 WIB`, saying so when it is the check-in day's release.
+fn deadline(booking: &Booking, hotel: &Hotel, lang: Lang, fmt: Format) -> String {
+    let at = fmt.strong(&moment(booking.hold_until, hotel));
+    let released = booking.extensions == 0
+        && hotel.arrives_later(booking.stay(), booking.created_at)
+        && booking.hold_until == hotel.moment_on(booking.check_in, hotel.release_at);
+    let hour = clock(booking.hold_until, hotel.offset);
+    match (lang, released) {
+        (Lang::Id, true) => format!("Batas waktu: {at} (pukul {hour} pada hari check-in)"),
+        (Lang::En, true) => format!("Hold until: {at} ({hour} on your check-in day)"),
+        (Lang::Id, false) => format!("Batas waktu: {at}"),
+        (Lang::En, false) => format!("Hold until: {at}"),
+    }
+}
+
+// --- To the guest -----------------------------------------------------------------------------
+
+/// The receipt: the booking, its price, its deadline, how to pay.
+pub fn held(booking: &Booking, hotel: &Hotel, fmt: Format) -> String {
+    let lang = booking.lang;
+    let (held, receipt, name, room, stay_label, price_label, unpaid) = lang.pick(
+        (
+            "✅ Kamar Anda di {hotel} kami tahan.",
+            "No. resi",
+            "Nama",
+            "Kamar",
+            "Menginap",
+            "Harga",
+            "Jika belum dibayar sampai batas waktu, booking dibatalkan otomatis.",
+        ),
+        (
+            "✅ Your room at {hotel} is held.",
+            "Receipt",
+            "Name",
+            "Room",
+            "Stay",
+            "Price",
+            "Unpaid by then, the booking is cancelled automatically.",
+        ),
+    );
+    let price_line = price(booking, lang)
+        .map(|price| format!("{price_label}: {price}\n"))
+        .unwrap_or_default();
+    format!(
+        "{held}\n\n\
+         {receipt}: {number}\n\
+         {name}: {guest}\n\
+         {room}: {room_type}\n\
+         {stay_label}: {stay}\n\
+         {price_line}\
+         Status: PENDING\n\
+         {deadline}\n\n\
+         {pay}{note}\n\n\
+         {unpaid}{hint}",
+        held = held.replace(
+            "{hotel}",
+            &fmt.strong(&fmt.text(&hotel.settings.hotel_name))
+        ),
+        number = fmt.strong(&booking.receipt),
+        guest = guest_name(booking, fmt),
+        room_type = fmt.text(&booking.room_type),
+        stay = stay(booking.stay(), lang),
+        deadline = deadline(booking, hotel, lang, fmt),
+        pay = pay(booking, lang, fmt),
+        note = payment_note(hotel, fmt),
+        hint = location_hint(booking, hotel, lang),
+    )
+}
+
+/// The guest: their booking was paid, cancelled by the hotel, or ran out (`action`).
+pub fn guest_told(booking: &Booking, hotel: &Hotel, action: &str, fmt: Format) -> String {
+    let lang = booking.lang;
+    let hotel_name = fmt.text(&hotel.settings.hotel_name);
+    let receipt = fmt.strong(&booking.receipt);
+    let stay = stay(booking.stay(), lang);
+    let again = match (fmt, lang) {
+        (Format::Html, Lang::Id) => "Kirim /booking untuk memesan lagi.",
+        (Format::Html, Lang::En) => "Send /booking to book again.",
+        (Format::Plain, Lang::Id) => "Silakan booking lagi bila masih perlu.",
+        (Format::Plain, Lang::En) => "Please book again if you still need a room.",
+    };
+    match (action, lang) {
+        ("paid", Lang::Id) => format!(
+            "🎉 Pembayaran diterima. Booking {receipt} telah dikonfirmasi: {hotel_name}, {stay}. \
+             Sampai jumpa!"
+        ),
+        ("paid", Lang::En) => format!(
+            "🎉 Payment received. Booking {receipt} is confirmed: {hotel_name}, {stay}. See you \
+             soon!"
+        ),
+        // The seed's words: "Booking {resi} otomatis dibatalkan (waktu habis)".
+        ("expired", Lang::Id) => format!(
+            "⌛ Booking {receipt} otomatis dibatalkan (waktu habis, {at}): {hotel_name}. {again}",
+            at = moment(booking.decided_at.unwrap_or(booking.hold_until), hotel)
+        ),
+        ("expired", Lang::En) => format!(
+            "⌛ Booking {receipt} was cancelled automatically: the hold ran out ({at}): \
+             {hotel_name}. {again}",
+            at = moment(booking.decided_at.unwrap_or(booking.hold_until), hotel)
+        ),
+        (_, Lang::Id) => format!(
+            "Booking {receipt} di {hotel_name} dibatalkan oleh hotel. Hubungi resepsionis bila \
+             ada pertanyaan."
+        ),
+        (_, Lang::En) => format!(
+            "Booking {receipt} at {hotel_name} was cancelled by the hotel. Please contact the \
+             front desk with any questions."
+        ),
+    }
+}
+
+/// The guest of a later check-in, on the morning of their check-in day.
+pub fn reminder(booking: &Booking, hotel: &Hotel, fmt: Format) -> String {
+    let lang = booking.lang;
+    let (opening, held_until) = lang.pick(
+        ("📅 Hari ini Anda check-in di", "Kamar ditahan sampai"),
+        ("📅 You check in today at", "Your room is held until"),
+    );
+    format!(
+        "{opening} {hotel}: {receipt}, {room}, {nights}. {held_until} {deadline}. {pay}{hint}",
+        hotel = fmt.strong(&fmt.text(&hotel.settings.hotel_name)),
+        receipt = fmt.strong(&booking.receipt),
+        room = fmt.text(&booking.room_type),
+        nights = nights(booking.nights, lang),
+        deadline = fmt.strong(&moment(booking.hold_until, hotel)),
+        pay = pay(booking, lang, fmt),
+        hint = location_hint(booking, hotel, lang),
+    )
+}
+
+/// The guest: the hold runs out soon.
+pub fn running_out_for_guest(booking: &Booking, hotel: &Hotel, now: i64, fmt: Format) -> String {
+    let lang = booking.lang;
+    let left = duration(
+        Duration::from_millis(u64::try_from(booking.hold_until - now).unwrap_or(0)),
+        lang,
+    );
+    let text = match lang {
+        Lang::Id => format!(
+            "⏰ Booking {receipt} di {hotel} dibatalkan pukul {deadline} ({left} lagi) bila belum \
+             dibayar.",
+            receipt = fmt.strong(&booking.receipt),
+            hotel = fmt.text(&hotel.settings.hotel_name),
+            deadline = fmt.strong(&moment(booking.hold_until, hotel)),
+        ),
+        Lang::En => format!(
+            "⏰ Booking {receipt} at {hotel} is cancelled at {deadline} ({left} from now) unless \
+             paid.",
+            receipt = fmt.strong(&booking.receipt),
+            hotel = fmt.text(&hotel.settings.hotel_name),
+            deadline = fmt.strong(&moment(booking.hold_until, hotel)),
+        ),
+    };
+    format!(
+        "{text} {pay}{hint}",
+        pay = pay(booking, lang, fmt),
+        hint = location_hint(booking, hotel, lang)
+    )
+}
+
+/// Why a hold was extended: the guest's distance from the hotel, and whether they were
+/// coming closer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnTheWay {
+    pub distance_m: i64,
+    pub approaching: bool,
+}
+
+/// The guest: their hold was extended because they are on the way.
+pub fn extended_for_guest(
+    booking: &Booking,
+    hotel: &Hotel,
+    why: OnTheWay,
+    extended_by: Duration,
+    fmt: Format,
+) -> String {
+    let lang = booking.lang;
+    let (receipt, deadline) = (
+        fmt.strong(&booking.receipt),
+        fmt.strong(&moment(booking.hold_until, hotel)),
+    );
+    let (away, by) = (distance(why.distance_m, lang), duration(extended_by, lang));
+    match (lang, why.approaching) {
+        (Lang::Id, approaching) => format!(
+            "⏳ Waktu tahan booking {receipt} diperpanjang {by} sampai {deadline}: Anda {away} dari \
+             hotel{}. Hati-hati di jalan!",
+            if approaching { " dan sedang mendekat" } else { "" }
+        ),
+        (Lang::En, approaching) => format!(
+            "⏳ The hold of booking {receipt} is extended by {by}, to {deadline}: you are {away} from \
+             the hotel{}. Safe travels!",
+            if approaching { " and getting closer" } else { "" }
+        ),
+    }
+}
+
+/// The guest shared a position for their pending booking.
+pub fn position_noted(booking: &Booking, hotel: &Hotel, distance_m: i64) -> String {
+    let lang = booking.lang;
+    let (away, deadline) = (
+        distance(distance_m, lang),
+        moment(booking.hold_until, hotel),
+    );
+    match lang {
+        Lang::Id => format!(
+            "📍 Lokasi diterima: {away} dari hotel. Bila Anda masih di jalan saat batas waktu \
+             (<b>{deadline}</b>), kami cek lokasi terakhir Anda sebelum membatalkan."
+        ),
+        Lang::En => format!(
+            "📍 Location received: {away} from the hotel. If you are still on the way when the \
+             time is up (<b>{deadline}</b>), we check your last location before cancelling."
+        ),
+    }
+}
+
+/// The guest shared a position but has no booking waiting for payment: it is not kept.
+pub fn position_without_booking(lang: Lang) -> String {
+    lang.pick(
+        "Tidak ada booking yang menunggu pembayaran, jadi lokasi Anda tidak disimpan.",
+        "You have no booking waiting for payment, so your location was not kept.",
+    )
+    .to_owned()
+}
+
+/// The button that asks the guest's phone for its location.
+pub fn share_location_button(lang: Lang) -> String {
+    lang.pick("📍 Bagikan lokasi", "📍 Share location")
+        .to_owned()
+}
+
+/// Mail subjects for the guest's texts above.
+pub fn subject(booking: &Booking, hotel: &Hotel, what: &str) -> String {
+    let (id, en) = match what {
+        "held" => ("PENDING", "PENDING"),
+        "paid" => ("dikonfirmasi", "confirmed"),
+        "expired" | "cancelled" => ("dibatalkan", "cancelled"),
+        "reminder" => ("check-in hari ini", "check-in today"),
+        "running_out" => ("segera berakhir", "about to run out"),
+        "extended" => ("waktu tahan diperpanjang", "hold extended"),
+        _ => ("", ""),
+    };
+    format!(
+        "Booking {} — {} ({})",
+        booking.receipt,
+        hotel.settings.hotel_name,
+        booking.lang.pick(id, en)
+    )
+}
+
+// --- The /booking conversation ------------------------------------------------------------------
+
+pub fn bookings_closed(lang: Lang) -> String {
+    lang.pick(
+        "Booking kamar belum dibuka di sini.",
+        "Room bookings are not open here.",
+    )
+    .to_owned()
+}
+
+/// The button that answers the name with the one Telegram knows.
+pub fn use_name_button(name: &str, lang: Lang) -> String {
+    format!("{} {name}", lang.pick(USE_NAME_ID, USE_NAME_EN))
+}
+
+const USE_NAME_ID: &str = "Pakai nama:";
+const USE_NAME_EN: &str = "Use name:";
+
+/// A name answer, without the prefix of [`use_name_button`].
+pub fn typed_name(answer: &str) -> &str {
+    let answer = answer.trim();
+    [USE_NAME_ID, USE_NAME_EN]
+        .iter()
+        .find_map(|prefix| answer.strip_prefix(prefix))
+        .map_or(answer, str::trim)
+}
+
+pub fn ask_guest_name(hotel: &Hotel, offered: bool, lang: Lang) -> String {
+    let hotel = escape(&hotel.settings.hotel_name);
+    match (lang, offered) {
+        (Lang::Id, true) => format!(
+            "🏨 Booking kamar di <b>{hotel}</b>. Nama tamu? Ketuk tombol di bawah atau ketik nama \
+             lain. (Kirim /batal untuk berhenti.)"
+        ),
+        (Lang::Id, false) => {
+            format!("🏨 Booking kamar di <b>{hotel}</b>. Nama tamu? (Kirim /batal untuk berhenti.)")
+        }
+        (Lang::En, true) => format!(
+            "🏨 Booking a room at <b>{hotel}</b>. The guest's name? Tap the button below or type \
+             another name. (Send /batal to stop.)"
+        ),
+        (Lang::En, false) => {
+            format!("🏨 Booking a room at <b>{hotel}</b>. The guest's name? (Send /batal to stop.)")
+        }
+    }
+}
+
+pub fn ask_check_in(last: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!(
+            "Tanggal check-in? Ketuk tombol, atau ketik <code>DD-MM-YYYY</code>, \"hari ini\" atau \
+             \"besok\"; paling lambat {}.",
+            day(last, lang)
+        ),
+        Lang::En => format!(
+            "Check-in date? Tap a button, or type <code>DD-MM-YYYY</code>, \"today\" or \
+             \"tomorrow\"; {} at the latest.",
+            day(last, lang)
+        ),
+    }
+}
+
+/// A date offered as a button: `Hari ini, Min 06-12-2026`, `Besok, …`, `Sel 08-12-2026`.
+pub fn date_button(date: Date, today: Date, lang: Lang) -> String {
+    let relative = if date == today {
+        Some(lang.pick(TODAY.0, TODAY.1))
+    } else if today.next_day() == Some(date) {
+        Some(lang.pick(TOMORROW.0, TOMORROW.1))
+    } else {
+        None
+    };
+    match relative {
+        Some(word) => format!("{word}, {}", day(date, lang)),
+        None => day(date, lang),
+    }
+}
+
+const TODAY: (&str, &str) = ("Hari ini", "Today");
+const TOMORROW: (&str, &str) = ("Besok", "Tomorrow");
+
+/// The date a guest answered: a date written anywhere in the answer (`DD-MM-YYYY`, as
+/// the buttons carry it, so a button tapped days later still means its own date), or
+/// "hari ini" / "besok" (and English) relative to `today`.
+pub fn answered_date(answer: &str, today: Date) -> Option<Date> {
+    let answer = answer.trim();
+    if let Some(date) = answer.split([' ', ',']).find_map(super::parse_date) {
+        return Some(date);
+    }
+    let word = answer.to_lowercase();
+    if [TODAY.0, TODAY.1].iter().any(|w| word == w.to_lowercase()) {
+        Some(today)
+    } else if [TOMORROW.0, TOMORROW.1]
+        .iter()
+        .any(|w| word == w.to_lowercase())
+    {
+        today.next_day()
+    } else {
+        None
+    }
+}
+
+pub fn ask_nights(most: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Berapa malam (1–{most})?"),
+        Lang::En => format!("How many nights (1–{most})?"),
+    }
+}
+
+/// The room types free every night of the stay, with their prices.
+pub fn ask_room_type(offered: &[(String, i64)], nights_count: u32, lang: Lang) -> String {
+    let mut text = lang
+        .pick(
+            "Pilih tipe kamar (yang masih ada kamar kosong di semua malam):",
+            "Choose a room type (those with a room free every night):",
+        )
+        .to_owned();
+    for (name, price) in offered {
+        text.push_str(&format!("\n• {}", escape(name)));
+        if *price > 0 {
+            text.push_str(&format!(
+                " — {}/{} ({}: {})",
+                rupiah(*price),
+                lang.pick("malam", "night"),
+                nights(nights_count, lang),
+                rupiah(price.saturating_mul(i64::from(nights_count)))
+            ));
+        }
+    }
+    text
+}
+
+/// The guest's name was refused, for `problem` (an Indonesian sentence).
+pub fn invalid_name(problem: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("{} Nama tamu?", escape(problem)),
+        Lang::En => "The name must be one line of 1–64 characters, not starting with /. \
+                     The guest's name?"
+            .to_owned(),
+    }
+}
+
+pub fn invalid_date(lang: Lang) -> String {
+    lang.pick(
+        "Tanggal tidak dikenali: tulis <code>DD-MM-YYYY</code>, mis. <code>25-12-2026</code>, \
+         atau \"hari ini\" / \"besok\".",
+        "That is not a date: write <code>DD-MM-YYYY</code>, e.g. <code>25-12-2026</code>, or \
+         \"today\" / \"tomorrow\".",
+    )
+    .to_owned()
+}
+
+pub fn date_in_past(lang: Lang) -> String {
+    lang.pick(
+        "Tanggal itu sudah lewat. Pilih hari ini atau sesudahnya.",
+        "That date has passed: choose today or later.",
+    )
+    .to_owned()
+}
+
+pub fn date_too_far(last: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Booking paling jauh untuk check-in {}.", day(last, lang)),
+        Lang::En => format!("The latest check-in is {}.", day(last, lang)),
+    }
+}
+
+pub fn invalid_nights(most: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Jumlah malam harus 1–{most}."),
+        Lang::En => format!("Nights must be 1 to {most}."),
+    }
+}
+
+pub fn unknown_room_type(names: &[String], lang: Lang) -> String {
+    let names = names
+        .iter()
+        .map(|n| escape(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match lang {
+        Lang::Id => format!("Tipe kamar tidak dikenal. Pilihan: {names}."),
+        Lang::En => format!("Unknown room type. The choices: {names}."),
+    }
+}
+
+/// No room of `room_type` (or of any type, `None`) on some night; the next dates that fit.
+pub fn full(room_type: Option<&str>, next_free: &[Date], lang: Lang) -> String {
+    let what = match (room_type, lang) {
+        (Some(name), Lang::Id) => format!("Kamar {} penuh pada tanggal itu.", escape(name)),
+        (Some(name), Lang::En) => format!("{} is full on those dates.", escape(name)),
+        (None, Lang::Id) => "Semua kamar penuh pada tanggal itu.".to_owned(),
+        (None, Lang::En) => "Every room is taken on those dates.".to_owned(),
+    };
+    let dates = next_free
+        .iter()
+        .map(|d| day(*d, lang))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let next = match (next_free.is_empty(), lang) {
+        (true, Lang::Id) => "Tidak ada tanggal lain yang kosong dalam masa booking.".to_owned(),
+        (true, Lang::En) => "No other dates are free within the booking window.".to_owned(),
+        (false, Lang::Id) => {
+            format!("Tanggal check-in yang masih kosong: <b>{dates}</b>. Tanggal check-in?")
+        }
+        (false, Lang::En) => format!("Check-in dates still free: <b>{dates}</b>. Check-in date?"),
+    };
+    format!("😔 {what} {next}")
+}
+
+pub fn already_pending(receipt: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!(
+            "Anda masih punya booking yang menunggu pembayaran: <b>{receipt}</b>. Satu booking \
+             tertunda per tamu."
+        ),
+        Lang::En => format!(
+            "You already have a booking waiting for payment: <b>{receipt}</b>. One pending \
+             booking per guest."
+        ),
+    }
+}
+
+pub fn booking_stopped(lang: Lang) -> String {
+    lang.pick(
+        "Booking dihentikan. Kirim /booking kapan saja untuk mulai lagi.",
+        "Booking stopped. Send /booking any time to start again.",
+    )
+    .to_owned()
+}
+
+// --- To the front office ---------------------------------------------------------------------
+
+/// `2 malam × Rp450.000 = Rp900.000` for the FO, or nothing without a price.
+fn fo_price(booking: &Booking) -> String {
+    price(booking, Lang::Id)
+        .map(|price| format!("\nHarga / Price: {price}"))
+        .unwrap_or_default()
+}
+
+fn fo_stay(booking: &Booking) -> String {
+    format!(
+        "{} → {} ({} malam / nights)",
+        date_text(booking.check_in),
+        date_text(booking.stay().check_out()),
+        booking.nights
+    )
+}
+
+fn via(booking: &Booking) -> &'static str {
+    if booking.via == "web" {
+        "Web"
+    } else {
+        "Telegram"
+    }
+}
+
+/// The FO chat: a new booking held.
+pub fn announced(booking: &Booking, hotel: &Hotel) -> String {
+    format!(
+        "🛎 <b>Booking baru / New booking</b> {receipt}\n\
+         Nama / Name: {guest}\n\
+         Kamar / Room: {room}\n\
+         Menginap / Stay: {stay}{price}\n\
+         Lewat / Via: {via}\n\
+         Status: PENDING\n\
+         Batas waktu / Hold until: {deadline}",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room = escape(&booking.room_type),
+        stay = fo_stay(booking),
+        price = fo_price(booking),
+        via = via(booking),
+        deadline = moment(booking.hold_until, hotel),
+    )
+}
+
+/// The FO chat: a hold is about to run out.
+pub fn running_out(booking: &Booking, hotel: &Hotel, now: i64) -> String {
+    let (left_id, left_en) = span(booking.hold_until - now);
+    format!(
+        "⏰ <b>Segera kedaluwarsa / About to expire</b> {receipt}: {guest}, {room}, {stay}. \
+         Sisa {left_id} (sampai {deadline}). <i>{left_en} left.</i> \
+         /cek_pembayaran",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room = escape(&booking.room_type),
+        stay = fo_stay(booking),
+        deadline = moment(booking.hold_until, hotel),
+    )
+}
+
+/// The FO chat: a hold was extended for a guest on the way, and why.
+pub fn extended(booking: &Booking, hotel: &Hotel, why: OnTheWay, most: u32) -> String {
+    let approaching = if why.approaching {
+        ", mendekat / getting closer"
+    } else {
+        ""
+    };
+    format!(
+        "⏳ <b>Diperpanjang / Extended</b> {receipt} ({guest}, {room}) sampai / until \
+         {deadline} ({count}/{most}): tamu {away_id} dari hotel{approaching}. \
+         <i>The guest is {away_en} from the hotel.</i>",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room = escape(&booking.room_type),
+        deadline = moment(booking.hold_until, hotel),
+        count = booking.extensions,
+        away_id = distance(why.distance_m, Lang::Id),
+        away_en = distance(why.distance_m, Lang::En),
+    )
+}
+
+/// `paid`, `cancelled` or `expired`, as FO read it.
+fn outcome(action: &str) -> (&'static str, &'static str) {
+    match action {
+        "paid" => ("LUNAS", "paid"),
+        "expired" => (
+            "DIBATALKAN OTOMATIS (batas waktu habis)",
+            "cancelled: the hold ran out",
+        ),
+        _ => ("DIBATALKAN", "cancelled"),
+    }
+}
+
+/// The FO chat: a booking was decided (`action`: paid, cancelled or expired).
+pub fn decided(booking: &Booking, action: &str) -> String {
+    let (id, en) = outcome(action);
+    let by = match action {
+        "expired" => String::new(),
+        _ => format!(
+            " oleh / by {}",
+            escape(booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR))
+        ),
+    };
+    format!(
+        "📌 {receipt} ({guest}, {room}): <b>{id}</b>{by}. <i>{en}.</i>",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room = escape(&booking.room_type),
+    )
+}
+
+// The four answers below are plain text: each is also the answer to a pressed Lunas /
+// Batal button, which Telegram shows as it is (no HTML); a message escapes them.
+
+pub fn front_office_only() -> String {
+    "Perintah ini hanya untuk FO dan admin. This command is for front-office staff and \
+     admins only."
+        .into()
+}
+
+pub fn update_usage(command: &str) -> String {
+    format!(
+        "Gunakan <code>/{command} RESI-YYYYMMDD-NNN</code>. <i>Use /{command} with a receipt \
+         number.</i>"
+    )
+}
+
+pub fn booking_not_found(receipt: &str) -> String {
+    format!("Booking {receipt} tidak ditemukan. No such booking.")
+}
+
+/// A booking decided before: who did it.
+pub fn already_decided(booking: &Booking) -> String {
+    let (id, en) = match booking.status.as_str() {
+        "paid" => ("sudah LUNAS", "already paid"),
+        _ => ("sudah DIBATALKAN", "already cancelled"),
+    };
+    let by = booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR);
+    format!("{} {id} oleh {by}. {en} by {by}.", booking.receipt)
+}
+
+/// What the FO who decided is told.
+pub fn decision_done(booking: &Booking, paid: bool) -> String {
+    if paid {
+        format!(
+            "✅ {} LUNAS. Tamu diberi tahu. Paid; the guest was told.",
+            booking.receipt
+        )
+    } else {
+        format!(
+            "✖️ {} DIBATALKAN; kamar kembali tersedia. Cancelled; the room is free again.",
+            booking.receipt
+        )
+    }
+}
+
+/// `/cek_pembayaran`: the pending bookings shown, and how many there are in all.
+pub fn pending_list(bookings: &[Booking], count: i64, now: i64) -> String {
+    if bookings.is_empty() {
+        return "Tidak ada booking yang menunggu pembayaran. <i>No bookings waiting for payment.</i>"
+            .into();
+    }
+    let mut text = format!("💳 <b>Menunggu pembayaran / Waiting for payment</b> ({count})\n");
+    for booking in bookings {
+        let (left, _) = span(booking.hold_until - now);
+        let total = match booking.total() {
+            0 => String::new(),
+            total => format!(" · {}", rupiah(total)),
+        };
+        text.push_str(&format!(
+            "\n<b>{}</b> · {} · {} · {}{total} · {} · sisa {left}",
+            booking.receipt,
+            guest_name(booking, Format::Html),
+            escape(&booking.room_type),
+            fo_stay(booking),
+            via(booking),
+        ));
+    }
+    let shown = bookings.len() as i64;
+    if count > shown {
+        text.push_str(&format!(
+            "\n\n… dan {} lainnya: buka halaman Booking di Mini App. <i>and {} more.</i>",
+            count - shown,
+            count - shown
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Month;
+
+    fn date(day: u8) -> Date {
+        Date::from_calendar_date(2026, Month::December, day).unwrap()
+    }
+
+    #[test]
+    fn rupiah_as_indonesians_write_it() {
+        assert_eq!(rupiah(1_350_000), "Rp1.350.000");
+        assert_eq!(rupiah(450_000), "Rp450.000");
+        assert_eq!(rupiah(999), "Rp999");
+        assert_eq!(rupiah(1_000), "Rp1.000");
+        assert_eq!(rupiah(0), "Rp0");
+        assert_eq!(rupiah(1_000_000_000), "Rp1.000.000.000");
+    }
+
+    #[test]
+    fn durations_and_distances_in_words() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        assert_eq!(duration(minutes(30), Lang::Id), "30 menit");
+        assert_eq!(duration(minutes(90), Lang::En), "1 hour 30 minutes");
+        assert_eq!(duration(minutes(120), Lang::En), "2 hours");
+        assert_eq!(duration(minutes(1), Lang::En), "1 minute");
+        assert_eq!(duration(Duration::from_secs(45), Lang::Id), "45 detik");
+        assert_eq!(nights(1, Lang::En), "1 night");
+        assert_eq!(nights(2, Lang::En), "2 nights");
+        assert_eq!(distance(3_140, Lang::Id), "3,1 km");
+        assert_eq!(distance(3_140, Lang::En), "3.1 km");
+        assert_eq!(distance(800, Lang::En), "800 m");
+    }
+
+    #[test]
+    fn date_answers_typed_or_tapped() {
+        let today = date(6);
+        assert_eq!(
+            date_button(date(6), today, Lang::Id),
+            "Hari ini, Min 06-12-2026"
+        );
+        assert_eq!(
+            date_button(date(7), today, Lang::En),
+            "Tomorrow, Mon 07-12-2026"
+        );
+        assert_eq!(date_button(date(8), today, Lang::Id), "Sel 08-12-2026");
+        for (answer, expected) in [
+            ("hari ini", Some(date(6))),
+            ("Besok", Some(date(7))),
+            ("tomorrow", Some(date(7))),
+            ("08-12-2026", Some(date(8))),
+            // A button tapped later still means its own date.
+            ("Besok, Sen 07-12-2026", Some(date(7))),
+            ("Hari ini, Min 06-12-2026", Some(date(6))),
+            ("lusa", None),
+            ("31-02-2027", None),
+            ("", None),
+        ] {
+            assert_eq!(answered_date(answer, today), expected, "{answer:?}");
+        }
+        assert_eq!(answered_date("hari ini", date(7)), Some(date(7)));
+    }
+
+    #[test]
+    fn the_offered_name_is_the_name() {
+        assert_eq!(
+            typed_name(&use_name_button("Ahmad Fauzi", Lang::Id)),
+            "Ahmad Fauzi"
+        );
+        assert_eq!(typed_name(&use_name_button("Ann", Lang::En)), "Ann");
+        assert_eq!(typed_name(" Siti "), "Siti");
+    }
+}
