@@ -63,6 +63,7 @@ fn hotel_config(
                 rooms: *rooms,
             })
             .collect(),
+        mails_per_hour: tangkap::config::DEFAULT_MAILS_PER_HOUR,
     }
 }
 

@@ -545,6 +545,7 @@ async fn booking_page_in_headless_chromium() {
                 name: "Deluxe".into(),
                 rooms: 2,
             }],
+            mails_per_hour: tangkap::config::DEFAULT_MAILS_PER_HOUR,
         });
         config.mail = Some(tangkap::config::MailSettings {
             via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp_url)),

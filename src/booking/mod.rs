@@ -58,6 +58,7 @@ pub struct HotelBase {
     erase_after: Duration,
     offset: UtcOffset,
     web_page: Option<String>,
+    mails_per_hour: u32,
 }
 
 impl HotelBase {
@@ -73,6 +74,7 @@ impl HotelBase {
                 .as_ref()
                 .filter(|_| config.mail.is_some())
                 .map(|url| format!("{url}/booking")),
+            mails_per_hour: booking.mails_per_hour,
         })
     }
 
@@ -90,6 +92,7 @@ impl HotelBase {
             erase_after: self.erase_after,
             offset: self.offset,
             web_page: self.web_page.clone(),
+            mails_per_hour: self.mails_per_hour,
         })
     }
 
@@ -115,6 +118,8 @@ pub struct Hotel {
     /// The public booking page (`<public URL>/booking`), when guests may book there: it
     /// needs a public address for its links and mail to confirm guests' addresses.
     pub web_page: Option<String>,
+    /// The most mails the web form sends in an hour, to everyone together.
+    pub mails_per_hour: u32,
 }
 
 impl Hotel {

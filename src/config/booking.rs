@@ -14,6 +14,8 @@ pub struct BookingConfig {
     /// Guests' names and emails are erased this long after their stay.
     pub erase_after: Duration,
     pub room_types: Vec<RoomTypeConfig>,
+    /// The most mails the web form sends in an hour, to everyone together.
+    pub mails_per_hour: u32,
 }
 
 /// The `[booking]` settings owners and admins may also change in the Mini App (see
@@ -45,6 +47,11 @@ pub const DEFAULT_PAYMENT_TEXT: &str = "Pembayaran dengan QRIS di resepsionis sa
 
 /// The most nights one booking may hold.
 pub const MOST_NIGHTS: u32 = 14;
+
+/// `booking.mails_per_hour` unless set: a small hotel's busiest hour several times over,
+/// and still few enough that a flood of forms cannot get its mail server marked a spammer.
+pub const DEFAULT_MAILS_PER_HOUR: u32 = 200;
+pub const MAILS_PER_HOUR_MOST: u32 = 100_000;
 
 // --- The settings owners and admins may also change in the Mini App ----------------------
 //
@@ -178,6 +185,7 @@ pub(super) struct BookingFile {
     erase_after: Option<String>,
     #[serde(default)]
     room_types: Vec<RoomTypeFile>,
+    mails_per_hour: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,6 +270,15 @@ impl BookingFile {
                 .map_err(invalid_value("booking.book_ahead_days"))?,
             None => DEFAULT_BOOK_AHEAD_DAYS,
         };
+        let mails_per_hour = match self.mails_per_hour {
+            Some(mails) if (1..=MAILS_PER_HOUR_MOST).contains(&mails) => mails,
+            Some(_) => {
+                return Err(invalid_value("booking.mails_per_hour")(format!(
+                    "use 1 to {MAILS_PER_HOUR_MOST} mails an hour"
+                )))
+            }
+            None => DEFAULT_MAILS_PER_HOUR,
+        };
         // An empty text in the file means the default.
         let text = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
         let settings = HotelSettings {
@@ -286,6 +303,7 @@ impl BookingFile {
             settings,
             erase_after,
             room_types,
+            mails_per_hour,
         }))
     }
 }

@@ -18,7 +18,8 @@ use crate::{orders::DuplicateOrderId, users::access::RegistrationMode};
 pub mod booking;
 
 pub use booking::{
-    BookingConfig, HotelSettings, RoomTypeConfig, DEFAULT_PAYMENT_TEXT, MOST_NIGHTS,
+    BookingConfig, HotelSettings, RoomTypeConfig, DEFAULT_MAILS_PER_HOUR, DEFAULT_PAYMENT_TEXT,
+    MOST_NIGHTS,
 };
 
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
@@ -1067,6 +1068,7 @@ mod tests {
         assert!(booking.settings.payment_text.contains("QRIS"));
         assert_eq!(booking.room_types[0].name, "Deluxe King");
         assert_eq!(booking.room_types.len(), 2);
+        assert_eq!(booking.mails_per_hour, 200);
 
         let room = "[[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n";
         for (bad, named) in [
@@ -1080,6 +1082,8 @@ mod tests {
             ),
             ("staff_chat = 12345", "booking.staff_chat"),
             ("book_ahead_days = 0", "booking.book_ahead_days"),
+            ("mails_per_hour = 0", "booking.mails_per_hour"),
+            ("mails_per_hour = 100001", "booking.mails_per_hour"),
         ] {
             let error = load(&format!("[booking]\n{bad}\n{room}"), &[]).unwrap_err();
             assert!(error.to_string().contains(named), "{bad}: {error}");

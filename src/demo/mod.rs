@@ -27,7 +27,7 @@ use crate::{
     booking::{self, rooms, Guest, NewBooking, Stay},
     config::{
         BookingConfig, BotToken, Config, HotelSettings, MailSettings, MailVia, RoomTypeConfig,
-        DEFAULT_PAYMENT_TEXT,
+        DEFAULT_MAILS_PER_HOUR, DEFAULT_PAYMENT_TEXT,
     },
     db::now_ms,
     groups,
@@ -301,6 +301,7 @@ fn hotel_config(front_office: i64) -> BookingConfig {
                 rooms: *rooms,
             })
             .collect(),
+        mails_per_hour: DEFAULT_MAILS_PER_HOUR,
     }
 }
 
