@@ -362,6 +362,20 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Booking>, sqlx::Err
     row.as_ref().map(booking).transpose()
 }
 
+/// The pending booking of the web guest with address `email`, if there is one (one at a
+/// time).
+pub async fn find_pending_by_email(
+    conn: &mut Conn,
+    email: &str,
+) -> Result<Option<Booking>, sqlx::Error> {
+    let sql = format!("{SELECT_BOOKING} WHERE b.status = 'pending' AND b.email = $1");
+    let row = sqlx::query(&sql)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(booking).transpose()
+}
+
 /// Pending bookings, soonest deadline first, at most `limit`; and how many there are.
 pub async fn pending(conn: &mut Conn, limit: i64) -> Result<(Vec<Booking>, i64), sqlx::Error> {
     let bookings = list(conn, Status::Pending, "", limit).await?;
@@ -680,14 +694,6 @@ async fn insert_held(
     );
     outbox::enqueue_many(tx, &messages).await?;
     Ok(bookings)
-}
-
-/// The receipt of `guest`'s pending booking, if they have one (one at a time).
-pub async fn pending_receipt(
-    conn: &mut Conn,
-    guest: &Guest,
-) -> Result<Option<String>, sqlx::Error> {
-    Ok(pending_receipts(conn, [guest]).await?.remove(guest))
 }
 
 /// The receipts of the pending bookings of `guests` that have one.

@@ -70,6 +70,17 @@ pub fn already_pending(receipt: &str) -> String {
     )
 }
 
+/// The form's answer when it could be booked: the same whatever the address, since anyone
+/// may type one. What became of the form (a confirmation link, or the address's pending
+/// booking) is in the mail, for the address's owner alone.
+pub fn mailed(to: &str) -> String {
+    format!(
+        "Kami mengirim email ke {to}. Buka tautan konfirmasi di dalamnya dalam 24 jam: kamar \
+         baru ditahan setelah itu. We sent a mail to {to}. Open the confirmation link in it \
+         within 24 hours: the room is held only then."
+    )
+}
+
 /// The refusals that need no details, by [`super::web::WebError::kind`].
 pub fn refused(kind: &str) -> &'static str {
     match kind {
@@ -125,24 +136,58 @@ pub fn confirm_mail(
     }
 }
 
+/// The mail to an address that sent the form while a booking of it waits for payment: that
+/// booking instead of a new link.
+pub fn already_pending_mail(booking: &Booking, hotel: &Hotel, to: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: pending_subject(booking, hotel),
+        text: format!(
+            "Alamat email ini sudah punya booking di {hotel_name} yang menunggu pembayaran, \
+             jadi booking baru tidak dibuat.\n\
+             This address already has a booking at {hotel_name} waiting for payment, so no \
+             new one was made.\n\n\
+             {pending}\n\n\
+             Setelah booking ini lunas atau batal, Anda dapat booking lagi.\n\
+             Once it is paid or cancelled, you may book again.\n\n\
+             Bukan Anda yang mengisi formulir? Abaikan email ini.\n\
+             Not you who filled in the form? Ignore this mail.\n",
+            hotel_name = hotel.settings.hotel_name,
+            pending = pending_details(booking, hotel),
+        ),
+    }
+}
+
 /// The mail once the room is held, for a guest with an address: what the page showed, to
 /// keep.
 pub fn held_mail(booking: &Booking, hotel: &Hotel) -> Option<Mail> {
     Some(Mail {
         to: booking.email.clone()?,
-        subject: format!(
-            "Booking {} — {} (PENDING)",
-            booking.receipt, hotel.settings.hotel_name
-        ),
+        subject: pending_subject(booking, hotel),
         text: format!("{}\n", held(booking, hotel)),
     })
+}
+
+fn pending_subject(booking: &Booking, hotel: &Hotel) -> String {
+    format!(
+        "Booking {} — {} (PENDING)",
+        booking.receipt, hotel.settings.hotel_name
+    )
 }
 
 /// The guest's answer once the room is held, as plain text.
 pub fn held(booking: &Booking, hotel: &Hotel) -> String {
     format!(
-        "Kamar Anda di {hotel_name} kami tahan. Your room is held.\n\n\
-         No. resi / Receipt: {receipt}\n\
+        "Kamar Anda di {} kami tahan. Your room is held.\n\n{}",
+        hotel.settings.hotel_name,
+        pending_details(booking, hotel)
+    )
+}
+
+/// A pending booking: its receipt, stay and deadline, and how to pay.
+fn pending_details(booking: &Booking, hotel: &Hotel) -> String {
+    format!(
+        "No. resi / Receipt: {receipt}\n\
          Nama / Name: {guest}\n\
          Kamar / Room: {room}\n\
          Menginap / Stay: {stay}\n\
@@ -151,7 +196,6 @@ pub fn held(booking: &Booking, hotel: &Hotel) -> String {
          {payment}\n\n\
          Jika belum dibayar sampai batas waktu, booking dibatalkan otomatis.\n\
          Unpaid by then, the booking is cancelled automatically.",
-        hotel_name = hotel.settings.hotel_name,
         receipt = booking.receipt,
         guest = booking.guest_name.as_deref().unwrap_or_default(),
         room = booking.room_type,

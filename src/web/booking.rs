@@ -87,7 +87,8 @@ pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     })))
 }
 
-/// `POST /api/booking` with the form: mails the confirmation link; holds nothing yet.
+/// `POST /api/booking` with the form: mails the address (a confirmation link, or its
+/// pending booking: the answer does not say which); holds nothing yet.
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -102,14 +103,9 @@ pub async fn submit(
     booking::web::request(&mut tx, &hotel, &form, client, now_ms()).await?;
     tx.commit().await?;
     state.new_messages.notify_one();
-    Ok(Json(json!({
-        "message": format!(
-            "Kami mengirim tautan konfirmasi ke {0}. Buka tautan itu dalam 24 jam: kamar baru \
-             ditahan setelah itu. We sent a confirmation link to {0}. Open it within 24 hours: \
-             the room is held only then.",
-            form.email.trim()
-        ),
-    })))
+    Ok(Json(
+        json!({ "message": web_texts::mailed(form.email.trim()) }),
+    ))
 }
 
 #[derive(Deserialize)]
