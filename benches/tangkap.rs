@@ -1543,6 +1543,8 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
                 rooms,
                 price: 450_000,
             }],
+            // Every guest of the burst asks within the hour.
+            mails_per_hour: tangkap::config::booking::MAILS_PER_HOUR_MOST,
             ..BookingConfig::default()
         })
     })

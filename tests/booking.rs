@@ -32,6 +32,10 @@ on_both_backends!(
     a_web_booking_holds_a_room_only_once_its_address_is_confirmed,
     a_web_guest_is_mailed_when_the_hold_runs_out,
     links_opened_at_once_hold_exactly_the_free_rooms_once_each,
+    a_pending_address_is_answered_as_any_other_and_mailed_its_receipt,
+    an_address_is_counted_without_its_tag_or_case,
+    the_web_form_mails_at_most_mails_per_hour,
+    forms_sent_at_once_pass_the_throttle_at_most_its_limit,
     without_mail_the_web_form_offers_telegram_only,
     the_booking_page_lists_and_decides_for_the_front_office_only,
     a_guests_name_and_contact_are_erased_after_the_stay,
@@ -514,8 +518,20 @@ async fn spawn_web_hotel(
     rooms: &[(&str, u32)],
     hold: Duration,
 ) -> (TestApp, i64) {
+    spawn_web_hotel_with(backend, smtp, rooms, hold, |_| {}).await
+}
+
+/// The same, after `adjust` has changed the hotel's `[booking]`.
+async fn spawn_web_hotel_with(
+    backend: Backend,
+    smtp: &SmtpSink,
+    rooms: &[(&str, u32)],
+    hold: Duration,
+    adjust: impl FnOnce(&mut BookingConfig),
+) -> (TestApp, i64) {
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
-    let booking = hotel_config(fo_chat, rooms, hold, Duration::ZERO);
+    let mut booking = hotel_config(fo_chat, rooms, hold, Duration::ZERO);
+    adjust(&mut booking);
     let mail = tangkap::config::MailSettings {
         via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
         from: "Hotel Melati <booking@melati.example>".into(),
@@ -760,14 +776,8 @@ async fn a_web_booking_holds_a_room_only_once_its_address_is_confirmed(backend: 
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
 
-    // One pending booking per address; the one room is taken on those nights.
-    let (status, answer) =
-        submit(&app, web_form("Ayu", ayu, "Deluxe", days_from_today(10), 1)).await;
-    assert_eq!(
-        (status, &answer["error"]),
-        (StatusCode::CONFLICT, &json!("pending")),
-        "{answer}"
-    );
+    // The one room is taken on those nights. (A form for Ayu's address now is answered as
+    // any other: a_pending_address_is_answered_as_any_other_and_mailed_its_receipt.)
     let (status, answer) = submit(
         &app,
         web_form("Dodi", "dodi@tamu.example", "Deluxe", days_from_today(4), 1),
@@ -1052,6 +1062,196 @@ async fn links_opened_at_once_hold_exactly_the_free_rooms_once_each(backend: Bac
     // Nobody else was mailed a booking: only the link went to those refused.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.mails().len(), GUESTS + 4);
+    app.finish().await;
+}
+
+/// Submits `forms` one after another; the status and the error (if any) of each.
+async fn submit_each(app: &TestApp, forms: Vec<Value>) -> Vec<(StatusCode, Value)> {
+    let mut answers = Vec::new();
+    for form in forms {
+        let (status, answer) = submit(app, form).await;
+        answers.push((status, answer["error"].clone()));
+    }
+    answers
+}
+
+/// The web form's answer tells nothing of the address: one with a pending booking gets
+/// the same answer as a new one, and the mail to it (never the page) carries its receipt.
+/// Such probes count against the address's forms like new requests.
+async fn a_pending_address_is_answered_as_any_other_and_mailed_its_receipt(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let (app, _) = spawn_web_hotel(
+        backend,
+        &smtp,
+        &[("Deluxe", 2)],
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    let ayu = "ayu@tamu.example";
+    let (status, answer) =
+        submit(&app, web_form("Ayu", ayu, "Deluxe", days_from_today(3), 2)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let token = confirmation_token(&smtp.wait_for(ayu, 1).await[0]);
+    let (status, held) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    let receipt = held["receipt"].as_str().unwrap().to_owned();
+    smtp.wait_for(ayu, 2).await;
+
+    // Someone else types Ayu's address, then a new one: the same answer to both.
+    let stranger = "baru@tamu.example";
+    let (probe_status, probe) = submit(
+        &app,
+        web_form("Orang Lain", ayu, "Deluxe", days_from_today(10), 1),
+    )
+    .await;
+    let (fresh_status, fresh) = submit(
+        &app,
+        web_form("Orang Lain", stranger, "Deluxe", days_from_today(10), 1),
+    )
+    .await;
+    assert_eq!(
+        (probe_status, fresh_status),
+        (StatusCode::OK, StatusCode::OK),
+        "{probe} {fresh}"
+    );
+    assert_eq!(
+        probe.to_string().replace(ayu, "<address>"),
+        fresh.to_string().replace(stranger, "<address>")
+    );
+    assert!(!probe.to_string().contains("RESI"), "{probe}");
+
+    // Ayu is mailed her booking's receipt and how to pay, with no link; nothing new is
+    // requested or held for her.
+    let mails = smtp.wait_for(ayu, 3).await;
+    let text = mails[2]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&receipt) && text.contains("QRIS") && !text.contains("#confirm="),
+        "{text}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM booking_requests WHERE email = '{ayu}'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+
+    // Her form and the probe counted: one more probe passes, the next is refused.
+    let probes = (11..=12)
+        .map(|day| web_form("Orang Lain", ayu, "Deluxe", days_from_today(day), 1))
+        .collect();
+    assert_eq!(
+        submit_each(&app, probes).await,
+        [
+            (StatusCode::OK, Value::Null),
+            (StatusCode::TOO_MANY_REQUESTS, json!("too_many"))
+        ]
+    );
+    app.finish().await;
+}
+
+/// An address is counted without its `+tag` and case: four spellings of one mailbox are
+/// one address, and the fourth form is refused. Each mail goes to the address as typed.
+async fn an_address_is_counted_without_its_tag_or_case(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let (app, _) = spawn_web_hotel(
+        backend,
+        &smtp,
+        &[("Deluxe", 2)],
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    let spellings = [
+        "ayu+1@x.example",
+        "AYU+2@x.example",
+        "ayu@x.example",
+        "ayu+3@x.example",
+    ];
+    let forms = spellings
+        .iter()
+        .map(|email| web_form("Ayu", email, "Deluxe", days_from_today(5), 1))
+        .collect();
+    assert_eq!(
+        submit_each(&app, forms).await,
+        [
+            (StatusCode::OK, Value::Null),
+            (StatusCode::OK, Value::Null),
+            (StatusCode::OK, Value::Null),
+            (StatusCode::TOO_MANY_REQUESTS, json!("too_many"))
+        ]
+    );
+    smtp.wait_for("ayu+2@x.example", 1).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_requests").await, 3);
+    app.finish().await;
+}
+
+/// All forms together mail at most `booking.mails_per_hour` an hour: with 5, the sixth and
+/// seventh addresses are refused, the same as a busy address.
+async fn the_web_form_mails_at_most_mails_per_hour(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let (app, _) = spawn_web_hotel_with(
+        backend,
+        &smtp,
+        &[("Deluxe", 2)],
+        Duration::from_secs(2 * 3600),
+        |booking| booking.mails_per_hour = 5,
+    )
+    .await;
+    let forms = (1..=7)
+        .map(|guest| {
+            let email = format!("tamu{guest}@tamu.example");
+            web_form("Tamu", &email, "Deluxe", days_from_today(5), 1)
+        })
+        .collect();
+    let mut expected = vec![(StatusCode::OK, Value::Null); 5];
+    expected.extend(vec![(StatusCode::TOO_MANY_REQUESTS, json!("too_many")); 2]);
+    assert_eq!(submit_each(&app, forms).await, expected);
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_requests").await, 5);
+    smtp.wait_for("tamu5@tamu.example", 1).await;
+    app.finish().await;
+}
+
+/// Forty forms for one address sent at once cannot outrun the count: three are accepted
+/// (the limit per address), the rest refused, and three requests stored.
+async fn forms_sent_at_once_pass_the_throttle_at_most_its_limit(backend: Backend) {
+    const FORMS: usize = 40;
+    let smtp = SmtpSink::start();
+    let (app, _) = spawn_web_hotel(
+        backend,
+        &smtp,
+        &[("Deluxe", 2)],
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    let url = format!("{}/api/booking", app.http_url());
+    let form = web_form("Ayu", "ayu@tamu.example", "Deluxe", days_from_today(5), 1);
+    let mut forms = tokio::task::JoinSet::new();
+    for _ in 0..FORMS {
+        let (url, form) = (url.clone(), form.clone());
+        forms.spawn(async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .json(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let answer: Value = response.json().await.unwrap();
+            (status, answer["error"].clone())
+        });
+    }
+    let answers = forms.join_all().await;
+    let accepted = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|answer| **answer == (StatusCode::TOO_MANY_REQUESTS, json!("too_many")))
+        .count();
+    assert_eq!((accepted, refused), (3, FORMS - 3), "{answers:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_requests").await, 3);
     app.finish().await;
 }
 

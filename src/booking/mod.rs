@@ -62,6 +62,7 @@ pub struct HotelBase {
     location: Option<LocationRule>,
     offset: UtcOffset,
     web_page: Option<String>,
+    mails_per_hour: u32,
 }
 
 impl HotelBase {
@@ -80,6 +81,7 @@ impl HotelBase {
                 .as_ref()
                 .filter(|_| config.mail.is_some())
                 .map(|url| format!("{url}/booking")),
+            mails_per_hour: booking.mails_per_hour,
         })
     }
 
@@ -100,6 +102,7 @@ impl HotelBase {
             location: self.location,
             offset: self.offset,
             web_page: self.web_page.clone(),
+            mails_per_hour: self.mails_per_hour,
         })
     }
 
@@ -131,6 +134,8 @@ pub struct Hotel {
     /// The public booking page (`<public URL>/booking`), when guests may book there: it
     /// needs a public address for its links and mail to confirm guests' addresses.
     pub web_page: Option<String>,
+    /// The most mails the web form sends in an hour, to everyone together.
+    pub mails_per_hour: u32,
 }
 
 impl Hotel {
@@ -444,6 +449,20 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Booking>, sqlx::Err
     let sql = format!("{SELECT_BOOKING} WHERE b.id = $1");
     let row = sqlx::query(&sql)
         .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(booking).transpose()
+}
+
+/// The pending booking of the web guest with address `email`, if there is one (one at a
+/// time).
+pub async fn find_pending_by_email(
+    conn: &mut Conn,
+    email: &str,
+) -> Result<Option<Booking>, sqlx::Error> {
+    let sql = format!("{SELECT_BOOKING} WHERE b.status = 'pending' AND b.email = $1");
+    let row = sqlx::query(&sql)
+        .bind(email)
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(booking).transpose()
@@ -766,14 +785,6 @@ async fn insert_held(
     }));
     outbox::enqueue_many(tx, &messages).await?;
     Ok(bookings)
-}
-
-/// The receipt of `guest`'s pending booking, if they have one (one at a time).
-pub async fn pending_receipt(
-    conn: &mut Conn,
-    guest: &Guest,
-) -> Result<Option<String>, sqlx::Error> {
-    Ok(pending_receipts(conn, [guest]).await?.remove(guest))
 }
 
 /// The receipts of the pending bookings of `guests` that have one.

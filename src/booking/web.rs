@@ -6,10 +6,17 @@
 //!
 //! The link carries a random token; the request keeps only its SHA-256, and the mail's
 //! outbox copy goes once sent ([`outbox::mark_sent`]), so the database alone cannot
-//! confirm anybody's booking. Opening it twice shows the same booking. Requests are
-//! throttled per address and per client.
+//! confirm anybody's booking. Opening it twice shows the same booking.
+//!
+//! The form's answer says nothing of the address, which anyone may type: an address with
+//! a pending booking is answered as a new one, and mailed that booking instead of a link.
+//! Every such form counts towards the throttle: per address (without case or `+tag`), per
+//! client (an IPv6 one by its /64), and the hour's mails of everyone together.
 
-use std::{collections::HashMap, net::IpAddr};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv6Addr},
+};
 
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -21,7 +28,7 @@ use super::{
     Hotel, HotelBase, NewBooking, Stay, StayProblem,
 };
 use crate::{
-    db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db},
+    db::{group_commit::GroupCommit, lock_until_commit, now_ms, values_placeholders, Conn, Db},
     lang::Lang,
     mail,
     telegram::outbox::{self, Outgoing},
@@ -43,11 +50,15 @@ pub struct WebForm {
     pub lang: Lang,
 }
 
-/// Requests one address may make in [`THROTTLE_WINDOW_MS`].
+/// Forms one address may send in [`THROTTLE_WINDOW_MS`] (see [`email_key`]).
 pub const REQUESTS_PER_ADDRESS: i64 = 3;
-/// Requests one client (network address) may make in [`THROTTLE_WINDOW_MS`].
+/// Forms one client may send in [`THROTTLE_WINDOW_MS`] (see [`client_key`]).
 pub const REQUESTS_PER_CLIENT: i64 = 20;
+/// The throttle's window; all forms together may send `booking.mails_per_hour` in it.
 const THROTTLE_WINDOW_MS: i64 = 3_600_000;
+/// The PostgreSQL advisory lock of the form's throttle ("BKWF"). One for every form: each
+/// counts towards the hour's mails of everyone.
+const THROTTLE_LOCK: i64 = 0x424B_5746;
 /// How long a confirmation link works.
 pub const LINK_VALID_MS: i64 = 24 * 3_600_000;
 
@@ -68,6 +79,7 @@ pub enum WebError {
     UnknownType,
     #[error("no room free on every night")]
     Full { next_free: Vec<Date> },
+    /// Said only to whoever opened a link mailed to the address; the form never says it.
     #[error("this address already has a pending booking")]
     AlreadyPending { receipt: String },
     #[error("too many requests")]
@@ -123,8 +135,10 @@ impl WebError {
     }
 }
 
-/// Checks `form` from `client` at `now` and, when it could be booked, stores the request
-/// and queues the mail with its confirmation link. Nothing is held yet.
+/// Checks `form` from `client` at `now` and, when it could be booked, counts it and mails
+/// the address: a link that confirms a new request, stored now (nothing is held yet), or,
+/// when the address has a pending booking, that booking. The caller's answer must not say
+/// which.
 pub async fn request(
     tx: &mut Conn,
     hotel: &Hotel,
@@ -147,26 +161,6 @@ pub async fn request(
     let room_type = rooms::find_by_name(tx, &form.room_type)
         .await?
         .ok_or(WebError::UnknownType)?;
-    let since = now - THROTTLE_WINDOW_MS;
-    let (by_address, by_client): (i64, i64) = {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(CASE WHEN email = $1 THEN 1 ELSE 0 END), 0), COUNT(*) \
-             FROM booking_requests WHERE created_at > $3 AND (email = $1 OR client = $2)",
-        )
-        .bind(&email)
-        .bind(client.to_string())
-        .bind(since)
-        .fetch_one(&mut *tx)
-        .await?;
-        (row.try_get(0)?, row.try_get(1)?)
-    };
-    if by_address >= REQUESTS_PER_ADDRESS || by_client >= REQUESTS_PER_CLIENT {
-        return Err(WebError::TooMany);
-    }
-    // Said now rather than after the guest has gone to their mail; the hold checks again.
-    if let Some(receipt) = super::pending_receipt(tx, &Guest::Email(email.clone())).await? {
-        return Err(WebError::AlreadyPending { receipt });
-    }
     if !rooms::free_for(tx, stay)
         .await?
         .iter()
@@ -175,46 +169,126 @@ pub async fn request(
         let next_free = rooms::next_free(tx, hotel, &room_type, stay, now).await?;
         return Err(WebError::Full { next_free });
     }
-    let token = new_token();
-    let request_id: i64 = sqlx::query_scalar(
-        "INSERT INTO booking_requests (token_hash, guest_name, email, room_type_id, check_in, \
-         nights, client, created_at, lang) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING id",
-    )
-    .bind(token_hash(&token))
-    .bind(name.as_str())
-    .bind(&email)
-    .bind(room_type.id)
-    .bind(day_number(check_in))
-    .bind(i64::from(stay.nights))
-    .bind(client.to_string())
-    .bind(now)
-    .bind(form.lang.as_str())
-    .fetch_one(&mut *tx)
-    .await?;
-    // A link never opened: its request (a name and an address) goes when the link stops
-    // working.
-    timers::set(
-        tx,
-        &[Timer {
-            kind: super::REQUEST_EXPIRY,
-            entity: request_id,
-            due_at: now + LINK_VALID_MS,
-        }],
-    )
-    .await?;
-    let link = format!("{page}#confirm={token}");
-    let mail = texts::confirm_mail(
-        hotel,
-        name.as_str(),
-        &room_type.name,
-        stay,
-        &email,
-        &link,
-        form.lang,
-    );
+    // From here on the form counts and is answered alike whatever the address, so that
+    // whoever types one learns nothing of its bookings.
+    count_form(tx, hotel, &email, client, now).await?;
+    let mail = match super::find_pending_by_email(tx, &email).await? {
+        Some(pending) => texts::already_pending_mail(&pending, hotel, &email, form.lang),
+        None => {
+            let token = new_token();
+            let request_id: i64 = sqlx::query_scalar(
+                "INSERT INTO booking_requests (token_hash, guest_name, email, room_type_id, \
+                 check_in, nights, created_at, lang) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 RETURNING id",
+            )
+            .bind(token_hash(&token))
+            .bind(name.as_str())
+            .bind(&email)
+            .bind(room_type.id)
+            .bind(day_number(check_in))
+            .bind(i64::from(stay.nights))
+            .bind(now)
+            .bind(form.lang.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            // A link never opened: its request (a name and an address) goes when the link
+            // stops working.
+            timers::set(
+                tx,
+                &[Timer {
+                    kind: super::REQUEST_EXPIRY,
+                    entity: request_id,
+                    due_at: now + LINK_VALID_MS,
+                }],
+            )
+            .await?;
+            let link = format!("{page}#confirm={token}");
+            texts::confirm_mail(
+                hotel,
+                name.as_str(),
+                &room_type.name,
+                stay,
+                &email,
+                &link,
+                form.lang,
+            )
+        }
+    };
     outbox::enqueue(tx, &Outgoing::Mail(mail)).await?;
     Ok(())
+}
+
+/// Counts a form of `email` from `client` at `now`, or refuses it when the address, the
+/// client or all forms together have reached the hour's limit. The count and the form's
+/// row are one step: on PostgreSQL forms sent together wait for each other's commit here,
+/// as they would otherwise all count the same rows and all pass.
+async fn count_form(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    email: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), WebError> {
+    lock_until_commit(tx, THROTTLE_LOCK).await?;
+    let since = now - THROTTLE_WINDOW_MS;
+    let (email_key, client_key) = (email_key(email), client_key(client));
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM booking_form_hits WHERE email_key = $1 AND at > $3), \
+         (SELECT COUNT(*) FROM booking_form_hits WHERE client_key = $2 AND at > $3), \
+         (SELECT COUNT(*) FROM booking_form_hits WHERE at > $3)",
+    )
+    .bind(&email_key)
+    .bind(&client_key)
+    .bind(since)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (by_address, by_client, all): (i64, i64, i64) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    if by_address >= REQUESTS_PER_ADDRESS
+        || by_client >= REQUESTS_PER_CLIENT
+        || all >= i64::from(hotel.mails_per_hour)
+    {
+        return Err(WebError::TooMany);
+    }
+    // Rows past the window count no more.
+    sqlx::query("DELETE FROM booking_form_hits WHERE at <= $1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO booking_form_hits (email_key, client_key, at) VALUES ($1, $2, $3)")
+        .bind(&email_key)
+        .bind(&client_key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// An address as the throttle counts it: without case, and without the `+tag` that mail
+/// servers deliver to the same mailbox (`Ayu+x@Mail.com` is `ayu@mail.com`).
+fn email_key(email: &str) -> String {
+    let email = email.trim().to_lowercase();
+    match email.rsplit_once('@') {
+        Some((local, domain)) => {
+            let mailbox = local.split_once('+').map_or(local, |(mailbox, _)| mailbox);
+            format!("{mailbox}@{domain}")
+        }
+        None => email,
+    }
+}
+
+/// A client as the throttle counts it: an IPv4 address, or the /64 network of an IPv6 one
+/// (a subscriber is usually given a whole /64, so one device has billions of addresses).
+/// An IPv4-mapped IPv6 address is its IPv4 address.
+fn client_key(client: IpAddr) -> String {
+    let client = client.to_canonical();
+    match client {
+        IpAddr::V4(_) => client.to_string(),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", Ipv6Addr::from(network))
+        }
+    }
 }
 
 /// A confirmed link's booking, and whether this opening confirmed it.
@@ -459,5 +533,30 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
+    }
+
+    #[test]
+    fn addresses_count_without_case_or_tag() {
+        for spelling in [
+            "ayu@mail.com",
+            " Ayu@Mail.com ",
+            "ayu+x@Mail.com",
+            "AYU+x+y@mail.com",
+        ] {
+            assert_eq!(email_key(spelling), "ayu@mail.com", "{spelling}");
+        }
+        assert_ne!(email_key("ayu.x@mail.com"), "ayu@mail.com");
+        assert_eq!(email_key("ayu@sub+x.example"), "ayu@sub+x.example");
+    }
+
+    #[test]
+    fn clients_count_by_ipv4_address_or_ipv6_slash_64() {
+        let key = |address: &str| client_key(address.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(key("::1"), "::/64");
     }
 }

@@ -100,16 +100,18 @@ pub fn refused(kind: &str, lang: Lang) -> &'static str {
     lang.pick(id, en)
 }
 
-/// The form's answer once a confirmation link is on its way to `email`.
-pub fn mailed(email: &str, lang: Lang) -> String {
+/// The form's answer when it could be booked: the same whatever the address, since anyone
+/// may type one. What became of the form (a confirmation link, or the address's pending
+/// booking) is in the mail, for the address's owner alone.
+pub fn mailed(to: &str, lang: Lang) -> String {
     match lang {
         Lang::Id => format!(
-            "Kami mengirim tautan konfirmasi ke {email}. Buka tautan itu dalam 24 jam: kamar baru \
-             ditahan setelah itu."
+            "Kami mengirim email ke {to}. Buka tautan konfirmasi di dalamnya dalam 24 jam: kamar \
+             baru ditahan setelah itu."
         ),
         Lang::En => format!(
-            "We sent a confirmation link to {email}. Open it within 24 hours: the room is held \
-             only then."
+            "We sent a mail to {to}. Open the confirmation link in it within 24 hours: the room \
+             is held only then."
         ),
     }
 }
@@ -166,9 +168,34 @@ pub fn guest_mail(booking: &Booking, hotel: &Hotel, what: &str, text: String) ->
     })
 }
 
-/// A booking decided before: who did it.
-pub fn already_decided(booking: &Booking) -> String {
-    texts::already_decided(booking)
+/// The mail to an address that sent the form (in `lang`) while a booking of it waits for
+/// payment: that booking instead of a new link.
+pub fn already_pending_mail(booking: &Booking, hotel: &Hotel, to: &str, lang: Lang) -> Mail {
+    let shown = Booking {
+        lang,
+        ..booking.clone()
+    };
+    let hotel_name = &hotel.settings.hotel_name;
+    let pending = texts::held(&shown, hotel, Format::Plain);
+    let text = match lang {
+        Lang::Id => format!(
+            "Alamat email ini sudah punya booking di {hotel_name} yang menunggu pembayaran, jadi \
+             booking baru tidak dibuat.\n\n{pending}\n\n\
+             Setelah booking ini lunas atau batal, Anda dapat booking lagi.\n\n\
+             Bukan Anda yang mengisi formulir? Abaikan email ini.\n"
+        ),
+        Lang::En => format!(
+            "This address already has a booking at {hotel_name} waiting for payment, so no new \
+             one was made.\n\n{pending}\n\n\
+             Once it is paid or cancelled, you may book again.\n\n\
+             Not you who filled in the form? Ignore this mail.\n"
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject: texts::subject(&shown, hotel, "held"),
+        text,
+    }
 }
 
 /// Where a booking stands, for a confirmation link opened again, in the guest's language.

@@ -21,6 +21,8 @@ pub struct BookingConfig {
     pub remind_at: time::Time,
     /// Holds extended for guests on their way; `None` without `hotel_location`.
     pub location: Option<LocationRule>,
+    /// The most mails the web form sends in an hour, to everyone together.
+    pub mails_per_hour: u32,
 }
 
 impl Default for BookingConfig {
@@ -32,6 +34,7 @@ impl Default for BookingConfig {
             release_at: DEFAULT_RELEASE_AT,
             remind_at: DEFAULT_REMIND_AT,
             location: None,
+            mails_per_hour: DEFAULT_MAILS_PER_HOUR,
         }
     }
 }
@@ -103,6 +106,11 @@ pub const DEFAULT_MAX_EXTENSIONS: u32 = 2;
 
 /// The most nights one booking may hold.
 pub const MOST_NIGHTS: u32 = 14;
+
+/// `booking.mails_per_hour` unless set: a small hotel's busiest hour several times over,
+/// and still few enough that a flood of forms cannot get its mail server marked a spammer.
+pub const DEFAULT_MAILS_PER_HOUR: u32 = 200;
+pub const MAILS_PER_HOUR_MOST: u32 = 100_000;
 
 // --- The settings owners and admins may also change in the Mini App ----------------------
 //
@@ -291,6 +299,7 @@ pub(super) struct BookingFile {
     max_extensions: Option<u32>,
     #[serde(default)]
     room_types: Vec<RoomTypeFile>,
+    mails_per_hour: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -415,6 +424,15 @@ impl BookingFile {
                 .map_err(invalid_value("booking.book_ahead_days"))?,
             None => DEFAULT_BOOK_AHEAD_DAYS,
         };
+        let mails_per_hour = match self.mails_per_hour {
+            Some(mails) if (1..=MAILS_PER_HOUR_MOST).contains(&mails) => mails,
+            Some(_) => {
+                return Err(invalid_value("booking.mails_per_hour")(format!(
+                    "use 1 to {MAILS_PER_HOUR_MOST} mails an hour"
+                )))
+            }
+            None => DEFAULT_MAILS_PER_HOUR,
+        };
         // An empty text in the file means the default.
         let text = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
         let settings = HotelSettings {
@@ -438,6 +456,7 @@ impl BookingFile {
             release_at,
             remind_at,
             location,
+            mails_per_hour,
         }))
     }
 }

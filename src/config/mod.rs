@@ -17,7 +17,10 @@ use crate::{orders::DuplicateOrderId, users::access::RegistrationMode};
 
 pub mod booking;
 
-pub use booking::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig, MOST_NIGHTS};
+pub use booking::{
+    BookingConfig, HotelSettings, LocationRule, RoomTypeConfig, DEFAULT_MAILS_PER_HOUR,
+    MOST_NIGHTS,
+};
 
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
 pub const DEFAULT_CONFIG_FILE: &str = "config/tangkap.toml";
@@ -1110,6 +1113,7 @@ mod tests {
             (rule.radius_m, rule.extend_by, rule.max_extensions),
             (2_500, Duration::from_secs(45 * 60), 0)
         );
+        assert_eq!(booking.mails_per_hour, 200);
 
         let room = "[[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n";
         for (bad, named) in [
@@ -1143,6 +1147,8 @@ mod tests {
                 "hotel_location = \"-6,106\"\nmax_extensions = 11",
                 "booking.max_extensions",
             ),
+            ("mails_per_hour = 0", "booking.mails_per_hour"),
+            ("mails_per_hour = 100001", "booking.mails_per_hour"),
         ] {
             let error = load(&format!("[booking]\n{bad}\n{room}"), &[]).unwrap_err();
             assert!(error.to_string().contains(named), "{bad}: {error}");

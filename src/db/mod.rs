@@ -287,6 +287,20 @@ fn is_passing(err: &sqlx::Error) -> bool {
     }
 }
 
+/// On PostgreSQL, takes the advisory lock `key` until the transaction on `conn` ends, so
+/// that of the transactions taking it one goes on at a time: what it counts before it
+/// writes cannot change under it. On SQLite a writing transaction ([`Db::begin`]) is alone
+/// already.
+pub async fn lock_until_commit(conn: &mut Conn, key: i64) -> Result<(), sqlx::Error> {
+    if Backend::of(conn) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// True when `err` is a unique-constraint violation on either backend.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()

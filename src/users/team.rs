@@ -11,7 +11,7 @@ use super::{
     sessions, user_from_row, AccountState, Role, User, USER_COLUMNS,
 };
 use crate::{
-    db::{now_ms, Conn, Db},
+    db::{lock_until_commit, now_ms, Conn, Db},
     groups,
     telegram::{
         outbox::{self, Button, MessageRef, Outgoing},
@@ -66,13 +66,7 @@ async fn active_owners(conn: &mut Conn) -> Result<i64, sqlx::Error> {
 /// On PostgreSQL, account changes are made one at a time, so two owners demoting each
 /// other at once cannot leave the team without one. SQLite has one writer already.
 async fn one_change_at_a_time(conn: &mut Conn) -> Result<(), sqlx::Error> {
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(TEAM_LOCK)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    lock_until_commit(conn, TEAM_LOCK).await
 }
 
 /// The PostgreSQL advisory lock for account changes ("TEAM").

@@ -95,7 +95,8 @@ pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     })))
 }
 
-/// `POST /api/booking` with the form: mails the confirmation link; holds nothing yet.
+/// `POST /api/booking` with the form: mails the address (a confirmation link, or its
+/// pending booking: the answer does not say which); holds nothing yet.
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
