@@ -9,46 +9,18 @@
 //! stops working.
 
 use super::{
-    erase, find, settle, tell_front_office, texts, to_guest, web, Booking, DecideError, Hotel,
-    Status, ERASE, EXPIRY, REMINDER, REQUEST_EXPIRY, WARNING,
+    erase, find, location, next_hold_timer, settle, tell_front_office, texts, to_guest, web,
+    DecideError, Hotel, Status, ERASE, EXPIRY, REMINDER, REQUEST_EXPIRY, WARNING,
 };
 use crate::{
     db::{now_ms, Conn},
     telegram::outbox,
-    timers::{self, Due, Timer},
+    timers::{self, Due},
 };
 
 /// Whether timer kind `kind` is a booking's.
 pub fn is_booking_timer(kind: &str) -> bool {
     [REMINDER, WARNING, EXPIRY, ERASE, REQUEST_EXPIRY].contains(&kind)
-}
-
-/// The timer pending `booking` waits on after `done` (`None`: it was just held), at
-/// `now`: the check-in day's reminder, the warning, then the end of the hold, skipping
-/// any whose time has passed (the end always comes).
-pub(super) fn next_timer(hotel: &Hotel, booking: &Booking, done: Option<&str>, now: i64) -> Timer {
-    let warning =
-        (!hotel.settings.warn_before.is_zero()).then(|| hotel.warning_at(booking.hold_until));
-    let stages = [
-        (REMINDER, hotel.reminder_at(booking)),
-        (WARNING, warning),
-        (EXPIRY, Some(booking.hold_until)),
-    ];
-    let after = done
-        .and_then(|done| stages.iter().position(|(kind, _)| *kind == done))
-        .map_or(0, |done| done + 1);
-    let (kind, due_at) = stages[after.min(stages.len() - 1)..]
-        .iter()
-        .find_map(|(kind, due)| match due {
-            Some(due) if *due > now || *kind == EXPIRY => Some((*kind, *due)),
-            _ => None,
-        })
-        .unwrap_or((EXPIRY, booking.hold_until));
-    Timer {
-        kind,
-        entity: booking.id,
-        due_at,
-    }
 }
 
 /// Acts on booking timers `due` inside `tx`.
@@ -74,23 +46,28 @@ pub async fn fire(tx: &mut Conn, hotel: &Hotel, due: &[Due]) -> Result<(), sqlx:
                     if let Some(told) = told {
                         outbox::enqueue(tx, &told).await?;
                     }
-                    timers::set(tx, &[next_timer(hotel, &booking, Some(kind), now)]).await?;
+                    timers::set(tx, &[next_hold_timer(hotel, &booking, Some(kind), now)]).await?;
                 }
                 _ => {}
             },
-            // Only a booking still pending is cancelled: settle's update says whether it is.
-            EXPIRY => match settle(
-                tx,
-                hotel,
-                timer.entity,
-                Status::Cancelled,
-                None,
-                texts::SYSTEM_ACTOR,
-            )
-            .await
-            {
-                Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
-                Err(DecideError::Db(e)) => return Err(e),
+            // A guest on the way keeps the room a while longer; otherwise only a booking
+            // still pending is cancelled: settle's update says whether it is.
+            EXPIRY => match find(tx, timer.entity).await? {
+                Some(booking)
+                    if location::extend_if_on_the_way(tx, hotel, &booking, now).await? => {}
+                _ => match settle(
+                    tx,
+                    hotel,
+                    timer.entity,
+                    Status::Cancelled,
+                    None,
+                    texts::SYSTEM_ACTOR,
+                )
+                .await
+                {
+                    Ok(_) | Err(DecideError::NotFound | DecideError::AlreadyDecided(_)) => {}
+                    Err(DecideError::Db(e)) => return Err(e),
+                },
             },
             ERASE => erase(tx, timer.entity, now).await?,
             REQUEST_EXPIRY => web::forget_request(tx, timer.entity).await?,

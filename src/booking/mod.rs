@@ -15,6 +15,7 @@
 
 pub mod drafts;
 pub mod expiry;
+pub mod location;
 pub mod rooms;
 pub mod settings;
 pub mod texts;
@@ -454,18 +455,22 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Booking>, sqlx::Err
     row.as_ref().map(booking).transpose()
 }
 
-/// The pending booking of the web guest with address `email`, if there is one (one at a
-/// time).
-pub async fn find_pending_by_email(
-    conn: &mut Conn,
-    email: &str,
-) -> Result<Option<Booking>, sqlx::Error> {
-    let sql = format!("{SELECT_BOOKING} WHERE b.status = 'pending' AND b.email = $1");
-    let row = sqlx::query(&sql)
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(booking).transpose()
+/// The pending booking of `guest`, if there is one (one at a time).
+pub async fn find_pending(conn: &mut Conn, guest: &Guest) -> Result<Option<Booking>, sqlx::Error> {
+    let query = match guest {
+        Guest::Telegram(id) => sqlx::query_as::<_, (i64,)>(
+            "SELECT id FROM bookings WHERE status = 'pending' AND telegram_id = $1",
+        )
+        .bind(*id),
+        Guest::Email(email) => {
+            sqlx::query_as("SELECT id FROM bookings WHERE status = 'pending' AND email = $1")
+                .bind(email.as_str())
+        }
+    };
+    match query.fetch_optional(&mut *conn).await? {
+        Some((id,)) => find(conn, id).await,
+        None => Ok(None),
+    }
 }
 
 /// Pending bookings, soonest deadline first, at most `limit`; and how many there are.
@@ -762,14 +767,14 @@ async fn insert_held(
         }
     }
     let ids: Vec<i64> = bookings.iter().map(|booking| booking.id).collect();
-    record(tx, &ids, "held", None, texts::GUEST_ACTOR, now).await?;
+    record(tx, &ids, "held", None, texts::GUEST_ACTOR, now, None).await?;
     // One timer each at any time: the first of the hold's (the check-in day's reminder, the
     // warning, the end), which sets the next when it fires ([`expiry::fire`]); the decision
     // ([`settle`]) then sets the erasure's. A burst writes half the timer rows it would
     // with the erasure's set here too.
     let due: Vec<Timer> = bookings
         .iter()
-        .map(|booking| expiry::next_timer(hotel, booking, None, now))
+        .map(|booking| next_hold_timer(hotel, booking, None, now))
         .collect();
     timers::set(tx, &due).await?;
     let announcements: Vec<String> = bookings
@@ -948,12 +953,17 @@ async fn settle(
     if status == Status::Cancelled {
         rooms::release(tx, booking.room_type_id, booking.stay()).await?;
     }
+    // Where the guest was matters only while the booking waits.
+    sqlx::query("DELETE FROM booking_positions WHERE booking_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let action = match (status, actor_id) {
         (Status::Paid, _) => "paid",
         (_, Some(_)) => "cancelled",
         (_, None) => "expired",
     };
-    record(tx, &[id], action, actor_id, actor, now).await?;
+    record(tx, &[id], action, actor_id, actor, now, None).await?;
     if let Some(told) = to_guest(&booking, hotel, action, false, |fmt| {
         texts::guest_told(&booking, hotel, action, fmt)
     }) {
@@ -961,6 +971,39 @@ async fn settle(
     }
     tell_front_office(tx, hotel, &[texts::decided(&booking, action)]).await?;
     Ok(booking)
+}
+
+/// The timer pending `booking` waits on after `done` (`None`: it was just held), at
+/// `now`: the check-in day's reminder, the warning, then the end of the hold, skipping
+/// any whose time has passed (the end always comes).
+pub(crate) fn next_hold_timer(
+    hotel: &Hotel,
+    booking: &Booking,
+    done: Option<&str>,
+    now: i64,
+) -> Timer {
+    let warning =
+        (!hotel.settings.warn_before.is_zero()).then(|| hotel.warning_at(booking.hold_until));
+    let stages = [
+        (REMINDER, hotel.reminder_at(booking)),
+        (WARNING, warning),
+        (EXPIRY, Some(booking.hold_until)),
+    ];
+    let after = done
+        .and_then(|done| stages.iter().position(|(kind, _)| *kind == done))
+        .map_or(0, |done| done + 1);
+    let (kind, due_at) = stages[after.min(stages.len() - 1)..]
+        .iter()
+        .find_map(|(kind, due)| match due {
+            Some(due) if *due > now || *kind == EXPIRY => Some((*kind, *due)),
+            _ => None,
+        })
+        .unwrap_or((EXPIRY, booking.hold_until));
+    Timer {
+        kind,
+        entity: booking.id,
+        due_at,
+    }
 }
 
 /// What the guest of `booking` is sent about `what` (`held`, `paid`, `reminder`, …), in
@@ -1075,11 +1118,13 @@ async fn record(
     actor_id: Option<i64>,
     actor: &str,
     at: i64,
+    detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    for chunk in ids.chunks(Backend::of(tx).rows_per_statement(5)) {
+    for chunk in ids.chunks(Backend::of(tx).rows_per_statement(6)) {
         let sql = format!(
-            "INSERT INTO booking_events (booking_id, action, actor_id, actor, at) VALUES {}",
-            values_placeholders(1, chunk.len(), 5)
+            "INSERT INTO booking_events (booking_id, action, actor_id, actor, at, detail) \
+             VALUES {}",
+            values_placeholders(1, chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
         for id in chunk {
@@ -1088,7 +1133,8 @@ async fn record(
                 .bind(action)
                 .bind(actor_id)
                 .bind(actor)
-                .bind(at);
+                .bind(at)
+                .bind(detail);
         }
         insert.execute(&mut *tx).await?;
     }
@@ -1101,12 +1147,14 @@ pub struct BookingEvent {
     pub action: String,
     pub actor: String,
     pub at: i64,
+    /// What the action adds: an extension's distance, a room number.
+    pub detail: Option<String>,
 }
 
 /// The changes of booking `id`, oldest first.
 pub async fn history(conn: &mut Conn, id: i64) -> Result<Vec<BookingEvent>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT action, actor, at FROM booking_events WHERE booking_id = $1 ORDER BY id",
+        "SELECT action, actor, at, detail FROM booking_events WHERE booking_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -1117,6 +1165,7 @@ pub async fn history(conn: &mut Conn, id: i64) -> Result<Vec<BookingEvent>, sqlx
                 action: row.try_get(0)?,
                 actor: row.try_get(1)?,
                 at: row.try_get(2)?,
+                detail: row.try_get(3)?,
             })
         })
         .collect()

@@ -172,7 +172,7 @@ pub async fn request(
     // From here on the form counts and is answered alike whatever the address, so that
     // whoever types one learns nothing of its bookings.
     count_form(tx, hotel, &email, client, now).await?;
-    let mail = match super::find_pending_by_email(tx, &email).await? {
+    let mail = match super::find_pending(tx, &Guest::Email(email.clone())).await? {
         Some(pending) => texts::already_pending_mail(&pending, hotel, &email, form.lang),
         None => {
             let token = new_token();
@@ -491,6 +491,17 @@ pub async fn forget_request(tx: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// The booking the link carrying `token` holds, if it was opened and holds one.
+pub async fn booking_of_link(tx: &mut Conn, token: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT b.id FROM booking_requests r JOIN bookings b ON b.request_id = r.id \
+         WHERE r.token_hash = $1",
+    )
+    .bind(token_hash(token.trim()))
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// A date as a date field gives it (`2026-12-24`) or as guests write it (`24-12-2026`).

@@ -3,12 +3,14 @@
 //! `/cek_pembayaran`, `/update_paid RESI`, `/update_cancel RESI` and their buttons. Who may
 //! do what is the booking domain's call ([`booking::may_work`]).
 
+use teloxide::types::Message;
 use time::Date;
 
 use crate::{
     booking::{
         self,
         drafts::Draft,
+        location::{self, Fix, Shared, Sharer},
         rooms,
         texts::{self, use_name_button},
         DecideError, Decision, Guest, HoldError, Hotel, NewBooking, Stay, StayProblem,
@@ -289,6 +291,46 @@ fn dates_offered(book: &Guestbook, dates: &[Date], now: i64) -> Answers {
 fn night_buttons() -> Answers {
     let nights: Vec<String> = (1..=NIGHT_BUTTONS).map(|n| n.to_string()).collect();
     Answers::Offer(nights.chunks(4).map(<[String]>::to_vec).collect())
+}
+
+/// A location the guest shared (a live one's first position, or a single one; `answer`)
+/// or a live location's next position (no answer): kept for their pending booking. Only
+/// the guest's own booking, and only while it waits, takes it.
+pub(super) async fn shared_location(
+    tx: &mut Conn,
+    book: &Guestbook,
+    message: &Message,
+    answer: bool,
+) -> Result<(), sqlx::Error> {
+    let Some(fix) = message.location().and_then(|location| {
+        Fix {
+            latitude: location.latitude,
+            longitude: location.longitude,
+            accuracy_m: location.horizontal_accuracy,
+        }
+        .checked()
+    }) else {
+        return Ok(());
+    };
+    let shared = location::share(
+        tx,
+        &book.hotel,
+        Sharer::Telegram(book.telegram_id),
+        fix,
+        now_ms(),
+    )
+    .await?;
+    if !answer {
+        return Ok(());
+    }
+    let html = match shared {
+        Shared::Kept {
+            booking,
+            distance_m,
+        } => texts::position_noted(&booking, &book.hotel, distance_m),
+        Shared::NoPendingBooking | Shared::Off => texts::position_without_booking(book.lang),
+    };
+    book.say(tx, html, Answers::Remove).await
 }
 
 // --- Front office ---------------------------------------------------------------------------

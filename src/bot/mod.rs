@@ -89,6 +89,10 @@ pub async fn handle_update(
         UpdateKind::Message(message) if message.chat.is_group() || message.chat.is_supergroup() => {
             group::handle_message(bot, tx, message).await
         }
+        // A live location moving on: its new position, kept without an answer.
+        UpdateKind::EditedMessage(message) if message.chat.is_private() => {
+            private::moved(bot, tx, message).await
+        }
         UpdateKind::MyChatMember(change) => group::handle_membership(tx, change).await,
         UpdateKind::CallbackQuery(query) => callback::handle(bot, tx, query).await,
         // Edits, channel posts and everything else get no answer.

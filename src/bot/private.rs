@@ -87,6 +87,12 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
         telegram_id: from.id.0 as i64,
         message,
     };
+    if message.location().is_some() {
+        return match talk.guestbook(bot, tx).await? {
+            Some(book) => booking::shared_location(tx, &book, message, true).await,
+            None => talk.say(tx, texts::private_help()).await,
+        };
+    }
     let command = message
         .text()
         .and_then(|t| Command::parse(t, &bot.me.username));
@@ -217,6 +223,26 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                 None => talk.say(tx, texts::private_help()).await,
             },
         },
+    }
+}
+
+/// An edited private message: a live location's new position, for the guest's pending
+/// booking; any other edit changes nothing.
+pub async fn moved(bot: &BotContext, tx: &mut Conn, message: &Message) -> Result<(), sqlx::Error> {
+    let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
+        return Ok(());
+    };
+    if message.location().is_none() {
+        return Ok(());
+    }
+    let talk = Conversation {
+        chat_id: message.chat.id.0,
+        telegram_id: from.id.0 as i64,
+        message,
+    };
+    match talk.guestbook(bot, tx).await? {
+        Some(book) => booking::shared_location(tx, &book, message, false).await,
+        None => Ok(()),
     }
 }
 
