@@ -374,6 +374,8 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         duplicates: state.config.duplicate_order_id,
         hotel: state.hotel.clone(),
         utc_offset: state.config.utc_offset,
+        telegram: api.clone(),
+        membership_refresh: state.config.membership_refresh,
     };
     let bookings = state.hotel.is_some();
     let publish = {

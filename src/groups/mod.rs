@@ -104,8 +104,12 @@ pub async fn saw_membership(
 }
 
 /// Whether account `user_id` is a member of group `chat_id` by Telegram's last word (the
-/// membership cache).
-pub async fn is_member(conn: &mut Conn, chat_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+/// membership cache); `None` when Telegram has never answered.
+pub async fn membership(
+    conn: &mut Conn,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<bool>, sqlx::Error> {
     let member: Option<i64> = sqlx::query_scalar(
         "SELECT is_member FROM group_members WHERE chat_id = $1 AND user_id = $2",
     )
@@ -113,7 +117,7 @@ pub async fn is_member(conn: &mut Conn, chat_id: i64, user_id: i64) -> Result<bo
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(member == Some(1))
+    Ok(member.map(|member| member == 1))
 }
 
 /// SQL true when order alias `o` is within `scope`; `user` is the placeholder (e.g. `$3`)
@@ -315,7 +319,7 @@ const PATIENCE: Duration = Duration::from_secs(3);
 /// of its supergroup), and the answers stored, waiting at most [`PATIENCE`]. Call it
 /// outside any transaction; when every answer is fresh it costs one SELECT and no call.
 /// A membership Telegram could not answer keeps its cached answer, and one it never
-/// answered stays unknown.
+/// answered stays unknown ([`membership`] says `None`).
 pub async fn ensure_fresh(
     db: &Db,
     api: &BotApi,
