@@ -54,7 +54,8 @@ pub struct AppState {
     /// Writes Pickup and Close in shared transactions.
     pub steps: StepQueue,
     /// The Bot API, for what must be asked of Telegram while a request waits (who belongs
-    /// to which group, at login); messages go through the outbox instead.
+    /// to which group, at login and when the cached answer is too old); messages go
+    /// through the outbox instead.
     pub telegram: BotApi,
     /// The hotel's bookings; `None` when they are off. Its settings in force are read
     /// from the database per request ([`HotelBase::load`]).
@@ -373,6 +374,8 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
         duplicates: state.config.duplicate_order_id,
         hotel: state.hotel.clone(),
         utc_offset: state.config.utc_offset,
+        telegram: api.clone(),
+        membership_refresh: state.config.membership_refresh,
     };
     let bookings = state.hotel.is_some();
     let publish = {

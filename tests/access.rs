@@ -23,6 +23,7 @@ on_both_backends!(
     approval_rejection_and_roles_by_cli,
     staff_see_only_their_groups_tickets,
     leaving_the_group_removes_access_after_the_cache_period,
+    a_group_that_appears_after_login_shows_on_the_next_request,
     disabling_ends_a_live_session,
     password_command_sets_a_new_password,
     the_last_owner_and_leaders_are_protected,
@@ -520,6 +521,38 @@ async fn leaving_the_group_removes_access_after_the_cache_period(backend: Backen
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(app.fake.stats().calls["getchatmember"] >= 2);
+    app.finish().await;
+}
+
+async fn a_group_that_appears_after_login_shows_on_the_next_request(backend: Backend) {
+    // The default refresh period: the background refresher would not look for a while.
+    let app = spawn_app_with(backend, |_| {}).await;
+    let group = app.fake.group("Grup Baru");
+    let staff = person(&app, "Sam", None, "sam", Role::Staff, AccountState::Active).await;
+    app.fake
+        .set_member_status(group, &staff, MemberStatus::Member);
+    let session = log_in(&app, "sam", PASSWORD).await;
+    let (_, groups) = call(&app, "GET", "/groups", Some(&session), None).await;
+    assert_eq!(groups["groups"], json!([]), "the bot has not met the group");
+
+    // The group's first /moban comes after the login; no second login is needed.
+    let asker = app.fake.user("Penanya", None);
+    let ticket = place_order(&app, group, &asker, "/moban #N-1 #TOPUP #baru").await;
+    let (_, page) = call(&app, "GET", "/orders?status=order", Some(&session), None).await;
+    let tickets: Vec<&str> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["ticket_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(tickets, [ticket.as_str()], "{page}");
+    let (_, summary) = call(&app, "GET", "/summary", Some(&session), None).await;
+    assert_eq!(summary["counts"]["order"], 1, "{summary}");
+    let (_, groups) = call(&app, "GET", "/groups", Some(&session), None).await;
+    assert_eq!(
+        groups["groups"],
+        json!([{ "chat_id": group, "title": "Grup Baru" }])
+    );
     app.finish().await;
 }
 

@@ -17,10 +17,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tangkap::{
     booking::{self, date_text, rooms, texts, Guest, HoldError, HotelBase, NewBooking, Stay},
-    config::{BookingConfig, HotelSettings, RoomTypeConfig},
+    config::{BookingConfig, Config, HotelSettings, RoomTypeConfig},
     db::now_ms,
     lang::Lang,
-    sim::SimUser,
+    sim::{Fault, MemberStatus, SimUser},
     users::{AccountState, Role},
 };
 use time::Date;
@@ -43,6 +43,9 @@ on_both_backends!(
     owners_and_admins_change_the_hotels_settings_and_the_next_booking_follows,
     a_later_check_in_is_held_until_its_release_and_its_guest_reminded,
     prices_show_on_every_surface_and_a_change_follows_for_new_bookings_only,
+    an_fo_member_who_never_opened_the_mini_app_works_bookings,
+    leaving_the_fo_chat_ends_booking_work_within_the_refresh_period,
+    fo_membership_telegram_cannot_confirm_decides_nothing,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -86,9 +89,24 @@ async fn spawn_hotel(
     hold: Duration,
     warn: Duration,
 ) -> (TestApp, i64) {
+    spawn_hotel_with(backend, rooms, hold, warn, |_| {}).await
+}
+
+/// The same, after `adjust` has changed the configuration.
+async fn spawn_hotel_with(
+    backend: Backend,
+    rooms: &[(&str, u32)],
+    hold: Duration,
+    warn: Duration,
+    adjust: impl FnOnce(&mut Config),
+) -> (TestApp, i64) {
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let booking = hotel_config(fo_chat, rooms, hold, warn);
-    let app = spawn_app_with(backend, move |config| config.booking = Some(booking)).await;
+    let app = spawn_app_with(backend, move |config| {
+        config.booking = Some(booking);
+        adjust(config);
+    })
+    .await;
     assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);
     (app, fo_chat)
 }
@@ -2324,5 +2342,181 @@ async fn prices_show_on_every_surface_and_a_change_follows_for_new_bookings_only
     app.config.booking.as_mut().unwrap().room_types[0].price = 475_000;
     app.restart().await;
     assert_eq!(app.count("SELECT price FROM room_types").await, 475_000);
+    app.finish().await;
+}
+
+async fn an_fo_member_who_never_opened_the_mini_app_works_bookings(backend: Backend) {
+    let (app, fo_chat) = spawn_hotel(
+        backend,
+        &[("Deluxe", 2)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let (fitri, wulan) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Wulan", Some("wulan")),
+    );
+    for (user, login) in [(&fitri, "fitri"), (&wulan, "wulan")] {
+        register_account(
+            &app,
+            user,
+            login,
+            PASSWORD,
+            Role::Staff,
+            AccountState::Active,
+        )
+        .await;
+    }
+    // Both were in the FO chat before Tangkap was: the bot never saw them join.
+    app.fake
+        .set_member_status(fo_chat, &fitri, MemberStatus::Member);
+    app.fake
+        .set_member_status(fo_chat, &wulan, MemberStatus::Administrator);
+    let receipt = receipt_in(&book_in_telegram(&app, "Ayu", days_from_today(2), "Deluxe").await);
+
+    // Fitri works in Telegram only, never having opened the Mini App.
+    let list = say(&app, &fitri, "/cek_pembayaran@tangkap_bot").await;
+    assert!(list.text.contains(&receipt), "{}", list.text);
+    assert_eq!(list.callbacks.len(), 2, "Lunas and Batal");
+    let paid = say(&app, &fitri, &format!("/update_paid {receipt}")).await;
+    assert!(paid.text.contains("LUNAS"), "{}", paid.text);
+    assert_eq!(
+        app.rows("SELECT status, decided_by FROM bookings").await,
+        [[Some("paid".to_owned()), Some("Fitri (@fitri)".to_owned())]]
+    );
+
+    // Wulan opens the Booking page; the bot has still not met the FO chat.
+    let session = log_in(&app, "wulan", PASSWORD).await;
+    let (status, list) = call(&app, "GET", "/bookings?status=paid", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(
+        list["counts"],
+        json!({ "pending": 0, "paid": 1, "cancelled": 0 })
+    );
+    app.finish().await;
+}
+
+async fn leaving_the_fo_chat_ends_booking_work_within_the_refresh_period(backend: Backend) {
+    let refresh = Duration::from_secs(1);
+    let (app, fo_chat) = spawn_hotel_with(
+        backend,
+        &[("Deluxe", 2)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+        |config| config.membership_refresh = refresh,
+    )
+    .await;
+    let fitri = app.fake.user("Fitri", Some("fitri"));
+    register_account(
+        &app,
+        &fitri,
+        "fitri",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    join_front_office(&app, fo_chat, &fitri).await;
+    let receipt = receipt_in(&book_in_telegram(&app, "Ayu", days_from_today(2), "Deluxe").await);
+    let list = say(&app, &fitri, "/cek_pembayaran").await;
+    assert!(list.text.contains(&receipt), "{}", list.text);
+
+    // Removed without a word to the bot (admins may hide join and leave messages), and with
+    // no Mini App session for the background refresher to follow: once her answer is older
+    // than the period, her next press and her next command are asked about.
+    app.fake
+        .set_member_status(fo_chat, &fitri, MemberStatus::Left);
+    tokio::time::sleep(refresh + Duration::from_millis(200)).await;
+    let before = app.fake.callback_answers().len();
+    app.fake
+        .press_button(fitri.id, list.message_id, &fitri, &list.callbacks[0].1)
+        .unwrap();
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake.callback_answers().len() > before)
+            .await
+    );
+    let answer = app.fake.callback_answers()[before]
+        .text
+        .clone()
+        .unwrap_or_default();
+    assert!(answer.contains("hanya untuk FO"), "{answer}");
+    tokio::time::sleep(refresh + Duration::from_millis(200)).await;
+    let refused = say(&app, &fitri, &format!("/update_paid {receipt}")).await;
+    assert!(refused.text.contains("hanya untuk FO"), "{}", refused.text);
+    assert_eq!(
+        app.rows("SELECT status FROM bookings").await,
+        [[Some("pending".to_owned())]]
+    );
+    assert!(app.fake.stats().calls["getchatmember"] >= 2);
+    app.finish().await;
+}
+
+async fn fo_membership_telegram_cannot_confirm_decides_nothing(backend: Backend) {
+    let refresh = Duration::from_secs(1);
+    let (app, fo_chat) = spawn_hotel_with(
+        backend,
+        &[("Deluxe", 2)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+        |config| config.membership_refresh = refresh,
+    )
+    .await;
+    let (fitri, wulan) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Wulan", Some("wulan")),
+    );
+    for (user, login) in [(&fitri, "fitri"), (&wulan, "wulan")] {
+        register_account(
+            &app,
+            user,
+            login,
+            PASSWORD,
+            Role::Staff,
+            AccountState::Active,
+        )
+        .await;
+    }
+    // Wulan's membership is known from her joining; Fitri's was never asked.
+    join_front_office(&app, fo_chat, &wulan).await;
+    app.fake
+        .set_member_status(fo_chat, &fitri, MemberStatus::Member);
+    let receipt = receipt_in(&book_in_telegram(&app, "Ayu", days_from_today(2), "Deluxe").await);
+    tokio::time::sleep(refresh + Duration::from_millis(200)).await;
+    app.fake
+        .inject(Some("getChatMember"), 1_000, Fault::Status(502));
+
+    // With no answer at all, Fitri is told to try again, neither listed nor refused, in
+    // Telegram and on the Booking page.
+    for text in [
+        "/cek_pembayaran".to_owned(),
+        format!("/update_paid {receipt}"),
+    ] {
+        let answer = say(&app, &fitri, &text).await;
+        assert!(
+            answer.text.contains("belum bisa diperiksa") && answer.callbacks.is_empty(),
+            "{text}: {}",
+            answer.text
+        );
+    }
+    let session = log_in(&app, "fitri", PASSWORD).await;
+    let (status, answer) = call(&app, "GET", "/bookings", Some(&session), None).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("membership_unchecked")
+        ),
+        "{answer}"
+    );
+    assert_eq!(
+        app.rows("SELECT status FROM bookings").await,
+        [[Some("pending".to_owned())]]
+    );
+    // Wulan's answer, older than the period, stands while Telegram cannot be asked.
+    let list = say(&app, &wulan, "/cek_pembayaran").await;
+    assert!(list.text.contains(&receipt), "{}", list.text);
+    assert!(app.fake.stats().faults_injected >= 3);
     app.finish().await;
 }

@@ -32,9 +32,16 @@ use crate::{
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups,
     lang::Lang,
-    telegram::outbox::{self, Answers, Outgoing},
+    telegram::{
+        api::BotApi,
+        outbox::{self, Answers, Outgoing},
+    },
     timers::{self, Timer},
-    users::{self, access, User},
+    users::{
+        self,
+        access::{self, BookingWork},
+        User,
+    },
 };
 
 pub use settings::Settings;
@@ -893,13 +900,53 @@ pub enum DecideError {
 }
 
 /// May `user` work bookings (list them, mark them paid or cancelled)? Owners and admins,
-/// and active members of the FO chat by Telegram's word.
-pub async fn may_work(conn: &mut Conn, hotel: &Hotel, user: &User) -> Result<bool, sqlx::Error> {
+/// and active staff in the FO chat by Telegram's word as the membership cache holds it
+/// ([`ask_front_office`] asks for a fresh one first).
+pub async fn may_work(
+    conn: &mut Conn,
+    hotel: &Hotel,
+    user: &User,
+) -> Result<BookingWork, sqlx::Error> {
     let in_front_office = match hotel.settings.staff_chat {
-        Some(chat) => groups::is_member(conn, chat, user.id).await?,
-        None => false,
+        Some(chat) => groups::membership(conn, chat, user.id).await?,
+        None => Some(false),
     };
     Ok(access::works_bookings(user, in_front_office))
+}
+
+/// Before a transaction in which [`may_work`] decides for `people`: asks Telegram whether
+/// those whose work hangs on it are in the FO chat, where the cache's answer is missing or
+/// older than `refresh`. Those Telegram cannot answer keep their last answer, or have
+/// none (then [`may_work`] says [`BookingWork::Unconfirmed`]).
+pub async fn ask_front_office(
+    db: &Db,
+    api: &BotApi,
+    base: &HotelBase,
+    people: &[User],
+    refresh: Duration,
+) -> Result<(), sqlx::Error> {
+    let asked: Vec<&User> = people
+        .iter()
+        .filter(|user| access::works_bookings_if_in_front_office(user))
+        .collect();
+    if asked.is_empty() {
+        return Ok(());
+    }
+    let settings = {
+        let mut conn = db.pool().acquire().await?;
+        base.load(&mut conn).await?.settings
+    };
+    let Some(chat) = settings.staff_chat else {
+        return Ok(());
+    };
+    let chats = [chat];
+    futures_util::future::try_join_all(
+        asked.into_iter().map(|user| {
+            groups::ensure_fresh(db, api, user, groups::Memberships::In(&chats), refresh)
+        }),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Marks booking `id` paid or cancelled on behalf of `actor` (who must [`may_work`]):

@@ -805,12 +805,21 @@ pub fn decided(booking: &Booking, action: &str) -> String {
     )
 }
 
-// The four answers below are plain text: each is also the answer to a pressed Lunas /
-// Batal button, which Telegram shows as it is (no HTML); a message escapes them.
+// The answers below, but for `update_usage`, are plain text: each is also the answer to a
+// pressed Lunas / Batal button, which Telegram shows as it is (no HTML); a message escapes
+// them.
 
 pub fn front_office_only() -> String {
     "Perintah ini hanya untuk FO dan admin. This command is for front-office staff and \
      admins only."
+        .into()
+}
+
+/// Telegram could not be asked whether the sender is in the FO chat, and never said. (A
+/// button's answer shows at most 200 characters.)
+pub fn membership_unchecked() -> String {
+    "Keanggotaan Anda di grup FO belum bisa diperiksa ke Telegram; coba lagi sebentar lagi. \
+     Your FO chat membership could not be checked with Telegram; try again shortly."
         .into()
 }
 

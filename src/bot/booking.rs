@@ -1,11 +1,13 @@
 //! Bookings in Telegram: a guest's `/booking` conversation (name, check-in date, nights,
 //! room type: one message each, typed or tapped), and the front office's
 //! `/cek_pembayaran`, `/update_paid RESI`, `/update_cancel RESI` and their buttons. Who may
-//! do what is the booking domain's call ([`booking::may_work`]).
+//! do what is the booking domain's call ([`booking::may_work`]), on Telegram's word asked
+//! before the batch's transaction ([`ask_front_office`]).
 
-use teloxide::types::Message;
+use teloxide::types::{Message, Update, UpdateKind};
 use time::Date;
 
+use super::{BotContext, Command};
 use crate::{
     booking::{
         self,
@@ -16,13 +18,13 @@ use crate::{
         DecideError, Decision, Guest, HoldError, Hotel, NewBooking, Stay, StayProblem,
     },
     config::MOST_NIGHTS,
-    db::{now_ms, Conn},
+    db::{now_ms, Conn, Db},
     lang::Lang,
     telegram::{
         outbox::{self, Answers, Button, Outgoing},
         texts::escape,
     },
-    users::{self, registration, DisplayName},
+    users::{self, access::BookingWork, registration, DisplayName},
 };
 
 /// Pending bookings listed by `/cek_pembayaran`, each with its buttons.
@@ -335,16 +337,77 @@ pub(super) async fn shared_location(
 
 // --- Front office ---------------------------------------------------------------------------
 
-/// The account of `telegram_id`, if it may work bookings.
+/// The account of `telegram_id` if it may work bookings, or what to tell them (plain text).
 async fn front_office(
     tx: &mut Conn,
     hotel: &Hotel,
     telegram_id: i64,
-) -> Result<Option<users::User>, sqlx::Error> {
+) -> Result<Result<users::User, String>, sqlx::Error> {
     let Some(user) = users::find_by_telegram_id(tx, telegram_id).await? else {
-        return Ok(None);
+        return Ok(Err(texts::front_office_only()));
     };
-    Ok(booking::may_work(tx, hotel, &user).await?.then_some(user))
+    Ok(match booking::may_work(tx, hotel, &user).await? {
+        BookingWork::Allowed => Ok(user),
+        BookingWork::Refused => Err(texts::front_office_only()),
+        BookingWork::Unconfirmed => Err(texts::membership_unchecked()),
+    })
+}
+
+/// The commands only those who work bookings may use.
+const FRONT_OFFICE_COMMANDS: [&str; 3] = ["cek_pembayaran", "update_paid", "update_cancel"];
+
+/// Before a batch's transaction, with bookings on: asks Telegram whether those who send a
+/// front-office command or press a booking's button in `updates` are in the FO chat, where
+/// the cache's answer is missing or older than the refresh period, so that
+/// [`booking::may_work`] decides on Telegram's word rather than on an old answer. Costs
+/// nothing for a batch without such updates; a failure is logged, and the cache decides.
+pub(super) async fn ask_front_office<'u>(
+    db: &Db,
+    bot: &BotContext,
+    updates: impl Iterator<Item = &'u Update>,
+) {
+    let Some(base) = &bot.hotel else { return };
+    let mut senders: Vec<i64> = updates
+        .filter_map(|update| front_office_sender(bot, update))
+        .collect();
+    senders.sort_unstable();
+    senders.dedup();
+    if senders.is_empty() {
+        return;
+    }
+    let asked = async {
+        let mut people = Vec::new();
+        let mut conn = db.pool().acquire().await?;
+        for telegram_id in senders {
+            people.extend(users::find_by_telegram_id(&mut conn, telegram_id).await?);
+        }
+        // Not held while Telegram is asked.
+        drop(conn);
+        booking::ask_front_office(db, &bot.telegram, base, &people, bot.membership_refresh).await
+    };
+    if let Err(e) = asked.await {
+        tracing::warn!(error = %e, "cannot ask about the FO chat's members; the cache decides");
+    }
+}
+
+/// Who sent `update`, if it is a front-office command in a private chat or a press of a
+/// booking's button.
+fn front_office_sender(bot: &BotContext, update: &Update) -> Option<i64> {
+    match &update.kind {
+        UpdateKind::Message(message) if message.chat.is_private() => {
+            let command = Command::parse(message.text()?, &bot.me.username)?;
+            let from = message.from.as_ref().filter(|u| !u.is_bot)?;
+            FRONT_OFFICE_COMMANDS
+                .contains(&command.name.as_str())
+                .then_some(from.id.0 as i64)
+        }
+        UpdateKind::CallbackQuery(query) => query
+            .data
+            .as_deref()
+            .is_some_and(is_booking_button)
+            .then_some(query.from.id.0 as i64),
+        _ => None,
+    }
 }
 
 /// `/cek_pembayaran`: pending bookings, soonest deadline first, each with its buttons.
@@ -354,9 +417,8 @@ pub(super) async fn check_payments(
     telegram_id: i64,
     chat_id: i64,
 ) -> Result<(), sqlx::Error> {
-    if front_office(tx, hotel, telegram_id).await?.is_none() {
-        let refusal = escape(&texts::front_office_only());
-        return outbox::enqueue(tx, &Outgoing::message(chat_id, refusal)).await;
+    if let Err(refusal) = front_office(tx, hotel, telegram_id).await? {
+        return outbox::enqueue(tx, &Outgoing::message(chat_id, escape(&refusal))).await;
     }
     let (pending, count) = booking::pending(tx, LISTED).await?;
     let keyboard = pending
@@ -390,9 +452,9 @@ pub(super) async fn update_by_receipt(
         Decision::Cancel
     };
     let html = match front_office(tx, hotel, telegram_id).await? {
-        None => escape(&texts::front_office_only()),
-        Some(_) if receipt.trim().is_empty() => texts::update_usage(command),
-        Some(user) => escape(&match booking::find_by_receipt(tx, receipt).await? {
+        Err(refusal) => escape(&refusal),
+        Ok(_) if receipt.trim().is_empty() => texts::update_usage(command),
+        Ok(user) => escape(&match booking::find_by_receipt(tx, receipt).await? {
             None => texts::booking_not_found(receipt.trim()),
             Some(found) => decide(tx, hotel, &user, found.id, decision).await?,
         }),
@@ -412,8 +474,8 @@ pub(super) async fn pressed(
         return Ok(None);
     };
     let answer = match front_office(tx, hotel, telegram_id).await? {
-        None => texts::front_office_only(),
-        Some(user) => decide(tx, hotel, &user, id, decision).await?,
+        Err(refusal) => refusal,
+        Ok(user) => decide(tx, hotel, &user, id, decision).await?,
     };
     Ok(Some(answer))
 }

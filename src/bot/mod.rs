@@ -21,7 +21,10 @@ use crate::{
     config::SlaDefaults,
     db::{Conn, Db},
     orders::{DuplicateOrderId, NewOrder},
-    telegram::inbox::{self, InboxRow},
+    telegram::{
+        api::BotApi,
+        inbox::{self, InboxRow},
+    },
     users::{
         access::{self, RegistrationMode},
         team::Links,
@@ -60,6 +63,10 @@ pub struct BotContext {
     pub hotel: Option<HotelBase>,
     /// The clock people are told times on (`TANGKAP_UTC_OFFSET`, Asia/Jakarta by default).
     pub utc_offset: time::UtcOffset,
+    /// The Bot API, for asking who is in the FO chat before a batch's transaction.
+    pub telegram: BotApi,
+    /// How old Telegram's word on a membership may be (`TANGKAP_MEMBERSHIP_REFRESH`).
+    pub membership_refresh: Duration,
 }
 
 impl BotContext {
@@ -249,8 +256,9 @@ impl Housekeeping {
 }
 
 /// Processes `rows` in one transaction, ending early once it has run for [`BATCH_TIME`].
-/// Updates are decoded before the transaction starts, so the write lock is held for
-/// database work only.
+/// Updates are decoded, and Telegram asked who of their senders is in the FO chat where
+/// that decides, before the transaction starts, so the write lock is held for database
+/// work only.
 ///
 /// The common case takes the fast way: the whole batch claimed in one statement and no
 /// savepoints, a handful of statements per update. If anything in it fails, that
@@ -267,6 +275,10 @@ async fn process_batch(
         .iter()
         .map(|row| (row, serde_json::from_str::<Update>(&row.json)))
         .collect();
+    let updates = decoded
+        .iter()
+        .filter_map(|(_, update)| update.as_ref().ok());
+    booking::ask_front_office(db, bot, updates).await;
     match process_together(db, bot, &decoded).await {
         Ok(done) => Ok((done, Vec::new())),
         Err(e) => {

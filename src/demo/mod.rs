@@ -404,14 +404,7 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     // The Tim page shows each person's groups as Telegram last said; ask now rather than at
     // their first login.
     for person in &staff {
-        groups::check_all_for(
-            db,
-            &state.telegram,
-            person.id,
-            person.telegram_id,
-            Duration::from_secs(3),
-        )
-        .await?;
+        groups::check_all_for(db, &state.telegram, person).await?;
     }
     Ok(())
 }

@@ -2,13 +2,17 @@
 //! by Telegram's word.
 //!
 //! A staff member sees a group's tickets only while Telegram says they are a member
-//! (`getChatMember`: creator, administrator, member, or restricted but still a member).
-//! Asking Telegram on every request would put a network round trip on every page and hit
-//! its limits, so the answers are cached in `group_members`: asked at login, and asked
-//! again in the background once older than `TANGKAP_MEMBERSHIP_REFRESH` (10 minutes by
-//! default), for the accounts that have a live session. So a member who leaves loses access
-//! within that time; one who joins gets it at their next login or within an hour. Join and
-//! leave messages the bot sees in a group update the cache at once.
+//! (`getChatMember`: creator, administrator, member, or restricted but still a member);
+//! the front office works bookings only while it says they are in the FO chat. Asking
+//! Telegram on every request would put a network round trip on every page and hit its
+//! limits, so the answers are cached in `group_members`, but the cache is a speed-up, never
+//! the only source: whatever decides on a membership first asks Telegram about those whose
+//! answer is missing or older than `TANGKAP_MEMBERSHIP_REFRESH` (10 minutes by default),
+//! outside its transaction ([`ensure_fresh`]); the background refresher keeps the answers
+//! of accounts with a live session fresh, so that their requests seldom wait. So a member
+//! who leaves loses access within that time, and a group the bot meets after a login is
+//! asked about at the next request. Join and leave messages the bot sees in a group update
+//! the cache at once.
 
 pub mod hours;
 pub mod settings;
@@ -24,7 +28,10 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     db::{now_ms, values_placeholders, Conn, Db},
     telegram::api::BotApi,
-    users::access::Scope,
+    users::{
+        access::{self, Scope},
+        User,
+    },
 };
 
 /// A group as the board lists it.
@@ -97,8 +104,12 @@ pub async fn saw_membership(
 }
 
 /// Whether account `user_id` is a member of group `chat_id` by Telegram's last word (the
-/// membership cache).
-pub async fn is_member(conn: &mut Conn, chat_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+/// membership cache); `None` when Telegram has never answered.
+pub async fn membership(
+    conn: &mut Conn,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<bool>, sqlx::Error> {
     let member: Option<i64> = sqlx::query_scalar(
         "SELECT is_member FROM group_members WHERE chat_id = $1 AND user_id = $2",
     )
@@ -106,7 +117,7 @@ pub async fn is_member(conn: &mut Conn, chat_id: i64, user_id: i64) -> Result<bo
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(member == Some(1))
+    Ok(member.map(|member| member == 1))
 }
 
 /// SQL true when order alias `o` is within `scope`; `user` is the placeholder (e.g. `$3`)
@@ -290,36 +301,97 @@ fn checks_from(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Check>, sqlx::Error> {
         .collect()
 }
 
-/// Asks Telegram which of the known groups account `user_id` (Telegram id `telegram_id`)
-/// belongs to, as at login, waiting at most `patience` for the answers: whatever is not
+/// Which of an account's memberships [`ensure_fresh`] looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Memberships<'a> {
+    /// In every group the bot knows: what the board shows.
+    InKnownGroups,
+    /// In these chats, whether the bot has met them or not (the FO chat).
+    In(&'a [i64]),
+}
+
+/// How long a request waits for Telegram's answers about memberships; whatever is not
 /// answered by then is asked on in the background, with the cached answers in force.
-pub async fn check_all_for(
+const PATIENCE: Duration = Duration::from_secs(3);
+
+/// Makes sure the membership cache holds Telegram's word on `user`'s memberships `which`,
+/// no older than `refresh`: those missing or older are asked of Telegram (a migrated group
+/// of its supergroup), and the answers stored, waiting at most [`PATIENCE`]. Call it
+/// outside any transaction; when every answer is fresh it costs one SELECT and no call.
+/// A membership Telegram could not answer keeps its cached answer, and one it never
+/// answered stays unknown ([`membership`] says `None`).
+pub async fn ensure_fresh(
     db: &Db,
     api: &BotApi,
-    user_id: i64,
-    telegram_id: i64,
-    patience: Duration,
+    user: &User,
+    which: Memberships<'_>,
+    refresh: Duration,
 ) -> Result<(), sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT $1, $2, g.chat_id, COALESCE(g.migrated_to, g.chat_id) FROM groups g \
-         WHERE g.migrated_to IS NULL OR g.migrated_to NOT IN (SELECT chat_id FROM groups)",
-    )
-    .bind(user_id)
-    .bind(telegram_id)
-    .fetch_all(db.pool())
-    .await?;
-    let checks = checks_from(&rows)?;
+    // The chats to look at, as a subquery whose parameters follow the first three.
+    let chats = match which {
+        // A group that became a supergroup the bot knows is left out: the supergroup is
+        // asked about.
+        Memberships::InKnownGroups => "SELECT chat_id FROM groups \
+             WHERE migrated_to IS NULL OR migrated_to NOT IN (SELECT chat_id FROM groups)"
+            .to_owned(),
+        Memberships::In([]) => return Ok(()),
+        Memberships::In(chats) => (0..chats.len())
+            .map(|i| format!("SELECT ${} AS chat_id", i + 4))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL "),
+    };
+    let sql = format!(
+        "SELECT $1, $2, c.chat_id, COALESCE(g.migrated_to, c.chat_id) FROM ({chats}) c \
+         LEFT JOIN groups g ON g.chat_id = c.chat_id \
+         LEFT JOIN group_members m ON m.user_id = $1 AND m.chat_id = c.chat_id \
+         WHERE m.checked_at IS NULL OR m.checked_at < $3"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(user.id)
+        .bind(user.telegram_id)
+        .bind(now_ms() - refresh.as_millis() as i64);
+    if let Memberships::In(chats) = which {
+        for chat in chats {
+            query = query.bind(*chat);
+        }
+    }
+    let checks = checks_from(&query.fetch_all(db.pool()).await?)?;
+    if checks.is_empty() {
+        return Ok(());
+    }
     let (db, api) = (db.clone(), api.clone());
-    let work = tokio::spawn(async move { run_checks(&db, &api, checks).await });
-    match tokio::time::timeout(patience, work).await {
-        Ok(Ok(result)) => result,
+    let asking = tokio::spawn(async move { run_checks(&db, &api, checks).await });
+    match tokio::time::timeout(PATIENCE, asking).await {
+        Ok(Ok(stored)) => stored,
         Ok(Err(_)) => Ok(()),
         Err(_) => {
             tracing::info!(
-                user = user_id,
-                "group memberships still being checked after login"
+                user = user.id,
+                "group memberships still being checked; the cached answers stand meanwhile"
             );
             Ok(())
+        }
+    }
+}
+
+/// Asks Telegram which of the known groups `user` belongs to, as at login: every one,
+/// whatever the cache holds.
+pub async fn check_all_for(db: &Db, api: &BotApi, user: &User) -> Result<(), sqlx::Error> {
+    ensure_fresh(db, api, user, Memberships::InKnownGroups, Duration::ZERO).await
+}
+
+/// Before a request shows `user` tickets: when which they see hangs on the membership cache
+/// (staff), makes sure its answers are no older than `refresh`.
+pub async fn ensure_fresh_scope(
+    db: &Db,
+    api: &BotApi,
+    user: &User,
+    refresh: Duration,
+) -> Result<(), sqlx::Error> {
+    match access::scope(user) {
+        Scope::Everything => Ok(()),
+        Scope::GroupsOf(_) => {
+            ensure_fresh(db, api, user, Memberships::InKnownGroups, refresh).await
         }
     }
 }

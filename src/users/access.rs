@@ -52,11 +52,33 @@ pub fn sees_reports(user: &User) -> bool {
     manages_team(user)
 }
 
+/// Whether someone may work hotel bookings, as far as can be told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingWork {
+    Allowed,
+    Refused,
+    /// It hangs on their being in the FO chat, and Telegram has not been able to say.
+    Unconfirmed,
+}
+
 /// May `user` work hotel bookings (list them, mark them paid or cancelled)? Active owners
-/// and admins, and active members of the FO chat (`in_front_office`, by Telegram's word).
-pub fn works_bookings(user: &User, in_front_office: bool) -> bool {
-    user.state == AccountState::Active
-        && (matches!(user.role, Role::Owner | Role::Admin) || in_front_office)
+/// and admins, and active staff in the FO chat (`in_front_office`, by Telegram's word;
+/// `None` when it never answered).
+pub fn works_bookings(user: &User, in_front_office: Option<bool>) -> BookingWork {
+    if user.state != AccountState::Active {
+        return BookingWork::Refused;
+    }
+    match (user.role, in_front_office) {
+        (Role::Owner | Role::Admin, _) | (Role::Staff, Some(true)) => BookingWork::Allowed,
+        (Role::Staff, Some(false)) => BookingWork::Refused,
+        (Role::Staff, None) => BookingWork::Unconfirmed,
+    }
+}
+
+/// Whether `user`'s work on bookings hangs on their being in the FO chat: active staff's
+/// does (owners and admins work bookings anyway, inactive accounts never).
+pub fn works_bookings_if_in_front_office(user: &User) -> bool {
+    user.state == AccountState::Active && user.role == Role::Staff
 }
 
 /// How a new registration starts.
@@ -280,6 +302,23 @@ mod tests {
         let disabled_admin = account(4, Role::Admin, AccountState::Disabled);
         assert_eq!(scope(&disabled_admin), Scope::GroupsOf(4));
         assert!(!manages_team(&staff) && manages_team(&admin) && !manages_team(&disabled_admin));
+    }
+
+    #[test]
+    fn staff_work_bookings_by_the_fo_chats_word_and_leaders_always() {
+        use BookingWork::*;
+        let staff = account(1, Role::Staff, AccountState::Active);
+        let admin = account(2, Role::Admin, AccountState::Active);
+        let disabled = account(3, Role::Staff, AccountState::Disabled);
+        assert_eq!(works_bookings(&staff, Some(true)), Allowed);
+        assert_eq!(works_bookings(&staff, Some(false)), Refused);
+        assert_eq!(works_bookings(&staff, None), Unconfirmed);
+        assert_eq!(works_bookings(&admin, None), Allowed);
+        assert_eq!(works_bookings(&disabled, Some(true)), Refused);
+        assert_eq!(works_bookings(&disabled, None), Refused);
+        assert!(works_bookings_if_in_front_office(&staff));
+        assert!(!works_bookings_if_in_front_office(&admin));
+        assert!(!works_bookings_if_in_front_office(&disabled));
     }
 
     #[test]

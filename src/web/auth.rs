@@ -3,10 +3,7 @@
 //! (`X-Session-Token`). From a plain browser the login is a username or Telegram ID plus
 //! the password.
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    time::Duration,
-};
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Bytes,
@@ -83,6 +80,16 @@ impl FromRequestParts<AppState> for Staff {
             None if session.via_telegram => return Err(ApiError::TelegramMismatch),
             _ => {}
         }
+        // Which tickets a staff member sees follows Telegram's word on their groups, asked
+        // again here where it is older than the refresh period or missing (a group met
+        // since their login).
+        groups::ensure_fresh_scope(
+            &state.db,
+            &state.telegram,
+            &session.user,
+            state.config.membership_refresh,
+        )
+        .await?;
         Ok(Staff {
             user: session.user,
             token: token.to_owned(),
@@ -172,10 +179,6 @@ impl From<&User> for UserView {
     }
 }
 
-/// How long a login waits for Telegram's word on the staff member's groups; the rest is
-/// asked in the background, with the cached answers in force meanwhile.
-const MEMBERSHIP_PATIENCE: Duration = Duration::from_secs(3);
-
 /// Passwords longer than this are refused before hashing (hashing is the costly part).
 const PASSWORD_MAX_BYTES: usize = 1024;
 
@@ -195,14 +198,7 @@ async fn log_in(
         }
         Outcome::LoggedIn(user) => {
             if access::scope(&user) != access::Scope::Everything {
-                groups::check_all_for(
-                    &state.db,
-                    &state.telegram,
-                    user.id,
-                    user.telegram_id,
-                    MEMBERSHIP_PATIENCE,
-                )
-                .await?;
+                groups::check_all_for(&state.db, &state.telegram, &user).await?;
             }
             let (token, expires_at) =
                 sessions::create(&state.db, user.id, via_telegram, state.config.session_ttl)

@@ -35,6 +35,7 @@ use crate::{
     config::MOST_NIGHTS,
     db::{now_ms, Conn},
     lang::Lang,
+    users::access::BookingWork,
 };
 
 /// The hotel, when bookings are on.
@@ -148,14 +149,23 @@ pub async fn confirm(
     })))
 }
 
+/// Asks Telegram whether `staff` is in the FO chat where the cache's answer is missing or
+/// too old; before the request's transaction, which then calls [`front_office`].
+async fn ask_front_office(state: &AppState, staff: &Staff) -> Result<(), ApiError> {
+    let people = std::slice::from_ref(&staff.user);
+    let refresh = state.config.membership_refresh;
+    booking::ask_front_office(&state.db, &state.telegram, base(state)?, people, refresh).await?;
+    Ok(())
+}
+
 /// The hotel, when `staff` works its bookings (asked on `conn`); for anyone else there
 /// are none.
 async fn front_office(state: &AppState, staff: &Staff, conn: &mut Conn) -> Result<Hotel, ApiError> {
     let hotel = hotel(state, conn).await?;
-    if booking::may_work(conn, &hotel, &staff.user).await? {
-        Ok(hotel)
-    } else {
-        Err(ApiError::NoSuchRoute)
+    match booking::may_work(conn, &hotel, &staff.user).await? {
+        BookingWork::Allowed => Ok(hotel),
+        BookingWork::Refused => Err(ApiError::NoSuchRoute),
+        BookingWork::Unconfirmed => Err(ApiError::MembershipUnchecked),
     }
 }
 
@@ -195,6 +205,7 @@ pub async fn list(
             "Pencarian paling panjang {SEARCH_MAX_CHARS} huruf."
         )));
     }
+    ask_front_office(&state, &staff).await?;
     let mut conn = state.db.pool().acquire().await?;
     let hotel = front_office(&state, &staff, &mut conn).await?;
     let bookings = booking::list(&mut conn, status, &query.q, LIST_LIMIT).await?;
@@ -222,6 +233,7 @@ pub async fn decide(
         "cancel" => Decision::Cancel,
         _ => return Err(ApiError::NoSuchRoute),
     };
+    ask_front_office(&state, &staff).await?;
     let mut tx = state.db.begin().await?;
     let hotel = front_office(&state, &staff, &mut tx).await?;
     match booking::decide(&mut tx, &hotel, id, decision, &staff.user).await {

@@ -82,6 +82,10 @@ pub enum ApiError {
     /// photo, is [`ApiError::NotFound`] and `no_photo` instead).
     #[error("photo: {0}")]
     Photo(PhotoError),
+    /// Working bookings hangs on the asker's being in the FO chat, and Telegram could not
+    /// be asked.
+    #[error("FO chat membership unknown: Telegram could not be asked")]
+    MembershipUnchecked,
     /// A write failed; the cause was logged where it happened.
     #[error("the change could not be saved")]
     NotSaved,
@@ -265,6 +269,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "Server sedang memeriksa banyak login. Coba lagi sebentar lagi.".into(),
+            ),
+            MembershipUnchecked => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "membership_unchecked",
+                crate::booking::texts::membership_unchecked(),
             ),
             TooManyConnections => (
                 StatusCode::SERVICE_UNAVAILABLE,
