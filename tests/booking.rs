@@ -20,7 +20,7 @@ use tangkap::{
     config::{BookingConfig, Config, HotelSettings, RoomTypeConfig},
     db::now_ms,
     lang::Lang,
-    sim::{Fault, MemberStatus, SimUser},
+    sim::{Fault, MemberStatus, SimPosition, SimUser},
     users::{AccountState, Role},
 };
 use time::Date;
@@ -46,6 +46,8 @@ on_both_backends!(
     an_fo_member_who_never_opened_the_mini_app_works_bookings,
     leaving_the_fo_chat_ends_booking_work_within_the_refresh_period,
     fo_membership_telegram_cannot_confirm_decides_nothing,
+    a_guest_on_the_way_keeps_the_room_a_while_longer,
+    a_web_guests_browser_shares_where_they_are,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -2518,5 +2520,358 @@ async fn fo_membership_telegram_cannot_confirm_decides_nothing(backend: Backend)
     let list = say(&app, &wulan, "/cek_pembayaran").await;
     assert!(list.text.contains(&receipt), "{}", list.text);
     assert!(app.fake.stats().faults_injected >= 3);
+    app.finish().await;
+}
+
+/// The hotel of the location tests, and a rule of the seed's: 10 km, 30 minutes, twice.
+const HOTEL_AT: (f64, f64) = (-6.2, 106.816);
+
+fn location_rule() -> tangkap::config::LocationRule {
+    tangkap::config::LocationRule {
+        hotel: HOTEL_AT,
+        radius_m: 10_000,
+        extend_by: Duration::from_secs(30 * 60),
+        max_extensions: 2,
+    }
+}
+
+/// A position `km` north of the hotel, `accuracy` metres precise.
+fn north_of_hotel(km: f64, accuracy: Option<f64>, live: bool) -> SimPosition {
+    SimPosition {
+        latitude: HOTEL_AT.0 + km / 111.195,
+        longitude: HOTEL_AT.1,
+        horizontal_accuracy: accuracy,
+        live_period: live.then_some(3600),
+    }
+}
+
+/// Moves booking `receipt`'s hold timer of `kind` to now.
+async fn fire_for(app: &TestApp, kind: &str, receipt: &str) {
+    sqlx::query(
+        "UPDATE timers SET due_at = 0 WHERE kind = $1 \
+         AND entity = (SELECT id FROM bookings WHERE receipt = $2)",
+    )
+    .bind(kind)
+    .bind(receipt)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+}
+
+/// Booking `receipt`'s extensions once its expiry timer has been taken (extended: a new one
+/// is set; not: the booking is cancelled).
+async fn after_expiry(app: &TestApp, receipt: &str) -> (String, i64) {
+    let settled = format!(
+        "SELECT COUNT(*) FROM bookings b WHERE b.receipt = '{receipt}' AND (b.status = 'cancelled' \
+         OR EXISTS (SELECT 1 FROM timers t WHERE t.entity = b.id AND t.kind = 'booking_expiry' \
+         AND t.due_at > 0))"
+    );
+    app.wait_for_count(&settled, 1).await;
+    let row = app
+        .rows(&format!(
+            "SELECT status, extensions FROM bookings WHERE receipt = '{receipt}'"
+        ))
+        .await;
+    (
+        row[0][0].clone().unwrap(),
+        row[0][1].clone().unwrap().parse().unwrap(),
+    )
+}
+
+async fn a_guest_on_the_way_keeps_the_room_a_while_longer(backend: Backend) {
+    let hour = Duration::from_secs(3600);
+    let (app, fo_chat) = spawn_hotel_with(
+        backend,
+        &[("Deluxe", 5)],
+        2 * hour,
+        Duration::ZERO,
+        |config| {
+            config.booking.as_mut().unwrap().location = Some(location_rule());
+        },
+    )
+    .await;
+    let guests: Vec<SimUser> = ["Ayu", "Budi", "Citra", "Dewi"]
+        .iter()
+        .map(|name| app.fake.user(name, None))
+        .collect();
+    let [ayu, budi, citra, dewi] = &guests[..] else {
+        unreachable!()
+    };
+    let mut receipts = Vec::new();
+    for guest in [ayu, budi, citra, dewi] {
+        let before = app.fake.bot_messages(guest.id).len();
+        let held = book_as(&app, guest, today(), "Deluxe").await;
+        receipts.push(receipt_in(&held));
+        // The receipt asks for the location with a button, and says what it is for.
+        let receipt = &app.fake.bot_messages(guest.id)[before + 4];
+        assert!(receipt.asks_location, "{receipt:?}");
+        assert_eq!(receipt.answers, ["📍 Bagikan lokasi"]);
+        assert!(
+            receipt.text.contains("dalam 10 km dari hotel"),
+            "{}",
+            receipt.text
+        );
+    }
+    let [ayus, budis, citras, dewis] = &receipts[..] else {
+        unreachable!()
+    };
+
+    // Near: a live location 3 km away, precise.
+    let shared = app
+        .fake
+        .send_location(ayu, north_of_hotel(3.0, Some(20.0), true));
+    let noted = app.fake.wait_for_bot_messages(ayu.id, 6, PATIENCE).await;
+    assert!(
+        noted[5].text.contains("3 km dari hotel"),
+        "{}",
+        noted[5].text
+    );
+    // Approaching: from 30 km to 20 km by a live location's edits (no answer to those).
+    let moving = app
+        .fake
+        .send_location(budi, north_of_hotel(30.0, Some(25.0), true));
+    app.fake.move_live_location(
+        budi,
+        moving.message_id,
+        north_of_hotel(20.0, Some(25.0), true),
+    );
+    // Stale: Citra's fix is 20 minutes old by the deadline.
+    app.fake
+        .send_location(citra, north_of_hotel(2.0, Some(10.0), false));
+    // Imprecise: Dewi's 1.5 km uncertainty is not trusted.
+    app.fake
+        .send_location(dewi, north_of_hotel(1.0, Some(1_500.0), false));
+    // The wrong person: a stranger near the hotel keeps nothing for anyone.
+    let stranger = app.fake.user("Eko", None);
+    app.fake
+        .send_location(&stranger, north_of_hotel(0.5, Some(5.0), false));
+    let told = app
+        .fake
+        .wait_for_bot_messages(stranger.id, 1, PATIENCE)
+        .await;
+    assert!(told[0].text.contains("tidak disimpan"), "{}", told[0].text);
+    app.wait_for_count("SELECT COUNT(*) FROM booking_positions", 5)
+        .await;
+    sqlx::query(
+        "UPDATE booking_positions SET at = at - 1200000 \
+         WHERE booking_id = (SELECT id FROM bookings WHERE receipt = $1)",
+    )
+    .bind(citras)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+
+    // The holds run out (their timers moved to now).
+    let deadline_of =
+        |receipt: &str| format!("SELECT hold_until FROM bookings WHERE receipt = '{receipt}'");
+    let ayus_deadline = app.count(&deadline_of(ayus)).await;
+    for receipt in &receipts {
+        fire_for(&app, "booking_expiry", receipt).await;
+    }
+    assert_eq!(after_expiry(&app, ayus).await, ("pending".into(), 1));
+    assert_eq!(after_expiry(&app, budis).await, ("pending".into(), 1));
+    assert_eq!(after_expiry(&app, citras).await, ("cancelled".into(), 0));
+    assert_eq!(after_expiry(&app, dewis).await, ("cancelled".into(), 0));
+    assert!(
+        app.count(&deadline_of(ayus)).await >= ayus_deadline + 30 * 60_000,
+        "extended by booking.extend_by"
+    );
+    // Guest and FO are told, with the distance; the FO see why.
+    let ayu_told = app.fake.wait_for_bot_messages(ayu.id, 7, PATIENCE).await;
+    assert!(
+        ayu_told[6].text.contains("diperpanjang 30 menit") && ayu_told[6].text.contains("3 km"),
+        "{}",
+        ayu_told[6].text
+    );
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| {
+                let fo = fake.bot_messages(fo_chat);
+                fo.iter().any(|m| {
+                    m.text.contains(ayus.as_str())
+                        && m.text.contains("Diperpanjang")
+                        && m.text.contains("3 km")
+                }) && fo.iter().any(|m| {
+                    m.text.contains(budis.as_str())
+                        && m.text.contains("20 km")
+                        && m.text.contains("mendekat")
+                })
+            })
+            .await,
+        "{:?}",
+        app.fake.bot_messages(fo_chat)
+    );
+    // The timeline keeps the distance; the positions of the decided bookings are gone.
+    assert_eq!(
+        app.rows(
+            "SELECT b.receipt, e.detail FROM booking_events e JOIN bookings b ON b.id = e.booking_id \
+             WHERE e.action = 'extended' ORDER BY b.receipt"
+        )
+        .await,
+        [
+            [Some(ayus.clone()), Some("3000 m".into())],
+            [Some(budis.clone()), Some("20000 m, mendekat".into())],
+        ]
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM booking_positions p JOIN bookings b ON b.id = p.booking_id \
+             WHERE b.status <> 'pending'"
+        )
+        .await,
+        0
+    );
+    // A position for a decided booking is not kept.
+    let before = app.fake.bot_messages(citra.id).len();
+    app.fake
+        .send_location(citra, north_of_hotel(1.0, Some(10.0), false));
+    let told = app
+        .fake
+        .wait_for_bot_messages(citra.id, before + 1, PATIENCE)
+        .await;
+    assert!(
+        told[before].text.contains("tidak disimpan"),
+        "{}",
+        told[before].text
+    );
+
+    // Ayu's live location moves on; at most twice (booking.max_extensions), then her hold
+    // ends however near she is.
+    app.fake.move_live_location(
+        ayu,
+        shared.message_id,
+        north_of_hotel(1.0, Some(20.0), true),
+    );
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM booking_positions WHERE distance_m BETWEEN 990 AND 1010",
+        1,
+    )
+    .await;
+    fire_for(&app, "booking_expiry", ayus).await;
+    assert_eq!(after_expiry(&app, ayus).await, ("pending".into(), 2));
+    fire_for(&app, "booking_expiry", ayus).await;
+    assert_eq!(after_expiry(&app, ayus).await, ("cancelled".into(), 2));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM booking_positions p JOIN bookings b ON b.id = p.booking_id \
+             WHERE b.receipt = '{ayus}'"
+        ))
+        .await,
+        0,
+        "her positions go with the decision"
+    );
+    app.finish().await;
+}
+
+async fn a_web_guests_browser_shares_where_they_are(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let fo_chat = tangkap::sim::FIRST_GROUP_ID;
+    let mut booking = hotel_config(
+        fo_chat,
+        &[("Deluxe", 2)],
+        Duration::from_secs(2 * 3600),
+        Duration::ZERO,
+    );
+    booking.location = Some(location_rule());
+    let mail = tangkap::config::MailSettings {
+        via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
+        from: "Hotel Melati <booking@melati.example>".into(),
+    };
+    let app = spawn_public_app(backend, move |config| {
+        config.booking = Some(booking);
+        config.mail = Some(mail);
+    })
+    .await;
+    assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);
+    let (_, form) = call(&app, "GET", "/booking", None, None).await;
+    assert_eq!(form["location"], json!({ "every_minutes": 10 }));
+
+    let rani = "rani@tamu.example";
+    let mut english = web_form("Rani", rani, "Deluxe", today(), 1);
+    english["lang"] = json!("en");
+    let (status, _) = submit(&app, english).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = confirmation_token(&smtp.wait_for(rani, 1).await[0]);
+    let position = |token: &str, km: f64| {
+        json!({
+            "token": token,
+            "latitude": HOTEL_AT.0 + km / 111.195,
+            "longitude": HOTEL_AT.1,
+            "accuracy": 35.0,
+        })
+    };
+    // Before the link holds a booking, a position is not kept.
+    let (status, answer) = call(
+        &app,
+        "POST",
+        "/booking/position",
+        None,
+        Some(position(&token, 4.0)),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["error"]),
+        (StatusCode::NOT_FOUND, &json!("link")),
+        "{answer}"
+    );
+    let (status, held) = open_link(&app, &token).await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    // The held mail tells how to keep the room while on the way, in English.
+    let mails = smtp.wait_for(rani, 2).await;
+    assert!(
+        mails[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("open the link in your confirmation mail again and allow location"),
+        "{}",
+        mails[1]
+    );
+    let (status, answer) = call(
+        &app,
+        "POST",
+        "/booking/position",
+        None,
+        Some(position(&token, 4.0)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["distance_m"], 4000);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("4 km from the hotel"),
+        "{answer}"
+    );
+    // A wrong token, or numbers that are no place, keep nothing.
+    for (body, expected) in [
+        (position(&"0".repeat(64), 1.0), StatusCode::NOT_FOUND),
+        (
+            json!({ "token": token, "latitude": 91.0, "longitude": 0.0 }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({ "token": token, "latitude": "dekat", "longitude": 0.0 }),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (status, answer) =
+            call(&app, "POST", "/booking/position", None, Some(body.clone())).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_positions").await, 1);
+    // At the deadline the browser's position extends the hold, and Rani is mailed why.
+    fire_now(&app, "booking_expiry").await;
+    let mails = smtp.wait_for(rani, 3).await;
+    assert!(
+        mails[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("is extended by 30 minutes"),
+        "{}",
+        mails[2]
+    );
+    let fo = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
+    assert!(fo[1].text.contains("4 km"), "{}", fo[1].text);
     app.finish().await;
 }

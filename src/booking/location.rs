@@ -151,7 +151,7 @@ fn on_the_way(positions: &[Kept], rule: &LocationRule, now: i64) -> Option<texts
     let near = newest.distance_m <= i64::from(rule.radius_m);
     let oldest = precise.first()?;
     let uncertainty = (oldest.accuracy_m.unwrap_or(0) + newest.accuracy_m.unwrap_or(0)) as f64;
-    let approaching = oldest.at < newest.at
+    let approaching = precise.len() >= 2
         && (newest.distance_m as f64) + CLOSER_BY_M.max(uncertainty) <= oldest.distance_m as f64;
     (near || approaching).then_some(texts::OnTheWay {
         distance_m: newest.distance_m,

@@ -144,15 +144,16 @@ pub fn duration(span: Duration, lang: Lang) -> String {
     }
 }
 
-/// `3,1 km` or `800 m` (`3.1 km` in English).
+/// `3,1 km`, `10 km` or `800 m` (`3.1 km` in English).
 pub fn distance(metres: i64, lang: Lang) -> String {
     if metres < 1000 {
         return format!("{metres} m");
     }
-    let km = format!("{:.1} km", metres as f64 / 1000.0);
+    let km = format!("{:.1}", metres as f64 / 1000.0);
+    let km = km.strip_suffix(".0").unwrap_or(&km);
     match lang {
-        Lang::Id => km.replace('.', ","),
-        Lang::En => km,
+        Lang::Id => format!("{} km", km.replace('.', ",")),
+        Lang::En => format!("{km} km"),
     }
 }
 
@@ -411,20 +412,20 @@ pub fn extended_for_guest(
 }
 
 /// The guest shared a position for their pending booking.
-pub fn position_noted(booking: &Booking, hotel: &Hotel, distance_m: i64) -> String {
+pub fn position_noted(booking: &Booking, hotel: &Hotel, distance_m: i64, fmt: Format) -> String {
     let lang = booking.lang;
     let (away, deadline) = (
         distance(distance_m, lang),
-        moment(booking.hold_until, hotel),
+        fmt.strong(&moment(booking.hold_until, hotel)),
     );
     match lang {
         Lang::Id => format!(
             "📍 Lokasi diterima: {away} dari hotel. Bila Anda masih di jalan saat batas waktu \
-             (<b>{deadline}</b>), kami cek lokasi terakhir Anda sebelum membatalkan."
+             ({deadline}), kami cek lokasi terakhir Anda sebelum membatalkan."
         ),
         Lang::En => format!(
             "📍 Location received: {away} from the hotel. If you are still on the way when the \
-             time is up (<b>{deadline}</b>), we check your last location before cancelling."
+             time is up ({deadline}), we check your last location before cancelling."
         ),
     }
 }
@@ -924,6 +925,8 @@ mod tests {
         assert_eq!(distance(3_140, Lang::Id), "3,1 km");
         assert_eq!(distance(3_140, Lang::En), "3.1 km");
         assert_eq!(distance(800, Lang::En), "800 m");
+        assert_eq!(distance(10_000, Lang::Id), "10 km");
+        assert_eq!(distance(2_999, Lang::Id), "3 km");
     }
 
     #[test]

@@ -87,6 +87,9 @@ pub enum WebError {
     /// No such link, or it is past [`LINK_VALID_MS`].
     #[error("the link is unknown or too old")]
     UnknownLink,
+    /// A shared position's numbers are no place on Earth.
+    #[error("not a position")]
+    Position,
     /// The confirmation's transaction was not committed.
     #[error("the booking could not be saved")]
     NotSaved,
@@ -130,6 +133,7 @@ impl WebError {
             WebError::AlreadyPending { .. } => "pending",
             WebError::TooMany => "too_many",
             WebError::UnknownLink => "link",
+            WebError::Position => "position",
             WebError::NotSaved | WebError::Db(_) => "internal",
         }
     }

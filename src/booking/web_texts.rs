@@ -92,6 +92,7 @@ pub fn refused(kind: &str, lang: Lang) -> &'static str {
             "Tautan tidak dikenal atau sudah kedaluwarsa (24 jam); isi formulir lagi.",
             "The link is unknown or expired (24 hours); fill in the form again.",
         ),
+        "position" => ("Lokasi tidak valid.", "That is not a position."),
         _ => (
             "Terjadi kesalahan; coba lagi.",
             "Something went wrong; try again.",
@@ -166,6 +167,12 @@ pub fn guest_mail(booking: &Booking, hotel: &Hotel, what: &str, text: String) ->
         subject: texts::subject(booking, hotel, what),
         text: format!("{text}\n"),
     })
+}
+
+/// The page's answer to a position kept for the guest's pending booking, in the guest's
+/// language.
+pub fn position_noted(booking: &Booking, hotel: &Hotel, distance_m: i64) -> String {
+    texts::position_noted(booking, hotel, distance_m, Format::Plain)
 }
 
 /// The mail to an address that sent the form (in `lang`) while a booking of it waits for

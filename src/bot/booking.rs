@@ -14,7 +14,7 @@ use crate::{
         drafts::Draft,
         location::{self, Fix, Shared, Sharer},
         rooms,
-        texts::{self, use_name_button},
+        texts::{self, use_name_button, Format},
         DecideError, Decision, Guest, HoldError, Hotel, NewBooking, Stay, StayProblem,
     },
     config::MOST_NIGHTS,
@@ -329,7 +329,7 @@ pub(super) async fn shared_location(
         Shared::Kept {
             booking,
             distance_m,
-        } => texts::position_noted(&booking, &book.hotel, distance_m),
+        } => texts::position_noted(&booking, &book.hotel, distance_m, Format::Html),
         Shared::NoPendingBooking | Shared::Off => texts::position_without_booking(book.lang),
     };
     book.say(tx, html, Answers::Remove).await

@@ -26,10 +26,11 @@ use crate::{
     app::AppState,
     booking::{
         self,
+        location::{self, Fix, Shared, Sharer},
         rooms::{RoomType, RoomsError, TypeChange},
         settings::{SettingsChange, SettingsError, SettingsView},
         texts,
-        web::WebForm,
+        web::{WebError, WebForm},
         web_texts, Booking, DecideError, Decision, Hotel, HotelBase, Status, LIST_LIMIT,
     },
     config::MOST_NIGHTS,
@@ -37,6 +38,9 @@ use crate::{
     lang::Lang,
     users::access::BookingWork,
 };
+
+/// How often the booking page sends a guest's position while it is open.
+const POSITION_EVERY_MINUTES: u32 = 10;
 
 /// The hotel, when bookings are on.
 fn base(state: &AppState) -> Result<&HotelBase, ApiError> {
@@ -88,6 +92,9 @@ pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError
         "hold_minutes": hotel.settings.hold.as_secs() / 60,
         // A later check-in is held until this time on its day.
         "release_at": format!("{:02}:{:02}", hotel.release_at.hour(), hotel.release_at.minute()),
+        // Holds are extended for guests on their way: the confirmed page sends the
+        // browser's position this often while it is open.
+        "location": hotel.location.map(|_| json!({ "every_minutes": POSITION_EVERY_MINUTES })),
         "payment_text": hotel.settings.payment_text,
         "web": hotel.web_page.is_some(),
         "telegram": state
@@ -156,6 +163,51 @@ async fn ask_front_office(state: &AppState, staff: &Staff) -> Result<(), ApiErro
     let refresh = state.config.membership_refresh;
     booking::ask_front_office(&state.db, &state.telegram, base(state)?, people, refresh).await?;
     Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct SharedPosition {
+    token: String,
+    latitude: f64,
+    longitude: f64,
+    accuracy: Option<f64>,
+    #[serde(default)]
+    lang: Lang,
+}
+
+/// `POST /api/booking/position` `{token, latitude, longitude, accuracy}`: the guest's
+/// browser says where they are, for the pending booking the link holds (see
+/// [`booking::location`]); 404 `link` for a link that holds no pending booking.
+pub async fn position(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let base = base(&state)?;
+    let shared: SharedPosition = json_body(&headers, &body)?;
+    let fix = Fix {
+        latitude: shared.latitude,
+        longitude: shared.longitude,
+        accuracy_m: shared.accuracy,
+    }
+    .checked()
+    .ok_or_else(|| ApiError::booking(WebError::Position, shared.lang))?;
+    let mut tx = state.db.begin().await?;
+    let hotel = base.load(&mut tx).await?;
+    let outcome =
+        location::share(&mut tx, &hotel, Sharer::Link(&shared.token), fix, now_ms()).await?;
+    tx.commit().await?;
+    match outcome {
+        Shared::Kept {
+            booking,
+            distance_m,
+        } => Ok(Json(json!({
+            "distance_m": distance_m,
+            "message": web_texts::position_noted(&booking, &hotel, distance_m),
+        }))),
+        Shared::NoPendingBooking => Err(ApiError::booking(WebError::UnknownLink, shared.lang)),
+        Shared::Off => Err(ApiError::NoSuchRoute),
+    }
 }
 
 /// The hotel, when `staff` works its bookings (asked on `conn`); for anyone else there

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/booking", get(booking::form).post(booking::submit))
         .route("/booking/confirm", post(booking::confirm))
+        .route("/booking/position", post(booking::position))
         .route("/bookings", get(booking::list))
         .route("/bookings/{id}/{action}", post(booking::decide))
         .route("/room_types", post(booking::add_room_type))
