@@ -48,6 +48,7 @@ on_both_backends!(
     fo_membership_telegram_cannot_confirm_decides_nothing,
     a_guest_on_the_way_keeps_the_room_a_while_longer,
     a_web_guests_browser_shares_where_they_are,
+    the_dashboard_stays_current_and_asks_before_cancelling,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -421,33 +422,36 @@ async fn the_front_office_decides_and_time_cancels_the_unpaid_once(backend: Back
     );
     assert_eq!(list.callbacks.len(), 4, "Lunas and Batal for each");
 
-    // A press marks Ayu's booking paid; a second press says who did it.
+    // A press marks Ayu's booking paid; a second press at the same moment (before the list
+    // loses the button) says who did it.
     let paid = list.callbacks[0].1.clone();
+    assert_eq!(
+        list.callbacks[0].0,
+        format!("✅ Lunas {}", &receipts[0][receipts[0].len() - 3..])
+    );
     let before = app.fake.callback_answers().len();
-    app.fake
-        .press_button(fo.id, list.message_id, &fo, &paid)
-        .unwrap();
-    app.fake
-        .wait_until(PATIENCE, |fake| fake.callback_answers().len() > before)
-        .await;
-    let answer = app.fake.callback_answers()[before]
-        .text
-        .clone()
-        .unwrap_or_default();
-    assert!(answer.contains("LUNAS"), "{answer}");
-    let confirmed = app.fake.wait_for_bot_messages(ayu.id, 7, PATIENCE).await;
-    assert!(confirmed.last().unwrap().text.contains("dikonfirmasi"));
-    app.fake
-        .press_button(fo.id, list.message_id, &fo, &paid)
-        .unwrap();
+    for _ in 0..2 {
+        app.fake
+            .press_button(fo.id, list.message_id, &fo, &paid)
+            .unwrap();
+    }
     app.fake
         .wait_until(PATIENCE, |fake| fake.callback_answers().len() > before + 1)
         .await;
-    let again = app.fake.callback_answers()[before + 1]
-        .text
-        .clone()
-        .unwrap_or_default();
-    assert!(again.contains("sudah LUNAS oleh Fitri"), "{again}");
+    let answers: Vec<String> = app.fake.callback_answers()[before..]
+        .iter()
+        .map(|answer| answer.text.clone().unwrap_or_default())
+        .collect();
+    assert!(answers[0].contains("LUNAS"), "{answers:?}");
+    assert!(answers[1].contains("sudah LUNAS oleh Fitri"), "{answers:?}");
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake
+                .bot_messages(ayu.id)
+                .iter()
+                .any(|m| m.text.contains("dikonfirmasi")))
+            .await
+    );
     let again = say(
         &app,
         &fo,
@@ -491,10 +495,12 @@ async fn the_front_office_decides_and_time_cancels_the_unpaid_once(backend: Back
         .text
         .contains("otomatis dibatalkan (waktu habis"));
     assert!(
-        !told
+        !app.fake
+            .bot_messages(ayu.id)
             .iter()
-            .any(|m| m.text.contains("⏰") && m.text.contains(&receipts[0])),
-        "a paid booking is not warned"
+            .skip_while(|m| !m.text.contains("dikonfirmasi"))
+            .any(|m| m.text.contains("⏰") || m.text.contains("dibatalkan")),
+        "a paid booking is not warned nor cancelled"
     );
     assert_eq!(
         app.rows("SELECT receipt, status, decided_by FROM bookings ORDER BY id")
@@ -2873,5 +2879,330 @@ async fn a_web_guests_browser_shares_where_they_are(backend: Backend) {
     );
     let fo = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
     assert!(fo[1].text.contains("4 km"), "{}", fo[1].text);
+    app.finish().await;
+}
+
+/// The bot's message `message_id` in `chat` as it stands now.
+fn message_now(app: &TestApp, chat: i64, message_id: i32) -> tangkap::sim::SimMessage {
+    app.fake
+        .messages(chat)
+        .into_iter()
+        .find(|m| m.message_id == message_id)
+        .unwrap()
+}
+
+/// Presses the button labelled `label` on message `message_id` in `user`'s private chat
+/// (or `chat`), and returns the answer the presser is shown.
+async fn press(app: &TestApp, chat: i64, message_id: i32, user: &SimUser, label: &str) -> String {
+    let message = message_now(app, chat, message_id);
+    let data = message
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == label)
+        .unwrap_or_else(|| panic!("no {label:?} in {:?}", message.callbacks))
+        .1
+        .clone();
+    let before = app.fake.callback_answers().len();
+    app.fake
+        .press_button(chat, message_id, user, &data)
+        .unwrap();
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |fake| fake.callback_answers().len() > before)
+            .await
+    );
+    app.fake.callback_answers()[before]
+        .text
+        .clone()
+        .unwrap_or_default()
+}
+
+/// Waits until message `message_id` in `chat` satisfies `test`.
+async fn wait_for_message(
+    app: &TestApp,
+    chat: i64,
+    message_id: i32,
+    test: impl Fn(&tangkap::sim::SimMessage) -> bool,
+) -> tangkap::sim::SimMessage {
+    let settled = app
+        .fake
+        .wait_until(PATIENCE, |_| test(&message_now(app, chat, message_id)))
+        .await;
+    let message = message_now(app, chat, message_id);
+    assert!(settled, "{:?} {:?}", message.text, message.callbacks);
+    message
+}
+
+fn labels(message: &tangkap::sim::SimMessage) -> Vec<String> {
+    message
+        .callbacks
+        .iter()
+        .map(|(text, _)| text.clone())
+        .collect()
+}
+
+async fn the_dashboard_stays_current_and_asks_before_cancelling(backend: Backend) {
+    let port = tangkap::sim::free_port();
+    let public_url = format!("http://127.0.0.1:{port}");
+    let url = public_url.clone();
+    let (app, fo_chat) = spawn_hotel_with(
+        backend,
+        &[("Deluxe", 5)],
+        Duration::from_secs(2 * 3600),
+        Duration::ZERO,
+        move |config| {
+            config.listen = format!("127.0.0.1:{port}").parse().unwrap();
+            config.public_url = Some(url);
+        },
+    )
+    .await;
+    let (fitri, sari) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Sari", Some("sari")),
+    );
+    register_account(
+        &app,
+        &fitri,
+        "fitri",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    register_account(
+        &app,
+        &sari,
+        "sari",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    join_front_office(&app, fo_chat, &fitri).await;
+    let guests: Vec<SimUser> = ["Ayu", "Budi", "Citra"]
+        .iter()
+        .map(|name| app.fake.user(name, None))
+        .collect();
+    let mut receipts = Vec::new();
+    for guest in &guests {
+        receipts.push(receipt_in(&book_as(&app, guest, today(), "Deluxe").await));
+    }
+    let short: Vec<&str> = receipts.iter().map(|r| &r[r.len() - 3..]).collect();
+
+    // The dashboard: a button to the Booking page, then each booking's buttons by receipt.
+    let list = say(&app, &fitri, "/cek_pembayaran").await;
+    assert!(list.text.contains("(3)"), "{}", list.text);
+    assert_eq!(
+        list.buttons,
+        [(
+            "🏨 Buka dashboard Booking".to_owned(),
+            format!("{public_url}/?page=bookings")
+        )]
+    );
+    assert_eq!(
+        labels(&list),
+        short
+            .iter()
+            .flat_map(|n| [format!("✅ Lunas {n}"), format!("✖️ Batal {n}")])
+            .collect::<Vec<_>>()
+    );
+    let sari_list = say(&app, &sari, "/cek_pembayaran").await;
+
+    // Lunas: both FO's lists are edited in place.
+    let answer = press(
+        &app,
+        fitri.id,
+        list.message_id,
+        &fitri,
+        &format!("✅ Lunas {}", short[0]),
+    )
+    .await;
+    assert!(answer.contains("LUNAS"), "{answer}");
+    for (chat, message) in [(fitri.id, list.message_id), (sari.id, sari_list.message_id)] {
+        let edited = wait_for_message(&app, chat, message, |m| {
+            m.text.contains("(2)") && !m.text.contains(&receipts[0])
+        })
+        .await;
+        assert_eq!(edited.callbacks.len(), 4, "{:?}", edited.callbacks);
+        assert_eq!(edited.buttons.len(), 1, "the dashboard's button stays");
+    }
+
+    // Batal asks first; "Jangan" leaves everything as it was.
+    let answer = press(
+        &app,
+        fitri.id,
+        list.message_id,
+        &fitri,
+        &format!("✖️ Batal {}", short[1]),
+    )
+    .await;
+    assert!(
+        answer.contains(&format!("Batalkan {}?", receipts[1])),
+        "{answer}"
+    );
+    let asking = wait_for_message(&app, fitri.id, list.message_id, |m| {
+        labels(m).contains(&format!("⚠️ Ya, batalkan {}", short[1]))
+    })
+    .await;
+    assert!(labels(&asking).contains(&"↩️ Jangan".to_owned()));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings WHERE status = 'cancelled'")
+            .await,
+        0,
+        "nothing is cancelled before it is confirmed"
+    );
+    press(&app, fitri.id, list.message_id, &fitri, "↩️ Jangan").await;
+    wait_for_message(&app, fitri.id, list.message_id, |m| {
+        labels(m).contains(&format!("✖️ Batal {}", short[1]))
+    })
+    .await;
+    press(
+        &app,
+        fitri.id,
+        list.message_id,
+        &fitri,
+        &format!("✖️ Batal {}", short[1]),
+    )
+    .await;
+    wait_for_message(&app, fitri.id, list.message_id, |m| {
+        labels(m).contains(&format!("⚠️ Ya, batalkan {}", short[1]))
+    })
+    .await;
+    let answer = press(
+        &app,
+        fitri.id,
+        list.message_id,
+        &fitri,
+        &format!("⚠️ Ya, batalkan {}", short[1]),
+    )
+    .await;
+    assert!(answer.contains("DIBATALKAN"), "{answer}");
+    wait_for_message(&app, sari.id, sari_list.message_id, |m| {
+        m.text.contains("(1)")
+    })
+    .await;
+
+    // A decision in the Mini App edits the lists too.
+    let session = log_in(&app, "sari", PASSWORD).await;
+    let (_, pending) = call(&app, "GET", "/bookings", Some(&session), None).await;
+    let citra_id = pending["bookings"][0]["id"].as_i64().unwrap();
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/bookings/{citra_id}/paid"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let emptied = wait_for_message(&app, fitri.id, list.message_id, |m| {
+        m.text.contains("Tidak ada booking yang menunggu")
+    })
+    .await;
+    assert!(emptied.callbacks.is_empty(), "{:?}", emptied.callbacks);
+
+    // A newer list retires the older one's buttons.
+    let newer = say(&app, &fitri, "/cek_pembayaran").await;
+    let retired = wait_for_message(&app, fitri.id, list.message_id, |m| {
+        m.text.contains("sudah diganti")
+    })
+    .await;
+    assert!(retired.buttons.is_empty() && retired.callbacks.is_empty());
+
+    // Ayu's booking was marked paid by mistake: an owner or admin puts it back from the
+    // FO chat's message, within 15 minutes; the FO may not.
+    let paid_message = app
+        .fake
+        .bot_messages(fo_chat)
+        .into_iter()
+        .find(|m| m.text.contains(&receipts[0]) && m.text.contains("LUNAS"))
+        .unwrap();
+    let refused = press(
+        &app,
+        fo_chat,
+        paid_message.message_id,
+        &fitri,
+        "↩️ Kembalikan ke PENDING",
+    )
+    .await;
+    assert!(refused.contains("Hanya owner dan admin"), "{refused}");
+    let ayu_before = app.fake.bot_messages(guests[0].id).len();
+    let done = press(
+        &app,
+        fo_chat,
+        paid_message.message_id,
+        &sari,
+        "↩️ Kembalikan ke PENDING",
+    )
+    .await;
+    assert!(done.contains("kembali PENDING"), "{done}");
+    let struck = wait_for_message(&app, fo_chat, paid_message.message_id, |m| {
+        m.text.contains("Dikembalikan ke PENDING oleh Sari")
+    })
+    .await;
+    assert!(struck.callbacks.is_empty(), "the button goes once used");
+    wait_for_message(&app, fitri.id, newer.message_id, |m| {
+        m.text.contains(&receipts[0])
+    })
+    .await;
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT b.status, a.detail FROM bookings b JOIN audit_log a ON a.detail = b.receipt \
+             WHERE a.action = 'booking_paid_reverted' AND b.receipt = '{}'",
+            receipts[0]
+        ))
+        .await,
+        [[Some("pending".to_owned()), Some(receipts[0].clone())]]
+    );
+    // Paid again: the guest was told once, and is not told twice.
+    let paid = say(&app, &fitri, &format!("/update_paid {}", receipts[0])).await;
+    assert!(paid.text.contains("LUNAS"), "{}", paid.text);
+    app.wait_for_count(
+        &format!(
+            "SELECT COUNT(*) FROM bookings WHERE receipt = '{}' AND status = 'paid'",
+            receipts[0]
+        ),
+        1,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ayus = app.fake.bot_messages(guests[0].id);
+    assert_eq!(
+        ayus.iter()
+            .filter(|m| m.text.contains("Pembayaran diterima"))
+            .count(),
+        1,
+        "{:?}",
+        &ayus[ayu_before.saturating_sub(1)..]
+    );
+    // Too late, or not allowed, from the Mini App: 409 with why, or not there at all.
+    sqlx::query("UPDATE bookings SET decided_at = decided_at - 960000 WHERE id = $1")
+        .bind(citra_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, answer) = call(
+        &app,
+        "POST",
+        &format!("/bookings/{citra_id}/revert"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("15 menit"),
+        "{answer}"
+    );
+    let fitri_session = log_in(&app, "fitri", PASSWORD).await;
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/bookings/{citra_id}/revert"),
+        Some(&fitri_session),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     app.finish().await;
 }

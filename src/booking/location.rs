@@ -244,6 +244,7 @@ pub(super) async fn extend_if_on_the_way(
     }) {
         outbox::enqueue(tx, &told).await?;
     }
+    super::dashboard::refresh(tx, hotel, now).await?;
     Ok(true)
 }
 

@@ -13,6 +13,7 @@
 //! one per booking at a time (the warning's is written with the booking and sets the
 //! end's when it fires), cancelled with its decision, so each fires once.
 
+pub mod dashboard;
 pub mod drafts;
 pub mod expiry;
 pub mod location;
@@ -34,13 +35,13 @@ use crate::{
     lang::Lang,
     telegram::{
         api::BotApi,
-        outbox::{self, Answers, Outgoing},
+        outbox::{self, Answers, Button, MessageRef, Outgoing},
     },
     timers::{self, Timer},
     users::{
         self,
-        access::{self, BookingWork},
-        User,
+        access::{self, Actor, BookingWork},
+        team, User,
     },
 };
 
@@ -70,6 +71,7 @@ pub struct HotelBase {
     location: Option<LocationRule>,
     offset: UtcOffset,
     web_page: Option<String>,
+    dashboard: Option<String>,
     mails_per_hour: u32,
 }
 
@@ -89,6 +91,10 @@ impl HotelBase {
                 .as_ref()
                 .filter(|_| config.mail.is_some())
                 .map(|url| format!("{url}/booking")),
+            dashboard: config
+                .public_url
+                .as_ref()
+                .map(|url| format!("{url}/?page=bookings")),
             mails_per_hour: booking.mails_per_hour,
         })
     }
@@ -110,6 +116,7 @@ impl HotelBase {
             location: self.location,
             offset: self.offset,
             web_page: self.web_page.clone(),
+            dashboard: self.dashboard.clone(),
             mails_per_hour: self.mails_per_hour,
         })
     }
@@ -142,6 +149,8 @@ pub struct Hotel {
     /// The public booking page (`<public URL>/booking`), when guests may book there: it
     /// needs a public address for its links and mail to confirm guests' addresses.
     pub web_page: Option<String>,
+    /// The Mini App's Booking page, when it has a public address.
+    pub dashboard: Option<String>,
     /// The most mails the web form sends in an hour, to everyone together.
     pub mails_per_hour: u32,
 }
@@ -796,6 +805,7 @@ async fn insert_held(
         })
     }));
     outbox::enqueue_many(tx, &messages).await?;
+    dashboard::refresh(tx, hotel, now).await?;
     Ok(bookings)
 }
 
@@ -1011,13 +1021,148 @@ async fn settle(
         (_, None) => "expired",
     };
     record(tx, &[id], action, actor_id, actor, now, None).await?;
-    if let Some(told) = to_guest(&booking, hotel, action, false, |fmt| {
-        texts::guest_told(&booking, hotel, action, fmt)
-    }) {
-        outbox::enqueue(tx, &told).await?;
+    // A booking marked paid, put back to pending, and paid again: its guest was told once.
+    let told_before = action == "paid" && paid_before(tx, id).await?;
+    if !told_before {
+        if let Some(told) = to_guest(&booking, hotel, action, false, |fmt| {
+            texts::guest_told(&booking, hotel, action, fmt)
+        }) {
+            outbox::enqueue(tx, &told).await?;
+        }
     }
-    tell_front_office(tx, hotel, &[texts::decided(&booking, action)]).await?;
+    let decided = texts::decided(&booking, action);
+    if action == "paid" {
+        // Marked paid by mistake, it may be put back for a while: the FO's message carries
+        // the button, and is found again by its tag to say so once it was.
+        let keyboard = vec![vec![Button::callback(
+            texts::REVERT_BUTTON,
+            dashboard::Press::Revert(id).data(),
+        )]];
+        for message in front_office_messages(tx, hotel, &[decided]).await? {
+            outbox::enqueue_about(tx, &message.with_keyboard(keyboard.clone()), &paid_tag(id))
+                .await?;
+        }
+    } else {
+        tell_front_office(tx, hotel, &[decided]).await?;
+    }
+    dashboard::refresh(tx, hotel, now).await?;
     Ok(booking)
+}
+
+/// The outbox tag of the FO's messages saying booking `id` was paid.
+fn paid_tag(id: i64) -> String {
+    format!("booking:{id}:paid")
+}
+
+/// Whether booking `id` was marked paid before its latest `paid` event.
+async fn paid_before(tx: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
+    let paid: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM booking_events WHERE booking_id = $1 AND action = 'paid'",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(paid > 1)
+}
+
+/// How long a booking marked paid may be put back to pending.
+pub const REVERT_WITHIN_MS: i64 = 15 * 60_000;
+/// A booking put back has at least this long before its hold ends, so the FO can look.
+const REVERTED_HOLD_LEAST_MS: i64 = 15 * 60_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RevertError {
+    /// No such booking, or an actor who may not put paid bookings back.
+    #[error("no such booking")]
+    NotFound,
+    #[error("the booking is not marked paid")]
+    NotPaid,
+    /// Paid longer than [`REVERT_WITHIN_MS`] ago, or its guest checked in.
+    #[error("too late to put back")]
+    TooLate,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl RevertError {
+    /// Why, for [`texts::revert_refused`].
+    pub fn reason(&self) -> &'static str {
+        match self {
+            RevertError::NotPaid => "not_paid",
+            RevertError::TooLate => "too_late",
+            _ => "not_allowed",
+        }
+    }
+}
+
+/// Puts booking `id`, marked paid by mistake, back to pending on behalf of `actor` (owners
+/// and admins), within [`REVERT_WITHIN_MS`] of the mark and before check-in. Its room stays
+/// held (a paid booking holds it too) until its deadline, or a little longer if that has
+/// passed; its hold's timers come back and its erasure's goes. Audited; the FO are told,
+/// the guest is not (and is not told twice when it is paid again).
+pub async fn revert_paid(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    actor: &User,
+    id: i64,
+    now: i64,
+) -> Result<Booking, RevertError> {
+    if !access::manages_team(actor) {
+        return Err(RevertError::NotFound);
+    }
+    let booking = find(tx, id).await?.ok_or(RevertError::NotFound)?;
+    let hold_until = booking.hold_until.max(now + REVERTED_HOLD_LEAST_MS);
+    let moved = sqlx::query(
+        "UPDATE bookings SET status = 'pending', decided_by = NULL, decided_at = NULL, \
+         hold_until = $2 WHERE id = $1 AND status = 'paid' AND decided_at >= $3 \
+         AND checked_in_at IS NULL",
+    )
+    .bind(id)
+    .bind(hold_until)
+    .bind(now - REVERT_WITHIN_MS)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Err(match booking.status() {
+            Status::Paid => RevertError::TooLate,
+            _ => RevertError::NotPaid,
+        });
+    }
+    let reverted = find(tx, id).await?.ok_or(RevertError::NotFound)?;
+    let label = actor.label();
+    record(
+        tx,
+        &[id],
+        "paid_reverted",
+        Some(actor.id),
+        &label,
+        now,
+        None,
+    )
+    .await?;
+    team::record(
+        tx,
+        Actor::Member(actor),
+        "booking_paid_reverted",
+        None,
+        &reverted.receipt,
+    )
+    .await?;
+    timers::cancel(tx, &[ERASE], &[id]).await?;
+    timers::set(tx, &[next_hold_timer(hotel, &reverted, None, now)]).await?;
+    for (row, chat_id) in outbox::about(tx, &paid_tag(id)).await? {
+        let edit = Outgoing::EditMessage {
+            chat_id,
+            message: MessageRef::Outbox(row),
+            html: texts::decided_then_reverted(&booking, &label),
+            keyboard: Vec::new(),
+        };
+        outbox::enqueue(tx, &edit).await?;
+    }
+    tell_front_office(tx, hotel, &[texts::reverted(&reverted, &label, hotel)]).await?;
+    dashboard::refresh(tx, hotel, now).await?;
+    Ok(reverted)
 }
 
 /// The timer pending `booking` waits on after `done` (`None`: it was just held), at

@@ -18,6 +18,10 @@ pub const GUEST_ACTOR: &str = "Tamu";
 pub const SYSTEM_ACTOR: &str = "Sistem";
 pub const PAID_BUTTON: &str = "✅ Lunas";
 pub const CANCEL_BUTTON: &str = "✖️ Batal";
+pub const CONFIRM_CANCEL_BUTTON: &str = "⚠️ Ya, batalkan";
+pub const KEEP_BUTTON: &str = "↩️ Jangan";
+pub const OPEN_DASHBOARD_BUTTON: &str = "🏨 Buka dashboard Booking";
+pub const REVERT_BUTTON: &str = "↩️ Kembalikan ke PENDING";
 
 /// Where a guest's text goes: Telegram (HTML) or mail (plain text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -858,6 +862,65 @@ pub fn decision_done(booking: &Booking, paid: bool) -> String {
             booking.receipt
         )
     }
+}
+
+/// Batal pressed: what the presser reads while the list asks to confirm.
+pub fn confirm_cancel(booking: &Booking) -> String {
+    format!(
+        "Batalkan {}? Tekan \"{CONFIRM_CANCEL_BUTTON}\" untuk memastikan; tamu akan diberi tahu. \
+         Cancel it? Press again to confirm.",
+        booking.receipt
+    )
+}
+
+/// A list replaced by a newer one in the same chat.
+pub fn list_replaced() -> String {
+    "💳 Daftar ini sudah diganti dengan yang lebih baru di bawah. \
+     <i>Replaced by a newer list below.</i>"
+        .into()
+}
+
+/// The FO chat: a booking marked paid was put back to pending (the guest is not told).
+pub fn reverted(booking: &Booking, by: &str, hotel: &Hotel) -> String {
+    format!(
+        "↩️ {receipt} ({guest}, {room}) dikembalikan ke <b>PENDING</b> oleh {by}; batas waktu \
+         {deadline}. <i>Put back to pending.</i>",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room = escape(&booking.room_type),
+        by = escape(by),
+        deadline = moment(booking.hold_until, hotel),
+    )
+}
+
+/// A paid booking's FO message, once it was put back to pending by `by`.
+pub fn decided_then_reverted(booking: &Booking, by: &str) -> String {
+    format!(
+        "{}\n↩️ Dikembalikan ke PENDING oleh {}. <i>Put back to pending.</i>",
+        decided(booking, "paid"),
+        escape(by)
+    )
+}
+
+/// Why a paid booking cannot be put back (plain text: a button's answer).
+pub fn revert_refused(why: &str) -> String {
+    match why {
+        "not_paid" => "Booking ini tidak berstatus LUNAS. This booking is not marked paid.",
+        "too_late" => {
+            "Lebih dari 15 menit sejak ditandai lunas, atau tamu sudah check-in: tidak bisa \
+             dikembalikan. Too late to put back."
+        }
+        _ => "Hanya owner dan admin yang bisa mengembalikan booking lunas. Owners and admins only.",
+    }
+    .to_owned()
+}
+
+/// What the owner or admin who put a booking back is told (plain text).
+pub fn revert_done(booking: &Booking) -> String {
+    format!(
+        "↩️ {} kembali PENDING; tamu tidak diberi tahu. Back to pending; the guest was not told.",
+        booking.receipt
+    )
 }
 
 /// `/cek_pembayaran`: the pending bookings shown, and how many there are in all.

@@ -11,24 +11,23 @@ use super::{BotContext, Command};
 use crate::{
     booking::{
         self,
+        dashboard::{self, Press},
         drafts::Draft,
         location::{self, Fix, Shared, Sharer},
         rooms,
         texts::{self, use_name_button, Format},
-        DecideError, Decision, Guest, HoldError, Hotel, NewBooking, Stay, StayProblem,
+        DecideError, Decision, Guest, HoldError, Hotel, NewBooking, RevertError, Stay, StayProblem,
     },
     config::MOST_NIGHTS,
     db::{now_ms, Conn, Db},
     lang::Lang,
     telegram::{
-        outbox::{self, Answers, Button, Outgoing},
+        outbox::{self, Answers, Outgoing},
         texts::escape,
     },
     users::{self, access::BookingWork, registration, DisplayName},
 };
 
-/// Pending bookings listed by `/cek_pembayaran`, each with its buttons.
-const LISTED: i64 = 20;
 /// Check-in dates offered as buttons.
 const DATE_BUTTONS: i64 = 6;
 /// Nights offered as buttons (more may be typed).
@@ -410,7 +409,8 @@ fn front_office_sender(bot: &BotContext, update: &Update) -> Option<i64> {
     }
 }
 
-/// `/cek_pembayaran`: pending bookings, soonest deadline first, each with its buttons.
+/// `/cek_pembayaran`: the dashboard ([`dashboard`]): pending bookings, soonest deadline
+/// first, each with its buttons, kept up to date.
 pub(super) async fn check_payments(
     tx: &mut Conn,
     hotel: &Hotel,
@@ -420,21 +420,7 @@ pub(super) async fn check_payments(
     if let Err(refusal) = front_office(tx, hotel, telegram_id).await? {
         return outbox::enqueue(tx, &Outgoing::message(chat_id, escape(&refusal))).await;
     }
-    let (pending, count) = booking::pending(tx, LISTED).await?;
-    let keyboard = pending
-        .iter()
-        .map(|b| {
-            vec![
-                Button::callback(
-                    format!("{} {}", texts::PAID_BUTTON, b.receipt),
-                    format!("bk:paid:{}", b.id),
-                ),
-                Button::callback(texts::CANCEL_BUTTON, format!("bk:cancel:{}", b.id)),
-            ]
-        })
-        .collect();
-    let html = texts::pending_list(&pending, count, now_ms());
-    outbox::enqueue(tx, &Outgoing::with_buttons(chat_id, html, keyboard)).await
+    dashboard::send(tx, hotel, chat_id, now_ms()).await
 }
 
 /// `/update_paid RESI` and `/update_cancel RESI`.
@@ -462,20 +448,49 @@ pub(super) async fn update_by_receipt(
     outbox::enqueue(tx, &Outgoing::message(chat_id, html)).await
 }
 
-/// A **Lunas** / **Batal** button under `/cek_pembayaran`: what to tell the presser (plain
-/// text, as a button's answer is shown).
+/// A booking's button pressed, on message `on` (`(chat, message id)`, when Telegram says
+/// which): **Lunas**, **Batal** (which asks to confirm), its confirmation, or putting a
+/// paid booking back. What to tell the presser (plain text, as a button's answer is
+/// shown); `None` for data that is not a booking's button.
 pub(super) async fn pressed(
     tx: &mut Conn,
     hotel: &Hotel,
     telegram_id: i64,
     data: &str,
+    on: Option<(i64, i32)>,
 ) -> Result<Option<String>, sqlx::Error> {
-    let Some((decision, id)) = parse_button(data) else {
+    let Some(press) = Press::parse(data) else {
         return Ok(None);
     };
-    let answer = match front_office(tx, hotel, telegram_id).await? {
-        Err(refusal) => refusal,
-        Ok(user) => decide(tx, hotel, &user, id, decision).await?,
+    let user = match front_office(tx, hotel, telegram_id).await? {
+        Err(refusal) => return Ok(Some(refusal)),
+        Ok(user) => user,
+    };
+    let now = now_ms();
+    let answer = match press {
+        Press::Paid(id) => decide(tx, hotel, &user, id, Decision::Paid).await?,
+        Press::CancelConfirmed(id) => decide(tx, hotel, &user, id, Decision::Cancel).await?,
+        Press::Cancel(id) => match booking::find(tx, id).await? {
+            Some(found) if found.status() == booking::Status::Pending => {
+                if let Some((chat, message)) = on {
+                    dashboard::ask_to_confirm(tx, hotel, chat, message, Some(id), now).await?;
+                }
+                texts::confirm_cancel(&found)
+            }
+            Some(found) => texts::already_decided(&found),
+            None => texts::booking_not_found(&id.to_string()),
+        },
+        Press::Keep => {
+            if let Some((chat, message)) = on {
+                dashboard::ask_to_confirm(tx, hotel, chat, message, None, now).await?;
+            }
+            texts::KEEP_BUTTON.to_owned()
+        }
+        Press::Revert(id) => match booking::revert_paid(tx, hotel, &user, id, now).await {
+            Ok(reverted) => texts::revert_done(&reverted),
+            Err(RevertError::Db(e)) => return Err(e),
+            Err(refused) => texts::revert_refused(refused.reason()),
+        },
     };
     Ok(Some(answer))
 }
@@ -483,18 +498,6 @@ pub(super) async fn pressed(
 /// Whether `data` is a booking's button (`bk:…`).
 pub(super) fn is_booking_button(data: &str) -> bool {
     data.starts_with("bk:")
-}
-
-/// `bk:paid:<id>` or `bk:cancel:<id>`.
-fn parse_button(data: &str) -> Option<(Decision, i64)> {
-    let rest = data.strip_prefix("bk:")?;
-    let (what, id) = rest.split_once(':')?;
-    let decision = match what {
-        "paid" => Decision::Paid,
-        "cancel" => Decision::Cancel,
-        _ => return None,
-    };
-    Some((decision, id.parse().ok()?))
 }
 
 /// Decides booking `id`; what to tell `user`, in plain text.

@@ -30,7 +30,11 @@ pub async fn handle(
     let booking_answer = match &bot.hotel {
         Some(base) if booking::is_booking_button(data) => {
             let hotel = base.load(tx).await?;
-            booking::pressed(tx, &hotel, presser, data).await?
+            let on = query
+                .message
+                .as_ref()
+                .map(|message| (message.chat().id.0, message.id().0));
+            booking::pressed(tx, &hotel, presser, data, on).await?
         }
         _ => None,
     };

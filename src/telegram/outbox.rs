@@ -192,6 +192,18 @@ impl Outgoing {
         }
     }
 
+    /// The same message with `keyboard` under it (a message to send; anything else is
+    /// left as it is).
+    pub fn with_keyboard(mut self, keyboard: Keyboard) -> Self {
+        if let Outgoing::SendMessage {
+            keyboard: buttons, ..
+        } = &mut self
+        {
+            *buttons = keyboard;
+        }
+        self
+    }
+
     /// A message offering `answers` (or taking offered ones away) in place of the
     /// keyboard.
     pub fn with_answers(chat_id: i64, html: String, answers: Answers) -> Self {

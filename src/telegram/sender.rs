@@ -357,8 +357,15 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             payload.parse_mode = Some(ParseMode::Html);
             payload.link_preview_options = Some(no_link_preview());
             payload.reply_markup = inline_keyboard(keyboard)?;
-            let _edited: Message = api.call(&payload).await?;
-            Ok(None)
+            match api.call(&payload).await {
+                Ok(_) => Ok(None),
+                // The message already says this: the edit's end is reached.
+                Err(ApiError::Refused {
+                    code: 400,
+                    description,
+                }) if description.contains("message is not modified") => Ok(None),
+                Err(e) => Err(e),
+            }
         }
         Outgoing::EditMessage {
             message: MessageRef::Outbox(_),

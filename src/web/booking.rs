@@ -31,7 +31,8 @@ use crate::{
         settings::{SettingsChange, SettingsError, SettingsView},
         texts,
         web::{WebError, WebForm},
-        web_texts, Booking, DecideError, Decision, Hotel, HotelBase, Status, LIST_LIMIT,
+        web_texts, Booking, DecideError, Decision, Hotel, HotelBase, RevertError, Status,
+        LIST_LIMIT,
     },
     config::MOST_NIGHTS,
     db::{now_ms, Conn},
@@ -283,6 +284,7 @@ pub async fn decide(
     let decision = match action.as_str() {
         "paid" => Decision::Paid,
         "cancel" => Decision::Cancel,
+        "revert" => return revert(state, staff, id).await,
         _ => return Err(ApiError::NoSuchRoute),
     };
     ask_front_office(&state, &staff).await?;
@@ -299,6 +301,23 @@ pub async fn decide(
             Err(ApiError::Conflict(texts::already_decided(&booking)))
         }
         Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
+    }
+}
+
+/// `POST /api/bookings/{id}/revert`: owners and admins put a booking marked paid by
+/// mistake back to pending, within 15 minutes and before check-in; 409 saying why not.
+async fn revert(state: AppState, staff: Staff, id: i64) -> Result<Json<Value>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let hotel = front_office(&state, &staff, &mut tx).await?;
+    match booking::revert_paid(&mut tx, &hotel, &staff.user, id, now_ms()).await {
+        Ok(booking) => {
+            tx.commit().await?;
+            state.new_messages.notify_one();
+            Ok(Json(view(&booking)))
+        }
+        Err(RevertError::NotFound) => Err(ApiError::NoSuchRoute),
+        Err(RevertError::Db(e)) => Err(ApiError::Internal(e)),
+        Err(refused) => Err(ApiError::Conflict(texts::revert_refused(refused.reason()))),
     }
 }
 
