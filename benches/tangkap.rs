@@ -66,6 +66,16 @@ struct Sizes {
     /// Guests booking the same stay at once, and the rooms of its type.
     booking_guests: usize,
     booking_rooms: u32,
+    /// Pending bookings whose guests shared where they are, and how many of their holds
+    /// run out within `deadlines_window`.
+    deadline_bookings: usize,
+    deadlines_due: usize,
+    deadlines_window: Duration,
+    /// Guests sharing a live location at once, each moving every `live_every`, for
+    /// `live_seconds`.
+    live_guests: usize,
+    live_every: Duration,
+    live_seconds: u64,
     /// Tickets exported at once, through the release binary.
     export_orders: usize,
     /// Tickets over a year behind the Laporan page, in how many groups, worked by how
@@ -93,6 +103,12 @@ const FULL: Sizes = Sizes {
     timers_window: Duration::from_secs(60),
     booking_guests: 200,
     booking_rooms: 100,
+    deadline_bookings: 10_000,
+    deadlines_due: 1_000,
+    deadlines_window: Duration::from_secs(60),
+    live_guests: 200,
+    live_every: Duration::from_secs(5),
+    live_seconds: 30,
     export_orders: 1_000_000,
     report_tickets: 1_000_000,
     report_groups: 20,
@@ -117,6 +133,12 @@ const SMOKE: Sizes = Sizes {
     timers_window: Duration::from_secs(3),
     booking_guests: 20,
     booking_rooms: 10,
+    deadline_bookings: 500,
+    deadlines_due: 50,
+    deadlines_window: Duration::from_secs(3),
+    live_guests: 20,
+    live_every: Duration::from_secs(1),
+    live_seconds: 3,
     export_orders: 2_000,
     report_tickets: 5_000,
     report_groups: 3,
@@ -296,6 +318,8 @@ async fn run(args: Args) {
         }
         if args.runs("bookings") {
             booking_holds(&mut report, backend, sizes).await;
+            booking_deadlines(&mut report, backend, sizes).await;
+            live_locations(&mut report, backend, sizes).await;
         }
         if args.runs("reports") {
             laporan(&mut report, backend, sizes).await;
@@ -1649,6 +1673,284 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
         "",
         Some(("0".into(), over == 0)),
     );
+    bench.stop().await;
+}
+
+/// Where the bench hotel stands, and its rule for guests on their way: the seed's 10 km,
+/// 30 minutes, twice.
+const BENCH_HOTEL: (f64, f64) = (-6.2, 106.816);
+
+/// A hotel with one room type of `rooms` rooms, holds extended for guests on their way, no
+/// warnings (each hold's one timer is its end), its FO chat a group of the fake's.
+fn located_hotel(fake: &FakeTelegram, rooms: u32) -> tangkap::config::BookingConfig {
+    use tangkap::config::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig};
+    BookingConfig {
+        settings: HotelSettings {
+            hotel_name: "Hotel Bench".into(),
+            warn_before: Duration::ZERO,
+            staff_chat: Some(fake.group("FO Bench")),
+            ..HotelSettings::default()
+        },
+        room_types: vec![RoomTypeConfig {
+            name: "Standard".into(),
+            rooms,
+            price: 450_000,
+        }],
+        location: Some(LocationRule {
+            hotel: BENCH_HOTEL,
+            radius_m: 10_000,
+            extend_by: Duration::from_secs(30 * 60),
+            max_extensions: 2,
+        }),
+        ..BookingConfig::default()
+    }
+}
+
+/// `count` pending Telegram bookings of the bench hotel's one type, for guests with
+/// Telegram ids from `first_guest`, checking in today, held for an hour; written as holds
+/// write them, in multi-row statements. The first booking's id.
+async fn fill_pending(db: &Db, count: usize, first_guest: i64) -> i64 {
+    let type_id: i64 = sqlx::query_scalar("SELECT id FROM room_types")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let now = tangkap::db::now_ms();
+    let today = now / 86_400_000;
+    let later = now + 3_600_000;
+    let mut tx = db.begin().await.unwrap();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO bookings (receipt, status, via, guest_name, telegram_id, room_type_id, \
+             check_in, nights, hold_until, created_at, price, lang) VALUES ",
+        );
+        for (n, i) in chunk.iter().enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            write!(
+                sql,
+                "('RESI-B-{i}', 'pending', 'telegram', 'Tamu {i}', {}, {type_id}, {today}, 1, \
+                 {later}, {now}, 450000, 'id')",
+                first_guest + *i as i64
+            )
+            .unwrap();
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    sqlx::query_scalar("SELECT MIN(id) FROM bookings")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+/// Holds running out while many guests have shared where they are: every pending booking
+/// has a recent, precise position, half of them 3 km from the hotel (extended) and half
+/// 40 km away (cancelled); the due ones come due spread over the window. Each must be
+/// decided, extended or cancelled, within a second of its deadline.
+async fn booking_deadlines(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start_with(backend, false, |config, fake| {
+        config.booking = Some(located_hotel(fake, sizes.deadline_bookings as u32));
+    })
+    .await;
+    let workload = format!(
+        "bookings, {} pending with positions, {} deadlines within {} s",
+        sizes.deadline_bookings,
+        sizes.deadlines_due,
+        sizes.deadlines_window.as_secs()
+    );
+    let first = fill_pending(&bench.db, sizes.deadline_bookings, 10_000_000).await;
+    let now = tangkap::db::now_ms();
+    let later = now + 3_600_000;
+    let mut tx = bench.db.begin().await.unwrap();
+    for chunk in (0..sizes.deadline_bookings).collect::<Vec<_>>().chunks(500) {
+        let mut positions = String::from(
+            "INSERT INTO booking_positions (booking_id, lat_e6, lon_e6, accuracy_m, distance_m, \
+             at) VALUES ",
+        );
+        let mut timers = String::from("INSERT INTO timers (kind, entity, due_at) VALUES ");
+        for (n, i) in chunk.iter().enumerate() {
+            if n > 0 {
+                positions.push(',');
+                timers.push(',');
+            }
+            let id = first + *i as i64;
+            let km = if i % 2 == 0 { 3.0 } else { 40.0 };
+            let lat_e6 = ((BENCH_HOTEL.0 + km / 111.195) * 1e6) as i64;
+            write!(
+                positions,
+                "({id}, {lat_e6}, {}, 20, {}, {now})",
+                (BENCH_HOTEL.1 * 1e6) as i64,
+                (km * 1000.0) as i64
+            )
+            .unwrap();
+            write!(timers, "('booking_expiry', {id}, {later})").unwrap();
+        }
+        sqlx::query(&positions).execute(&mut *tx).await.unwrap();
+        sqlx::query(&timers).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    // The due ones are moved into the window just ahead, deadlines and timers alike.
+    let start_at = tangkap::db::now_ms() + 2_000;
+    let window = sizes.deadlines_window.as_millis() as i64;
+    let due = sizes.deadlines_due;
+    let deadline_of = format!("{start_at} + {window} * (id - {first}) / {due}");
+    let mut tx = bench.db.begin().await.unwrap();
+    sqlx::query(&format!(
+        "UPDATE bookings SET hold_until = {deadline_of} WHERE id - {first} < {due}"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "UPDATE timers SET due_at = {} WHERE entity - {first} < {due}",
+        deadline_of.replace("id", "entity")
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        tangkap::db::now_ms() < start_at,
+        "moving the due holds took longer than the lead before the first"
+    );
+
+    let decided = "SELECT COUNT(*) FROM booking_events WHERE action IN ('extended', 'expired')";
+    let limit = Instant::now() + sizes.deadlines_window + Duration::from_secs(60);
+    while bench.count(decided).await < due as i64 {
+        assert!(Instant::now() < limit, "the holds were not all decided");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT e.at - ({}), e.action FROM booking_events e \
+         WHERE e.action IN ('extended', 'expired')",
+        deadline_of.replace("id", "e.booking_id")
+    ))
+    .fetch_all(bench.db.pool())
+    .await
+    .unwrap();
+    let mut lateness: Vec<Duration> = rows
+        .iter()
+        .map(|row| Duration::from_millis(row.try_get::<i64, _>(0).unwrap().max(0) as u64))
+        .collect();
+    lateness.sort();
+    let extended = rows
+        .iter()
+        .filter(|row| row.try_get::<String, _>(1).unwrap() == "extended")
+        .count();
+    assert_eq!(lateness.len(), due, "each deadline decided once");
+    let p99 = percentile(&lateness, 0.99);
+    report.add_checked(
+        &workload,
+        backend,
+        "decided after its deadline, p99",
+        p99,
+        "ms",
+        Some(("≤ 1,000 ms".into(), p99 <= 1_000.0)),
+    );
+    report.add(
+        &workload,
+        backend,
+        "decided after its deadline, max",
+        percentile(&lateness, 1.0),
+        "ms",
+    );
+    report.add_checked(
+        &workload,
+        backend,
+        "extended (guest 3 km away)",
+        extended as f64,
+        "",
+        Some(((due / 2).to_string(), extended == due / 2)),
+    );
+    bench.stop().await;
+}
+
+/// Guests on their way sharing live locations while their bookings wait: each position
+/// arrives as Telegram sends a live location's move (an `edited_message`), posted to the
+/// webhook at the rate they move; the webhook's answer is timed.
+async fn live_locations(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let bench = start_with(backend, true, |config, fake| {
+        config.booking = Some(located_hotel(fake, sizes.live_guests as u32));
+    })
+    .await;
+    let workload = format!(
+        "bookings, {} live locations moving every {} s",
+        sizes.live_guests,
+        sizes.live_every.as_secs()
+    );
+    let first_guest = 20_000_000;
+    fill_pending(&bench.db, sizes.live_guests, first_guest).await;
+    let rounds = sizes.live_seconds / sizes.live_every.as_secs().max(1);
+    let total = rounds as usize * sizes.live_guests;
+    let spacing = sizes.live_every / sizes.live_guests as u32;
+    let hook = format!("{}/telegram/webhook", bench.url);
+    let client = reqwest::Client::new();
+    let started = tokio::time::Instant::now();
+    let mut requests = JoinSet::new();
+    for n in 0..total {
+        tokio::time::sleep_until(started + spacing * n as u32).await;
+        let guest = first_guest + (n % sizes.live_guests) as i64;
+        let km = 20.0 - 0.1 * (n / sizes.live_guests) as f64;
+        let update = json!({
+            "update_id": 900_000_000 + n,
+            "edited_message": {
+                "message_id": 1,
+                "date": 1_765_000_000,
+                "edit_date": 1_765_000_000 + n,
+                "chat": { "id": guest, "type": "private", "first_name": "Tamu" },
+                "from": { "id": guest, "is_bot": false, "first_name": "Tamu", "language_code": "id" },
+                "location": {
+                    "latitude": BENCH_HOTEL.0 + km / 111.195,
+                    "longitude": BENCH_HOTEL.1,
+                    "horizontal_accuracy": 15.0,
+                    "live_period": 3600,
+                },
+            },
+        })
+        .to_string();
+        let (client, hook) = (client.clone(), hook.clone());
+        requests.spawn(async move {
+            let sent = Instant::now();
+            let answer = client
+                .post(&hook)
+                .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+                .header("Content-Type", "application/json")
+                .body(update)
+                .send()
+                .await;
+            answer
+                .is_ok_and(|r| r.status() == 200)
+                .then(|| sent.elapsed())
+        });
+    }
+    let answers = requests.join_all().await;
+    let mut latencies: Vec<Duration> = answers.iter().flatten().copied().collect();
+    let refused = total - latencies.len();
+    latencies.sort();
+    report.add_checked(
+        &workload,
+        backend,
+        "requests refused or reset",
+        refused as f64,
+        "",
+        Some(("0".into(), refused == 0)),
+    );
+    let p99 = percentile(&latencies, 0.99);
+    report.add_checked(
+        &workload,
+        backend,
+        "webhook answer p99",
+        p99,
+        "ms",
+        Some(("≤ 20 ms".into(), p99 <= 20.0)),
+    );
+    // Every position is kept (the last half hour's): none lost behind the answers.
+    let limit = Instant::now() + Duration::from_secs(60);
+    while bench.count("SELECT COUNT(*) FROM booking_positions").await < total as i64 {
+        assert!(Instant::now() < limit, "the positions were not all kept");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     bench.stop().await;
 }
 

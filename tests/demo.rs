@@ -186,9 +186,10 @@ async fn mail_to(base: &str, to: &str, subject: &str) -> Value {
 }
 
 /// The hotel in the demo over plain HTTP: the FO chat hears the seeded bookings, the short
-/// hold's warning and its automatic cancellation (mailed to its web guest); the booking
-/// page's form is on, its confirmation mail lands in the demo mailbox, and the link in it
-/// holds the room, announced in the FO chat.
+/// hold's warning, its extension for Bayu on his way (his live location 3 km away) and its
+/// automatic cancellation after that; the web guest's hold is mailed; the booking page's
+/// form is on, its confirmation mail lands in the demo mailbox, and the link in it holds
+/// the room, announced in the FO chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_hotel_mails_into_its_mailbox_and_lets_holds_run_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -208,13 +209,19 @@ async fn the_demo_hotel_mails_into_its_mailbox_and_lets_holds_run_out() {
         .unwrap()
         .to_owned();
     fo_chat_message(&base, &world, &["Segera kedaluwarsa", &bayu_receipt]).await;
+    fo_chat_message(
+        &base,
+        &world,
+        &["Diperpanjang", &bayu_receipt, "3 km dari hotel"],
+    )
+    .await;
     fo_chat_message(&base, &world, &[&bayu_receipt, "DIBATALKAN OTOMATIS"]).await;
-    let expired = mail_to(&base, "bayu@example.com", "dibatalkan").await;
-    assert!(expired["text"].as_str().unwrap().contains(&bayu_receipt));
-    assert_eq!(
-        expired["from"],
-        "Hotel Melati <booking@hotel-melati.example>"
+    let held = mail_to(&base, "siti.aminah@example.com", "PENDING").await;
+    assert!(
+        held["text"].as_str().unwrap().contains("18:00 WIB"),
+        "{held}"
     );
+    assert_eq!(held["from"], "Hotel Melati <booking@hotel-melati.example>");
 
     let page = reqwest::get(format!("{base}/booking")).await.unwrap();
     assert_eq!(page.status(), 200, "the public booking page is on");

@@ -116,7 +116,8 @@ function renderReplyKeyboard(messages) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = answer;
-    button.addEventListener('click', () => post('private', answer));
+    // A button that asks for the location shares one, as a phone would.
+    button.addEventListener('click', () => (last.asks_location ? shareLocation() : post('private', answer)));
     return button;
   }));
   keyboard.hidden = answers.length === 0;
@@ -142,6 +143,18 @@ async function post(chat, text) {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ chat, as: person.id, text, group: currentGroup }),
+  });
+  refresh();
+}
+
+/// Shares the chosen person's location with the bot, a few kilometres from the hotel.
+async function shareLocation() {
+  const person = me();
+  if (!person) return;
+  await fetch('/demo/api/location', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ as: person.id }),
   });
   refresh();
 }

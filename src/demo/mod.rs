@@ -26,14 +26,15 @@ use crate::{
     app::{self, AppState, Running},
     booking::{self, rooms, Guest, NewBooking, Stay},
     config::{
-        BookingConfig, BotToken, Config, HotelSettings, MailSettings, MailVia, RoomTypeConfig,
+        BookingConfig, BotToken, Config, HotelSettings, LocationRule, MailSettings, MailVia,
+        RoomTypeConfig,
     },
     db::now_ms,
     groups,
     lang::Lang,
     mail::DemoMailbox,
     orders::{self, workflow::Transition},
-    sim::{FakeTelegram, MemberStatus, SimUser},
+    sim::{FakeTelegram, MemberStatus, SimPosition, SimUser},
     users::{
         self,
         access::{RegistrationMode, Scope},
@@ -84,14 +85,11 @@ const HOLD_WARNING: Duration = Duration::from_secs(15 * 60);
 /// long enough to open the page, short enough to watch it run out.
 pub const SHORT_HOLD: Duration = Duration::from_secs(60);
 
-/// Bookings the demo starts with, held as if their guests had opened the web form's
-/// mailed link: guest, email, room type, nights, and whether its hold is the short one
-/// (a check-in today, whose warning and cancellation arrive in the FO chat while one
-/// watches; the other checks in tomorrow and is held until 18:00 then).
-const SEED_BOOKINGS: [(&str, &str, &str, u32, bool); 2] = [
-    ("Siti Aminah", "siti.aminah@example.com", "Deluxe", 2, false),
-    ("Bayu Saputra", "bayu@example.com", "Standard", 1, true),
-];
+/// Where the demo hotel stands (central Jakarta): holds are extended for guests on their
+/// way.
+pub const HOTEL_AT: (f64, f64) = (-6.2, 106.816);
+/// How far from the hotel the demo's guests share their location: within its radius.
+const GUEST_KM_AWAY: f64 = 3.0;
 
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -129,8 +127,8 @@ pub struct Cast {
     pub front_office: i64,
     /// People the visitor can act as: Budi (the owner, the demo login), Siti (staff of the
     /// first group, and FO), Andi (who registers in the demo story), Rina (an applicant
-    /// waiting for approval), Dewi (staff of the second group only) and Ahmad (a hotel
-    /// guest, no account).
+    /// waiting for approval), Dewi (staff of the second group only), Ahmad (a hotel guest,
+    /// no account) and Bayu (a guest on his way, sharing his live location).
     pub people: Vec<SimUser>,
 }
 
@@ -233,6 +231,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
             fake.user("Rina Kusuma", None),
             fake.user("Dewi Lestari", Some("dewi")),
             fake.user("Ahmad Fauzi", Some("ahmad_tamu")),
+            fake.user("Bayu Saputra", None),
         ],
     };
     for person in &cast.people[..4] {
@@ -257,7 +256,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         // As a real team runs: Andi registers in the demo story and waits until Budi (the
         // owner) approves him from his private chat; Rina is already waiting.
         registration: RegistrationMode::Approval,
-        booking: Some(hotel_config(cast.front_office)),
+        booking: Some(hotel_config(cast.front_office, options.short_hold)),
         // The public booking page's mail is delivered to the demo page, not sent.
         mail: Some(MailSettings {
             via: MailVia::Demo(mailbox.clone()),
@@ -279,7 +278,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         fake.resume_message_ids(group, last as i32);
     }
     seed(&running.state, &fake, &cast).await?;
-    seed_bookings(&running.state, options.short_hold).await?;
+    seed_bookings(&running.state, &fake, &cast, options.short_hold).await?;
     Ok(Demo {
         page_url,
         running,
@@ -288,8 +287,10 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     })
 }
 
-/// The demo hotel's `[booking]`: its room types, FO chat and holds.
-fn hotel_config(front_office: i64) -> BookingConfig {
+/// The demo hotel's `[booking]`: its room types, FO chat and holds. A guest on the way is
+/// given `short_hold` once more, so that the extension and the end after it both come
+/// while one watches.
+fn hotel_config(front_office: i64, short_hold: Duration) -> BookingConfig {
     BookingConfig {
         settings: HotelSettings {
             hotel_name: HOTEL_NAME.into(),
@@ -306,6 +307,12 @@ fn hotel_config(front_office: i64) -> BookingConfig {
                 price: *price,
             })
             .collect(),
+        location: Some(LocationRule {
+            hotel: HOTEL_AT,
+            radius_m: 10_000,
+            extend_by: short_hold,
+            max_extensions: 1,
+        }),
         ..BookingConfig::default()
     }
 }
@@ -467,9 +474,27 @@ async fn seed_orders(
     Ok(())
 }
 
-/// The [`SEED_BOOKINGS`], held through the real path (each announced in the FO chat),
-/// unless a kept database has bookings already.
-async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result<()> {
+/// A position `km` north of the demo hotel, as a guest's phone gives it.
+pub fn near_the_hotel(km: f64, live: bool) -> SimPosition {
+    SimPosition {
+        latitude: HOTEL_AT.0 + km / 111.195,
+        longitude: HOTEL_AT.1,
+        horizontal_accuracy: Some(25.0),
+        live_period: live.then_some(3600),
+    }
+}
+
+/// The bookings the demo starts with, held through the real path (each announced in the FO
+/// chat), unless a kept database has bookings already: Siti Aminah's from the web form,
+/// checking in tomorrow (held until 18:00 then); and Bayu's in Telegram, checking in today
+/// with the short hold, who shares his live location 3 km away: at the end of his hold it
+/// is extended once, the FO told why, and at the end of that it runs out.
+async fn seed_bookings(
+    state: &AppState,
+    fake: &FakeTelegram,
+    cast: &Cast,
+    short_hold: Duration,
+) -> anyhow::Result<()> {
     let Some(base) = &state.hotel else {
         return Ok(());
     };
@@ -486,25 +511,54 @@ async fn seed_bookings(state: &AppState, short_hold: Duration) -> anyhow::Result
     let now = now_ms();
     let today = hotel.today(now);
     let tomorrow = today.next_day().ok_or_else(|| anyhow!("no tomorrow"))?;
-    for (guest_name, email, room_type, nights, short_hold) in SEED_BOOKINGS {
+    let bayu = &cast.people[6];
+    let seeds = [
+        (
+            "Siti Aminah",
+            Guest::Email("siti.aminah@example.com".into()),
+            "Deluxe",
+            tomorrow,
+            2,
+            hotel,
+        ),
+        (
+            "Bayu Saputra",
+            Guest::Telegram(bayu.id),
+            "Standard",
+            today,
+            1,
+            &short,
+        ),
+    ];
+    for (guest_name, guest, room_type, check_in, nights, hotel) in seeds {
         let mut tx = db.begin().await?;
         let room_type = rooms::find_by_name(&mut tx, room_type)
             .await?
             .ok_or_else(|| anyhow!("the demo hotel has no room type {room_type}"))?;
         let new = NewBooking {
             guest_name: guest_name.into(),
-            guest: Guest::Email(email.into()),
+            guest,
             room_type_id: room_type.id,
-            stay: Stay {
-                check_in: if short_hold { today } else { tomorrow },
-                nights,
-            },
+            stay: Stay { check_in, nights },
             lang: Lang::Id,
             request_id: None,
         };
-        booking::hold(&mut tx, if short_hold { &short } else { hotel }, &new, now).await?;
+        booking::hold(&mut tx, hotel, &new, now).await?;
         tx.commit().await?;
     }
     state.new_messages.notify_one();
+    // Bayu's phone shares his live location, its position moving a little now and then
+    // (in the traffic, 3 km away) for as long as his holds can last.
+    let shared = fake.send_location(bayu, near_the_hotel(GUEST_KM_AWAY, true));
+    let (fake, bayu) = (fake.clone(), bayu.clone());
+    let every = (short_hold / 4).clamp(Duration::from_secs(1), Duration::from_secs(15));
+    tokio::spawn(async move {
+        let moves = (3 * short_hold).as_secs() / every.as_secs().max(1);
+        for step in 1..=moves {
+            tokio::time::sleep(every).await;
+            let km = GUEST_KM_AWAY + 0.01 * (step % 2) as f64;
+            fake.move_live_location(&bayu, shared.message_id, near_the_hotel(km, true));
+        }
+    });
     Ok(())
 }

@@ -76,6 +76,7 @@ pub fn routes(
         .route("/demo/api/chats", get(chats))
         .route("/demo/api/send", post(send))
         .route("/demo/api/press", post(press))
+        .route("/demo/api/location", post(share_location))
         .route("/demo/api/answer", get(answer))
         .route("/demo/api/mailbox", get(mails))
         .route("/demo/mini-app", get(mini_app))
@@ -246,6 +247,24 @@ async fn send(
         "private" => demo.fake.send_private(&person, text),
         _ => return Err((StatusCode::BAD_REQUEST, "chat is group or private")),
     };
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Sharer {
+    #[serde(rename = "as")]
+    person: i64,
+}
+
+/// A person taps a button that asks for their location (the hotel's receipt offers one):
+/// their phone shares where they are, a few kilometres from the demo hotel.
+async fn share_location(
+    State(demo): State<DemoState>,
+    Json(sharer): Json<Sharer>,
+) -> Result<StatusCode, Refusal> {
+    let person = demo.person(sharer.person)?.clone();
+    demo.fake
+        .send_location(&person, super::near_the_hotel(3.0, false));
     Ok(StatusCode::NO_CONTENT)
 }
 

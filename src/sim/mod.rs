@@ -68,6 +68,22 @@ impl SimUser {
     }
 }
 
+/// What a reader sees of a shared location instead of its map: `📍 -6.17302, 106.81600`,
+/// and `(live)` while it is a live one.
+fn location_text(location: &Value) -> String {
+    let degrees = |field: &str| location[field].as_f64().unwrap_or_default();
+    let live = if location.get("live_period").is_some() {
+        " (live)"
+    } else {
+        ""
+    };
+    format!(
+        "📍 {:.5}, {:.5}{live}",
+        degrees("latitude"),
+        degrees("longitude")
+    )
+}
+
 /// A position a user shares, as Telegram's `Location`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SimPosition {
@@ -526,6 +542,7 @@ impl FakeTelegram {
             .find(|m| m.message_id == message_id)
             .expect("the message exists");
         message.json["location"] = position.json();
+        message.text = location_text(&message.json["location"]);
         message.json["edit_date"] = json!(unix_now());
         let mut edited = message.json.clone();
         edited["from"] = from.json(false);
@@ -872,11 +889,14 @@ impl FakeTelegram {
             });
         }
         // A photo's caption is what a reader sees of it.
-        let text = message["text"]
-            .as_str()
-            .or(message["caption"].as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let text = match message["location"].as_object() {
+            Some(_) => location_text(&message["location"]),
+            None => message["text"]
+                .as_str()
+                .or(message["caption"].as_str())
+                .unwrap_or_default()
+                .to_owned(),
+        };
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
         chat.messages.push(SimMessage {
             message_id,
