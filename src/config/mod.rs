@@ -18,8 +18,7 @@ use crate::{orders::DuplicateOrderId, users::access::RegistrationMode};
 pub mod booking;
 
 pub use booking::{
-    BookingConfig, HotelSettings, LocationRule, RoomTypeConfig, DEFAULT_MAILS_PER_HOUR,
-    MOST_NIGHTS,
+    BookingConfig, HotelSettings, LocationRule, RoomTypeConfig, DEFAULT_MAILS_PER_HOUR, MOST_NIGHTS,
 };
 
 /// Where the settings file lives unless `TANGKAP_CONFIG` says otherwise.
