@@ -13,6 +13,7 @@
 //! one per booking at a time (the warning's is written with the booking and sets the
 //! end's when it fires), cancelled with its decision, so each fires once.
 
+pub mod desk;
 pub mod drafts;
 pub mod expiry;
 pub mod rooms;
@@ -392,6 +393,23 @@ impl Booking {
             (None, None) => None,
         }
     }
+
+    /// How the front office reaches the guest, while their contact is kept.
+    pub fn contact(&self) -> Option<Contact> {
+        self.guest().map(|guest| match guest {
+            Guest::Telegram(id) => Contact::Telegram(format!("tg://user?id={id}")),
+            Guest::Email(email) => Contact::Email(email),
+        })
+    }
+}
+
+/// A guest's contact as the front office may follow it: `{"telegram": "tg://user?id=…"}`
+/// or `{"email": "…"}`. Only those who work bookings are shown it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Contact {
+    Telegram(String),
+    Email(String),
 }
 
 const SELECT_BOOKING: &str =
@@ -762,7 +780,7 @@ async fn insert_held(
         }
     }
     let ids: Vec<i64> = bookings.iter().map(|booking| booking.id).collect();
-    record(tx, &ids, "held", None, texts::GUEST_ACTOR, now).await?;
+    record(tx, &ids, "held", None, texts::GUEST_ACTOR, now, None).await?;
     // One timer each at any time: the first of the hold's (the check-in day's reminder, the
     // warning, the end), which sets the next when it fires ([`expiry::fire`]); the decision
     // ([`settle`]) then sets the erasure's. A burst writes half the timer rows it would
@@ -953,7 +971,7 @@ async fn settle(
         (_, Some(_)) => "cancelled",
         (_, None) => "expired",
     };
-    record(tx, &[id], action, actor_id, actor, now).await?;
+    record(tx, &[id], action, actor_id, actor, now, None).await?;
     if let Some(told) = to_guest(&booking, hotel, action, false, |fmt| {
         texts::guest_told(&booking, hotel, action, fmt)
     }) {
@@ -1067,7 +1085,8 @@ fn join_within(parts: &[String], max_units: usize) -> Vec<String> {
     joined.into_iter().map(|(text, _)| text).collect()
 }
 
-/// Records `action` by `actor_id`/`actor` at `at` on each of bookings `ids`.
+/// Records `action` by `actor_id`/`actor` at `at` on each of bookings `ids`, with what it
+/// adds (`detail`: a room number), if anything.
 async fn record(
     tx: &mut Conn,
     ids: &[i64],
@@ -1075,11 +1094,13 @@ async fn record(
     actor_id: Option<i64>,
     actor: &str,
     at: i64,
+    detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    for chunk in ids.chunks(Backend::of(tx).rows_per_statement(5)) {
+    for chunk in ids.chunks(Backend::of(tx).rows_per_statement(6)) {
         let sql = format!(
-            "INSERT INTO booking_events (booking_id, action, actor_id, actor, at) VALUES {}",
-            values_placeholders(1, chunk.len(), 5)
+            "INSERT INTO booking_events (booking_id, action, actor_id, actor, at, detail) \
+             VALUES {}",
+            values_placeholders(1, chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
         for id in chunk {
@@ -1088,7 +1109,8 @@ async fn record(
                 .bind(action)
                 .bind(actor_id)
                 .bind(actor)
-                .bind(at);
+                .bind(at)
+                .bind(detail);
         }
         insert.execute(&mut *tx).await?;
     }
