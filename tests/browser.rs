@@ -582,9 +582,16 @@ async fn seed_front_desk(app: &TestApp, by: &tangkap::users::User, fo_chat: i64)
             .await
             .unwrap();
     }
-    desk::check_in(&mut tx, &hotel, by, held[1].id, Some("101"), now - 86_400_000)
-        .await
-        .unwrap();
+    desk::check_in(
+        &mut tx,
+        &hotel,
+        by,
+        held[1].id,
+        Some("101"),
+        now - 86_400_000,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     json!({
         "arriving": held[0].receipt,
@@ -699,11 +706,11 @@ async fn booking_page_in_headless_chromium() {
         desk["leaving"].as_str().unwrap(),
     );
     assert_eq!(
-        app.rows(&format!(
+        app.rows(
             "SELECT b.receipt, e.action, e.actor, e.detail FROM booking_events e \
              JOIN bookings b ON b.id = e.booking_id \
              WHERE e.action IN ('checked_in', 'checked_out') ORDER BY e.id"
-        ))
+        )
         .await,
         [
             [leaving, "checked_in", "Sari (@sari)", "101"].map(|v| Some(v.to_owned())),
