@@ -109,12 +109,14 @@ pub enum Intake {
 }
 
 impl Config {
-    /// The daily rekap, when `digest_at` is set (it needs the staff chat).
+    /// The daily rekap, when `digest_at` is set (it needs the staff chat); with the hotel's
+    /// occupancy when bookings are on.
     pub fn digest(&self) -> Option<Digest> {
         Some(Digest {
             staff_chat: self.staff_chat?,
             at: self.digest_at?,
             offset: self.utc_offset,
+            hotel: HotelBase::from_config(self),
         })
     }
 

@@ -49,6 +49,9 @@ on_both_backends!(
     a_guest_on_the_way_keeps_the_room_a_while_longer,
     a_web_guests_browser_shares_where_they_are,
     the_dashboard_stays_current_and_asks_before_cancelling,
+    the_front_desk_sees_its_day_and_checks_guests_in_and_out,
+    the_grid_counts_the_free_rooms_of_each_type_night_by_night,
+    the_daily_digest_tells_tonights_occupancy,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -3204,5 +3207,528 @@ async fn the_dashboard_stays_current_and_asks_before_cancelling(backend: Backend
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    app.finish().await;
+}
+
+/// `2026-12-24`, as the desk's routes write a date.
+fn iso(date: Date) -> String {
+    format!(
+        "{}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// Holds a room of `room_type` for `guest` called `name` directly (not through a
+/// conversation), now: `check_in` may be in the past, as for a guest already in the house.
+async fn hold_directly(
+    app: &TestApp,
+    guest: Guest,
+    name: &str,
+    room_type: &str,
+    check_in: Date,
+    nights: u32,
+) -> booking::Booking {
+    let mut tx = app.db.begin().await.unwrap();
+    let hotel = HotelBase::from_config(&app.config)
+        .unwrap()
+        .load(&mut tx)
+        .await
+        .unwrap();
+    let room_type = rooms::find_by_name(&mut tx, room_type)
+        .await
+        .unwrap()
+        .unwrap();
+    let new = NewBooking {
+        guest_name: name.into(),
+        guest,
+        room_type_id: room_type.id,
+        stay: Stay { check_in, nights },
+        lang: Lang::Id,
+        request_id: None,
+    };
+    let held = booking::hold(&mut tx, &hotel, &new, now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    held
+}
+
+/// Marks `booking` paid through the Booking page, as the account of `session`.
+async fn mark_paid(app: &TestApp, session: &str, booking: &booking::Booking) {
+    let path = format!("/bookings/{}/paid", booking.id);
+    let (status, answer) = call(app, "POST", &path, Some(session), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+}
+
+/// The receipts of a list of bookings as the API gives it.
+fn receipts_of(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|b| b["receipt"].as_str().unwrap())
+        .collect()
+}
+
+/// The front desk's day: who arrives today (paid and pending), who is in the house and who
+/// leaves; a paid guest checked in with a room number by one of two FO pressing at once
+/// (the other told who), a pending, early or past stay refused; checked out once, an early
+/// departure giving its nights back; the guest's contact shown to those who work bookings,
+/// and the desk's routes absent for other staff.
+async fn the_front_desk_sees_its_day_and_checks_guests_in_and_out(backend: Backend) {
+    let (app, fo_chat) = spawn_hotel(
+        backend,
+        &[("Deluxe", 3), ("Suite", 1)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let (fo, staff, admin) = (
+        app.fake.user("Fitri", Some("fitri")),
+        app.fake.user("Rudi", Some("rudi")),
+        app.fake.user("Sari", Some("sari")),
+    );
+    let fo_user = register_account(
+        &app,
+        &fo,
+        "fitri",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    register_account(
+        &app,
+        &staff,
+        "rudi",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    register_account(
+        &app,
+        &admin,
+        "sari",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    join_front_office(&app, fo_chat, &fo).await;
+    let (fo_session, staff_session, admin_session) = (
+        log_in(&app, "fitri", PASSWORD).await,
+        log_in(&app, "rudi", PASSWORD).await,
+        log_in(&app, "sari", PASSWORD).await,
+    );
+    let (today, yesterday, tomorrow) = (today(), days_from_today(-1), days_from_today(1));
+    let rina = hold_directly(&app, Guest::Telegram(7001), "Rina", "Deluxe", today, 2).await;
+    let dodi = hold_directly(&app, Guest::Telegram(7002), "Dodi", "Deluxe", today, 1).await;
+    let wati = hold_directly(
+        &app,
+        Guest::Email("wati@tamu.example".into()),
+        "Wati",
+        "Suite",
+        yesterday,
+        1,
+    )
+    .await;
+    let yuni = hold_directly(&app, Guest::Telegram(7004), "Yuni", "Deluxe", yesterday, 1).await;
+    let tono = hold_directly(&app, Guest::Telegram(7005), "Tono", "Deluxe", tomorrow, 1).await;
+    for paid in [&rina, &wati, &yuni, &tono] {
+        mark_paid(&app, &fo_session, paid).await;
+    }
+    // Wati came yesterday, to room 101 (checked in then, as the desk did).
+    let mut tx = app.db.begin().await.unwrap();
+    let hotel = HotelBase::from_config(&app.config)
+        .unwrap()
+        .load(&mut tx)
+        .await
+        .unwrap();
+    booking::desk::check_in(
+        &mut tx,
+        &hotel,
+        &fo_user,
+        wati.id,
+        Some("101"),
+        now_ms() - 86_400_000,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // Other staff: no desk; nobody logged out either.
+    for (method, path) in [
+        ("GET", "/bookings/today".to_owned()),
+        ("GET", "/bookings/grid".to_owned()),
+        ("POST", format!("/bookings/{}/check_in", rina.id)),
+        ("POST", format!("/bookings/{}/check_out", wati.id)),
+    ] {
+        let (status, answer) = call(&app, method, &path, Some(&staff_session), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+        let (status, _) = call(&app, method, &path, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+
+    // The day: Rina (paid) and Dodi (pending) arrive; Wati is in and leaves today.
+    let (status, day) = call(&app, "GET", "/bookings/today", Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::OK, "{day}");
+    assert_eq!(day["date"], iso(today));
+    assert_eq!(
+        receipts_of(&day["arrivals"]),
+        [rina.receipt.as_str(), dodi.receipt.as_str()]
+    );
+    assert_eq!(
+        (&day["arrivals"][0]["status"], &day["arrivals"][1]["status"]),
+        (&json!("paid"), &json!("pending"))
+    );
+    assert_eq!(receipts_of(&day["in_house"]), [wati.receipt.as_str()]);
+    assert_eq!(receipts_of(&day["departures"]), [wati.receipt.as_str()]);
+    assert_eq!(day["in_house"][0]["room_no"], "101");
+    assert_eq!(day["in_house"][0]["checked_in_by"], "Fitri (@fitri)");
+    // With each one's price and total, and how to reach the guest: their Telegram chat or
+    // their address, and nothing of either beside it.
+    let arriving = &day["arrivals"][0];
+    assert_eq!(
+        (&arriving["price"], &arriving["total"]),
+        (&json!(PRICE), &json!(2 * PRICE))
+    );
+    assert_eq!(
+        arriving["contact"],
+        json!({ "telegram": "tg://user?id=7001" })
+    );
+    assert_eq!(
+        day["in_house"][0]["contact"],
+        json!({ "email": "wati@tamu.example" })
+    );
+    for booking in day["arrivals"].as_array().unwrap() {
+        assert!(
+            booking.get("telegram_id").is_none() && booking.get("email").is_none(),
+            "{booking}"
+        );
+    }
+    // The list shows the contact to those who work bookings too; owners and admins also
+    // get the groups the bot knows, to choose the FO chat from.
+    let (_, list) = call(&app, "GET", "/bookings", Some(&fo_session), None).await;
+    assert_eq!(
+        list["bookings"][0]["contact"],
+        json!({ "telegram": "tg://user?id=7002" })
+    );
+    assert!(list.get("groups").is_none(), "{list}");
+    let (_, list) = call(&app, "GET", "/bookings", Some(&admin_session), None).await;
+    assert_eq!(
+        list["groups"],
+        json!([{ "chat_id": fo_chat, "title": "FO Hotel Melati" }])
+    );
+
+    // Refused with why: not paid, too early, a stay over; a room number too long or with a
+    // line break.
+    let check_in = |booking: &booking::Booking| format!("/bookings/{}/check_in", booking.id);
+    for (booking, says) in [
+        (&dodi, "belum lunas"),
+        (&tono, "too early"),
+        (&yuni, "sudah lewat"),
+    ] {
+        let (status, answer) =
+            call(&app, "POST", &check_in(booking), Some(&fo_session), None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains(says) && message.contains(&booking.receipt),
+            "{message}"
+        );
+    }
+    for room in ["x".repeat(17), "1\n2".to_owned()] {
+        let (status, answer) = call(
+            &app,
+            "POST",
+            &check_in(&rina),
+            Some(&fo_session),
+            Some(json!({ "room": room })),
+        )
+        .await;
+        assert_eq!(
+            (status, &answer["field"]),
+            (StatusCode::BAD_REQUEST, &json!("room")),
+            "{answer}"
+        );
+    }
+
+    // Two at the desk press Check-in for Rina at once: one does it, the other is told who.
+    let rina_in = check_in(&rina);
+    let (first, second) = tokio::join!(
+        call(
+            &app,
+            "POST",
+            &rina_in,
+            Some(&fo_session),
+            Some(json!({ "room": " 204 " })),
+        ),
+        call(
+            &app,
+            "POST",
+            &rina_in,
+            Some(&admin_session),
+            Some(json!({ "room": "205" })),
+        ),
+    );
+    let (done, refused) = match (first.0, second.0) {
+        (StatusCode::OK, StatusCode::CONFLICT) => (first.1, second.1),
+        (StatusCode::CONFLICT, StatusCode::OK) => (second.1, first.1),
+        other => panic!("one of two: {other:?} {} {}", first.1, second.1),
+    };
+    let by = done["checked_in_by"].as_str().unwrap();
+    let room = done["room_no"].as_str().unwrap();
+    assert!(["204", "205"].contains(&room), "trimmed: {done}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("sudah check-in oleh {by}")) && message.contains(room),
+        "{message}"
+    );
+    assert_eq!(done["contact"], json!({ "telegram": "tg://user?id=7001" }));
+
+    let (_, day) = call(&app, "GET", "/bookings/today", Some(&fo_session), None).await;
+    assert_eq!(receipts_of(&day["arrivals"]), [dodi.receipt.as_str()]);
+    assert_eq!(
+        receipts_of(&day["in_house"]),
+        [wati.receipt.as_str(), rina.receipt.as_str()]
+    );
+
+    // Check-out: not before check-in; once.
+    let check_out = |booking: &booking::Booking| format!("/bookings/{}/check_out", booking.id);
+    let (status, answer) = call(&app, "POST", &check_out(&dodi), Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("belum check-in"));
+    let (status, answer) = call(&app, "POST", &check_out(&wati), Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["checked_out_by"], "Fitri (@fitri)");
+    let (status, answer) = call(&app, "POST", &check_out(&wati), Some(&admin_session), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("sudah check-out oleh Fitri (@fitri)"),
+        "{answer}"
+    );
+    let (_, day) = call(&app, "GET", "/bookings/today", Some(&fo_session), None).await;
+    assert_eq!(receipts_of(&day["in_house"]), [rina.receipt.as_str()]);
+    assert_eq!(receipts_of(&day["departures"]), [wati.receipt.as_str()]);
+    assert!(day["departures"][0]["checked_out_at"].is_i64());
+
+    // Rina leaves a day early: her two nights go back to the free rooms.
+    let grid = "/bookings/grid?days=2";
+    let deluxe_taken = |grid: &Value| -> Vec<i64> {
+        grid["types"][0]["nights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|night| night["taken"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, before) = call(&app, "GET", grid, Some(&fo_session), None).await;
+    assert_eq!(
+        deluxe_taken(&before),
+        [2, 2],
+        "Rina and Dodi, then Rina and Tono"
+    );
+    let (status, answer) = call(&app, "POST", &check_out(&rina), Some(&fo_session), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (_, after) = call(&app, "GET", grid, Some(&fo_session), None).await;
+    assert_eq!(deluxe_taken(&after), [1, 1], "Dodi, then Tono");
+
+    // Each step recorded with who did it and the room, and told to the FO chat.
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT action, actor, detail FROM booking_events WHERE action IN \
+             ('checked_in', 'checked_out') AND booking_id IN ({}, {}) ORDER BY id",
+            wati.id, rina.id
+        ))
+        .await,
+        [
+            ["checked_in", "Fitri (@fitri)", "101"].map(|v| Some(v.to_owned())),
+            [
+                Some("checked_in".into()),
+                Some(by.into()),
+                Some(room.into())
+            ],
+            [
+                Some("checked_out".into()),
+                Some("Fitri (@fitri)".into()),
+                None
+            ],
+            [
+                Some("checked_out".into()),
+                Some("Fitri (@fitri)".into()),
+                None
+            ],
+        ]
+    );
+    let told = |fragment: String| {
+        let app = &app;
+        async move {
+            assert!(
+                app.fake
+                    .wait_until(PATIENCE, |fake| fake
+                        .bot_messages(fo_chat)
+                        .iter()
+                        .any(|m| m.text.contains(&fragment)))
+                    .await,
+                "{fragment}: {:?}",
+                app.fake.bot_messages(fo_chat)
+            );
+        }
+    };
+    told(format!(
+        "{} (Rina, Deluxe): CHECK-IN oleh {by}, kamar {room}",
+        rina.receipt
+    ))
+    .await;
+    told(format!(
+        "{} (Wati, Suite, 101): CHECK-OUT oleh Fitri",
+        wati.receipt
+    ))
+    .await;
+    told("2 malam tersisa kembali tersedia".to_owned()).await;
+    app.finish().await;
+}
+
+/// The grid: per room type and night from today (or `from`), the rooms taken by pending
+/// and paid bookings and those free; a cancelled booking's night is free again; a bad date
+/// or a number of days outside 1–31 is refused.
+async fn the_grid_counts_the_free_rooms_of_each_type_night_by_night(backend: Backend) {
+    let (app, fo_chat) = spawn_hotel(
+        backend,
+        &[("Deluxe", 2), ("Suite", 1)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let fo = app.fake.user("Fitri", Some("fitri"));
+    register_account(
+        &app,
+        &fo,
+        "fitri",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    join_front_office(&app, fo_chat, &fo).await;
+    let session = log_in(&app, "fitri", PASSWORD).await;
+    let telegram = |n: i64| Guest::Telegram(8000 + n);
+    hold_directly(&app, telegram(1), "A", "Deluxe", days_from_today(1), 3).await;
+    let paid = hold_directly(&app, telegram(2), "B", "Deluxe", days_from_today(2), 1).await;
+    mark_paid(&app, &session, &paid).await;
+    let cancelled = hold_directly(&app, telegram(3), "C", "Suite", today(), 1).await;
+    let path = format!("/bookings/{}/cancel", cancelled.id);
+    let (status, _) = call(&app, "POST", &path, Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    hold_directly(&app, telegram(4), "D", "Suite", days_from_today(20), 1).await;
+
+    let (status, grid) = call(&app, "GET", "/bookings/grid", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK, "{grid}");
+    let days: Vec<String> = (0..14).map(|n| iso(days_from_today(n))).collect();
+    assert_eq!(
+        (&grid["from"], &grid["days"]),
+        (&json!(days[0]), &json!(days))
+    );
+    let counts = |grid: &Value, n: usize, what: &str| -> Vec<i64> {
+        grid["types"][n]["nights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|night| night[what].as_i64().unwrap())
+            .collect()
+    };
+    let deluxe = &grid["types"][0];
+    assert_eq!(
+        (&deluxe["name"], &deluxe["rooms"], &deluxe["price"]),
+        (&json!("Deluxe"), &json!(2), &json!(PRICE))
+    );
+    assert_eq!(deluxe["nights"][2]["date"], days[2]);
+    let mut taken = vec![0; 14];
+    taken[1..4].copy_from_slice(&[1, 2, 1]);
+    assert_eq!(counts(&grid, 0, "taken"), taken);
+    assert_eq!(
+        counts(&grid, 0, "free"),
+        taken.iter().map(|t| 2 - t).collect::<Vec<_>>(),
+        "full on the third night"
+    );
+    assert_eq!(grid["types"][1]["name"], "Suite");
+    assert_eq!(
+        counts(&grid, 1, "free"),
+        [1; 14],
+        "the cancelled night is free"
+    );
+
+    // Further on, and as many days as asked (at most 31).
+    let path = format!("/bookings/grid?from={}&days=5", iso(days_from_today(18)));
+    let (status, later) = call(&app, "GET", &path, Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK, "{later}");
+    assert_eq!(later["days"].as_array().unwrap().len(), 5);
+    assert_eq!(counts(&later, 1, "taken"), [0, 0, 1, 0, 0]);
+    let (status, longest) = call(&app, "GET", "/bookings/grid?days=31", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK, "{longest}");
+    assert_eq!(longest["types"][0]["nights"].as_array().unwrap().len(), 31);
+    for bad in [
+        "/bookings/grid?from=2026-13-01".to_owned(),
+        format!("/bookings/grid?from={}", date_text(today())),
+        "/bookings/grid?days=0".to_owned(),
+        "/bookings/grid?days=32".to_owned(),
+        "/bookings/grid?days=dua".to_owned(),
+    ] {
+        let (status, answer) = call(&app, "GET", &bad, Some(&session), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
+    }
+    app.finish().await;
+}
+
+/// With bookings on, the daily digest ends with tonight's occupancy and today's arrivals
+/// and departures.
+async fn the_daily_digest_tells_tonights_occupancy(backend: Backend) {
+    let (mut app, _) = spawn_hotel(
+        backend,
+        &[("Deluxe", 4), ("Suite", 1)],
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
+    let staff_chat = app.fake.group("Staf Operasional");
+    app.config.staff_chat = Some(staff_chat);
+    app.config.digest_at = time::Time::from_hms(17, 0, 0).ok();
+    app.restart().await;
+    for (n, room_type, check_in) in [
+        (1, "Deluxe", today()),
+        (2, "Deluxe", today()),
+        (3, "Suite", days_from_today(1)),
+    ] {
+        hold_directly(
+            &app,
+            Guest::Telegram(9000 + n),
+            "Tamu",
+            room_type,
+            check_in,
+            1,
+        )
+        .await;
+    }
+    fire_now(&app, "daily_rekap").await;
+    let told = app
+        .fake
+        .wait_for_bot_messages(staff_chat, 1, PATIENCE)
+        .await;
+    assert!(
+        told[0].text.contains("Rekap tim")
+            && told[0]
+                .text
+                .contains("Hunian malam ini: 2/5 kamar (40%), tiba hari ini: 2, pulang: 0"),
+        "{}",
+        told[0].text
+    );
     app.finish().await;
 }

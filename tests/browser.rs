@@ -520,11 +520,94 @@ async fn account(app: &TestApp, username: &str) -> (String, String) {
     )
 }
 
+/// The front desk's day for `booking.test.mjs`, held and decided through `booking` as `by`:
+/// Rama arrives today, paid; Lina came yesterday to room 101 and leaves today; three paid
+/// guests take every Standard room five nights on. The FO chat and another group are known
+/// by their titles. Rama's and Lina's receipts, and how many bookings are paid.
+async fn seed_front_desk(app: &TestApp, by: &tangkap::users::User, fo_chat: i64) -> Value {
+    use tangkap::booking::{self, desk, rooms, Decision, Guest, HotelBase, NewBooking, Stay};
+    let now = tangkap::db::now_ms();
+    let other = app.fake.group("Tim Operasional");
+    let mut tx = app.db.begin().await.unwrap();
+    tangkap::groups::remember(
+        &mut tx,
+        &[
+            (fo_chat, "FO Hotel Melati".to_owned()),
+            (other, "Tim Operasional".to_owned()),
+        ],
+    )
+    .await
+    .unwrap();
+    let hotel = HotelBase::from_config(&app.config)
+        .unwrap()
+        .load(&mut tx)
+        .await
+        .unwrap();
+    let standard = rooms::find_by_name(&mut tx, "Standard")
+        .await
+        .unwrap()
+        .unwrap();
+    let today = hotel.today(now);
+    let day = |n: i64| today.checked_add(time::Duration::days(n)).unwrap();
+    let guests = [
+        ("Rama", today, 2),
+        ("Lina", day(-1), 1),
+        ("Andi", day(5), 1),
+        ("Beni", day(5), 1),
+        ("Caca", day(5), 1),
+    ];
+    let news: Vec<NewBooking> = guests
+        .iter()
+        .zip(1..)
+        .map(|((name, check_in, nights), n)| NewBooking {
+            guest_name: (*name).to_owned(),
+            guest: Guest::Telegram(70_000 + n),
+            room_type_id: standard.id,
+            stay: Stay {
+                check_in: *check_in,
+                nights: *nights,
+            },
+            lang: tangkap::lang::Lang::Id,
+            request_id: None,
+        })
+        .collect();
+    let held: Vec<booking::Booking> = booking::hold_many(&mut tx, &hotel, &news, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    for booking in &held {
+        booking::decide(&mut tx, &hotel, booking.id, Decision::Paid, by)
+            .await
+            .unwrap();
+    }
+    desk::check_in(
+        &mut tx,
+        &hotel,
+        by,
+        held[1].id,
+        Some("101"),
+        now - 86_400_000,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    json!({
+        "arriving": held[0].receipt,
+        "leaving": held[1].receipt,
+        "paid": held.len(),
+    })
+}
+
 /// The public booking page: the Telegram choice goes to the bot; on the web a bad address
 /// is explained, the link mailed over real SMTP (aiosmtpd) holds the room; then an admin
-/// marks it paid on the Mini App's Booking page, sets rooms and the hotel's settings; light
-/// and dark. Afterwards the booking, rooms and settings must stand as the pages left them,
-/// the FO chat told and the guest mailed.
+/// marks it paid on the Mini App's Booking page, sets rooms, prices and the hotel's
+/// settings, and works the front desk (arrivals, a check-in to a room, a check-out, the
+/// free-room grid) on a phone and a desktop; light and dark. The page speaks one language
+/// at a time, shows prices and totals, and in English, with holds extended by location,
+/// asks for the guest's position and sends it. Afterwards the bookings, rooms and settings
+/// must stand as the pages left them, the FO chat told and the guests mailed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn booking_page_in_headless_chromium() {
     let smtp = SmtpSink::start();
@@ -540,11 +623,18 @@ async fn booking_page_in_headless_chromium() {
                 book_ahead_days: 60,
                 payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
             },
-            room_types: vec![tangkap::config::RoomTypeConfig {
-                name: "Deluxe".into(),
-                rooms: 2,
-                price: 450_000,
-            }],
+            room_types: vec![
+                tangkap::config::RoomTypeConfig {
+                    name: "Deluxe".into(),
+                    rooms: 2,
+                    price: 450_000,
+                },
+                tangkap::config::RoomTypeConfig {
+                    name: "Standard".into(),
+                    rooms: 3,
+                    price: 350_000,
+                },
+            ],
             ..tangkap::config::BookingConfig::default()
         });
         config.mail = Some(tangkap::config::MailSettings {
@@ -555,7 +645,7 @@ async fn booking_page_in_headless_chromium() {
     .await;
     assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);
     let sari = app.fake.user("Sari", Some("sari_tg"));
-    register_account(
+    let admin = register_account(
         &app,
         &sari,
         "sari",
@@ -564,9 +654,11 @@ async fn booking_page_in_headless_chromium() {
         AccountState::Active,
     )
     .await;
+    let desk = seed_front_desk(&app, &admin, fo_chat).await;
     // The page's Telegram link names the bot.
     app.wait_until_bot_known().await;
     let guest = "ayu@tamu.example";
+    let english_guest = "dodi@tamu.example";
     let report = run_browser_tests(
         &app,
         "booking.test.mjs",
@@ -574,6 +666,8 @@ async fn booking_page_in_headless_chromium() {
         &[
             ("TANGKAP_MAILS", smtp.mails_file.display().to_string()),
             ("TANGKAP_GUEST_EMAIL", guest.to_owned()),
+            ("TANGKAP_ENGLISH_GUEST_EMAIL", english_guest.to_owned()),
+            ("TANGKAP_DESK", desk.to_string()),
             (
                 "TANGKAP_ADMIN",
                 json!({ "login": "sari", "password": PASSWORD }).to_string(),
@@ -596,13 +690,47 @@ async fn booking_page_in_headless_chromium() {
         1
     );
     assert_eq!(
-        app.rows("SELECT name, rooms FROM room_types ORDER BY id")
+        app.rows("SELECT name, rooms, price FROM room_types ORDER BY id")
             .await,
         [
-            [Some("Deluxe".to_owned()), Some("3".to_owned())],
-            [Some("Suite".to_owned()), Some("1".to_owned())],
-        ],
+            ["Deluxe", "3", "500000"],
+            ["Standard", "3", "350000"],
+            ["Suite", "1", "0"],
+        ]
+        .map(|row| row.map(|v| Some(v.to_owned()))),
         "as the Booking page set them"
+    );
+    // The front desk checked Rama in to room 202 and Lina out, as Sari.
+    let (arriving, leaving) = (
+        desk["arriving"].as_str().unwrap(),
+        desk["leaving"].as_str().unwrap(),
+    );
+    assert_eq!(
+        app.rows(
+            "SELECT b.receipt, e.action, e.actor, e.detail FROM booking_events e \
+             JOIN bookings b ON b.id = e.booking_id \
+             WHERE e.action IN ('checked_in', 'checked_out') ORDER BY e.id"
+        )
+        .await,
+        [
+            [leaving, "checked_in", "Sari (@sari)", "101"].map(|v| Some(v.to_owned())),
+            [arriving, "checked_in", "Sari (@sari)", "202"].map(|v| Some(v.to_owned())),
+            [
+                Some(leaving.to_owned()),
+                Some("checked_out".to_owned()),
+                Some("Sari (@sari)".to_owned()),
+                None
+            ],
+        ]
+    );
+    // The English page asked in English: the guest is spoken to in it.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE email = '{english_guest}' AND lang = 'en' \
+             AND status = 'pending'"
+        ))
+        .await,
+        1
     );
     assert_eq!(
         app.rows(
@@ -627,9 +755,30 @@ async fn booking_page_in_headless_chromium() {
         4,
         "hold, payment text, then warning and days: each audited"
     );
-    let told = app.fake.wait_for_bot_messages(fo_chat, 2, PATIENCE).await;
-    assert!(told[0].text.contains(receipt), "{}", told[0].text);
-    assert!(told[1].text.contains("LUNAS"), "{}", told[1].text);
+    for told in [
+        receipt.to_owned(),
+        format!("{arriving} (Rama, Standard): CHECK-IN oleh Sari (@sari), kamar 202"),
+        format!("{leaving} (Lina, Standard, 101): CHECK-OUT oleh Sari (@sari)"),
+    ] {
+        assert!(
+            app.fake
+                .wait_until(PATIENCE, |fake| fake
+                    .bot_messages(fo_chat)
+                    .iter()
+                    .any(|m| m.text.contains(&told)))
+                .await,
+            "{told}: {:?}",
+            app.fake.bot_messages(fo_chat)
+        );
+    }
+    // Told before the check-in, in the same chat: here by now.
+    assert!(
+        app.fake
+            .bot_messages(fo_chat)
+            .iter()
+            .any(|m| m.text.contains(receipt) && m.text.contains("LUNAS")),
+        "the FO heard it was paid"
+    );
     let mails = smtp.wait_for(guest, 3).await;
     assert!(
         mails[2]["text"]

@@ -939,6 +939,11 @@ async fn the_daily_rekap_goes_to_the_staff_chat_once(backend: Backend) {
         .wait_for_bot_messages(staff_chat, 1, PATIENCE)
         .await;
     assert!(told[0].text.contains("Rekap tim"), "{}", told[0].text);
+    assert!(
+        !told[0].text.contains("Hunian"),
+        "no occupancy without bookings: {}",
+        told[0].text
+    );
     let next = app.wait_for_count(timer, due).await;
     assert_eq!(next, due, "the next is the next 17:00");
     app.restart().await;

@@ -89,6 +89,7 @@ const TEXTS = {
     dy_mon: 'Sen', dy_tue: 'Sel', dy_wed: 'Rab', dy_thu: 'Kam', dy_fri: 'Jum', dy_sat: 'Sab', dy_sun: 'Min',
     did_group_settings: 'mengubah target waktu',
     did_room_type_rooms: 'mengubah jumlah kamar', did_room_type_added: 'menambah tipe kamar',
+    did_room_type_price: 'mengubah harga kamar',
     booking_tab: 'Booking', booking_title: 'Booking', bk_pending: 'Pending', bk_paid: 'Lunas',
     bk_cancelled: 'Batal', bk_search: 'Cari no resi atau nama tamu',
     bk_guest: 'Tamu', bk_room: 'Kamar', bk_stay: 'Menginap', bk_via: 'Lewat', bk_hold: 'Batas waktu',
@@ -101,14 +102,30 @@ const TEXTS = {
     bk_empty_cancelled: 'Tidak ada booking yang dibatalkan.', bk_empty_search: 'Tidak ada booking yang cocok dengan "{q}".',
     bk_left: 'sisa {time}', bk_expired: 'waktu habis', bk_erased: '(dihapus)',
     bookings_gone: 'Halaman Booking hanya untuk FO dan admin.',
-    rt_title: 'Tipe kamar', rt_intro: 'Jumlah kamar tiap tipe; 0 menutup tipe itu untuk booking baru.',
-    rt_new_name: 'Tipe baru', rt_rooms: 'Kamar', rt_add: 'Tambah', rt_save: 'Simpan',
-    rt_saved: '{name}: {rooms} kamar.', rt_added: '{name} ditambahkan.',
+    bk_price: 'Harga', bk_contact: 'Kontak', bk_contact_telegram: 'Chat di Telegram',
+    bk_room_no_short: 'kamar {room}', bk_checked_in: 'Check-in', bk_checked_out: 'Check-out',
+    bk_state_pending: 'Belum lunas', bk_state_paid: 'Lunas', bk_state_in_house: 'Menginap',
+    bk_state_due_out: 'Pulang hari ini', bk_state_out: 'Sudah check-out',
+    bk_check_in: 'Check-in', bk_check_out: 'Check-out',
+    bk_confirm_check_in: 'Check-in {receipt} ({guest})?', bk_room_no: 'Nomor kamar (boleh kosong)',
+    bk_yes_check_in: 'Ya, check-in', bk_checked_in_ok: '{receipt} ({guest}) check-in.',
+    bk_checked_in_room: '{receipt} ({guest}) check-in di kamar {room}.',
+    bk_confirm_check_out: 'Check-out {receipt} ({guest})? Malam yang tersisa kembali tersedia.',
+    bk_yes_check_out: 'Ya, check-out', bk_checked_out_ok: '{receipt} ({guest}) check-out.',
+    desk_title: 'Hari ini', desk_arrivals: 'Tiba', desk_in_house: 'Menginap', desk_departures: 'Pulang',
+    desk_empty_arrivals: 'Tidak ada tamu yang tiba hari ini.', desk_empty_in_house: 'Tidak ada tamu lain yang menginap.',
+    desk_empty_departures: 'Tidak ada tamu yang pulang hari ini.',
+    grid_title: 'Kamar kosong, {n} malam', grid_hint: 'Angka: kamar kosong per malam. Merah: penuh.',
+    grid_type: 'Tipe', grid_cell: '{type}, {day}: {free} dari {rooms} kamar kosong', grid_cell_full: '{type}, {day}: penuh',
+    rt_title: 'Tipe kamar', rt_intro: 'Jumlah kamar dan harga per malam tiap tipe. 0 kamar menutup tipe itu untuk booking baru; harga baru berlaku untuk booking berikutnya.',
+    rt_new_name: 'Tipe baru', rt_rooms: 'Kamar', rt_price: 'Harga/malam (Rp)', rt_add: 'Tambah', rt_save: 'Simpan',
+    rt_saved: '{name}: {rooms} kamar, {price}/malam.', rt_added: '{name} ditambahkan.',
     bs_title: 'Pengaturan booking',
     bs_intro: 'Berlaku untuk booking berikutnya; booking yang sudah ditahan tetap dengan batas waktunya.',
     bs_hotel_name: 'Nama hotel', bs_hold: 'Waktu tahan', bs_warn_before: 'Peringatan sebelum habis',
     bs_durations_hint: 'Tulis seperti 2h, 90m atau 1h30m; peringatan 0: tanpa peringatan.',
-    bs_staff_chat: 'Chat FO (ID grup)', bs_staff_chat_none: 'kosong: tanpa chat FO',
+    bs_staff_chat: 'Chat FO', bs_staff_chat_none: 'Tanpa chat FO (owner dan admin diberi tahu pribadi)',
+    bs_staff_chat_unknown: 'Grup {id} (tidak dikenal bot)',
     bs_book_ahead_days: 'Booking paling jauh (hari)', bs_payment_text: 'Teks pembayaran',
     bs_save: 'Simpan pengaturan', bs_saved: 'Pengaturan booking tersimpan.',
     did_booking_setting: 'mengubah pengaturan booking',
@@ -245,6 +262,7 @@ const TEXTS = {
     dy_mon: 'Mon', dy_tue: 'Tue', dy_wed: 'Wed', dy_thu: 'Thu', dy_fri: 'Fri', dy_sat: 'Sat', dy_sun: 'Sun',
     did_group_settings: 'changed the time targets',
     did_room_type_rooms: 'changed the rooms of', did_room_type_added: 'added the room type',
+    did_room_type_price: 'changed the price of',
     booking_tab: 'Bookings', booking_title: 'Bookings', bk_pending: 'Pending', bk_paid: 'Paid',
     bk_cancelled: 'Cancelled', bk_search: 'Search receipt or guest name',
     bk_guest: 'Guest', bk_room: 'Room', bk_stay: 'Stay', bk_via: 'Via', bk_hold: 'Hold until',
@@ -257,14 +275,30 @@ const TEXTS = {
     bk_empty_cancelled: 'No cancelled bookings.', bk_empty_search: 'No booking matches "{q}".',
     bk_left: '{time} left', bk_expired: 'hold over', bk_erased: '(erased)',
     bookings_gone: 'The Bookings page is for front-office staff and admins only.',
-    rt_title: 'Room types', rt_intro: 'Rooms of each type; 0 closes a type to new bookings.',
-    rt_new_name: 'New type', rt_rooms: 'Rooms', rt_add: 'Add', rt_save: 'Save',
-    rt_saved: '{name}: {rooms} rooms.', rt_added: '{name} added.',
+    bk_price: 'Price', bk_contact: 'Contact', bk_contact_telegram: 'Chat in Telegram',
+    bk_room_no_short: 'room {room}', bk_checked_in: 'Checked in', bk_checked_out: 'Checked out',
+    bk_state_pending: 'Not paid', bk_state_paid: 'Paid', bk_state_in_house: 'In house',
+    bk_state_due_out: 'Leaving today', bk_state_out: 'Checked out',
+    bk_check_in: 'Check in', bk_check_out: 'Check out',
+    bk_confirm_check_in: 'Check in {receipt} ({guest})?', bk_room_no: 'Room number (optional)',
+    bk_yes_check_in: 'Yes, check in', bk_checked_in_ok: '{receipt} ({guest}) checked in.',
+    bk_checked_in_room: '{receipt} ({guest}) checked in to room {room}.',
+    bk_confirm_check_out: 'Check out {receipt} ({guest})? The nights left become free again.',
+    bk_yes_check_out: 'Yes, check out', bk_checked_out_ok: '{receipt} ({guest}) checked out.',
+    desk_title: 'Today', desk_arrivals: 'Arriving', desk_in_house: 'In house', desk_departures: 'Leaving',
+    desk_empty_arrivals: 'Nobody arrives today.', desk_empty_in_house: 'Nobody else is in house.',
+    desk_empty_departures: 'Nobody leaves today.',
+    grid_title: 'Rooms free, {n} nights', grid_hint: 'Numbers: rooms free each night. Red: full.',
+    grid_type: 'Type', grid_cell: '{type}, {day}: {free} of {rooms} rooms free', grid_cell_full: '{type}, {day}: full',
+    rt_title: 'Room types', rt_intro: 'Rooms and price per night of each type. 0 rooms closes a type to new bookings; a new price applies to bookings made from now on.',
+    rt_new_name: 'New type', rt_rooms: 'Rooms', rt_price: 'Price/night (Rp)', rt_add: 'Add', rt_save: 'Save',
+    rt_saved: '{name}: {rooms} rooms, {price}/night.', rt_added: '{name} added.',
     bs_title: 'Booking settings',
     bs_intro: 'These apply to bookings made from now on; rooms already held keep their deadline.',
     bs_hotel_name: 'Hotel name', bs_hold: 'Hold', bs_warn_before: 'Warning before the end',
     bs_durations_hint: 'Write e.g. 2h, 90m or 1h30m; a warning of 0: no warning.',
-    bs_staff_chat: 'FO chat (group id)', bs_staff_chat_none: 'empty: no FO chat',
+    bs_staff_chat: 'FO chat', bs_staff_chat_none: 'No FO chat (owners and admins are told privately)',
+    bs_staff_chat_unknown: 'Group {id} (unknown to the bot)',
     bs_book_ahead_days: 'Book ahead (days)', bs_payment_text: 'Payment text',
     bs_save: 'Save settings', bs_saved: 'Booking settings saved.',
     did_booking_setting: 'changed a booking setting',
@@ -357,6 +391,9 @@ const state = {
   bookingQuery: '',
   bookings: [],
   bookingCounts: { pending: 0, paid: 0, cancelled: 0 },
+  // The front desk's day and the free-room grid, as the server gave them.
+  desk: null,
+  grid: null,
   // The ticket view: the ticket shown (its number, and as the server gave it) and where
   // the list was scrolled when it was opened.
   ticketNo: null,
@@ -1137,21 +1174,35 @@ function tick() {
 }
 
 /// Asks before something that cannot simply be undone; resolves to the answer.
-function confirmDialog(text, yes) {
+/// Asks `text`, to be answered `yes` or cancelled; with `label`, also asks for a line
+/// under that label. Resolves to the line typed (true without a label), or null.
+function dialog(text, yes, label) {
   return new Promise((resolve) => {
     $('confirm-text').textContent = text;
     $('confirm-yes').textContent = yes;
+    $('confirm-field').hidden = !label;
+    $('confirm-label').textContent = label ?? '';
+    $('confirm-input').value = '';
     $('confirm').hidden = false;
-    const done = (answer) => {
+    const answer = () => (label ? $('confirm-input').value : true);
+    const done = (given) => {
       $('confirm').hidden = true;
       $('confirm-yes').onclick = null;
       $('confirm-no').onclick = null;
-      resolve(answer);
+      $('confirm-input').onkeydown = null;
+      resolve(given);
     };
-    $('confirm-yes').onclick = () => done(true);
-    $('confirm-no').onclick = () => done(false);
-    $('confirm-yes').focus();
+    $('confirm-yes').onclick = () => done(answer());
+    $('confirm-no').onclick = () => done(null);
+    $('confirm-input').onkeydown = (event) => {
+      if (event.key === 'Enter') { event.preventDefault(); done(answer()); }
+    };
+    (label ? $('confirm-input') : $('confirm-yes')).focus();
   });
+}
+
+async function confirmDialog(text, yes) {
+  return (await dialog(text, yes)) !== null;
 }
 
 function confirmClose(order) {
@@ -1460,6 +1511,9 @@ function setUpTicketView() {
 
 // --- the Booking page (front office and admins) ------------------------------------------------
 
+/// Nights the free-room grid shows.
+const GRID_DAYS = 14;
+
 /// Whether this account works bookings: the list answers only those who do (for anyone
 /// else, and with bookings off, it does not exist).
 async function findBookings() {
@@ -1487,19 +1541,27 @@ async function openBookings() {
   await loadBookings();
 }
 
+/// The list of the status shown, the front desk's day and the grid, asked together; the
+/// page is redrawn only when one of them changed, so a refresh leaves what is being typed.
 async function loadBookings({ quiet = false } = {}) {
   const request = (state.bookingSeq = (state.bookingSeq || 0) + 1);
   try {
-    const answer = await api(bookingsPath());
+    const [answer, desk, grid] = await Promise.all([
+      api(bookingsPath()), api('/bookings/today'), api(`/bookings/grid?days=${GRID_DAYS}`),
+    ]);
     if (request !== state.bookingSeq || state.view !== 'bookings') return;
-    const seen = JSON.stringify(answer);
+    const seen = JSON.stringify([answer, desk, grid]);
     if (quiet && seen === state.bookingsSeen) return;
     state.bookingsSeen = seen;
     state.bookings = answer.bookings;
     state.bookingCounts = answer.counts;
+    state.desk = desk;
+    state.grid = grid;
+    renderDesk();
+    renderGrid();
     renderBookings();
     renderRoomTypes(answer.room_types);
-    renderBookingSettings(answer.settings);
+    renderBookingSettings(answer.settings, answer.groups);
   } catch (failure) {
     if (failure.code === 'not_found') {
       state.worksBookings = false;
@@ -1520,7 +1582,7 @@ function renderBookings() {
     tab.querySelector('.count').textContent = String(state.bookingCounts[status] ?? 0);
     tab.setAttribute('aria-selected', String(status === state.bookingStatus));
   }
-  $('bookings').replaceChildren(...state.bookings.map(renderBooking));
+  $('bookings').replaceChildren(...state.bookings.map((booking) => renderBooking(booking)));
   const empty = $('bookings-empty');
   empty.hidden = state.bookings.length > 0;
   empty.textContent = state.bookingQuery ? t('bk_empty_search', { q: state.bookingQuery })
@@ -1528,11 +1590,52 @@ function renderBookings() {
   updateBackButton();
 }
 
-function renderBooking(booking) {
+/// `Rp1.350.000`, as Indonesians write Rupiah (in either language).
+function rupiah(amount) {
+  return `Rp${String(Math.round(amount)).replace(/\B(?=(\d{3})+(?!\d))/g, '.')}`;
+}
+
+/// `2026-12-05` → `Sab` (the weekday, short, in the page's language).
+function weekdayOf(day) {
+  const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+  return t(`dy_${names[new Date(`${day}T00:00:00Z`).getUTCDay()]}`);
+}
+
+/// Where a booking stands at the front desk: not paid, paid, in the house, leaving, gone.
+function deskState(booking) {
+  if (booking.checked_out_at) return 'out';
+  if (booking.checked_in_at) return state.desk?.departures.some((b) => b.id === booking.id) ? 'due_out' : 'in_house';
+  return booking.status;
+}
+
+/// The guest's contact as a link: their Telegram chat, or a mail to them.
+function contactLink(contact) {
+  if (contact?.telegram?.startsWith('tg://user?id=')) {
+    const link = element('a', 'contact', t('bk_contact_telegram'));
+    link.href = contact.telegram;
+    return link;
+  }
+  if (contact?.email) {
+    const link = element('a', 'contact', contact.email);
+    link.href = `mailto:${contact.email}`;
+    return link;
+  }
+  return null;
+}
+
+/// A booking's card: in the list of its status, or at the front desk (`place`: `arrival`,
+/// `in_house`, `departure`), with what can be done to it there.
+function renderBooking(booking, place = 'list') {
   const item = element('li', `order booking ${booking.status}`);
   item.dataset.id = String(booking.id);
   const head = document.createElement('header');
   head.append(element('span', 'ticket', booking.receipt));
+  if (place !== 'list') {
+    const standing = deskState(booking);
+    const badge = element('span', 'badge desk-state', t(`bk_state_${standing}`));
+    badge.dataset.state = standing;
+    head.append(badge);
+  }
   if (booking.status === 'pending') {
     const left = booking.hold_until - now();
     const clock = element('span', 'sla', left > 0 ? t('bk_left', { time: span(left) }) : t('bk_expired'));
@@ -1543,24 +1646,106 @@ function renderBooking(booking) {
   const guest = booking.guest_name ?? t('bk_erased');
   const details = document.createElement('dl');
   field(details, t('bk_guest'), guest, 'guest');
-  field(details, t('bk_room'), booking.room_type, 'room');
+  const room = booking.room_no ? `${booking.room_type} · ${t('bk_room_no_short', { room: booking.room_no })}` : booking.room_type;
+  field(details, t('bk_room'), room, 'room');
   field(details, t('bk_stay'), `${booking.check_in} → ${booking.check_out} · ${t('bk_nights', { n: booking.nights })}`, 'stay');
+  if (booking.price > 0) {
+    field(details, t('bk_price'), `${t('bk_nights', { n: booking.nights })} × ${rupiah(booking.price)} = ${rupiah(booking.total)}`, 'price');
+  }
+  const contact = contactLink(booking.contact);
+  if (contact) {
+    details.append(element('dt', '', t('bk_contact')));
+    const value = element('dd', 'contact-line');
+    value.append(contact);
+    details.append(value);
+  }
   field(details, t('bk_via'), booking.via === 'web' ? 'Web' : 'Telegram', 'via');
   if (booking.status === 'pending') field(details, t('bk_hold'), formatTime(booking.hold_until), 'hold');
-  else field(details, t('bk_decided'), `${booking.decided_by ?? ''} · ${formatTime(booking.decided_at)}`, 'decided-by');
+  else if (place === 'list') field(details, t('bk_decided'), `${booking.decided_by ?? ''} · ${formatTime(booking.decided_at)}`, 'decided-by');
+  if (booking.checked_in_at) field(details, t('bk_checked_in'), `${booking.checked_in_by ?? ''} · ${formatTime(booking.checked_in_at)}`, 'checked-in');
+  if (booking.checked_out_at) field(details, t('bk_checked_out'), `${booking.checked_out_by ?? ''} · ${formatTime(booking.checked_out_at)}`, 'checked-out');
   item.append(details);
+  const actions = element('div', 'actions');
+  const offer = (action, label, secondary, run) => {
+    const button = element('button', secondary ? 'action secondary' : 'action', t(label));
+    button.type = 'button';
+    button.dataset.action = action;
+    button.addEventListener('click', () => run(booking, button));
+    actions.append(button);
+  };
   if (booking.status === 'pending') {
-    const actions = element('div', 'actions');
-    for (const [action, label] of [['cancel', 'bk_cancel_button'], ['paid', 'bk_paid_button']]) {
-      const button = element('button', action === 'paid' ? 'action' : 'action secondary', t(label));
-      button.type = 'button';
-      button.dataset.action = action;
-      button.addEventListener('click', () => decideBooking(booking, action, button));
-      actions.append(button);
-    }
-    item.append(actions);
+    offer('cancel', 'bk_cancel_button', true, (b, button) => decideBooking(b, 'cancel', button));
+    offer('paid', 'bk_paid_button', false, (b, button) => decideBooking(b, 'paid', button));
+  } else if (place === 'arrival' && booking.status === 'paid') {
+    offer('check_in', 'bk_check_in', false, checkIn);
+  } else if (place !== 'list' && booking.checked_in_at && !booking.checked_out_at) {
+    offer('check_out', 'bk_check_out', false, checkOut);
   }
+  if (actions.childElementCount) item.append(actions);
   return item;
+}
+
+/// The front desk's day: arriving, in the house (those leaving today are under leaving
+/// only), leaving.
+function renderDesk() {
+  const desk = state.desk;
+  $('desk').hidden = !desk;
+  if (!desk) return;
+  $('desk-date').textContent = `${weekdayOf(desk.date)} ${shortDay(desk.date)}`;
+  const leaving = new Set(desk.departures.map((b) => b.id));
+  const lists = {
+    arrivals: [desk.arrivals, 'arrival'],
+    in_house: [desk.in_house.filter((b) => !leaving.has(b.id)), 'in_house'],
+    departures: [desk.departures, 'departure'],
+  };
+  for (const [name, [bookings, place]] of Object.entries(lists)) {
+    const id = name.replace('_', '-');
+    $(`desk-${id}`).replaceChildren(...bookings.map((booking) => renderBooking(booking, place)));
+    $(`desk-${id}-count`).textContent = String(bookings.length);
+    const empty = $(`desk-${id}-empty`);
+    empty.hidden = bookings.length > 0;
+    empty.textContent = t(`desk_empty_${name}`);
+  }
+}
+
+/// The rooms free of each type, night by night; a full night stands out. The table scrolls
+/// sideways in its own box, the type's name staying in view.
+function renderGrid() {
+  const grid = state.grid;
+  $('grid-panel').hidden = !grid;
+  if (!grid) return;
+  $('grid-title').textContent = t('grid_title', { n: grid.days.length });
+  const headRow = document.createElement('tr');
+  headRow.append(element('th', 'type', t('grid_type')));
+  for (const day of grid.days) {
+    const th = element('th', 'night');
+    th.scope = 'col';
+    th.dataset.date = day;
+    th.append(element('span', 'weekday', weekdayOf(day)), element('span', 'date', shortDay(day)));
+    headRow.append(th);
+  }
+  const head = document.createElement('thead');
+  head.append(headRow);
+  const body = document.createElement('tbody');
+  for (const type of grid.types) {
+    const row = document.createElement('tr');
+    row.dataset.type = type.name;
+    const name = element('th', 'type', type.name);
+    name.scope = 'row';
+    row.append(name);
+    for (const night of type.nights) {
+      const full = night.free === 0;
+      const cell = element('td', full ? 'full' : '', String(night.free));
+      cell.dataset.date = night.date;
+      cell.dataset.free = String(night.free);
+      cell.title = t(full ? 'grid_cell_full' : 'grid_cell', {
+        type: type.name, day: `${weekdayOf(night.date)} ${shortDay(night.date)}`, free: night.free, rooms: type.rooms,
+      });
+      row.append(cell);
+    }
+    body.append(row);
+  }
+  $('grid').replaceChildren(head, body);
 }
 
 async function decideBooking(booking, action, button) {
@@ -1579,8 +1764,36 @@ async function decideBooking(booking, action, button) {
   await loadBookings();
 }
 
-/// Owners and admins set each type's rooms; redrawn only when the types changed, so that
-/// a number being typed survives the page's refreshes.
+/// Check-in: asks the room number (it may stay empty), then moves the guest in.
+async function checkIn(booking, button) {
+  const values = { receipt: booking.receipt, guest: booking.guest_name ?? t('bk_erased') };
+  const room = await dialog(t('bk_confirm_check_in', values), t('bk_yes_check_in'), t('bk_room_no'));
+  if (room === null) return;
+  await deskStep(booking, 'check_in', button, room.trim() ? { room: room.trim() } : {}, (done) => (
+    done.room_no ? t('bk_checked_in_room', { ...values, room: done.room_no }) : t('bk_checked_in_ok', values)));
+}
+
+async function checkOut(booking, button) {
+  const values = { receipt: booking.receipt, guest: booking.guest_name ?? t('bk_erased') };
+  if (!(await confirmDialog(t('bk_confirm_check_out', values), t('bk_yes_check_out')))) return;
+  await deskStep(booking, 'check_out', button, undefined, () => t('bk_checked_out_ok', values));
+}
+
+/// Sends a front-desk step; whoever was faster (or why not) is told by the server.
+async function deskStep(booking, step, button, body, said) {
+  button.disabled = true;
+  try {
+    const done = await api(`/bookings/${booking.id}/${step}`, { method: 'POST', body });
+    haptic('success');
+    showBanner(said(done), 'info');
+  } catch (failure) {
+    handleFailure(failure);
+  }
+  await loadBookings();
+}
+
+/// Owners and admins set each type's rooms and price per night; redrawn only when the
+/// types changed, so that a number being typed survives the page's refreshes.
 function renderRoomTypes(types) {
   state.roomTypes = types;
   $('room-types-panel').hidden = !types;
@@ -1589,23 +1802,44 @@ function renderRoomTypes(types) {
   state.roomTypesSeen = seen;
   $('room-types').replaceChildren(...types.map((type) => {
     const item = element('li', 'room-type');
-    const label = element('label');
-    label.append(element('span', 'name', type.name));
-    const rooms = element('input');
-    rooms.type = 'number';
-    rooms.min = '0';
-    rooms.max = '10000';
-    rooms.inputMode = 'numeric';
-    rooms.value = String(type.rooms);
-    rooms.setAttribute('aria-label', `${type.name}: ${t('rt_rooms')}`);
-    label.append(rooms);
+    item.dataset.id = String(type.id);
+    item.append(element('span', 'name', type.name));
+    const rooms = numberField('rooms', type.rooms, 10000, t('rt_rooms'), type.name);
+    const price = numberField('price', type.price, 1000000000, t('rt_price'), type.name);
     const save = element('button', 'secondary', t('rt_save'));
     save.type = 'button';
     save.addEventListener('click', () => changeRoomTypes(`/room_types/${type.id}`, 'PUT',
-      { rooms: Number(rooms.value) }, (changed) => t('rt_saved', changed), save));
-    item.append(label, save);
+      { rooms: typedNumber(rooms.input.value), price: typedNumber(price.input.value) },
+      (changed) => t('rt_saved', { ...changed, price: rupiah(changed.price) }), save));
+    // The price as Rupiah under its field, as it is typed.
+    const shown = element('small', 'rupiah', rupiah(type.price));
+    price.input.addEventListener('input', () => {
+      shown.textContent = /^\d+$/.test(price.input.value) ? rupiah(Number(price.input.value)) : '';
+    });
+    item.append(rooms.label, price.label, save, shown);
     return item;
   }));
+}
+
+/// A labelled number input (`name`, starting at `value`) of a room type's row.
+function numberField(name, value, max, caption, typeName) {
+  const label = element('label', `rt-${name}`);
+  label.append(element('span', '', caption));
+  const input = element('input');
+  input.type = 'number';
+  input.name = name;
+  input.min = '0';
+  input.max = String(max);
+  input.inputMode = 'numeric';
+  input.value = String(value);
+  input.setAttribute('aria-label', `${typeName}: ${caption}`);
+  label.append(input);
+  return { label, input };
+}
+
+/// A whole number as typed, or the text itself so the server says what is wrong with it.
+function typedNumber(text) {
+  return /^\d+$/.test(text.trim()) ? Number(text) : text;
 }
 
 function showRoomTypesMessage(kind, text) {
@@ -1633,13 +1867,31 @@ async function changeRoomTypes(path, method, body, said, button) {
 const BOOKING_SETTINGS = ['hotel_name', 'hold', 'warn_before', 'staff_chat', 'book_ahead_days', 'payment_text'];
 
 /// Owners and admins change the hotel's settings; like the room types, the form is
-/// refilled only when the saved settings changed, so that typing survives refreshes.
-function renderBookingSettings(settings) {
+/// refilled only when the saved settings (or the groups) changed, so that typing survives
+/// refreshes. The FO chat is chosen by title among the groups the bot knows; a chat it
+/// does not know stays offered by its id.
+function renderBookingSettings(settings, groups) {
   $('booking-settings-panel').hidden = !settings;
-  const seen = JSON.stringify(settings ?? null);
+  const seen = JSON.stringify([settings ?? null, groups ?? null]);
   if (!settings || seen === state.bookingSettingsSeen) return;
   state.bookingSettingsSeen = seen;
   const form = $('booking-settings');
+  const current = settings.staff_chat === null ? '' : String(settings.staff_chat);
+  const none = element('option', '', t('bs_staff_chat_none'));
+  none.value = '';
+  none.dataset.i18n = 'bs_staff_chat_none';
+  const choices = (groups ?? []).map((group) => {
+    const option = element('option', '', group.title);
+    option.value = String(group.chat_id);
+    return option;
+  });
+  if (current && !choices.some((option) => option.value === current)) {
+    const unknown = element('option', '', t('bs_staff_chat_unknown', { id: current }));
+    unknown.value = current;
+    unknown.dataset.unknownChat = current;
+    choices.unshift(unknown);
+  }
+  form.elements.staff_chat.replaceChildren(none, ...choices);
   for (const name of BOOKING_SETTINGS) {
     const value = settings[name];
     form.elements[name].value = value === null || value === undefined ? '' : String(value);
@@ -2233,9 +2485,14 @@ function applyLanguage() {
   }
   if (!$('report-view').hidden) renderReport();
   if (!$('booking-view').hidden) {
+    renderDesk();
+    renderGrid();
     renderBookings();
     state.roomTypesSeen = null;
     renderRoomTypes(state.roomTypes);
+  }
+  for (const option of document.querySelectorAll('[data-unknown-chat]')) {
+    option.textContent = t('bs_staff_chat_unknown', { id: option.dataset.unknownChat });
   }
   if (!$('ticket-view').hidden) renderTicket();
 }
@@ -2279,7 +2536,11 @@ async function start() {
   $('room-type-add').addEventListener('submit', (event) => {
     event.preventDefault();
     changeRoomTypes('/room_types', 'POST',
-      { name: $('room-type-name').value, rooms: Number($('room-type-rooms').value) },
+      {
+        name: $('room-type-name').value,
+        rooms: typedNumber($('room-type-rooms').value),
+        price: typedNumber($('room-type-price').value || '0'),
+      },
       (added) => { $('room-type-name').value = ''; return t('rt_added', added); },
       event.submitter || $('room-type-add').querySelector('button'));
   });

@@ -14,6 +14,7 @@
 //! end's when it fires), cancelled with its decision, so each fires once.
 
 pub mod dashboard;
+pub mod desk;
 pub mod drafts;
 pub mod expiry;
 pub mod location;
@@ -409,6 +410,23 @@ impl Booking {
             (None, None) => None,
         }
     }
+
+    /// How the front office reaches the guest, while their contact is kept.
+    pub fn contact(&self) -> Option<Contact> {
+        self.guest().map(|guest| match guest {
+            Guest::Telegram(id) => Contact::Telegram(format!("tg://user?id={id}")),
+            Guest::Email(email) => Contact::Email(email),
+        })
+    }
+}
+
+/// A guest's contact as the front office may follow it: `{"telegram": "tg://user?id=…"}`
+/// or `{"email": "…"}`. Only those who work bookings are shown it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Contact {
+    Telegram(String),
+    Email(String),
 }
 
 const SELECT_BOOKING: &str =
@@ -1302,7 +1320,8 @@ fn join_within(parts: &[String], max_units: usize) -> Vec<String> {
     joined.into_iter().map(|(text, _)| text).collect()
 }
 
-/// Records `action` by `actor_id`/`actor` at `at` on each of bookings `ids`.
+/// Records `action` by `actor_id`/`actor` at `at` on each of bookings `ids`, with what it
+/// adds (`detail`: a room number, an extension's distance), if anything.
 async fn record(
     tx: &mut Conn,
     ids: &[i64],

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use time::{Date, Weekday};
 
-use super::{date_text, Booking, Hotel, Stay};
+use super::{date_text, desk::Refusal, Booking, Hotel, Status, Stay};
 use crate::{
     lang::Lang,
     telegram::texts::{clock, escape, span},
@@ -808,6 +808,102 @@ pub fn decided(booking: &Booking, action: &str) -> String {
         guest = guest_name(booking, Format::Html),
         room = escape(&booking.room_type),
     )
+}
+
+/// The FO chat: a guest checked in (in their room, when one was given).
+pub fn checked_in(booking: &Booking) -> String {
+    let by = escape(booking.checked_in_by.as_deref().unwrap_or(SYSTEM_ACTOR));
+    let room = match &booking.room_no {
+        Some(room) => {
+            let room = escape(room);
+            (format!(", kamar {room}"), format!(", room {room}"))
+        }
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "🛎 {receipt} ({guest}, {room_type}): <b>CHECK-IN</b> oleh {by}{id}. \
+         <i>Checked in by {by}{en}.</i>",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room_type = escape(&booking.room_type),
+        id = room.0,
+        en = room.1,
+    )
+}
+
+/// The FO chat: a guest checked out, giving back `freed` nights of their stay if they
+/// left early.
+pub fn checked_out(booking: &Booking, freed: u32) -> String {
+    let by = escape(booking.checked_out_by.as_deref().unwrap_or(SYSTEM_ACTOR));
+    let room = booking
+        .room_no
+        .as_deref()
+        .map(|room| format!(", {}", escape(room)))
+        .unwrap_or_default();
+    let early = match freed {
+        0 => String::new(),
+        n => format!(
+            " {} tersisa kembali tersedia. <i>{} left freed.</i>",
+            nights(n, Lang::Id),
+            nights(n, Lang::En)
+        ),
+    };
+    format!(
+        "👋 {receipt} ({guest}, {room_type}{room}): <b>CHECK-OUT</b> oleh {by}. \
+         <i>Checked out by {by}.</i>{early}",
+        receipt = booking.receipt,
+        guest = guest_name(booking, Format::Html),
+        room_type = escape(&booking.room_type),
+    )
+}
+
+/// Why the front desk cannot check `booking` in or out, in both languages (plain text).
+pub fn desk_refused(why: Refusal, booking: &Booking, hotel: &Hotel) -> String {
+    let receipt = &booking.receipt;
+    let by_at = |by: &Option<String>, at: Option<i64>| {
+        (
+            by.clone().unwrap_or_else(|| SYSTEM_ACTOR.to_owned()),
+            at.map(|at| moment(at, hotel)).unwrap_or_default(),
+        )
+    };
+    match why {
+        Refusal::AlreadyIn => {
+            let (by, at) = by_at(&booking.checked_in_by, booking.checked_in_at);
+            let room = booking
+                .room_no
+                .as_deref()
+                .map(|room| format!(", kamar {room}"))
+                .unwrap_or_default();
+            format!("{receipt} sudah check-in oleh {by} ({at}{room}). Already checked in by {by}.")
+        }
+        Refusal::AlreadyOut => {
+            let (by, at) = by_at(&booking.checked_out_by, booking.checked_out_at);
+            format!("{receipt} sudah check-out oleh {by} ({at}). Already checked out by {by}.")
+        }
+        Refusal::NotPaid if booking.status() == Status::Pending => format!(
+            "{receipt} belum lunas: tandai Lunas dulu, lalu check-in. Not paid yet: mark it \
+             paid first."
+        ),
+        Refusal::NotPaid => {
+            format!("{receipt} sudah dibatalkan, jadi tidak bisa check-in. It was cancelled.")
+        }
+        Refusal::TooEarly => format!(
+            "{receipt} baru bisa check-in pada {date}. It checks in on {date}: too early.",
+            date = date_text(booking.check_in)
+        ),
+        Refusal::StayOver => format!(
+            "Masa menginap {receipt} sudah lewat (check-out {date}). Its stay ended on {date}.",
+            date = date_text(booking.stay().check_out())
+        ),
+        Refusal::NotIn => format!("{receipt} belum check-in. Not checked in yet."),
+    }
+}
+
+/// A room number refused (plain text).
+pub fn invalid_room_no() -> String {
+    "Nomor kamar 1–16 huruf, tanpa karakter kontrol. A room number is 1 to 16 characters, \
+     none of them a control character."
+        .into()
 }
 
 // The answers below, but for `update_usage`, are plain text: each is also the answer to a

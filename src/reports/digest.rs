@@ -1,5 +1,5 @@
 //! The daily digest: the `/rekap` sent to the staff chat (`TANGKAP_STAFF_CHAT`) at a set
-//! time of day (`TANGKAP_DIGEST_AT`). It is a timer of the one engine ([`crate::timers`]):
+//! time of day (`TANGKAP_DIGEST_AT`), with tonight's occupancy when bookings are on. It is a timer of the one engine ([`crate::timers`]):
 //! firing queues the message in the outbox and sets the next day's timer in the same
 //! transaction, so the digest goes once a day however many instances run, and one due
 //! while Tangkap was down goes at start.
@@ -8,6 +8,7 @@ use time::{Time, UtcOffset};
 
 use super::rekap;
 use crate::{
+    booking::{desk, HotelBase},
     db::{now_ms, Conn, Db},
     telegram::{
         outbox::{self, Outgoing},
@@ -22,12 +23,14 @@ const ENTITY: i64 = 0;
 const MS_PER_DAY: i64 = 86_400_000;
 
 /// Where and when the digest goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Digest {
     pub staff_chat: i64,
     /// The time of day, at `offset`.
     pub at: Time,
     pub offset: UtcOffset,
+    /// The hotel, when bookings are on: the digest then tells tonight's occupancy too.
+    pub hotel: Option<HotelBase>,
 }
 
 impl Digest {
@@ -50,7 +53,13 @@ impl Digest {
     pub async fn fire(&self, tx: &mut Conn) -> Result<(), sqlx::Error> {
         let now = now_ms();
         let figures = rekap::rekap(tx, now, self.offset).await?;
-        let message = Outgoing::message(self.staff_chat, report_texts::rekap(&figures));
+        let mut text = report_texts::rekap(&figures);
+        if let Some(base) = &self.hotel {
+            let hotel = base.load(tx).await?;
+            let occupancy = desk::occupancy(tx, &hotel, now).await?;
+            text.push_str(&format!("\n\n{}", report_texts::occupancy(&occupancy)));
+        }
+        let message = Outgoing::message(self.staff_chat, text);
         outbox::enqueue(tx, &message).await?;
         timers::set(
             tx,
@@ -107,6 +116,7 @@ mod tests {
             staff_chat: -100,
             at: Time::from_hms(17, 0, 0).unwrap(),
             offset: UtcOffset::from_hms(7, 0, 0).unwrap(),
+            hotel: None,
         };
         // 2026-12-05 08:00 WIB (01:00 UTC) → 17:00 WIB that day (10:00 UTC).
         let morning = 1_796_432_400_000;

@@ -2,7 +2,10 @@
 //! Telegram HTML. Names are escaped before they are placed.
 
 use super::texts::{clock, escape, span};
-use crate::reports::rekap::{ClosedTicket, Counts, Rekap};
+use crate::{
+    booking::desk::Occupancy,
+    reports::rekap::{ClosedTicket, Counts, Rekap},
+};
 
 fn counts_line(label_id: &str, label_en: &str, counts: &Counts) -> String {
     format!(
@@ -51,6 +54,20 @@ pub fn rekap(figures: &Rekap) -> String {
         &figures.slowest,
     );
     html
+}
+
+/// The daily digest's hotel line: tonight's occupancy, today's arrivals and departures.
+pub fn occupancy(tonight: &Occupancy) -> String {
+    format!(
+        "🏨 Hunian malam ini: {taken}/{rooms} kamar ({percent}%), tiba hari ini: {arrivals}, \
+         pulang: {departures} (<i>occupancy tonight: {taken}/{rooms} rooms; {arrivals} \
+         arriving, {departures} leaving today</i>)",
+        taken = tonight.taken,
+        rooms = tonight.rooms,
+        percent = tonight.percent(),
+        arrivals = tonight.arrivals,
+        departures = tonight.departures,
+    )
 }
 
 /// `/rekap` asked by someone who is not an owner or admin.

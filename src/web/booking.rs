@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{rejection::QueryRejection, ConnectInfo, Path, Query, State},
     http::HeaderMap,
     response::Response,
     Json,
@@ -21,11 +21,13 @@ use super::{
     assets,
     auth::{client_address, json_body, Staff},
     error::ApiError,
+    orders::{bad_params, parse_day},
 };
 use crate::{
     app::AppState,
     booking::{
         self,
+        desk::{self, DeskError, GRID_DAYS, GRID_MOST_DAYS},
         location::{self, Fix, Shared, Sharer},
         rooms::{RoomType, RoomsError, TypeChange},
         settings::{SettingsChange, SettingsError, SettingsView},
@@ -36,8 +38,9 @@ use crate::{
     },
     config::MOST_NIGHTS,
     db::{now_ms, Conn},
+    groups,
     lang::Lang,
-    users::access::BookingWork,
+    users::access::{self, BookingWork, Scope},
 };
 
 /// How often the booking page sends a guest's position while it is open.
@@ -222,12 +225,18 @@ async fn front_office(state: &AppState, staff: &Staff, conn: &mut Conn) -> Resul
     }
 }
 
-/// A booking as the Booking page shows it.
+/// A booking as the Booking page shows it to those who work bookings: with its check-out
+/// date, total and the guest's contact (none once erased).
 fn view(booking: &Booking) -> Value {
     let mut view = json!(booking);
     view["check_out"] = booking::date_text(booking.stay().check_out()).into();
     view["total"] = booking.total().into();
+    view["contact"] = json!(booking.contact());
     view
+}
+
+fn views(bookings: &[Booking]) -> Vec<Value> {
+    bookings.iter().map(view).collect()
 }
 
 #[derive(Deserialize)]
@@ -264,13 +273,15 @@ pub async fn list(
     let bookings = booking::list(&mut conn, status, &query.q, LIST_LIMIT).await?;
     let [pending, paid, cancelled] = booking::counts(&mut conn).await?;
     let mut answer = json!({
-        "bookings": bookings.iter().map(view).collect::<Vec<_>>(),
+        "bookings": views(&bookings),
         "counts": { "pending": pending, "paid": paid, "cancelled": cancelled },
     });
-    // Owners and admins also set the room types and the hotel's settings.
-    if crate::users::access::manages_team(&staff.user) {
+    // Owners and admins also set the room types and the hotel's settings, the FO chat
+    // chosen among the groups the bot knows.
+    if access::manages_team(&staff.user) {
         answer["room_types"] = json!(booking::rooms::all(&mut conn).await?);
         answer["settings"] = json!(hotel.settings.view());
+        answer["groups"] = json!(groups::visible(&state.db, Scope::Everything).await?);
     }
     Ok(Json(answer))
 }
@@ -318,6 +329,158 @@ async fn revert(state: AppState, staff: Staff, id: i64) -> Result<Json<Value>, A
         Err(RevertError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(RevertError::Db(e)) => Err(ApiError::Internal(e)),
         Err(refused) => Err(ApiError::Conflict(texts::revert_refused(refused.reason()))),
+    }
+}
+
+/// `GET /api/bookings/today`: the front desk's day (arrivals, in the house, departures).
+pub async fn today(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let hotel = front_office(&state, &staff, &mut conn).await?;
+    let day = desk::today(&mut conn, &hotel, now_ms()).await?;
+    Ok(Json(json!({
+        "date": iso(day.date),
+        "arrivals": views(&day.arrivals),
+        "in_house": views(&day.in_house),
+        "departures": views(&day.departures),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct GridQuery {
+    /// `YYYY-MM-DD`; the hotel's today without it.
+    from: Option<String>,
+    days: Option<u32>,
+}
+
+/// `GET /api/bookings/grid?from=YYYY-MM-DD&days=14`: the rooms free per type and night.
+pub async fn grid(
+    State(state): State<AppState>,
+    staff: Staff,
+    query: Result<Query<GridQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let hotel = front_office(&state, &staff, &mut conn).await?;
+    let Query(query) = query.map_err(bad_params)?;
+    let from = match query.from.as_deref().map(str::trim) {
+        None | Some("") => hotel.today(now_ms()),
+        Some(text) => parse_day(text).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "Tanggal {text:?} tidak valid: tulis YYYY-MM-DD. (Invalid date: write YYYY-MM-DD.)"
+            ))
+        })?,
+    };
+    let days = query.days.unwrap_or(GRID_DAYS);
+    if !(1..=GRID_MOST_DAYS).contains(&days) {
+        return Err(ApiError::BadRequest(format!(
+            "Jumlah hari 1–{GRID_MOST_DAYS}. (Days must be 1 to {GRID_MOST_DAYS}.)"
+        )));
+    }
+    let grid = desk::grid(&mut conn, from, days).await?;
+    let types: Vec<Value> = grid
+        .types
+        .iter()
+        .map(|row| {
+            let mut view = json!(row.room_type);
+            view["nights"] = row
+                .nights
+                .iter()
+                .map(|night| {
+                    json!({ "date": iso(night.date), "taken": night.taken, "free": night.free })
+                })
+                .collect::<Vec<_>>()
+                .into();
+            view
+        })
+        .collect();
+    let days: Vec<String> = grid.days.into_iter().map(iso).collect();
+    Ok(Json(
+        json!({ "from": iso(from), "days": days, "types": types }),
+    ))
+}
+
+#[derive(Default, Deserialize)]
+pub struct CheckIn {
+    /// The room the guest is given, if the desk says.
+    room: Option<String>,
+}
+
+/// What the front desk does to a booking.
+enum DeskStep<'a> {
+    /// With the request's body, `{room?}` or none.
+    CheckIn {
+        headers: &'a HeaderMap,
+        body: &'a Bytes,
+    },
+    CheckOut,
+}
+
+/// `POST /api/bookings/{id}/check_in` `{room?}` (the body may be left out).
+pub async fn check_in(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let step = DeskStep::CheckIn {
+        headers: &headers,
+        body: &body,
+    };
+    desk_step(&state, &staff, id, step).await
+}
+
+/// `POST /api/bookings/{id}/check_out`.
+pub async fn check_out(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    desk_step(&state, &staff, id, DeskStep::CheckOut).await
+}
+
+/// Does `step` to booking `id` for `staff`; the booking after it, or 409 with why not (who
+/// was faster, not paid, too early).
+async fn desk_step(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    step: DeskStep<'_>,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    // Whoever does not work bookings learns nothing, not even what is wrong with a body.
+    let hotel = front_office(state, staff, &mut tx).await?;
+    let now = now_ms();
+    let done = match step {
+        DeskStep::CheckIn { headers, body } => {
+            let asked: CheckIn = if body.is_empty() {
+                CheckIn::default()
+            } else {
+                json_body(headers, body)?
+            };
+            match desk::room_no(asked.room.as_deref()) {
+                Ok(room) => {
+                    desk::check_in(&mut tx, &hotel, &staff.user, id, room.as_deref(), now).await
+                }
+                Err(refused) => Err(refused),
+            }
+        }
+        DeskStep::CheckOut => desk::check_out(&mut tx, &hotel, &staff.user, id, now).await,
+    };
+    match done {
+        Ok(booking) => {
+            tx.commit().await?;
+            state.new_messages.notify_one();
+            Ok(Json(view(&booking)))
+        }
+        Err(DeskError::NotFound) => Err(ApiError::NoSuchRoute),
+        Err(DeskError::RoomNo) => Err(ApiError::InvalidField {
+            field: "room",
+            message: texts::invalid_room_no(),
+        }),
+        Err(DeskError::Refused(why, booking)) => Err(ApiError::Conflict(texts::desk_refused(
+            why, &booking, &hotel,
+        ))),
+        Err(DeskError::Db(e)) => Err(ApiError::Internal(e)),
     }
 }
 

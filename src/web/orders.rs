@@ -109,7 +109,7 @@ pub fn bad_params(_: QueryRejection) -> ApiError {
 }
 
 /// `YYYY-MM-DD`, a real day.
-fn parse_day(text: &str) -> Option<Date> {
+pub fn parse_day(text: &str) -> Option<Date> {
     let mut parts = text.split('-');
     let mut number = |digits: usize| {
         parts

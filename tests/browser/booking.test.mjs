@@ -1,7 +1,8 @@
-// The public booking page in headless Chromium (Debian's), driven by playwright-core.
-// Started by tests/browser.rs, which runs Tangkap with a hotel and a real SMTP server
-// (aiosmtpd) whose accepted mails are JSON lines in TANGKAP_MAILS; afterwards it checks
-// the booking the page made. Screenshots land in TANGKAP_ARTIFACTS.
+// The public booking page and the Mini App's Booking page in headless Chromium (Debian's),
+// driven by playwright-core. Started by tests/browser.rs, which runs Tangkap with a hotel
+// (its front desk's day seeded: TANGKAP_DESK) and a real SMTP server (aiosmtpd) whose
+// accepted mails are JSON lines in TANGKAP_MAILS; afterwards it checks the bookings the
+// pages made and worked. Screenshots land in TANGKAP_ARTIFACTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -11,6 +12,10 @@ const base = process.env.TANGKAP_URL;
 const mailsFile = process.env.TANGKAP_MAILS;
 const botUsername = process.env.TANGKAP_BOT_USERNAME;
 const guestEmail = process.env.TANGKAP_GUEST_EMAIL;
+const englishGuestEmail = process.env.TANGKAP_ENGLISH_GUEST_EMAIL;
+// Seeded by tests/browser.rs: `arriving` (paid, due today), `leaving` (in room 101, due out
+// today) and how many bookings are `paid`.
+const desk = JSON.parse(process.env.TANGKAP_DESK);
 // An admin's browser login ({login, password}): admins work bookings in the Mini App.
 const admin = JSON.parse(process.env.TANGKAP_ADMIN);
 // The receipt the web test made, for the Booking page tests after it.
@@ -22,8 +27,12 @@ let browser;
 before(async () => { browser = await launchChromium(); });
 after(async () => { await browser?.close(); });
 
-async function phonePage(colorScheme) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme });
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+/// A page in a fresh browser (an Indonesian one unless `locale` says otherwise).
+async function phonePage(colorScheme, { viewport = PHONE, locale = 'id-ID' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, locale });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -120,8 +129,8 @@ test('dark: the page follows the device', async () => {
   await page.context().close();
 });
 
-async function openBookingPage(colorScheme) {
-  const { page, errors } = await phonePage(colorScheme);
+async function openBookingPage(colorScheme, viewport = PHONE) {
+  const { page, errors } = await phonePage(colorScheme, { viewport });
   await page.context().route('https://telegram.org/**', (route) => route.abort());
   await page.goto(`${base}/`);
   await page.locator('#login-name').fill(admin.login);
@@ -142,24 +151,31 @@ test('the Booking page: the web booking is pending; Lunas marks it paid', async 
   assert.match(await card.textContent(), /Web/);
   assert.match(await card.locator('.sla').textContent(), /sisa/);
   assert.equal(await page.locator('#booking-tabs [data-booking-status="pending"] .count').textContent(), '1');
+  assert.match(await card.locator('.price').textContent(), /2 malam × Rp450\.000 = Rp900\.000/);
+  assert.equal(await card.locator('a.contact').textContent(), guestEmail);
+  assert.equal(await card.locator('a.contact').getAttribute('href'), `mailto:${guestEmail}`);
   await page.screenshot({ path: `${artifacts}/booking-page-light.png`, fullPage: true });
   await card.locator('button[data-action="paid"]').click();
   assert.match(await page.locator('#confirm-text').textContent(), new RegExp(`${receipt}.*lunas`));
   await page.locator('#confirm-yes').click();
   await page.locator('#bookings-empty').waitFor();
-  assert.equal(await page.locator('#booking-tabs [data-booking-status="paid"] .count').textContent(), '1');
+  assert.equal(await page.locator('#booking-tabs [data-booking-status="paid"] .count').textContent(), String(desk.paid + 1));
   await page.locator('#booking-tabs [data-booking-status="paid"]').click();
   const paid = page.locator('#bookings li', { hasText: receipt });
   await paid.waitFor();
   assert.match(await paid.locator('.decided-by').textContent(), new RegExp(admin.login));
   assert.equal(await paid.locator('button').count(), 0, 'a decided booking has no buttons');
-  // An admin sets the rooms of a type and adds one.
+  // An admin sets the rooms and price of a type and adds one.
   const deluxe = page.locator('#room-types li', { hasText: 'Deluxe' });
-  assert.equal(await deluxe.locator('input').inputValue(), '2');
-  await deluxe.locator('input').fill('3');
+  assert.equal(await deluxe.locator('input[name="rooms"]').inputValue(), '2');
+  assert.equal(await deluxe.locator('input[name="price"]').inputValue(), '450000');
+  assert.equal(await deluxe.locator('.rupiah').textContent(), 'Rp450.000');
+  await deluxe.locator('input[name="rooms"]').fill('3');
+  await deluxe.locator('input[name="price"]').fill('500000');
+  assert.equal(await deluxe.locator('.rupiah').textContent(), 'Rp500.000');
   await deluxe.locator('button').click();
   await page.locator('#room-types-message.done').waitFor();
-  assert.match(await page.locator('#room-types-message').textContent(), /Deluxe: 3 kamar/);
+  assert.match(await page.locator('#room-types-message').textContent(), /Deluxe: 3 kamar, Rp500\.000\/malam/);
   await page.locator('#room-type-name').fill('Suite');
   await page.locator('#room-type-rooms').fill('1');
   await page.locator('#room-type-add button').click();
@@ -238,4 +254,264 @@ test('the Booking page in dark, in English', async () => {
   await page.screenshot({ path: `${artifacts}/booking-settings-dark.png`, fullPage: true });
   assert.deepEqual(errors, []);
   await page.context().close();
+});
+
+/// The free rooms the grid shows for `type`, night by night.
+async function freeRooms(page, type) {
+  return page.locator(`#grid tr[data-type="${type}"] td`).evaluateAll((cells) => cells.map((c) => c.textContent));
+}
+
+/// Whether the page itself scrolls sideways (it must not: only the grid's box does).
+function pageScrollsSideways(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
+
+test('the front desk on a phone: today\'s arrivals, the grid, a check-in to room 202', async () => {
+  const { page, errors } = await openBookingPage('light');
+  const arriving = page.locator('#desk-arrivals li', { hasText: desk.arriving });
+  await arriving.waitFor();
+  // Ayu (paid on the web this morning) and Rama arrive; Lina leaves from room 101.
+  assert.equal(await page.locator('#desk-arrivals li', { hasText: receipt }).count(), 1);
+  assert.equal(await arriving.locator('.desk-state').textContent(), 'Lunas');
+  assert.match(await arriving.locator('.guest').textContent(), /Rama/);
+  assert.match(await arriving.locator('.price').textContent(), /2 malam × Rp350\.000 = Rp700\.000/);
+  const contact = arriving.locator('a.contact');
+  assert.equal(await contact.textContent(), 'Chat di Telegram');
+  assert.match(await contact.getAttribute('href'), /^tg:\/\/user\?id=\d+$/);
+  const leaving = page.locator('#desk-departures li', { hasText: desk.leaving });
+  assert.equal(await leaving.locator('.desk-state').textContent(), 'Pulang hari ini');
+  assert.match(await leaving.locator('.room').textContent(), /Standard · kamar 101/);
+  assert.equal(await leaving.locator('button[data-action="check_out"]').count(), 1);
+  assert.equal(await page.locator('#desk-in-house li').count(), 0, 'Lina shows under leaving only');
+
+  // The grid: 14 nights; Standard's three rooms, Rama's two nights, every room on the sixth.
+  assert.equal(await page.locator('#grid thead th.night').count(), 14);
+  assert.deepEqual(await freeRooms(page, 'Standard'), ['2', '2', '3', '3', '3', '0', '3', '3', '3', '3', '3', '3', '3', '3']);
+  assert.deepEqual(await freeRooms(page, 'Deluxe'), ['2', '2', ...Array(12).fill('3')]);
+  const full = page.locator('#grid tr[data-type="Standard"] td.full');
+  assert.equal(await full.count(), 1);
+  assert.match(await full.getAttribute('title'), /Standard, .*: penuh/);
+  assert.notEqual(await full.evaluate((c) => getComputedStyle(c).backgroundColor), 'rgba(0, 0, 0, 0)');
+  // On a phone the grid scrolls inside its box; the page does not.
+  assert.ok(await page.locator('.grid-scroll').evaluate((box) => box.scrollWidth > box.clientWidth));
+  assert.equal(await pageScrollsSideways(page), false);
+  await page.screenshot({ path: `${artifacts}/desk-phone-light.png`, fullPage: true });
+
+  // Check-in: the room number asked, typed; the card moves to the guests in the house.
+  await arriving.locator('button[data-action="check_in"]').click();
+  assert.match(await page.locator('#confirm-text').textContent(), new RegExp(`Check-in ${desk.arriving} \\(Rama\\)`));
+  await page.locator('#confirm-input').fill('202');
+  await page.screenshot({ path: `${artifacts}/desk-check-in-light.png` });
+  await page.locator('#confirm-yes').click();
+  const inHouse = page.locator('#desk-in-house li', { hasText: desk.arriving });
+  await inHouse.waitFor();
+  assert.equal(await page.locator('#desk-arrivals li', { hasText: desk.arriving }).count(), 0);
+  assert.equal(await inHouse.locator('.desk-state').textContent(), 'Menginap');
+  assert.match(await inHouse.locator('.room').textContent(), /kamar 202/);
+  assert.match(await inHouse.locator('.checked-in').textContent(), /Sari \(@sari\)/);
+  assert.match(await page.locator('#banner').textContent(), /check-in di kamar 202/);
+  assert.equal(await page.locator('#desk-in-house-count').textContent(), '1');
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test('the front desk in dark, in English: a check-out; the FO chat chosen by title', async () => {
+  const { page, errors } = await openBookingPage('dark');
+  await page.locator('#lang').click();
+  const leaving = page.locator('#desk-departures li', { hasText: desk.leaving });
+  await leaving.waitFor();
+  assert.equal(await page.locator('#desk-title [data-i18n="desk_title"]').textContent(), 'Today');
+  assert.equal(await page.locator('#grid-title').textContent(), 'Rooms free, 14 nights');
+  assert.equal(await leaving.locator('.desk-state').textContent(), 'Leaving today');
+  await leaving.locator('button[data-action="check_out"]').click();
+  assert.match(await page.locator('#confirm-text').textContent(), new RegExp(`Check out ${desk.leaving} \\(Lina\\)`));
+  assert.equal(await page.locator('#confirm-field').isVisible(), false, 'no room asked');
+  await page.locator('#confirm-yes').click();
+  await leaving.locator('.desk-state', { hasText: 'Checked out' }).waitFor();
+  assert.equal(await leaving.locator('button').count(), 0);
+  assert.match(await leaving.locator('.checked-out').textContent(), /Sari \(@sari\)/);
+  // The dark theme's colours; the grid's full night still stands out.
+  assert.equal(await background(page), 'rgb(35, 46, 60)');
+  const full = page.locator('#grid td.full').first();
+  assert.equal(await full.evaluate((c) => getComputedStyle(c).color), 'rgb(236, 57, 66)');
+  // The FO chat is chosen by the group's title.
+  const chat = page.locator('#booking-settings [name="staff_chat"]');
+  assert.equal(await chat.evaluate((s) => s.selectedOptions[0].textContent), 'FO Hotel Melati');
+  assert.deepEqual(await chat.locator('option').allTextContents(),
+    ['No FO chat (owners and admins are told privately)', 'FO Hotel Melati', 'Tim Operasional']);
+  await page.screenshot({ path: `${artifacts}/desk-phone-dark.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test('the front desk on a desktop, light and dark', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, errors } = await phonePage(colorScheme, { viewport: DESKTOP });
+    // In dark, as if the bot no longer knew the FO chat: it stays chosen, by its id.
+    if (colorScheme === 'dark') {
+      await page.route((url) => url.pathname === '/api/bookings', async (route) => {
+        const response = await route.fetch();
+        const json = await response.json();
+        if (json.groups) json.groups = json.groups.filter((g) => g.title !== 'FO Hotel Melati');
+        await route.fulfill({ response, json });
+      });
+    }
+    await page.context().route('https://telegram.org/**', (route) => route.abort());
+    await page.goto(`${base}/`);
+    await page.locator('#login-name').fill(admin.login);
+    await page.locator('#login-password').fill(admin.password);
+    await page.locator('#login-submit').click();
+    await page.locator('#booking-tab').click();
+    await page.locator('#desk-in-house li', { hasText: desk.arriving }).waitFor();
+    assert.deepEqual(await freeRooms(page, 'Standard'), ['2', '2', '3', '3', '3', '0', '3', '3', '3', '3', '3', '3', '3', '3']);
+    assert.equal(await pageScrollsSideways(page), false);
+    if (colorScheme === 'dark') {
+      const chat = page.locator('#booking-settings [name="staff_chat"]');
+      assert.match(await chat.evaluate((s) => s.selectedOptions[0].textContent), /^Grup -\d+ \(tidak dikenal bot\)$/);
+      assert.notEqual(await background(page), 'rgb(255, 255, 255)');
+    }
+    await page.screenshot({ path: `${artifacts}/desk-desktop-${colorScheme}.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  }
+});
+
+/// What the booking page's API offers now (prices as the admin left them).
+async function offered() {
+  return (await fetch(`${base}/api/booking`)).json();
+}
+
+test('the public page speaks one language at a time and shows prices and the total', async () => {
+  const form = await offered();
+  const { page, errors } = await phonePage('light');
+  await page.goto(`${base}/booking`);
+  await page.locator('#booking-form').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'id');
+  const body = () => page.locator('body').innerText();
+  for (const english of ['Guest', 'Room', 'Nights', 'night', 'Continue', 'Book via', 'held', 'Loading']) {
+    assert.ok(!(await body()).includes(english), `no "${english}" in the Indonesian page`);
+  }
+  const price = form.prices.Deluxe;
+  const rupiah = (n) => `Rp${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.')}`;
+  assert.deepEqual(await page.locator('#room-type option').allTextContents(),
+    [`Deluxe — ${rupiah(price)}/malam`, `Standard — ${rupiah(form.prices.Standard)}/malam`, 'Suite']);
+  await page.locator('#room-type').selectOption('Deluxe');
+  await page.locator('#nights').fill('3');
+  assert.equal(await page.locator('#total').textContent(), `Total: 3 malam × ${rupiah(price)} = ${rupiah(3 * price)}`);
+  // Today's check-in is held for the hold from the confirmation; a later one until the
+  // release time on its day.
+  assert.match(await page.locator('#hold-note').textContent(), /Check-in hari ini: kamar ditahan 3 jam/);
+  const tomorrow = new Date(`${form.today}T00:00:00Z`);
+  tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
+  await page.locator('#check-in').fill(tomorrow.toISOString().slice(0, 10));
+  assert.equal(await page.locator('#hold-note').textContent(),
+    `Kamar ditahan sampai pukul ${form.release_at} pada hari check-in; bayar di resepsionis sebelum itu.`);
+  await page.locator('#room-type').selectOption('Suite');
+  assert.equal(await page.locator('#total').isVisible(), false, 'a type without a price has no total');
+  await page.screenshot({ path: `${artifacts}/booking-one-language-id.png`, fullPage: true });
+
+  // EN: the same page in English alone, what was typed kept.
+  await page.locator('#lang-en').click();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.equal(await page.locator('#lang-en').getAttribute('aria-pressed'), 'true');
+  await page.locator('#room-type').selectOption('Deluxe');
+  assert.equal(await page.locator('#total').textContent(), `Total: 3 nights × ${rupiah(price)} = ${rupiah(3 * price)}`);
+  assert.equal(await page.locator('#room-type option').first().textContent(), `Deluxe — ${rupiah(price)}/night`);
+  for (const indonesian of ['Nama tamu', 'Malam', 'Lanjut', 'Booking lewat', 'malam', 'ditahan']) {
+    assert.ok(!(await body()).includes(indonesian), `no "${indonesian}" in the English page`);
+  }
+  assert.equal(await page.locator('#nights').inputValue(), '3');
+  await page.screenshot({ path: `${artifacts}/booking-one-language-en.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test('an English browser books in English; with holds extended by location the position is asked and sent', async () => {
+  const { page, errors } = await phonePage('light', { locale: 'en-US' });
+  const context = page.context();
+  await context.grantPermissions(['geolocation'], { origin: base });
+  await context.setGeolocation({ latitude: -8.65, longitude: 115.2167, accuracy: 25 });
+  await page.clock.install();
+  // The backend of positions is another developer's: until it is there, the page is told
+  // positions are wanted (as `GET /api/booking` will say) and its positions caught here.
+  const sent = { form: null, confirm: null, positions: [] };
+  await page.route('**/api/booking', async (route) => {
+    if (route.request().method() !== 'GET') {
+      sent.form = route.request().postDataJSON();
+      await route.continue();
+      return;
+    }
+    const response = await route.fetch();
+    const json = await response.json();
+    json.location = { every_minutes: 10 };
+    await route.fulfill({ response, json });
+  });
+  await page.route('**/api/booking/confirm', async (route) => {
+    sent.confirm = route.request().postDataJSON();
+    await route.continue();
+  });
+  await page.route('**/api/booking/position', async (route) => {
+    sent.positions.push(route.request().postDataJSON());
+    await route.fulfill({ json: { message: `Position ${sent.positions.length} received: 3.1 km from the hotel.` } });
+  });
+  await page.goto(`${base}/booking`);
+  await page.locator('#booking-form').waitFor();
+  assert.equal(await page.locator('label', { hasText: 'Guest\'s name' }).count(), 1);
+  await page.locator('#name').fill('Dodi');
+  await page.locator('input[name="via"][value="web"]').check();
+  assert.match(await page.locator('#next').textContent(), /We mail you a confirmation link/);
+  await page.locator('#email').fill(englishGuestEmail);
+  await page.locator('#submit').click();
+  await page.locator('#status.good').waitFor();
+  assert.match(await page.locator('#status').textContent(), /We sent a mail/);
+  assert.equal(sent.form.lang, 'en');
+
+  const [mail] = await mailsTo(englishGuestEmail, 1);
+  assert.match(mail.text, /Open this link/);
+  const link = mail.text.split(/\s+/).find((word) => word.includes('/booking#confirm='));
+  const token = new URLSearchParams(link.split('#')[1]).get('confirm');
+  await page.goto(`${base}/booking#confirm=${token}`);
+  await page.locator('#confirm-button', { hasText: 'Confirm booking' }).click();
+  await page.locator('#status.good').waitFor();
+  assert.match(await page.locator('#status').textContent(), /^Receipt: RESI-\d{8}-\d{3}$/);
+  assert.match(await page.locator('#result').textContent(), /Your room at/);
+  assert.deepEqual(sent.confirm, { token, lang: 'en' });
+
+  // Why the position is wanted, then the browser asked only on a press.
+  assert.equal(await page.locator('#location-why').textContent(),
+    'Allow location: if you are on your way to the hotel when the time is up, the hold is extended.');
+  assert.equal(sent.positions.length, 0, 'nothing sent before the press');
+  await page.locator('#location-allow').click();
+  await page.locator('#location-status', { hasText: 'Position 1 received' }).waitFor();
+  assert.deepEqual(sent.positions[0], { token, latitude: -8.65, longitude: 115.2167, accuracy: 25 });
+  await page.screenshot({ path: `${artifacts}/booking-location-en.png`, fullPage: true });
+  // And again every ten minutes while the page is open.
+  await page.clock.runFor('10:00');
+  await page.locator('#location-status', { hasText: 'Position 2 received' }).waitFor();
+  assert.equal(sent.positions.length, 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // Refused by the browser: said calmly, in Indonesian, and nothing is sent.
+  const refused = await phonePage('dark');
+  const before = sent.positions.length;
+  await refused.page.route('**/api/booking', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), location: { every_minutes: 10 } } });
+  });
+  await refused.page.route('**/api/booking/position', (route) => {
+    sent.positions.push(route.request().postDataJSON());
+    return route.fulfill({ json: { message: 'no' } });
+  });
+  await refused.page.goto(`${base}/booking#confirm=${token}`);
+  await refused.page.locator('#confirm-button').click();
+  await refused.page.locator('#location-allow').click();
+  await refused.page.locator('#location-status', { hasText: 'Lokasi tidak diizinkan' }).waitFor();
+  assert.equal(await refused.page.locator('#location-why').textContent(),
+    'Izinkan lokasi: bila Anda sedang menuju hotel saat batas waktu, waktu tahan diperpanjang.');
+  assert.match(await refused.page.locator('#status').textContent(), /^No\. resi: RESI-/);
+  assert.equal(sent.positions.length, before);
+  await refused.page.screenshot({ path: `${artifacts}/booking-location-refused-dark.png`, fullPage: true });
+  assert.deepEqual(refused.errors, []);
+  await refused.page.context().close();
 });

@@ -236,7 +236,8 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   // Its link opens the page in the phone; one press holds the room, and the FO hear of it.
   await mail.locator('.mail-text a', { hasText: '/booking#confirm=' }).click();
   await phone.locator('#confirm-button').click();
-  const receiptLine = phone.locator('#status', { hasText: 'No. resi / Receipt' });
+  // In the browser's language, one at a time: "No. resi: …" or "Receipt: …".
+  const receiptLine = phone.locator('#status', { hasText: /RESI-\d{8}-\d{3}/ });
   await receiptLine.waitFor({ timeout: 20_000 });
   const citraReceipt = receiptIn(await receiptLine.textContent());
   await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: citraReceipt })
