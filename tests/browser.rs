@@ -635,6 +635,14 @@ async fn booking_page_in_headless_chromium() {
                     price: 350_000,
                 },
             ],
+            // Guests on their way keep the room: the English guest's faked position
+            // (-8.65, 115.2167) is 3.1 km north of here.
+            location: Some(tangkap::config::LocationRule {
+                hotel: (-8.678, 115.2167),
+                radius_m: 10_000,
+                extend_by: std::time::Duration::from_secs(30 * 60),
+                max_extensions: 2,
+            }),
             ..tangkap::config::BookingConfig::default()
         });
         config.mail = Some(tangkap::config::MailSettings {
@@ -731,6 +739,16 @@ async fn booking_page_in_headless_chromium() {
         ))
         .await,
         1
+    );
+    // Its page's positions (at once, then ten minutes on) were kept for that booking, each
+    // 3.1 km from the hotel.
+    assert_eq!(
+        app.rows(&format!(
+            "SELECT p.distance_m FROM booking_positions p JOIN bookings b ON b.id = p.booking_id \
+             WHERE b.email = '{english_guest}' ORDER BY p.id"
+        ))
+        .await,
+        [[Some("3113".to_owned())], [Some("3113".to_owned())]]
     );
     assert_eq!(
         app.rows(

@@ -97,6 +97,9 @@ const TEXTS = {
     bk_confirm_paid: 'Tandai {receipt} ({guest}) lunas? Tamu akan diberi tahu booking-nya dikonfirmasi.',
     bk_confirm_cancel: 'Batalkan {receipt} ({guest})? Kamarnya kembali tersedia dan tamu diberi tahu.',
     bk_yes_paid: 'Ya, lunas', bk_yes_cancel: 'Ya, batalkan',
+    bk_revert_button: 'Kembalikan ke pending', bk_yes_revert: 'Ya, kembalikan',
+    bk_confirm_revert: 'Kembalikan {receipt} ({guest}) ke PENDING? Untuk Lunas yang salah tandai; tamu tidak diberi tahu.',
+    bk_reverted_ok: '{receipt} kembali PENDING.',
     bk_paid_ok: '{receipt} lunas.', bk_cancelled_ok: '{receipt} dibatalkan.',
     bk_empty_pending: 'Tidak ada booking yang menunggu pembayaran.', bk_empty_paid: 'Belum ada booking yang lunas.',
     bk_empty_cancelled: 'Tidak ada booking yang dibatalkan.', bk_empty_search: 'Tidak ada booking yang cocok dengan "{q}".',
@@ -270,6 +273,9 @@ const TEXTS = {
     bk_confirm_paid: 'Mark {receipt} ({guest}) paid? The guest will be told the booking is confirmed.',
     bk_confirm_cancel: 'Cancel {receipt} ({guest})? The room becomes free and the guest is told.',
     bk_yes_paid: 'Yes, paid', bk_yes_cancel: 'Yes, cancel',
+    bk_revert_button: 'Back to pending', bk_yes_revert: 'Yes, put it back',
+    bk_confirm_revert: 'Put {receipt} ({guest}) back to pending? For a payment marked by mistake; the guest is not told.',
+    bk_reverted_ok: '{receipt} is pending again.',
     bk_paid_ok: '{receipt} paid.', bk_cancelled_ok: '{receipt} cancelled.',
     bk_empty_pending: 'No bookings waiting for payment.', bk_empty_paid: 'No paid bookings yet.',
     bk_empty_cancelled: 'No cancelled bookings.', bk_empty_search: 'No booking matches "{q}".',
@@ -683,12 +689,18 @@ async function showBoard(user) {
   $('team-tab').hidden = !user.manages_team;
   $('report-tab').hidden = !user.sees_reports;
   showView('board');
-  findBookings();
+  const found = findBookings();
   if (!(await loadGroups())) return;
   // A direct link carries the ticket as start_param; a reminder's button in a private
-  // chat, as ?ticket= in the address.
-  const ticket = tg?.initDataUnsafe?.start_param || new URLSearchParams(location.search).get('ticket');
-  if (ticket && /^[0-9A-Za-z]{1,16}$/.test(ticket)) await openTicket(ticket);
+  // chat, as ?ticket= in the address; /cek_pembayaran's button asks for the Booking page
+  // with ?page=bookings.
+  const params = new URLSearchParams(location.search);
+  const ticket = tg?.initDataUnsafe?.start_param || params.get('ticket');
+  if (params.get('page') === 'bookings' || ticket === 'bookings') {
+    await found;
+    if (state.worksBookings) await openBookings();
+    else await load();
+  } else if (ticket && /^[0-9A-Za-z]{1,16}$/.test(ticket)) await openTicket(ticket);
   else await load();
   clearInterval(state.pollTimer);
   state.pollTimer = setInterval(poll, 4000);
@@ -1676,6 +1688,8 @@ function renderBooking(booking, place = 'list') {
   if (booking.status === 'pending') {
     offer('cancel', 'bk_cancel_button', true, (b, button) => decideBooking(b, 'cancel', button));
     offer('paid', 'bk_paid_button', false, (b, button) => decideBooking(b, 'paid', button));
+  } else if (place === 'list' && mayRevert(booking)) {
+    offer('revert', 'bk_revert_button', true, revertPaid);
   } else if (place === 'arrival' && booking.status === 'paid') {
     offer('check_in', 'bk_check_in', false, checkIn);
   } else if (place !== 'list' && booking.checked_in_at && !booking.checked_out_at) {
@@ -1762,6 +1776,24 @@ async function decideBooking(booking, action, button) {
   }
   // Either way it has left the Pending list (decided by us, or by whoever was faster).
   await loadBookings();
+}
+
+/// How long a booking marked paid may be put back to pending (the server decides; the
+/// button is offered meanwhile).
+const REVERT_WITHIN_MS = 15 * 60 * 1000;
+
+/// Whether an owner or admin may still put this paid booking back: marked paid within the
+/// last 15 minutes and its guest not checked in.
+function mayRevert(booking) {
+  return booking.status === 'paid' && state.user?.manages_team && !booking.checked_in_at
+    && Date.now() - booking.decided_at < REVERT_WITHIN_MS;
+}
+
+/// A booking marked paid by mistake goes back to pending; its guest is not told.
+async function revertPaid(booking, button) {
+  const values = { receipt: booking.receipt, guest: booking.guest_name ?? t('bk_erased') };
+  if (!(await confirmDialog(t('bk_confirm_revert', values), t('bk_yes_revert')))) return;
+  await deskStep(booking, 'revert', button, undefined, () => t('bk_reverted_ok', values));
 }
 
 /// Check-in: asks the room number (it may stay empty), then moves the guest in.
