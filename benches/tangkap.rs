@@ -465,6 +465,23 @@ fn moban_updates(fake: &FakeTelegram, count: usize) -> Vec<String> {
         .collect()
 }
 
+/// Posts one update to the webhook at `hook` as Telegram does; how long its answer took,
+/// or `None` for a connection refused or reset, or any answer but 200: an update Telegram
+/// would have to send again.
+async fn post_update(client: reqwest::Client, hook: String, body: String) -> Option<Duration> {
+    let sent = Instant::now();
+    let answer = client
+        .post(&hook)
+        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    answer
+        .is_ok_and(|r| r.status() == 200)
+        .then(|| sent.elapsed())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -835,22 +852,7 @@ async fn webhook_latency(
     let mut requests = JoinSet::new();
     for (i, body) in updates.into_iter().enumerate() {
         tokio::time::sleep_until(started + interval * i as u32).await;
-        let (client, hook) = (client.clone(), contender.hook.clone());
-        requests.spawn(async move {
-            let sent = Instant::now();
-            let answer = client
-                .post(&hook)
-                .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                .header("Content-Type", "application/json")
-                .body(body)
-                .send()
-                .await;
-            // A connection refused or reset, or any answer but 200, is an update Telegram
-            // would have to send again.
-            answer
-                .is_ok_and(|r| r.status() == 200)
-                .then(|| sent.elapsed())
-        });
+        requests.spawn(post_update(client.clone(), contender.hook.clone(), body));
     }
     let answers = requests.join_all().await;
     let mut latencies: Vec<Duration> = answers.iter().flatten().copied().collect();
@@ -1909,20 +1911,7 @@ async fn live_locations(report: &mut Report, backend: Backend, sizes: Sizes) {
             },
         })
         .to_string();
-        let (client, hook) = (client.clone(), hook.clone());
-        requests.spawn(async move {
-            let sent = Instant::now();
-            let answer = client
-                .post(&hook)
-                .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                .header("Content-Type", "application/json")
-                .body(update)
-                .send()
-                .await;
-            answer
-                .is_ok_and(|r| r.status() == 200)
-                .then(|| sent.elapsed())
-        });
+        requests.spawn(post_update(client.clone(), hook.clone(), update));
     }
     let answers = requests.join_all().await;
     let mut latencies: Vec<Duration> = answers.iter().flatten().copied().collect();

@@ -534,22 +534,10 @@ impl FakeTelegram {
         message_id: i32,
         position: SimPosition,
     ) -> i64 {
-        let mut state = self.state();
-        let chat = state.chats.get_mut(&from.id).expect("the chat exists");
-        let message = chat
-            .messages
-            .iter_mut()
-            .find(|m| m.message_id == message_id)
-            .expect("the message exists");
-        message.json["location"] = position.json();
-        message.text = location_text(&message.json["location"]);
-        message.json["edit_date"] = json!(unix_now());
-        let mut edited = message.json.clone();
-        edited["from"] = from.json(false);
-        let update_id = queue_update(&mut state, json!({ "edited_message": edited }));
-        drop(state);
-        self.shared.updates_queued.notify_waiters();
-        update_id
+        self.edit_sent(from.id, message_id, from, |message| {
+            message.json["location"] = position.json();
+            message.text = location_text(&message.json["location"]);
+        })
     }
 
     /// `from` sends a sticker.
@@ -729,6 +717,21 @@ impl FakeTelegram {
 
     /// `from` edits an earlier message to `text` (an `edited_message` update).
     pub fn edit(&self, chat_id: i64, message_id: i32, from: &SimUser, text: &str) -> i64 {
+        self.edit_sent(chat_id, message_id, from, |message| {
+            message.text = text.to_owned();
+            message.json["text"] = json!(text);
+        })
+    }
+
+    /// `from` edits message `message_id` of `chat_id` by `change`; Telegram tells the bot
+    /// with an `edited_message` update, whose id this returns.
+    fn edit_sent(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        from: &SimUser,
+        change: impl FnOnce(&mut SimMessage),
+    ) -> i64 {
         let mut state = self.state();
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
         let message = chat
@@ -736,8 +739,7 @@ impl FakeTelegram {
             .iter_mut()
             .find(|m| m.message_id == message_id)
             .expect("the message exists");
-        message.text = text.to_owned();
-        message.json["text"] = json!(text);
+        change(message);
         message.json["edit_date"] = json!(unix_now());
         let mut edited = message.json.clone();
         edited["from"] = from.json(false);
