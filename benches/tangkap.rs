@@ -179,6 +179,23 @@ impl Report {
         self.add_checked(workload, backend, metric, value, unit, None);
     }
 
+    /// How long after their due times things were done (`sorted`): the p99, whose target
+    /// is a second, and the most.
+    fn lateness(&mut self, workload: &str, backend: Backend, what: &str, sorted: &[Duration]) {
+        let p99 = percentile(sorted, 0.99);
+        let target = Some(("≤ 1,000 ms".into(), p99 <= 1_000.0));
+        self.add_checked(
+            workload,
+            backend,
+            &format!("{what}, p99"),
+            p99,
+            "ms",
+            target,
+        );
+        let most = percentile(sorted, 1.0);
+        self.add(workload, backend, &format!("{what}, max"), most, "ms");
+    }
+
     /// `target`: (text, whether `value` meets it).
     fn add_checked(
         &mut self,
@@ -1502,21 +1519,11 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
         .collect();
     lateness.sort();
     assert_eq!(lateness.len() as i64, expected, "each warning once");
-    let p99 = percentile(&lateness, 0.99);
-    report.add_checked(
+    report.lateness(
         &workload,
         backend,
-        "warning queued after its due time, p99",
-        p99,
-        "ms",
-        Some(("≤ 1,000 ms".into(), p99 <= 1_000.0)),
-    );
-    report.add(
-        &workload,
-        backend,
-        "warning queued after its due time, max",
-        percentile(&lateness, 1.0),
-        "ms",
+        "warning queued after its due time",
+        &lateness,
     );
 
     // Nothing due for an hour: the engine looks once a second and sleeps.
@@ -1841,22 +1848,7 @@ async fn booking_deadlines(report: &mut Report, backend: Backend, sizes: Sizes) 
         .filter(|row| row.try_get::<String, _>(1).unwrap() == "extended")
         .count();
     assert_eq!(lateness.len(), due, "each deadline decided once");
-    let p99 = percentile(&lateness, 0.99);
-    report.add_checked(
-        &workload,
-        backend,
-        "decided after its deadline, p99",
-        p99,
-        "ms",
-        Some(("≤ 1,000 ms".into(), p99 <= 1_000.0)),
-    );
-    report.add(
-        &workload,
-        backend,
-        "decided after its deadline, max",
-        percentile(&lateness, 1.0),
-        "ms",
-    );
+    report.lateness(&workload, backend, "decided after its deadline", &lateness);
     report.add_checked(
         &workload,
         backend,

@@ -315,11 +315,12 @@ pub enum Memberships<'a> {
 const PATIENCE: Duration = Duration::from_secs(3);
 
 /// Makes sure the membership cache holds Telegram's word on `user`'s memberships `which`,
-/// no older than `refresh`: those missing or older are asked of Telegram (a migrated group
-/// of its supergroup), and the answers stored, waiting at most [`PATIENCE`]. Call it
-/// outside any transaction; when every answer is fresh it costs one SELECT and no call.
-/// A membership Telegram could not answer keeps its cached answer, and one it never
-/// answered stays unknown ([`membership`] says `None`).
+/// no older than `refresh` (`Duration::MAX`: any answer will do, only those never given
+/// are asked): those missing or older are asked of Telegram (a migrated group of its
+/// supergroup), and the answers stored, waiting at most [`PATIENCE`]. Call it outside any
+/// transaction; when every answer is fresh it costs one SELECT and no call. A membership
+/// Telegram could not answer keeps its cached answer, and one it never answered stays
+/// unknown ([`membership`] says `None`).
 pub async fn ensure_fresh(
     db: &Db,
     api: &BotApi,
@@ -349,7 +350,7 @@ pub async fn ensure_fresh(
     let mut query = sqlx::query(&sql)
         .bind(user.id)
         .bind(user.telegram_id)
-        .bind(now_ms() - refresh.as_millis() as i64);
+        .bind(now_ms().saturating_sub(i64::try_from(refresh.as_millis()).unwrap_or(i64::MAX)));
     if let Memberships::In(chats) = which {
         for chat in chats {
             query = query.bind(*chat);
@@ -381,17 +382,16 @@ pub async fn check_all_for(db: &Db, api: &BotApi, user: &User) -> Result<(), sql
 }
 
 /// Before a request shows `user` tickets: when which they see hangs on the membership cache
-/// (staff), makes sure its answers are no older than `refresh`.
-pub async fn ensure_fresh_scope(
-    db: &Db,
-    api: &BotApi,
-    user: &User,
-    refresh: Duration,
-) -> Result<(), sqlx::Error> {
+/// (staff), makes sure it has Telegram's word on every group the bot knows, so that a
+/// group met since their login shows on this request. Answers grown old are not waited
+/// for here: the refresher ([`run_refresher`]) asks them again for every account with a
+/// live session, which a request's account has; so a board polled while Telegram is
+/// unreachable answers from the cache at once instead of waiting for it each time.
+pub async fn ensure_known_scope(db: &Db, api: &BotApi, user: &User) -> Result<(), sqlx::Error> {
     match access::scope(user) {
         Scope::Everything => Ok(()),
         Scope::GroupsOf(_) => {
-            ensure_fresh(db, api, user, Memberships::InKnownGroups, refresh).await
+            ensure_fresh(db, api, user, Memberships::InKnownGroups, Duration::MAX).await
         }
     }
 }
