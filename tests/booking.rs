@@ -2831,7 +2831,7 @@ async fn a_web_guests_browser_shares_where_they_are(backend: Backend) {
         mails[1]["text"]
             .as_str()
             .unwrap()
-            .contains("open the link in your confirmation mail again and allow location"),
+            .contains("Open the link in your confirmation mail again and allow location"),
         "{}",
         mails[1]
     );

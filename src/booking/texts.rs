@@ -202,10 +202,10 @@ fn location_hint(booking: &Booking, hotel: &Hotel, lang: Lang) -> String {
     let radius = distance(i64::from(rule.radius_m), lang);
     let extend_by = duration(rule.extend_by, lang);
     let how = match (booking.via.as_str(), lang) {
-        ("web", Lang::Id) => "buka lagi tautan dari email konfirmasi dan izinkan lokasi",
-        ("web", Lang::En) => "open the link in your confirmation mail again and allow location",
-        (_, Lang::Id) => "bagikan lokasi Anda dengan tombol 📍 di bawah",
-        (_, Lang::En) => "share your location with the 📍 button below",
+        ("web", Lang::Id) => "Buka lagi tautan dari email konfirmasi dan izinkan lokasi",
+        ("web", Lang::En) => "Open the link in your confirmation mail again and allow location",
+        (_, Lang::Id) => "Bagikan lokasi Anda dengan tombol 📍 di bawah",
+        (_, Lang::En) => "Share your location with the 📍 button below",
     };
     match lang {
         Lang::Id => format!(
