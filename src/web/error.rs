@@ -132,7 +132,7 @@ impl From<TransitionError> for ApiError {
                 }
                 _ => "Order ini belum di-pickup. This order is not picked up.".to_owned(),
             }),
-            TransitionError::Conflict { order, .. } => ApiError::Conflict(
+            TransitionError::Conflict { order, transition } => ApiError::Conflict(
                 match (
                     order.status.as_str(),
                     order.closed_by_label(),
@@ -140,6 +140,13 @@ impl From<TransitionError> for ApiError {
                 ) {
                     ("close", Some(by), _) => format!("Order ini sudah di-close oleh {by}."),
                     ("pickup", _, Some(by)) => format!("Order ini sudah di-pickup oleh {by}."),
+                    // A Pickup refused while the ticket was closed, and reopened meanwhile:
+                    // it is waiting again, to be picked up afresh.
+                    ("order", _, _) if transition == Transition::Pickup => {
+                        "Order ini baru saja dibuka kembali; tekan Pickup lagi. This order was \
+                         just reopened; press Pickup again."
+                            .to_owned()
+                    }
                     ("order", _, _) => "Order ini belum di-pickup.".to_owned(),
                     _ => "Order ini sudah berpindah status.".to_owned(),
                 },
