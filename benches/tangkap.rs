@@ -235,6 +235,8 @@ struct Args {
     out: Option<PathBuf>,
     /// Run only the workloads whose name starts with one of these.
     only: Vec<String>,
+    /// An older release binary run through the ingest workloads beside this one.
+    baseline: Option<PathBuf>,
 }
 
 impl Args {
@@ -260,6 +262,7 @@ fn parse_args() -> Args {
         backends: vec![Backend::Sqlite, Backend::Postgres],
         out: None,
         only: Vec::new(),
+        baseline: None,
     };
     let mut raw = std::env::args().skip(1);
     while let Some(arg) = raw.next() {
@@ -268,10 +271,19 @@ fn parse_args() -> Args {
             "--sqlite-only" => args.backends = vec![Backend::Sqlite],
             "--out" => args.out = raw.next().map(PathBuf::from),
             "--only" => args.only.extend(raw.next()),
+            "--baseline" => {
+                let binary = raw
+                    .next()
+                    .expect("--baseline takes the path of a tangkap binary");
+                let binary = std::fs::canonicalize(&binary)
+                    .unwrap_or_else(|e| panic!("--baseline {binary}: {e}"));
+                args.baseline = Some(binary);
+            }
             // cargo passes --bench to bench targets; anything else is a mistake.
             "--bench" => {}
             other => panic!(
-                "unknown argument {other}; use --smoke, --sqlite-only, --only WORKLOAD, --out DIR"
+                "unknown argument {other}; use --smoke, --sqlite-only, --only WORKLOAD, \
+                 --baseline BINARY, --out DIR"
             ),
         }
     }
@@ -293,27 +305,37 @@ async fn run(args: Args) {
         smoke: args.smoke,
         ..Report::default()
     };
+    if let Some(baseline) = &args.baseline {
+        println!("baseline: {}", baseline.display());
+        BASELINE_BINARY.set(baseline.clone()).unwrap();
+    }
     let mut versus = Versus::default();
     for &backend in &args.backends {
+        let mut subjects = vec![Subject::Tangkap];
+        if args.baseline.is_some() {
+            subjects.push(Subject::Baseline);
+        }
         // The peer stores in SQLite, so it is measured beside Tangkap on SQLite.
-        let subjects: &[Subject] = if backend == Backend::Sqlite && args.with_peer() {
-            &[Subject::Tangkap, Subject::Peer]
-        } else {
-            &[Subject::Tangkap]
-        };
-        for &subject in subjects {
-            if args.runs("webhook") {
-                webhook_ingest(&mut report, &mut versus, subject, backend, sizes).await;
-            }
-            if args.runs("latency") {
-                webhook_latency(&mut report, &mut versus, subject, backend, sizes).await;
-            }
-            if args.runs("polling") {
+        if backend == Backend::Sqlite && args.with_peer() {
+            subjects.push(Subject::Peer);
+        }
+        if args.runs("webhook") {
+            webhook_ingest(&mut report, &mut versus, &subjects, backend, sizes).await;
+        }
+        // The webhook's answer under load is part of the webhook workload.
+        if args.runs("latency") || args.runs("webhook") {
+            webhook_latency(&mut report, &mut versus, &subjects, backend, sizes).await;
+        }
+        if args.runs("polling") {
+            for &subject in &subjects {
                 polling_ingest(&mut report, &mut versus, subject, backend, sizes).await;
             }
         }
         if subjects.contains(&Subject::Peer) {
             peer_ratios(&mut report, &versus, sizes);
+        }
+        if subjects.contains(&Subject::Baseline) && (args.runs("webhook") || args.runs("latency")) {
+            baseline_ratios(&mut report, &versus, backend, sizes);
         }
         if args.runs("api") {
             board_api(&mut report, backend, sizes).await;
@@ -343,7 +365,9 @@ async fn run(args: Args) {
         }
     }
     if let Some(out) = args.out {
-        write_report(&report, &out, args.smoke);
+        // A run of some workloads replaces their figures and keeps the others'.
+        let partial = !args.only.is_empty();
+        write_report(&report, &out, args.smoke, partial);
     }
     let missed: Vec<_> = report
         .figures
@@ -514,6 +538,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Subject {
     Tangkap,
+    /// An older release of Tangkap (`--baseline BINARY`), so that a change shows as a ratio
+    /// measured in the same run rather than as a figure a noisy machine can explain away.
+    Baseline,
     /// benches/peer/aiogram_tangkap.py: aiogram 3 with aiosqlite, SQLite only.
     Peer,
 }
@@ -522,9 +549,42 @@ impl Subject {
     fn name(self) -> &'static str {
         match self {
             Subject::Tangkap => "Tangkap",
+            Subject::Baseline => "baseline",
             Subject::Peer => "aiogram peer",
         }
     }
+
+    /// The binary a Tangkap subject runs.
+    fn binary(self) -> String {
+        match self {
+            Subject::Baseline => BASELINE_BINARY
+                .get()
+                .expect("--baseline names the binary")
+                .display()
+                .to_string(),
+            _ => tangkap_binary(),
+        }
+    }
+}
+
+/// The binary given with `--baseline`.
+static BASELINE_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The order the subjects of a workload run in. Beside a baseline each runs twice, in
+/// turns (baseline first, then Tangkap first), and the better run counts: what one run
+/// loses to the machine, the other seldom does. The peer, slow to run, runs once.
+fn rounds(subjects: &[Subject]) -> Vec<Vec<Subject>> {
+    if !subjects.contains(&Subject::Baseline) {
+        return vec![subjects.to_vec()];
+    }
+    let peer = subjects.iter().copied().filter(|s| *s == Subject::Peer);
+    vec![
+        [Subject::Baseline, Subject::Tangkap]
+            .into_iter()
+            .chain(peer)
+            .collect(),
+        vec![Subject::Tangkap, Subject::Baseline],
+    ]
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -562,9 +622,9 @@ impl Contender {
         let port = tangkap::sim::free_port();
         let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
         let (child, database_url) = match subject {
-            Subject::Tangkap => {
+            Subject::Tangkap | Subject::Baseline => {
                 let database_url = database(backend, dir.path()).await;
-                let mut command = Command::new(tangkap_binary());
+                let mut command = Command::new(subject.binary());
                 command
                     .arg("run")
                     .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
@@ -630,7 +690,7 @@ impl Contender {
         };
         assert!(ready, "{} never became ready", subject.name());
         let db = match subject {
-            Subject::Tangkap => Some(Db::connect(&database_url).await.unwrap()),
+            Subject::Tangkap | Subject::Baseline => Some(Db::connect(&database_url).await.unwrap()),
             Subject::Peer => None,
         };
         Contender {
@@ -731,135 +791,237 @@ fn tangkap_binary() -> String {
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tangkap").to_owned())
 }
 
-/// The label of a figure: the workload, and who ran it when the peer is measured too.
+/// The label of a figure: the workload, and who ran it when another is measured too.
 fn label(workload: &str, subject: Subject) -> String {
     match subject {
         Subject::Tangkap => workload.to_owned(),
-        Subject::Peer => format!("{workload} ({})", subject.name()),
+        _ => format!("{workload} ({})", subject.name()),
     }
 }
 
-/// What the peer comparison needs from the ingest runs, for the ratios.
+/// What the comparisons need from the ingest runs, for the ratios: per subject
+/// ([`slot`]), and for webhook ingest per number of senders.
 #[derive(Default)]
 struct Versus {
-    webhook_processed: [f64; 2],
-    polling_processed: [f64; 2],
-    latency_p99: [f64; 2],
-    resident_mb: [f64; 2],
+    webhook_processed: std::collections::BTreeMap<usize, [f64; 3]>,
+    polling_processed: [f64; 3],
+    latency_p99: [f64; 3],
+    resident_mb: [f64; 3],
 }
 
 fn slot(subject: Subject) -> usize {
     match subject {
         Subject::Tangkap => 0,
         Subject::Peer => 1,
+        Subject::Baseline => 2,
     }
 }
 
 // --- 1. webhook ingest ----------------------------------------------------------------------
 
+/// What one webhook ingest run measured.
+struct IngestRun {
+    acknowledged_per_s: f64,
+    processed_per_s: f64,
+    lost: i64,
+    resident_mb: f64,
+    rejections: usize,
+}
+
 async fn webhook_ingest(
     report: &mut Report,
     versus: &mut Versus,
-    subject: Subject,
+    subjects: &[Subject],
     backend: Backend,
     sizes: Sizes,
 ) {
     for &concurrency in sizes.ingest_concurrency {
-        let contender = Contender::start(subject, backend, Intake::Webhook).await;
-        let client = reqwest::Client::new();
-        let per_worker = sizes.ingest_updates / concurrency;
-        let total = per_worker * concurrency;
-        let updates = moban_updates(&contender.fake, total);
-        let started = Instant::now();
-        let mut workers = JoinSet::new();
-        for worker in 0..concurrency {
-            let (client, hook) = (client.clone(), contender.hook.clone());
-            let mine = updates[worker * per_worker..(worker + 1) * per_worker].to_vec();
-            workers.spawn(async move {
-                for body in mine {
-                    let response = client
-                        .post(&hook)
-                        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                        .header("Content-Type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(response.status(), 200);
+        let mut best: Vec<(Subject, IngestRun)> = Vec::new();
+        for round in rounds(subjects) {
+            for subject in round {
+                let run = ingest_once(subject, backend, sizes, concurrency).await;
+                println!(
+                    "  (one run: {} ×{concurrency}: {:.0} processed/s)",
+                    subject.name(),
+                    run.processed_per_s
+                );
+                match best.iter_mut().find(|(s, _)| *s == subject) {
+                    Some((_, kept)) if kept.processed_per_s >= run.processed_per_s => {}
+                    Some((_, kept)) => *kept = run,
+                    None => best.push((subject, run)),
                 }
-            });
+            }
         }
-        workers.join_all().await;
-        let acknowledged = started.elapsed();
-        let (processed, done) = contender
-            .wait_processed(total as i64, Duration::from_secs(600))
-            .await;
-        if subject == Subject::Peer {
-            // Its requests are understood: the first reply to the group gets through.
-            assert!(
-                contender.fake.stats().messages_sent > 0,
-                "the peer's replies reach the fake"
-            );
-        }
-        let workload = label(&format!("webhook ingest ×{concurrency}"), subject);
-        report.add(
-            &workload,
-            backend,
-            "acknowledged updates/s",
-            total as f64 / acknowledged.as_secs_f64(),
-            "/s",
-        );
-        let throughput = processed as f64 / (done - started).as_secs_f64();
-        report.add(
-            &workload,
-            backend,
-            "updates lost (never processed)",
-            (total as i64 - processed) as f64,
-            "",
-        );
         let highest = Some(&concurrency) == sizes.ingest_concurrency.last();
-        report.add_checked(
-            &workload,
-            backend,
-            "processed updates/s (order + Feedback 1 queued)",
-            throughput,
-            "/s",
-            (subject == Subject::Tangkap && backend == Backend::Sqlite && highest)
-                .then(|| ("≥ 5000".into(), throughput >= 5000.0)),
-        );
-        if highest {
-            versus.webhook_processed[slot(subject)] = throughput;
-            let resident = contender.resident_mb();
-            versus.resident_mb[slot(subject)] = resident;
+        for &subject in subjects {
+            let Some((_, run)) = best.iter().find(|(s, _)| *s == subject) else {
+                continue;
+            };
+            let workload = label(&format!("webhook ingest ×{concurrency}"), subject);
             report.add(
                 &workload,
                 backend,
-                &format!("resident memory after {total} orders"),
-                resident,
-                "MB",
+                "acknowledged updates/s",
+                run.acknowledged_per_s,
+                "/s",
             );
-            // Tangkap queues Feedback 1 and sends within Telegram's limits; a bot that
-            // replies at once is refused (and, without a retry, the reply is lost).
             report.add(
                 &workload,
                 backend,
-                "429 answers from the fake while ingesting",
-                contender.fake.stats().limit_rejections as f64,
+                "updates lost (never processed)",
+                run.lost as f64,
                 "",
             );
+            report.add_checked(
+                &workload,
+                backend,
+                "processed updates/s (order + Feedback 1 queued)",
+                run.processed_per_s,
+                "/s",
+                (subject == Subject::Tangkap && backend == Backend::Sqlite && highest)
+                    .then(|| ("≥ 5000".into(), run.processed_per_s >= 5000.0)),
+            );
+            versus.webhook_processed.entry(concurrency).or_default()[slot(subject)] =
+                run.processed_per_s;
+            if highest {
+                versus.resident_mb[slot(subject)] = run.resident_mb;
+                let total = sizes.ingest_updates / concurrency * concurrency;
+                report.add(
+                    &workload,
+                    backend,
+                    &format!("resident memory after {total} orders"),
+                    run.resident_mb,
+                    "MB",
+                );
+                // Tangkap queues Feedback 1 and sends within Telegram's limits; a bot that
+                // replies at once is refused (and, without a retry, the reply is lost).
+                report.add(
+                    &workload,
+                    backend,
+                    "429 answers from the fake while ingesting",
+                    run.rejections as f64,
+                    "",
+                );
+            }
         }
-        contender.stop().await;
     }
+}
+
+/// `sizes.ingest_updates` `/moban` updates posted to `subject`'s webhook by `concurrency`
+/// senders, each posting its next once the last is answered.
+async fn ingest_once(
+    subject: Subject,
+    backend: Backend,
+    sizes: Sizes,
+    concurrency: usize,
+) -> IngestRun {
+    let contender = Contender::start(subject, backend, Intake::Webhook).await;
+    let client = reqwest::Client::new();
+    let per_worker = sizes.ingest_updates / concurrency;
+    let total = per_worker * concurrency;
+    let updates = moban_updates(&contender.fake, total);
+    let started = Instant::now();
+    let mut workers = JoinSet::new();
+    for worker in 0..concurrency {
+        let (client, hook) = (client.clone(), contender.hook.clone());
+        let mine = updates[worker * per_worker..(worker + 1) * per_worker].to_vec();
+        workers.spawn(async move {
+            for body in mine {
+                let response = client
+                    .post(&hook)
+                    .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+                    .header("Content-Type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        });
+    }
+    workers.join_all().await;
+    let acknowledged = started.elapsed();
+    let (processed, done) = contender
+        .wait_processed(total as i64, Duration::from_secs(600))
+        .await;
+    if subject == Subject::Peer {
+        // Its requests are understood: the first reply to the group gets through.
+        assert!(
+            contender.fake.stats().messages_sent > 0,
+            "the peer's replies reach the fake"
+        );
+    }
+    let run = IngestRun {
+        acknowledged_per_s: total as f64 / acknowledged.as_secs_f64(),
+        processed_per_s: processed as f64 / (done - started).as_secs_f64(),
+        lost: total as i64 - processed,
+        resident_mb: contender.resident_mb(),
+        rejections: contender.fake.stats().limit_rejections,
+    };
+    contender.stop().await;
+    run
+}
+
+/// What one run of the webhook at a fixed rate measured.
+struct LatencyRun {
+    refused: usize,
+    p50: f64,
+    p99: f64,
 }
 
 /// Open loop: updates offered at a fixed rate, however fast the answers come.
 async fn webhook_latency(
     report: &mut Report,
     versus: &mut Versus,
-    subject: Subject,
+    subjects: &[Subject],
     backend: Backend,
     sizes: Sizes,
 ) {
+    let mut best: Vec<(Subject, LatencyRun)> = Vec::new();
+    for round in rounds(subjects) {
+        for subject in round {
+            let run = latency_once(subject, backend, sizes).await;
+            println!(
+                "  (one run: {} at {}/s: p99 {:.2} ms)",
+                subject.name(),
+                sizes.latency_rate,
+                run.p99
+            );
+            match best.iter_mut().find(|(s, _)| *s == subject) {
+                Some((_, kept)) if kept.p99 <= run.p99 => {}
+                Some((_, kept)) => *kept = run,
+                None => best.push((subject, run)),
+            }
+        }
+    }
+    for &subject in subjects {
+        let Some((_, run)) = best.iter().find(|(s, _)| *s == subject) else {
+            continue;
+        };
+        let workload = label(&format!("webhook at {}/s", sizes.latency_rate), subject);
+        report.add_checked(
+            &workload,
+            backend,
+            "requests refused or reset",
+            run.refused as f64,
+            "",
+            (subject == Subject::Tangkap).then(|| ("0".into(), run.refused == 0)),
+        );
+        report.add(&workload, backend, "answer latency p50", run.p50, "ms");
+        versus.latency_p99[slot(subject)] = run.p99;
+        report.add_checked(
+            &workload,
+            backend,
+            "answer latency p99 (of the answered)",
+            run.p99,
+            "ms",
+            (subject == Subject::Tangkap && backend == Backend::Sqlite)
+                .then(|| ("≤ 20 ms".into(), run.p99 <= 20.0)),
+        );
+    }
+}
+
+async fn latency_once(subject: Subject, backend: Backend, sizes: Sizes) -> LatencyRun {
     let contender = Contender::start(subject, backend, Intake::Webhook).await;
     let client = reqwest::Client::new();
     let total = (sizes.latency_rate * sizes.latency_seconds) as usize;
@@ -873,39 +1035,16 @@ async fn webhook_latency(
     }
     let answers = requests.join_all().await;
     let mut latencies: Vec<Duration> = answers.iter().flatten().copied().collect();
-    let refused = total - latencies.len();
     latencies.sort();
-    let workload = label(&format!("webhook at {}/s", sizes.latency_rate), subject);
-    report.add_checked(
-        &workload,
-        backend,
-        "requests refused or reset",
-        refused as f64,
-        "",
-        (subject == Subject::Tangkap).then(|| ("0".into(), refused == 0)),
-    );
-    report.add(
-        &workload,
-        backend,
-        "answer latency p50",
-        percentile(&latencies, 0.5),
-        "ms",
-    );
-    let p99 = percentile(&latencies, 0.99);
-    versus.latency_p99[slot(subject)] = p99;
-    report.add_checked(
-        &workload,
-        backend,
-        "answer latency p99 (of the answered)",
-        p99,
-        "ms",
-        (subject == Subject::Tangkap && backend == Backend::Sqlite)
-            .then(|| ("≤ 20 ms".into(), p99 <= 20.0)),
-    );
     contender
         .wait_processed(total as i64, Duration::from_secs(300))
         .await;
     contender.stop().await;
+    LatencyRun {
+        refused: total - latencies.len(),
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+    }
 }
 
 // --- 2. polling ingest ------------------------------------------------------------------------
@@ -952,14 +1091,14 @@ async fn polling_ingest(
 
 /// Tangkap against the peer, as ratios: above 1 means Tangkap does better.
 fn peer_ratios(report: &mut Report, versus: &Versus, sizes: Sizes) {
-    let faster = |[tangkap, peer]: [f64; 2]| tangkap / peer.max(f64::MIN_POSITIVE);
-    let smaller = |[tangkap, peer]: [f64; 2]| peer / tangkap.max(f64::MIN_POSITIVE);
+    let faster = |[tangkap, peer, _]: [f64; 3]| tangkap / peer.max(f64::MIN_POSITIVE);
+    let smaller = |[tangkap, peer, _]: [f64; 3]| peer / tangkap.max(f64::MIN_POSITIVE);
     let highest = sizes.ingest_concurrency.last().unwrap();
     let rate = sizes.latency_rate;
     for (metric, value) in [
         (
             format!("webhook ingest ×{highest}: processed/s, Tangkap ÷ peer"),
-            faster(versus.webhook_processed),
+            faster(versus.webhook_processed[highest]),
         ),
         (
             "polling ingest: processed/s, Tangkap ÷ peer".to_owned(),
@@ -980,6 +1119,40 @@ fn peer_ratios(report: &mut Report, versus: &Versus, sizes: Sizes) {
             &metric,
             value,
             "×",
+        );
+    }
+}
+
+/// Tangkap against the baseline binary, as ratios of the two measured in this run: a
+/// throughput ratio below 1, or a latency ratio above 1, is a regression. On SQLite, ingest
+/// must stay within 5 % of the baseline from 32 senders up, and the answer's p99 no worse.
+fn baseline_ratios(report: &mut Report, versus: &Versus, backend: Backend, sizes: Sizes) {
+    let workload = "Tangkap against the baseline";
+    let sqlite = backend == Backend::Sqlite;
+    let new_over_old = |values: [f64; 3]| values[0] / values[2].max(f64::MIN_POSITIVE);
+    for (&concurrency, &processed) in &versus.webhook_processed {
+        let ratio = new_over_old(processed);
+        report.add_checked(
+            workload,
+            backend,
+            &format!("webhook ingest ×{concurrency}: processed/s, Tangkap ÷ baseline"),
+            ratio,
+            "×",
+            (sqlite && concurrency >= 32).then(|| ("≥ 0.95".into(), ratio >= 0.95)),
+        );
+    }
+    if versus.latency_p99[2] > 0.0 {
+        let ratio = new_over_old(versus.latency_p99);
+        report.add_checked(
+            workload,
+            backend,
+            &format!(
+                "webhook answer p99 at {}/s, Tangkap ÷ baseline",
+                sizes.latency_rate
+            ),
+            ratio,
+            "×",
+            sqlite.then(|| ("≤ 1.00".into(), ratio <= 1.0)),
         );
     }
 }
@@ -1035,6 +1208,9 @@ async fn fill_board(db: &Db, count: usize, staff_id: i64, chats: &[i64]) {
         sqlx::query(&sql).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
+    // On SQLite the search index takes in tickets after they are stored; the board is
+    // measured once it holds them all, as a board that grew over time would be.
+    while search::catch_up(db).await.unwrap() > 0 {}
 }
 
 async fn staff_session(bench: &Bench) -> (i64, String) {
@@ -2402,9 +2578,12 @@ fn machine() -> (usize, f64) {
     (cores, memory_gb)
 }
 
-fn write_report(report: &Report, out: &Path, smoke: bool) {
+/// Writes `docs/benchmarks.json` and the figures' table of `docs/benchmarks.md`. A
+/// `partial` run (`--only`) replaces the figures it measured and keeps every other one as
+/// the last run that measured it left it.
+fn write_report(report: &Report, out: &Path, smoke: bool, partial: bool) {
     let (cores, memory_gb) = machine();
-    let figures: Vec<Value> = report
+    let measured: Vec<Value> = report
         .figures
         .iter()
         .map(|f| {
@@ -2412,6 +2591,11 @@ fn write_report(report: &Report, out: &Path, smoke: bool) {
                     "unit": f.unit, "target": f.target, "met": f.met })
         })
         .collect();
+    let figures = if partial {
+        merged(&kept_figures(&out.join("benchmarks.json")), measured)
+    } else {
+        measured
+    };
     let json = json!({ "command": "scripts/bench", "smoke": smoke, "cores": cores, "memory_gb": memory_gb, "figures": figures });
     std::fs::write(
         out.join("benchmarks.json"),
@@ -2429,8 +2613,9 @@ fn write_report(report: &Report, out: &Path, smoke: bool) {
     .unwrap();
     writeln!(md, "| workload | backend | metric | value | target |").unwrap();
     writeln!(md, "|---|---|---|---:|---|").unwrap();
-    for f in &report.figures {
-        let target = match (&f.target, f.met) {
+    for f in &figures {
+        let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+        let target = match (f["target"].as_str(), f["met"].as_bool()) {
             (Some(t), Some(true)) => format!("{t}: met"),
             (Some(t), Some(false)) => format!("{t}: **missed**"),
             _ => String::new(),
@@ -2438,7 +2623,12 @@ fn write_report(report: &Report, out: &Path, smoke: bool) {
         writeln!(
             md,
             "| {} | {} | {} | {:.2} {} | {} |",
-            f.workload, f.backend, f.metric, f.value, f.unit, target
+            text("workload"),
+            text("backend"),
+            text("metric"),
+            f["value"].as_f64().unwrap_or_default(),
+            text("unit"),
+            target
         )
         .unwrap();
     }
@@ -2455,6 +2645,40 @@ fn write_report(report: &Report, out: &Path, smoke: bool) {
     };
     let page = format!("{}{md}{}", &page[..start], &page[end + FIGURES_END.len()..]);
     std::fs::write(path, page).unwrap();
+}
+
+/// The figures a previous run wrote to `path`, if any.
+fn kept_figures(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|json| json["figures"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// `kept` with each figure `measured` again replaced in place, and those never measured
+/// before added at the end.
+fn merged(kept: &[Value], measured: Vec<Value>) -> Vec<Value> {
+    let key = |f: &Value| {
+        (
+            f["workload"].clone(),
+            f["backend"].clone(),
+            f["metric"].clone(),
+        )
+    };
+    let mut fresh: Vec<Option<Value>> = measured.into_iter().map(Some).collect();
+    let mut figures: Vec<Value> = kept
+        .iter()
+        .map(|old| {
+            fresh
+                .iter_mut()
+                .find(|new| new.as_ref().is_some_and(|new| key(new) == key(old)))
+                .and_then(Option::take)
+                .unwrap_or_else(|| old.clone())
+        })
+        .collect();
+    figures.extend(fresh.into_iter().flatten());
+    figures
 }
 
 const FIGURES_START: &str = "<!-- figures: generated by scripts/bench -->";

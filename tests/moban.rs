@@ -13,11 +13,14 @@ use tangkap::{
     config::Config,
     db::Db,
     orders::{
-        self, moban, photos::PHOTO_MAX_BYTES, DuplicateOrderId, NewOrder, Stored, TICKET_ALPHABET,
-        TICKET_LENGTH,
+        self,
+        board::{self, BoardQuery, Filters},
+        moban,
+        photos::PHOTO_MAX_BYTES,
+        search, DuplicateOrderId, NewOrder, Status, Stored, TICKET_ALPHABET, TICKET_LENGTH,
     },
     sim::Fault,
-    users::{AccountState, Role},
+    users::{access::Scope, AccountState, Role},
 };
 
 on_both_backends!(
@@ -38,6 +41,7 @@ on_both_backends!(
     a_second_moban_for_an_open_order_id_points_to_the_open_ticket,
     allow_makes_a_ticket_for_every_moban,
     twins_stored_at_the_same_moment_make_one_ticket,
+    a_ticket_is_found_before_and_after_the_search_index_takes_it_in,
 );
 
 /// Sends a valid /moban and waits for its Feedback 1: every update sent before it has
@@ -1120,5 +1124,71 @@ async fn twins_stored_at_the_same_moment_make_one_ticket(backend: Backend) {
         .await,
         1
     );
+    app.finish().await;
+}
+
+/// A ticket is found by search from the moment it is stored: before the search index takes
+/// it in (on SQLite that happens after the commit that stored it, a lot at a time) and
+/// after, once.
+async fn a_ticket_is_found_before_and_after_the_search_index_takes_it_in(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    // Without the processor nothing else fills the index meanwhile.
+    app.stop().await;
+    let mut tx = app.db.begin().await.unwrap();
+    let lot = [
+        new_order(-1_300, 1, "CARI-ÉNAM"),
+        new_order(-1_300, 2, "LAIN-7"),
+    ];
+    orders::create_many(
+        &mut tx,
+        &lot,
+        &Config::default().sla,
+        DuplicateOrderId::Link,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let found = |text: &str| {
+        let query = BoardQuery {
+            status: Status::Order,
+            filters: Filters {
+                search: text.into(),
+                ..Filters::default()
+            },
+            sort: board::Sort::Newest,
+            late_at: None,
+            after: None,
+            limit: 50,
+        };
+        let db = app.db.clone();
+        async move {
+            let page = board::list(&db, Scope::Everything, &query).await.unwrap();
+            page.into_iter().map(|o| o.order_id).collect::<Vec<_>>()
+        }
+    };
+    let sqlite = backend == Backend::Sqlite;
+    let in_index = "SELECT COUNT(*) FROM orders_search WHERE orders_search MATCH '\"ari-ena\"'";
+    if sqlite {
+        assert_eq!(app.count(in_index).await, 0, "not in the index yet");
+    }
+    assert_eq!(found("ari-éna").await, ["CARI-ÉNAM"]);
+    assert_eq!(found("ain-7").await, ["LAIN-7"]);
+    assert!(found("tidak-ada").await.is_empty());
+
+    assert_eq!(
+        search::catch_up(&app.db).await.unwrap(),
+        if sqlite { 2 } else { 0 },
+        "SQLite's index takes both in one lot; PostgreSQL's keeps up by itself"
+    );
+    if sqlite {
+        assert_eq!(app.count(in_index).await, 1, "in the index now");
+        assert_eq!(
+            app.count("SELECT through FROM orders_search_through").await,
+            app.count("SELECT MAX(no) FROM orders").await
+        );
+    }
+    assert_eq!(found("ari-éna").await, ["CARI-ÉNAM"], "found once");
+    assert_eq!(found("CARI").await, ["CARI-ÉNAM"]);
+    assert_eq!(search::catch_up(&app.db).await.unwrap(), 0, "nothing left");
     app.finish().await;
 }

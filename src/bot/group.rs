@@ -148,11 +148,6 @@ pub async fn store_orders(
     tx: &mut Conn,
     orders: &[NewOrder],
 ) -> Result<(), sqlx::Error> {
-    let titles: Vec<(i64, String)> = orders
-        .iter()
-        .map(|order| (order.chat_id, order.chat_title.clone()))
-        .collect();
-    groups::remember(tx, &titles).await?;
     let stored = orders::create_many(tx, orders, &bot.sla, bot.duplicates).await?;
     // Tagged with the ticket, for its timeline.
     let replies: Vec<(Outgoing, String)> = orders

@@ -41,30 +41,43 @@ pub struct GroupView {
     pub title: String,
 }
 
-/// Remembers the titles of `groups` (`(chat id, title)`), in one statement.
-pub async fn remember(tx: &mut Conn, groups: &[(i64, String)]) -> Result<(), sqlx::Error> {
+/// Remembers the titles of `groups` (`(chat id, title)`), in one statement, which also
+/// answers each group's time settings: a `/moban` batch needs them, and asking in the same
+/// statement saves the writer a round trip per batch.
+pub async fn remember(
+    tx: &mut Conn,
+    groups: &[(i64, String)],
+) -> Result<HashMap<i64, settings::TimeSettings>, sqlx::Error> {
     let mut unique: Vec<&(i64, String)> = Vec::with_capacity(groups.len());
     for group in groups {
         if !unique.iter().any(|g| g.0 == group.0) {
             unique.push(group);
         }
     }
+    let mut remembered = HashMap::new();
     if unique.is_empty() {
-        return Ok(());
+        return Ok(remembered);
     }
+    // Every group conflicting with a known one is "updated", so that RETURNING answers it
+    // too; its title and time change only when the title did.
     let sql = format!(
         "INSERT INTO groups (chat_id, title, updated_at) VALUES {} \
-         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at \
-         WHERE groups.title <> excluded.title",
-        values_placeholders(1, unique.len(), 3)
+         ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, \
+         updated_at = CASE WHEN groups.title = excluded.title THEN groups.updated_at \
+         ELSE excluded.updated_at END \
+         RETURNING {}",
+        values_placeholders(1, unique.len(), 3),
+        settings::COLUMNS,
     );
     let now = now_ms();
     let mut query = sqlx::query(&sql);
     for (chat_id, title) in unique {
         query = query.bind(*chat_id).bind(title.as_str()).bind(now);
     }
-    query.execute(&mut *tx).await?;
-    Ok(())
+    for row in query.fetch_all(&mut *tx).await? {
+        remembered.insert(row.try_get("chat_id")?, settings::from_row(&row)?);
+    }
+    Ok(remembered)
 }
 
 /// A group became the supergroup `to`: its tickets stay under the old id, and membership

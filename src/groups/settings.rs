@@ -83,7 +83,7 @@ impl TimeSettings {
     }
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<TimeSettings, sqlx::Error> {
+pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<TimeSettings, sqlx::Error> {
     let hours: Option<String> = row.try_get("business_hours")?;
     let zone: String = row.try_get("zone")?;
     Ok(TimeSettings {
@@ -97,7 +97,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<TimeSettings, sqlx::Error> {
     })
 }
 
-const COLUMNS: &str = "chat_id, sla_pickup_ms, sla_close_ms, business_hours, zone";
+pub(super) const COLUMNS: &str = "chat_id, sla_pickup_ms, sla_close_ms, business_hours, zone";
 
 /// The zone of each of `chat_ids` that is a known group (the others are in the default
 /// zone), in one statement per chunk.

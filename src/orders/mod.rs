@@ -12,7 +12,7 @@ pub mod search;
 pub mod sla;
 pub mod workflow;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rand::Rng;
 use sqlx::Row;
@@ -20,6 +20,10 @@ use sqlx::Row;
 use crate::{
     config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn},
+    groups::{
+        self,
+        settings::{TimeSettings, Timing},
+    },
     reports,
 };
 use duplicates::order_key;
@@ -224,7 +228,7 @@ const ORDER_COLUMNS: usize = 17;
 /// Inserts `pending` stored at `now` with one statement, leaving out any that a unique index
 /// refuses (its message caught before, its ticket drawn before, or under `link` an open
 /// ticket of its Order_ID). Returns the numbers of those inserted by `(chat_id,
-/// message_id)`; their first events are written too.
+/// message_id)`.
 async fn insert(
     tx: &mut Conn,
     pending: &[Pending<'_>],
@@ -273,34 +277,27 @@ async fn insert(
     for row in query.fetch_all(&mut *tx).await? {
         stored.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
     }
-    // A message met twice in `pending` was inserted once: one event.
-    let mut evented = HashSet::new();
-    let events: Vec<(i64, Option<i64>)> = pending
-        .iter()
-        .filter_map(|p| {
-            let key = (p.order.chat_id, i64::from(p.order.message_id));
-            let no = *stored.get(&key)?;
-            evented.insert(no).then_some((no, p.order.requester_id))
-        })
-        .collect();
-    if !events.is_empty() {
+    Ok(stored)
+}
+
+/// Writes the first event of each of the new tickets `nos` (made from their request, by its
+/// sender), read from the tickets themselves: one value a ticket, so one statement holds a
+/// whole batch.
+async fn record_created(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
+    for chunk in nos.chunks(Backend::of(tx).rows_per_statement(1)) {
         let sql = format!(
             "INSERT INTO order_events (order_no, from_status, to_status, actor_telegram_id, at) \
-             VALUES {}",
-            values_placeholders(1, events.len(), 5)
+             SELECT no, NULL, status, requester_id, created_at FROM orders WHERE no IN {} \
+             ORDER BY no",
+            values_placeholders(1, 1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
-        for (no, actor) in events {
-            query = query
-                .bind(no)
-                .bind(None::<String>)
-                .bind(Status::Order.as_str())
-                .bind(actor)
-                .bind(now);
+        for no in chunk {
+            query = query.bind(*no);
         }
         query.execute(&mut *tx).await?;
     }
-    Ok(stored)
+    Ok(())
 }
 
 /// Stores `order` alone, after the statement for its lot left it out: finds out why (its
@@ -351,7 +348,8 @@ async fn create_alone(
 }
 
 /// Stores `orders`, each with a fresh ticket, its first audit event and its Pickup clock
-/// (times on the row and reminders set, by its group's settings and `defaults`). The
+/// (times on the row and reminders set, by its group's settings and `defaults`), and
+/// remembers their groups' titles. The
 /// answer says, for each of `orders` in turn, what became of it: a new ticket; nothing,
 /// for a message caught before (a redelivered message makes no second order); or under
 /// [`DuplicateOrderId::Link`], the open ticket of its group with the same Order_ID.
@@ -362,14 +360,32 @@ async fn create_alone(
 /// with another; an order that statement left out is then tried alone, which tells why.
 /// (Why a request whose twin is stored at the same moment still makes no second ticket:
 /// see [`duplicates`].)
+///
+/// On SQLite each statement is a round trip to the one writer's thread, which costs more
+/// than most of these statements' work, and the batch holds the writer throughout: so the
+/// lot pays a fixed handful of statements, whatever its size (docs/benchmarks.md,
+/// "Where ingest time goes").
 pub async fn create_many(
     tx: &mut Conn,
     orders: &[NewOrder],
     defaults: &SlaDefaults,
     duplicates: DuplicateOrderId,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    let chats: Vec<i64> = orders.iter().map(|order| order.chat_id).collect();
-    let timings = sla::timings(tx, &chats, defaults).await?;
+    let titles: Vec<(i64, String)> = orders
+        .iter()
+        .map(|order| (order.chat_id, order.chat_title.clone()))
+        .collect();
+    let settings = groups::remember(tx, &titles).await?;
+    let timings: HashMap<i64, Timing> = titles
+        .iter()
+        .map(|(chat_id, _)| {
+            let timing = match settings.get(chat_id) {
+                Some(settings) => settings.timing(defaults),
+                None => TimeSettings::default().timing(defaults),
+            };
+            (*chat_id, timing)
+        })
+        .collect();
     let open = match duplicates {
         DuplicateOrderId::Link => {
             let keys: Vec<(i64, String)> = orders.iter().map(NewOrder::key).collect();
@@ -427,8 +443,14 @@ pub async fn create_many(
             results.push(stored);
         }
     }
+    let created: Vec<i64> = clocks.iter().map(|(no, _)| *no).collect();
+    record_created(tx, &created).await?;
     sla::remind(tx, Stage::Pickup, &clocks).await?;
-    reports::record(tx, &counted).await?;
+    let zones = settings
+        .iter()
+        .map(|(chat_id, settings)| (*chat_id, settings.zone))
+        .collect();
+    reports::record_in_zones(tx, &counted, &zones).await?;
     Ok(results)
 }
 

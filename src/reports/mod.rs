@@ -142,17 +142,33 @@ pub async fn record(tx: &mut Conn, counted: &[Counted]) -> Result<(), sqlx::Erro
     }
     let chats: Vec<i64> = counted.iter().map(|c| c.chat_id).collect();
     let zones = settings::zones(tx, &chats).await?;
+    record_in_zones(tx, counted, &zones).await
+}
+
+/// [`record`], for a caller that has read the groups' zones already (`zones`; a group not
+/// in it is in the default zone).
+pub async fn record_in_zones(
+    tx: &mut Conn,
+    counted: &[Counted],
+    zones: &HashMap<i64, Zone>,
+) -> Result<(), sqlx::Error> {
+    if counted.is_empty() {
+        return Ok(());
+    }
     let now = now_ms();
-    let todays: BTreeMap<i64, i64> = chats
+    let todays: BTreeMap<i64, i64> = counted
         .iter()
-        .map(|chat| {
-            (
-                *chat,
-                local_day(now, zones.get(chat).copied().unwrap_or_default()),
-            )
+        .map(|c| {
+            let zone = zones.get(&c.chat_id).copied().unwrap_or_default();
+            (c.chat_id, local_day(now, zone))
         })
         .collect();
-    let expired = windows(tx, &todays).await?;
+    // New tickets count by day only; the 30 days' window matters to steps alone.
+    let expired = if counted.iter().any(|c| c.kind != Kind::New) {
+        windows(tx, &todays).await?
+    } else {
+        HashMap::new()
+    };
     let (mut days, mut counts, mut recent) = (Sums::new(), Sums::new(), Sums::new());
     for c in counted {
         let zone = zones.get(&c.chat_id).copied().unwrap_or_default();
