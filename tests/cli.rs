@@ -275,3 +275,63 @@ fn an_unreachable_postgres_is_named_at_once() {
         "the password stays out: {said}"
     );
 }
+
+/// A SQLite database from before the search index filled after commit (migrations up to
+/// `0019`, whose trigger indexed each ticket as it was stored), upgraded by `tangkap
+/// migrate`: its tickets count as indexed and are found once; a ticket stored after is
+/// indexed by `catch_up`; a ticket removed or rewritten before the index took it in
+/// leaves the index whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_sqlite_keeps_earlier_tickets_in_the_search_index() {
+    let database = test_database(Backend::Sqlite).await;
+    let db = migrated_before(Backend::Sqlite, &database.url, "0020", 19).await;
+    let insert = |n: i64| {
+        format!(
+            "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
+             message_id, requester_id, requester_name, created_at, order_key, search_text) \
+             VALUES ('LAMA-{n}', 'TOPUP', 'ket', 'TKT{n}', 'order', -10, {n}, 1, 'Siti', 1, \
+             'lama-{n}', 'lama-{n}' || char(10) || 'tkt{n}')"
+        )
+    };
+    for n in [1, 2] {
+        sqlx::query(&insert(n)).execute(db.writer()).await.unwrap();
+    }
+    db.close().await;
+
+    let output = tangkap(&["migrate"], &[("DATABASE_URL", &database.url)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let db = Db::connect(&database.url).await.unwrap();
+    let matching = |text: &str| {
+        format!("SELECT COUNT(*) FROM orders_search WHERE orders_search MATCH '\"{text}\"'")
+    };
+    assert_eq!(count(&db, &matching("lama")).await, 2, "indexed before");
+    assert_eq!(
+        count(&db, "SELECT through FROM orders_search_through").await,
+        2
+    );
+    assert_eq!(tangkap::orders::search::catch_up(&db).await.unwrap(), 0);
+
+    // Stored now: in the index only once it catches up.
+    sqlx::query(&insert(3)).execute(db.writer()).await.unwrap();
+    assert_eq!(count(&db, &matching("lama-3")).await, 0);
+    assert_eq!(tangkap::orders::search::catch_up(&db).await.unwrap(), 1);
+    assert_eq!(count(&db, &matching("lama")).await, 3, "each once");
+
+    // Rewritten and removed: the indexed one is kept in step, the one not yet indexed
+    // leaves no trace, and the index stays whole.
+    sqlx::query(&insert(4)).execute(db.writer()).await.unwrap();
+    for statement in [
+        "UPDATE orders SET search_text = 'baru-1' WHERE order_id = 'LAMA-1'",
+        "UPDATE orders SET search_text = 'baru-4' WHERE order_id = 'LAMA-4'",
+        "DELETE FROM orders WHERE order_id = 'LAMA-4'",
+        "DELETE FROM orders WHERE order_id = 'LAMA-2'",
+        "INSERT INTO orders_search (orders_search, rank) VALUES ('integrity-check', 1)",
+    ] {
+        sqlx::query(statement).execute(db.writer()).await.unwrap();
+    }
+    assert_eq!(tangkap::orders::search::catch_up(&db).await.unwrap(), 0);
+    assert_eq!(count(&db, &matching("lama")).await, 1, "LAMA-3 alone");
+    assert_eq!(count(&db, &matching("baru-1")).await, 1);
+    assert_eq!(count(&db, &matching("baru-4")).await, 0);
+    db.close().await;
+}
