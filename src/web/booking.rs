@@ -56,16 +56,6 @@ async fn hotel(state: &AppState, conn: &mut Conn) -> Result<Hotel, ApiError> {
     Ok(base(state)?.load(conn).await?)
 }
 
-/// `2026-12-24`, as a date field takes it.
-fn iso(date: Date) -> String {
-    format!(
-        "{}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
-
 /// `GET /booking`.
 pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     base(&state)?;
@@ -90,8 +80,8 @@ pub async fn form(State(state): State<AppState>) -> Result<Json<Value>, ApiError
         "room_types": room_types,
         // Rupiah per night, of the types that have a price.
         "prices": prices,
-        "today": iso(hotel.today(now)),
-        "last_check_in": iso(hotel.last_check_in(now)),
+        "today": hotel.today(now).to_string(),
+        "last_check_in": hotel.last_check_in(now).to_string(),
         "most_nights": MOST_NIGHTS,
         "hold_minutes": hotel.settings.hold.as_secs() / 60,
         // A later check-in is held until this time on its day.
@@ -338,7 +328,7 @@ pub async fn today(State(state): State<AppState>, staff: Staff) -> Result<Json<V
     let hotel = front_office(&state, &staff, &mut conn).await?;
     let day = desk::today(&mut conn, &hotel, now_ms()).await?;
     Ok(Json(json!({
-        "date": iso(day.date),
+        "date": day.date.to_string(),
         "arrivals": views(&day.arrivals),
         "in_house": views(&day.in_house),
         "departures": views(&day.departures),
@@ -385,16 +375,16 @@ pub async fn grid(
                 .nights
                 .iter()
                 .map(|night| {
-                    json!({ "date": iso(night.date), "taken": night.taken, "free": night.free })
+                    json!({ "date": night.date.to_string(), "taken": night.taken, "free": night.free })
                 })
                 .collect::<Vec<_>>()
                 .into();
             view
         })
         .collect();
-    let days: Vec<String> = grid.days.into_iter().map(iso).collect();
+    let days: Vec<String> = grid.days.iter().map(Date::to_string).collect();
     Ok(Json(
-        json!({ "from": iso(from), "days": days, "types": types }),
+        json!({ "from": from.to_string(), "days": days, "types": types }),
     ))
 }
 
