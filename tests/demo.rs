@@ -106,12 +106,32 @@ async fn demo_tells_the_whole_story_offline() {
     // Two seeded bookings, Ahmad's in the private chat and Citra's from the web form.
     assert_eq!(bookings_in(dir.path()).await, 4);
 
-    let (kept, _) = start_demo(dir.path(), port, true);
-    stop(kept);
+    let (kept, kept_url) = start_demo(dir.path(), port, true);
     assert_eq!(
         orders_in(dir.path()).await,
         9,
         "--keep keeps the last run's orders"
+    );
+    // And takes new ones: its Telegram numbers its updates after those kept, which the
+    // inbox would otherwise take for redeliveries and drop.
+    let sent = reqwest::Client::new()
+        .post(format!("{kept_url}/api/send"))
+        .json(&serde_json::json!({
+            "chat": "group", "as": 5_000_002, "text": "/moban #SESUDAH-1 #TOPUP #lagi"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success(), "{}", sent.status());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while orders_in(dir.path()).await < 10 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    stop(kept);
+    assert_eq!(
+        orders_in(dir.path()).await,
+        10,
+        "a /moban after the restart"
     );
     assert_eq!(
         bookings_in(dir.path()).await,

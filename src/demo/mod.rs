@@ -35,6 +35,7 @@ use crate::{
     mail::DemoMailbox,
     orders::{self, workflow::Transition},
     sim::{FakeTelegram, MemberStatus, SimPosition, SimUser},
+    telegram::inbox,
     users::{
         self,
         access::{RegistrationMode, Scope},
@@ -276,6 +277,9 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     for group in [cast.group, cast.second_group, cast.front_office] {
         let last = orders::last_message_id(&db, group).await?.unwrap_or(0);
         fake.resume_message_ids(group, last as i32);
+    }
+    if let Some(last) = inbox::last_update_id(&db).await? {
+        fake.resume_update_ids(last);
     }
     seed(&running.state, &fake, &cast).await?;
     seed_bookings(&running.state, &fake, &cast, options.short_hold).await?;

@@ -995,6 +995,14 @@ impl FakeTelegram {
         }
     }
 
+    /// Continues the update numbering after `last` (a demo restarted on a kept database
+    /// must not reuse update ids its inbox holds: Tangkap would take the new updates for
+    /// redeliveries and drop them, as it must).
+    pub fn resume_update_ids(&self, last: i64) {
+        let mut state = self.state();
+        state.next_update_id = state.next_update_id.max(last.saturating_add(1));
+    }
+
     /// The bot's username.
     pub fn bot_username(&self) -> String {
         self.state().bot.username.clone().unwrap_or_default()

@@ -135,6 +135,13 @@ impl IngestQueue {
     }
 }
 
+/// The highest update id stored, if any.
+pub async fn last_update_id(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(update_id) FROM inbox")
+        .fetch_one(db.pool())
+        .await
+}
+
 /// The oldest pending updates, in the order they arrived.
 pub async fn pending(db: &Db, limit: i64) -> Result<Vec<InboxRow>, sqlx::Error> {
     let rows = sqlx::query(
