@@ -20,11 +20,7 @@ use sqlx::Row;
 use crate::{
     config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn},
-    groups::{
-        self,
-        settings::{TimeSettings, Timing},
-    },
-    reports,
+    groups, reports,
 };
 use duplicates::order_key;
 pub use duplicates::{DuplicateOrderId, OpenTicket};
@@ -376,16 +372,8 @@ pub async fn create_many(
         .map(|order| (order.chat_id, order.chat_title.clone()))
         .collect();
     let settings = groups::remember(tx, &titles).await?;
-    let timings: HashMap<i64, Timing> = titles
-        .iter()
-        .map(|(chat_id, _)| {
-            let timing = match settings.get(chat_id) {
-                Some(settings) => settings.timing(defaults),
-                None => TimeSettings::default().timing(defaults),
-            };
-            (*chat_id, timing)
-        })
-        .collect();
+    let chats: Vec<i64> = orders.iter().map(|order| order.chat_id).collect();
+    let timings = sla::timings_of(&settings, &chats, defaults);
     let open = match duplicates {
         DuplicateOrderId::Link => {
             let keys: Vec<(i64, String)> = orders.iter().map(NewOrder::key).collect();

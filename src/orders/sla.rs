@@ -134,17 +134,27 @@ pub async fn timings(
     chats: &[i64],
     defaults: &SlaDefaults,
 ) -> Result<HashMap<i64, Timing>, sqlx::Error> {
-    let mut settings = settings::load_many(conn, chats).await?;
-    let mut timings = HashMap::new();
-    for &chat_id in chats {
-        timings.entry(chat_id).or_insert_with(|| {
-            settings
-                .remove(&chat_id)
-                .unwrap_or_default()
-                .timing(defaults)
-        });
-    }
-    Ok(timings)
+    let settings = settings::load_many(conn, chats).await?;
+    Ok(timings_of(&settings, chats, defaults))
+}
+
+/// The timing of each of `chats` by `settings` (read already), or by the defaults where a
+/// group has none.
+pub fn timings_of(
+    settings: &HashMap<i64, TimeSettings>,
+    chats: &[i64],
+    defaults: &SlaDefaults,
+) -> HashMap<i64, Timing> {
+    chats
+        .iter()
+        .map(|chat_id| {
+            let timing = match settings.get(chat_id) {
+                Some(settings) => settings.timing(defaults),
+                None => TimeSettings::default().timing(defaults),
+            };
+            (*chat_id, timing)
+        })
+        .collect()
 }
 
 /// Starts the clock of `stage` for each of `orders` (`(order no, group chat id, start)`):
