@@ -29,7 +29,6 @@ use crate::{
     reports::{self, digest::Digest},
     telegram::{
         api::BotApi,
-        inbox::IngestQueue,
         polling::{self, retry_until_ok},
         sender::Sender,
         webhook, ALLOWED_UPDATES,
@@ -49,8 +48,8 @@ pub struct AppState {
     pub new_messages: Arc<Notify>,
     /// Who the bot is, once getMe has answered.
     pub identity: Arc<OnceLock<BotIdentity>>,
-    /// Stores webhook updates in shared transactions.
-    pub ingest: IngestQueue,
+    /// Stores webhook updates in shared transactions, and processes them there.
+    pub ingest: bot::Intake,
     /// Writes Pickup and Close in shared transactions.
     pub steps: StepQueue,
     /// The Bot API, for what must be asked of Telegram while a request waits (who belongs
@@ -160,7 +159,10 @@ pub async fn start_on(
 
     let api = BotApi::new(&config.api_url, &token);
     let mailer = config.mail.as_ref().map(Mailer::new).transpose()?;
-    let new_updates = Arc::new(Notify::new());
+    let signals = bot::IntakeSignals {
+        new_updates: Arc::new(Notify::new()),
+        new_messages: Arc::new(Notify::new()),
+    };
     let sla = config.sla;
     let pickup_undo = config.pickup_undo;
     let hotel = HotelBase::from_config(&config);
@@ -174,10 +176,10 @@ pub async fn start_on(
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
-        ingest: IngestQueue::start(db.clone(), new_updates.clone()),
+        ingest: bot::Intake::start(db.clone(), signals.clone()),
         steps: StepQueue::start(db.clone(), sla, pickup_undo),
-        new_updates,
-        new_messages: Arc::new(Notify::new()),
+        new_updates: signals.new_updates,
+        new_messages: signals.new_messages,
         identity: Arc::new(OnceLock::new()),
         telegram: api.clone(),
         photos: PhotoStore::new(api.clone(), photo_dir),
@@ -395,11 +397,13 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
             }
         }
     };
+    state.ingest.process_with(context.clone());
     let process = bot::run_processor(
         state.db.clone(),
         context,
         state.new_updates.clone(),
         state.new_messages.clone(),
+        state.ingest.processed(),
         shutdown,
     );
     tokio::join!(publish, process);

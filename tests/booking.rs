@@ -44,6 +44,7 @@ on_both_backends!(
     a_later_check_in_is_held_until_its_release_and_its_guest_reminded,
     prices_show_on_every_surface_and_a_change_follows_for_new_bookings_only,
     an_fo_member_who_never_opened_the_mini_app_works_bookings,
+    an_fo_member_who_never_opened_the_mini_app_works_bookings_through_the_webhook,
     leaving_the_fo_chat_ends_booking_work_within_the_refresh_period,
     fo_membership_telegram_cannot_confirm_decides_nothing,
     a_guest_on_the_way_keeps_the_room_a_while_longer,
@@ -2357,11 +2358,24 @@ async fn prices_show_on_every_surface_and_a_change_follows_for_new_bookings_only
 }
 
 async fn an_fo_member_who_never_opened_the_mini_app_works_bookings(backend: Backend) {
-    let (app, fo_chat) = spawn_hotel(
+    never_opened_the_mini_app(backend, |_| {}).await
+}
+
+/// Through the webhook, a front-office command is not processed as it is stored: Telegram
+/// is asked about its sender first, as for updates fetched by polling.
+async fn an_fo_member_who_never_opened_the_mini_app_works_bookings_through_the_webhook(
+    backend: Backend,
+) {
+    never_opened_the_mini_app(backend, common::by_webhook).await
+}
+
+async fn never_opened_the_mini_app(backend: Backend, intake: impl FnOnce(&mut Config)) {
+    let (app, fo_chat) = spawn_hotel_with(
         backend,
         &[("Deluxe", 2)],
         Duration::from_secs(3600),
         Duration::ZERO,
+        intake,
     )
     .await;
     let (fitri, wulan) = (

@@ -37,7 +37,10 @@ use tangkap::{
     users::{self, DisplayName, NewUser, Password, Username},
 };
 
-on_both_backends!(sigkill_during_mixed_traffic_loses_nothing);
+on_both_backends!(
+    sigkill_during_mixed_traffic_loses_nothing,
+    sigkill_during_webhook_traffic_loses_nothing
+);
 
 const GROUPS: usize = 4;
 const PER_GROUP: usize = 10;
@@ -177,6 +180,27 @@ async fn work_the_board(base: String, working: Arc<AtomicBool>, pause: Duration)
 }
 
 async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
+    mixed_traffic_under_kills(backend, |_| Vec::new()).await
+}
+
+/// The same with updates posted to the webhook (one at a time, again until answered 200,
+/// as Telegram does), where a batch is stored and processed in one transaction.
+async fn sigkill_during_webhook_traffic_loses_nothing(backend: Backend) {
+    mixed_traffic_under_kills(backend, |port| {
+        vec![
+            ("TANGKAP_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
+            ("TANGKAP_WEBHOOK_SECRET", "rahasia-webhook-uji".to_owned()),
+        ]
+    })
+    .await
+}
+
+/// `/moban` traffic and staff working the board while the process is killed; `settings`
+/// (given the port) choose how updates come in.
+async fn mixed_traffic_under_kills(
+    backend: Backend,
+    settings: impl Fn(u16) -> Vec<(&'static str, String)>,
+) {
     init_logging();
     let kills = kills();
     let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
@@ -186,8 +210,9 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
         .collect();
     let user = fake.user("Penguji", None);
     let port = tangkap::sim::free_port();
+    let settings = settings(port);
 
-    let mut child = start_tangkap(&fake, &database.url, port);
+    let mut child = start_tangkap_with(&fake, &database.url, port, &settings);
     let db = Db::connect(&database.url).await.unwrap();
     // Once the first start answers /healthz the database is migrated; then add the staff.
     wait_ready(port).await;
@@ -238,9 +263,20 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(pause)).await;
         child.kill().expect("SIGKILL");
         child.wait().unwrap();
-        child = start_tangkap(&fake, &database.url, port);
+        child = start_tangkap_with(&fake, &database.url, port, &settings);
     }
     let posted = producer.await.unwrap();
+    if !settings.is_empty() {
+        let taken = fake
+            .webhook_statuses()
+            .iter()
+            .filter(|&&s| s == 200)
+            .count();
+        assert!(
+            taken >= posted.len(),
+            "{taken} updates taken through the webhook"
+        );
+    }
     tokio::time::sleep(Duration::from_secs(2)).await;
     working.store(false, Ordering::Relaxed);
     let steps = staff.await.unwrap();

@@ -4,10 +4,16 @@ mod common;
 
 use std::{collections::HashSet, time::Duration};
 
-use common::{spawn_app, spawn_public_app, Backend, TestApp, PATIENCE};
+use common::{
+    count, drop_postgres_database, spawn_app, spawn_public_app, test_database, Backend, TestApp,
+    BOT_USERNAME, PATIENCE, TOKEN,
+};
 use tangkap::{
-    config::Secret,
-    sim::{Fault, SimStats},
+    bot::{self, BotContext, BotIdentity, Intake, IntakeSignals},
+    config::{BotToken, Config, Secret},
+    db::Db,
+    sim::{FakeTelegram, Fault, SimStats},
+    telegram::{api::BotApi, inbox::RawUpdate},
 };
 
 on_both_backends!(
@@ -15,6 +21,7 @@ on_both_backends!(
     a_429_storm_and_server_errors_lose_nothing_and_send_nothing_twice,
     a_permanent_refusal_is_recorded_and_others_still_go_out,
     webhook_stores_updates_and_refuses_wrong_secrets,
+    the_webhook_processes_what_it_stores_unless_earlier_updates_wait,
 );
 
 /// Posts `per_group` requests in each of `groups` new groups, waits up to `limit` for the
@@ -224,4 +231,120 @@ async fn webhook_stores_updates_and_refuses_wrong_secrets(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 2);
     assert!(app.fake.webhook_statuses().iter().all(|&s| s == 200));
     app.finish().await;
+}
+
+/// A `/moban` in `group` as Telegram posts it.
+fn moban_update(update_id: i64, group: i64, message_id: i64, order_id: &str) -> RawUpdate {
+    let text = format!("/moban #{order_id} #TRX #lewat webhook");
+    let value = serde_json::json!({ "update_id": update_id, "message": {
+        "message_id": message_id, "date": 0,
+        "chat": { "id": group, "type": "supergroup", "title": "Grup urutan" },
+        "from": { "id": 77, "is_bot": false, "first_name": "Wulan" },
+        "text": text,
+        "entities": [{ "type": "bot_command", "offset": 0, "length": 6 }],
+    }});
+    RawUpdate::from_value(&value).unwrap()
+}
+
+/// The webhook's intake applies a batch's effects in the transaction that stores it, so
+/// the ticket exists the moment Telegram is answered; but an update stored earlier and
+/// not yet processed (a restart, the processor behind) goes first, so later ones are only
+/// stored and the processor takes them all in arrival order.
+async fn the_webhook_processes_what_it_stores_unless_earlier_updates_wait(backend: Backend) {
+    common::init_logging();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(backend).await;
+    let db = Db::connect(&database.url).await.unwrap();
+    db.migrate().await.unwrap();
+    let group = -100_4242;
+    let signals = IntakeSignals {
+        new_updates: Default::default(),
+        new_messages: Default::default(),
+    };
+    let intake = Intake::start(db.clone(), signals.clone());
+    let defaults = Config::default();
+    let context = BotContext {
+        me: BotIdentity {
+            id: 1,
+            username: BOT_USERNAME.to_owned(),
+        },
+        mini_app_url: None,
+        mini_app_link: None,
+        registration: defaults.registration,
+        owners: Vec::new(),
+        sla: defaults.sla,
+        duplicates: defaults.duplicate_order_id,
+        hotel: None,
+        utc_offset: defaults.utc_offset,
+        telegram: BotApi::new(&fake.api_url(), &BotToken::parse(TOKEN).unwrap()),
+        membership_refresh: defaults.membership_refresh,
+    };
+    let orders = "SELECT COUNT(*) FROM orders";
+    let pending = "SELECT COUNT(*) FROM inbox WHERE status = 'pending'";
+
+    // Before the bot knows who it is, updates are stored for later.
+    assert!(intake.store(moban_update(1, group, 1, "SAMA")).await);
+    intake.process_with(context.clone());
+    // The same Order_ID again, later: it must be linked to the first, not take its place.
+    assert!(intake.store(moban_update(2, group, 2, "SAMA")).await);
+    assert_eq!(
+        count(&db, pending).await,
+        2,
+        "the second waits behind the first"
+    );
+    assert_eq!(count(&db, orders).await, 0);
+
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let processor = tokio::spawn(bot::run_processor(
+        db.clone(),
+        context,
+        signals.new_updates.clone(),
+        signals.new_messages.clone(),
+        intake.processed(),
+        shutdown.clone(),
+    ));
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while count(&db, pending).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the processor caught up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        count(&db, orders).await,
+        1,
+        "the second is linked to the first"
+    );
+    let first = "SELECT message_id FROM orders WHERE order_id = 'SAMA'";
+    assert_eq!(
+        count(&db, first).await,
+        1,
+        "the ticket is the first message's"
+    );
+
+    // Nothing waits now: the next update's ticket is there as soon as it is stored, and a
+    // redelivery of it changes nothing.
+    for _ in 0..2 {
+        assert!(intake.store(moban_update(3, group, 3, "BARU")).await);
+        assert_eq!(count(&db, orders).await, 2);
+        assert_eq!(count(&db, pending).await, 0);
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM inbox WHERE status = 'done' AND update_id = 3"
+            )
+            .await,
+            1
+        );
+    }
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM outbox WHERE chat_id = -1004242").await,
+        3,
+        "Feedback 1 twice (one pointing to the open ticket) and once for BARU"
+    );
+    shutdown.cancel();
+    processor.await.unwrap();
+    db.close().await;
+    drop_postgres_database(&database.url).await;
 }

@@ -34,6 +34,7 @@ on_both_backends!(
     adding_the_bot_to_a_group_greets_once,
     daftar_in_a_group_points_to_the_private_chat,
     an_update_the_database_refuses_is_set_aside_and_the_rest_go_through,
+    an_update_the_database_refuses_through_the_webhook_is_set_aside_too,
     orders_stored_together_keep_one_order_per_message,
     moban_as_the_caption_of_an_image_makes_a_ticket_with_its_photo,
     a_tickets_photo_is_fetched_once_kept_and_shown_only_to_who_may_see_the_ticket,
@@ -369,6 +370,21 @@ async fn daftar_in_a_group_points_to_the_private_chat(backend: Backend) {
 /// up the queue: it is retried a few times, then set aside with its error for an operator.
 async fn an_update_the_database_refuses_is_set_aside_and_the_rest_go_through(backend: Backend) {
     let app = spawn_app(backend).await;
+    refused_update_is_set_aside(&app, backend).await;
+    app.finish().await;
+}
+
+/// Through the webhook, the batch that holds it cannot be processed as it is stored: it
+/// is stored for the processor, and the updates behind it wait until it is set aside.
+async fn an_update_the_database_refuses_through_the_webhook_is_set_aside_too(backend: Backend) {
+    let app = spawn_app_with(backend, common::by_webhook).await;
+    refused_update_is_set_aside(&app, backend).await;
+    assert_eq!(app.fake.stats().calls.get("getupdates"), None);
+    assert!(app.fake.webhook_statuses().contains(&200));
+    app.finish().await;
+}
+
+async fn refused_update_is_set_aside(app: &TestApp, backend: Backend) {
     let refuse_racun = match backend {
         Backend::Sqlite => vec![
             "CREATE TRIGGER racun BEFORE INSERT ON orders WHEN NEW.order_id = 'RACUN' \
@@ -401,7 +417,7 @@ async fn an_update_the_database_refuses_is_set_aside_and_the_rest_go_through(bac
         1,
         "set aside after 5 tries"
     );
-    sync_point(&app, group, 3).await;
+    sync_point(app, group, 3).await;
     let orders = app
         .rows("SELECT order_id FROM orders WHERE order_id <> 'SYNC' ORDER BY no")
         .await;
@@ -419,7 +435,6 @@ async fn an_update_the_database_refuses_is_set_aside_and_the_rest_go_through(bac
         .map(|m| m.text)
         .collect();
     assert!(replies[0].contains("SEHAT-1") && replies[1].contains("SEHAT-2"));
-    app.finish().await;
 }
 
 /// The processor stores the orders of consecutive `/moban` updates with one statement. A
@@ -1191,4 +1206,28 @@ async fn a_ticket_is_found_before_and_after_the_search_index_takes_it_in(backend
     assert_eq!(found("CARI").await, ["CARI-ÉNAM"]);
     assert_eq!(search::catch_up(&app.db).await.unwrap(), 0, "nothing left");
     app.finish().await;
+}
+
+/// On SQLite the processor leaves tickets out of the search index while updates keep
+/// coming, and takes them in once they stop: through the webhook, where each batch is
+/// processed as it is stored, as by polling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_index_takes_tickets_in_once_updates_stop() {
+    for intake in [|_: &mut Config| {}, common::by_webhook] {
+        let app = spawn_app_with(Backend::Sqlite, intake).await;
+        let group = app.fake.group("Operasional");
+        let budi = app.fake.user("Budi", None);
+        for n in 0..3 {
+            app.fake
+                .send_to_group(group, &budi, &format!("/moban #INDEKS-{n} #TOPUP #cari"));
+        }
+        app.fake.wait_for_bot_messages(group, 3, PATIENCE).await;
+        let indexed = "SELECT COUNT(*) FROM orders_search WHERE orders_search MATCH '\"indeks\"'";
+        assert_eq!(app.wait_for_count(indexed, 3).await, 3);
+        assert_eq!(
+            app.count("SELECT through FROM orders_search_through").await,
+            app.count("SELECT MAX(no) FROM orders").await
+        );
+        app.finish().await;
+    }
 }

@@ -389,6 +389,12 @@ pub(super) async fn ask_front_office<'u>(
     }
 }
 
+/// Whether [`ask_front_office`] may have to ask Telegram about `update`'s sender before it
+/// is processed.
+pub(super) fn asks_front_office(bot: &BotContext, update: &Update) -> bool {
+    bot.hotel.is_some() && front_office_sender(bot, update).is_some()
+}
+
 /// Who sent `update`, if it is a front-office command in a private chat or a press of a
 /// booking's button.
 fn front_office_sender(bot: &BotContext, update: &Update) -> Option<i64> {

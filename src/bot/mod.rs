@@ -6,6 +6,7 @@ mod booking;
 mod callback;
 mod command;
 mod group;
+mod intake;
 mod private;
 
 use std::{sync::Arc, time::Duration};
@@ -33,6 +34,7 @@ use crate::{
 };
 
 pub use command::{published_commands, Command};
+pub use intake::{Intake, IntakeSignals};
 
 /// What the bot knows about itself, from getMe.
 #[derive(Clone, Debug)]
@@ -138,12 +140,15 @@ const BATCH_MAX: usize = 128;
 const BATCH_MIN: usize = 8;
 const BATCH_TIME: Duration = Duration::from_millis(5);
 
-/// Processes stored updates in arrival order until `shutdown`.
+/// Processes stored updates in arrival order until `shutdown`. `processed_on_intake` is
+/// woken when the webhook intake processed a batch itself ([`Intake`]); what is done
+/// between batches is then done for it.
 pub async fn run_processor(
     db: Db,
     bot: BotContext,
     new_updates: Arc<Notify>,
     new_messages: Arc<Notify>,
+    processed_on_intake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
     let mut batch = BATCH_MIN;
@@ -161,17 +166,23 @@ pub async fn run_processor(
                 // More to index: the inbox is looked at again first.
                 continue;
             }
-            tokio::select! {
-                _ = new_updates.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = shutdown.cancelled() => return,
+            // The inbox stays empty while the intake processes what it stores itself; it
+            // is looked at again, and the idle work done, at least once a second.
+            let next_look = tokio::time::sleep(Duration::from_secs(1));
+            tokio::pin!(next_look);
+            loop {
+                tokio::select! {
+                    _ = new_updates.notified() => break,
+                    _ = processed_on_intake.notified() => housekeeping.while_busy(&db).await,
+                    _ = &mut next_look => break,
+                    _ = shutdown.cancelled() => return,
+                }
             }
             continue;
         }
         let failed = match process_batch(&db, &bot, &rows).await {
             Ok((done, failed)) => {
                 new_messages.notify_one();
-                housekeeping.processed_at = Some(tokio::time::Instant::now());
                 housekeeping.while_busy(&db).await;
                 // Grow while batches finish within their time, shrink when they do not.
                 batch = if done == rows.len() {
@@ -219,12 +230,19 @@ const EMPTY_LOG_EVERY: Duration = Duration::from_secs(5);
 /// is empty between two batches is not yet quiet.
 const QUIET_BEFORE_EMPTYING: Duration = Duration::from_secs(1);
 
-/// How often the search index takes in the tickets stored since, while updates keep
-/// coming: tickets are indexed in lots of a few hundred rather than a few at a time,
-/// which costs a third as much ([`orders::search::catch_up`]); search reads the few not
-/// yet indexed directly. After a full lot the next comes after the next batch, and
-/// whenever the inbox is empty the index catches up lot by lot.
+/// How often the processor looks at how far the search index is behind while updates
+/// keep coming.
 const INDEX_EVERY: Duration = Duration::from_millis(250);
+/// How long nothing must have been processed before the search index takes in the tickets
+/// stored since. Taking in a lot holds the write lock for a few milliseconds, and every
+/// webhook answer waiting behind it is that much later (the p99 at 2,000 updates a second
+/// went from 5.2 to 8.0 ms, docs/benchmarks.md); search reads the tickets not in the index
+/// yet directly, so a burst leaves them to the first quiet moment.
+const QUIET_BEFORE_INDEXING: Duration = Duration::from_millis(200);
+/// How many tickets the search index may be behind before it takes them in, lot by lot
+/// between batches, even while updates keep coming: each search reads that many rows
+/// directly at most.
+const INDEX_BEHIND_AT_MOST: u64 = 20_000;
 
 /// What the processor does between batches and when the inbox is empty.
 #[derive(Default)]
@@ -232,6 +250,8 @@ struct Housekeeping {
     /// When updates were last processed (and private ones scrubbed), if that was after
     /// the log was last emptied.
     processed_at: Option<tokio::time::Instant>,
+    /// When updates were last processed.
+    busy_at: Option<tokio::time::Instant>,
     emptied_at: Option<tokio::time::Instant>,
     pruned_at: Option<tokio::time::Instant>,
     indexed_at: Option<tokio::time::Instant>,
@@ -240,23 +260,38 @@ struct Housekeeping {
 }
 
 impl Housekeeping {
-    /// After a batch: the search index catches up once [`INDEX_EVERY`] has passed.
+    /// After a batch (the processor's or the intake's): the search index is looked at once
+    /// [`INDEX_EVERY`] has passed, and takes a lot in if it is too far behind.
     async fn while_busy(&mut self, db: &Db) {
+        let now = tokio::time::Instant::now();
+        self.processed_at = Some(now);
+        self.busy_at = Some(now);
         if self.index_behind || self.indexed_at.is_none_or(|at| at.elapsed() >= INDEX_EVERY) {
             self.index(db).await;
         }
     }
 
-    /// Puts one lot of tickets into the search index; true if it put any in (there may
-    /// be more).
+    /// Puts one lot of tickets into the search index if it is due: after a quiet moment,
+    /// or when too far behind. True if it put any in (there may be more).
     async fn index(&mut self, db: &Db) -> bool {
         self.indexed_at = Some(tokio::time::Instant::now());
-        let indexed = match orders::search::catch_up(db).await {
-            Ok(indexed) => indexed,
+        let quiet = self
+            .busy_at
+            .is_none_or(|at| at.elapsed() >= QUIET_BEFORE_INDEXING);
+        let due = match orders::search::behind(db).await {
+            Ok(behind) => behind > 0 && (quiet || behind >= INDEX_BEHIND_AT_MOST),
             Err(e) => {
+                tracing::warn!(error = %e, "cannot tell how far behind the search index is");
+                false
+            }
+        };
+        let indexed = if due {
+            orders::search::catch_up(db).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "cannot bring the search index up to date");
                 0
-            }
+            })
+        } else {
+            0
         };
         self.index_behind = indexed >= orders::search::CATCH_UP_LOT;
         indexed > 0
@@ -313,39 +348,67 @@ async fn process_batch(
     bot: &BotContext,
     rows: &[InboxRow],
 ) -> Result<(usize, Vec<(InboxRow, sqlx::Error)>), sqlx::Error> {
-    let decoded: Vec<_> = rows
+    let ready: Vec<Ready> = rows
         .iter()
-        .map(|row| (row, serde_json::from_str::<Update>(&row.json)))
+        .map(|row| Ready::read(bot, row, serde_json::from_str(&row.json)))
         .collect();
-    let updates = decoded
-        .iter()
-        .filter_map(|(_, update)| update.as_ref().ok());
+    let updates = ready.iter().filter_map(|ready| ready.update.as_ref().ok());
     booking::ask_front_office(db, bot, updates).await;
-    match process_together(db, bot, &decoded).await {
+    match process_together(db, bot, &ready).await {
         Ok(done) => Ok((done, Vec::new())),
         Err(e) => {
             tracing::debug!(error = %e, "a batch failed; processing its updates one by one");
-            process_one_by_one(db, bot, &decoded).await
+            process_one_by_one(db, bot, &ready).await
         }
     }
 }
 
-type Decoded<'r> = (&'r InboxRow, Result<Update, serde_json::Error>);
+/// A stored update, decoded, and read as an order where it is a group's `/moban`: work
+/// done before the write lock is taken.
+struct Ready<'r> {
+    row: &'r InboxRow,
+    update: Result<Update, serde_json::Error>,
+    order: Option<NewOrder>,
+}
+
+impl<'r> Ready<'r> {
+    fn read(
+        bot: &BotContext,
+        row: &'r InboxRow,
+        update: Result<Update, serde_json::Error>,
+    ) -> Self {
+        let order = update.as_ref().ok().and_then(|u| order_request(bot, u));
+        Self { row, update, order }
+    }
+}
 
 async fn process_together(
     db: &Db,
     bot: &BotContext,
-    decoded: &[Decoded<'_>],
+    ready: &[Ready<'_>],
 ) -> Result<usize, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let seqs: Vec<i64> = decoded.iter().map(|(row, _)| row.seq).collect();
+    let seqs: Vec<i64> = ready.iter().map(|ready| ready.row.seq).collect();
     let claimed = inbox::claim_many(&mut tx, &seqs).await?;
+    let done = apply_claimed(&mut tx, bot, ready, &claimed).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Applies the effects of the `claimed` among `ready`, in order, until [`BATCH_TIME`] has
+/// passed; those it did not reach go back to pending. Returns how many it reached.
+async fn apply_claimed(
+    tx: &mut Conn,
+    bot: &BotContext,
+    ready: &[Ready<'_>],
+    claimed: &[i64],
+) -> Result<usize, sqlx::Error> {
     let started = tokio::time::Instant::now();
     let mut done = 0;
     // Orders of consecutive `/moban` updates are stored together; any other update first
     // lets them go, so effects keep the order of the updates.
     let mut orders_waiting = Vec::new();
-    for (row, update) in decoded {
+    for Ready { row, update, order } in ready {
         if started.elapsed() > BATCH_TIME {
             break;
         }
@@ -353,35 +416,33 @@ async fn process_together(
         if !claimed.contains(&row.seq) {
             continue;
         }
-        if let Some(order) = update.as_ref().ok().and_then(|u| order_request(bot, u)) {
-            orders_waiting.push(order);
+        if let Some(order) = order {
+            orders_waiting.push(order.clone());
             continue;
         }
-        group::store_orders(bot, &mut tx, &std::mem::take(&mut orders_waiting)).await?;
-        apply(&mut tx, bot, row, update).await?;
+        group::store_orders(bot, tx, &std::mem::take(&mut orders_waiting)).await?;
+        apply(tx, bot, row, update).await?;
     }
-    group::store_orders(bot, &mut tx, &orders_waiting).await?;
-    // The rest stay pending for the next batch.
-    let unreached: Vec<i64> = seqs[done..]
+    group::store_orders(bot, tx, &orders_waiting).await?;
+    let unreached: Vec<i64> = ready[done..]
         .iter()
-        .copied()
+        .map(|ready| ready.row.seq)
         .filter(|seq| claimed.contains(seq))
         .collect();
-    inbox::unclaim(&mut tx, &unreached).await?;
-    tx.commit().await?;
+    inbox::unclaim(tx, &unreached).await?;
     Ok(done)
 }
 
 async fn process_one_by_one(
     db: &Db,
     bot: &BotContext,
-    decoded: &[Decoded<'_>],
+    ready: &[Ready<'_>],
 ) -> Result<(usize, Vec<(InboxRow, sqlx::Error)>), sqlx::Error> {
     let mut tx = db.begin().await?;
     let started = tokio::time::Instant::now();
     let mut failed = Vec::new();
     let mut done = 0;
-    for (row, update) in decoded {
+    for Ready { row, update, .. } in ready {
         if started.elapsed() > BATCH_TIME {
             break;
         }

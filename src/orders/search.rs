@@ -111,21 +111,27 @@ impl Term {
 /// that the writer, which every webhook answer waits for, is free again within 3 ms.
 pub const CATCH_UP_LOT: u64 = 256;
 
+/// How many tickets at most the search index does not hold yet (on SQLite; always 0 on
+/// PostgreSQL, whose index keeps up by itself). Asked of a reader, so that it never waits
+/// for the writer.
+pub async fn behind(db: &Db) -> Result<u64, sqlx::Error> {
+    if db.backend() != Backend::Sqlite {
+        return Ok(0);
+    }
+    let behind: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(no), 0) - (SELECT through FROM orders_search_through) FROM orders",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(behind.max(0) as u64)
+}
+
 /// On SQLite, puts into the search index the oldest tickets it does not hold yet, at most
 /// [`CATCH_UP_LOT`], and moves its mark past them; returns how many it put in (0 on
 /// PostgreSQL). Ticket numbers grow with each commit on SQLite's one writer, so every
 /// ticket at or below the mark is in the index.
 pub async fn catch_up(db: &Db) -> Result<u64, sqlx::Error> {
     if db.backend() != Backend::Sqlite {
-        return Ok(0);
-    }
-    // Asked of a reader first, so that a call with nothing to do never waits for the writer.
-    let behind: i64 = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM orders WHERE no > (SELECT through FROM orders_search_through))",
-    )
-    .fetch_one(db.pool())
-    .await?;
-    if behind == 0 {
         return Ok(0);
     }
     let mut tx = db.begin().await?;

@@ -2,12 +2,11 @@
 //! the webhook answers 200, only after the commit). `update_id` is unique, so an update
 //! delivered twice is stored once.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use sqlx::Row;
-use tokio::sync::Notify;
 
-use crate::db::{group_commit::GroupCommit, now_ms, values_placeholders, Conn, Db};
+use crate::db::{now_ms, values_placeholders, Backend, Conn, Db};
 
 /// An update exactly as Telegram sent it.
 #[derive(Clone, Debug)]
@@ -67,72 +66,116 @@ pub const MAX_ATTEMPTS: i64 = 5;
 /// statement alone, committed by itself: an explicit transaction would add two round
 /// trips to the writer for nothing.
 pub async fn store(db: &Db, updates: &[RawUpdate]) -> Result<(), sqlx::Error> {
-    let mut ordered: Vec<&RawUpdate> = updates.iter().collect();
-    ordered.sort_by_key(|u| u.update_id);
-    let now = now_ms();
-    let per_statement = db.backend().rows_per_statement(3);
-    if ordered.len() <= per_statement {
-        return insert(db.writer(), &ordered, now).await;
+    if updates.len() <= rows_per_statement(db.backend()) {
+        insert(
+            db.writer(),
+            &in_update_order(updates),
+            now_ms(),
+            Status::Pending,
+        )
+        .await?;
+        return Ok(());
     }
     let mut tx = db.begin().await?;
-    for chunk in ordered.chunks(per_statement) {
-        insert(&mut *tx, chunk, now).await?;
-    }
+    store_in(&mut tx, updates).await?;
     tx.commit().await
 }
 
+/// Stores a batch inside `tx`, as [`store`] does.
+pub async fn store_in(tx: &mut Conn, updates: &[RawUpdate]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in in_update_order(updates).chunks(rows_per_statement(Backend::of(tx))) {
+        insert(&mut *tx, chunk, now, Status::Pending).await?;
+    }
+    Ok(())
+}
+
+/// Stores a batch inside the transaction that applies its effects, each update marked
+/// done as [`claim_many`] marks it, unless an update stored earlier still waits to be
+/// processed: then nothing is stored, and the batch must wait behind it ([`store_in`]).
+/// Returns the updates it stored, in `update_id` order; an update stored before (a
+/// redelivery) is left out, as it is, or was, handled where it was first stored. So an
+/// empty answer means the batch was redelivered, or has to wait.
+pub async fn store_claimed(
+    tx: &mut Conn,
+    updates: &[RawUpdate],
+) -> Result<Vec<InboxRow>, sqlx::Error> {
+    let now = now_ms();
+    let mut stored = Vec::with_capacity(updates.len());
+    for chunk in in_update_order(updates).chunks(rows_per_statement(Backend::of(tx))) {
+        let seqs: HashMap<i64, i64> = insert(&mut *tx, chunk, now, Status::Done)
+            .await?
+            .into_iter()
+            .map(|(seq, update_id)| (update_id, seq))
+            .collect();
+        stored.extend(chunk.iter().filter_map(|update| {
+            Some(InboxRow {
+                seq: *seqs.get(&update.update_id)?,
+                update_id: update.update_id,
+                json: update.json.clone(),
+                attempts: 0,
+            })
+        }));
+    }
+    Ok(stored)
+}
+
+fn in_update_order(updates: &[RawUpdate]) -> Vec<&RawUpdate> {
+    let mut ordered: Vec<&RawUpdate> = updates.iter().collect();
+    ordered.sort_by_key(|u| u.update_id);
+    ordered
+}
+
+/// Updates per INSERT: each binds two values, the rest are shared.
+fn rows_per_statement(backend: Backend) -> usize {
+    backend.rows_per_statement(2)
+}
+
+/// What an update is stored as.
+#[derive(Clone, Copy)]
+enum Status {
+    /// Waiting for the processor.
+    Pending,
+    /// Claimed by the transaction that stores it and applies its effects, if no update
+    /// waits for the processor.
+    Done,
+}
+
+/// Inserts `updates`; returns `(seq, update_id)` of those that were new.
 async fn insert<'c>(
     conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
     updates: &[&RawUpdate],
     now: i64,
-) -> Result<(), sqlx::Error> {
+    status: Status,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let (status, processed_at, guard) = match status {
+        Status::Pending => ("pending", None, "TRUE"),
+        // Asked by the statement itself rather than before it: a round trip less a batch.
+        Status::Done => (
+            "done",
+            Some(now),
+            "NOT EXISTS (SELECT 1 FROM inbox WHERE status = 'pending')",
+        ),
+    };
+    // Shared: $1 the time received, $2 the status, $3 the time processed; each update
+    // brings its id and payload. (SQLite needs the WHERE to read ON CONFLICT as an upsert.)
+    let rows: Vec<String> = (0..updates.len())
+        .map(|row| format!("(${}, ${})", 4 + 2 * row, 5 + 2 * row))
+        .collect();
     let sql = format!(
-        "INSERT INTO inbox (update_id, payload, received_at) VALUES {} \
-         ON CONFLICT (update_id) DO NOTHING",
-        values_placeholders(1, updates.len(), 3)
+        "INSERT INTO inbox (update_id, payload, received_at, status, processed_at) \
+         SELECT v.column1, v.column2, $1, $2, $3 FROM (VALUES {}) AS v WHERE {guard} \
+         ON CONFLICT (update_id) DO NOTHING RETURNING seq, update_id",
+        rows.join(", ")
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query_as(&sql)
+        .bind(now)
+        .bind(status)
+        .bind(processed_at);
     for update in updates {
-        query = query.bind(update.update_id).bind(&update.json).bind(now);
+        query = query.bind(update.update_id).bind(&update.json);
     }
-    query.execute(conn).await?;
-    Ok(())
-}
-
-/// Updates stored in one transaction at most.
-const INGEST_BATCH: usize = 512;
-
-/// Stores updates arriving one per request (the webhook) by group commit: whatever arrived
-/// while the last commit ran goes into the next, and each request still learns when its
-/// update is on disk.
-#[derive(Clone, Debug)]
-pub struct IngestQueue {
-    batches: GroupCommit<RawUpdate, bool>,
-}
-
-impl IngestQueue {
-    /// Starts the writer; it runs until every clone of the queue is dropped.
-    pub fn start(db: Db, new_updates: Arc<Notify>) -> Self {
-        let batches = GroupCommit::start(INGEST_BATCH, move |updates: Vec<RawUpdate>| {
-            let (db, new_updates) = (db.clone(), new_updates.clone());
-            async move {
-                let stored = store(&db, &updates).await;
-                match &stored {
-                    Ok(()) => new_updates.notify_one(),
-                    Err(e) => {
-                        tracing::error!(error = %e, count = updates.len(), "cannot store updates")
-                    }
-                }
-                vec![stored.is_ok(); updates.len()]
-            }
-        });
-        Self { batches }
-    }
-
-    /// Stores `update`; true once it is committed, false if storing failed.
-    pub async fn store(&self, update: RawUpdate) -> bool {
-        self.batches.submit(update).await.unwrap_or(false)
-    }
+    query.fetch_all(conn).await
 }
 
 /// The highest update id stored, if any.

@@ -133,6 +133,16 @@ pub async fn spawn_public_app(backend: Backend, adjust: impl FnOnce(&mut Config)
     .await
 }
 
+/// Makes a configuration take updates through the webhook (Telegram posting them, one at
+/// a time and in order, as the fake does) rather than by polling: a port known in
+/// advance, `TANGKAP_PUBLIC_URL` pointing at it and a secret.
+pub fn by_webhook(config: &mut Config) {
+    let port = tangkap::sim::free_port();
+    config.listen = format!("127.0.0.1:{port}").parse().unwrap();
+    config.public_url = Some(format!("http://127.0.0.1:{port}"));
+    config.webhook_secret = Some(tangkap::config::Secret::new("rahasia-webhook-uji"));
+}
+
 /// Starts Tangkap after `adjust` has changed its configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logging();

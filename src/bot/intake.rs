@@ -1,0 +1,199 @@
+//! Webhook intake. Updates arrive one per request; whatever arrived while the last commit
+//! ran is stored in the next (group commit), and each request learns when its update is
+//! on disk. Where nothing stored earlier still waits, that same transaction also applies
+//! the updates' effects and marks them done: one commit instead of one to store and one
+//! to process, and no reading back of what was just written. Where something does wait,
+//! or an update needs Telegram asked first ([`booking::asks_front_office`]), or applying
+//! fails, the updates are only stored and the processor takes them in arrival order, as
+//! it takes updates fetched by polling.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
+
+use teloxide::types::Update;
+use tokio::sync::Notify;
+
+use super::{apply_claimed, booking, order_request, BotContext, Ready};
+use crate::{
+    db::{group_commit::GroupCommit, Db},
+    orders::NewOrder,
+    telegram::inbox::{self, RawUpdate},
+};
+
+/// Updates stored in one transaction at most.
+const INGEST_BATCH: usize = 512;
+
+/// Stores (and where it may, processes) webhook updates in shared transactions.
+#[derive(Clone, Debug)]
+pub struct Intake {
+    batches: GroupCommit<Arrived, bool>,
+    bot: Arc<OnceLock<BotContext>>,
+    processed: Arc<Notify>,
+}
+
+/// Who is woken after a batch.
+#[derive(Clone, Debug)]
+pub struct IntakeSignals {
+    /// The processor, for updates stored without their effects.
+    pub new_updates: Arc<Notify>,
+    /// The outbox's sender, for the messages a processed batch queued.
+    pub new_messages: Arc<Notify>,
+}
+
+/// An update as received, decoded by the request that brought it: requests decode in
+/// parallel, while the batch's transaction runs one at a time.
+struct Arrived {
+    raw: RawUpdate,
+    update: Result<Update, serde_json::Error>,
+    /// The order it asks for, if it is a group's `/moban` (read once the bot knows its
+    /// own name).
+    order: Option<NewOrder>,
+}
+
+/// What became of a batch.
+enum Stored {
+    /// Stored for the processor.
+    ForLater,
+    /// Stored and processed; true if some were left for the processor (the batch ran
+    /// out of time).
+    Processed { left: bool },
+}
+
+impl Intake {
+    /// Starts the writer; it runs until every clone of the intake is dropped. Until
+    /// [`Intake::process_with`] is called (the bot knows who it is), updates are only
+    /// stored.
+    pub fn start(db: Db, signals: IntakeSignals) -> Self {
+        let bot = Arc::new(OnceLock::<BotContext>::new());
+        let processed = Arc::new(Notify::new());
+        let batches = {
+            let (bot, processed) = (bot.clone(), processed.clone());
+            GroupCommit::start(INGEST_BATCH, move |updates: Vec<Arrived>| {
+                let (db, bot, signals, processed) =
+                    (db.clone(), bot.clone(), signals.clone(), processed.clone());
+                async move {
+                    let count = updates.len();
+                    let stored = store(&db, bot.get(), updates).await;
+                    match &stored {
+                        Ok(Stored::ForLater) => signals.new_updates.notify_one(),
+                        Ok(Stored::Processed { left }) => {
+                            signals.new_messages.notify_one();
+                            processed.notify_one();
+                            if *left {
+                                signals.new_updates.notify_one();
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, count, "cannot store updates")
+                        }
+                    }
+                    vec![stored.is_ok(); count]
+                }
+            })
+        };
+        Self {
+            batches,
+            bot,
+            processed,
+        }
+    }
+
+    /// From now on batches are processed as they are stored, by `bot`.
+    pub fn process_with(&self, bot: BotContext) {
+        // Set once per running instance; a second call changes nothing.
+        let _ = self.bot.set(bot);
+    }
+
+    /// Woken after each batch the intake processed itself, so that the processor keeps
+    /// up what it does between batches (the search index, the write-ahead log).
+    pub fn processed(&self) -> Arc<Notify> {
+        self.processed.clone()
+    }
+
+    /// Stores `update`; true once it is committed, false if storing failed.
+    pub async fn store(&self, raw: RawUpdate) -> bool {
+        let update = serde_json::from_str(&raw.json);
+        let order = match (self.bot.get(), &update) {
+            (Some(bot), Ok(update)) => order_request(bot, update),
+            _ => None,
+        };
+        self.batches
+            .submit(Arrived { raw, update, order })
+            .await
+            .unwrap_or(false)
+    }
+}
+
+/// Stores `updates` and processes them in the same transaction where it may; when that
+/// fails they are stored alone, so that the processor retries them one by one and keeps
+/// a failing update from holding up the rest.
+async fn store(
+    db: &Db,
+    bot: Option<&BotContext>,
+    updates: Vec<Arrived>,
+) -> Result<Stored, sqlx::Error> {
+    let (raw, decoded): (Vec<RawUpdate>, Vec<_>) = updates
+        .into_iter()
+        .map(|arrived| (arrived.raw, (arrived.update, arrived.order)))
+        .unzip();
+    let Some(bot) = bot else {
+        inbox::store(db, &raw).await?;
+        return Ok(Stored::ForLater);
+    };
+    match store_and_process(db, bot, &raw, decoded).await {
+        Ok(stored) => Ok(stored),
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot process updates as they are stored; storing them for the processor");
+            inbox::store(db, &raw).await?;
+            Ok(Stored::ForLater)
+        }
+    }
+}
+
+/// An update decoded, and the order it asks for.
+type Decoded = (Result<Update, serde_json::Error>, Option<NewOrder>);
+
+async fn store_and_process(
+    db: &Db,
+    bot: &BotContext,
+    raw: &[RawUpdate],
+    decoded: Vec<Decoded>,
+) -> Result<Stored, sqlx::Error> {
+    let asks_telegram = decoded
+        .iter()
+        .filter_map(|(update, _)| update.as_ref().ok())
+        .any(|update| booking::asks_front_office(bot, update));
+    if asks_telegram {
+        inbox::store(db, raw).await?;
+        return Ok(Stored::ForLater);
+    }
+    let mut tx = db.begin().await?;
+    let rows = inbox::store_claimed(&mut tx, raw).await?;
+    if rows.is_empty() {
+        // Updates stored earlier come first: these wait behind them (or were all stored
+        // before, and this stores nothing).
+        inbox::store_in(&mut tx, raw).await?;
+        tx.commit().await?;
+        return Ok(Stored::ForLater);
+    }
+    let mut by_id: HashMap<i64, Decoded> = raw
+        .iter()
+        .map(|update| update.update_id)
+        .zip(decoded)
+        .collect();
+    let ready: Vec<Ready<'_>> = rows
+        .iter()
+        .filter_map(|row| {
+            let (update, order) = by_id.remove(&row.update_id)?;
+            Some(Ready { row, update, order })
+        })
+        .collect();
+    let claimed: Vec<i64> = rows.iter().map(|row| row.seq).collect();
+    let done = apply_claimed(&mut tx, bot, &ready, &claimed).await?;
+    tx.commit().await?;
+    Ok(Stored::Processed {
+        left: done < ready.len(),
+    })
+}
