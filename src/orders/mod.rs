@@ -276,26 +276,6 @@ async fn insert(
     Ok(stored)
 }
 
-/// Writes the first event of each of the new tickets `nos` (made from their request, by its
-/// sender), read from the tickets themselves: one value a ticket, so one statement holds a
-/// whole batch.
-async fn record_created(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
-    for chunk in nos.chunks(Backend::of(tx).rows_per_statement(1)) {
-        let sql = format!(
-            "INSERT INTO order_events (order_no, from_status, to_status, actor_telegram_id, at) \
-             SELECT no, NULL, status, requester_id, created_at FROM orders WHERE no IN {} \
-             ORDER BY no",
-            values_placeholders(1, 1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for no in chunk {
-            query = query.bind(*no);
-        }
-        query.execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
 /// Stores `order` alone, after the statement for its lot left it out: finds out why (its
 /// message caught before, or under `link` an open ticket of its Order_ID, which another
 /// request of the lot or another instance may have just made), or draws new tickets until
@@ -350,12 +330,12 @@ async fn create_alone(
 /// for a message caught before (a redelivered message makes no second order); or under
 /// [`DuplicateOrderId::Link`], the open ticket of its group with the same Order_ID.
 ///
-/// Under `link` the open tickets of the lot's Order_IDs are looked up first, and those
-/// requests are not inserted. The others go in with one multi-row statement per chunk,
-/// due times included (so their urgency indexes are written once), and their first events
-/// with another; an order that statement left out is then tried alone, which tells why.
-/// (Why a request whose twin is stored at the same moment still makes no second ticket:
-/// see [`duplicates`].)
+/// They go in with one multi-row statement per chunk, due times included (so their
+/// urgency indexes are written once), and a trigger writes their first events (migration
+/// 0021). A request that statement left out is then tried alone, which tells why: its
+/// message caught before, or under `link` an open ticket of its Order_ID, which the
+/// guard's unique index kept from having a twin ([`duplicates`]). Such requests are rare,
+/// so they are not looked for before the insert: that would cost every batch a statement.
 ///
 /// On SQLite each statement is a round trip to the one writer's thread, which costs more
 /// than most of these statements' work, and the batch holds the writer throughout: so the
@@ -374,13 +354,6 @@ pub async fn create_many(
     let settings = groups::remember(tx, &titles).await?;
     let chats: Vec<i64> = orders.iter().map(|order| order.chat_id).collect();
     let timings = sla::timings_of(&settings, &chats, defaults);
-    let open = match duplicates {
-        DuplicateOrderId::Link => {
-            let keys: Vec<(i64, String)> = orders.iter().map(NewOrder::key).collect();
-            duplicates::open_tickets(tx, &keys).await?
-        }
-        DuplicateOrderId::Allow => HashMap::new(),
-    };
     let mut results = Vec::with_capacity(orders.len());
     let mut clocks = Vec::with_capacity(orders.len());
     let mut counted = Vec::with_capacity(orders.len());
@@ -388,7 +361,6 @@ pub async fn create_many(
         let now = now_ms();
         let rows: Vec<Pending> = chunk
             .iter()
-            .filter(|order| !open.contains_key(&order.key()))
             .map(|order| Pending {
                 order,
                 ticket: TicketNo::generate(),
@@ -396,18 +368,7 @@ pub async fn create_many(
             })
             .collect();
         let mut inserted = insert(tx, &rows, now, duplicates).await?;
-        let mut rows = rows.into_iter();
-        for order in chunk {
-            if let Some(open) = open.get(&order.key()) {
-                // The open ticket may be this very message's, met again.
-                results.push(if open.message_id == i64::from(order.message_id) {
-                    Stored::CaughtBefore
-                } else {
-                    Stored::Linked(open.clone())
-                });
-                continue;
-            }
-            let row = rows.next().expect("a row for each request not linked");
+        for (order, row) in chunk.iter().zip(rows) {
             let key = (order.chat_id, i64::from(order.message_id));
             let stored = match inserted.remove(&key) {
                 Some(no) => Stored::Created(CreatedOrder {
@@ -431,8 +392,6 @@ pub async fn create_many(
             results.push(stored);
         }
     }
-    let created: Vec<i64> = clocks.iter().map(|(no, _)| *no).collect();
-    record_created(tx, &created).await?;
     sla::remind(tx, Stage::Pickup, &clocks).await?;
     let zones = settings
         .iter()
