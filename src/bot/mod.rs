@@ -244,6 +244,10 @@ const QUIET_BEFORE_INDEXING: Duration = Duration::from_millis(200);
 /// directly at most.
 const INDEX_BEHIND_AT_MOST: u64 = 20_000;
 
+/// How often the write-ahead log is copied into the database while updates are processed
+/// ([`Db::checkpoint_beside_the_writer`]), and at least once a second when idle.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 /// What the processor does between batches and when the inbox is empty.
 #[derive(Default)]
 struct Housekeeping {
@@ -255,6 +259,7 @@ struct Housekeeping {
     emptied_at: Option<tokio::time::Instant>,
     pruned_at: Option<tokio::time::Instant>,
     indexed_at: Option<tokio::time::Instant>,
+    checkpointed_at: Option<tokio::time::Instant>,
     /// The last lot was full: more tickets wait for the index.
     index_behind: bool,
 }
@@ -268,6 +273,19 @@ impl Housekeeping {
         self.busy_at = Some(now);
         if self.index_behind || self.indexed_at.is_none_or(|at| at.elapsed() >= INDEX_EVERY) {
             self.index(db).await;
+        }
+        if self
+            .checkpointed_at
+            .is_none_or(|at| at.elapsed() >= CHECKPOINT_EVERY)
+        {
+            self.checkpoint(db).await;
+        }
+    }
+
+    async fn checkpoint(&mut self, db: &Db) {
+        self.checkpointed_at = Some(tokio::time::Instant::now());
+        if let Err(e) = db.checkpoint_beside_the_writer().await {
+            tracing::warn!(error = %e, "cannot copy the write-ahead log into the database");
         }
     }
 
@@ -316,6 +334,12 @@ impl Housekeeping {
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot empty the write-ahead log"),
             }
+        } else if self.processed_at.is_some()
+            && self
+                .checkpointed_at
+                .is_none_or(|at| at.elapsed() >= CHECKPOINT_EVERY)
+        {
+            self.checkpoint(db).await;
         }
         if self.pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             self.pruned_at = Some(tokio::time::Instant::now());

@@ -156,6 +156,14 @@ impl Db {
                             // In memory, it is a copy of pages the writer already holds.
                             if writes {
                                 conn.execute("PRAGMA temp_store = MEMORY;").await?;
+                                // The log is copied into the database by the processor, on a
+                                // reader's connection, beside the writer
+                                // ([`Db::checkpoint_beside_the_writer`]); left to SQLite the
+                                // copy runs inside the commit that fills the log past 1,000
+                                // pages, and every webhook answer waits behind that commit.
+                                // Past this many pages the writer still copies the log
+                                // itself, should that stop.
+                                conn.execute("PRAGMA wal_autocheckpoint = 10000;").await?;
                             }
                         }
                         Ok(())
@@ -357,6 +365,18 @@ impl Db {
             .fetch_one(&self.writer)
             .await?;
         Ok(busy == 0)
+    }
+
+    /// On SQLite, copies what the write-ahead log holds into the database, as far as the
+    /// readers allow, on a reader's connection: the writer goes on committing meanwhile
+    /// (a `PASSIVE` checkpoint takes no write lock).
+    pub async fn checkpoint_beside_the_writer(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Succeeds while the database answers a trivial query.
