@@ -316,6 +316,11 @@ async fn upgrading_sqlite_keeps_earlier_tickets_in_the_search_index() {
     assert_eq!(count(&db, &matching("lama-3")).await, 0);
     assert_eq!(tangkap::orders::search::catch_up(&db).await.unwrap(), 1);
     assert_eq!(count(&db, &matching("lama")).await, 3, "each once");
+    // Its first event written by the insert itself (migration 0021).
+    let events = "SELECT COUNT(*) FROM order_events e JOIN orders o ON o.no = e.order_no \
+                  WHERE o.order_id = 'LAMA-3' AND e.from_status IS NULL AND e.to_status = 'order' \
+                  AND e.actor_telegram_id = 1 AND e.at = 1";
+    assert_eq!(count(&db, events).await, 1);
 
     // Rewritten and removed: the indexed one is kept in step, the one not yet indexed
     // leaves no trace, and the index stays whole.
@@ -323,6 +328,8 @@ async fn upgrading_sqlite_keeps_earlier_tickets_in_the_search_index() {
     for statement in [
         "UPDATE orders SET search_text = 'baru-1' WHERE order_id = 'LAMA-1'",
         "UPDATE orders SET search_text = 'baru-4' WHERE order_id = 'LAMA-4'",
+        "DELETE FROM order_events WHERE order_no IN \
+         (SELECT no FROM orders WHERE order_id = 'LAMA-4')",
         "DELETE FROM orders WHERE order_id = 'LAMA-4'",
         "DELETE FROM orders WHERE order_id = 'LAMA-2'",
         "INSERT INTO orders_search (orders_search, rank) VALUES ('integrity-check', 1)",
