@@ -73,7 +73,7 @@ impl AppState {
 
     /// The Mini App's address for buttons in private chats, when it has a public one.
     pub fn mini_app_url(&self) -> Option<String> {
-        self.config.public_url.as_ref().map(|url| format!("{url}/"))
+        self.config.mini_app_url()
     }
 }
 
@@ -368,19 +368,7 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
     };
     tracing::info!(bot = %identity.username, "connected to Telegram");
     state.identity.set(identity.clone()).ok();
-    let context = bot::BotContext {
-        me: identity,
-        mini_app_url: state.mini_app_url(),
-        mini_app_link: state.config.miniapp_link.clone(),
-        registration: state.config.registration,
-        owners: state.config.owners.clone(),
-        sla: state.config.sla,
-        duplicates: state.config.duplicate_order_id,
-        hotel: state.hotel.clone(),
-        utc_offset: state.config.utc_offset,
-        telegram: api.clone(),
-        membership_refresh: state.config.membership_refresh,
-    };
+    let context = bot::BotContext::new(&state.config, identity, state.hotel.clone(), api.clone());
     let bookings = state.hotel.is_some();
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());

@@ -262,23 +262,15 @@ async fn the_webhook_processes_what_it_stores_unless_earlier_updates_wait(backen
         new_messages: Default::default(),
     };
     let intake = Intake::start(db.clone(), signals.clone());
-    let defaults = Config::default();
-    let context = BotContext {
-        me: BotIdentity {
+    let context = BotContext::new(
+        &Config::default(),
+        BotIdentity {
             id: 1,
             username: BOT_USERNAME.to_owned(),
         },
-        mini_app_url: None,
-        mini_app_link: None,
-        registration: defaults.registration,
-        owners: Vec::new(),
-        sla: defaults.sla,
-        duplicates: defaults.duplicate_order_id,
-        hotel: None,
-        utc_offset: defaults.utc_offset,
-        telegram: BotApi::new(&fake.api_url(), &BotToken::parse(TOKEN).unwrap()),
-        membership_refresh: defaults.membership_refresh,
-    };
+        None,
+        BotApi::new(&fake.api_url(), &BotToken::parse(TOKEN).unwrap()),
+    );
     let orders = "SELECT COUNT(*) FROM orders";
     let pending = "SELECT COUNT(*) FROM inbox WHERE status = 'pending'";
 

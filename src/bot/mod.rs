@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     booking::HotelBase,
-    config::SlaDefaults,
+    config::{Config, SlaDefaults},
     db::{Conn, Db},
     orders::{self, DuplicateOrderId, NewOrder},
     telegram::{
@@ -72,6 +72,28 @@ pub struct BotContext {
 }
 
 impl BotContext {
+    /// The context of an instance run with `config`, once the bot knows who it is.
+    pub fn new(
+        config: &Config,
+        me: BotIdentity,
+        hotel: Option<HotelBase>,
+        telegram: BotApi,
+    ) -> Self {
+        Self {
+            me,
+            mini_app_url: config.mini_app_url(),
+            mini_app_link: config.miniapp_link.clone(),
+            registration: config.registration,
+            owners: config.owners.clone(),
+            sla: config.sla,
+            duplicates: config.duplicate_order_id,
+            hotel,
+            utc_offset: config.utc_offset,
+            telegram,
+            membership_refresh: config.membership_refresh,
+        }
+    }
+
     pub fn links(&self) -> Links<'_> {
         Links {
             mini_app_url: self.mini_app_url.as_deref(),

@@ -169,6 +169,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// The Mini App's address for buttons in private chats, when it has a public one.
+    pub fn mini_app_url(&self) -> Option<String> {
+        self.public_url.as_ref().map(|url| format!("{url}/"))
+    }
+
     /// Where ticket photos are kept: the folder set, or `photos` beside a SQLite database
     /// file (`data/photos` for PostgreSQL).
     pub fn photo_dir(&self) -> PathBuf {
