@@ -393,7 +393,7 @@ pub async fn claim(
                          AND recent.status = 'sent' AND recent.sent_at > $4) \
          AND (SELECT COUNT(*) FROM outbox AS sent WHERE sent.sent_at > $5 AND sent.status = 'sent') \
              + (SELECT COUNT(*) FROM outbox AS sending WHERE sending.claimed_until > $3 \
-                AND sending.status = 'pending') < $6 \
+                AND sending.claimed_until > 0 AND sending.status = 'pending') < $6 \
          AND (outbox.chat_id > 0 OR \
               (SELECT COUNT(*) FROM outbox AS mine WHERE mine.chat_id = outbox.chat_id \
                AND mine.status = 'sent' AND mine.sent_at > $7) < $8)",
@@ -430,7 +430,7 @@ pub async fn claim(
 pub async fn release_dead_claims(db: &Db, instance: Instance) -> Result<u64, sqlx::Error> {
     let freed = sqlx::query(&format!(
         "UPDATE outbox SET claimed_until = 0, claimed_by = NULL \
-         WHERE status = 'pending' AND claimed_until > $1 AND {}",
+         WHERE status = 'pending' AND claimed_until > $1 AND claimed_until > 0 AND {}",
         instance.dead_sql("claimed_by", "$2")
     ))
     .bind(now_ms())
