@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod duration;
 pub mod groups;
 pub mod lang;
 pub mod mail;

@@ -28,6 +28,7 @@ on_both_backends!(
     reminders_due_within_the_digest_period_come_as_one_message,
     a_reminder_due_while_stopped_goes_once_at_start,
     group_settings_retime_open_tickets_and_the_board_sorts_by_urgency,
+    targets_typed_in_words_are_taken,
     the_report_shows_how_the_team_is_doing_to_owners_only,
     the_daily_rekap_goes_to_the_staff_chat_once,
 );
@@ -669,6 +670,33 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'group_settings'")
             .await,
         4
+    );
+    app.finish().await;
+}
+
+async fn targets_typed_in_words_are_taken(backend: Backend) {
+    let app = spawn_public_app(backend, |_| {}).await;
+    let team = team(&app).await;
+    let owner = log_in(&app, "budi", PASSWORD).await;
+    let path = format!("/groups/{}/settings", team.group);
+    // A target typed as a person writes it, in either language, is taken, and reads back
+    // in the settings' short form; a fraction is refused with examples in words.
+    for (typed, reads) in [
+        ("45 menit", "45m"),
+        ("1 jam 30 menit", "1h30m"),
+        ("2 Hours", "2h"),
+    ] {
+        let words = json!({ "pickup": typed, "close": null, "hours": [], "zone": "WITA" });
+        let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(words)).await;
+        assert_eq!(status, StatusCode::OK, "{typed}: {body}");
+        assert_eq!(body["settings"]["pickup"], reads, "{typed}");
+    }
+    let fraction = json!({ "pickup": "1,5 jam", "close": null, "hours": [], "zone": "WIB" });
+    let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(fraction)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("2 jam"),
+        "{body}"
     );
     app.finish().await;
 }

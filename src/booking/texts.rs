@@ -10,6 +10,7 @@ use time::{Date, Weekday};
 
 use super::{date_text, desk::Refusal, Booking, Hotel, Status, Stay};
 use crate::{
+    duration::in_words as duration,
     lang::Lang,
     telegram::texts::{clock, escape, span},
 };
@@ -116,36 +117,6 @@ pub fn price(booking: &Booking, lang: Lang) -> Option<String> {
             rupiah(booking.total())
         )
     })
-}
-
-/// A duration in words: `2 jam 30 menit`, `1 hour 30 minutes`, `45 detik`.
-pub fn duration(span: Duration, lang: Lang) -> String {
-    let seconds = span.as_secs();
-    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
-    let units: [(u64, &str, &str, &str); 4] = [
-        (days, "hari", "day", "days"),
-        (hours, "jam", "hour", "hours"),
-        (minutes, "menit", "minute", "minutes"),
-        (
-            if seconds < 60 { seconds } else { 0 },
-            "detik",
-            "second",
-            "seconds",
-        ),
-    ];
-    let words: Vec<String> = units
-        .iter()
-        .filter(|(amount, ..)| *amount > 0)
-        .map(|(amount, id, one, many)| match lang {
-            Lang::Id => format!("{amount} {id}"),
-            Lang::En => format!("{amount} {}", if *amount == 1 { one } else { many }),
-        })
-        .collect();
-    if words.is_empty() {
-        lang.pick("0 menit", "0 minutes").to_owned()
-    } else {
-        words.join(" ")
-    }
 }
 
 /// `3,1 km`, `10 km` or `800 m` (`3.1 km` in English).
@@ -1072,13 +1043,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_distances_in_words() {
-        let minutes = |m: u64| Duration::from_secs(m * 60);
-        assert_eq!(duration(minutes(30), Lang::Id), "30 menit");
-        assert_eq!(duration(minutes(90), Lang::En), "1 hour 30 minutes");
-        assert_eq!(duration(minutes(120), Lang::En), "2 hours");
-        assert_eq!(duration(minutes(1), Lang::En), "1 minute");
-        assert_eq!(duration(Duration::from_secs(45), Lang::Id), "45 detik");
+    fn nights_and_distances_in_words() {
         assert_eq!(nights(1, Lang::En), "1 night");
         assert_eq!(nights(2, Lang::En), "2 nights");
         assert_eq!(distance(3_140, Lang::Id), "3,1 km");

@@ -130,16 +130,14 @@ pub const BOOK_AHEAD_DAYS_MOST: u32 = 730;
 pub const HOTEL_NAME_MAX_CHARS: usize = 80;
 pub const PAYMENT_TEXT_MAX_CHARS: usize = 500;
 
-/// A duration as the settings file writes it (`90s`, `15m`, `2h`, `1h30m`; `0` is zero).
+/// A duration as [`crate::duration::parse`] reads it (`90m`, `2h`, `1h30m`, `2 jam`,
+/// `30 menit`; `0` is zero).
 fn duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if text == "0" {
-        return Ok(Duration::ZERO);
-    }
-    humantime::parse_duration(text).map_err(|_| {
+    crate::duration::parse(text).ok_or_else(|| {
+        let text = text.trim();
         format!(
-            "Tulis durasi seperti 90m, 2h atau 1h30m, bukan {text:?}. \
-             Write a duration such as 90m, 2h or 1h30m, not {text:?}."
+            "Tulis durasi seperti 90m, 2h atau 1h30m (atau 2 jam, 30 menit), bukan {text:?}. \
+             Write a duration such as 90m, 2h or 1h30m (or 2 hours, 30 minutes), not {text:?}."
         )
     })
 }

@@ -706,15 +706,15 @@ pub fn parse_target(name: &'static str, text: &str) -> Result<Option<Duration>, 
     Ok(Some(target).filter(|d| !d.is_zero()))
 }
 
-/// A duration written as `90s`, `15m`, `2h` or `1h30m`; `0` is zero.
+/// A duration, as [`crate::duration::parse`] reads it: `90s`, `15m`, `2h`, `1h30m`,
+/// `30 menit`, `2 jam`; `0` is zero.
 pub fn parse_duration(name: &'static str, text: &str) -> Result<Duration, ConfigError> {
-    let text = text.trim();
-    if text == "0" {
-        return Ok(Duration::ZERO);
-    }
-    humantime::parse_duration(text).map_err(|e| ConfigError::Value {
+    crate::duration::parse(text).ok_or_else(|| ConfigError::Value {
         name,
-        message: format!("expected a duration such as 90s, 15m, 2h or 1h30m ({e})"),
+        message: format!(
+            "expected a duration such as 90s, 15m, 2h, 1h30m, 30 menit or 2 jam, not {:?}",
+            text.trim()
+        ),
     })
 }
 
