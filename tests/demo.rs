@@ -99,6 +99,10 @@ async fn demo_tells_the_whole_story_offline() {
         .expect("node runs");
     let report = String::from_utf8_lossy(&output.stdout);
     println!("{report}{}", String::from_utf8_lossy(&output.stderr));
+    // What the demo page shows before the restart: the group as Budi sees it, his private
+    // chat, and the mailbox.
+    let chats_before = get_json(&url_base(&url), "/demo/api/chats?as=5000001").await;
+    let mails_before = get_json(&url_base(&url), "/demo/api/mailbox").await;
     stop(demo);
     assert!(output.status.success(), "demo story failed:\n{report}");
     // Eight seeded orders (six in the first group, two in the second) and the story's one.
@@ -127,6 +131,43 @@ async fn demo_tells_the_whole_story_offline() {
     while orders_in(dir.path()).await < 10 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // The page shows the chats and mail of before the restart, and the new request answered
+    // after them in the same group.
+    let kept_base = url_base(&kept_url);
+    let mails_after = get_json(&kept_base, "/demo/api/mailbox").await;
+    assert!(
+        !mails_before["mails"].as_array().unwrap().is_empty(),
+        "the story sent mail: {mails_before}"
+    );
+    assert_eq!(mails_after, mails_before, "the mailbox is kept");
+    let texts = |chats: &Value, chat: &str| -> Vec<String> {
+        chats[chat]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let answered = |chats: &Value| {
+        texts(chats, "group")
+            .iter()
+            .any(|t| t.contains("SESUDAH-1") && t != "/moban #SESUDAH-1 #TOPUP #lagi")
+    };
+    let mut chats_after = get_json(&kept_base, "/demo/api/chats?as=5000001").await;
+    while !answered(&chats_after) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        chats_after = get_json(&kept_base, "/demo/api/chats?as=5000001").await;
+    }
+    for chat in ["group", "private"] {
+        let (before, after) = (texts(&chats_before, chat), texts(&chats_after, chat));
+        assert!(!before.is_empty(), "{chat}: the story wrote in it");
+        assert_eq!(after[..before.len()], before[..], "{chat}: kept, in order");
+    }
+    assert!(
+        answered(&chats_after),
+        "Feedback 1 for the request after the restart: {:?}",
+        texts(&chats_after, "group")
+    );
     stop(kept);
     assert_eq!(
         orders_in(dir.path()).await,
@@ -138,7 +179,14 @@ async fn demo_tells_the_whole_story_offline() {
         4,
         "and its bookings, none added"
     );
-    let (fresh, _) = start_demo(dir.path(), port, false);
+    let (fresh, fresh_url) = start_demo(dir.path(), port, false);
+    let fresh_chats = get_json(&url_base(&fresh_url), "/demo/api/chats?as=5000001").await;
+    assert!(
+        !texts(&fresh_chats, "group")
+            .iter()
+            .any(|t| t.contains("SESUDAH-1")),
+        "a plain start shows fresh chats"
+    );
     stop(fresh);
     assert_eq!(orders_in(dir.path()).await, 8, "a plain start is fresh");
     assert_eq!(bookings_in(dir.path()).await, 2);
@@ -151,6 +199,11 @@ async fn bookings_in(dir: &Path) -> i64 {
     let count = common::count(&db, "SELECT COUNT(*) FROM bookings").await;
     db.close().await;
     count
+}
+
+/// `http://host:port` of the demo page's address.
+fn url_base(page_url: &str) -> String {
+    page_url.trim_end_matches("/demo").to_owned()
 }
 
 /// The demo's page API, as the demo page reads it.

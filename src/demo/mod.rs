@@ -32,9 +32,9 @@ use crate::{
     db::now_ms,
     groups,
     lang::Lang,
-    mail::DemoMailbox,
+    mail::{Delivered, DemoMailbox},
     orders::{self, workflow::Transition},
-    sim::{FakeTelegram, MemberStatus, SimPosition, SimUser},
+    sim::{FakeTelegram, History, MemberStatus, SimPosition, SimUser},
     telegram::inbox,
     users::{
         self,
@@ -45,6 +45,13 @@ use crate::{
 
 /// The demo's own database, apart from a real one.
 pub const DATABASE_FILE: &str = "data/demo.db";
+/// What the demo page shows that Telegram and a mail server would keep, and the demo's
+/// stand-ins keep in memory: every chat's messages and the mailbox. Saved while the demo
+/// runs, so that `--keep` brings its chats back with its database.
+pub const CHATS_FILE: &str = "data/demo-chats.json";
+/// How often the chats are saved (when they changed); a demo killed without warning
+/// loses at most this much of them.
+const SAVE_CHATS_EVERY: Duration = Duration::from_secs(1);
 /// Held locked by the running demo, and holding its page's address: a second demo in the
 /// same folder would otherwise delete the first one's database under it.
 pub const LOCK_FILE: &str = "data/demo.lock";
@@ -139,8 +146,101 @@ pub struct Demo {
     pub fake: FakeTelegram,
     /// The page to open, e.g. `http://127.0.0.1:8080/demo`.
     pub page_url: String,
+    /// Saves the chats every [`SAVE_CHATS_EVERY`]; stopped with the demo.
+    saver: KeptChats,
     /// Released when the demo is dropped, or its process ends however it ends.
     _lock: FolderLock,
+}
+
+impl Demo {
+    /// Stops the bot and the web server, and saves the chats a last time.
+    pub async fn stop(self) {
+        self.running.stop().await;
+        self.saver.stop();
+    }
+}
+
+/// The chats and mailbox as saved in [`CHATS_FILE`].
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct SavedChats {
+    chats: History,
+    mails: Vec<Delivered>,
+}
+
+/// Keeps [`CHATS_FILE`] up to date with the fake's chats and the mailbox.
+struct KeptChats {
+    fake: FakeTelegram,
+    mailbox: DemoMailbox,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl KeptChats {
+    /// Gives `fake` and `mailbox` what the last run saved, when the demo keeps its data;
+    /// otherwise starts them empty and removes the old file.
+    fn restore(keep: bool, fake: &FakeTelegram, mailbox: &DemoMailbox) -> anyhow::Result<()> {
+        let path = Path::new(CHATS_FILE);
+        if !keep {
+            if path.exists() {
+                std::fs::remove_file(path)?;
+            }
+            return Ok(());
+        }
+        let saved: SavedChats = match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read {CHATS_FILE}; the chats start empty");
+                SavedChats::default()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => SavedChats::default(),
+            Err(e) => return Err(anyhow!("cannot read {CHATS_FILE}: {e}")),
+        };
+        fake.restore_history(saved.chats);
+        mailbox.restore(saved.mails);
+        Ok(())
+    }
+
+    fn start(fake: FakeTelegram, mailbox: DemoMailbox) -> Self {
+        let task = tokio::spawn({
+            let (fake, mailbox) = (fake.clone(), mailbox.clone());
+            async move {
+                let mut saved = Vec::new();
+                loop {
+                    tokio::time::sleep(SAVE_CHATS_EVERY).await;
+                    save(&fake, &mailbox, &mut saved);
+                }
+            }
+        });
+        Self {
+            fake,
+            mailbox,
+            task,
+        }
+    }
+
+    /// Stops saving, after a last save.
+    fn stop(self) {
+        self.task.abort();
+        save(&self.fake, &self.mailbox, &mut Vec::new());
+    }
+}
+
+/// Writes the chats to [`CHATS_FILE`] if they differ from `saved` (what was last written),
+/// through a file beside it renamed over it, so that a kill leaves the old or the new.
+fn save(fake: &FakeTelegram, mailbox: &DemoMailbox, saved: &mut Vec<u8>) {
+    let now = SavedChats {
+        chats: fake.history(),
+        mails: mailbox.mails(),
+    };
+    let Ok(bytes) = serde_json::to_vec(&now) else {
+        return;
+    };
+    if bytes == *saved {
+        return;
+    }
+    let fresh = format!("{CHATS_FILE}.new");
+    match std::fs::write(&fresh, &bytes).and_then(|()| std::fs::rename(&fresh, CHATS_FILE)) {
+        Ok(()) => *saved = bytes,
+        Err(e) => tracing::warn!(error = %e, "cannot save the demo's chats to {CHATS_FILE}"),
+    }
 }
 
 /// The operating system's lock on [`LOCK_FILE`]: this folder's demo is running.
@@ -193,9 +293,11 @@ pub async fn run(base: Config, options: DemoOptions) -> anyhow::Result<()> {
     let demo = start(base, options).await?;
     println!("Tangkap demo is running. Open {}", demo.page_url);
     println!("  Demo staff login: username {STAFF_USERNAME}, password {STAFF_PASSWORD}");
-    println!("  Data: {DATABASE_FILE} (fresh on each start; --keep keeps it). Stop with Ctrl+C.");
+    println!(
+        "  Data: {DATABASE_FILE} and {CHATS_FILE} (fresh on each start; --keep keeps them). Stop with Ctrl+C."
+    );
     shutdown.received().await;
-    demo.running.stop().await;
+    demo.stop().await;
     Ok(())
 }
 
@@ -245,6 +347,8 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     for person in &cast.people {
         fake.make_private_chat(person);
     }
+    KeptChats::restore(options.keep, &fake, &mailbox)?;
+    let mailbox_for_saver = mailbox.clone();
     let config = Config {
         bot_token: Some(token.clone()),
         api_url: fake.api_url(),
@@ -286,6 +390,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     Ok(Demo {
         page_url,
         running,
+        saver: KeptChats::start(fake.clone(), mailbox_for_saver),
         fake,
         _lock: lock,
     })

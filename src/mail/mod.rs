@@ -123,7 +123,7 @@ pub struct DemoMailbox {
 }
 
 /// A mail as it landed in a [`DemoMailbox`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivered {
     pub from: String,
     #[serde(flatten)]
@@ -147,6 +147,15 @@ impl DemoMailbox {
             mail,
             at: crate::db::now_ms(),
         });
+    }
+
+    /// Puts back `mails` a demo kept over a restart, before any new one.
+    pub fn restore(&self, mut mails: Vec<Delivered>) {
+        let mut delivered = self.delivered.lock().unwrap_or_else(|e| e.into_inner());
+        mails.append(&mut delivered);
+        let keep_from = mails.len().saturating_sub(DEMO_MAILBOX_KEEPS);
+        mails.drain(..keep_from);
+        *delivered = mails;
     }
 
     /// Every mail delivered (as kept), oldest first.

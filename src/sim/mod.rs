@@ -113,7 +113,7 @@ impl SimPosition {
 pub const FIRST_GROUP_ID: i64 = -1_001_000_000_001;
 
 /// A message in a chat, as the fake saw it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SimMessage {
     pub message_id: i32,
     pub chat_id: i64,
@@ -136,9 +136,31 @@ pub struct SimMessage {
     pub asks_location: bool,
     pub deleted: bool,
     /// When the fake received it.
-    #[serde(skip)]
+    #[serde(skip, default = "Instant::now")]
     pub arrived: Instant,
     #[serde(skip)]
+    json: Value,
+}
+
+/// The messages of every chat, to be given back by [`FakeTelegram::restore_history`]: a
+/// demo kept over a restart shows its chats as they were, buttons included.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct History {
+    chats: Vec<ChatHistory>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct ChatHistory {
+    chat_id: i64,
+    next_message_id: i32,
+    messages: Vec<KeptMessage>,
+}
+
+/// A message with the Bot API object it was made from (a pressed button or an edit sends
+/// it back to the bot).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct KeptMessage {
+    message: SimMessage,
     json: Value,
 }
 
@@ -992,6 +1014,49 @@ impl FakeTelegram {
     pub fn resume_message_ids(&self, chat_id: i64, last: i32) {
         if let Some(chat) = self.state().chats.get_mut(&chat_id) {
             chat.next_message_id = chat.next_message_id.max(last.saturating_add(1));
+        }
+    }
+
+    /// Every chat's messages, for [`FakeTelegram::restore_history`].
+    pub fn history(&self) -> History {
+        let state = self.state();
+        let mut chats: Vec<ChatHistory> = state
+            .chats
+            .iter()
+            .map(|(&chat_id, chat)| ChatHistory {
+                chat_id,
+                next_message_id: chat.next_message_id,
+                messages: chat
+                    .messages
+                    .iter()
+                    .map(|message| KeptMessage {
+                        message: message.clone(),
+                        json: message.json.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        chats.sort_by_key(|chat| chat.chat_id);
+        History { chats }
+    }
+
+    /// Gives the chats that exist now the messages `history` kept for them (and numbers
+    /// new messages after those); chats the fake does not know are left out.
+    pub fn restore_history(&self, history: History) {
+        let mut state = self.state();
+        for kept in history.chats {
+            let Some(chat) = state.chats.get_mut(&kept.chat_id) else {
+                continue;
+            };
+            chat.messages = kept
+                .messages
+                .into_iter()
+                .map(|KeptMessage { mut message, json }| {
+                    message.json = json;
+                    message
+                })
+                .collect();
+            chat.next_message_id = chat.next_message_id.max(kept.next_message_id);
         }
     }
 
