@@ -2471,3 +2471,92 @@ fn xlsx_records(body: Vec<u8>) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// On a slow phone the Mini App's files come compressed; its scripts and styles are fetched
+/// once under names that hold their content's hash, and a page opened again costs a `304`.
+#[tokio::test]
+async fn static_files_are_compressed_cached_and_revalidated() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let base = app.http_url();
+    let client = Client::new();
+
+    let page = client
+        .get(format!("{base}/"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-encoding"], "gzip");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let etag = page.headers()["etag"].to_str().unwrap().to_owned();
+    let compressed = page.bytes().await.unwrap();
+    let mut html = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut html,
+    )
+    .unwrap();
+    assert!(html.contains("<title>Tangkap</title>"), "{html}");
+    assert!(
+        compressed.len() < html.len() / 2,
+        "{} of {}",
+        compressed.len(),
+        html.len()
+    );
+
+    // The page names its script by a hashed name, which is the script, cached for good.
+    let script = html
+        .split('"')
+        .find(|part| part.starts_with("app.") && part.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no hashed script in {html}"))
+        .to_owned();
+    assert_ne!(script, "app.js");
+    let hashed = client
+        .get(format!("{base}/{script}"))
+        .header("Accept-Encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hashed.status(), 200);
+    assert_eq!(hashed.headers()["content-encoding"], "br");
+    assert_eq!(
+        hashed.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let plain = client.get(format!("{base}/app.js")).send().await.unwrap();
+    assert_eq!(
+        plain.headers().get("content-encoding"),
+        None,
+        "not asked for"
+    );
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+    assert!(plain.text().await.unwrap().contains("function"));
+    for missing in ["app.0000000000000000.js", "app.js.map", "..%2FCargo.toml"] {
+        let answer = client
+            .get(format!("{base}/{missing}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 404, "{missing}");
+    }
+
+    // Opened again: the browser names what it holds, and gets no body.
+    let again = client
+        .get(format!("{base}/"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.bytes().await.unwrap().is_empty());
+    let changed = client
+        .get(format!("{base}/"))
+        .header("If-None-Match", "W/\"0123456789abcdef\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200, "another version is sent whole");
+    app.finish().await;
+}

@@ -680,7 +680,7 @@ async fn targets_typed_in_words_are_taken(backend: Backend) {
     let owner = log_in(&app, "budi", PASSWORD).await;
     let path = format!("/groups/{}/settings", team.group);
     // A target typed as a person writes it, in either language, is taken, and reads back
-    // in the settings' short form; a fraction is refused with examples in words.
+    // in the settings' short form; a fraction is refused with the reason.
     for (typed, reads) in [
         ("45 menit", "45m"),
         ("1 jam 30 menit", "1h30m"),
@@ -695,7 +695,10 @@ async fn targets_typed_in_words_are_taken(backend: Backend) {
     let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(fraction)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("2 jam"),
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("target tidak valid: \"1,5 jam\""),
         "{body}"
     );
     app.finish().await;

@@ -335,7 +335,8 @@ async fn mini_app(
     } else {
         "light"
     };
-    let page = include_str!("../../webapp/index.html")
+    let page = crate::web::assets::page("index.html")
+        .unwrap_or_default()
         .replace("<head>", "<head>\n  <base href=\"/\">")
         .replace(
             r#"<script src="https://telegram.org/js/telegram-web-app.js"></script>"#,

@@ -212,7 +212,7 @@ impl TimeSettings {
                     .map(|d| d.map_or(Target::Off, Target::After))
                     .map_err(|_| {
                         format!(
-                            "target tidak valid: {text:?} (tulis seperti 30m, 4h, 1h30m, 30 menit, 2 jam, atau 0)"
+                            "target tidak valid: {text:?} (tulis seperti 30m, 4h, 1h30m, atau 0)"
                         )
                     }),
             }

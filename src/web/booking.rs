@@ -57,9 +57,12 @@ async fn hotel(state: &AppState, conn: &mut Conn) -> Result<Hotel, ApiError> {
 }
 
 /// `GET /booking`.
-pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn page(
+    State(state): State<AppState>,
+    request: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
     base(&state)?;
-    Ok(assets::serve("booking.html"))
+    Ok(assets::serve("booking.html", &request))
 }
 
 /// `GET /api/booking`: what the form offers now.

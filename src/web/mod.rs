@@ -2,7 +2,7 @@
 //! the Telegram webhook and the health check. Handlers call `orders`, `users`, `booking`
 //! and `telegram`; no SQL here.
 
-mod assets;
+pub mod assets;
 pub mod auth;
 mod booking;
 pub mod error;
@@ -20,7 +20,8 @@ use axum::{
 };
 use serde_json::{json, Value};
 use tower_http::{
-    limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
 use crate::{app::AppState, telegram::webhook};
@@ -89,10 +90,15 @@ pub fn router(state: AppState) -> Router {
         .as_deref()
         .is_some_and(|url| url.starts_with("https://"));
     let hsts = https.then(|| HeaderValue::from_static("max-age=31536000"));
-    Router::new()
+    // The pages and their files are compressed for slow phones; the API's answers are
+    // small pages of tickets and are not.
+    let pages = Router::new()
         .route("/", get(assets::index))
         .route("/booking", get(booking::page))
         .route("/{file}", get(assets::file))
+        .layer(CompressionLayer::new());
+    Router::new()
+        .merge(pages)
         .route("/healthz", get(healthz))
         .route(webhook::PATH, post(webhook::receive))
         .nest("/api", api)
