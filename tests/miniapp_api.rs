@@ -2272,7 +2272,7 @@ async fn exports_hold_the_filtered_tickets_row_by_row(backend: Backend) {
             };
             let source = if i == 0 { &picked } else { order };
             vec![
-                (i + 1).to_string(),
+                order["no"].to_string(),
                 order["ticket_no"].as_str().unwrap().to_owned(),
                 order["order_id"].as_str().unwrap().to_owned(),
                 order["transaksi"].as_str().unwrap().to_owned(),
@@ -2383,11 +2383,15 @@ async fn exports_hold_the_filtered_tickets_row_by_row(backend: Backend) {
         let (_, _, body) = board
             .download(&board.admin, &format!("/export.{format}?{query}"))
             .await;
+        let filtered = rows(body);
         assert_eq!(
-            tickets_in(rows(body)),
+            tickets_in(filtered.clone()),
             board.tickets(&[3]),
             "{format}: filtered"
         );
+        // Its "No" is the number the board shows (#4), not its place in the file (1).
+        assert_eq!(filtered[1][0], expected[3][0], "{format}");
+        assert_eq!(filtered[1][0], "4", "{format}");
         let (_, _, body) = board
             .download(
                 &board.admin,

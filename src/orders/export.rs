@@ -86,8 +86,10 @@ pub async fn page(
 }
 
 impl ExportRow {
-    /// The row's cells under [`HEADER`], as text; `number` is its place in the export.
-    pub fn cells(&self, number: u64) -> [String; 13] {
+    /// The row's cells under [`HEADER`], as text. The first, "No", is the ticket's number
+    /// as the board shows it (`#5`), so that a row is found on screen whatever the
+    /// export's filters left out.
+    pub fn cells(&self) -> [String; 13] {
         let order = &self.order;
         let time = |ms: Option<i64>| ms.map(|ms| local_time(ms, self.zone)).unwrap_or_default();
         let status = match Status::parse(&order.status) {
@@ -97,7 +99,7 @@ impl ExportRow {
             None => "",
         };
         [
-            number.to_string(),
+            order.no.to_string(),
             order.ticket_no.clone(),
             order.order_id.clone(),
             order.transaksi.clone(),

@@ -99,7 +99,6 @@ pub async fn csv(
         query,
         head: Some(head),
         after: Some(i64::MIN),
-        written: 0,
     };
     let body = stream::try_unfold(pages, |mut pages| async move {
         Ok::<_, std::io::Error>(pages.next().await?.map(|chunk| (chunk, pages)))
@@ -121,7 +120,6 @@ struct CsvPages {
     head: Option<Vec<u8>>,
     /// The last order number written; `None` once every page is out.
     after: Option<i64>,
-    written: u64,
 }
 
 impl CsvPages {
@@ -140,13 +138,7 @@ impl CsvPages {
             .last()
             .filter(|_| rows.len() as i64 == PAGE)
             .map(|last| last.order.no);
-        let cells: Vec<[String; 13]> = rows
-            .iter()
-            .map(|row| {
-                self.written += 1;
-                row.cells(self.written).map(csv_cell)
-            })
-            .collect();
+        let cells: Vec<[String; 13]> = rows.iter().map(|row| row.cells().map(csv_cell)).collect();
         let out = self.head.take().unwrap_or_default();
         let lines = csv_lines(cells.iter(), out).map_err(std::io::Error::other)?;
         Ok((!lines.is_empty()).then(|| Bytes::from(lines)))
@@ -247,7 +239,7 @@ fn write_workbook(
     let as_text = Format::new().set_quote_prefix();
     let mut workbook = Workbook::new();
     let mut sheet = new_sheet(&mut workbook, &bold)?;
-    let (mut after, mut written, mut row) = (i64::MIN, 0u64, 0u32);
+    let (mut after, mut row) = (i64::MIN, 0u32);
     loop {
         let rows: Vec<ExportRow> = runtime.block_on(export::page(db, scope, query, after, PAGE))?;
         for ticket in &rows {
@@ -256,8 +248,7 @@ fn write_workbook(
                 row = 0;
             }
             row += 1;
-            written += 1;
-            for (column, cell) in ticket.cells(written).iter().enumerate() {
+            for (column, cell) in ticket.cells().iter().enumerate() {
                 if looks_like_formula(cell) {
                     sheet.write_string_with_format(row, column as u16, cell, &as_text)?;
                 } else {
