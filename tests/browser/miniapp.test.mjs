@@ -906,8 +906,11 @@ test('search, Transaksi, days and sort are chips each page keeps; a tap removes 
     assert.equal(lines[0], 'No,No_Tiket,Order_ID,Transaksi,Keterangan,Status,Grup,Diminta oleh,Dibuat,Di-pickup oleh,Waktu pickup,Di-close oleh,Waktu close');
     assert.equal(lines.length, 2, csv);
     const cells = lines[1].split(',');
+    // "No" is the number the card shows (#12), not the row's place in the file.
+    const shown = await page.locator('li.order', { hasText: 'KLT-1' }).locator('.no').textContent();
+    assert.notEqual(shown, '#1');
     assert.deepEqual([cells[0], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]],
-      ['1', 'KLT-1', 'REFUND', 'Dana belum kembali', 'Order', 'Kilat', 'Siti']);
+      [shown.replace('#', ''), 'KLT-1', 'REFUND', 'Dana belum kembali', 'Order', 'Kilat', 'Siti']);
     assert.match(cells[8], new RegExp(`^${today} \\d\\d:\\d\\d:\\d\\d WIB$`));
     await page.locator('#filter-message', { hasText: `tangkap-${today}_${today}.csv` }).waitFor();
 
