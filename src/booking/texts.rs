@@ -10,7 +10,7 @@ use time::{Date, Weekday};
 
 use super::{date_text, desk::Refusal, Booking, Hotel, Status, Stay};
 use crate::{
-    duration::in_words as duration,
+    duration::in_words,
     lang::Lang,
     telegram::texts::{clock, escape, span},
 };
@@ -171,7 +171,7 @@ fn location_hint(booking: &Booking, hotel: &Hotel, lang: Lang) -> String {
         return String::new();
     };
     let radius = distance(i64::from(rule.radius_m), lang);
-    let extend_by = duration(rule.extend_by, lang);
+    let extend_by = in_words(rule.extend_by, lang);
     let how = match (booking.via.as_str(), lang) {
         ("web", Lang::Id) => "Buka lagi tautan dari email konfirmasi dan izinkan lokasi",
         ("web", Lang::En) => "Open the link in your confirmation mail again and allow location",
@@ -323,7 +323,7 @@ pub fn reminder(booking: &Booking, hotel: &Hotel, fmt: Format) -> String {
 /// The guest: the hold runs out soon.
 pub fn running_out_for_guest(booking: &Booking, hotel: &Hotel, now: i64, fmt: Format) -> String {
     let lang = booking.lang;
-    let left = duration(
+    let left = in_words(
         Duration::from_millis(u64::try_from(booking.hold_until - now).unwrap_or(0)),
         lang,
     );
@@ -371,7 +371,7 @@ pub fn extended_for_guest(
         fmt.strong(&booking.receipt),
         fmt.strong(&moment(booking.hold_until, hotel)),
     );
-    let (away, by) = (distance(why.distance_m, lang), duration(extended_by, lang));
+    let (away, by) = (distance(why.distance_m, lang), in_words(extended_by, lang));
     match (lang, why.approaching) {
         (Lang::Id, approaching) => format!(
             "⏳ Waktu tahan booking {receipt} diperpanjang {by} sampai {deadline}: Anda {away} dari \

@@ -175,17 +175,9 @@ struct KeptChats {
 }
 
 impl KeptChats {
-    /// Gives `fake` and `mailbox` what the last run saved, when the demo keeps its data;
-    /// otherwise starts them empty and removes the old file.
-    fn restore(keep: bool, fake: &FakeTelegram, mailbox: &DemoMailbox) -> anyhow::Result<()> {
-        let path = Path::new(CHATS_FILE);
-        if !keep {
-            if path.exists() {
-                std::fs::remove_file(path)?;
-            }
-            return Ok(());
-        }
-        let saved: SavedChats = match std::fs::read(path) {
+    /// Gives `fake` and `mailbox` what the last run saved, if anything.
+    fn restore(fake: &FakeTelegram, mailbox: &DemoMailbox) -> anyhow::Result<()> {
+        let saved: SavedChats = match std::fs::read(CHATS_FILE) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "cannot read {CHATS_FILE}; the chats start empty");
                 SavedChats::default()
@@ -313,8 +305,11 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     lock.record(&page_url)
         .map_err(|e| anyhow!("cannot write {LOCK_FILE}: {e}"))?;
     if !options.keep {
-        for suffix in ["", "-wal", "-shm"] {
-            let file = format!("{DATABASE_FILE}{suffix}");
+        for file in ["", "-wal", "-shm"]
+            .map(|suffix| format!("{DATABASE_FILE}{suffix}"))
+            .into_iter()
+            .chain([CHATS_FILE.to_owned()])
+        {
             if Path::new(&file).exists() {
                 std::fs::remove_file(&file)?;
             }
@@ -347,7 +342,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     for person in &cast.people {
         fake.make_private_chat(person);
     }
-    KeptChats::restore(options.keep, &fake, &mailbox)?;
+    KeptChats::restore(&fake, &mailbox)?;
     let mailbox_for_saver = mailbox.clone();
     let config = Config {
         bot_token: Some(token.clone()),
