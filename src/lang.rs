@@ -4,6 +4,9 @@
 //! side.
 
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::db::Conn;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -46,6 +49,74 @@ impl Lang {
             Lang::En => en,
         }
     }
+}
+
+/// The language to answer a message from Telegram user `telegram_id` in, whose app said
+/// `code` (its `language_code`, if Telegram sent one): the one they chose with `/bahasa`,
+/// else their app's. What the app said is kept for the messages sent to them later
+/// ([`stored`]); it is written only when it changed.
+pub async fn of_sender(
+    conn: &mut Conn,
+    telegram_id: i64,
+    code: Option<&str>,
+) -> Result<Lang, sqlx::Error> {
+    let (chosen, seen) = kept(conn, telegram_id).await?;
+    let Some(code) = code else {
+        return Ok(chosen.or(seen).unwrap_or_default());
+    };
+    let now = Lang::from_language_code(Some(code));
+    if seen != Some(now) {
+        sqlx::query(
+            "INSERT INTO languages (telegram_id, seen) VALUES ($1, $2) \
+             ON CONFLICT (telegram_id) DO UPDATE SET seen = $2",
+        )
+        .bind(telegram_id)
+        .bind(now.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(chosen.unwrap_or(now))
+}
+
+/// The language to write to Telegram user `telegram_id` in when they did not just write
+/// (a reminder, an approval request, a decision): the one they chose, else the one their
+/// app last said, else Indonesian.
+pub async fn stored(conn: &mut Conn, telegram_id: i64) -> Result<Lang, sqlx::Error> {
+    let (chosen, seen) = kept(conn, telegram_id).await?;
+    Ok(chosen.or(seen).unwrap_or_default())
+}
+
+/// `/bahasa`: Telegram user `telegram_id` chose `lang`, which now wins over their app's.
+pub async fn choose(conn: &mut Conn, telegram_id: i64, lang: Lang) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO languages (telegram_id, chosen) VALUES ($1, $2) \
+         ON CONFLICT (telegram_id) DO UPDATE SET chosen = $2",
+    )
+    .bind(telegram_id)
+    .bind(lang.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What is kept of `telegram_id`'s language: (chosen, seen).
+async fn kept(
+    conn: &mut Conn,
+    telegram_id: i64,
+) -> Result<(Option<Lang>, Option<Lang>), sqlx::Error> {
+    let row = sqlx::query("SELECT chosen, seen FROM languages WHERE telegram_id = $1")
+        .bind(telegram_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok((None, None));
+    };
+    let chosen: Option<String> = row.try_get(0)?;
+    let seen: Option<String> = row.try_get(1)?;
+    Ok((
+        chosen.as_deref().map(Lang::parse),
+        seen.as_deref().map(Lang::parse),
+    ))
 }
 
 #[cfg(test)]
