@@ -373,9 +373,10 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());
         async move {
-            for (scope, commands) in bot::published_commands(bookings) {
+            for (scope, language, commands) in bot::published_commands(bookings) {
                 let mut payload = SetMyCommands::new(commands);
                 payload.scope = Some(scope);
+                payload.language_code = language.map(str::to_owned);
                 if retry_until_ok(&shutdown, "setMyCommands", || api.call(&payload))
                     .await
                     .is_none()

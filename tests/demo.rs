@@ -273,7 +273,12 @@ async fn the_demo_hotel_mails_into_its_mailbox_and_lets_holds_run_out() {
     assert_eq!(world["front_office"]["title"], "Front Office");
     assert_eq!(world["short_hold_seconds"], 4);
 
-    let siti = fo_chat_message(&base, &world, &["Booking baru", "Siti Aminah", "Via: Web"]).await;
+    let siti = fo_chat_message(
+        &base,
+        &world,
+        &["Booking baru", "Siti Aminah", "Lewat: Web"],
+    )
+    .await;
     assert!(siti.contains("Deluxe"), "{siti}");
     let bayu = fo_chat_message(&base, &world, &["Booking baru", "Bayu Saputra"]).await;
     let bayu_receipt = bayu

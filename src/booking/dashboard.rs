@@ -11,6 +11,7 @@ use sqlx::Row;
 use super::{pending, texts, Booking, Hotel};
 use crate::{
     db::Conn,
+    lang::{self, Lang},
     telegram::outbox::{self, Button, Keyboard, MessageRef, Outgoing},
 };
 
@@ -87,73 +88,93 @@ async fn render(
     hotel: &Hotel,
     now: i64,
     confirming: Option<i64>,
+    lang: Lang,
 ) -> Result<(String, Keyboard), sqlx::Error> {
     let (listed, count) = pending(conn, LISTED).await?;
     let mut keyboard: Keyboard = Vec::with_capacity(listed.len() + 1);
     if let Some(url) = &hotel.dashboard {
-        keyboard.push(vec![Button::mini_app(texts::OPEN_DASHBOARD_BUTTON, url)]);
+        keyboard.push(vec![Button::mini_app(
+            texts::open_dashboard_button(lang),
+            url,
+        )]);
     }
     for booking in &listed {
         let short = short_receipt(booking, &listed);
         keyboard.push(if confirming == Some(booking.id) {
             vec![
                 Button::callback(
-                    format!("{} {short}", texts::CONFIRM_CANCEL_BUTTON),
+                    format!("{} {short}", texts::confirm_cancel_button(lang)),
                     Press::CancelConfirmed(booking.id).data(),
                 ),
-                Button::callback(texts::KEEP_BUTTON, Press::Keep.data()),
+                Button::callback(texts::keep_button(lang), Press::Keep.data()),
             ]
         } else {
             vec![
                 Button::callback(
-                    format!("{} {short}", texts::PAID_BUTTON),
+                    format!("{} {short}", texts::paid_button(lang)),
                     Press::Paid(booking.id).data(),
                 ),
                 Button::callback(
-                    format!("{} {short}", texts::CANCEL_BUTTON),
+                    format!("{} {short}", texts::cancel_button(lang)),
                     Press::Cancel(booking.id).data(),
                 ),
             ]
         });
     }
-    Ok((texts::pending_list(&listed, count, now), keyboard))
+    Ok((texts::pending_list(&listed, count, now, lang), keyboard))
 }
 
-/// `/cek_pembayaran` in `chat_id`: the list, kept up to date from now on; the chat's
-/// older list stops acting.
-pub async fn send(tx: &mut Conn, hotel: &Hotel, chat_id: i64, now: i64) -> Result<(), sqlx::Error> {
+/// `/cek_pembayaran` in `chat_id`, in `lang`: the list, kept up to date from now on; the
+/// chat's older list stops acting.
+pub async fn send(
+    tx: &mut Conn,
+    hotel: &Hotel,
+    chat_id: i64,
+    now: i64,
+    lang: Lang,
+) -> Result<(), sqlx::Error> {
     for (row, chat) in live_lists(tx, now).await? {
         if chat == chat_id {
             let retired = Outgoing::EditMessage {
                 chat_id,
                 message: MessageRef::Outbox(row),
-                html: texts::list_replaced(),
+                html: texts::list_replaced(lang),
                 keyboard: Vec::new(),
             };
             outbox::enqueue(tx, &retired).await?;
         }
     }
-    let (html, keyboard) = render(tx, hotel, now, None).await?;
+    let (html, keyboard) = render(tx, hotel, now, None, lang).await?;
     outbox::enqueue_about(tx, &Outgoing::with_buttons(chat_id, html, keyboard), ABOUT).await?;
     Ok(())
 }
 
-/// The pending bookings changed: each chat's newest list is edited to say so.
+/// The pending bookings changed: each chat's newest list is edited to say so, in the
+/// language of the person whose private chat it is.
 pub async fn refresh(tx: &mut Conn, hotel: &Hotel, now: i64) -> Result<(), sqlx::Error> {
     let lists = live_lists(tx, now).await?;
     if lists.is_empty() {
         return Ok(());
     }
-    let (html, keyboard) = render(tx, hotel, now, None).await?;
-    let edits: Vec<Outgoing> = lists
-        .into_iter()
-        .map(|(row, chat_id)| Outgoing::EditMessage {
+    let mut rendered: Vec<(Lang, (String, Keyboard))> = Vec::new();
+    let mut edits = Vec::with_capacity(lists.len());
+    for (row, chat_id) in lists {
+        let lang = lang::stored(tx, chat_id).await?;
+        let (html, keyboard) = match rendered.iter().find(|(done, _)| *done == lang) {
+            Some((_, list)) => list.clone(),
+            None => {
+                let list = render(tx, hotel, now, None, lang).await?;
+                rendered.push((lang, list.clone()));
+                list
+            }
+        };
+        edits.push(Outgoing::EditMessage {
             chat_id,
             message: MessageRef::Outbox(row),
-            html: html.clone(),
-            keyboard: keyboard.clone(),
-        })
-        .collect();
+            html,
+            keyboard,
+        });
+    }
     outbox::enqueue_many(tx, &edits).await
 }
 
@@ -166,8 +187,9 @@ pub async fn ask_to_confirm(
     message_id: i32,
     booking_id: Option<i64>,
     now: i64,
+    lang: Lang,
 ) -> Result<(), sqlx::Error> {
-    let (html, keyboard) = render(tx, hotel, now, booking_id).await?;
+    let (html, keyboard) = render(tx, hotel, now, booking_id, lang).await?;
     let edit = Outgoing::EditMessage {
         chat_id,
         message: MessageRef::Telegram(message_id),

@@ -17,11 +17,28 @@ use crate::{
 
 pub const GUEST_ACTOR: &str = "Tamu";
 pub const SYSTEM_ACTOR: &str = "Sistem";
-pub const PAID_BUTTON: &str = "✅ Lunas";
-pub const CANCEL_BUTTON: &str = "✖️ Batal";
-pub const CONFIRM_CANCEL_BUTTON: &str = "⚠️ Ya, batalkan";
-pub const KEEP_BUTTON: &str = "↩️ Jangan";
-pub const OPEN_DASHBOARD_BUTTON: &str = "🏨 Buka dashboard Booking";
+
+/// The buttons of a `/cek_pembayaran` list, in its reader's language.
+pub fn paid_button(lang: Lang) -> &'static str {
+    lang.pick("✅ Lunas", "✅ Paid")
+}
+
+pub fn cancel_button(lang: Lang) -> &'static str {
+    lang.pick("✖️ Batal", "✖️ Cancel")
+}
+
+pub fn confirm_cancel_button(lang: Lang) -> &'static str {
+    lang.pick("⚠️ Ya, batalkan", "⚠️ Yes, cancel")
+}
+
+pub fn keep_button(lang: Lang) -> &'static str {
+    lang.pick("↩️ Jangan", "↩️ Keep it")
+}
+
+pub fn open_dashboard_button(lang: Lang) -> &'static str {
+    lang.pick("🏨 Buka dashboard Booking", "🏨 Open the Booking dashboard")
+}
+
 pub const REVERT_BUTTON: &str = "↩️ Kembalikan ke PENDING";
 
 /// Where a guest's text goes: Telegram (HTML) or mail (plain text).
@@ -133,12 +150,7 @@ pub fn distance(metres: i64, lang: Lang) -> String {
 }
 
 fn guest_name(booking: &Booking, fmt: Format) -> String {
-    fmt.text(
-        booking
-            .guest_name
-            .as_deref()
-            .unwrap_or("(dihapus / erased)"),
-    )
+    fmt.text(booking.guest_name.as_deref().unwrap_or("(dihapus)"))
 }
 
 /// What to pay, exactly, and where.
@@ -670,20 +682,22 @@ pub fn booking_stopped(lang: Lang) -> String {
 }
 
 // --- To the front office ---------------------------------------------------------------------
+// The FO chat is a group, so what goes there is in Indonesian; what one member of the front
+// office is answered (a command in their private chat, a pressed button) is in theirs.
 
 /// `2 malam × Rp450.000 = Rp900.000` for the FO, or nothing without a price.
-fn fo_price(booking: &Booking) -> String {
-    price(booking, Lang::Id)
-        .map(|price| format!("\nHarga / Price: {price}"))
+fn fo_price(booking: &Booking, lang: Lang) -> String {
+    price(booking, lang)
+        .map(|price| format!("\n{}: {price}", lang.pick("Harga", "Price")))
         .unwrap_or_default()
 }
 
-fn fo_stay(booking: &Booking) -> String {
+fn fo_stay(booking: &Booking, lang: Lang) -> String {
     format!(
-        "{} → {} ({} malam / nights)",
+        "{} → {} ({})",
         date_text(booking.check_in),
         date_text(booking.stay().check_out()),
-        booking.nights
+        nights(booking.nights, lang)
     )
 }
 
@@ -698,18 +712,18 @@ fn via(booking: &Booking) -> &'static str {
 /// The FO chat: a new booking held.
 pub fn announced(booking: &Booking, hotel: &Hotel) -> String {
     format!(
-        "🛎 <b>Booking baru / New booking</b> {receipt}\n\
-         Nama / Name: {guest}\n\
-         Kamar / Room: {room}\n\
-         Menginap / Stay: {stay}{price}\n\
-         Lewat / Via: {via}\n\
+        "🛎 <b>Booking baru</b> {receipt}\n\
+         Nama: {guest}\n\
+         Kamar: {room}\n\
+         Menginap: {stay}{price}\n\
+         Lewat: {via}\n\
          Status: PENDING\n\
-         Batas waktu / Hold until: {deadline}",
+         Batas waktu: {deadline}",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room = escape(&booking.room_type),
-        stay = fo_stay(booking),
-        price = fo_price(booking),
+        stay = fo_stay(booking, Lang::Id),
+        price = fo_price(booking, Lang::Id),
         via = via(booking),
         deadline = moment(booking.hold_until, hotel),
     )
@@ -717,88 +731,73 @@ pub fn announced(booking: &Booking, hotel: &Hotel) -> String {
 
 /// The FO chat: a hold is about to run out.
 pub fn running_out(booking: &Booking, hotel: &Hotel, now: i64) -> String {
-    let (left_id, left_en) = span(booking.hold_until - now);
     format!(
-        "⏰ <b>Segera kedaluwarsa / About to expire</b> {receipt}: {guest}, {room}, {stay}. \
-         Sisa {left_id} (sampai {deadline}). <i>{left_en} left.</i> \
-         /cek_pembayaran",
+        "⏰ <b>Segera kedaluwarsa</b> {receipt}: {guest}, {room}, {stay}. \
+         Sisa {left} (sampai {deadline}). /cek_pembayaran",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room = escape(&booking.room_type),
-        stay = fo_stay(booking),
+        stay = fo_stay(booking, Lang::Id),
+        left = span(booking.hold_until - now, Lang::Id),
         deadline = moment(booking.hold_until, hotel),
     )
 }
 
 /// The FO chat: a hold was extended for a guest on the way, and why.
 pub fn extended(booking: &Booking, hotel: &Hotel, why: OnTheWay, most: u32) -> String {
-    let approaching = if why.approaching {
-        ", mendekat / getting closer"
-    } else {
-        ""
-    };
+    let approaching = if why.approaching { ", mendekat" } else { "" };
     format!(
-        "⏳ <b>Diperpanjang / Extended</b> {receipt} ({guest}, {room}) sampai / until \
-         {deadline} ({count}/{most}): tamu {away_id} dari hotel{approaching}. \
-         <i>The guest is {away_en} from the hotel.</i>",
+        "⏳ <b>Diperpanjang</b> {receipt} ({guest}, {room}) sampai {deadline} ({count}/{most}): \
+         tamu {away} dari hotel{approaching}.",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room = escape(&booking.room_type),
         deadline = moment(booking.hold_until, hotel),
         count = booking.extensions,
-        away_id = distance(why.distance_m, Lang::Id),
-        away_en = distance(why.distance_m, Lang::En),
+        away = distance(why.distance_m, Lang::Id),
     )
 }
 
 /// `paid`, `cancelled` or `expired`, as FO read it.
-fn outcome(action: &str) -> (&'static str, &'static str) {
+fn outcome(action: &str) -> &'static str {
     match action {
-        "paid" => ("LUNAS", "paid"),
-        "expired" => (
-            "DIBATALKAN OTOMATIS (batas waktu habis)",
-            "cancelled: the hold ran out",
-        ),
-        _ => ("DIBATALKAN", "cancelled"),
+        "paid" => "LUNAS",
+        "expired" => "DIBATALKAN OTOMATIS (batas waktu habis)",
+        _ => "DIBATALKAN",
     }
 }
 
 /// The FO chat: a booking was decided (`action`: paid, cancelled or expired).
 pub fn decided(booking: &Booking, action: &str) -> String {
-    let (id, en) = outcome(action);
     let by = match action {
         "expired" => String::new(),
         _ => format!(
-            " oleh / by {}",
+            " oleh {}",
             escape(booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR))
         ),
     };
     format!(
-        "📌 {receipt} ({guest}, {room}): <b>{id}</b>{by}. <i>{en}.</i>",
+        "📌 {receipt} ({guest}, {room}): <b>{outcome}</b>{by}.",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room = escape(&booking.room_type),
+        outcome = outcome(action),
     )
 }
 
 /// The FO chat: a guest checked in (in their room, when one was given).
 pub fn checked_in(booking: &Booking) -> String {
     let by = escape(booking.checked_in_by.as_deref().unwrap_or(SYSTEM_ACTOR));
-    let room = match &booking.room_no {
-        Some(room) => {
-            let room = escape(room);
-            (format!(", kamar {room}"), format!(", room {room}"))
-        }
-        None => (String::new(), String::new()),
-    };
+    let room = booking
+        .room_no
+        .as_deref()
+        .map(|room| format!(", kamar {}", escape(room)))
+        .unwrap_or_default();
     format!(
-        "🛎 {receipt} ({guest}, {room_type}): <b>CHECK-IN</b> oleh {by}{id}. \
-         <i>Checked in by {by}{en}.</i>",
+        "🛎 {receipt} ({guest}, {room_type}): <b>CHECK-IN</b> oleh {by}{room}.",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room_type = escape(&booking.room_type),
-        id = room.0,
-        en = room.1,
     )
 }
 
@@ -813,23 +812,18 @@ pub fn checked_out(booking: &Booking, freed: u32) -> String {
         .unwrap_or_default();
     let early = match freed {
         0 => String::new(),
-        n => format!(
-            " {} tersisa kembali tersedia. <i>{} left freed.</i>",
-            nights(n, Lang::Id),
-            nights(n, Lang::En)
-        ),
+        n => format!(" {} tersisa kembali tersedia.", nights(n, Lang::Id)),
     };
     format!(
-        "👋 {receipt} ({guest}, {room_type}{room}): <b>CHECK-OUT</b> oleh {by}. \
-         <i>Checked out by {by}.</i>{early}",
+        "👋 {receipt} ({guest}, {room_type}{room}): <b>CHECK-OUT</b> oleh {by}.{early}",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room_type = escape(&booking.room_type),
     )
 }
 
-/// Why the front desk cannot check `booking` in or out, in both languages (plain text).
-pub fn desk_refused(why: Refusal, booking: &Booking, hotel: &Hotel) -> String {
+/// Why the front desk cannot check `booking` in or out (plain text).
+pub fn desk_refused(why: Refusal, booking: &Booking, hotel: &Hotel, lang: Lang) -> String {
     let receipt = &booking.receipt;
     let by_at = |by: &Option<String>, at: Option<i64>| {
         (
@@ -837,121 +831,157 @@ pub fn desk_refused(why: Refusal, booking: &Booking, hotel: &Hotel) -> String {
             at.map(|at| moment(at, hotel)).unwrap_or_default(),
         )
     };
-    match why {
-        Refusal::AlreadyIn => {
+    match (why, lang) {
+        (Refusal::AlreadyIn, _) => {
             let (by, at) = by_at(&booking.checked_in_by, booking.checked_in_at);
             let room = booking
                 .room_no
                 .as_deref()
-                .map(|room| format!(", kamar {room}"))
+                .map(|room| format!(", {} {room}", lang.pick("kamar", "room")))
                 .unwrap_or_default();
-            format!("{receipt} sudah check-in oleh {by} ({at}{room}). Already checked in by {by}.")
+            match lang {
+                Lang::Id => format!("{receipt} sudah check-in oleh {by} ({at}{room})."),
+                Lang::En => format!("{receipt} was already checked in by {by} ({at}{room})."),
+            }
         }
-        Refusal::AlreadyOut => {
+        (Refusal::AlreadyOut, _) => {
             let (by, at) = by_at(&booking.checked_out_by, booking.checked_out_at);
-            format!("{receipt} sudah check-out oleh {by} ({at}). Already checked out by {by}.")
+            match lang {
+                Lang::Id => format!("{receipt} sudah check-out oleh {by} ({at})."),
+                Lang::En => format!("{receipt} was already checked out by {by} ({at})."),
+            }
         }
-        Refusal::NotPaid if booking.status() == Status::Pending => format!(
-            "{receipt} belum lunas: tandai Lunas dulu, lalu check-in. Not paid yet: mark it \
-             paid first."
-        ),
-        Refusal::NotPaid => {
-            format!("{receipt} sudah dibatalkan, jadi tidak bisa check-in. It was cancelled.")
+        (Refusal::NotPaid, Lang::Id) if booking.status() == Status::Pending => {
+            format!("{receipt} belum lunas: tandai Lunas dulu, lalu check-in.")
         }
-        Refusal::TooEarly => format!(
-            "{receipt} baru bisa check-in pada {date}. It checks in on {date}: too early.",
-            date = date_text(booking.check_in)
-        ),
-        Refusal::StayOver => format!(
-            "Masa menginap {receipt} sudah lewat (check-out {date}). Its stay ended on {date}.",
-            date = date_text(booking.stay().check_out())
-        ),
-        Refusal::NotIn => format!("{receipt} belum check-in. Not checked in yet."),
+        (Refusal::NotPaid, Lang::En) if booking.status() == Status::Pending => {
+            format!("{receipt} is not paid yet: mark it paid first, then check in.")
+        }
+        (Refusal::NotPaid, Lang::Id) => {
+            format!("{receipt} sudah dibatalkan, jadi tidak bisa check-in.")
+        }
+        (Refusal::NotPaid, Lang::En) => {
+            format!("{receipt} was cancelled, so it cannot check in.")
+        }
+        (Refusal::TooEarly, _) => {
+            let date = date_text(booking.check_in);
+            match lang {
+                Lang::Id => format!("{receipt} baru bisa check-in pada {date}."),
+                Lang::En => format!("{receipt} checks in on {date}: too early."),
+            }
+        }
+        (Refusal::StayOver, _) => {
+            let date = date_text(booking.stay().check_out());
+            match lang {
+                Lang::Id => format!("Masa menginap {receipt} sudah lewat (check-out {date})."),
+                Lang::En => format!("The stay of {receipt} is over (check-out {date})."),
+            }
+        }
+        (Refusal::NotIn, Lang::Id) => format!("{receipt} belum check-in."),
+        (Refusal::NotIn, Lang::En) => format!("{receipt} is not checked in yet."),
     }
 }
 
 /// A room number refused (plain text).
-pub fn invalid_room_no() -> String {
-    "Nomor kamar 1–16 huruf, tanpa karakter kontrol. A room number is 1 to 16 characters, \
-     none of them a control character."
-        .into()
+pub fn invalid_room_no(lang: Lang) -> String {
+    lang.pick(
+        "Nomor kamar 1–16 huruf, tanpa karakter kontrol.",
+        "A room number is 1 to 16 characters, none of them a control character.",
+    )
+    .into()
 }
 
 // The answers below, but for `update_usage`, are plain text: each is also the answer to a
 // pressed Lunas / Batal button, which Telegram shows as it is (no HTML); a message escapes
 // them.
 
-pub fn front_office_only() -> String {
-    "Perintah ini hanya untuk FO dan admin. This command is for front-office staff and \
-     admins only."
-        .into()
+pub fn front_office_only(lang: Lang) -> String {
+    lang.pick(
+        "Perintah ini hanya untuk FO dan admin.",
+        "This command is for front-office staff and admins only.",
+    )
+    .into()
 }
 
 /// Telegram could not be asked whether the sender is in the FO chat, and never said. (A
 /// button's answer shows at most 200 characters.)
-pub fn membership_unchecked() -> String {
-    "Keanggotaan Anda di grup FO belum bisa diperiksa ke Telegram; coba lagi sebentar lagi. \
-     Your FO chat membership could not be checked with Telegram; try again shortly."
-        .into()
-}
-
-pub fn update_usage(command: &str) -> String {
-    format!(
-        "Gunakan <code>/{command} RESI-YYYYMMDD-NNN</code>. <i>Use /{command} with a receipt \
-         number.</i>"
+pub fn membership_unchecked(lang: Lang) -> String {
+    lang.pick(
+        "Keanggotaan Anda di grup FO belum bisa diperiksa ke Telegram; coba lagi sebentar lagi.",
+        "Your FO chat membership could not be checked with Telegram; try again shortly.",
     )
+    .into()
 }
 
-pub fn booking_not_found(receipt: &str) -> String {
-    format!("Booking {receipt} tidak ditemukan. No such booking.")
+pub fn update_usage(command: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Gunakan <code>/{command} RESI-YYYYMMDD-NNN</code>."),
+        Lang::En => format!("Use <code>/{command} RESI-YYYYMMDD-NNN</code> with a receipt number."),
+    }
+}
+
+pub fn booking_not_found(receipt: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Booking {receipt} tidak ditemukan."),
+        Lang::En => format!("No booking {receipt} was found."),
+    }
 }
 
 /// A booking decided before: who did it.
-pub fn already_decided(booking: &Booking) -> String {
-    let (id, en) = match booking.status.as_str() {
-        "paid" => ("sudah LUNAS", "already paid"),
-        _ => ("sudah DIBATALKAN", "already cancelled"),
-    };
+pub fn already_decided(booking: &Booking, lang: Lang) -> String {
+    let paid = booking.status.as_str() == "paid";
     let by = booking.decided_by.as_deref().unwrap_or(SYSTEM_ACTOR);
-    format!("{} {id} oleh {by}. {en} by {by}.", booking.receipt)
+    let receipt = &booking.receipt;
+    match (paid, lang) {
+        (true, Lang::Id) => format!("{receipt} sudah LUNAS oleh {by}."),
+        (true, Lang::En) => format!("{receipt} was already marked paid by {by}."),
+        (false, Lang::Id) => format!("{receipt} sudah DIBATALKAN oleh {by}."),
+        (false, Lang::En) => format!("{receipt} was already cancelled by {by}."),
+    }
 }
 
 /// What the FO who decided is told.
-pub fn decision_done(booking: &Booking, paid: bool) -> String {
-    if paid {
-        format!(
-            "✅ {} LUNAS. Tamu diberi tahu. Paid; the guest was told.",
-            booking.receipt
-        )
-    } else {
-        format!(
-            "✖️ {} DIBATALKAN; kamar kembali tersedia. Cancelled; the room is free again.",
-            booking.receipt
-        )
+pub fn decision_done(booking: &Booking, paid: bool, lang: Lang) -> String {
+    let receipt = &booking.receipt;
+    match (paid, lang) {
+        (true, Lang::Id) => format!("✅ {receipt} LUNAS. Tamu diberi tahu."),
+        (true, Lang::En) => format!("✅ {receipt} paid. The guest was told."),
+        (false, Lang::Id) => format!("✖️ {receipt} DIBATALKAN; kamar kembali tersedia."),
+        (false, Lang::En) => format!("✖️ {receipt} cancelled; the room is free again."),
     }
 }
 
 /// Batal pressed: what the presser reads while the list asks to confirm.
-pub fn confirm_cancel(booking: &Booking) -> String {
-    format!(
-        "Batalkan {}? Tekan \"{CONFIRM_CANCEL_BUTTON}\" untuk memastikan; tamu akan diberi tahu. \
-         Cancel it? Press again to confirm.",
-        booking.receipt
-    )
+pub fn confirm_cancel(booking: &Booking, lang: Lang) -> String {
+    let receipt = &booking.receipt;
+    match lang {
+        Lang::Id => format!(
+            "Batalkan {receipt}? Tekan \"{}\" untuk memastikan; tamu akan \
+             diberi tahu.",
+            confirm_cancel_button(lang)
+        ),
+        Lang::En => format!(
+            "Cancel {receipt}? Press \"{}\" to confirm; the guest will be \
+             told.",
+            confirm_cancel_button(lang)
+        ),
+    }
 }
 
 /// A list replaced by a newer one in the same chat.
-pub fn list_replaced() -> String {
-    "💳 Daftar ini sudah diganti dengan yang lebih baru di bawah. \
-     <i>Replaced by a newer list below.</i>"
-        .into()
+pub fn list_replaced(lang: Lang) -> String {
+    lang.pick(
+        "💳 Daftar ini sudah diganti dengan yang lebih baru di bawah.",
+        "💳 This list was replaced by a newer one below.",
+    )
+    .into()
 }
 
 /// The FO chat: a booking marked paid was put back to pending (the guest is not told).
 pub fn reverted(booking: &Booking, by: &str, hotel: &Hotel) -> String {
     format!(
         "↩️ {receipt} ({guest}, {room}) dikembalikan ke <b>PENDING</b> oleh {by}; batas waktu \
-         {deadline}. <i>Put back to pending.</i>",
+         {deadline}.",
         receipt = booking.receipt,
         guest = guest_name(booking, Format::Html),
         room = escape(&booking.room_type),
@@ -963,62 +993,79 @@ pub fn reverted(booking: &Booking, by: &str, hotel: &Hotel) -> String {
 /// A paid booking's FO message, once it was put back to pending by `by`.
 pub fn decided_then_reverted(booking: &Booking, by: &str) -> String {
     format!(
-        "{}\n↩️ Dikembalikan ke PENDING oleh {}. <i>Put back to pending.</i>",
+        "{}\n↩️ Dikembalikan ke PENDING oleh {}.",
         decided(booking, "paid"),
         escape(by)
     )
 }
 
 /// Why a paid booking cannot be put back (plain text: a button's answer).
-pub fn revert_refused(why: &str) -> String {
-    match why {
-        "not_paid" => "Booking ini tidak berstatus LUNAS. This booking is not marked paid.",
-        "too_late" => {
+pub fn revert_refused(why: &str, lang: Lang) -> String {
+    match (why, lang) {
+        ("not_paid", Lang::Id) => "Booking ini tidak berstatus LUNAS.",
+        ("not_paid", Lang::En) => "This booking is not marked paid.",
+        ("too_late", Lang::Id) => {
             "Lebih dari 15 menit sejak ditandai lunas, atau tamu sudah check-in: tidak bisa \
-             dikembalikan. Too late to put back."
+             dikembalikan."
         }
-        _ => "Hanya owner dan admin yang bisa mengembalikan booking lunas. Owners and admins only.",
+        ("too_late", Lang::En) => {
+            "More than 15 minutes since it was marked paid, or the guest checked in: too late \
+             to put back."
+        }
+        (_, Lang::Id) => "Hanya owner dan admin yang bisa mengembalikan booking lunas.",
+        (_, Lang::En) => "Only owners and admins can put a paid booking back.",
     }
     .to_owned()
 }
 
 /// What the owner or admin who put a booking back is told (plain text).
-pub fn revert_done(booking: &Booking) -> String {
-    format!(
-        "↩️ {} kembali PENDING; tamu tidak diberi tahu. Back to pending; the guest was not told.",
-        booking.receipt
-    )
+pub fn revert_done(booking: &Booking, lang: Lang) -> String {
+    let receipt = &booking.receipt;
+    match lang {
+        Lang::Id => format!("↩️ {receipt} kembali PENDING; tamu tidak diberi tahu."),
+        Lang::En => format!("↩️ {receipt} is pending again; the guest was not told."),
+    }
 }
 
 /// `/cek_pembayaran`: the pending bookings shown, and how many there are in all.
-pub fn pending_list(bookings: &[Booking], count: i64, now: i64) -> String {
+pub fn pending_list(bookings: &[Booking], count: i64, now: i64, lang: Lang) -> String {
     if bookings.is_empty() {
-        return "Tidak ada booking yang menunggu pembayaran. <i>No bookings waiting for payment.</i>"
+        return lang
+            .pick(
+                "Tidak ada booking yang menunggu pembayaran.",
+                "No bookings are waiting for payment.",
+            )
             .into();
     }
-    let mut text = format!("💳 <b>Menunggu pembayaran / Waiting for payment</b> ({count})\n");
+    let mut text = format!(
+        "💳 <b>{}</b> ({count})\n",
+        lang.pick("Menunggu pembayaran", "Waiting for payment")
+    );
     for booking in bookings {
-        let (left, _) = span(booking.hold_until - now);
         let total = match booking.total() {
             0 => String::new(),
             total => format!(" · {}", rupiah(total)),
         };
+        let left = span(booking.hold_until - now, lang);
         text.push_str(&format!(
-            "\n<b>{}</b> · {} · {} · {}{total} · {} · sisa {left}",
+            "\n<b>{}</b> · {} · {} · {}{total} · {} · {}",
             booking.receipt,
             guest_name(booking, Format::Html),
             escape(&booking.room_type),
-            fo_stay(booking),
+            fo_stay(booking, lang),
             via(booking),
+            match lang {
+                Lang::Id => format!("sisa {left}"),
+                Lang::En => format!("{left} left"),
+            },
         ));
     }
-    let shown = bookings.len() as i64;
-    if count > shown {
-        text.push_str(&format!(
-            "\n\n… dan {} lainnya: buka halaman Booking di Mini App. <i>and {} more.</i>",
-            count - shown,
-            count - shown
-        ));
+    let more = count - bookings.len() as i64;
+    if more > 0 {
+        text.push_str(&match lang {
+            Lang::Id => format!("\n\n… dan {more} lainnya: buka halaman Booking di Mini App."),
+            Lang::En => format!("\n\n… and {more} more: open the Booking page in the Mini App."),
+        });
     }
     text
 }

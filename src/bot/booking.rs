@@ -336,19 +336,21 @@ pub(super) async fn shared_location(
 
 // --- Front office ---------------------------------------------------------------------------
 
-/// The account of `telegram_id` if it may work bookings, or what to tell them (plain text).
+/// The account of `telegram_id` if it may work bookings, or what to tell them (plain text,
+/// in `lang`).
 async fn front_office(
     tx: &mut Conn,
     hotel: &Hotel,
     telegram_id: i64,
+    lang: Lang,
 ) -> Result<Result<users::User, String>, sqlx::Error> {
     let Some(user) = users::find_by_telegram_id(tx, telegram_id).await? else {
-        return Ok(Err(texts::front_office_only()));
+        return Ok(Err(texts::front_office_only(lang)));
     };
     Ok(match booking::may_work(tx, hotel, &user).await? {
         BookingWork::Allowed => Ok(user),
-        BookingWork::Refused => Err(texts::front_office_only()),
-        BookingWork::Unconfirmed => Err(texts::membership_unchecked()),
+        BookingWork::Refused => Err(texts::front_office_only(lang)),
+        BookingWork::Unconfirmed => Err(texts::membership_unchecked(lang)),
     })
 }
 
@@ -422,11 +424,12 @@ pub(super) async fn check_payments(
     hotel: &Hotel,
     telegram_id: i64,
     chat_id: i64,
+    lang: Lang,
 ) -> Result<(), sqlx::Error> {
-    if let Err(refusal) = front_office(tx, hotel, telegram_id).await? {
+    if let Err(refusal) = front_office(tx, hotel, telegram_id, lang).await? {
         return outbox::enqueue(tx, &Outgoing::message(chat_id, escape(&refusal))).await;
     }
-    dashboard::send(tx, hotel, chat_id, now_ms()).await
+    dashboard::send(tx, hotel, chat_id, now_ms(), lang).await
 }
 
 /// `/update_paid RESI` and `/update_cancel RESI`.
@@ -437,18 +440,19 @@ pub(super) async fn update_by_receipt(
     chat_id: i64,
     command: &str,
     receipt: &str,
+    lang: Lang,
 ) -> Result<(), sqlx::Error> {
     let decision = if command == "update_paid" {
         Decision::Paid
     } else {
         Decision::Cancel
     };
-    let html = match front_office(tx, hotel, telegram_id).await? {
+    let html = match front_office(tx, hotel, telegram_id, lang).await? {
         Err(refusal) => escape(&refusal),
-        Ok(_) if receipt.trim().is_empty() => texts::update_usage(command),
+        Ok(_) if receipt.trim().is_empty() => texts::update_usage(command, lang),
         Ok(user) => escape(&match booking::find_by_receipt(tx, receipt).await? {
-            None => texts::booking_not_found(receipt.trim()),
-            Some(found) => decide(tx, hotel, &user, found.id, decision).await?,
+            None => texts::booking_not_found(receipt.trim(), lang),
+            Some(found) => decide(tx, hotel, &user, found.id, decision, lang).await?,
         }),
     };
     outbox::enqueue(tx, &Outgoing::message(chat_id, html)).await
@@ -457,45 +461,47 @@ pub(super) async fn update_by_receipt(
 /// A booking's button pressed, on message `on` (`(chat, message id)`, when Telegram says
 /// which): **Lunas**, **Batal** (which asks to confirm), its confirmation, or putting a
 /// paid booking back. What to tell the presser (plain text, as a button's answer is
-/// shown); `None` for data that is not a booking's button.
+/// shown, in `lang`); `None` for data that is not a booking's button.
 pub(super) async fn pressed(
     tx: &mut Conn,
     hotel: &Hotel,
     telegram_id: i64,
     data: &str,
     on: Option<(i64, i32)>,
+    lang: Lang,
 ) -> Result<Option<String>, sqlx::Error> {
     let Some(press) = Press::parse(data) else {
         return Ok(None);
     };
-    let user = match front_office(tx, hotel, telegram_id).await? {
+    let user = match front_office(tx, hotel, telegram_id, lang).await? {
         Err(refusal) => return Ok(Some(refusal)),
         Ok(user) => user,
     };
     let now = now_ms();
     let answer = match press {
-        Press::Paid(id) => decide(tx, hotel, &user, id, Decision::Paid).await?,
-        Press::CancelConfirmed(id) => decide(tx, hotel, &user, id, Decision::Cancel).await?,
+        Press::Paid(id) => decide(tx, hotel, &user, id, Decision::Paid, lang).await?,
+        Press::CancelConfirmed(id) => decide(tx, hotel, &user, id, Decision::Cancel, lang).await?,
         Press::Cancel(id) => match booking::find(tx, id).await? {
             Some(found) if found.status() == booking::Status::Pending => {
                 if let Some((chat, message)) = on {
-                    dashboard::ask_to_confirm(tx, hotel, chat, message, Some(id), now).await?;
+                    dashboard::ask_to_confirm(tx, hotel, chat, message, Some(id), now, lang)
+                        .await?;
                 }
-                texts::confirm_cancel(&found)
+                texts::confirm_cancel(&found, lang)
             }
-            Some(found) => texts::already_decided(&found),
-            None => texts::booking_not_found(&id.to_string()),
+            Some(found) => texts::already_decided(&found, lang),
+            None => texts::booking_not_found(&id.to_string(), lang),
         },
         Press::Keep => {
             if let Some((chat, message)) = on {
-                dashboard::ask_to_confirm(tx, hotel, chat, message, None, now).await?;
+                dashboard::ask_to_confirm(tx, hotel, chat, message, None, now, lang).await?;
             }
-            texts::KEEP_BUTTON.to_owned()
+            texts::keep_button(lang).to_owned()
         }
         Press::Revert(id) => match booking::revert_paid(tx, hotel, &user, id, now).await {
-            Ok(reverted) => texts::revert_done(&reverted),
+            Ok(reverted) => texts::revert_done(&reverted, lang),
             Err(RevertError::Db(e)) => return Err(e),
-            Err(refused) => texts::revert_refused(refused.reason()),
+            Err(refused) => texts::revert_refused(refused.reason(), lang),
         },
     };
     Ok(Some(answer))
@@ -506,18 +512,19 @@ pub(super) fn is_booking_button(data: &str) -> bool {
     data.starts_with("bk:")
 }
 
-/// Decides booking `id`; what to tell `user`, in plain text.
+/// Decides booking `id`; what to tell `user`, in plain text, in `lang`.
 async fn decide(
     tx: &mut Conn,
     hotel: &Hotel,
     user: &users::User,
     id: i64,
     decision: Decision,
+    lang: Lang,
 ) -> Result<String, sqlx::Error> {
     Ok(match booking::decide(tx, hotel, id, decision, user).await {
-        Ok(done) => texts::decision_done(&done, decision == Decision::Paid),
-        Err(DecideError::AlreadyDecided(found)) => texts::already_decided(&found),
-        Err(DecideError::NotFound) => texts::booking_not_found(&id.to_string()),
+        Ok(done) => texts::decision_done(&done, decision == Decision::Paid, lang),
+        Err(DecideError::AlreadyDecided(found)) => texts::already_decided(&found, lang),
+        Err(DecideError::NotFound) => texts::booking_not_found(&id.to_string(), lang),
         Err(DecideError::Db(e)) => return Err(e),
     })
 }

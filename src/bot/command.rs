@@ -2,6 +2,8 @@
 
 use teloxide::types::{BotCommand, BotCommandScope};
 
+use crate::lang::Lang;
+
 /// A command at the start of a message, e.g. `/moban@tangkap_bot #A #B #C`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Command<'a> {
@@ -35,27 +37,85 @@ impl<'a> Command<'a> {
     }
 }
 
-/// The commands published with setMyCommands, per scope, so Telegram offers them; with
-/// `bookings` on, the guests' and the front office's too.
-pub fn published_commands(bookings: bool) -> Vec<(BotCommandScope, Vec<BotCommand>)> {
-    let mut private = vec![
-        BotCommand::new("start", "Mulai dan lihat bantuan"),
-        BotCommand::new("daftar", "Daftar sebagai staf"),
-        BotCommand::new("password", "Ganti password Mini App"),
-        BotCommand::new("pengingat", "Pengingat tiket: /pengingat on atau off"),
-        BotCommand::new("batal", "Batalkan pendaftaran, ganti password atau booking"),
-        BotCommand::new("rekap", "Admin: rekap tim hari ini dan minggu ini"),
-    ];
-    if bookings {
-        private.extend([
-            BotCommand::new("booking", "Booking kamar hotel"),
-            BotCommand::new("cek_pembayaran", "FO: booking yang menunggu pembayaran"),
-        ]);
-    }
+/// The commands published with setMyCommands: per scope, and per language of the
+/// user's app (`None` for everyone, `Some("en")` for English apps); with `bookings` on,
+/// the guests' and the front office's too. Groups are told in Indonesian only.
+pub fn published_commands(
+    bookings: bool,
+) -> Vec<(BotCommandScope, Option<&'static str>, Vec<BotCommand>)> {
+    let private = |lang: Lang| {
+        let mut commands = vec![
+            (
+                "start",
+                lang.pick("Mulai dan lihat bantuan", "Start and see help"),
+            ),
+            (
+                "daftar",
+                lang.pick("Daftar sebagai staf", "Register as staff"),
+            ),
+            (
+                "password",
+                lang.pick("Ganti password Mini App", "Change the Mini App password"),
+            ),
+            (
+                "pengingat",
+                lang.pick(
+                    "Pengingat tiket: /pengingat on atau off",
+                    "Ticket reminders: /pengingat on or off",
+                ),
+            ),
+            (
+                "batal",
+                lang.pick(
+                    "Batalkan pendaftaran, ganti password atau booking",
+                    "Cancel a registration, password change or booking",
+                ),
+            ),
+            (
+                "rekap",
+                lang.pick(
+                    "Admin: rekap tim hari ini dan minggu ini",
+                    "Admins: the team's summary of today and this week",
+                ),
+            ),
+            (
+                "bahasa",
+                lang.pick(
+                    "Bahasa: /bahasa id atau /bahasa en",
+                    "Language: /bahasa en or /bahasa id",
+                ),
+            ),
+        ];
+        if bookings {
+            commands.extend([
+                (
+                    "booking",
+                    lang.pick("Booking kamar hotel", "Book a hotel room"),
+                ),
+                (
+                    "cek_pembayaran",
+                    lang.pick(
+                        "FO: booking yang menunggu pembayaran",
+                        "FO: bookings waiting for payment",
+                    ),
+                ),
+            ]);
+        }
+        commands
+            .into_iter()
+            .map(|(name, description)| BotCommand::new(name, description))
+            .collect::<Vec<_>>()
+    };
     vec![
-        (BotCommandScope::AllPrivateChats, private),
+        (BotCommandScope::AllPrivateChats, None, private(Lang::Id)),
+        (
+            BotCommandScope::AllPrivateChats,
+            Some("en"),
+            private(Lang::En),
+        ),
         (
             BotCommandScope::AllGroupChats,
+            None,
             vec![BotCommand::new(
                 "moban",
                 "Catat permintaan: #ORDER_ID #TRANSAKSI #KETERANGAN",

@@ -10,6 +10,7 @@ use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
+    lang::Lang,
     orders::{self, moban, photos::PhotoFile, NewOrder, OpenTicket, OrderMessage, Stored},
     telegram::{
         outbox::{self, Button, Outgoing},
@@ -74,6 +75,11 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
             )]],
             answers: None,
         }),
+        "bahasa" => GroupRequest::Answer(Outgoing::reply(
+            chat_id,
+            message.id.0,
+            texts::language_in_group(),
+        )),
         _ => GroupRequest::Ignore,
     }
 }
@@ -202,7 +208,7 @@ fn reply_about_ticket(bot: &BotContext, order: &NewOrder, ticket: &str, html: St
             .iter()
             .map(|link| {
                 vec![Button::link(
-                    texts::OPEN_TICKET,
+                    texts::open_ticket(Lang::Id),
                     format!("{link}?startapp={ticket}"),
                 )]
             })

@@ -1,17 +1,19 @@
 //! The private chat: `/start`, the `/daftar` conversation that asks for Nama, then
-//! Username, then Password, one message each, and `/password` for a new password.
+//! Username, then Password, one message each, `/password` for a new password, and
+//! `/bahasa id|en`, the language the person is answered in from then on.
 
-use teloxide::types::Message;
+use teloxide::types::{Message, User};
 
 use super::{booking, BotContext, Command};
 use crate::{
     booking::{drafts, texts as booking_texts},
     db::{now_ms, Conn},
-    lang::Lang,
+    lang::{self, Lang},
     reports::rekap,
     telegram::{
         outbox::{self, Outgoing},
-        report_texts, texts,
+        report_texts,
+        texts::{self, Asked},
     },
     users::{
         self, access,
@@ -25,9 +27,22 @@ struct Conversation<'m> {
     chat_id: i64,
     telegram_id: i64,
     message: &'m Message,
+    /// The language they are answered in ([`lang::of_sender`]).
+    lang: Lang,
 }
 
-impl Conversation<'_> {
+impl<'m> Conversation<'m> {
+    /// `message` from `from`, answered in their language.
+    async fn of(tx: &mut Conn, message: &'m Message, from: &User) -> Result<Self, sqlx::Error> {
+        let telegram_id = from.id.0 as i64;
+        Ok(Self {
+            chat_id: message.chat.id.0,
+            telegram_id,
+            message,
+            lang: lang::of_sender(tx, telegram_id, from.language_code.as_deref()).await?,
+        })
+    }
+
     /// The booking conversation of this chat, when bookings are on (the hotel's settings
     /// read as they stand).
     async fn guestbook(
@@ -49,19 +64,9 @@ impl Conversation<'_> {
             hotel: base.load(tx).await?,
             telegram_id: self.telegram_id,
             chat_id: self.chat_id,
-            lang: self.lang(),
+            lang: self.lang,
             telegram_name,
         }))
-    }
-
-    /// The language of the person's Telegram app.
-    fn lang(&self) -> Lang {
-        Lang::from_language_code(
-            self.message
-                .from
-                .as_ref()
-                .and_then(|user| user.language_code.as_deref()),
-        )
     }
 
     async fn say(&self, tx: &mut Conn, html: String) -> Result<(), sqlx::Error> {
@@ -82,15 +87,11 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
     let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
     };
-    let talk = Conversation {
-        chat_id: message.chat.id.0,
-        telegram_id: from.id.0 as i64,
-        message,
-    };
+    let talk = Conversation::of(tx, message, from).await?;
     if message.location().is_some() {
         return match talk.guestbook(bot, tx).await? {
             Some(book) => booking::shared_location(tx, &book, message, true).await,
-            None => talk.say(tx, texts::private_help()).await,
+            None => talk.say(tx, texts::private_help(talk.lang)).await,
         };
     }
     let command = message
@@ -106,34 +107,48 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
         Some(("start", "booking")) | Some(("booking", _)) => match talk.guestbook(bot, tx).await? {
             Some(book) => booking::start(tx, &book).await,
             None => {
-                talk.say(tx, booking_texts::bookings_closed(talk.lang()))
+                talk.say(tx, booking_texts::bookings_closed(talk.lang))
                     .await
             }
         },
         Some(("start", _)) => {
             match users::find_by_telegram_id(tx, talk.telegram_id).await? {
                 Some(user) if user.state == AccountState::Active => {
-                    team::welcome(tx, talk.chat_id, &user, bot.links()).await?
+                    team::welcome(tx, talk.chat_id, &user, bot.links(), talk.lang).await?
                 }
                 Some(user) => {
-                    talk.say(tx, texts::start_not_active(&user.name, user.state.as_str()))
-                        .await?
+                    talk.say(
+                        tx,
+                        texts::start_not_active(&user.name, user.state.as_str(), talk.lang),
+                    )
+                    .await?
                 }
                 None => {
-                    talk.say(tx, texts::start_unregistered(&from.first_name))
+                    talk.say(tx, texts::start_unregistered(&from.first_name, talk.lang))
                         .await?
                 }
             }
             Ok(())
+        }
+        Some(("bahasa", argument)) => {
+            let html = match argument.to_ascii_lowercase().as_str() {
+                choice @ ("id" | "en") => {
+                    let chosen = Lang::parse(choice);
+                    lang::choose(tx, talk.telegram_id, chosen).await?;
+                    texts::language_set(chosen)
+                }
+                _ => texts::language_usage(talk.lang),
+            };
+            talk.say(tx, html).await
         }
         Some(("password", _)) => {
             let html = match users::find_by_telegram_id(tx, talk.telegram_id).await? {
                 Some(_) => {
                     registration::save(tx, talk.telegram_id, talk.chat_id, &Step::NewPassword)
                         .await?;
-                    texts::ask_new_password()
+                    texts::ask_new_password(talk.lang)
                 }
-                None => texts::password_needs_account(),
+                None => texts::password_needs_account(talk.lang),
             };
             talk.say(tx, html).await?;
             Ok(())
@@ -145,10 +160,10 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                 _ => None,
             };
             let html = match on {
-                None => texts::reminders_usage(),
+                None => texts::reminders_usage(talk.lang),
                 Some(on) => match users::set_reminders(tx, talk.telegram_id, on).await? {
-                    true => texts::reminders_set(on),
-                    false => texts::reminders_need_account(),
+                    true => texts::reminders_set(on, talk.lang),
+                    false => texts::reminders_need_account(talk.lang),
                 },
             };
             talk.say(tx, html).await?;
@@ -158,19 +173,19 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             let html = match users::find_by_telegram_id(tx, talk.telegram_id).await? {
                 Some(user) if access::sees_reports(&user) => {
                     let figures = rekap::rekap(tx, now_ms(), bot.utc_offset).await?;
-                    report_texts::rekap(&figures)
+                    report_texts::rekap(&figures, talk.lang)
                 }
-                _ => report_texts::rekap_refused(),
+                _ => report_texts::rekap_refused(talk.lang),
             };
             talk.say(tx, html).await
         }
         Some(("cek_pembayaran", _)) => match &bot.hotel {
             Some(base) => {
                 let hotel = base.load(tx).await?;
-                booking::check_payments(tx, &hotel, talk.telegram_id, talk.chat_id).await
+                booking::check_payments(tx, &hotel, talk.telegram_id, talk.chat_id, talk.lang).await
             }
             None => {
-                talk.say(tx, booking_texts::bookings_closed(talk.lang()))
+                talk.say(tx, booking_texts::bookings_closed(talk.lang))
                     .await
             }
         },
@@ -184,11 +199,12 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                     talk.chat_id,
                     command,
                     receipt,
+                    talk.lang,
                 )
                 .await
             }
             None => {
-                talk.say(tx, booking_texts::bookings_closed(talk.lang()))
+                talk.say(tx, booking_texts::bookings_closed(talk.lang))
                     .await
             }
         },
@@ -197,15 +213,15 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                 Some(step) => {
                     registration::clear(tx, talk.telegram_id).await?;
                     if step == Step::NewPassword {
-                        texts::password_change_cancelled()
+                        texts::password_change_cancelled(talk.lang)
                     } else {
-                        texts::registration_cancelled()
+                        texts::registration_cancelled(talk.lang)
                     }
                 }
                 None if registration::clear(tx, talk.telegram_id).await? => {
-                    booking_texts::booking_stopped(talk.lang())
+                    booking_texts::booking_stopped(talk.lang)
                 }
-                None => texts::nothing_to_cancel(),
+                None => texts::nothing_to_cancel(talk.lang),
             };
             talk.say(tx, html).await?;
             Ok(())
@@ -216,11 +232,11 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                 Some(draft) => match talk.guestbook(bot, tx).await? {
                     Some(book) => match message.text() {
                         Some(text) => booking::answer(tx, &book, draft, text).await,
-                        None => talk.say(tx, texts::answer_with_text()).await,
+                        None => talk.say(tx, texts::answer_with_text(talk.lang)).await,
                     },
-                    None => talk.say(tx, texts::private_help()).await,
+                    None => talk.say(tx, texts::private_help(talk.lang)).await,
                 },
-                None => talk.say(tx, texts::private_help()).await,
+                None => talk.say(tx, texts::private_help(talk.lang)).await,
             },
         },
     }
@@ -235,11 +251,7 @@ pub async fn moved(bot: &BotContext, tx: &mut Conn, message: &Message) -> Result
     if message.location().is_none() {
         return Ok(());
     }
-    let talk = Conversation {
-        chat_id: message.chat.id.0,
-        telegram_id: from.id.0 as i64,
-        message,
-    };
+    let talk = Conversation::of(tx, message, from).await?;
     match talk.guestbook(bot, tx).await? {
         Some(book) => booking::shared_location(tx, &book, message, false).await,
         None => Ok(()),
@@ -252,16 +264,16 @@ async fn start_registration(
     talk: &Conversation<'_>,
 ) -> Result<(), sqlx::Error> {
     if let Some(user) = users::find_by_telegram_id(tx, talk.telegram_id).await? {
-        talk.say(tx, texts::already_registered(&user.username))
+        talk.say(tx, texts::already_registered(&user.username, talk.lang))
             .await?;
         return Ok(());
     }
     if bot.new_account(talk.telegram_id).is_none() {
-        talk.say(tx, texts::registration_closed()).await?;
+        talk.say(tx, texts::registration_closed(talk.lang)).await?;
         return Ok(());
     }
     registration::save(tx, talk.telegram_id, talk.chat_id, &Step::Name).await?;
-    talk.say(tx, texts::ask_name()).await?;
+    talk.say(tx, texts::ask_name(talk.lang)).await?;
     Ok(())
 }
 
@@ -272,7 +284,7 @@ async fn answer_step(
     step: Step,
 ) -> Result<(), sqlx::Error> {
     let Some(answer) = talk.message.text() else {
-        talk.say(tx, texts::answer_with_text()).await?;
+        talk.say(tx, texts::answer_with_text(talk.lang)).await?;
         return Ok(());
     };
     let (telegram_id, chat_id) = (talk.telegram_id, talk.chat_id);
@@ -280,26 +292,42 @@ async fn answer_step(
         Step::Name => match DisplayName::parse(answer) {
             Ok(name) => {
                 registration::save(tx, telegram_id, chat_id, &Step::Username { name }).await?;
-                talk.say(tx, texts::ask_username()).await?;
+                talk.say(tx, texts::ask_username(talk.lang)).await?;
             }
             Err(problem) => {
-                talk.say(tx, texts::invalid_answer(problem, "Masukkan nama Anda:"))
-                    .await?
+                talk.say(
+                    tx,
+                    texts::invalid_answer(
+                        Asked::Name,
+                        problem,
+                        &texts::ask_name_again(talk.lang),
+                        talk.lang,
+                    ),
+                )
+                .await?
             }
         },
         Step::Username { name } => match Username::parse(answer) {
             Ok(username) if users::username_taken(tx, &username).await? => {
-                talk.say(tx, texts::username_taken(username.as_str()))
+                talk.say(tx, texts::username_taken(username.as_str(), talk.lang))
                     .await?;
             }
             Ok(username) => {
                 registration::save(tx, telegram_id, chat_id, &Step::Password { name, username })
                     .await?;
-                talk.say(tx, texts::ask_password()).await?;
+                talk.say(tx, texts::ask_password(talk.lang)).await?;
             }
             Err(problem) => {
-                talk.say(tx, texts::invalid_answer(problem, &texts::ask_username()))
-                    .await?
+                talk.say(
+                    tx,
+                    texts::invalid_answer(
+                        Asked::Username,
+                        problem,
+                        &texts::ask_username(talk.lang),
+                        talk.lang,
+                    ),
+                )
+                .await?
             }
         },
         Step::Password { name, username } => {
@@ -311,8 +339,16 @@ async fn answer_step(
                     finish_registration(bot, tx, talk, name, username, password).await?
                 }
                 Err(problem) => {
-                    talk.say(tx, texts::invalid_answer(problem, &texts::ask_password()))
-                        .await?
+                    talk.say(
+                        tx,
+                        texts::invalid_answer(
+                            Asked::Password,
+                            problem,
+                            &texts::ask_password(talk.lang),
+                            talk.lang,
+                        ),
+                    )
+                    .await?
                 }
             }
             return Ok(());
@@ -324,7 +360,12 @@ async fn answer_step(
                 Err(problem) => {
                     talk.say(
                         tx,
-                        texts::invalid_answer(problem, &texts::ask_new_password()),
+                        texts::invalid_answer(
+                            Asked::Password,
+                            problem,
+                            &texts::ask_new_password(talk.lang),
+                            talk.lang,
+                        ),
                     )
                     .await?
                 }
@@ -349,10 +390,10 @@ async fn change_password(
 ) -> Result<(), sqlx::Error> {
     registration::clear(tx, talk.telegram_id).await?;
     let Some(user) = users::find_by_telegram_id(tx, talk.telegram_id).await? else {
-        return talk.say(tx, texts::password_needs_account()).await;
+        return talk.say(tx, texts::password_needs_account(talk.lang)).await;
     };
     users::set_password(tx, user.id, &hash(password).await).await?;
-    talk.say(tx, texts::password_changed()).await
+    talk.say(tx, texts::password_changed(talk.lang)).await
 }
 
 async fn finish_registration(
@@ -366,7 +407,7 @@ async fn finish_registration(
     // The mode may have changed since the conversation began.
     let Some((role, state)) = bot.new_account(talk.telegram_id) else {
         registration::clear(tx, talk.telegram_id).await?;
-        return talk.say(tx, texts::registration_closed()).await;
+        return talk.say(tx, texts::registration_closed(talk.lang)).await;
     };
     let telegram_username = talk.message.from.as_ref().and_then(|u| u.username.clone());
     let new_user = NewUser {
@@ -382,24 +423,30 @@ async fn finish_registration(
         Ok(user) => {
             registration::clear(tx, talk.telegram_id).await?;
             let pending = user.state == AccountState::Pending;
-            let html = texts::registered(&user.name, &user.username, user.telegram_id, pending);
+            let html = texts::registered(
+                &user.name,
+                &user.username,
+                user.telegram_id,
+                pending,
+                talk.lang,
+            );
             talk.say(tx, html).await?;
             if pending {
                 team::request_approval(tx, &user, telegram_username.as_deref()).await?;
             } else {
-                team::welcome(tx, talk.chat_id, &user, bot.links()).await?;
+                team::welcome(tx, talk.chat_id, &user, bot.links(), talk.lang).await?;
             }
         }
         // Someone else took the name between our check and the insert.
         Err(RegisterError::UsernameTaken) => {
             registration::save(tx, talk.telegram_id, talk.chat_id, &Step::Username { name })
                 .await?;
-            talk.say(tx, texts::username_taken(username.as_str()))
+            talk.say(tx, texts::username_taken(username.as_str(), talk.lang))
                 .await?;
         }
         Err(RegisterError::AlreadyRegistered) => {
             registration::clear(tx, talk.telegram_id).await?;
-            talk.say(tx, texts::already_registered(username.as_str()))
+            talk.say(tx, texts::already_registered(username.as_str(), talk.lang))
                 .await?;
         }
         Err(RegisterError::Db(e)) => return Err(e),

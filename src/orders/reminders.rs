@@ -23,6 +23,7 @@ use super::sla::{Reminder, Stage};
 use crate::{
     db::{now_ms, Conn},
     groups::hours::Zone,
+    lang::{self, Lang},
     telegram::{
         outbox::{self, Button, Outgoing},
         texts::{self, ReminderLine},
@@ -230,11 +231,17 @@ impl Reminders {
                 amount_ms: late_ms.abs(),
             });
         }
+        // A person's private chat has the id of their Telegram account; a group's is
+        // negative, and hears Indonesian.
+        let lang = match chat > 0 {
+            true => lang::stored(tx, chat).await?,
+            false => Lang::Id,
+        };
         let html = match lines.as_slice() {
-            [one] => texts::reminder(one),
+            [one] => texts::reminder(one, lang),
             _ => {
                 let more = lines.len().saturating_sub(DIGEST_LINES);
-                texts::reminder_digest(&lines[..lines.len() - more], more)
+                texts::reminder_digest(&lines[..lines.len() - more], more, lang)
             }
         };
         let mut tickets: Vec<&str> = Vec::new();
@@ -245,7 +252,7 @@ impl Reminders {
         }
         let keyboard = tickets
             .iter()
-            .filter_map(|ticket| self.ticket_button(chat, ticket))
+            .filter_map(|ticket| self.ticket_button(chat, ticket, lang))
             .map(|button| vec![button])
             .collect();
         let message = Outgoing::with_buttons(chat, html, keyboard);
@@ -261,8 +268,8 @@ impl Reminders {
 
     /// A button that opens `ticket` in the Mini App: inside Telegram from a private chat
     /// (web_app buttons are refused in groups), by the direct link, or in a browser.
-    fn ticket_button(&self, chat: i64, ticket: &str) -> Option<Button> {
-        let text = format!("{} {ticket}", texts::OPEN_TICKET);
+    fn ticket_button(&self, chat: i64, ticket: &str, lang: Lang) -> Option<Button> {
+        let text = format!("{} {ticket}", texts::open_ticket(lang));
         let private = chat > 0;
         match (&self.mini_app_url, &self.mini_app_link) {
             (Some(url), _) if private => {

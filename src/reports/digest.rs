@@ -10,6 +10,7 @@ use super::rekap;
 use crate::{
     booking::{desk, HotelBase},
     db::{now_ms, Conn, Db},
+    lang::Lang,
     telegram::{
         outbox::{self, Outgoing},
         report_texts,
@@ -53,7 +54,7 @@ impl Digest {
     pub async fn fire(&self, tx: &mut Conn) -> Result<(), sqlx::Error> {
         let now = now_ms();
         let figures = rekap::rekap(tx, now, self.offset).await?;
-        let mut text = report_texts::rekap(&figures);
+        let mut text = report_texts::rekap(&figures, Lang::Id);
         if let Some(base) = &self.hotel {
             let hotel = base.load(tx).await?;
             let occupancy = desk::occupancy(tx, &hotel, now).await?;

@@ -1,58 +1,74 @@
-//! The texts of `/rekap` and the daily digest, in Indonesian with English in italics, as
-//! Telegram HTML. Names are escaped before they are placed.
+//! The texts of `/rekap` and the daily digest, as Telegram HTML: `/rekap` in the asker's
+//! language, the digest (to the staff chat, a group) in Indonesian. Names are escaped
+//! before they are placed.
 
 use super::texts::{clock, escape, span};
 use crate::{
     booking::desk::Occupancy,
+    lang::Lang,
     reports::rekap::{ClosedTicket, Counts, Rekap},
 };
 
-fn counts_line(label_id: &str, label_en: &str, counts: &Counts) -> String {
-    format!(
-        "<b>{label_id}</b> (<i>{label_en}</i>): {} baru, {} di-pickup, {} di-close \
-         (<i>{} new, {} picked up, {} closed</i>)",
-        counts.new, counts.picked, counts.closed, counts.new, counts.picked, counts.closed
-    )
+fn counts_line(label: &str, counts: &Counts, lang: Lang) -> String {
+    let (new, picked, closed) = (counts.new, counts.picked, counts.closed);
+    match lang {
+        Lang::Id => {
+            format!("<b>{label}</b>: {new} baru, {picked} di-pickup, {closed} di-close")
+        }
+        Lang::En => format!("<b>{label}</b>: {new} new, {picked} picked up, {closed} closed"),
+    }
 }
 
-fn closes_lines(html: &mut String, title: &str, closes: &[ClosedTicket]) {
+fn closes_lines(html: &mut String, title: &str, closes: &[ClosedTicket], lang: Lang) {
     if closes.is_empty() {
         return;
     }
     html.push_str(&format!("\n\n{title}"));
+    let by = lang.pick("oleh", "by");
     for close in closes {
-        let (id, en) = span(close.took_ms);
         html.push_str(&format!(
-            "\n• <b>{}</b> — {id} (<i>{en}</i>) oleh {}",
+            "\n• <b>{}</b> — {} {by} {}",
             escape(&close.ticket),
+            span(close.took_ms, lang),
             escape(&close.by)
         ));
     }
 }
 
 /// `/rekap` and the daily digest.
-pub fn rekap(figures: &Rekap) -> String {
+pub fn rekap(figures: &Rekap, lang: Lang) -> String {
+    let (title, today, week) = lang.pick(
+        ("Rekap tim", "Hari ini", "Minggu ini"),
+        ("Team summary", "Today", "This week"),
+    );
+    let standing = match lang {
+        Lang::Id => format!(
+            "Tiket terbuka: <b>{}</b>, terlambat: <b>{}</b>",
+            figures.open, figures.late
+        ),
+        Lang::En => format!(
+            "Open tickets: <b>{}</b>, late: <b>{}</b>",
+            figures.open, figures.late
+        ),
+    };
     let mut html = format!(
-        "📊 <b>Rekap tim</b> · <i>Team summary</i> ({})\n\n{}\n{}\n\n\
-         Tiket terbuka: <b>{}</b>, terlambat: <b>{}</b> (<i>open: {}, late: {}</i>)",
+        "📊 <b>{title}</b> ({})\n\n{}\n{}\n\n{standing}",
         clock(figures.at, figures.offset),
-        counts_line("Hari ini", "today", &figures.today),
-        counts_line("Minggu ini", "this week", &figures.week),
-        figures.open,
-        figures.late,
-        figures.open,
-        figures.late,
+        counts_line(today, &figures.today, lang),
+        counts_line(week, &figures.week, lang),
     );
-    closes_lines(
-        &mut html,
-        "⚡ Close tercepat minggu ini (<i>fastest closes this week</i>):",
-        &figures.fastest,
+    let (fastest, slowest) = lang.pick(
+        (
+            "⚡ Close tercepat minggu ini:",
+            "🐢 Close terlama minggu ini:",
+        ),
+        (
+            "⚡ Fastest closes this week:",
+            "🐢 Slowest closes this week:",
+        ),
     );
-    closes_lines(
-        &mut html,
-        "🐢 Close terlama minggu ini (<i>slowest closes this week</i>):",
-        &figures.slowest,
-    );
+    closes_lines(&mut html, fastest, &figures.fastest, lang);
+    closes_lines(&mut html, slowest, &figures.slowest, lang);
     html
 }
 
@@ -60,8 +76,7 @@ pub fn rekap(figures: &Rekap) -> String {
 pub fn occupancy(tonight: &Occupancy) -> String {
     format!(
         "🏨 Hunian malam ini: {taken}/{rooms} kamar ({percent}%), tiba hari ini: {arrivals}, \
-         pulang: {departures} (<i>occupancy tonight: {taken}/{rooms} rooms; {arrivals} \
-         arriving, {departures} leaving today</i>)",
+         pulang: {departures}",
         taken = tonight.taken,
         rooms = tonight.rooms,
         percent = tonight.percent(),
@@ -71,8 +86,10 @@ pub fn occupancy(tonight: &Occupancy) -> String {
 }
 
 /// `/rekap` asked by someone who is not an owner or admin.
-pub fn rekap_refused() -> String {
-    "Maaf, /rekap hanya untuk admin dan owner. \
-     <i>Sorry, /rekap is for admins and owners only.</i>"
-        .into()
+pub fn rekap_refused(lang: Lang) -> String {
+    lang.pick(
+        "Maaf, /rekap hanya untuk admin dan owner.",
+        "Sorry, /rekap is for admins and owners only.",
+    )
+    .into()
 }

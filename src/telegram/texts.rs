@@ -1,5 +1,9 @@
-//! Every text the bot sends, in Indonesian, as Telegram HTML. Whatever a user typed is
+//! Every text the bot sends about tickets and accounts, as Telegram HTML. What goes to a
+//! group is in Indonesian (the seed's Feedback texts among them); what goes to a person's
+//! private chat is in their language ([`Lang`]), never both. Whatever a user typed is
 //! passed through [`escape`] before it is placed in a message.
+
+use crate::{duration, lang::Lang};
 
 /// Escapes text for Telegram's HTML parse mode.
 pub fn escape(text: &str) -> String {
@@ -109,124 +113,296 @@ pub fn daftar_in_group() -> String {
 
 pub const OPEN_PRIVATE_CHAT: &str = "Daftar di chat pribadi";
 
-pub fn start_unregistered(first_name: &str) -> String {
-    format!(
-        "Halo, {}! Saya <b>Tangkap</b>, bot pencatat permintaan.\n\n\
-         Di grup, anggota mengirim {MOBAN_FORMAT} dan saya membalas dengan nomor tiket. \
-         Staf lalu memproses tiket itu: Order → Pickup → Close, dan grup diberi kabar di setiap langkah.\n\n\
-         Anda staf? Kirim /daftar untuk mendaftar.",
-        escape(first_name)
-    )
+pub fn start_unregistered(first_name: &str, lang: Lang) -> String {
+    let name = escape(first_name);
+    match lang {
+        Lang::Id => format!(
+            "Halo, {name}! Saya <b>Tangkap</b>, bot pencatat permintaan.\n\n\
+             Di grup, anggota mengirim {MOBAN_FORMAT} dan saya membalas dengan nomor tiket. \
+             Staf lalu memproses tiket itu: Order → Pickup → Close, dan grup diberi kabar di setiap langkah.\n\n\
+             Anda staf? Kirim /daftar untuk mendaftar."
+        ),
+        Lang::En => format!(
+            "Hello, {name}! I am <b>Tangkap</b>, a bot that records requests.\n\n\
+             In a group, members send {MOBAN_FORMAT} and I answer with a ticket number. \
+             Staff then work the ticket: Order → Pickup → Close, and the group hears of every step.\n\n\
+             Are you staff? Send /daftar to register."
+        ),
+    }
 }
 
-pub const OPEN_MINI_APP: &str = "Buka Tangkap";
+pub fn open_mini_app(lang: Lang) -> &'static str {
+    lang.pick("Buka Tangkap", "Open Tangkap")
+}
+
 pub const MENU_BUTTON: &str = "Tangkap";
-pub const OPEN_TICKET: &str = "Buka tiket";
 
-pub fn start_registered(name: &str, username: &str, has_mini_app: bool) -> String {
-    let next = if has_mini_app {
-        "Tekan tombol di bawah untuk membuka daftar order: Order → Pickup → Close."
-    } else {
-        "Saya akan mencatat setiap /moban di grup dan memberi kabar saat tiket di-pickup dan di-close."
+/// The button that opens a ticket in the Mini App (a group's is in Indonesian).
+pub fn open_ticket(lang: Lang) -> &'static str {
+    lang.pick("Buka tiket", "Open ticket")
+}
+
+pub fn start_registered(name: &str, username: &str, has_mini_app: bool, lang: Lang) -> String {
+    let (name, username) = (escape(name), escape(username));
+    match lang {
+        Lang::Id => {
+            let next = if has_mini_app {
+                "Tekan tombol di bawah untuk membuka daftar order: Order → Pickup → Close."
+            } else {
+                "Saya akan mencatat setiap /moban di grup dan memberi kabar saat tiket di-pickup dan di-close."
+            };
+            format!("Halo, {name}! Anda terdaftar sebagai <b>{username}</b>.\n{next}")
+        }
+        Lang::En => {
+            let next = if has_mini_app {
+                "Press the button below to open the order list: Order → Pickup → Close."
+            } else {
+                "I will record every /moban in your groups and say when a ticket is picked up and closed."
+            };
+            format!("Hello, {name}! You are registered as <b>{username}</b>.\n{next}")
+        }
+    }
+}
+
+pub fn private_help(lang: Lang) -> String {
+    lang.pick(
+        "Saya tidak mengerti pesan itu. Kirim /daftar untuk mendaftar sebagai staf, /password untuk mengganti password, /bahasa en untuk bahasa Inggris, atau /start untuk bantuan.",
+        "I did not understand that message. Send /daftar to register as staff, /password to change your password, /bahasa id for Indonesian, or /start for help.",
+    )
+    .into()
+}
+
+/// `/bahasa id|en`: the choice made, said in the language chosen.
+pub fn language_set(lang: Lang) -> String {
+    lang.pick(
+        "Bahasa diganti ke Bahasa Indonesia.",
+        "Language set to English.",
+    )
+    .into()
+}
+
+/// `/bahasa` without `id` or `en`.
+pub fn language_usage(lang: Lang) -> String {
+    lang.pick(
+        "Gunakan <code>/bahasa id</code> untuk Bahasa Indonesia atau <code>/bahasa en</code> untuk bahasa Inggris.",
+        "Use <code>/bahasa en</code> for English or <code>/bahasa id</code> for Indonesian.",
+    )
+    .into()
+}
+
+/// `/bahasa` sent in a group: it is a person's setting.
+pub fn language_in_group() -> String {
+    "Bahasa diatur per orang di chat pribadi dengan bot: kirim /bahasa id atau /bahasa en di sana."
+        .into()
+}
+
+pub fn already_registered(username: &str, lang: Lang) -> String {
+    let username = escape(username);
+    match lang {
+        Lang::Id => format!(
+            "Akun Telegram ini sudah terdaftar dengan username <b>{username}</b>. Satu akun Telegram hanya bisa mendaftar sekali."
+        ),
+        Lang::En => format!(
+            "This Telegram account is already registered as <b>{username}</b>. A Telegram account can register only once."
+        ),
+    }
+}
+
+pub fn ask_name(lang: Lang) -> String {
+    lang.pick(
+        "Pendaftaran dimulai.\nMasukkan <b>nama</b> Anda:\n\n(kirim /batal untuk membatalkan)",
+        "Registration started.\nEnter your <b>name</b>:\n\n(send /batal to cancel)",
+    )
+    .into()
+}
+
+/// Asked again after a refused name.
+pub fn ask_name_again(lang: Lang) -> String {
+    lang.pick("Masukkan nama Anda:", "Enter your name:").into()
+}
+
+pub fn ask_username(lang: Lang) -> String {
+    lang.pick(
+        "Masukkan <b>username</b> untuk login: 3–32 karakter, huruf, angka, titik atau garis bawah.",
+        "Enter a <b>username</b> to log in with: 3–32 characters, letters, digits, dots or underscores.",
+    )
+    .into()
+}
+
+pub fn ask_password(lang: Lang) -> String {
+    lang.pick(
+        "Masukkan <b>password</b>: minimal 8 karakter. Pesan berisi password akan saya hapus dari chat.",
+        "Enter a <b>password</b>: at least 8 characters. I will delete the message holding it from the chat.",
+    )
+    .into()
+}
+
+/// Which answer of the conversation was refused, for [`invalid_answer`].
+#[derive(Clone, Copy, Debug)]
+pub enum Asked {
+    Name,
+    Username,
+    Password,
+}
+
+/// An answer refused for `problem` (an Indonesian sentence: the rules of
+/// [`crate::users`]), then the question again. In English the rule is said whole.
+pub fn invalid_answer(asked: Asked, problem: &str, ask_again: &str, lang: Lang) -> String {
+    let problem = match (lang, asked) {
+        (Lang::Id, _) => escape(problem),
+        (Lang::En, Asked::Name) => {
+            "A name is one line of 1–64 characters, not starting with /.".into()
+        }
+        (Lang::En, Asked::Username) => "A username is 3–32 characters: letters, digits, dots \
+             or underscores, starting with a letter or a digit."
+            .into(),
+        (Lang::En, Asked::Password) => "A password is one line of 8–128 characters.".into(),
     };
-    format!(
-        "Halo, {}! Anda terdaftar sebagai <b>{}</b>.\n{next}",
-        escape(name),
-        escape(username)
+    format!("{problem}\n\n{ask_again}")
+}
+
+pub fn username_taken(username: &str, lang: Lang) -> String {
+    let taken = match lang {
+        Lang::Id => format!(
+            "Username <b>{}</b> sudah dipakai. Pilih username lain.",
+            escape(username)
+        ),
+        Lang::En => format!(
+            "The username <b>{}</b> is taken. Choose another one.",
+            escape(username)
+        ),
+    };
+    format!("{taken}\n\n{}", ask_username(lang))
+}
+
+pub fn answer_with_text(lang: Lang) -> String {
+    lang.pick(
+        "Kirim jawaban berupa teks, atau /batal untuk membatalkan pendaftaran.",
+        "Send your answer as text, or /batal to cancel the registration.",
     )
+    .into()
 }
 
-pub fn private_help() -> String {
-    "Saya tidak mengerti pesan itu. Kirim /daftar untuk mendaftar sebagai staf, /password untuk mengganti password, atau /start untuk bantuan."
-        .into()
-}
-
-pub fn already_registered(username: &str) -> String {
-    format!(
-        "Akun Telegram ini sudah terdaftar dengan username <b>{}</b>. Satu akun Telegram hanya bisa mendaftar sekali.",
-        escape(username)
+pub fn registration_cancelled(lang: Lang) -> String {
+    lang.pick(
+        "Pendaftaran dibatalkan. Kirim /daftar kapan saja untuk mulai lagi.",
+        "Registration cancelled. Send /daftar any time to start again.",
     )
+    .into()
 }
 
-pub fn ask_name() -> String {
-    "Pendaftaran dimulai.\nMasukkan <b>nama</b> Anda:\n\n(kirim /batal untuk membatalkan)".into()
-}
-
-pub fn ask_username() -> String {
-    "Masukkan <b>username</b> untuk login: 3–32 karakter, huruf, angka, titik atau garis bawah."
-        .into()
-}
-
-pub fn ask_password() -> String {
-    "Masukkan <b>password</b>: minimal 8 karakter. Pesan berisi password akan saya hapus dari chat."
-        .into()
-}
-
-pub fn invalid_answer(problem: &str, ask_again: &str) -> String {
-    format!("{}\n\n{ask_again}", escape(problem))
-}
-
-pub fn username_taken(username: &str) -> String {
-    format!(
-        "Username <b>{}</b> sudah dipakai. Pilih username lain.\n\n{}",
-        escape(username),
-        ask_username()
+pub fn nothing_to_cancel(lang: Lang) -> String {
+    lang.pick(
+        "Tidak ada yang sedang berjalan untuk dibatalkan.",
+        "There is nothing under way to cancel.",
     )
-}
-
-pub fn answer_with_text() -> String {
-    "Kirim jawaban berupa teks, atau /batal untuk membatalkan pendaftaran.".into()
-}
-
-pub fn registration_cancelled() -> String {
-    "Pendaftaran dibatalkan. Kirim /daftar kapan saja untuk mulai lagi.".into()
-}
-
-pub fn nothing_to_cancel() -> String {
-    "Tidak ada yang sedang berjalan untuk dibatalkan.".into()
+    .into()
 }
 
 /// The seed's confirmation, without the password: it was set, and is not repeated in the
 /// chat. What comes next depends on whether the account waits for approval.
-pub fn registered(name: &str, username: &str, telegram_id: i64, pending: bool) -> String {
-    let next = if pending {
-        "Akun Anda <b>menunggu persetujuan admin</b>. Saya akan memberi kabar di sini begitu disetujui."
-    } else {
-        "Akun Anda sudah aktif."
-    };
-    format!(
-        "Anda telah terdaftar\n\nNAMA: {}\nUSERNAME: {}\nPASSWORD: sudah disimpan (tidak ditampilkan)\nID_TELEGRAM: <code>{telegram_id}</code>\n\n{next}",
-        escape(name),
-        escape(username),
-    )
+pub fn registered(
+    name: &str,
+    username: &str,
+    telegram_id: i64,
+    pending: bool,
+    lang: Lang,
+) -> String {
+    let (name, username) = (escape(name), escape(username));
+    match lang {
+        Lang::Id => {
+            let next = if pending {
+                "Akun Anda <b>menunggu persetujuan admin</b>. Saya akan memberi kabar di sini begitu disetujui."
+            } else {
+                "Akun Anda sudah aktif."
+            };
+            format!(
+                "Anda telah terdaftar\n\nNAMA: {name}\nUSERNAME: {username}\nPASSWORD: sudah disimpan (tidak ditampilkan)\nID_TELEGRAM: <code>{telegram_id}</code>\n\n{next}"
+            )
+        }
+        Lang::En => {
+            let next = if pending {
+                "Your account is <b>waiting for an admin's approval</b>. I will tell you here as soon as it is approved."
+            } else {
+                "Your account is active."
+            };
+            format!(
+                "You are registered\n\nNAME: {name}\nUSERNAME: {username}\nPASSWORD: saved (not shown)\nTELEGRAM_ID: <code>{telegram_id}</code>\n\n{next}"
+            )
+        }
+    }
 }
 
-pub fn registration_closed() -> String {
-    "Pendaftaran staf sedang ditutup. Hubungi admin tim Anda.".into()
+pub fn registration_closed(lang: Lang) -> String {
+    lang.pick(
+        "Pendaftaran staf sedang ditutup. Hubungi admin tim Anda.",
+        "Staff registration is closed. Contact your team's admin.",
+    )
+    .into()
 }
 
 /// `/start` of an account that is not active.
-pub fn start_not_active(name: &str, state: &str) -> String {
-    let standing = match state {
-        "pending" => "Akun Anda masih <b>menunggu persetujuan admin</b>. Saya akan memberi kabar di sini begitu disetujui.",
-        "disabled" => "Akun Anda <b>dinonaktifkan</b>. Hubungi admin tim Anda bila ini keliru.",
-        _ => "Pendaftaran Anda <b>ditolak</b>. Hubungi admin tim Anda bila ini keliru.",
+pub fn start_not_active(name: &str, state: &str, lang: Lang) -> String {
+    let standing = match (state, lang) {
+        ("pending", Lang::Id) => "Akun Anda masih <b>menunggu persetujuan admin</b>. Saya akan memberi kabar di sini begitu disetujui.",
+        ("pending", Lang::En) => "Your account is still <b>waiting for an admin's approval</b>. I will tell you here as soon as it is approved.",
+        ("disabled", Lang::Id) => "Akun Anda <b>dinonaktifkan</b>. Hubungi admin tim Anda bila ini keliru.",
+        ("disabled", Lang::En) => "Your account is <b>disabled</b>. Contact your team's admin if this is a mistake.",
+        (_, Lang::Id) => "Pendaftaran Anda <b>ditolak</b>. Hubungi admin tim Anda bila ini keliru.",
+        (_, Lang::En) => "Your registration was <b>rejected</b>. Contact your team's admin if this is a mistake.",
     };
-    format!("Halo, {}! {standing}", escape(name))
+    format!(
+        "{} {}! {standing}",
+        lang.pick("Halo,", "Hello,"),
+        escape(name)
+    )
 }
 
 /// Who made a change from the server's command line.
 pub const CONSOLE_ACTOR: &str = "Server (tangkap user)";
-pub const APPROVE: &str = "✅ Setujui";
-pub const UNKNOWN_BUTTON: &str = "Tombol ini sudah tidak berlaku.";
-pub const ACCOUNT_NOT_FOUND: &str = "Akun ini tidak ditemukan.";
-pub const REJECT: &str = "❌ Tolak";
+
+pub fn approve_button(lang: Lang) -> &'static str {
+    lang.pick("✅ Setujui", "✅ Approve")
+}
+
+pub fn reject_button(lang: Lang) -> &'static str {
+    lang.pick("❌ Tolak", "❌ Reject")
+}
+
+pub fn unknown_button(lang: Lang) -> String {
+    lang.pick(
+        "Tombol ini sudah tidak berlaku.",
+        "This button no longer works.",
+    )
+    .into()
+}
+
+pub fn account_not_found(lang: Lang) -> String {
+    lang.pick("Akun ini tidak ditemukan.", "This account was not found.")
+        .into()
+}
 
 /// To owners and admins: someone registered and waits.
-pub fn approval_request(applicant: &crate::users::User, telegram_username: Option<&str>) -> String {
+pub fn approval_request(
+    applicant: &crate::users::User,
+    telegram_username: Option<&str>,
+    lang: Lang,
+) -> String {
     let handle = telegram_username.map_or_else(|| "-".to_owned(), |h| format!("@{}", escape(h)));
+    let (title, name, id) = lang.pick(
+        (
+            "Pendaftaran baru menunggu persetujuan",
+            "Nama",
+            "ID Telegram",
+        ),
+        (
+            "New registration waiting for approval",
+            "Name",
+            "Telegram ID",
+        ),
+    );
     format!(
-        "<b>Pendaftaran baru menunggu persetujuan</b>\n\nNama: {}\nUsername: {}\nID Telegram: <code>{}</code>\nTelegram: {handle}",
+        "<b>{title}</b>\n\n{name}: {}\nUsername: {}\n{id}: <code>{}</code>\nTelegram: {handle}",
         escape(&applicant.name),
         escape(&applicant.username),
         applicant.telegram_id,
@@ -234,51 +410,75 @@ pub fn approval_request(applicant: &crate::users::User, telegram_username: Optio
 }
 
 /// Added to every copy of an approval request once someone decided.
-pub fn approval_decided(approved: bool, by: &str) -> String {
-    if approved {
-        format!("✅ Disetujui oleh {}", escape(by))
-    } else {
-        format!("❌ Ditolak oleh {}", escape(by))
-    }
+pub fn approval_decided(approved: bool, by: &str, lang: Lang) -> String {
+    let decided = match (approved, lang) {
+        (true, Lang::Id) => "✅ Disetujui oleh",
+        (true, Lang::En) => "✅ Approved by",
+        (false, Lang::Id) => "❌ Ditolak oleh",
+        (false, Lang::En) => "❌ Rejected by",
+    };
+    format!("{decided} {}", escape(by))
 }
 
-pub fn applicant_rejected() -> String {
-    "Maaf, pendaftaran Anda <b>ditolak</b> oleh admin. Hubungi admin tim Anda bila ini keliru."
-        .into()
+pub fn applicant_rejected(lang: Lang) -> String {
+    lang.pick(
+        "Maaf, pendaftaran Anda <b>ditolak</b> oleh admin. Hubungi admin tim Anda bila ini keliru.",
+        "Sorry, an admin <b>rejected</b> your registration. Contact your team's admin if this is a mistake.",
+    )
+    .into()
 }
 
 /// Shown to whoever pressed Setujui or Tolak (answerCallbackQuery: plain text).
-pub fn decision_recorded(approved: bool, applicant: &str) -> String {
-    if approved {
-        format!("Disetujui: {applicant}")
-    } else {
-        format!("Ditolak: {applicant}")
-    }
+pub fn decision_recorded(approved: bool, applicant: &str, lang: Lang) -> String {
+    let decided = match (approved, lang) {
+        (true, Lang::Id) => "Disetujui",
+        (true, Lang::En) => "Approved",
+        (false, Lang::Id) => "Ditolak",
+        (false, Lang::En) => "Rejected",
+    };
+    format!("{decided}: {applicant}")
 }
 
 /// A button pressed on a request someone already decided (plain text).
-pub fn already_decided(by: Option<&str>) -> String {
-    match by {
-        Some(by) => format!("Sudah diputuskan oleh {by}."),
-        None => "Pendaftaran ini sudah diputuskan.".into(),
+pub fn already_decided(by: Option<&str>, lang: Lang) -> String {
+    match (by, lang) {
+        (Some(by), Lang::Id) => format!("Sudah diputuskan oleh {by}."),
+        (Some(by), Lang::En) => format!("Already decided by {by}."),
+        (None, Lang::Id) => "Pendaftaran ini sudah diputuskan.".into(),
+        (None, Lang::En) => "This registration was already decided.".into(),
     }
 }
 
-pub fn ask_new_password() -> String {
-    "Kirim <b>password baru</b> Anda: minimal 8 karakter. Pesan itu akan saya hapus dari chat.\n\n(kirim /batal untuk membatalkan)".into()
+pub fn ask_new_password(lang: Lang) -> String {
+    lang.pick(
+        "Kirim <b>password baru</b> Anda: minimal 8 karakter. Pesan itu akan saya hapus dari chat.\n\n(kirim /batal untuk membatalkan)",
+        "Send your <b>new password</b>: at least 8 characters. I will delete that message from the chat.\n\n(send /batal to cancel)",
+    )
+    .into()
 }
 
-pub fn password_changed() -> String {
-    "Password Anda sudah diganti. Semua sesi login diakhiri: masuk lagi dengan password baru."
-        .into()
+pub fn password_changed(lang: Lang) -> String {
+    lang.pick(
+        "Password Anda sudah diganti. Semua sesi login diakhiri: masuk lagi dengan password baru.",
+        "Your password was changed. Every login session was ended: log in again with the new password.",
+    )
+    .into()
 }
 
-pub fn password_change_cancelled() -> String {
-    "Penggantian password dibatalkan.".into()
+pub fn password_change_cancelled(lang: Lang) -> String {
+    lang.pick(
+        "Penggantian password dibatalkan.",
+        "Password change cancelled.",
+    )
+    .into()
 }
 
-pub fn password_needs_account() -> String {
-    "Anda belum terdaftar. Kirim /daftar untuk mendaftar dulu.".into()
+pub fn password_needs_account(lang: Lang) -> String {
+    lang.pick(
+        "Anda belum terdaftar. Kirim /daftar untuk mendaftar dulu.",
+        "You are not registered yet. Send /daftar to register first.",
+    )
+    .into()
 }
 
 /// A reminder about one ticket: its stage is about to run out (a warning) or has run
@@ -306,34 +506,37 @@ impl ReminderLine {
         }
     }
 
-    /// "terlambat 5 menit (5 min late)" or "15 menit lagi (15 min left)".
-    fn how_much(&self) -> String {
-        let (id, en) = span(self.amount_ms);
-        if self.breach {
-            format!("terlambat {id} (<i>{en} late</i>)")
-        } else {
-            format!("{id} lagi (<i>{en} left</i>)")
+    /// "terlambat 5 menit" or "15 menit lagi"; "5 minutes late" or "15 minutes left".
+    fn how_much(&self, lang: Lang) -> String {
+        let span = span(self.amount_ms, lang);
+        match (self.breach, lang) {
+            (true, Lang::Id) => format!("terlambat {span}"),
+            (true, Lang::En) => format!("{span} late"),
+            (false, Lang::Id) => format!("{span} lagi"),
+            (false, Lang::En) => format!("{span} left"),
         }
     }
 }
 
 /// A reminder about one ticket.
-pub fn reminder(line: &ReminderLine) -> String {
-    let (id, en) = if line.breach {
-        ("Lewat batas", "overdue")
-    } else {
-        ("Segera lewat batas", "due soon")
+pub fn reminder(line: &ReminderLine, lang: Lang) -> String {
+    let stage = line.stage;
+    let title = match (line.breach, lang) {
+        (true, Lang::Id) => format!("Lewat batas {stage}"),
+        (true, Lang::En) => format!("{stage} overdue"),
+        (false, Lang::Id) => format!("Segera lewat batas {stage}"),
+        (false, Lang::En) => format!("{stage} due soon"),
     };
+    let (ticket, group, due) = lang.pick(("Tiket", "Grup", "Batas"), ("Ticket", "Group", "Due"));
     format!(
-        "{} <b>{id} {stage}</b> · <i>{stage} {en}</i>\nTiket: <b>{}</b>\nGrup: {}\n\
-         Order_ID: {}\nBatas {}: {}",
+        "{} <b>{title}</b>\n{ticket}: <b>{}</b>\n{group}: {}\n\
+         Order_ID: {}\n{due} {}: {}",
         line.icon(),
         escape(&line.ticket),
         escape(&line.group),
         escape(&line.order_id),
         escape(&line.due),
-        line.how_much(),
-        stage = line.stage,
+        line.how_much(lang),
     )
 }
 
@@ -342,7 +545,7 @@ pub fn reminder(line: &ReminderLine) -> String {
 const DIGEST_FIELD_CHARS: usize = 40;
 
 /// Reminders about several tickets in one message: `lines`, and `more` not listed.
-pub fn reminder_digest(lines: &[ReminderLine], more: usize) -> String {
+pub fn reminder_digest(lines: &[ReminderLine], more: usize, lang: Lang) -> String {
     let short = |text: &str| {
         let mut chars = text.chars();
         let cut: String = chars.by_ref().take(DIGEST_FIELD_CHARS).collect();
@@ -353,75 +556,74 @@ pub fn reminder_digest(lines: &[ReminderLine], more: usize) -> String {
         })
     };
     let total = lines.len() + more;
-    let mut html =
-        format!("⏰ <b>{total} tiket perlu perhatian</b> · <i>{total} tickets need attention</i>");
+    let mut html = match lang {
+        Lang::Id => format!("⏰ <b>{total} tiket perlu perhatian</b>"),
+        Lang::En if total == 1 => "⏰ <b>1 ticket needs attention</b>".to_owned(),
+        Lang::En => format!("⏰ <b>{total} tickets need attention</b>"),
+    };
+    let due = lang.pick("batas", "due");
     for line in lines {
         html.push_str(&format!(
-            "\n{} <b>{}</b> · {} · {} — {} {}, batas {}",
+            "\n{} <b>{}</b> · {} · {} — {} {}, {due} {}",
             line.icon(),
             escape(&line.ticket),
             short(&line.group),
             short(&line.order_id),
             line.stage,
-            line.how_much(),
+            line.how_much(lang),
             escape(&line.due),
         ));
     }
     if more > 0 {
-        html.push_str(&format!(
-            "\n… dan {more} tiket lainnya (<i>and {more} more</i>)"
-        ));
+        html.push_str(&match lang {
+            Lang::Id => format!("\n… dan {more} tiket lainnya"),
+            Lang::En => format!("\n… and {more} more"),
+        });
     }
     html
 }
 
-/// A length of time in Indonesian and in English: "1 jam 5 menit", "1 h 5 min".
-pub fn span(ms: i64) -> (String, String) {
-    let minutes = ms.max(0) / 60_000;
+/// A length of time in words, to the minute: "1 jam 5 menit", "1 hour 5 minutes"; under
+/// a minute, "kurang dari 1 menit" / "under a minute".
+pub fn span(ms: i64, lang: Lang) -> String {
+    let minutes = ms.max(0) as u64 / 60_000;
     if minutes == 0 {
-        return ("kurang dari 1 menit".into(), "under 1 min".into());
+        return lang.pick("kurang dari 1 menit", "under a minute").into();
     }
-    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    let mut id = Vec::new();
-    let mut en = Vec::new();
-    for (amount, id_unit, en_unit) in [
-        (days, "hari", "d"),
-        (hours, "jam", "h"),
-        (mins, "menit", "min"),
-    ] {
-        if amount > 0 && id.len() < 2 {
-            id.push(format!("{amount} {id_unit}"));
-            en.push(format!("{amount} {en_unit}"));
-        }
-    }
-    (id.join(" "), en.join(" "))
+    duration::in_words(std::time::Duration::from_secs(minutes * 60), lang)
 }
 
 /// `/pengingat`: reminders turned on or off, or how to use it.
-pub fn reminders_set(on: bool) -> String {
-    if on {
-        "🔔 Pengingat tiket yang menunggu Pickup <b>aktif</b>. \
-         <i>Reminders of tickets waiting for Pickup are on.</i>"
-            .into()
-    } else {
-        "🔕 Pengingat tiket yang menunggu Pickup <b>dimatikan</b>; pengingat tiket yang Anda \
-         pegang tetap dikirim. Nyalakan lagi dengan /pengingat on. \
-         <i>Reminders of tickets waiting for Pickup are off; those of tickets you hold still \
-         come.</i>"
-            .into()
+pub fn reminders_set(on: bool, lang: Lang) -> String {
+    match (on, lang) {
+        (true, Lang::Id) => "🔔 Pengingat tiket yang menunggu Pickup <b>aktif</b>.",
+        (true, Lang::En) => "🔔 Reminders of tickets waiting for Pickup are <b>on</b>.",
+        (false, Lang::Id) => {
+            "🔕 Pengingat tiket yang menunggu Pickup <b>dimatikan</b>; pengingat tiket yang Anda \
+             pegang tetap dikirim. Nyalakan lagi dengan /pengingat on."
+        }
+        (false, Lang::En) => {
+            "🔕 Reminders of tickets waiting for Pickup are <b>off</b>; those of tickets you \
+             hold still come. Turn them on again with /pengingat on."
+        }
     }
+    .into()
 }
 
-pub fn reminders_usage() -> String {
-    "Gunakan <code>/pengingat on</code> atau <code>/pengingat off</code>. \
-     <i>Use /pengingat on or /pengingat off.</i>"
-        .into()
+pub fn reminders_usage(lang: Lang) -> String {
+    lang.pick(
+        "Gunakan <code>/pengingat on</code> atau <code>/pengingat off</code>.",
+        "Use <code>/pengingat on</code> or <code>/pengingat off</code>.",
+    )
+    .into()
 }
 
-pub fn reminders_need_account() -> String {
-    "Pengingat hanya untuk staf terdaftar. Daftar dulu dengan /daftar. \
-     <i>Reminders are for registered staff: register with /daftar first.</i>"
-        .into()
+pub fn reminders_need_account(lang: Lang) -> String {
+    lang.pick(
+        "Pengingat hanya untuk staf terdaftar. Daftar dulu dengan /daftar.",
+        "Reminders are for registered staff: register with /daftar first.",
+    )
+    .into()
 }
 
 /// `14:05 WIB`: the time of `at` (Unix ms) at `offset`, named as Indonesia names its zones.

@@ -10,6 +10,7 @@
 //!   disabled, so a team can never lock itself out.
 
 use super::{AccountState, Role, User};
+use crate::lang::Lang;
 
 /// Which tickets an account may see and act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,31 +197,47 @@ impl Refusal {
         }
     }
 
-    /// The Indonesian sentence shown to people.
-    pub fn indonesian(self) -> String {
-        match self {
-            Refusal::NotAllowed => "Hanya owner dan admin aktif yang dapat mengelola akun.".into(),
-            Refusal::OwnerOnly => {
+    /// The sentence shown to people, in `lang`.
+    pub fn explain(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Refusal::NotAllowed, Lang::Id) => {
+                "Hanya owner dan admin aktif yang dapat mengelola akun.".into()
+            }
+            (Refusal::NotAllowed, Lang::En) => {
+                "Only active owners and admins can manage accounts.".into()
+            }
+            (Refusal::OwnerOnly, Lang::Id) => {
                 "Hanya owner yang dapat mengangkat atau menurunkan admin dan owner.".into()
             }
-            Refusal::LastOwner => {
+            (Refusal::OwnerOnly, Lang::En) => {
+                "Only an owner can make or unmake admins and owners.".into()
+            }
+            (Refusal::LastOwner, Lang::Id) => {
                 "Owner aktif terakhir tidak bisa diturunkan atau dinonaktifkan.".into()
             }
-            Refusal::OwnAccount => "Anda tidak bisa mengubah akun Anda sendiri.".into(),
-            Refusal::NotApplicable(state) => format!(
+            (Refusal::LastOwner, Lang::En) => {
+                "The last active owner cannot be demoted or disabled.".into()
+            }
+            (Refusal::OwnAccount, Lang::Id) => "Anda tidak bisa mengubah akun Anda sendiri.".into(),
+            (Refusal::OwnAccount, Lang::En) => "You cannot change your own account.".into(),
+            (Refusal::NotApplicable(state), Lang::Id) => format!(
                 "Akun ini berstatus {}, jadi perubahan ini tidak berlaku.",
-                state_word(state)
+                state_word(state, lang)
+            ),
+            (Refusal::NotApplicable(state), Lang::En) => format!(
+                "This account is {}, so this change does not apply.",
+                state_word(state, lang)
             ),
         }
     }
 }
 
-fn state_word(state: &str) -> &'static str {
+fn state_word(state: &str, lang: Lang) -> &'static str {
     match state {
-        "pending" => "menunggu persetujuan",
-        "active" => "aktif",
-        "disabled" => "nonaktif",
-        _ => "ditolak",
+        "pending" => lang.pick("menunggu persetujuan", "waiting for approval"),
+        "active" => lang.pick("aktif", "active"),
+        "disabled" => lang.pick("nonaktif", "disabled"),
+        _ => lang.pick("ditolak", "rejected"),
     }
 }
 

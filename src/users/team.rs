@@ -13,6 +13,7 @@ use super::{
 use crate::{
     db::{lock_until_commit, now_ms, Conn, Db},
     groups,
+    lang::{self, Lang},
     telegram::{
         outbox::{self, Button, MessageRef, Outgoing},
         texts,
@@ -166,40 +167,50 @@ async fn tell_decision(
             .bind(applicant.id)
             .fetch_one(&mut *tx)
             .await?;
-    let html = format!(
-        "{}\n\n{}",
-        texts::approval_request(applicant, telegram_username.as_deref()),
-        texts::approval_decided(approved, decided_by)
-    );
+    // Each copy is in a leader's private chat, whose id is the leader's Telegram id.
     for (row, chat_id) in outbox::about(tx, &approval_topic(applicant.id)).await? {
+        let lang = lang::stored(tx, chat_id).await?;
+        let html = format!(
+            "{}\n\n{}",
+            texts::approval_request(applicant, telegram_username.as_deref(), lang),
+            texts::approval_decided(approved, decided_by, lang)
+        );
         let edit = Outgoing::EditMessage {
             chat_id,
             message: MessageRef::Outbox(row),
-            html: html.clone(),
+            html,
             keyboard: Vec::new(),
         };
         outbox::enqueue(tx, &edit).await?;
     }
     let chat = applicant.telegram_id;
+    let lang = lang::stored(tx, chat).await?;
     if !approved {
-        return outbox::enqueue(tx, &Outgoing::message(chat, texts::applicant_rejected())).await;
+        let told = Outgoing::message(chat, texts::applicant_rejected(lang));
+        return outbox::enqueue(tx, &told).await;
     }
-    welcome(tx, chat, applicant, links).await
+    welcome(tx, chat, applicant, links, lang).await
 }
 
-/// The greeting of an active account in its private chat: the Mini App button, and the
-/// chat's menu button opening the Mini App too.
+/// The greeting of an active account in its private chat, in `lang`: the Mini App
+/// button, and the chat's menu button opening the Mini App too.
 pub async fn welcome(
     tx: &mut Conn,
     chat_id: i64,
     user: &User,
     links: Links<'_>,
+    lang: Lang,
 ) -> Result<(), sqlx::Error> {
     let keyboard = match links.mini_app_url {
-        Some(url) => vec![vec![Button::mini_app(texts::OPEN_MINI_APP, url)]],
+        Some(url) => vec![vec![Button::mini_app(texts::open_mini_app(lang), url)]],
         None => Vec::new(),
     };
-    let html = texts::start_registered(&user.name, &user.username, links.mini_app_url.is_some());
+    let html = texts::start_registered(
+        &user.name,
+        &user.username,
+        links.mini_app_url.is_some(),
+        lang,
+    );
     outbox::enqueue(tx, &Outgoing::with_buttons(chat_id, html, keyboard)).await?;
     if let Some(url) = links.mini_app_url {
         let menu = Outgoing::SetMenuButton {
@@ -212,8 +223,8 @@ pub async fn welcome(
     Ok(())
 }
 
-/// Asks every active owner and admin, in their private chat with the bot, to approve or
-/// reject `applicant` (who registered as `telegram_username`).
+/// Asks every active owner and admin, in their private chat with the bot and their
+/// language, to approve or reject `applicant` (who registered as `telegram_username`).
 pub async fn request_approval(
     tx: &mut Conn,
     applicant: &User,
@@ -225,20 +236,21 @@ pub async fn request_approval(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let html = texts::approval_request(applicant, telegram_username);
-    let keyboard = vec![vec![
-        Button::callback(
-            texts::APPROVE,
-            approval_callback(AccountChange::Approve, applicant.id),
-        ),
-        Button::callback(
-            texts::REJECT,
-            approval_callback(AccountChange::Reject, applicant.id),
-        ),
-    ]];
     let topic = approval_topic(applicant.id);
     for chat_id in leaders {
-        let request = Outgoing::with_buttons(chat_id, html.clone(), keyboard.clone());
+        let lang = lang::stored(tx, chat_id).await?;
+        let html = texts::approval_request(applicant, telegram_username, lang);
+        let keyboard = vec![vec![
+            Button::callback(
+                texts::approve_button(lang),
+                approval_callback(AccountChange::Approve, applicant.id),
+            ),
+            Button::callback(
+                texts::reject_button(lang),
+                approval_callback(AccountChange::Reject, applicant.id),
+            ),
+        ]];
+        let request = Outgoing::with_buttons(chat_id, html, keyboard);
         outbox::enqueue_about(tx, &request, &topic).await?;
     }
     Ok(())

@@ -301,9 +301,9 @@ pub async fn decide(
             Ok(Json(view(&booking)))
         }
         Err(DecideError::NotFound) => Err(ApiError::NoSuchRoute),
-        Err(DecideError::AlreadyDecided(booking)) => {
-            Err(ApiError::Conflict(texts::already_decided(&booking)))
-        }
+        Err(DecideError::AlreadyDecided(booking)) => Err(ApiError::Conflict(
+            texts::already_decided(&booking, Lang::Id),
+        )),
         Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
     }
 }
@@ -321,7 +321,10 @@ async fn revert(state: AppState, staff: Staff, id: i64) -> Result<Json<Value>, A
         }
         Err(RevertError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(RevertError::Db(e)) => Err(ApiError::Internal(e)),
-        Err(refused) => Err(ApiError::Conflict(texts::revert_refused(refused.reason()))),
+        Err(refused) => Err(ApiError::Conflict(texts::revert_refused(
+            refused.reason(),
+            Lang::Id,
+        ))),
     }
 }
 
@@ -468,10 +471,13 @@ async fn desk_step(
         Err(DeskError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(DeskError::RoomNo) => Err(ApiError::InvalidField {
             field: "room",
-            message: texts::invalid_room_no(),
+            message: texts::invalid_room_no(Lang::Id),
         }),
         Err(DeskError::Refused(why, booking)) => Err(ApiError::Conflict(texts::desk_refused(
-            why, &booking, &hotel,
+            why,
+            &booking,
+            &hotel,
+            Lang::Id,
         ))),
         Err(DeskError::Db(e)) => Err(ApiError::Internal(e)),
     }

@@ -280,7 +280,7 @@ impl ApiError {
             MembershipUnchecked => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "membership_unchecked",
-                crate::booking::texts::membership_unchecked(),
+                crate::booking::texts::membership_unchecked(Lang::Id),
             ),
             TooManyConnections => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -317,7 +317,7 @@ impl ApiError {
                 "not_found",
                 "Akun tidak ditemukan.".into(),
             ),
-            Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.indonesian()),
+            Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.explain(Lang::Id)),
             Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.clone()),
             Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
             BadRequest(message) | InvalidField { message, .. } => {

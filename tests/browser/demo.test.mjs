@@ -210,7 +210,7 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   await list.locator('button.callback', { hasText: `Lunas ${ahmadReceipt.slice(-3)}` }).click();
   await page.locator('#toast', { hasText: `${ahmadReceipt} LUNAS` }).waitFor({ timeout: 20_000 });
   assert.doesNotMatch(await page.locator('#toast').textContent(), /[<>]/, 'a button\'s answer is plain text');
-  await frontOffice.filter({ hasText: ahmadReceipt }).filter({ hasText: 'LUNAS oleh / by Budi Santoso' }).waitFor({ timeout: 20_000 });
+  await frontOffice.filter({ hasText: ahmadReceipt }).filter({ hasText: 'LUNAS oleh Budi Santoso' }).waitFor({ timeout: 20_000 });
   await page.locator('#as').selectOption({ label: 'Ahmad Fauzi' });
   await privateChat.locator('.message.bot', { hasText: 'dikonfirmasi' }).filter({ hasText: ahmadReceipt }).waitFor({ timeout: 20_000 });
   await shot(page, 'demo-hotel-telegram');
