@@ -53,6 +53,7 @@ on_both_backends!(
     the_front_desk_sees_its_day_and_checks_guests_in_and_out,
     the_grid_counts_the_free_rooms_of_each_type_night_by_night,
     the_daily_digest_tells_tonights_occupancy,
+    the_front_office_hears_indonesian_and_a_guest_their_own_language,
 );
 
 const PASSWORD: &str = "sandi-rahasia-1";
@@ -3734,5 +3735,49 @@ async fn the_daily_digest_tells_tonights_occupancy(backend: Backend) {
         "{}",
         told[0].text
     );
+    app.finish().await;
+}
+
+async fn the_front_office_hears_indonesian_and_a_guest_their_own_language(backend: Backend) {
+    let hour = Duration::from_secs(3600);
+    let (app, fo_chat) = spawn_hotel(backend, &[("Deluxe", 2)], 2 * hour, hour / 4).await;
+    let emma = app.fake.user_speaking("Emma", None, "en-US");
+    say(&app, &emma, "/booking").await;
+    let asked = say(&app, &emma, "Use name: Emma").await;
+    say(&app, &emma, &asked.answers[1]).await;
+    say(&app, &emma, "1").await;
+    let held = say(&app, &emma, "Deluxe").await;
+    assert!(
+        held.text.contains("1 night × Rp450.000 = Rp450.000") && held.text.contains("Your room"),
+        "{}",
+        held.text
+    );
+    for other in ["1 nights", "malam", "Kamar", "Bayar"] {
+        assert!(!held.text.contains(other), "{other}: {}", held.text);
+    }
+
+    // The FO chat is a group: Indonesian only, as the team's other messages.
+    let announced = app.fake.wait_for_bot_messages(fo_chat, 1, PATIENCE).await;
+    let text = &announced[0].text;
+    for says in [
+        "Booking baru",
+        "Nama: Emma",
+        "Kamar: Deluxe",
+        "(1 malam)",
+        "Lewat: Telegram",
+    ] {
+        assert!(text.contains(says), "{says}: {text}");
+    }
+    for english in [
+        "New booking",
+        "Name",
+        "Room",
+        "night",
+        "Via",
+        "Hold until",
+        " / ",
+    ] {
+        assert!(!text.contains(english), "{english}: {text}");
+    }
     app.finish().await;
 }

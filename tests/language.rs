@@ -1,0 +1,172 @@
+//! One language at a time: each person is written to in their language (their Telegram
+//! app's, or the one they chose with `/bahasa`), never in both; groups hear Indonesian.
+
+mod common;
+
+use common::{register_account, say, spawn_app, Backend, PATIENCE};
+use tangkap::sim::SimUser;
+use tangkap::users::{AccountState, Role};
+
+on_both_backends!(
+    the_same_messages_from_an_english_and_an_indonesian_app_get_one_language_each,
+    bahasa_switches_the_language_for_good,
+    later_messages_follow_the_language_a_person_last_wrote_in,
+);
+
+/// Indonesian words that no English message of the bot's contains.
+const INDONESIAN: [&str; 8] = [
+    "Halo", "Saya", "Anda", "Kirim", "Masukkan", "dan", "untuk", "sudah",
+];
+/// English words that no Indonesian message of the bot's contains.
+const ENGLISH: [&str; 8] = ["Hello", "I", "you", "Send", "Enter", "and", "to", "the"];
+
+/// `text` has each of `present` and none of the words `absent`.
+fn assert_only(text: &str, present: &[&str], absent: &[&str]) {
+    for phrase in present {
+        assert!(text.contains(phrase), "{phrase:?} missing: {text}");
+    }
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+    for word in absent {
+        assert!(
+            !words.contains(word),
+            "{word:?} of the other language: {text}"
+        );
+    }
+}
+
+/// The answers `user` gets to `/start`, a message the bot does not understand and the
+/// whole `/daftar` conversation.
+async fn talk(app: &common::TestApp, user: &SimUser, username: &str) -> Vec<String> {
+    let mut answers = Vec::new();
+    for text in ["/start", "apa ini?", "/daftar", "Rina", username, "pendek"] {
+        answers.push(say(app, user, text).await.text);
+    }
+    answers.push(say(app, user, "sandi-rahasia-1").await.text);
+    answers
+}
+
+async fn the_same_messages_from_an_english_and_an_indonesian_app_get_one_language_each(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let ani = app.fake.user_speaking("Ani", None, "id");
+    let emma = app.fake.user_speaking("Emma", None, "en-GB");
+    let in_indonesian = talk(&app, &ani, "ani_01").await;
+    let in_english = talk(&app, &emma, "emma_01").await;
+
+    let expected_id: [&[&str]; 7] = [
+        &["Halo, Ani!", "Kirim /daftar untuk mendaftar"],
+        &["Saya tidak mengerti pesan itu"],
+        &["Masukkan nama Anda"],
+        &["Masukkan username"],
+        &["Masukkan password"],
+        &["Password minimal 8 karakter."],
+        &["Anda telah terdaftar", "menunggu persetujuan admin"],
+    ];
+    let expected_en: [&[&str]; 7] = [
+        &["Hello, Emma!", "Send /daftar to register"],
+        &["I did not understand that message"],
+        &["Enter your name"],
+        &["Enter a username"],
+        &["Enter a password"],
+        &["A password is one line of 8–128 characters."],
+        &["You are registered", "waiting for an admin's approval"],
+    ];
+    for (text, present) in in_indonesian.iter().zip(expected_id) {
+        assert_only(text, present, &ENGLISH);
+    }
+    for (text, present) in in_english.iter().zip(expected_en) {
+        assert_only(text, present, &INDONESIAN);
+    }
+    // Telegram offers the commands, /bahasa among them, in the app's language.
+    assert!(app
+        .fake
+        .commands("all_private_chats")
+        .contains(&"bahasa".to_owned()));
+    app.finish().await;
+}
+
+async fn bahasa_switches_the_language_for_good(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let budi = app.fake.user_speaking("Budi", None, "id");
+    let group = app.fake.group("Toko Maju");
+
+    let usage = say(&app, &budi, "/bahasa").await;
+    assert_only(&usage.text, &["Gunakan", "/bahasa en"], &ENGLISH);
+    let set = say(&app, &budi, "/bahasa en").await;
+    assert_eq!(set.text, "Language set to English.");
+    let greeting = say(&app, &budi, "/start").await;
+    assert_only(&greeting.text, &["Hello, Budi!"], &INDONESIAN);
+    let usage = say(&app, &budi, "/bahasa fr").await;
+    assert_only(&usage.text, &["Use", "/bahasa id"], &INDONESIAN);
+
+    // The choice is kept: after a restart Budi's Indonesian app is still answered in
+    // English.
+    app.restart().await;
+    let greeting = say(&app, &budi, "/start").await;
+    assert_only(&greeting.text, &["Hello, Budi!"], &INDONESIAN);
+
+    let set = say(&app, &budi, "/BAHASA id").await;
+    assert_eq!(set.text, "Bahasa diganti ke Bahasa Indonesia.");
+    let greeting = say(&app, &budi, "/start").await;
+    assert_only(&greeting.text, &["Halo, Budi!"], &ENGLISH);
+
+    // In a group it is a person's setting, said in Indonesian as the group's messages are.
+    app.fake.send_to_group(group, &budi, "/bahasa en");
+    let told = app.fake.wait_for_bot_messages(group, 1, PATIENCE).await;
+    assert_only(&told[0].text, &["chat pribadi", "/bahasa en"], &ENGLISH);
+    let greeting = say(&app, &budi, "/start").await;
+    assert!(greeting.text.contains("Halo, Budi!"), "{}", greeting.text);
+    app.finish().await;
+}
+
+async fn later_messages_follow_the_language_a_person_last_wrote_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Two leaders: Olivia's app speaks English, Sari's Indonesian. Each has written to the
+    // bot once, which is how it learns their language.
+    let olivia = app.fake.user_speaking("Olivia", None, "en");
+    let sari = app.fake.user_speaking("Sari", None, "id");
+    for (leader, username) in [(&olivia, "olivia"), (&sari, "sari")] {
+        register_account(
+            &app,
+            leader,
+            username,
+            "sandi-rahasia-1",
+            Role::Owner,
+            AccountState::Active,
+        )
+        .await;
+        say(&app, leader, "/start").await;
+    }
+    let applicant = app.fake.user_speaking("Tono", Some("tono_tg"), "id");
+    for text in ["/daftar", "Tono", "tono_01"] {
+        say(&app, &applicant, text).await;
+    }
+    say(&app, &applicant, "sandi-rahasia-1").await;
+
+    let asked = |leader: &SimUser| {
+        let id = leader.id;
+        app.fake.wait_for_bot_messages(id, 2, PATIENCE)
+    };
+    let to_olivia = asked(&olivia).await;
+    assert_only(
+        &to_olivia[1].text,
+        &["New registration waiting for approval", "Name: Tono"],
+        &INDONESIAN,
+    );
+    let to_sari = asked(&sari).await;
+    assert_only(
+        &to_sari[1].text,
+        &["Pendaftaran baru menunggu persetujuan", "Nama: Tono"],
+        &ENGLISH,
+    );
+    let buttons = |m: &tangkap::sim::SimMessage| {
+        m.callbacks
+            .iter()
+            .map(|(label, _)| label.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(buttons(&to_olivia[1]), ["✅ Approve", "❌ Reject"]);
+    assert_eq!(buttons(&to_sari[1]), ["✅ Setujui", "❌ Tolak"]);
+    app.finish().await;
+}
