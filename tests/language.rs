@@ -78,11 +78,14 @@ async fn the_same_messages_from_an_english_and_an_indonesian_app_get_one_languag
     for (text, present) in in_english.iter().zip(expected_en) {
         assert_only(text, present, &INDONESIAN);
     }
-    // Telegram offers the commands, /bahasa among them, in the app's language.
-    assert!(app
-        .fake
-        .commands("all_private_chats")
-        .contains(&"bahasa".to_owned()));
+    // Telegram offers the commands, /bahasa among them, with a list of its own for
+    // English apps.
+    for scope in ["all_private_chats", "all_private_chats:en"] {
+        let published = app.fake.wait_until(PATIENCE, |fake| {
+            fake.commands(scope).contains(&"bahasa".to_owned())
+        });
+        assert!(published.await, "{scope}: {:?}", app.fake.commands(scope));
+    }
     app.finish().await;
 }
 

@@ -312,7 +312,15 @@ async fn commands_are_published_per_scope(backend: Backend) {
         .fake
         .wait_until(PATIENCE, |fake| {
             fake.commands("all_private_chats")
-                == ["start", "daftar", "password", "pengingat", "batal", "rekap"]
+                == [
+                    "start",
+                    "daftar",
+                    "password",
+                    "pengingat",
+                    "batal",
+                    "rekap",
+                    "bahasa",
+                ]
                 && fake.commands("all_group_chats") == ["moban"]
         })
         .await;

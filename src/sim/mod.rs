@@ -1000,7 +1000,8 @@ impl FakeTelegram {
         self.state().queue.len()
     }
 
-    /// Command names published for a scope type (`all_private_chats`, `default`, …).
+    /// Command names published for a scope type (`all_private_chats`, `default`, …), or
+    /// for the apps of one language in it (`all_private_chats:en`).
     pub fn commands(&self, scope: &str) -> Vec<String> {
         self.state()
             .commands

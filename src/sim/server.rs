@@ -875,6 +875,11 @@ fn set_my_commands(state: &mut SimState, params: &Params) -> Answer {
     let scope = object(params, "scope")
         .and_then(|s| s.get("type").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| "default".into());
+    // A list for the apps of one language is kept beside the scope's list for everyone.
+    let scope = match string(params, "language_code").filter(|code| !code.is_empty()) {
+        Some(code) => format!("{scope}:{code}"),
+        None => scope,
+    };
     state.commands.insert(scope, names);
     ok(json!(true))
 }
