@@ -20,7 +20,7 @@ use time::Date;
 use super::{
     assets,
     auth::{client_address, json_body, Staff},
-    error::ApiError,
+    error::{in_both, ApiError},
     orders::{bad_params, parse_day},
 };
 use crate::{
@@ -301,9 +301,9 @@ pub async fn decide(
             Ok(Json(view(&booking)))
         }
         Err(DecideError::NotFound) => Err(ApiError::NoSuchRoute),
-        Err(DecideError::AlreadyDecided(booking)) => Err(ApiError::Conflict(
-            texts::already_decided(&booking, Lang::Id),
-        )),
+        Err(DecideError::AlreadyDecided(booking)) => Err(ApiError::Conflict(in_both(|lang| {
+            texts::already_decided(&booking, lang)
+        }))),
         Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
     }
 }
@@ -321,10 +321,9 @@ async fn revert(state: AppState, staff: Staff, id: i64) -> Result<Json<Value>, A
         }
         Err(RevertError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(RevertError::Db(e)) => Err(ApiError::Internal(e)),
-        Err(refused) => Err(ApiError::Conflict(texts::revert_refused(
-            refused.reason(),
-            Lang::Id,
-        ))),
+        Err(refused) => Err(ApiError::Conflict(in_both(|lang| {
+            texts::revert_refused(refused.reason(), lang)
+        }))),
     }
 }
 
@@ -471,14 +470,11 @@ async fn desk_step(
         Err(DeskError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(DeskError::RoomNo) => Err(ApiError::InvalidField {
             field: "room",
-            message: texts::invalid_room_no(Lang::Id),
+            message: in_both(texts::invalid_room_no),
         }),
-        Err(DeskError::Refused(why, booking)) => Err(ApiError::Conflict(texts::desk_refused(
-            why,
-            &booking,
-            &hotel,
-            Lang::Id,
-        ))),
+        Err(DeskError::Refused(why, booking)) => Err(ApiError::Conflict(in_both(|lang| {
+            texts::desk_refused(why, &booking, &hotel, lang)
+        }))),
         Err(DeskError::Db(e)) => Err(ApiError::Internal(e)),
     }
 }

@@ -280,7 +280,7 @@ impl ApiError {
             MembershipUnchecked => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "membership_unchecked",
-                crate::booking::texts::membership_unchecked(Lang::Id),
+                in_both(crate::booking::texts::membership_unchecked),
             ),
             TooManyConnections => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -393,6 +393,13 @@ fn photo_parts(problem: &PhotoError) -> (StatusCode, &'static str, String) {
             "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),
         ),
     }
+}
+
+/// A text in Indonesian, then in English, for the Mini App: its pages show the server's
+/// message as it comes, whichever language the page is in. (The bot writes the same
+/// texts to each person in their one language.)
+pub fn in_both(text: impl Fn(Lang) -> String) -> String {
+    format!("{} {}", text(Lang::Id), text(Lang::En))
 }
 
 impl ApiError {
