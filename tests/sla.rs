@@ -911,7 +911,7 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     assert!(
         rekap
             .text
-            .contains("Hari ini (today): 2 baru, 1 di-pickup, 1 di-close"),
+            .contains("Hari ini: 2 baru, 1 di-pickup, 1 di-close"),
         "{}",
         rekap.text
     );
@@ -921,12 +921,16 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
         rekap.text
     );
     assert!(
-        rekap.text.contains(&format!(
-            "{worked} — kurang dari 1 menit (under 1 min) oleh Siti"
-        )),
+        rekap
+            .text
+            .contains(&format!("{worked} — kurang dari 1 menit oleh Siti")),
         "{}",
         rekap.text
     );
+    // Budi's app speaks Indonesian: no English beside it.
+    for english in ["today", "under", "Team summary"] {
+        assert!(!rekap.text.contains(english), "{english}: {}", rekap.text);
+    }
     assert!(!rekap.text.contains(&open), "an open ticket is not a close");
     let refused = say(&app, &team.siti, "/rekap").await;
     assert!(
