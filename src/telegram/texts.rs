@@ -659,4 +659,28 @@ mod tests {
             "Permintaan Anda <b>ABC234</b> INV-1 TOPUP dibuka kembali oleh Sari: &lt;b&gt;belum&lt;/b&gt; masuk"
         );
     }
+
+    #[test]
+    fn spans_in_words_in_one_language() {
+        assert_eq!(span(30_000, Lang::Id), "kurang dari 1 menit");
+        assert_eq!(span(30_000, Lang::En), "under a minute");
+        assert_eq!(span(60_000, Lang::En), "1 minute");
+        assert_eq!(span(2 * 3_600_000, Lang::Id), "2 jam");
+        assert_eq!(span(2 * 3_600_000 + 90_000, Lang::En), "2 hours 1 minute");
+        let line = ReminderLine {
+            breach: true,
+            stage: "Pickup",
+            ticket: "ABC234".into(),
+            order_id: "INV-1".into(),
+            group: "Toko".into(),
+            due: "10:30 WIB".into(),
+            amount_ms: 5 * 60_000,
+        };
+        assert!(reminder(&line, Lang::En).contains("5 minutes late"));
+        assert!(reminder(&line, Lang::Id).contains("terlambat 5 menit"));
+        let one = reminder_digest(std::slice::from_ref(&line), 0, Lang::En);
+        assert!(one.contains("1 ticket needs attention"), "{one}");
+        let two = reminder_digest(&[line.clone(), line], 0, Lang::En);
+        assert!(two.contains("2 tickets need attention"), "{two}");
+    }
 }
