@@ -198,7 +198,7 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   assert.deepEqual(await keyboard.locator('button').allTextContents(), ['📍 Bagikan lokasi']);
   await ask(() => keyboard.locator('button').click(), 'Lokasi diterima: 3 km dari hotel');
   await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: ahmadReceipt })
-    .filter({ hasText: 'Via: Telegram' }).waitFor({ timeout: 20_000 });
+    .filter({ hasText: 'Lewat: Telegram' }).waitFor({ timeout: 20_000 });
 
   // Budi checks the payments and marks Ahmad's booking paid; Ahmad and the FO chat hear it.
   await page.locator('#as').selectOption({ label: 'Budi Santoso' });
@@ -241,7 +241,7 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   await receiptLine.waitFor({ timeout: 20_000 });
   const citraReceipt = receiptIn(await receiptLine.textContent());
   await frontOffice.filter({ hasText: 'Booking baru' }).filter({ hasText: citraReceipt })
-    .filter({ hasText: 'Citra Dewi' }).filter({ hasText: 'Via: Web' }).waitFor({ timeout: 20_000 });
+    .filter({ hasText: 'Citra Dewi' }).filter({ hasText: 'Lewat: Web' }).waitFor({ timeout: 20_000 });
 
   // Budi finds it on the Mini App's Booking page.
   await page.locator('#as').selectOption({ label: 'Budi Santoso' });
