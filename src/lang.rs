@@ -1,7 +1,8 @@
 //! The language a person is spoken to in. Tangkap speaks Indonesian unless a person's
-//! Telegram app is set to English (its `language_code` starts with `en`), or a guest
-//! chose English on the booking page; each message is in one language, never both side by
-//! side.
+//! Telegram app is set to English (its `language_code` starts with `en`), they chose
+//! English with `/bahasa en`, or a guest chose English on the booking page; each message
+//! is in one language, never both side by side. A Telegram user's language is kept in the
+//! `languages` table, for the messages sent to them when they did not just write.
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
