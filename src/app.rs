@@ -11,7 +11,12 @@ use teloxide::{
     payloads::{GetMe, SetMyCommands},
     types::Me,
 };
-use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
+use tokio::{
+    net::TcpListener,
+    signal::unix::{signal, Signal, SignalKind},
+    sync::Notify,
+    task::JoinSet,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -312,6 +317,30 @@ impl Running {
     /// A token that stops this instance when cancelled.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+}
+
+/// SIGINT or SIGTERM, listened for from the moment it is made, so that a signal sent
+/// while the program is still starting stops it cleanly instead of killing it.
+pub struct ShutdownSignal {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl ShutdownSignal {
+    pub fn listen() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves once either signal has arrived.
+    pub async fn received(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 

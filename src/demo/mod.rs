@@ -281,7 +281,7 @@ impl FolderLock {
 
 /// Starts the demo and prints where to find it.
 pub async fn run(base: Config, options: DemoOptions) -> anyhow::Result<()> {
-    let shutdown = crate::cli::ShutdownSignal::listen()?;
+    let shutdown = app::ShutdownSignal::listen()?;
     let demo = start(base, options).await?;
     println!("Tangkap demo is running. Open {}", demo.page_url);
     println!("  Demo staff login: username {STAFF_USERNAME}, password {STAFF_PASSWORD}");
