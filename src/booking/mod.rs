@@ -265,6 +265,20 @@ impl Status {
     }
 }
 
+/// Why a booking cannot be checked in or out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Pending (not paid yet) or cancelled.
+    NotPaid,
+    /// Its check-in day has not come.
+    TooEarly,
+    /// Its check-out day has passed.
+    StayOver,
+    AlreadyIn,
+    NotIn,
+    AlreadyOut,
+}
+
 /// Who the guest is: their Telegram account, or the email address they confirmed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Guest {
