@@ -15,6 +15,7 @@ pub mod mail;
 pub mod orders;
 pub mod reports;
 pub mod sim;
+pub mod state;
 pub mod telegram;
 pub mod timers;
 pub mod users;

@@ -23,7 +23,7 @@ use anyhow::anyhow;
 use rand::{Rng, RngCore};
 
 use crate::{
-    app::{self, AppState, Running},
+    app::{self, Running},
     booking::{self, rooms, Guest, NewBooking, Stay},
     config::{
         BookingConfig, BotToken, Config, HotelSettings, LocationRule, MailSettings, MailVia,
@@ -35,6 +35,7 @@ use crate::{
     mail::{Delivered, DemoMailbox},
     orders::{self, workflow::Transition},
     sim::{FakeTelegram, History, MemberStatus, SimPosition, SimUser},
+    state::AppState,
     telegram::inbox,
     users::{
         self,

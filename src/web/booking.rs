@@ -24,7 +24,6 @@ use super::{
     orders::{bad_params, parse_day},
 };
 use crate::{
-    app::AppState,
     booking::{
         self,
         desk::{self, DeskError, GRID_DAYS, GRID_MOST_DAYS},
@@ -40,6 +39,7 @@ use crate::{
     db::{now_ms, Conn},
     groups,
     lang::Lang,
+    state::AppState,
     users::access::{self, BookingWork, Scope},
 };
 
