@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     booking::{self, web::Confirmations, HotelBase},
     bot::{self, BotIdentity},
-    config::{Config, ConfigError},
+    config::ConfigError,
     db::{instance::Instance, Conn, Db, DbError},
     groups,
     mail::{MailError, Mailer},
@@ -32,6 +32,7 @@ use crate::{
         workflow::{self, StepQueue},
     },
     reports::{self, digest::Digest},
+    settings::Config,
     state::AppState,
     telegram::{
         api::BotApi,
@@ -81,7 +82,7 @@ impl Config {
             staff_chat: self.staff_chat?,
             at: self.digest_at?,
             offset: self.utc_offset,
-            hotel: HotelBase::from_config(self),
+            hotel: self.hotel(),
         })
     }
 
@@ -131,7 +132,7 @@ pub async fn start_on(
     };
     let sla = config.sla;
     let pickup_undo = config.pickup_undo;
-    let hotel = HotelBase::from_config(&config);
+    let hotel = config.hotel();
     if let Some(hotel) = &hotel {
         hotel
             .sync_from_config(&db)

@@ -6,9 +6,9 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     app,
-    config::Config,
     db::{backup, Db},
     demo::{self, DemoOptions},
+    settings::Config,
     users::{
         self,
         access::{AccountChange, Actor},
@@ -262,7 +262,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
 
 /// `--short-hold`: a duration of 1s to 1h.
 fn short_hold(text: &str) -> Result<std::time::Duration, String> {
-    match crate::config::parse_duration("--short-hold", text) {
+    match crate::config::duration("--short-hold", text) {
         Ok(hold) if (1..=3600).contains(&hold.as_secs()) => Ok(hold),
         Ok(_) => Err("use 1s to 1h".into()),
         Err(e) => Err(e.to_string()),

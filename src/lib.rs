@@ -14,6 +14,7 @@ pub mod lang;
 pub mod mail;
 pub mod orders;
 pub mod reports;
+pub mod settings;
 pub mod sim;
 pub mod state;
 pub mod telegram;

@@ -8,9 +8,9 @@ use tokio::sync::Notify;
 use crate::{
     booking::{web::Confirmations, HotelBase},
     bot::{self, BotIdentity},
-    config::Config,
     db::Db,
     orders::{photos::PhotoStore, workflow::StepQueue},
+    settings::Config,
     telegram::api::BotApi,
 };
 

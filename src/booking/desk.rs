@@ -12,11 +12,12 @@ use std::collections::HashMap;
 use sqlx::Row;
 use time::{Date, Time};
 
+use super::config::MOST_NIGHTS;
 use super::{
     booking, date_of_day, day_number, record, rooms, tell_front_office, texts, Booking, Hotel,
     Refusal, Status, Stay, SELECT_BOOKING,
 };
-use crate::{config::MOST_NIGHTS, db::Conn, users::User};
+use crate::{db::Conn, users::User};
 
 /// How far back the desk looks for a stay's check-in: the longest stay, and two weeks more
 /// for a guest left checked in after their check-out day (a stay open longer than that is

@@ -24,22 +24,24 @@ use rand::{Rng, RngCore};
 
 use crate::{
     app::{self, Running},
-    booking::{self, rooms, Guest, NewBooking, Stay},
-    config::{
-        BookingConfig, BotToken, Config, HotelSettings, LocationRule, MailSettings, MailVia,
-        RoomTypeConfig,
+    booking::{
+        self,
+        config::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig},
+        rooms, Guest, NewBooking, Stay,
     },
+    config::BotToken,
     db::now_ms,
     groups,
     lang::Lang,
-    mail::{Delivered, DemoMailbox},
+    mail::{Delivered, DemoMailbox, MailSettings, MailVia},
     orders::{self, workflow::Transition},
+    settings::Config,
     sim::{FakeTelegram, History, MemberStatus, SimPosition, SimUser},
     state::AppState,
     telegram::inbox,
     users::{
         self,
-        access::{RegistrationMode, Scope},
+        access::{Registration, RegistrationMode, Scope},
         team, AccountState, DisplayName, NewUser, Password, Role, User, Username,
     },
 };
@@ -356,7 +358,10 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         poll_timeout: Duration::from_secs(1),
         // As a real team runs: Andi registers in the demo story and waits until Budi (the
         // owner) approves him from his private chat; Rina is already waiting.
-        registration: RegistrationMode::Approval,
+        registration: Registration {
+            mode: RegistrationMode::Approval,
+            ..base.registration.clone()
+        },
         booking: Some(hotel_config(cast.front_office, options.short_hold)),
         // The public booking page's mail is delivered to the demo page, not sent.
         mail: Some(MailSettings {

@@ -24,6 +24,7 @@ use super::{
     orders::{bad_params, parse_day},
 };
 use crate::{
+    booking::config::MOST_NIGHTS,
     booking::{
         self,
         desk::{self, DeskError, GRID_DAYS, GRID_MOST_DAYS},
@@ -35,7 +36,6 @@ use crate::{
         web_texts, Booking, DecideError, Decision, Hotel, HotelBase, RevertError, Status,
         LIST_LIMIT,
     },
-    config::MOST_NIGHTS,
     db::{now_ms, Conn},
     groups,
     lang::Lang,
