@@ -17,9 +17,10 @@ use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row};
 use tangkap::{
     app::{self, Running},
-    config::{BotToken, Config, Secret},
+    config::{BotToken, Secret},
     db::Db,
     orders::search,
+    settings::Config,
     sim::{FakeTelegram, MemberStatus},
     users::{self, AccountState, DisplayName, NewUser, Password, Role, Username},
 };
@@ -1730,11 +1731,11 @@ async fn timer_engine(report: &mut Report, backend: Backend, sizes: Sizes) {
 /// night may be over the rooms.
 async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
     use tangkap::{
+        booking::config::{BookingConfig, HotelSettings, RoomTypeConfig},
         booking::{
             self,
             web::{Confirmations, WebError, WebForm},
         },
-        config::{BookingConfig, HotelSettings, RoomTypeConfig},
     };
     let rooms = sizes.booking_rooms;
     let bench = start_with(backend, false, |config, _| {
@@ -1753,7 +1754,7 @@ async fn booking_holds(report: &mut Report, backend: Backend, sizes: Sizes) {
                 price: 450_000,
             }],
             // Every guest of the burst asks within the hour.
-            mails_per_hour: tangkap::config::booking::MAILS_PER_HOUR_MOST,
+            mails_per_hour: tangkap::booking::config::MAILS_PER_HOUR_MOST,
             ..BookingConfig::default()
         })
     })
@@ -1867,8 +1868,8 @@ const BENCH_HOTEL: (f64, f64) = (-6.2, 106.816);
 
 /// A hotel with one room type of `rooms` rooms, holds extended for guests on their way, no
 /// warnings (each hold's one timer is its end), its FO chat a group of the fake's.
-fn located_hotel(fake: &FakeTelegram, rooms: u32) -> tangkap::config::BookingConfig {
-    use tangkap::config::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig};
+fn located_hotel(fake: &FakeTelegram, rooms: u32) -> tangkap::booking::config::BookingConfig {
+    use tangkap::booking::config::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig};
     BookingConfig {
         settings: HotelSettings {
             hotel_name: "Hotel Bench".into(),

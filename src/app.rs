@@ -1,5 +1,5 @@
-//! Wiring: one [`AppState`] shared by the web server and the bot, and the tasks that make
-//! up a running Tangkap (HTTP server, update intake, update processor, outbox sender).
+//! Wiring: the tasks that make up a running Tangkap (HTTP server, update intake, update
+//! processor, outbox sender) around one [`AppState`], started and stopped together.
 
 use std::{
     net::SocketAddr,
@@ -11,13 +11,18 @@ use teloxide::{
     payloads::{GetMe, SetMyCommands},
     types::Me,
 };
-use tokio::{net::TcpListener, sync::Notify, task::JoinSet};
+use tokio::{
+    net::TcpListener,
+    signal::unix::{signal, Signal, SignalKind},
+    sync::Notify,
+    task::JoinSet,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     booking::{self, web::Confirmations, HotelBase},
     bot::{self, BotIdentity},
-    config::{Config, ConfigError},
+    config::ConfigError,
     db::{instance::Instance, Conn, Db, DbError},
     groups,
     mail::{MailError, Mailer},
@@ -27,55 +32,17 @@ use crate::{
         workflow::{self, StepQueue},
     },
     reports::{self, digest::Digest},
+    settings::Config,
+    state::AppState,
     telegram::{
         api::BotApi,
         polling::{self, retry_until_ok},
         sender::Sender,
-        webhook, ALLOWED_UPDATES,
+        ALLOWED_UPDATES,
     },
     timers::{self, Due, Fire},
-    web,
+    web::{self, webhook},
 };
-
-/// What every request handler and background task shares.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    /// Woken when updates were stored.
-    pub new_updates: Arc<Notify>,
-    /// Woken when messages were queued.
-    pub new_messages: Arc<Notify>,
-    /// Who the bot is, once getMe has answered.
-    pub identity: Arc<OnceLock<BotIdentity>>,
-    /// Stores webhook updates in shared transactions, and processes them there.
-    pub ingest: bot::Intake,
-    /// Writes Pickup and Close in shared transactions.
-    pub steps: StepQueue,
-    /// The Bot API, for what must be asked of Telegram while a request waits (who belongs
-    /// to which group, at login and when the cached answer is too old); messages go
-    /// through the outbox instead.
-    pub telegram: BotApi,
-    /// The hotel's bookings; `None` when they are off. Its settings in force are read
-    /// from the database per request ([`HotelBase::load`]).
-    pub hotel: Option<HotelBase>,
-    /// Confirms web bookings in shared transactions; `None` without the public page.
-    pub confirmations: Option<Confirmations>,
-    /// Tickets' photos, fetched from Telegram and kept on disk.
-    pub photos: PhotoStore,
-}
-
-impl AppState {
-    /// The bot's username, once known.
-    pub fn bot_username(&self) -> Option<&str> {
-        self.identity.get().map(|me| me.username.as_str())
-    }
-
-    /// The Mini App's address for buttons in private chats, when it has a public one.
-    pub fn mini_app_url(&self) -> Option<String> {
-        self.config.mini_app_url()
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -115,7 +82,7 @@ impl Config {
             staff_chat: self.staff_chat?,
             at: self.digest_at?,
             offset: self.utc_offset,
-            hotel: HotelBase::from_config(self),
+            hotel: self.hotel(),
         })
     }
 
@@ -165,7 +132,7 @@ pub async fn start_on(
     };
     let sla = config.sla;
     let pickup_undo = config.pickup_undo;
-    let hotel = HotelBase::from_config(&config);
+    let hotel = config.hotel();
     if let Some(hotel) = &hotel {
         hotel
             .sync_from_config(&db)
@@ -312,6 +279,30 @@ impl Running {
     /// A token that stops this instance when cancelled.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+}
+
+/// SIGINT or SIGTERM, listened for from the moment it is made, so that a signal sent
+/// while the program is still starting stops it cleanly instead of killing it.
+pub struct ShutdownSignal {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl ShutdownSignal {
+    pub fn listen() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves once either signal has arrived.
+    pub async fn received(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 

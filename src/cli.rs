@@ -3,13 +3,12 @@
 use std::{io::IsTerminal, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::{
     app,
-    config::Config,
     db::{backup, Db},
     demo::{self, DemoOptions},
+    settings::Config,
     users::{
         self,
         access::{AccountChange, Actor},
@@ -249,7 +248,7 @@ fn account_table(accounts: &[(users::User, Option<i64>)], offset: time::UtcOffse
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let mut shutdown = std::pin::pin!(ShutdownSignal::listen()?.received());
+    let mut shutdown = std::pin::pin!(app::ShutdownSignal::listen()?.received());
     // Starting may wait for the database; a signal meanwhile ends the wait.
     let running = tokio::select! {
         started = app::start(config) => started?,
@@ -261,33 +260,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SIGINT or SIGTERM, listened for from the moment it is made, so that a signal sent
-/// while the program is still starting stops it cleanly instead of killing it.
-pub struct ShutdownSignal {
-    interrupt: Signal,
-    terminate: Signal,
-}
-
-impl ShutdownSignal {
-    pub fn listen() -> std::io::Result<Self> {
-        Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    /// Resolves once either signal has arrived.
-    pub async fn received(mut self) {
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-    }
-}
-
 /// `--short-hold`: a duration of 1s to 1h.
 fn short_hold(text: &str) -> Result<std::time::Duration, String> {
-    match crate::config::parse_duration("--short-hold", text) {
+    match crate::config::duration("--short-hold", text) {
         Ok(hold) if (1..=3600).contains(&hold.as_secs()) => Ok(hold),
         Ok(_) => Err("use 1s to 1h".into()),
         Err(e) => Err(e.to_string()),

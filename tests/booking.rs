@@ -16,10 +16,14 @@ use common::{
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tangkap::{
-    booking::{self, date_text, rooms, texts, Guest, HoldError, HotelBase, NewBooking, Stay},
-    config::{BookingConfig, Config, HotelSettings, RoomTypeConfig},
+    booking::{
+        self,
+        config::{BookingConfig, HotelSettings, RoomTypeConfig},
+        date_text, rooms, texts, Guest, HoldError, NewBooking, Stay,
+    },
     db::now_ms,
     lang::Lang,
+    settings::Config,
     sim::{Fault, MemberStatus, SimPosition, SimUser},
     users::{AccountState, Role},
 };
@@ -319,11 +323,7 @@ async fn two_hundred_guests_at_once_hold_exactly_the_free_rooms(backend: Backend
     let hour = Duration::from_secs(3600);
     let (app, _) = spawn_hotel(backend, &[("Deluxe", 4)], 2 * hour, hour / 4).await;
     let mut tx = app.db.begin().await.unwrap();
-    let hotel = HotelBase::from_config(&app.config)
-        .unwrap()
-        .load(&mut tx)
-        .await
-        .unwrap();
+    let hotel = app.config.hotel().unwrap().load(&mut tx).await.unwrap();
     let deluxe = rooms::find_by_name(&mut tx, "Deluxe")
         .await
         .unwrap()
@@ -563,8 +563,8 @@ async fn spawn_web_hotel_with(
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let mut booking = hotel_config(fo_chat, rooms, hold, Duration::ZERO);
     adjust(&mut booking);
-    let mail = tangkap::config::MailSettings {
-        via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
+    let mail = tangkap::mail::MailSettings {
+        via: tangkap::mail::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
         from: "Hotel Melati <booking@melati.example>".into(),
     };
     let app = spawn_public_app(backend, move |config| {
@@ -969,11 +969,7 @@ async fn links_opened_at_once_hold_exactly_the_free_rooms_once_each(backend: Bac
     let check_in = days_from_today(4);
     // Made through the domain: over HTTP one client may only ask 20 times an hour.
     let mut tx = app.db.begin().await.unwrap();
-    let hotel = HotelBase::from_config(&app.config)
-        .unwrap()
-        .load(&mut tx)
-        .await
-        .unwrap();
+    let hotel = app.config.hotel().unwrap().load(&mut tx).await.unwrap();
     for guest in 0..GUESTS {
         let form: booking::web::WebForm = serde_json::from_value(web_form(
             &format!("Tamu {guest}"),
@@ -2550,8 +2546,8 @@ async fn fo_membership_telegram_cannot_confirm_decides_nothing(backend: Backend)
 /// The hotel of the location tests, and a rule of the seed's: 10 km, 30 minutes, twice.
 const HOTEL_AT: (f64, f64) = (-6.2, 106.816);
 
-fn location_rule() -> tangkap::config::LocationRule {
-    tangkap::config::LocationRule {
+fn location_rule() -> tangkap::booking::config::LocationRule {
+    tangkap::booking::config::LocationRule {
         hotel: HOTEL_AT,
         radius_m: 10_000,
         extend_by: Duration::from_secs(30 * 60),
@@ -2797,8 +2793,8 @@ async fn a_web_guests_browser_shares_where_they_are(backend: Backend) {
         Duration::ZERO,
     );
     booking.location = Some(location_rule());
-    let mail = tangkap::config::MailSettings {
-        via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
+    let mail = tangkap::mail::MailSettings {
+        via: tangkap::mail::MailVia::Smtp(tangkap::config::Secret::new(smtp.url())),
         from: "Hotel Melati <booking@melati.example>".into(),
     };
     let app = spawn_public_app(backend, move |config| {
@@ -3236,11 +3232,7 @@ async fn hold_directly(
     nights: u32,
 ) -> booking::Booking {
     let mut tx = app.db.begin().await.unwrap();
-    let hotel = HotelBase::from_config(&app.config)
-        .unwrap()
-        .load(&mut tx)
-        .await
-        .unwrap();
+    let hotel = app.config.hotel().unwrap().load(&mut tx).await.unwrap();
     let room_type = rooms::find_by_name(&mut tx, room_type)
         .await
         .unwrap()
@@ -3346,11 +3338,7 @@ async fn the_front_desk_sees_its_day_and_checks_guests_in_and_out(backend: Backe
     }
     // Wati came yesterday, to room 101 (checked in then, as the desk did).
     let mut tx = app.db.begin().await.unwrap();
-    let hotel = HotelBase::from_config(&app.config)
-        .unwrap()
-        .load(&mut tx)
-        .await
-        .unwrap();
+    let hotel = app.config.hotel().unwrap().load(&mut tx).await.unwrap();
     booking::desk::check_in(
         &mut tx,
         &hotel,

@@ -525,7 +525,7 @@ async fn account(app: &TestApp, username: &str) -> (String, String) {
 /// guests take every Standard room five nights on. The FO chat and another group are known
 /// by their titles. Rama's and Lina's receipts, and how many bookings are paid.
 async fn seed_front_desk(app: &TestApp, by: &tangkap::users::User, fo_chat: i64) -> Value {
-    use tangkap::booking::{self, desk, rooms, Decision, Guest, HotelBase, NewBooking, Stay};
+    use tangkap::booking::{self, desk, rooms, Decision, Guest, NewBooking, Stay};
     let now = tangkap::db::now_ms();
     let other = app.fake.group("Tim Operasional");
     let mut tx = app.db.begin().await.unwrap();
@@ -538,11 +538,7 @@ async fn seed_front_desk(app: &TestApp, by: &tangkap::users::User, fo_chat: i64)
     )
     .await
     .unwrap();
-    let hotel = HotelBase::from_config(&app.config)
-        .unwrap()
-        .load(&mut tx)
-        .await
-        .unwrap();
+    let hotel = app.config.hotel().unwrap().load(&mut tx).await.unwrap();
     let standard = rooms::find_by_name(&mut tx, "Standard")
         .await
         .unwrap()
@@ -614,8 +610,8 @@ async fn booking_page_in_headless_chromium() {
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let smtp_url = smtp.url();
     let app = spawn_public_app(Backend::Sqlite, move |config| {
-        config.booking = Some(tangkap::config::BookingConfig {
-            settings: tangkap::config::HotelSettings {
+        config.booking = Some(tangkap::booking::config::BookingConfig {
+            settings: tangkap::booking::config::HotelSettings {
                 hotel_name: "Hotel Melati".into(),
                 hold: std::time::Duration::from_secs(2 * 3600),
                 warn_before: std::time::Duration::from_secs(15 * 60),
@@ -624,12 +620,12 @@ async fn booking_page_in_headless_chromium() {
                 payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
             },
             room_types: vec![
-                tangkap::config::RoomTypeConfig {
+                tangkap::booking::config::RoomTypeConfig {
                     name: "Deluxe".into(),
                     rooms: 2,
                     price: 450_000,
                 },
-                tangkap::config::RoomTypeConfig {
+                tangkap::booking::config::RoomTypeConfig {
                     name: "Standard".into(),
                     rooms: 3,
                     price: 350_000,
@@ -637,16 +633,16 @@ async fn booking_page_in_headless_chromium() {
             ],
             // Guests on their way keep the room: the English guest's faked position
             // (-8.65, 115.2167) is 3.1 km north of here.
-            location: Some(tangkap::config::LocationRule {
+            location: Some(tangkap::booking::config::LocationRule {
                 hotel: (-8.678, 115.2167),
                 radius_m: 10_000,
                 extend_by: std::time::Duration::from_secs(30 * 60),
                 max_extensions: 2,
             }),
-            ..tangkap::config::BookingConfig::default()
+            ..tangkap::booking::config::BookingConfig::default()
         });
-        config.mail = Some(tangkap::config::MailSettings {
-            via: tangkap::config::MailVia::Smtp(tangkap::config::Secret::new(smtp_url)),
+        config.mail = Some(tangkap::mail::MailSettings {
+            via: tangkap::mail::MailVia::Smtp(tangkap::config::Secret::new(smtp_url)),
             from: "booking@melati.example".into(),
         });
     })

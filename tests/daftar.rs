@@ -244,7 +244,7 @@ async fn a_telegram_account_registers_once(backend: Backend) {
 /// still logs in.
 async fn hostile_answers_are_shown_back_exactly_as_typed(backend: Backend) {
     let app = spawn_app_with(backend, |config| {
-        config.registration = RegistrationMode::Open
+        config.registration.mode = RegistrationMode::Open
     })
     .await;
     let user = app.fake.user("Budi", None);

@@ -10,8 +10,9 @@ use common::{
 };
 use tangkap::{
     bot::{self, BotContext, BotIdentity, Intake, IntakeSignals},
-    config::{BotToken, Config, Secret},
+    config::{BotToken, Secret},
     db::Db,
+    settings::Config,
     sim::{FakeTelegram, Fault, SimStats},
     telegram::{api::BotApi, inbox::RawUpdate},
 };

@@ -10,7 +10,6 @@ use common::{
 };
 use reqwest::{header, StatusCode};
 use tangkap::{
-    config::Config,
     db::Db,
     orders::{
         self,
@@ -19,6 +18,7 @@ use tangkap::{
         photos::PHOTO_MAX_BYTES,
         search, DuplicateOrderId, NewOrder, Status, Stored, TICKET_ALPHABET, TICKET_LENGTH,
     },
+    settings::Config,
     sim::Fault,
     users::{access::Scope, AccountState, Role},
 };

@@ -13,11 +13,7 @@ use std::{
 use common::{
     place_order, spawn_app, spawn_public_app, test_database, Backend, BOT_USERNAME, PATIENCE, TOKEN,
 };
-use tangkap::{
-    config::{Secret, ServerLimits},
-    db::Db,
-    sim::FakeTelegram,
-};
+use tangkap::{config::Secret, db::Db, sim::FakeTelegram, web::server::ServerLimits};
 
 const TABLES: [&str; 8] = [
     "users",

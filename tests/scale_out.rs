@@ -13,8 +13,10 @@ use common::{
 use serde_json::{json, Value};
 use tangkap::{
     app::{self, Running},
-    config::{Config, Secret, SlaDefaults},
+    config::Secret,
     db::Db,
+    groups::settings::SlaDefaults,
+    settings::Config,
     sim::FakeTelegram,
     telegram::outbox::{self, Outgoing},
 };

@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::Executor;
 use tangkap::{
-    config::SlaDefaults,
+    groups::settings::SlaDefaults,
     orders::workflow::Transition,
     reports,
     sim::{SimMessage, SimUser},

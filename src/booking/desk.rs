@@ -12,11 +12,12 @@ use std::collections::HashMap;
 use sqlx::Row;
 use time::{Date, Time};
 
+use super::config::MOST_NIGHTS;
 use super::{
     booking, date_of_day, day_number, record, rooms, tell_front_office, texts, Booking, Hotel,
-    Status, Stay, SELECT_BOOKING,
+    Refusal, Status, Stay, SELECT_BOOKING,
 };
-use crate::{config::MOST_NIGHTS, db::Conn, users::User};
+use crate::{db::Conn, users::User};
 
 /// How far back the desk looks for a stay's check-in: the longest stay, and two weeks more
 /// for a guest left checked in after their check-out day (a stay open longer than that is
@@ -74,20 +75,6 @@ pub async fn today(conn: &mut Conn, hotel: &Hotel, now: i64) -> Result<Day, sqlx
         }
     }
     Ok(desk)
-}
-
-/// Why a booking cannot be checked in or out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// Pending (not paid yet) or cancelled.
-    NotPaid,
-    /// Its check-in day has not come.
-    TooEarly,
-    /// Its check-out day has passed.
-    StayOver,
-    AlreadyIn,
-    NotIn,
-    AlreadyOut,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -13,11 +13,12 @@
 
 use sqlx::Row;
 
+use super::config::LocationRule;
 use super::{
     find, find_pending, next_hold_timer, record, tell_front_office, texts, to_guest, Booking,
     Guest, Hotel, Status, REMINDER,
 };
-use crate::{config::LocationRule, db::Conn, telegram::outbox, timers};
+use crate::{db::Conn, telegram::outbox, timers};
 
 /// A position as a guest's phone or browser gave it.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -13,6 +13,7 @@
 //! one per booking at a time (the warning's is written with the booking and sets the
 //! end's when it fires), cancelled with its decision, so each fires once.
 
+pub mod config;
 pub mod dashboard;
 pub mod desk;
 pub mod drafts;
@@ -29,8 +30,8 @@ use std::{collections::HashMap, time::Duration};
 use sqlx::{any::AnyRow, Row};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 
+use self::config::{BookingConfig, LocationRule, RoomTypeConfig, MOST_NIGHTS};
 use crate::{
-    config::{LocationRule, RoomTypeConfig, MOST_NIGHTS},
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups,
     lang::Lang,
@@ -77,27 +78,28 @@ pub struct HotelBase {
 }
 
 impl HotelBase {
-    /// The hotel of `config`, when bookings are on (room types are configured).
-    pub fn from_config(config: &crate::config::Config) -> Option<Self> {
-        config.booking.as_ref().map(|booking| HotelBase {
+    /// The hotel of the `[booking]` section, shown on the `offset` clock. `public_url`:
+    /// where the Mini App and, when mail goes out (`mail`), the booking page are.
+    pub fn new(
+        booking: &BookingConfig,
+        offset: UtcOffset,
+        public_url: Option<&str>,
+        mail: bool,
+    ) -> Self {
+        HotelBase {
             file: booking.settings.clone(),
             room_types: booking.room_types.clone(),
             erase_after: booking.erase_after,
             release_at: booking.release_at,
             remind_at: booking.remind_at,
             location: booking.location,
-            offset: config.utc_offset,
-            web_page: config
-                .public_url
-                .as_ref()
-                .filter(|_| config.mail.is_some())
+            offset,
+            web_page: public_url
+                .filter(|_| mail)
                 .map(|url| format!("{url}/booking")),
-            dashboard: config
-                .public_url
-                .as_ref()
-                .map(|url| format!("{url}/?page=bookings")),
+            dashboard: public_url.map(|url| format!("{url}/?page=bookings")),
             mails_per_hour: booking.mails_per_hour,
-        })
+        }
     }
 
     /// Writes the settings file's room types and settings on start (see
@@ -263,6 +265,20 @@ impl Status {
             .into_iter()
             .find(|s| s.as_str() == text)
     }
+}
+
+/// Why a booking cannot be checked in or out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Pending (not paid yet) or cancelled.
+    NotPaid,
+    /// Its check-in day has not come.
+    TooEarly,
+    /// Its check-out day has passed.
+    StayOver,
+    AlreadyIn,
+    NotIn,
+    AlreadyOut,
 }
 
 /// Who the guest is: their Telegram account, or the email address they confirmed.

@@ -5,9 +5,13 @@ use std::collections::HashMap;
 use sqlx::{any::AnyRow, Row};
 use time::Date;
 
-use super::{date_of_day, day_number, texts::rupiah, Hotel, Stay};
+use super::{
+    config::{check_price, RoomTypeConfig},
+    date_of_day, day_number,
+    texts::rupiah,
+    Hotel, Stay,
+};
 use crate::{
-    config::{booking::check_price, RoomTypeConfig},
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     users::{
         access::{self, Actor},

@@ -14,11 +14,11 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 use sqlx::Row;
 
+use super::config::{
+    check_book_ahead_days, check_hotel_name, check_payment_text, check_staff_chat,
+    check_warn_before, parse_hold, parse_warn_before,
+};
 use crate::{
-    config::booking::{
-        check_book_ahead_days, check_hotel_name, check_payment_text, check_staff_chat,
-        check_warn_before, parse_hold, parse_warn_before,
-    },
     db::{Backend, Conn, Db},
     groups::settings::duration_text,
     users::{
@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// The settings in force: the file's, as the Mini App changed them.
-pub use crate::config::HotelSettings as Settings;
+pub use super::config::HotelSettings as Settings;
 
 /// The settings as the Mini App shows them: durations as `2h`, `1h30m`, `0s`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use time::{Date, Weekday};
 
-use super::{date_text, desk::Refusal, Booking, Hotel, Status, Stay};
+use super::{date_text, Booking, Hotel, Refusal, Status, Stay};
 use crate::{
     duration::in_words,
     lang::Lang,

@@ -37,10 +37,10 @@ pub fn stay_problem(problem: StayProblem, lang: Lang) -> String {
             format!("The latest check-in is {}.", day(last, lang))
         }
         (StayProblem::Nights, Lang::Id) => {
-            format!("Jumlah malam harus 1–{}.", crate::config::MOST_NIGHTS)
+            format!("Jumlah malam harus 1–{}.", super::config::MOST_NIGHTS)
         }
         (StayProblem::Nights, Lang::En) => {
-            format!("Nights must be 1 to {}.", crate::config::MOST_NIGHTS)
+            format!("Nights must be 1 to {}.", super::config::MOST_NIGHTS)
         }
     }
 }

@@ -9,6 +9,7 @@ use time::Date;
 
 use super::{BotContext, Command};
 use crate::{
+    booking::config::MOST_NIGHTS,
     booking::{
         self,
         dashboard::{self, Press},
@@ -18,7 +19,6 @@ use crate::{
         texts::{self, use_name_button, Format},
         DecideError, Decision, Guest, HoldError, Hotel, NewBooking, RevertError, Stay, StayProblem,
     },
-    config::MOST_NIGHTS,
     db::{now_ms, Conn, Db},
     lang::Lang,
     telegram::{

@@ -19,9 +19,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     booking::HotelBase,
-    config::{Config, SlaDefaults},
     db::{Conn, Db},
+    groups::settings::SlaDefaults,
     orders::{self, DuplicateOrderId, NewOrder},
+    settings::Config,
     telegram::{
         api::BotApi,
         inbox::{self, InboxRow},
@@ -83,8 +84,8 @@ impl BotContext {
             me,
             mini_app_url: config.mini_app_url(),
             mini_app_link: config.miniapp_link.clone(),
-            registration: config.registration,
-            owners: config.owners.clone(),
+            registration: config.registration.mode,
+            owners: config.registration.owners.clone(),
             sla: config.sla,
             duplicates: config.duplicate_order_id,
             hotel,

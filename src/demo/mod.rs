@@ -23,22 +23,25 @@ use anyhow::anyhow;
 use rand::{Rng, RngCore};
 
 use crate::{
-    app::{self, AppState, Running},
-    booking::{self, rooms, Guest, NewBooking, Stay},
-    config::{
-        BookingConfig, BotToken, Config, HotelSettings, LocationRule, MailSettings, MailVia,
-        RoomTypeConfig,
+    app::{self, Running},
+    booking::{
+        self,
+        config::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig},
+        rooms, Guest, NewBooking, Stay,
     },
+    config::BotToken,
     db::now_ms,
     groups,
     lang::Lang,
-    mail::{Delivered, DemoMailbox},
+    mail::{Delivered, DemoMailbox, MailSettings, MailVia},
     orders::{self, workflow::Transition},
+    settings::Config,
     sim::{FakeTelegram, History, MemberStatus, SimPosition, SimUser},
+    state::AppState,
     telegram::inbox,
     users::{
         self,
-        access::{RegistrationMode, Scope},
+        access::{Registration, RegistrationMode, Scope},
         team, AccountState, DisplayName, NewUser, Password, Role, User, Username,
     },
 };
@@ -281,7 +284,7 @@ impl FolderLock {
 
 /// Starts the demo and prints where to find it.
 pub async fn run(base: Config, options: DemoOptions) -> anyhow::Result<()> {
-    let shutdown = crate::cli::ShutdownSignal::listen()?;
+    let shutdown = app::ShutdownSignal::listen()?;
     let demo = start(base, options).await?;
     println!("Tangkap demo is running. Open {}", demo.page_url);
     println!("  Demo staff login: username {STAFF_USERNAME}, password {STAFF_PASSWORD}");
@@ -355,7 +358,10 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         poll_timeout: Duration::from_secs(1),
         // As a real team runs: Andi registers in the demo story and waits until Budi (the
         // owner) approves him from his private chat; Rina is already waiting.
-        registration: RegistrationMode::Approval,
+        registration: Registration {
+            mode: RegistrationMode::Approval,
+            ..base.registration.clone()
+        },
         booking: Some(hotel_config(cast.front_office, options.short_hold)),
         // The public booking page's mail is delivered to the demo page, not sent.
         mail: Some(MailSettings {

@@ -8,9 +8,75 @@ use sqlx::Row;
 
 use super::hours::{BusinessHours, WindowText, Zone};
 use crate::{
-    config::SlaDefaults,
+    config::{self, Invalid, Settings},
     db::{now_ms, Conn},
 };
+
+/// The time targets a group has unless it sets its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlaDefaults {
+    /// From the `/moban` to its Pickup; `None`: no target.
+    pub pickup: Option<Duration>,
+    /// From the Pickup to its Close; `None`: no target.
+    pub close: Option<Duration>,
+    /// How long before a target runs out its warning goes; zero: no warning.
+    pub warn_before: Duration,
+}
+
+impl Default for SlaDefaults {
+    fn default() -> Self {
+        Self {
+            pickup: Some(Duration::from_secs(30 * 60)),
+            close: Some(Duration::from_secs(4 * 3600)),
+            warn_before: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The default targets as written (`sla_pickup`, `sla_close`, `sla_warn_before`).
+#[derive(Debug, Deserialize)]
+pub struct SlaWritten {
+    sla_pickup: Option<String>,
+    sla_close: Option<String>,
+    sla_warn_before: Option<String>,
+}
+
+impl Settings for SlaDefaults {
+    type Written = SlaWritten;
+
+    fn check(written: SlaWritten) -> Result<Self, Invalid> {
+        let defaults = Self::default();
+        Ok(Self {
+            pickup: match written.sla_pickup {
+                Some(text) => parse_target("sla_pickup", &text)?,
+                None => defaults.pickup,
+            },
+            close: match written.sla_close {
+                Some(text) => parse_target("sla_close", &text)?,
+                None => defaults.close,
+            },
+            warn_before: match written.sla_warn_before {
+                Some(text) => parse_target("sla_warn_before", &text)?.unwrap_or(Duration::ZERO),
+                None => defaults.warn_before,
+            },
+        })
+    }
+}
+
+/// Longest time target: a month.
+pub const LONGEST_TARGET: Duration = Duration::from_secs(31 * 24 * 3600);
+
+/// A time target: a duration up to [`LONGEST_TARGET`], or `0` for none.
+pub fn parse_target(key: &'static str, text: &str) -> Result<Option<Duration>, Invalid> {
+    let target = config::duration_within(
+        key,
+        text,
+        Duration::ZERO,
+        LONGEST_TARGET,
+        "use at most 31 days (744h), or 0 for none",
+    )?;
+    Ok(Some(target).filter(|d| !d.is_zero()))
+}
 
 /// One of a group's targets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -208,7 +274,7 @@ impl TimeSettings {
         let target = |name: &'static str, t: &Option<String>| -> Result<Target, String> {
             match t.as_deref().map(str::trim) {
                 None | Some("") => Ok(Target::Default),
-                Some(text) => crate::config::parse_target(name, text)
+                Some(text) => parse_target(name, text)
                     .map(|d| d.map_or(Target::Off, Target::After))
                     .map_err(|_| {
                         format!(

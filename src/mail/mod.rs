@@ -16,7 +16,72 @@ use lettre::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::{MailSettings, MailVia};
+use crate::config::{Invalid, Secret, Settings};
+
+/// Where mail goes, and the sender's address.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    pub via: MailVia,
+    /// `Hotel Melati <booking@hotel.example>`.
+    pub from: String,
+}
+
+/// How mail leaves.
+#[derive(Clone, Debug)]
+pub enum MailVia {
+    /// An SMTP server: `smtps://user:pass@host:465`, `smtp://host:587?tls=required`, …
+    /// (holds a password).
+    Smtp(Secret),
+    /// Into the demo page's mailbox; only `tangkap demo` chooses it (no setting names it).
+    Demo(DemoMailbox),
+}
+
+/// The mail settings as written: both of `smtp_url` and `mail_from`, or neither.
+#[derive(Debug, Deserialize)]
+pub struct MailWritten {
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+}
+
+/// Where mail goes out (web bookings); `None`: no mail, the web form offers Telegram only.
+impl Settings for Option<MailSettings> {
+    type Written = MailWritten;
+
+    fn check(written: MailWritten) -> Result<Self, Invalid> {
+        match (written.smtp_url, written.mail_from) {
+            (None, None) => Ok(None),
+            (Some(url), Some(from)) => {
+                let url = url.trim();
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                    return Err(Invalid::new(
+                        "smtp_url",
+                        "expected smtps://user:password@host:465 or \
+                         smtp://user:password@host:587?tls=required",
+                    ));
+                }
+                if from.trim().parse::<Mailbox>().is_err() {
+                    return Err(Invalid::new(
+                        "mail_from",
+                        "expected an address, e.g. booking@hotel.example or \
+                         Hotel Melati <booking@hotel.example>",
+                    ));
+                }
+                Ok(Some(MailSettings {
+                    via: MailVia::Smtp(Secret::new(url)),
+                    from: from.trim().to_owned(),
+                }))
+            }
+            (Some(_), None) => Err(Invalid::new(
+                "mail_from",
+                "is needed with TANGKAP_SMTP_URL: the address mail comes from",
+            )),
+            (None, Some(_)) => Err(Invalid::new(
+                "smtp_url",
+                "is needed with TANGKAP_MAIL_FROM: the server mail goes out through",
+            )),
+        }
+    }
+}
 
 /// One mail, as queued.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,7 +18,10 @@ use std::collections::HashMap;
 
 use sqlx::{any::AnyRow, Row};
 
-use crate::db::{Backend, Conn};
+use crate::{
+    config::{Invalid, Settings},
+    db::{Backend, Conn},
+};
 
 /// What a `/moban` whose Order_ID has an open ticket in its group gets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,6 +48,28 @@ impl DuplicateOrderId {
         match self {
             Self::Link => Some(0),
             Self::Allow => None,
+        }
+    }
+}
+
+/// The setting as written (`duplicate_order_id`).
+#[derive(Debug, serde::Deserialize)]
+pub struct DuplicateOrderIdWritten {
+    duplicate_order_id: Option<String>,
+}
+
+impl Settings for DuplicateOrderId {
+    type Written = DuplicateOrderIdWritten;
+
+    fn check(written: DuplicateOrderIdWritten) -> Result<Self, Invalid> {
+        match written.duplicate_order_id {
+            Some(mode) => Self::parse(&mode).ok_or_else(|| {
+                Invalid::new(
+                    "duplicate_order_id",
+                    "use link (answer with the open ticket) or allow (make another)",
+                )
+            }),
+            None => Ok(Self::default()),
         }
     }
 }

@@ -18,9 +18,9 @@ use rand::Rng;
 use sqlx::Row;
 
 use crate::{
-    config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn},
-    groups, reports,
+    groups::{self, settings::SlaDefaults},
+    reports,
 };
 use duplicates::order_key;
 pub use duplicates::{DuplicateOrderId, OpenTicket};

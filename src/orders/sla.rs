@@ -14,9 +14,8 @@ use sqlx::Row;
 use serde::Serialize;
 
 use crate::{
-    config::SlaDefaults,
     db::{now_ms, values_placeholders, Backend, Conn, Db},
-    groups::settings::{self, duration_text, SettingsText, TimeSettings, Timing},
+    groups::settings::{self, duration_text, SettingsText, SlaDefaults, TimeSettings, Timing},
     timers::{self, Timer},
     users::{
         access::{self, Actor},

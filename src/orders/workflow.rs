@@ -22,8 +22,8 @@ use super::{
     written_text, OrderMessage, Status,
 };
 use crate::{
-    config::SlaDefaults,
     db::{group_commit::GroupCommit, now_ms, values_placeholders, Backend, Conn, Db},
+    groups::settings::SlaDefaults,
     reports::{self, Counted, Kind},
     telegram::{
         outbox::{self, Outgoing},

@@ -1,5 +1,6 @@
-//! Everything that talks to Telegram: the durable inbox (polling and webhook intake), the
-//! outbox and its rate-limited sender, the API client and the message texts.
+//! Everything that talks to Telegram: the durable inbox (polling intake; the webhook's
+//! route is `web::webhook`), the outbox and its rate-limited sender, the API client and
+//! the message texts.
 
 pub mod api;
 pub mod inbox;
@@ -10,7 +11,6 @@ pub mod polling;
 pub mod report_texts;
 pub mod sender;
 pub mod texts;
-pub mod webhook;
 
 /// The update kinds the bot asks Telegram for.
 pub const ALLOWED_UPDATES: [&str; 4] = [

@@ -10,6 +10,7 @@
 //!   disabled, so a team can never lock itself out.
 
 use super::{AccountState, Role, User};
+use crate::config::{self, Invalid, Settings};
 use crate::lang::Lang;
 
 /// Which tickets an account may see and act on.
@@ -102,6 +103,40 @@ impl RegistrationMode {
             "closed" => Some(Self::Closed),
             _ => None,
         }
+    }
+}
+
+/// How `/daftar` accounts start, and who becomes an owner by registering.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Registration {
+    /// How a `/daftar` account starts: waiting for approval, active, or refused.
+    pub mode: RegistrationMode,
+    /// Telegram ids that become active owners when they register.
+    pub owners: Vec<i64>,
+}
+
+/// The registration as written (`registration`, `owners`).
+#[derive(Debug, serde::Deserialize)]
+pub struct RegistrationWritten {
+    registration: Option<String>,
+    owners: Option<String>,
+}
+
+impl Settings for Registration {
+    type Written = RegistrationWritten;
+
+    fn check(written: RegistrationWritten) -> Result<Self, Invalid> {
+        Ok(Self {
+            mode: match written.registration {
+                Some(mode) => RegistrationMode::parse(&mode)
+                    .ok_or_else(|| Invalid::new("registration", "use approval, open or closed"))?,
+                None => RegistrationMode::default(),
+            },
+            owners: match written.owners {
+                Some(list) => config::telegram_ids("owners", &list)?,
+                None => Vec::new(),
+            },
+        })
     }
 }
 

@@ -15,9 +15,9 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::error::ApiError;
 use crate::{
-    app::AppState,
     db::now_ms,
     groups,
+    state::AppState,
     telegram::init_data::{self, VerifiedInitData},
     users::{
         self, access,

@@ -24,7 +24,7 @@ use super::{
     orders::{bad_params, parse_day},
 };
 use crate::{
-    app::AppState,
+    booking::config::MOST_NIGHTS,
     booking::{
         self,
         desk::{self, DeskError, GRID_DAYS, GRID_MOST_DAYS},
@@ -36,10 +36,10 @@ use crate::{
         web_texts, Booking, DecideError, Decision, Hotel, HotelBase, RevertError, Status,
         LIST_LIMIT,
     },
-    config::MOST_NIGHTS,
     db::{now_ms, Conn},
     groups,
     lang::Lang,
+    state::AppState,
     users::access::{self, BookingWork, Scope},
 };
 

@@ -24,12 +24,12 @@ use super::{
     orders::{bad_params, FilterParams},
 };
 use crate::{
-    app::AppState,
     db::Db,
     orders::{
         export::{self, looks_like_formula, ExportQuery, ExportRow, HEADER},
         Status,
     },
+    state::AppState,
     users::access::{self, Scope},
 };
 

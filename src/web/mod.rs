@@ -11,6 +11,7 @@ mod orders;
 mod reports;
 pub mod server;
 mod team;
+pub mod webhook;
 
 use axum::{
     extract::{DefaultBodyLimit, State},
@@ -24,7 +25,7 @@ use tower_http::{
     set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
-use crate::{app::AppState, telegram::webhook};
+use crate::state::AppState;
 
 /// Largest request body accepted; a Telegram update is far smaller.
 pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -16,7 +16,6 @@ use super::{
     error::ApiError,
 };
 use crate::{
-    app::AppState,
     db::now_ms,
     groups::{self, GroupView},
     orders::{
@@ -27,6 +26,7 @@ use crate::{
         workflow::Transition,
         Status,
     },
+    state::AppState,
     users::access,
 };
 

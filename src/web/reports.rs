@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::{auth::Staff, error::ApiError};
 use crate::{
-    app::AppState,
     reports::{self, Report, ReportError, ReportQuery, DEFAULT_DAYS, MAX_DAYS},
+    state::AppState,
 };
 
 /// Both as text, so that a bad value gets its own sentence rather than a generic one.

@@ -33,7 +33,58 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use super::error::ApiError;
-use crate::config::ServerLimits;
+use crate::config::{self, Invalid, Settings};
+
+/// How long a connection may take, and how many may be open at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A request head must arrive in full within this long of the connection's opening or
+    /// of its previous answer.
+    pub header_timeout: Duration,
+    /// Connections served at once; more are answered `503 busy`.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(30),
+            max_connections: 1000,
+        }
+    }
+}
+
+/// The limits as written (`header_timeout`, `max_connections`).
+#[derive(Debug, serde::Deserialize)]
+pub struct LimitsWritten {
+    header_timeout: Option<String>,
+    max_connections: Option<u64>,
+}
+
+impl Settings for ServerLimits {
+    type Written = LimitsWritten;
+
+    fn check(written: LimitsWritten) -> Result<Self, Invalid> {
+        let defaults = Self::default();
+        Ok(Self {
+            header_timeout: match written.header_timeout {
+                Some(text) => config::duration_within(
+                    "header_timeout",
+                    &text,
+                    Duration::from_secs(1),
+                    Duration::from_secs(600),
+                    "use a duration from 1s to 10m",
+                )?,
+                None => defaults.header_timeout,
+            },
+            max_connections: match written.max_connections {
+                Some(n @ 1..=100_000) => n as usize,
+                Some(_) => return Err(Invalid::new("max_connections", "use 1 to 100000")),
+                None => defaults.max_connections,
+            },
+        })
+    }
+}
 
 /// Refusals being written at once; past this, a connection over the cap is closed without
 /// an answer, so a flood cannot make refusing itself the cost.

@@ -14,9 +14,9 @@ use super::{
     error::ApiError,
 };
 use crate::{
-    app::AppState,
     groups::settings::SettingsText,
     orders::sla::{self, GroupTimes},
+    state::AppState,
     users::{
         access::{AccountChange, Actor},
         team::{self, AccountView, AuditEntry, Links},

@@ -8,8 +8,9 @@ use std::time::Duration;
 use sqlx::{Connection, PgConnection, Row};
 use tangkap::{
     app::{self, Running},
-    config::{BotToken, Config},
+    config::BotToken,
     db::Db,
+    settings::Config,
     sim::{FakeTelegram, SimMessage, SimUser},
 };
 

@@ -1,10 +1,11 @@
-//! The hotel's `[booking]` section. Bookings are off unless it names room types.
+//! The hotel's `[booking]` section of the settings, and the checks the Mini App shares
+//! with it. Bookings are off unless it names room types.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{parse_duration_within, parse_time_of_day, ConfigError};
+use crate::config::{self, Invalid, Settings};
 
 /// Bookings with a hold time, as the hotel configured them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -278,10 +279,16 @@ pub fn parse_distance_m(text: &str) -> Result<u32, String> {
     }
 }
 
+/// The file as the bookings read it: their section.
+#[derive(Debug, Deserialize)]
+pub struct BookingSection {
+    booking: Option<BookingFile>,
+}
+
 /// `[booking]` as written in the file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct BookingFile {
+struct BookingFile {
     hotel_name: Option<String>,
     hold: Option<String>,
     warn_before: Option<String>,
@@ -311,13 +318,20 @@ struct RoomTypeFile {
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
+/// The bookings configured, or `None` when no room type is (bookings are off).
+impl Settings for Option<BookingConfig> {
+    type Written = BookingSection;
+
+    fn check(written: BookingSection) -> Result<Self, Invalid> {
+        match written.booking {
+            Some(booking) => booking.check(),
+            None => Ok(None),
+        }
+    }
+}
+
 impl BookingFile {
-    /// The bookings configured, or `None` when no room type is (bookings are off).
-    pub(super) fn into_config(self) -> Result<Option<BookingConfig>, ConfigError> {
-        let invalid = |name: &'static str, message: &str| ConfigError::Value {
-            name,
-            message: message.into(),
-        };
+    fn check(self) -> Result<Option<BookingConfig>, Invalid> {
         let mut room_types: Vec<RoomTypeConfig> = Vec::new();
         for room_type in self.room_types {
             let name = room_type
@@ -326,7 +340,7 @@ impl BookingFile {
                 .collect::<Vec<_>>()
                 .join(" ");
             if name.is_empty() || name.chars().count() > 40 {
-                return Err(invalid(
+                return Err(Invalid::new(
                     "booking.room_types.name",
                     "give each room type a name of 1 to 40 characters",
                 ));
@@ -335,16 +349,19 @@ impl BookingFile {
                 .iter()
                 .any(|t| t.name.to_lowercase() == name.to_lowercase())
             {
-                return Err(ConfigError::Value {
-                    name: "booking.room_types.name",
-                    message: format!("{name:?} is listed twice"),
-                });
+                return Err(Invalid::new(
+                    "booking.room_types.name",
+                    format!("{name:?} is listed twice"),
+                ));
             }
             if room_type.rooms > 10_000 {
-                return Err(invalid("booking.room_types.rooms", "use 0 to 10000 rooms"));
+                return Err(Invalid::new(
+                    "booking.room_types.rooms",
+                    "use 0 to 10000 rooms",
+                ));
             }
             let price = check_price(room_type.price)
-                .map_err(|message| invalid("booking.room_types.price", &message))?;
+                .map_err(|message| Invalid::new("booking.room_types.price", message))?;
             room_types.push(RoomTypeConfig {
                 name,
                 rooms: room_type.rooms,
@@ -354,8 +371,7 @@ impl BookingFile {
         if room_types.is_empty() {
             return Ok(None);
         }
-        let invalid_value =
-            |name: &'static str| move |message: String| ConfigError::Value { name, message };
+        let invalid_value = |key: &'static str| move |message: String| Invalid::new(key, message);
         let hold = match self.hold {
             Some(text) => parse_hold(&text).map_err(invalid_value("booking.hold"))?,
             None => DEFAULT_HOLD,
@@ -369,7 +385,7 @@ impl BookingFile {
             None => Duration::ZERO,
         };
         let erase_after = match self.erase_after {
-            Some(text) => parse_duration_within(
+            Some(text) => config::duration_within(
                 "booking.erase_after",
                 &text,
                 Duration::ZERO,
@@ -379,7 +395,7 @@ impl BookingFile {
             None => DEFAULT_ERASE_AFTER,
         };
         let time_of_day = |name: &'static str, text: Option<String>, default| match text {
-            Some(text) => parse_time_of_day(name, text.trim()),
+            Some(text) => config::time_of_day(name, text.trim()),
             None => Ok(default),
         };
         let release_at = time_of_day("booking.release_at", self.release_at, DEFAULT_RELEASE_AT)?;
@@ -394,7 +410,7 @@ impl BookingFile {
                     None => DEFAULT_EXTEND_RADIUS_M,
                 },
                 extend_by: match self.extend_by {
-                    Some(text) => parse_duration_within(
+                    Some(text) => config::duration_within(
                         "booking.extend_by",
                         &text,
                         Duration::from_secs(60),
@@ -406,7 +422,10 @@ impl BookingFile {
                 max_extensions: match self.max_extensions {
                     Some(most) if most <= 10 => most,
                     Some(_) => {
-                        return Err(invalid("booking.max_extensions", "use 0 to 10 extensions"))
+                        return Err(Invalid::new(
+                            "booking.max_extensions",
+                            "use 0 to 10 extensions",
+                        ))
                     }
                     None => DEFAULT_MAX_EXTENSIONS,
                 },

@@ -8,8 +8,7 @@ use axum::{
 };
 use subtle::ConstantTimeEq;
 
-use super::inbox::RawUpdate;
-use crate::app::AppState;
+use crate::{state::AppState, telegram::inbox::RawUpdate};
 
 pub const PATH: &str = "/telegram/webhook";
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";

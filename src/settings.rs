@@ -1,0 +1,735 @@
+//! The settings of one Tangkap instance, put together at the top: its own (where it
+//! listens, its database, how it reaches Telegram, …) and each part's, extracted from the
+//! layers of `config` (defaults < TOML file < environment) as that part owns them.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde::Deserialize;
+use time::UtcOffset;
+
+use crate::{
+    booking::{config::BookingConfig, HotelBase},
+    config::{self, BotToken, ConfigError, Invalid, Layers, Secret, Settings},
+    groups::settings::SlaDefaults,
+    mail::MailSettings,
+    orders::DuplicateOrderId,
+    users::access::Registration,
+    web::server::ServerLimits,
+};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bot_token: Option<BotToken>,
+    /// Bot API base URL without a trailing slash.
+    pub api_url: String,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Public https URL of the Mini App, without a trailing slash.
+    pub public_url: Option<String>,
+    pub webhook_secret: Option<Secret>,
+    /// Direct link to the Mini App (`https://t.me/<bot>/<app>`), for buttons in groups.
+    pub miniapp_link: Option<String>,
+    /// Offset used to show times to people (Asia/Jakarta by default).
+    pub utc_offset: UtcOffset,
+    /// How long one getUpdates call may wait for updates.
+    pub poll_timeout: Duration,
+    /// How long a Mini App login lasts.
+    pub session_ttl: Duration,
+    /// How old Telegram's initData may be (its `auth_date`).
+    pub init_data_max_age: Duration,
+    /// Whether staff may log in from a plain browser with username and password.
+    pub browser_login: bool,
+    /// Take the client address from `X-Forwarded-For` (set when behind a proxy), for
+    /// throttling logins per address.
+    pub trust_forwarded_for: bool,
+    /// How a `/daftar` account starts, and who becomes an owner by registering.
+    pub registration: Registration,
+    /// How long Telegram's word on who belongs to a group is trusted before it is asked
+    /// again (access of members who left ends within this time).
+    pub membership_refresh: Duration,
+    /// How long a connection may take to send a whole request head, and how many
+    /// connections are served at once.
+    pub http: ServerLimits,
+    /// Time targets of every ticket, unless its group sets its own.
+    pub sla: SlaDefaults,
+    /// The staff group told of tickets waiting too long for Pickup; without one, each
+    /// group's staff are told privately.
+    pub staff_chat: Option<i64>,
+    /// A chat gets at most one reminder message in this long; what comes due meanwhile is
+    /// gathered into one.
+    pub reminder_digest: Duration,
+    /// How long the presser of a Mini App Pickup may undo it; the group hears of the
+    /// Pickup only after (zero: at once, no undo).
+    pub pickup_undo: Duration,
+    /// When the daily rekap goes to the staff chat (`HH:MM` on the `utc_offset` clock);
+    /// `None`: no digest.
+    pub digest_at: Option<time::Time>,
+    /// The hotel's bookings (`[booking]`); `None`: no room types, bookings are off.
+    pub booking: Option<BookingConfig>,
+    /// Where mail goes out (web bookings); `None`: no mail, the web form offers Telegram only.
+    pub mail: Option<MailSettings>,
+    /// What a `/moban` gets whose Order_ID has an open ticket in its group already.
+    pub duplicate_order_id: DuplicateOrderId,
+    /// Where ticket photos fetched from Telegram are kept; `None`: [`Config::photo_dir`]
+    /// chooses.
+    pub photo_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            api_url: "https://api.telegram.org".into(),
+            database_url: "sqlite://data/tangkap.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            webhook_secret: None,
+            miniapp_link: None,
+            utc_offset: UtcOffset::from_hms(7, 0, 0).expect("+07:00 is a valid offset"),
+            poll_timeout: Duration::from_secs(25),
+            session_ttl: Duration::from_secs(12 * 3600),
+            init_data_max_age: Duration::from_secs(24 * 3600),
+            browser_login: true,
+            trust_forwarded_for: false,
+            registration: Registration::default(),
+            membership_refresh: Duration::from_secs(600),
+            http: ServerLimits::default(),
+            sla: SlaDefaults::default(),
+            staff_chat: None,
+            reminder_digest: Duration::from_secs(60),
+            pickup_undo: Duration::from_secs(5),
+            digest_at: None,
+            booking: None,
+            mail: None,
+            duplicate_order_id: DuplicateOrderId::default(),
+            photo_dir: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the settings file, then the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_layers(&Layers::load()?)
+    }
+
+    /// Same as [`Config::load`] with the file and the environment given explicitly.
+    pub fn load_from(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::from_layers(&Layers::read(path, env)?)
+    }
+
+    /// Each part's settings, and the instance's own.
+    fn from_layers(layers: &Layers) -> Result<Self, ConfigError> {
+        Ok(Self {
+            registration: layers.extract()?,
+            http: layers.extract()?,
+            sla: layers.extract()?,
+            booking: layers.extract()?,
+            mail: layers.extract()?,
+            duplicate_order_id: layers.extract()?,
+            ..layers.extract::<Self>()?
+        })
+    }
+
+    /// The Mini App's address for buttons in private chats, when it has a public one.
+    pub fn mini_app_url(&self) -> Option<String> {
+        self.public_url.as_ref().map(|url| format!("{url}/"))
+    }
+
+    /// Where ticket photos are kept: the folder set, or `photos` beside a SQLite database
+    /// file (`data/photos` for PostgreSQL).
+    pub fn photo_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.photo_dir {
+            return dir.clone();
+        }
+        let beside = crate::db::backup::sqlite_path(&self.database_url)
+            .and_then(|file| file.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("data"));
+        beside.join("photos")
+    }
+
+    /// The hotel, when bookings are on (room types are configured).
+    pub fn hotel(&self) -> Option<HotelBase> {
+        self.booking.as_ref().map(|booking| {
+            HotelBase::new(
+                booking,
+                self.utc_offset,
+                self.public_url.as_deref(),
+                self.mail.is_some(),
+            )
+        })
+    }
+}
+
+/// The instance's own settings as written; each part reads its own keys.
+#[derive(Debug, Deserialize)]
+pub struct Written {
+    bot_token: Option<String>,
+    api_url: Option<String>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    webhook_secret: Option<String>,
+    miniapp_link: Option<String>,
+    utc_offset: Option<String>,
+    poll_timeout_secs: Option<u64>,
+    session_hours: Option<u64>,
+    init_data_max_age_secs: Option<u64>,
+    browser_login: Option<bool>,
+    trust_forwarded_for: Option<bool>,
+    membership_refresh: Option<String>,
+    staff_chat: Option<i64>,
+    reminder_digest: Option<String>,
+    pickup_undo: Option<String>,
+    digest_at: Option<String>,
+    photo_dir: Option<String>,
+}
+
+/// The instance's own settings; each part's are its defaults until [`Config::load`] puts
+/// them in.
+impl Settings for Config {
+    type Written = Written;
+
+    fn check(written: Written) -> Result<Self, Invalid> {
+        let defaults = Config::default();
+        let https_url = |key: &'static str, url: Option<String>| -> Result<_, Invalid> {
+            url.map(|u| {
+                let u = u.trim().trim_end_matches('/').to_owned();
+                if u.starts_with("https://") || u.starts_with("http://") {
+                    Ok(u)
+                } else {
+                    Err(Invalid::new(key, "expected an URL starting with https://"))
+                }
+            })
+            .transpose()
+        };
+        let poll_timeout = match written.poll_timeout_secs {
+            Some(secs @ 0..=50) => Duration::from_secs(secs),
+            Some(_) => {
+                return Err(Invalid::new(
+                    "poll_timeout_secs",
+                    "Telegram accepts at most 50 seconds",
+                ))
+            }
+            None => defaults.poll_timeout,
+        };
+        let staff_chat = match written.staff_chat {
+            Some(0) => None,
+            Some(chat) if chat > 0 => {
+                return Err(Invalid::new(
+                    "staff_chat",
+                    "expected a group's chat id, which is negative (e.g. -1001234567890)",
+                ))
+            }
+            chat => chat,
+        };
+        Ok(Config {
+            bot_token: written
+                .bot_token
+                .as_deref()
+                .map(BotToken::parse)
+                .transpose()?,
+            api_url: https_url("api_url", written.api_url)?.unwrap_or(defaults.api_url),
+            database_url: written
+                .database_url
+                .map(|u| u.trim().to_owned())
+                .unwrap_or(defaults.database_url),
+            listen: match written.listen {
+                Some(addr) => addr.trim().parse().map_err(|_| {
+                    Invalid::new("listen", "expected an address such as 127.0.0.1:8080")
+                })?,
+                None => defaults.listen,
+            },
+            public_url: https_url("public_url", written.public_url)?,
+            webhook_secret: match written.webhook_secret {
+                Some(secret) => Some(webhook_secret(&secret)?),
+                None => None,
+            },
+            miniapp_link: https_url("miniapp_link", written.miniapp_link)?,
+            utc_offset: match written.utc_offset {
+                Some(text) => config::utc_offset("utc_offset", &text)?,
+                None => defaults.utc_offset,
+            },
+            poll_timeout,
+            session_ttl: match written.session_hours {
+                Some(hours @ 1..=720) => Duration::from_secs(hours * 3600),
+                Some(_) => return Err(Invalid::new("session_hours", "use 1 to 720 hours")),
+                None => defaults.session_ttl,
+            },
+            init_data_max_age: match written.init_data_max_age_secs {
+                Some(secs @ 60..=604_800) => Duration::from_secs(secs),
+                Some(_) => {
+                    return Err(Invalid::new(
+                        "init_data_max_age_secs",
+                        "use 60 to 604800 seconds",
+                    ))
+                }
+                None => defaults.init_data_max_age,
+            },
+            browser_login: written.browser_login.unwrap_or(defaults.browser_login),
+            trust_forwarded_for: written
+                .trust_forwarded_for
+                .unwrap_or(defaults.trust_forwarded_for),
+            membership_refresh: match written.membership_refresh {
+                Some(text) => config::duration_within(
+                    "membership_refresh",
+                    &text,
+                    Duration::from_secs(1),
+                    Duration::from_secs(3600),
+                    "use a duration from 1s to 1h",
+                )?,
+                None => defaults.membership_refresh,
+            },
+            staff_chat,
+            reminder_digest: match written.reminder_digest {
+                Some(text) => config::duration_within(
+                    "reminder_digest",
+                    &text,
+                    Duration::ZERO,
+                    Duration::from_secs(3600),
+                    "use at most 1h (0: every reminder on its own)",
+                )?,
+                None => defaults.reminder_digest,
+            },
+            pickup_undo: match written.pickup_undo {
+                Some(text) => config::duration_within(
+                    "pickup_undo",
+                    &text,
+                    Duration::ZERO,
+                    Duration::from_secs(60),
+                    "use at most 1m (0: no undo, the group is told at once)",
+                )?,
+                None => defaults.pickup_undo,
+            },
+            digest_at: match written.digest_at.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(_) if staff_chat.is_none() => {
+                    return Err(Invalid::new(
+                        "digest_at",
+                        "the daily rekap goes to the staff chat: set TANGKAP_STAFF_CHAT too",
+                    ))
+                }
+                Some(text) => Some(config::time_of_day("digest_at", text)?),
+            },
+            photo_dir: match written.photo_dir.as_deref().map(str::trim) {
+                Some("") => {
+                    return Err(Invalid::new(
+                        "photo_dir",
+                        "expected a folder, e.g. data/photos",
+                    ))
+                }
+                dir => dir.map(PathBuf::from),
+            },
+            ..defaults
+        })
+    }
+}
+
+/// Telegram allows 1–256 characters `A-Z`, `a-z`, `0-9`, `_` and `-` for the secret token.
+fn webhook_secret(raw: &str) -> Result<Secret, Invalid> {
+    let raw = raw.trim();
+    let valid = (1..=256).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(Secret::new(raw))
+    } else {
+        Err(Invalid::new(
+            "webhook_secret",
+            "use 1 to 256 characters from A-Z, a-z, 0-9, _ and -",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{config::SETTINGS, users::access::RegistrationMode};
+
+    fn load(file: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tangkap.toml");
+        std::fs::write(&path, file).unwrap();
+        Config::load_from(&path, |name| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn environment_overrides_file_and_file_overrides_defaults() {
+        let config = load(
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n",
+            &[("DATABASE_URL", "postgres://localhost/x")],
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.database_url, "postgres://localhost/x");
+        assert_eq!(config.api_url, "https://api.telegram.org");
+        assert_eq!(config.utc_offset.whole_hours(), 7);
+    }
+
+    #[test]
+    fn token_is_never_printed() {
+        let config = load(
+            "",
+            &[("TANGKAP_BOT_TOKEN", "123456:AAExampleSecretPart_0123456789")],
+        )
+        .unwrap();
+        let dump = format!("{config:?}");
+        assert!(!dump.contains("AAExampleSecretPart"), "{dump}");
+        assert_eq!(config.bot_token.unwrap().bot_id(), 123456);
+    }
+
+    #[test]
+    fn mail_takes_both_settings_and_never_prints_the_password() {
+        let config = load(
+            "",
+            &[
+                (
+                    "TANGKAP_SMTP_URL",
+                    "smtps://hotel:KataSandiSMTP@mail.example.com:465",
+                ),
+                ("TANGKAP_MAIL_FROM", "Hotel Melati <booking@hotel.example>"),
+            ],
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("KataSandiSMTP"));
+        assert_eq!(
+            config.mail.unwrap().from,
+            "Hotel Melati <booking@hotel.example>"
+        );
+        for (settings, named) in [
+            (
+                [("TANGKAP_SMTP_URL", "smtps://mail.example.com")],
+                "TANGKAP_MAIL_FROM",
+            ),
+            ([("TANGKAP_MAIL_FROM", "a@b.example")], "TANGKAP_SMTP_URL"),
+        ] {
+            let err = load("", &settings).unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
+        for (url, from, named) in [
+            ("http://mail.example.com", "a@b.example", "TANGKAP_SMTP_URL"),
+            (
+                "smtps://mail.example.com",
+                "not an address",
+                "TANGKAP_MAIL_FROM",
+            ),
+        ] {
+            let err = load(
+                "",
+                &[("TANGKAP_SMTP_URL", url), ("TANGKAP_MAIL_FROM", from)],
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_documents_every_setting() {
+        let example = include_str!("../config/tangkap.example.toml");
+        load(example, &[]).unwrap();
+        let uncommented: String = example
+            .lines()
+            .map(|line| {
+                line.strip_prefix("# ")
+                    .filter(|l| l.contains(" = ") || l.starts_with('['))
+                    .unwrap_or("")
+            })
+            .filter(|line| !line.is_empty())
+            .map(|line| format!("{line}\n"))
+            .collect();
+        load(&uncommented, &[]).unwrap();
+        for (key, name, _) in SETTINGS {
+            assert!(
+                example.contains(&format!("# {key} = ")),
+                "{key} is not in the example"
+            );
+            assert!(example.contains(name), "{name} is not in the example");
+        }
+    }
+
+    #[test]
+    fn the_daily_digest_needs_a_time_of_day_and_the_staff_chat() {
+        let config = load(
+            "",
+            &[
+                ("TANGKAP_DIGEST_AT", "07:30"),
+                ("TANGKAP_STAFF_CHAT", "-1001234"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.digest_at, time::Time::from_hms(7, 30, 0).ok());
+        assert_eq!(load("", &[]).unwrap().digest_at, None);
+        for (value, staff_chat) in [
+            ("24:00", "-1"),
+            ("7.30", "-1"),
+            ("", "-1"),
+            ("17:00:00", "-1"),
+            ("17:00", "0"),
+        ] {
+            let result = load(
+                "",
+                &[
+                    ("TANGKAP_DIGEST_AT", value),
+                    ("TANGKAP_STAFF_CHAT", staff_chat),
+                ],
+            );
+            match value {
+                "" => assert_eq!(result.unwrap().digest_at, None),
+                _ => assert!(
+                    result
+                        .unwrap_err()
+                        .to_string()
+                        .contains("TANGKAP_DIGEST_AT"),
+                    "{value}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let err = load("", &[("TANGKAP_BOT_TOKEN", "not-a-token")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_BOT_TOKEN"));
+        let err = load("", &[("TANGKAP_WEBHOOK_SECRET", "with space")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_WEBHOOK_SECRET"));
+        let err = load("nonsense = 1", &[]).unwrap_err();
+        assert!(err.to_string().contains("nonsense"), "{err}");
+        let err = load("", &[("TANGKAP_UTC_OFFSET", "Jakarta")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_UTC_OFFSET"));
+        let err = load("", &[("TANGKAP_REGISTRATION", "sometimes")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_REGISTRATION"));
+        let err = load("", &[("TANGKAP_OWNERS", "123, @budi")]).unwrap_err();
+        assert!(err.to_string().contains("@budi"), "{err}");
+        let err = load("", &[("TANGKAP_MEMBERSHIP_REFRESH", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("TANGKAP_MEMBERSHIP_REFRESH"));
+    }
+
+    #[test]
+    fn time_targets() {
+        let config = load(
+            "sla_pickup = \"1h30m\"\nsla_warn_before = \"0\"",
+            &[
+                ("TANGKAP_SLA_CLOSE", "0"),
+                ("TANGKAP_STAFF_CHAT", "-1001234"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.sla.pickup, Some(Duration::from_secs(5400)));
+        assert_eq!(config.sla.close, None, "0 turns a target off");
+        assert_eq!(config.sla.warn_before, Duration::ZERO);
+        assert_eq!(config.staff_chat, Some(-1001234));
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.sla.pickup, Some(Duration::from_secs(1800)));
+        assert_eq!(defaults.sla.close, Some(Duration::from_secs(4 * 3600)));
+        assert_eq!(defaults.sla.warn_before, Duration::from_secs(900));
+        for (name, value) in [
+            ("TANGKAP_SLA_PICKUP", "soon"),
+            ("TANGKAP_SLA_CLOSE", "40d"),
+            ("TANGKAP_STAFF_CHAT", "12345"),
+            ("TANGKAP_REMINDER_DIGEST", "2h"),
+            ("TANGKAP_PICKUP_UNDO", "2m"),
+        ] {
+            let error = load("", &[(name, value)]).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{name} is not valid")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn access_settings() {
+        let config = load(
+            "registration = \"open\"\n",
+            &[
+                ("TANGKAP_OWNERS", " 111,222 "),
+                ("TANGKAP_MEMBERSHIP_REFRESH", "1m30s"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.registration.mode, RegistrationMode::Open);
+        assert_eq!(config.registration.owners, vec![111, 222]);
+        assert_eq!(config.membership_refresh, Duration::from_secs(90));
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.registration.mode, RegistrationMode::Approval);
+        assert_eq!(defaults.membership_refresh, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn duplicate_order_ids_and_the_photo_folder() {
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.duplicate_order_id, DuplicateOrderId::Link);
+        assert_eq!(defaults.photo_dir(), PathBuf::from("data/photos"));
+        let config = load(
+            "duplicate_order_id = \"allow\"\ndatabase_url = \"sqlite:///srv/tangkap/t.db\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.duplicate_order_id, DuplicateOrderId::Allow);
+        assert_eq!(config.photo_dir(), PathBuf::from("/srv/tangkap/photos"));
+        let postgres = load("", &[("DATABASE_URL", "postgres://db.example/tangkap")]).unwrap();
+        assert_eq!(postgres.photo_dir(), PathBuf::from("data/photos"));
+        let set = load(
+            "photo_dir = \"/var/cache/foto\"\n",
+            &[("TANGKAP_DUPLICATE_ORDER_ID", "LINK")],
+        )
+        .unwrap();
+        assert_eq!(set.photo_dir(), PathBuf::from("/var/cache/foto"));
+        assert_eq!(set.duplicate_order_id, DuplicateOrderId::Link);
+        for (file, env, name) in [
+            (
+                "",
+                [("TANGKAP_DUPLICATE_ORDER_ID", "merge")],
+                "TANGKAP_DUPLICATE_ORDER_ID",
+            ),
+            (
+                "photo_dir = \" \"",
+                [("TANGKAP_OWNERS", "1")],
+                "TANGKAP_PHOTO_DIR",
+            ),
+        ] {
+            let error = load(file, &env).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{name} is not valid")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn bookings_are_off_without_room_types_and_checked_when_on() {
+        assert_eq!(load("", &[]).unwrap().booking, None);
+        assert_eq!(
+            load("[booking]\nhold = \"3h\"\n", &[]).unwrap().booking,
+            None
+        );
+        let booking = load(
+            "[booking]\nhotel_name = \"Hotel Melati\"\nstaff_chat = -100555\n\
+             [[booking.room_types]]\nname = \"  Deluxe   King \"\nrooms = 4\n\
+             [[booking.room_types]]\nname = \"Suite\"\nrooms = 1\n",
+            &[],
+        )
+        .unwrap()
+        .booking
+        .unwrap();
+        assert_eq!(booking.settings.hotel_name, "Hotel Melati");
+        assert_eq!(
+            booking.settings.hold,
+            Duration::from_secs(7200),
+            "the seed's 2 hours"
+        );
+        assert_eq!(booking.settings.warn_before, Duration::from_secs(900));
+        assert_eq!(booking.settings.book_ahead_days, 60);
+        assert_eq!(booking.settings.staff_chat, Some(-100555));
+        assert_eq!(
+            booking.settings.payment_text, "",
+            "no note: the guest is told what to pay in their language"
+        );
+        assert_eq!(booking.room_types[0].name, "Deluxe King");
+        assert_eq!(booking.room_types.len(), 2);
+        assert_eq!(booking.room_types[0].price, 0, "no price unless set");
+        assert_eq!(booking.release_at, time::macros::time!(18:00));
+        assert_eq!(booking.remind_at, time::macros::time!(09:00));
+        assert_eq!(booking.location, None, "no hotel_location: no extensions");
+
+        let booking = load(
+            "[booking]\nrelease_at = \"17:30\"\nremind_at = \"8:00\"\n\
+             hotel_location = \"-6.200, 106.816\"\n\
+             [[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\nprice = 450000\n",
+            &[],
+        )
+        .unwrap()
+        .booking
+        .unwrap();
+        assert_eq!(booking.room_types[0].price, 450_000);
+        assert_eq!(booking.release_at, time::macros::time!(17:30));
+        assert_eq!(booking.remind_at, time::macros::time!(08:00));
+        assert_eq!(
+            booking.location,
+            Some(crate::booking::config::LocationRule {
+                hotel: (-6.2, 106.816),
+                radius_m: 10_000,
+                extend_by: Duration::from_secs(30 * 60),
+                max_extensions: 2,
+            }),
+            "the seed's radius and extension by default"
+        );
+        let rule = load(
+            "[booking]\nhotel_location = \"-6.2,106.8\"\nextend_radius = \"2.5km\"\n\
+             extend_by = \"45m\"\nmax_extensions = 0\n\
+             [[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n",
+            &[],
+        )
+        .unwrap()
+        .booking
+        .unwrap()
+        .location
+        .unwrap();
+        assert_eq!(
+            (rule.radius_m, rule.extend_by, rule.max_extensions),
+            (2_500, Duration::from_secs(45 * 60), 0)
+        );
+        assert_eq!(booking.mails_per_hour, 200);
+
+        let room = "[[booking.room_types]]\nname = \"Deluxe\"\nrooms = 4\n";
+        for (bad, named) in [
+            ("hold = \"soon\"", "booking.hold"),
+            ("hold = \"1h\"\nwarn_before = \"2h\"", "booking.warn_before"),
+            ("hold = \"1h\"\nwarn_before = \"1h\"", "booking.warn_before"),
+            ("hotel_name = \"Hotel\\nMelati\"", "booking.hotel_name"),
+            (
+                "payment_text = \"x\"\nbook_ahead_days = 731",
+                "booking.book_ahead_days",
+            ),
+            ("staff_chat = 12345", "booking.staff_chat"),
+            ("book_ahead_days = 0", "booking.book_ahead_days"),
+            ("release_at = \"18\"", "booking.release_at"),
+            ("remind_at = \"25:00\"", "booking.remind_at"),
+            ("hotel_location = \"Jakarta\"", "booking.hotel_location"),
+            ("hotel_location = \"-91,106\"", "booking.hotel_location"),
+            (
+                "hotel_location = \"-6,106\"\nextend_radius = \"far\"",
+                "booking.extend_radius",
+            ),
+            (
+                "hotel_location = \"-6,106\"\nextend_radius = \"10\"",
+                "booking.extend_radius",
+            ),
+            (
+                "hotel_location = \"-6,106\"\nextend_by = \"5s\"",
+                "booking.extend_by",
+            ),
+            (
+                "hotel_location = \"-6,106\"\nmax_extensions = 11",
+                "booking.max_extensions",
+            ),
+            ("mails_per_hour = 0", "booking.mails_per_hour"),
+            ("mails_per_hour = 100001", "booking.mails_per_hour"),
+        ] {
+            let error = load(&format!("[booking]\n{bad}\n{room}"), &[]).unwrap_err();
+            assert!(error.to_string().contains(named), "{bad}: {error}");
+        }
+        let negative = load(&format!("[booking]\n{room}price = -1\n"), &[]).unwrap_err();
+        assert!(
+            negative.to_string().contains("booking.room_types.price"),
+            "{negative}"
+        );
+        let twice =
+            format!("[booking]\n{room}[[booking.room_types]]\nname = \"deluxe\"\nrooms = 2\n");
+        assert!(load(&twice, &[]).unwrap_err().to_string().contains("twice"));
+        let unknown = load("[booking]\nphone = \"0812\"\n", &[]).unwrap_err();
+        assert!(unknown.to_string().contains("phone"), "{unknown}");
+    }
+}
