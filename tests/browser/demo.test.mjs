@@ -5,11 +5,13 @@
 // books with /booking, Budi marks it paid from /cek_pembayaran, a guest books on the public
 // page "via Web" and confirms from the mail in the demo's inbox, the Mini App's Booking page
 // lists it, and the seeded short hold's warning and cancellation are in the FO chat; light
-// and dark. Started by tests/demo.rs, which runs `tangkap demo --short-hold 20s`.
+// and dark. The page itself passes audit.mjs (axe-core, tap targets, overflow) in both.
+// Started by tests/demo.rs, which runs `tangkap demo --short-hold 20s`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { launchChromium } from './chromium.mjs';
+import { audit } from './audit.mjs';
 
 const base = process.env.TANGKAP_DEMO_URL;
 const artifacts = process.env.TANGKAP_ARTIFACTS;
@@ -275,4 +277,17 @@ test('the demo inbox in dark', async () => {
   assert.deepEqual(outside, []);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('the demo page is accessible and fits the screen, light and dark', async () => {
+  const failures = [];
+  for (const colorScheme of ['light', 'dark']) {
+    const { context, page, outside, problems } = await openDemo(colorScheme);
+    await page.locator('#group-chat .message').first().waitFor();
+    failures.push(...await audit(page, `demo ${colorScheme}`));
+    assert.deepEqual(outside, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+  assert.deepEqual(failures, [], `\n${failures.join('\n')}`);
 });
