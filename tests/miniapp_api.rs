@@ -2664,6 +2664,63 @@ async fn static_files_are_compressed_cached_and_revalidated() {
         hashed.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // The script is ES modules, one per page and a few shared: each named by its hashed
+    // name by the modules importing it, cached for good, and named by the page too, which
+    // asks for them all at once.
+    let hashed_name = |name: &str| {
+        name.rsplit('.')
+            .nth(1)
+            .is_some_and(|hash| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let mut modules = std::collections::BTreeSet::new();
+    let mut todo = vec![script.clone()];
+    while let Some(module) = todo.pop() {
+        if !modules.insert(module.clone()) {
+            continue;
+        }
+        assert!(hashed_name(&module), "{module}");
+        let answer = client.get(format!("{base}/{module}")).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{module}");
+        assert_eq!(
+            answer.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{module}"
+        );
+        let body = answer.text().await.unwrap();
+        let dir = module.rsplit_once('/').map(|(dir, _)| format!("{dir}/"));
+        for import in body.split(" from '").skip(1) {
+            let specifier = import.split('\'').next().unwrap();
+            let relative = specifier
+                .strip_prefix("./")
+                .unwrap_or_else(|| panic!("{module} imports {specifier}"));
+            todo.push(format!("{}{relative}", dir.as_deref().unwrap_or("")));
+        }
+    }
+    for page in ["login", "board", "ticket", "team", "reports", "bookings"] {
+        assert!(
+            modules
+                .iter()
+                .any(|m| m.starts_with(&format!("js/{page}."))),
+            "{page} in {modules:?}"
+        );
+    }
+    for module in modules.iter().filter(|m| **m != script) {
+        assert!(
+            html.contains(&format!("<link rel=\"modulepreload\" href=\"{module}\">")),
+            "the page names {module}: {html}"
+        );
+    }
+    let board = client
+        .get(format!("{base}/js/board.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(board.status(), 200);
+    assert_eq!(board.headers()["cache-control"], "no-cache");
+    assert_eq!(
+        board.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
     let plain = client.get(format!("{base}/app.js")).send().await.unwrap();
     assert_eq!(
         plain.headers().get("content-encoding"),
@@ -2672,7 +2729,13 @@ async fn static_files_are_compressed_cached_and_revalidated() {
     );
     assert_eq!(plain.headers()["cache-control"], "no-cache");
     assert!(plain.text().await.unwrap().contains("function"));
-    for missing in ["app.0000000000000000.js", "app.js.map", "..%2FCargo.toml"] {
+    for missing in [
+        "app.0000000000000000.js",
+        "app.js.map",
+        "..%2FCargo.toml",
+        "js/board.0000000000000000.js",
+        "js/..%2Fapp.js",
+    ] {
         let answer = client
             .get(format!("{base}/{missing}"))
             .send()

@@ -93,6 +93,21 @@ async function openTeamPage(page) {
   await page.locator('#accounts .account').first().waitFor();
 }
 
+/// `path` asked by the page's own API call (the instance of `js/api.js` the page runs, by
+/// the hashed name it preloads): `{ data }`, or `{ failure: [status, code] }`.
+function pageApi(page, path) {
+  return page.evaluate(async (asked) => {
+    const { api } = await import(document.querySelector('link[rel="modulepreload"][href^="js/api."]').href);
+    return api(asked).then((data) => ({ data }), (failure) => ({ failure: [failure.status, failure.code] }));
+  }, path);
+}
+
+/// Today on the team's clock (the server's UTC offset), `YYYY-MM-DD`.
+async function teamToday() {
+  const { utc_offset_minutes: offset } = await (await fetch(`${base}/api/config`)).json();
+  return new Date(Date.now() + offset * 60000).toISOString().slice(0, 10);
+}
+
 const orderRow = (page, orderId) => page.locator('#orders .order', { has: page.locator('.order-id', { hasText: orderId }) });
 const tab = (page, status) => page.locator(`.tabs button[data-status="${status}"]`);
 const shot = (page, name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
@@ -876,7 +891,7 @@ test('search, Transaksi, days and sort are chips each page keeps; a tap removes 
     // Transaksi and today's date, from the panel; the oldest first.
     await page.locator('#filter-panel summary').click();
     await page.locator('#filter-transaksi').fill('refund');
-    const today = await page.evaluate(() => teamDay());
+    const today = await teamToday();
     await page.locator('#filter-from').fill(today);
     await page.locator('#filter-to').fill(today);
     await page.locator('#filter-apply').click();
@@ -1387,7 +1402,7 @@ test('the Laporan page: tickets per day as a chart, times per staff and group, b
     await page.locator('#report-chart svg rect.bar').first().waitFor({ state: 'attached' });
     // All groups: a bar per day of the last 30, today's as the server counts it.
     // Asked by the page's own API call: a session opened in Telegram goes with its initData.
-    const report = await page.evaluate(() => api('/reports'));
+    const report = (await pageApi(page, '/reports')).data;
     assert.equal(await page.locator('#report-chart rect.bar').count(), 30);
     const today = page.locator('#report-chart rect.bar').last();
     assert.equal(await today.getAttribute('data-new'), String(report.per_day[29].new));
@@ -1434,8 +1449,8 @@ test('staff see no Laporan tab, and its API answers them as if it did not exist'
   const { page, context, problems } = await openApp({ telegramUser: people.dewi });
   await logInInTelegram(page, people.dewi);
   assert.equal(await page.locator('#report-tab').isHidden(), true);
-  const answer = await page.evaluate(() => api('/reports').then(() => 'shown', (failure) => [failure.status, failure.code]));
-  assert.deepEqual(answer, [404, 'not_found']);
+  const answer = await pageApi(page, '/reports');
+  assert.deepEqual(answer.failure, [404, 'not_found'], 'not shown');
   assert.deepEqual(problems, []);
   await context.close();
 });
