@@ -2266,6 +2266,11 @@ async fn tab_counts_follow_the_filters_and_a_search_reaches_every_status(backend
         [2, 1, 1],
         "nothing narrowed"
     );
+    // Each answer tells the asker's role as it is now: an open page notices a change.
+    for (session, role) in [(admin, "admin"), (staff, "staff")] {
+        let (_, body) = call(app, "GET", "/summary", Some(session), None).await;
+        assert_eq!(body["role"], role, "{body}");
+    }
     assert_eq!(board.counted(admin, "q=siti").await, [0, 1, 1]);
     assert_eq!(board.counted(admin, "q=SALDO").await, [1, 0, 0]);
     assert_eq!(board.counted(admin, "q=tidak-ada").await, [0, 0, 0]);

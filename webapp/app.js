@@ -7,7 +7,7 @@ import { t } from './js/i18n.js';
 import { tg } from './js/telegram.js';
 import { applyTheme } from './js/theme.js';
 import { api } from './js/api.js';
-import { showBanner, showView } from './js/ui.js';
+import { showBanner, showView, wireMenu } from './js/ui.js';
 import { enterLogin, forgetSession, showLogin, wireLogin } from './js/login.js';
 import { changeFilters, load, render, selectStatus, showBoard, wireBoard } from './js/board.js';
 import { closeTicket, renderTicket, wireTicket } from './js/ticket.js';
@@ -57,6 +57,7 @@ async function start() {
     if (state.view !== 'board') { showView('board'); load(); return; }
     if (pageFilters().query) changeFilters({ query: '' }); else selectStatus('order');
   });
+  wireMenu();
   wireLogin();
   wireBoard();
   wireTeam();

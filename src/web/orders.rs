@@ -27,7 +27,7 @@ use crate::{
         workflow::Transition,
         Status,
     },
-    users::access,
+    users::{access, Role},
 };
 
 const PAGE_MAX: i64 = 100;
@@ -284,6 +284,9 @@ async fn every_status(
 pub struct Summary {
     counts: Counts,
     version: i64,
+    /// The asker's role as of this request: an open page that polls the summary notices a
+    /// role changed elsewhere (and asks `/api/me` for what it may now open).
+    role: Role,
 }
 
 #[derive(Deserialize)]
@@ -309,6 +312,7 @@ pub async fn summary(
     Ok(Json(Summary {
         counts: board::counts(&state.db, scope, &filters, late_at).await?,
         version: board::version(&state.db, scope).await?,
+        role: staff.user.role,
     }))
 }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { sign } from '@telegram-apps/init-data-node';
 import { launchChromium } from './chromium.mjs';
 import { audit } from './audit.mjs';
+import { openMenu, tapInMenu } from './menu.mjs';
 
 const base = process.env.TANGKAP_URL;
 const token = process.env.TANGKAP_BOT_TOKEN;
@@ -64,6 +65,22 @@ for (const theme of THEMES) {
     await page.locator('#orders .order[data-sla="late"]').first().waitFor();
     failures.push(...await audit(page, `board ${theme}`));
 
+    // The header's menu, open (on a phone; on a desktop it is the header itself).
+    await openMenu(page);
+    failures.push(...await audit(page, `menu ${theme}`));
+    await page.keyboard.press('Escape');
+
+    // A search that misses on its page, and the same search over every status.
+    await page.locator('#search').fill('CLS-1');
+    await page.locator('#search').press('Enter');
+    await page.locator('#search-everywhere').waitFor();
+    failures.push(...await audit(page, `search ${theme}`));
+    await page.locator('#search-everywhere').click();
+    await page.locator('#board-view[data-status="all"] #orders .order').first().waitFor();
+    failures.push(...await audit(page, `search everywhere ${theme}`));
+    await page.locator('#filter-chips .filter-chip').first().click();
+    await page.locator('#board-view[data-status="order"]').waitFor();
+
     // The filters open and in force: the panel, its export, the chips, the late filter.
     await page.locator('#filter-panel summary').click();
     await page.locator('#filter-transaksi').fill('TRX');
@@ -85,15 +102,15 @@ for (const theme of THEMES) {
     failures.push(...await audit(page, `ticket ${theme}`));
     await page.locator('#ticket-back').click();
 
-    await page.locator('#team-tab').click();
+    await tapInMenu(page, '#team-tab');
     await page.locator('#accounts .account').first().waitFor();
     failures.push(...await audit(page, `Tim ${theme}`));
 
-    await page.locator('#report-tab').click();
+    await tapInMenu(page, '#report-tab');
     await page.locator('#report-staff tbody tr').first().waitFor();
     failures.push(...await audit(page, `Laporan ${theme}`));
 
-    await page.locator('#booking-tab').click();
+    await tapInMenu(page, '#booking-tab');
     await page.locator('#desk .desk-list .order').first().waitFor();
     await page.locator('#room-types .room-type').first().waitFor();
     failures.push(...await audit(page, `Booking ${theme}`));

@@ -29,7 +29,8 @@ export async function axeViolations(page) {
       `${violation.id} (${violation.impact}) ${node.target.join(' ')}: ${node.failureSummary.replace(/\s+/g, ' ').trim()}`));
 }
 
-/// Visible tap targets smaller than 44×44. Measured: buttons, links, inputs (a radio or
+/// Visible tap targets smaller than 44×44, or not wholly on the screen (beyond its edge, or
+/// cut off by a box that hides its overflow). Measured: buttons, links, inputs (a radio or
 /// checkbox by the label that holds it, which is what takes the tap), selects, textareas,
 /// summaries and anything with a button's or tab's role. Excepted, as WCAG 2.5.8 allows:
 /// a link inside a sentence (its parent holds other text; its height is the line's), and
@@ -62,6 +63,17 @@ export async function smallTargets(page, min = MIN_TARGET) {
       if (element.matches('a[href]') && inSentence(element)) continue;
       if (box.width < min - 0.5 || box.height < min - 0.5) {
         small.push(`${describe(element)} is ${box.width.toFixed(0)}×${box.height.toFixed(0)}`);
+      }
+      if (box.left < -0.5 || box.right > window.innerWidth + 0.5) {
+        small.push(`${describe(element)} spans ${box.left.toFixed(0)}–${box.right.toFixed(0)}px, off a ${window.innerWidth}px screen`);
+      }
+      for (let outer = element.parentElement; outer; outer = outer.parentElement) {
+        if (!['hidden', 'clip'].includes(getComputedStyle(outer).overflowX)) continue;
+        const edge = outer.getBoundingClientRect();
+        if (box.right > edge.right + 0.5 || box.left < edge.left - 0.5) {
+          small.push(`${describe(element)} is cut off at ${edge.right.toFixed(0)}px (it ends at ${box.right.toFixed(0)}px)`);
+          break;
+        }
       }
     }
     return small;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { launchChromium } from './chromium.mjs';
 import { textColour } from './audit.mjs';
+import { tapInMenu } from './menu.mjs';
 
 const base = process.env.TANGKAP_URL;
 const mailsFile = process.env.TANGKAP_MAILS;
@@ -145,8 +146,8 @@ async function openBookingPage(colorScheme, viewport = PHONE) {
   await page.locator('#login-name').fill(admin.login);
   await page.locator('#login-password').fill(admin.password);
   await page.locator('#login-submit').click();
-  await page.locator('#booking-tab').waitFor();
-  await page.locator('#booking-tab').click();
+  await page.locator('#board-view').waitFor();
+  await tapInMenu(page, '#booking-tab');
   await page.locator('#booking-view').waitFor();
   return { page, errors };
 }
@@ -247,7 +248,7 @@ test('the Booking page: the web booking is pending; Lunas marks it paid', async 
   assert.equal(await warnError.isVisible(), false, 'the error went with the fix');
   assert.equal(await settings.locator('[name="warn_before"]').getAttribute('aria-invalid'), 'false');
   await page.reload();
-  await page.locator('#booking-tab').click();
+  await tapInMenu(page, '#booking-tab');
   await page.locator('#booking-settings-panel').waitFor();
   await page.waitForFunction(() => document.querySelector('#booking-settings [name="hold"]').value === '3h');
   assert.equal(await settings.locator('[name="payment_text"]').inputValue(), 'Transfer ke BCA <b>123</b> sebelum datang.');
@@ -395,7 +396,7 @@ test('the front desk on a desktop, light and dark', async () => {
     await page.locator('#login-name').fill(admin.login);
     await page.locator('#login-password').fill(admin.password);
     await page.locator('#login-submit').click();
-    await page.locator('#booking-tab').click();
+    await tapInMenu(page, '#booking-tab');
     await page.locator('#desk-in-house li', { hasText: desk.arriving }).waitFor();
     assert.deepEqual(await freeRooms(page, 'Standard'), ['2', '2', '3', '3', '3', '0', '3', '3', '3', '3', '3', '3', '3', '3']);
     assert.equal(await pageScrollsSideways(page), false);

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { launchChromium } from './chromium.mjs';
 import { audit } from './audit.mjs';
+import { tapInMenu } from './menu.mjs';
 
 const base = process.env.TANGKAP_DEMO_URL;
 const artifacts = process.env.TANGKAP_ARTIFACTS;
@@ -129,7 +130,7 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   await page.locator('#as').selectOption({ label: 'Budi Santoso' });
   await app.locator('#login-password').fill('tangkap-demo');
   await app.locator('#tg-main-button').click();
-  await app.locator('#team-tab').click();
+  await tapInMenu(app, '#team-tab');
   const rina = app.locator('#accounts .account[data-username="rina"]');
   await rina.waitFor();
   assert.equal(await rina.locator('.state').textContent(), 'Menunggu');
@@ -250,7 +251,7 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   await page.locator('#open-mini-app').click();
   await phone.locator('#login-password').fill('tangkap-demo');
   await phone.locator('#tg-main-button').click();
-  await phone.locator('#booking-tab').click();
+  await tapInMenu(phone, '#booking-tab');
   await phone.locator('#bookings li', { hasText: citraReceipt }).waitFor();
   assert.match(await phone.locator('#bookings li', { hasText: citraReceipt }).textContent(), /Citra Dewi/);
   await shot(page, 'demo-hotel-mini-app');

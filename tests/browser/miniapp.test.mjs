@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { launchChromium } from './chromium.mjs';
+import { openMenu, tapInMenu } from './menu.mjs';
 import { sign } from '@telegram-apps/init-data-node';
 
 const base = process.env.TANGKAP_URL;
@@ -88,7 +89,7 @@ async function sessionOf(login, password) {
 const account = (page, username) => page.locator(`#accounts .account[data-username="${username}"]`);
 
 async function openTeamPage(page) {
-  await page.locator('#team-tab').click();
+  await tapInMenu(page, '#team-tab');
   await page.locator('#team-view').waitFor();
   await page.locator('#accounts .account').first().waitFor();
 }
@@ -311,7 +312,7 @@ test('reopening the app after logging in goes straight to the board, until logou
   await again.locator('#orders .order').first().waitFor();
   assert.equal(await again.locator('#login-view').isHidden(), true, 'no password asked');
   assert.match(await again.locator('#who').textContent(), new RegExp(`@${staff.username}`));
-  await again.locator('#logout').click();
+  await tapInMenu(again, '#logout');
   await again.locator('#login-password').waitFor();
   assert.equal(await again.evaluate(() => localStorage.getItem('tangkap.session')), null, 'logout forgets the session');
   await again.goto(base);
@@ -346,6 +347,8 @@ test('staff of one group see only its tickets, and its name alone in the group f
   assert.deepEqual([...new Set(groups)], ['Gudang'], 'only Gudang cards');
   assert.equal(await orderRow(page, 'UI-1').count(), 0);
   assert.deepEqual(await page.locator('#group-filter option').allTextContents(), ['Semua grup', 'Gudang']);
+  // Where a manager would find it: in the header's menu.
+  await openMenu(page);
   assert.equal(await page.locator('#team-tab').isVisible(), false, 'no Tim page for staff');
   const token = await page.evaluate(() => localStorage.getItem('tangkap.session'));
   const tma = `tma ${initDataFor(dewi)}`;
@@ -511,7 +514,17 @@ test('an owner sets roles from the Tim page', async () => {
   const select = tono.locator('select.role-select');
   assert.deepEqual(await select.locator('option').evaluateAll((o) => o.map((x) => x.value)), ['owner', 'admin', 'staff']);
   assert.equal(await select.inputValue(), 'staff');
-  await select.selectOption('admin');
+  // Asked first; an Owner in words of its own. Batal changes nothing.
+  await select.selectOption('owner');
+  assert.equal(await page.locator('#confirm-text').textContent(),
+    'Jadikan Tono Staf (@tono) Owner? Owner bisa mengatur semua akun, termasuk owner dan admin lain.');
+  await page.locator('#confirm-no').click();
+  assert.equal(await tono.locator('select.role-select').inputValue(), 'staff');
+  assert.equal(await tono.getAttribute('data-role'), 'staff');
+  await tono.locator('select.role-select').selectOption('admin');
+  assert.equal(await page.locator('#confirm-text').textContent(),
+    'Ubah peran Tono Staf (@tono) dari Staf menjadi Admin? Halaman yang bisa ia buka ikut berubah.');
+  await page.locator('#confirm-yes').click();
   await tono.locator('.role', { hasText: 'Admin' }).waitFor();
   assert.equal(await tono.getAttribute('data-role'), 'admin');
   assert.match(await page.locator('#team-message').textContent(), /Peran Tono Staf \(@tono\) sekarang Admin/);
@@ -537,7 +550,7 @@ test('from a plain browser: username and password, with clear errors and an Engl
   await page.locator('#board-view').waitFor();
   assert.match(await page.locator('#who').textContent(), new RegExp(`@${staff.username}`));
   await shot(page, 'browser-order-light');
-  await page.locator('#logout').click();
+  await tapInMenu(page, '#logout');
   await page.locator('#login-view').waitFor();
   assert.deepEqual(problems, []);
   await context.close();
@@ -1076,6 +1089,8 @@ test('staff have no time targets to set', async () => {
   const { page, context, problems } = await openApp({ telegramUser: dewi });
   await logInInTelegram(page, dewi);
   await orderRow(page, 'GDG-1').waitFor();
+  // Where a manager would find it: in the header's menu.
+  await openMenu(page);
   assert.equal(await page.locator('#team-tab').isVisible(), false);
   assert.equal(await page.locator('#sla-panel').isVisible(), false);
   const token = await page.evaluate(() => localStorage.getItem('tangkap.session'));
@@ -1396,7 +1411,7 @@ test('the Laporan page: tickets per day as a chart, times per staff and group, b
   for (const theme of ['light', 'dark']) {
     const { page, context, problems } = await openApp({ theme });
     await logInInTelegram(page);
-    await page.locator('#report-tab').click();
+    await tapInMenu(page, '#report-tab');
     await page.locator('#report-view').waitFor();
     // A day without tickets is a bar of no height: there, but not visible.
     await page.locator('#report-chart svg rect.bar').first().waitFor({ state: 'attached' });
@@ -1448,9 +1463,87 @@ test('the Laporan page: tickets per day as a chart, times per staff and group, b
 test('staff see no Laporan tab, and its API answers them as if it did not exist', async () => {
   const { page, context, problems } = await openApp({ telegramUser: people.dewi });
   await logInInTelegram(page, people.dewi);
+  // Where a manager would find it: in the header's menu.
+  await openMenu(page);
   assert.equal(await page.locator('#report-tab').isHidden(), true);
   const answer = await pageApi(page, '/reports');
   assert.deepEqual(answer.failure, [404, 'not_found'], 'not shown');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone the header folds its pages into a menu, and the name keeps its room', async () => {
+  const sari = people.sari;
+  const { page, context, problems } = await openApp({ telegramUser: sari });
+  await logInInTelegram(page, sari);
+  const [wide, room] = await page.locator('.bar').evaluate((bar) => [bar.scrollWidth, bar.clientWidth]);
+  assert.ok(wide <= room, `the header fits: ${wide} in ${room}`);
+  assert.ok((await page.locator('#who').boundingBox()).width > 60, 'the name is shown');
+  assert.equal(await page.locator('#logout').isVisible(), false, 'folded away');
+  await page.locator('#menu-button').click();
+  assert.equal(await page.locator('#menu-button').getAttribute('aria-expanded'), 'true');
+  for (const id of ['#report-tab', '#team-tab', '#logout']) assert.equal(await page.locator(id).isVisible(), true, id);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('#logout').isVisible(), false, 'Escape folds it again');
+  await tapInMenu(page, '#team-tab');
+  await page.locator('#team-view').waitFor();
+  assert.equal(await page.locator('#menu-button').getAttribute('aria-expanded'), 'false', 'a page chosen folds it');
+  // A desk's screen has room: everything in line, no menu.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assert.equal(await page.locator('#menu-button').isVisible(), false);
+  assert.equal(await page.locator('#logout').isVisible(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a search that misses on its page says so, the tabs count what it finds on each, and it can look on all of them', async () => {
+  const { page, context, problems } = await openApp();
+  await logInInTelegram(page);
+  await page.locator('#orders .order').first().waitFor();
+  // UI-1 was closed by the first test: not on the Order page.
+  await page.locator('#search').fill('UI-1');
+  await page.locator('#search').press('Enter');
+  await page.locator('#empty', { hasText: 'Tidak ada yang cocok dengan "UI-1" di Order.' }).waitFor();
+  const counts = () => Promise.all(['order', 'pickup', 'close'].map((s) => tab(page, s).locator('.count').textContent()));
+  assert.deepEqual(await counts(), ['0', '0', '1'], 'the tabs count the search');
+  await page.locator('#search-everywhere').click();
+  const found = orderRow(page, 'UI-1');
+  await found.waitFor();
+  assert.equal(await found.locator('.status').textContent(), 'Close', 'which page it is on');
+  assert.equal(await page.locator('#orders .order').count(), 1);
+  assert.equal(await page.locator('#search-everywhere').isVisible(), false);
+  assert.equal(await page.locator('.tabs button[aria-selected="true"]').count(), 0, 'no one page is shown');
+  await page.locator('#lang').click();
+  assert.equal(await found.locator('.status').textContent(), 'Close');
+  await page.locator('#lang').click();
+  // A tab is a page again.
+  await tab(page, 'order').click();
+  await page.locator('#empty', { hasText: 'di Order' }).waitFor();
+  assert.equal(await page.locator('#search-everywhere').isVisible(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a role changed elsewhere reaches an open page: Tim comes with Admin and goes with Staf', async () => {
+  const rina = people.rina;
+  const { page, context, problems } = await openApp({ telegramUser: rina });
+  await logInInTelegram(page, rina);
+  await openMenu(page);
+  assert.equal(await page.locator('#team-tab').isVisible(), false, 'staff have no Tim page');
+  const owner = await sessionOf('sari', people.sari.password);
+  const headers = { 'X-Session-Token': owner, 'Content-Type': 'application/json' };
+  const team = await (await fetch(`${base}/api/team`, { headers })).json();
+  const id = team.accounts.find((a) => a.username === 'rina').id;
+  const setRole = (role) => fetch(`${base}/api/team/${id}/role`, { method: 'POST', headers, body: JSON.stringify({ role }) });
+  assert.equal((await setRole('admin')).status, 200);
+  await page.locator('#banner', { hasText: 'Peran Anda sekarang Admin.' }).waitFor({ timeout: 10_000 });
+  await tapInMenu(page, '#team-tab');
+  await page.locator('#team-view').waitFor();
+  // Back to Staf, as the browser test's end expects her: the Tim page closes itself.
+  assert.equal((await setRole('staff')).status, 200);
+  await page.locator('#board-view').waitFor({ timeout: 10_000 });
+  await openMenu(page);
+  assert.equal(await page.locator('#team-tab').isVisible(), false);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -2,7 +2,7 @@
 // the poll that keeps whichever page is shown up to date.
 
 import { $, freshFilters, pageFilters, state } from './state.js';
-import { t } from './i18n.js';
+import { t, wordFor } from './i18n.js';
 import { haptic, tg } from './telegram.js';
 import { ApiFailure, SESSION_ENDED, api, now } from './api.js';
 import {
@@ -80,14 +80,22 @@ async function openTicket(ticket) {
   await load();
 }
 
+/// The tabs count what the page shown is narrowed to: its filters and its late switch.
 function summaryPath() {
-  const { group } = pageFilters();
-  return group ? `/summary?group=${encodeURIComponent(group)}` : '/summary';
+  const params = filterParams();
+  params.delete('status');
+  if (state.status !== 'close' && pageFilters().lateOnly) params.set('late', '1');
+  return `/summary?${params}`;
 }
 
-/// The list's query as the page's filters, sort and late switch make it.
+/// The list's query as the page's filters, sort and late switch make it; a search over
+/// every status lists newest first, late or not.
 function listParams() {
   const params = filterParams();
+  if (state.everywhere) {
+    params.set('status', 'all');
+    return params;
+  }
   params.set('sort', pageFilters().sort);
   if (state.status !== 'close' && pageFilters().lateOnly) params.set('late', '1');
   return params;
@@ -199,11 +207,18 @@ function showHeld() {
 
 async function poll() {
   if (document.hidden || !state.token) return;
+  let summary;
+  try {
+    summary = await api(summaryPath());
+  } catch (failure) {
+    if (failure.code !== 'network') handleFailure(failure);
+    return;
+  }
+  if (summary.role !== state.user?.role) await takeNewRole();
   if (state.view === 'team') loadTeam({ quiet: true });
   if (state.view === 'bookings') { loadBookings({ quiet: true }); return; }
   if (state.view === 'ticket') { loadTicket({ quiet: true }); return; }
   try {
-    const summary = await api(summaryPath());
     state.counts = summary.counts;
     renderCounts();
     // Tickets become late without any change to them: the late alone are asked again now
@@ -215,10 +230,31 @@ async function poll() {
   }
 }
 
+/// The role was changed elsewhere (an owner promoted or demoted this account): the header
+/// offers the pages it may now open, a page it may no longer open gives way to the board,
+/// and the lists show the groups it now sees.
+async function takeNewRole() {
+  try {
+    const user = await api('/me');
+    state.user = user;
+    $('team-tab').hidden = !user.manages_team;
+    $('report-tab').hidden = !user.sees_reports;
+    await findBookings();
+    const closed = (state.view === 'team' && !user.manages_team)
+      || (state.view === 'reports' && !user.sees_reports)
+      || (state.view === 'bookings' && !state.worksBookings);
+    if (closed) showView('board');
+    if (await loadGroups()) await load();
+    showBanner(t('role_changed', { role: wordFor('role', user.role) }), 'info');
+  } catch (failure) {
+    handleFailure(failure);
+  }
+}
+
 function renderCounts() {
   for (const tab of document.querySelectorAll('#board-tabs button')) {
     tab.querySelector('.count').textContent = String(state.counts[tab.dataset.status] ?? 0);
-    tab.setAttribute('aria-selected', String(tab.dataset.status === state.status));
+    tab.setAttribute('aria-selected', String(!state.everywhere && tab.dataset.status === state.status));
   }
   updateBackButton();
 }
@@ -230,6 +266,12 @@ function renderOrder(order) {
   listenForTicketOpen(item, order);
   const head = document.createElement('header');
   head.append(element('span', 'ticket', order.ticket_no), element('span', 'no', `#${order.no}`));
+  // Found by a search over every status: which page the ticket is on.
+  if (state.everywhere) {
+    const status = element('span', 'badge status', t(`tab_${order.status}`));
+    status.dataset.status = order.status;
+    head.append(status);
+  }
   if (order.group_title) {
     const group = element('span', 'group', order.group_title);
     group.title = order.group_title;
@@ -284,7 +326,7 @@ function renderOrder(order) {
 
 export function render() {
   // Wide screens lay the page out as a table whose columns follow the page.
-  $('board-view').dataset.status = state.status;
+  $('board-view').dataset.status = state.everywhere ? 'all' : state.status;
   renderCounts();
   renderOptions();
   const list = $('orders');
@@ -303,8 +345,12 @@ function renderListEnd() {
   empty.hidden = state.orders.length > 0;
   const { query } = pageFilters();
   const lateOnly = pageFilters().lateOnly && state.status !== 'close';
-  empty.textContent = query ? t('empty_search', { q: query })
-    : lateOnly ? t('empty_late') : t(`empty_${state.status}`);
+  empty.textContent = query && !state.everywhere ? t('empty_search_on', { q: query, page: t(`tab_${state.status}`) })
+    : query ? t('empty_search', { q: query })
+      : lateOnly ? t('empty_late') : t(`empty_${state.status}`);
+  // A search looks on its own page first; the other pages are a tap away, and their tabs
+  // count what it finds there.
+  $('search-everywhere').hidden = !query || state.everywhere;
   $('more').hidden = !state.hasMore;
 }
 
@@ -333,9 +379,11 @@ function filterParams() {
   return params;
 }
 
-/// Changes the current page's filters and lists it again from the first page.
+/// Changes the current page's filters and lists it again from the first page (a search
+/// over every status stays one while there is something to search for).
 export function changeFilters(change) {
   Object.assign(pageFilters(), change);
+  if (!pageFilters().query) state.everywhere = false;
   state.orders = [];
   showFilters();
   load();
@@ -509,6 +557,7 @@ function offerUndo(order) {
 
 export function selectStatus(status) {
   state.status = status;
+  state.everywhere = false;
   state.orders = [];
   showFilters();
   load();
@@ -516,6 +565,12 @@ export function selectStatus(status) {
 
 export function wireBoard() {
   $('more').addEventListener('click', () => load({ append: true }));
+  $('search-everywhere').addEventListener('click', () => {
+    state.everywhere = true;
+    state.orders = [];
+    renderOptions();
+    load();
+  });
   $('held-chip').addEventListener('click', showHeld);
   for (const button of document.querySelectorAll('#board-options [data-sort]')) {
     button.addEventListener('click', () => {

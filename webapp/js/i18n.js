@@ -4,7 +4,7 @@ import { state } from './state.js';
 
 export const TEXTS = {
   id: {
-    logout: 'Keluar', login_title: 'Masuk', login_name: 'Username atau ID Telegram',
+    logout: 'Keluar', menu: 'Menu', login_title: 'Masuk', login_name: 'Username atau ID Telegram',
     password: 'Password', login_button: 'Masuk', open_bot: 'Buka bot untuk /daftar',
     tab_order: 'Order', tab_pickup: 'Pickup', tab_close: 'Close',
     search: 'Cari tiket, Order_ID, keterangan, nama', more: 'Muat lebih banyak', cancel: 'Batal',
@@ -24,6 +24,7 @@ export const TEXTS = {
     f_ticket: 'No_Tiket', f_requester: 'Diminta oleh', f_picked: 'Di-pickup oleh', f_closed: 'Di-close oleh',
     empty_order: 'Belum ada order baru.', empty_pickup: 'Tidak ada order yang sedang di-pickup.',
     empty_close: 'Belum ada order yang di-close.', empty_search: 'Tidak ada yang cocok dengan "{q}".',
+    empty_search_on: 'Tidak ada yang cocok dengan "{q}" di {page}.', search_everywhere: 'Cari di semua status',
     confirm_close: 'Close tiket {ticket} ({order_id})? Grup akan diberi tahu bahwa permintaan ini sudah selesai.',
     picked_ok: 'Tiket {ticket} di-pickup.', closed_ok: 'Tiket {ticket} di-close.',
     undo: 'Batalkan', held_new: '{n} baru ↑', undone_ok: 'Pickup tiket {ticket} dibatalkan. Tiket kembali ke Order.',
@@ -41,6 +42,9 @@ export const TEXTS = {
     confirm_reject: 'Tolak pendaftaran {name}? Ia tidak akan bisa masuk.',
     confirm_disable: 'Nonaktifkan akun {name}? Sesinya berakhir dan ia tidak bisa masuk sampai diaktifkan lagi.',
     yes_reject: 'Ya, tolak', yes_disable: 'Ya, nonaktifkan',
+    confirm_role: 'Ubah peran {name} dari {from} menjadi {to}? Halaman yang bisa ia buka ikut berubah.',
+    confirm_role_owner: 'Jadikan {name} Owner? Owner bisa mengatur semua akun, termasuk owner dan admin lain.',
+    yes_role: 'Ya, ubah', role_changed: 'Peran Anda sekarang {role}.',
     done_approve: '{name} disetujui.', done_reject: '{name} ditolak.', done_disable: '{name} dinonaktifkan.',
     done_enable: '{name} diaktifkan.', done_role: 'Peran {name} sekarang {role}.',
     network: 'Tidak bisa terhubung ke server. Periksa koneksi Anda lalu coba lagi.',
@@ -172,7 +176,7 @@ export const TEXTS = {
     report_gone: 'Halaman Laporan hanya untuk owner dan admin.',
   },
   en: {
-    logout: 'Log out', login_title: 'Log in', login_name: 'Username or Telegram ID',
+    logout: 'Log out', menu: 'Menu', login_title: 'Log in', login_name: 'Username or Telegram ID',
     password: 'Password', login_button: 'Log in', open_bot: 'Open the bot to /daftar',
     tab_order: 'Order', tab_pickup: 'Pickup', tab_close: 'Close',
     search: 'Search ticket, Order_ID, note, name', more: 'Load more', cancel: 'Cancel',
@@ -192,6 +196,7 @@ export const TEXTS = {
     f_ticket: 'Ticket', f_requester: 'Requested by', f_picked: 'Picked up by', f_closed: 'Closed by',
     empty_order: 'No new orders yet.', empty_pickup: 'No orders being worked on.',
     empty_close: 'No closed orders yet.', empty_search: 'Nothing matches "{q}".',
+    empty_search_on: 'Nothing on {page} matches "{q}".', search_everywhere: 'Search every status',
     confirm_close: 'Close ticket {ticket} ({order_id})? The group will be told the request is resolved.',
     picked_ok: 'Ticket {ticket} picked up.', closed_ok: 'Ticket {ticket} closed.',
     undo: 'Undo', held_new: '{n} new ↑', undone_ok: 'Pickup of ticket {ticket} undone. The ticket is back on Order.',
@@ -209,6 +214,9 @@ export const TEXTS = {
     confirm_reject: 'Reject the registration of {name}? They will not be able to log in.',
     confirm_disable: 'Disable the account of {name}? Their session ends and they cannot log in until enabled again.',
     yes_reject: 'Yes, reject', yes_disable: 'Yes, disable',
+    confirm_role: 'Change the role of {name} from {from} to {to}? The pages they can open change with it.',
+    confirm_role_owner: 'Make {name} an Owner? Owners manage every account, other owners and admins included.',
+    yes_role: 'Yes, change', role_changed: 'Your role is now {role}.',
     done_approve: '{name} approved.', done_reject: '{name} rejected.', done_disable: '{name} disabled.',
     done_enable: '{name} enabled.', done_role: '{name} is now {role}.',
     network: 'Cannot reach the server. Check your connection and try again.',

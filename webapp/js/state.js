@@ -16,6 +16,8 @@ export const state = {
   standingError: '',
   view: 'board',
   status: 'order',
+  // The search of the page shown, asked of every status ("Cari di semua status").
+  everywhere: false,
   // Each page's own search, group, Transaksi, days, sort and late switch (see `freshFilters`).
   filters: { order: freshFilters('order'), pickup: freshFilters('pickup'), close: freshFilters('close') },
   groups: [],

@@ -148,6 +148,14 @@ async function changeAccount(account, action, item, role) {
   const name = person(account.name, account.username);
   if (['reject', 'disable'].includes(action)
       && !(await confirmDialog(t(`confirm_${action}`, { name }), t(`yes_${action}`)))) return;
+  // A role decides what its holder may open and change: asked first, an Owner's most of all.
+  if (action === 'role') {
+    const words = { name, from: wordFor('role', account.role), to: wordFor('role', role) };
+    if (!(await confirmDialog(t(role === 'owner' ? 'confirm_role_owner' : 'confirm_role', words), t('yes_role')))) {
+      renderTeam();
+      return;
+    }
+  }
   for (const control of item.querySelectorAll('button, select')) control.disabled = true;
   try {
     const changed = await api(`/team/${account.id}/${action}`, {

@@ -27,6 +27,25 @@ export function updateBackButton() {
   if (show) tg.BackButton.show(); else tg.BackButton.hide();
 }
 
+/// The header's menu, folded on a phone: its button opens and closes it; a page chosen
+/// from it, Escape or a tap elsewhere closes it.
+export function wireMenu() {
+  const bar = document.querySelector('.bar');
+  const button = $('menu-button');
+  const open = (opened) => {
+    bar.classList.toggle('menu-open', opened);
+    button.setAttribute('aria-expanded', String(opened));
+  };
+  button.addEventListener('click', () => open(!bar.classList.contains('menu-open')));
+  $('menu').addEventListener('click', (event) => { if (event.target.closest('button')) open(false); });
+  document.addEventListener('click', (event) => { if (!bar.contains(event.target)) open(false); });
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || !bar.classList.contains('menu-open')) return;
+    open(false);
+    button.focus();
+  });
+}
+
 export function showView(view) {
   state.view = view;
   $('board-view').hidden = view !== 'board';
