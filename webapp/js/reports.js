@@ -70,7 +70,7 @@ export function renderReport() {
   renderReportGroups(report?.groups ?? []);
   if (!report) return;
   $('report-days-title').textContent = t('report_days', { n: report.per_day.length, zone: report.zone });
-  $('report-chart').replaceChildren(reportChart(report.per_day));
+  drawChart();
   renderReportMet(report);
   const timesHead = [t('report_pickup_median'), t('report_pickup_p90'), t('report_close_median'), t('report_close_p90'), t('report_count')];
   reportTable($('report-staff'), [t('report_name'), ...timesHead],
@@ -141,20 +141,37 @@ function svgNode(tag, attributes, className) {
   return node;
 }
 
-/// New tickets per day as bars, today last; the colours are the theme's (app.css).
-function reportChart(days) {
-  const barWidth = 10;
-  const height = 100;
-  const top = 12;
-  const bottom = 16;
-  const width = days.length * barWidth;
+/// The chart, drawn again whenever its box changes width (a phone turned, a window
+/// resized): it is drawn in the box's own pixels, so its text stays the size app.css
+/// gives it instead of growing with the screen (36 px on a desktop when it was scaled).
+function drawChart() {
+  const box = $('report-chart');
+  if (!state.report) return;
+  const width = Math.max(240, Math.round(box.clientWidth));
+  box.dataset.width = String(width);
+  box.replaceChildren(reportChart(state.report.per_day, width));
+}
+
+const chartResized = new ResizeObserver(() => {
+  const box = $('report-chart');
+  if (box.clientWidth && String(Math.max(240, Math.round(box.clientWidth))) !== box.dataset.width) drawChart();
+});
+
+/// New tickets per day as bars over `width` pixels, today last; the colours are the
+/// theme's (app.css).
+function reportChart(days, width) {
+  chartResized.observe($('report-chart'));
+  const barWidth = width / days.length;
+  const height = 140;
+  const top = 18;
+  const bottom = 22;
   const most = Math.max(1, ...days.map((d) => d.new));
   const svg = svgNode('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': t('report_chart_label') });
   svg.append(svgNode('line', { x1: 0, y1: height - bottom, x2: width, y2: height - bottom }, 'axis'));
   days.forEach((day, i) => {
     const tall = ((height - top - bottom) * day.new) / most;
     const bar = svgNode('rect', {
-      x: i * barWidth + 1, y: height - bottom - tall, width: barWidth - 2, height: tall, rx: 1.5,
+      x: i * barWidth + 1, y: height - bottom - tall, width: Math.max(1, barWidth - 2), height: tall, rx: 1.5,
     }, i === days.length - 1 ? 'bar today' : 'bar');
     bar.dataset.day = day.day;
     bar.dataset.new = String(day.new);
@@ -166,12 +183,12 @@ function reportChart(days) {
   // The first, middle and last day named under the bars; the most, above.
   for (const i of new Set([0, Math.floor(days.length / 2), days.length - 1])) {
     const label = svgNode('text', {
-      x: i * barWidth + barWidth / 2, y: height - 4, 'text-anchor': i === 0 ? 'start' : i === days.length - 1 ? 'end' : 'middle',
+      x: i * barWidth + barWidth / 2, y: height - 5, 'text-anchor': i === 0 ? 'start' : i === days.length - 1 ? 'end' : 'middle',
     });
     label.textContent = shortDay(days[i].day);
     svg.append(label);
   }
-  const peak = svgNode('text', { x: 0, y: 9 }, 'peak');
+  const peak = svgNode('text', { x: 0, y: 12 }, 'peak');
   peak.textContent = String(most === 1 && days.every((d) => d.new === 0) ? 0 : most);
   svg.append(peak);
   return svg;
