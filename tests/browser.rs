@@ -596,6 +596,42 @@ async fn seed_front_desk(app: &TestApp, by: &tangkap::users::User, fo_chat: i64)
     })
 }
 
+/// Hotel Melati, as the booking pages' tests know it: Deluxe (2 rooms) and Standard (3), a
+/// two-hour hold, its FO chat `fo_chat`; guests on their way keep their room.
+fn hotel_melati(fo_chat: i64) -> tangkap::booking::config::BookingConfig {
+    tangkap::booking::config::BookingConfig {
+        settings: tangkap::booking::config::HotelSettings {
+            hotel_name: "Hotel Melati".into(),
+            hold: std::time::Duration::from_secs(2 * 3600),
+            warn_before: std::time::Duration::from_secs(15 * 60),
+            staff_chat: Some(fo_chat),
+            book_ahead_days: 60,
+            payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
+        },
+        room_types: vec![
+            tangkap::booking::config::RoomTypeConfig {
+                name: "Deluxe".into(),
+                rooms: 2,
+                price: 450_000,
+            },
+            tangkap::booking::config::RoomTypeConfig {
+                name: "Standard".into(),
+                rooms: 3,
+                price: 350_000,
+            },
+        ],
+        // Guests on their way keep the room: the English guest's faked position
+        // (-8.65, 115.2167) is 3.1 km north of here.
+        location: Some(tangkap::booking::config::LocationRule {
+            hotel: (-8.678, 115.2167),
+            radius_m: 10_000,
+            extend_by: std::time::Duration::from_secs(30 * 60),
+            max_extensions: 2,
+        }),
+        ..tangkap::booking::config::BookingConfig::default()
+    }
+}
+
 /// The public booking page: the Telegram choice goes to the bot; on the web a bad address
 /// is explained, the link mailed over real SMTP (aiosmtpd) holds the room; then an admin
 /// marks it paid on the Mini App's Booking page, sets rooms, prices and the hotel's
@@ -610,37 +646,7 @@ async fn booking_page_in_headless_chromium() {
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let smtp_url = smtp.url();
     let app = spawn_public_app(Backend::Sqlite, move |config| {
-        config.booking = Some(tangkap::booking::config::BookingConfig {
-            settings: tangkap::booking::config::HotelSettings {
-                hotel_name: "Hotel Melati".into(),
-                hold: std::time::Duration::from_secs(2 * 3600),
-                warn_before: std::time::Duration::from_secs(15 * 60),
-                staff_chat: Some(fo_chat),
-                book_ahead_days: 60,
-                payment_text: "Bayar dengan QRIS di resepsionis saat tiba.".into(),
-            },
-            room_types: vec![
-                tangkap::booking::config::RoomTypeConfig {
-                    name: "Deluxe".into(),
-                    rooms: 2,
-                    price: 450_000,
-                },
-                tangkap::booking::config::RoomTypeConfig {
-                    name: "Standard".into(),
-                    rooms: 3,
-                    price: 350_000,
-                },
-            ],
-            // Guests on their way keep the room: the English guest's faked position
-            // (-8.65, 115.2167) is 3.1 km north of here.
-            location: Some(tangkap::booking::config::LocationRule {
-                hotel: (-8.678, 115.2167),
-                radius_m: 10_000,
-                extend_by: std::time::Duration::from_secs(30 * 60),
-                max_extensions: 2,
-            }),
-            ..tangkap::booking::config::BookingConfig::default()
-        });
+        config.booking = Some(hotel_melati(fo_chat));
         config.mail = Some(tangkap::mail::MailSettings {
             via: tangkap::mail::MailVia::Smtp(tangkap::config::Secret::new(smtp_url)),
             from: "booking@melati.example".into(),
@@ -802,4 +808,86 @@ async fn booking_page_in_headless_chromium() {
         "{}",
         mails[2]
     );
+}
+
+/// Every page of the Mini App (login, the board's three tabs with and without filters, a
+/// ticket, Tim, Laporan, Booking) inside Telegram, the browser login and the public booking
+/// page, light and dark, at 320, 390 and 1280 px (tests/browser/a11y.test.mjs): no serious
+/// or critical axe-core violation, every tap target at least 44×44 px, no page wider than
+/// the screen. The pages have what they would show on a working day: an owner, open,
+/// picked-up, closed and late tickets, a week of report data and the front desk's day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_accessible_and_fit_the_screen() {
+    let fo_chat = tangkap::sim::FIRST_GROUP_ID;
+    let app = spawn_public_app(Backend::Sqlite, move |config| {
+        config.booking = Some(hotel_melati(fo_chat));
+        // The booking page offers "by mail" only with mail set up; none leaves the test.
+        config.mail = Some(tangkap::mail::MailSettings {
+            via: tangkap::mail::MailVia::Demo(Default::default()),
+            from: "booking@melati.example".into(),
+        });
+    })
+    .await;
+    assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);
+    let sari = app.fake.user("Sari Owner", Some("sari_tg"));
+    let owner = register_account(
+        &app,
+        &sari,
+        "sari",
+        PASSWORD,
+        Role::Owner,
+        AccountState::Active,
+    )
+    .await;
+    let tono = app.fake.user("Tono Staf", None);
+    let tono = register_account(
+        &app,
+        &tono,
+        "tono",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    seed_front_desk(&app, &owner, fo_chat).await;
+
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    place_order(
+        &app,
+        group,
+        &asker,
+        "/moban #ORD-1 #TOPUP #Saldo belum masuk",
+    )
+    .await;
+    let picked = place_order(&app, group, &asker, "/moban #PCK-1 #TRX #Sedang dicek").await;
+    let closed = place_order(&app, group, &asker, "/moban #CLS-1 #REFUND #Dana kembali").await;
+    let session = log_in(&app, "sari", PASSWORD).await;
+    let path = format!("/orders/{}/pickup", app.order_no(&picked).await);
+    let (status, body) = call(&app, "POST", &path, Some(&session), None).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    pickup_and_close(&app, app.order_no(&closed).await, &session).await;
+    // Due a second after it was asked for: late by the time the pages look.
+    let kilat = app.fake.group("Kilat");
+    place_order(
+        &app,
+        kilat,
+        &asker,
+        "/moban #KLT-1 #TRX #Saldo terpotong dua kali",
+    )
+    .await;
+    assert_eq!(set_pickup_target(&app, &session, kilat, "1s").await, 1);
+    seed_report(&app, group, tono.id).await;
+    app.wait_until_bot_known().await;
+
+    run_browser_tests(
+        &app,
+        "a11y.test.mjs",
+        "a11y",
+        &[
+            ("TANGKAP_BOT_TOKEN", TOKEN.to_owned()),
+            ("TANGKAP_OWNER", person(&sari, "sari").to_string()),
+        ],
+    );
+    app.finish().await;
 }

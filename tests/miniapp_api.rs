@@ -37,6 +37,7 @@ on_both_backends!(
     a_pickup_is_undone_by_its_presser_until_the_group_is_told,
     search_and_filters_find_what_the_asker_may_see,
     exports_hold_the_filtered_tickets_row_by_row,
+    tab_counts_follow_the_filters_and_a_search_reaches_every_status,
 );
 
 struct Api<'a> {
@@ -2231,6 +2232,146 @@ fn local_time(ms: i64, hours: i64, zone: &str) -> String {
     )
 }
 
+impl Board {
+    /// The tabs' counts `GET /api/summary?{query}` gives `session`, as `[order, pickup, close]`.
+    async fn counted(&self, session: &str, query: &str) -> [i64; 3] {
+        let (status, body) = call(
+            &self.app,
+            "GET",
+            &format!("/summary?{query}"),
+            Some(session),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        ["order", "pickup", "close"].map(|tab| body["counts"][tab].as_i64().unwrap())
+    }
+}
+
+/// The tabs count what the board is narrowed to (search, group, Transaksi, days, late),
+/// and a search that misses on one page finds the ticket on another with `status=all`.
+async fn tab_counts_follow_the_filters_and_a_search_reaches_every_status(backend: Backend) {
+    let board = board(backend).await;
+    let app = &board.app;
+    // Siti's first request picked up, her second closed; the other two still Order.
+    let no = |i: usize| app.order_no(&board.tickets[i]);
+    let path = format!("/orders/{}/pickup", no(1).await);
+    let (status, body) = call(app, "POST", &path, Some(&board.admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    pickup_and_close(app, no(2).await, &board.admin).await;
+
+    let (admin, staff) = (board.admin.as_str(), board.staff.as_str());
+    assert_eq!(
+        board.counted(admin, "").await,
+        [2, 1, 1],
+        "nothing narrowed"
+    );
+    // Each answer tells the asker's role as it is now: an open page notices a change.
+    for (session, role) in [(admin, "admin"), (staff, "staff")] {
+        let (_, body) = call(app, "GET", "/summary", Some(session), None).await;
+        assert_eq!(body["role"], role, "{body}");
+    }
+    assert_eq!(board.counted(admin, "q=siti").await, [0, 1, 1]);
+    assert_eq!(board.counted(admin, "q=SALDO").await, [1, 0, 0]);
+    assert_eq!(board.counted(admin, "q=tidak-ada").await, [0, 0, 0]);
+    assert_eq!(board.counted(admin, "transaksi=dana").await, [1, 0, 0]);
+    assert_eq!(
+        board.counted(admin, &format!("group={}", board.b)).await,
+        [1, 0, 0]
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    // A day either side: each group's zone may already be in the next day.
+    let day = |n: i64| today.checked_add(time::Duration::days(n)).unwrap();
+    let (yesterday, tomorrow) = (day(-1), day(1));
+    assert_eq!(
+        board
+            .counted(admin, &format!("from={yesterday}&to={tomorrow}"))
+            .await,
+        [2, 1, 1],
+        "every ticket came today"
+    );
+    assert_eq!(
+        board.counted(admin, &format!("from={}", day(2))).await,
+        [0, 0, 0]
+    );
+    // Only what the asker may see: Sam is in group A alone.
+    assert_eq!(board.counted(staff, "").await, [1, 1, 1]);
+    assert_eq!(board.counted(staff, "transaksi=dana").await, [0, 0, 0]);
+    // Bad filters are refused as the list refuses them.
+    for query in [
+        "from=2026-13-01",
+        "late=2",
+        &format!("q={}", "x".repeat(65)),
+    ] {
+        let (status, body) =
+            call(app, "GET", &format!("/summary?{query}"), Some(admin), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+    }
+
+    // Group B's Pickup target of a second makes INV-200 late; late=1 counts it alone.
+    let target = json!({ "pickup": "1s", "close": null, "hours": [], "zone": "WIT" });
+    let path = format!("/groups/{}/settings", board.b);
+    let (status, body) = call(app, "PUT", &path, Some(admin), Some(target)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(board.counted(admin, "late=1").await, [1, 0, 0]);
+    assert_eq!(board.counted(admin, "late=1&q=saldo").await, [0, 0, 0]);
+    assert_eq!(board.counted(staff, "late=1").await, [0, 0, 0]);
+
+    // The closed ticket is not on the Order page; every status holds it, newest first.
+    let query = format!("q={}", urlencode("-5000"));
+    assert_eq!(
+        board
+            .filtered(&format!("status=order&{query}"))
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        board
+            .filtered(&format!("status=all&{query}"))
+            .await
+            .unwrap(),
+        board.tickets(&[2])
+    );
+    assert_eq!(
+        board.filtered("status=all&q=siti").await.unwrap(),
+        board.tickets(&[2, 1])
+    );
+    // Its ticket number, typed whole, too.
+    let ticket = format!("status=all&q={}", board.tickets[2].to_lowercase());
+    assert_eq!(board.filtered(&ticket).await.unwrap(), board.tickets(&[2]));
+    // Paged newest first across the statuses, within what the asker may see.
+    let (status, first) = call(app, "GET", "/orders?status=all&limit=2", Some(admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["has_more"], true);
+    let rest = format!(
+        "status=all&limit=2&after={}",
+        first["next"].as_str().unwrap()
+    );
+    let pages: Vec<String> = first["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["ticket_no"].as_str().unwrap().to_owned())
+        .chain(board.filtered(&rest).await.unwrap())
+        .collect();
+    assert_eq!(pages, board.tickets(&[3, 2, 1, 0]));
+    assert_eq!(
+        board.listed(staff, "status=all&q=inv").await.unwrap(),
+        board.tickets(&[0])
+    );
+    for query in [
+        "status=all&sort=urgent",
+        "status=all&late=1",
+        "status=every",
+    ] {
+        let refused = board.filtered(query).await.unwrap_err();
+        assert_eq!(refused["error"], "bad_request", "{query}: {refused}");
+    }
+    board.app.finish().await;
+}
+
 async fn exports_hold_the_filtered_tickets_row_by_row(backend: Backend) {
     let board = board(backend).await;
     // One ticket picked up, so its pickup columns are filled.
@@ -2528,6 +2669,63 @@ async fn static_files_are_compressed_cached_and_revalidated() {
         hashed.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // The script is ES modules, one per page and a few shared: each named by its hashed
+    // name by the modules importing it, cached for good, and named by the page too, which
+    // asks for them all at once.
+    let hashed_name = |name: &str| {
+        name.rsplit('.')
+            .nth(1)
+            .is_some_and(|hash| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let mut modules = std::collections::BTreeSet::new();
+    let mut todo = vec![script.clone()];
+    while let Some(module) = todo.pop() {
+        if !modules.insert(module.clone()) {
+            continue;
+        }
+        assert!(hashed_name(&module), "{module}");
+        let answer = client.get(format!("{base}/{module}")).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{module}");
+        assert_eq!(
+            answer.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{module}"
+        );
+        let body = answer.text().await.unwrap();
+        let dir = module.rsplit_once('/').map(|(dir, _)| format!("{dir}/"));
+        for import in body.split(" from '").skip(1) {
+            let specifier = import.split('\'').next().unwrap();
+            let relative = specifier
+                .strip_prefix("./")
+                .unwrap_or_else(|| panic!("{module} imports {specifier}"));
+            todo.push(format!("{}{relative}", dir.as_deref().unwrap_or("")));
+        }
+    }
+    for page in ["login", "board", "ticket", "team", "reports", "bookings"] {
+        assert!(
+            modules
+                .iter()
+                .any(|m| m.starts_with(&format!("js/{page}."))),
+            "{page} in {modules:?}"
+        );
+    }
+    for module in modules.iter().filter(|m| **m != script) {
+        assert!(
+            html.contains(&format!("<link rel=\"modulepreload\" href=\"{module}\">")),
+            "the page names {module}: {html}"
+        );
+    }
+    let board = client
+        .get(format!("{base}/js/board.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(board.status(), 200);
+    assert_eq!(board.headers()["cache-control"], "no-cache");
+    assert_eq!(
+        board.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
     let plain = client.get(format!("{base}/app.js")).send().await.unwrap();
     assert_eq!(
         plain.headers().get("content-encoding"),
@@ -2536,7 +2734,13 @@ async fn static_files_are_compressed_cached_and_revalidated() {
     );
     assert_eq!(plain.headers()["cache-control"], "no-cache");
     assert!(plain.text().await.unwrap().contains("function"));
-    for missing in ["app.0000000000000000.js", "app.js.map", "..%2FCargo.toml"] {
+    for missing in [
+        "app.0000000000000000.js",
+        "app.js.map",
+        "..%2FCargo.toml",
+        "js/board.0000000000000000.js",
+        "js/..%2Fapp.js",
+    ] {
         let answer = client
             .get(format!("{base}/{missing}"))
             .send()

@@ -19,7 +19,9 @@ window.TangkapTelegramStandIn = (() => {
           button.addEventListener('click', () => listeners[id === 'tg-main-button' ? 'main' : 'back'].forEach((fn) => fn()));
           Object.assign(button.style, { position: 'fixed', left: '0', right: compact ? 'auto' : '0', zIndex: '10',
             bottom: '0', padding: '14px', border: '0',
-            background: setup.themeParams.button_color, color: setup.themeParams.button_text_color });
+            // Darkened as the page's own buttons are (app.css), only as far as its label needs.
+            background: `lch(from ${setup.themeParams.button_color} min(l, 48) c h)`,
+            color: setup.themeParams.button_text_color, minHeight: '44px' });
           document.body.append(button);
         }
         button.textContent = label;

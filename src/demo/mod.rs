@@ -503,7 +503,9 @@ async fn seed(state: &AppState, fake: &FakeTelegram, cast: &Cast) -> anyhow::Res
     )
     .await?;
     state.new_messages.notify_one();
-    if orders::board::counts(db, Scope::Everything, None).await? == Default::default() {
+    if orders::board::counts(db, Scope::Everything, &Default::default(), None).await?
+        == Default::default()
+    {
         seed_orders(state, fake, cast, &owner).await?;
     }
     // Nobody writes in the FO chat, so the bot has not met it yet; Siti works bookings as
@@ -542,7 +544,7 @@ async fn seed_orders(
     }
     let expected = (SEED_REQUESTS.len() + SECOND_GROUP_REQUESTS.len()) as i64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while orders::board::counts(db, Scope::Everything, None)
+    while orders::board::counts(db, Scope::Everything, &Default::default(), None)
         .await?
         .order
         < expected

@@ -10,6 +10,8 @@
 //! front: each group yields at most a page, so the cost follows their groups, however many
 //! tickets other groups hold. A search of three characters or more is answered by the
 //! trigram index ([`search`]) first, so one matching nothing reads no rows.
+//! The tabs' counts ([`counts`]) take the same filters, and a search that misses on one
+//! status can be asked of all of them ([`list_every_status`]).
 
 use serde::Serialize;
 use sqlx::{
@@ -377,13 +379,48 @@ fn late_sql(status: Status, late_at: Option<i64>, placeholder: &str) -> String {
     }
 }
 
-/// SQL true for orders of `group` (or of every group), with `placeholder` bound to the
-/// group's id (or 0).
-fn group_sql(group: Option<i64>, placeholder: &str) -> String {
-    match group {
-        Some(_) => format!("o.chat_id = {placeholder}"),
+/// [`late_sql`] for tickets of any status: each late against its own stage's due time.
+fn late_in_any_status_sql(late_at: Option<i64>, placeholder: &str) -> String {
+    match late_at {
         None => format!("{placeholder} = 0"),
+        Some(_) => {
+            let late = |status: Status| {
+                format!(
+                    "(o.status = '{}' AND {})",
+                    status.as_str(),
+                    late_sql(status, late_at, placeholder)
+                )
+            };
+            format!("({} OR {})", late(Status::Order), late(Status::Pickup))
+        }
     }
+}
+
+/// The tickets of every status that `filters` keep, newest first, at most `limit`, numbered
+/// below `before`: a search that missed on one page looks on all of them ("Cari di semua
+/// status"). Each status is read as its own page is, through its indexes.
+pub async fn list_every_status(
+    db: &Db,
+    scope: Scope,
+    filters: &Filters,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OrderView>, sqlx::Error> {
+    let mut found = Vec::new();
+    for status in [Status::Order, Status::Pickup, Status::Close] {
+        let query = BoardQuery {
+            status,
+            filters: filters.clone(),
+            sort: Sort::Newest,
+            late_at: None,
+            after: before.map(After::Before),
+            limit,
+        };
+        found.extend(list(db, scope, &query).await?);
+    }
+    found.sort_by_key(|order| std::cmp::Reverse(order.no));
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(found)
 }
 
 /// Order `no`, if `scope` may see it.
@@ -400,16 +437,26 @@ pub async fn find(db: &Db, scope: Scope, no: i64) -> Result<Option<OrderView>, s
     row.as_ref().map(view).transpose()
 }
 
-/// How many orders of each status `scope` sees, in one group or all.
-pub async fn counts(db: &Db, scope: Scope, group: Option<i64>) -> Result<Counts, sqlx::Error> {
+/// How many orders of each status `scope` sees that `filters` keep and, with `late_at`,
+/// whose stage was due by then: the board's tabs count what it is narrowed to.
+pub async fn counts(
+    db: &Db,
+    scope: Scope,
+    filters: &Filters,
+    late_at: Option<i64>,
+) -> Result<Counts, sqlx::Error> {
+    let backend = db.backend();
     let sql = format!(
-        "SELECT o.status, COUNT(*) FROM orders o WHERE {} AND {} GROUP BY o.status",
+        "SELECT o.status, COUNT(*) FROM orders o WHERE {} AND {} AND {} GROUP BY o.status",
         visible_sql(scope, "$1"),
-        group_sql(group, "$2"),
+        late_in_any_status_sql(late_at, "$2"),
+        filters.sql(backend, 3),
     );
-    let rows = sqlx::query(&sql)
+    let statement = sqlx::query(&sql)
         .bind(scope_user(scope))
-        .bind(group.unwrap_or_default())
+        .bind(late_at.unwrap_or_default());
+    let rows = filters
+        .bind(backend, statement)
         .fetch_all(db.pool())
         .await?;
     let mut counts = Counts::default();

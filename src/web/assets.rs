@@ -7,8 +7,18 @@
 //! name those; the pages themselves (and the plain names) are revalidated every time with
 //! an `ETag`, which costs a `304` and no body when nothing changed. Bodies are compressed
 //! (brotli or gzip, as the browser accepts) by the router's compression layer.
+//!
+//! The Mini App's script is ES modules (`app.js` and `js/*.js`) that import each other by
+//! relative names. A module's hashed name covers its own content and that of every module
+//! it reaches, so a change anywhere renames each module that depends on it; modules name
+//! each other by hashed names too, and a page gets a `<link rel="modulepreload">` for every
+//! module its module scripts reach, so that a phone asks for all of them at once rather
+//! than one level of imports after another.
 
-use std::sync::LazyLock;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::LazyLock,
+};
 
 use axum::{
     extract::Path,
@@ -17,44 +27,47 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
-const FILES: [(&str, &str, &str); 6] = [
-    (
-        "index.html",
-        "text/html; charset=utf-8",
-        include_str!("../../webapp/index.html"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../webapp/app.js"),
-    ),
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_str!("../../webapp/app.css"),
-    ),
-    (
-        "booking.html",
-        "text/html; charset=utf-8",
-        include_str!("../../webapp/booking.html"),
-    ),
-    (
-        "booking.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../webapp/booking.js"),
-    ),
-    (
-        "booking.css",
-        "text/css; charset=utf-8",
-        include_str!("../../webapp/booking.css"),
-    ),
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// A file of `webapp/`: its name there (which is its address), its type, its content.
+macro_rules! file {
+    ($name:literal, $content_type:expr) => {
+        (
+            $name,
+            $content_type,
+            include_str!(concat!("../../webapp/", $name)),
+        )
+    };
+}
+
+const FILES: [(&str, &str, &str); 18] = [
+    file!("index.html", HTML),
+    file!("app.js", JS),
+    file!("js/state.js", JS),
+    file!("js/i18n.js", JS),
+    file!("js/telegram.js", JS),
+    file!("js/theme.js", JS),
+    file!("js/api.js", JS),
+    file!("js/ui.js", JS),
+    file!("js/login.js", JS),
+    file!("js/board.js", JS),
+    file!("js/ticket.js", JS),
+    file!("js/bookings.js", JS),
+    file!("js/team.js", JS),
+    file!("js/reports.js", JS),
+    file!("app.css", CSS),
+    file!("booking.html", HTML),
+    file!("booking.js", JS),
+    file!("booking.css", CSS),
 ];
 
 /// A file as served.
 struct Asset {
     name: &'static str,
     content_type: &'static str,
-    /// Pages name the other files by their hashed names.
+    /// Pages and modules name the other files by their hashed names.
     body: String,
     /// A weak validator (compressed and plain bodies share it).
     etag: HeaderValue,
@@ -65,40 +78,141 @@ struct Asset {
 /// How long a hashed name is cached: it never changes.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+fn is_page(name: &str) -> bool {
+    name.ends_with(".html")
+}
+
+fn fingerprint(bytes: &[u8]) -> String {
+    hex::encode(&Sha256::digest(bytes)[..8])
+}
+
+/// The relative specifiers a module imports (`import … from './x.js'`, `import './x.js'`),
+/// with the file each names. Only `./` specifiers are written in `webapp/`; a module
+/// naming a file that is not served is a mistake found at the first request (and by the
+/// tests).
+fn imports(name: &str, body: &str) -> Vec<(String, &'static str)> {
+    let dir = name.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let mut found = Vec::new();
+    for opening in ["from '", "import '"] {
+        for (at, _) in body.match_indices(opening) {
+            let rest = &body[at + opening.len()..];
+            let Some(specifier) = rest.split('\'').next() else {
+                continue;
+            };
+            let Some(relative) = specifier.strip_prefix("./") else {
+                continue;
+            };
+            let target = if dir.is_empty() {
+                relative.to_owned()
+            } else {
+                format!("{dir}/{relative}")
+            };
+            let file = FILES
+                .iter()
+                .find(|(name, ..)| *name == target)
+                .unwrap_or_else(|| panic!("{name} imports {specifier}, which is not served"))
+                .0;
+            found.push((specifier.to_owned(), file));
+        }
+    }
+    found
+}
+
+/// `name` and every module it reaches through its imports.
+fn reach(
+    name: &'static str,
+    graph: &BTreeMap<&str, Vec<(String, &'static str)>>,
+) -> BTreeSet<&'static str> {
+    let mut seen = BTreeSet::from([name]);
+    let mut todo = vec![name];
+    while let Some(next) = todo.pop() {
+        for (_, target) in graph.get(next).into_iter().flatten() {
+            if seen.insert(target) {
+                todo.push(target);
+            }
+        }
+    }
+    seen
+}
+
+/// The module scripts a page loads (`<script type="module" src="…">`).
+fn module_scripts(page: &str) -> Vec<&str> {
+    const OPENING: &str = "<script type=\"module\" src=\"";
+    page.match_indices(OPENING)
+        .filter_map(|(at, _)| page[at + OPENING.len()..].split('"').next())
+        .collect()
+}
+
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
-    let is_page = |name: &str| name.ends_with(".html");
-    let fingerprint = |body: &str| hex::encode(&Sha256::digest(body.as_bytes())[..8]);
-    let hashed: Vec<(&str, String)> = FILES
+    let graph: BTreeMap<&str, Vec<(String, &'static str)>> = FILES
+        .iter()
+        .filter(|(name, ..)| name.ends_with(".js"))
+        .map(|&(name, _, body)| (name, imports(name, body)))
+        .collect();
+    // Each file's hash covers what it reaches (in a fixed order), so no cycle of imports
+    // stands in the way.
+    let hashed: BTreeMap<&str, String> = FILES
         .iter()
         .filter(|(name, ..)| !is_page(name))
-        .map(|(name, _, body)| {
+        .map(|&(name, ..)| {
+            let mut covered = Vec::new();
+            for reached in reach(name, &graph) {
+                let body = FILES
+                    .iter()
+                    .find(|(n, ..)| *n == reached)
+                    .map_or("", |f| f.2);
+                covered.extend_from_slice(reached.as_bytes());
+                covered.push(0);
+                covered.extend_from_slice(body.as_bytes());
+                covered.push(0);
+            }
             let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
-            (*name, format!("{stem}.{}.{extension}", fingerprint(body)))
+            (
+                name,
+                format!("{stem}.{}.{extension}", fingerprint(&covered)),
+            )
         })
         .collect();
     FILES
         .iter()
         .map(|&(name, content_type, body)| {
             let body = if is_page(name) {
-                hashed
-                    .iter()
-                    .fold(body.to_owned(), |page, (plain, hashed)| {
-                        page.replace(&format!("\"{plain}\""), &format!("\"{hashed}\""))
-                            .replace(&format!("\"/{plain}\""), &format!("\"/{hashed}\""))
-                    })
+                let mut page = body.to_owned();
+                for script in module_scripts(body) {
+                    let preloads: String = graph
+                        .get_key_value(script)
+                        .map(|(module, _)| reach(module, &graph))
+                        .into_iter()
+                        .flatten()
+                        .filter(|module| *module != script)
+                        .map(|module| format!("<link rel=\"modulepreload\" href=\"{module}\">\n  "))
+                        .collect();
+                    let tag = format!("<script type=\"module\" src=\"{script}\"");
+                    page = page.replacen(&tag, &format!("{preloads}{tag}"), 1);
+                }
+                hashed.iter().fold(page, |page, (plain, hashed)| {
+                    page.replace(&format!("\"{plain}\""), &format!("\"{hashed}\""))
+                        .replace(&format!("\"/{plain}\""), &format!("\"/{hashed}\""))
+                })
             } else {
-                body.to_owned()
+                graph.get(name).into_iter().flatten().fold(
+                    body.to_owned(),
+                    |module, (specifier, target)| {
+                        let (dir, _) = specifier.rsplit_once('/').unwrap_or((".", ""));
+                        let (_, file) = hashed[target]
+                            .rsplit_once('/')
+                            .unwrap_or(("", &hashed[target]));
+                        module.replace(&format!("'{specifier}'"), &format!("'{dir}/{file}'"))
+                    },
+                )
             };
-            let etag = HeaderValue::from_str(&format!("W/\"{}\"", fingerprint(&body)))
+            let etag = HeaderValue::from_str(&format!("W/\"{}\"", fingerprint(body.as_bytes())))
                 .expect("hex is a valid header value");
             Asset {
                 name,
                 content_type,
                 etag,
-                hashed_name: hashed
-                    .iter()
-                    .find(|(plain, _)| *plain == name)
-                    .map(|(_, hashed)| hashed.clone()),
+                hashed_name: hashed.get(name).cloned(),
                 body,
             }
         })
@@ -174,4 +288,9 @@ pub async fn index(request: HeaderMap) -> Response {
 /// `GET /{file}`.
 pub async fn file(Path(name): Path<String>, request: HeaderMap) -> Response {
     serve(&name, &request)
+}
+
+/// `GET /js/{file}`: the Mini App's modules.
+pub async fn module(Path(name): Path<String>, request: HeaderMap) -> Response {
+    serve(&format!("js/{name}"), &request)
 }

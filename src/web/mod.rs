@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(assets::index))
         .route("/booking", get(booking::page))
         .route("/{file}", get(assets::file))
+        .route("/js/{file}", get(assets::module))
         .layer(CompressionLayer::new());
     Router::new()
         .merge(pages)

@@ -27,7 +27,7 @@ use crate::{
         Status,
     },
     state::AppState,
-    users::access,
+    users::{access, Role},
 };
 
 const PAGE_MAX: i64 = 100;
@@ -147,6 +147,16 @@ pub struct Page {
     next: Option<String>,
 }
 
+/// `late=1`: now, the moment by which a late ticket's stage was due; `0` or none: no
+/// late filter.
+fn late_at(late: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match late {
+        None | Some("" | "0") => Ok(None),
+        Some("1") => Ok(Some(now_ms())),
+        _ => Err(ApiError::BadRequest("late harus 0 atau 1.".into())),
+    }
+}
+
 /// `after` as the page gave it: `n<no>` or `u<key>:<no>`.
 fn parse_after(text: &str) -> Option<After> {
     if let Some(no) = text.strip_prefix('n') {
@@ -167,9 +177,10 @@ fn after_text(after: After) -> String {
     }
 }
 
-/// `GET /api/orders?status=order|pickup|close&q=&group=&transaksi=&from=&to=&sort=urgent|oldest|newest&late=1&after=&limit=`.
+/// `GET /api/orders?status=order|pickup|close|all&q=&group=&transaksi=&from=&to=&sort=urgent|oldest|newest&late=1&after=&limit=`.
 /// Without `sort`: most urgent first on the Order and Pickup pages, newest first on the
-/// Close page and for a search.
+/// Close page and for a search. `status=all` lists every status, newest first (the
+/// board's "Cari di semua status").
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -178,10 +189,15 @@ pub async fn list(
 ) -> Result<Json<Page>, ApiError> {
     let (Query(params), Query(filters)) =
         (params.map_err(bad_params)?, filters.map_err(bad_params)?);
-    let status = Status::parse(params.status.as_deref().unwrap_or("order"))
-        .ok_or_else(|| ApiError::BadRequest("Status harus order, pickup atau close.".into()))?;
     let filters = filters.filters()?;
     let limit = params.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+    let status = params.status.as_deref().unwrap_or("order");
+    if status == "all" {
+        return every_status(&state, &staff, &params, &filters, limit).await;
+    }
+    let status = Status::parse(status).ok_or_else(|| {
+        ApiError::BadRequest("Status harus order, pickup, close atau all.".into())
+    })?;
     // `before` pages newest first, as the board did before it sorted by urgency. A search
     // lists newest first unless asked otherwise: it looks for one request, and part of an
     // Order_ID matched in due-time order would be looked for row by row.
@@ -196,11 +212,7 @@ pub async fn list(
             ))
         }
     };
-    let late_at = match params.late.as_deref() {
-        None | Some("" | "0") => None,
-        Some("1") => Some(now_ms()),
-        _ => return Err(ApiError::BadRequest("late harus 0 atau 1.".into())),
-    };
+    let late_at = late_at(params.late.as_deref())?;
     let after = match (params.after.as_deref(), params.before) {
         (Some(text), _) => Some(
             parse_after(text)
@@ -230,30 +242,77 @@ pub async fn list(
     }))
 }
 
+/// [`list`] for `status=all`: newest first, continuing below the `after` (`n<no>`) or
+/// `before` it gave; no sort or late filter, which each mean one status's stage.
+async fn every_status(
+    state: &AppState,
+    staff: &Staff,
+    params: &ListParams,
+    filters: &Filters,
+    limit: i64,
+) -> Result<Json<Page>, ApiError> {
+    if params.sort.as_deref().is_some_and(|sort| sort != "newest")
+        || late_at(params.late.as_deref())?.is_some()
+    {
+        return Err(ApiError::BadRequest(
+            "Semua status diurutkan dari yang terbaru, tanpa filter terlambat.".into(),
+        ));
+    }
+    let before = match (params.after.as_deref(), params.before) {
+        (Some(text), _) => match parse_after(text) {
+            Some(After::Before(no)) => Some(no),
+            _ => return Err(ApiError::BadRequest("Parameter after tidak valid.".into())),
+        },
+        (None, before) => before,
+    };
+    let scope = access::scope(&staff.user);
+    let mut orders = board::list_every_status(&state.db, scope, filters, before, limit + 1).await?;
+    let has_more = orders.len() as i64 > limit;
+    orders.truncate(limit as usize);
+    let next = orders
+        .last()
+        .filter(|_| has_more)
+        .map(|last| after_text(After::Before(last.no)));
+    Ok(Json(Page {
+        orders,
+        has_more,
+        next,
+    }))
+}
+
 #[derive(Serialize)]
 pub struct Summary {
     counts: Counts,
     version: i64,
+    /// The asker's role as of this request: an open page that polls the summary notices a
+    /// role changed elsewhere (and asks `/api/me` for what it may now open).
+    role: Role,
 }
 
 #[derive(Deserialize)]
 pub struct SummaryParams {
-    group: Option<i64>,
+    /// `1`: count only tickets whose stage's target has passed.
+    late: Option<String>,
 }
 
-/// `GET /api/summary?group=`: counts per page and a number that grows with every change,
-/// of the tickets the asker may see.
+/// `GET /api/summary?q=&group=&transaksi=&from=&to=&late=1`: counts per page of the
+/// tickets the asker may see that the board's filters keep (the tabs follow the filters),
+/// and a number that grows with every change of those tickets.
 pub async fn summary(
     State(state): State<AppState>,
     staff: Staff,
     params: Result<Query<SummaryParams>, QueryRejection>,
+    filters: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Json<Summary>, ApiError> {
-    let Query(params) =
-        params.map_err(|_| ApiError::BadRequest("Parameter tidak valid.".into()))?;
+    let (Query(params), Query(filters)) =
+        (params.map_err(bad_params)?, filters.map_err(bad_params)?);
+    let filters = filters.filters()?;
+    let late_at = late_at(params.late.as_deref())?;
     let scope = access::scope(&staff.user);
     Ok(Json(Summary {
-        counts: board::counts(&state.db, scope, params.group).await?,
+        counts: board::counts(&state.db, scope, &filters, late_at).await?,
         version: board::version(&state.db, scope).await?,
+        role: staff.user.role,
     }))
 }
 

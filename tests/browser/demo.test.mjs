@@ -5,11 +5,14 @@
 // books with /booking, Budi marks it paid from /cek_pembayaran, a guest books on the public
 // page "via Web" and confirms from the mail in the demo's inbox, the Mini App's Booking page
 // lists it, and the seeded short hold's warning and cancellation are in the FO chat; light
-// and dark. Started by tests/demo.rs, which runs `tangkap demo --short-hold 20s`.
+// and dark. The page itself passes audit.mjs (axe-core, tap targets, overflow) in both.
+// Started by tests/demo.rs, which runs `tangkap demo --short-hold 20s`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { launchChromium } from './chromium.mjs';
+import { audit } from './audit.mjs';
+import { tapInMenu } from './menu.mjs';
 
 const base = process.env.TANGKAP_DEMO_URL;
 const artifacts = process.env.TANGKAP_ARTIFACTS;
@@ -127,7 +130,7 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   await page.locator('#as').selectOption({ label: 'Budi Santoso' });
   await app.locator('#login-password').fill('tangkap-demo');
   await app.locator('#tg-main-button').click();
-  await app.locator('#team-tab').click();
+  await tapInMenu(app, '#team-tab');
   const rina = app.locator('#accounts .account[data-username="rina"]');
   await rina.waitFor();
   assert.equal(await rina.locator('.state').textContent(), 'Menunggu');
@@ -248,7 +251,7 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   await page.locator('#open-mini-app').click();
   await phone.locator('#login-password').fill('tangkap-demo');
   await phone.locator('#tg-main-button').click();
-  await phone.locator('#booking-tab').click();
+  await tapInMenu(phone, '#booking-tab');
   await phone.locator('#bookings li', { hasText: citraReceipt }).waitFor();
   assert.match(await phone.locator('#bookings li', { hasText: citraReceipt }).textContent(), /Citra Dewi/);
   await shot(page, 'demo-hotel-mini-app');
@@ -275,4 +278,17 @@ test('the demo inbox in dark', async () => {
   assert.deepEqual(outside, []);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('the demo page is accessible and fits the screen, light and dark', async () => {
+  const failures = [];
+  for (const colorScheme of ['light', 'dark']) {
+    const { context, page, outside, problems } = await openDemo(colorScheme);
+    await page.locator('#group-chat .message').first().waitFor();
+    failures.push(...await audit(page, `demo ${colorScheme}`));
+    assert.deepEqual(outside, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+  assert.deepEqual(failures, [], `\n${failures.join('\n')}`);
 });

@@ -1,0 +1,140 @@
+// Every page, light and dark, on a phone and a desktop (#27, "accessible" and "layout"): axe
+// finds no serious or critical violation, every tap target is at least 44×44 px, and
+// nothing is wider than the screen at 320, 390 and 1280 px (audit.mjs says how each is
+// measured). Started by tests/browser.rs, which runs Tangkap with a hotel, tickets (one
+// late, one closed), a week of report data and the front desk's day, and an owner.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { sign } from '@telegram-apps/init-data-node';
+import { launchChromium } from './chromium.mjs';
+import { audit } from './audit.mjs';
+import { openMenu, tapInMenu } from './menu.mjs';
+
+const base = process.env.TANGKAP_URL;
+const token = process.env.TANGKAP_BOT_TOKEN;
+// An owner ({id, first_name, username, login, password}): every page is theirs to see.
+const owner = JSON.parse(process.env.TANGKAP_OWNER);
+
+const standIn = readFileSync(new URL('../../webapp/telegram-stand-in.js', import.meta.url), 'utf8');
+
+let browser;
+before(async () => { browser = await launchChromium(); });
+after(async () => { await browser?.close(); });
+
+const THEMES = ['light', 'dark'];
+
+/// A phone-sized page in `theme`: inside Telegram (the stand-in, with Telegram's own theme
+/// colours) when `telegram`, else a plain browser following the device's scheme.
+async function open(theme, { telegram = true, path = '/' } = {}) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: theme });
+  await context.route('https://telegram.org/**', (route) => route.abort());
+  await context.route('https://t.me/**', (route) => route.fulfill({ contentType: 'text/plain', body: 'Telegram' }));
+  if (telegram) {
+    const user = { id: owner.id, first_name: owner.first_name, username: owner.username };
+    const setup = { initData: sign({ user, query_id: 'AAHa11y' }, token, new Date()), user, theme };
+    await context.addInitScript({
+      content: `${standIn}
+        const setup = ${JSON.stringify(setup)};
+        const themes = window.TangkapTelegramStandIn;
+        themes.install({ ...setup, colorScheme: setup.theme,
+          themeParams: setup.theme === 'dark' ? themes.DARK_THEME : themes.LIGHT_THEME });`,
+    });
+  }
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${base}${path}`);
+  return { page, context, problems };
+}
+
+/// Fails with every finding, one per line, so that a run names all that is wrong at once.
+function assertClean(failures) {
+  assert.deepEqual(failures, [], `\n${failures.join('\n')}`);
+}
+
+for (const theme of THEMES) {
+  test(`the Mini App's pages in Telegram, ${theme}`, async () => {
+    const { page, context, problems } = await open(theme);
+    const failures = [];
+    await page.locator('#login-view').waitFor();
+    failures.push(...await audit(page, `login ${theme}`));
+
+    await page.locator('#login-password').fill(owner.password);
+    await page.locator('#tg-main-button').click();
+    await page.locator('#orders .order[data-sla="late"]').first().waitFor();
+    failures.push(...await audit(page, `board ${theme}`));
+
+    // The header's menu, open (on a phone; on a desktop it is the header itself).
+    await openMenu(page);
+    failures.push(...await audit(page, `menu ${theme}`));
+    await page.keyboard.press('Escape');
+
+    // A search that misses on its page, and the same search over every status.
+    await page.locator('#search').fill('CLS-1');
+    await page.locator('#search').press('Enter');
+    await page.locator('#search-everywhere').waitFor();
+    failures.push(...await audit(page, `search ${theme}`));
+    await page.locator('#search-everywhere').click();
+    await page.locator('#board-view[data-status="all"] #orders .order').first().waitFor();
+    failures.push(...await audit(page, `search everywhere ${theme}`));
+    await page.locator('#filter-chips .filter-chip').first().click();
+    await page.locator('#board-view[data-status="order"]').waitFor();
+
+    // The filters open and in force: the panel, its export, the chips, the late filter.
+    await page.locator('#filter-panel summary').click();
+    await page.locator('#filter-transaksi').fill('TRX');
+    await page.locator('#filter-apply').click();
+    await page.locator('#late-only').click();
+    await page.locator('#filter-chips .filter-chip').first().waitFor();
+    failures.push(...await audit(page, `board with filters ${theme}`));
+    await page.locator('#filter-chips .filter-chip').first().click();
+    await page.locator('#late-only').click();
+
+    for (const status of ['pickup', 'close']) {
+      await page.locator(`.tabs button[data-status="${status}"]`).click();
+      await page.locator(`#board-view[data-status="${status}"] #orders .order`).first().waitFor();
+      failures.push(...await audit(page, `${status} tab ${theme}`));
+    }
+
+    await page.locator('#orders .order .keterangan').first().click();
+    await page.locator('#ticket-timeline .event').first().waitFor();
+    failures.push(...await audit(page, `ticket ${theme}`));
+    await page.locator('#ticket-back').click();
+
+    await tapInMenu(page, '#team-tab');
+    await page.locator('#accounts .account').first().waitFor();
+    failures.push(...await audit(page, `Tim ${theme}`));
+
+    await tapInMenu(page, '#report-tab');
+    await page.locator('#report-staff tbody tr').first().waitFor();
+    failures.push(...await audit(page, `Laporan ${theme}`));
+
+    await tapInMenu(page, '#booking-tab');
+    await page.locator('#desk .desk-list .order').first().waitFor();
+    await page.locator('#room-types .room-type').first().waitFor();
+    failures.push(...await audit(page, `Booking ${theme}`));
+
+    assertClean(failures);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test(`the login in a plain browser and the public booking page, ${theme}`, async () => {
+    const failures = [];
+    const login = await open(theme, { telegram: false });
+    await login.page.locator('#login-name').waitFor();
+    failures.push(...await audit(login.page, `browser login ${theme}`));
+    await login.context.close();
+
+    const booking = await open(theme, { telegram: false, path: '/booking' });
+    await booking.page.locator('#booking-form').waitFor();
+    failures.push(...await audit(booking.page, `booking page ${theme}`));
+    await booking.page.locator('input[name="via"][value="web"]').check();
+    await booking.page.locator('#email-field').waitFor();
+    failures.push(...await audit(booking.page, `booking page by mail ${theme}`));
+    assert.deepEqual(booking.problems, []);
+    await booking.context.close();
+    assertClean(failures);
+  });
+}

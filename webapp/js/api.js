@@ -1,0 +1,65 @@
+// Talking to the server: `api` sends the session (inside Telegram, with its launch data)
+// and turns a refusal into an `ApiFailure` whose sentence is in the page's language.
+
+import { state } from './state.js';
+import { TEXTS, t, wordFor } from './i18n.js';
+import { tg } from './telegram.js';
+
+export class ApiFailure extends Error {
+  // `field`: the form field the server refused, when it names one.
+  constructor(code, message, status, field) {
+    super(message); this.code = code; this.status = status; this.field = field;
+  }
+}
+
+/// Who is asking: the session, and inside Telegram its signed launch data.
+export function authHeaders() {
+  const headers = {};
+  if (state.token) headers['X-Session-Token'] = state.token;
+  if (tg) headers.Authorization = `tma ${tg.initData}`;
+  return headers;
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
+  const headers = authHeaders();
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(`api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (_) {
+    throw new ApiFailure('network', t('network'), 0);
+  }
+  noteServerDate(response.headers.get('Date'));
+  if (response.status === 204) return null;
+  let data = null;
+  try { data = await response.json(); } catch (_) { /* not JSON: a proxy error page */ }
+  if (!response.ok) {
+    const code = data?.error || (response.status >= 500 ? 'internal' : 'network');
+    const seconds = response.headers.get('Retry-After');
+    // Conflicts and refusals name people and states: the server's sentence is the one to show.
+    const refusal = code === 'refused' && TEXTS.en[`refused_${data?.reason}`] ? `refused_${data.reason}` : null;
+    let message;
+    if (state.lang === 'id') message = data?.message || t(code);
+    else if (refusal) message = t(refusal, { state: wordFor('state', data.state).toLowerCase() });
+    else if (['conflict', 'refused', 'bad_request'].includes(code) || !TEXTS.en[code]) message = data?.message || t(code);
+    else if (code === 'wrong_credentials' && data?.tries_left) message = t('wrong_credentials_left', { left: data.tries_left });
+    else message = t(code, { seconds, until: data?.until });
+    throw new ApiFailure(code, message, response.status, data?.field);
+  }
+  return data;
+}
+
+/// Due times come from the server's clock: a phone whose clock is off by minutes would
+/// otherwise call a ticket late too early or too late. `Date` has whole seconds.
+function noteServerDate(header) {
+  const server = Date.parse(header || '');
+  if (!Number.isFinite(server)) return;
+  const skew = server + 500 - Date.now();
+  state.skew = Math.abs(skew) > 2000 ? skew : 0;
+}
+
+export function now() {
+  return Date.now() + state.skew;
+}
+
+export const SESSION_ENDED = ['not_logged_in', 'session_expired', 'telegram_mismatch'];
