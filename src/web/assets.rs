@@ -42,7 +42,7 @@ macro_rules! file {
     };
 }
 
-const FILES: [(&str, &str, &str); 18] = [
+const FILES: [(&str, &str, &str); 19] = [
     file!("index.html", HTML),
     file!("app.js", JS),
     file!("js/state.js", JS),
@@ -50,6 +50,7 @@ const FILES: [(&str, &str, &str); 18] = [
     file!("js/telegram.js", JS),
     file!("js/theme.js", JS),
     file!("js/api.js", JS),
+    file!("js/online.js", JS),
     file!("js/ui.js", JS),
     file!("js/login.js", JS),
     file!("js/board.js", JS),
