@@ -129,7 +129,11 @@ export async function load({ append = false, status = state.status, filters = st
 
 /// Shows the page `status` with `filters`, once its list has come.
 async function switchTo(status, filters) {
-  if (await load({ status, filters })) showFilters();
+  // Until then a further change builds on these (see `changeFilters`).
+  const asked = (state.asked = { status, filters });
+  const drawn = await load({ status, filters });
+  if (state.asked === asked) state.asked = null;
+  if (drawn) showFilters();
 }
 
 /// Brings the list up to date without moving it under the reader. The pages already
@@ -351,7 +355,9 @@ function filterParams(status = state.status, filters = pageFilters()) {
 
 /// Changes the current page's filters and lists it again from the first page.
 export function changeFilters(change) {
-  switchTo(state.status, { ...pageFilters(), ...change });
+  // Two chips tapped in a row remove both, though the first has not drawn yet.
+  const { status, filters } = state.asked ?? { status: state.status, filters: pageFilters() };
+  switchTo(status, { ...filters, ...change });
 }
 
 /// Puts the current page's filters into the controls (after a switch of page or a chip
