@@ -537,6 +537,14 @@ async fn mini_app_while_the_server_is_away() {
     app.finish().await;
 }
 
+/// The Mini App on a slow phone, under Chromium's throttling (`tests/browser/slow.test.mjs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mini_app_on_a_slow_phone() {
+    let app = spawn_app(Backend::Sqlite).await;
+    run_browser_tests(&app, "slow.test.mjs", "slow", &[]);
+    app.finish().await;
+}
+
 /// Sets group `chat_id`'s Pickup target through the API, as the Tim page does; the number
 /// of open tickets re-timed.
 async fn set_pickup_target(app: &TestApp, session: &str, chat_id: i64, pickup: &str) -> u64 {

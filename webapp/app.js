@@ -71,11 +71,9 @@ async function start() {
   });
   applyLanguage();
 
-  try {
-    state.config = await api('/config');
-  } catch (failure) {
-    showBanner(failure.message);
-  }
+  // Asked beside the session or the login's own question, not before them: on a slow
+  // network each round trip costs seconds.
+  const configured = api('/config').then((config) => { state.config = config; }, (failure) => showBanner(failure.message));
   watchServer();
   // Back after being away: the page shown is asked again; opened while it was away, the
   // session kept is tried again.
@@ -85,15 +83,20 @@ async function start() {
       if (state.view === 'reports') loadReport();
     } else if (state.token && !(await resume())) await enterLogin('');
   });
-  if (!(await resume())) await enterLogin('');
+  if (await resume(configured)) return;
+  await enterLogin('');
+  // A login shown before the configuration came assumed browser login on.
+  await configured;
+  if (!state.config.browser_login && !$('login-view').hidden) showLogin($('login-error').textContent);
 }
 
 /// The session kept from an earlier visit, if it still holds; resolves to whether the
-/// board is shown.
-async function resume() {
+/// board is shown (once `configured`, the team's clock and the undo time being known).
+async function resume(configured) {
   if (!state.token) return false;
   try {
-    await showBoard(await api('/me'));
+    const [user] = await Promise.all([api('/me'), configured]);
+    await showBoard(user);
     return true;
   } catch (failure) {
     // A session that ended, or that belongs to another Telegram account, is forgotten;

@@ -5,7 +5,7 @@ import { t } from './i18n.js';
 import { haptic, openBotChat, tg } from './telegram.js';
 import { SESSION_ENDED, api } from './api.js';
 import { unreachable } from './online.js';
-import { showBanner, updateBackButton } from './ui.js';
+import { dropSkeleton, showBanner, updateBackButton } from './ui.js';
 import { showBoard } from './board.js';
 
 /// Telegram's launch data refused (too old, or signed for another bot token): only opening
@@ -64,6 +64,7 @@ export async function enterLogin(message) {
 }
 
 export function showLogin(message) {
+  dropSkeleton();
   $('board-view').hidden = true;
   $('team-view').hidden = true;
   $('ticket-view').hidden = true;

@@ -42,7 +42,13 @@ export function updateBackButton() {
   if (show) tg.BackButton.show(); else tg.BackButton.hide();
 }
 
+/// The page's skeleton (index.html) gives way to the app's first page.
+export function dropSkeleton() {
+  document.getElementById('skeleton')?.remove();
+}
+
 export function showView(view) {
+  dropSkeleton();
   state.view = view;
   $('board-view').hidden = view !== 'board';
   $('team-view').hidden = view !== 'team';
