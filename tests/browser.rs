@@ -13,8 +13,8 @@ use std::{path::Path, process::Command};
 
 use common::{
     call, log_in, pickup_and_close, place_order, register_account, register_staff, reply_to,
-    request_message_id, spawn_app_with, spawn_public_app, Backend, SmtpSink, TestApp, BOT_USERNAME,
-    PATIENCE, TOKEN,
+    request_message_id, spawn_app, spawn_app_with, spawn_public_app, Backend, SmtpSink, TestApp,
+    BOT_USERNAME, PATIENCE, TOKEN,
 };
 use serde_json::{json, Value};
 use tangkap::{
@@ -473,6 +473,75 @@ async fn mini_app_in_headless_chromium() {
             "screenshot {page}"
         );
     }
+    app.finish().await;
+}
+
+/// The Mini App while its server goes away and comes back on the same address, and opened
+/// with launch data too old (`tests/browser/offline.test.mjs`). The script asks for the stop
+/// and the start by writing `@tangkap stop` / `@tangkap start` on its output; each is
+/// answered `done` on its input once it has happened. While Tangkap is away, OFF-2 is
+/// picked up (as by another phone, once it is back and before the page is told).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mini_app_while_the_server_is_away() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let mut app = spawn_app(Backend::Sqlite).await;
+    let staff = app.fake.user("Budi Santoso", Some("budi_tg"));
+    register_staff(&app, &staff, "budi", PASSWORD).await;
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let mut tickets = Vec::new();
+    for order in ["OFF-1", "OFF-2", "OFF-3"] {
+        let ticket = place_order(&app, group, &asker, &format!("/moban #{order} #TRX #uji")).await;
+        tickets.push(ticket);
+    }
+    let off_2 = app.order_no(&tickets[1]).await;
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let mut node = tokio::process::Command::new("node")
+        .args(["--test-reporter=spec", "offline.test.mjs"])
+        .current_dir(&dir)
+        .env("TANGKAP_URL", app.http_url())
+        .env("TANGKAP_BOT_TOKEN", TOKEN)
+        .env("TANGKAP_STAFF", person(&staff, "budi").to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut answers = node.stdin.take().unwrap();
+    let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    let address = app.running.as_ref().unwrap().http_addr;
+    let mut report = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        match line.as_str() {
+            "@tangkap stop" => app.stop().await,
+            "@tangkap start" => {
+                app.start_at(address).await;
+                let session = log_in(&app, "budi", PASSWORD).await;
+                let path = format!("/orders/{off_2}/pickup");
+                let (status, body) = call(&app, "POST", &path, Some(&session), None).await;
+                assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+            }
+            _ => {
+                println!("{line}");
+                report.push_str(&line);
+                report.push('\n');
+                continue;
+            }
+        }
+        answers.write_all(b"done\n").await.unwrap();
+    }
+    let status = node.wait().await.unwrap();
+    assert!(status.success(), "browser tests failed:\n{report}");
+    app.finish().await;
+}
+
+/// The Mini App on a slow phone, under Chromium's throttling (`tests/browser/slow.test.mjs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mini_app_on_a_slow_phone() {
+    let app = spawn_app(Backend::Sqlite).await;
+    run_browser_tests(&app, "slow.test.mjs", "slow", &[]);
     app.finish().await;
 }
 

@@ -103,6 +103,19 @@ async fn demo_tells_the_whole_story_offline() {
     // chat, and the mailbox.
     let chats_before = get_json(&url_base(&url), "/demo/api/chats?as=5000001").await;
     let mails_before = get_json(&url_base(&url), "/demo/api/mailbox").await;
+    // Budi's Mini App as the demo page opened it, signed by the demo bot's token.
+    let launch = reqwest::get(format!("{}/demo/launch.js?as=5000001", url_base(&url)))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let init_data = launch
+        .split("\"initData\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no initData in {launch}"))
+        .to_owned();
     stop(demo);
     assert!(output.status.success(), "demo story failed:\n{report}");
     // Eight seeded orders (six in the first group, two in the second) and the story's one.
@@ -115,6 +128,19 @@ async fn demo_tells_the_whole_story_offline() {
         orders_in(dir.path()).await,
         9,
         "--keep keeps the last run's orders"
+    );
+    // A Mini App left open across the restart carries on: its launch data still holds.
+    let standing = reqwest::Client::new()
+        .get(format!("{}/api/login/telegram", url_base(&kept_url)))
+        .header("Authorization", format!("tma {init_data}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        standing.status(),
+        200,
+        "launch data signed before the restart: {}",
+        standing.text().await.unwrap()
     );
     // And takes new ones: its Telegram numbers its updates after those kept, which the
     // inbox would otherwise take for redeliveries and drop.

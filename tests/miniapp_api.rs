@@ -2635,6 +2635,10 @@ async fn static_files_are_compressed_cached_and_revalidated() {
     assert_eq!(page.headers()["content-encoding"], "gzip");
     assert_eq!(page.headers()["cache-control"], "no-cache");
     let etag = page.headers()["etag"].to_str().unwrap().to_owned();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let compressed = page.bytes().await.unwrap();
     let mut html = String::new();
     std::io::Read::read_to_string(
@@ -2648,6 +2652,28 @@ async fn static_files_are_compressed_cached_and_revalidated() {
         "{} of {}",
         compressed.len(),
         html.len()
+    );
+
+    // The skeleton's look is in the page, so that it paints before the style sheet comes;
+    // the page's policy allows that style by its hash, and nothing else inline.
+    let style = html
+        .split("<style>")
+        .nth(1)
+        .and_then(|rest| rest.split("</style>").next())
+        .expect("the skeleton's style");
+    let hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()))
+    };
+    assert!(
+        policy.contains(&format!("style-src 'self' 'sha256-{hash}';")),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(
+        policy.contains("script-src 'self' https://telegram.org;"),
+        "{policy}"
     );
 
     // The page names its script by a hashed name, which is the script, cached for good.

@@ -8,12 +8,13 @@ import { tg } from './js/telegram.js';
 import { applyTheme } from './js/theme.js';
 import { api } from './js/api.js';
 import { showBanner, showView, wireMenu } from './js/ui.js';
-import { enterLogin, forgetSession, showLogin, wireLogin } from './js/login.js';
-import { changeFilters, load, render, selectStatus, showBoard, wireBoard } from './js/board.js';
+import { watchServer, whenBack } from './js/online.js';
+import { LAUNCH_REFUSED, enterLogin, forgetSession, showLogin, wireLogin } from './js/login.js';
+import { changeFilters, load, poll, render, selectStatus, showBoard, wireBoard } from './js/board.js';
 import { closeTicket, renderTicket, wireTicket } from './js/ticket.js';
 import { renderBookings, renderDesk, renderGrid, renderRoomTypes, wireBookings } from './js/bookings.js';
 import { labelSla, renderTeam, wireTeam } from './js/team.js';
-import { renderReport, wireReport } from './js/reports.js';
+import { loadReport, renderReport, wireReport } from './js/reports.js';
 
 function applyLanguage() {
   document.documentElement.lang = state.lang;
@@ -71,24 +72,40 @@ async function start() {
   });
   applyLanguage();
 
-  try {
-    state.config = await api('/config');
-  } catch (failure) {
-    showBanner(failure.message);
-  }
-  if (state.token) {
-    try {
-      const user = await api('/me');
-      await showBoard(user);
-      return;
-    } catch (failure) {
-      // A session that ended, or that belongs to another Telegram account, is forgotten;
-      // with the server out of reach it is kept for the next try.
-      if (failure.code === 'network') showBanner(failure.message);
-      else forgetSession();
-    }
-  }
+  // Asked beside the session or the login's own question, not before them: on a slow
+  // network each round trip costs seconds.
+  const configured = api('/config').then((config) => { state.config = config; }, (failure) => showBanner(failure.message));
+  watchServer();
+  // Back after being away: the page shown is asked again; opened while it was away, the
+  // session kept is tried again.
+  whenBack(async () => {
+    if (state.user) {
+      poll();
+      if (state.view === 'reports') loadReport();
+    } else if (state.token && !(await resume())) await enterLogin('');
+  });
+  if (await resume(configured)) return;
   await enterLogin('');
+  // A login shown before the configuration came assumed browser login on.
+  await configured;
+  if (!state.config.browser_login && !$('login-view').hidden) showLogin($('login-error').textContent);
+}
+
+/// The session kept from an earlier visit, if it still holds; resolves to whether the
+/// board is shown (once `configured`, the team's clock and the undo time being known).
+async function resume(configured) {
+  if (!state.token) return false;
+  try {
+    const [user] = await Promise.all([api('/me'), configured]);
+    await showBoard(user);
+    return true;
+  } catch (failure) {
+    // A session that ended, or that belongs to another Telegram account, is forgotten;
+    // with the server out of reach, or launch data to be renewed, it is kept for the next try.
+    if (failure.code === 'network') showBanner(failure.message);
+    else if (!LAUNCH_REFUSED.includes(failure.code)) forgetSession();
+    return false;
+  }
 }
 
 start();

@@ -52,6 +52,10 @@ pub const DATABASE_FILE: &str = "data/demo.db";
 /// stand-ins keep in memory: every chat's messages and the mailbox. Saved while the demo
 /// runs, so that `--keep` brings its chats back with its database.
 pub const CHATS_FILE: &str = "data/demo-chats.json";
+/// The demo bot's token. A new one on each start would make the launch data of a Mini App
+/// left open across a `--keep` restart "not valid" (it is signed with the token), so
+/// `--keep` keeps it too.
+pub const TOKEN_FILE: &str = "data/demo-token";
 /// How often the chats are saved (when they changed); a demo killed without warning
 /// loses at most this much of them.
 const SAVE_CHATS_EVERY: Duration = Duration::from_secs(1);
@@ -311,14 +315,14 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         for file in ["", "-wal", "-shm"]
             .map(|suffix| format!("{DATABASE_FILE}{suffix}"))
             .into_iter()
-            .chain([CHATS_FILE.to_owned()])
+            .chain([CHATS_FILE.to_owned(), TOKEN_FILE.to_owned()])
         {
             if Path::new(&file).exists() {
                 std::fs::remove_file(&file)?;
             }
         }
     }
-    let token = demo_token();
+    let token = demo_token()?;
     let mailbox = DemoMailbox::default();
     let fake = FakeTelegram::start(token.expose(), BOT_USERNAME).await?;
     let cast = Cast {
@@ -427,13 +431,23 @@ fn hotel_config(front_office: i64, short_hold: Duration) -> BookingConfig {
     }
 }
 
-/// A fresh random token of the shape BotFather hands out.
-fn demo_token() -> BotToken {
+/// The token kept in [`TOKEN_FILE`], or a fresh random one of the shape BotFather hands out,
+/// then kept there.
+fn demo_token() -> anyhow::Result<BotToken> {
+    if let Some(kept) = std::fs::read_to_string(TOKEN_FILE)
+        .ok()
+        .and_then(|kept| BotToken::parse(kept.trim()).ok())
+    {
+        return Ok(kept);
+    }
     let mut secret = [0u8; 20];
     rand::rng().fill_bytes(&mut secret);
     let id: u32 = rand::rng().random_range(100_000_000..999_999_999);
-    BotToken::parse(&format!("{id}:AA{}", hex::encode(secret)))
-        .expect("the demo token has the right shape")
+    let token = BotToken::parse(&format!("{id}:AA{}", hex::encode(secret)))
+        .expect("the demo token has the right shape");
+    std::fs::write(TOKEN_FILE, token.expose())
+        .map_err(|e| anyhow!("cannot write {TOKEN_FILE}: {e}"))?;
+    Ok(token)
 }
 
 /// An account made as `/daftar` makes it, unless it exists (a kept database).

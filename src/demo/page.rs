@@ -339,7 +339,7 @@ async fn mini_app(
         .unwrap_or_default()
         .replace("<head>", "<head>\n  <base href=\"/\">")
         .replace(
-            r#"<script src="https://telegram.org/js/telegram-web-app.js"></script>"#,
+            r#"<script src="https://telegram.org/js/telegram-web-app.js" defer></script>"#,
             &format!(
                 "<script src=\"/demo/telegram-stand-in.js\"></script>\n  <script src=\"/demo/launch.js?as={}&amp;theme={theme}\"></script>",
                 person.id

@@ -25,7 +25,10 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use base64::Engine;
 use sha2::{Digest, Sha256};
+
+use super::CONTENT_SECURITY_POLICY;
 
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
@@ -42,7 +45,7 @@ macro_rules! file {
     };
 }
 
-const FILES: [(&str, &str, &str); 18] = [
+const FILES: [(&str, &str, &str); 19] = [
     file!("index.html", HTML),
     file!("app.js", JS),
     file!("js/state.js", JS),
@@ -50,6 +53,7 @@ const FILES: [(&str, &str, &str); 18] = [
     file!("js/telegram.js", JS),
     file!("js/theme.js", JS),
     file!("js/api.js", JS),
+    file!("js/online.js", JS),
     file!("js/ui.js", JS),
     file!("js/login.js", JS),
     file!("js/board.js", JS),
@@ -73,6 +77,10 @@ struct Asset {
     etag: HeaderValue,
     /// `app.<hash>.js`; pages have none (their address is what people open).
     hashed_name: Option<String>,
+    /// A page's Content-Security-Policy when it has a `<style>` of its own (the skeleton
+    /// that paints before the style sheet arrives): the router's, allowing that style by
+    /// its hash.
+    policy: Option<HeaderValue>,
 }
 
 /// How long a hashed name is cached: it never changes.
@@ -133,6 +141,32 @@ fn reach(
         }
     }
     seen
+}
+
+/// The router's policy, also allowing `page`'s inline `<style>` elements by their hashes;
+/// `None` for a page without one.
+fn policy(page: &str) -> Option<HeaderValue> {
+    let hashes: Vec<String> = page
+        .split("<style>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</style>"))
+        .map(|(style, _)| {
+            let digest = Sha256::digest(style.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    if hashes.is_empty() {
+        return None;
+    }
+    let policy = CONTENT_SECURITY_POLICY.replacen(
+        "style-src 'self'",
+        &format!("style-src 'self' {}", hashes.join(" ")),
+        1,
+    );
+    Some(HeaderValue::from_str(&policy).expect("the policy is a valid header value"))
 }
 
 /// The module scripts a page loads (`<script type="module" src="…">`).
@@ -213,6 +247,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
                 content_type,
                 etag,
                 hashed_name: hashed.get(name).cloned(),
+                policy: is_page(name).then(|| policy(&body)).flatten(),
                 body,
             }
         })
@@ -252,7 +287,7 @@ pub(super) fn serve(name: &str, request: &HeaderMap) -> Response {
         )
             .into_response();
     }
-    (
+    let mut response = (
         [
             (
                 header::CONTENT_TYPE,
@@ -263,7 +298,13 @@ pub(super) fn serve(name: &str, request: &HeaderMap) -> Response {
         ],
         asset.body.as_str(),
     )
-        .into_response()
+        .into_response();
+    if let Some(policy) = &asset.policy {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+    }
+    response
 }
 
 /// Whether `If-None-Match` names `etag` (compared weakly, as the header is meant to be).

@@ -226,7 +226,7 @@ impl ApiError {
             InitData(InitDataError::Expired) => (
                 StatusCode::UNAUTHORIZED,
                 "init_data_expired",
-                "Data dari Telegram sudah kedaluwarsa. Tutup dan buka lagi aplikasi ini.".into(),
+                "Data dari Telegram sudah terlalu lama. Tutup dan buka lagi dari bot.".into(),
             ),
             InitData(_) => (
                 StatusCode::UNAUTHORIZED,

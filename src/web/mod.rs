@@ -31,8 +31,9 @@ use crate::state::AppState;
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Scripts only from this server and Telegram's Mini App script; the page may be framed
-/// only by Telegram's web clients.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' https://telegram.org; \
+/// only by Telegram's web clients. A page with a style of its own says so in a policy of
+/// its own (`assets`).
+pub(super) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' https://telegram.org; \
      style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'self' https://web.telegram.org https://*.web.telegram.org";
 

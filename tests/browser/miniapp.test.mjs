@@ -864,6 +864,7 @@ test('the Order page puts the most urgent first; Terbaru and Hanya yang terlamba
 
   // In English; the Order page kept its late switch.
   await tab(page, 'order').click();
+  await page.locator('.tabs button[data-status="order"][aria-selected="true"]').waitFor();
   await page.locator('#lang').click();
   assert.deepEqual(await page.locator('#board-options button').allTextContents(), ['Most urgent', 'Oldest', 'Newest', 'Late only']);
   await page.locator('#lang').click();

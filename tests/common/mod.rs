@@ -186,6 +186,22 @@ impl TestApp {
         );
     }
 
+    /// Starts Tangkap, stopped, again at `address` (where a page left open finds it), on
+    /// the same database and fake Telegram.
+    pub async fn start_at(&mut self, address: std::net::SocketAddr) {
+        assert!(self.running.is_none(), "stopped first");
+        // The closed connections may linger in TIME_WAIT on this port.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket.bind(address).expect("the address is free again");
+        let listener = socket.listen(1024).unwrap().into_std().unwrap();
+        self.running = Some(
+            app::start_on(self.config.clone(), listener, axum::Router::new())
+                .await
+                .expect("Tangkap restarts"),
+        );
+    }
+
     /// Waits until the bot knows who it is (getMe answered): links to it name it.
     pub async fn wait_until_bot_known(&self) {
         let state = &self.running.as_ref().expect("running").state;

@@ -4,6 +4,7 @@
 import { state } from './state.js';
 import { TEXTS, t, wordFor } from './i18n.js';
 import { tg } from './telegram.js';
+import { heard, unreachable } from './online.js';
 
 export class ApiFailure extends Error {
   // `field`: the form field the server refused, when it names one.
@@ -27,12 +28,19 @@ export async function api(path, { method = 'GET', body } = {}) {
   try {
     response = await fetch(`api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (_) {
+    unreachable();
     throw new ApiFailure('network', t('network'), 0);
   }
   noteServerDate(response.headers.get('Date'));
-  if (response.status === 204) return null;
+  if (response.status === 204) { heard(); return null; }
   let data = null;
   try { data = await response.json(); } catch (_) { /* not JSON: a proxy error page */ }
+  // A proxy's own error page, its server being away, is no answer from Tangkap.
+  if (!data?.error && [502, 503, 504].includes(response.status)) {
+    unreachable();
+    throw new ApiFailure('network', t('network'), 0);
+  }
+  heard();
   if (!response.ok) {
     const code = data?.error || (response.status >= 500 ? 'internal' : 'network');
     const seconds = response.headers.get('Retry-After');

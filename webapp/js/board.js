@@ -71,46 +71,53 @@ function renderGroupFilter() {
 
 /// Opened from a group's "Buka tiket" button: show that ticket on whichever page it is.
 async function openTicket(ticket) {
+  let found = state.status;
   for (const status of ['order', 'pickup', 'close']) {
     const page = await api(`/orders?status=${status}&q=${encodeURIComponent(ticket)}&limit=1`);
-    if (page.orders.length) { state.status = status; break; }
+    if (page.orders.length) { found = status; break; }
   }
-  state.filters[state.status] = { ...freshFilters(state.status), query: ticket };
-  showFilters();
-  await load();
+  await switchTo(found, { ...freshFilters(found), query: ticket });
 }
 
-/// The tabs count what the page shown is narrowed to: its filters and its late switch.
-function summaryPath() {
-  const params = filterParams();
+/// The tabs count what the page is narrowed to: its filters and its late switch.
+function summaryPath(status = state.status, filters = pageFilters()) {
+  const params = filterParams(status, filters);
   params.delete('status');
-  if (state.status !== 'close' && pageFilters().lateOnly) params.set('late', '1');
+  if (status !== 'close' && filters.lateOnly) params.set('late', '1');
   return `/summary?${params}`;
 }
 
-/// The list's query as the page's filters, sort and late switch make it; a search over
+/// The list's query as a page's filters, sort and late switch make it; a search over
 /// every status lists newest first, late or not.
-function listParams() {
-  const params = filterParams();
+function listParams(status = state.status, filters = pageFilters()) {
+  const params = filterParams(status, filters);
   if (state.everywhere) {
     params.set('status', 'all');
     return params;
   }
-  params.set('sort', pageFilters().sort);
-  if (state.status !== 'close' && pageFilters().lateOnly) params.set('late', '1');
+  params.set('sort', filters.sort);
+  if (status !== 'close' && filters.lateOnly) params.set('late', '1');
   return params;
 }
 
-export async function load({ append = false } = {}) {
+/// Lists the page `status` with `filters` from its first page (with `append`, the page
+/// shown, further). The screen changes only once the list has come, so a switch of tab or
+/// filter that cannot reach the server does not happen rather than half happen. Resolves
+/// to whether it drew.
+export async function load({ append = false, status = state.status, filters = state.filters[status] } = {}) {
   // Only the newest request may draw: an older answer arriving late (after a tab switch,
   // say) would otherwise show the wrong page.
   const request = (state.loadSeq = (state.loadSeq || 0) + 1);
-  const params = listParams();
+  // Meanwhile the poll leaves the list alone: its refresh would draw the page being left.
+  state.loading = request;
+  const params = listParams(status, filters);
   params.set('limit', '50');
   if (append && state.next) params.set('after', state.next);
   try {
-    const [page, summary] = await Promise.all([api(`/orders?${params}`), api(summaryPath())]);
-    if (request !== state.loadSeq) return;
+    const [page, summary] = await Promise.all([api(`/orders?${params}`), api(summaryPath(status, filters))]);
+    if (request !== state.loadSeq) return false;
+    state.status = status;
+    state.filters[status] = filters;
     state.orders = append ? state.orders.concat(page.orders) : page.orders;
     if (!append) state.held = [];
     state.hasMore = page.has_more;
@@ -119,9 +126,22 @@ export async function load({ append = false } = {}) {
     state.counts = summary.counts;
     state.loadedAt = Date.now();
     render();
+    return true;
   } catch (failure) {
     handleFailure(failure);
+    return false;
+  } finally {
+    if (state.loading === request) state.loading = null;
   }
+}
+
+/// Shows the page `status` with `filters`, once its list has come.
+async function switchTo(status, filters) {
+  // Until then a further change builds on these (see `changeFilters`).
+  const asked = (state.asked = { status, filters });
+  const drawn = await load({ status, filters });
+  if (state.asked === asked) state.asked = null;
+  if (drawn) showFilters();
 }
 
 /// Brings the list up to date without moving it under the reader. The pages already
@@ -205,7 +225,7 @@ function showHeld() {
   if (first) document.querySelector(`#orders .order[data-no="${first.no}"]`)?.scrollIntoView({ block: 'center' });
 }
 
-async function poll() {
+export async function poll() {
   if (document.hidden || !state.token) return;
   let summary;
   try {
@@ -224,6 +244,7 @@ async function poll() {
     // Tickets become late without any change to them: the late alone are asked again now
     // and then.
     const lateOnly = pageFilters().lateOnly && state.status !== 'close' && state.view === 'board';
+    if (state.loading) return;
     if (summary.version !== state.version || (lateOnly && Date.now() - state.loadedAt > 15000)) await refresh();
   } catch (failure) {
     if (failure.code !== 'network') handleFailure(failure);
@@ -367,10 +388,9 @@ function renderOptions() {
   renderChips();
 }
 
-/// The current page's status and filters as query parameters (the list's and the export's).
-function filterParams() {
-  const filters = pageFilters();
-  const params = new URLSearchParams({ status: state.status });
+/// A page's status and filters as query parameters (the list's and the export's).
+function filterParams(status = state.status, filters = pageFilters()) {
+  const params = new URLSearchParams({ status });
   if (filters.query) params.set('q', filters.query);
   if (filters.group) params.set('group', filters.group);
   if (filters.transaksi) params.set('transaksi', filters.transaksi);
@@ -382,11 +402,11 @@ function filterParams() {
 /// Changes the current page's filters and lists it again from the first page (a search
 /// over every status stays one while there is something to search for).
 export function changeFilters(change) {
-  Object.assign(pageFilters(), change);
-  if (!pageFilters().query) state.everywhere = false;
-  state.orders = [];
-  showFilters();
-  load();
+  // Two chips tapped in a row remove both, though the first has not drawn yet.
+  const { status, filters } = state.asked ?? { status: state.status, filters: pageFilters() };
+  const changed = { ...filters, ...change };
+  if (!changed.query) state.everywhere = false;
+  switchTo(status, changed);
 }
 
 /// Puts the current page's filters into the controls (after a switch of page or a chip
@@ -556,11 +576,8 @@ function offerUndo(order) {
 }
 
 export function selectStatus(status) {
-  state.status = status;
   state.everywhere = false;
-  state.orders = [];
-  showFilters();
-  load();
+  switchTo(status, state.filters[status]);
 }
 
 export function wireBoard() {

@@ -5,6 +5,7 @@ import { $, state } from './state.js';
 import { t } from './i18n.js';
 import { haptic } from './telegram.js';
 import { SESSION_ENDED, api, now } from './api.js';
+import { isAway } from './online.js';
 import {
   confirmDialog, dialog, element, field, formatTime, shortDay, showBanner, showView, span,
   updateBackButton
@@ -36,6 +37,8 @@ function bookingsPath() {
 }
 
 export async function openBookings() {
+  // While the server is away the page would open empty or stale: it does not open.
+  if (isAway()) return;
   if (!state.worksBookings) return;
   showView('bookings');
   renderBookings();

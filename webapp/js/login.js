@@ -4,8 +4,13 @@ import { $, SESSION_KEY, state } from './state.js';
 import { t } from './i18n.js';
 import { haptic, openBotChat, tg } from './telegram.js';
 import { SESSION_ENDED, api } from './api.js';
-import { showBanner, updateBackButton } from './ui.js';
+import { unreachable } from './online.js';
+import { dropSkeleton, showBanner, updateBackButton } from './ui.js';
 import { showBoard } from './board.js';
+
+/// Telegram's launch data refused (too old, or signed for another bot token): only opening
+/// the app again from the bot helps, and the session is kept for then.
+export const LAUNCH_REFUSED = ['init_data_expired', 'init_data_invalid'];
 
 export function handleFailure(failure) {
   if (SESSION_ENDED.includes(failure.code)) {
@@ -14,6 +19,16 @@ export function handleFailure(failure) {
     return;
   }
   haptic('error');
+  if (LAUNCH_REFUSED.includes(failure.code)) {
+    clearInterval(state.pollTimer);
+    enterLogin('');
+    return;
+  }
+  // The server is away: the lasting banner says so, and goes when it is back.
+  if (failure.code === 'network') {
+    unreachable();
+    return;
+  }
   showBanner(failure.message || t('network'));
 }
 
@@ -37,8 +52,9 @@ async function checkStanding() {
     state.standing = await api('/login/telegram');
     state.standingError = '';
   } catch (failure) {
-    state.standing = null;
-    state.standingError = failure.message;
+    const reopen = LAUNCH_REFUSED.includes(failure.code);
+    state.standing = reopen ? { state: 'reopen', name: null, code: failure.code } : null;
+    state.standingError = reopen ? '' : failure.message;
   }
 }
 
@@ -48,6 +64,7 @@ export async function enterLogin(message) {
 }
 
 export function showLogin(message) {
+  dropSkeleton();
   $('board-view').hidden = true;
   $('team-view').hidden = true;
   $('ticket-view').hidden = true;
@@ -60,13 +77,13 @@ export function showLogin(message) {
   updateBackButton();
   const standing = tg ? state.standing?.state : null;
   // Only an active account (or one whose standing could not be asked) gets a password field.
-  const blocked = ['unregistered', 'pending', 'disabled', 'rejected'].includes(standing) ? standing : null;
+  const blocked = ['unregistered', 'pending', 'disabled', 'rejected', 'reopen'].includes(standing) ? standing : null;
   const title = $('login-view').querySelector('h2');
   title.textContent = blocked ? t(`title_${blocked}`) : t('login_title');
   const notice = $('login-standing');
   notice.hidden = !blocked;
   notice.className = blocked ? `standing ${blocked}` : 'standing';
-  notice.textContent = blocked ? t(`standing_${blocked}`) : '';
+  notice.textContent = blocked === 'reopen' ? t(state.standing.code) : blocked ? t(`standing_${blocked}`) : '';
   $('login-view').dataset.standing = standing || '';
   $('open-bot').hidden = blocked !== 'unregistered';
   $('login-intro').hidden = Boolean(blocked);

@@ -3,6 +3,7 @@
 import { $, state } from './state.js';
 import { t } from './i18n.js';
 import { SESSION_ENDED, api } from './api.js';
+import { isAway } from './online.js';
 import { element, field, shortDay, showBanner, showView, span } from './ui.js';
 import { handleFailure } from './login.js';
 import { load } from './board.js';
@@ -21,13 +22,15 @@ export function wireReport() {
 }
 
 async function openReport() {
+  // While the server is away the page would open empty or stale: it does not open.
+  if (isAway()) return;
   if (!state.user?.sees_reports) return;
   showView('reports');
   renderReport();
   await loadReport();
 }
 
-async function loadReport() {
+export async function loadReport() {
   const request = (state.reportSeq = (state.reportSeq || 0) + 1);
   showReportMessage('hint', t('report_loading'));
   const query = state.reportGroup ? `?group=${encodeURIComponent(state.reportGroup)}` : '';

@@ -4,6 +4,7 @@ import { $, state } from './state.js';
 import { TEXTS, t, wordFor } from './i18n.js';
 import { haptic } from './telegram.js';
 import { SESSION_ENDED, api } from './api.js';
+import { isAway } from './online.js';
 import { confirmDialog, element, field, formatTime, person, showBanner, showView } from './ui.js';
 import { handleFailure } from './login.js';
 import { load, loadGroups } from './board.js';
@@ -20,6 +21,8 @@ function detailWords(detail) {
 }
 
 async function openTeam() {
+  // While the server is away the page would open empty or stale: it does not open.
+  if (isAway()) return;
   if (!state.user?.manages_team) return;
   state.teamMessage = null;
   showView('team');

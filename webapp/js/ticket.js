@@ -4,6 +4,7 @@ import { $, state } from './state.js';
 import { TEXTS, t } from './i18n.js';
 import { haptic } from './telegram.js';
 import { SESSION_ENDED, api, authHeaders } from './api.js';
+import { isAway } from './online.js';
 import { element, field, formatTime, person, showBanner, showView } from './ui.js';
 import { handleFailure } from './login.js';
 import { tick } from './board.js';
@@ -23,6 +24,8 @@ export function listenForTicketOpen(item, order) {
 }
 
 async function openTicketView(no) {
+  // While the server is away the page would open empty or stale: it does not open.
+  if (isAway()) return;
   state.ticketReturnScroll = window.scrollY;
   state.ticketNo = no;
   state.ticket = null;

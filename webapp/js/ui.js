@@ -12,13 +12,28 @@ export function element(tag, className, text) {
   return made;
 }
 
+// The banner's lasting message (see `keepBanner`), shown again when a passing one goes.
+let lasting = null;
+
+/// A passing message: gone after a few seconds.
 export function showBanner(message, kind = 'error') {
   const banner = $('banner');
   banner.textContent = message;
   banner.className = kind === 'info' ? 'info' : '';
   banner.hidden = false;
   clearTimeout(showBanner.timer);
-  showBanner.timer = setTimeout(() => { banner.hidden = true; }, kind === 'info' ? 2500 : 6000);
+  showBanner.timer = setTimeout(() => keepBanner(lasting), kind === 'info' ? 2500 : 6000);
+}
+
+/// A message that stays until it is taken back (`null`), over any passing one.
+export function keepBanner(message) {
+  lasting = message;
+  clearTimeout(showBanner.timer);
+  const banner = $('banner');
+  banner.hidden = !message;
+  if (!message) return;
+  banner.textContent = message;
+  banner.className = '';
 }
 
 export function updateBackButton() {
@@ -46,7 +61,13 @@ export function wireMenu() {
   });
 }
 
+/// The page's skeleton (index.html) gives way to the app's first page.
+export function dropSkeleton() {
+  document.getElementById('skeleton')?.remove();
+}
+
 export function showView(view) {
+  dropSkeleton();
   state.view = view;
   $('board-view').hidden = view !== 'board';
   $('team-view').hidden = view !== 'team';
