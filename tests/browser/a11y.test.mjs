@@ -5,9 +5,8 @@
 // late, one closed), a week of report data and the front desk's day, and an owner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { sign } from '@telegram-apps/init-data-node';
-import { launchChromium } from './chromium.mjs';
+import { launchChromium, openInTelegram } from './chromium.mjs';
 import { audit } from './audit.mjs';
 import { openMenu, tapInMenu } from './menu.mjs';
 
@@ -16,7 +15,6 @@ const token = process.env.TANGKAP_BOT_TOKEN;
 // An owner ({id, first_name, username, login, password}): every page is theirs to see.
 const owner = JSON.parse(process.env.TANGKAP_OWNER);
 
-const standIn = readFileSync(new URL('../../webapp/telegram-stand-in.js', import.meta.url), 'utf8');
 
 let browser;
 before(async () => { browser = await launchChromium(); });
@@ -33,13 +31,7 @@ async function open(theme, { telegram = true, path = '/' } = {}) {
   if (telegram) {
     const user = { id: owner.id, first_name: owner.first_name, username: owner.username };
     const setup = { initData: sign({ user, query_id: 'AAHa11y' }, token, new Date()), user, theme };
-    await context.addInitScript({
-      content: `${standIn}
-        const setup = ${JSON.stringify(setup)};
-        const themes = window.TangkapTelegramStandIn;
-        themes.install({ ...setup, colorScheme: setup.theme,
-          themeParams: setup.theme === 'dark' ? themes.DARK_THEME : themes.LIGHT_THEME });`,
-    });
+    await openInTelegram(context, setup, setup.theme);
   }
   const page = await context.newPage();
   const problems = [];

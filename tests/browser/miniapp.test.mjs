@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { launchChromium } from './chromium.mjs';
+import { launchChromium, openInTelegram } from './chromium.mjs';
 import { openMenu, tapInMenu } from './menu.mjs';
 import { sign } from '@telegram-apps/init-data-node';
 
@@ -26,7 +26,6 @@ const artifacts = process.env.TANGKAP_ARTIFACTS;
 mkdirSync(artifacts, { recursive: true });
 
 // The same stand-in the demo serves, loaded before the page's own scripts.
-const standIn = readFileSync(new URL('../../webapp/telegram-stand-in.js', import.meta.url), 'utf8');
 
 let browser;
 before(async () => {
@@ -53,13 +52,7 @@ async function openApp({ telegramUser = staff, theme = 'light', startParam, path
       startParam,
       theme,
     };
-    await context.addInitScript({
-      content: `${standIn}
-        const setup = ${JSON.stringify(setup)};
-        const themes = window.TangkapTelegramStandIn;
-        themes.install({ ...setup, colorScheme: setup.theme,
-          themeParams: setup.theme === 'dark' ? themes.DARK_THEME : themes.LIGHT_THEME });`,
-    });
+    await openInTelegram(context, setup, setup.theme);
   }
   const page = await context.newPage();
   const problems = [];

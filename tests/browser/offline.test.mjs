@@ -6,15 +6,13 @@
 // `done` on this script's input each time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { launchChromium } from './chromium.mjs';
+import { launchChromium, openInTelegram } from './chromium.mjs';
 import { sign } from '@telegram-apps/init-data-node';
 
 const base = process.env.TANGKAP_URL;
 const token = process.env.TANGKAP_BOT_TOKEN;
 const staff = JSON.parse(process.env.TANGKAP_STAFF);
-const standIn = readFileSync(new URL('../../webapp/telegram-stand-in.js', import.meta.url), 'utf8');
 
 const input = createInterface({ input: process.stdin });
 const answers = input[Symbol.asyncIterator]();
@@ -41,13 +39,8 @@ async function openApp({ signedAt = new Date(), session } = {}) {
   await context.route('https://telegram.org/**', (route) => route.abort());
   const user = { id: staff.id, first_name: staff.first_name, username: staff.username };
   const setup = { initData: sign({ user, query_id: 'AAHoffline' }, token, signedAt), user };
-  await context.addInitScript({
-    content: `${standIn}
-      const setup = ${JSON.stringify(setup)};
-      const themes = window.TangkapTelegramStandIn;
-      themes.install({ ...setup, colorScheme: 'light', themeParams: themes.LIGHT_THEME });
-      ${session ? `localStorage.setItem('tangkap.session', ${JSON.stringify(session)});` : ''}`,
-  });
+  await openInTelegram(context, setup, 'light',
+    session ? `localStorage.setItem('tangkap.session', ${JSON.stringify(session)});` : '');
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
