@@ -2654,27 +2654,33 @@ async fn static_files_are_compressed_cached_and_revalidated() {
         html.len()
     );
 
-    // The skeleton's look is in the page, so that it paints before the style sheet comes;
-    // the page's policy allows that style by its hash, and nothing else inline.
-    let style = html
-        .split("<style>")
-        .nth(1)
-        .and_then(|rest| rest.split("</style>").next())
-        .expect("the skeleton's style");
-    let hash = {
+    // The skeleton's look and the style sheet are in the page, so that it paints before
+    // anything else comes, and the script that shows a first visit the login at once; the
+    // page's policy allows each by its hash, and nothing else inline.
+    let inline = |element: &str| {
+        let text = html
+            .split(&format!("<{element}>"))
+            .nth(1)
+            .and_then(|rest| rest.split(&format!("</{element}>")).next())
+            .unwrap_or_else(|| panic!("no inline {element} in {html}"));
         use base64::Engine;
         use sha2::Digest;
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()))
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
     };
     assert!(
-        policy.contains(&format!("style-src 'self' 'sha256-{hash}';")),
+        policy.contains(&format!("style-src 'self' 'sha256-{}';", inline("style"))),
         "{policy}"
     );
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert!(
-        policy.contains("script-src 'self' https://telegram.org;"),
+        policy.contains(&format!(
+            "script-src 'self' https://telegram.org 'sha256-{}';",
+            inline("script")
+        )),
         "{policy}"
     );
+    assert_eq!(html.matches("<script>").count(), 1, "{html}");
+    assert!(!html.contains("rel=\"stylesheet\""), "{html}");
 
     // The page names its script by a hashed name, which is the script, cached for good.
     let script = html

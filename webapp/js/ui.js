@@ -64,6 +64,7 @@ export function wireMenu() {
 /// The page's skeleton (index.html) gives way to the app's first page.
 export function dropSkeleton() {
   document.getElementById('skeleton')?.remove();
+  document.documentElement.classList.remove('login-first');
 }
 
 export function showView(view) {
