@@ -1563,3 +1563,29 @@ test('a role changed elsewhere reaches an open page: Tim comes with Admin and go
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a tab tapped while the board is still coming is the page shown', async () => {
+  const { page, context, problems } = await openApp();
+  // The board's first list waits for the groups, held back; the Close list asked by the tap
+  // is held too, until the board has asked for its first list meanwhile.
+  const hold = () => { let release; const held = new Promise((resolve) => { release = resolve; }); return { held, release }; };
+  const groups = hold();
+  const closeList = hold();
+  await page.route('**/api/groups', async (route) => { await groups.held; await route.continue(); });
+  await page.route('**/api/orders?status=close*', async (route) => { await closeList.held; await route.continue(); },
+    { times: 1 });
+  await logInInTelegram(page);
+  const tapped = page.waitForRequest((request) => request.url().includes('/api/orders?status=close'));
+  await tab(page, 'close').click();
+  await tapped;
+  const firstList = page.waitForRequest((request) => request.url().includes('/api/orders?')
+    && !request.url().includes('after='));
+  groups.release();
+  await firstList;
+  closeList.release();
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.locator('#board-view').getAttribute('data-status'), 'close');
+  assert.equal(await tab(page, 'close').getAttribute('aria-selected'), 'true');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

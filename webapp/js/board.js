@@ -103,8 +103,14 @@ function listParams(status = state.status, filters = pageFilters()) {
 /// Lists the page `status` with `filters` from its first page (with `append`, the page
 /// shown, further). The screen changes only once the list has come, so a switch of tab or
 /// filter that cannot reach the server does not happen rather than half happen. Resolves
-/// to whether it drew.
-export async function load({ append = false, status = state.status, filters = state.filters[status] } = {}) {
+/// to whether it drew. Left to choose, it lists the page a switch still on its way asked
+/// for (the board's first list, say, asked while a tab tapped meanwhile is loading), so
+/// that it does not undo that switch.
+export async function load({
+  append = false,
+  status = state.asked?.status ?? state.status,
+  filters = state.asked?.status === status ? state.asked.filters : state.filters[status],
+} = {}) {
   // Only the newest request may draw: an older answer arriving late (after a tab switch,
   // say) would otherwise show the wrong page.
   const request = (state.loadSeq = (state.loadSeq || 0) + 1);
