@@ -187,12 +187,9 @@ fn with_styles_inline(page: &str) -> String {
                 .into_iter()
                 .find(|link| page.contains(link.as_str()));
             let Some(link) = link else { return page };
-            match page.find("</style>") {
-                Some(end) => {
-                    let page = page.replacen(&link, "", 1);
-                    let end = page.find("</style>").unwrap_or(end);
-                    format!("{}{style}{}", &page[..end], &page[end..])
-                }
+            let unlinked = page.replacen(&link, "", 1);
+            match unlinked.find("</style>") {
+                Some(end) => format!("{}{style}{}", &unlinked[..end], &unlinked[end..]),
                 None => page.replacen(&link, &format!("<style>\n{style}</style>"), 1),
             }
         })
