@@ -4,6 +4,8 @@
 //! is in one language, never both side by side. A Telegram user's language is kept in the
 //! `languages` table, for the messages sent to them when they did not just write.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -49,6 +51,41 @@ impl Lang {
             Lang::Id => id,
             Lang::En => en,
         }
+    }
+}
+
+/// A sentence in each language, for a refusal made where its reader's language is not
+/// known (a domain check, an API error) and said where it is: the Mini App's API says it
+/// in the language of the request. One of the two is shown, never both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    id: String,
+    en: String,
+}
+
+impl Text {
+    pub fn new(id: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            en: en.into(),
+        }
+    }
+
+    /// What a text function says in each language.
+    pub fn of(text: impl Fn(Lang) -> String) -> Self {
+        Self::new(text(Lang::Id), text(Lang::En))
+    }
+
+    /// The sentence in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.id, &self.en)
+    }
+}
+
+/// English: for logs and the operator's errors (a settings file refused at start).
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
     }
 }
 

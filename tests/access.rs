@@ -776,7 +776,7 @@ async fn the_last_owner_and_leaders_are_protected(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(
         body["reason"], "own_account",
-        "a code the page translates: {body}"
+        "the refusal named by a code: {body}"
     );
     let (status, _) = post(&owner, format!("/team/{}/enable", oscar.id), None).await;
     assert_eq!(status, StatusCode::OK);

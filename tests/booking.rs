@@ -10,8 +10,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    call, log_in, register_account, say, spawn_app_with, spawn_public_app, Backend, SmtpSink,
-    TestApp, PATIENCE,
+    call, call_in, log_in, register_account, say, spawn_app_with, spawn_public_app, Backend,
+    SmtpSink, TestApp, PATIENCE,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -1403,15 +1403,28 @@ async fn the_booking_page_lists_and_decides_for_the_front_office_only(backend: B
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["status"], "paid");
     let cancel_paid = format!("/bookings/{}/cancel", id_of(0));
-    let (status, answer) = call(&app, "POST", &cancel_paid, Some(&admin_session), None).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
-    assert!(
-        answer["message"]
-            .as_str()
-            .unwrap()
-            .contains("sudah LUNAS oleh Fitri"),
-        "{answer}"
-    );
+    for (language, says) in [
+        (None, "sudah LUNAS oleh Fitri"),
+        (Some("en"), "was already marked paid by Fitri"),
+    ] {
+        let (status, answer) = call_in(
+            &app,
+            language,
+            "POST",
+            &cancel_paid,
+            Some(&admin_session),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(says), "{answer}");
+        assert_eq!(
+            message.matches("Fitri").count(),
+            1,
+            "one language: {answer}"
+        );
+    }
     let (status, answer) = call(
         &app,
         "POST",
@@ -1888,26 +1901,30 @@ async fn owners_and_admins_change_the_hotels_settings_and_the_next_booking_follo
             "Tulis durasi",
         ),
     ] {
-        let (status, answer) = call(
-            &app,
-            "PUT",
-            "/booking_settings",
-            Some(&admin_session),
-            Some(change.clone()),
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{change}: {answer}");
-        assert_eq!(answer["field"], field, "{change}: {answer}");
-        let message = answer["message"].as_str().unwrap();
         let english = if why == "Tulis durasi" {
             "Write a duration such as 90m, 2h or 1h30m"
         } else {
             english(field)
         };
-        assert!(
-            matches!((message.find(why), message.find(english)), (Some(id), Some(en)) if id < en),
-            "{change}: Indonesian, then English: {message}"
-        );
+        // Said in the language asked for, and only in it.
+        for (language, says, not) in [(None, why, english), (Some("en"), english, why)] {
+            let (status, answer) = call_in(
+                &app,
+                language,
+                "PUT",
+                "/booking_settings",
+                Some(&admin_session),
+                Some(change.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{change}: {answer}");
+            assert_eq!(answer["field"], field, "{change}: {answer}");
+            let message = answer["message"].as_str().unwrap();
+            assert!(
+                message.contains(says) && !message.contains(not),
+                "{change} in {language:?}: {message}"
+            );
+        }
     }
     // erase_after stays file-only.
     let (status, _) = call(
@@ -3418,19 +3435,27 @@ async fn the_front_desk_sees_its_day_and_checks_guests_in_and_out(backend: Backe
     // Refused with why: not paid, too early, a stay over; a room number too long or with a
     // line break.
     let check_in = |booking: &booking::Booking| format!("/bookings/{}/check_in", booking.id);
-    for (booking, says) in [
-        (&dodi, "belum lunas"),
-        (&tono, "too early"),
-        (&yuni, "sudah lewat"),
+    for (booking, indonesian, english) in [
+        (&dodi, "belum lunas", "is not paid yet"),
+        (&tono, "baru bisa check-in pada", "too early"),
+        (&yuni, "sudah lewat", "is over"),
     ] {
-        let (status, answer) =
-            call(&app, "POST", &check_in(booking), Some(&fo_session), None).await;
-        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
-        let message = answer["message"].as_str().unwrap();
-        assert!(
-            message.contains(says) && message.contains(&booking.receipt),
-            "{message}"
-        );
+        for (language, says, not) in [
+            (None, indonesian, english),
+            (Some("en"), english, indonesian),
+        ] {
+            let path = check_in(booking);
+            let (status, answer) =
+                call_in(&app, language, "POST", &path, Some(&fo_session), None).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+            let message = answer["message"].as_str().unwrap();
+            assert!(
+                message.contains(says)
+                    && !message.contains(not)
+                    && message.contains(&booking.receipt),
+                "{message}"
+            );
+        }
     }
     for room in ["x".repeat(17), "1\n2".to_owned()] {
         let (status, answer) = call(

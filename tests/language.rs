@@ -1,9 +1,12 @@
 //! One language at a time: each person is written to in their language (their Telegram
 //! app's, or the one they chose with `/bahasa`), never in both; groups hear Indonesian.
+//! The Mini App's API says why it refuses in the language each request asks for.
 
 mod common;
 
-use common::{register_account, say, spawn_app, Backend, PATIENCE};
+use common::{call_in, log_in, place_order, register_account, say, spawn_app, Backend, PATIENCE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
 use tangkap::sim::SimUser;
 use tangkap::users::{AccountState, Role};
 
@@ -11,6 +14,7 @@ on_both_backends!(
     the_same_messages_from_an_english_and_an_indonesian_app_get_one_language_each,
     bahasa_switches_the_language_for_good,
     later_messages_follow_the_language_a_person_last_wrote_in,
+    the_apis_refusals_are_said_in_the_language_each_request_asks_for,
 );
 
 /// Indonesian words that no English message of the bot's contains.
@@ -171,5 +175,142 @@ async fn later_messages_follow_the_language_a_person_last_wrote_in(backend: Back
     };
     assert_eq!(buttons(&to_olivia[1]), ["✅ Approve", "❌ Reject"]);
     assert_eq!(buttons(&to_sari[1]), ["✅ Setujui", "❌ Tolak"]);
+    app.finish().await;
+}
+
+/// Indonesian words that no English refusal of the API's contains.
+const INDONESIAN_API: [&str; 8] = [
+    "tidak", "sudah", "oleh", "harus", "sampai", "Anda", "Silakan", "atau",
+];
+/// English words that no Indonesian refusal of the API's contains.
+const ENGLISH_API: [&str; 8] = [
+    "the", "by", "must", "not", "cannot", "Please", "number", "your",
+];
+
+/// A request the API refuses, and the sentence it says why in, in each language.
+struct Refused<'a> {
+    method: &'a str,
+    path: &'a str,
+    body: Option<Value>,
+    session: Option<&'a str>,
+    status: StatusCode,
+    code: &'a str,
+    indonesian: &'a str,
+    english: &'a str,
+}
+
+async fn the_apis_refusals_are_said_in_the_language_each_request_asks_for(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let budi = app.fake.user("Budi Santoso", Some("budi"));
+    let account = register_account(
+        &app,
+        &budi,
+        "budi",
+        "sandi-rahasia-1",
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    let session = log_in(&app, "budi", "sandi-rahasia-1").await;
+    let group = app.fake.group("Operasional");
+    let asker = app.fake.user("Siti", None);
+    let ticket = place_order(&app, group, &asker, "/moban #INV-1 #TOPUP #satu").await;
+    let no = app.order_no(&ticket).await;
+    let pickup = format!("/orders/{no}/pickup");
+    let (status, _) = call_in(&app, None, "POST", &pickup, Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The same refused request, asked in English, in Indonesian, in neither (Indonesian)
+    // and as a browser asks (its first language): the same status, code and details, the
+    // sentence in one language.
+    let own_role = format!("/team/{}/role", account.id);
+    let session = Some(session.as_str());
+    let refusals = [
+        Refused {
+            method: "GET",
+            path: "/reports?days=91",
+            body: None,
+            session,
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            indonesian: "Parameter days harus angka 1 sampai 90.",
+            english: "days must be a number from 1 to 90.",
+        },
+        Refused {
+            method: "POST",
+            path: &pickup,
+            body: None,
+            session,
+            status: StatusCode::CONFLICT,
+            code: "conflict",
+            indonesian: "Order ini sudah di-pickup oleh Budi Santoso (@budi).",
+            english: "This order was already picked up by Budi Santoso (@budi).",
+        },
+        Refused {
+            method: "POST",
+            path: &own_role,
+            body: Some(json!({ "role": "staff" })),
+            session,
+            status: StatusCode::CONFLICT,
+            code: "refused",
+            indonesian: "Anda tidak bisa mengubah akun Anda sendiri.",
+            english: "You cannot change your own account.",
+        },
+        Refused {
+            method: "POST",
+            path: &own_role,
+            body: Some(json!({ "role": "boss" })),
+            session,
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            indonesian: "Peran harus owner, admin atau staff.",
+            english: "The role must be owner, admin or staff.",
+        },
+        Refused {
+            method: "GET",
+            path: "/me",
+            body: None,
+            session: None,
+            status: StatusCode::UNAUTHORIZED,
+            code: "not_logged_in",
+            indonesian: "Silakan masuk terlebih dahulu.",
+            english: "Please log in first.",
+        },
+    ];
+    for refused in refusals {
+        let mut answers = Vec::new();
+        for language in [
+            Some("en"),
+            Some("id"),
+            None,
+            Some("en-GB,en;q=0.9"),
+            Some("fr"),
+        ] {
+            let (method, path, body) = (refused.method, refused.path, refused.body.clone());
+            let (got, answer) = call_in(&app, language, method, path, refused.session, body).await;
+            assert_eq!(
+                (got, answer["error"].as_str()),
+                (refused.status, Some(refused.code)),
+                "{answer}"
+            );
+            let message = answer["message"].as_str().unwrap();
+            if language.is_some_and(|l| l.starts_with("en")) {
+                assert_eq!(message, refused.english, "{language:?}");
+                assert_only(message, &[], &INDONESIAN_API);
+            } else {
+                assert_eq!(message, refused.indonesian, "{language:?}");
+                assert_only(message, &[], &ENGLISH_API);
+            }
+            answers.push(answer);
+        }
+        // Everything but the sentence is the same in every language.
+        for answer in &mut answers {
+            answer["message"].take();
+        }
+        assert!(
+            answers.windows(2).all(|pair| pair[0] == pair[1]),
+            "{answers:?}"
+        );
+    }
     app.finish().await;
 }

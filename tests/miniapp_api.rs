@@ -6,9 +6,9 @@ mod common;
 use std::collections::HashMap;
 
 use common::{
-    call, init_data_for, log_in, pickup_and_close, place_order, register_account, register_staff,
-    request_message_id, spawn_app, spawn_app_with, spawn_public_app, unix_now, Backend, TestApp,
-    PATIENCE,
+    call, call_in, init_data_for, log_in, pickup_and_close, place_order, register_account,
+    register_staff, request_message_id, spawn_app, spawn_app_with, spawn_public_app, unix_now,
+    Backend, TestApp, PATIENCE,
 };
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
@@ -1487,11 +1487,12 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
         &sessions["sam"],
         &sessions["tia"],
     );
-    let post = |session: &str, path: String, body: Value| {
+    let post_in = |language: Option<&'static str>, session: &str, path: String, body: Value| {
         let session = session.to_owned();
         let app = &app;
-        async move { call(app, "POST", &path, Some(&session), Some(body)).await }
+        async move { call_in(app, language, "POST", &path, Some(&session), Some(body)).await }
     };
+    let post = |session: &str, path: String, body: Value| post_in(None, session, path, body);
 
     // Staff of another group: the same 404 as a ticket that does not exist, however the
     // request is dressed.
@@ -1524,20 +1525,38 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
         }
     }
 
-    // The group's own staff: notes, every hostile one refused with the reason or kept as
-    // typed; the group hears nothing of them.
+    // The group's own staff: notes, every hostile one refused with the reason (in the
+    // language asked for) or kept as typed; the group hears nothing of them.
     let queued = app.count("SELECT COUNT(*) FROM outbox").await;
     let notes_path = format!("/orders/{no}/notes");
-    for (text, expected) in [
-        (json!(""), "tidak boleh kosong. The note must not be empty."),
-        (json!(" \n\t "), "tidak boleh kosong"),
-        (json!("x".repeat(2001)), "paling banyak 2000 karakter (sekarang 2001). The note is too long: at most 2000 characters"),
-        (json!("a\u{0}b"), "karakter kontrol"),
-        (json!(42), "tidak lengkap atau rusak"),
+    for (text, indonesian, english) in [
+        (
+            json!(""),
+            "Catatan tidak boleh kosong.",
+            "The note must not be empty.",
+        ),
+        (json!(" \n\t "), "tidak boleh kosong", "must not be empty"),
+        (
+            json!("x".repeat(2001)),
+            "Catatan terlalu panjang: paling banyak 2000 karakter (sekarang 2001).",
+            "The note is too long: at most 2000 characters (2001 now).",
+        ),
+        (json!("a\u{0}b"), "karakter kontrol", "control characters"),
+        (
+            json!(42),
+            "tidak lengkap atau rusak",
+            "incomplete or broken",
+        ),
     ] {
-        let (status, answer) = post(sam, notes_path.clone(), json!({ "text": text })).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-        assert!(answer["message"].as_str().unwrap().contains(expected), "{answer}");
+        for (language, expected) in [(None, indonesian), (Some("en"), english)] {
+            let body = json!({ "text": text });
+            let (status, answer) = post_in(language, sam, notes_path.clone(), body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+            assert!(
+                answer["message"].as_str().unwrap().contains(expected),
+                "{answer}"
+            );
+        }
     }
     let (status, _) = post(sam, notes_path.clone(), json!({ "teks": "salah nama" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -1580,46 +1599,61 @@ async fn notes_and_reopen_obey_who_may_see_and_do_what(backend: Backend) {
 
     // Reopen: only a closed ticket, only by owners and admins, only with a reason.
     let reopen_path = format!("/orders/{no}/reopen");
-    let (status, answer) = post(ani, reopen_path.clone(), json!({ "reason": "belum beres" })).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
-    assert_eq!(
-        answer["message"],
-        "Tiket ini tidak berstatus Close (sekarang Order), jadi tidak bisa dibuka kembali. \
-         This ticket is not closed (it is Order now), so it cannot be reopened."
-    );
+    for (language, expected) in [
+        (
+            None,
+            "Tiket ini tidak berstatus Close (sekarang Order), jadi tidak bisa dibuka kembali.",
+        ),
+        (
+            Some("en"),
+            "This ticket is not closed (it is Order now), so it cannot be reopened.",
+        ),
+    ] {
+        let reason = json!({ "reason": "belum beres" });
+        let (status, answer) = post_in(language, ani, reopen_path.clone(), reason).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        assert_eq!(answer["message"], expected);
+    }
     pickup_and_close(&app, no, sam).await;
     for (session, may) in [(sam, false), (ani, true), (oki, true)] {
         let (_, page) = call(&app, "GET", &format!("/orders/{no}"), Some(session), None).await;
         assert_eq!(page["may_reopen"], may, "{page}");
     }
-    let (status, answer) = post(
-        sam,
-        reopen_path.clone(),
-        json!({ "reason": "saya mau buka" }),
-    )
-    .await;
-    assert_eq!(
-        (status, &answer["error"]),
-        (StatusCode::FORBIDDEN, &json!("forbidden")),
-        "{answer}"
-    );
-    assert!(answer["message"]
-        .as_str()
-        .unwrap()
-        .contains("Only owners and admins can reopen"));
-    for (reason, expected) in [
+    for (language, expected) in [
+        (
+            None,
+            "Hanya owner dan admin yang bisa membuka kembali tiket.",
+        ),
+        (Some("en"), "Only owners and admins can reopen a ticket."),
+    ] {
+        let reason = json!({ "reason": "saya mau buka" });
+        let (status, answer) = post_in(language, sam, reopen_path.clone(), reason).await;
+        assert_eq!(
+            (status, &answer["error"], &answer["message"]),
+            (StatusCode::FORBIDDEN, &json!("forbidden"), &json!(expected)),
+        );
+    }
+    for (reason, indonesian, english) in [
         (
             json!("   "),
-            "Alasan tidak boleh kosong. The reason must not be empty.",
+            "Alasan tidak boleh kosong.",
+            "The reason must not be empty.",
         ),
-        (json!("x".repeat(501)), "paling banyak 500 karakter"),
+        (
+            json!("x".repeat(501)),
+            "paling banyak 500 karakter",
+            "at most 500 characters",
+        ),
     ] {
-        let (status, answer) = post(ani, reopen_path.clone(), json!({ "reason": reason })).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-        assert!(
-            answer["message"].as_str().unwrap().contains(expected),
-            "{answer}"
-        );
+        for (language, expected) in [(None, indonesian), (Some("en"), english)] {
+            let body = json!({ "reason": reason });
+            let (status, answer) = post_in(language, ani, reopen_path.clone(), body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+            assert!(
+                answer["message"].as_str().unwrap().contains(expected),
+                "{answer}"
+            );
+        }
     }
     let (status, _) = post(ani, reopen_path.clone(), json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a reason is required");
@@ -2195,15 +2229,28 @@ async fn search_and_filters_find_what_the_asker_may_see(backend: Backend) {
             .unwrap_err();
         assert_eq!(refused["error"], "bad_request", "{query}: {refused}");
     }
-    let refused = board
-        .filtered("status=order&from=2026-02-02&to=2026-02-01")
-        .await
-        .unwrap_err();
-    let message = refused["message"].as_str().unwrap();
-    assert!(
-        message.contains("Tanggal awal") && message.contains("from date is after"),
-        "{message}"
-    );
+    let backwards = "/orders?status=order&from=2026-02-02&to=2026-02-01";
+    for (language, expected) in [
+        (
+            None,
+            "Tanggal awal (from) jatuh setelah tanggal akhir (to).",
+        ),
+        (Some("en"), "The from date is after the to date."),
+    ] {
+        let (status, refused) = call_in(
+            &board.app,
+            language,
+            "GET",
+            backwards,
+            Some(&board.admin),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &refused["message"]),
+            (StatusCode::BAD_REQUEST, &json!(expected))
+        );
+    }
     let refused = board
         .filtered(&format!("status=order&transaksi={}", "x".repeat(65)))
         .await

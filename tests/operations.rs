@@ -598,9 +598,10 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
         }
     });
 
-    // The server is full: a new client is told so at once.
+    // The server is full: a new client is told so at once, in the language it asks for.
     let busy = reqwest::Client::new()
         .get(format!("{}/api/config", app.http_url()))
+        .header("Accept-Language", "en")
         .timeout(PATIENCE)
         .send()
         .await
@@ -609,6 +610,10 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
     assert_eq!(busy.headers()["retry-after"], "1");
     let body: serde_json::Value = busy.json().await.unwrap();
     assert_eq!(body["error"], "busy");
+    assert_eq!(
+        body["message"],
+        "The server is serving too many connections right now. Please try again in a moment."
+    );
 
     let mut closed = Vec::new();
     for connection in held {

@@ -8,8 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    call, log_in, place_order, register_account, say, spawn_app_with, spawn_public_app, Backend,
-    TestApp, PATIENCE,
+    call, call_in, log_in, place_order, register_account, say, spawn_app_with, spawn_public_app,
+    Backend, TestApp, PATIENCE,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -589,24 +589,37 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
         assert_eq!(tickets(&found), placed, "{who}");
     }
 
-    // Bad settings are refused with the reason.
-    for (bad, says) in [
+    // Bad settings are refused with the reason, in the language asked for.
+    for (bad, indonesian, english) in [
         (
             json!({ "pickup": "soon", "close": null, "hours": [], "zone": "WIB" }),
-            "target",
+            "target tidak valid: \"soon\"",
+            "not a target: \"soon\"",
         ),
         (
             json!({ "pickup": null, "close": null, "hours": [{ "day": "mon", "from": "17:00", "to": "08:00" }], "zone": "WIB" }),
-            "sebelum",
+            "mon 17:00–08:00: jam mulai harus sebelum jam selesai",
+            "mon 17:00–08:00: the start must come before the end",
         ),
         (
             json!({ "pickup": null, "close": null, "hours": [], "zone": "UTC" }),
-            "zona",
+            "zona waktu tidak dikenal",
+            "unknown time zone",
         ),
     ] {
-        let (status, body) = call(&app, "PUT", &path, Some(&owner), Some(bad)).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert!(body["message"].as_str().unwrap().contains(says), "{body}");
+        for (language, says) in [(None, indonesian), (Some("en"), english)] {
+            let (status, body) = call_in(
+                &app,
+                language,
+                "PUT",
+                &path,
+                Some(&owner),
+                Some(bad.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert!(body["message"].as_str().unwrap().contains(says), "{body}");
+        }
     }
 
     // Business hours stop the clock: open only on a day two days from now, a ticket is
@@ -882,7 +895,8 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     about(&body["staff"][1]["pickup"]["median_ms"], 5);
     assert_eq!(body["per_day"][27]["picked"], 10);
 
-    // Bad input is explained in both languages; staff and unknown groups find nothing.
+    // Bad input is explained in the language asked for; staff and unknown groups find
+    // nothing.
     for query in [
         "group=abc",
         "days=0",
@@ -890,10 +904,16 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
         "days=%27;DROP",
         "group=1e3",
     ] {
-        let (status, body) = report_as(&app, &budi, &format!("?{query}")).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
-        let message = body["message"].as_str().unwrap();
-        assert!(message.contains(" / "), "Indonesian / English: {message}");
+        let path = format!("/reports?{query}");
+        for (language, says, other) in [(None, "harus", "must"), (Some("en"), "must", "harus")] {
+            let (status, body) = call_in(&app, language, "GET", &path, Some(&budi), None).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+            let message = body["message"].as_str().unwrap();
+            assert!(
+                message.contains(says) && !message.contains(other),
+                "{language:?}: {message}"
+            );
+        }
     }
     let (status, _) = report_as(&app, &budi, "?group=-42").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a group that does not exist");

@@ -99,9 +99,13 @@ function sayServer(text, tone) {
 }
 
 async function call(method, path, body) {
+  // The page's language also for the server's own refusals (a broken request, a failure);
+  // those about a booking follow the `lang` the body carries.
+  const headers = { 'Accept-Language': lang };
+  if (body) headers['Content-Type'] = 'application/json';
   const response = await fetch(path, {
     method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
+    headers,
     body: body ? JSON.stringify(body) : undefined,
   });
   let data = {};
@@ -268,7 +272,7 @@ function offerLocation(token, { every_minutes: everyMinutes }) {
       const { latitude, longitude, accuracy } = position.coords;
       delete status.dataset.t;
       try {
-        const answer = await call('POST', '/api/booking/position', { token, latitude, longitude, accuracy });
+        const answer = await call('POST', '/api/booking/position', { token, latitude, longitude, accuracy, lang });
         status.textContent = answer.message;
         status.className = 'good';
       } catch (error) {

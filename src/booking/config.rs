@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{self, Invalid, Settings};
+use crate::{
+    config::{self, Invalid, Settings},
+    lang::Text,
+};
 
 /// Bookings with a hold time, as the hotel configured them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,112 +134,125 @@ pub const BOOK_AHEAD_DAYS_MOST: u32 = 730;
 pub const HOTEL_NAME_MAX_CHARS: usize = 80;
 pub const PAYMENT_TEXT_MAX_CHARS: usize = 500;
 
+/// Refuses the file's `key` for a check's reason: in English, as the file's other
+/// refusals are (a [`Text`] shows its English).
+fn invalid_value<M: std::fmt::Display>(key: &'static str) -> impl Fn(M) -> Invalid {
+    move |message| Invalid::new(key, message.to_string())
+}
+
 /// A duration as [`crate::duration::parse`] reads it (`90m`, `2h`, `1h30m`, `2 jam`,
 /// `30 menit`; `0` is zero).
-fn duration(text: &str) -> Result<Duration, String> {
+fn duration(text: &str) -> Result<Duration, Text> {
     crate::duration::parse(text).ok_or_else(|| {
         let text = text.trim();
-        format!(
-            "Tulis durasi seperti 90m, 2h atau 1h30m (atau 2 jam, 30 menit), bukan {text:?}. \
-             Write a duration such as 90m, 2h or 1h30m (or 2 hours, 30 minutes), not {text:?}."
+        Text::new(
+            format!(
+                "Tulis durasi seperti 90m, 2h atau 1h30m (atau 2 jam, 30 menit), bukan {text:?}."
+            ),
+            format!(
+                "Write a duration such as 90m, 2h or 1h30m (or 2 hours, 30 minutes), not {text:?}."
+            ),
         )
     })
 }
 
 /// `booking.hold`: how long a booking holds its room unpaid, 1s to 7 days.
-pub fn parse_hold(text: &str) -> Result<Duration, String> {
+pub fn parse_hold(text: &str) -> Result<Duration, Text> {
     match duration(text)? {
         hold if (HOLD_LEAST..=HOLD_MOST).contains(&hold) => Ok(hold),
-        _ => Err("Waktu tahan 1 detik sampai 7 hari, mis. 2h. \
-                  The hold is 1 second to 7 days, e.g. 2h."
-            .into()),
+        _ => Err(Text::new(
+            "Waktu tahan 1 detik sampai 7 hari, mis. 2h.",
+            "The hold is 1 second to 7 days, e.g. 2h.",
+        )),
     }
 }
 
 /// `booking.warn_before`: shorter than `hold`, or 0 for no warning.
-pub fn parse_warn_before(text: &str, hold: Duration) -> Result<Duration, String> {
+pub fn parse_warn_before(text: &str, hold: Duration) -> Result<Duration, Text> {
     check_warn_before(duration(text)?, hold)
 }
 
-pub fn check_warn_before(warn_before: Duration, hold: Duration) -> Result<Duration, String> {
+pub fn check_warn_before(warn_before: Duration, hold: Duration) -> Result<Duration, Text> {
     if warn_before.is_zero() || warn_before < hold {
         Ok(warn_before)
     } else {
         let hold = humantime::format_duration(hold)
             .to_string()
             .replace(' ', "");
-        Err(format!(
-            "Peringatan harus lebih singkat dari waktu tahan ({hold}), atau 0 tanpa \
-             peringatan. The warning must be shorter than the hold ({hold}), or 0 for none."
+        Err(Text::new(
+            format!(
+                "Peringatan harus lebih singkat dari waktu tahan ({hold}), atau 0 tanpa peringatan."
+            ),
+            format!("The warning must be shorter than the hold ({hold}), or 0 for none."),
         ))
     }
 }
 
 /// `booking.staff_chat`: a group's chat id (negative); 0 turns the FO chat off.
-pub fn check_staff_chat(chat: i64) -> Result<Option<i64>, String> {
+pub fn check_staff_chat(chat: i64) -> Result<Option<i64>, Text> {
     match chat {
         0 => Ok(None),
         chat if chat < 0 => Ok(Some(chat)),
-        _ => Err(
+        _ => Err(Text::new(
             "Chat FO harus ID grup Telegram (negatif, mis. -1001234567890), atau kosong \
-                  untuk mematikannya. The FO chat must be a Telegram group's id (negative, \
-                  e.g. -1001234567890), or empty to turn it off."
-                .into(),
-        ),
+             untuk mematikannya.",
+            "The FO chat must be a Telegram group's id (negative, e.g. -1001234567890), or \
+             empty to turn it off.",
+        )),
     }
 }
 
 /// `booking.book_ahead_days`: 1 to 730.
-pub fn check_book_ahead_days(days: i64) -> Result<u32, String> {
+pub fn check_book_ahead_days(days: i64) -> Result<u32, Text> {
     u32::try_from(days)
         .ok()
         .filter(|days| (1..=BOOK_AHEAD_DAYS_MOST).contains(days))
         .ok_or_else(|| {
-            format!(
-                "Booking paling jauh 1–{BOOK_AHEAD_DAYS_MOST} hari ke depan. \
-                 Booking ahead is 1 to {BOOK_AHEAD_DAYS_MOST} days."
+            Text::new(
+                format!("Booking paling jauh 1–{BOOK_AHEAD_DAYS_MOST} hari ke depan."),
+                format!("Booking ahead is 1 to {BOOK_AHEAD_DAYS_MOST} days."),
             )
         })
 }
 
 /// `booking.hotel_name`: one line of 1 to 80 characters, trimmed.
-pub fn check_hotel_name(text: &str) -> Result<String, String> {
+pub fn check_hotel_name(text: &str) -> Result<String, Text> {
     let name = text.trim();
     if name.is_empty()
         || name.chars().count() > HOTEL_NAME_MAX_CHARS
         || name.chars().any(char::is_control)
     {
-        return Err(format!(
-            "Nama hotel 1–{HOTEL_NAME_MAX_CHARS} huruf, satu baris. \
-             The hotel's name is 1 to {HOTEL_NAME_MAX_CHARS} characters, on one line."
+        return Err(Text::new(
+            format!("Nama hotel 1–{HOTEL_NAME_MAX_CHARS} huruf, satu baris."),
+            format!("The hotel's name is 1 to {HOTEL_NAME_MAX_CHARS} characters, on one line."),
         ));
     }
     Ok(name.to_owned())
 }
 
 /// `booking.payment_text`: at most 500 characters, trimmed; lines kept; empty for none.
-pub fn check_payment_text(text: &str) -> Result<String, String> {
+pub fn check_payment_text(text: &str) -> Result<String, Text> {
     let text = text.replace("\r\n", "\n");
     let text = text.trim();
     if text.chars().count() > PAYMENT_TEXT_MAX_CHARS
         || text.chars().any(|c| c.is_control() && c != '\n')
     {
-        return Err(format!(
-            "Teks pembayaran paling panjang {PAYMENT_TEXT_MAX_CHARS} huruf. \
-             The payment text is at most {PAYMENT_TEXT_MAX_CHARS} characters."
+        return Err(Text::new(
+            format!("Teks pembayaran paling panjang {PAYMENT_TEXT_MAX_CHARS} huruf."),
+            format!("The payment text is at most {PAYMENT_TEXT_MAX_CHARS} characters."),
         ));
     }
     Ok(text.to_owned())
 }
 
 /// `[[booking.room_types]] price`: Rupiah per night, 0 to a billion.
-pub fn check_price(price: i64) -> Result<i64, String> {
+pub fn check_price(price: i64) -> Result<i64, Text> {
     if (0..=MOST_PRICE).contains(&price) {
         Ok(price)
     } else {
-        Err(format!(
-            "Harga per malam 0–{MOST_PRICE} rupiah, tanpa titik. \
-             The price per night is 0 to {MOST_PRICE} rupiah, without dots."
+        Err(Text::new(
+            format!("Harga per malam 0–{MOST_PRICE} rupiah, tanpa titik."),
+            format!("The price per night is 0 to {MOST_PRICE} rupiah, without dots."),
         ))
     }
 }
@@ -360,8 +376,8 @@ impl BookingFile {
                     "use 0 to 10000 rooms",
                 ));
             }
-            let price = check_price(room_type.price)
-                .map_err(|message| Invalid::new("booking.room_types.price", message))?;
+            let price =
+                check_price(room_type.price).map_err(invalid_value("booking.room_types.price"))?;
             room_types.push(RoomTypeConfig {
                 name,
                 rooms: room_type.rooms,
@@ -371,7 +387,6 @@ impl BookingFile {
         if room_types.is_empty() {
             return Ok(None);
         }
-        let invalid_value = |key: &'static str| move |message: String| Invalid::new(key, message);
         let hold = match self.hold {
             Some(text) => parse_hold(&text).map_err(invalid_value("booking.hold"))?,
             None => DEFAULT_HOLD,

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     db::{now_ms, values_placeholders, Backend, Conn, Db},
+    lang::Text,
     users::{
         access::{self, Actor},
         team, User,
@@ -296,7 +297,7 @@ pub enum RoomsError {
     #[error("no such room type")]
     NotFound,
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Text),
     /// A night from today on has more rooms of the type taken than asked for.
     #[error("{taken} rooms are booked on {night}")]
     TooFew { night: Date, taken: i64 },
@@ -310,8 +311,9 @@ fn check_rooms(rooms: i64) -> Result<(), RoomsError> {
     if (0..=MOST_ROOMS).contains(&rooms) {
         Ok(())
     } else {
-        Err(RoomsError::Invalid(format!(
-            "Jumlah kamar 0–{MOST_ROOMS}. Rooms must be 0 to {MOST_ROOMS}."
+        Err(RoomsError::Invalid(Text::new(
+            format!("Jumlah kamar 0–{MOST_ROOMS}."),
+            format!("Rooms must be 0 to {MOST_ROOMS}."),
         )))
     }
 }
@@ -408,9 +410,9 @@ pub async fn add(
     }
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS || name.starts_with('/') {
-        return Err(RoomsError::Invalid(format!(
-            "Nama tipe kamar 1–{NAME_MAX_CHARS} huruf, tidak diawali /. \
-             A room type's name is 1 to {NAME_MAX_CHARS} characters, not starting with /."
+        return Err(RoomsError::Invalid(Text::new(
+            format!("Nama tipe kamar 1–{NAME_MAX_CHARS} huruf, tidak diawali /."),
+            format!("A room type's name is 1 to {NAME_MAX_CHARS} characters, not starting with /."),
         )));
     }
     check_rooms(rooms)?;

@@ -21,6 +21,7 @@ use super::config::{
 use crate::{
     db::{Backend, Conn, Db},
     groups::settings::duration_text,
+    lang::Text,
     users::{
         access::{self, Actor},
         team, User,
@@ -78,15 +79,15 @@ impl Settings {
 
     /// Takes stored setting `name`'s `value` (checked as a change would be, except the
     /// warning against the hold, which [`read`] checks once all are in).
-    fn take_stored(&mut self, name: &str, value: &str) -> Result<(), String> {
+    fn take_stored(&mut self, name: &str, value: &str) -> Result<(), Text> {
         match name {
             HOTEL_NAME => self.hotel_name = check_hotel_name(value)?,
             HOLD => self.hold = parse_hold(value)?,
             WARN_BEFORE => self.warn_before = parse_warn_before(value, Duration::MAX)?,
             STAFF_CHAT => self.staff_chat = staff_chat_text(value)?,
+            // Not a number: refused with the words of a number out of range.
             BOOK_AHEAD_DAYS => {
-                let days = value.trim().parse().map_err(|_| value.to_owned())?;
-                self.book_ahead_days = check_book_ahead_days(days)?;
+                self.book_ahead_days = check_book_ahead_days(value.trim().parse().unwrap_or(0))?
             }
             PAYMENT_TEXT => self.payment_text = check_payment_text(value)?,
             _ => {}
@@ -96,7 +97,7 @@ impl Settings {
 }
 
 /// An FO chat as typed: a group's id, or empty (or 0) for none.
-fn staff_chat_text(text: &str) -> Result<Option<i64>, String> {
+fn staff_chat_text(text: &str) -> Result<Option<i64>, Text> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -226,10 +227,7 @@ pub enum SettingsError {
     NotFound,
     /// `field`'s value refused; nothing was changed.
     #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: Text },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -261,7 +259,7 @@ pub async fn set(
         return Err(SettingsError::NotFound);
     }
     let invalid =
-        |field: &'static str| move |message: String| SettingsError::Invalid { field, message };
+        |field: &'static str| move |message: Text| SettingsError::Invalid { field, message };
     // Locked on PostgreSQL, so that two changes of hold and warning cannot pass each other.
     let before = read(tx, file, true).await?;
     let mut after = before.clone();

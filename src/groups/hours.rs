@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration as Span, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
+use crate::lang::Text;
+
 /// Western, Central or Eastern Indonesia Time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Zone {
@@ -91,26 +93,38 @@ pub struct WindowText {
 pub struct BusinessHours(Vec<Window>);
 
 impl BusinessHours {
-    /// Checks `windows` as typed by an admin; the error says what is wrong, in Indonesian.
-    pub fn parse(windows: &[WindowText]) -> Result<Self, String> {
+    /// Checks `windows` as typed by an admin; the error says what is wrong.
+    pub fn parse(windows: &[WindowText]) -> Result<Self, Text> {
         if windows.is_empty() {
-            return Err("jam kerja kosong: isi paling sedikit satu hari".into());
+            return Err(Text::new(
+                "jam kerja kosong: isi paling sedikit satu hari",
+                "no business hours: fill in at least one day",
+            ));
         }
         if windows.len() > 28 {
-            return Err("paling banyak 28 rentang jam kerja".into());
+            return Err(Text::new(
+                "paling banyak 28 rentang jam kerja",
+                "at most 28 spans of business hours",
+            ));
         }
         let mut parsed = Vec::with_capacity(windows.len());
         for text in windows {
             let day = DAYS
                 .iter()
                 .position(|d| d.eq_ignore_ascii_case(text.day.trim()))
-                .ok_or_else(|| format!("hari tidak dikenal: {:?}", text.day))?;
+                .ok_or_else(|| {
+                    Text::new(
+                        format!("hari tidak dikenal: {:?}", text.day),
+                        format!("unknown day: {:?}", text.day),
+                    )
+                })?;
             let from = minutes(&text.from)?;
             let to = minutes(&text.to)?;
             if from >= to {
-                return Err(format!(
-                    "{} {}–{}: jam mulai harus sebelum jam selesai",
-                    DAYS[day], text.from, text.to
+                let span = format!("{} {}–{}", DAYS[day], text.from, text.to);
+                return Err(Text::new(
+                    format!("{span}: jam mulai harus sebelum jam selesai"),
+                    format!("{span}: the start must come before the end"),
                 ));
             }
             parsed.push(Window {
@@ -122,9 +136,10 @@ impl BusinessHours {
         parsed.sort_by_key(|w| (w.day.number_days_from_monday(), w.from));
         for pair in parsed.windows(2) {
             if pair[0].day == pair[1].day && pair[1].from < pair[0].to {
-                return Err(format!(
-                    "rentang jam kerja hari {} bertumpuk",
-                    DAYS[pair[0].day.number_days_from_monday() as usize]
+                let day = DAYS[pair[0].day.number_days_from_monday() as usize];
+                return Err(Text::new(
+                    format!("rentang jam kerja hari {day} bertumpuk"),
+                    format!("business hours on {day} overlap"),
                 ));
             }
         }
@@ -195,8 +210,13 @@ fn weekday(monday_based: usize) -> Weekday {
 }
 
 /// `HH:MM` as minutes after midnight; `24:00` is the end of the day.
-fn minutes(text: &str) -> Result<u16, String> {
-    let invalid = || format!("jam tidak valid: {text:?} (tulis seperti 08:00)");
+fn minutes(text: &str) -> Result<u16, Text> {
+    let invalid = || {
+        Text::new(
+            format!("jam tidak valid: {text:?} (tulis seperti 08:00)"),
+            format!("not a time: {text:?} (write e.g. 08:00)"),
+        )
+    };
     let (hours, mins) = text.trim().split_once(':').ok_or_else(invalid)?;
     let (hours, mins): (u16, u16) = (
         hours.parse().map_err(|_| invalid())?,
@@ -228,6 +248,7 @@ fn instant(day: Date, minutes: u16, offset: UtcOffset) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::Lang;
     use time::macros::datetime;
 
     fn ms(at: OffsetDateTime) -> i64 {
@@ -318,22 +339,40 @@ mod tests {
 
     #[test]
     fn bad_hours_are_explained() {
-        for (windows, says) in [
-            (vec![], "kosong"),
-            (vec![window("funday", "08:00", "17:00")], "hari"),
-            (vec![window("mon", "8", "17:00")], "jam tidak valid"),
-            (vec![window("mon", "17:00", "08:00")], "sebelum"),
-            (vec![window("mon", "08:00", "24:01")], "jam tidak valid"),
+        for (windows, says, in_english) in [
+            (vec![], "kosong", "no business hours"),
+            (
+                vec![window("funday", "08:00", "17:00")],
+                "hari",
+                "unknown day",
+            ),
+            (
+                vec![window("mon", "8", "17:00")],
+                "jam tidak valid",
+                "not a time",
+            ),
+            (
+                vec![window("mon", "17:00", "08:00")],
+                "sebelum",
+                "before the end",
+            ),
+            (
+                vec![window("mon", "08:00", "24:01")],
+                "jam tidak valid",
+                "not a time",
+            ),
             (
                 vec![
                     window("mon", "08:00", "12:00"),
                     window("mon", "11:00", "17:00"),
                 ],
                 "bertumpuk",
+                "overlap",
             ),
         ] {
             let error = BusinessHours::parse(&windows).unwrap_err();
-            assert!(error.contains(says), "{error}");
+            assert!(error.get(Lang::Id).contains(says), "{error:?}");
+            assert!(error.get(Lang::En).contains(in_english), "{error:?}");
         }
         let written = office().to_text();
         assert_eq!(written[0], window("mon", "08:00", "17:00"));

@@ -10,6 +10,7 @@ use super::hours::{BusinessHours, WindowText, Zone};
 use crate::{
     config::{self, Invalid, Settings},
     db::{now_ms, Conn},
+    lang::Text,
 };
 
 /// The time targets a group has unless it sets its own.
@@ -269,16 +270,19 @@ impl TimeSettings {
         }
     }
 
-    /// Checks settings sent by an admin; the error says what is wrong, in Indonesian.
-    pub fn from_text(text: &SettingsText) -> Result<Self, String> {
-        let target = |name: &'static str, t: &Option<String>| -> Result<Target, String> {
+    /// Checks settings sent by an admin; the error says what is wrong.
+    pub fn from_text(text: &SettingsText) -> Result<Self, Text> {
+        let target = |name: &'static str, t: &Option<String>| -> Result<Target, Text> {
             match t.as_deref().map(str::trim) {
                 None | Some("") => Ok(Target::Default),
                 Some(text) => parse_target(name, text)
                     .map(|d| d.map_or(Target::Off, Target::After))
                     .map_err(|_| {
-                        format!(
-                            "target tidak valid: {text:?} (tulis seperti 30m, 4h, 1h30m, atau 0)"
+                        Text::new(
+                            format!(
+                                "target tidak valid: {text:?} (tulis seperti 30m, 4h, 1h30m, atau 0)"
+                            ),
+                            format!("not a target: {text:?} (write e.g. 30m, 4h, 1h30m, or 0)"),
                         )
                     }),
             }
@@ -292,7 +296,10 @@ impl TimeSettings {
                 Some(BusinessHours::parse(&text.hours)?)
             },
             zone: Zone::parse(&text.zone).ok_or_else(|| {
-                format!("zona waktu tidak dikenal: {:?} (WIB, WITA, WIT)", text.zone)
+                Text::new(
+                    format!("zona waktu tidak dikenal: {:?} (WIB, WITA, WIT)", text.zone),
+                    format!("unknown time zone: {:?} (WIB, WITA, WIT)", text.zone),
+                )
             })?,
         })
     }

@@ -20,6 +20,7 @@ use sqlx::Row;
 use crate::{
     db::{now_ms, values_placeholders, Backend, Conn},
     groups::{self, settings::SlaDefaults},
+    lang::Text,
     reports,
 };
 use duplicates::order_key;
@@ -128,26 +129,29 @@ impl OrderMessage {
 /// at most `max` characters, Unicode and markup kept as typed, but no control characters
 /// other than line breaks and tabs (PostgreSQL cannot store NUL, and the others only hide
 /// text). `words` names the text in the refusal: Indonesian, then English.
-pub fn written_text(text: &str, max: usize, words: &[&str; 2]) -> Result<String, String> {
+pub fn written_text(text: &str, max: usize, words: &[&str; 2]) -> Result<String, Text> {
     let [id, en] = words;
     let text = text.trim();
     let length = text.chars().count();
     if length == 0 {
-        return Err(format!("{id} tidak boleh kosong. {en} must not be empty."));
+        return Err(Text::new(
+            format!("{id} tidak boleh kosong."),
+            format!("{en} must not be empty."),
+        ));
     }
     if length > max {
-        return Err(format!(
-            "{id} terlalu panjang: paling banyak {max} karakter (sekarang {length}). \
-             {en} is too long: at most {max} characters ({length} now)."
+        return Err(Text::new(
+            format!("{id} terlalu panjang: paling banyak {max} karakter (sekarang {length})."),
+            format!("{en} is too long: at most {max} characters ({length} now)."),
         ));
     }
     if text
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(format!(
-            "{id} berisi karakter kontrol yang tidak bisa disimpan. \
-             {en} contains control characters that cannot be stored."
+        return Err(Text::new(
+            format!("{id} berisi karakter kontrol yang tidak bisa disimpan."),
+            format!("{en} contains control characters that cannot be stored."),
         ));
     }
     Ok(text.to_owned())
@@ -412,6 +416,7 @@ pub async fn last_message_id(db: &crate::db::Db, chat_id: i64) -> Result<Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::Lang;
     use std::collections::HashSet;
 
     #[test]
@@ -434,15 +439,18 @@ mod tests {
             written_text("  <b>halo</b> \u{202e}😀\n", 20, &words).unwrap(),
             "<b>halo</b> \u{202e}😀"
         );
-        assert!(written_text(" \n\t ", 20, &words)
-            .unwrap_err()
-            .starts_with("Catatan tidak boleh kosong. The note must not be empty."));
+        let empty = written_text(" \n\t ", 20, &words).unwrap_err();
+        assert_eq!(empty.get(Lang::Id), "Catatan tidak boleh kosong.");
+        assert_eq!(empty.get(Lang::En), "The note must not be empty.");
         let long = written_text(&"é".repeat(21), 20, &words).unwrap_err();
-        assert!(
-            long.contains("paling banyak 20 karakter (sekarang 21)"),
-            "{long}"
+        assert_eq!(
+            long.get(Lang::Id),
+            "Catatan terlalu panjang: paling banyak 20 karakter (sekarang 21)."
         );
-        assert!(long.contains("at most 20 characters"), "{long}");
+        assert_eq!(
+            long.get(Lang::En),
+            "The note is too long: at most 20 characters (21 now)."
+        );
         assert_eq!(
             written_text(&"é".repeat(20), 20, &words)
                 .unwrap()

@@ -8,6 +8,7 @@ use sqlx::Row;
 use super::{board, written_text};
 use crate::{
     db::{now_ms, Conn, Db},
+    lang::Text,
     users::{access, User},
 };
 
@@ -33,9 +34,9 @@ pub enum NoteError {
     /// No such ticket, or one the writer may not see.
     #[error("no such order")]
     NotFound,
-    /// The text was refused; the bilingual sentence says why.
+    /// The text was refused; the sentence says why.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Text),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::{
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     groups::settings::{self, duration_text, SettingsText, SlaDefaults, TimeSettings, Timing},
+    lang::Text,
     timers::{self, Timer},
     users::{
         access::{self, Actor},
@@ -360,7 +361,7 @@ pub enum SettingsError {
     #[error("no such group")]
     NotFound,
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Text),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

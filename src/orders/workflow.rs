@@ -24,6 +24,7 @@ use super::{
 use crate::{
     db::{group_commit::GroupCommit, now_ms, values_placeholders, Backend, Conn, Db},
     groups::settings::SlaDefaults,
+    lang::Text,
     reports::{self, Counted, Kind},
     telegram::{
         outbox::{self, Outgoing},
@@ -98,9 +99,9 @@ pub enum TransitionError {
     /// The asker sees the ticket but may not make this step (staff reopening).
     #[error("not allowed")]
     Forbidden,
-    /// The step's input was refused; the bilingual sentence says why.
+    /// The step's input was refused; the sentence says why.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Text),
     /// The order is no longer where the step starts; `order` is how it stands now.
     #[error("the order is not in the expected status")]
     Conflict {

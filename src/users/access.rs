@@ -213,7 +213,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// A stable name for the refusal, by which a page shows it in its own language.
+    /// A stable name for the refusal, the API's `reason`.
     pub fn code(self) -> &'static str {
         match self {
             Refusal::NotAllowed => "not_allowed",

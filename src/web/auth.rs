@@ -17,6 +17,7 @@ use super::error::ApiError;
 use crate::{
     db::now_ms,
     groups,
+    lang::Text,
     state::AppState,
     telegram::init_data::{self, VerifiedInitData},
     users::{
@@ -124,8 +125,12 @@ pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Resu
     if !is_json {
         return Err(ApiError::NotJson);
     }
-    serde_json::from_slice(body)
-        .map_err(|_| ApiError::BadRequest("Isi permintaan tidak lengkap atau rusak.".into()))
+    serde_json::from_slice(body).map_err(|_| {
+        ApiError::BadRequest(Text::new(
+            "Isi permintaan tidak lengkap atau rusak.",
+            "The request's body is incomplete or broken.",
+        ))
+    })
 }
 
 #[derive(Deserialize)]

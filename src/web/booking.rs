@@ -20,8 +20,8 @@ use time::Date;
 use super::{
     assets,
     auth::{client_address, json_body, Staff},
-    error::{in_both, ApiError},
-    orders::{bad_params, parse_day},
+    error::ApiError,
+    orders::{bad_day, bad_params, parse_day},
 };
 use crate::{
     booking::config::MOST_NIGHTS,
@@ -38,7 +38,7 @@ use crate::{
     },
     db::{now_ms, Conn},
     groups,
-    lang::Lang,
+    lang::{Lang, Text},
     state::AppState,
     users::access::{self, BookingWork, Scope},
 };
@@ -252,12 +252,16 @@ pub async fn list(
     let status = match query.status.as_str() {
         "" => Status::Pending,
         other => Status::parse(other).ok_or_else(|| {
-            ApiError::BadRequest("Status harus pending, paid atau cancelled.".into())
+            ApiError::BadRequest(Text::new(
+                "Status harus pending, paid atau cancelled.",
+                "The status must be pending, paid or cancelled.",
+            ))
         })?,
     };
     if query.q.chars().count() > SEARCH_MAX_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "Pencarian paling panjang {SEARCH_MAX_CHARS} huruf."
+        return Err(ApiError::BadRequest(Text::new(
+            format!("Pencarian paling panjang {SEARCH_MAX_CHARS} huruf."),
+            format!("A search is at most {SEARCH_MAX_CHARS} characters."),
         )));
     }
     ask_front_office(&state, &staff).await?;
@@ -301,7 +305,7 @@ pub async fn decide(
             Ok(Json(view(&booking)))
         }
         Err(DecideError::NotFound) => Err(ApiError::NoSuchRoute),
-        Err(DecideError::AlreadyDecided(booking)) => Err(ApiError::Conflict(in_both(|lang| {
+        Err(DecideError::AlreadyDecided(booking)) => Err(ApiError::Conflict(Text::of(|lang| {
             texts::already_decided(&booking, lang)
         }))),
         Err(DecideError::Db(e)) => Err(ApiError::Internal(e)),
@@ -321,7 +325,7 @@ async fn revert(state: AppState, staff: Staff, id: i64) -> Result<Json<Value>, A
         }
         Err(RevertError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(RevertError::Db(e)) => Err(ApiError::Internal(e)),
-        Err(refused) => Err(ApiError::Conflict(in_both(|lang| {
+        Err(refused) => Err(ApiError::Conflict(Text::of(|lang| {
             texts::revert_refused(refused.reason(), lang)
         }))),
     }
@@ -358,16 +362,13 @@ pub async fn grid(
     let Query(query) = query.map_err(bad_params)?;
     let from = match query.from.as_deref().map(str::trim) {
         None | Some("") => hotel.today(now_ms()),
-        Some(text) => parse_day(text).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "Tanggal {text:?} tidak valid: tulis YYYY-MM-DD. (Invalid date: write YYYY-MM-DD.)"
-            ))
-        })?,
+        Some(text) => parse_day(text).ok_or_else(|| bad_day(text))?,
     };
     let days = query.days.unwrap_or(GRID_DAYS);
     if !(1..=GRID_MOST_DAYS).contains(&days) {
-        return Err(ApiError::BadRequest(format!(
-            "Jumlah hari 1–{GRID_MOST_DAYS}. (Days must be 1 to {GRID_MOST_DAYS}.)"
+        return Err(ApiError::BadRequest(Text::new(
+            format!("Jumlah hari 1–{GRID_MOST_DAYS}."),
+            format!("The days must be 1 to {GRID_MOST_DAYS}."),
         )));
     }
     let grid = desk::grid(&mut conn, from, days).await?;
@@ -470,9 +471,9 @@ async fn desk_step(
         Err(DeskError::NotFound) => Err(ApiError::NoSuchRoute),
         Err(DeskError::RoomNo) => Err(ApiError::InvalidField {
             field: "room",
-            message: in_both(texts::invalid_room_no),
+            message: Text::of(texts::invalid_room_no),
         }),
-        Err(DeskError::Refused(why, booking)) => Err(ApiError::Conflict(in_both(|lang| {
+        Err(DeskError::Refused(why, booking)) => Err(ApiError::Conflict(Text::of(|lang| {
             texts::desk_refused(why, &booking, &hotel, lang)
         }))),
         Err(DeskError::Db(e)) => Err(ApiError::Internal(e)),
@@ -484,14 +485,17 @@ impl From<RoomsError> for ApiError {
         match err {
             RoomsError::NotFound => ApiError::NoSuchRoute,
             RoomsError::Invalid(problem) => ApiError::BadRequest(problem),
-            RoomsError::TooFew { night, taken } => ApiError::Conflict(format!(
-                "Pada {0} sudah {taken} kamar terpesan: paling sedikit {taken}. \
-                 {taken} rooms are booked on {0}: at least {taken}.",
-                booking::date_text(night)
-            )),
-            RoomsError::Exists => {
-                ApiError::Conflict("Tipe kamar itu sudah ada. That room type exists.".into())
+            RoomsError::TooFew { night, taken } => {
+                let night = booking::date_text(night);
+                ApiError::Conflict(Text::new(
+                    format!("Pada {night} sudah {taken} kamar terpesan: paling sedikit {taken}."),
+                    format!("{taken} rooms are booked on {night}: at least {taken}."),
+                ))
             }
+            RoomsError::Exists => ApiError::Conflict(Text::new(
+                "Tipe kamar itu sudah ada.",
+                "That room type exists.",
+            )),
             RoomsError::Db(e) => ApiError::Internal(e),
         }
     }

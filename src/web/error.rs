@@ -1,9 +1,14 @@
 //! The one error type of the HTTP API. Each variant maps to a status, a stable `error`
-//! code the page can translate, and an Indonesian sentence; internal errors are logged and
-//! shown as a plain sentence.
+//! code, and a sentence in the language the request asked for (see
+//! [`in_asked_language`]); internal errors are logged and shown as a plain sentence.
 
 use axum::{
-    http::{header::RETRY_AFTER, HeaderValue, StatusCode},
+    extract::Request,
+    http::{
+        header::{ACCEPT_LANGUAGE, RETRY_AFTER},
+        HeaderMap, HeaderValue, StatusCode,
+    },
+    middleware::Next,
     response::{IntoResponse, Response},
     Json,
 };
@@ -11,7 +16,7 @@ use serde_json::json;
 
 use crate::{
     booking::web::WebError,
-    lang::Lang,
+    lang::{Lang, Text},
     orders::{
         notes::NoteError,
         photos::{PhotoError, PHOTO_MAX_BYTES},
@@ -61,17 +66,14 @@ pub enum ApiError {
     Refused(#[from] Refusal),
     /// The asker may see the thing but not do this to it; the sentence says who may.
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Text),
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Text),
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Text),
     /// A form's `field` refused, with why (the page shows it beside the field).
     #[error("bad request: {field}: {message}")]
-    InvalidField {
-        field: &'static str,
-        message: String,
-    },
+    InvalidField { field: &'static str, message: Text },
     #[error("expected a JSON body")]
     NotJson,
     /// A web booking's form or link refused, said in the page's language; its `error` is
@@ -99,11 +101,10 @@ impl From<TransitionError> for ApiError {
             TransitionError::NotFound => ApiError::NotFound,
             TransitionError::NotSaved => ApiError::NotSaved,
             TransitionError::Db(e) => ApiError::Internal(e),
-            TransitionError::Forbidden => ApiError::Forbidden(
-                "Hanya owner dan admin yang bisa membuka kembali tiket. \
-                 Only owners and admins can reopen a ticket."
-                    .into(),
-            ),
+            TransitionError::Forbidden => ApiError::Forbidden(Text::new(
+                "Hanya owner dan admin yang bisa membuka kembali tiket.",
+                "Only owners and admins can reopen a ticket.",
+            )),
             TransitionError::Invalid(problem) => ApiError::BadRequest(problem),
             TransitionError::Conflict {
                 order,
@@ -114,23 +115,28 @@ impl From<TransitionError> for ApiError {
                     "pickup" => "Pickup",
                     other => other,
                 };
-                ApiError::Conflict(format!(
-                    "Tiket ini tidak berstatus Close (sekarang {status}), jadi tidak bisa dibuka \
-                     kembali. This ticket is not closed (it is {status} now), so it cannot be \
-                     reopened."
+                ApiError::Conflict(Text::new(
+                    format!(
+                        "Tiket ini tidak berstatus Close (sekarang {status}), jadi tidak bisa \
+                         dibuka kembali."
+                    ),
+                    format!(
+                        "This ticket is not closed (it is {status} now), so it cannot be \
+                         reopened."
+                    ),
                 ))
             }
             TransitionError::Conflict {
                 order,
                 transition: Transition::UndoPickup,
             } => ApiError::Conflict(match order.status.as_str() {
-                "pickup" | "close" => {
-                    "Pickup ini tidak bisa dibatalkan lagi: grup sudah diberi tahu, atau \
-                     bukan Anda yang mem-pickup. This Pickup can no longer be undone: the \
-                     group has been told, or it was not yours."
-                        .to_owned()
-                }
-                _ => "Order ini belum di-pickup. This order is not picked up.".to_owned(),
+                "pickup" | "close" => Text::new(
+                    "Pickup ini tidak bisa dibatalkan lagi: grup sudah diberi tahu, atau bukan \
+                     Anda yang mem-pickup.",
+                    "This Pickup can no longer be undone: the group has been told, or it was \
+                     not yours.",
+                ),
+                _ => not_picked_up(),
             }),
             TransitionError::Conflict { order, transition } => ApiError::Conflict(
                 match (
@@ -138,21 +144,33 @@ impl From<TransitionError> for ApiError {
                     order.closed_by_label(),
                     order.picked_by_label(),
                 ) {
-                    ("close", Some(by), _) => format!("Order ini sudah di-close oleh {by}."),
-                    ("pickup", _, Some(by)) => format!("Order ini sudah di-pickup oleh {by}."),
+                    ("close", Some(by), _) => Text::new(
+                        format!("Order ini sudah di-close oleh {by}."),
+                        format!("This order was already closed by {by}."),
+                    ),
+                    ("pickup", _, Some(by)) => Text::new(
+                        format!("Order ini sudah di-pickup oleh {by}."),
+                        format!("This order was already picked up by {by}."),
+                    ),
                     // A Pickup refused while the ticket was closed, and reopened meanwhile:
                     // it is waiting again, to be picked up afresh.
-                    ("order", _, _) if transition == Transition::Pickup => {
-                        "Order ini baru saja dibuka kembali; tekan Pickup lagi. This order was \
-                         just reopened; press Pickup again."
-                            .to_owned()
-                    }
-                    ("order", _, _) => "Order ini belum di-pickup.".to_owned(),
-                    _ => "Order ini sudah berpindah status.".to_owned(),
+                    ("order", _, _) if transition == Transition::Pickup => Text::new(
+                        "Order ini baru saja dibuka kembali; tekan Pickup lagi.",
+                        "This order was just reopened; press Pickup again.",
+                    ),
+                    ("order", _, _) => not_picked_up(),
+                    _ => Text::new(
+                        "Order ini sudah berpindah status.",
+                        "This order has already moved on to another status.",
+                    ),
                 },
             ),
         }
     }
+}
+
+fn not_picked_up() -> Text {
+    Text::new("Order ini belum di-pickup.", "This order is not picked up.")
 }
 
 impl From<PhotoError> for ApiError {
@@ -210,82 +228,124 @@ impl From<TeamError> for ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    /// The status, the `error` code and the sentence in `lang`.
+    fn parts(&self, lang: Lang) -> (StatusCode, &'static str, String) {
         use ApiError::*;
+        let say = |id: &str, en: &str| lang.pick(id, en).to_owned();
         match self {
             NotLoggedIn => (
                 StatusCode::UNAUTHORIZED,
                 "not_logged_in",
-                "Silakan masuk terlebih dahulu.".into(),
+                say("Silakan masuk terlebih dahulu.", "Please log in first."),
             ),
             SessionExpired => (
                 StatusCode::UNAUTHORIZED,
                 "session_expired",
-                "Sesi Anda sudah berakhir. Silakan masuk lagi.".into(),
+                say(
+                    "Sesi Anda sudah berakhir. Silakan masuk lagi.",
+                    "Your session has ended. Please log in again.",
+                ),
             ),
             InitData(InitDataError::Expired) => (
                 StatusCode::UNAUTHORIZED,
                 "init_data_expired",
-                "Data dari Telegram sudah terlalu lama. Tutup dan buka lagi dari bot.".into(),
+                say(
+                    "Data dari Telegram sudah terlalu lama. Tutup dan buka lagi dari bot.",
+                    "The data from Telegram is too old. Close the app and open it again from \
+                     the bot.",
+                ),
             ),
             InitData(_) => (
                 StatusCode::UNAUTHORIZED,
                 "init_data_invalid",
-                "Data dari Telegram tidak valid. Buka aplikasi ini dari bot.".into(),
+                say(
+                    "Data dari Telegram tidak valid. Buka aplikasi ini dari bot.",
+                    "The data from Telegram is not valid. Open this app from the bot.",
+                ),
             ),
             TelegramMismatch => (
                 StatusCode::UNAUTHORIZED,
                 "telegram_mismatch",
-                "Sesi ini milik akun Telegram lain. Silakan masuk lagi.".into(),
+                say(
+                    "Sesi ini milik akun Telegram lain. Silakan masuk lagi.",
+                    "This session belongs to another Telegram account. Please log in again.",
+                ),
             ),
             NotRegistered => (
                 StatusCode::FORBIDDEN,
                 "not_registered",
-                "Akun Telegram Anda belum terdaftar. Kirim /daftar ke bot untuk mendaftar.".into(),
+                say(
+                    "Akun Telegram Anda belum terdaftar. Kirim /daftar ke bot untuk mendaftar.",
+                    "Your Telegram account is not registered. Send /daftar to the bot to \
+                     register.",
+                ),
             ),
             NotActive(AccountState::Pending) => (
                 StatusCode::FORBIDDEN,
                 "pending",
-                "Akun Anda masih menunggu persetujuan admin.".into(),
+                say(
+                    "Akun Anda masih menunggu persetujuan admin.",
+                    "Your account is still waiting for an admin to approve it.",
+                ),
             ),
             NotActive(AccountState::Disabled) => (
                 StatusCode::FORBIDDEN,
                 "disabled",
-                "Akun Anda dinonaktifkan. Hubungi admin tim Anda.".into(),
+                say(
+                    "Akun Anda dinonaktifkan. Hubungi admin tim Anda.",
+                    "Your account is disabled. Contact your team admin.",
+                ),
             ),
             NotActive(_) => (
                 StatusCode::FORBIDDEN,
                 "rejected",
-                "Pendaftaran Anda ditolak. Hubungi admin tim Anda.".into(),
+                say(
+                    "Pendaftaran Anda ditolak. Hubungi admin tim Anda.",
+                    "Your registration was rejected. Contact your team admin.",
+                ),
             ),
             WrongCredentials { tries_left: None } => (
                 StatusCode::UNAUTHORIZED,
                 "wrong_credentials",
-                "Login atau password salah.".into(),
+                say("Login atau password salah.", "Wrong login or password."),
             ),
             WrongCredentials {
                 tries_left: Some(left),
             } => (
                 StatusCode::UNAUTHORIZED,
                 "wrong_credentials",
-                format!(
-                    "Login atau password salah. Sisa {left} percobaan sebelum login dikunci sementara."
-                ),
+                match lang {
+                    Lang::Id => format!(
+                        "Login atau password salah. Sisa {left} percobaan sebelum login dikunci \
+                         sementara."
+                    ),
+                    Lang::En => format!(
+                        "Wrong login or password. {left} more tries before login is locked for \
+                         a while."
+                    ),
+                },
             ),
             Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
-                "Server sedang memeriksa banyak login. Coba lagi sebentar lagi.".into(),
+                say(
+                    "Server sedang memeriksa banyak login. Coba lagi sebentar lagi.",
+                    "The server is checking many logins right now. Please try again in a moment.",
+                ),
             ),
             MembershipUnchecked => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "membership_unchecked",
-                in_both(crate::booking::texts::membership_unchecked),
+                crate::booking::texts::membership_unchecked(lang),
             ),
             TooManyConnections => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
-                "Server sedang melayani terlalu banyak koneksi. Coba lagi sebentar lagi.".into(),
+                say(
+                    "Server sedang melayani terlalu banyak koneksi. Coba lagi sebentar lagi.",
+                    "The server is serving too many connections right now. Please try again in \
+                     a moment.",
+                ),
             ),
             Locked {
                 retry_after_secs,
@@ -293,41 +353,54 @@ impl ApiError {
             } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "locked",
-                format!(
-                    "Terlalu banyak percobaan gagal. Login dikunci sampai pukul {until} (± {retry_after_secs} detik lagi)."
-                ),
+                match lang {
+                    Lang::Id => format!(
+                        "Terlalu banyak percobaan gagal. Login dikunci sampai pukul {until} \
+                         (± {retry_after_secs} detik lagi)."
+                    ),
+                    Lang::En => format!(
+                        "Too many failed attempts. Login is locked until {until} (about \
+                         {retry_after_secs} seconds)."
+                    ),
+                },
             ),
             BrowserLoginDisabled => (
                 StatusCode::FORBIDDEN,
                 "browser_login_disabled",
-                "Login lewat browser dimatikan. Buka aplikasi ini dari Telegram.".into(),
+                say(
+                    "Login lewat browser dimatikan. Buka aplikasi ini dari Telegram.",
+                    "Browser login is turned off. Open this app from Telegram.",
+                ),
             ),
             NotFound => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "Order tidak ditemukan.".into(),
+                say("Order tidak ditemukan.", "Order not found."),
             ),
             NoSuchRoute => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "Alamat API tidak dikenal.".into(),
+                say("Alamat API tidak dikenal.", "Unknown API address."),
             ),
             NoSuchAccount => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "Akun tidak ditemukan.".into(),
+                say("Akun tidak ditemukan.", "Account not found."),
             ),
-            Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.explain(Lang::Id)),
-            Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.clone()),
-            Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
-            BadRequest(message) | InvalidField { message, .. } => {
-                (StatusCode::BAD_REQUEST, "bad_request", message.clone())
-            }
+            Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.explain(lang)),
+            Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.get(lang).into()),
+            Conflict(message) => (StatusCode::CONFLICT, "conflict", message.get(lang).into()),
+            BadRequest(message) | InvalidField { message, .. } => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                message.get(lang).into(),
+            ),
             NotJson => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "bad_request",
-                "Permintaan harus berupa JSON.".into(),
+                say("Permintaan harus berupa JSON.", "The request must be JSON."),
             ),
+            // The booking page's own language, which the form and the link carry.
             Booking(refusal, lang) => (
                 match refusal {
                     WebError::Full { .. } | WebError::AlreadyPending { .. } => StatusCode::CONFLICT,
@@ -338,68 +411,110 @@ impl ApiError {
                 refusal.kind(),
                 refusal.explain(*lang),
             ),
-            Photo(problem) => photo_parts(problem),
+            Photo(problem) => photo_parts(problem, lang),
             Internal(_) | NotSaved => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),
+                server_failed(lang),
             ),
         }
     }
 }
 
-/// Why a ticket's photo is not shown.
-fn photo_parts(problem: &PhotoError) -> (StatusCode, &'static str, String) {
+fn server_failed(lang: Lang) -> String {
+    lang.pick(
+        "Terjadi kesalahan di server. Coba lagi sebentar lagi.",
+        "Something went wrong on the server. Please try again shortly.",
+    )
+    .to_owned()
+}
+
+/// Why a ticket's photo is not shown, in `lang`.
+fn photo_parts(problem: &PhotoError, lang: Lang) -> (StatusCode, &'static str, String) {
+    let say = |id: &str, en: &str| lang.pick(id, en).to_owned();
     match problem {
         PhotoError::NoPhoto => (
             StatusCode::NOT_FOUND,
             "no_photo",
-            "Tiket ini tidak punya foto.".into(),
+            say("Tiket ini tidak punya foto.", "This ticket has no photo."),
         ),
-        PhotoError::TooLarge => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "photo_too_large",
-            format!(
-                "Foto ini lebih dari {} MB, terlalu besar untuk ditampilkan.",
-                PHOTO_MAX_BYTES / (1024 * 1024)
-            ),
-        ),
+        PhotoError::TooLarge => {
+            let mb = PHOTO_MAX_BYTES / (1024 * 1024);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "photo_too_large",
+                match lang {
+                    Lang::Id => {
+                        format!("Foto ini lebih dari {mb} MB, terlalu besar untuk ditampilkan.")
+                    }
+                    Lang::En => format!("This photo is over {mb} MB, too large to show."),
+                },
+            )
+        }
         PhotoError::NotAnImage => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "photo_unsupported",
-            "Berkas ini bukan gambar JPEG, PNG, WebP atau GIF, jadi tidak ditampilkan.".into(),
+            say(
+                "Berkas ini bukan gambar JPEG, PNG, WebP atau GIF, jadi tidak ditampilkan.",
+                "This file is not a JPEG, PNG, WebP or GIF image, so it is not shown.",
+            ),
         ),
         PhotoError::Gone(_) => (
             StatusCode::GONE,
             "photo_gone",
-            "Foto ini sudah tidak tersedia di Telegram.".into(),
-        ),
-        PhotoError::RetryAfter(wait) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "telegram_busy",
-            format!(
-                "Telegram sedang membatasi permintaan. Coba lagi dalam {} detik.",
-                wait.as_secs().max(1)
+            say(
+                "Foto ini sudah tidak tersedia di Telegram.",
+                "This photo is no longer available on Telegram.",
             ),
         ),
+        PhotoError::RetryAfter(wait) => {
+            let seconds = wait.as_secs().max(1);
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "telegram_busy",
+                match lang {
+                    Lang::Id => format!(
+                        "Telegram sedang membatasi permintaan. Coba lagi dalam {seconds} detik."
+                    ),
+                    Lang::En => {
+                        format!("Telegram is limiting requests. Try again in {seconds} seconds.")
+                    }
+                },
+            )
+        }
         PhotoError::Unavailable(_) => (
             StatusCode::BAD_GATEWAY,
             "telegram_unavailable",
-            "Foto tidak bisa diambil dari Telegram saat ini. Coba lagi sebentar lagi.".into(),
+            say(
+                "Foto tidak bisa diambil dari Telegram saat ini. Coba lagi sebentar lagi.",
+                "The photo cannot be fetched from Telegram right now. Please try again shortly.",
+            ),
         ),
         PhotoError::NotFound | PhotoError::Disk(_) | PhotoError::Db(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            "Terjadi kesalahan di server. Coba lagi sebentar lagi.".into(),
+            server_failed(lang),
         ),
     }
 }
 
-/// A text in Indonesian, then in English, for the Mini App: its pages show the server's
-/// message as it comes, whichever language the page is in. (The bot writes the same
-/// texts to each person in their one language.)
-pub fn in_both(text: impl Fn(Lang) -> String) -> String {
-    format!("{} {}", text(Lang::Id), text(Lang::En))
+tokio::task_local! {
+    /// The language the request being answered asked for (see [`in_asked_language`]).
+    static ASKED: Lang;
+}
+
+/// The language a request asks for: English when `Accept-Language` names English first
+/// (`en`, `en-GB,en;q=0.9`), Indonesian for anything else or none. The Mini App sends its
+/// page's, `id` or `en`.
+pub fn asked_language(headers: &HeaderMap) -> Lang {
+    Lang::from_language_code(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
+/// The API's middleware: runs the request knowing the language it asked for, in which
+/// its errors are said, one language in each answer.
+pub async fn in_asked_language(request: Request, next: Next) -> Response {
+    let lang = asked_language(request.headers());
+    ASKED.scope(lang, next.run(request)).await
 }
 
 impl ApiError {
@@ -413,8 +528,9 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The answer, its sentence in `lang`.
+    pub fn answer(self, lang: Lang) -> Response {
         match &self {
             ApiError::Internal(e) => tracing::error!(error = %e, "request failed"),
             ApiError::Photo(problem @ (PhotoError::Unavailable(_) | PhotoError::Disk(_))) => {
@@ -422,9 +538,9 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        let (status, code, message) = self.parts();
+        let (status, code, message) = self.parts(lang);
         let mut body = json!({ "error": code, "message": message });
-        // What the page needs to say the same in its own language.
+        // What the sentence names, for the page to act on.
         let mut retry_after = None;
         match &self {
             ApiError::Refused(refusal) => {
@@ -453,5 +569,13 @@ impl IntoResponse for ApiError {
                 .insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// Said in the language the request asked for; in Indonesian outside a request's scope.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let lang = ASKED.try_with(|lang| *lang).unwrap_or_default();
+        self.answer(lang)
     }
 }

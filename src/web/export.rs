@@ -25,6 +25,7 @@ use super::{
 };
 use crate::{
     db::Db,
+    lang::Text,
     orders::{
         export::{self, looks_like_formula, ExportQuery, ExportRow, HEADER},
         Status,
@@ -58,10 +59,10 @@ fn export_query(
     let status = match params.status.as_deref() {
         None | Some("") => None,
         Some(text) => Some(Status::parse(text).ok_or_else(|| {
-            ApiError::BadRequest(
-                "Status harus order, pickup atau close. (Status must be order, pickup or close.)"
-                    .into(),
-            )
+            ApiError::BadRequest(Text::new(
+                "Status harus order, pickup atau close.",
+                "The status must be order, pickup or close.",
+            ))
         })?),
     };
     let filters = filters.filters()?;
@@ -69,11 +70,10 @@ fn export_query(
         .days
         .filter(|days| days.from != time::Date::MIN && days.to != time::Date::MAX)
         .ok_or_else(|| {
-            ApiError::BadRequest(
-                "Ekspor perlu tanggal from dan to (YYYY-MM-DD). \
-                 (An export needs the from and to dates, YYYY-MM-DD.)"
-                    .into(),
-            )
+            ApiError::BadRequest(Text::new(
+                "Ekspor perlu tanggal from dan to (YYYY-MM-DD).",
+                "An export needs the from and to dates (YYYY-MM-DD).",
+            ))
         })?;
     let name = format!("tangkap-{}_{}", days.from, days.to);
     Ok((

@@ -16,6 +16,7 @@ pub mod webhook;
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::{header, HeaderValue, StatusCode},
+    middleware,
     routing::{get, post, put},
     Json, Router,
 };
@@ -79,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)
+        // Each error is said in the language the request asks for.
+        .layer(middleware::from_fn(error::in_asked_language))
         // Answers carry session tokens and people's data: no cache keeps them (a ticket's
         // photo says for itself that only the asker's browser may).
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -18,6 +18,7 @@ use super::{
 use crate::{
     db::now_ms,
     groups::{self, GroupView},
+    lang::Text,
     orders::{
         board::{self, After, BoardQuery, Counts, Days, Filters, OrderView, Sort},
         detail::{self, TicketDetail},
@@ -51,33 +52,30 @@ pub struct FilterParams {
 }
 
 impl FilterParams {
-    /// The filters, or a 400 saying what is wrong, in Indonesian and English.
+    /// The filters, or a 400 saying what is wrong.
     pub fn filters(self) -> Result<Filters, ApiError> {
         // No search box types a control character, and PostgreSQL refuses text holding NUL.
         let printable = |text: String| text.chars().filter(|c| !c.is_control()).collect::<String>();
         let search = printable(self.q.unwrap_or_default());
         if search.chars().count() > SEARCH_MAX {
-            return Err(ApiError::BadRequest(
-                "Kata pencarian terlalu panjang. (Search text too long.)".into(),
-            ));
+            return Err(ApiError::BadRequest(Text::new(
+                "Kata pencarian terlalu panjang.",
+                "The search is too long.",
+            )));
         }
         let transaksi = self.transaksi.map(|t| printable(t).trim().to_owned());
         if transaksi
             .as_ref()
             .is_some_and(|t| t.chars().count() > TRANSAKSI_MAX)
         {
-            return Err(ApiError::BadRequest(
-                "Transaksi terlalu panjang. (Transaksi too long.)".into(),
-            ));
+            return Err(ApiError::BadRequest(Text::new(
+                "Transaksi terlalu panjang.",
+                "The Transaksi is too long.",
+            )));
         }
         let day = |text: Option<String>| match text.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(text) => parse_day(text).map(Some).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "Tanggal {text:?} tidak valid: tulis YYYY-MM-DD, mis. 2026-01-31. \
-                     (Invalid date: write YYYY-MM-DD, e.g. 2026-01-31.)"
-                ))
-            }),
+            Some(text) => parse_day(text).map(Some).ok_or_else(|| bad_day(text)),
         };
         let (from, to) = (day(self.from)?, day(self.to)?);
         let days = match (from, to) {
@@ -88,11 +86,10 @@ impl FilterParams {
             }),
         };
         if days.is_some_and(|days| days.from > days.to) {
-            return Err(ApiError::BadRequest(
-                "Tanggal awal (from) jatuh setelah tanggal akhir (to). \
-                 (The from date is after the to date.)"
-                    .into(),
-            ));
+            return Err(ApiError::BadRequest(Text::new(
+                "Tanggal awal (from) jatuh setelah tanggal akhir (to).",
+                "The from date is after the to date.",
+            )));
         }
         Ok(Filters {
             search,
@@ -105,7 +102,22 @@ impl FilterParams {
 
 /// The answer to a query string that does not parse.
 pub fn bad_params(_: QueryRejection) -> ApiError {
-    ApiError::BadRequest("Parameter tidak valid. (Invalid parameters.)".into())
+    ApiError::BadRequest(Text::new("Parameter tidak valid.", "Invalid parameters."))
+}
+
+/// The answer to a day that is not `YYYY-MM-DD`.
+pub fn bad_day(text: &str) -> ApiError {
+    ApiError::BadRequest(Text::new(
+        format!("Tanggal {text:?} tidak valid: tulis YYYY-MM-DD, mis. 2026-01-31."),
+        format!("{text:?} is not a date: write YYYY-MM-DD, e.g. 2026-01-31."),
+    ))
+}
+
+fn bad_after() -> ApiError {
+    ApiError::BadRequest(Text::new(
+        "Parameter after tidak valid.",
+        "The after parameter is not valid.",
+    ))
 }
 
 /// `YYYY-MM-DD`, a real day.
@@ -153,7 +165,10 @@ fn late_at(late: Option<&str>) -> Result<Option<i64>, ApiError> {
     match late {
         None | Some("" | "0") => Ok(None),
         Some("1") => Ok(Some(now_ms())),
-        _ => Err(ApiError::BadRequest("late harus 0 atau 1.".into())),
+        _ => Err(ApiError::BadRequest(Text::new(
+            "late harus 0 atau 1.",
+            "late must be 0 or 1.",
+        ))),
     }
 }
 
@@ -196,7 +211,10 @@ pub async fn list(
         return every_status(&state, &staff, &params, &filters, limit).await;
     }
     let status = Status::parse(status).ok_or_else(|| {
-        ApiError::BadRequest("Status harus order, pickup, close atau all.".into())
+        ApiError::BadRequest(Text::new(
+            "Status harus order, pickup, close atau all.",
+            "The status must be order, pickup, close or all.",
+        ))
     })?;
     // `before` pages newest first, as the board did before it sorted by urgency. A search
     // lists newest first unless asked otherwise: it looks for one request, and part of an
@@ -207,17 +225,15 @@ pub async fn list(
         (Some("urgent"), _) | (None, Status::Order | Status::Pickup) => Sort::Urgent,
         (Some("oldest"), _) => Sort::Oldest,
         _ => {
-            return Err(ApiError::BadRequest(
-                "Urutan harus urgent, oldest atau newest.".into(),
-            ))
+            return Err(ApiError::BadRequest(Text::new(
+                "Urutan harus urgent, oldest atau newest.",
+                "The sort must be urgent, oldest or newest.",
+            )))
         }
     };
     let late_at = late_at(params.late.as_deref())?;
     let after = match (params.after.as_deref(), params.before) {
-        (Some(text), _) => Some(
-            parse_after(text)
-                .ok_or_else(|| ApiError::BadRequest("Parameter after tidak valid.".into()))?,
-        ),
+        (Some(text), _) => Some(parse_after(text).ok_or_else(bad_after)?),
         (None, before) => before.map(After::Before),
     };
     let query = BoardQuery {
@@ -254,14 +270,15 @@ async fn every_status(
     if params.sort.as_deref().is_some_and(|sort| sort != "newest")
         || late_at(params.late.as_deref())?.is_some()
     {
-        return Err(ApiError::BadRequest(
-            "Semua status diurutkan dari yang terbaru, tanpa filter terlambat.".into(),
-        ));
+        return Err(ApiError::BadRequest(Text::new(
+            "Semua status diurutkan dari yang terbaru, tanpa filter terlambat.",
+            "Every status is listed newest first, without the late filter.",
+        )));
     }
     let before = match (params.after.as_deref(), params.before) {
         (Some(text), _) => match parse_after(text) {
             Some(After::Before(no)) => Some(no),
-            _ => return Err(ApiError::BadRequest("Parameter after tidak valid.".into())),
+            _ => return Err(bad_after()),
         },
         (None, before) => before,
     };

@@ -7,8 +7,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{auth::Staff, error::ApiError};
+use super::{auth::Staff, error::ApiError, orders::bad_params};
 use crate::{
+    lang::Text,
     reports::{self, Report, ReportError, ReportQuery, DEFAULT_DAYS, MAX_DAYS},
     state::AppState,
 };
@@ -36,16 +37,14 @@ pub async fn report(
     staff: Staff,
     params: Result<Query<ReportParams>, QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
-    let Query(params) = params
-        .map_err(|_| ApiError::BadRequest("Parameter tidak valid. / Invalid parameters.".into()))?;
+    let Query(params) = params.map_err(bad_params)?;
     let group = match params.group.as_deref().map(str::trim) {
         None | Some("" | "all") => None,
         Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            ApiError::BadRequest(
-                "Parameter group harus ID chat grup (angka), atau kosong untuk semua grup. \
-                 / group must be a group's chat id (a number), or empty for all groups."
-                    .into(),
-            )
+            ApiError::BadRequest(Text::new(
+                "Parameter group harus ID chat grup (angka), atau kosong untuk semua grup.",
+                "group must be a group's chat id (a number), or empty for all groups.",
+            ))
         })?),
     };
     let days = match params.days.as_deref().map(str::trim) {
@@ -55,9 +54,9 @@ pub async fn report(
             .ok()
             .filter(|days| (1..=MAX_DAYS).contains(days))
             .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "Parameter days harus angka 1 sampai {MAX_DAYS}. \
-                     / days must be a number from 1 to {MAX_DAYS}."
+                ApiError::BadRequest(Text::new(
+                    format!("Parameter days harus angka 1 sampai {MAX_DAYS}."),
+                    format!("days must be a number from 1 to {MAX_DAYS}."),
                 ))
             })?,
     };

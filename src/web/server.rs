@@ -12,13 +12,7 @@
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
-use axum::{
-    body::Body,
-    extract::ConnectInfo,
-    http::Request,
-    response::{IntoResponse, Response},
-    Router,
-};
+use axum::{body::Body, extract::ConnectInfo, http::Request, response::Response, Router};
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
@@ -32,7 +26,7 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use super::error::ApiError;
+use super::error::{self, ApiError};
 use crate::config::{self, Invalid, Settings};
 
 /// How long a connection may take, and how many may be open at once.
@@ -152,8 +146,9 @@ pub async fn serve(
 
 /// Answers a connection over the cap with `503 busy` and closes it.
 async fn refuse(stream: TcpStream) {
-    let answer = service_fn(|_request: Request<Incoming>| async {
-        Ok::<Response, Infallible>(ApiError::TooManyConnections.into_response())
+    let answer = service_fn(|request: Request<Incoming>| async move {
+        let lang = error::asked_language(request.headers());
+        Ok::<Response, Infallible>(ApiError::TooManyConnections.answer(lang))
     });
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     groups::settings::SettingsText,
+    lang::Text,
     orders::sla::{self, GroupTimes},
     state::AppState,
     users::{
@@ -65,7 +66,10 @@ pub async fn change(
         "role" => {
             let request: RoleChange = json_body(&headers, &body)?;
             AccountChange::SetRole(Role::parse(&request.role).ok_or_else(|| {
-                ApiError::BadRequest("Peran harus owner, admin atau staff.".into())
+                ApiError::BadRequest(Text::new(
+                    "Peran harus owner, admin atau staff.",
+                    "The role must be owner, admin or staff.",
+                ))
             })?)
         }
         _ => return Err(ApiError::NoSuchRoute),

@@ -628,10 +628,21 @@ test('changes made elsewhere show up without a reload, and a stale Pickup says w
   const picked = orderRow(page, 'LIVE-1');
   await picked.waitFor();
   const closedBefore = Number(await tab(page, 'close').locator('.count').textContent());
-  // Closed elsewhere: the row leaves this page and the Close count grows, with no reload.
+  // In English, Close is pressed and, while it asks to confirm, the ticket is closed
+  // elsewhere: the row leaves this page and the Close count grows, with no reload.
+  await page.locator('#lang').click();
+  await picked.locator('.action').click();
+  await page.locator('#confirm').waitFor();
   assert.equal((await elsewhere(`/orders/${no}/close`)).status, 200);
   await picked.waitFor({ state: 'detached', timeout: 10_000 });
   await page.locator(`.tabs button[data-status="close"] .count`, { hasText: String(closedBefore + 1) }).waitFor();
+  // Confirmed anyway: the server's answer says who was faster, in English only.
+  await page.locator('#confirm-yes').click();
+  const told = page.locator('#banner', { hasText: `already closed by ${staff.name}` });
+  await told.waitFor();
+  assert.match(await told.textContent(), /^This order was already closed by Budi Santoso/);
+  assert.doesNotMatch(await told.textContent(), /sudah|oleh|di-close/);
+  await page.locator('#lang').click();
   assert.deepEqual(problems, []);
   await context.close();
 });

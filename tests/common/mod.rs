@@ -435,10 +435,25 @@ pub async fn call(
     session: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> (reqwest::StatusCode, serde_json::Value) {
+    call_in(app, None, method, path, session, body).await
+}
+
+/// [`call`] asking for the answer in `language` (its `Accept-Language`), if given.
+pub async fn call_in(
+    app: &TestApp,
+    language: Option<&str>,
+    method: &str,
+    path: &str,
+    session: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
     let mut request = reqwest::Client::new().request(
         method.parse().unwrap(),
         format!("{}/api{path}", app.http_url()),
     );
+    if let Some(language) = language {
+        request = request.header("Accept-Language", language);
+    }
     if let Some(session) = session {
         request = request.header("X-Session-Token", session);
     }

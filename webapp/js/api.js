@@ -1,8 +1,9 @@
 // Talking to the server: `api` sends the session (inside Telegram, with its launch data)
-// and turns a refusal into an `ApiFailure` whose sentence is in the page's language.
+// and the page's language, and turns a refusal into an `ApiFailure` whose sentence is in
+// that language.
 
 import { state } from './state.js';
-import { TEXTS, t, wordFor } from './i18n.js';
+import { t } from './i18n.js';
 import { tg } from './telegram.js';
 import { heard, unreachable } from './online.js';
 
@@ -13,16 +14,17 @@ export class ApiFailure extends Error {
   }
 }
 
-/// Who is asking: the session, and inside Telegram its signed launch data.
-export function authHeaders() {
-  const headers = {};
+/// Who is asking: the session, and inside Telegram its signed launch data; and the page's
+/// language, in which the server says why it refuses.
+export function apiHeaders() {
+  const headers = { 'Accept-Language': state.lang };
   if (state.token) headers['X-Session-Token'] = state.token;
   if (tg) headers.Authorization = `tma ${tg.initData}`;
   return headers;
 }
 
 export async function api(path, { method = 'GET', body } = {}) {
-  const headers = authHeaders();
+  const headers = apiHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
@@ -43,16 +45,9 @@ export async function api(path, { method = 'GET', body } = {}) {
   heard();
   if (!response.ok) {
     const code = data?.error || (response.status >= 500 ? 'internal' : 'network');
-    const seconds = response.headers.get('Retry-After');
-    // Conflicts and refusals name people and states: the server's sentence is the one to show.
-    const refusal = code === 'refused' && TEXTS.en[`refused_${data?.reason}`] ? `refused_${data.reason}` : null;
-    let message;
-    if (state.lang === 'id') message = data?.message || t(code);
-    else if (refusal) message = t(refusal, { state: wordFor('state', data.state).toLowerCase() });
-    else if (['conflict', 'refused', 'bad_request'].includes(code) || !TEXTS.en[code]) message = data?.message || t(code);
-    else if (code === 'wrong_credentials' && data?.tries_left) message = t('wrong_credentials_left', { left: data.tries_left });
-    else message = t(code, { seconds, until: data?.until });
-    throw new ApiFailure(code, message, response.status, data?.field);
+    // The server's sentence is in the page's language; the page's own words are for an
+    // answer that has none.
+    throw new ApiFailure(code, data?.message || t(code), response.status, data?.field);
   }
   return data;
 }

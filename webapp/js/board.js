@@ -4,7 +4,7 @@
 import { $, freshFilters, pageFilters, state } from './state.js';
 import { t, wordFor } from './i18n.js';
 import { haptic, tg } from './telegram.js';
-import { ApiFailure, SESSION_ENDED, api, now } from './api.js';
+import { ApiFailure, SESSION_ENDED, api, apiHeaders, now } from './api.js';
 import {
   confirmDialog, element, field, formatTime, person, setText, showBanner, showView, span,
   updateBackButton
@@ -484,13 +484,10 @@ async function exportTickets(format, button) {
   const monthAgo = teamDay(-30);
   if (!params.has('from')) params.set('from', params.has('to') && params.get('to') < monthAgo ? params.get('to') : monthAgo);
   if (!params.has('to')) params.set('to', teamDay());
-  const headers = {};
-  if (state.token) headers['X-Session-Token'] = state.token;
-  if (tg) headers.Authorization = `tma ${tg.initData}`;
   button.disabled = true;
   $('filter-message').textContent = t('export_busy', { format: format.toUpperCase() });
   try {
-    const response = await fetch(`api/export.${format}?${params}`, { headers });
+    const response = await fetch(`api/export.${format}?${params}`, { headers: apiHeaders() });
     if (!response.ok) {
       const data = await response.json().catch(() => null);
       throw new ApiFailure(data?.error || 'internal', data?.message || t('internal'), response.status);

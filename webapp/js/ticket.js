@@ -3,7 +3,7 @@
 import { $, state } from './state.js';
 import { TEXTS, t } from './i18n.js';
 import { haptic } from './telegram.js';
-import { SESSION_ENDED, api, authHeaders } from './api.js';
+import { SESSION_ENDED, api, apiHeaders } from './api.js';
 import { isAway } from './online.js';
 import { element, field, formatTime, person, showBanner, showView } from './ui.js';
 import { handleFailure } from './login.js';
@@ -165,7 +165,7 @@ async function showTicketPhoto(ticket) {
   box.replaceChildren(element('p', 'hint', t('tk_photo_loading')));
   let response = null;
   try {
-    response = await fetch(`api/orders/${encodeURIComponent(ticket.no)}/photo`, { headers: authHeaders() });
+    response = await fetch(`api/orders/${encodeURIComponent(ticket.no)}/photo`, { headers: apiHeaders() });
   } catch (_) { /* shown as not loaded below */ }
   if (state.photoFor !== ticket.no) return;
   if (!response?.ok) {
