@@ -275,6 +275,7 @@ fn parse_args() -> Args {
         match arg.as_str() {
             "--smoke" => args.smoke = true,
             "--sqlite-only" => args.backends = vec![Backend::Sqlite],
+            "--postgres-only" => args.backends = vec![Backend::Postgres],
             "--out" => args.out = raw.next().map(PathBuf::from),
             "--only" => args.only.extend(raw.next()),
             "--baseline" => {
@@ -288,7 +289,7 @@ fn parse_args() -> Args {
             // cargo passes --bench to bench targets; anything else is a mistake.
             "--bench" => {}
             other => panic!(
-                "unknown argument {other}; use --smoke, --sqlite-only, --only WORKLOAD, \
+                "unknown argument {other}; use --smoke, --sqlite-only, --postgres-only, --only WORKLOAD, \
                  --baseline BINARY, --out DIR"
             ),
         }

@@ -184,7 +184,7 @@ async fn sigkill_during_mixed_traffic_loses_nothing(backend: Backend) {
 }
 
 /// The same with updates posted to the webhook (one at a time, again until answered 200,
-/// as Telegram does), where a batch is stored and processed in one transaction.
+/// as Telegram does), where on SQLite a batch is stored and processed in one transaction.
 async fn sigkill_during_webhook_traffic_loses_nothing(backend: Backend) {
     mixed_traffic_under_kills(backend, |port| {
         vec![

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     booking::HotelBase,
-    db::{Conn, Db},
+    db::{Backend, Conn, Db},
     groups::settings::SlaDefaults,
     orders::{self, DuplicateOrderId, NewOrder},
     settings::Config,
@@ -155,13 +155,18 @@ fn order_request(bot: &BotContext, update: &Update) -> Option<NewOrder> {
     }
 }
 
-/// Most updates read per batch. A batch spreads the cost of a commit over many updates,
-/// but on SQLite it holds the only write connection, and webhook intake waits for it: so
-/// a batch also ends once it has run for [`BATCH_TIME`], and the next one reads about as
-/// many updates as fitted into the last.
-const BATCH_MAX: usize = 128;
+/// How many updates a batch reads at most, and how long it may run. A batch spreads the
+/// cost of a commit over many updates, but on SQLite it holds the only write connection,
+/// and webhook intake waits for it: so there a batch ends once it has run for 5 ms, and
+/// the next one reads about as many updates as fitted into the last. On PostgreSQL the
+/// intake commits beside it, and every statement is a round trip, so batches are larger.
+fn batch_limits(backend: Backend) -> (usize, Duration) {
+    match backend {
+        Backend::Sqlite => (128, Duration::from_millis(5)),
+        Backend::Postgres => (512, Duration::from_millis(50)),
+    }
+}
 const BATCH_MIN: usize = 8;
-const BATCH_TIME: Duration = Duration::from_millis(5);
 
 /// Processes stored updates in arrival order until `shutdown`. `processed_on_intake` is
 /// woken when the webhook intake processed a batch itself ([`Intake`]); what is done
@@ -174,6 +179,7 @@ pub async fn run_processor(
     processed_on_intake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
+    let (batch_max, _) = batch_limits(db.backend());
     let mut batch = BATCH_MIN;
     let mut housekeeping = Housekeeping::default();
     loop {
@@ -213,7 +219,7 @@ pub async fn run_processor(
                 } else {
                     done + done / 4
                 }
-                .clamp(BATCH_MIN, BATCH_MAX);
+                .clamp(BATCH_MIN, batch_max);
                 failed
             }
             Err(e) => {
@@ -379,7 +385,8 @@ impl Housekeeping {
     }
 }
 
-/// Processes `rows` in one transaction, ending early once it has run for [`BATCH_TIME`].
+/// Processes `rows` in one transaction, ending early once it has run for its time
+/// ([`batch_limits`]).
 /// Updates are decoded, and Telegram asked who of their senders is in the FO chat where
 /// that decides, before the transaction starts, so the write lock is held for database
 /// work only.
@@ -442,7 +449,7 @@ async fn process_together(
     Ok(done)
 }
 
-/// Applies the effects of the `claimed` among `ready`, in order, until [`BATCH_TIME`] has
+/// Applies the effects of the `claimed` among `ready`, in order, until the batch's time has
 /// passed; those it did not reach go back to pending. Returns how many it reached.
 async fn apply_claimed(
     tx: &mut Conn,
@@ -450,13 +457,14 @@ async fn apply_claimed(
     ready: &[Ready<'_>],
     claimed: &[i64],
 ) -> Result<usize, sqlx::Error> {
+    let (_, batch_time) = batch_limits(Backend::of(tx));
     let started = tokio::time::Instant::now();
     let mut done = 0;
     // Orders of consecutive `/moban` updates are stored together; any other update first
     // lets them go, so effects keep the order of the updates.
     let mut orders_waiting = Vec::new();
     for Ready { row, update, order } in ready {
-        if started.elapsed() > BATCH_TIME {
+        if started.elapsed() > batch_time {
             break;
         }
         done += 1;
@@ -485,12 +493,13 @@ async fn process_one_by_one(
     bot: &BotContext,
     ready: &[Ready<'_>],
 ) -> Result<(usize, Vec<(InboxRow, sqlx::Error)>), sqlx::Error> {
+    let (_, batch_time) = batch_limits(db.backend());
     let mut tx = db.begin().await?;
     let started = tokio::time::Instant::now();
     let mut failed = Vec::new();
     let mut done = 0;
     for Ready { row, update, .. } in ready {
-        if started.elapsed() > BATCH_TIME {
+        if started.elapsed() > batch_time {
             break;
         }
         done += 1;
