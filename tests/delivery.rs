@@ -297,14 +297,18 @@ async fn the_webhook_processes_what_it_stores_unless_earlier_updates_wait(backen
         intake.processed(),
         shutdown.clone(),
     ));
-    let deadline = std::time::Instant::now() + PATIENCE;
-    while count(&db, pending).await > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the processor caught up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Until the processor has taken every update stored for it.
+    let processed = || async {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while count(&db, pending).await > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the processor caught up"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    processed().await;
     assert_eq!(
         count(&db, orders).await,
         1,
@@ -323,14 +327,7 @@ async fn the_webhook_processes_what_it_stores_unless_earlier_updates_wait(backen
     for _ in 0..2 {
         assert!(intake.store(moban_update(3, group, 3, "BARU")).await);
         if backend == Backend::Postgres {
-            let deadline = std::time::Instant::now() + PATIENCE;
-            while count(&db, pending).await > 0 {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "the processor took it"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            processed().await;
         }
         assert_eq!(count(&db, orders).await, 2);
         assert_eq!(count(&db, pending).await, 0);

@@ -1,6 +1,7 @@
 //! PostgreSQL restarted in the middle of a load: Tangkap recovers by itself, and every
 //! request is still answered exactly once. Restarts the local server (as `scripts/test`
-//! runs it); kept in a test binary of its own so no other test sees the restart.
+//! runs it); kept in a test binary of its own, which nextest runs alone
+//! (`.config/nextest.toml`), so no other test sees the restart.
 
 mod common;
 
