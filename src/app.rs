@@ -27,6 +27,7 @@ use crate::{
     groups,
     mail::{MailError, Mailer},
     orders::{
+        card::GroupFeatures,
         photos::PhotoStore,
         reminders::Reminders,
         workflow::{self, StepQueue},
@@ -130,8 +131,7 @@ pub async fn start_on(
         new_updates: Arc::new(Notify::new()),
         new_messages: Arc::new(Notify::new()),
     };
-    let sla = config.sla;
-    let pickup_undo = config.pickup_undo;
+    let step_rules = config.step_rules();
     let hotel = config.hotel();
     if let Some(hotel) = &hotel {
         hotel
@@ -144,7 +144,7 @@ pub async fn start_on(
         db: db.clone(),
         config: Arc::new(config),
         ingest: bot::Intake::start(db.clone(), signals.clone()),
-        steps: StepQueue::start(db.clone(), sla, pickup_undo),
+        steps: StepQueue::start(db.clone(), step_rules.clone()),
         new_updates: signals.new_updates,
         new_messages: signals.new_messages,
         identity: Arc::new(OnceLock::new()),
@@ -205,6 +205,7 @@ pub async fn start_on(
             },
             hotel: state.hotel.clone(),
             digest,
+            group: step_rules.group,
         },
         shutdown.clone(),
     ));
@@ -227,6 +228,8 @@ struct AppTimers {
     hotel: Option<HotelBase>,
     /// The daily rekap; None when off (its timer is removed at start).
     digest: Option<Digest>,
+    /// What a group sees of a Pickup told after its undo time.
+    group: GroupFeatures,
 }
 
 impl Fire for AppTimers {
@@ -249,7 +252,7 @@ impl Fire for AppTimers {
             reports::roll_window(tx, crate::db::now_ms()).await?;
         }
         if !told.is_empty() {
-            workflow::tell_picked_up(tx, &told).await?;
+            workflow::tell_picked_up(tx, &told, &self.group).await?;
         }
         if !reminders.is_empty() {
             self.reminders.fire(tx, &reminders).await?;

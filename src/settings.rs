@@ -16,7 +16,7 @@ use crate::{
     config::{self, BotToken, ConfigError, Invalid, Layers, Secret, Settings},
     groups::settings::SlaDefaults,
     mail::MailSettings,
-    orders::DuplicateOrderId,
+    orders::{card::GroupFeatures, workflow::Rules, DuplicateOrderId},
     users::access::Registration,
     web::server::ServerLimits,
 };
@@ -65,6 +65,10 @@ pub struct Config {
     /// How long the presser of a Mini App Pickup may undo it; the group hears of the
     /// Pickup only after (zero: at once, no undo).
     pub pickup_undo: Duration,
+    /// Feedback 1 is a live card with buttons (Ambil, Selesai) edited as its ticket moves.
+    pub group_buttons: bool,
+    /// Requests get 👀 once picked up and 👍 once resolved.
+    pub group_reactions: bool,
     /// When the daily rekap goes to the staff chat (`HH:MM` on the `utc_offset` clock);
     /// `None`: no digest.
     pub digest_at: Option<time::Time>,
@@ -102,6 +106,8 @@ impl Default for Config {
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
             pickup_undo: Duration::from_secs(5),
+            group_buttons: true,
+            group_reactions: true,
             digest_at: None,
             booking: None,
             mail: None,
@@ -139,6 +145,20 @@ impl Config {
     }
 
     /// The Mini App's address for buttons in private chats, when it has a public one.
+    /// How ticket steps are written, wherever they are made: time targets, the undo time,
+    /// and what the group sees.
+    pub fn step_rules(&self) -> Rules {
+        Rules {
+            sla: self.sla,
+            pickup_undo: self.pickup_undo,
+            group: GroupFeatures {
+                buttons: self.group_buttons,
+                reactions: self.group_reactions,
+                mini_app_link: self.miniapp_link.clone(),
+            },
+        }
+    }
+
     pub fn mini_app_url(&self) -> Option<String> {
         self.public_url.as_ref().map(|url| format!("{url}/"))
     }
@@ -188,6 +208,8 @@ pub struct Written {
     staff_chat: Option<i64>,
     reminder_digest: Option<String>,
     pickup_undo: Option<String>,
+    group_buttons: Option<bool>,
+    group_reactions: Option<bool>,
     digest_at: Option<String>,
     photo_dir: Option<String>,
 }
@@ -308,6 +330,8 @@ impl Settings for Config {
                 )?,
                 None => defaults.pickup_undo,
             },
+            group_buttons: written.group_buttons.unwrap_or(defaults.group_buttons),
+            group_reactions: written.group_reactions.unwrap_or(defaults.group_reactions),
             digest_at: match written.digest_at.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(_) if staff_chat.is_none() => {

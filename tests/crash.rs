@@ -11,6 +11,10 @@
 //! Bookings whose holds run out as the process is killed: each hold is warned of and ends
 //! once, its nights freed, each queued once for the FO chat.
 //!
+//! Cards pressed as the process is killed: every press is answered (or its answer refused
+//! by Telegram as too late), no Feedback is sent twice but for a kill in that instant, and
+//! every card ends showing its ticket as it stands.
+//!
 //! And a restart does not stall delivery: after a SIGKILL in the middle of a burst of
 //! Feedback 1, the last of them arrives no later than Telegram's limits allow plus 2 s,
 //! counted from when the new process is ready (3 kills here; `scripts/soak` runs 20).
@@ -33,7 +37,7 @@ use common::{
 use serde_json::{json, Value};
 use tangkap::{
     db::Db,
-    sim::FakeTelegram,
+    sim::{FakeTelegram, MemberStatus},
     users::{self, DisplayName, NewUser, Password, Username},
 };
 
@@ -52,7 +56,7 @@ fn kills() -> usize {
         .unwrap_or(5)
 }
 
-fn start_tangkap(fake: &FakeTelegram, database_url: &str, port: u16) -> Child {
+fn start_tangkap(fake: &FakeTelegram, database_url: &str, port: u16) -> Tangkap {
     start_tangkap_with(fake, database_url, port, &[])
 }
 
@@ -62,8 +66,8 @@ fn start_tangkap_with(
     database_url: &str,
     port: u16,
     settings: &[(&str, String)],
-) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tangkap"))
+) -> Tangkap {
+    let child = Command::new(env!("CARGO_BIN_EXE_tangkap"))
         .arg("run")
         .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
         .env("TANGKAP_BOT_TOKEN", TOKEN)
@@ -72,11 +76,39 @@ fn start_tangkap_with(
         .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
         .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
         .env("RUST_LOG", "warn")
+        // Feedback 1 plain: the card's edits would not fit the tests' budget of 20
+        // messages a minute per group; the card's kill test turns it on.
+        .env("TANGKAP_GROUP_BUTTONS", "off")
         .envs(settings.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
-        .expect("the tangkap binary starts")
+        .expect("the tangkap binary starts");
+    Tangkap(child)
+}
+
+/// A `tangkap run` process, killed when dropped: a test that fails does not leave it
+/// running (and loading the rest of the run).
+struct Tangkap(Child);
+
+impl std::ops::Deref for Tangkap {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tangkap {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Tangkap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Waits until the instance on `port` answers `/healthz`.
@@ -109,12 +141,12 @@ async fn wait_for_at_least(db: &Db, sql: &str, least: i64, what: &str) {
 
 /// SIGKILLs `child` and starts Tangkap again with the same settings; returns it ready.
 async fn kill_and_restart(
-    mut child: Child,
+    mut child: Tangkap,
     fake: &FakeTelegram,
     database_url: &str,
     port: u16,
     settings: &[(&str, String)],
-) -> Child {
+) -> Tangkap {
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
     let child = start_tangkap_with(fake, database_url, port, settings);
@@ -684,6 +716,185 @@ async fn a_kill_while_holds_run_out_warns_and_cancels_each_once(backend: Backend
         }
     }
     println!("{rounds} kills: {expected} holds warned of and ended once each");
+    db.close().await;
+    drop_postgres_database(&database.url).await;
+}
+
+on_both_backends!(sigkill_while_cards_are_pressed_leaves_every_card_in_its_tickets_state);
+
+/// Requests per group in the card's kill test: each takes Feedback 1, 2 and 3 and up to
+/// two edits of its card, within a group's 20 messages a minute.
+const CARDS_PER_GROUP: usize = 3;
+
+async fn sigkill_while_cards_are_pressed_leaves_every_card_in_its_tickets_state(backend: Backend) {
+    init_logging();
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let database = test_database(backend).await;
+    let groups: Vec<i64> = (0..2).map(|i| fake.group(&format!("Kartu {i}"))).collect();
+    let requester = fake.user("Peminta", None);
+    let staff = fake.user("Sari", Some("sari"));
+    for &group in &groups {
+        fake.set_member_status(group, &staff, MemberStatus::Member);
+    }
+    let port = tangkap::sim::free_port();
+    let settings = vec![
+        ("TANGKAP_GROUP_BUTTONS", "on".to_owned()),
+        ("TANGKAP_PICKUP_UNDO", "0".to_owned()),
+    ];
+    let mut child = start_tangkap_with(&fake, &database.url, port, &settings);
+    wait_ready(port).await;
+    let db = Db::connect(&database.url).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let account = NewUser {
+        name: DisplayName::parse("Sari").unwrap(),
+        username: Username::parse("sari").unwrap(),
+        telegram_id: staff.id,
+        telegram_username: staff.username.clone(),
+        password_hash: Password::parse("sandi-sari-1").unwrap().hash(),
+        role: users::Role::Staff,
+        state: users::AccountState::Active,
+    };
+    users::register(&mut tx, &account).await.unwrap();
+    tx.commit().await.unwrap();
+
+    for n in 0..CARDS_PER_GROUP {
+        for &group in &groups {
+            fake.send_to_group(group, &requester, &format!("/moban #KARTU-{n} #TRX #kartu"));
+        }
+    }
+    let expected = CARDS_PER_GROUP * groups.len();
+    wait_for_at_least(
+        &db,
+        "SELECT COUNT(*) FROM orders",
+        expected as i64,
+        "every request a ticket",
+    )
+    .await;
+    let tickets: Vec<(i64, i64)> = common::rows(&db, "SELECT chat_id, no FROM orders ORDER BY no")
+        .await
+        .into_iter()
+        .map(|row| {
+            (
+                row[0].as_ref().unwrap().parse().unwrap(),
+                row[1].as_ref().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    let card_of = |fake: &FakeTelegram, chat: i64, no: i64| {
+        let ticket = tickets.iter().position(|&(_, n)| n == no).unwrap();
+        let order_id = format!("KARTU-{}", ticket / groups.len());
+        fake.bot_messages(chat).into_iter().find(|m| {
+            m.text
+                .contains(&format!("Permintaan Anda {order_id} TRX sudah kami proses"))
+        })
+    };
+    assert!(
+        fake.wait_until(Duration::from_secs(60), |fake| tickets
+            .iter()
+            .all(|&(chat, no)| card_of(fake, chat, no).is_some()))
+            .await,
+        "every card delivered"
+    );
+
+    // Ambil on every card, Selesai on all but the last of each group, as clients that
+    // press at once and do not wait for the card's edit; the process killed in between.
+    let mut presses = Vec::new();
+    let mut kills = 0;
+    for (round, press) in ["p", "c"].into_iter().enumerate() {
+        for (i, &(chat, no)) in tickets.iter().enumerate() {
+            if press == "c" && i >= tickets.len() - groups.len() {
+                continue;
+            }
+            let card = card_of(&fake, chat, no).unwrap();
+            presses.push(fake.press_button_with_data(
+                chat,
+                card.message_id,
+                &staff,
+                &format!("t:{press}:{no}"),
+            ));
+            if i == 2 + round {
+                child = kill_and_restart(child, &fake, &database.url, port, &settings).await;
+                kills += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(80)).await;
+        }
+    }
+
+    let settled = fake
+        .wait_until(Duration::from_secs(90), |fake| {
+            fake.pending_updates() == 0
+                && tickets.iter().all(|&(chat, no)| {
+                    let card = card_of(fake, chat, no).unwrap();
+                    !card.callbacks.iter().any(|(label, _)| label == "🙋 Ambil")
+                })
+        })
+        .await;
+    assert!(settled, "stats: {:?}", fake.stats());
+    let open = count(&db, "SELECT COUNT(*) FROM orders WHERE status = 'pickup'").await;
+    assert_eq!(
+        open,
+        groups.len() as i64,
+        "the last card of each group stays picked up"
+    );
+    // Each press answered once; an answer that came after Telegram's time for it is
+    // refused by Telegram, and that is all.
+    let answers = "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%answer_callback%'";
+    assert_eq!(count(&db, answers).await, presses.len() as i64);
+    let answered = fake.callback_answers();
+    for press in &presses {
+        let once = answered
+            .iter()
+            .filter(|a| a.query_id == press.query_id)
+            .count();
+        assert!(once <= 1);
+    }
+    let refused_late = count(
+        &db,
+        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%answer_callback%' AND status = 'failed'",
+    )
+    .await as usize;
+    assert_eq!(answered.len() + refused_late, presses.len());
+
+    // Every card as its ticket stands, once the last edits are through.
+    let as_it_stands = fake
+        .wait_until(Duration::from_secs(60), |fake| {
+            tickets.iter().enumerate().all(|(i, &(chat, no))| {
+                let card = card_of(fake, chat, no).unwrap();
+                let labels: Vec<&str> = card.callbacks.iter().map(|(l, _)| l.as_str()).collect();
+                if i >= tickets.len() - groups.len() {
+                    card.text.contains("PICK UP oleh Sari") && labels == ["✅ Selesai"]
+                } else {
+                    card.text.contains("RESOLVED oleh Sari") && labels.is_empty()
+                }
+            })
+        })
+        .await;
+    child.kill().ok();
+    assert!(
+        as_it_stands,
+        "cards: {:#?}",
+        groups
+            .iter()
+            .map(|&g| fake.bot_messages(g))
+            .collect::<Vec<_>>()
+    );
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    for &group in &groups {
+        for message in fake.bot_messages(group) {
+            if message.text.contains("sudah di PICK UP")
+                || message.text.contains("sudah di RESOLVED")
+            {
+                *copies.entry(message.text).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(copies.len(), tickets.len() * 2 - groups.len());
+    let doubled: usize = copies.values().map(|n| n - 1).sum();
+    assert!(
+        doubled <= kills,
+        "{doubled} Feedback sent twice for {kills} kills"
+    );
+    eprintln!("{kills} kills, {} presses, {} answered, {refused_late} too late, {doubled} Feedback sent twice", presses.len(), answered.len());
     db.close().await;
     drop_postgres_database(&database.url).await;
 }

@@ -118,15 +118,15 @@ async fn demo_tells_the_whole_story_offline() {
         .to_owned();
     stop(demo);
     assert!(output.status.success(), "demo story failed:\n{report}");
-    // Eight seeded orders (six in the first group, two in the second) and the story's one.
-    assert_eq!(orders_in(dir.path()).await, 9);
+    // Six seeded orders (four in the first group, two in the second) and the story's one.
+    assert_eq!(orders_in(dir.path()).await, 7);
     // Two seeded bookings, Ahmad's in the private chat and Citra's from the web form.
     assert_eq!(bookings_in(dir.path()).await, 4);
 
     let (kept, kept_url) = start_demo(dir.path(), port, true);
     assert_eq!(
         orders_in(dir.path()).await,
-        9,
+        7,
         "--keep keeps the last run's orders"
     );
     // A Mini App left open across the restart carries on: its launch data still holds.
@@ -154,7 +154,7 @@ async fn demo_tells_the_whole_story_offline() {
         .unwrap();
     assert!(sent.status().is_success(), "{}", sent.status());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while orders_in(dir.path()).await < 10 && std::time::Instant::now() < deadline {
+    while orders_in(dir.path()).await < 8 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // The page shows the chats and mail of before the restart, and the new request answered
@@ -195,11 +195,7 @@ async fn demo_tells_the_whole_story_offline() {
         texts(&chats_after, "group")
     );
     stop(kept);
-    assert_eq!(
-        orders_in(dir.path()).await,
-        10,
-        "a /moban after the restart"
-    );
+    assert_eq!(orders_in(dir.path()).await, 8, "a /moban after the restart");
     assert_eq!(
         bookings_in(dir.path()).await,
         4,
@@ -214,7 +210,7 @@ async fn demo_tells_the_whole_story_offline() {
         "a plain start shows fresh chats"
     );
     stop(fresh);
-    assert_eq!(orders_in(dir.path()).await, 8, "a plain start is fresh");
+    assert_eq!(orders_in(dir.path()).await, 6, "a plain start is fresh");
     assert_eq!(bookings_in(dir.path()).await, 2);
 }
 
@@ -396,7 +392,7 @@ async fn a_second_demo_in_the_same_folder_is_refused() {
     let port = tangkap::sim::free_port();
     let (first, url) = start_demo(dir.path(), port, false);
     let orders = orders_in(dir.path()).await;
-    assert_eq!(orders, 8);
+    assert_eq!(orders, 6);
 
     let said = refused_demo(dir.path(), tangkap::sim::free_port());
     assert!(said.contains("already running in this folder"), "{said}");

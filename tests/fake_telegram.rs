@@ -7,7 +7,7 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use tangkap::sim::{CallbackAnswer, FakeTelegram, Fault, MemberStatus};
+use tangkap::sim::{FakeTelegram, Fault, MemberStatus};
 
 const TOKEN: &str = "4242:AAFakeTokenForTheFakeServer_123456";
 
@@ -829,19 +829,16 @@ async fn callback_queries_are_answered_once() {
         .unwrap();
     assert_eq!(form.status(), 200);
 
+    let answers: Vec<(String, Option<String>, bool)> = fake
+        .callback_answers()
+        .into_iter()
+        .map(|a| (a.query_id, a.text, a.show_alert))
+        .collect();
     assert_eq!(
-        fake.callback_answers(),
+        answers,
         [
-            CallbackAnswer {
-                query_id: first.query_id,
-                text: Some("Tercatat".into()),
-                show_alert: true,
-            },
-            CallbackAnswer {
-                query_id: second.query_id,
-                text: None,
-                show_alert: false,
-            },
+            (first.query_id, Some("Tercatat".into()), true),
+            (second.query_id, None, false),
         ]
     );
     assert_eq!(fake.stats().calls["answercallbackquery"], 5);

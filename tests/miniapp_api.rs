@@ -999,7 +999,7 @@ async fn a_step_that_cannot_be_written_does_not_sink_the_others(backend: Backend
         .map(|row| row[0].as_deref().unwrap().parse().unwrap())
         .collect();
 
-    let steps = StepQueue::start(app.db.clone(), app.config.sla, app.config.pickup_undo);
+    let steps = StepQueue::start(app.db.clone(), app.config.step_rules());
     let (first, refused, last) = tokio::join!(
         steps.apply(nos[0], Transition::Pickup, &budi),
         steps.apply(nos[1], Transition::Pickup, &unknown),

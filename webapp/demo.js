@@ -1,6 +1,7 @@
 // The demo page: a Telegram client played on top of Tangkap's fake Telegram. Chats are
 // read from /demo/api/chats; what you type is posted as the person chosen under
-// "Anda sebagai", and the bot's callback buttons (Setujui, Tolak) are pressed as them; the
+// "Anda sebagai", and the bot's callback buttons (Setujui, Tolak, a ticket's Ambil) are
+// pressed as them; the
 // Mini App opens in the phone frame with initData signed for that person. The hotel's
 // public booking page opens in the same frame, and the mail it sends lands in the page's
 // inbox (/demo/api/mailbox) instead of going anywhere.
@@ -77,7 +78,7 @@ function renderChat(list, messages, chat) {
       body.textContent = message.text || (message.from_bot ? '' : '(stiker atau media)');
     }
     item.append(body);
-    const callbacks = chat === 'private' ? message.callbacks || [] : [];
+    const callbacks = message.callbacks || [];
     if ((message.buttons.length || callbacks.length) && !message.deleted) {
       const row = document.createElement('div');
       row.className = 'buttons';
@@ -94,7 +95,7 @@ function renderChat(list, messages, chat) {
         button.className = 'callback';
         button.textContent = text;
         button.dataset.callback = data;
-        button.addEventListener('click', () => press(message.message_id, data, button));
+        button.addEventListener('click', () => press(chat, message.message_id, data, button));
         row.append(button);
       }
       item.append(row);
@@ -159,24 +160,29 @@ async function shareLocation() {
   refresh();
 }
 
-function toast(text) {
+function toast(text, alert = false) {
   const box = $('#toast');
   box.textContent = text;
+  box.classList.toggle('alert', alert);
+  box.setAttribute('role', alert ? 'alert' : 'status');
   box.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
-/// Presses a callback button as the chosen person; Telegram shows the bot's answer as a
-/// notification at the top, and so does this page.
-async function press(messageId, data, button) {
+/// Presses a callback button as the chosen person, in their private chat or the group
+/// shown; Telegram shows the bot's answer as a notification at the top (an alert for a
+/// refusal), and so does this page.
+async function press(chat, messageId, data, button) {
   const person = me();
   if (!person) return;
   button.disabled = true;
   const response = await fetch('/demo/api/press', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ as: person.id, chat: 'private', message_id: messageId, data }),
+    body: JSON.stringify({
+      as: person.id, chat, group: currentGroup, message_id: messageId, data,
+    }),
   });
   if (!response.ok) {
     toast('Tombol ini sudah tidak berlaku.');
@@ -188,7 +194,7 @@ async function press(messageId, data, button) {
   for (let tries = 0; tries < 40; tries += 1) {
     const answer = await (await fetch(`/demo/api/answer?query=${encodeURIComponent(query)}`)).json();
     if (answer.answered) {
-      if (answer.text) toast(answer.text);
+      if (answer.text) toast(answer.text, answer.show_alert);
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 150));

@@ -10,8 +10,7 @@ use super::{BotContext, Command};
 use crate::{
     db::Conn,
     groups,
-    lang::Lang,
-    orders::{self, moban, photos::PhotoFile, NewOrder, OpenTicket, OrderMessage, Stored},
+    orders::{self, card, moban, photos::PhotoFile, NewOrder, OpenTicket, OrderMessage, Stored},
     telegram::{
         outbox::{self, Button, Outgoing},
         texts,
@@ -154,25 +153,26 @@ pub async fn store_orders(
     tx: &mut Conn,
     orders: &[NewOrder],
 ) -> Result<(), sqlx::Error> {
-    let stored = orders::create_many(tx, orders, &bot.sla, bot.duplicates).await?;
-    // Tagged with the ticket, for its timeline.
+    let stored = orders::create_many(tx, orders, &bot.steps.sla, bot.duplicates).await?;
+    // Tagged with the ticket, for its timeline and its card's edits.
     let replies: Vec<(Outgoing, String)> = orders
         .iter()
         .zip(stored)
         .filter_map(|(order, stored)| match stored {
-            Stored::Created(created) => Some((
-                reply_about_ticket(
-                    bot,
-                    order,
+            Stored::Created(created) => {
+                let (html, keyboard) = card::new_card(
+                    &bot.steps.group,
+                    created.no,
                     created.ticket.as_str(),
-                    texts::order_received(
-                        &order.request.order_id,
-                        &order.request.transaksi,
-                        created.ticket.as_str(),
-                    ),
-                ),
-                OrderMessage::Received.about(created.no),
-            )),
+                    &order.request.order_id,
+                    &order.request.transaksi,
+                );
+                let card = Outgoing::reply(order.chat_id, order.message_id, html);
+                Some((
+                    card.with_keyboard(keyboard),
+                    OrderMessage::Received.about(created.no),
+                ))
+            }
             Stored::Linked(open) => Some((
                 already_open(bot, order, &open),
                 OrderMessage::Linked.about(open.no),
@@ -192,29 +192,9 @@ fn already_open(bot: &BotContext, order: &NewOrder, open: &OpenTicket) -> Outgoi
         &open.status,
         open.picked_by.as_deref(),
     );
-    reply_about_ticket(bot, order, &open.ticket_no, html)
-}
-
-/// `html` as a reply to the `/moban` message, with a button that opens the Mini App on
-/// `ticket` (web_app buttons are refused in groups): Feedback 1, or the pointer to an
-/// open ticket.
-fn reply_about_ticket(bot: &BotContext, order: &NewOrder, ticket: &str, html: String) -> Outgoing {
-    Outgoing::SendMessage {
-        chat_id: order.chat_id,
-        html,
-        reply_to: Some(order.message_id),
-        keyboard: bot
-            .mini_app_link
-            .iter()
-            .map(|link| {
-                vec![Button::link(
-                    texts::open_ticket(Lang::Id),
-                    format!("{link}?startapp={ticket}"),
-                )]
-            })
-            .collect(),
-        answers: None,
-    }
+    let open_row = card::open_row(bot.steps.group.mini_app_link.as_deref(), &open.ticket_no);
+    Outgoing::reply(order.chat_id, order.message_id, html)
+        .with_keyboard(open_row.into_iter().collect())
 }
 
 /// Greets a group once when the bot is added to it.

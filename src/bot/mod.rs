@@ -20,8 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     booking::HotelBase,
     db::{Backend, Conn, Db},
-    groups::settings::SlaDefaults,
-    orders::{self, DuplicateOrderId, NewOrder},
+    orders::{self, workflow::Rules, DuplicateOrderId, NewOrder},
     settings::Config,
     telegram::{
         api::BotApi,
@@ -51,14 +50,13 @@ pub struct BotContext {
     pub me: BotIdentity,
     /// The Mini App's https address (`TANGKAP_PUBLIC_URL`), for buttons in private chats.
     pub mini_app_url: Option<String>,
-    /// The direct Mini App link (`TANGKAP_MINIAPP_LINK`), for buttons in groups.
-    pub mini_app_link: Option<String>,
     /// How `/daftar` accounts start (`TANGKAP_REGISTRATION`).
     pub registration: RegistrationMode,
     /// Telegram ids that register as owners (`TANGKAP_OWNERS`).
     pub owners: Vec<i64>,
-    /// Time targets of tickets whose group sets none.
-    pub sla: SlaDefaults,
+    /// How ticket steps are written (time targets of tickets whose group sets none, the
+    /// undo time), and what a group sees of its tickets (the card, reactions).
+    pub steps: Rules,
     /// What a `/moban` gets whose Order_ID has an open ticket in its group already.
     pub duplicates: DuplicateOrderId,
     /// The hotel, when bookings are on; its settings in force are read by each update
@@ -83,10 +81,9 @@ impl BotContext {
         Self {
             me,
             mini_app_url: config.mini_app_url(),
-            mini_app_link: config.miniapp_link.clone(),
             registration: config.registration.mode,
             owners: config.registration.owners.clone(),
-            sla: config.sla,
+            steps: config.step_rules(),
             duplicates: config.duplicate_order_id,
             hotel,
             utc_offset: config.utc_offset,
@@ -387,8 +384,8 @@ impl Housekeeping {
 
 /// Processes `rows` in one transaction, ending early once it has run for its time
 /// ([`batch_limits`]).
-/// Updates are decoded, and Telegram asked who of their senders is in the FO chat where
-/// that decides, before the transaction starts, so the write lock is held for database
+/// Updates are decoded, and Telegram asked who of their senders is in the FO chat, or in
+/// the group whose card they pressed, where that decides, before the transaction starts, so the write lock is held for database
 /// work only.
 ///
 /// The common case takes the fast way: the whole batch claimed in one statement and no
@@ -407,7 +404,8 @@ async fn process_batch(
         .map(|row| Ready::read(bot, row, serde_json::from_str(&row.json)))
         .collect();
     let updates = ready.iter().filter_map(|ready| ready.update.as_ref().ok());
-    booking::ask_front_office(db, bot, updates).await;
+    booking::ask_front_office(db, bot, updates.clone()).await;
+    callback::ask_about_card_pressers(db, bot, updates).await;
     match process_together(db, bot, &ready).await {
         Ok(done) => Ok((done, Vec::new())),
         Err(e) => {

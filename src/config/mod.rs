@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 29] = [
+pub const SETTINGS: [(&str, &str, Kind); 31] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -187,6 +187,8 @@ pub const SETTINGS: [(&str, &str, Kind); 29] = [
     ("staff_chat", "TANGKAP_STAFF_CHAT", Kind::Whole),
     ("reminder_digest", "TANGKAP_REMINDER_DIGEST", Kind::Text),
     ("pickup_undo", "TANGKAP_PICKUP_UNDO", Kind::Text),
+    ("group_buttons", "TANGKAP_GROUP_BUTTONS", Kind::Switch),
+    ("group_reactions", "TANGKAP_GROUP_REACTIONS", Kind::Switch),
     ("digest_at", "TANGKAP_DIGEST_AT", Kind::Text),
     ("smtp_url", "TANGKAP_SMTP_URL", Kind::Text),
     ("mail_from", "TANGKAP_MAIL_FROM", Kind::Text),

@@ -273,28 +273,30 @@ struct Press {
     #[serde(rename = "as")]
     person: i64,
     chat: String,
+    /// Which group, for `chat: "group"`; the first when absent.
+    group: Option<i64>,
     message_id: i32,
     data: String,
 }
 
-/// A person presses a callback button (Setujui, Tolak) on one of the bot's messages in
-/// their private chat; answers the callback query's id, for [`answer`].
+/// A person presses a callback button on one of the bot's messages: Setujui or Tolak in
+/// their private chat, a ticket's card in a group; answers the callback query's id, for
+/// [`answer`].
 async fn press(
     State(demo): State<DemoState>,
     Json(press): Json<Press>,
 ) -> Result<Json<Value>, Refusal> {
     let person = demo.person(press.person)?.clone();
-    if press.chat != "private" {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            "buttons are pressed in the private chat",
-        ));
-    }
+    let chat = match press.chat.as_str() {
+        "private" => person.id,
+        "group" => demo.group(press.group)?,
+        _ => return Err((StatusCode::BAD_REQUEST, "chat is private or group")),
+    };
     // The bot may have edited the buttons away (another owner decided meanwhile): Telegram
     // then has nothing to press, and neither has this.
     let pressed = demo
         .fake
-        .press_button(person.id, press.message_id, &person, &press.data)
+        .press_button(chat, press.message_id, &person, &press.data)
         .ok_or((StatusCode::BAD_REQUEST, "no such button on that message"))?;
     Ok(Json(json!({ "query_id": pressed.query_id })))
 }

@@ -1,6 +1,7 @@
 //! Orders caught from `/moban`, their ticket numbers and their audit trail.
 
 pub mod board;
+pub mod card;
 pub mod detail;
 pub mod duplicates;
 pub mod export;

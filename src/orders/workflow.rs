@@ -18,6 +18,7 @@ use sqlx::{any::AnyRow, Row};
 
 use super::{
     board::{self, OrderView},
+    card::{self, GroupFeatures},
     sla::{self, Stage},
     written_text, OrderMessage, Status,
 };
@@ -96,9 +97,10 @@ pub const REASON_MAX: usize = 500;
 pub enum TransitionError {
     #[error("no such order")]
     NotFound,
-    /// The asker sees the ticket but may not make this step (staff reopening).
-    #[error("not allowed")]
-    Forbidden,
+    /// The asker sees the ticket but may not make this step (staff reopening, or closing
+    /// a ticket someone else picked up); the sentence says why.
+    #[error("not allowed: {0}")]
+    Forbidden(Text),
     /// The step's input was refused; the sentence says why.
     #[error("{0}")]
     Invalid(Text),
@@ -149,11 +151,11 @@ impl StepQueue {
     /// Starts the writer; it runs until every clone of the queue is dropped. A Pickup
     /// starts the ticket's Close clock by `sla` unless its group sets its own targets, and
     /// may be undone by its presser for `pickup_undo` (zero: the group is told at once).
-    pub fn start(db: Db, sla: SlaDefaults, pickup_undo: Duration) -> Self {
+    pub fn start(db: Db, rules: Rules) -> Self {
         let writer = db.clone();
-        let rules = Rules { sla, pickup_undo };
         let batches = GroupCommit::start(STEP_BATCH, move |steps: Vec<Step>| {
             let db = writer.clone();
+            let rules = rules.clone();
             async move { write_steps(&db, &steps, &rules).await }
         });
         Self { db, batches }
@@ -208,7 +210,10 @@ impl StepQueue {
         }
         let reason = match transition {
             Transition::Reopen if !access::may_reopen(actor) => {
-                return Err(TransitionError::Forbidden)
+                return Err(TransitionError::Forbidden(Text::new(
+                    "Hanya owner dan admin yang bisa membuka kembali tiket.",
+                    "Only owners and admins can reopen a ticket.",
+                )))
             }
             Transition::Reopen => Some(
                 written_text(reason.unwrap_or_default(), REASON_MAX, &REASON_WORDS)
@@ -223,28 +228,39 @@ impl StepQueue {
             reason,
         };
         let outcome = self.batches.submit(step).await.unwrap_or(Outcome::Failed);
-        read_back(&self.db, scope, no, transition, outcome).await
+        read_back(&self.db, actor, no, transition, outcome).await
     }
 }
 
 /// How a refused reason is named: Indonesian, then English.
 const REASON_WORDS: [&str; 2] = ["Alasan", "The reason"];
 
-/// The order after a step: as moved, or as it stands if the step found it elsewhere.
+/// The order after a step: as moved, or as it stands if the step found it elsewhere, or
+/// picked up by someone else for a Close that is theirs to make.
 async fn read_back(
     db: &Db,
-    scope: access::Scope,
+    actor: &User,
     no: i64,
     transition: Transition,
     outcome: Outcome,
 ) -> Result<OrderView, TransitionError> {
     let order = match outcome {
         Outcome::Failed => return Err(TransitionError::NotSaved),
-        Outcome::Moved | Outcome::Stayed => board::find(db, scope, no).await?,
+        Outcome::Moved | Outcome::Stayed => board::find(db, access::scope(actor), no).await?,
     };
     match (outcome, order) {
         (_, None) => Err(TransitionError::NotFound),
         (Outcome::Moved, Some(order)) => Ok(order),
+        (_, Some(order))
+            if transition == Transition::Close
+                && order.status == Status::Pickup.as_str()
+                && order.picked_by_username.as_deref() != Some(actor.username.as_str())
+                && !access::manages_team(actor) =>
+        {
+            Err(TransitionError::Forbidden(texts::only_the_picker_closes(
+                &order.picked_by.unwrap_or_default(),
+            )))
+        }
         (_, Some(order)) => Err(TransitionError::Conflict {
             order: Box::new(order),
             transition,
@@ -304,6 +320,19 @@ impl Outcome {
 /// order.
 async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<bool>, sqlx::Error> {
     let mut tx = db.begin().await?;
+    let moved = write_in(&mut tx, steps, rules).await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Writes `steps` inside `tx`, in the given order (a button pressed in a group is written
+/// in the transaction of its update); for each, whether it moved its order. The cards of
+/// the tickets moved are brought up to date, and the requests marked as the group is told.
+pub async fn write_in(
+    tx: &mut Conn,
+    steps: &[&Step],
+    rules: &Rules,
+) -> Result<Vec<bool>, sqlx::Error> {
     let mut moved = Vec::with_capacity(steps.len());
     // The next stage's clocks, started for the whole batch at once.
     let mut picked_up = Vec::new();
@@ -313,7 +342,7 @@ async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<b
     // What the reports count, for the whole batch at once.
     let mut counted = Vec::new();
     for step in steps {
-        let chat = write_step(&mut tx, step, rules, &mut counted).await?;
+        let chat = write_step(tx, step, rules, &mut counted).await?;
         if let Some((chat_id, at)) = chat {
             match step.transition {
                 Transition::Pickup => picked_up.push((step.no, chat_id, at)),
@@ -324,7 +353,7 @@ async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<b
         }
         moved.push(chat.is_some());
     }
-    sla::start(&mut tx, Stage::Close, &picked_up, &rules.sla).await?;
+    sla::start(tx, Stage::Close, &picked_up, &rules.sla).await?;
     if !rules.pickup_undo.is_zero() {
         let until = now_ms() + rules.pickup_undo.as_millis() as i64;
         let told: Vec<Timer> = picked_up
@@ -335,26 +364,38 @@ async fn write_together(db: &Db, steps: &[&Step], rules: &Rules) -> Result<Vec<b
                 due_at: until,
             })
             .collect();
-        timers::set(&mut tx, &told).await?;
+        timers::set(tx, &told).await?;
     }
-    sla::stop(&mut tx, &closed).await?;
+    sla::stop(tx, &closed).await?;
     // A reopened ticket is timed as a new one from the moment it was reopened.
-    sla::start(&mut tx, Stage::Pickup, &reopened, &rules.sla).await?;
+    sla::start(tx, Stage::Pickup, &reopened, &rules.sla).await?;
     // An undone Pickup stops the Close clock it started, and the ticket's Pickup clock
     // runs on as if it had not been pressed.
     let unpicked_nos: Vec<i64> = unpicked.iter().map(|&(no, _)| no).collect();
-    sla::stop(&mut tx, &unpicked_nos).await?;
-    sla::resume(&mut tx, Stage::Pickup, &unpicked).await?;
-    reports::record(&mut tx, &counted).await?;
-    tx.commit().await?;
+    sla::stop(tx, &unpicked_nos).await?;
+    sla::resume(tx, Stage::Pickup, &unpicked).await?;
+    reports::record(tx, &counted).await?;
+    // The group sees a Pickup once it is told of it (at once, or after the undo time by
+    // [`tell_picked_up`]) and a Close at once; the rest only on the card.
+    let told_now = rules.pickup_undo.is_zero().then_some(card::PICKED_UP);
+    let shown: Vec<(i64, Option<&str>)> = picked_up
+        .iter()
+        .map(|&(no, _, _)| (no, told_now))
+        .chain(closed.iter().map(|&no| (no, Some(card::RESOLVED))))
+        .chain(unpicked_nos.iter().map(|&no| (no, None)))
+        .chain(reopened.iter().map(|&(no, _, _)| (no, None)))
+        .collect();
+    card::show(tx, &rules.group, &shown).await?;
     Ok(moved)
 }
 
-/// How steps are written: the time targets, and how long a Pickup may be undone.
-#[derive(Clone, Copy, Debug)]
-struct Rules {
-    sla: SlaDefaults,
-    pickup_undo: Duration,
+/// How steps are written: the time targets, how long a Pickup may be undone, and what the
+/// group sees of its tickets beyond the Feedback messages.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub sla: SlaDefaults,
+    pub pickup_undo: Duration,
+    pub group: GroupFeatures,
 }
 
 /// The conditional UPDATE (of two people pressing at once exactly one wins), the audit
@@ -387,8 +428,14 @@ async fn write_step(
             None => return Ok(None),
         },
         _ => {
+            // Staff close only what they picked up ([`access::may_close`]), decided in the
+            // UPDATE itself so that no undo or Pickup can come between.
+            let whose = match transition {
+                Transition::Close if !access::may_close(actor, None) => "AND picked_by = $2",
+                _ => "",
+            };
             let moved = sqlx::query(&format!(
-                "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 \
+                "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 {whose} \
                  RETURNING chat_id, message_id, ticket_no, order_id, transaksi, \
                  COALESCE(reopened_at, created_at), picked_at, pickup_due_at, close_due_at",
                 transition.assignments()
@@ -459,7 +506,7 @@ async fn write_step(
         ),
         Transition::Close => {
             if pickup_untold {
-                tell_picked_up(tx, &[*no]).await?;
+                tell_picked_up(tx, &[*no], &rules.group).await?;
             }
             (
                 texts::order_progress(&ticket, &order_id, &transaksi, "RESOLVED", &actor.name),
@@ -518,7 +565,11 @@ async fn take_back_pickup(
 /// Tells the group of each Pickup of `nos` (Feedback 2, as a reply to the request), naming
 /// who picked it up, and counts it for the reports: when its undo time is over
 /// ([`PICKUP_TOLD`] fired), or before its Close.
-pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Error> {
+pub async fn tell_picked_up(
+    tx: &mut Conn,
+    nos: &[i64],
+    group: &GroupFeatures,
+) -> Result<(), sqlx::Error> {
     for chunk in nos.chunks(Backend::of(tx).rows_per_statement(1)) {
         let sql = format!(
             "SELECT o.no, o.chat_id, o.message_id, o.ticket_no, o.order_id, o.transaksi, u.name, \
@@ -559,5 +610,7 @@ pub async fn tell_picked_up(tx: &mut Conn, nos: &[i64]) -> Result<(), sqlx::Erro
         outbox::enqueue_many_about(tx, &messages).await?;
         reports::record(tx, &counted).await?;
     }
-    Ok(())
+    let shown: Vec<(i64, Option<&str>)> =
+        nos.iter().map(|&no| (no, Some(card::PICKED_UP))).collect();
+    card::show(tx, group, &shown).await
 }

@@ -225,6 +225,8 @@ pub struct CallbackAnswer {
     pub text: Option<String>,
     /// Shown as an alert rather than a notification at the top of the chat.
     pub show_alert: bool,
+    /// When the fake took it.
+    pub answered: Instant,
 }
 
 /// How long after the button press Telegram still takes an answer to a callback query.
@@ -799,7 +801,7 @@ impl FakeTelegram {
     }
 
     /// `user` presses the callback button with `data` on the bot's message: a
-    /// `callback_query` update carrying the message as it is now. Panics if the message
+    /// `callback_query` update carrying the message as it is now; `None` if the message
     /// does not (now) have such a button.
     pub fn press_button(
         &self,
@@ -808,17 +810,61 @@ impl FakeTelegram {
         user: &SimUser,
         data: &str,
     ) -> Option<PressedButton> {
-        let mut state = self.state();
-        let bot_id = state.bot.id;
-        let message = state.chats.get(&chat_id).and_then(|chat| {
-            chat.messages.iter().find(|m| {
+        let has_button = self.state().chats.get(&chat_id).is_some_and(|chat| {
+            chat.messages.iter().any(|m| {
                 m.message_id == message_id
                     && m.from_bot
                     && !m.deleted
                     && m.callbacks.iter().any(|(_, d)| d == data)
             })
         });
-        let message = message?.json.clone();
+        has_button.then(|| self.press_button_with_data(chat_id, message_id, user, data))
+    }
+
+    /// A press on one of the bot's messages carrying `data` whatever its buttons are now:
+    /// a client that has not yet seen an edit, or one that forges the data.
+    pub fn press_button_with_data(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        user: &SimUser,
+        data: &str,
+    ) -> PressedButton {
+        let (query_id, update) = self.compose_press(chat_id, message_id, user, data);
+        let mut state = self.state();
+        let update_id = update["update_id"].as_i64().expect("numbered");
+        state.queue.push_back(QueuedUpdate {
+            update_id,
+            json: update,
+            redeliver: false,
+        });
+        drop(state);
+        self.shared.updates_queued.notify_waiters();
+        PressedButton {
+            update_id,
+            query_id,
+        }
+    }
+
+    /// A press as [`FakeTelegram::press_button_with_data`] makes it (its query open for an
+    /// answer from now), which the caller delivers itself: the benchmarks post updates to
+    /// a webhook at a rate of their choosing. The query's id, and the update.
+    pub fn compose_press(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        user: &SimUser,
+        data: &str,
+    ) -> (String, Value) {
+        let mut state = self.state();
+        let bot_id = state.bot.id;
+        let message = state
+            .chats
+            .get(&chat_id)
+            .and_then(|chat| chat.messages.iter().find(|m| m.message_id == message_id))
+            .expect("a message of the bot's")
+            .json
+            .clone();
         know(&mut state, user);
         let query_id = state.next_query_id.to_string();
         state.next_query_id += 1;
@@ -829,17 +875,14 @@ impl FakeTelegram {
                 answered: false,
             },
         );
-        let update = json!({ "callback_query": {
-            "id": query_id, "from": user.json(false), "message": message,
-            "chat_instance": chat_instance(bot_id, chat_id), "data": data,
-        }});
-        let update_id = queue_update(&mut state, update);
-        drop(state);
-        self.shared.updates_queued.notify_waiters();
-        Some(PressedButton {
-            update_id,
-            query_id,
-        })
+        let (_, update) = new_update(
+            &mut state,
+            json!({ "callback_query": {
+                "id": query_id, "from": user.json(false), "message": message,
+                "chat_instance": chat_instance(bot_id, chat_id), "data": data,
+            }}),
+        );
+        (query_id, update)
     }
 
     /// The bot's accepted answerCallbackQuery calls, in order.

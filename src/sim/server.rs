@@ -842,6 +842,7 @@ fn answer_callback_query(state: &mut SimState, params: &Params) -> Answer {
         query_id,
         text: text.map(str::to_owned),
         show_alert: boolean(params, "show_alert"),
+        answered: std::time::Instant::now(),
     });
     ok(json!(true))
 }

@@ -126,6 +126,15 @@ pub enum Outgoing {
         chat_id: i64,
         query_id: String,
         text: String,
+        /// Shown as an alert the presser dismisses, rather than a passing note.
+        #[serde(default)]
+        alert: bool,
+    },
+    /// Sets the bot's reaction on a message (one emoji; a new one replaces it).
+    SetReaction {
+        chat_id: i64,
+        message_id: i32,
+        emoji: String,
     },
     /// Mail to a guest who booked on the web: queued and retried like a message, in the
     /// outbox's one mail lane ([`MAIL_LANE`]).
@@ -143,14 +152,20 @@ impl Outgoing {
             | Outgoing::EditMessage { chat_id, .. }
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
-            | Outgoing::AnswerCallback { chat_id, .. } => *chat_id,
+            | Outgoing::AnswerCallback { chat_id, .. }
+            | Outgoing::SetReaction { chat_id, .. } => *chat_id,
             Outgoing::Mail(_) => MAIL_LANE,
         }
     }
 
-    /// Telegram's flood limits count messages sent, not edits, deletions or answers.
+    /// Telegram's flood limits count messages sent, and edits in a group (a group's 20 a
+    /// minute); not edits in a private chat, deletions, answers to buttons or reactions.
     pub fn counts_against_limits(&self) -> bool {
-        matches!(self, Outgoing::SendMessage { .. })
+        match self {
+            Outgoing::SendMessage { .. } => true,
+            Outgoing::EditMessage { chat_id, .. } => *chat_id < 0,
+            _ => false,
+        }
     }
 
     pub fn with_chat_id(mut self, new_chat: i64) -> Self {
@@ -159,7 +174,8 @@ impl Outgoing {
             | Outgoing::EditMessage { chat_id, .. }
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
-            | Outgoing::AnswerCallback { chat_id, .. } => *chat_id = new_chat,
+            | Outgoing::AnswerCallback { chat_id, .. }
+            | Outgoing::SetReaction { chat_id, .. } => *chat_id = new_chat,
             Outgoing::Mail(_) => {}
         }
         self
@@ -269,6 +285,29 @@ pub async fn about(tx: &mut Conn, about: &str) -> Result<Vec<(i64, i64)>, sqlx::
     rows.iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect()
+}
+
+/// The tag of every reaction queued in group `chat_id`, by which [`reactions_refused`]
+/// finds them.
+pub fn reactions_about(chat_id: i64) -> String {
+    format!("reactions:{chat_id}")
+}
+
+/// Whether Telegram refused a reaction in group `chat_id` for good (the group allows none,
+/// or not that one): then none is queued there again.
+pub async fn reactions_refused(tx: &mut Conn, chat_id: i64) -> Result<bool, sqlx::Error> {
+    let refused: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE about = $1 AND status = 'failed' LIMIT 1")
+            .bind(reactions_about(chat_id))
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(refused.is_some())
+}
+
+/// Whether a failed edit's error says Telegram no longer has the message (deleted in the
+/// chat): it is not edited again.
+pub fn is_message_gone(error: &str) -> bool {
+    error.contains("message to edit not found") || error.contains("MESSAGE_ID_INVALID")
 }
 
 /// Telegram's id for the message outbox row `id` sent, once it is sent.
@@ -444,11 +483,15 @@ pub async fn release_dead_claims(db: &Db, instance: Instance) -> Result<u64, sql
 const LIMITED_CLAIMS_LOCK: i64 = 0x5447_4B50;
 
 /// Records delivery. A sent mail's copy goes: it holds a guest's address and, in a
-/// confirmation mail, the link that holds a room.
+/// confirmation mail, the link that holds a room. Only a message that `counted` against
+/// Telegram's limits gets a `sent_at`, which is what [`claim`] counts: an answer to a
+/// button or a reaction, sent as fast as they come, must not use up a chat's budget for
+/// messages.
 pub async fn mark_sent(
     db: &Db,
     id: i64,
     telegram_message_id: Option<i32>,
+    counted: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $2, telegram_message_id = $3, \
@@ -457,7 +500,7 @@ pub async fn mark_sent(
          WHERE id = $1",
     )
     .bind(id)
-    .bind(now_ms())
+    .bind(counted.then(now_ms))
     .bind(telegram_message_id.map(i64::from))
     .bind(MAIL_LANE)
     .execute(db.writer())

@@ -8,11 +8,12 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use teloxide::{
     payloads::{
         AnswerCallbackQuery, DeleteMessage, EditMessageText, SendMessage, SetChatMenuButton,
+        SetMessageReaction,
     },
     types::{
         ButtonRequest, CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup,
         KeyboardButton, KeyboardMarkup, KeyboardRemove, LinkPreviewOptions, MenuButton, Message,
-        MessageId, ParseMode, ReplyMarkup, ReplyParameters, WebAppInfo,
+        MessageId, ParseMode, ReactionType, ReplyMarkup, ReplyParameters, WebAppInfo,
     },
 };
 use tokio::{sync::Notify, task::JoinSet, time::Instant};
@@ -117,7 +118,7 @@ impl Sender {
                         if let Some(reserved) = reserved {
                             self.limiter.settle(row.chat_id, reserved, Instant::now());
                         }
-                        self.record(&row, result).await;
+                        self.record(&row, result, reserved.is_some()).await;
                     }
                 }
                 _ = self.wake.notified() => {
@@ -128,8 +129,8 @@ impl Sender {
             }
         }
         while let Some(done) = in_flight.join_next().await {
-            if let Ok((row, _, result)) = done {
-                self.record(&row, result).await;
+            if let Ok((row, reserved, result)) = done {
+                self.record(&row, result, reserved.is_some()).await;
             }
         }
     }
@@ -168,14 +169,14 @@ impl Sender {
             let message = match serde_json::from_str::<Outgoing>(&row.payload) {
                 Ok(message) => message,
                 Err(e) => {
-                    self.record(&row, Err(undecodable(e))).await;
+                    self.record(&row, Err(undecodable(e)), false).await;
                     continue;
                 }
             };
             let message = match self.resolve(message).await {
                 Ok(message) => message,
                 Err(e) => {
-                    self.record(&row, Err(e)).await;
+                    self.record(&row, Err(e), false).await;
                     continue;
                 }
             };
@@ -248,12 +249,13 @@ impl Sender {
         }
     }
 
-    /// Writes the outcome of one attempt back to its row. The write is retried: a message
-    /// Telegram accepted but we failed to mark would be sent again after a restart.
-    async fn record(&self, row: &OutboxRow, result: Result<Option<i32>, ApiError>) {
+    /// Writes the outcome of one attempt back to its row (`counted`: it counts against
+    /// Telegram's limits). The write is retried: a message Telegram accepted but we failed
+    /// to mark would be sent again after a restart.
+    async fn record(&self, row: &OutboxRow, result: Result<Option<i32>, ApiError>, counted: bool) {
         for attempt in 0..5u32 {
             let written = match &result {
-                Ok(message_id) => outbox::mark_sent(&self.db, row.id, *message_id).await,
+                Ok(message_id) => outbox::mark_sent(&self.db, row.id, *message_id, counted).await,
                 Err(ApiError::MigratedTo(new_chat)) => {
                     tracing::info!(
                         from = row.chat_id,
@@ -397,9 +399,27 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             api.call(&payload).await?;
             Ok(None)
         }
-        Outgoing::AnswerCallback { query_id, text, .. } => {
+        Outgoing::AnswerCallback {
+            query_id,
+            text,
+            alert,
+            ..
+        } => {
             let mut payload = AnswerCallbackQuery::new(CallbackQueryId(query_id.clone()));
             payload.text = Some(text.clone());
+            payload.show_alert = Some(*alert);
+            api.call(&payload).await?;
+            Ok(None)
+        }
+        Outgoing::SetReaction {
+            chat_id,
+            message_id,
+            emoji,
+        } => {
+            let mut payload = SetMessageReaction::new(ChatId(*chat_id), MessageId(*message_id));
+            payload.reaction = Some(vec![ReactionType::Emoji {
+                emoji: emoji.clone(),
+            }]);
             api.call(&payload).await?;
             Ok(None)
         }

@@ -3,7 +3,10 @@
 //! private chat is in their language ([`Lang`]), never both. Whatever a user typed is
 //! passed through [`escape`] before it is placed in a message.
 
-use crate::{duration, lang::Lang};
+use crate::{
+    duration,
+    lang::{Lang, Text},
+};
 
 /// Escapes text for Telegram's HTML parse mode.
 pub fn escape(text: &str) -> String {
@@ -70,6 +73,149 @@ pub fn order_progress(
         escape(transaksi),
         escape(staff)
     )
+}
+
+/// The card's buttons (a group's, in Indonesian).
+pub const CARD_PICKUP: &str = "🙋 Ambil";
+pub const CARD_UNDO: &str = "↩️ Batalkan";
+pub const CARD_CLOSE: &str = "✅ Selesai";
+
+/// The card's status line once picked up: who, since when, and when Close is due, on the
+/// group's clock. Fixed for a given Pickup (never "n minutes left", which would change
+/// the card with nothing having happened).
+pub fn card_picked_up(
+    staff: &str,
+    at: i64,
+    close_due_at: Option<i64>,
+    offset: time::UtcOffset,
+) -> String {
+    let due = match close_due_at {
+        Some(due) => format!(
+            "\n⏳ Target Close {} ({} sejak Pickup)",
+            clock(due, offset),
+            span(due - at, Lang::Id)
+        ),
+        None => String::new(),
+    };
+    format!(
+        "🙋 PICK UP oleh <b>{}</b> sejak {}{due}",
+        escape(staff),
+        clock(at, offset)
+    )
+}
+
+/// The card's status line once resolved; its buttons are gone.
+pub fn card_resolved(staff: &str, at: i64, offset: time::UtcOffset) -> String {
+    format!(
+        "✅ RESOLVED oleh <b>{}</b> pukul {}",
+        escape(staff),
+        clock(at, offset)
+    )
+}
+
+// What a press on a card is answered with: plain text (not HTML) shown to the presser
+// alone, at most 200 characters, in their language.
+
+pub fn card_unknown(lang: Lang) -> String {
+    lang.pick(
+        "Tiket ini tidak ditemukan di grup ini.",
+        "This ticket is not found in this group.",
+    )
+    .into()
+}
+
+pub fn card_taken(ticket: &str, picker: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Tiket {ticket} sudah diambil oleh {picker} (PICK UP)."),
+        Lang::En => format!("Ticket {ticket} is already taken by {picker} (PICK UP)."),
+    }
+}
+
+pub fn card_waiting(ticket: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Tiket {ticket} masih menunggu diambil (ORDER)."),
+        Lang::En => format!("Ticket {ticket} is waiting to be taken (ORDER)."),
+    }
+}
+
+pub fn card_already_resolved(ticket: &str, closer: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Tiket {ticket} sudah selesai, ditutup oleh {closer} (RESOLVED)."),
+        Lang::En => format!("Ticket {ticket} is resolved already, closed by {closer}."),
+    }
+}
+
+pub fn card_only_picker_undoes(picker: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("Hanya {picker}, yang mengambil tiket ini, yang bisa membatalkannya."),
+        Lang::En => format!("Only {picker}, who took this ticket, can undo it."),
+    }
+}
+
+pub fn card_too_late_to_undo(ticket: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!(
+            "Grup sudah diberi tahu bahwa tiket {ticket} diambil; Pickup tidak bisa dibatalkan lagi."
+        ),
+        Lang::En => format!(
+            "The group has been told that ticket {ticket} was taken; the Pickup cannot be undone now."
+        ),
+    }
+}
+
+/// Why a Close is refused to staff who did not pick the ticket up.
+pub fn only_the_picker_closes(picker: &str) -> Text {
+    Text::new(
+        format!(
+            "Hanya {picker} (yang mengambil tiket ini), owner, atau admin yang bisa menutupnya."
+        ),
+        format!("Only {picker} (who took this ticket), an owner or an admin can close it."),
+    )
+}
+
+/// A Pickup made from the card: the undo time, and the Close target's time left.
+pub fn card_picked_up_by_you(
+    ticket: &str,
+    undo: std::time::Duration,
+    close_left_ms: Option<i64>,
+    lang: Lang,
+) -> String {
+    let mut text = match lang {
+        Lang::Id => format!("🙋 Tiket {ticket} Anda ambil."),
+        Lang::En => format!("🙋 You took ticket {ticket}."),
+    };
+    if !undo.is_zero() {
+        let seconds = undo.as_secs().max(1);
+        text.push_str(&match lang {
+            Lang::Id => {
+                format!(" Grup diberi tahu dalam {seconds} detik; tekan ↩️ Batalkan bila keliru.")
+            }
+            Lang::En => format!(
+                " The group is told in {seconds} s; press ↩️ Batalkan if that was a mistake."
+            ),
+        });
+    }
+    if let Some(left) = close_left_ms {
+        text.push_str(&match lang {
+            Lang::Id => format!(" Sisa waktu ke target Close: {}.", span(left, lang)),
+            Lang::En => format!(" Time left to the Close target: {}.", span(left, lang)),
+        });
+    }
+    text
+}
+
+pub fn card_undone(ticket: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("↩️ Pickup tiket {ticket} dibatalkan; tiket kembali menunggu diambil."),
+        Lang::En => format!("↩️ Pickup of ticket {ticket} undone; it waits to be taken again."),
+    }
+}
+
+pub fn card_closed_by_you(ticket: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("✅ Tiket {ticket} selesai (RESOLVED)."),
+        Lang::En => format!("✅ Ticket {ticket} resolved."),
+    }
 }
 
 /// A closed ticket reopened by an owner or admin, with their reason; in the style of

@@ -48,6 +48,46 @@ pub fn may_reopen(user: &User) -> bool {
     manages_team(user)
 }
 
+/// Why someone may not work a group's tickets from a button in that group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupWorkRefusal {
+    /// No account: they never sent `/daftar`.
+    NotRegistered,
+    /// Registered, waiting for an owner or admin.
+    Pending,
+    /// Disabled or rejected.
+    Inactive,
+    /// Staff who are not in the group, by Telegram's word (or of whom Telegram could not
+    /// say).
+    NotInGroup,
+}
+
+/// May `user` (the account of whoever pressed, if any) work the tickets of a group they
+/// press a button in? Their account if so. Active owners and admins anywhere, active staff in a group Telegram
+/// says they are in (`member_of_group`, `None` when it never answered): the same people
+/// who see that group's tickets in the Mini App ([`scope`]).
+pub fn works_group_tickets(
+    user: Option<&User>,
+    member_of_group: Option<bool>,
+) -> Result<&User, GroupWorkRefusal> {
+    let Some(user) = user else {
+        return Err(GroupWorkRefusal::NotRegistered);
+    };
+    match (user.state, scope(user), member_of_group) {
+        (AccountState::Pending, _, _) => Err(GroupWorkRefusal::Pending),
+        (AccountState::Disabled | AccountState::Rejected, _, _) => Err(GroupWorkRefusal::Inactive),
+        (AccountState::Active, Scope::Everything, _)
+        | (AccountState::Active, Scope::GroupsOf(_), Some(true)) => Ok(user),
+        (AccountState::Active, Scope::GroupsOf(_), _) => Err(GroupWorkRefusal::NotInGroup),
+    }
+}
+
+/// May `user` close a ticket picked up by account `picked_by`? Whoever picked it up, and
+/// owners and admins (who may also reopen it); other staff leave it to its picker.
+pub fn may_close(user: &User, picked_by: Option<i64>) -> bool {
+    manages_team(user) || picked_by == Some(user.id)
+}
+
 /// May `user` see how the team is doing (the Laporan page, `/rekap`)? The same people as
 /// the Tim page's.
 pub fn sees_reports(user: &User) -> bool {
@@ -371,6 +411,35 @@ mod tests {
         assert!(works_bookings_if_in_front_office(&staff));
         assert!(!works_bookings_if_in_front_office(&admin));
         assert!(!works_bookings_if_in_front_office(&disabled));
+    }
+
+    #[test]
+    fn a_groups_buttons_work_for_its_staff_and_leaders_and_closing_for_the_picker() {
+        use GroupWorkRefusal::*;
+        let staff = account(1, Role::Staff, AccountState::Active);
+        let admin = account(2, Role::Admin, AccountState::Active);
+        let pending = account(3, Role::Staff, AccountState::Pending);
+        let disabled_admin = account(4, Role::Admin, AccountState::Disabled);
+        assert_eq!(works_group_tickets(None, Some(true)), Err(NotRegistered));
+        assert_eq!(
+            works_group_tickets(Some(&pending), Some(true)),
+            Err(Pending)
+        );
+        assert_eq!(
+            works_group_tickets(Some(&disabled_admin), None),
+            Err(Inactive)
+        );
+        assert_eq!(works_group_tickets(Some(&staff), Some(true)), Ok(&staff));
+        assert_eq!(
+            works_group_tickets(Some(&staff), Some(false)),
+            Err(NotInGroup)
+        );
+        assert_eq!(works_group_tickets(Some(&staff), None), Err(NotInGroup));
+        assert_eq!(works_group_tickets(Some(&admin), None), Ok(&admin));
+        assert!(may_close(&staff, Some(1)));
+        assert!(!may_close(&staff, Some(9)));
+        assert!(may_close(&admin, Some(9)));
+        assert!(!may_close(&disabled_admin, Some(9)));
     }
 
     #[test]

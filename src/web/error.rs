@@ -101,10 +101,7 @@ impl From<TransitionError> for ApiError {
             TransitionError::NotFound => ApiError::NotFound,
             TransitionError::NotSaved => ApiError::NotSaved,
             TransitionError::Db(e) => ApiError::Internal(e),
-            TransitionError::Forbidden => ApiError::Forbidden(Text::new(
-                "Hanya owner dan admin yang bisa membuka kembali tiket.",
-                "Only owners and admins can reopen a ticket.",
-            )),
+            TransitionError::Forbidden(why) => ApiError::Forbidden(why),
             TransitionError::Invalid(problem) => ApiError::BadRequest(problem),
             TransitionError::Conflict {
                 order,

@@ -1,5 +1,5 @@
 // Walks the demo's whole story in headless Chromium: /moban in the group → Feedback 1 →
-// /daftar in the private chat → waiting for approval → Budi presses Setujui in his private
+// Siti takes a ticket from its card in the group → /daftar in the private chat → waiting for approval → Budi presses Setujui in his private
 // chat → the welcome with "Buka Tangkap" → the Mini App → log in → Pickup → Feedback 2 →
 // Close → Feedback 3; then Budi's Tim page, where Rina still waits. Then the hotel: Ahmad
 // books with /booking, Budi marks it paid from /cek_pembayaran, a guest books on the public
@@ -60,6 +60,22 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   await feedback1.waitFor({ timeout: 30_000 });
   const ticket = (await feedback1.textContent()).match(/no tiket ([2-9A-HJ-NP-Z]{6})/)[1];
   assert.match(await feedback1.locator('.quote').textContent(), /DEMO-77/, 'Feedback 1 replies to the request');
+
+  // Feedback 1 is the ticket's card: Siti, staff of the group, takes a waiting request
+  // where she reads it; the card says so, and her Mini App has it on the Pickup page.
+  assert.deepEqual(await feedback1.locator('button.callback').allTextContents(), ['🙋 Ambil']);
+  const waiting = group.locator('.message.bot', { hasText: 'INV-2043 TOPUP sudah kami proses' });
+  await waiting.locator('button.callback', { hasText: 'Ambil' }).click();
+  await page.locator('#toast', { hasText: 'Anda ambil' }).waitFor({ timeout: 20_000 });
+  await waiting.filter({ hasText: 'PICK UP oleh Siti Rahma' }).waitFor({ timeout: 20_000 });
+  await page.locator('#open-mini-app').click();
+  const sitiApp = page.frameLocator('#mini-app');
+  await sitiApp.locator('#login-password').fill('tangkap-demo');
+  await sitiApp.locator('#tg-main-button').click();
+  await sitiApp.locator('.tabs button[data-status="pickup"]').click();
+  await sitiApp.locator('#orders .order', { has: sitiApp.locator('.order-id', { hasText: 'INV-2043' }) }).waitFor();
+  await waiting.locator('button.callback', { hasText: 'Selesai' }).waitFor({ timeout: 20_000 });
+  await shot(page, 'demo-card');
 
   // Who holds which login is on the page.
   assert.equal(await page.locator('#staff-login').textContent(),

@@ -104,6 +104,10 @@ pub fn test_config(fake: &FakeTelegram, database_url: &str) -> Config {
         // The group hears of a Pickup at once, as the tests of the steps and their
         // messages expect; the undo has its own tests, with its own time.
         pickup_undo: Duration::ZERO,
+        // Feedback 1 is plain, and steps edit no card: each edit counts against a group's
+        // 20 messages a minute, which tests of many tickets in one group would then wait
+        // for. The card has its own tests (`tests/card.rs`).
+        group_buttons: false,
         ..Config::default()
     }
 }
