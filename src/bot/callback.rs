@@ -51,6 +51,7 @@ pub async fn handle(
         chat_id: presser,
         query_id: query.id.0.clone(),
         text: answer,
+        alert: false,
     };
     outbox::enqueue(tx, &answer).await?;
     Ok(())
