@@ -23,6 +23,8 @@ on_both_backends!(
     the_presser_undoes_from_the_card_and_nobody_else_can,
     the_card_follows_a_mini_app_pickup_and_a_stale_press_says_where_it_stands,
     without_buttons_feedback_1_stays_plain_and_is_never_edited,
+    reactions_mark_the_request_and_a_group_that_refuses_them_is_left_alone,
+    a_card_deleted_in_the_chat_is_not_edited_again_and_the_ticket_goes_on,
 );
 
 const UNDO: Duration = Duration::from_millis(1500);
@@ -542,5 +544,110 @@ async fn without_buttons_feedback_1_stays_plain_and_is_never_edited(backend: Bac
     assert!(resolved);
     assert_eq!(card(&app, group, &ticket).text, first.text);
     assert_eq!(app.fake.stats().calls.get("editmessagetext"), None);
+    app.finish().await;
+}
+
+async fn reactions_mark_the_request_and_a_group_that_refuses_them_is_left_alone(backend: Backend) {
+    let app = spawn(backend, |_| {}).await;
+    let group = app.fake.group("Operasional");
+    let quiet = app.fake.group("Tanpa Reaksi");
+    app.fake.refuse_reactions(quiet);
+    let siti = app.fake.user("Siti", None);
+    let budi = staff_of(&app, group, "Budi").await;
+    app.fake
+        .set_member_status(quiet, &budi, MemberStatus::Member);
+    let ticket = place_order(&app, group, &siti, "/moban #R-1 #TOPUP #reaksi").await;
+    let request = common::request_message_id(&app, group, "R-1");
+    press(&app, group, &ticket, &budi, "🙋 Ambil").await;
+    let eyes = app
+        .fake
+        .wait_until(PATIENCE, |fake| fake.reactions(group, request) == ["👀"])
+        .await;
+    assert!(eyes, "{:?}", app.fake.reactions(group, request));
+    card_shows(&app, group, &ticket, |card| labels(card) == ["✅ Selesai"]).await;
+    press(&app, group, &ticket, &budi, "✅ Selesai").await;
+    let thumbs = app
+        .fake
+        .wait_until(PATIENCE, |fake| fake.reactions(group, request) == ["👍"])
+        .await;
+    assert!(thumbs, "{:?}", app.fake.reactions(group, request));
+    // The Feedback messages are there all the same.
+    assert_eq!(feedbacks(&app, group, "PICK UP"), 1);
+    assert_eq!(feedbacks(&app, group, "RESOLVED"), 1);
+
+    // A group that refuses reactions: the first is refused, and none is tried again.
+    let tags = format!("SELECT COUNT(*) FROM outbox WHERE about = 'reactions:{quiet}'");
+    for n in 0..3 {
+        let ticket = place_order(&app, quiet, &siti, &format!("/moban #Q-{n} #TOPUP #diam")).await;
+        press(&app, quiet, &ticket, &budi, "🙋 Ambil").await;
+        app.wait_for_count(&format!("{tags} AND status <> 'pending'"), 1)
+            .await;
+        let told = app
+            .fake
+            .wait_until(PATIENCE, |_| feedbacks(&app, quiet, "PICK UP") == n + 1)
+            .await;
+        assert!(told);
+    }
+    assert_eq!(
+        app.count(&tags).await,
+        1,
+        "one reaction tried in the refusing group"
+    );
+    assert_eq!(app.count(&format!("{tags} AND status = 'failed'")).await, 1);
+    assert_eq!(feedbacks(&app, quiet, "PICK UP"), 3);
+    app.finish().await;
+}
+
+async fn a_card_deleted_in_the_chat_is_not_edited_again_and_the_ticket_goes_on(backend: Backend) {
+    let app = spawn(backend, |_| {}).await;
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", None);
+    let admin = app.fake.user("Ani", Some("ani"));
+    register_account(
+        &app,
+        &admin,
+        "ani",
+        "rahasia-123",
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    let ticket = place_order(&app, group, &siti, "/moban #D-1 #TOPUP #dihapus").await;
+    let no = app.order_no(&ticket).await;
+    app.fake
+        .delete_message(group, card(&app, group, &ticket).message_id);
+    let session = log_in(&app, "ani", "rahasia-123").await;
+    let (code, body) = call(
+        &app,
+        "POST",
+        &format!("/orders/{no}/pickup"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let edits = format!("SELECT COUNT(*) FROM outbox WHERE about = 'order:{no}:card'");
+    app.wait_for_count(&format!("{edits} AND status = 'failed'"), 1)
+        .await;
+    let (code, body) = call(
+        &app,
+        "POST",
+        &format!("/orders/{no}/close"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let resolved = app
+        .fake
+        .wait_until(PATIENCE, |_| feedbacks(&app, group, "RESOLVED") == 1)
+        .await;
+    assert!(resolved);
+    assert_eq!(status(&app, &ticket).await, "close");
+    assert_eq!(
+        app.count(&edits).await,
+        1,
+        "the deleted card is not edited again"
+    );
     app.finish().await;
 }

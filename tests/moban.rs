@@ -506,6 +506,7 @@ fn new_order(chat_id: i64, message_id: i32, order_id: &str) -> NewOrder {
         request: moban::parse(&format!("#{order_id} #TOPUP #keterangan"), 40).unwrap(),
         chat_id,
         message_id,
+        thread_id: None,
         chat_title: "Grup Uji".into(),
         requester_id: Some(42),
         requester_name: "Siti".into(),

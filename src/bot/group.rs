@@ -47,40 +47,51 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
         return GroupRequest::Ignore;
     };
     let chat_id = message.chat.id.0;
+    let thread = topic_of(message);
+    let answer = |reply: Outgoing| GroupRequest::Answer(reply.in_thread(thread));
     match command.name.as_str() {
         "moban" => match moban::parse(command.arguments, text.chars().count()) {
             Ok(request) => GroupRequest::Order(NewOrder {
                 request,
                 chat_id,
                 message_id: message.id.0,
+                thread_id: thread,
                 chat_title: message.chat.title().unwrap_or_default().to_owned(),
                 requester_id: message.from.as_ref().map(|u| u.id.0 as i64),
                 requester_name: requester_name(message),
                 photo,
             }),
-            Err(problem) => GroupRequest::Answer(Outgoing::reply(
+            Err(problem) => answer(Outgoing::reply(
                 chat_id,
                 message.id.0,
                 texts::moban_invalid(&problem.to_string()),
             )),
         },
-        "daftar" => GroupRequest::Answer(Outgoing::SendMessage {
-            chat_id,
-            html: texts::daftar_in_group(),
-            reply_to: Some(message.id.0),
-            keyboard: vec![vec![Button::link(
-                texts::OPEN_PRIVATE_CHAT,
-                format!("https://t.me/{}?start=daftar", bot.me.username),
-            )]],
-            answers: None,
-        }),
-        "bahasa" => GroupRequest::Answer(Outgoing::reply(
+        "daftar" => answer(
+            Outgoing::reply(chat_id, message.id.0, texts::daftar_in_group()).with_keyboard(vec![
+                vec![Button::link(
+                    texts::OPEN_PRIVATE_CHAT,
+                    format!("https://t.me/{}?start=daftar", bot.me.username),
+                )],
+            ]),
+        ),
+        "bahasa" => answer(Outgoing::reply(
             chat_id,
             message.id.0,
             texts::language_in_group(),
         )),
         _ => GroupRequest::Ignore,
     }
+}
+
+/// The forum topic a message was posted in; none in the General topic (whose messages
+/// Telegram does not mark as topic messages) or in a group without topics, where
+/// `message_thread_id` names a reply thread instead.
+fn topic_of(message: &Message) -> Option<i32> {
+    message
+        .thread_id
+        .filter(|_| message.is_topic_message)
+        .map(|thread| thread.0 .0)
 }
 
 pub async fn handle_message(
@@ -169,7 +180,7 @@ pub async fn store_orders(
                 );
                 let card = Outgoing::reply(order.chat_id, order.message_id, html);
                 Some((
-                    card.with_keyboard(keyboard),
+                    card.with_keyboard(keyboard).in_thread(order.thread_id),
                     OrderMessage::Received.about(created.no),
                 ))
             }
@@ -195,6 +206,7 @@ fn already_open(bot: &BotContext, order: &NewOrder, open: &OpenTicket) -> Outgoi
     let open_row = card::open_row(bot.steps.group.mini_app_link.as_deref(), &open.ticket_no);
     Outgoing::reply(order.chat_id, order.message_id, html)
         .with_keyboard(open_row.into_iter().collect())
+        .in_thread(order.thread_id)
 }
 
 /// Greets a group once when the bot is added to it.

@@ -372,7 +372,7 @@ async fn last_queued(tx: &mut Conn, nos: &[i64]) -> Result<HashMap<i64, Shown>, 
                 Outgoing::EditMessage { html, keyboard, .. } => {
                     if let Some(card) = shown.get_mut(&no) {
                         // A card deleted in the chat stays deleted.
-                        let gone = error.as_deref().is_some_and(outbox::is_message_gone);
+                        let gone = error.as_deref().is_some_and(outbox::edit_target_gone);
                         if gone {
                             card.target = None;
                         } else if card.target.is_some() {

@@ -36,6 +36,31 @@ pub struct TicketDetail {
     pub notes: Vec<Note>,
     /// The viewer may reopen it now (it is closed, and they are an owner or admin).
     pub may_reopen: bool,
+    /// The forum topic of its group it was asked in, where the bot answers about it; none
+    /// for the General topic or a group without topics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Topic>,
+}
+
+/// A forum topic of a ticket's group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Topic {
+    /// Telegram's `message_thread_id`.
+    pub thread_id: i32,
+    /// Opens the topic in Telegram (for a member of the group).
+    pub link: Option<String>,
+}
+
+impl Topic {
+    /// Topic `thread_id` of group `chat_id`. Telegram links to a supergroup's messages
+    /// by its id without the `-100` in front; topics exist in supergroups only.
+    fn of(chat_id: i64, thread_id: i32) -> Self {
+        let link = chat_id
+            .to_string()
+            .strip_prefix("-100")
+            .map(|id| format!("https://t.me/c/{id}/{thread_id}"));
+        Self { thread_id, link }
+    }
 }
 
 /// One thing that happened to a ticket.
@@ -159,6 +184,13 @@ pub async fn load(db: &Db, viewer: &User, no: i64) -> Result<Option<TicketDetail
     }));
     events.extend(messages(&mut conn, no).await?);
     events.extend(reminders(&mut conn, no).await?);
+    let thread: Option<i64> = sqlx::query_scalar("SELECT thread_id FROM orders WHERE no = $1")
+        .bind(no)
+        .fetch_one(&mut *conn)
+        .await?;
+    let topic = thread
+        .and_then(|id| i32::try_from(id).ok())
+        .map(|id| Topic::of(order.chat_id, id));
     // Stable: things of one kind keep the order they were recorded in.
     events.sort_by_key(|event| (event.at, event.rank()));
     let may_reopen = order.status == Status::Close.as_str() && access::may_reopen(viewer);
@@ -167,6 +199,7 @@ pub async fn load(db: &Db, viewer: &User, no: i64) -> Result<Option<TicketDetail
         events,
         notes,
         may_reopen,
+        topic,
     }))
 }
 

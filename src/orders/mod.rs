@@ -164,6 +164,9 @@ pub struct NewOrder {
     pub request: moban::MobanRequest,
     pub chat_id: i64,
     pub message_id: i32,
+    /// The forum topic it was posted in, where every message about its ticket goes; none
+    /// in the General topic or a group without topics.
+    pub thread_id: Option<i32>,
     /// The group's title as the message carried it.
     pub chat_title: String,
     /// The Telegram user who asked, when Telegram names one.
@@ -224,7 +227,7 @@ struct Pending<'o> {
 }
 
 /// Columns [`insert`] writes per order.
-const ORDER_COLUMNS: usize = 17;
+const ORDER_COLUMNS: usize = 18;
 
 /// Inserts `pending` stored at `now` with one statement, leaving out any that a unique index
 /// refuses (its message caught before, its ticket drawn before, or under `link` an open
@@ -243,7 +246,7 @@ async fn insert(
         "INSERT INTO orders (order_id, transaksi, keterangan, ticket_no, status, chat_id, \
          message_id, requester_id, requester_name, created_at, pickup_warn_at, \
          pickup_due_at, photo_file_id, photo_file_unique_id, order_key, order_key_slot, \
-         search_text) \
+         search_text, thread_id) \
          VALUES {} ON CONFLICT DO NOTHING RETURNING no, chat_id, message_id",
         values_placeholders(1, pending.len(), ORDER_COLUMNS)
     );
@@ -272,7 +275,8 @@ async fn insert(
             .bind(photo.map(|p| p.file_unique_id.as_str()))
             .bind(order_key(&order.request.order_id))
             .bind(duplicates.slot())
-            .bind(order.search_text(ticket));
+            .bind(order.search_text(ticket))
+            .bind(order.thread_id.map(i64::from));
     }
     let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
     for row in query.fetch_all(&mut *tx).await? {

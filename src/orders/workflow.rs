@@ -399,7 +399,8 @@ pub struct Rules {
 }
 
 /// The conditional UPDATE (of two people pressing at once exactly one wins), the audit
-/// event and the group notification, as a reply to the original /moban message; the
+/// event and the group notification, as a reply to the original /moban message in its
+/// forum topic; the
 /// order's group and the step's time (for an undone Pickup, when it had been pressed).
 /// None if the order was not where the step starts: then nothing is written. A Close, and
 /// a Pickup the group is told of at once, are added to `counted` for the reports; a
@@ -437,7 +438,8 @@ async fn write_step(
             let moved = sqlx::query(&format!(
                 "UPDATE orders SET status = $1, {} WHERE no = $4 AND status = $5 {whose} \
                  RETURNING chat_id, message_id, ticket_no, order_id, transaksi, \
-                 COALESCE(reopened_at, created_at), picked_at, pickup_due_at, close_due_at",
+                 COALESCE(reopened_at, created_at), picked_at, pickup_due_at, close_due_at, \
+                 thread_id",
                 transition.assignments()
             ))
             .bind(transition.to().as_str())
@@ -524,9 +526,15 @@ async fn write_step(
             OrderMessage::Reopened,
         ),
     };
-    let notification = Outgoing::reply(chat_id, message_id as i32, html);
+    let notification =
+        Outgoing::reply(chat_id, message_id as i32, html).in_thread(thread(moved.try_get(9)?));
     outbox::enqueue_about(tx, &notification, &message.about(*no)).await?;
     Ok(Some((chat_id, at)))
+}
+
+/// The forum topic of a ticket, from its `thread_id` column.
+fn thread(column: Option<i64>) -> Option<i32> {
+    column.and_then(|id| i32::try_from(id).ok())
 }
 
 /// Moves order `no` back to Order if `actor_id` picked it up and the group has not been
@@ -562,7 +570,8 @@ async fn take_back_pickup(
     Ok(moved.map(|moved| (moved, picked_at)))
 }
 
-/// Tells the group of each Pickup of `nos` (Feedback 2, as a reply to the request), naming
+/// Tells the group of each Pickup of `nos` (Feedback 2, as a reply to the request in its
+/// topic), naming
 /// who picked it up, and counts it for the reports: when its undo time is over
 /// ([`PICKUP_TOLD`] fired), or before its Close.
 pub async fn tell_picked_up(
@@ -573,7 +582,8 @@ pub async fn tell_picked_up(
     for chunk in nos.chunks(Backend::of(tx).rows_per_statement(1)) {
         let sql = format!(
             "SELECT o.no, o.chat_id, o.message_id, o.ticket_no, o.order_id, o.transaksi, u.name, \
-             o.picked_by, o.picked_at, COALESCE(o.reopened_at, o.created_at), o.pickup_due_at \
+             o.picked_by, o.picked_at, COALESCE(o.reopened_at, o.created_at), o.pickup_due_at, \
+             o.thread_id \
              FROM orders o JOIN users u ON u.id = o.picked_by \
              WHERE o.status <> 'order' AND o.no IN {} ORDER BY o.no",
             values_placeholders(1, 1, chunk.len())
@@ -603,7 +613,8 @@ pub async fn tell_picked_up(
                 &row.try_get::<String, _>(6)?,
             );
             messages.push((
-                Outgoing::reply(row.try_get(1)?, message_id as i32, html),
+                Outgoing::reply(row.try_get(1)?, message_id as i32, html)
+                    .in_thread(thread(row.try_get(11)?)),
                 OrderMessage::PickedUp.about(no),
             ));
         }

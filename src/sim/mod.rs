@@ -126,6 +126,13 @@ pub struct SimMessage {
     /// The HTML the bot sent, when it used HTML.
     pub html: Option<String>,
     pub reply_to: Option<i32>,
+    /// The forum topic it is in (`message_thread_id` of a topic message); none in the
+    /// General topic or a group without topics.
+    #[serde(default)]
+    pub thread: Option<i32>,
+    /// The bot's reactions on it (setMessageReaction), each an emoji.
+    #[serde(default)]
+    pub reactions: Vec<String>,
     /// `(text, url)` of each URL or `web_app` button of its inline keyboard.
     pub buttons: Vec<(String, String)>,
     /// `(text, callback_data)` of each callback button of its inline keyboard, in order.
@@ -301,6 +308,16 @@ enum ChatKind {
     Group { title: String },
 }
 
+/// Where a forum topic stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TopicState {
+    Open,
+    /// Only admins may post; the bot's messages are refused with `TOPIC_CLOSED`.
+    Closed,
+    /// Gone with its messages: `message thread not found`.
+    Deleted,
+}
+
 #[derive(Debug)]
 struct SimChat {
     kind: ChatKind,
@@ -310,6 +327,12 @@ struct SimChat {
     bot_welcome: bool,
     /// Groups: each user's status by user id (no entry: never was in the group).
     members: HashMap<i64, MemberStatus>,
+    /// A supergroup with forum topics (`is_forum`).
+    forum: bool,
+    /// A forum's topics by thread id (the id of the message that created each).
+    topics: HashMap<i32, TopicState>,
+    /// setMessageReaction is refused (`REACTION_INVALID`): reactions are off here.
+    refuses_reactions: bool,
 }
 
 impl SimChat {
@@ -323,7 +346,19 @@ impl SimChat {
                 }
                 chat
             }
+            ChatKind::Group { title } if self.forum => {
+                json!({ "id": id, "type": "supergroup", "title": title, "is_forum": true })
+            }
             ChatKind::Group { title } => json!({ "id": id, "type": "supergroup", "title": title }),
+        }
+    }
+
+    /// Why a message cannot go into topic `thread` now, as Telegram says it.
+    fn topic_refusal(&self, thread: i32) -> Option<&'static str> {
+        match self.topics.get(&thread).filter(|_| self.forum) {
+            Some(TopicState::Open) => None,
+            Some(TopicState::Closed) => Some("TOPIC_CLOSED"),
+            Some(TopicState::Deleted) | None => Some("message thread not found"),
         }
     }
 }
@@ -482,19 +517,152 @@ impl FakeTelegram {
 
     /// A new supergroup with the bot in it (no update is sent for the bot joining).
     pub fn group(&self, title: &str) -> i64 {
+        self.make_group(title, false)
+    }
+
+    /// A new supergroup with forum topics (`is_forum`) and the bot in it. Its messages
+    /// are in the General topic until topics are opened ([`FakeTelegram::open_topic`]).
+    pub fn forum_group(&self, title: &str) -> i64 {
+        self.make_group(title, true)
+    }
+
+    fn make_group(&self, title: &str, forum: bool) -> i64 {
         let mut state = self.state();
         let id = state.next_group_id;
         state.next_group_id -= 1;
-        state.chats.insert(
-            id,
-            new_chat(
-                ChatKind::Group {
-                    title: title.to_owned(),
-                },
-                true,
-            ),
+        let mut chat = new_chat(
+            ChatKind::Group {
+                title: title.to_owned(),
+            },
+            true,
         );
+        chat.forum = forum;
+        state.chats.insert(id, chat);
         id
+    }
+
+    /// An admin opens topic `name` in forum `chat_id`; returns its thread id, which is, as
+    /// in Telegram, the id of its `forum_topic_created` service message (no update is
+    /// sent to the bot).
+    pub fn open_topic(&self, chat_id: i64, name: &str) -> i32 {
+        assert!(
+            self.state().chats.get(&chat_id).is_some_and(|c| c.forum),
+            "chat {chat_id} is not a forum"
+        );
+        let admin = SimUser {
+            id: ANONYMOUS_ADMIN,
+            first_name: "Group".into(),
+            username: Some("GroupAnonymousBot".into()),
+            language_code: String::new(),
+        };
+        let content = json!({
+            "forum_topic_created": { "name": name, "icon_color": 7_322_096 },
+            "sender_chat": self.state().chats[&chat_id].json(chat_id),
+        });
+        let (posted, _) = self.record(chat_id, &admin, content, false, Presence::Posts);
+        let thread = posted.message_id;
+        let mut state = self.state();
+        let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
+        let created = chat.messages.last_mut().expect("just recorded");
+        created.thread = Some(thread);
+        created.json["message_thread_id"] = json!(thread);
+        created.json["is_topic_message"] = json!(true);
+        chat.topics.insert(thread, TopicState::Open);
+        thread
+    }
+
+    /// An admin closes topic `thread`: the bot may no longer post in it.
+    pub fn close_topic(&self, chat_id: i64, thread: i32) {
+        self.set_topic(chat_id, thread, TopicState::Closed);
+    }
+
+    /// An admin deletes topic `thread`, and with it every message in it.
+    pub fn delete_topic(&self, chat_id: i64, thread: i32) {
+        self.set_topic(chat_id, thread, TopicState::Deleted);
+        if let Some(chat) = self.state().chats.get_mut(&chat_id) {
+            for message in chat
+                .messages
+                .iter_mut()
+                .filter(|m| m.thread == Some(thread))
+            {
+                message.deleted = true;
+            }
+        }
+    }
+
+    fn set_topic(&self, chat_id: i64, thread: i32, to: TopicState) {
+        let mut state = self.state();
+        let topic = state
+            .chats
+            .get_mut(&chat_id)
+            .and_then(|chat| chat.topics.get_mut(&thread));
+        let Some(topic) = topic else {
+            drop(state);
+            panic!("chat {chat_id} has no topic {thread}");
+        };
+        *topic = to;
+    }
+
+    /// `from` sends `text` in topic `thread` of a forum: a topic message, which Telegram
+    /// marks with `message_thread_id` and `is_topic_message` (and sends as a reply to the
+    /// topic's first message). Messages sent with [`FakeTelegram::send_to_group`] are in
+    /// the General topic.
+    pub fn send_to_topic(&self, chat_id: i64, thread: i32, from: &SimUser, text: &str) -> Posted {
+        let created = {
+            let state = self.state();
+            let chat = state.chats.get(&chat_id).expect("the chat exists");
+            if let Some(refusal) = chat.topic_refusal(thread) {
+                drop(state);
+                panic!("topic {thread} of chat {chat_id}: {refusal}");
+            }
+            chat.messages
+                .iter()
+                .find(|m| m.message_id == thread)
+                .map(|m| m.json.clone())
+        };
+        self.post(
+            chat_id,
+            from,
+            json!({
+                "text": text, "entities": command_entities(text),
+                "message_thread_id": thread, "is_topic_message": true,
+                "reply_to_message": created,
+            }),
+        )
+    }
+
+    /// Someone deletes message `message_id` of `chat_id` (an admin deletes the bot's
+    /// message): Telegram tells the bot nothing, and later edits of it are refused.
+    pub fn delete_message(&self, chat_id: i64, message_id: i32) {
+        let mut state = self.state();
+        let message = state.chats.get_mut(&chat_id).and_then(|chat| {
+            chat.messages
+                .iter_mut()
+                .find(|m| m.message_id == message_id)
+        });
+        let Some(message) = message else {
+            drop(state);
+            panic!("chat {chat_id} has no message {message_id}");
+        };
+        message.deleted = true;
+    }
+
+    /// Reactions are turned off in `chat_id`: setMessageReaction is refused there with
+    /// `Bad Request: REACTION_INVALID`.
+    pub fn refuse_reactions(&self, chat_id: i64) {
+        if let Some(chat) = self.state().chats.get_mut(&chat_id) {
+            chat.refuses_reactions = true;
+        }
+    }
+
+    /// The bot's reactions on message `message_id` of `chat_id`.
+    pub fn reactions(&self, chat_id: i64, message_id: i32) -> Vec<String> {
+        self.state()
+            .chats
+            .get(&chat_id)
+            .and_then(|chat| chat.messages.iter().find(|m| m.message_id == message_id))
+            .map(|m| m.reactions.clone())
+            .unwrap_or_default()
     }
 
     /// A new supergroup the bot is then added to, with the my_chat_member update Telegram
@@ -964,6 +1132,10 @@ impl FakeTelegram {
                 .unwrap_or_default()
                 .to_owned(),
         };
+        let thread = message["message_thread_id"]
+            .as_i64()
+            .filter(|_| message["is_topic_message"] == json!(true))
+            .and_then(|id| i32::try_from(id).ok());
         let chat = state.chats.get_mut(&chat_id).expect("the chat exists");
         chat.messages.push(SimMessage {
             message_id,
@@ -974,6 +1146,8 @@ impl FakeTelegram {
             text,
             html: None,
             reply_to: None,
+            thread,
+            reactions: Vec::new(),
             buttons: Vec::new(),
             callbacks: Vec::new(),
             answers: Vec::new(),
@@ -1173,8 +1347,14 @@ fn new_chat(kind: ChatKind, bot_welcome: bool) -> SimChat {
         next_message_id: 1,
         bot_welcome,
         members: HashMap::new(),
+        forum: false,
+        topics: HashMap::new(),
+        refuses_reactions: false,
     }
 }
+
+/// Telegram's `GroupAnonymousBot`, the sender of what a group's anonymous admins do.
+const ANONYMOUS_ADMIN: i64 = 1_087_968_824;
 
 /// Remembers a user, for getChatMember to find.
 fn know(state: &mut State, user: &SimUser) {
@@ -1274,6 +1454,129 @@ mod tests {
             "Bad Request: query is too old and response timeout expired or query ID is invalid"
         );
         assert!(fake.callback_answers().is_empty());
+    }
+
+    /// Calls `method` of the fake as the bot; the status and Telegram's description.
+    async fn bot_call(fake: &FakeTelegram, method: &str, body: Value) -> (u16, Value) {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/bot4242:AAToken/{method}", fake.api_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        (
+            status,
+            answer.json::<Value>().await.unwrap()["description"].clone(),
+        )
+    }
+
+    #[tokio::test]
+    async fn edits_in_groups_count_against_the_flood_limits_and_in_private_chats_not() {
+        let fake = FakeTelegram::start("4242:AAToken", "tangkap_bot")
+            .await
+            .unwrap();
+        let group = fake.group("Operasional");
+        let user = fake.user("Ani", None);
+        fake.make_private_chat(&user);
+        for chat in [group, user.id] {
+            let (status, _) = bot_call(
+                &fake,
+                "sendMessage",
+                json!({ "chat_id": chat, "text": "Satu" }),
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        for (chat, text) in [
+            (group, "Dua"),
+            (group, "Tiga"),
+            (user.id, "Dua"),
+            (user.id, "Tiga"),
+        ] {
+            let message_id = fake.bot_messages(chat)[0].message_id;
+            let edit = json!({ "chat_id": chat, "message_id": message_id, "text": text });
+            let (status, description) = bot_call(&fake, "editMessageText", edit).await;
+            let limited = chat == group && text == "Tiga";
+            assert_eq!(status, if limited { 429 } else { 200 }, "{description}");
+        }
+        assert_eq!(fake.stats().limit_rejections, 1);
+    }
+
+    #[tokio::test]
+    async fn topics_take_messages_while_open_and_reactions_need_a_message() {
+        let fake = FakeTelegram::start("4242:AAToken", "tangkap_bot")
+            .await
+            .unwrap();
+        let forum = fake.forum_group("Forum");
+        let user = fake.user("Ani", None);
+        let topic = fake.open_topic(forum, "Tiket");
+        let asked = fake.send_to_topic(forum, topic, &user, "Halo");
+        let in_general = fake.send_to_group(forum, &user, "Umum");
+        let messages = fake.messages(forum);
+        assert_eq!(
+            messages[0].message_id, topic,
+            "the topic is named by its first message"
+        );
+        assert_eq!(messages[1].thread, Some(topic));
+        assert_eq!(messages[1].json["is_topic_message"], json!(true));
+        assert_eq!(messages[2].thread, None);
+        assert!(messages[2].json.get("message_thread_id").is_none());
+
+        let send = |thread: Option<i32>, reply_to: Option<i32>| {
+            let mut body = json!({ "chat_id": forum, "text": "Balasan" });
+            if let Some(thread) = thread {
+                body["message_thread_id"] = json!(thread);
+            }
+            if let Some(reply_to) = reply_to {
+                body["reply_parameters"] = json!({ "message_id": reply_to });
+            }
+            bot_call(&fake, "sendMessage", body)
+        };
+        assert_eq!(send(Some(topic), Some(asked.message_id)).await.0, 200);
+        assert_eq!(fake.bot_messages(forum)[0].thread, Some(topic));
+        assert_eq!(
+            send(Some(999), None).await,
+            (400, json!("Bad Request: message thread not found"))
+        );
+        fake.close_topic(forum, topic);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let closed = (400, json!("Bad Request: TOPIC_CLOSED"));
+        assert_eq!(send(Some(topic), None).await, closed);
+        assert_eq!(
+            send(None, Some(asked.message_id)).await,
+            closed,
+            "a reply goes to its topic"
+        );
+        assert_eq!(send(None, Some(in_general.message_id)).await.0, 200);
+        fake.delete_topic(forum, topic);
+        assert_eq!(
+            send(Some(topic), None).await,
+            (400, json!("Bad Request: message thread not found"))
+        );
+
+        let react = |message_id: i32, emoji: &str| {
+            let reaction = json!([{ "type": "emoji", "emoji": emoji }]);
+            bot_call(
+                &fake,
+                "setMessageReaction",
+                json!({ "chat_id": forum, "message_id": message_id, "reaction": reaction }),
+            )
+        };
+        assert_eq!(
+            react(asked.message_id, "👀").await,
+            (400, json!("Bad Request: message to react not found")),
+            "gone with its topic"
+        );
+        assert_eq!(react(in_general.message_id, "👀").await.0, 200);
+        assert_eq!(react(in_general.message_id, "👍").await.0, 200);
+        assert_eq!(fake.reactions(forum, in_general.message_id), ["👍"]);
+        fake.refuse_reactions(forum);
+        assert_eq!(
+            react(in_general.message_id, "👀").await,
+            (400, json!("Bad Request: REACTION_INVALID"))
+        );
     }
 
     #[test]

@@ -158,6 +158,7 @@ async fn call(
             ok(json!(true))
         }
         "answercallbackquery" => answer_callback_query(&mut shared.state.lock().unwrap(), &params),
+        "setmessagereaction" => set_message_reaction(&mut shared.state.lock().unwrap(), &params),
         "getfile" => get_file(&shared.state.lock().unwrap(), &params),
         _ => refuse(404, "Not Found"),
     }
@@ -472,19 +473,25 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
                 .iter()
                 .find(|m| i64::from(m.message_id) == id && !m.deleted)
         })
-        .map(|m| (m.message_id, m.json.clone()));
+        .map(|m| (m.message_id, m.json.clone(), m.thread));
     if reply_to.is_some() && replied.is_none() && !may_skip_reply {
         return bad_request("message to be replied not found");
+    }
+    // A message goes into the topic named, or else into the topic of the message it
+    // answers; either must be open to take it.
+    let thread = match integer(params, "message_thread_id") {
+        Some(id) => Some(i32::try_from(id).unwrap_or_default()),
+        None => replied.as_ref().and_then(|(_, _, thread)| *thread),
+    };
+    if let Some(refusal) = thread.and_then(|thread| chat.topic_refusal(thread)) {
+        return bad_request(refusal);
     }
     let (markup, keyboard) = match inline_keyboard(params, is_group) {
         Ok(parsed) => parsed,
         Err(refused) => return refused,
     };
-    let now = Instant::now();
-    if let Err(free_at) = state.limiter.try_acquire(chat_id, now) {
-        state.stats.limit_rejections += 1;
-        let wait = (free_at - now).as_secs_f64().ceil().max(1.0) as u64;
-        return too_many_requests(wait);
+    if let Err(refused) = take_slot(state, chat_id) {
+        return refused;
     }
     let chat = state.chats.get_mut(&chat_id).expect("looked up above");
     let message_id = chat.next_message_id;
@@ -494,12 +501,16 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         "date": super::unix_now(), "text": text,
     });
     let reply_to = match replied {
-        Some((original_id, original)) => {
+        Some((original_id, original, _)) => {
             message["reply_to_message"] = original;
             Some(original_id)
         }
         None => None,
     };
+    if let Some(thread) = thread {
+        message["message_thread_id"] = json!(thread);
+        message["is_topic_message"] = json!(true);
+    }
     if let Some(markup) = markup {
         message["reply_markup"] = markup;
     }
@@ -512,6 +523,8 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         text,
         html,
         reply_to,
+        thread,
+        reactions: Vec::new(),
         buttons: keyboard.buttons,
         callbacks: keyboard.callbacks,
         answers: keyboard.answers,
@@ -522,6 +535,17 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
     });
     state.stats.messages_sent += 1;
     ok(message)
+}
+
+/// Counts a message (or an edit in a group) to `chat_id` against Telegram's flood limits,
+/// or answers 429 with how long to wait.
+fn take_slot(state: &mut SimState, chat_id: i64) -> Result<(), Answer> {
+    let now = Instant::now();
+    state.limiter.try_acquire(chat_id, now).map_err(|free_at| {
+        state.stats.limit_rejections += 1;
+        let wait = (free_at - now).as_secs_f64().ceil().max(1.0) as u64;
+        too_many_requests(wait)
+    })
 }
 
 /// The text a reader sees, and the HTML it came from when `parse_mode` is HTML.
@@ -762,21 +786,29 @@ fn edit_message_reply_markup(state: &mut SimState, params: &Params) -> Answer {
     })
 }
 
-/// An edit of one of the bot's messages: finds it and reads the new keyboard, lets
-/// `change` refuse or apply the rest, then puts the keyboard on and dates the edit.
+/// An edit of one of the bot's messages: finds it and reads the new keyboard, counts it
+/// in a group against the flood limits (Telegram counts a group's edits with its
+/// messages), lets `change` refuse or apply the rest, then puts the keyboard on and dates
+/// the edit.
 fn edit_message(
     state: &mut SimState,
     params: &Params,
     change: impl FnOnce(&mut SimMessage, Option<&Value>) -> Result<(), Answer>,
 ) -> Answer {
-    let (message, in_group) = match message_to_edit(state, params) {
-        Ok(found) => found,
+    let (chat_id, in_group) = match message_to_edit(state, params) {
+        Ok((message, in_group)) => (message.chat_id, in_group),
         Err(refused) => return refused,
     };
     let (markup, keyboard) = match inline_keyboard(params, in_group) {
         Ok(parsed) => parsed,
         Err(refused) => return refused,
     };
+    if in_group {
+        if let Err(refused) = take_slot(state, chat_id) {
+            return refused;
+        }
+    }
+    let (message, _) = message_to_edit(state, params).expect("found above");
     if let Err(refused) = change(message, markup.as_ref()) {
         return refused;
     }
@@ -844,6 +876,50 @@ fn answer_callback_query(state: &mut SimState, params: &Params) -> Answer {
         show_alert: boolean(params, "show_alert"),
         answered: std::time::Instant::now(),
     });
+    ok(json!(true))
+}
+
+/// The bot's reaction on a message, replacing the one it set before (an empty list takes
+/// it away). Not counted against the flood limits.
+fn set_message_reaction(state: &mut SimState, params: &Params) -> Answer {
+    let (Some(chat_id), Some(message_id)) =
+        (integer(params, "chat_id"), integer(params, "message_id"))
+    else {
+        return bad_request("message identifier is not specified");
+    };
+    let Some(chat) = state.chats.get_mut(&chat_id) else {
+        return bad_request("chat not found");
+    };
+    if !chat.bot_welcome {
+        return refuse(403, "Forbidden: bot was kicked from the supergroup chat");
+    }
+    let mut emojis = Vec::new();
+    if let Some(reaction) = object(params, "reaction") {
+        let Some(reactions) = reaction.as_array() else {
+            return bad_request("can't parse reaction types JSON object");
+        };
+        for reaction in reactions {
+            match (reaction["type"].as_str(), reaction["emoji"].as_str()) {
+                (Some("emoji"), Some(emoji)) if !emoji.is_empty() => emojis.push(emoji.to_owned()),
+                _ => return bad_request("REACTION_INVALID"),
+            }
+        }
+    }
+    if emojis.len() > 1 {
+        return bad_request("REACTIONS_TOO_MANY");
+    }
+    let refuses = chat.refuses_reactions;
+    let Some(message) = chat
+        .messages
+        .iter_mut()
+        .find(|m| i64::from(m.message_id) == message_id && !m.deleted)
+    else {
+        return bad_request("message to react not found");
+    };
+    if refuses {
+        return bad_request("REACTION_INVALID");
+    }
+    message.reactions = emojis;
     ok(json!(true))
 }
 

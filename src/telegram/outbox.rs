@@ -92,17 +92,25 @@ pub enum MessageRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Outgoing {
-    /// An HTML message, optionally as a reply and with buttons.
+    /// An HTML message, optionally as a reply and with buttons, in forum topic `thread`
+    /// if given (none: the General topic, or a chat without topics). Should Telegram
+    /// refuse the topic (closed or deleted), the sender sends it to the chat without the
+    /// topic and without the reply ([`Outgoing::out_of_thread`]).
     SendMessage {
         chat_id: i64,
         html: String,
         reply_to: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<i32>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         keyboard: Keyboard,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         answers: Option<Answers>,
     },
-    /// New text (and buttons: none removes them) for a message the bot sent.
+    /// New text (and buttons: none removes them) for a message the bot sent. An edit
+    /// replaces the text and buttons wholly, so of the pending edits queued with one
+    /// `about` tag in one chat only the newest is sent (the sender drops the others): one
+    /// tag names one message.
     EditMessage {
         chat_id: i64,
         message: MessageRef,
@@ -120,17 +128,20 @@ pub enum Outgoing {
         text: String,
         url: String,
     },
-    /// Answers a button press; `text` is shown to the presser only. Queued under the
-    /// presser's private chat (`chat_id`), which orders it among their messages.
+    /// Answers a button press; `text` (at most 200 characters) is shown to the presser
+    /// only, as an alert box they must close if `alert`, otherwise as a notice that
+    /// fades. Queued under the presser's private chat (`chat_id`), which orders it among
+    /// their messages.
     AnswerCallback {
         chat_id: i64,
         query_id: String,
         text: String,
-        /// Shown as an alert the presser dismisses, rather than a passing note.
         #[serde(default)]
         alert: bool,
     },
-    /// Sets the bot's reaction on a message (one emoji; a new one replaces it).
+    /// The bot's reaction on a message (replacing any it set before). Queue it with
+    /// [`enqueue_reaction`], which tags it so that [`reactions_refused`] finds a chat
+    /// that refuses reactions.
     SetReaction {
         chat_id: i64,
         message_id: i32,
@@ -158,8 +169,9 @@ impl Outgoing {
         }
     }
 
-    /// Telegram's flood limits count messages sent, and edits in a group (a group's 20 a
-    /// minute); not edits in a private chat, deletions, answers to buttons or reactions.
+    /// Telegram's flood limits count messages sent, and in groups edits too (a group's
+    /// budget of about 20 a minute is spent by both); not deletions, answers, reactions,
+    /// nor edits in private chats.
     pub fn counts_against_limits(&self) -> bool {
         match self {
             Outgoing::SendMessage { .. } => true,
@@ -181,12 +193,41 @@ impl Outgoing {
         self
     }
 
+    /// The same message in forum topic `thread` (none: the General topic); anything but
+    /// a message to send is left as it is.
+    pub fn in_thread(mut self, thread: Option<i32>) -> Self {
+        if let Outgoing::SendMessage { thread: topic, .. } = &mut self {
+            *topic = thread;
+        }
+        self
+    }
+
+    /// What is sent instead of a message whose topic Telegram refused (closed or
+    /// deleted): the same message to the chat itself, not as a reply either, since a reply
+    /// lands in the replied message's topic and is refused with it. `None` for anything
+    /// not sent into a topic.
+    pub fn out_of_thread(&self) -> Option<Outgoing> {
+        match self {
+            Outgoing::SendMessage {
+                thread: Some(_), ..
+            } => {
+                let mut plain = self.clone().in_thread(None);
+                if let Outgoing::SendMessage { reply_to, .. } = &mut plain {
+                    *reply_to = None;
+                }
+                Some(plain)
+            }
+            _ => None,
+        }
+    }
+
     /// A plain message as a reply to `message_id`.
     pub fn reply(chat_id: i64, message_id: i32, html: String) -> Self {
         Outgoing::SendMessage {
             chat_id,
             html,
             reply_to: Some(message_id),
+            thread: None,
             keyboard: Vec::new(),
             answers: None,
         }
@@ -203,6 +244,7 @@ impl Outgoing {
             chat_id,
             html,
             reply_to: None,
+            thread: None,
             keyboard,
             answers: None,
         }
@@ -227,6 +269,7 @@ impl Outgoing {
             chat_id,
             html,
             reply_to: None,
+            thread: None,
             keyboard: Vec::new(),
             answers: Some(answers),
         }
@@ -241,6 +284,8 @@ pub struct OutboxRow {
     pub payload: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
+    /// What it is about, if it was queued with a tag ([`enqueue_about`]).
+    pub about: Option<String>,
 }
 
 /// Queues `message` inside `tx`.
@@ -287,29 +332,6 @@ pub async fn about(tx: &mut Conn, about: &str) -> Result<Vec<(i64, i64)>, sqlx::
         .collect()
 }
 
-/// The tag of every reaction queued in group `chat_id`, by which [`reactions_refused`]
-/// finds them.
-pub fn reactions_about(chat_id: i64) -> String {
-    format!("reactions:{chat_id}")
-}
-
-/// Whether Telegram refused a reaction in group `chat_id` for good (the group allows none,
-/// or not that one): then none is queued there again.
-pub async fn reactions_refused(tx: &mut Conn, chat_id: i64) -> Result<bool, sqlx::Error> {
-    let refused: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM outbox WHERE about = $1 AND status = 'failed' LIMIT 1")
-            .bind(reactions_about(chat_id))
-            .fetch_optional(&mut *tx)
-            .await?;
-    Ok(refused.is_some())
-}
-
-/// Whether a failed edit's error says Telegram no longer has the message (deleted in the
-/// chat): it is not edited again.
-pub fn is_message_gone(error: &str) -> bool {
-    error.contains("message to edit not found") || error.contains("MESSAGE_ID_INVALID")
-}
-
 /// Telegram's id for the message outbox row `id` sent, once it is sent.
 pub async fn sent_message_id(db: &Db, id: i64) -> Result<Option<i32>, sqlx::Error> {
     let sent: Option<Option<i64>> = sqlx::query_scalar(
@@ -319,6 +341,63 @@ pub async fn sent_message_id(db: &Db, id: i64) -> Result<Option<i32>, sqlx::Erro
     .fetch_optional(db.pool())
     .await?;
     Ok(sent.flatten().and_then(|id| i32::try_from(id).ok()))
+}
+
+/// What Telegram answers an edit of a message it no longer has (deleted), and what the
+/// sender records for an edit of a message that was never delivered.
+const EDIT_TARGET_GONE: [&str; 3] = [
+    "message to edit not found",
+    "MESSAGE_ID_INVALID",
+    NEVER_DELIVERED,
+];
+
+/// Why an edit of a message the outbox never delivered fails.
+pub const NEVER_DELIVERED: &str = "the message to edit was never delivered";
+
+/// Whether an edit that failed with `error` found its message not there (deleted in the
+/// chat, or never delivered): editing it again cannot succeed, so the caller stops (a
+/// ticket's card deleted by someone in the group).
+pub fn edit_target_gone(error: &str) -> bool {
+    EDIT_TARGET_GONE.iter().any(|gone| error.contains(gone))
+}
+
+/// The tag of every reaction row in `chat_id` ([`enqueue_reaction`] gives it; a batch
+/// queued with [`enqueue_many_about`] must too).
+pub fn reactions_about(chat_id: i64) -> String {
+    format!("reactions:{chat_id}")
+}
+
+/// Queues the bot's reaction `emoji` on message `message_id` of `chat_id`, tagged so
+/// that [`reactions_refused`] finds it.
+pub async fn enqueue_reaction(
+    tx: &mut Conn,
+    chat_id: i64,
+    message_id: i32,
+    emoji: &str,
+) -> Result<(), sqlx::Error> {
+    let reaction = Outgoing::SetReaction {
+        chat_id,
+        message_id,
+        emoji: emoji.to_owned(),
+    };
+    enqueue_about(tx, &reaction, &reactions_about(chat_id)).await?;
+    Ok(())
+}
+
+/// Whether `chat_id` refused a reaction for good (reactions turned off in the group, the
+/// emoji not allowed there, the bot removed): the caller queues no more reactions there,
+/// so the refusal is logged once, by the sender, and not retried. A reaction on a
+/// message since deleted says nothing about the chat and does not count. Looked up over
+/// the `outbox_about` index, by the tag [`enqueue_reaction`] gives.
+pub async fn reactions_refused(tx: &mut Conn, chat_id: i64) -> Result<bool, sqlx::Error> {
+    let refused: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE about = $1 AND status = 'failed' \
+         AND last_error NOT LIKE '%message to react not found%' LIMIT 1",
+    )
+    .bind(reactions_about(chat_id))
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(refused.is_some())
 }
 
 /// Queues `messages` inside `tx`, in their order, with one statement per chunk.
@@ -378,7 +457,7 @@ pub async fn heads(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
              UNION ALL \
              SELECT (SELECT MIN(chat_id) FROM outbox WHERE status = 'pending' AND chat_id > chats.chat_id) \
              FROM chats WHERE chats.chat_id IS NOT NULL) \
-         SELECT o.id, o.chat_id, o.payload, o.attempts, o.next_attempt_at FROM chats \
+         SELECT o.id, o.chat_id, o.payload, o.attempts, o.next_attempt_at, o.about FROM chats \
          JOIN outbox o ON o.id = (SELECT MIN(id) FROM outbox \
                                   WHERE status = 'pending' AND chat_id = chats.chat_id) \
          ORDER BY o.next_attempt_at, o.id LIMIT $1",
@@ -394,6 +473,7 @@ pub async fn heads(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
                 payload: row.try_get(2)?,
                 attempts: row.try_get(3)?,
                 next_attempt_at: row.try_get(4)?,
+                about: row.try_get(5)?,
             })
         })
         .collect()
@@ -508,6 +588,54 @@ pub async fn mark_sent(
     Ok(())
 }
 
+/// Drops pending edit `row` if a newer pending edit of its chat has the same `about` tag:
+/// an edit replaces a message's text and buttons wholly, so only the newest matters
+/// (a card edited three times while its group's budget is spent is edited once). The row
+/// is deleted, not marked: it was never a call to make, and no other row refers to an
+/// edit. Returns whether it was dropped; a row another instance is sending stays.
+pub async fn drop_superseded_edit(db: &Db, row: &OutboxRow) -> Result<bool, sqlx::Error> {
+    let Some(about) = &row.about else {
+        return Ok(false);
+    };
+    let newer: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE about = $1 AND chat_id = $2 AND status = 'pending' \
+         AND id > $3",
+    )
+    .bind(about)
+    .bind(row.chat_id)
+    .bind(row.id)
+    .fetch_all(db.pool())
+    .await?;
+    let superseded = newer.iter().any(|payload| {
+        matches!(
+            serde_json::from_str::<Outgoing>(payload),
+            Ok(Outgoing::EditMessage { .. })
+        )
+    });
+    if !superseded {
+        return Ok(false);
+    }
+    let dropped = sqlx::query(
+        "DELETE FROM outbox WHERE id = $1 AND status = 'pending' AND claimed_until < $2",
+    )
+    .bind(row.id)
+    .bind(now_ms())
+    .execute(db.writer())
+    .await?;
+    Ok(dropped.rows_affected() == 1)
+}
+
+/// Replaces row `id`'s call by `message` (a message sent out of a refused topic), so
+/// that a retry or a restart makes the call as it now stands.
+pub async fn rewrite(db: &Db, id: i64, message: &Outgoing) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET payload = $2 WHERE id = $1")
+        .bind(id)
+        .bind(serde_json::to_string(message).expect("Outgoing always serializes"))
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
 /// Leaves the row pending until `at` (Unix ms), noting why.
 pub async fn retry_at(db: &Db, id: i64, at: i64, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -562,4 +690,75 @@ pub async fn move_chat(db: &Db, from: i64, to: i64) -> Result<(), sqlx::Error> {
         .await?;
     }
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_queued_before_topics_and_alerts_still_decode() {
+        let message: Outgoing = serde_json::from_str(
+            r#"{"method":"send_message","chat_id":-100,"html":"Halo","reply_to":7}"#,
+        )
+        .unwrap();
+        assert_eq!(message, Outgoing::reply(-100, 7, "Halo".into()));
+        let answer: Outgoing = serde_json::from_str(
+            r#"{"method":"answer_callback","chat_id":42,"query_id":"q","text":"Oke"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            answer,
+            Outgoing::AnswerCallback { alert: false, .. }
+        ));
+        // A message without a topic is written as before.
+        let written = serde_json::to_string(&Outgoing::reply(-100, 7, "Halo".into())).unwrap();
+        assert!(!written.contains("thread"), "{written}");
+    }
+
+    #[test]
+    fn a_message_out_of_its_topic_is_no_reply_either() {
+        let in_topic = Outgoing::reply(-100, 7, "Halo".into()).in_thread(Some(3));
+        assert!(matches!(
+            in_topic,
+            Outgoing::SendMessage {
+                thread: Some(3),
+                ..
+            }
+        ));
+        assert_eq!(
+            in_topic.out_of_thread(),
+            Some(Outgoing::message(-100, "Halo".into()))
+        );
+        assert_eq!(
+            Outgoing::reply(-100, 7, "Halo".into()).out_of_thread(),
+            None
+        );
+        let answer = Outgoing::AnswerCallback {
+            chat_id: 42,
+            query_id: "q".into(),
+            text: "Oke".into(),
+            alert: true,
+        };
+        assert_eq!(answer.clone().in_thread(Some(3)), answer);
+    }
+
+    #[test]
+    fn edits_count_against_the_limits_in_groups_only() {
+        let edit = |chat_id| Outgoing::EditMessage {
+            chat_id,
+            message: MessageRef::Telegram(1),
+            html: "Halo".into(),
+            keyboard: Vec::new(),
+        };
+        assert!(edit(-100).counts_against_limits());
+        assert!(!edit(42).counts_against_limits());
+        assert!(Outgoing::message(42, "Halo".into()).counts_against_limits());
+        let reaction = Outgoing::SetReaction {
+            chat_id: -100,
+            message_id: 1,
+            emoji: "👀".into(),
+        };
+        assert!(!reaction.counts_against_limits());
+    }
 }

@@ -1,7 +1,9 @@
 //! Drains the outbox into Telegram, and its mail lane into the mail server. One message
 //! per chat is in flight at a time (so a chat's messages arrive in order), several chats in
 //! parallel; before each message the rate limiter must agree. A 429 waits `retry_after`, a passing fault backs off
-//! exponentially, and a permanent refusal is recorded on the row instead of retried.
+//! exponentially, and a permanent refusal is recorded on the row instead of retried. An
+//! edit that a newer edit of the same message replaces is dropped unsent, and a message
+//! whose forum topic Telegram refuses goes to the chat without it.
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
@@ -13,7 +15,7 @@ use teloxide::{
     types::{
         ButtonRequest, CallbackQueryId, ChatId, InlineKeyboardButton, InlineKeyboardMarkup,
         KeyboardButton, KeyboardMarkup, KeyboardRemove, LinkPreviewOptions, MenuButton, Message,
-        MessageId, ParseMode, ReactionType, ReplyMarkup, ReplyParameters, WebAppInfo,
+        MessageId, ParseMode, ReactionType, ReplyMarkup, ReplyParameters, ThreadId, WebAppInfo,
     },
 };
 use tokio::{sync::Notify, task::JoinSet, time::Instant};
@@ -46,9 +48,17 @@ const DEAD_CLAIMS_EVERY: Duration = Duration::from_secs(1);
 /// Longest wait between two attempts after passing faults.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-/// A finished attempt: the row, when its rate-limit slot was reserved (if it needed one),
-/// and Telegram's answer.
-type Delivery = (OutboxRow, Option<Instant>, Result<Option<i32>, ApiError>);
+/// A finished attempt.
+struct Delivery {
+    row: OutboxRow,
+    /// When its rate-limit slot was reserved, if it needed one.
+    reserved: Option<Instant>,
+    /// Telegram's answer: the id of a sent message.
+    result: Result<Option<i32>, ApiError>,
+    /// The call the row holds from now on, if it changed on the way (a message sent out
+    /// of the forum topic Telegram refused).
+    rewritten: Option<Outgoing>,
+}
 
 pub struct Sender {
     db: Db,
@@ -113,12 +123,12 @@ impl Sender {
                 .max(pass + PASS_INTERVAL);
             tokio::select! {
                 Some(done) = in_flight.join_next() => {
-                    if let Ok((row, reserved, result)) = done {
-                        busy_chats.remove(&row.chat_id);
-                        if let Some(reserved) = reserved {
-                            self.limiter.settle(row.chat_id, reserved, Instant::now());
+                    if let Ok(done) = done {
+                        busy_chats.remove(&done.row.chat_id);
+                        if let Some(reserved) = done.reserved {
+                            self.limiter.settle(done.row.chat_id, reserved, Instant::now());
                         }
-                        self.record(&row, result, reserved.is_some()).await;
+                        self.record(&done.row, done.result, done.rewritten, done.reserved.is_some()).await;
                     }
                 }
                 _ = self.wake.notified() => {
@@ -129,8 +139,14 @@ impl Sender {
             }
         }
         while let Some(done) = in_flight.join_next().await {
-            if let Ok((row, reserved, result)) = done {
-                self.record(&row, result, reserved.is_some()).await;
+            if let Ok(done) = done {
+                self.record(
+                    &done.row,
+                    done.result,
+                    done.rewritten,
+                    done.reserved.is_some(),
+                )
+                .await;
             }
         }
     }
@@ -169,17 +185,11 @@ impl Sender {
             let message = match serde_json::from_str::<Outgoing>(&row.payload) {
                 Ok(message) => message,
                 Err(e) => {
-                    self.record(&row, Err(undecodable(e)), false).await;
+                    self.record(&row, Err(undecodable(e)), None, false).await;
                     continue;
                 }
             };
-            let message = match self.resolve(message).await {
-                Ok(message) => message,
-                Err(e) => {
-                    self.record(&row, Err(e), false).await;
-                    continue;
-                }
-            };
+            // The slot first: a row its chat's limits hold back costs no query.
             let reserved = if message.counts_against_limits() {
                 if let Err(free_at) = self.limiter.try_acquire(row.chat_id, now) {
                     wake_at = wake_at.min(free_at);
@@ -189,13 +199,31 @@ impl Sender {
             } else {
                 None
             };
-            let limits = reserved.map(|_| self.limits);
-            let claimed = outbox::claim(&self.db, row.id, self.instance, limits).await;
+            let prepared = self.prepare(&row, message).await;
+            let claimed = match &prepared {
+                Ok(Some(_)) => {
+                    let limits = reserved.map(|_| self.limits);
+                    outbox::claim(&self.db, row.id, self.instance, limits).await
+                }
+                _ => Ok(false),
+            };
             if !matches!(claimed, Ok(true)) {
                 if let Some(reserved) = reserved {
                     self.limiter.release(row.chat_id, reserved);
                 }
             }
+            let message = match prepared {
+                Ok(Some(message)) => message,
+                // Dropped for a newer edit: the chat's next row may go at once.
+                Ok(None) => {
+                    wake_at = now;
+                    continue;
+                }
+                Err(e) => {
+                    self.record(&row, Err(e), None, false).await;
+                    continue;
+                }
+            };
             match claimed {
                 Ok(true) => {}
                 // Another instance has it, or the instances together are at a limit.
@@ -211,14 +239,38 @@ impl Sender {
             busy_chats.insert(row.chat_id);
             let (api, mailer) = (self.api.clone(), self.mailer.clone());
             in_flight.spawn(async move {
-                let result = match &message {
-                    Outgoing::Mail(mail) => send_mail(mailer.as_deref(), mail).await,
-                    _ => deliver(&api, &message).await,
+                let (result, rewritten) = match &message {
+                    Outgoing::Mail(mail) => (send_mail(mailer.as_deref(), mail).await, None),
+                    _ => deliver_or_leave_topic(&api, &message).await,
                 };
-                (row, reserved, result)
+                Delivery {
+                    row,
+                    reserved,
+                    result,
+                    rewritten,
+                }
             });
         }
         wake_at
+    }
+
+    /// The call to make for `row`: none if it is an edit that a newer pending edit of the
+    /// same message replaces ([`outbox::drop_superseded_edit`]), otherwise `message` as
+    /// [`Sender::resolve`] completes it.
+    async fn prepare(
+        &self,
+        row: &OutboxRow,
+        message: Outgoing,
+    ) -> Result<Option<Outgoing>, ApiError> {
+        if matches!(message, Outgoing::EditMessage { .. }) && row.about.is_some() {
+            match outbox::drop_superseded_edit(&self.db, row).await {
+                Ok(true) => return Ok(None),
+                Ok(false) => {}
+                // Sending an edit that a newer one replaces is harmless.
+                Err(e) => tracing::warn!(error = %e, "cannot look for newer edits"),
+            }
+        }
+        self.resolve(message).await.map(Some)
     }
 
     /// Puts in what is known only once earlier rows are sent: the Telegram id of a message
@@ -243,17 +295,31 @@ impl Sender {
             }),
             Ok(None) => Err(ApiError::Refused {
                 code: 400,
-                description: "the message to edit was never delivered".into(),
+                description: outbox::NEVER_DELIVERED.into(),
             }),
             Err(e) => Err(ApiError::Network(format!("cannot read the outbox: {e}"))),
         }
     }
 
-    /// Writes the outcome of one attempt back to its row (`counted`: it counts against
-    /// Telegram's limits). The write is retried: a message Telegram accepted but we failed
-    /// to mark would be sent again after a restart.
-    async fn record(&self, row: &OutboxRow, result: Result<Option<i32>, ApiError>, counted: bool) {
+    /// Writes the outcome of one attempt back to its row, and the call it now holds if
+    /// that was `rewritten` (`counted`: it counts against Telegram's limits). The write is
+    /// retried: a message Telegram accepted but we failed to mark would be sent again
+    /// after a restart.
+    async fn record(
+        &self,
+        row: &OutboxRow,
+        result: Result<Option<i32>, ApiError>,
+        rewritten: Option<Outgoing>,
+        counted: bool,
+    ) {
         for attempt in 0..5u32 {
+            if let Some(message) = &rewritten {
+                if let Err(e) = outbox::rewrite(&self.db, row.id, message).await {
+                    tracing::warn!(outbox_id = row.id, error = %e, "cannot record a delivery; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                    continue;
+                }
+            }
             let written = match &result {
                 Ok(message_id) => outbox::mark_sent(&self.db, row.id, *message_id, counted).await,
                 Err(ApiError::MigratedTo(new_chat)) => {
@@ -326,6 +392,34 @@ async fn send_mail(
     }
 }
 
+/// What Telegram answers a message sent into a forum topic that is not there to take it
+/// (deleted, or closed).
+const TOPIC_REFUSALS: [&str; 3] = ["message thread not found", "TOPIC_CLOSED", "TOPIC_DELETED"];
+
+/// Makes the call for one outbox row, as [`deliver`]. A message whose forum topic
+/// Telegram refuses is sent again at once to the chat itself, so nothing about the
+/// ticket is lost (its text names it); the call that went is returned with the answer,
+/// to be kept on the row, so that neither a retry nor a restart tries the topic again.
+async fn deliver_or_leave_topic(
+    api: &BotApi,
+    message: &Outgoing,
+) -> (Result<Option<i32>, ApiError>, Option<Outgoing>) {
+    let result = deliver(api, message).await;
+    let topic_refused = matches!(&result, Err(ApiError::Refused { code: 400, description })
+        if TOPIC_REFUSALS.iter().any(|refusal| description.contains(refusal)));
+    match message.out_of_thread() {
+        Some(plain) if topic_refused => {
+            tracing::info!(
+                chat_id = message.chat_id(),
+                error = %result.expect_err("refused"),
+                "Telegram refused a forum topic; sending to the group without it"
+            );
+            (deliver(api, &plain).await, Some(plain))
+        }
+        _ => (result, None),
+    }
+}
+
 /// Makes the Bot API call for one outbox row; returns the id of a sent message.
 async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiError> {
     match message {
@@ -333,10 +427,12 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             chat_id,
             html,
             reply_to,
+            thread,
             keyboard,
             answers,
         } => {
             let mut payload = SendMessage::new(ChatId(*chat_id), html.clone());
+            payload.message_thread_id = thread.map(|id| ThreadId(MessageId(id)));
             payload.parse_mode = Some(ParseMode::Html);
             payload.link_preview_options = Some(no_link_preview());
             payload.reply_parameters = reply_to

@@ -137,6 +137,7 @@ export const TEXTS = {
     did_booking_setting: 'mengubah pengaturan booking',
     // The ticket view: one ticket, its timeline, notes and reopen.
     tk_back: '‹ Kembali', tk_title: 'Tiket {ticket}', tk_group: 'Grup', tk_timeline: 'Riwayat',
+    tk_topic: 'Topik', tk_topic_open: 'Buka topik #{thread} di Telegram',
     tk_ev_created: 'Permintaan dari {by}', tk_ev_picked_up: 'Di-pickup oleh {by}',
     tk_ev_closed: 'Di-close oleh {by}', tk_ev_reopened: 'Dibuka kembali oleh {by}',
     tk_ev_pickup_undone: 'Pickup dibatalkan oleh {by}',
@@ -312,6 +313,7 @@ export const TEXTS = {
     did_booking_setting: 'changed a booking setting',
     // The ticket view: one ticket, its timeline, notes and reopen.
     tk_back: '‹ Back', tk_title: 'Ticket {ticket}', tk_group: 'Group', tk_timeline: 'History',
+    tk_topic: 'Topic', tk_topic_open: 'Open topic #{thread} in Telegram',
     tk_ev_created: 'Request from {by}', tk_ev_picked_up: 'Picked up by {by}',
     tk_ev_closed: 'Closed by {by}', tk_ev_reopened: 'Reopened by {by}',
     tk_ev_pickup_undone: 'Pickup undone by {by}',

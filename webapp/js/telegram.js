@@ -10,7 +10,12 @@ export function haptic(kind) {
   try { tg?.HapticFeedback?.notificationOccurred(kind); } catch (_) { /* older clients */ }
 }
 
-export function openBotChat() {
-  const url = `https://t.me/${state.config.bot_username || ''}`;
+/// Opens a t.me link: inside Telegram in Telegram itself (a Mini App may not follow it as
+/// a page), in a browser in a new tab.
+export function openTelegramLink(url) {
   if (tg?.openTelegramLink) tg.openTelegramLink(url); else window.open(url, '_blank', 'noopener');
+}
+
+export function openBotChat() {
+  openTelegramLink(`https://t.me/${state.config.bot_username || ''}`);
 }

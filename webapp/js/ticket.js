@@ -2,7 +2,7 @@
 
 import { $, state } from './state.js';
 import { TEXTS, t } from './i18n.js';
-import { haptic } from './telegram.js';
+import { haptic, openTelegramLink } from './telegram.js';
 import { SESSION_ENDED, api, apiHeaders } from './api.js';
 import { isAway } from './online.js';
 import { element, field, formatTime, person, showBanner, showView } from './ui.js';
@@ -93,6 +93,10 @@ export function renderTicket() {
   field(fields, t('f_transaksi'), ticket.transaksi, 'transaksi');
   field(fields, t('f_keterangan'), ticket.keterangan, 'keterangan');
   field(fields, t('tk_group'), group, 'group-title');
+  if (ticket.topic) {
+    field(fields, t('tk_topic'), '', 'topic');
+    fields.lastChild.append(topicLink(ticket.topic));
+  }
   field(fields, t('f_requester'), `${ticket.requester_name} · ${formatTime(ticket.created_at)}`, 'requester');
   if (ticket.picked_by) {
     field(fields, t('f_picked'), `${person(ticket.picked_by, ticket.picked_by_username)} · ${formatTime(ticket.picked_at)}`, 'picked-by');
@@ -109,6 +113,22 @@ export function renderTicket() {
   $('ticket-timeline').replaceChildren(...ticket.events.map(renderTimelineEvent));
   $('ticket-notes').replaceChildren(...ticket.notes.map(renderNote));
   $('ticket-no-notes').hidden = ticket.notes.length > 0;
+}
+
+/// The forum topic the ticket was asked in, where the bot answers about it: a link that
+/// opens it in Telegram (or its number, when Telegram has no link for the group).
+function topicLink(topic) {
+  const words = t('tk_topic_open', { thread: topic.thread_id });
+  if (!topic.link) return document.createTextNode(words);
+  const link = element('a', 'topic-link', words);
+  link.href = topic.link;
+  link.rel = 'noopener';
+  link.target = '_blank';
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    openTelegramLink(topic.link);
+  });
+  return link;
 }
 
 /// What happened, in the page's language: "Di-pickup oleh Budi", "Pesan ke Operasional: Feedback 2".
