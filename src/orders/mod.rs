@@ -4,6 +4,7 @@ pub mod board;
 pub mod detail;
 pub mod duplicates;
 pub mod export;
+pub mod lookup;
 pub mod moban;
 pub mod notes;
 pub mod photos;
