@@ -25,6 +25,7 @@ on_both_backends!(
     without_buttons_feedback_1_stays_plain_and_is_never_edited,
     reactions_mark_the_request_and_a_group_that_refuses_them_is_left_alone,
     a_card_deleted_in_the_chat_is_not_edited_again_and_the_ticket_goes_on,
+    staff_the_bot_saw_post_press_without_asking_telegram,
 );
 
 const UNDO: Duration = Duration::from_millis(1500);
@@ -648,6 +649,51 @@ async fn a_card_deleted_in_the_chat_is_not_edited_again_and_the_ticket_goes_on(b
         app.count(&edits).await,
         1,
         "the deleted card is not edited again"
+    );
+    app.finish().await;
+}
+
+async fn staff_the_bot_saw_post_press_without_asking_telegram(backend: Backend) {
+    let app = spawn(backend, |_| {}).await;
+    let group = app.fake.group("Operasional");
+    let siti = app.fake.user("Siti", None);
+    let budi = app.fake.user("Budi", Some("budi"));
+    let account = register_account(
+        &app,
+        &budi,
+        "budi",
+        "rahasia-123",
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    let ticket = place_order(&app, group, &siti, "/moban #P-1 #TOPUP #posting").await;
+    // Budi says something in the group: the bot sees he is in it.
+    app.fake.send_to_group(group, &budi, "saya cek ya");
+    app.wait_for_count(
+        &format!(
+            "SELECT COUNT(*) FROM group_members WHERE user_id = {} AND chat_id = {group} AND is_member = 1",
+            account.id
+        ),
+        1,
+    )
+    .await;
+    let asked = |app: &TestApp| {
+        app.fake
+            .stats()
+            .calls
+            .get("getchatmember")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = asked(&app);
+    let taken = press(&app, group, &ticket, &budi, "🙋 Ambil").await;
+    assert!(!taken.show_alert, "{taken:?}");
+    assert_eq!(status(&app, &ticket).await, "pickup");
+    assert_eq!(
+        asked(&app),
+        before,
+        "no getChatMember for a member the bot saw post"
     );
     app.finish().await;
 }

@@ -318,10 +318,11 @@ async fn commands_are_published_per_scope(backend: Backend) {
                     "password",
                     "pengingat",
                     "batal",
+                    "cek",
                     "rekap",
                     "bahasa",
                 ]
-                && fake.commands("all_group_chats") == ["moban"]
+                && fake.commands("all_group_chats") == ["moban", "cek"]
         })
         .await;
     assert!(

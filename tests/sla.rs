@@ -45,9 +45,11 @@ fn targets(pickup: u64, close: u64, warn_before: u64) -> SlaDefaults {
 }
 
 /// The people of these tests: Budi owns the team, Siti works the group, Rina works
-/// another group.
+/// another group, and the requester (without an account) asks in the group: someone who
+/// posts in a group is a member of it.
 struct Team {
     group: i64,
+    requester: SimUser,
     budi: SimUser,
     siti: SimUser,
     siti_account: User,
@@ -60,6 +62,7 @@ async fn team(app: &TestApp) -> Team {
     let budi = app.fake.user("Budi", Some("budi"));
     let siti = app.fake.user("Siti", Some("siti"));
     let rina = app.fake.user("Rina", Some("rina"));
+    let requester = app.fake.user("Penanya", None);
     register_account(
         app,
         &budi,
@@ -95,6 +98,7 @@ async fn team(app: &TestApp) -> Team {
     assert_eq!(members, 1);
     Team {
         group,
+        requester,
         budi,
         siti,
         siti_account,
@@ -129,7 +133,7 @@ async fn a_warning_then_a_breach_each_once_to_the_right_people(backend: Backend)
     let ticket = place_order(
         &app,
         team.group,
-        &team.rina,
+        &team.requester,
         "/moban #INV-77 #TOPUP #Saldo <belum> masuk",
     )
     .await;
@@ -196,7 +200,13 @@ async fn a_step_in_time_cancels_its_reminders_and_starts_the_next(backend: Backe
     })
     .await;
     let team = team(&app).await;
-    let ticket = place_order(&app, team.group, &team.rina, "/moban #INV-78 #REFUND #Dana").await;
+    let ticket = place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #INV-78 #REFUND #Dana",
+    )
+    .await;
     let no = order_no(&app, &ticket).await;
     let steps = &app.running.as_ref().unwrap().state.steps;
     steps
@@ -263,7 +273,13 @@ async fn reminders_due_within_the_digest_period_come_as_one_message(backend: Bac
     })
     .await;
     let team = team(&app).await;
-    let first = place_order(&app, team.group, &team.rina, "/moban #A-1 #TOPUP #satu").await;
+    let first = place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #A-1 #TOPUP #satu",
+    )
+    .await;
     let alone = settle(&app, &team.siti, 1, Duration::ZERO).await;
     assert!(alone[0].text.contains(&first), "{}", alone[0].text);
 
@@ -274,7 +290,7 @@ async fn reminders_due_within_the_digest_period_come_as_one_message(backend: Bac
             place_order(
                 &app,
                 team.group,
-                &team.rina,
+                &team.requester,
                 &format!("/moban #A-{n} #TOPUP #lagi"),
             )
             .await,
@@ -311,7 +327,13 @@ async fn a_reminder_due_while_stopped_goes_once_at_start(backend: Backend) {
     })
     .await;
     let team = team(&app).await;
-    let ticket = place_order(&app, team.group, &team.rina, "/moban #B-1 #TOPUP #mati").await;
+    let ticket = place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #B-1 #TOPUP #mati",
+    )
+    .await;
     app.stop().await;
     tokio::time::sleep(Duration::from_millis(2000)).await;
     assert!(
@@ -340,7 +362,13 @@ async fn pengingat_mutes_and_unmutes() {
     app.fake.send_private(&team.siti, "/pengingat off");
     let said = settle(&app, &team.siti, 1, Duration::ZERO).await;
     assert!(said[0].text.contains("dimatikan"), "{}", said[0].text);
-    place_order(&app, team.group, &team.rina, "/moban #C-1 #TOPUP #diam").await;
+    place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #C-1 #TOPUP #diam",
+    )
+    .await;
     app.fake
         .wait_for_bot_messages(team.budi.id, 1, PATIENCE)
         .await;
@@ -350,7 +378,13 @@ async fn pengingat_mutes_and_unmutes() {
     app.fake.send_private(&team.siti, "/pengingat on");
     let said = settle(&app, &team.siti, 2, Duration::ZERO).await;
     assert!(said[1].text.contains("aktif"), "{}", said[1].text);
-    let ticket = place_order(&app, team.group, &team.rina, "/moban #C-2 #TOPUP #bunyi").await;
+    let ticket = place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #C-2 #TOPUP #bunyi",
+    )
+    .await;
     let said = settle(&app, &team.siti, 3, Duration::ZERO).await;
     assert!(said[2].text.contains(&ticket), "{}", said[2].text);
 
@@ -383,7 +417,7 @@ async fn a_staff_chat_hears_of_tickets_waiting_for_pickup() {
     app.config.staff_chat = Some(staff_chat);
     app.restart().await;
     let team = team(&app).await;
-    let ticket = place_order(&app, team.group, &team.rina, "/moban #D-1 #TOPUP #fo").await;
+    let ticket = place_order(&app, team.group, &team.requester, "/moban #D-1 #TOPUP #fo").await;
     let told = app
         .fake
         .wait_for_bot_messages(staff_chat, 2, PATIENCE)
@@ -435,13 +469,13 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
             place_order(
                 &app,
                 team.group,
-                &team.rina,
+                &team.requester,
                 &format!("/moban #E-{n} #TOPUP #x"),
             )
             .await,
         );
     }
-    let elsewhere = place_order(&app, other_group, &team.rina, "/moban #G-1 #STOK #y").await;
+    let elsewhere = place_order(&app, other_group, &team.requester, "/moban #G-1 #STOK #y").await;
     let owner = log_in(&app, "budi", PASSWORD).await;
     let staff = log_in(&app, "siti", PASSWORD).await;
     assert_eq!(
@@ -648,7 +682,7 @@ async fn group_settings_retime_open_tickets_and_the_board_sorts_by_urgency(backe
     let (status, _) = call(&app, "PUT", &path, Some(&owner), Some(off)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(pickup_targets(&app).await[..3], [None, None, None]);
-    let untimed = place_order(&app, team.group, &team.rina, "/moban #E-4 #TOPUP #z").await;
+    let untimed = place_order(&app, team.group, &team.requester, "/moban #E-4 #TOPUP #z").await;
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM orders WHERE ticket_no = '{untimed}' AND pickup_due_at IS NULL"
@@ -762,8 +796,20 @@ async fn the_report_shows_how_the_team_is_doing_to_owners_only(backend: Backend)
     let budi = log_in(&app, "budi", PASSWORD).await;
     let siti = log_in(&app, "siti", PASSWORD).await;
 
-    let worked = place_order(&app, team.group, &team.rina, "/moban #R-1 #TOPUP #cepat").await;
-    let open = place_order(&app, team.group, &team.rina, "/moban #R-2 #TOPUP #menunggu").await;
+    let worked = place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #R-1 #TOPUP #cepat",
+    )
+    .await;
+    let open = place_order(
+        &app,
+        team.group,
+        &team.requester,
+        "/moban #R-2 #TOPUP #menunggu",
+    )
+    .await;
     let no = order_no(&app, &worked).await;
     for step in ["pickup", "close"] {
         let (status, body) = call(

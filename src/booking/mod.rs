@@ -349,15 +349,8 @@ pub fn parse_date(text: &str) -> Option<Date> {
     Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
 }
 
-/// `23-11-2026`.
-pub fn date_text(date: Date) -> String {
-    format!(
-        "{:02}-{:02}-{}",
-        date.day(),
-        u8::from(date.month()),
-        date.year()
-    )
-}
+/// `23-11-2026`: dates are written as tickets' are ([`parse_date`] reads them back).
+pub use crate::telegram::texts::date_text;
 
 /// A booking as FO and guests see it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -72,6 +72,13 @@ pub fn published_commands(
                 ),
             ),
             (
+                "cek",
+                lang.pick(
+                    "Staf: status tiket, /cek TIKET atau ORDER_ID",
+                    "Staff: a ticket's status, /cek TICKET or ORDER_ID",
+                ),
+            ),
+            (
                 "rekap",
                 lang.pick(
                     "Admin: rekap tim hari ini dan minggu ini",
@@ -116,10 +123,13 @@ pub fn published_commands(
         (
             BotCommandScope::AllGroupChats,
             None,
-            vec![BotCommand::new(
-                "moban",
-                "Catat permintaan: #ORDER_ID #TRANSAKSI #KETERANGAN",
-            )],
+            vec![
+                BotCommand::new(
+                    "moban",
+                    "Catat permintaan: #ORDER_ID #TRANSAKSI #KETERANGAN",
+                ),
+                BotCommand::new("cek", "Cek status tiket: /cek TIKET atau ORDER_ID"),
+            ],
         ),
     ]
 }

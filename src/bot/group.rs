@@ -1,12 +1,13 @@
 //! Groups: `/moban` becomes an order (written as a message, or as the caption of a photo
-//! or of an image sent as a file, which the ticket then shows), `/daftar` points to the
-//! private chat, and nothing else gets an answer. Titles, migrations to a supergroup and
-//! people joining or leaving are noted on the way, for the board and for who may see a
-//! group's tickets.
+//! or of an image sent as a file, which the ticket then shows), `/cek` tells where one of
+//! the group's tickets stands ([`super::cek`]), `/daftar` points to the private chat, and
+//! nothing else gets an answer. Titles, migrations to a supergroup, people joining or
+//! leaving and who posts ([`poster`]) are noted on the way, for the board and for who may
+//! see a group's tickets.
 
-use teloxide::types::{ChatMemberUpdated, Message, PhotoSize};
+use teloxide::types::{ChatMemberUpdated, Message, MessageKind, PhotoSize};
 
-use super::{BotContext, Command};
+use super::{cek, BotContext, Command};
 use crate::{
     db::Conn,
     groups,
@@ -23,6 +24,8 @@ pub enum GroupRequest {
     Order(NewOrder),
     /// A fixed answer: the `/moban` format, or the way to the private chat.
     Answer(Outgoing),
+    /// A `/cek` of what follows it: the group's ticket, looked up in the transaction.
+    Check(String),
     Ignore,
 }
 
@@ -75,6 +78,7 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
                 )],
             ]),
         ),
+        "cek" => GroupRequest::Check(command.arguments.to_owned()),
         "bahasa" => answer(Outgoing::reply(
             chat_id,
             message.id.0,
@@ -87,7 +91,7 @@ pub fn read_message(bot: &BotContext, message: &Message) -> GroupRequest {
 /// The forum topic a message was posted in; none in the General topic (whose messages
 /// Telegram does not mark as topic messages) or in a group without topics, where
 /// `message_thread_id` names a reply thread instead.
-fn topic_of(message: &Message) -> Option<i32> {
+pub(super) fn topic_of(message: &Message) -> Option<i32> {
     message
         .thread_id
         .filter(|_| message.is_topic_message)
@@ -103,9 +107,29 @@ pub async fn handle_message(
     match read_message(bot, message) {
         GroupRequest::Order(order) => store_orders(bot, tx, std::slice::from_ref(&order)).await?,
         GroupRequest::Answer(reply) => outbox::enqueue(tx, &reply).await?,
+        GroupRequest::Check(asked) => cek::in_group(bot, tx, message, &asked).await?,
         GroupRequest::Ignore => {}
     }
     Ok(())
+}
+
+/// Who wrote `message` in its group, as `(chat id, Telegram id)`, when that says they are
+/// a member ([`groups::saw_posts`]): a person, not a bot nor someone writing as a chat,
+/// posting an ordinary message. A service message says nothing of its sender (the one
+/// announcing a leave comes from whoever left); joins and leaves are noted on their own
+/// ([`note_group_changes`]).
+pub fn poster(message: &Message) -> Option<(i64, i64)> {
+    let from = message.from.as_ref().filter(|user| !user.is_bot)?;
+    let ordinary = matches!(message.kind, MessageKind::Common(_));
+    (ordinary && message.sender_chat.is_none()).then_some((message.chat.id.0, from.id.0 as i64))
+}
+
+/// Whether `message` tells of people joining or leaving.
+pub fn changes_membership(message: &Message) -> bool {
+    message
+        .new_chat_members()
+        .is_some_and(|joined| !joined.is_empty())
+        || message.left_chat_member().is_some()
 }
 
 /// Service messages: a new title, a move to a supergroup, people joining or leaving.

@@ -3,8 +3,7 @@
 //! on disk. Where nothing stored earlier still waits, that same transaction also applies
 //! the updates' effects and marks them done: one commit instead of one to store and one
 //! to process, and no reading back of what was just written. Where something does wait,
-//! or an update needs Telegram asked first ([`booking::asks_front_office`], a press on a
-//! ticket's card), or applying
+//! or an update needs Telegram asked first ([`super::asks_telegram`]), or applying
 //! fails, the updates are only stored and the processor takes them in arrival order, as
 //! it takes updates fetched by polling. On PostgreSQL updates are always only stored: there
 //! the processor's transaction runs beside the intake's next commit ([`Intake::process_with`]).
@@ -17,7 +16,7 @@ use std::{
 use teloxide::types::Update;
 use tokio::sync::Notify;
 
-use super::{apply_claimed, booking, callback, order_request, BotContext, Ready};
+use super::{apply_claimed, asks_telegram, order_request, BotContext, Ready};
 use crate::{
     db::{group_commit::GroupCommit, Backend, Db},
     orders::NewOrder,
@@ -179,9 +178,7 @@ async fn store_and_process(
     let asks_telegram = decoded
         .iter()
         .filter_map(|(update, _)| update.as_ref().ok())
-        .any(|update| {
-            booking::asks_front_office(bot, update) || callback::card_presser(update).is_some()
-        });
+        .any(|update| asks_telegram(bot, update));
     if asks_telegram {
         inbox::store(db, raw).await?;
         return Ok(Stored::ForLater);

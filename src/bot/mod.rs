@@ -4,6 +4,7 @@
 
 mod booking;
 mod callback;
+mod cek;
 mod command;
 mod group;
 mod intake;
@@ -13,13 +14,14 @@ use std::{sync::Arc, time::Duration};
 
 use sqlx::Acquire;
 
-use teloxide::types::{Update, UpdateKind};
+use teloxide::types::{Message, Update, UpdateKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     booking::HotelBase,
     db::{Backend, Conn, Db},
+    groups,
     orders::{self, workflow::Rules, DuplicateOrderId, NewOrder},
     settings::Config,
     telegram::{
@@ -139,17 +141,39 @@ fn is_private(update: &Update) -> bool {
     }
 }
 
-/// The order a group `/moban` update asks for, if it is one.
-fn order_request(bot: &BotContext, update: &Update) -> Option<NewOrder> {
+/// The message `update` brings to a group, if it is one.
+fn group_message(update: &Update) -> Option<&Message> {
     match &update.kind {
         UpdateKind::Message(message) if message.chat.is_group() || message.chat.is_supergroup() => {
-            match group::read_message(bot, message) {
-                group::GroupRequest::Order(order) => Some(order),
-                _ => None,
-            }
+            Some(message)
         }
         _ => None,
     }
+}
+
+/// The order a group `/moban` update asks for, if it is one.
+fn order_request(bot: &BotContext, update: &Update) -> Option<NewOrder> {
+    match group::read_message(bot, group_message(update)?) {
+        group::GroupRequest::Order(order) => Some(order),
+        _ => None,
+    }
+}
+
+/// Whether Telegram may have to be asked about `update`'s sender before it is processed
+/// ([`ask_telegram`]).
+fn asks_telegram(bot: &BotContext, update: &Update) -> bool {
+    booking::asks_front_office(bot, update)
+        || cek::asks_telegram(bot, update)
+        || callback::card_presser(update).is_some()
+}
+
+/// Asks Telegram what `updates` need to know of their senders' memberships, outside any
+/// transaction: whether they are in the FO chat, and for a private `/cek`, which groups
+/// they are in.
+async fn ask_telegram(db: &Db, bot: &BotContext, updates: &[&Update]) {
+    booking::ask_front_office(db, bot, updates.iter().copied()).await;
+    cek::ask_telegram(db, bot, updates.iter().copied()).await;
+    callback::ask_about_card_pressers(db, bot, updates.iter().copied()).await;
 }
 
 /// How many updates a batch reads at most, and how long it may run. A batch spreads the
@@ -403,9 +427,11 @@ async fn process_batch(
         .iter()
         .map(|row| Ready::read(bot, row, serde_json::from_str(&row.json)))
         .collect();
-    let updates = ready.iter().filter_map(|ready| ready.update.as_ref().ok());
-    booking::ask_front_office(db, bot, updates.clone()).await;
-    callback::ask_about_card_pressers(db, bot, updates).await;
+    let updates: Vec<&Update> = ready
+        .iter()
+        .filter_map(|ready| ready.update.as_ref().ok())
+        .collect();
+    ask_telegram(db, bot, &updates).await;
     match process_together(db, bot, &ready).await {
         Ok(done) => Ok((done, Vec::new())),
         Err(e) => {
@@ -449,6 +475,10 @@ async fn process_together(
 
 /// Applies the effects of the `claimed` among `ready`, in order, until the batch's time has
 /// passed; those it did not reach go back to pending. Returns how many it reached.
+///
+/// Who posted in a group is recorded once for the batch, at its end ([`groups::saw_posts`]),
+/// or before a message of someone joining or leaving, so that a post and then a leave
+/// ends as a leave.
 async fn apply_claimed(
     tx: &mut Conn,
     bot: &BotContext,
@@ -461,6 +491,7 @@ async fn apply_claimed(
     // Orders of consecutive `/moban` updates are stored together; any other update first
     // lets them go, so effects keep the order of the updates.
     let mut orders_waiting = Vec::new();
+    let mut posters = Vec::new();
     for Ready { row, update, order } in ready {
         if started.elapsed() > batch_time {
             break;
@@ -469,14 +500,21 @@ async fn apply_claimed(
         if !claimed.contains(&row.seq) {
             continue;
         }
+        let message = update.as_ref().ok().and_then(group_message);
+        posters.extend(message.and_then(group::poster));
         if let Some(order) = order {
             orders_waiting.push(order.clone());
             continue;
         }
         group::store_orders(bot, tx, &std::mem::take(&mut orders_waiting)).await?;
+        if message.is_some_and(group::changes_membership) {
+            groups::saw_posts(tx, &std::mem::take(&mut posters), bot.membership_refresh).await?;
+        }
         apply(tx, bot, row, update).await?;
     }
     group::store_orders(bot, tx, &orders_waiting).await?;
+    // After the orders: a group met in this batch is known by now.
+    groups::saw_posts(tx, &posters, bot.membership_refresh).await?;
     let unreached: Vec<i64> = ready[done..]
         .iter()
         .map(|ready| ready.row.seq)
@@ -503,7 +541,7 @@ async fn process_one_by_one(
         done += 1;
         let mut savepoint = tx.begin().await?;
         let result = match inbox::claim(&mut savepoint, row.seq).await {
-            Ok(true) => apply(&mut savepoint, bot, row, update).await,
+            Ok(true) => apply_alone(&mut savepoint, bot, row, update).await,
             Ok(false) => Ok(()),
             Err(e) => Err(e),
         };
@@ -517,6 +555,23 @@ async fn process_one_by_one(
     }
     tx.commit().await?;
     Ok((done, failed))
+}
+
+/// Applies a claimed update's effects, and records who posted it (which a batch does once
+/// for all its updates).
+async fn apply_alone(
+    conn: &mut Conn,
+    bot: &BotContext,
+    row: &InboxRow,
+    update: &Result<Update, serde_json::Error>,
+) -> Result<(), sqlx::Error> {
+    apply(conn, bot, row, update).await?;
+    let poster = update
+        .as_ref()
+        .ok()
+        .and_then(group_message)
+        .and_then(group::poster);
+    groups::saw_posts(conn, poster.as_slice(), bot.membership_refresh).await
 }
 
 /// Applies a claimed update's effects.

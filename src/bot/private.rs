@@ -1,10 +1,11 @@
 //! The private chat: `/start`, the `/daftar` conversation that asks for Nama, then
-//! Username, then Password, one message each, `/password` for a new password, and
-//! `/bahasa id|en`, the language the person is answered in from then on.
+//! Username, then Password, one message each, `/password` for a new password,
+//! `/bahasa id|en`, the language the person is answered in from then on, and `/cek` of a
+//! ticket ([`super::cek`]).
 
 use teloxide::types::{Message, User};
 
-use super::{booking, BotContext, Command};
+use super::{booking, cek, BotContext, Command};
 use crate::{
     booking::{drafts, texts as booking_texts},
     db::{now_ms, Conn},
@@ -148,7 +149,7 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                         .await?;
                     texts::ask_new_password(talk.lang)
                 }
-                None => texts::password_needs_account(talk.lang),
+                None => texts::needs_account(talk.lang),
             };
             talk.say(tx, html).await?;
             Ok(())
@@ -168,6 +169,9 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             };
             talk.say(tx, html).await?;
             Ok(())
+        }
+        Some(("cek", asked)) => {
+            cek::in_private(bot, tx, talk.chat_id, talk.telegram_id, talk.lang, asked).await
         }
         Some(("rekap", _)) => {
             let html = match users::find_by_telegram_id(tx, talk.telegram_id).await? {
@@ -390,7 +394,7 @@ async fn change_password(
 ) -> Result<(), sqlx::Error> {
     registration::clear(tx, talk.telegram_id).await?;
     let Some(user) = users::find_by_telegram_id(tx, talk.telegram_id).await? else {
-        return talk.say(tx, texts::password_needs_account(talk.lang)).await;
+        return talk.say(tx, texts::needs_account(talk.lang)).await;
     };
     users::set_password(tx, user.id, &hash(password).await).await?;
     talk.say(tx, texts::password_changed(talk.lang)).await

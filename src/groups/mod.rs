@@ -12,7 +12,8 @@
 //! of accounts with a live session fresh, so that their requests seldom wait. So a member
 //! who leaves loses access within that time, and a group the bot meets after a login is
 //! asked about at the next request. Join and leave messages the bot sees in a group update
-//! the cache at once.
+//! the cache at once, and so does a member's post ([`saw_posts`]): someone who writes in a
+//! group is in it.
 
 pub mod hours;
 pub mod settings;
@@ -26,7 +27,7 @@ use tokio::{sync::Semaphore, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    db::{now_ms, values_placeholders, Conn, Db},
+    db::{now_ms, values_placeholders, Backend, Conn, Db},
     telegram::api::BotApi,
     users::{
         access::{self, Scope},
@@ -113,6 +114,47 @@ pub async fn saw_membership(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
+    Ok(())
+}
+
+/// The bot saw `posters` (`(chat id, Telegram id)`) post in their groups, which only a
+/// member can: each with an account is recorded as a member of a known group (a migrated
+/// group's old id too), so that their first request needs no call to Telegram. One
+/// statement for the lot, run for every batch of updates: it writes only where the cache
+/// has no answer, says "not a member", or says "member" but is older than half of
+/// `refresh`, so a group's regulars posting all day cost no writes.
+pub async fn saw_posts(
+    tx: &mut Conn,
+    posters: &[(i64, i64)],
+    refresh: Duration,
+) -> Result<(), sqlx::Error> {
+    let mut posters = posters.to_vec();
+    posters.sort_unstable();
+    posters.dedup();
+    let now = now_ms();
+    let stale_before =
+        now.saturating_sub(i64::try_from(refresh.as_millis() / 2).unwrap_or(i64::MAX));
+    for chunk in posters.chunks(Backend::of(tx).rows_per_statement(2)) {
+        // People without an account drop out at the first join, before any group is read.
+        // DISTINCT: a post in a supergroup and one in the group it was both name the old
+        // group, and PostgreSQL refuses to upsert a row twice in one statement.
+        let sql = format!(
+            "WITH posted (chat_id, telegram_id) AS (VALUES {}) \
+             INSERT INTO group_members (chat_id, user_id, is_member, checked_at) \
+             SELECT DISTINCT g.chat_id, u.id, 1, $1 FROM posted p \
+             JOIN users u ON u.telegram_id = p.telegram_id \
+             JOIN groups g ON g.chat_id = p.chat_id OR g.migrated_to = p.chat_id WHERE true \
+             ON CONFLICT (user_id, chat_id) DO UPDATE SET is_member = 1, \
+             checked_at = excluded.checked_at \
+             WHERE group_members.is_member = 0 OR group_members.checked_at < $2",
+            values_placeholders(3, chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql).bind(now).bind(stale_before);
+        for (chat_id, telegram_id) in chunk {
+            query = query.bind(*chat_id).bind(*telegram_id);
+        }
+        query.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 
@@ -394,17 +436,26 @@ pub async fn check_all_for(db: &Db, api: &BotApi, user: &User) -> Result<(), sql
     ensure_fresh(db, api, user, Memberships::InKnownGroups, Duration::ZERO).await
 }
 
-/// Before a request shows `user` tickets: when which they see hangs on the membership cache
-/// (staff), makes sure it has Telegram's word on every group the bot knows, so that a
-/// group met since their login shows on this request. Answers grown old are not waited
-/// for here: the refresher ([`run_refresher`]) asks them again for every account with a
-/// live session, which a request's account has; so a board polled while Telegram is
-/// unreachable answers from the cache at once instead of waiting for it each time.
-pub async fn ensure_known_scope(db: &Db, api: &BotApi, user: &User) -> Result<(), sqlx::Error> {
+/// Before `user` is shown tickets: when which they see hangs on the membership cache
+/// (staff), makes sure it has Telegram's word, no older than `refresh`, on every group the
+/// bot knows, so that a group met since their login shows on this request.
+///
+/// A Mini App request passes `Duration::MAX`: answers grown old are not waited for there,
+/// as the refresher ([`run_refresher`]) asks them again for every account with a live
+/// session, which a request's account has; so a board polled while Telegram is
+/// unreachable answers from the cache at once instead of waiting for it each time. A
+/// `/cek` in a private chat may come from someone without a session, whose answers
+/// nothing refreshes: it passes `TANGKAP_MEMBERSHIP_REFRESH`.
+pub async fn ensure_known_scope(
+    db: &Db,
+    api: &BotApi,
+    user: &User,
+    refresh: Duration,
+) -> Result<(), sqlx::Error> {
     match access::scope(user) {
         Scope::Everything => Ok(()),
         Scope::GroupsOf(_) => {
-            ensure_fresh(db, api, user, Memberships::InKnownGroups, Duration::MAX).await
+            ensure_fresh(db, api, user, Memberships::InKnownGroups, refresh).await
         }
     }
 }

@@ -197,12 +197,14 @@ impl Card {
 /// The Buka button, which opens the Mini App on `ticket` through the direct link (a
 /// group refuses web_app buttons); none without a link.
 pub fn open_row(mini_app_link: Option<&str>, ticket: &str) -> Option<Vec<Button>> {
-    mini_app_link.map(|link| {
-        vec![Button::link(
-            texts::open_ticket(Lang::Id),
-            format!("{link}?startapp={ticket}"),
-        )]
-    })
+    Button::open_ticket(
+        texts::open_ticket(Lang::Id),
+        ticket,
+        false,
+        None,
+        mini_app_link,
+    )
+    .map(|button| vec![button])
 }
 
 /// Brings the cards of `tickets` up to date and sets the reaction each names, if any, on

@@ -5,6 +5,7 @@ pub mod card;
 pub mod detail;
 pub mod duplicates;
 pub mod export;
+pub mod lookup;
 pub mod moban;
 pub mod notes;
 pub mod photos;

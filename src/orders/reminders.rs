@@ -266,18 +266,14 @@ impl Reminders {
         timers::cancel(tx, &[DIGEST], &[chat]).await
     }
 
-    /// A button that opens `ticket` in the Mini App: inside Telegram from a private chat
-    /// (web_app buttons are refused in groups), by the direct link, or in a browser.
+    /// A button that opens `ticket` in the Mini App, for `chat` (a person's is positive).
     fn ticket_button(&self, chat: i64, ticket: &str, lang: Lang) -> Option<Button> {
-        let text = format!("{} {ticket}", texts::open_ticket(lang));
-        let private = chat > 0;
-        match (&self.mini_app_url, &self.mini_app_link) {
-            (Some(url), _) if private => {
-                Some(Button::mini_app(text, format!("{url}?ticket={ticket}")))
-            }
-            (_, Some(link)) => Some(Button::link(text, format!("{link}?startapp={ticket}"))),
-            (Some(url), None) => Some(Button::link(text, format!("{url}?ticket={ticket}"))),
-            (None, None) => None,
-        }
+        Button::open_ticket(
+            format!("{} {ticket}", texts::open_ticket(lang)),
+            ticket,
+            chat > 0,
+            self.mini_app_url.as_deref(),
+            self.mini_app_link.as_deref(),
+        )
     }
 }

@@ -50,6 +50,27 @@ impl Button {
         }
     }
 
+    /// A button that opens `ticket` in the Mini App: inside Telegram from a private chat
+    /// (`private`; web_app buttons are refused in groups) at the Mini App's address
+    /// `mini_app_url`, by the direct link `mini_app_link`, or in a browser at the address;
+    /// none without either.
+    pub fn open_ticket(
+        text: impl Into<String>,
+        ticket: &str,
+        private: bool,
+        mini_app_url: Option<&str>,
+        mini_app_link: Option<&str>,
+    ) -> Option<Self> {
+        match (mini_app_url, mini_app_link) {
+            (Some(url), _) if private => {
+                Some(Self::mini_app(text, format!("{url}?ticket={ticket}")))
+            }
+            (_, Some(link)) => Some(Self::link(text, format!("{link}?startapp={ticket}"))),
+            (Some(url), None) => Some(Self::link(text, format!("{url}?ticket={ticket}"))),
+            (None, None) => None,
+        }
+    }
+
     pub fn callback(text: impl Into<String>, data: impl Into<String>) -> Self {
         Self {
             text: text.into(),

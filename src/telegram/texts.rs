@@ -619,7 +619,8 @@ pub fn password_change_cancelled(lang: Lang) -> String {
     .into()
 }
 
-pub fn password_needs_account(lang: Lang) -> String {
+/// A command for accounts only (`/password`, `/cek`), from someone without one.
+pub fn needs_account(lang: Lang) -> String {
     lang.pick(
         "Anda belum terdaftar. Kirim /daftar untuk mendaftar dulu.",
         "You are not registered yet. Send /daftar to register first.",
@@ -690,17 +691,20 @@ pub fn reminder(line: &ReminderLine, lang: Lang) -> String {
 /// within Telegram's 4,096 characters.
 const DIGEST_FIELD_CHARS: usize = 40;
 
+/// `text` cut to its first `max` characters (with `…` when cut), escaped.
+fn shortened(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let cut: String = chars.by_ref().take(max).collect();
+    escape(&if chars.next().is_some() {
+        format!("{cut}…")
+    } else {
+        cut
+    })
+}
+
 /// Reminders about several tickets in one message: `lines`, and `more` not listed.
 pub fn reminder_digest(lines: &[ReminderLine], more: usize, lang: Lang) -> String {
-    let short = |text: &str| {
-        let mut chars = text.chars();
-        let cut: String = chars.by_ref().take(DIGEST_FIELD_CHARS).collect();
-        escape(&if chars.next().is_some() {
-            format!("{cut}…")
-        } else {
-            cut
-        })
-    };
+    let short = |text: &str| shortened(text, DIGEST_FIELD_CHARS);
     let total = lines.len() + more;
     let mut html = match lang {
         Lang::Id => format!("⏰ <b>{total} tiket perlu perhatian</b>"),
@@ -772,11 +776,142 @@ pub fn reminders_need_account(lang: Lang) -> String {
     .into()
 }
 
+/// How much of what was typed `/cek` quotes back.
+const QUOTED_CHARS: usize = 64;
+
+/// How `/cek` is used.
+pub fn cek_usage(lang: Lang) -> String {
+    lang.pick(
+        "Gunakan <code>/cek TIKET</code> atau <code>/cek ORDER_ID</code>, contoh: <code>/cek K7M2QX</code> atau <code>/cek INV-1029</code>.",
+        "Use <code>/cek TICKET</code> or <code>/cek ORDER_ID</code>, e.g. <code>/cek K7M2QX</code> or <code>/cek INV-1029</code>.",
+    )
+    .into()
+}
+
+/// `/cek` of something that is no ticket number or Order_ID of a ticket the asker may see:
+/// the group's, in a group (`in_group`), or theirs in a private chat. A ticket elsewhere
+/// gets this very answer, so it tells nothing of other groups. What was typed is quoted,
+/// cut short.
+pub fn cek_not_found(asked: &str, in_group: bool, lang: Lang) -> String {
+    let asked = shortened(asked.trim(), QUOTED_CHARS);
+    let not_found = match (in_group, lang) {
+        (true, Lang::Id) => format!("Tiket atau Order_ID <b>{asked}</b> tidak ditemukan di grup ini."),
+        (true, Lang::En) => format!("No ticket or Order_ID <b>{asked}</b> in this group."),
+        (false, Lang::Id) => format!(
+            "Tiket atau Order_ID <b>{asked}</b> tidak ditemukan di antara tiket yang dapat Anda lihat."
+        ),
+        (false, Lang::En) => {
+            format!("No ticket or Order_ID <b>{asked}</b> among the tickets you may see.")
+        }
+    };
+    format!("{not_found}\n{}", cek_usage(lang))
+}
+
+/// Where a ticket stands, for `/cek`'s answer.
+#[derive(Clone, Debug)]
+pub struct TicketStanding<'a> {
+    pub ticket: &'a str,
+    pub order_id: &'a str,
+    /// Its group's title, when known.
+    pub group: Option<&'a str>,
+    /// `order`, `pickup` or `close`.
+    pub status: &'a str,
+    /// Who picked it up or closed it, as `Name (@username)`.
+    pub holder: Option<String>,
+    /// Since when it stands so (Unix ms): created, picked up or closed.
+    pub since: i64,
+    /// The step that ends the stage it waits in (`Pickup`, `Close`) and when that is due
+    /// (Unix ms); none for a closed ticket or a stage without a target.
+    pub due: Option<(&'static str, i64)>,
+    /// How many older tickets with its Order_ID were found beside it.
+    pub older: i64,
+    /// Its group's clock, on which its times are told.
+    pub offset: time::UtcOffset,
+}
+
+/// `/cek`'s answer at `now` (Unix ms): where the ticket stands, who has it and since when,
+/// and whether it is late; in a private chat (not `in_group`) its group is named too.
+pub fn ticket_check(ticket: &TicketStanding, now: i64, in_group: bool, lang: Lang) -> String {
+    let at = |ms: i64| moment(ms, now, ticket.offset);
+    let holder = escape(ticket.holder.as_deref().unwrap_or("-"));
+    let mut html = format!(
+        "🎫 {} <b>{}</b> · Order_ID {}",
+        lang.pick("Tiket", "Ticket"),
+        escape(ticket.ticket),
+        escape(ticket.order_id)
+    );
+    if let Some(group) = ticket.group.filter(|_| !in_group) {
+        html.push_str(&format!(
+            "\n{}: {}",
+            lang.pick("Grup", "Group"),
+            escape(group)
+        ));
+    }
+    let since = at(ticket.since);
+    let standing = match (ticket.status, lang) {
+        ("pickup", Lang::Id) => format!("<b>PICK UP</b>, ditangani oleh {holder} sejak {since}"),
+        ("pickup", Lang::En) => format!("<b>PICK UP</b>, handled by {holder} since {since}"),
+        ("close", Lang::Id) => format!("<b>RESOLVED</b> oleh {holder} pada {since}"),
+        ("close", Lang::En) => format!("<b>RESOLVED</b> by {holder} at {since}"),
+        (_, Lang::Id) => format!("<b>ORDER</b>, menunggu Pickup sejak {since}"),
+        (_, Lang::En) => format!("<b>ORDER</b>, waiting for Pickup since {since}"),
+    };
+    html.push_str(&format!("\nStatus: {standing}"));
+    if let Some((step, due)) = ticket.due {
+        let line = match (due <= now, lang) {
+            (true, Lang::Id) => format!(
+                "⚠️ <b>Terlambat</b> {}: batas {step} {}",
+                span(now - due, lang),
+                at(due)
+            ),
+            (true, Lang::En) => format!(
+                "⚠️ <b>Late</b> by {}: {step} was due {}",
+                span(now - due, lang),
+                at(due)
+            ),
+            (false, Lang::Id) => {
+                format!(
+                    "⏳ Batas {step} {} ({} lagi)",
+                    at(due),
+                    span(due - now, lang)
+                )
+            }
+            (false, Lang::En) => {
+                format!("⏳ {step} due {} ({} left)", at(due), span(due - now, lang))
+            }
+        };
+        html.push_str(&format!("\n{line}"));
+    }
+    let older = ticket.older;
+    if older > 0 {
+        html.push_str(&match lang {
+            Lang::Id => {
+                format!("\nAda {older} tiket lebih lama dengan Order_ID ini; ini yang terbaru.")
+            }
+            Lang::En if older == 1 => {
+                "\nThere is 1 older ticket with this Order_ID; this is the newest.".to_owned()
+            }
+            Lang::En => {
+                format!("\nThere are {older} older tickets with this Order_ID; this is the newest.")
+            }
+        });
+    }
+    html
+}
+
+/// `14:05 WIB` for a moment (Unix ms) of the day of `now` at `offset`, `23-11-2026 14:05 WIB`
+/// for one of another day.
+fn moment(at: i64, now: i64, offset: time::UtcOffset) -> String {
+    let day = |ms: i64| local(ms, offset).date();
+    match day(at) == day(now) {
+        true => clock(at, offset),
+        false => format!("{} {}", date_text(day(at)), clock(at, offset)),
+    }
+}
+
 /// `14:05 WIB`: the time of `at` (Unix ms) at `offset`, named as Indonesia names its zones.
 pub fn clock(at: i64, offset: time::UtcOffset) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset);
+    let at = local(at, offset);
     let zone = match offset.whole_hours() {
         7 if offset.minutes_past_hour() == 0 => "WIB".to_owned(),
         8 if offset.minutes_past_hour() == 0 => "WITA".to_owned(),
@@ -784,6 +919,23 @@ pub fn clock(at: i64, offset: time::UtcOffset) -> String {
         _ => format!("UTC{offset}"),
     };
     format!("{:02}:{:02} {zone}", at.hour(), at.minute())
+}
+
+/// `23-11-2026`.
+pub fn date_text(date: time::Date) -> String {
+    format!(
+        "{:02}-{:02}-{}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
+}
+
+/// `at` (Unix ms) at `offset`.
+fn local(at: i64, offset: time::UtcOffset) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
 }
 
 #[cfg(test)]
@@ -803,6 +955,52 @@ mod tests {
         assert_eq!(
             order_reopened("ABC234", "INV-1", "TOPUP", "Sari", "<b>belum</b> masuk"),
             "Permintaan Anda <b>ABC234</b> INV-1 TOPUP dibuka kembali oleh Sari: &lt;b&gt;belum&lt;/b&gt; masuk"
+        );
+    }
+
+    #[test]
+    fn cek_tells_where_a_ticket_stands_on_its_groups_clock() {
+        let wib = time::UtcOffset::from_hms(7, 0, 0).unwrap();
+        // 10:00 WIB on 5 January 2026.
+        let now = 1_767_582_000_000;
+        let hour = 3_600_000;
+        let mut ticket = TicketStanding {
+            ticket: "K7M2QX",
+            order_id: "<INV-1>",
+            group: Some("Tim & Co"),
+            status: "pickup",
+            holder: Some("Siti (@siti)".into()),
+            since: now - hour,
+            due: Some(("Close", now - 5 * 60_000)),
+            older: 2,
+            offset: wib,
+        };
+        let html = ticket_check(&ticket, now, true, Lang::Id);
+        assert_eq!(
+            html,
+            "🎫 Tiket <b>K7M2QX</b> · Order_ID &lt;INV-1&gt;\n\
+             Status: <b>PICK UP</b>, ditangani oleh Siti (@siti) sejak 09:00 WIB\n\
+             ⚠️ <b>Terlambat</b> 5 menit: batas Close 09:55 WIB\n\
+             Ada 2 tiket lebih lama dengan Order_ID ini; ini yang terbaru."
+        );
+        ticket.status = "order";
+        ticket.since = now - 24 * hour;
+        ticket.due = Some(("Pickup", now + 30 * 60_000));
+        ticket.older = 0;
+        let html = ticket_check(&ticket, now, false, Lang::En);
+        assert_eq!(
+            html,
+            "🎫 Ticket <b>K7M2QX</b> · Order_ID &lt;INV-1&gt;\nGroup: Tim &amp; Co\n\
+             Status: <b>ORDER</b>, waiting for Pickup since 04-01-2026 10:00 WIB\n\
+             ⏳ Pickup due 10:30 WIB (30 minutes left)"
+        );
+        let not_found = cek_not_found(&format!("<{}>", "x".repeat(100)), true, Lang::Id);
+        assert!(
+            not_found.starts_with(&format!(
+                "Tiket atau Order_ID <b>&lt;{}…</b> tidak ditemukan di grup ini.\nGunakan",
+                "x".repeat(63)
+            )),
+            "{not_found}"
         );
     }
 
