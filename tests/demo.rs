@@ -118,15 +118,16 @@ async fn demo_tells_the_whole_story_offline() {
         .to_owned();
     stop(demo);
     assert!(output.status.success(), "demo story failed:\n{report}");
-    // Six seeded orders (four in the first group, two in the second) and the story's one.
-    assert_eq!(orders_in(dir.path()).await, 7);
+    // Six seeded orders (four in the first group, two in the second's topics) and the
+    // story's two (one in each group).
+    assert_eq!(orders_in(dir.path()).await, 8);
     // Two seeded bookings, Ahmad's in the private chat and Citra's from the web form.
     assert_eq!(bookings_in(dir.path()).await, 4);
 
     let (kept, kept_url) = start_demo(dir.path(), port, true);
     assert_eq!(
         orders_in(dir.path()).await,
-        7,
+        8,
         "--keep keeps the last run's orders"
     );
     // A Mini App left open across the restart carries on: its launch data still holds.
@@ -154,7 +155,7 @@ async fn demo_tells_the_whole_story_offline() {
         .unwrap();
     assert!(sent.status().is_success(), "{}", sent.status());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while orders_in(dir.path()).await < 8 && std::time::Instant::now() < deadline {
+    while orders_in(dir.path()).await < 9 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // The page shows the chats and mail of before the restart, and the new request answered
@@ -195,7 +196,7 @@ async fn demo_tells_the_whole_story_offline() {
         texts(&chats_after, "group")
     );
     stop(kept);
-    assert_eq!(orders_in(dir.path()).await, 8, "a /moban after the restart");
+    assert_eq!(orders_in(dir.path()).await, 9, "a /moban after the restart");
     assert_eq!(
         bookings_in(dir.path()).await,
         4,

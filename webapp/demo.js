@@ -13,6 +13,8 @@ let lastChats = '';
 let lastMailbox = '';
 let mailsSeen = null;
 let currentGroup = null;
+/// The forum topic shown of the current group (its thread id); null: General.
+let currentTopic = null;
 
 /// Renders Telegram HTML from the bot with only Telegram's own tags; everything else
 /// (and everything users typed) becomes text. DOMParser never runs scripts.
@@ -143,7 +145,10 @@ async function post(chat, text) {
   await fetch('/demo/api/send', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ chat, as: person.id, text, group: currentGroup }),
+    body: JSON.stringify({
+      chat, as: person.id, text, group: currentGroup,
+      thread: chat === 'group' ? currentTopic ?? undefined : undefined,
+    }),
   });
   refresh();
 }
@@ -202,6 +207,38 @@ async function press(chat, messageId, data, button) {
   refresh();
 }
 
+function topicsOf(groupId) {
+  return world.groups.find((g) => g.id === groupId)?.topics ?? [];
+}
+
+/// A forum's messages in the topic shown (General: those in no topic), without the
+/// messages that opened the topics; a group without topics as it is.
+function inTopic(messages) {
+  if (!topicsOf(currentGroup).length) return messages;
+  return messages.filter((m) => (m.thread ?? null) === currentTopic && m.message_id !== m.thread);
+}
+
+/// The current group's topics as tabs (General first); hidden for a group without them.
+function renderTopics() {
+  const bar = $('#group-chat .topics');
+  const topics = topicsOf(currentGroup);
+  bar.hidden = topics.length === 0;
+  bar.replaceChildren(...[{ thread: null, name: 'General' }, ...topics].map((topic) => {
+    const tab = document.createElement('button');
+    tab.type = 'button';
+    tab.setAttribute('role', 'tab');
+    tab.setAttribute('aria-selected', String(topic.thread === currentTopic));
+    tab.textContent = topic.thread === null ? topic.name : `# ${topic.name}`;
+    tab.addEventListener('click', () => {
+      currentTopic = topic.thread;
+      renderTopics();
+      lastChats = '';
+      refresh();
+    });
+    return tab;
+  }));
+}
+
 async function refresh() {
   const person = me();
   if (!person) return;
@@ -211,7 +248,7 @@ async function refresh() {
     if (text === lastChats) return;
     lastChats = text;
     const chats = JSON.parse(text);
-    renderChat($('#group-chat .messages'), chats.group, 'group');
+    renderChat($('#group-chat .messages'), inTopic(chats.group), 'group');
     renderChat($('#private-chat .messages'), chats.private, 'private');
     renderReplyKeyboard(chats.private);
   } catch (_) {
@@ -329,6 +366,8 @@ async function start() {
     $('#group-title').hidden = true;
     $('#group-select').addEventListener('change', () => {
       currentGroup = Number($('#group-select').value);
+      currentTopic = null;
+      renderTopics();
       $('#group-title').textContent = world.groups.find((g) => g.id === currentGroup)?.title ?? '';
       lastChats = '';
       refresh();

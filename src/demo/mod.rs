@@ -134,12 +134,17 @@ const SECOND_GROUP_REQUESTS: [&str; 2] = [
     "/moban #GDG-301 #STOK #Stok kardus habis",
     "/moban #GDG-302 #KIRIM #Paket tertahan di gudang",
 ];
+/// The second group is a forum: its requests are posted in these topics, one each, and
+/// the bot answers each in its own.
+const SECOND_GROUP_TOPICS: [&str; 2] = ["Stok", "Pengiriman"];
 
 /// The people of the demo, as the fake Telegram knows them.
 #[derive(Clone, Debug)]
 pub struct Cast {
     pub group: i64,
+    /// A forum, with [`SECOND_GROUP_TOPICS`] (their thread ids in `second_group_topics`).
     pub second_group: i64,
+    pub second_group_topics: Vec<i32>,
     /// The hotel's FO chat.
     pub front_office: i64,
     /// People the visitor can act as: Budi (the owner, the demo login), Siti (staff of the
@@ -327,9 +332,16 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     let token = demo_token()?;
     let mailbox = DemoMailbox::default();
     let fake = FakeTelegram::start(token.expose(), BOT_USERNAME).await?;
+    let second_group = fake.forum_group(SECOND_GROUP_TITLE);
+    // Opened in the same order at every start, so a kept chat's topics keep their ids.
+    let second_group_topics = SECOND_GROUP_TOPICS
+        .iter()
+        .map(|name| fake.open_topic(second_group, name))
+        .collect();
     let cast = Cast {
         group: fake.group(GROUP_TITLE),
-        second_group: fake.group(SECOND_GROUP_TITLE),
+        second_group,
+        second_group_topics,
         front_office: fake.group(FRONT_OFFICE_TITLE),
         people: vec![
             fake.user("Budi Santoso", Some("budi_demo")),
@@ -555,8 +567,8 @@ async fn seed_orders(
     for (i, request) in SEED_REQUESTS.iter().enumerate() {
         fake.send_to_group(cast.group, &cast.people[1 + i % 3], request);
     }
-    for request in SECOND_GROUP_REQUESTS {
-        fake.send_to_group(cast.second_group, &cast.people[4], request);
+    for (request, &topic) in SECOND_GROUP_REQUESTS.iter().zip(&cast.second_group_topics) {
+        fake.send_to_topic(cast.second_group, topic, &cast.people[4], request);
     }
     let expected = (SEED_REQUESTS.len() + SECOND_GROUP_REQUESTS.len()) as i64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

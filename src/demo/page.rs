@@ -111,7 +111,15 @@ async fn world(State(demo): State<DemoState>) -> Json<Value> {
     let groups: Vec<Value> = demo
         .groups()
         .into_iter()
-        .map(|(id, title)| json!({ "id": id, "title": title }))
+        .map(|(id, title)| {
+            let topics: Vec<Value> = demo
+                .fake
+                .topics(id)
+                .into_iter()
+                .map(|(thread, name)| json!({ "thread": thread, "name": name }))
+                .collect();
+            json!({ "id": id, "title": title, "topics": topics })
+        })
         .collect();
     let owner = &demo.cast.people[0];
     let mut logins = vec![json!({
@@ -225,9 +233,12 @@ struct Send {
     text: String,
     /// Which group, for `chat: "group"`; the first when absent.
     group: Option<i64>,
+    /// The forum topic to post in; the General topic when absent.
+    thread: Option<i32>,
 }
 
-/// Posts a message as a person, in the group or in their private chat with the bot.
+/// Posts a message as a person, in the group (in one of its topics) or in their private
+/// chat with the bot.
 async fn send(
     State(demo): State<DemoState>,
     Json(message): Json<Send>,
@@ -241,9 +252,16 @@ async fn send(
         ));
     }
     match message.chat.as_str() {
-        "group" => demo
-            .fake
-            .send_to_group(demo.group(message.group)?, &person, text),
+        "group" => {
+            let group = demo.group(message.group)?;
+            match message.thread {
+                Some(thread) if demo.fake.topics(group).iter().any(|(t, _)| *t == thread) => {
+                    demo.fake.send_to_topic(group, thread, &person, text)
+                }
+                Some(_) => return Err((StatusCode::BAD_REQUEST, "no such topic")),
+                None => demo.fake.send_to_group(group, &person, text),
+            }
+        }
         "private" => demo.fake.send_private(&person, text),
         _ => return Err((StatusCode::BAD_REQUEST, "chat is group or private")),
     };

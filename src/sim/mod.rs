@@ -571,6 +571,29 @@ impl FakeTelegram {
         thread
     }
 
+    /// The topics of forum `chat_id` that are not deleted, oldest first: thread id and
+    /// name.
+    pub fn topics(&self, chat_id: i64) -> Vec<(i32, String)> {
+        let state = self.state();
+        let Some(chat) = state.chats.get(&chat_id) else {
+            return Vec::new();
+        };
+        let mut topics: Vec<(i32, String)> = chat
+            .messages
+            .iter()
+            .filter_map(|m| {
+                let name = m.json["forum_topic_created"]["name"].as_str()?;
+                let open = chat
+                    .topics
+                    .get(&m.message_id)
+                    .is_some_and(|t| *t != TopicState::Deleted);
+                open.then(|| (m.message_id, name.to_owned()))
+            })
+            .collect();
+        topics.sort_unstable();
+        topics
+    }
+
     /// An admin closes topic `thread`: the bot may no longer post in it.
     pub fn close_topic(&self, chat_id: i64, thread: i32) {
         self.set_topic(chat_id, thread, TopicState::Closed);

@@ -159,10 +159,24 @@ test('the demo story, from /moban to Feedback 3, offline', async () => {
   await app.locator('.audit li', { hasText: 'Andi Wijaya (@andi)' }).first().waitFor();
   await shot(page, 'demo-team');
 
-  // The second group has its own chat.
+  // The second group has its own chat: a forum, whose requests sit in their topics. One
+  // posted in a topic is answered there, not in General.
   await page.locator('#group-select').selectOption({ label: 'Tim Gudang' });
+  const topics = group.locator('.topics [role=tab]');
+  assert.deepEqual(await topics.allTextContents(), ['General', '# Stok', '# Pengiriman']);
+  await topics.filter({ hasText: 'Stok' }).click();
   await group.locator('.message', { hasText: 'GDG-301' }).first().waitFor();
+  assert.equal(await group.locator('.message', { hasText: 'GDG-302' }).count(), 0);
   assert.equal(await group.locator('.message', { hasText: 'INV-2041' }).count(), 0);
+  await topics.filter({ hasText: 'Pengiriman' }).click();
+  await page.locator('#as').selectOption({ label: 'Dewi Lestari' });
+  await group.locator('input').fill('/moban #GDG-303 #KIRIM #Kurir belum datang');
+  await group.locator('button[type=submit]').click();
+  await group.locator('.message.bot', { hasText: 'GDG-303 KIRIM sudah kami proses' }).waitFor({ timeout: 30_000 });
+  await shot(page, 'demo-topics');
+  await topics.filter({ hasText: 'General' }).click();
+  await group.locator('.message', { hasText: 'Kurir belum datang' }).first().waitFor({ state: 'detached' });
+  assert.equal(await group.locator('.message', { hasText: 'GDG-303' }).count(), 0);
   assert.deepEqual(outside, [], 'nothing fetched from outside');
   assert.deepEqual(problems, []);
   await context.close();
