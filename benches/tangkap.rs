@@ -219,6 +219,19 @@ impl Report {
         self.add(workload, backend, &format!("{what}, max"), most, "ms");
     }
 
+    /// The 429 answers the fake had to give (target: none).
+    fn no_rejections(&mut self, workload: &str, backend: Backend, fake: &FakeTelegram) {
+        let rejections = fake.stats().limit_rejections;
+        self.add_checked(
+            workload,
+            backend,
+            "429 answers from the fake",
+            rejections as f64,
+            "",
+            Some(("0".into(), rejections == 0)),
+        );
+    }
+
     /// `target`: (text, whether `value` meets it).
     fn add_checked(
         &mut self,
@@ -1590,15 +1603,7 @@ async fn outbox_fidelity(report: &mut Report, backend: Backend, sizes: Sizes) {
         "s",
         Some(("within 5% of least".into(), ratio <= 1.05)),
     );
-    let rejections = bench.fake.stats().limit_rejections;
-    report.add_checked(
-        &workload,
-        backend,
-        "429 answers from the fake",
-        rejections as f64,
-        "",
-        Some(("0".into(), rejections == 0)),
-    );
+    report.no_rejections(&workload, backend, &bench.fake);
     bench.stop().await;
 }
 
@@ -1742,15 +1747,7 @@ async fn card_presses(report: &mut Report, backend: Backend, sizes: Sizes) {
         "",
         Some(("≤ 2".into(), most_edits <= 2)),
     );
-    let rejections = bench.fake.stats().limit_rejections;
-    report.add_checked(
-        &workload,
-        backend,
-        "429 answers from the fake",
-        rejections as f64,
-        "",
-        Some(("0".into(), rejections == 0)),
-    );
+    report.no_rejections(&workload, backend, &bench.fake);
     bench.stop().await;
 }
 

@@ -56,6 +56,21 @@ async fn staff_of(app: &TestApp, group: i64, name: &str) -> SimUser {
     user
 }
 
+/// Ani, an admin (who sees every group), logged in to the Mini App; her session.
+async fn admin_session(app: &TestApp) -> String {
+    let ani = app.fake.user("Ani", Some("ani"));
+    register_account(
+        app,
+        &ani,
+        "ani",
+        "rahasia-123",
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    log_in(app, "ani", "rahasia-123").await
+}
+
 /// The card of `ticket` (Feedback 1) as the group sees it now.
 fn card(app: &TestApp, group: i64, ticket: &str) -> SimMessage {
     app.fake
@@ -441,20 +456,10 @@ async fn the_card_follows_a_mini_app_pickup_and_a_stale_press_says_where_it_stan
     let group = app.fake.group("Operasional");
     let siti = app.fake.user("Siti", None);
     let budi = staff_of(&app, group, "Budi").await;
-    let admin = app.fake.user("Ani", Some("ani"));
-    register_account(
-        &app,
-        &admin,
-        "ani",
-        "rahasia-123",
-        Role::Admin,
-        AccountState::Active,
-    )
-    .await;
     let ticket = place_order(&app, group, &siti, "/moban #INV-6 #TOPUP #lewat app").await;
     let no = app.order_no(&ticket).await;
 
-    let session = log_in(&app, "ani", "rahasia-123").await;
+    let session = admin_session(&app).await;
     let (code, body) = call(
         &app,
         "POST",
@@ -521,22 +526,12 @@ async fn without_buttons_feedback_1_stays_plain_and_is_never_edited(backend: Bac
     let app = spawn(backend, |config| config.group_buttons = false).await;
     let group = app.fake.group("Operasional");
     let siti = app.fake.user("Siti", None);
-    let admin = app.fake.user("Ani", Some("ani"));
-    register_account(
-        &app,
-        &admin,
-        "ani",
-        "rahasia-123",
-        Role::Admin,
-        AccountState::Active,
-    )
-    .await;
     let ticket = place_order(&app, group, &siti, "/moban #INV-4 #TOPUP #polos").await;
     let no = app.order_no(&ticket).await;
     let first = card(&app, group, &ticket);
     assert!(first.callbacks.is_empty());
     assert_eq!(first.buttons.len(), 1);
-    let session = log_in(&app, "ani", "rahasia-123").await;
+    let session = admin_session(&app).await;
     common::pickup_and_close(&app, no, &session).await;
     let resolved = app
         .fake
@@ -603,21 +598,11 @@ async fn a_card_deleted_in_the_chat_is_not_edited_again_and_the_ticket_goes_on(b
     let app = spawn(backend, |_| {}).await;
     let group = app.fake.group("Operasional");
     let siti = app.fake.user("Siti", None);
-    let admin = app.fake.user("Ani", Some("ani"));
-    register_account(
-        &app,
-        &admin,
-        "ani",
-        "rahasia-123",
-        Role::Admin,
-        AccountState::Active,
-    )
-    .await;
     let ticket = place_order(&app, group, &siti, "/moban #D-1 #TOPUP #dihapus").await;
     let no = app.order_no(&ticket).await;
     app.fake
         .delete_message(group, card(&app, group, &ticket).message_id);
-    let session = log_in(&app, "ani", "rahasia-123").await;
+    let session = admin_session(&app).await;
     let (code, body) = call(
         &app,
         "POST",
