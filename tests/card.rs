@@ -127,6 +127,37 @@ async fn answer_to(app: &TestApp, query_id: &str) -> CallbackAnswer {
         .unwrap()
 }
 
+/// Presses `label` as `user`: refused with the alert `why`, the ticket still `stays`.
+async fn refused(
+    app: &TestApp,
+    group: i64,
+    ticket: &str,
+    user: &SimUser,
+    label: &str,
+    why: &str,
+    stays: &str,
+) {
+    let answer = press(app, group, ticket, user, label).await;
+    assert!(answer.show_alert, "{answer:?}");
+    assert_eq!(answer.text.as_deref(), Some(why));
+    assert_eq!(status(app, ticket).await, stays);
+}
+
+/// Pickup or Close of order `no` in the Mini App with `session`, answered `expected`; the
+/// answer's body.
+async fn step(
+    app: &TestApp,
+    no: i64,
+    step: &str,
+    session: &str,
+    expected: StatusCode,
+) -> serde_json::Value {
+    let path = format!("/orders/{no}/{step}");
+    let (code, body) = call(app, "POST", &path, Some(session), None).await;
+    assert_eq!(code, expected, "{step}: {body}");
+    body
+}
+
 /// Waits until the card of `ticket` satisfies `shows`.
 async fn card_shows(app: &TestApp, group: i64, ticket: &str, shows: impl Fn(&SimMessage) -> bool) {
     let shown = app
@@ -207,13 +238,16 @@ async fn a_press_in_the_group_takes_the_ticket_and_the_card_follows_it(backend: 
     assert_eq!(card_now.buttons.len(), 1, "Buka stays");
 
     // Only the picker (or an owner or admin) closes it.
-    let refused = press(&app, group, &ticket, &rina, "✅ Selesai").await;
-    assert!(refused.show_alert);
-    assert_eq!(
-        refused.text.as_deref(),
-        Some("Hanya Budi (yang mengambil tiket ini), owner, atau admin yang bisa menutupnya.")
-    );
-    assert_eq!(status(&app, &ticket).await, "pickup");
+    refused(
+        &app,
+        group,
+        &ticket,
+        &rina,
+        "✅ Selesai",
+        "Hanya Budi (yang mengambil tiket ini), owner, atau admin yang bisa menutupnya.",
+        "pickup",
+    )
+    .await;
 
     let closed = press(&app, group, &ticket, &budi, "✅ Selesai").await;
     assert!(!closed.show_alert, "{closed:?}");
@@ -423,13 +457,16 @@ async fn the_presser_undoes_from_the_card_and_nobody_else_can(backend: Backend) 
     })
     .await;
 
-    let refused = press(&app, group, &ticket, &rina, "↩️ Batalkan").await;
-    assert!(refused.show_alert);
-    assert_eq!(
-        refused.text.as_deref(),
-        Some("Hanya Budi, yang mengambil tiket ini, yang bisa membatalkannya.")
-    );
-    assert_eq!(status(&app, &ticket).await, "pickup");
+    refused(
+        &app,
+        group,
+        &ticket,
+        &rina,
+        "↩️ Batalkan",
+        "Hanya Budi, yang mengambil tiket ini, yang bisa membatalkannya.",
+        "pickup",
+    )
+    .await;
 
     let undone = press(&app, group, &ticket, &budi, "↩️ Batalkan").await;
     assert!(!undone.show_alert, "{undone:?}");
@@ -460,15 +497,7 @@ async fn the_card_follows_a_mini_app_pickup_and_a_stale_press_says_where_it_stan
     let no = app.order_no(&ticket).await;
 
     let session = admin_session(&app).await;
-    let (code, body) = call(
-        &app,
-        "POST",
-        &format!("/orders/{no}/pickup"),
-        Some(&session),
-        None,
-    )
-    .await;
-    assert_eq!(code, StatusCode::OK, "{body}");
+    step(&app, no, "pickup", &session, StatusCode::OK).await;
     card_shows(&app, group, &ticket, |card| {
         card.text.contains("PICK UP oleh Ani sejak") && labels(card) == ["✅ Selesai"]
     })
@@ -476,15 +505,7 @@ async fn the_card_follows_a_mini_app_pickup_and_a_stale_press_says_where_it_stan
 
     // An admin closes what anyone picked up; staff do not, in the Mini App either.
     let budi_session = log_in(&app, "budi", "rahasia-123").await;
-    let (code, body) = call(
-        &app,
-        "POST",
-        &format!("/orders/{no}/close"),
-        Some(&budi_session),
-        None,
-    )
-    .await;
-    assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
+    let body = step(&app, no, "close", &budi_session, StatusCode::FORBIDDEN).await;
     assert!(
         body["message"].as_str().unwrap().contains("Hanya Ani"),
         "{body}"
@@ -506,15 +527,7 @@ async fn the_card_follows_a_mini_app_pickup_and_a_stale_press_says_where_it_stan
         answer.text.as_deref(),
         Some(format!("Tiket {ticket} sudah diambil oleh Ani (PICK UP).").as_str())
     );
-    let (code, body) = call(
-        &app,
-        "POST",
-        &format!("/orders/{no}/close"),
-        Some(&session),
-        None,
-    )
-    .await;
-    assert_eq!(code, StatusCode::OK, "{body}");
+    step(&app, no, "close", &session, StatusCode::OK).await;
     card_shows(&app, group, &ticket, |card| {
         card.text.contains("RESOLVED oleh Ani")
     })
@@ -603,27 +616,11 @@ async fn a_card_deleted_in_the_chat_is_not_edited_again_and_the_ticket_goes_on(b
     app.fake
         .delete_message(group, card(&app, group, &ticket).message_id);
     let session = admin_session(&app).await;
-    let (code, body) = call(
-        &app,
-        "POST",
-        &format!("/orders/{no}/pickup"),
-        Some(&session),
-        None,
-    )
-    .await;
-    assert_eq!(code, StatusCode::OK, "{body}");
+    step(&app, no, "pickup", &session, StatusCode::OK).await;
     let edits = format!("SELECT COUNT(*) FROM outbox WHERE about = 'order:{no}:card'");
     app.wait_for_count(&format!("{edits} AND status = 'failed'"), 1)
         .await;
-    let (code, body) = call(
-        &app,
-        "POST",
-        &format!("/orders/{no}/close"),
-        Some(&session),
-        None,
-    )
-    .await;
-    assert_eq!(code, StatusCode::OK, "{body}");
+    step(&app, no, "close", &session, StatusCode::OK).await;
     let resolved = app
         .fake
         .wait_until(PATIENCE, |_| feedbacks(&app, group, "RESOLVED") == 1)
