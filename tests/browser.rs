@@ -102,7 +102,9 @@ async fn mini_app_in_headless_chromium() {
     let staff = app.fake.user("Budi Santoso", Some("budi_tg"));
     register_staff(&app, &staff, "budi", PASSWORD).await;
     let stranger = app.fake.user("Orang Asing", None);
-    let group = app.fake.group("Operasional");
+    // A forum: DTL-1 is asked in its topic "Keluhan", which the ticket page names.
+    let group = app.fake.forum_group("Operasional");
+    let complaints = app.fake.open_topic(group, "Keluhan");
     let asker = app.fake.user("Siti", None);
     let ui_ticket = place_order(
         &app,
@@ -281,13 +283,26 @@ async fn mini_app_in_headless_chromium() {
     // One ticket's page: DTL-1 picked up and closed by Budi with a note by Sari (the page
     // adds a note and reopens it), and TKL-1 picked up in a group the bot was removed from
     // since, so that its Feedback 2 was refused.
-    let detail_ticket = place_order(
-        &app,
+    let asked = app.fake.send_to_topic(
         group,
+        complaints,
         &asker,
         "/moban #DTL-1 #REFUND #Dana belum kembali ke rekening",
-    )
-    .await;
+    );
+    let answered = app
+        .fake
+        .wait_until(PATIENCE, |fake| {
+            fake.bot_messages(group)
+                .iter()
+                .any(|m| m.reply_to == Some(asked.message_id) && m.thread == Some(complaints))
+        })
+        .await;
+    assert!(answered, "DTL-1 answered in its topic");
+    let detail_ticket = app
+        .rows("SELECT ticket_no FROM orders WHERE order_id = 'DTL-1'")
+        .await[0][0]
+        .clone()
+        .unwrap();
     let detail_no = app.order_no(&detail_ticket).await;
     pickup_and_close(&app, detail_no, &session).await;
     let sari_session = log_in(&app, "sari", PASSWORD).await;

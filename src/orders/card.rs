@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
 use super::{
     workflow::{self, Rules, Step, Transition, PICKUP_TOLD},
@@ -27,15 +27,15 @@ use super::{
 };
 use crate::{
     db::{values_placeholders, Backend, Conn},
-    groups::{self, hours::Zone, settings},
+    groups::hours::Zone,
     lang::{Lang, Text},
     telegram::{
         outbox::{self, Button, Keyboard, MessageRef, Outgoing},
         texts,
     },
     users::{
-        self,
         access::{self, GroupWorkRefusal},
+        user_from_row, User, USER_COLUMNS,
     },
 };
 
@@ -226,24 +226,35 @@ pub async fn show(
         .iter()
         .filter_map(|&(no, reaction)| Some((no, reaction?)))
         .collect();
-    let nos = &nos[..];
-    let tickets = read(tx, nos).await?;
+    let tickets = read(tx, &nos).await?;
     if features.reactions {
         react(tx, &tickets, &reactions).await?;
     }
     if !features.buttons {
         return Ok(());
     }
-    let shown = last_queued(tx, nos).await?;
-    let zones = settings::zones(tx, &tickets.iter().map(|t| t.chat_id).collect::<Vec<_>>()).await?;
+    bring_up_to_date(tx, features, &tickets).await
+}
+
+/// Queues an edit of each card of `tickets` (as just read) that reads differently from
+/// what was last queued for it.
+async fn bring_up_to_date(
+    tx: &mut Conn,
+    features: &GroupFeatures,
+    tickets: &[Ticket],
+) -> Result<(), sqlx::Error> {
+    if !features.buttons {
+        return Ok(());
+    }
+    let nos: Vec<i64> = tickets.iter().map(|t| t.card.no).collect();
+    let shown = last_queued(tx, &nos).await?;
     let mut edits = Vec::new();
-    for ticket in &tickets {
+    for ticket in tickets {
         let Some(shown) = shown.get(&ticket.card.no) else {
             continue;
         };
         let Some(card) = shown.target else { continue };
-        let zone = zones.get(&ticket.chat_id).copied().unwrap_or_default();
-        let html = ticket.card.html(zone);
+        let html = ticket.card.html(ticket.zone);
         let keyboard = ticket.card.keyboard(features);
         if shown.html == html && shown.keyboard == keyboard {
             continue;
@@ -264,22 +275,74 @@ fn card_about(no: i64) -> String {
     format!("order:{no}:card")
 }
 
-/// A ticket as its card and its request need it.
+/// A ticket as its card, its request and a press on it need it.
 struct Ticket {
     chat_id: i64,
     message_id: i32,
+    /// Its group's clock.
+    zone: Zone,
+    picked_by: Option<i64>,
     card: Card,
+}
+
+/// The columns [`ticket_from_row`] reads, over [`TICKET_FROM`].
+fn ticket_columns() -> String {
+    format!(
+        "o.no, o.chat_id, o.message_id, o.status, o.ticket_no, o.order_id, o.transaksi, \
+         p.name, o.picked_at, c.name, o.closed_at, o.close_due_at, \
+         (SELECT COUNT(*) FROM timers t WHERE t.kind = '{PICKUP_TOLD}' AND t.entity = o.no), \
+         o.picked_by, g.zone"
+    )
+}
+
+/// The tables [`ticket_columns`] reads: the order, who picked it up and closed it, and its
+/// group (for its clock).
+const TICKET_FROM: &str = "orders o LEFT JOIN users p ON p.id = o.picked_by \
+     LEFT JOIN users c ON c.id = o.closed_by LEFT JOIN groups g ON g.chat_id = o.chat_id";
+
+/// A ticket from [`ticket_columns`], starting at column `at` of `row`.
+fn ticket_from_row(row: &AnyRow, at: usize) -> Result<Ticket, sqlx::Error> {
+    let status: String = row.try_get(at + 3)?;
+    let stage = match Status::parse(&status) {
+        Some(Status::Pickup) => Stage::PickedUp {
+            by: row
+                .try_get::<Option<String>, _>(at + 7)?
+                .unwrap_or_default(),
+            at: row.try_get::<Option<i64>, _>(at + 8)?.unwrap_or_default(),
+            close_due_at: row.try_get(at + 11)?,
+            undoable: row.try_get::<i64, _>(at + 12)? > 0,
+        },
+        Some(Status::Close) => Stage::Resolved {
+            by: row
+                .try_get::<Option<String>, _>(at + 9)?
+                .unwrap_or_default(),
+            at: row.try_get::<Option<i64>, _>(at + 10)?.unwrap_or_default(),
+        },
+        _ => Stage::Waiting,
+    };
+    let message_id: i64 = row.try_get(at + 2)?;
+    let zone: Option<String> = row.try_get(at + 14)?;
+    Ok(Ticket {
+        chat_id: row.try_get(at + 1)?,
+        message_id: message_id as i32,
+        zone: zone.as_deref().and_then(Zone::parse).unwrap_or_default(),
+        picked_by: row.try_get(at + 13)?,
+        card: Card {
+            no: row.try_get(at)?,
+            ticket: row.try_get(at + 4)?,
+            order_id: row.try_get(at + 5)?,
+            transaksi: row.try_get(at + 6)?,
+            stage,
+        },
+    })
 }
 
 async fn read(tx: &mut Conn, nos: &[i64]) -> Result<Vec<Ticket>, sqlx::Error> {
     let mut tickets = Vec::with_capacity(nos.len());
     for chunk in nos.chunks(Backend::of(tx).rows_per_statement(1)) {
         let sql = format!(
-            "SELECT o.no, o.chat_id, o.message_id, o.status, o.ticket_no, o.order_id, o.transaksi, \
-             p.name, o.picked_at, c.name, o.closed_at, o.close_due_at, \
-             (SELECT COUNT(*) FROM timers t WHERE t.kind = '{PICKUP_TOLD}' AND t.entity = o.no) \
-             FROM orders o LEFT JOIN users p ON p.id = o.picked_by \
-             LEFT JOIN users c ON c.id = o.closed_by WHERE o.no IN {}",
+            "SELECT {} FROM {TICKET_FROM} WHERE o.no IN {}",
+            ticket_columns(),
             values_placeholders(1, 1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
@@ -287,32 +350,7 @@ async fn read(tx: &mut Conn, nos: &[i64]) -> Result<Vec<Ticket>, sqlx::Error> {
             query = query.bind(*no);
         }
         for row in query.fetch_all(&mut *tx).await? {
-            let status: String = row.try_get(3)?;
-            let stage = match Status::parse(&status) {
-                Some(Status::Pickup) => Stage::PickedUp {
-                    by: row.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
-                    at: row.try_get::<Option<i64>, _>(8)?.unwrap_or_default(),
-                    close_due_at: row.try_get(11)?,
-                    undoable: row.try_get::<i64, _>(12)? > 0,
-                },
-                Some(Status::Close) => Stage::Resolved {
-                    by: row.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
-                    at: row.try_get::<Option<i64>, _>(10)?.unwrap_or_default(),
-                },
-                _ => Stage::Waiting,
-            };
-            let message_id: i64 = row.try_get(2)?;
-            tickets.push(Ticket {
-                chat_id: row.try_get(1)?,
-                message_id: message_id as i32,
-                card: Card {
-                    no: row.try_get(0)?,
-                    ticket: row.try_get(4)?,
-                    order_id: row.try_get(5)?,
-                    transaksi: row.try_get(6)?,
-                    stage,
-                },
-            });
+            tickets.push(ticket_from_row(&row, 0)?);
         }
     }
     Ok(tickets)
@@ -442,18 +480,6 @@ impl PressAnswer {
     }
 }
 
-/// A ticket as a press on its card finds it.
-struct Pressed {
-    chat_id: i64,
-    ticket: String,
-    status: Status,
-    picked_by: Option<i64>,
-    picker: Option<String>,
-    closer: Option<String>,
-    close_due_at: Option<i64>,
-    undoable: bool,
-}
-
 /// Someone (Telegram user `presser`) pressed `press` of ticket `no` on a card in chat
 /// `chat_id`: makes the step if they may, inside `tx`, and says what to answer, in `lang`.
 /// A ticket that is not that chat's is unknown; a refusal changes nothing; a ticket
@@ -467,45 +493,40 @@ pub async fn press(
     no: i64,
     lang: Lang,
 ) -> Result<PressAnswer, sqlx::Error> {
-    let Some(ticket) = find_pressed(tx, no, chat_id).await? else {
+    let Some((ticket, actor, member)) = find_pressed(tx, no, chat_id, presser).await? else {
         return Ok(PressAnswer::alert(texts::card_unknown(lang)));
-    };
-    let actor = users::find_by_telegram_id(tx, presser).await?;
-    let member = match &actor {
-        Some(actor) => groups::membership(tx, ticket.chat_id, actor.id).await?,
-        None => None,
     };
     let actor = match access::works_group_tickets(actor.as_ref(), member) {
         Ok(actor) => actor.clone(),
         Err(refusal) => return Ok(PressAnswer::alert(refused(refusal, lang))),
     };
     let mine = ticket.picked_by == Some(actor.id);
-    let picker = ticket.picker.clone().unwrap_or_default();
-    let refusal = match (press, ticket.status) {
-        (Press::Pickup, Status::Order) => None,
-        (Press::Pickup, Status::Pickup) if !mine => {
-            Some(texts::card_taken(&ticket.ticket, &picker, lang))
+    let (picker, undoable) = match &ticket.card.stage {
+        Stage::PickedUp { by, undoable, .. } => (by.as_str(), *undoable),
+        _ => ("", false),
+    };
+    let name = &ticket.card.ticket;
+    let refusal = match (press, &ticket.card.stage) {
+        (Press::Pickup, Stage::Waiting) => None,
+        (Press::Pickup, Stage::PickedUp { .. }) if !mine => {
+            Some(texts::card_taken(name, picker, lang))
         }
-        (Press::Undo, Status::Pickup) if !mine => {
-            Some(texts::card_only_picker_undoes(&picker, lang))
+        (Press::Undo, Stage::PickedUp { .. }) if !mine => {
+            Some(texts::card_only_picker_undoes(picker, lang))
         }
-        (Press::Undo, Status::Pickup) if !ticket.undoable => {
-            Some(texts::card_too_late_to_undo(&ticket.ticket, lang))
+        (Press::Undo, Stage::PickedUp { .. }) if !undoable => {
+            Some(texts::card_too_late_to_undo(name, lang))
         }
-        (Press::Undo, Status::Pickup) => None,
-        (Press::Close, Status::Pickup) if !access::may_close(&actor, ticket.picked_by) => {
-            Some(texts::only_the_picker_closes(&picker).get(lang).to_owned())
+        (Press::Undo, Stage::PickedUp { .. }) => None,
+        (Press::Close, Stage::PickedUp { .. }) if !access::may_close(&actor, ticket.picked_by) => {
+            Some(texts::only_the_picker_closes(picker).get(lang).to_owned())
         }
-        (Press::Close, Status::Pickup) => None,
+        (Press::Close, Stage::PickedUp { .. }) => None,
         // The card is behind the ticket: say where it stands.
-        _ => {
-            let standing = standing(&ticket, lang);
-            show(tx, &rules.group, &[(no, None)]).await?;
-            return Ok(PressAnswer::alert(standing));
-        }
+        _ => Some(standing(&ticket, lang)),
     };
     if let Some(refusal) = refusal {
-        show(tx, &rules.group, &[(no, None)]).await?;
+        bring_up_to_date(tx, &rules.group, std::slice::from_ref(&ticket)).await?;
         return Ok(PressAnswer::alert(refusal));
     }
     let step = Step {
@@ -515,41 +536,35 @@ pub async fn press(
         reason: None,
     };
     let moved = workflow::write_in(tx, &[&step], rules).await?;
-    let now = find_pressed(tx, no, chat_id).await?;
-    let Some(now) = now else {
+    let Some(now) = read(tx, &[no]).await?.pop() else {
         return Ok(PressAnswer::alert(texts::card_unknown(lang)));
     };
     if !moved.first().copied().unwrap_or(false) {
         // Moved by another instance since it was read.
-        show(tx, &rules.group, &[(no, None)]).await?;
+        bring_up_to_date(tx, &rules.group, std::slice::from_ref(&now)).await?;
         return Ok(PressAnswer::alert(standing(&now, lang)));
     }
-    Ok(PressAnswer::note(match press {
-        Press::Pickup => texts::card_picked_up_by_you(
-            &now.ticket,
+    let name = &now.card.ticket;
+    Ok(PressAnswer::note(match (press, &now.card.stage) {
+        (Press::Pickup, Stage::PickedUp { close_due_at, .. }) => texts::card_picked_up_by_you(
+            name,
             rules.pickup_undo,
-            now.close_due_at.map(|due| due - crate::db::now_ms()),
+            close_due_at.map(|due| due - crate::db::now_ms()),
             lang,
         ),
-        Press::Undo => texts::card_undone(&now.ticket, lang),
-        Press::Close => texts::card_closed_by_you(&now.ticket, lang),
+        (Press::Pickup, _) => texts::card_picked_up_by_you(name, rules.pickup_undo, None, lang),
+        (Press::Undo, _) => texts::card_undone(name, lang),
+        (Press::Close, _) => texts::card_closed_by_you(name, lang),
     }))
 }
 
 /// Where a ticket stands, for a press that came after it moved.
-fn standing(ticket: &Pressed, lang: Lang) -> String {
-    match ticket.status {
-        Status::Order => texts::card_waiting(&ticket.ticket, lang),
-        Status::Pickup => texts::card_taken(
-            &ticket.ticket,
-            ticket.picker.as_deref().unwrap_or_default(),
-            lang,
-        ),
-        Status::Close => texts::card_already_resolved(
-            &ticket.ticket,
-            ticket.closer.as_deref().unwrap_or_default(),
-            lang,
-        ),
+fn standing(ticket: &Ticket, lang: Lang) -> String {
+    let name = &ticket.card.ticket;
+    match &ticket.card.stage {
+        Stage::Waiting => texts::card_waiting(name, lang),
+        Stage::PickedUp { by, .. } => texts::card_taken(name, by, lang),
+        Stage::Resolved { by, .. } => texts::card_already_resolved(name, by, lang),
     }
 }
 
@@ -575,31 +590,37 @@ fn refused(refusal: GroupWorkRefusal, lang: Lang) -> String {
     text.get(lang).to_owned()
 }
 
+/// Ticket `no` of chat `chat_id`, the account of Telegram user `presser` if any, and
+/// whether Telegram says that account is in the group (`None`: never answered), in one
+/// statement: a press is one of many at once.
 async fn find_pressed(
     tx: &mut Conn,
     no: i64,
     chat_id: i64,
-) -> Result<Option<Pressed>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT o.chat_id, o.ticket_no, o.status, o.picked_by, p.name, c.name, o.close_due_at, \
-         (SELECT COUNT(*) FROM timers t WHERE t.kind = '{PICKUP_TOLD}' AND t.entity = o.no) \
-         FROM orders o LEFT JOIN users p ON p.id = o.picked_by \
-         LEFT JOIN users c ON c.id = o.closed_by WHERE o.no = $1 AND o.chat_id = $2"
-    ))
-    .bind(no)
-    .bind(chat_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    presser: i64,
+) -> Result<Option<(Ticket, Option<User>, Option<bool>)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, m.is_member, {} FROM {TICKET_FROM} \
+         LEFT JOIN users u ON u.telegram_id = $3 \
+         LEFT JOIN group_members m ON m.user_id = u.id AND m.chat_id = o.chat_id \
+         WHERE o.no = $1 AND o.chat_id = $2",
+        ticket_columns()
+    );
+    let row = sqlx::query(&sql)
+        .bind(no)
+        .bind(chat_id)
+        .bind(presser)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(row) = row else { return Ok(None) };
-    let status: String = row.try_get(2)?;
-    Ok(Some(Pressed {
-        chat_id: row.try_get(0)?,
-        ticket: row.try_get(1)?,
-        status: Status::parse(&status).unwrap_or(Status::Order),
-        picked_by: row.try_get(3)?,
-        picker: row.try_get(4)?,
-        closer: row.try_get(5)?,
-        close_due_at: row.try_get(6)?,
-        undoable: row.try_get::<i64, _>(7)? > 0,
-    }))
+    let account = match row.try_get::<Option<i64>, _>(0)? {
+        Some(_) => Some(user_from_row(&row)?),
+        None => None,
+    };
+    let member: Option<i64> = row.try_get(6)?;
+    Ok(Some((
+        ticket_from_row(&row, 7)?,
+        account,
+        member.map(|m| m == 1),
+    )))
 }

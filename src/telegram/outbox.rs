@@ -190,6 +190,19 @@ impl Outgoing {
         }
     }
 
+    /// A call that counts against no limit and needs nothing looked up before it goes
+    /// (an answer to a button, a reaction, a deletion, a menu button): the sender claims
+    /// many at once.
+    pub fn is_plain(&self) -> bool {
+        matches!(
+            self,
+            Outgoing::AnswerCallback { .. }
+                | Outgoing::SetReaction { .. }
+                | Outgoing::DeleteMessage { .. }
+                | Outgoing::SetMenuButton { .. }
+        )
+    }
+
     /// Telegram's flood limits count messages sent, and in groups edits too (a group's
     /// budget of about 20 a minute is spent by both); not deletions, answers, reactions,
     /// nor edits in private chats.
@@ -565,6 +578,30 @@ pub async fn claim(
     Ok(claimed.rows_affected() == 1)
 }
 
+/// Claims rows `ids` of calls that count against no limit ([`Outgoing::is_plain`]) for
+/// this instance, in one statement; returns those it got (the others are another
+/// instance's).
+pub async fn claim_plain(
+    db: &Db,
+    ids: &[i64],
+    instance: Instance,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let now = now_ms();
+    let sql = format!(
+        "UPDATE outbox SET claimed_until = $1, claimed_by = $2 \
+         WHERE status = 'pending' AND claimed_until < $3 AND id IN {} RETURNING id",
+        values_placeholders(4, 1, ids.len())
+    );
+    let mut query = sqlx::query_scalar(&sql)
+        .bind(now + CLAIM_MS)
+        .bind(instance.id())
+        .bind(now);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(db.writer()).await
+}
+
 /// Frees the claims of instances that no longer run (killed while sending), so that their
 /// chats go on at once instead of when the claims run out. Returns how many were freed.
 pub async fn release_dead_claims(db: &Db, instance: Instance) -> Result<u64, sqlx::Error> {
@@ -606,6 +643,24 @@ pub async fn mark_sent(
     .bind(MAIL_LANE)
     .execute(db.writer())
     .await?;
+    Ok(())
+}
+
+/// Records the delivery of plain calls `ids` ([`Outgoing::is_plain`]: no message id, no
+/// `sent_at`) in one statement.
+pub async fn mark_plain_sent(db: &Db, ids: &[i64]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1 WHERE id IN {}",
+        values_placeholders(1, 1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.execute(db.writer()).await?;
     Ok(())
 }
 

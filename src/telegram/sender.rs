@@ -58,6 +58,8 @@ struct Delivery {
     /// The call the row holds from now on, if it changed on the way (a message sent out
     /// of the forum topic Telegram refused).
     rewritten: Option<Outgoing>,
+    /// A plain call ([`Outgoing::is_plain`]): recorded with others in one statement.
+    plain: bool,
 }
 
 pub struct Sender {
@@ -123,13 +125,14 @@ impl Sender {
                 .max(pass + PASS_INTERVAL);
             tokio::select! {
                 Some(done) = in_flight.join_next() => {
-                    if let Ok(done) = done {
-                        busy_chats.remove(&done.row.chat_id);
-                        if let Some(reserved) = done.reserved {
-                            self.limiter.settle(done.row.chat_id, reserved, Instant::now());
-                        }
-                        self.record(&done.row, done.result, done.rewritten, done.reserved.is_some()).await;
+                    // Every attempt that has finished by now is recorded before the next
+                    // pass, so that a pass (a read of the outbox's heads) serves many of
+                    // them when answers to buttons come by the hundred.
+                    let mut finished = vec![done];
+                    while let Some(done) = in_flight.try_join_next() {
+                        finished.push(done);
                     }
+                    self.finish_all(finished.into_iter().flatten(), &mut busy_chats).await;
                 }
                 _ = self.wake.notified() => {
                     tokio::time::sleep_until(pass + PASS_INTERVAL).await;
@@ -140,15 +143,73 @@ impl Sender {
         }
         while let Some(done) = in_flight.join_next().await {
             if let Ok(done) = done {
-                self.record(
-                    &done.row,
-                    done.result,
-                    done.rewritten,
-                    done.reserved.is_some(),
-                )
-                .await;
+                self.finish(done, &mut busy_chats).await;
             }
         }
+    }
+
+    /// Sends claimed `row` (`message`) in the background; `reserved`: its rate-limit slot.
+    fn start(
+        &self,
+        in_flight: &mut JoinSet<Delivery>,
+        row: OutboxRow,
+        message: Outgoing,
+        reserved: Option<Instant>,
+    ) {
+        let (api, mailer) = (self.api.clone(), self.mailer.clone());
+        let plain = message.is_plain();
+        in_flight.spawn(async move {
+            let (result, rewritten) = match &message {
+                Outgoing::Mail(mail) => (send_mail(mailer.as_deref(), mail).await, None),
+                _ => deliver_or_leave_topic(&api, &message).await,
+            };
+            Delivery {
+                row,
+                reserved,
+                result,
+                rewritten,
+                plain,
+            }
+        });
+    }
+
+    /// Finishes `deliveries` as [`Sender::finish`] does, the plain calls Telegram took
+    /// recorded together in one statement.
+    async fn finish_all(
+        &mut self,
+        deliveries: impl Iterator<Item = Delivery>,
+        busy_chats: &mut HashSet<i64>,
+    ) {
+        let mut plain = Vec::new();
+        for done in deliveries {
+            if done.plain && matches!(done.result, Ok(None)) {
+                busy_chats.remove(&done.row.chat_id);
+                plain.push(done.row.id);
+            } else {
+                self.finish(done, busy_chats).await;
+            }
+        }
+        for attempt in 0..5u32 {
+            match outbox::mark_plain_sent(&self.db, &plain).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot record deliveries; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                }
+            }
+        }
+    }
+
+    /// Frees the chat of a finished attempt, settles its rate-limit slot and records it.
+    async fn finish(&mut self, done: Delivery, busy_chats: &mut HashSet<i64>) {
+        busy_chats.remove(&done.row.chat_id);
+        if let Some(reserved) = done.reserved {
+            self.limiter
+                .settle(done.row.chat_id, reserved, Instant::now());
+        }
+        let counted = done.reserved.is_some();
+        self.record(&done.row, done.result, done.rewritten, counted)
+            .await;
     }
 
     /// Starts every message that may go now; returns when to look again.
@@ -170,8 +231,11 @@ impl Sender {
             }
         };
         let now_wall = now_ms();
+        // Calls that count against no limit and need nothing looked up first (answers to
+        // buttons, reactions): claimed together, in one statement, after the pass.
+        let mut plain: Vec<(OutboxRow, Outgoing)> = Vec::new();
         for row in heads {
-            if in_flight.len() >= MAX_IN_FLIGHT {
+            if in_flight.len() + plain.len() >= MAX_IN_FLIGHT {
                 break;
             }
             if busy_chats.contains(&row.chat_id) {
@@ -189,6 +253,11 @@ impl Sender {
                     continue;
                 }
             };
+            if message.is_plain() {
+                busy_chats.insert(row.chat_id);
+                plain.push((row, message));
+                continue;
+            }
             // The slot first: a row its chat's limits hold back costs no query.
             let reserved = if message.counts_against_limits() {
                 if let Err(free_at) = self.limiter.try_acquire(row.chat_id, now) {
@@ -237,19 +306,26 @@ impl Sender {
                 }
             }
             busy_chats.insert(row.chat_id);
-            let (api, mailer) = (self.api.clone(), self.mailer.clone());
-            in_flight.spawn(async move {
-                let (result, rewritten) = match &message {
-                    Outgoing::Mail(mail) => (send_mail(mailer.as_deref(), mail).await, None),
-                    _ => deliver_or_leave_topic(&api, &message).await,
-                };
-                Delivery {
-                    row,
-                    reserved,
-                    result,
-                    rewritten,
+            self.start(in_flight, row, message, reserved);
+        }
+        if !plain.is_empty() {
+            let ids: Vec<i64> = plain.iter().map(|(row, _)| row.id).collect();
+            let claimed = match outbox::claim_plain(&self.db, &ids, self.instance).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim outbox rows; trying again shortly");
+                    Vec::new()
                 }
-            });
+            };
+            for (row, message) in plain {
+                if claimed.contains(&row.id) {
+                    self.start(in_flight, row, message, None);
+                } else {
+                    // Another instance has it.
+                    busy_chats.remove(&row.chat_id);
+                    wake_at = wake_at.min(now + CLAIM_RETRY);
+                }
+            }
         }
         wake_at
     }

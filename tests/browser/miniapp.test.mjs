@@ -1228,6 +1228,9 @@ test('the ticket page: every field, the timeline with each message\'s delivery, 
   assert.match(await fields.locator('.requester').textContent(), /^Siti · \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
   assert.match(await fields.locator('.picked-by').textContent(), new RegExp(`^${staff.name} \\(@${staff.username}\\) · `));
   assert.match(await fields.locator('.closed-by').textContent(), new RegExp(`^${staff.name} \\(@${staff.username}\\) · `));
+  // Asked in the group's topic "Keluhan": the page names it, with the way there.
+  assert.match(await fields.locator('.topic').textContent(), /^Buka topik #\d+ di Telegram$/);
+  assert.match(await fields.locator('.topic a').getAttribute('href'), /^https:\/\/t\.me\/c\/\d+\/\d+$/);
   const ticketNo = await fields.locator('.ticket').textContent();
   assert.equal(await page.locator('#ticket-title').textContent(), `Tiket ${ticketNo}`);
   assert.equal(await page.locator('#ticket-status').textContent(), 'Close');
