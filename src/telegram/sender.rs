@@ -38,8 +38,10 @@ const HEADS_PER_PASS: i64 = 500;
 /// Added to every limit window to absorb timing jitter between us and Telegram.
 const LIMIT_MARGIN: Duration = Duration::from_millis(30);
 /// Least time between two passes over the outbox. A pass after every queued message would
-/// mostly find the same chats still held back by their rate limits.
-const PASS_INTERVAL: Duration = Duration::from_millis(20);
+/// mostly find the same chats still held back by their rate limits; but an answer to a
+/// button waits for the next pass, and a press is answered within 50 ms at p99 only if
+/// passes come this often (20 ms: 160 ms at p99 at 500 presses a second, docs/benchmarks.md).
+const PASS_INTERVAL: Duration = Duration::from_millis(5);
 /// When to look again at a row another instance holds or a chat it has just written to.
 const CLAIM_RETRY: Duration = Duration::from_millis(50);
 /// How often claims of instances that died are looked for (and freed) while running, when
