@@ -254,16 +254,13 @@ async fn reactions_are_set_and_a_refusing_group_is_known(backend: Backend) {
     app.fake.refuse_reactions(refusing);
 
     let mut tx = app.db.begin().await.unwrap();
-    outbox::enqueue_reaction(&mut tx, group, asked.message_id, "👀")
-        .await
-        .unwrap();
-    outbox::enqueue_reaction(&mut tx, group, deleted.message_id, "👀")
-        .await
-        .unwrap();
-    outbox::enqueue_reaction(&mut tx, group, asked.message_id, "👍")
-        .await
-        .unwrap();
-    outbox::enqueue_reaction(&mut tx, refusing, elsewhere.message_id, "👀")
+    let reactions = [
+        outbox::reaction(group, asked.message_id, "👀"),
+        outbox::reaction(group, deleted.message_id, "👀"),
+        outbox::reaction(group, asked.message_id, "👍"),
+        outbox::reaction(refusing, elsewhere.message_id, "👀"),
+    ];
+    outbox::enqueue_many_about(&mut tx, &reactions)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -453,12 +453,7 @@ async fn react(
         if refused {
             continue;
         }
-        let reaction = Outgoing::SetReaction {
-            chat_id: ticket.chat_id,
-            message_id: ticket.message_id,
-            emoji: (*emoji).to_owned(),
-        };
-        reactions.push((reaction, outbox::reactions_about(ticket.chat_id)));
+        reactions.push(outbox::reaction(ticket.chat_id, ticket.message_id, emoji));
     }
     outbox::enqueue_many_about(tx, &reactions).await
 }

@@ -161,7 +161,7 @@ pub enum Outgoing {
         alert: bool,
     },
     /// The bot's reaction on a message (replacing any it set before). Queue it with
-    /// [`enqueue_reaction`], which tags it so that [`reactions_refused`] finds a chat
+    /// [`reaction`], which tags it so that [`reactions_refused`] finds a chat
     /// that refuses reactions.
     SetReaction {
         chat_id: i64,
@@ -395,34 +395,27 @@ pub fn edit_target_gone(error: &str) -> bool {
     EDIT_TARGET_GONE.iter().any(|gone| error.contains(gone))
 }
 
-/// The tag of every reaction row in `chat_id` ([`enqueue_reaction`] gives it; a batch
-/// queued with [`enqueue_many_about`] must too).
+/// The tag of every reaction row in `chat_id`, which [`reaction`] gives it.
 pub fn reactions_about(chat_id: i64) -> String {
     format!("reactions:{chat_id}")
 }
 
-/// Queues the bot's reaction `emoji` on message `message_id` of `chat_id`, tagged so
-/// that [`reactions_refused`] finds it.
-pub async fn enqueue_reaction(
-    tx: &mut Conn,
-    chat_id: i64,
-    message_id: i32,
-    emoji: &str,
-) -> Result<(), sqlx::Error> {
+/// The bot's reaction `emoji` on message `message_id` of `chat_id`, with the tag by which
+/// [`reactions_refused`] finds it: queue it with [`enqueue_many_about`].
+pub fn reaction(chat_id: i64, message_id: i32, emoji: &str) -> (Outgoing, String) {
     let reaction = Outgoing::SetReaction {
         chat_id,
         message_id,
         emoji: emoji.to_owned(),
     };
-    enqueue_about(tx, &reaction, &reactions_about(chat_id)).await?;
-    Ok(())
+    (reaction, reactions_about(chat_id))
 }
 
 /// Whether `chat_id` refused a reaction for good (reactions turned off in the group, the
 /// emoji not allowed there, the bot removed): the caller queues no more reactions there,
 /// so the refusal is logged once, by the sender, and not retried. A reaction on a
 /// message since deleted says nothing about the chat and does not count. Looked up over
-/// the `outbox_about` index, by the tag [`enqueue_reaction`] gives.
+/// the `outbox_about` index, by the tag [`reaction`] gives.
 pub async fn reactions_refused(tx: &mut Conn, chat_id: i64) -> Result<bool, sqlx::Error> {
     let refused: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM outbox WHERE about = $1 AND status = 'failed' \
