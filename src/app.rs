@@ -164,6 +164,8 @@ pub async fn start_on(
         listener,
         router,
         state.config.http,
+        // Behind a proxy every connection comes from the proxy's address.
+        (!state.config.trust_forwarded_for).then_some(state.config.http.max_connections_per_client),
         shutdown.clone(),
     ));
 

@@ -190,9 +190,15 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     let changed = match team::change(&mut tx, Actor::Console, target.id, change, links).await {
         Ok(changed) => changed,
-        Err(TeamError::Refused(refusal)) => anyhow::bail!("refused: {refusal}"),
-        Err(TeamError::NotFound) => anyhow::bail!("no account with username {username:?}"),
         Err(TeamError::Db(e)) => return Err(e.into()),
+        // Refusals are recorded in the audit log, so the transaction is kept.
+        Err(refused) => {
+            tx.commit().await?;
+            match refused {
+                TeamError::Refused(refusal) => anyhow::bail!("refused: {refusal}"),
+                _ => anyhow::bail!("no account with username {username:?}"),
+            }
+        }
     };
     tx.commit().await?;
     println!(

@@ -324,6 +324,10 @@ async fn approval_rejection_and_roles_by_cli(backend: Backend) {
     assert!(out.contains("no account"), "{out}");
     let (code, out) = tangkap(&["user", "role", "olivia", "staff"]);
     assert_eq!(code, Some(1), "the last owner stays: {out}");
+    assert!(
+        out.contains("account change refused") && out.contains("last_owner"),
+        "a refusal is logged: {out}"
+    );
     let (code, out) = tangkap(&["user", "role", "yuni", "admin"]);
     assert_eq!(code, Some(0), "{out}");
     let (code, out) = tangkap(&["user", "list"]);
@@ -345,9 +349,31 @@ async fn approval_rejection_and_roles_by_cli(backend: Backend) {
     assert_eq!(row("nando")[3..5], ["staff", "rejected"], "{out}");
     assert_eq!(row("olivia")[3..5], ["owner", "active"], "{out}");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE actor = 'Server (tangkap user)'")
-            .await,
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = 'Server (tangkap user)' \
+             AND action NOT LIKE 'refused:%'"
+        )
+        .await,
         3
+    );
+    // The two refusals are in the audit log too, with why.
+    assert_eq!(
+        refusals_audited(&app).await,
+        [
+            (
+                "Server (tangkap user)",
+                "refused:approve",
+                "nando",
+                "not_applicable"
+            ),
+            (
+                "Server (tangkap user)",
+                "refused:role",
+                "olivia",
+                "last_owner: owner → staff"
+            ),
+        ]
+        .map(|(a, b, c, d)| (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned()))
     );
 
     // Once the bot runs again, the applicants hear the outcomes the CLI queued.
@@ -811,5 +837,85 @@ async fn the_last_owner_and_leaders_are_protected(backend: Backend) {
             .await,
         1
     );
+    // A staff member tries too: for them the page does not exist, and the try is recorded.
+    let staff = register_account(
+        &app,
+        &app.fake.user("Sari", None),
+        "sari",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    let staff_session = log_in(&app, "sari", PASSWORD).await;
+    let (status, _) = post(
+        &staff_session,
+        format!("/team/{}/role", staff.id),
+        Some(json!({ "role": "owner" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Every refused change is in the audit log, by whom, to whom and why; the unknown
+    // role was a typing error, not a change tried.
+    let refused = |by: &str, action: &str, to: &str, why: &str| {
+        (
+            by.to_owned(),
+            action.to_owned(),
+            to.to_owned(),
+            why.to_owned(),
+        )
+    };
+    assert_eq!(
+        refusals_audited(&app).await,
+        [
+            refused(
+                "Adi (@adi)",
+                "refused:role",
+                "sam",
+                "owner_only: staff → admin"
+            ),
+            refused("Adi (@adi)", "refused:disable", "olivia", "owner_only"),
+            refused(
+                "Olivia (@olivia)",
+                "refused:role",
+                "olivia",
+                "own_account: owner → staff"
+            ),
+            refused(
+                "Oscar (@oscar)",
+                "refused:role",
+                "oscar",
+                "own_account: owner → staff"
+            ),
+            refused(
+                "Sari (@sari)",
+                "refused:role",
+                "sari",
+                "not_found: staff → owner"
+            ),
+        ]
+    );
     app.finish().await;
+}
+
+/// The refused changes in the audit log, oldest first: actor, action, the target's
+/// username and the detail.
+async fn refusals_audited(app: &TestApp) -> Vec<(String, String, String, String)> {
+    common::rows(
+        &app.db,
+        "SELECT a.actor, a.action, u.username, a.detail FROM audit_log a \
+         LEFT JOIN users u ON u.id = a.target_user_id WHERE a.action LIKE 'refused:%' ORDER BY a.id",
+    )
+    .await
+    .into_iter()
+    .map(|row| {
+        let mut text = row.into_iter().map(Option::unwrap_or_default);
+        (
+            text.next().unwrap(),
+            text.next().unwrap(),
+            text.next().unwrap(),
+            text.next().unwrap(),
+        )
+    })
+    .collect()
 }

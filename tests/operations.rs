@@ -546,8 +546,9 @@ async fn closed_after(
 }
 
 /// Connections that never send a whole request head (silent, half-sent, trickling a byte
-/// at a time) and keep-alive connections left idle are closed after the header timeout,
-/// and past the connection cap a client is told `503 busy` instead of waiting.
+/// at a time) and keep-alive connections left idle are closed after the header timeout;
+/// a full server closes a connection idling between requests to make room, and past that
+/// a client is told `503 busy` instead of waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says_busy() {
     use tokio::{io::AsyncWriteExt, net::TcpStream};
@@ -558,6 +559,9 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
         config.http = ServerLimits {
             header_timeout: TIMEOUT,
             max_connections: CAP,
+            // All of them come from one address here, which may have more than the server
+            // holds: the server's cap is tried (tests/hardening.rs tries the address's).
+            max_connections_per_client: CAP + 10,
         };
     })
     .await;
@@ -569,12 +573,22 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
     idle.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
         .await
         .unwrap();
+    let mut answer = Vec::new();
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = [0; 1024];
+        let n = idle.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the first request is answered");
+        answer.extend_from_slice(&chunk[..n]);
+    }
     let answered = Instant::now();
     let idle = tokio::spawn(closed_after(idle, answered, patience));
 
     // 500 more fill the cap: half say nothing, half send half a request head, one of
     // them keeps sending a byte at a time.
     let mut held = Vec::new();
+    let hold =
+        |stream: TcpStream, opened: Instant| tokio::spawn(closed_after(stream, opened, patience));
     for n in 0..CAP - 2 {
         let mut stream = TcpStream::connect(&address).await.unwrap();
         let opened = Instant::now();
@@ -584,7 +598,7 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
                 .await
                 .unwrap();
         }
-        held.push(tokio::spawn(closed_after(stream, opened, patience)));
+        held.push(hold(stream, opened));
     }
     let trickle = TcpStream::connect(&address).await.unwrap();
     let trickle_opened = Instant::now();
@@ -598,8 +612,36 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
         }
     });
 
-    // The server is full: a new client is told so at once, in the language it asks for.
-    let busy = reqwest::Client::new()
+    // The server is full, but one connection only idles: it makes room for a new client.
+    let one_request = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap()
+    };
+    let served = one_request()
+        .get(format!("{}/api/config", app.http_url()))
+        .timeout(PATIENCE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        served.status(),
+        200,
+        "the idle connection made room: {:?}",
+        served.text().await
+    );
+    let idle_closed = idle.await.unwrap().expect("the idle connection was closed");
+    assert!(
+        idle_closed < TIMEOUT,
+        "closed to make room, not at its timeout: {idle_closed:?}"
+    );
+    // Full again, with nobody idle: a new client is told so at once, in its language.
+    held.push(hold(
+        TcpStream::connect(&address).await.unwrap(),
+        Instant::now(),
+    ));
+    let busy = one_request()
         .get(format!("{}/api/config", app.http_url()))
         .header("Accept-Language", "en")
         .timeout(PATIENCE)
@@ -619,7 +661,6 @@ async fn silent_half_sent_and_idle_connections_are_closed_and_a_full_server_says
     for connection in held {
         closed.push(connection.await.unwrap());
     }
-    closed.push(idle.await.unwrap());
     let trickle_closed = {
         use tokio::io::AsyncReadExt;
         let mut buffer = [0; 64];

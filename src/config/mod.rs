@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 31] = [
+pub const SETTINGS: [(&str, &str, Kind); 32] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -181,6 +181,11 @@ pub const SETTINGS: [(&str, &str, Kind); 31] = [
     ),
     ("header_timeout", "TANGKAP_HEADER_TIMEOUT", Kind::Text),
     ("max_connections", "TANGKAP_MAX_CONNECTIONS", Kind::Whole),
+    (
+        "max_connections_per_client",
+        "TANGKAP_MAX_CONNECTIONS_PER_CLIENT",
+        Kind::Whole,
+    ),
     ("sla_pickup", "TANGKAP_SLA_PICKUP", Kind::Text),
     ("sla_close", "TANGKAP_SLA_CLOSE", Kind::Text),
     ("sla_warn_before", "TANGKAP_SLA_WARN_BEFORE", Kind::Text),

@@ -406,6 +406,9 @@ struct State {
     callback_answers: Vec<CallbackAnswer>,
     /// Files sent in chats, by file_id.
     files: HashMap<String, StoredFile>,
+    /// Set by [`FakeTelegram::redirect_downloads`]: the download route answers with a
+    /// redirect there instead of the file.
+    downloads_redirected_to: Option<String>,
 }
 
 struct Shared {
@@ -466,6 +469,7 @@ impl FakeTelegram {
                 callback_queries: HashMap::new(),
                 callback_answers: Vec::new(),
                 files: HashMap::new(),
+                downloads_redirected_to: None,
             }),
             updates_queued: Notify::new(),
             http: reqwest::Client::new(),
@@ -846,6 +850,13 @@ impl FakeTelegram {
             },
         );
         (file, size)
+    }
+
+    /// The download route answers `302 Found` pointing at `location` + the file's path,
+    /// as a hijacked or misconfigured API server might: a client that followed it would
+    /// carry its token there.
+    pub fn redirect_downloads(&self, location: &str) {
+        self.state().downloads_redirected_to = Some(location.to_owned());
     }
 
     /// getFile leaves out the size of `file`, as Telegram may.

@@ -202,6 +202,9 @@ async fn download(
     let Some((bytes, size_told)) = file else {
         return refuse(404, "Not Found").into_response();
     };
+    if let Some(location) = &state.downloads_redirected_to {
+        return axum::response::Redirect::to(&format!("{location}/{file_path}")).into_response();
+    }
     state.stats.files_downloaded += 1;
     let headers = [(CONTENT_TYPE, "application/octet-stream")];
     if size_told {

@@ -96,8 +96,12 @@ struct ResponseParameters {
 
 impl BotApi {
     pub fn new(api_url: &str, token: &BotToken) -> Self {
+        // Every URL holds the token: a redirect followed would carry it (in `Referer`, and
+        // to wherever the redirect points), and Telegram's API never redirects.
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .expect("a client without custom TLS settings always builds");
         let api_url = api_url.trim_end_matches('/');

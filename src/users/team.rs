@@ -77,6 +77,9 @@ const TEAM_LOCK: i64 = 0x5445_414D;
 /// allowed, records it in the audit log, ends the account's sessions when it stops being
 /// active, and queues what follows: the applicant told the outcome of an approval, and
 /// every owner's and admin's copy of the approval request edited to say who decided.
+///
+/// A refused change is recorded too (`refused:<change>`, with why) and logged: commit `tx`
+/// on [`TeamError::NotFound`] and [`TeamError::Refused`] as well, or the record is lost.
 pub async fn change(
     tx: &mut Conn,
     actor: Actor<'_>,
@@ -85,6 +88,40 @@ pub async fn change(
     links: Links<'_>,
 ) -> Result<User, TeamError> {
     one_change_at_a_time(tx).await?;
+    let made = make(tx, actor, target_id, change, links).await;
+    let why = match &made {
+        Err(TeamError::NotFound) => "not_found",
+        Err(TeamError::Refused(refusal)) => refusal.code(),
+        _ => return made,
+    };
+    let target = super::find(tx, target_id).await?;
+    let detail = match (change, &target) {
+        (AccountChange::SetRole(role), Some(target)) => {
+            format!("{why}: {} → {}", target.role.as_str(), role.as_str())
+        }
+        (AccountChange::SetRole(role), None) => format!("{why}: #{target_id} → {}", role.as_str()),
+        (_, Some(_)) => why.to_owned(),
+        (_, None) => format!("{why}: #{target_id}"),
+    };
+    let action = format!("refused:{}", change.action());
+    tracing::warn!(
+        actor = %actor_label(actor),
+        account = target_id,
+        change = change.action(),
+        reason = why,
+        "account change refused"
+    );
+    record(tx, actor, &action, target.map(|t| t.id), &detail).await?;
+    made
+}
+
+async fn make(
+    tx: &mut Conn,
+    actor: Actor<'_>,
+    target_id: i64,
+    change: AccountChange,
+    links: Links<'_>,
+) -> Result<User, TeamError> {
     let target = super::find(tx, target_id)
         .await?
         .ok_or(TeamError::NotFound)?;

@@ -4,30 +4,56 @@
 //! that opens a connection and sends nothing, or half a request, kept it (and a file
 //! descriptor, and a task) for as long as it liked, and 500 such connections stayed open a
 //! minute and more. Here every connection gets the timer, which closes it when a whole
-//! request head has not arrived within `TANGKAP_HEADER_TIMEOUT` (30 s) of its opening or of
+//! request head has not arrived within `TANGKAP_HEADER_TIMEOUT` (10 s) of its opening or of
 //! its previous answer: that covers the silent, the half-sent and the idle keep-alive ones.
-//! And the number of open connections is capped (`TANGKAP_MAX_CONNECTIONS`): past the cap a connection is answered
-//! `503 busy` (the same code the Mini App already explains) and closed, instead of being
-//! left waiting behind the others.
+//!
+//! The open connections are capped twice: per client address
+//! (`TANGKAP_MAX_CONNECTIONS_PER_CLIENT`, 50), so one address cannot fill the server and
+//! lock everyone else out, and in all (`TANGKAP_MAX_CONNECTIONS`). When the server is full,
+//! a connection idling between requests is closed to make room before anyone is refused.
+//! A refused client is answered `503 busy` (the code the Mini App already explains) and the
+//! connection closed; the answer is written whether or not its request head ever arrives,
+//! from bytes rendered once, so refusing stays cheap under a flood and nobody is left with
+//! a connection closed unanswered.
 
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{
+        atomic::{AtomicU8, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
 
-use axum::{body::Body, extract::ConnectInfo, http::Request, response::Response, Router};
-use hyper::{body::Incoming, server::conn::http1, service::service_fn};
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{
+        header::{ACCEPT_LANGUAGE, CONNECTION, CONTENT_LENGTH},
+        Request,
+    },
+    response::Response,
+    Router,
+};
+use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
-    server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
 use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     sync::Semaphore,
 };
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
-use super::error::{self, ApiError};
-use crate::config::{self, Invalid, Settings};
+use super::error::ApiError;
+use crate::{
+    config::{self, Invalid, Settings},
+    lang::Lang,
+};
 
 /// How long a connection may take, and how many may be open at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,22 +63,27 @@ pub struct ServerLimits {
     pub header_timeout: Duration,
     /// Connections served at once; more are answered `503 busy`.
     pub max_connections: usize,
+    /// Connections of one client address served at once; more are answered `503 busy`.
+    pub max_connections_per_client: usize,
 }
 
 impl Default for ServerLimits {
     fn default() -> Self {
         Self {
-            header_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
             max_connections: 1000,
+            max_connections_per_client: 50,
         }
     }
 }
 
-/// The limits as written (`header_timeout`, `max_connections`).
+/// The limits as written (`header_timeout`, `max_connections`,
+/// `max_connections_per_client`).
 #[derive(Debug, serde::Deserialize)]
 pub struct LimitsWritten {
     header_timeout: Option<String>,
     max_connections: Option<u64>,
+    max_connections_per_client: Option<u64>,
 }
 
 impl Settings for ServerLimits {
@@ -76,30 +107,52 @@ impl Settings for ServerLimits {
                 Some(_) => return Err(Invalid::new("max_connections", "use 1 to 100000")),
                 None => defaults.max_connections,
             },
+            max_connections_per_client: match written.max_connections_per_client {
+                Some(n @ 1..=100_000) => n as usize,
+                Some(_) => {
+                    return Err(Invalid::new(
+                        "max_connections_per_client",
+                        "use 1 to 100000",
+                    ))
+                }
+                None => defaults.max_connections_per_client,
+            },
         })
     }
 }
 
-/// Refusals being written at once; past this, a connection over the cap is closed without
-/// an answer, so a flood cannot make refusing itself the cost.
-const REFUSALS_AT_ONCE: usize = 64;
-/// A refused client gets this long to send its request head and read the answer.
-const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
+/// Refusals being written at once. Each is a few kilobytes and lives at most
+/// [`REFUSAL_WAIT`] + [`REFUSAL_LINGER`]; past this many (a flood from many addresses at
+/// once) a connection over a cap is closed unanswered rather than let refusing itself
+/// exhaust the file descriptors.
+const REFUSALS_AT_ONCE: usize = 4096;
+/// How long a refused client has to finish its request head: its language is read from it.
+/// A client that has not finished by then is answered anyway, in Indonesian.
+const REFUSAL_WAIT: Duration = Duration::from_secs(1);
+/// After the answer, how long the rest of what a refused client sends is read and dropped,
+/// so closing does not reset the connection before the client has read its answer.
+const REFUSAL_LINGER: Duration = Duration::from_secs(2);
+/// The most of a refused client's request head that is read.
+const REFUSAL_HEAD_MAX: usize = 8 * 1024;
 
 /// Serves `router` on `listener` until `shutdown` is cancelled, then lets the requests in
-/// progress finish.
+/// progress finish. `per_client` caps the connections of one address (`None`: behind a
+/// proxy, every connection comes from the proxy's).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ServerLimits,
+    per_client: Option<usize>,
     shutdown: CancellationToken,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let open = Arc::new(Mutex::new(Open::default()));
     let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+    let busy = Arc::new(BusyAnswers::render().await);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    let graceful = GracefulShutdown::new();
+    let connections = TaskTracker::new();
+    let mut next_id = 0_u64;
     loop {
         let (stream, client) = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -115,45 +168,229 @@ pub async fn serve(
             },
         };
         stream.set_nodelay(true).ok();
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            if let Ok(refusal) = refusals.clone().try_acquire_owned() {
-                tokio::spawn(async move {
-                    refuse(stream).await;
-                    drop(refusal);
-                });
+        next_id += 1;
+        let id = next_id;
+        let admitted = open.lock().unwrap().admit(
+            id,
+            client.ip(),
+            limits.max_connections,
+            per_client,
+            &shutdown,
+        );
+        let Some(connection) = admitted else {
+            match refusals.clone().try_acquire_owned() {
+                Ok(refusal) => {
+                    let busy = busy.clone();
+                    tokio::spawn(async move {
+                        refuse(stream, &busy).await;
+                        drop(refusal);
+                    });
+                }
+                Err(_) => tracing::warn!(%client, "too many refusals at once: closed unanswered"),
             }
             continue;
         };
+        let phase = connection.phase.clone();
         let app = router
             .clone()
             .map_request(move |request: Request<Incoming>| {
+                phase.store(BUSY, Ordering::Relaxed);
                 let mut request = request.map(Body::new);
                 request.extensions_mut().insert(ConnectInfo(client));
                 request
+            })
+            .map_response({
+                let phase = connection.phase.clone();
+                move |response: Response| {
+                    phase.store(IDLE, Ordering::Relaxed);
+                    response
+                }
             });
-        let connection = graceful
-            .watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app)));
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
+        let served = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+        let open = open.clone();
+        connections.spawn(async move {
+            tokio::pin!(served);
+            let result = tokio::select! {
+                result = served.as_mut() => result,
+                () = connection.close.cancelled() => {
+                    // Shutting down, or idle and its place wanted: a request in progress
+                    // is finished first.
+                    served.as_mut().graceful_shutdown();
+                    served.await
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, %client, "connection closed");
             }
-            drop(slot);
+            open.lock().unwrap().leave(id, client.ip());
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    connections.close();
+    connections.wait().await;
 }
 
-/// Answers a connection over the cap with `503 busy` and closes it.
-async fn refuse(stream: TcpStream) {
-    let answer = service_fn(|request: Request<Incoming>| async move {
-        let lang = error::asked_language(request.headers());
-        Ok::<Response, Infallible>(ApiError::TooManyConnections.answer(lang))
-    });
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(REFUSAL_TIMEOUT)
-        .keep_alive(false);
-    let served = http.serve_connection(TokioIo::new(stream), answer);
-    tokio::time::timeout(REFUSAL_TIMEOUT * 2, served).await.ok();
+/// Where a connection is: waiting for its first request head, serving a request, or idle
+/// between requests (kept alive).
+const FIRST: u8 = 0;
+const BUSY: u8 = 1;
+const IDLE: u8 = 2;
+
+/// One open connection, as the accept loop sees it.
+struct Connection {
+    phase: Arc<AtomicU8>,
+    /// Cancelled to close it: at shutdown, or to make room while it idles.
+    close: CancellationToken,
+}
+
+/// The open connections: how many each address has, and each one's phase, so that a full
+/// server closes an idle keep-alive connection before it refuses a new one.
+#[derive(Default)]
+struct Open {
+    by_id: HashMap<u64, (Arc<AtomicU8>, CancellationToken)>,
+    by_client: HashMap<IpAddr, usize>,
+}
+
+impl Open {
+    /// Takes a new connection in, or `None` when its address has its `per_client` or the
+    /// server its `max` and no connection idles that could make room.
+    fn admit(
+        &mut self,
+        id: u64,
+        client: IpAddr,
+        max: usize,
+        per_client: Option<usize>,
+        shutdown: &CancellationToken,
+    ) -> Option<Connection> {
+        let of_client = self.by_client.get(&client).copied().unwrap_or(0);
+        if per_client.is_some_and(|cap| of_client >= cap) {
+            return None;
+        }
+        if self.by_id.len() >= max {
+            let idle = self
+                .by_id
+                .iter()
+                .find(|(_, (phase, _))| phase.load(Ordering::Relaxed) == IDLE)
+                .map(|(id, _)| *id)?;
+            // Its place is taken at once; its socket closes a moment later.
+            if let Some((_, close)) = self.by_id.remove(&idle) {
+                close.cancel();
+            }
+        }
+        let connection = Connection {
+            phase: Arc::new(AtomicU8::new(FIRST)),
+            close: shutdown.child_token(),
+        };
+        self.by_id
+            .insert(id, (connection.phase.clone(), connection.close.clone()));
+        *self.by_client.entry(client).or_default() += 1;
+        Some(connection)
+    }
+
+    fn leave(&mut self, id: u64, client: IpAddr) {
+        self.by_id.remove(&id);
+        if let Some(count) = self.by_client.get_mut(&client) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_client.remove(&client);
+            }
+        }
+    }
+}
+
+/// The `503 busy` answer as bytes on the wire, in each language, made once.
+struct BusyAnswers {
+    indonesian: Vec<u8>,
+    english: Vec<u8>,
+}
+
+impl BusyAnswers {
+    async fn render() -> Self {
+        Self {
+            indonesian: Self::wire(Lang::Id).await,
+            english: Self::wire(Lang::En).await,
+        }
+    }
+
+    async fn wire(lang: Lang) -> Vec<u8> {
+        let (parts, body) = ApiError::TooManyConnections.answer(lang).into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .expect("an error's body is in memory");
+        let mut wire = format!(
+            "HTTP/1.1 {} {}\r\n",
+            parts.status.as_str(),
+            parts.status.canonical_reason().unwrap_or("")
+        )
+        .into_bytes();
+        for (name, value) in &parts.headers {
+            if name != CONTENT_LENGTH && name != CONNECTION {
+                wire.extend_from_slice(name.as_str().as_bytes());
+                wire.extend_from_slice(b": ");
+                wire.extend_from_slice(value.as_bytes());
+                wire.extend_from_slice(b"\r\n");
+            }
+        }
+        wire.extend_from_slice(
+            format!(
+                "content-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        wire.extend_from_slice(&body);
+        wire
+    }
+
+    fn in_language(&self, lang: Lang) -> &[u8] {
+        match lang {
+            Lang::Id => &self.indonesian,
+            Lang::En => &self.english,
+        }
+    }
+}
+
+/// Answers a connection over a cap with `503 busy` and closes it: every refused client,
+/// the half-sent and the silent ones too, gets its answer.
+async fn refuse(mut stream: TcpStream, busy: &BusyAnswers) {
+    let mut head = Vec::with_capacity(1024);
+    tokio::time::timeout(REFUSAL_WAIT, read_head(&mut stream, &mut head))
+        .await
+        .ok();
+    let lang = Lang::from_language_code(accept_language(&head).as_deref());
+    if stream.write_all(busy.in_language(lang)).await.is_err() {
+        return;
+    }
+    stream.shutdown().await.ok();
+    let mut rest = [0; 1024];
+    tokio::time::timeout(REFUSAL_LINGER, async {
+        while matches!(stream.read(&mut rest).await, Ok(n) if n > 0) {}
+    })
+    .await
+    .ok();
+}
+
+/// Reads into `head` until a whole request head is in it, the client stops sending, or
+/// [`REFUSAL_HEAD_MAX`] bytes.
+async fn read_head(stream: &mut TcpStream, head: &mut Vec<u8>) {
+    let mut chunk = [0; 1024];
+    while head.len() < REFUSAL_HEAD_MAX && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk).await {
+            Ok(n) if n > 0 => head.extend_from_slice(&chunk[..n]),
+            _ => return,
+        }
+    }
+}
+
+/// The `Accept-Language` of a whole request head, if it has one.
+fn accept_language(head: &[u8]) -> Option<String> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut request = httparse::Request::new(&mut headers);
+    request.parse(head).ok()?.is_complete().then_some(())?;
+    request
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(ACCEPT_LANGUAGE.as_str()))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .map(str::to_owned)
 }

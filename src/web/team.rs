@@ -20,7 +20,7 @@ use crate::{
     state::AppState,
     users::{
         access::{AccountChange, Actor},
-        team::{self, AccountView, AuditEntry, Links},
+        team::{self, AccountView, AuditEntry, Links, TeamError},
         Role,
     },
 };
@@ -79,8 +79,12 @@ pub async fn change(
         mini_app_url: mini_app_url.as_deref(),
     };
     let mut tx = state.db.begin().await?;
-    let changed = team::change(&mut tx, Actor::Member(&staff.user), id, change, links).await?;
-    tx.commit().await?;
+    let changed = team::change(&mut tx, Actor::Member(&staff.user), id, change, links).await;
+    if !matches!(changed, Err(TeamError::Db(_))) {
+        // A refusal is recorded in the audit log: kept too.
+        tx.commit().await?;
+    }
+    let changed = changed?;
     state.new_messages.notify_one();
     tracing::info!(
         by = staff.user.id,

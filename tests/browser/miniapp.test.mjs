@@ -466,6 +466,11 @@ test('a change the server refuses shows its reason, and the page shows the accou
   assert.match(await page.locator('#team-message').textContent(), /Akun ini berstatus ditolak/);
   await joko.locator('.state[data-state="rejected"]').waitFor();
   assert.deepEqual(await joko.locator('button[data-action]').evaluateAll((b) => b.map((x) => x.dataset.action)), ['enable']);
+  // The refused try is in the change history, with why.
+  const tried = page.locator('.audit-entry[data-action="refused:approve"]').first();
+  await tried.waitFor();
+  assert.match(await tried.locator('.action').textContent(), /^mencoba menyetujui$/);
+  assert.equal(await tried.locator('.detail').textContent(), 'Ditolak: tidak berlaku untuk status akun ini');
   const haptics = await page.evaluate(() => window.__telegram.haptics);
   assert.equal(haptics.at(-1), 'error');
   assert.deepEqual(problems, []);
@@ -490,6 +495,10 @@ test('a change the server refuses shows its reason, and the page shows the accou
   await jokoAgain.locator('button[data-action="enable"]').click();
   await english.page.locator('#team-message.error', { hasText: 'does not apply' }).waitFor();
   assert.equal(await english.page.locator('#team-message').textContent(), 'This account is active, so this change does not apply.');
+  const triedInEnglish = english.page.locator('.audit-entry[data-action="refused:enable"]').first();
+  await triedInEnglish.waitFor();
+  assert.equal(await triedInEnglish.locator('.action').textContent(), 'tried to enable');
+  assert.equal(await triedInEnglish.locator('.detail').textContent(), 'Refused: does not apply to this account state');
   await english.page.locator('#lang').click();
   assert.deepEqual(english.problems, []);
   await english.context.close();

@@ -12,6 +12,13 @@ import { load, loadGroups } from './board.js';
 const ACTION_ORDER = ['approve', 'reject', 'enable', 'disable'];
 
 /// "pending → active" or "staff → admin" in the page's language.
+/// A refused change's `why: from → to` (or just `why`), told shortly.
+function refusalWords(detail) {
+  const [why, change] = detail.split(/: (.*)/s);
+  const reason = `${t('refused')}: ${wordFor('why', why)}`;
+  return change ? `${reason} (${detailWords(change)})` : reason;
+}
+
 function detailWords(detail) {
   return detail.split(' → ').map((part) => {
     if (TEXTS.id[`state_${part}`]) return wordFor('state', part).toLowerCase();
@@ -142,7 +149,9 @@ function renderAudit(entry) {
     element('span', 'action', wordFor('did', entry.action)), ' ',
     element('span', 'target', entry.target),
   );
-  const detail = entry.action === 'group_settings' ? settingsWords(entry.detail) : detailWords(entry.detail);
+  const detail = entry.action === 'group_settings' ? settingsWords(entry.detail)
+    : entry.action.startsWith('refused:') ? refusalWords(entry.detail)
+      : detailWords(entry.detail);
   item.append(element('span', 'at', formatTime(entry.at)), line, element('span', 'detail', detail));
   return item;
 }
