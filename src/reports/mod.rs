@@ -749,9 +749,15 @@ async fn durations_by(
         ),
         Source::RecentEveryGroup => ("report_recent", "1 = 1".to_owned()),
     };
+    // One row per value and stage, its histogram as `bucket:tickets,…`: the buckets of 40
+    // staff members in 20 groups are some 20,000 rows, and taking each through the driver
+    // cost more than the database's whole work on them.
     let sql = format!(
-        "SELECT {column}, stage, bucket, CAST(SUM(tickets) AS BIGINT) FROM {table} \
-         WHERE {filter} AND stage <> 'order' GROUP BY {column}, stage, bucket"
+        "SELECT k, stage, string_agg(CAST(bucket AS TEXT) || ':' || CAST(n AS TEXT), ',') \
+         FROM (SELECT {column} AS k, stage, bucket, CAST(SUM(tickets) AS BIGINT) AS n \
+               FROM {table} WHERE {filter} AND stage <> 'order' \
+               GROUP BY {column}, stage, bucket) AS per_bucket \
+         GROUP BY k, stage"
     );
     let query = match source {
         Source::Days => days.bind(&sql),
@@ -761,8 +767,18 @@ async fn durations_by(
     let mut histograms: BTreeMap<i64, [Histogram; 2]> = BTreeMap::new();
     for row in query.fetch_all(&mut *conn).await? {
         let stage: String = row.try_get(1)?;
-        let entry = histograms.entry(row.try_get(0)?).or_default();
-        entry[usize::from(stage == "close")].add(row.try_get(2)?, row.try_get(3)?);
+        let buckets: String = row.try_get(2)?;
+        let histogram =
+            &mut histograms.entry(row.try_get(0)?).or_default()[usize::from(stage == "close")];
+        for pair in buckets.split(',') {
+            let parsed = pair
+                .split_once(':')
+                .and_then(|(bucket, n)| Some((bucket.parse().ok()?, n.parse().ok()?)));
+            let (bucket, tickets) = parsed.ok_or_else(|| {
+                sqlx::Error::Decode(format!("a histogram's bucket reads {pair:?}").into())
+            })?;
+            histogram.add(bucket, tickets);
+        }
     }
     Ok(histograms)
 }
