@@ -33,7 +33,7 @@ use crate::{
         workflow::{self, StepQueue},
     },
     reports::{self, digest::Digest},
-    settings::Config,
+    settings::{Config, Intake},
     state::AppState,
     telegram::{
         api::BotApi,
@@ -42,7 +42,7 @@ use crate::{
         ALLOWED_UPDATES,
     },
     timers::{self, Due, Fire},
-    web::{self, webhook},
+    web,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -68,13 +68,6 @@ pub struct Running {
     tasks: JoinSet<()>,
 }
 
-/// How updates reach us.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Intake {
-    Polling,
-    Webhook,
-}
-
 impl Config {
     /// The daily rekap, when `digest_at` is set (it needs the staff chat); with the hotel's
     /// occupancy when bookings are on.
@@ -85,14 +78,6 @@ impl Config {
             offset: self.utc_offset,
             hotel: self.hotel(),
         })
-    }
-
-    pub fn intake(&self) -> Intake {
-        if self.webhook_secret.is_some() && self.public_url.is_some() {
-            Intake::Webhook
-        } else {
-            Intake::Polling
-        }
     }
 }
 
@@ -325,14 +310,14 @@ async fn intake(state: AppState, api: BotApi, shutdown: CancellationToken) {
             .await
         }
         Intake::Webhook => {
-            let public_url = config.public_url.as_deref().unwrap_or_default();
+            let url = config.webhook_url().unwrap_or_default();
             let secret = config
                 .webhook_secret
                 .as_ref()
                 .map(|s| s.expose())
                 .unwrap_or_default();
             let body = serde_json::json!({
-                "url": format!("{public_url}{}", webhook::PATH),
+                "url": url,
                 "secret_token": secret,
                 "allowed_updates": ALLOWED_UPDATES,
                 "drop_pending_updates": false,
@@ -342,10 +327,7 @@ async fn intake(state: AppState, api: BotApi, shutdown: CancellationToken) {
             })
             .await;
             if set.is_some() {
-                tracing::info!(
-                    "webhook set; Telegram will post updates to {public_url}{}",
-                    webhook::PATH
-                );
+                tracing::info!("webhook set; Telegram will post updates to {url}");
             }
         }
     }

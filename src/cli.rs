@@ -8,6 +8,8 @@ use crate::{
     app,
     db::{backup, Db},
     demo::{self, DemoOptions},
+    lang::Lang,
+    ops::{disk, doctor},
     settings::Config,
     users::{
         self,
@@ -50,6 +52,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the installation, changing nothing: the token, the webhook, the public URL,
+    /// the Mini App's menu button, the database and its migrations, SMTP, the alert chat,
+    /// free disk and the clock. One line each: ✅, ❌ with the fix, or ➖ where a check does
+    /// not apply. Exits 1 if anything is wrong.
+    Doctor {
+        /// The language of the report: id (Indonesian) or en.
+        #[arg(long, default_value = "id", value_parser = ["id", "en"])]
+        lang: String,
+        /// Less free disk than this share of its size is a problem.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
+        min_free_percent: u8,
+        /// Less free disk than this many gigabytes is a problem.
+        #[arg(long, default_value_t = 1.0)]
+        min_free_gb: f64,
+    },
     /// Run everything on this machine without a Telegram token: a simulated Telegram, the
     /// bot, the Mini App, the hotel's booking page and a demo page at /demo. Uses its own
     /// database, data/demo.db.
@@ -88,6 +105,8 @@ pub fn main() -> ExitCode {
     // The demo talks to a person at a terminal: its banner, not routine log lines.
     let default_filter = match cli.command {
         Some(Command::Demo { .. }) => "warn",
+        // The doctor's report is its output; what it finds wrong is in it.
+        Some(Command::Doctor { .. }) => "error",
         _ => "info,sqlx=warn,tower_http=warn",
     };
     let json = match std::env::var("TANGKAP_LOG_FORMAT").as_deref() {
@@ -113,7 +132,7 @@ pub fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     let result = runtime.block_on(async {
         let config = Config::load()?;
-        match cli.command.unwrap_or(Command::Run) {
+        let done = match cli.command.unwrap_or(Command::Run) {
             Command::Run => run(config).await,
             Command::Demo {
                 keep,
@@ -139,16 +158,36 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::User { command } => user(config, command).await,
+            Command::Doctor {
+                lang,
+                min_free_percent,
+                min_free_gb,
+            } => {
+                let options = doctor::Options {
+                    lang: Lang::parse(&lang),
+                    disk: disk::Floor {
+                        bytes: (min_free_gb.max(0.0) * 1e9) as u64,
+                        percent: min_free_percent,
+                    },
+                };
+                let report = doctor::examine(&config, &options).await;
+                print!("{report}");
+                return Ok(match report.healthy() {
+                    true => ExitCode::SUCCESS,
+                    false => ExitCode::FAILURE,
+                });
+            }
             Command::Migrate => {
                 let db = Db::connect(&config.database_url).await?;
                 db.migrate().await?;
                 println!("database is up to date");
                 Ok(())
             }
-        }
+        };
+        done.map(|()| ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("tangkap: {e}");
             ExitCode::FAILURE

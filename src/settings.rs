@@ -81,6 +81,11 @@ pub struct Config {
     /// Where ticket photos fetched from Telegram are kept; `None`: [`Config::photo_dir`]
     /// chooses.
     pub photo_dir: Option<PathBuf>,
+    /// Where owner alerts go: a person's private chat or an owners' group.
+    pub alert_chat: Option<i64>,
+    /// A second bot only owners talk to, through which alerts go (so that they still
+    /// arrive when the main token is revoked); `None`: the main bot.
+    pub alert_bot_token: Option<BotToken>,
 }
 
 impl Default for Config {
@@ -113,8 +118,20 @@ impl Default for Config {
             mail: None,
             duplicate_order_id: DuplicateOrderId::default(),
             photo_dir: None,
+            alert_chat: None,
+            alert_bot_token: None,
         }
     }
+}
+
+/// Where Telegram posts updates in webhook mode, under the public URL.
+pub const WEBHOOK_PATH: &str = "/telegram/webhook";
+
+/// How updates reach us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intake {
+    Polling,
+    Webhook,
 }
 
 impl Config {
@@ -157,6 +174,22 @@ impl Config {
                 mini_app_link: self.miniapp_link.clone(),
             },
         }
+    }
+
+    /// Telegram posts updates to a webhook when there is a public URL and a secret to
+    /// check them by; otherwise Tangkap long-polls.
+    pub fn intake(&self) -> Intake {
+        if self.webhook_secret.is_some() && self.public_url.is_some() {
+            Intake::Webhook
+        } else {
+            Intake::Polling
+        }
+    }
+
+    /// Where Telegram posts updates in webhook mode: the public URL's webhook route.
+    pub fn webhook_url(&self) -> Option<String> {
+        let public_url = self.public_url.as_ref()?;
+        (self.intake() == Intake::Webhook).then(|| format!("{public_url}{WEBHOOK_PATH}"))
     }
 
     pub fn mini_app_url(&self) -> Option<String> {
@@ -212,6 +245,8 @@ pub struct Written {
     group_reactions: Option<bool>,
     digest_at: Option<String>,
     photo_dir: Option<String>,
+    alert_chat: Option<i64>,
+    alert_bot_token: Option<String>,
 }
 
 /// The instance's own settings; each part's are its defaults until [`Config::load`] puts
@@ -350,6 +385,29 @@ impl Settings for Config {
                     ))
                 }
                 dir => dir.map(PathBuf::from),
+            },
+            alert_chat: match written.alert_chat {
+                Some(0) => {
+                    return Err(Invalid::new(
+                        "alert_chat",
+                        "expected a chat id: a person's (e.g. 123456789) or a group's \
+                         (negative, e.g. -1001234567890)",
+                    ))
+                }
+                chat => chat,
+            },
+            alert_bot_token: match written.alert_bot_token {
+                Some(_) if written.alert_chat.is_none() => {
+                    return Err(Invalid::new(
+                        "alert_bot_token",
+                        "needs TANGKAP_ALERT_CHAT: the chat its alerts go to",
+                    ))
+                }
+                Some(raw) => Some(
+                    BotToken::parse(&raw)
+                        .map_err(|invalid| Invalid::new("alert_bot_token", invalid.message))?,
+                ),
+                None => None,
             },
             ..defaults
         })
@@ -538,6 +596,55 @@ mod tests {
         assert!(err.to_string().contains("@budi"), "{err}");
         let err = load("", &[("TANGKAP_MEMBERSHIP_REFRESH", "soon")]).unwrap_err();
         assert!(err.to_string().contains("TANGKAP_MEMBERSHIP_REFRESH"));
+    }
+
+    #[test]
+    fn alerts_go_to_a_chat_through_an_optional_second_bot_never_printed() {
+        let config = load(
+            "alert_chat = -1009876",
+            &[(
+                "TANGKAP_ALERT_BOT_TOKEN",
+                "987654:AAAlertBotSecret_0123456789",
+            )],
+        )
+        .unwrap();
+        assert_eq!(config.alert_chat, Some(-1009876));
+        assert_eq!(config.alert_bot_token.as_ref().unwrap().bot_id(), 987654);
+        assert!(!format!("{config:?}").contains("AAAlertBotSecret"));
+        let private = load("", &[("TANGKAP_ALERT_CHAT", "123456789")]).unwrap();
+        assert_eq!(private.alert_chat, Some(123456789), "an owner's own chat");
+        assert_eq!(private.alert_bot_token, None, "the main bot then");
+        for (file, env) in [
+            ("", ("TANGKAP_ALERT_CHAT", "0")),
+            ("", ("TANGKAP_ALERT_CHAT", "@pemilik")),
+            (
+                "alert_chat = -1",
+                ("TANGKAP_ALERT_BOT_TOKEN", "12345:tooShort"),
+            ),
+            (
+                "",
+                (
+                    "TANGKAP_ALERT_BOT_TOKEN",
+                    "987654:AAAlertBotSecret_0123456789",
+                ),
+            ),
+        ] {
+            let error = load(file, &[env]).unwrap_err().to_string();
+            assert!(error.starts_with(env.0), "{error}");
+            assert!(!error.contains("AAAlertBotSecret"), "{error}");
+        }
+        let lonely = load(
+            "",
+            &[(
+                "TANGKAP_ALERT_BOT_TOKEN",
+                "987654:AAAlertBotSecret_0123456789",
+            )],
+        )
+        .unwrap_err();
+        assert!(
+            lonely.to_string().contains("TANGKAP_ALERT_CHAT"),
+            "{lonely}"
+        );
     }
 
     #[test]

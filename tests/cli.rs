@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{count, drop_postgres_database, test_database, Backend};
+use common::{count, drop_postgres_database, migrated_before, test_database, Backend};
 use tangkap::db::Db;
 
 fn tangkap(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -20,7 +20,7 @@ fn help_lists_every_subcommand() {
     let output = tangkap(&["--help"], &[]);
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for subcommand in ["run", "migrate"] {
+    for subcommand in ["run", "migrate", "doctor"] {
         assert!(help.contains(subcommand), "{help}");
     }
 }
@@ -125,34 +125,6 @@ async fn migrate_creates_the_schema_and_can_run_again(backend: Backend) {
 }
 
 on_both_backends!(upgrading_keeps_every_account_active_as_staff);
-
-/// A database at `url` migrated with the backend's migrations named before `first_left_out`
-/// (there must be `expected` of them), as an older Tangkap left it.
-async fn migrated_before(backend: Backend, url: &str, first_left_out: &str, expected: usize) -> Db {
-    let folder = match backend {
-        Backend::Sqlite => "migrations/sqlite",
-        Backend::Postgres => "migrations/postgres",
-    };
-    let older = tempfile::tempdir().unwrap();
-    let mut copied = 0;
-    for entry in std::fs::read_dir(folder).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < first_left_out {
-            std::fs::copy(&path, older.path().join(&name)).unwrap();
-            copied += 1;
-        }
-    }
-    assert_eq!(copied, expected);
-    let db = Db::connect(url).await.unwrap();
-    sqlx::migrate::Migrator::new(older.path())
-        .await
-        .unwrap()
-        .run(db.writer())
-        .await
-        .unwrap();
-    db
-}
 
 /// A database made before accounts had states and roles that mattered (migrations up to
 /// `0005`), with accounts in it, upgraded by `tangkap migrate`: every account is still

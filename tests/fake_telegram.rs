@@ -329,6 +329,16 @@ async fn webhook_receives_updates_and_get_updates_is_refused_meanwhile() {
     assert_eq!(received[1].0.as_deref(), Some("abc"));
     assert_eq!(received[1].1["update_id"], posted.update_id);
     assert_eq!(fake.webhook_statuses(), vec![500, 200]);
+    let (_, info) = post(&format!("{base}/getWebhookInfo"), json!({})).await;
+    assert_eq!(info["result"]["url"], hook);
+    assert_eq!(info["result"]["pending_update_count"], 0);
+    assert_eq!(
+        info["result"]["last_error_message"],
+        "Wrong response from the webhook: 500 Internal Server Error",
+        "kept after the next delivery succeeds, as Telegram keeps it"
+    );
+    let error_date = info["result"]["last_error_date"].as_i64().unwrap();
+    assert!((error_date - time::OffsetDateTime::now_utc().unix_timestamp()).abs() < 10);
 
     assert_eq!(
         post(&format!("{base}/deleteWebhook"), json!({})).await.0,
@@ -376,6 +386,87 @@ async fn commands_and_menu_button_are_stored() {
     assert_eq!(
         post(&format!("{base}/setChatMenuButton"), menu).await.0,
         200
+    );
+    let get_button = format!("{base}/getChatMenuButton");
+    let button = |chat: Option<i64>| {
+        let body = chat.map_or(json!({}), |chat| json!({ "chat_id": chat }));
+        post(&get_button, body)
+    };
+    assert_eq!(
+        button(Some(5)).await.1["result"]["web_app"]["url"],
+        "https://x.example"
+    );
+    assert_eq!(
+        button(None).await.1["result"],
+        json!({ "type": "default" }),
+        "no default set"
+    );
+    let user = fake.user("Ani", None);
+    fake.make_private_chat(&user);
+    assert_eq!(button(Some(user.id)).await.1["result"]["type"], "default");
+    let (status, answer) = button(Some(777)).await;
+    assert_eq!(
+        (status, answer["description"].as_str()),
+        (400, Some("Bad Request: chat not found"))
+    );
+}
+
+#[tokio::test]
+async fn get_chat_answers_for_chats_the_bot_may_reach() {
+    let (fake, base) = fake().await;
+    let group = fake.group("Pemilik");
+    let get_chat = format!("{base}/getChat");
+    let chat = |id: i64| post(&get_chat, json!({ "chat_id": id }));
+    let (status, answer) = chat(group).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"]["title"], "Pemilik");
+    assert_eq!(answer["result"]["type"], "supergroup");
+    let user = fake.user("Budi", Some("budi"));
+    assert_eq!(
+        chat(user.id).await.1["description"],
+        "Bad Request: chat not found",
+        "a person who never started the bot"
+    );
+    fake.make_private_chat(&user);
+    assert_eq!(chat(user.id).await.1["result"]["username"], "budi");
+    fake.kick_bot(group);
+    assert_eq!(
+        chat(group).await,
+        (
+            403,
+            json!({ "ok": false, "error_code": 403, "description": "Forbidden: bot was kicked from the supergroup chat" })
+        )
+    );
+    assert_eq!(chat(-100_999).await.0, 400);
+}
+
+#[tokio::test]
+async fn answers_are_dated_by_the_fakes_clock() {
+    let (fake, base) = fake().await;
+    let date = |response: reqwest::Response| {
+        let header = response.headers()["date"].to_str().unwrap().to_owned();
+        httpdate::parse_http_date(&header).unwrap()
+    };
+    let client = reqwest::Client::new();
+    let answer = client.post(format!("{base}/getMe")).send().await.unwrap();
+    let now = std::time::SystemTime::now();
+    let off = |at: std::time::SystemTime| {
+        at.duration_since(now)
+            .unwrap_or_else(|e| e.duration())
+            .as_secs()
+    };
+    assert!(off(date(answer)) <= 2, "the real time");
+    fake.skew_clock(-600);
+    let refused = client
+        .post(format!("{}/bot1:wrong/getMe", fake.api_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401, "refusals are dated too");
+    let behind = date(refused);
+    assert!(
+        behind < now && (598..=602).contains(&off(behind)),
+        "{behind:?}"
     );
 }
 

@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 32] = [
+pub const SETTINGS: [(&str, &str, Kind); 34] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -203,6 +203,8 @@ pub const SETTINGS: [(&str, &str, Kind); 32] = [
         Kind::Text,
     ),
     ("photo_dir", "TANGKAP_PHOTO_DIR", Kind::Text),
+    ("alert_chat", "TANGKAP_ALERT_CHAT", Kind::Whole),
+    ("alert_bot_token", "TANGKAP_ALERT_BOT_TOKEN", Kind::Text),
 ];
 
 /// The file's sections: bookings have many settings and a list of room types.

@@ -90,6 +90,31 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The migrations a database has run, against those of this binary, by version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Schema {
+    /// Run, as this binary has them.
+    pub applied: Vec<i64>,
+    /// Not run yet: `tangkap migrate` runs them.
+    pub pending: Vec<i64>,
+    /// Run by a Tangkap newer than this binary, which does not know them.
+    pub unknown: Vec<i64>,
+    /// Run from a file that differs from this binary's.
+    pub altered: Vec<i64>,
+    /// A migration that failed halfway.
+    pub failed: Option<i64>,
+}
+
+impl Schema {
+    /// Every migration of this binary run as it has it, and nothing else.
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty()
+            && self.unknown.is_empty()
+            && self.altered.is_empty()
+            && self.failed.is_none()
+    }
+}
+
 /// The database handle shared by every part of the application.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -210,14 +235,69 @@ impl Db {
         }
     }
 
-    /// Brings the schema up to date with the backend's migration folder.
-    pub async fn migrate(&self) -> Result<(), DbError> {
-        let migrator = match self.backend {
+    /// The backend's migrations, as this binary holds them.
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.writer).await?;
+        }
+    }
+
+    /// Brings the schema up to date with the backend's migration folder.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        self.migrator().run(&self.writer).await?;
         Ok(())
+    }
+
+    /// How the schema stands against this binary's migrations, changing nothing: a
+    /// database never migrated has run none (sqlx's own table is not made for asking).
+    pub async fn schema(&self) -> Result<Schema, sqlx::migrate::MigrateError> {
+        use sqlx::migrate::Migrate;
+
+        let table = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master \
+                 WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+            }
+        };
+        let tracked: i64 = sqlx::query_scalar(table).fetch_one(&self.pool).await?;
+        let mut conn = self.pool.acquire().await?;
+        let (applied, failed) = if tracked > 0 {
+            (
+                conn.list_applied_migrations().await?,
+                conn.dirty_version().await?,
+            )
+        } else {
+            (Vec::new(), None)
+        };
+        let known: Vec<_> = self
+            .migrator()
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .collect();
+        let mut schema = Schema {
+            failed,
+            ..Schema::default()
+        };
+        for migration in &known {
+            match applied.iter().find(|a| a.version == migration.version) {
+                None => schema.pending.push(migration.version),
+                Some(ran) if ran.checksum != migration.checksum => {
+                    schema.altered.push(migration.version)
+                }
+                Some(_) => schema.applied.push(migration.version),
+            }
+        }
+        schema.unknown = applied
+            .iter()
+            .map(|a| a.version)
+            .filter(|version| !known.iter().any(|m| m.version == *version))
+            .collect();
+        Ok(schema)
     }
 
     /// Starts a transaction that may write. On SQLite it takes the write lock at once
@@ -275,6 +355,15 @@ async fn try_postgres(options: &AnyConnectOptions, url: &str) -> Result<(), DbEr
         }
         Ok(Err(e)) if is_passing(&e) => Err(unreachable(e.to_string())),
         Ok(Err(e)) => Err(DbError::Connect(e)),
+    }
+}
+
+/// Where a database URL points, without user or password: `SQLite data/tangkap.db`,
+/// `PostgreSQL db.example:5432, database tangkap`.
+pub fn describe(url: &str) -> String {
+    match backup::sqlite_path(url) {
+        Some(file) => format!("SQLite {}", file.display()),
+        None => format!("PostgreSQL {}", postgres_target(url)),
     }
 }
 

@@ -179,6 +179,66 @@ impl Mailer {
     }
 }
 
+/// How long `tangkap doctor` waits for the SMTP server.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What stopped a visit to the SMTP server; each names the server (host and port, never
+/// the user or password of the URL).
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpTrouble {
+    #[error("TANGKAP_SMTP_URL cannot be used: {0}")]
+    Url(String),
+    #[error("cannot talk to {server}: {reason}")]
+    Unreachable { server: String, reason: String },
+    #[error("{server} refused the login: {reason}")]
+    Login { server: String, reason: String },
+}
+
+/// Connects to the SMTP server of `url` as the mailer does (TLS as the URL says) and,
+/// when the URL names a user, logs in; sends no mail. True when it logged in.
+pub async fn check_smtp(url: &Secret) -> Result<bool, SmtpTrouble> {
+    let url = url.expose();
+    let server = smtp_server(url).to_owned();
+    let logs_in = url.split_once("://").is_some_and(|(_, rest)| {
+        rest.split(['/', '?'])
+            .next()
+            .unwrap_or_default()
+            .contains('@')
+    });
+    let transport: AsyncSmtpTransport<Tokio1Executor> =
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| SmtpTrouble::Url(e.to_string()))?
+            .timeout(Some(CHECK_TIMEOUT))
+            .build();
+    match transport.test_connection().await {
+        Ok(true) => Ok(logs_in),
+        Ok(false) => Err(SmtpTrouble::Unreachable {
+            server,
+            reason: "the connection closed after the greeting".into(),
+        }),
+        // Reached and greeted: what fails after is the login (lettre logs in as it opens).
+        Err(e) if logs_in && (e.status().is_some() || e.is_response() || e.is_client()) => {
+            Err(SmtpTrouble::Login {
+                server,
+                reason: e.to_string(),
+            })
+        }
+        Err(e) => Err(SmtpTrouble::Unreachable {
+            server,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// `host:port` of an SMTP URL, without its user and password.
+pub fn smtp_server(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+}
+
 /// The demo's mailbox: mail "sent" by the outbox sender lands here instead of going to a
 /// server, for the demo page to show. Nothing outside the demo can make one (the
 /// configuration names only SMTP), so a real run never keeps mail in memory.
@@ -261,6 +321,20 @@ mod tests {
             &format!("{}@example.com", "a".repeat(250)),
         ] {
             assert!(!is_address(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_server_is_named_without_user_or_password() {
+        for (url, server) in [
+            (
+                "smtps://hotel%40x.example:KataSandi@mail.example:465",
+                "mail.example:465",
+            ),
+            ("smtp://mail.example:587?tls=required", "mail.example:587"),
+            ("smtp://u:p@127.0.0.1:2525/", "127.0.0.1:2525"),
+        ] {
+            assert_eq!(smtp_server(url), server);
         }
     }
 

@@ -376,6 +376,9 @@ struct Webhook {
     url: String,
     secret: Option<String>,
     generation: u64,
+    /// The last failed delivery, as getWebhookInfo reports it: when (Unix seconds) and
+    /// why, in Telegram's words.
+    last_error: Option<(i64, String)>,
 }
 
 struct State {
@@ -398,6 +401,8 @@ struct State {
     random_faults: Option<(f64, rand::rngs::StdRng)>,
     commands: HashMap<String, Vec<String>>,
     menu_buttons: HashMap<String, Value>,
+    /// How far the fake's clock (its `Date` header) is ahead of the real one, in seconds.
+    clock_skew: i64,
     /// Every user the fake knows (made by `user` or seen acting), by id.
     users: HashMap<i64, SimUser>,
     next_query_id: u64,
@@ -464,6 +469,7 @@ impl FakeTelegram {
                 random_faults: None,
                 commands: HashMap::new(),
                 menu_buttons: HashMap::new(),
+                clock_skew: 0,
                 users: HashMap::new(),
                 next_query_id: 4_242_000_000_000_000_001,
                 callback_queries: HashMap::new(),
@@ -1328,6 +1334,12 @@ impl FakeTelegram {
     /// The menu button set for a chat (`menu_button` of setChatMenuButton), if any.
     pub fn menu_button(&self, chat_id: i64) -> Option<Value> {
         self.state().menu_buttons.get(&chat_id.to_string()).cloned()
+    }
+
+    /// The fake's clock runs `seconds` ahead of the real one (behind if negative): the
+    /// `Date` header of its answers says so, as a server with a wrong clock would.
+    pub fn skew_clock(&self, seconds: i64) {
+        self.state().clock_skew = seconds;
     }
 
     /// The webhook URL, if one is set.

@@ -6,7 +6,10 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use axum::{
     body::Bytes,
     extract::{Path, RawQuery, State},
-    http::{header::CONTENT_TYPE, HeaderMap, StatusCode},
+    http::{
+        header::{CONTENT_TYPE, DATE},
+        HeaderMap, HeaderValue, StatusCode,
+    },
     response::{IntoResponse, Response},
     routing::{any, get},
     Json, Router,
@@ -40,6 +43,10 @@ pub(super) async fn serve(shared: Arc<Shared>) -> std::io::Result<SocketAddr> {
     let app = Router::new()
         .route("/{token}/{method}", any(call))
         .route("/file/{token}/{*file_path}", get(download))
+        .layer(axum::middleware::map_response_with_state(
+            shared.clone(),
+            skewed_date,
+        ))
         .with_state(shared);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -47,6 +54,21 @@ pub(super) async fn serve(shared: Arc<Shared>) -> std::io::Result<SocketAddr> {
         }
     });
     Ok(addr)
+}
+
+/// Every answer is dated, as Telegram's are (hyper adds the real time); a skewed clock
+/// ([`super::FakeTelegram::skew_clock`]) dates them by its own.
+async fn skewed_date(State(shared): State<Arc<Shared>>, mut response: Response) -> Response {
+    let skew = shared.state.lock().unwrap().clock_skew;
+    if skew != 0 {
+        let now = std::time::SystemTime::now();
+        let offset = Duration::from_secs(skew.unsigned_abs());
+        let at = if skew > 0 { now + offset } else { now - offset };
+        if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(at)) {
+            response.headers_mut().insert(DATE, date);
+        }
+    }
+    response
 }
 
 fn ok(result: Value) -> Answer {
@@ -129,13 +151,7 @@ async fn call(
             shared.state.lock().unwrap().webhook = None;
             ok(json!(true))
         }
-        "getwebhookinfo" => {
-            let state = shared.state.lock().unwrap();
-            let url = state.webhook.as_ref().map_or("", |w| w.url.as_str());
-            ok(
-                json!({ "url": url, "has_custom_certificate": false, "pending_update_count": state.queue.len() }),
-            )
-        }
+        "getwebhookinfo" => webhook_info(&shared.state.lock().unwrap()),
         "sendmessage" => send_message(&mut shared.state.lock().unwrap(), &params),
         "deletemessage" => delete_message(&mut shared.state.lock().unwrap(), &params),
         "editmessagetext" => edit_message_text(&mut shared.state.lock().unwrap(), &params),
@@ -144,10 +160,11 @@ async fn call(
         }
         "getchatmember" => get_chat_member(&shared.state.lock().unwrap(), &params),
         "setmycommands" => set_my_commands(&mut shared.state.lock().unwrap(), &params),
+        "getchatmenubutton" => get_chat_menu_button(&shared.state.lock().unwrap(), &params),
+        "getchat" => get_chat(&shared.state.lock().unwrap(), &params),
         "setchatmenubutton" => {
-            let chat = params
-                .get("chat_id")
-                .map_or("default".to_owned(), Value::to_string);
+            let chat =
+                integer(&params, "chat_id").map_or("default".to_owned(), |id| id.to_string());
             let button = object(&params, "menu_button").unwrap_or(json!({ "type": "default" }));
             shared
                 .state
@@ -161,6 +178,67 @@ async fn call(
         "setmessagereaction" => set_message_reaction(&mut shared.state.lock().unwrap(), &params),
         "getfile" => get_file(&shared.state.lock().unwrap(), &params),
         _ => refuse(404, "Not Found"),
+    }
+}
+
+/// The webhook as Telegram describes it: its URL (empty without one), the updates waiting
+/// for it, and its last failed delivery, which Telegram keeps until the webhook is set
+/// again.
+fn webhook_info(state: &SimState) -> Answer {
+    let mut info = json!({
+        "url": "", "has_custom_certificate": false, "pending_update_count": state.queue.len(),
+    });
+    if let Some(webhook) = &state.webhook {
+        info["url"] = json!(webhook.url);
+        info["max_connections"] = json!(40);
+        if let Some((date, message)) = &webhook.last_error {
+            info["last_error_date"] = json!(date);
+            info["last_error_message"] = json!(message);
+        }
+    }
+    ok(info)
+}
+
+/// The menu button of a private chat (the one set for it, else the bot's default), or
+/// without `chat_id` the bot's default; `default` when none was set.
+fn get_chat_menu_button(state: &SimState, params: &Params) -> Answer {
+    let default = || {
+        state
+            .menu_buttons
+            .get("default")
+            .cloned()
+            .unwrap_or_else(|| json!({ "type": "default" }))
+    };
+    let Some(chat_id) = integer(params, "chat_id") else {
+        return ok(default());
+    };
+    if let Some(button) = state.menu_buttons.get(&chat_id.to_string()) {
+        return ok(button.clone());
+    }
+    match state.chats.get(&chat_id).map(|chat| &chat.kind) {
+        Some(ChatKind::Private(_)) => ok(default()),
+        _ => bad_request("chat not found"),
+    }
+}
+
+/// A chat as getChat describes it, when the bot may reach it: a group it is a member of,
+/// or a person who started it.
+fn get_chat(state: &SimState, params: &Params) -> Answer {
+    let Some(chat) = integer(params, "chat_id").and_then(|id| Some((id, state.chats.get(&id)?)))
+    else {
+        return bad_request("chat not found");
+    };
+    match chat {
+        (_, chat) if !chat.bot_welcome && matches!(chat.kind, ChatKind::Group { .. }) => {
+            refuse(403, "Forbidden: bot was kicked from the supergroup chat")
+        }
+        (_, chat) if !chat.bot_welcome => bad_request("chat not found"),
+        (id, chat) => {
+            let mut info = chat.json(id);
+            info["accent_color_id"] = json!(0);
+            info["max_reaction_count"] = json!(11);
+            ok(info)
+        }
     }
 }
 
@@ -376,6 +454,7 @@ fn set_webhook(shared: &Arc<Shared>, params: &Params) -> Answer {
         url,
         secret: string(params, "secret_token").map(str::to_owned),
         generation: state.webhook_generation,
+        last_error: None,
     };
     state.webhook = Some(webhook.clone());
     tokio::spawn(push_updates(shared.clone(), webhook));
@@ -411,7 +490,12 @@ async fn push_updates(shared: Arc<Shared>, webhook: Webhook) {
         if let Some(secret) = &webhook.secret {
             request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
         }
-        let status = request.send().await.map_or(0, |r| r.status().as_u16());
+        let (status, error) = match request.send().await {
+            Ok(answer) => (answer.status().as_u16(), answer.status().to_string()),
+            Err(e) if e.is_timeout() => (0, "Read timeout expired".to_owned()),
+            Err(e) if e.is_connect() => (0, "Connection refused".to_owned()),
+            Err(_) => (0, "Failed to connect".to_owned()),
+        };
         let delivered = (200..300).contains(&status);
         {
             let mut state = shared.state.lock().unwrap();
@@ -420,6 +504,16 @@ async fn push_updates(shared: Arc<Shared>, webhook: Webhook) {
                 if let Some(at) = state.queue.iter().position(|u| u.update_id == update_id) {
                     state.queue.remove(at);
                 }
+            } else if let Some(current) = state
+                .webhook
+                .as_mut()
+                .filter(|w| w.generation == webhook.generation)
+            {
+                let message = match status {
+                    0 => error,
+                    _ => format!("Wrong response from the webhook: {error}"),
+                };
+                current.last_error = Some((super::unix_now(), message));
             }
         }
         if !delivered {

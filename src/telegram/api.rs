@@ -3,7 +3,10 @@
 //! 5xx and hides the HTTP error code, while the outbox sender must decide for itself when
 //! to retry, and tell a permanent refusal (400, 403) from a passing fault.
 
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, SystemTime},
+};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use teloxide::requests::Payload;
@@ -207,14 +210,37 @@ impl BotApi {
         body: &impl Serialize,
         timeout: Duration,
     ) -> Result<T, ApiError> {
-        let response = self
+        self.call_method_dated(method, body, timeout).await.0
+    }
+
+    /// [`BotApi::call_method`], with the time the server says it answered (its `Date`
+    /// header, to the second), for telling how far this machine's clock is off; none when
+    /// nothing answered.
+    pub async fn call_method_dated<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &impl Serialize,
+        timeout: Duration,
+    ) -> (Result<T, ApiError>, Option<SystemTime>) {
+        let response = match self
             .client
             .post(format!("{}/{method}", self.base))
             .json(body)
             .timeout(timeout)
             .send()
             .await
-            .map_err(network_error)?;
+        {
+            Ok(response) => response,
+            Err(e) => return (Err(network_error(e)), None),
+        };
+        let date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|date| httpdate::parse_http_date(date.to_str().ok()?).ok());
+        (Self::decode(response).await, date)
+    }
+
+    async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
         let status = response.status().as_u16();
         let text = response.text().await.map_err(network_error)?;
         let bad_answer = |e: serde_json::Error| ApiError::BadAnswer {

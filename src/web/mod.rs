@@ -26,7 +26,7 @@ use tower_http::{
     set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
-use crate::state::AppState;
+use crate::{settings::WEBHOOK_PATH, state::AppState};
 
 /// Largest request body accepted; a Telegram update is far smaller.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -106,7 +106,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .route("/healthz", get(healthz))
-        .route(webhook::PATH, post(webhook::receive))
+        .route(WEBHOOK_PATH, post(webhook::receive))
         .nest("/api", api)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Refuses a body announced as too large from its Content-Length alone, before a

@@ -10,7 +10,6 @@ use subtle::ConstantTimeEq;
 
 use crate::{state::AppState, telegram::inbox::RawUpdate};
 
-pub const PATH: &str = "/telegram/webhook";
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {

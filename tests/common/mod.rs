@@ -323,6 +323,39 @@ pub async fn drop_postgres_database(url: &str) {
     }
 }
 
+/// A database at `url` migrated with the backend's migrations named before `first_left_out`
+/// (there must be `expected` of them), as an older Tangkap left it.
+pub async fn migrated_before(
+    backend: Backend,
+    url: &str,
+    first_left_out: &str,
+    expected: usize,
+) -> Db {
+    let folder = match backend {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let older = tempfile::tempdir().unwrap();
+    let mut copied = 0;
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < first_left_out {
+            std::fs::copy(&path, older.path().join(&name)).unwrap();
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, expected);
+    let db = Db::connect(url).await.unwrap();
+    sqlx::migrate::Migrator::new(older.path())
+        .await
+        .unwrap()
+        .run(db.writer())
+        .await
+        .unwrap();
+    db
+}
+
 /// Registers an active admin directly (the /daftar dialogue has its own tests): an admin
 /// sees every group, so tests of the ticket flows need no group membership
 /// (`tests/access.rs` tests who sees what).
@@ -532,6 +565,16 @@ impl SmtpSink {
     /// Starts it with the Python that `scripts/ensure-smtp` prepared
     /// (`TANGKAP_SMTP_PYTHON`, set by `scripts/test`).
     pub fn start() -> Self {
+        Self::spawn(None)
+    }
+
+    /// Starts one that offers a login (AUTH without TLS) and takes `user` and `password`
+    /// only.
+    pub fn with_login(user: &str, password: &str) -> Self {
+        Self::spawn(Some(format!("{user}:{password}")))
+    }
+
+    fn spawn(login: Option<String>) -> Self {
         use std::io::BufRead;
         let python = std::env::var("TANGKAP_SMTP_PYTHON").expect(
             "TANGKAP_SMTP_PYTHON is not set: scripts/test prepares aiosmtpd with scripts/ensure-smtp",
@@ -546,6 +589,7 @@ impl SmtpSink {
             ))
             .arg(port.to_string())
             .arg(&mails_file)
+            .args(login)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -566,6 +610,11 @@ impl SmtpSink {
     /// `TANGKAP_SMTP_URL` for it (plain SMTP on the loopback).
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// `TANGKAP_SMTP_URL` for it that logs in as `user` with `password`.
+    pub fn url_logging_in(&self, user: &str, password: &str) -> String {
+        format!("smtp://{user}:{password}@127.0.0.1:{}", self.port)
     }
 
     /// The mails accepted so far, oldest first.

@@ -4,14 +4,20 @@ decoded). A recipient whose address starts with "refuse" is refused for good (55
 mail server refuses an unknown mailbox. Prints "ready" once listening; runs until its
 standard input closes (the test that started it has ended).
 
-Usage: python smtp_sink.py PORT OUT
+With LOGIN (user:password) it offers AUTH (PLAIN, LOGIN) without TLS, as on the loopback,
+and accepts that user and password only (535 for any other); mail without a login is
+still taken.
+
+Usage: python smtp_sink.py PORT OUT [LOGIN]
 """
 import email
 import email.policy
 import json
 import sys
+import warnings
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
@@ -38,9 +44,24 @@ class Sink:
         return "250 Message accepted for delivery"
 
 
+def only(login):
+    user, password = login.encode().split(b":", 1)
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        given = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password)
+        return AuthResult(success=given == (user, password), handled=False)
+
+    return authenticate
+
+
 def main():
+    # aiosmtpd itself sets Session.login_data, which it deprecates, after each login.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     port, out = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Sink(out), hostname="127.0.0.1", port=port)
+    login = {}
+    if len(sys.argv) > 3:
+        login = {"authenticator": only(sys.argv[3]), "auth_require_tls": False}
+    controller = Controller(Sink(out), hostname="127.0.0.1", port=port, **login)
     controller.start()
     print("ready", flush=True)
     sys.stdin.read()
