@@ -1,4 +1,5 @@
-//! Benchmarks: ingest through the webhook and through getUpdates, the Mini App API over a
+//! Benchmarks: ingest through the webhook (also with `/metrics` on and scraped) and
+//! through getUpdates, the Mini App API over a
 //! large board, search and export over it, outbox fidelity to Telegram's limits, resources
 //! of the release binary, the timer engine and bookings at once, on SQLite and PostgreSQL,
 //! against the fake Telegram; and the Mini App's first paint on a throttled network, in
@@ -29,6 +30,7 @@ use tokio::task::JoinSet;
 
 const TOKEN: &str = "123456789:AAHbenchmarkTokenForTheFake_0123456";
 const SECRET: &str = "bench-secret";
+const METRICS_TOKEN: &str = "bench-metrics-token-0123456789";
 const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -359,6 +361,9 @@ async fn run(args: Args) {
         if args.runs("webhook") {
             webhook_ingest(&mut report, &mut versus, &subjects, backend, sizes).await;
         }
+        if args.runs("metrics") {
+            metrics_cost(&mut report, backend, sizes).await;
+        }
         // The webhook's answer under load is part of the webhook workload.
         if args.runs("latency") || args.runs("webhook") {
             webhook_latency(&mut report, &mut versus, &subjects, backend, sizes).await;
@@ -659,6 +664,12 @@ fn peer_python() -> Option<String> {
 
 impl Contender {
     async fn start(subject: Subject, backend: Backend, intake: Intake) -> Self {
+        Self::launch(subject, backend, intake, false).await
+    }
+
+    /// Like [`Contender::start`]; with `metrics`, Tangkap serves `/metrics` to the bearer
+    /// of [`METRICS_TOKEN`].
+    async fn launch(subject: Subject, backend: Backend, intake: Intake, metrics: bool) -> Self {
         let fake = FakeTelegram::start(TOKEN, "tangkap_bench_bot")
             .await
             .unwrap();
@@ -682,6 +693,9 @@ impl Contender {
                     command
                         .env("TANGKAP_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
                         .env("TANGKAP_WEBHOOK_SECRET", SECRET);
+                }
+                if metrics {
+                    command.env("TANGKAP_METRICS_TOKEN", METRICS_TOKEN);
                 }
                 (command.stdout(Stdio::null()).spawn().unwrap(), database_url)
             }
@@ -883,7 +897,7 @@ async fn webhook_ingest(
         let mut best: Vec<(Subject, IngestRun)> = Vec::new();
         for round in rounds(subjects) {
             for subject in round {
-                let run = ingest_once(subject, backend, sizes, concurrency).await;
+                let run = ingest_once(subject, backend, sizes, concurrency, false).await;
                 println!(
                     "  (one run: {} ×{concurrency}: {:.0} processed/s)",
                     subject.name(),
@@ -952,15 +966,32 @@ async fn webhook_ingest(
 }
 
 /// `sizes.ingest_updates` `/moban` updates posted to `subject`'s webhook by `concurrency`
-/// senders, each posting its next once the last is answered.
+/// senders, each posting its next once the last is answered; with `metrics`, `/metrics`
+/// is on and scraped every second meanwhile.
 async fn ingest_once(
     subject: Subject,
     backend: Backend,
     sizes: Sizes,
     concurrency: usize,
+    metrics: bool,
 ) -> IngestRun {
-    let contender = Contender::start(subject, backend, Intake::Webhook).await;
+    let contender = Contender::launch(subject, backend, Intake::Webhook, metrics).await;
     let client = reqwest::Client::new();
+    let scraper = metrics.then(|| {
+        let (client, url) = (
+            client.clone(),
+            contender
+                .hook
+                .replace(tangkap::settings::WEBHOOK_PATH, tangkap::web::metrics::PATH),
+        );
+        tokio::spawn(async move {
+            loop {
+                let scrape = client.get(&url).bearer_auth(METRICS_TOKEN).send().await;
+                assert!(scrape.is_ok_and(|r| r.status() == 200), "a scrape answered");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        })
+    });
     let per_worker = sizes.ingest_updates / concurrency;
     let total = per_worker * concurrency;
     let updates = moban_updates(&contender.fake, total);
@@ -988,6 +1019,9 @@ async fn ingest_once(
     let (processed, done) = contender
         .wait_processed(total as i64, Duration::from_secs(600))
         .await;
+    if let Some(scraper) = scraper {
+        scraper.abort();
+    }
     if subject == Subject::Peer {
         // Its requests are understood: the first reply to the group gets through.
         assert!(
@@ -1004,6 +1038,41 @@ async fn ingest_once(
     };
     contender.stop().await;
     run
+}
+
+/// The webhook at its highest concurrency with `/metrics` on (its token set, so every
+/// request is timed, every send counted, and a scraper asking every second) and off, in
+/// turns (off, on, on, off); the better run of each counts. The issue asks that metrics
+/// cost at most 5 % of the throughput.
+async fn metrics_cost(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let concurrency = *sizes.ingest_concurrency.last().expect("a concurrency");
+    let mut best = [0.0f64; 2];
+    for metrics in [false, true, true, false] {
+        let run = ingest_once(Subject::Tangkap, backend, sizes, concurrency, metrics).await;
+        println!(
+            "  (one run: metrics {} ×{concurrency}: {:.0} processed/s)",
+            if metrics { "on" } else { "off" },
+            run.processed_per_s
+        );
+        best[usize::from(metrics)] = best[usize::from(metrics)].max(run.processed_per_s);
+    }
+    let workload = format!("webhook ingest ×{concurrency}, /metrics on");
+    report.add(
+        &workload,
+        backend,
+        "processed updates/s, scraped every second",
+        best[1],
+        "/s",
+    );
+    let ratio = best[1] / best[0];
+    report.add_checked(
+        &workload,
+        backend,
+        "processed/s, metrics on ÷ off",
+        ratio,
+        "×",
+        Some(("≥ 0.95".into(), ratio >= 0.95)),
+    );
 }
 
 /// What one run of the webhook at a fixed rate measured.

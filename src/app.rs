@@ -26,6 +26,7 @@ use crate::{
     db::{instance::Instance, Conn, Db, DbError},
     groups,
     mail::{MailError, Mailer},
+    metrics::Metrics,
     orders::{
         card::GroupFeatures,
         photos::PhotoStore,
@@ -63,6 +64,8 @@ pub enum StartError {
 /// A started Tangkap; [`Running::stop`] shuts it down cleanly.
 pub struct Running {
     pub http_addr: SocketAddr,
+    /// Where `/metrics` is served on an address of its own (`TANGKAP_METRICS_LISTEN`).
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     shutdown: CancellationToken,
     tasks: JoinSet<()>,
@@ -107,6 +110,21 @@ pub async fn start_on(
     let http_addr = listener.local_addr().map_err(listen_error)?;
     listener.set_nonblocking(true).map_err(listen_error)?;
     let listener = TcpListener::from_std(listener).map_err(listen_error)?;
+    let metrics_listener = match config.metrics.listen {
+        Some(addr) => {
+            let bound = async {
+                let listener = TcpListener::bind(addr).await?;
+                let bound = listener.local_addr()?;
+                Ok((listener, bound))
+            };
+            Some(
+                bound
+                    .await
+                    .map_err(|source| StartError::Listen { addr, source })?,
+            )
+        }
+        None => None,
+    };
     let db = Db::connect_patiently(&config.database_url).await?;
     db.migrate().await?;
 
@@ -125,6 +143,7 @@ pub async fn start_on(
             .map_err(DbError::Connect)?;
     }
     let photo_dir = config.photo_dir();
+    let metrics = Metrics::new(&config.metrics);
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
@@ -140,19 +159,33 @@ pub async fn start_on(
             .filter(|hotel| hotel.has_web_page())
             .map(|hotel| Confirmations::start(db.clone(), hotel.clone())),
         hotel,
+        metrics: metrics.clone(),
     };
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
 
     let router = web::router(state.clone()).merge(extra);
+    // Behind a proxy every connection comes from the proxy's address.
+    let per_client =
+        (!state.config.trust_forwarded_for).then_some(state.config.http.max_connections_per_client);
     tasks.spawn(web::server::serve(
         listener,
         router,
         state.config.http,
-        // Behind a proxy every connection comes from the proxy's address.
-        (!state.config.trust_forwarded_for).then_some(state.config.http.max_connections_per_client),
+        per_client,
         shutdown.clone(),
     ));
+    let metrics_addr = metrics_listener.map(|(listener, addr)| {
+        tasks.spawn(web::server::serve(
+            listener,
+            web::metrics::own_router(state.clone()),
+            state.config.http,
+            per_client,
+            shutdown.clone(),
+        ));
+        addr
+    });
+    tasks.spawn(metrics.clone().keep(shutdown.clone()));
 
     let (instance, presence) = Instance::join(&db).await.map_err(DbError::Connect)?;
     tasks.spawn(presence.keep(shutdown.clone()));
@@ -163,6 +196,7 @@ pub async fn start_on(
             mailer,
             instance,
             state.new_messages.clone(),
+            metrics.clone(),
         )
         .run(shutdown.clone()),
     );
@@ -194,13 +228,18 @@ pub async fn start_on(
             digest,
             group: step_rules.group,
         },
+        metrics,
         shutdown.clone(),
     ));
     tasks.spawn(bot_tasks(state.clone(), api, shutdown.clone()));
 
     tracing::info!(%http_addr, intake = ?state.config.intake(), "Tangkap is running");
+    if let Some(addr) = metrics_addr {
+        tracing::info!(%addr, "metrics served at /metrics");
+    }
     Ok(Running {
         http_addr,
+        metrics_addr,
         state,
         shutdown,
         tasks,

@@ -12,6 +12,7 @@ pub mod duration;
 pub mod groups;
 pub mod lang;
 pub mod mail;
+pub mod metrics;
 pub mod ops;
 pub mod orders;
 pub mod reports;

@@ -16,6 +16,7 @@ use crate::{
     config::{self, BotToken, ConfigError, Invalid, Layers, Secret, Settings},
     groups::settings::SlaDefaults,
     mail::MailSettings,
+    metrics::MetricsSettings,
     orders::{card::GroupFeatures, workflow::Rules, DuplicateOrderId},
     users::access::Registration,
     web::server::ServerLimits,
@@ -54,6 +55,8 @@ pub struct Config {
     /// How long a connection may take to send a whole request head, and how many
     /// connections are served at once.
     pub http: ServerLimits,
+    /// Where `GET /metrics` is served, and to whom; off unless set.
+    pub metrics: MetricsSettings,
     /// Time targets of every ticket, unless its group sets its own.
     pub sla: SlaDefaults,
     /// The staff group told of tickets waiting too long for Pickup; without one, each
@@ -107,6 +110,7 @@ impl Default for Config {
             registration: Registration::default(),
             membership_refresh: Duration::from_secs(600),
             http: ServerLimits::default(),
+            metrics: MetricsSettings::default(),
             sla: SlaDefaults::default(),
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
@@ -153,6 +157,7 @@ impl Config {
         Ok(Self {
             registration: layers.extract()?,
             http: layers.extract()?,
+            metrics: layers.extract()?,
             sla: layers.extract()?,
             booking: layers.extract()?,
             mail: layers.extract()?,
@@ -538,6 +543,32 @@ mod tests {
                 "{key} is not in the example"
             );
             assert!(example.contains(name), "{name} is not in the example");
+        }
+    }
+
+    #[test]
+    fn metrics_settings_are_read_and_the_token_never_printed() {
+        let config = load(
+            "metrics_listen = \"127.0.0.1:9090\"\n",
+            &[("TANGKAP_METRICS_TOKEN", "TokenScraperRahasia_0123")],
+        )
+        .unwrap();
+        assert_eq!(
+            config.metrics.token.as_ref().map(Secret::expose),
+            Some("TokenScraperRahasia_0123")
+        );
+        assert_eq!(config.metrics.listen, "127.0.0.1:9090".parse().ok());
+        assert!(!format!("{config:?}").contains("TokenScraperRahasia"));
+        assert!(!load("", &[]).unwrap().metrics.enabled());
+        for (name, value) in [
+            ("TANGKAP_METRICS_TOKEN", "pendek"),
+            ("TANGKAP_METRICS_LISTEN", "9090"),
+        ] {
+            let error = load("", &[(name, value)]).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{name} is not valid")),
+                "{error}"
+            );
         }
     }
 

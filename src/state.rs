@@ -9,6 +9,7 @@ use crate::{
     booking::{web::Confirmations, HotelBase},
     bot::{self, BotIdentity},
     db::Db,
+    metrics::Metrics,
     orders::{photos::PhotoStore, workflow::StepQueue},
     settings::Config,
     telegram::api::BotApi,
@@ -40,6 +41,8 @@ pub struct AppState {
     pub confirmations: Option<Confirmations>,
     /// Tickets' photos, fetched from Telegram and kept on disk.
     pub photos: PhotoStore,
+    /// What `/metrics` reports of this process; off unless configured.
+    pub metrics: Metrics,
 }
 
 impl AppState {

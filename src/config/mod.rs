@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 34] = [
+pub const SETTINGS: [(&str, &str, Kind); 36] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -186,6 +186,8 @@ pub const SETTINGS: [(&str, &str, Kind); 34] = [
         "TANGKAP_MAX_CONNECTIONS_PER_CLIENT",
         Kind::Whole,
     ),
+    ("metrics_token", "TANGKAP_METRICS_TOKEN", Kind::Text),
+    ("metrics_listen", "TANGKAP_METRICS_LISTEN", Kind::Text),
     ("sla_pickup", "TANGKAP_SLA_PICKUP", Kind::Text),
     ("sla_close", "TANGKAP_SLA_CLOSE", Kind::Text),
     ("sla_warn_before", "TANGKAP_SLA_WARN_BEFORE", Kind::Text),

@@ -1,9 +1,14 @@
 //! Copies of the SQLite database: `tangkap backup FILE` while the bot runs, `tangkap restore
 //! FILE` while it is stopped. PostgreSQL has its own tools (`pg_dump`, `pg_restore`).
+//!
+//! Each backup taken is recorded (`backups`) once the copy is complete, so that `/metrics`
+//! can say how old the newest is: a backup that silently stopped happening shows as an age
+//! that keeps growing. The record is written to the live database after the copy, so the
+//! copy itself does not hold it.
 
 use std::path::{Path, PathBuf};
 
-use super::{Backend, Db, DbError};
+use super::{now_ms, Backend, Db, DbError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -31,8 +36,8 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path.split('?').next().unwrap_or_default()))
 }
 
-/// Writes a consistent copy of the live database to `target` (a new file). `VACUUM INTO`
-/// reads one snapshot while writers carry on.
+/// Writes a consistent copy of the live database to `target` (a new file) and records it.
+/// `VACUUM INTO` reads one snapshot while writers carry on.
 pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
     if db.backend() != Backend::Sqlite {
         return Err(BackupError::NotSqlite);
@@ -40,11 +45,28 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
     if target.exists() {
         return Err(BackupError::TargetExists(target.display().to_string()));
     }
+    let name = target.display().to_string();
     sqlx::query("VACUUM INTO $1")
-        .bind(target.display().to_string())
+        .bind(&name)
         .execute(db.pool())
         .await?;
+    let bytes = std::fs::metadata(target)
+        .map_err(|e| BackupError::Io(name.clone(), e))?
+        .len();
+    sqlx::query("INSERT INTO backups (file, bytes, taken_at) VALUES ($1, $2, $3)")
+        .bind(&name)
+        .bind(bytes as i64)
+        .bind(now_ms())
+        .execute(db.writer())
+        .await?;
     Ok(())
+}
+
+/// When the newest backup recorded was taken (Unix ms); `None` if none was.
+pub async fn last_taken_at(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT taken_at FROM backups ORDER BY id DESC LIMIT 1")
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// Puts the copy `source` in place of the database at `database_url`, after checking it is

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use crate::db::{now_ms, values_placeholders, Backend, Conn, Db};
+use crate::{
+    db::{now_ms, values_placeholders, Backend, Conn, Db},
+    metrics::Waiting,
+};
 
 /// An update exactly as Telegram sent it.
 #[derive(Clone, Debug)]
@@ -183,6 +186,22 @@ pub async fn last_update_id(db: &Db) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT MAX(update_id) FROM inbox")
         .fetch_one(db.pool())
         .await
+}
+
+/// The updates stored and not yet processed (for `/metrics`). Counted over the `(status, seq)` index; the
+/// oldest is the first in arrival order, read by its key.
+pub async fn waiting(db: &Db) -> Result<Waiting, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), (SELECT received_at FROM inbox WHERE seq = \
+             (SELECT MIN(seq) FROM inbox WHERE status = 'pending')) \
+         FROM inbox WHERE status = 'pending'",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Waiting {
+        count: row.try_get(0)?,
+        oldest_since: row.try_get(1)?,
+    })
 }
 
 /// The oldest pending updates, in the order they arrived.

@@ -8,6 +8,7 @@ use super::limits::{Limits, Rate};
 use crate::{
     db::{instance::Instance, now_ms, values_placeholders, Backend, Conn, Db},
     mail::Mail,
+    metrics::Waiting,
 };
 
 /// A button under a message.
@@ -504,6 +505,43 @@ pub async fn heads(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
             })
         })
         .collect()
+}
+
+/// What waits to be sent (for `/metrics`), in Telegram's lane and in the mail lane
+/// ([`MAIL_LANE`]). Counted
+/// over the `(status, chat_id, id)` index; a lane's oldest message is its lowest id (ids
+/// are given in the order rows are queued), whose queueing time is read by its key.
+pub async fn waiting(db: &Db) -> Result<Lanes, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT lanes.lane, lanes.waiting, o.created_at FROM \
+           (SELECT CASE WHEN chat_id = $1 THEN 'mail' ELSE 'telegram' END AS lane, \
+                   COUNT(*) AS waiting, MIN(id) AS first \
+            FROM outbox WHERE status = 'pending' GROUP BY 1) AS lanes \
+         JOIN outbox o ON o.id = lanes.first",
+    )
+    .bind(MAIL_LANE)
+    .fetch_all(db.pool())
+    .await?;
+    let mut lanes = Lanes::default();
+    for row in rows {
+        let lane: String = row.try_get(0)?;
+        let waiting = Waiting {
+            count: row.try_get(1)?,
+            oldest_since: row.try_get(2)?,
+        };
+        match lane.as_str() {
+            "mail" => lanes.mail = waiting,
+            _ => lanes.telegram = waiting,
+        }
+    }
+    Ok(lanes)
+}
+
+/// What waits in each lane of the outbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lanes {
+    pub telegram: Waiting,
+    pub mail: Waiting,
 }
 
 /// How long a claim holds: longer than any one send may take.

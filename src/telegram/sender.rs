@@ -29,6 +29,7 @@ use super::{
 use crate::{
     db::{instance::Instance, now_ms, Db},
     mail::{MailError, Mailer},
+    metrics::{Lane, Metrics, SendResult},
 };
 
 /// Messages in flight at once, across chats.
@@ -75,6 +76,8 @@ pub struct Sender {
     /// every instance's sends when a row is claimed.
     limits: Limits,
     limiter: RateLimiter,
+    /// Counts each attempt's result.
+    metrics: Metrics,
 }
 
 impl Sender {
@@ -85,6 +88,7 @@ impl Sender {
         mailer: Option<Mailer>,
         instance: Instance,
         wake: Arc<Notify>,
+        metrics: Metrics,
     ) -> Self {
         let limits = Limits::TELEGRAM.with_margin(LIMIT_MARGIN);
         Self {
@@ -95,6 +99,7 @@ impl Sender {
             wake,
             limits,
             limiter: RateLimiter::new(limits),
+            metrics,
         }
     }
 
@@ -186,6 +191,7 @@ impl Sender {
         for done in deliveries {
             if done.plain && matches!(done.result, Ok(None)) {
                 busy_chats.remove(&done.row.chat_id);
+                self.metrics.sent(Lane::Telegram, SendResult::Ok);
                 plain.push(done.row.id);
             } else {
                 self.finish(done, busy_chats).await;
@@ -379,6 +385,27 @@ impl Sender {
         }
     }
 
+    /// Counts an attempt's result as [`Sender::record`] treats it.
+    fn count(&self, row: &OutboxRow, result: &Result<Option<i32>, ApiError>) {
+        let lane = match row.chat_id {
+            outbox::MAIL_LANE => Lane::Mail,
+            _ => Lane::Telegram,
+        };
+        let counted = match result {
+            Ok(_) => SendResult::Ok,
+            // The row moves to the new chat and is sent again there.
+            Err(ApiError::MigratedTo(_)) => SendResult::Retry,
+            Err(e) if e.is_permanent() => SendResult::Refused,
+            Err(e) => {
+                if matches!(e, ApiError::RetryAfter(_)) {
+                    self.metrics.rate_limited();
+                }
+                SendResult::Retry
+            }
+        };
+        self.metrics.sent(lane, counted);
+    }
+
     /// Writes the outcome of one attempt back to its row, and the call it now holds if
     /// that was `rewritten` (`counted`: it counts against Telegram's limits). The write is
     /// retried: a message Telegram accepted but we failed to mark would be sent again
@@ -390,6 +417,7 @@ impl Sender {
         rewritten: Option<Outgoing>,
         counted: bool,
     ) {
+        self.count(row, &result);
         for attempt in 0..5u32 {
             if let Some(message) = &rewritten {
                 if let Err(e) = outbox::rewrite(&self.db, row.id, message).await {

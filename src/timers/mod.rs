@@ -24,7 +24,10 @@ use std::{future::Future, time::Duration};
 use sqlx::Row;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{now_ms, values_placeholders, Backend, Conn, Db};
+use crate::{
+    db::{now_ms, values_placeholders, Backend, Conn, Db},
+    metrics::Metrics,
+};
 
 /// A timer to set: `kind` of action, for `entity` (e.g. an order number), at `due_at` (ms).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,13 +150,13 @@ const TAKEN_ELSEWHERE: Duration = Duration::from_millis(50);
 /// After a failed batch, the worker waits this long before trying again.
 const AFTER_FAILURE: Duration = Duration::from_secs(2);
 
-/// Fires due timers until `shutdown`.
-pub async fn run(db: Db, fire: impl Fire, shutdown: CancellationToken) {
+/// Fires due timers until `shutdown`; how late each fired goes to `metrics`.
+pub async fn run(db: Db, fire: impl Fire, metrics: Metrics, shutdown: CancellationToken) {
     loop {
         // Only a read while nothing is due: the write transaction that takes timers is
         // begun only when one is.
         let pause = match next_due(&db).await {
-            Ok(Some(at)) if at <= now_ms() => match fire_due(&db, &fire).await {
+            Ok(Some(at)) if at <= now_ms() => match fire_due(&db, &fire, &metrics).await {
                 Ok(0) => TAKEN_ELSEWHERE,
                 Ok(_) => {
                     fire.fired();
@@ -185,8 +188,8 @@ pub async fn run(db: Db, fire: impl Fire, shutdown: CancellationToken) {
 }
 
 /// Takes the timers due now (at most [`BATCH`]) and fires them in one transaction;
-/// returns how many fired.
-pub async fn fire_due(db: &Db, fire: &impl Fire) -> Result<usize, sqlx::Error> {
+/// returns how many fired. Each fired when its effects committed: that is how late it was.
+pub async fn fire_due(db: &Db, fire: &impl Fire, metrics: &Metrics) -> Result<usize, sqlx::Error> {
     let mut tx = db.begin().await?;
     let skip_locked = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -217,7 +220,21 @@ pub async fn fire_due(db: &Db, fire: &impl Fire) -> Result<usize, sqlx::Error> {
     due.sort_by_key(|d| d.due_at);
     fire.fire(&mut tx, &due).await?;
     tx.commit().await?;
+    let fired_at = now_ms();
+    for timer in &due {
+        metrics.timer_fired(Duration::from_millis(
+            (fired_at - timer.due_at).max(0) as u64
+        ));
+    }
     Ok(due.len())
+}
+
+/// How many timers are due at `now` (Unix ms) and not fired yet.
+pub async fn due_count(db: &Db, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM timers WHERE due_at <= $1")
+        .bind(now)
+        .fetch_one(db.pool())
+        .await
 }
 
 /// The earliest time a timer is due, if any is set.

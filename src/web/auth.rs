@@ -193,9 +193,17 @@ async fn log_in(
     via_telegram: bool,
 ) -> Result<Json<LoggedIn>, ApiError> {
     if password.is_empty() || password.len() > PASSWORD_MAX_BYTES {
+        state.metrics.login(false);
         return Err(ApiError::WrongCredentials { tries_left: None });
     }
-    match login::check(&state.db, attempt, account, password).await? {
+    let outcome = login::check(&state.db, attempt, account, password).await?;
+    match &outcome {
+        Outcome::LoggedIn(user) => state.metrics.login(user.state == AccountState::Active),
+        // Too many checks waited: nothing was decided.
+        Outcome::Busy => {}
+        Outcome::WrongCredentials { .. } | Outcome::Locked { .. } => state.metrics.login(false),
+    }
+    match outcome {
         Outcome::LoggedIn(user) if user.state != AccountState::Active => {
             Err(ApiError::NotActive(user.state))
         }

@@ -1,5 +1,5 @@
 //! The HTTP side: the Mini App (static files and its JSON API), the public booking page,
-//! the Telegram webhook and the health check. Handlers call `orders`, `users`, `booking`
+//! the Telegram webhook, the health check and the metrics. Handlers call `orders`, `users`, `booking`
 //! and `telegram`; no SQL here.
 
 pub mod assets;
@@ -7,6 +7,7 @@ pub mod auth;
 mod booking;
 pub mod error;
 mod export;
+pub mod metrics;
 mod orders;
 mod reports;
 pub mod server;
@@ -103,11 +104,16 @@ pub fn router(state: AppState) -> Router {
         .route("/{file}", get(assets::file))
         .route("/js/{file}", get(assets::module))
         .layer(CompressionLayer::new());
-    Router::new()
+    let timed = state.metrics.clone();
+    let router = Router::new()
         .merge(pages)
         .route("/healthz", get(healthz))
+        .route(metrics::PATH, get(metrics::scrape))
         .route(WEBHOOK_PATH, post(webhook::receive))
         .nest("/api", api)
+        // As axum's own, but a fallback of the router's, so that the layers below (the
+        // timing among them) see what no route matched too.
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Refuses a body announced as too large from its Content-Length alone, before a
         // byte of it is read; the default limit above still stops chunked bodies.
@@ -128,8 +134,13 @@ pub fn router(state: AppState) -> Router {
             header::STRICT_TRANSPORT_SECURITY,
             hsts,
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    // Every request is timed when metrics are on; when off, not even the layer is there.
+    let router = match timed.is_on() {
+        true => router.layer(middleware::from_fn_with_state(timed, metrics::time)),
+        false => router,
+    };
+    router.with_state(state)
 }
 
 /// What the page needs before anyone logs in.
