@@ -25,6 +25,7 @@ use tangkap::{
     settings::Config,
     sim::{FakeTelegram, MemberStatus},
     users::{self, AccountState, DisplayName, NewUser, Password, Role, Username},
+    web::server::ServerLimits,
 };
 use tokio::task::JoinSet;
 
@@ -494,6 +495,11 @@ async fn start_with(
         public_url: webhook.then(|| format!("http://127.0.0.1:{port}")),
         webhook_secret: webhook.then(|| Secret::new(SECRET)),
         poll_timeout: Duration::from_secs(1),
+        // The workloads' clients are all on 127.0.0.1.
+        http: ServerLimits {
+            max_connections_per_client: 100_000,
+            ..ServerLimits::default()
+        },
         ..Config::default()
     };
     adjust(&mut config, &fake);
@@ -687,6 +693,9 @@ impl Contender {
                     .env("TANGKAP_API_URL", fake.api_url())
                     .env("DATABASE_URL", &database_url)
                     .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
+                    // The senders stand in for Telegram's servers and every client of a
+                    // busy day at once, all on 127.0.0.1.
+                    .env("TANGKAP_MAX_CONNECTIONS_PER_CLIENT", "100000")
                     .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
                     .env("RUST_LOG", "warn");
                 if intake == Intake::Webhook {
@@ -2559,6 +2568,7 @@ async fn start_binary(fake: &FakeTelegram, database_url: &str) -> (Child, u16, f
         .env("TANGKAP_API_URL", fake.api_url())
         .env("DATABASE_URL", database_url)
         .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TANGKAP_MAX_CONNECTIONS_PER_CLIENT", "100000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()

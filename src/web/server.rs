@@ -10,7 +10,10 @@
 //! The open connections are capped twice: per client address
 //! (`TANGKAP_MAX_CONNECTIONS_PER_CLIENT`, 50), so one address cannot fill the server and
 //! lock everyone else out, and in all (`TANGKAP_MAX_CONNECTIONS`). When the server is full,
-//! a connection idling between requests is closed to make room before anyone is refused.
+//! a connection idling between requests is closed to make room before anyone is refused;
+//! when an address is at its cap, one of its own idle connections is. So an office of
+//! browsers behind one NAT address loses idle connections, not requests; only connections
+//! busy at once count against it.
 //! A refused client is answered `503 busy` (the code the Mini App already explains) and the
 //! connection closed; the answer is written whether or not its request head ever arrives,
 //! from bytes rendered once, so refusing stays cheap under a flood and nobody is left with
@@ -222,7 +225,7 @@ pub async fn serve(
             if let Err(e) = result {
                 tracing::debug!(error = %e, %client, "connection closed");
             }
-            open.lock().unwrap().leave(id, client.ip());
+            open.lock().unwrap().leave(id);
         });
     }
     drop(listener);
@@ -243,11 +246,12 @@ struct Connection {
     close: CancellationToken,
 }
 
-/// The open connections: how many each address has, and each one's phase, so that a full
-/// server closes an idle keep-alive connection before it refuses a new one.
+/// The open connections: how many each address has, and each one's address and phase, so
+/// that a full server (or address) closes an idle keep-alive connection before it refuses a
+/// new one.
 #[derive(Default)]
 struct Open {
-    by_id: HashMap<u64, (Arc<AtomicU8>, CancellationToken)>,
+    by_id: HashMap<u64, (IpAddr, Arc<AtomicU8>, CancellationToken)>,
     by_client: HashMap<IpAddr, usize>,
 }
 
@@ -263,32 +267,48 @@ impl Open {
         shutdown: &CancellationToken,
     ) -> Option<Connection> {
         let of_client = self.by_client.get(&client).copied().unwrap_or(0);
+        // An address at its cap (an office behind one NAT, say) makes room from its own
+        // idle connections; the server at its cap, from anyone's.
         if per_client.is_some_and(|cap| of_client >= cap) {
-            return None;
-        }
-        if self.by_id.len() >= max {
-            let idle = self
-                .by_id
-                .iter()
-                .find(|(_, (phase, _))| phase.load(Ordering::Relaxed) == IDLE)
-                .map(|(id, _)| *id)?;
-            // Its place is taken at once; its socket closes a moment later.
-            if let Some((_, close)) = self.by_id.remove(&idle) {
-                close.cancel();
-            }
+            self.close_one_idle(|owner| owner == client)?;
+        } else if self.by_id.len() >= max {
+            self.close_one_idle(|_| true)?;
         }
         let connection = Connection {
             phase: Arc::new(AtomicU8::new(FIRST)),
             close: shutdown.child_token(),
         };
-        self.by_id
-            .insert(id, (connection.phase.clone(), connection.close.clone()));
+        self.by_id.insert(
+            id,
+            (client, connection.phase.clone(), connection.close.clone()),
+        );
         *self.by_client.entry(client).or_default() += 1;
         Some(connection)
     }
 
-    fn leave(&mut self, id: u64, client: IpAddr) {
-        self.by_id.remove(&id);
+    /// Closes a connection of an address `of` accepts that idles between requests, and
+    /// takes its place at once (its socket closes a moment later); `None` if none idles.
+    fn close_one_idle(&mut self, of: impl Fn(IpAddr) -> bool) -> Option<()> {
+        let idle = self
+            .by_id
+            .iter()
+            .find(|(_, (owner, phase, _))| of(*owner) && phase.load(Ordering::Relaxed) == IDLE)
+            .map(|(id, _)| *id)?;
+        let (owner, _, close) = self.by_id.remove(&idle)?;
+        close.cancel();
+        // Counted off now, so its place is free for the connection taking it.
+        self.count_off(owner);
+        Some(())
+    }
+
+    /// A connection's task ended; closed to make room, it was counted off already.
+    fn leave(&mut self, id: u64) {
+        if let Some((client, _, _)) = self.by_id.remove(&id) {
+            self.count_off(client);
+        }
+    }
+
+    fn count_off(&mut self, client: IpAddr) {
         if let Some(count) = self.by_client.get_mut(&client) {
             *count -= 1;
             if *count == 0 {
