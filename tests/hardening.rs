@@ -128,7 +128,10 @@ fn count(outcomes: &[Held], wanted: Outcome) -> usize {
 /// address is served throughout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_keep_alive_clients_from_one_address_shut_nobody_else_out() {
-    let app = spawn_public_app(Backend::Sqlite, |_| {}).await;
+    let app = spawn_public_app(Backend::Sqlite, |config| {
+        config.http = ServerLimits::default();
+    })
+    .await;
     let address = app.http_url().trim_start_matches("http://").to_owned();
     let stop = CancellationToken::new();
     let normal = normal_client(&app, stop.clone());
@@ -171,7 +174,10 @@ async fn two_thousand_keep_alive_clients_from_one_address_shut_nobody_else_out()
 /// an idle connection of its own makes room.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_office_behind_one_address_is_served_while_its_connections_idle() {
-    let app = spawn_public_app(Backend::Sqlite, |_| {}).await;
+    let app = spawn_public_app(Backend::Sqlite, |config| {
+        config.http = ServerLimits::default();
+    })
+    .await;
     let address = app.http_url().trim_start_matches("http://").to_owned();
     let mut kept = Vec::new();
     let mut statuses = Vec::new();

@@ -12,6 +12,7 @@ use tangkap::{
     db::Db,
     settings::Config,
     sim::{FakeTelegram, SimMessage, SimUser},
+    web::server::ServerLimits,
 };
 
 pub const TOKEN: &str = "123456789:AAHfakeTokenForTestsOnly_0123456789";
@@ -108,6 +109,13 @@ pub fn test_config(fake: &FakeTelegram, database_url: &str) -> Config {
         // 20 messages a minute, which tests of many tickets in one group would then wait
         // for. The card has its own tests (`tests/card.rs`).
         group_buttons: false,
+        // Every client of the tests is on 127.0.0.1, standing for many people (guests
+        // opening their links at once, say); the cap per address has its own tests
+        // (`tests/hardening.rs`).
+        http: ServerLimits {
+            max_connections_per_client: 100_000,
+            ..ServerLimits::default()
+        },
         ..Config::default()
     }
 }
