@@ -43,7 +43,7 @@ use crate::{
         ALLOWED_UPDATES,
     },
     timers::{self, Due, Fire},
-    web,
+    web::{self, server::Plain, tls::TlsError},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -59,11 +59,15 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// A started Tangkap; [`Running::stop`] shuts it down cleanly.
 pub struct Running {
     pub http_addr: SocketAddr,
+    /// Where HTTPS is served (`TANGKAP_TLS_LISTEN`), when it is.
+    pub https_addr: Option<SocketAddr>,
     /// Where `/metrics` is served on an address of its own (`TANGKAP_METRICS_LISTEN`).
     pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
@@ -125,6 +129,18 @@ pub async fn start_on(
         }
         None => None,
     };
+    // A certificate file that cannot be used stops the start here, before anything else.
+    let https = match &config.tls.certificate {
+        Some(source) => {
+            let addr = config.tls.listen;
+            let listen_error = |source| StartError::Listen { addr, source };
+            let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
+            let bound = listener.local_addr().map_err(listen_error)?;
+            let (transport, keeper) = web::tls::start(source, &config.acme_cache())?;
+            Some((listener, bound, transport, keeper))
+        }
+        None => None,
+    };
     let db = Db::connect_patiently(&config.database_url).await?;
     db.migrate().await?;
 
@@ -168,8 +184,21 @@ pub async fn start_on(
     // Behind a proxy every connection comes from the proxy's address.
     let per_client =
         (!state.config.trust_forwarded_for).then_some(state.config.http.max_connections_per_client);
+    let https_addr = https.map(|(listener, addr, transport, keeper)| {
+        tasks.spawn(keeper.keep(shutdown.clone()));
+        tasks.spawn(web::server::serve(
+            listener,
+            transport,
+            router.clone(),
+            state.config.http,
+            per_client,
+            shutdown.clone(),
+        ));
+        addr
+    });
     tasks.spawn(web::server::serve(
         listener,
+        Plain,
         router,
         state.config.http,
         per_client,
@@ -178,6 +207,7 @@ pub async fn start_on(
     let metrics_addr = metrics_listener.map(|(listener, addr)| {
         tasks.spawn(web::server::serve(
             listener,
+            Plain,
             web::metrics::own_router(state.clone()),
             state.config.http,
             per_client,
@@ -234,11 +264,15 @@ pub async fn start_on(
     tasks.spawn(bot_tasks(state.clone(), api, shutdown.clone()));
 
     tracing::info!(%http_addr, intake = ?state.config.intake(), "Tangkap is running");
+    if let Some(addr) = https_addr {
+        tracing::info!(%addr, "HTTPS served");
+    }
     if let Some(addr) = metrics_addr {
         tracing::info!(%addr, "metrics served at /metrics");
     }
     Ok(Running {
         http_addr,
+        https_addr,
         metrics_addr,
         state,
         shutdown,

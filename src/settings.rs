@@ -19,7 +19,10 @@ use crate::{
     metrics::MetricsSettings,
     orders::{card::GroupFeatures, workflow::Rules, DuplicateOrderId},
     users::access::Registration,
-    web::server::ServerLimits,
+    web::{
+        server::ServerLimits,
+        tls::{AcmeSettings, CertificateSource, TlsSettings},
+    },
 };
 
 #[derive(Clone, Debug)]
@@ -57,6 +60,8 @@ pub struct Config {
     pub http: ServerLimits,
     /// Where `GET /metrics` is served, and to whom; off unless set.
     pub metrics: MetricsSettings,
+    /// HTTPS served by Tangkap itself, its certificate from files or ACME; off unless set.
+    pub tls: TlsSettings,
     /// Time targets of every ticket, unless its group sets its own.
     pub sla: SlaDefaults,
     /// The staff group told of tickets waiting too long for Pickup; without one, each
@@ -111,6 +116,7 @@ impl Default for Config {
             membership_refresh: Duration::from_secs(600),
             http: ServerLimits::default(),
             metrics: MetricsSettings::default(),
+            tls: TlsSettings::default(),
             sla: SlaDefaults::default(),
             staff_chat: None,
             reminder_digest: Duration::from_secs(60),
@@ -158,6 +164,7 @@ impl Config {
             registration: layers.extract()?,
             http: layers.extract()?,
             metrics: layers.extract()?,
+            tls: layers.extract()?,
             sla: layers.extract()?,
             booking: layers.extract()?,
             mail: layers.extract()?,
@@ -201,16 +208,33 @@ impl Config {
         self.public_url.as_ref().map(|url| format!("{url}/"))
     }
 
+    /// The folder Tangkap's own files go in unless set otherwise: the SQLite database
+    /// file's (`data` for PostgreSQL).
+    fn data_dir(&self) -> PathBuf {
+        crate::db::backup::sqlite_path(&self.database_url)
+            .and_then(|file| file.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("data"))
+    }
+
     /// Where ticket photos are kept: the folder set, or `photos` beside a SQLite database
     /// file (`data/photos` for PostgreSQL).
     pub fn photo_dir(&self) -> PathBuf {
-        if let Some(dir) = &self.photo_dir {
-            return dir.clone();
+        match &self.photo_dir {
+            Some(dir) => dir.clone(),
+            None => self.data_dir().join("photos"),
         }
-        let beside = crate::db::backup::sqlite_path(&self.database_url)
-            .and_then(|file| file.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from("data"));
-        beside.join("photos")
+    }
+
+    /// Where ACME keeps the account and the certificate: the folder set
+    /// (`TANGKAP_ACME_CACHE`), or `acme` beside a SQLite database file (`data/acme` for
+    /// PostgreSQL).
+    pub fn acme_cache(&self) -> PathBuf {
+        match &self.tls.certificate {
+            Some(CertificateSource::Acme(AcmeSettings {
+                cache: Some(dir), ..
+            })) => dir.clone(),
+            _ => self.data_dir().join("acme"),
+        }
     }
 
     /// The hotel, when bookings are on (room types are configured).
@@ -568,6 +592,148 @@ mod tests {
             assert!(
                 error.starts_with(&format!("{name} is not valid")),
                 "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn https_is_off_unless_asked_and_each_way_checked() {
+        let defaults = load("", &[]).unwrap();
+        assert_eq!(defaults.tls.certificate, None, "no HTTPS unless asked");
+        assert_eq!(defaults.tls.listen, SocketAddr::from(([0, 0, 0, 0], 443)));
+        assert_eq!(defaults.acme_cache(), PathBuf::from("data/acme"));
+
+        let files = load(
+            "tls_cert = \"/etc/tangkap/fullchain.pem\"\n",
+            &[("TANGKAP_TLS_KEY", "/etc/tangkap/privkey.pem")],
+        )
+        .unwrap();
+        assert_eq!(
+            files.tls.certificate,
+            Some(CertificateSource::Files {
+                cert: PathBuf::from("/etc/tangkap/fullchain.pem"),
+                key: PathBuf::from("/etc/tangkap/privkey.pem"),
+            }),
+            "the two files alone mean HTTPS from them"
+        );
+
+        let acme = load(
+            "public_url = \"https://Tangkap.Example.com/\"\ntls = \"acme\"\n\
+             database_url = \"sqlite:///srv/tangkap/t.db\"\n\
+             tls_cert = \"/etc/tangkap/fullchain.pem\"\n",
+            &[
+                ("TANGKAP_ACME_EMAIL", "owner@example.com"),
+                ("TANGKAP_TLS_LISTEN", "127.0.0.1:8443"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            acme.tls.certificate,
+            Some(CertificateSource::Acme(AcmeSettings {
+                domain: "tangkap.example.com".into(),
+                email: "owner@example.com".into(),
+                directory: crate::web::tls::LETS_ENCRYPT.into(),
+                cache: None,
+                directory_ca: None,
+            })),
+            "acme said outright wins over a file named"
+        );
+        assert_eq!(acme.tls.listen, SocketAddr::from(([127, 0, 0, 1], 8443)));
+        assert_eq!(acme.acme_cache(), PathBuf::from("/srv/tangkap/acme"));
+        let cached = load(
+            "public_url = \"https://tangkap.example.com\"\n",
+            &[
+                ("TANGKAP_TLS", "ACME"),
+                ("TANGKAP_ACME_EMAIL", "owner@example.com"),
+                ("TANGKAP_ACME_CACHE", "/var/cache/tangkap-acme"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            cached.acme_cache(),
+            PathBuf::from("/var/cache/tangkap-acme")
+        );
+        let off = load(
+            "tls_cert = \"a.pem\"\ntls_key = \"b.pem\"\n",
+            &[("TANGKAP_TLS", "off")],
+        )
+        .unwrap();
+        assert_eq!(off.tls.certificate, None, "off wins over the files");
+
+        let acme_at = |url: &str, email: &str, directory: &str| {
+            load(
+                &format!("public_url = \"{url}\"\n"),
+                &[
+                    ("TANGKAP_TLS", "acme"),
+                    ("TANGKAP_ACME_EMAIL", email),
+                    ("TANGKAP_ACME_DIRECTORY", directory),
+                ],
+            )
+        };
+        let le = crate::web::tls::LETS_ENCRYPT;
+        for (result, name) in [
+            (load("", &[("TANGKAP_TLS", "yes")]), "TANGKAP_TLS"),
+            (
+                load("", &[("TANGKAP_TLS_CERT", "a.pem")]),
+                "TANGKAP_TLS_KEY",
+            ),
+            (
+                load(
+                    "",
+                    &[("TANGKAP_TLS", "files"), ("TANGKAP_TLS_KEY", "b.pem")],
+                ),
+                "TANGKAP_TLS_CERT",
+            ),
+            (
+                load("", &[("TANGKAP_TLS_LISTEN", "443")]),
+                "TANGKAP_TLS_LISTEN",
+            ),
+            (
+                load(
+                    "",
+                    &[
+                        ("TANGKAP_TLS", "acme"),
+                        ("TANGKAP_ACME_EMAIL", "a@b.example"),
+                    ],
+                ),
+                "TANGKAP_TLS",
+            ),
+            (
+                acme_at("http://tangkap.example.com", "a@b.example", le),
+                "TANGKAP_TLS",
+            ),
+            (
+                acme_at("https://203.0.113.7", "a@b.example", le),
+                "TANGKAP_TLS",
+            ),
+            (
+                acme_at("https://[2001:db8::7]", "a@b.example", le),
+                "TANGKAP_TLS",
+            ),
+            (
+                acme_at("https://tangkap.example.com", "bukan alamat", le),
+                "TANGKAP_ACME_EMAIL",
+            ),
+            (
+                load(
+                    "public_url = \"https://tangkap.example.com\"\n",
+                    &[("TANGKAP_TLS", "acme")],
+                ),
+                "TANGKAP_ACME_EMAIL",
+            ),
+            (
+                acme_at(
+                    "https://tangkap.example.com",
+                    "a@b.example",
+                    "http://acme.example/directory",
+                ),
+                "TANGKAP_ACME_DIRECTORY",
+            ),
+        ] {
+            let error = result.unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{name} is not valid")),
+                "{name}: {error}"
             );
         }
     }

@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 36] = [
+pub const SETTINGS: [(&str, &str, Kind); 44] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -188,6 +188,14 @@ pub const SETTINGS: [(&str, &str, Kind); 36] = [
     ),
     ("metrics_token", "TANGKAP_METRICS_TOKEN", Kind::Text),
     ("metrics_listen", "TANGKAP_METRICS_LISTEN", Kind::Text),
+    ("tls", "TANGKAP_TLS", Kind::Text),
+    ("tls_listen", "TANGKAP_TLS_LISTEN", Kind::Text),
+    ("tls_cert", "TANGKAP_TLS_CERT", Kind::Text),
+    ("tls_key", "TANGKAP_TLS_KEY", Kind::Text),
+    ("acme_email", "TANGKAP_ACME_EMAIL", Kind::Text),
+    ("acme_directory", "TANGKAP_ACME_DIRECTORY", Kind::Text),
+    ("acme_cache", "TANGKAP_ACME_CACHE", Kind::Text),
+    ("acme_directory_ca", "TANGKAP_ACME_DIRECTORY_CA", Kind::Text),
     ("sla_pickup", "TANGKAP_SLA_PICKUP", Kind::Text),
     ("sla_close", "TANGKAP_SLA_CLOSE", Kind::Text),
     ("sla_warn_before", "TANGKAP_SLA_WARN_BEFORE", Kind::Text),

@@ -12,6 +12,7 @@ mod orders;
 mod reports;
 pub mod server;
 mod team;
+pub mod tls;
 pub mod webhook;
 
 use axum::{

@@ -18,9 +18,22 @@
 //! connection closed; the answer is written whether or not its request head ever arrives,
 //! from bytes rendered once, so refusing stays cheap under a flood and nobody is left with
 //! a connection closed unanswered.
+//!
+//! What is spoken before HTTP is a [`Transport`]: nothing ([`Plain`]) or TLS (`web::tls`),
+//! with one accept loop for both. The TLS handshake is the connection's own, done in its
+//! task after it was admitted: it counts against the caps like a connection waiting for
+//! its first head, and must end within the header timeout (then the first request head
+//! has the header timeout again), so a client that never finishes its handshake holds a
+//! place no longer than a silent one. A refused TLS connection is answered too: its
+//! handshake is given `REFUSAL_WAIT` (1 s), then the same `503 busy` goes over TLS. That
+//! costs a handshake per refusal (a signature, well under a millisecond with the P-256 key
+//! an ACME CA certifies), bounded by `REFUSALS_AT_ONCE` as plain refusals are, and spares a
+//! browser refused at a busy moment a bare connection error in place of the Mini App's
+//! "busy" message.
 
 use std::{
     collections::HashMap,
+    future::Future,
     net::IpAddr,
     sync::{
         atomic::{AtomicU8, Ordering},
@@ -45,7 +58,7 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     sync::Semaphore,
 };
@@ -125,12 +138,13 @@ impl Settings for ServerLimits {
 }
 
 /// Refusals being written at once. Each is a few kilobytes and lives at most
-/// [`REFUSAL_WAIT`] + [`REFUSAL_LINGER`]; past this many (a flood from many addresses at
-/// once) a connection over a cap is closed unanswered rather than let refusing itself
-/// exhaust the file descriptors.
+/// [`REFUSAL_WAIT`] + [`REFUSAL_LINGER`] (over TLS, [`REFUSAL_WAIT`] more for the
+/// handshake); past this many (a flood from many addresses at once) a connection over a
+/// cap is closed unanswered rather than let refusing itself exhaust the file descriptors.
 const REFUSALS_AT_ONCE: usize = 4096;
 /// How long a refused client has to finish its request head: its language is read from it.
-/// A client that has not finished by then is answered anyway, in Indonesian.
+/// A client that has not finished by then is answered anyway, in Indonesian. Over TLS, the
+/// handshake has as long again before it; one not done by then is closed.
 const REFUSAL_WAIT: Duration = Duration::from_secs(1);
 /// After the answer, how long the rest of what a refused client sends is read and dropped,
 /// so closing does not reset the connection before the client has read its answer.
@@ -138,11 +152,33 @@ const REFUSAL_LINGER: Duration = Duration::from_secs(2);
 /// The most of a refused client's request head that is read.
 const REFUSAL_HEAD_MAX: usize = 8 * 1024;
 
-/// Serves `router` on `listener` until `shutdown` is cancelled, then lets the requests in
-/// progress finish. `per_client` caps the connections of one address (`None`: behind a
-/// proxy, every connection comes from the proxy's).
-pub async fn serve(
+/// What a connection speaks before HTTP.
+pub trait Transport: Clone + Send + Sync + 'static {
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// Makes an accepted connection ready for HTTP (a TLS handshake); `None` when there is
+    /// nothing to serve on it (the handshake failed, or was all the connection was for).
+    fn open(&self, tcp: TcpStream) -> impl Future<Output = Option<Self::Stream>> + Send;
+}
+
+/// Plain HTTP: the connection as it was accepted.
+#[derive(Clone, Copy, Debug)]
+pub struct Plain;
+
+impl Transport for Plain {
+    type Stream = TcpStream;
+
+    async fn open(&self, tcp: TcpStream) -> Option<TcpStream> {
+        Some(tcp)
+    }
+}
+
+/// Serves `router` on `listener`, over `transport`, until `shutdown` is cancelled, then
+/// lets the requests in progress finish. `per_client` caps the connections of one address
+/// (`None`: behind a proxy, every connection comes from the proxy's).
+pub async fn serve<T: Transport>(
     listener: TcpListener,
+    transport: T,
     router: Router,
     limits: ServerLimits,
     per_client: Option<usize>,
@@ -183,9 +219,12 @@ pub async fn serve(
         let Some(connection) = admitted else {
             match refusals.clone().try_acquire_owned() {
                 Ok(refusal) => {
-                    let busy = busy.clone();
+                    let (busy, transport) = (busy.clone(), transport.clone());
                     tokio::spawn(async move {
-                        refuse(stream, &busy).await;
+                        let opened = tokio::time::timeout(REFUSAL_WAIT, transport.open(stream));
+                        if let Ok(Some(stream)) = opened.await {
+                            refuse(stream, &busy).await;
+                        }
                         drop(refusal);
                     });
                 }
@@ -209,21 +248,31 @@ pub async fn serve(
                     response
                 }
             });
-        let served = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
-        let open = open.clone();
+        let (open, http, transport) = (open.clone(), http.clone(), transport.clone());
         connections.spawn(async move {
-            tokio::pin!(served);
-            let result = tokio::select! {
-                result = served.as_mut() => result,
-                () = connection.close.cancelled() => {
-                    // Shutting down, or idle and its place wanted: a request in progress
-                    // is finished first.
-                    served.as_mut().graceful_shutdown();
-                    served.await
+            // A handshake must end within the header timeout, as a request head must.
+            let opened = tokio::select! {
+                opened = tokio::time::timeout(limits.header_timeout, transport.open(stream)) => {
+                    opened.ok().flatten()
                 }
+                () = connection.close.cancelled() => None,
             };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, %client, "connection closed");
+            if let Some(stream) = opened {
+                let served =
+                    http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+                tokio::pin!(served);
+                let result = tokio::select! {
+                    result = served.as_mut() => result,
+                    () = connection.close.cancelled() => {
+                        // Shutting down, or idle and its place wanted: a request in
+                        // progress is finished first.
+                        served.as_mut().graceful_shutdown();
+                        served.await
+                    }
+                };
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, %client, "connection closed");
+                }
             }
             open.lock().unwrap().leave(id);
         });
@@ -372,7 +421,7 @@ impl BusyAnswers {
 
 /// Answers a connection over a cap with `503 busy` and closes it: every refused client,
 /// the half-sent and the silent ones too, gets its answer.
-async fn refuse(mut stream: TcpStream, busy: &BusyAnswers) {
+async fn refuse(mut stream: impl AsyncRead + AsyncWrite + Unpin, busy: &BusyAnswers) {
     let mut head = Vec::with_capacity(1024);
     tokio::time::timeout(REFUSAL_WAIT, read_head(&mut stream, &mut head))
         .await
@@ -392,7 +441,7 @@ async fn refuse(mut stream: TcpStream, busy: &BusyAnswers) {
 
 /// Reads into `head` until a whole request head is in it, the client stops sending, or
 /// [`REFUSAL_HEAD_MAX`] bytes.
-async fn read_head(stream: &mut TcpStream, head: &mut Vec<u8>) {
+async fn read_head(stream: &mut (impl AsyncRead + Unpin), head: &mut Vec<u8>) {
     let mut chunk = [0; 1024];
     while head.len() < REFUSAL_HEAD_MAX && !head.windows(4).any(|w| w == b"\r\n\r\n") {
         match stream.read(&mut chunk).await {
