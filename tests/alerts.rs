@@ -35,6 +35,7 @@ on_both_backends!(
     a_group_that_removed_the_bot_is_named_by_its_title,
     a_message_stuck_in_the_outbox_is_told_reminded_and_recovered,
     low_disk_is_told_once_across_restarts_then_recovered,
+    database_trouble_is_told_once_the_database_answers_again,
     a_start_after_an_unclean_stop_is_told_once,
 );
 
@@ -488,6 +489,52 @@ async fn low_disk_is_told_once_across_restarts_then_recovered(backend: Backend) 
     print_figures("low disk", &app.fake, owners, began, ended);
     assert_eq!(alerts(&app.fake, owners, "🔴").len(), 1);
     assert_eq!(alerts(&app.fake, owners, "✅").len(), 1);
+    app.finish().await;
+}
+
+async fn database_trouble_is_told_once_the_database_answers_again(backend: Backend) {
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let owners = fake.group("Pemilik");
+    let app = spawn_app_on(fake, backend, |config| {
+        quick(config);
+        config.alert_chat = Some(owners);
+    })
+    .await;
+    app.wait_until_bot_known().await;
+    // The table the monitor writes its sign of life to goes away for a while: each of its
+    // looks fails, and with the database failing nothing can be queued meanwhile.
+    let began = Instant::now();
+    sqlx::query("ALTER TABLE instances RENAME TO instances_away")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(app.fake.bot_messages(owners).is_empty());
+    let ended = Instant::now();
+    sqlx::query("ALTER TABLE instances_away RENAME TO instances")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let raised = wait_for_alert(&app.fake, owners, "🔴").await;
+    assert!(
+        raised.text.starts_with("🔴 Database gagal menjawab sejak")
+            && raised.text.contains("instances")
+            && raised
+                .text
+                .contains("👉 Periksa server database (DATABASE_URL)"),
+        "{}",
+        raised.text
+    );
+    let recovered = wait_for_alert(&app.fake, owners, "✅").await;
+    assert!(
+        recovered
+            .text
+            .starts_with("✅ Pulih: database menjawab lagi (berlangsung"),
+        "{}",
+        recovered.text
+    );
+    assert_eq!(app.fake.bot_messages(owners).len(), 2);
+    print_figures("database failing", &app.fake, owners, began, ended);
     app.finish().await;
 }
 

@@ -408,3 +408,54 @@ fn network_error(err: reqwest::Error) -> ApiError {
     let err = err.without_url();
     ApiError::Network(format!("{kind}: {err}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_tell_whether_telegram_answers_and_takes_the_token() {
+        let token = BotToken::parse("123456:AAHealthOfTheBotApiClient_0123456").unwrap();
+        let api = BotApi::new("http://127.0.0.1:9", &token);
+        let clone = api.clone();
+        assert_eq!(api.health(), Health::default());
+        let refused = |code: u16| ApiError::Refused {
+            code,
+            description: "…".into(),
+        };
+        clone
+            .answers
+            .note::<()>(&Err(ApiError::Network("cannot connect".into())));
+        let down = api.health();
+        assert!(down.unreachable_since.is_some() && down.refused_since.is_none());
+        assert_eq!(
+            down.last_error.as_deref(),
+            Some("network error: cannot connect")
+        );
+        clone.answers.note::<()>(&Err(refused(502)));
+        assert_eq!(
+            api.health().unreachable_since,
+            down.unreachable_since,
+            "since the first"
+        );
+        clone.answers.note::<()>(&Err(refused(401)));
+        let revoked = api.health();
+        assert!(revoked.unreachable_since.is_none() && revoked.refused_since.is_some());
+        // A 403 or a 429 is Telegram answering, with the token taken.
+        clone
+            .answers
+            .note::<()>(&Err(ApiError::RetryAfter(Duration::from_secs(1))));
+        assert_eq!(api.health(), Health::default());
+        assert!(refused(403).shuts_the_chat());
+        assert!(ApiError::Refused {
+            code: 400,
+            description: "Bad Request: chat not found".into()
+        }
+        .shuts_the_chat());
+        assert!(!ApiError::Refused {
+            code: 400,
+            description: "Bad Request: REACTION_INVALID".into()
+        }
+        .shuts_the_chat());
+    }
+}
