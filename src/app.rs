@@ -1,5 +1,6 @@
 //! Wiring: the tasks that make up a running Tangkap (HTTP server, update intake, update
-//! processor, outbox sender) around one [`AppState`], started and stopped together.
+//! processor, outbox sender, and the owners' monitor when alerts are on) around one
+//! [`AppState`], started and stopped together.
 
 use std::{
     net::SocketAddr,
@@ -27,6 +28,7 @@ use crate::{
     groups,
     mail::{MailError, Mailer},
     metrics::Metrics,
+    ops::monitor::{self, Monitor},
     orders::{
         card::GroupFeatures,
         photos::PhotoStore,
@@ -39,7 +41,7 @@ use crate::{
     telegram::{
         api::BotApi,
         polling::{self, retry_until_ok},
-        sender::Sender,
+        sender::{Bots, Sender},
         ALLOWED_UPDATES,
     },
     timers::{self, Due, Fire},
@@ -71,6 +73,8 @@ pub struct Running {
     /// Where `/metrics` is served on an address of its own (`TANGKAP_METRICS_LISTEN`).
     pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
+    /// This run, whose clean stop [`Running::stop`] records.
+    instance: Instance,
     shutdown: CancellationToken,
     tasks: JoinSet<()>,
 }
@@ -219,10 +223,24 @@ pub async fn start_on(
 
     let (instance, presence) = Instance::join(&db).await.map_err(DbError::Connect)?;
     tasks.spawn(presence.keep(shutdown.clone()));
+    // The runs before this one that did not stop cleanly, told to the owners.
+    for stop in instance.arrive(&db).await.map_err(DbError::Connect)? {
+        monitor::report_unclean_stop(&db, stop)
+            .await
+            .map_err(DbError::Connect)?;
+    }
+    let alert_api = state
+        .config
+        .alert_bot_token
+        .as_ref()
+        .map(|token| BotApi::new(&state.config.api_url, token));
     tasks.spawn(
         Sender::new(
             db.clone(),
-            api.clone(),
+            Bots {
+                main: api.clone(),
+                alerts: alert_api,
+            },
             mailer,
             instance,
             state.new_messages.clone(),
@@ -261,6 +279,16 @@ pub async fn start_on(
         metrics,
         shutdown.clone(),
     ));
+    if state.config.alert_chat.is_some() {
+        let monitor = Monitor {
+            db: db.clone(),
+            config: state.config.clone(),
+            api: api.clone(),
+            instance,
+            new_messages: state.new_messages.clone(),
+        };
+        tasks.spawn(monitor.run(shutdown.clone()));
+    }
     tasks.spawn(bot_tasks(state.clone(), api, shutdown.clone()));
 
     tracing::info!(%http_addr, intake = ?state.config.intake(), "Tangkap is running");
@@ -275,6 +303,7 @@ pub async fn start_on(
         https_addr,
         metrics_addr,
         state,
+        instance,
         shutdown,
         tasks,
     })
@@ -332,10 +361,14 @@ impl Fire for AppTimers {
 }
 
 impl Running {
-    /// Stops intake, lets in-flight work finish, and waits for every task.
+    /// Stops intake, lets in-flight work finish, waits for every task, and records the
+    /// clean stop.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
+        if let Err(e) = self.instance.leave(&self.state.db).await {
+            tracing::warn!(error = %e, "cannot record the clean stop");
+        }
         self.state.db.close().await;
     }
 

@@ -1,6 +1,7 @@
 //! Tangkap: a Telegram bot that catches `/moban` requests in groups, gives each a ticket
 //! and walks it through Order → Pickup → Close. See `docs/architecture.md`.
 
+pub mod alerts;
 pub mod app;
 pub mod booking;
 pub mod bot;

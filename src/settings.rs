@@ -17,6 +17,7 @@ use crate::{
     groups::settings::SlaDefaults,
     mail::MailSettings,
     metrics::MetricsSettings,
+    ops::disk::Floor,
     orders::{card::GroupFeatures, workflow::Rules, DuplicateOrderId},
     users::access::Registration,
     web::{
@@ -94,6 +95,43 @@ pub struct Config {
     /// A second bot only owners talk to, through which alerts go (so that they still
     /// arrive when the main token is revoked); `None`: the main bot.
     pub alert_bot_token: Option<BotToken>,
+    /// When problems are told to the alert chat.
+    pub alerts: AlertRules,
+}
+
+/// When problems are told to the owners (`TANGKAP_ALERT_CHAT`). The issue fixes these
+/// (2 minutes, 5 minutes, 30 minutes, 10 % or 1 GB); they are not written in the settings,
+/// and are a struct so that tests can shorten them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlertRules {
+    /// How often the owners' monitor looks (a pass costs a few small queries, a `statvfs`
+    /// and, with a webhook, one getWebhookInfo).
+    pub check_every: Duration,
+    /// Telegram unreachable or refusing the token, mail failing, the database failing: a
+    /// problem once it has lasted this long.
+    pub failing_for: Duration,
+    /// A message waiting this long to be sent is a problem.
+    pub stuck_after: Duration,
+    /// A failed webhook delivery at most this old means deliveries fail now: Telegram dates
+    /// its error again at each retry, and keeps the last one after deliveries work again.
+    pub webhook_error_within: Duration,
+    /// At most one reminder this often while a problem lasts.
+    pub remind_every: Duration,
+    /// Less free disk than this is a problem.
+    pub disk: Floor,
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        Self {
+            check_every: Duration::from_secs(10),
+            failing_for: Duration::from_secs(120),
+            stuck_after: Duration::from_secs(300),
+            webhook_error_within: Duration::from_secs(15 * 60),
+            remind_every: Duration::from_secs(30 * 60),
+            disk: Floor::default(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -130,6 +168,7 @@ impl Default for Config {
             photo_dir: None,
             alert_chat: None,
             alert_bot_token: None,
+            alerts: AlertRules::default(),
         }
     }
 }
@@ -235,6 +274,16 @@ impl Config {
             })) => dir.clone(),
             _ => self.data_dir().join("acme"),
         }
+    }
+
+    /// The folders Tangkap writes to: the SQLite database's and the photos'.
+    pub fn data_folders(&self) -> Vec<PathBuf> {
+        let database =
+            crate::db::backup::sqlite_path(&self.database_url).map(|file| match file.parent() {
+                Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+                _ => PathBuf::from("."),
+            });
+        database.into_iter().chain([self.photo_dir()]).collect()
     }
 
     /// The hotel, when bookings are on (room types are configured).
@@ -934,6 +983,26 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn the_data_lives_beside_the_database_file_and_in_the_photo_folder() {
+        let config = Config {
+            database_url: "sqlite:///srv/tangkap/tangkap.db".into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            config.data_folders(),
+            [
+                PathBuf::from("/srv/tangkap"),
+                PathBuf::from("/srv/tangkap/photos")
+            ]
+        );
+        let postgres = Config {
+            database_url: "postgres://db.example/tangkap".into(),
+            ..Config::default()
+        };
+        assert_eq!(postgres.data_folders(), [PathBuf::from("data/photos")]);
     }
 
     #[test]

@@ -348,6 +348,101 @@ async fn webhook_receives_updates_and_get_updates_is_refused_meanwhile() {
 }
 
 #[tokio::test]
+async fn a_second_bot_a_revoked_token_and_a_server_gone_down() {
+    let (fake, base) = fake().await;
+    let other = fake.add_bot("777:AASecondBotOfTheSameServer_12345", "pemilik_bot");
+    let other_base = format!(
+        "{}/bot777:AASecondBotOfTheSameServer_12345",
+        other.api_url()
+    );
+    assert_eq!(other.api_url(), fake.api_url(), "one address, as Telegram");
+    let (_, me) = post(&format!("{other_base}/getMe"), json!({})).await;
+    assert_eq!(
+        (
+            me["result"]["id"].as_i64(),
+            me["result"]["username"].as_str()
+        ),
+        (Some(777), Some("pemilik_bot"))
+    );
+    // Each bot has its own chats: the second does not know the first's group.
+    let group = fake.group("Grup");
+    let text = json!({ "chat_id": group, "text": "halo" });
+    assert_eq!(
+        post(&format!("{other_base}/SENDMESSAGE"), text.clone())
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        post(&format!("{base}/sendMessage"), text.clone()).await.0,
+        200
+    );
+
+    // Revoked: every call with the token is 401; the other bot is untouched.
+    fake.set_token_revoked(true);
+    let (status, answer) = post(&format!("{base}/getMe"), json!({})).await;
+    assert_eq!(
+        (status, answer["description"].as_str()),
+        (401, Some("Unauthorized"))
+    );
+    assert_eq!(post(&format!("{other_base}/getMe"), json!({})).await.0, 200);
+    fake.set_token_revoked(false);
+    assert_eq!(post(&format!("{base}/getMe"), json!({})).await.0, 200);
+
+    // Down: a long poll open at that moment is cut, and no call is answered, for either
+    // bot, until it is up again.
+    let client = reqwest::Client::new();
+    let polling = tokio::spawn({
+        let client = client.clone();
+        let url = format!("{base}/getUpdates");
+        async move { client.post(url).json(&json!({ "timeout": 5 })).send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    fake.set_down(true);
+    let cut = tokio::time::timeout(Duration::from_secs(2), polling)
+        .await
+        .expect("cut at once")
+        .unwrap();
+    assert!(cut.is_err(), "{cut:?}");
+    for url in [&base, &other_base] {
+        let refused = client.post(format!("{url}/getMe")).send().await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
+    fake.set_down(false);
+    assert_eq!(post(&format!("{other_base}/getMe"), json!({})).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_webhook_error_is_reported_and_a_group_can_take_the_bot_back() {
+    let (fake, base) = fake().await;
+    let (status, _) = post(
+        &format!("{base}/setWebhook"),
+        json!({ "url": "https://tangkap.example/telegram/webhook" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    fake.webhook_error("Connection refused");
+    let (_, info) = post(&format!("{base}/getWebhookInfo"), json!({})).await;
+    assert_eq!(info["result"]["last_error_message"], "Connection refused");
+    let error_date = info["result"]["last_error_date"].as_i64().unwrap();
+    assert!((error_date - time::OffsetDateTime::now_utc().unix_timestamp()).abs() < 10);
+
+    let group = fake.group("Tim Gudang");
+    fake.kick_bot(group);
+    let text = json!({ "chat_id": group, "text": "halo" });
+    let (status, answer) = post(&format!("{base}/sendMessage"), text.clone()).await;
+    assert_eq!(
+        (status, answer["description"].as_str()),
+        (
+            403,
+            Some("Forbidden: bot was kicked from the supergroup chat")
+        )
+    );
+    fake.readd_bot(group);
+    assert_eq!(post(&format!("{base}/sendMessage"), text).await.0, 200);
+}
+
+#[tokio::test]
 async fn injected_faults_hit_the_named_method_only() {
     let (fake, base) = fake().await;
     fake.inject(Some("getMe"), 1, Fault::Status(500));

@@ -10,6 +10,10 @@
 //! that connection closes, which the kernel does when the process dies, however it dies;
 //! so `pg_locks` lists exactly the instances alive. On SQLite there is one instance (one
 //! process writes the file), so every claim not its own belongs to a dead one.
+//!
+//! Each instance also has a row in `instances` from its start to its clean stop: a row
+//! whose instance no longer runs is a run that ended otherwise (killed, a power cut, out
+//! of memory), which the owners hear of.
 
 use std::time::Duration;
 
@@ -17,7 +21,7 @@ use rand::Rng;
 use sqlx::{Connection, Row};
 use tokio_util::sync::CancellationToken;
 
-use super::{Backend, Db};
+use super::{now_ms, Backend, Db};
 
 /// The first key of every instance's advisory lock ("TG"): the second is the instance id.
 const LOCK_SPACE: i64 = 0x5447;
@@ -29,6 +33,15 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 pub struct Instance {
     id: i64,
     backend: Backend,
+}
+
+/// A run that ended without a clean stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// When it started (Unix ms).
+    pub started_at: i64,
+    /// When it was last seen alive (Unix ms): its start, or its last [`Instance::alive`].
+    pub seen_at: i64,
 }
 
 /// Holds a PostgreSQL instance's lock until shutdown; see [`Instance::join`].
@@ -84,6 +97,61 @@ impl Instance {
                  AND classid::bigint = {LOCK_SPACE}))"
             ),
         }
+    }
+
+    /// Records that this instance runs, until [`Instance::leave`]; returns the runs that
+    /// ended without a clean stop, as [`Instance::unclean_stops`].
+    pub async fn arrive(self, db: &Db) -> Result<Vec<Stopped>, sqlx::Error> {
+        let stopped = self.unclean_stops(db).await?;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO instances (id, started_at, seen_at) VALUES ($1, $2, $2) \
+             ON CONFLICT (id) DO UPDATE SET started_at = $2, seen_at = $2",
+        )
+        .bind(self.id)
+        .bind(now)
+        .execute(db.writer())
+        .await?;
+        Ok(stopped)
+    }
+
+    /// The runs that ended without a clean stop: the rows of instances that no longer
+    /// run, each taken (deleted) by one caller.
+    pub async fn unclean_stops(self, db: &Db) -> Result<Vec<Stopped>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "DELETE FROM instances WHERE {} RETURNING started_at, seen_at",
+            self.dead_sql("id", "$1")
+        ))
+        .bind(self.id)
+        .fetch_all(db.writer())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Stopped {
+                    started_at: row.try_get(0)?,
+                    seen_at: row.try_get(1)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Notes that this instance is alive now: should it die, its stop is dated by this.
+    pub async fn alive(self, db: &Db) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE instances SET seen_at = $2 WHERE id = $1")
+            .bind(self.id)
+            .bind(now_ms())
+            .execute(db.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// A clean stop: this instance's run ends as it should.
+    pub async fn leave(self, db: &Db) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM instances WHERE id = $1")
+            .bind(self.id)
+            .execute(db.writer())
+            .await?;
+        Ok(())
     }
 
     /// A connection of its own holding this instance's lock; `None` if another has it.

@@ -42,6 +42,14 @@ pub struct GroupView {
     pub title: String,
 }
 
+/// Group `chat_id`'s title, as last seen; `None` for a group the bot never saw.
+pub async fn title(conn: &mut Conn, chat_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT title FROM groups WHERE chat_id = $1")
+        .bind(chat_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
 /// Remembers the titles of `groups` (`(chat id, title)`), in one statement, which also
 /// answers each group's time settings: a `/moban` batch needs them, and asking in the same
 /// statement saves the writer a round trip per batch.

@@ -8,8 +8,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::settings::Config;
-
 /// The space of one filesystem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Space {
@@ -53,6 +51,20 @@ pub fn space(path: &Path) -> io::Result<Space> {
     })
 }
 
+/// The space of each filesystem `folders` are on, once each, with the first of the folders
+/// on it; the folder whose space cannot be read, if one cannot.
+pub fn filesystems(folders: Vec<PathBuf>) -> Result<Vec<(PathBuf, Space)>, (PathBuf, io::Error)> {
+    let mut seen: Vec<(PathBuf, Space)> = Vec::new();
+    for folder in folders {
+        match space(&folder) {
+            Ok(space) if seen.iter().any(|(_, s)| s.filesystem == space.filesystem) => {}
+            Ok(space) => seen.push((folder, space)),
+            Err(e) => return Err((folder, e)),
+        }
+    }
+    Ok(seen)
+}
+
 /// How little free space is too little: under either bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Floor {
@@ -83,16 +95,6 @@ pub fn in_gb(bytes: u64) -> String {
     format!("{:.1} GB", bytes as f64 / 1e9)
 }
 
-/// The folders Tangkap writes to: the SQLite database's and the photos'.
-pub fn data_folders(config: &Config) -> Vec<PathBuf> {
-    let database =
-        crate::db::backup::sqlite_path(&config.database_url).map(|file| match file.parent() {
-            Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    database.into_iter().chain([config.photo_dir()]).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +107,8 @@ mod tests {
         let later = space(&dir.path().join("photos/2025")).unwrap();
         assert_eq!(later.filesystem, here.filesystem);
         assert!(space(Path::new("relative/not/made")).is_ok());
+        let once = filesystems(vec![dir.path().into(), dir.path().join("photos")]).unwrap();
+        assert_eq!(once, [(dir.path().to_path_buf(), here)]);
     }
 
     #[test]
@@ -121,25 +125,5 @@ mod tests {
         assert!(floor.is_low(&space(gb / 2, 2 * gb)), "under 1 GB");
         assert!(!floor.is_low(&space(10 * gb, 100 * gb)), "10 % is enough");
         assert_eq!(in_gb(12_345_678_901), "12.3 GB");
-    }
-
-    #[test]
-    fn the_data_lives_beside_the_database_file_and_in_the_photo_folder() {
-        let config = Config {
-            database_url: "sqlite:///srv/tangkap/tangkap.db".into(),
-            ..Config::default()
-        };
-        assert_eq!(
-            data_folders(&config),
-            [
-                PathBuf::from("/srv/tangkap"),
-                PathBuf::from("/srv/tangkap/photos")
-            ]
-        );
-        let postgres = Config {
-            database_url: "postgres://db.example/tangkap".into(),
-            ..Config::default()
-        };
-        assert_eq!(data_folders(&postgres), [PathBuf::from("data/photos")]);
     }
 }

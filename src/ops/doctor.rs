@@ -12,7 +12,6 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
@@ -29,9 +28,6 @@ use crate::{
 /// More than this between this machine's clock and Telegram's is a problem: Mini App
 /// logins (Telegram's signed `auth_date`) and every deadline are judged by this clock.
 const MOST_CLOCK_SKEW: Duration = Duration::from_secs(30);
-/// A webhook error younger than this means deliveries fail now (Telegram dates its error
-/// again at each retry); an older one is history.
-const RECENT_WEBHOOK_ERROR: Duration = Duration::from_secs(15 * 60);
 /// How many active accounts' menu buttons are looked at (the most recent logins first).
 const MENU_BUTTONS_LOOKED_AT: usize = 20;
 /// How long one call (to Telegram, the public address, the database) may take.
@@ -339,16 +335,6 @@ fn clock(telegram: &Telegram, lang: Lang) -> Outcome {
     )
 }
 
-/// getWebhookInfo, as Telegram describes the webhook.
-#[derive(Deserialize)]
-struct WebhookInfo {
-    url: String,
-    #[serde(default)]
-    pending_update_count: u64,
-    last_error_date: Option<i64>,
-    last_error_message: Option<String>,
-}
-
 /// In webhook mode, Telegram must post to this instance's webhook and be able to; when
 /// polling, no webhook may be set (Telegram refuses getUpdates while one is).
 async fn webhook(config: &Config, telegram: &Telegram, lang: Lang) -> Outcome {
@@ -356,10 +342,7 @@ async fn webhook(config: &Config, telegram: &Telegram, lang: Lang) -> Outcome {
         Ok(api) => api,
         Err(why) => return Outcome::Skipped(why.clone()),
     };
-    let info = match api
-        .call_method::<WebhookInfo>("getWebhookInfo", &json!({}), PATIENCE)
-        .await
-    {
+    let info = match api.webhook_info().await {
         Ok(info) => info,
         Err(e) => {
             let (problem, fix) = telegram_trouble(&e, config, lang);
@@ -435,7 +418,7 @@ async fn webhook(config: &Config, telegram: &Telegram, lang: Lang) -> Outcome {
             )
         });
     match last_error {
-        Some((message, age)) if age < RECENT_WEBHOOK_ERROR => failed(
+        Some((message, age)) if age < config.alerts.webhook_error_within => failed(
             lang.pick(
                 format!(
                     "Telegram gagal mengirim ke webhook {} lalu: {message}; {waiting} update \
@@ -1066,26 +1049,22 @@ async fn alert_chat(config: &Config, telegram: &Telegram, lang: Lang) -> Outcome
 
 /// Free space on each filesystem Tangkap writes to.
 fn disk_space(config: &Config, floor: disk::Floor, lang: Lang) -> Outcome {
-    let mut seen: Vec<(std::path::PathBuf, disk::Space)> = Vec::new();
-    for folder in disk::data_folders(config) {
-        match disk::space(&folder) {
-            Ok(space) if seen.iter().any(|(_, s)| s.filesystem == space.filesystem) => {}
-            Ok(space) => seen.push((folder, space)),
-            Err(e) => {
-                return failed(
-                    lang.pick(
-                        format!("ruang di {} tidak terbaca: {e}", folder.display()),
-                        format!("the space at {} cannot be read: {e}", folder.display()),
-                    ),
-                    lang.pick(
-                        "periksa folder itu dan hak aksesnya",
-                        "check that folder and its permissions",
-                    )
-                    .into(),
+    let seen = match disk::filesystems(config.data_folders()) {
+        Ok(seen) => seen,
+        Err((folder, e)) => {
+            return failed(
+                lang.pick(
+                    format!("ruang di {} tidak terbaca: {e}", folder.display()),
+                    format!("the space at {} cannot be read: {e}", folder.display()),
+                ),
+                lang.pick(
+                    "periksa folder itu dan hak aksesnya",
+                    "check that folder and its permissions",
                 )
-            }
+                .into(),
+            )
         }
-    }
+    };
     let said: Vec<String> = seen
         .iter()
         .map(|(folder, space)| {

@@ -1,5 +1,7 @@
 //! Running Tangkap for real: what tells its owner whether the installation works and
-//! keeps working (free disk, `tangkap doctor`).
+//! keeps working (free disk, `tangkap doctor`, the owners' alerts and their texts).
 
+pub mod alert_texts;
 pub mod disk;
 pub mod doctor;
+pub mod monitor;

@@ -15,7 +15,10 @@ use serde::Serialize;
 
 use crate::{
     db::{now_ms, values_placeholders, Backend, Conn, Db},
-    groups::settings::{self, duration_text, SettingsText, SlaDefaults, TimeSettings, Timing},
+    groups::{
+        self,
+        settings::{self, duration_text, SettingsText, SlaDefaults, TimeSettings, Timing},
+    },
     lang::Text,
     timers::{self, Timer},
     users::{
@@ -366,13 +369,6 @@ pub enum SettingsError {
     Db(#[from] sqlx::Error),
 }
 
-async fn title(conn: &mut Conn, chat_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT title FROM groups WHERE chat_id = $1")
-        .bind(chat_id)
-        .fetch_optional(&mut *conn)
-        .await
-}
-
 /// Group `chat_id`'s time settings, for someone who may configure them.
 pub async fn group_times(
     db: &Db,
@@ -384,7 +380,7 @@ pub async fn group_times(
         return Err(SettingsError::NotFound);
     }
     let mut conn = db.pool().acquire().await?;
-    let title = title(&mut conn, chat_id)
+    let title = groups::title(&mut conn, chat_id)
         .await?
         .ok_or(SettingsError::NotFound)?;
     Ok(GroupTimes {
@@ -410,7 +406,7 @@ pub async fn configure_group(
     }
     let settings = TimeSettings::from_text(text).map_err(SettingsError::Invalid)?;
     let mut tx = db.begin().await?;
-    let title = title(&mut tx, chat_id)
+    let title = groups::title(&mut tx, chat_id)
         .await?
         .ok_or(SettingsError::NotFound)?;
     settings::save(&mut tx, chat_id, &settings).await?;

@@ -3,7 +3,10 @@
 //! parameters), the same answers and errors, Telegram's flood limits answered with 429 and
 //! `retry_after`, long polling and webhook delivery. Tests, the demo and the benchmarks act
 //! as Telegram users through [`FakeTelegram`] and read back what the bot sent. Faults
-//! (5xx, 429, 403, slow answers) can be injected per method.
+//! (5xx, 429, 403, slow answers) can be injected per method; a bot's token can be
+//! revoked (401), the whole server taken down (connections closed unanswered), and a
+//! second bot served beside the first at the same address, as Telegram serves every bot
+//! (the owners' alert bot).
 
 pub mod html;
 mod server;
@@ -11,12 +14,15 @@ mod server;
 use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex, MutexGuard,
+    },
     time::{Duration, Instant},
 };
 
 use serde_json::{json, Value};
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 use crate::telegram::limits::{Limits, RateLimiter};
 
@@ -382,7 +388,6 @@ struct Webhook {
 }
 
 struct State {
-    token: String,
     bot: SimUser,
     next_user_id: i64,
     next_group_id: i64,
@@ -401,8 +406,8 @@ struct State {
     random_faults: Option<(f64, rand::rngs::StdRng)>,
     commands: HashMap<String, Vec<String>>,
     menu_buttons: HashMap<String, Value>,
-    /// How far the fake's clock (its `Date` header) is ahead of the real one, in seconds.
-    clock_skew: i64,
+    /// Every call with the token is refused with 401 ([`FakeTelegram::set_token_revoked`]).
+    revoked: bool,
     /// Every user the fake knows (made by `user` or seen acting), by id.
     users: HashMap<i64, SimUser>,
     next_query_id: u64,
@@ -416,6 +421,7 @@ struct State {
     downloads_redirected_to: Option<String>,
 }
 
+/// One bot's side of the fake: its chats, updates, limits and faults.
 struct Shared {
     state: Mutex<State>,
     /// Woken when an update is queued (long polls and the webhook pusher wait on it).
@@ -423,10 +429,21 @@ struct Shared {
     http: reqwest::Client,
 }
 
-/// A running fake Telegram; clone it freely.
+/// What the bots served at one address share.
+struct Server {
+    /// Each bot by its token.
+    bots: Mutex<HashMap<String, Arc<Shared>>>,
+    /// While true, every connection is closed unanswered ([`FakeTelegram::set_down`]).
+    down: watch::Sender<bool>,
+    /// How far the fake's clock (its `Date` header) is ahead of the real one, in seconds.
+    clock_skew: AtomicI64,
+}
+
+/// A running fake Telegram, as one bot sees it; clone it freely.
 #[derive(Clone)]
 pub struct FakeTelegram {
     shared: Arc<Shared>,
+    server: Arc<Server>,
     addr: SocketAddr,
 }
 
@@ -441,47 +458,35 @@ impl FakeTelegram {
     /// Starts the server on a free loopback port for the bot with `token`, which must look
     /// like `<digits>:<secret>` (the digits become the bot's user id).
     pub async fn start(token: &str, bot_username: &str) -> std::io::Result<Self> {
-        let bot_id = token
-            .split_once(':')
-            .and_then(|(id, _)| id.parse().ok())
-            .unwrap_or(1);
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                token: token.to_owned(),
-                bot: SimUser {
-                    id: bot_id,
-                    first_name: "Tangkap".into(),
-                    username: Some(bot_username.to_owned()),
-                    language_code: String::new(),
-                },
-                next_user_id: 5_000_001,
-                next_group_id: FIRST_GROUP_ID,
-                next_update_id: 700_000_001,
-                chats: HashMap::new(),
-                queue: VecDeque::new(),
-                history: HashMap::new(),
-                webhook: None,
-                webhook_generation: 0,
-                webhook_statuses: Vec::new(),
-                limiter: RateLimiter::new(Limits::TELEGRAM),
-                stats: SimStats::default(),
-                faults: Vec::new(),
-                random_faults: None,
-                commands: HashMap::new(),
-                menu_buttons: HashMap::new(),
-                clock_skew: 0,
-                users: HashMap::new(),
-                next_query_id: 4_242_000_000_000_000_001,
-                callback_queries: HashMap::new(),
-                callback_answers: Vec::new(),
-                files: HashMap::new(),
-                downloads_redirected_to: None,
-            }),
-            updates_queued: Notify::new(),
-            http: reqwest::Client::new(),
+        let shared = Shared::new(token, bot_username);
+        let server = Arc::new(Server {
+            bots: Mutex::new(HashMap::from([(token.to_owned(), shared.clone())])),
+            down: watch::Sender::new(false),
+            clock_skew: AtomicI64::new(0),
         });
-        let addr = server::serve(shared.clone()).await?;
-        Ok(Self { shared, addr })
+        let addr = server::serve(server.clone()).await?;
+        Ok(Self {
+            shared,
+            server,
+            addr,
+        })
+    }
+
+    /// Serves another bot, with `token`, at the same address (as Telegram serves every
+    /// bot at one): its own chats, updates and limits, the same users. Returns the fake as
+    /// that bot sees it.
+    pub fn add_bot(&self, token: &str, bot_username: &str) -> FakeTelegram {
+        let shared = Shared::new(token, bot_username);
+        self.server
+            .bots
+            .lock()
+            .expect("never poisoned")
+            .insert(token.to_owned(), shared.clone());
+        FakeTelegram {
+            shared,
+            server: self.server.clone(),
+            addr: self.addr,
+        }
     }
 
     /// The base URL to give the bot as `TANGKAP_API_URL`.
@@ -1339,7 +1344,7 @@ impl FakeTelegram {
     /// The fake's clock runs `seconds` ahead of the real one (behind if negative): the
     /// `Date` header of its answers says so, as a server with a wrong clock would.
     pub fn skew_clock(&self, seconds: i64) {
-        self.state().clock_skew = seconds;
+        self.server.clock_skew.store(seconds, Ordering::Relaxed);
     }
 
     /// The webhook URL, if one is set.
@@ -1374,6 +1379,80 @@ impl FakeTelegram {
         if let Some(chat) = self.state().chats.get_mut(&chat_id) {
             chat.bot_welcome = false;
         }
+    }
+
+    /// The bot is added to a group it was removed from: messages to it go through again.
+    pub fn readd_bot(&self, chat_id: i64) {
+        if let Some(chat) = self.state().chats.get_mut(&chat_id) {
+            chat.bot_welcome = true;
+        }
+    }
+
+    /// The token is revoked (`true`, as BotFather does) or valid again: while revoked,
+    /// every call with it is answered 401 `Unauthorized`, as Telegram answers a wrong
+    /// token.
+    pub fn set_token_revoked(&self, revoked: bool) {
+        self.state().revoked = revoked;
+    }
+
+    /// Telegram cannot be reached (`true`) or can again: while down, the server closes
+    /// every connection unanswered, new ones at once and open ones (a long poll) as it goes
+    /// down, for every bot it serves.
+    pub fn set_down(&self, down: bool) {
+        self.server.down.send_replace(down);
+    }
+
+    /// A delivery to the webhook failed just now, as Telegram words it (`Connection
+    /// refused`, `Wrong response from the webhook: 502 Bad Gateway`): getWebhookInfo
+    /// reports it, dated now, until the webhook is set again.
+    pub fn webhook_error(&self, message: &str) {
+        if let Some(webhook) = self.state().webhook.as_mut() {
+            webhook.last_error = Some((unix_now(), message.to_owned()));
+        }
+    }
+}
+
+impl Shared {
+    /// A bot with `token` (`<digits>:<secret>`, the digits its user id) and no chats yet.
+    fn new(token: &str, bot_username: &str) -> Arc<Self> {
+        let bot_id = token
+            .split_once(':')
+            .and_then(|(id, _)| id.parse().ok())
+            .unwrap_or(1);
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                bot: SimUser {
+                    id: bot_id,
+                    first_name: "Tangkap".into(),
+                    username: Some(bot_username.to_owned()),
+                    language_code: String::new(),
+                },
+                next_user_id: 5_000_001,
+                next_group_id: FIRST_GROUP_ID,
+                next_update_id: 700_000_001,
+                chats: HashMap::new(),
+                queue: VecDeque::new(),
+                history: HashMap::new(),
+                webhook: None,
+                webhook_generation: 0,
+                webhook_statuses: Vec::new(),
+                limiter: RateLimiter::new(Limits::TELEGRAM),
+                stats: SimStats::default(),
+                faults: Vec::new(),
+                random_faults: None,
+                commands: HashMap::new(),
+                menu_buttons: HashMap::new(),
+                revoked: false,
+                users: HashMap::new(),
+                next_query_id: 4_242_000_000_000_000_001,
+                callback_queries: HashMap::new(),
+                callback_answers: Vec::new(),
+                files: HashMap::new(),
+                downloads_redirected_to: None,
+            }),
+            updates_queued: Notify::new(),
+            http: reqwest::Client::new(),
+        })
     }
 }
 

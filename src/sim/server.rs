@@ -1,24 +1,30 @@
 //! The HTTP side of the fake: `/bot<token>/<method>` for every method Tangkap uses, and
-//! `/file/bot<token>/<file_path>` for the files getFile names.
+//! `/file/bot<token>/<file_path>` for the files getFile names, for each bot it serves (by
+//! the token in the path). Connections are served one by one, so that the server can be
+//! taken down: then every connection is closed unanswered, as when Telegram cannot be
+//! reached.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{Path, RawQuery, State},
     http::{
         header::{CONTENT_TYPE, DATE},
-        HeaderMap, HeaderValue, StatusCode,
+        HeaderMap, HeaderValue, Request, StatusCode,
     },
     response::{IntoResponse, Response},
     routing::{any, get},
     Json, Router,
 };
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::{rt::TokioIo, service::TowerToHyperService};
 use serde_json::{json, Map, Value};
 use tokio::{net::TcpListener, time::Instant};
+use tower::ServiceExt;
 
 use super::{
-    to_plain_text, CallbackAnswer, ChatKind, Fault, MemberStatus, Shared, SimMessage,
+    to_plain_text, CallbackAnswer, ChatKind, Fault, MemberStatus, Server, Shared, SimMessage,
     State as SimState, Webhook, CALLBACK_ANSWER_WINDOW,
 };
 
@@ -37,29 +43,65 @@ const MAX_CALLBACK_ANSWER: usize = 200;
 const QUERY_INVALID: &str = "query is too old and response timeout expired or query ID is invalid";
 const NOT_MODIFIED: &str = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 
-pub(super) async fn serve(shared: Arc<Shared>) -> std::io::Result<SocketAddr> {
+pub(super) async fn serve(server: Arc<Server>) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let app = Router::new()
         .route("/{token}/{method}", any(call))
         .route("/file/{token}/{*file_path}", get(download))
         .layer(axum::middleware::map_response_with_state(
-            shared.clone(),
+            server.clone(),
             skewed_date,
         ))
-        .with_state(shared);
+        .with_state(server.clone());
+    let down = server.down.subscribe();
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the fake Telegram server stopped");
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::error!(error = %e, "the fake Telegram cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            if *down.borrow() {
+                continue;
+            }
+            let service = app
+                .clone()
+                .map_request(|request: Request<Incoming>| request.map(Body::new));
+            let mut down = down.clone();
+            tokio::spawn(async move {
+                let served = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+                // Going down drops the connection, whatever it was doing.
+                tokio::select! {
+                    _ = served => {}
+                    _ = down.wait_for(|down| *down) => {}
+                }
+            });
         }
     });
     Ok(addr)
 }
 
+/// The bot whose token a path names (`bot<token>`), unless its token was revoked.
+fn bot(server: &Server, token: &str) -> Option<Arc<Shared>> {
+    let shared = server
+        .bots
+        .lock()
+        .unwrap()
+        .get(token.strip_prefix("bot")?)?
+        .clone();
+    let revoked = shared.state.lock().unwrap().revoked;
+    (!revoked).then_some(shared)
+}
+
 /// Every answer is dated, as Telegram's are (hyper adds the real time); a skewed clock
 /// ([`super::FakeTelegram::skew_clock`]) dates them by its own.
-async fn skewed_date(State(shared): State<Arc<Shared>>, mut response: Response) -> Response {
-    let skew = shared.state.lock().unwrap().clock_skew;
+async fn skewed_date(State(server): State<Arc<Server>>, mut response: Response) -> Response {
+    let skew = server.clock_skew.load(std::sync::atomic::Ordering::Relaxed);
     if skew != 0 {
         let now = std::time::SystemTime::now();
         let offset = Duration::from_secs(skew.unsigned_abs());
@@ -102,15 +144,15 @@ fn bad_request(detail: &str) -> Answer {
 }
 
 async fn call(
-    State(shared): State<Arc<Shared>>,
+    State(server): State<Arc<Server>>,
     Path((token, method)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    if token.strip_prefix("bot") != Some(shared.state.lock().unwrap().token.as_str()) {
+    let Some(shared) = bot(&server, &token) else {
         return refuse(401, "Unauthorized");
-    }
+    };
     let method = method.to_ascii_lowercase();
     let params = match parse_params(query.as_deref(), &headers, &body) {
         Ok(params) => params,
@@ -264,19 +306,18 @@ fn get_file(state: &SimState, params: &Params) -> Answer {
 /// `GET /file/bot<token>/<file_path>`: the file's bytes. A wrong token, like an unknown
 /// path, is 404, as Telegram answers.
 async fn download(
-    State(shared): State<Arc<Shared>>,
+    State(server): State<Arc<Server>>,
     Path((token, file_path)): Path<(String, String)>,
 ) -> Response {
-    let mut state = shared.state.lock().unwrap();
-    let file = if token.strip_prefix("bot") == Some(state.token.as_str()) {
-        state
-            .files
-            .values()
-            .find(|file| file.file_path == file_path && !file.gone)
-            .map(|file| (file.bytes.clone(), file.size_told))
-    } else {
-        None
+    let Some(shared) = bot(&server, &token) else {
+        return refuse(404, "Not Found").into_response();
     };
+    let mut state = shared.state.lock().unwrap();
+    let file = state
+        .files
+        .values()
+        .find(|file| file.file_path == file_path && !file.gone)
+        .map(|file| (file.bytes.clone(), file.size_told));
     let Some((bytes, size_told)) = file else {
         return refuse(404, "Not Found").into_response();
     };

@@ -2,16 +2,24 @@
 //! transport. teloxide's own transport sleeps ten seconds inside every call that meets a
 //! 5xx and hides the HTTP error code, while the outbox sender must decide for itself when
 //! to retry, and tell a permanent refusal (400, 403) from a passing fault.
+//!
+//! Each call also notes whether Telegram answered it ([`BotApi::health`]): every part calls
+//! through clones of one client, so what they meet together (Telegram unreachable, the
+//! token refused) is known without a call of its own, for the owners' alerts.
 
 use std::{
     fmt,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, SystemTime},
 };
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use teloxide::requests::Payload;
 
-use crate::config::BotToken;
+use crate::{config::BotToken, db::now_ms};
 
 /// How long an ordinary call may take before it counts as a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,6 +53,26 @@ impl ApiError {
             }
         )
     }
+
+    /// A refusal that says the chat is out of the bot's reach for good: the bot was removed
+    /// from it or blocked, or the chat is gone (not a refused message: a bad button, a
+    /// reaction not allowed there).
+    pub fn shuts_the_chat(&self) -> bool {
+        match self {
+            ApiError::Refused { code: 403, .. } => true,
+            ApiError::Refused {
+                code: 400,
+                description,
+            } => [
+                "chat not found",
+                "group chat was deactivated",
+                "PEER_ID_INVALID",
+            ]
+            .iter()
+            .any(|gone| description.contains(gone)),
+            _ => false,
+        }
+    }
 }
 
 /// What a download through [`BotApi::download`] can meet besides the Bot API's answers.
@@ -66,6 +94,71 @@ pub struct FileInfo {
     pub file_size: Option<u64>,
 }
 
+/// getWebhookInfo, as Telegram describes the webhook.
+#[derive(Clone, Debug, Deserialize)]
+pub struct WebhookInfo {
+    /// Where Telegram posts updates; empty without a webhook.
+    pub url: String,
+    /// Updates waiting to be delivered.
+    #[serde(default)]
+    pub pending_update_count: u64,
+    /// When (Unix seconds) and why the last delivery failed; kept until the webhook is set
+    /// again.
+    pub last_error_date: Option<i64>,
+    pub last_error_message: Option<String>,
+}
+
+/// Whether Telegram answers this bot's calls, as they found it (see [`BotApi::health`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Since when (Unix ms) no call has been answered (a network error, a 5xx), if so.
+    pub unreachable_since: Option<i64>,
+    /// Since when (Unix ms) every answer has refused the token (401), if so.
+    pub refused_since: Option<i64>,
+    /// The last such failure, as it was met.
+    pub last_error: Option<String>,
+}
+
+/// Where [`Health`] is kept: 0 for a time means none.
+#[derive(Debug, Default)]
+struct Answers {
+    unreachable_since: AtomicI64,
+    refused_since: AtomicI64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl Answers {
+    /// Notes the outcome of one call: an answer that took the token ends both failures;
+    /// a 401 is an answer refusing the token; no answer, or a 5xx from Telegram's front,
+    /// is Telegram unreachable (and says nothing of the token).
+    fn note<T>(&self, outcome: &Result<T, ApiError>) {
+        let clear = |since: &AtomicI64| {
+            if since.load(Ordering::Relaxed) != 0 {
+                since.store(0, Ordering::Relaxed);
+            }
+        };
+        let fail = |since: &AtomicI64, error: &ApiError| {
+            let _ = since.compare_exchange(0, now_ms(), Ordering::Relaxed, Ordering::Relaxed);
+            *self.last_error.lock().expect("never poisoned") = Some(error.to_string());
+        };
+        match outcome {
+            Err(error @ ApiError::Network(_)) => fail(&self.unreachable_since, error),
+            Err(error @ ApiError::Refused { code: 500.., .. })
+            | Err(error @ ApiError::BadAnswer { status: 500.., .. }) => {
+                fail(&self.unreachable_since, error)
+            }
+            Err(error @ ApiError::Refused { code: 401, .. }) => {
+                clear(&self.unreachable_since);
+                fail(&self.refused_since, error);
+            }
+            _ => {
+                clear(&self.unreachable_since);
+                clear(&self.refused_since);
+            }
+        }
+    }
+}
+
 /// The Bot API endpoint of one bot. Its `Debug` hides the token.
 #[derive(Clone)]
 pub struct BotApi {
@@ -74,6 +167,8 @@ pub struct BotApi {
     base: String,
     /// `{api_url}/file/bot{token}`, where files are downloaded; never printed.
     files: String,
+    /// How its calls (and its clones') were answered.
+    answers: Arc<Answers>,
 }
 
 impl fmt::Debug for BotApi {
@@ -112,7 +207,36 @@ impl BotApi {
             client,
             base: format!("{api_url}/bot{}", token.expose()),
             files: format!("{api_url}/file/bot{}", token.expose()),
+            answers: Arc::default(),
         }
+    }
+
+    /// Whether Telegram has answered the calls made through this client and its clones:
+    /// since when it has not, or has refused the token, as the last calls found.
+    pub fn health(&self) -> Health {
+        let since = |at: &AtomicI64| Some(at.load(Ordering::Relaxed)).filter(|&at| at != 0);
+        let unreachable_since = since(&self.answers.unreachable_since);
+        let refused_since = since(&self.answers.refused_since);
+        let last_error = match (unreachable_since, refused_since) {
+            (None, None) => None,
+            _ => self
+                .answers
+                .last_error
+                .lock()
+                .expect("never poisoned")
+                .clone(),
+        };
+        Health {
+            unreachable_since,
+            refused_since,
+            last_error,
+        }
+    }
+
+    /// How Telegram describes the bot's webhook.
+    pub async fn webhook_info(&self) -> Result<WebhookInfo, ApiError> {
+        self.call_method("getWebhookInfo", &serde_json::json!({}), CALL_TIMEOUT)
+            .await
     }
 
     /// Asks Telegram where file `file_id` can be downloaded (getFile).
@@ -231,13 +355,19 @@ impl BotApi {
             .await
         {
             Ok(response) => response,
-            Err(e) => return (Err(network_error(e)), None),
+            Err(e) => {
+                let failed = Err(network_error(e));
+                self.answers.note(&failed);
+                return (failed, None);
+            }
         };
         let date = response
             .headers()
             .get(reqwest::header::DATE)
             .and_then(|date| httpdate::parse_http_date(date.to_str().ok()?).ok());
-        (Self::decode(response).await, date)
+        let decoded = Self::decode(response).await;
+        self.answers.note(&decoded);
+        (decoded, date)
     }
 
     async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
@@ -277,4 +407,55 @@ fn network_error(err: reqwest::Error) -> ApiError {
     };
     let err = err.without_url();
     ApiError::Network(format!("{kind}: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_tell_whether_telegram_answers_and_takes_the_token() {
+        let token = BotToken::parse("123456:AAHealthOfTheBotApiClient_0123456").unwrap();
+        let api = BotApi::new("http://127.0.0.1:9", &token);
+        let clone = api.clone();
+        assert_eq!(api.health(), Health::default());
+        let refused = |code: u16| ApiError::Refused {
+            code,
+            description: "…".into(),
+        };
+        clone
+            .answers
+            .note::<()>(&Err(ApiError::Network("cannot connect".into())));
+        let down = api.health();
+        assert!(down.unreachable_since.is_some() && down.refused_since.is_none());
+        assert_eq!(
+            down.last_error.as_deref(),
+            Some("network error: cannot connect")
+        );
+        clone.answers.note::<()>(&Err(refused(502)));
+        assert_eq!(
+            api.health().unreachable_since,
+            down.unreachable_since,
+            "since the first"
+        );
+        clone.answers.note::<()>(&Err(refused(401)));
+        let revoked = api.health();
+        assert!(revoked.unreachable_since.is_none() && revoked.refused_since.is_some());
+        // A 403 or a 429 is Telegram answering, with the token taken.
+        clone
+            .answers
+            .note::<()>(&Err(ApiError::RetryAfter(Duration::from_secs(1))));
+        assert_eq!(api.health(), Health::default());
+        assert!(refused(403).shuts_the_chat());
+        assert!(ApiError::Refused {
+            code: 400,
+            description: "Bad Request: chat not found".into()
+        }
+        .shuts_the_chat());
+        assert!(!ApiError::Refused {
+            code: 400,
+            description: "Bad Request: REACTION_INVALID".into()
+        }
+        .shuts_the_chat());
+    }
 }

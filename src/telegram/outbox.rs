@@ -172,11 +172,23 @@ pub enum Outgoing {
     /// Mail to a guest who booked on the web: queued and retried like a message, in the
     /// outbox's one mail lane ([`MAIL_LANE`]).
     Mail(Mail),
+    /// An alert to the owners' chat (`TANGKAP_ALERT_CHAT`), an HTML message sent through
+    /// the alert bot if there is one, else the main bot; queued in the alert lane
+    /// ([`ALERT_LANE`]), so that it waits behind no other message to that chat (one the
+    /// main bot cannot send while its token is refused).
+    Alert {
+        chat_id: i64,
+        html: String,
+    },
 }
 
 /// The `chat_id` of every mail row: no Telegram chat has id 0, so mail queues apart from
 /// every chat, one at a time, and is never counted against Telegram's limits.
 pub const MAIL_LANE: i64 = 0;
+
+/// The `chat_id` of every alert row: no Telegram chat has it, so alerts queue apart from
+/// every chat, in order, paced as a group is (a chat id below zero).
+pub const ALERT_LANE: i64 = i64::MIN;
 
 impl Outgoing {
     pub fn chat_id(&self) -> i64 {
@@ -188,6 +200,7 @@ impl Outgoing {
             | Outgoing::AnswerCallback { chat_id, .. }
             | Outgoing::SetReaction { chat_id, .. } => *chat_id,
             Outgoing::Mail(_) => MAIL_LANE,
+            Outgoing::Alert { .. } => ALERT_LANE,
         }
     }
 
@@ -209,7 +222,7 @@ impl Outgoing {
     /// nor edits in private chats.
     pub fn counts_against_limits(&self) -> bool {
         match self {
-            Outgoing::SendMessage { .. } => true,
+            Outgoing::SendMessage { .. } | Outgoing::Alert { .. } => true,
             Outgoing::EditMessage { chat_id, .. } => *chat_id < 0,
             _ => false,
         }
@@ -222,7 +235,8 @@ impl Outgoing {
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
             | Outgoing::AnswerCallback { chat_id, .. }
-            | Outgoing::SetReaction { chat_id, .. } => *chat_id = new_chat,
+            | Outgoing::SetReaction { chat_id, .. }
+            | Outgoing::Alert { chat_id, .. } => *chat_id = new_chat,
             Outgoing::Mail(_) => {}
         }
         self
@@ -365,6 +379,32 @@ pub async fn about(tx: &mut Conn, about: &str) -> Result<Vec<(i64, i64)>, sqlx::
     rows.iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect()
+}
+
+/// Whether outbox row `id`, a message that counts against Telegram's limits (it has a
+/// `sent_at`), went out by `at` (Unix ms).
+pub async fn sent_by(conn: &mut Conn, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+    let sent: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM outbox WHERE id = $1 AND status = 'sent' AND sent_at <= $2",
+    )
+    .bind(id)
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(sent.is_some())
+}
+
+/// Whether a message to `chat_id` went out after `since` (Unix ms): the chat takes the
+/// bot's messages again. Read over the `(chat_id, sent_at)` index.
+pub async fn delivered_since(db: &Db, chat_id: i64, since: i64) -> Result<bool, sqlx::Error> {
+    let sent: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM outbox WHERE chat_id = $1 AND sent_at > $2 AND status = 'sent' LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(sent.is_some())
 }
 
 /// Telegram's id for the message outbox row `id` sent, once it is sent.
@@ -770,7 +810,8 @@ pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// A group became a supergroup: its pending messages follow it to the new chat id.
+/// A group became a supergroup: its pending messages follow it to the new chat id (alerts
+/// stay in their lane, addressed to it).
 pub async fn move_chat(db: &Db, from: i64, to: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     let rows =
@@ -781,16 +822,19 @@ pub async fn move_chat(db: &Db, from: i64, to: i64) -> Result<(), sqlx::Error> {
     for row in rows {
         let id: i64 = row.try_get(0)?;
         let payload: String = row.try_get(1)?;
-        let moved = serde_json::from_str::<Outgoing>(&payload)
-            .map(|m| {
-                serde_json::to_string(&m.with_chat_id(to)).expect("Outgoing always serializes")
-            })
-            .unwrap_or(payload);
+        let (lane, moved) = match serde_json::from_str::<Outgoing>(&payload) {
+            Ok(message) => {
+                let moved = message.with_chat_id(to);
+                let json = serde_json::to_string(&moved).expect("Outgoing always serializes");
+                (moved.chat_id(), json)
+            }
+            Err(_) => (to, payload),
+        };
         sqlx::query(
             "UPDATE outbox SET chat_id = $2, payload = $3, next_attempt_at = $4 WHERE id = $1",
         )
         .bind(id)
-        .bind(to)
+        .bind(lane)
         .bind(moved)
         .bind(now_ms())
         .execute(&mut *tx)

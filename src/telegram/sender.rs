@@ -4,8 +4,19 @@
 //! exponentially, and a permanent refusal is recorded on the row instead of retried. An
 //! edit that a newer edit of the same message replaces is dropped unsent, and a message
 //! whose forum topic Telegram refuses goes to the chat without it.
+//!
+//! Alerts go to the owners' chat through the alert bot when there is one, the same way.
+//! What the sender meets that the owners must hear of is reported to `alerts`: a group
+//! that refuses the bot for good, and mail that cannot be handed over.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use teloxide::{
     payloads::{
@@ -27,6 +38,7 @@ use super::{
     outbox::{self, Answers, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
 use crate::{
+    alerts::{self, Detail, Problem},
     db::{instance::Instance, now_ms, Db},
     mail::{MailError, Mailer},
     metrics::{Lane, Metrics, SendResult},
@@ -68,6 +80,8 @@ struct Delivery {
 pub struct Sender {
     db: Db,
     api: BotApi,
+    /// Sends the alerts, when they have a bot of their own.
+    alert_api: Option<BotApi>,
     /// Sends the outbox's mail, when SMTP is configured.
     mailer: Option<Arc<Mailer>>,
     instance: Instance,
@@ -78,13 +92,23 @@ pub struct Sender {
     limiter: RateLimiter,
     /// Counts each attempt's result.
     metrics: Metrics,
+    /// The last mail attempt failed, or none was made yet: the next one that succeeds
+    /// reports mail working (perhaps after another instance, or the run before, failed).
+    mail_failing: AtomicBool,
+}
+
+/// The bots that send the outbox's calls: the main one, and the alert bot if alerts have
+/// one of their own (`TANGKAP_ALERT_BOT_TOKEN`).
+pub struct Bots {
+    pub main: BotApi,
+    pub alerts: Option<BotApi>,
 }
 
 impl Sender {
     /// `wake` is notified whenever rows are queued.
     pub fn new(
         db: Db,
-        api: BotApi,
+        bots: Bots,
         mailer: Option<Mailer>,
         instance: Instance,
         wake: Arc<Notify>,
@@ -93,13 +117,15 @@ impl Sender {
         let limits = Limits::TELEGRAM.with_margin(LIMIT_MARGIN);
         Self {
             db,
-            api,
+            api: bots.main,
+            alert_api: bots.alerts,
             mailer: mailer.map(Arc::new),
             instance,
             wake,
             limits,
             limiter: RateLimiter::new(limits),
             metrics,
+            mail_failing: AtomicBool::new(true),
         }
     }
 
@@ -163,11 +189,20 @@ impl Sender {
         message: Outgoing,
         reserved: Option<Instant>,
     ) {
-        let (api, mailer) = (self.api.clone(), self.mailer.clone());
+        // An alert goes through the alert bot, if there is one.
+        let api = match (&message, &self.alert_api) {
+            (Outgoing::Alert { .. }, Some(alert_api)) => alert_api.clone(),
+            _ => self.api.clone(),
+        };
+        let mailer = self.mailer.clone();
         let plain = message.is_plain();
         in_flight.spawn(async move {
             let (result, rewritten) = match &message {
                 Outgoing::Mail(mail) => (send_mail(mailer.as_deref(), mail).await, None),
+                Outgoing::Alert { chat_id, html } => {
+                    let alert = Outgoing::message(*chat_id, html.clone());
+                    (deliver(&api, &alert).await, None)
+                }
                 _ => deliver_or_leave_topic(&api, &message).await,
             };
             Delivery {
@@ -418,6 +453,7 @@ impl Sender {
         counted: bool,
     ) {
         self.count(row, &result);
+        self.report(row, &result).await;
         for attempt in 0..5u32 {
             if let Some(message) = &rewritten {
                 if let Err(e) = outbox::rewrite(&self.db, row.id, message).await {
@@ -459,6 +495,43 @@ impl Sender {
             }
         }
         tracing::error!(outbox_id = row.id, "gave up recording a delivery");
+    }
+}
+
+impl Sender {
+    /// Tells the owners' alerts what an attempt says of a problem: a group that shuts the
+    /// bot out for good (its alert names the group), and mail failing or working again. A
+    /// report that cannot be written is logged: the message's own outcome matters more.
+    async fn report(&self, row: &OutboxRow, result: &Result<Option<i32>, ApiError>) {
+        let (problem, detail) = match (row.chat_id, result) {
+            (outbox::MAIL_LANE, Ok(_)) => {
+                if !self.mail_failing.swap(false, Ordering::Relaxed) {
+                    return;
+                }
+                (Problem::MailFailing, None)
+            }
+            (outbox::MAIL_LANE, Err(e)) => {
+                self.mail_failing.store(true, Ordering::Relaxed);
+                // The mail server's words, as `send_mail` put them.
+                let why = match e {
+                    ApiError::Network(why)
+                    | ApiError::Refused {
+                        description: why, ..
+                    } => why.clone(),
+                    e => e.to_string(),
+                };
+                (Problem::MailFailing, Some(Detail::error(why)))
+            }
+            (outbox::ALERT_LANE, _) => return,
+            (chat, Err(e)) if chat < 0 && e.shuts_the_chat() => (
+                Problem::ChatRefused(chat),
+                Some(Detail::error(e.to_string())),
+            ),
+            _ => return,
+        };
+        if let Err(e) = alerts::report(self.db.writer(), problem, detail.as_ref()).await {
+            tracing::warn!(error = %e, problem = %problem.key(), "cannot record a problem for the owners");
+        }
     }
 }
 
@@ -628,6 +701,10 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
         Outgoing::Mail(_) => Err(ApiError::Refused {
             code: 400,
             description: "mail does not go through the Bot API".into(),
+        }),
+        Outgoing::Alert { .. } => Err(ApiError::Refused {
+            code: 400,
+            description: "an alert is sent as the message it holds".into(),
         }),
     }
 }

@@ -901,7 +901,7 @@ pub fn ticket_check(ticket: &TicketStanding, now: i64, in_group: bool, lang: Lan
 
 /// `14:05 WIB` for a moment (Unix ms) of the day of `now` at `offset`, `23-11-2026 14:05 WIB`
 /// for one of another day.
-fn moment(at: i64, now: i64, offset: time::UtcOffset) -> String {
+pub fn moment(at: i64, now: i64, offset: time::UtcOffset) -> String {
     let day = |ms: i64| local(ms, offset).date();
     match day(at) == day(now) {
         true => clock(at, offset),

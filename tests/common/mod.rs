@@ -158,8 +158,18 @@ pub fn by_webhook(config: &mut Config) {
 
 /// Starts Tangkap after `adjust` has changed its configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    init_logging();
     let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    spawn_app_on(fake, backend, adjust).await
+}
+
+/// Starts Tangkap against `fake`, made beforehand (its chats already there), after
+/// `adjust` has changed its configuration.
+pub async fn spawn_app_on(
+    fake: FakeTelegram,
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
+    init_logging();
     let database = test_database(backend).await;
     let mut config = test_config(&fake, &database.url);
     adjust(&mut config);
