@@ -83,6 +83,8 @@ struct Sizes {
     live_seconds: u64,
     /// Tickets exported at once, through the release binary.
     export_orders: usize,
+    /// Tickets in the database a backup is taken of, through the release binary.
+    backup_orders: usize,
     /// Tickets over a year behind the Laporan page, in how many groups, worked by how
     /// many staff, and the report requests timed.
     report_tickets: usize,
@@ -124,6 +126,7 @@ const FULL: Sizes = Sizes {
     live_every: Duration::from_secs(5),
     live_seconds: 30,
     export_orders: 1_000_000,
+    backup_orders: 100_000,
     report_tickets: 1_000_000,
     report_groups: 20,
     report_staff: 40,
@@ -160,6 +163,7 @@ const SMOKE: Sizes = Sizes {
     live_every: Duration::from_secs(1),
     live_seconds: 3,
     export_orders: 2_000,
+    backup_orders: 2_000,
     report_tickets: 5_000,
     report_groups: 3,
     report_staff: 4,
@@ -388,6 +392,9 @@ async fn run(args: Args) {
         }
         if args.runs("export") {
             export(&mut report, backend, sizes).await;
+        }
+        if args.runs("backup") {
+            backup(&mut report, backend, sizes).await;
         }
         if args.runs("outbox") {
             outbox_fidelity(&mut report, backend, sizes).await;
@@ -2746,6 +2753,51 @@ async fn board_search(report: &mut Report, backend: Backend, sizes: Sizes) {
 
 /// Exports every ticket of a large board as CSV and as XLSX from the release binary, and
 /// reads the most it held resident while doing so.
+/// `tangkap backup FILE` (copy and read back whole) and `tangkap backup verify FILE` by the
+/// release binary, on a database of `backup_orders` tickets, stopped.
+async fn backup(report: &mut Report, backend: Backend, sizes: Sizes) {
+    let (_fake, database_url, dir) =
+        stopped_board(backend, sizes.backup_orders, &[-100, -200, -300]).await;
+    let workload = format!("backup, {} tickets", sizes.backup_orders);
+    let file = dir.path().join(match backend {
+        Backend::Sqlite => "copy.db",
+        Backend::Postgres => "copy.dump",
+    });
+    let tangkap = |args: &[&str]| {
+        let started = Instant::now();
+        let output = Command::new(tangkap_binary())
+            .args(args)
+            .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
+            .env("DATABASE_URL", &database_url)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "tangkap {args:?}: {said} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            said.contains(&format!("{} tickets", sizes.backup_orders)),
+            "every ticket counted: {said}"
+        );
+        started.elapsed().as_secs_f64()
+    };
+    let taken = tangkap(&["backup", file.to_str().unwrap()]);
+    let verified = tangkap(&["backup", "verify", file.to_str().unwrap()]);
+    let bytes = std::fs::metadata(&file).unwrap().len();
+    report.add(&workload, backend, "backup taken and checked", taken, "s");
+    report.add(&workload, backend, "verify", verified, "s");
+    report.add(
+        &workload,
+        backend,
+        "backup size",
+        bytes as f64 / 1024.0 / 1024.0,
+        "MB",
+    );
+    drop_database(&database_url).await;
+}
+
 async fn export(report: &mut Report, backend: Backend, sizes: Sizes) {
     let (fake, database_url, dir) =
         stopped_board(backend, sizes.export_orders, &[-100, -200, -300]).await;

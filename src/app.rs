@@ -1,5 +1,6 @@
 //! Wiring: the tasks that make up a running Tangkap (HTTP server, update intake, update
-//! processor, outbox sender, and the owners' monitor when alerts are on) around one
+//! processor, outbox sender, timers, scheduled backups, and the owners' monitor when alerts
+//! are on) around one
 //! [`AppState`], started and stopped together.
 
 use std::{
@@ -28,7 +29,10 @@ use crate::{
     groups,
     mail::{MailError, Mailer},
     metrics::Metrics,
-    ops::monitor::{self, Monitor},
+    ops::{
+        backups::{self, BackupTimer},
+        monitor::{self, Monitor},
+    },
     orders::{
         card::GroupFeatures,
         photos::PhotoStore,
@@ -262,6 +266,17 @@ pub async fn start_on(
     reports::schedule_window(&db)
         .await
         .map_err(DbError::Connect)?;
+    backups::schedule(&db, state.config.backups.every)
+        .await
+        .map_err(DbError::Connect)?;
+    let backup_timer =
+        match backups::Worker::new(db.clone(), state.config.clone(), state.new_messages.clone()) {
+            Some((worker, timer)) => {
+                tasks.spawn(worker.run(shutdown.clone()));
+                Some(timer)
+            }
+            None => None,
+        };
     tasks.spawn(timers::run(
         db.clone(),
         AppTimers {
@@ -275,6 +290,7 @@ pub async fn start_on(
             hotel: state.hotel.clone(),
             digest,
             group: step_rules.group,
+            backups: backup_timer,
         },
         metrics,
         shutdown.clone(),
@@ -319,16 +335,19 @@ struct AppTimers {
     digest: Option<Digest>,
     /// What a group sees of a Pickup told after its undo time.
     group: GroupFeatures,
+    /// The backup schedule; None when off (its timer is removed at start).
+    backups: Option<BackupTimer>,
 }
 
 impl Fire for AppTimers {
     async fn fire(&self, tx: &mut Conn, due: &[Due]) -> Result<(), sqlx::Error> {
-        let (mut digest_due, mut window_due) = (false, false);
+        let (mut digest_due, mut window_due, mut backup_due) = (false, false, false);
         let (mut told, mut reminders, mut bookings) = (Vec::new(), Vec::new(), Vec::new());
         for timer in due {
             match timer.kind.as_str() {
                 reports::digest::TIMER => digest_due = true,
                 reports::WINDOW_TIMER => window_due = true,
+                backups::TIMER => backup_due = true,
                 workflow::PICKUP_TOLD => told.push(timer.entity),
                 kind if booking::expiry::is_booking_timer(kind) => bookings.push(timer.clone()),
                 _ => reminders.push(timer.clone()),
@@ -339,6 +358,9 @@ impl Fire for AppTimers {
         }
         if window_due {
             reports::roll_window(tx, crate::db::now_ms()).await?;
+        }
+        if let (Some(backups), true) = (&self.backups, backup_due) {
+            backups.fire(tx).await?;
         }
         if !told.is_empty() {
             workflow::tell_picked_up(tx, &told, &self.group).await?;
@@ -357,6 +379,9 @@ impl Fire for AppTimers {
 
     fn fired(&self) {
         self.reminders.fired();
+        if let Some(backups) = &self.backups {
+            backups.committed();
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{
     db::{backup, Db},
     demo::{self, DemoOptions},
     lang::Lang,
-    ops::{disk, doctor},
+    ops::{backups, disk, doctor},
     settings::Config,
     users::{
         self,
@@ -36,15 +36,24 @@ enum Command {
     Run,
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
-    /// Write a consistent copy of the SQLite database to FILE, while the bot runs.
+    /// Take a backup while the bot runs, as the schedule takes it (TANGKAP_BACKUP_DIR,
+    /// encrypted and copied off-site as set), or a plain copy to FILE. Either is read back
+    /// whole before it counts. `tangkap backup verify FILE` checks a backup.
+    #[command(args_conflicts_with_subcommands = true)]
     Backup {
-        /// The new file to write.
-        file: std::path::PathBuf,
+        #[command(subcommand)]
+        check: Option<BackupCheck>,
+        /// A new file to write a plain copy to (SQLite file or pg_dump archive).
+        file: Option<std::path::PathBuf>,
     },
-    /// Put the copy FILE in place of the SQLite database. Stop the bot first.
+    /// Put the backup FILE in place of the database. Stop the bot first; on PostgreSQL the
+    /// database must exist (it may be empty).
     Restore {
         /// A file made by `tangkap backup`.
         file: std::path::PathBuf,
+        /// The age secret key file to decrypt an encrypted backup with.
+        #[arg(long)]
+        identity: Option<std::path::PathBuf>,
     },
     /// Manage accounts on DATABASE_URL: list them, approve or reject applicants, disable
     /// or enable accounts, change roles. Exits 1 for an unknown user or a refused change.
@@ -81,6 +90,17 @@ enum Command {
         /// halfway), e.g. 90s or 5m.
         #[arg(long, default_value = "1m", value_parser = short_hold)]
         short_hold: std::time::Duration,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupCheck {
+    /// Read the backup FILE back whole and count what it holds; exits 1 if it is unsound.
+    Verify {
+        file: std::path::PathBuf,
+        /// The age secret key file to decrypt an encrypted backup with.
+        #[arg(long)]
+        identity: Option<std::path::PathBuf>,
     },
 }
 
@@ -146,15 +166,11 @@ pub fn main() -> ExitCode {
                 };
                 demo::run(config, options).await
             }
-            Command::Backup { file } => {
-                let db = Db::connect(&config.database_url).await?;
-                backup::backup(&db, &file).await?;
-                println!("backup written to {}", file.display());
-                Ok(())
-            }
-            Command::Restore { file } => {
-                backup::restore(&file, &config.database_url).await?;
-                println!("database restored from {}", file.display());
+            Command::Backup { check, file } => take_backup(&config, check, file).await,
+            Command::Restore { file, identity } => {
+                let contents =
+                    backups::restore(&file, identity.as_deref(), &config.database_url).await?;
+                println!("database restored from {} ({contents})", file.display());
                 Ok(())
             }
             Command::User { command } => user(config, command).await,
@@ -193,6 +209,49 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `tangkap backup [FILE]` and `tangkap backup verify FILE`.
+async fn take_backup(
+    config: &Config,
+    check: Option<BackupCheck>,
+    file: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    if let Some(BackupCheck::Verify { file, identity }) = check {
+        let contents = backups::verify(&file, identity.as_deref()).await?;
+        println!("{}: whole ({contents})", file.display());
+        return Ok(());
+    }
+    let db = Db::connect(&config.database_url).await?;
+    let taken = match file {
+        Some(file) => {
+            let taken_at = crate::db::now_ms();
+            backup::copy_to(&db, &config.database_url, &file).await?;
+            let contents = backup::check(&file).await?;
+            let taken = backup::Taken {
+                bytes: std::fs::metadata(&file)?.len(),
+                file,
+                taken_at,
+                contents,
+                copied_to: None,
+            };
+            backup::record(&db, &taken).await?;
+            taken
+        }
+        None => backups::take_and_report(&db, config).await?,
+    };
+    db.close().await;
+    println!(
+        "backup written to {} ({} bytes; {}){}",
+        taken.file.display(),
+        taken.bytes,
+        taken.contents,
+        taken
+            .copied_to
+            .map(|to| format!(", copied to {to}"))
+            .unwrap_or_default()
+    );
+    Ok(())
 }
 
 /// `tangkap user …`, on the configured database, with an owner's powers (the one running

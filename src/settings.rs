@@ -17,7 +17,7 @@ use crate::{
     groups::settings::SlaDefaults,
     mail::MailSettings,
     metrics::MetricsSettings,
-    ops::disk::Floor,
+    ops::{backups::BackupSettings, disk::Floor},
     orders::{card::GroupFeatures, workflow::Rules, DuplicateOrderId},
     users::access::Registration,
     web::{
@@ -97,6 +97,8 @@ pub struct Config {
     pub alert_bot_token: Option<BotToken>,
     /// When problems are told to the alert chat.
     pub alerts: AlertRules,
+    /// Scheduled backups: how often, where, how many kept, the off-site copy, encryption.
+    pub backups: BackupSettings,
 }
 
 /// When problems are told to the owners (`TANGKAP_ALERT_CHAT`). The issue fixes these
@@ -169,6 +171,7 @@ impl Default for Config {
             alert_chat: None,
             alert_bot_token: None,
             alerts: AlertRules::default(),
+            backups: BackupSettings::default(),
         }
     }
 }
@@ -208,6 +211,7 @@ impl Config {
             booking: layers.extract()?,
             mail: layers.extract()?,
             duplicate_order_id: layers.extract()?,
+            backups: layers.extract()?,
             ..layers.extract::<Self>()?
         })
     }
@@ -261,6 +265,15 @@ impl Config {
         match &self.photo_dir {
             Some(dir) => dir.clone(),
             None => self.data_dir().join("photos"),
+        }
+    }
+
+    /// Where scheduled backups are written: the folder set (`TANGKAP_BACKUP_DIR`), or
+    /// `backups` beside a SQLite database file (`data/backups` for PostgreSQL).
+    pub fn backup_dir(&self) -> PathBuf {
+        match &self.backups.dir {
+            Some(dir) => dir.clone(),
+            None => self.data_dir().join("backups"),
         }
     }
 

@@ -116,6 +116,20 @@ fn assert_told_reminded_recovered(
             .contains(&reminder.message_id)));
 }
 
+/// Waits for the end of the problem told in `chat`, which must begin with `recovered`, and
+/// prints the figures of its course from `began` to `ended`.
+async fn wait_for_end(
+    fake: &FakeTelegram,
+    chat: i64,
+    recovered: &str,
+    what: &str,
+    (began, ended): (Instant, Instant),
+) {
+    let end = wait_for_alert(fake, chat, "✅").await;
+    assert!(end.text.starts_with(recovered), "{}", end.text);
+    print_figures(what, fake, chat, began, ended);
+}
+
 /// Prints how soon the alert in `chat` came after its problem `began`, how many
 /// reminders followed, and how soon its end was told after the problem `ended`
 /// (docs/reliability.md quotes these).
@@ -158,15 +172,14 @@ async fn a_revoked_main_token_is_told_through_the_alert_bot(backend: Backend) {
     wait_for_alert(&alert_bot, owners, "⏰ Masih: Telegram menolak token").await;
     let ended = Instant::now();
     app.fake.set_token_revoked(false);
-    let recovered = wait_for_alert(&alert_bot, owners, "✅ Pulih:").await;
-    print_figures("token revoked", &alert_bot, owners, began, ended);
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Pulih: Telegram menerima token bot lagi (berlangsung"),
-        "{}",
-        recovered.text
-    );
+    wait_for_end(
+        &alert_bot,
+        owners,
+        "✅ Pulih: Telegram menerima token bot lagi (berlangsung",
+        "token revoked",
+        (began, ended),
+    )
+    .await;
     assert_told_reminded_recovered(
         &alert_bot,
         owners,
@@ -216,15 +229,14 @@ async fn telegram_down_is_told_once_it_answers_again(backend: Backend) {
         "{}",
         raised.text
     );
-    let recovered = wait_for_alert(&app.fake, owners, "✅").await;
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Pulih: Telegram menjawab lagi; pesan yang menunggu sedang dikirim"),
-        "{}",
-        recovered.text
-    );
-    print_figures("Telegram down", &app.fake, owners, began, ended);
+    wait_for_end(
+        &app.fake,
+        owners,
+        "✅ Pulih: Telegram menjawab lagi; pesan yang menunggu sedang dikirim",
+        "Telegram down",
+        (began, ended),
+    )
+    .await;
     // The reminders due while the alert itself could not go were not piled up behind it.
     let texts: Vec<String> = app
         .fake
@@ -287,15 +299,14 @@ async fn a_failing_webhook_is_told_reminded_and_recovered(backend: Backend) {
     failing.store(false, Ordering::Relaxed);
     retries.await.unwrap();
     let ended = Instant::now();
-    let recovered = wait_for_alert(&app.fake, owners, "✅").await;
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Pulih: Telegram mengirim update ke webhook lagi"),
-        "{}",
-        recovered.text
-    );
-    print_figures("webhook failing", &app.fake, owners, began, ended);
+    wait_for_end(
+        &app.fake,
+        owners,
+        "✅ Pulih: Telegram mengirim update ke webhook lagi",
+        "webhook failing",
+        (began, ended),
+    )
+    .await;
     assert_told_reminded_recovered(&app.fake, owners, "🔴", "⏰", "✅");
     app.finish().await;
 }
@@ -360,15 +371,14 @@ async fn a_group_that_removed_the_bot_is_named_by_its_title(backend: Backend) {
     app.fake
         .wait_for_bot_messages(team, before + 1, PATIENCE)
         .await;
-    let recovered = wait_for_alert(&app.fake, owners, "✅").await;
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Pulih: pesan ke grup Tim Gudang terkirim lagi"),
-        "{}",
-        recovered.text
-    );
-    print_figures("group refusing", &app.fake, owners, began, ended);
+    wait_for_end(
+        &app.fake,
+        owners,
+        "✅ Pulih: pesan ke grup Tim Gudang terkirim lagi",
+        "group refusing",
+        (began, ended),
+    )
+    .await;
     assert_told_reminded_recovered(&app.fake, owners, "🔴", "⏰", "✅");
     app.finish().await;
 }
@@ -414,24 +424,17 @@ async fn a_message_stuck_in_the_outbox_is_told_reminded_and_recovered(backend: B
         "⏰ Still: Messages wait to be sent: 1",
     )
     .await;
-    let recovered = wait_for_alert(&alert_bot, owner.id, "✅").await;
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Recovered: the message queue drains again (it lasted"),
-        "{}",
-        recovered.text
-    );
-    assert_told_reminded_recovered(&alert_bot, owner.id, "🔴", "⏰", "✅");
-    let delivered = app.fake.bot_messages(team);
+    let delivered = app.fake.wait_for_bot_messages(team, 1, PATIENCE).await;
     assert_eq!(delivered.len(), 1, "delivered at last");
-    print_figures(
-        "message stuck",
+    wait_for_end(
         &alert_bot,
         owner.id,
-        began,
-        delivered[0].arrived,
-    );
+        "✅ Recovered: the message queue drains again (it lasted",
+        "message stuck",
+        (began, delivered[0].arrived),
+    )
+    .await;
+    assert_told_reminded_recovered(&alert_bot, owner.id, "🔴", "⏰", "✅");
     app.finish().await;
 }
 
@@ -478,15 +481,14 @@ async fn low_disk_is_told_once_across_restarts_then_recovered(backend: Backend) 
     };
     let ended = Instant::now();
     app.restart().await;
-    let recovered = wait_for_alert(&app.fake, owners, "✅").await;
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Pulih: ruang disk cukup lagi (berlangsung"),
-        "{}",
-        recovered.text
-    );
-    print_figures("low disk", &app.fake, owners, began, ended);
+    wait_for_end(
+        &app.fake,
+        owners,
+        "✅ Pulih: ruang disk cukup lagi (berlangsung",
+        "low disk",
+        (began, ended),
+    )
+    .await;
     assert_eq!(alerts(&app.fake, owners, "🔴").len(), 1);
     assert_eq!(alerts(&app.fake, owners, "✅").len(), 1);
     app.finish().await;
@@ -525,16 +527,15 @@ async fn database_trouble_is_told_once_the_database_answers_again(backend: Backe
         "{}",
         raised.text
     );
-    let recovered = wait_for_alert(&app.fake, owners, "✅").await;
-    assert!(
-        recovered
-            .text
-            .starts_with("✅ Pulih: database menjawab lagi (berlangsung"),
-        "{}",
-        recovered.text
-    );
+    wait_for_end(
+        &app.fake,
+        owners,
+        "✅ Pulih: database menjawab lagi (berlangsung",
+        "database failing",
+        (began, ended),
+    )
+    .await;
     assert_eq!(app.fake.bot_messages(owners).len(), 2);
-    print_figures("database failing", &app.fake, owners, began, ended);
     app.finish().await;
 }
 
@@ -554,17 +555,9 @@ async fn start_tangkap(fake: &FakeTelegram, database_url: &str, owners: i64) -> 
     let polls = || fake.stats().calls.get("getupdates").copied().unwrap_or(0);
     let polled = polls();
     let port = tangkap::sim::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tangkap"))
-        .arg("run")
-        .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
-        .env("TANGKAP_BOT_TOKEN", TOKEN)
-        .env("TANGKAP_API_URL", fake.api_url())
-        .env("DATABASE_URL", database_url)
-        .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
+    let child = common::run_command(fake, database_url, port)
         .env("TANGKAP_ALERT_CHAT", owners.to_string())
         .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
         .expect("the tangkap binary starts");

@@ -23,7 +23,7 @@ mod common;
 
 use std::{
     collections::HashMap,
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -67,20 +67,12 @@ fn start_tangkap_with(
     port: u16,
     settings: &[(&str, String)],
 ) -> Tangkap {
-    let child = Command::new(env!("CARGO_BIN_EXE_tangkap"))
-        .arg("run")
-        .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
-        .env("TANGKAP_BOT_TOKEN", TOKEN)
-        .env("TANGKAP_API_URL", fake.api_url())
-        .env("DATABASE_URL", database_url)
-        .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
+    let child = common::run_command(fake, database_url, port)
         .env("RUST_LOG", "warn")
         // Feedback 1 plain: the card's edits would not fit the tests' budget of 20
         // messages a minute per group; the card's kill test turns it on.
         .env("TANGKAP_GROUP_BUTTONS", "off")
         .envs(settings.iter().map(|(name, value)| (name, value)))
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
         .expect("the tangkap binary starts");

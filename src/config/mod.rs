@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 44] = [
+pub const SETTINGS: [(&str, &str, Kind); 53] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -215,6 +215,31 @@ pub const SETTINGS: [(&str, &str, Kind); 44] = [
     ("photo_dir", "TANGKAP_PHOTO_DIR", Kind::Text),
     ("alert_chat", "TANGKAP_ALERT_CHAT", Kind::Whole),
     ("alert_bot_token", "TANGKAP_ALERT_BOT_TOKEN", Kind::Text),
+    ("backup_every", "TANGKAP_BACKUP_EVERY", Kind::Text),
+    ("backup_dir", "TANGKAP_BACKUP_DIR", Kind::Text),
+    ("backup_keep", "TANGKAP_BACKUP_KEEP", Kind::Whole),
+    ("backup_s3_url", "TANGKAP_BACKUP_S3_URL", Kind::Text),
+    ("backup_s3_region", "TANGKAP_BACKUP_S3_REGION", Kind::Text),
+    (
+        "backup_s3_endpoint",
+        "TANGKAP_BACKUP_S3_ENDPOINT",
+        Kind::Text,
+    ),
+    (
+        "backup_s3_access_key",
+        "TANGKAP_BACKUP_S3_ACCESS_KEY",
+        Kind::Text,
+    ),
+    (
+        "backup_s3_secret_key",
+        "TANGKAP_BACKUP_S3_SECRET_KEY",
+        Kind::Text,
+    ),
+    (
+        "backup_age_recipient",
+        "TANGKAP_BACKUP_AGE_RECIPIENT",
+        Kind::Text,
+    ),
 ];
 
 /// The file's sections: bookings have many settings and a list of room types.

@@ -76,6 +76,22 @@ pub async fn set_if_absent(tx: &mut Conn, timer: &Timer) -> Result<(), sqlx::Err
     Ok(())
 }
 
+/// Sets `timer`, or brings the timer of its kind and entity forward to its time if that is
+/// set later; one due sooner stays as it is.
+pub async fn set_no_later(tx: &mut Conn, timer: &Timer) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO timers (kind, entity, due_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (kind, entity) DO UPDATE SET due_at = excluded.due_at \
+         WHERE excluded.due_at < timers.due_at",
+    )
+    .bind(timer.kind)
+    .bind(timer.entity)
+    .bind(timer.due_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Moves the timer of `kind` for `entity` to `due_at`, if it is still set; true if it was.
 pub async fn move_to(
     tx: &mut Conn,

@@ -305,6 +305,23 @@ pub fn run_tangkap(args: &[&str], env: &[(&str, &str)]) -> std::process::Output 
     command.output().expect("the binary runs")
 }
 
+/// `tangkap run` of the binary against the fake Telegram and `database_url`, listening on
+/// `port`, polling every second, with no settings file; the caller adds its own settings
+/// and where the output goes.
+pub fn run_command(fake: &FakeTelegram, database_url: &str, port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tangkap"));
+    command
+        .arg("run")
+        .env("TANGKAP_CONFIG", "/nonexistent/tangkap.toml")
+        .env("TANGKAP_BOT_TOKEN", TOKEN)
+        .env("TANGKAP_API_URL", fake.api_url())
+        .env("DATABASE_URL", database_url)
+        .env("TANGKAP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TANGKAP_POLL_TIMEOUT_SECS", "1")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
 /// Waits (at most [`PATIENCE`]) until the query's integer answer equals `expected`;
 /// returns the last answer.
 pub async fn wait_for_count(db: &Db, sql: &str, expected: i64) -> i64 {
@@ -663,6 +680,112 @@ impl SmtpSink {
 }
 
 impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real S3-compatible server (moto, from PyPI) on a free port, with one bucket.
+pub struct S3Server {
+    pub port: u16,
+    pub bucket: String,
+    child: std::process::Child,
+}
+
+impl S3Server {
+    /// Starts it with the Python that `scripts/ensure-s3` prepared (`TANGKAP_S3_PYTHON`,
+    /// set by `scripts/test`), and makes the bucket `bucket`.
+    pub async fn start(bucket: &str) -> Self {
+        let python = std::env::var("TANGKAP_S3_PYTHON").expect(
+            "TANGKAP_S3_PYTHON is not set: scripts/test prepares moto with scripts/ensure-s3",
+        );
+        let port = tangkap::sim::free_port();
+        let child = std::process::Command::new(python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the S3 server starts");
+        let server = S3Server {
+            port,
+            bucket: bucket.to_owned(),
+            child,
+        };
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match client
+                .put(format!("{}/{bucket}", server.endpoint()))
+                .send()
+                .await
+            {
+                Ok(answer) if answer.status().is_success() => return server,
+                answer if tokio::time::Instant::now() > deadline => {
+                    panic!("the S3 server did not make the bucket: {answer:?}")
+                }
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Its address, as `TANGKAP_BACKUP_S3_ENDPOINT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Where backups go, in Tangkap's settings, under `prefix`.
+    pub fn target(&self, prefix: &str) -> tangkap::ops::backups::S3Target {
+        tangkap::ops::backups::S3Target {
+            bucket: self.bucket.clone(),
+            prefix: prefix.to_owned(),
+            region: "us-east-1".into(),
+            endpoint: Some(self.endpoint()),
+            access_key: Some("tangkap-test".into()),
+            secret_key: Some(tangkap::config::Secret::new("tangkap-test-secret")),
+        }
+    }
+
+    /// The objects under `prefix`, by key, with their bytes.
+    pub async fn objects(&self, prefix: &str) -> Vec<(String, Vec<u8>)> {
+        use futures_util::TryStreamExt;
+        use object_store::ObjectStore;
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&self.bucket)
+            .with_region("us-east-1")
+            .with_endpoint(self.endpoint())
+            .with_allow_http(true)
+            .with_access_key_id("tangkap-test")
+            .with_secret_access_key("tangkap-test-secret")
+            .build()
+            .unwrap();
+        let prefix = object_store::path::Path::from(prefix);
+        let listed: Vec<_> = store.list(Some(&prefix)).try_collect().await.unwrap();
+        let mut objects = Vec::new();
+        for meta in listed {
+            let bytes = store
+                .get(&meta.location)
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            objects.push((meta.location.to_string(), bytes.to_vec()));
+        }
+        objects.sort();
+        objects
+    }
+}
+
+impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
