@@ -19,7 +19,10 @@ use age::secrecy::ExposeSecret;
 use common::{place_order, run_tangkap, say, spawn_app_with, Backend, S3Server, TestApp, PATIENCE};
 use tangkap::{
     booking::config::{BookingConfig, HotelSettings, RoomTypeConfig},
-    ops::{backups::BackupSettings, disk::Floor},
+    ops::{
+        backups::{BackupSettings, S3Target},
+        disk::Floor,
+    },
     settings::{AlertRules, Config},
 };
 
@@ -27,6 +30,7 @@ on_both_backends!(
     scheduled_backups_are_checked_encrypted_kept_off_site_and_restore_whole,
     a_backup_taken_while_orders_pour_in_holds_what_had_committed,
     a_failing_backup_is_told_at_once_and_its_recovery_once,
+    an_unreachable_off_site_store_is_told_and_the_copy_here_kept,
 );
 
 /// The rows a restore must bring back: every ticket, account and booking.
@@ -206,6 +210,13 @@ async fn scheduled_backups_are_checked_encrypted_kept_off_site_and_restore_whole
             .map(|n| format!("hotel/main/{n}"))
             .collect::<Vec<_>>()
     );
+    // They hold password hashes and sessions: the owner's alone, in a folder of its own.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&backups), 0o700);
+    for name in &here {
+        assert_eq!(mode(&backups.join(name)), 0o600, "{name}");
+    }
     for ((_, bytes), name) in there.iter().zip(&here) {
         assert_eq!(bytes, &std::fs::read(backups.join(name)).unwrap(), "{name}");
         assert!(
@@ -236,7 +247,7 @@ async fn scheduled_backups_are_checked_encrypted_kept_off_site_and_restore_whole
     );
     assert!(verified.status.success(), "{}", said(&verified));
     assert!(
-        said(&verified).contains("3 tickets, 1 accounts, 1 bookings"),
+        said(&verified).contains("3 tickets, 1 account, 1 booking"),
         "{}",
         said(&verified)
     );
@@ -469,5 +480,64 @@ async fn a_failing_backup_is_told_at_once_and_its_recovery_once(backend: Backend
     );
     let kept = names_in(&folder.path().join("backups")).len();
     assert!((3..=7).contains(&kept), "{kept} kept of the default 7");
+    app.finish().await;
+}
+
+async fn an_unreachable_off_site_store_is_told_and_the_copy_here_kept(backend: Backend) {
+    let folder = tempfile::tempdir().unwrap();
+    let backups = folder.path().join("backups");
+    // Nothing listens there.
+    let closed = tangkap::sim::free_port();
+    let mut app = spawn_app_with(backend, |config| {
+        quick_alerts(config);
+        config.backups = BackupSettings {
+            every: Some(Duration::from_secs(1)),
+            dir: Some(backups.clone()),
+            keep: 7,
+            s3: Some(S3Target {
+                bucket: "tangkap-backups".into(),
+                prefix: String::new(),
+                region: "us-east-1".into(),
+                endpoint: Some(format!("http://127.0.0.1:{closed}")),
+                access_key: Some("tangkap-test".into()),
+                secret_key: Some(tangkap::config::Secret::new("tangkap-test-secret")),
+            }),
+            age_recipient: None,
+        };
+    })
+    .await;
+    let owners = app.fake.group("Pemilik");
+    app.config.alert_chat = Some(owners);
+    app.restart().await;
+    let failed = app
+        .fake
+        .wait_until(PATIENCE, |fake| {
+            fake.bot_messages(owners)
+                .iter()
+                .any(|m| m.text.starts_with("🔴"))
+        })
+        .await;
+    assert!(failed, "{:?}", app.fake.bot_messages(owners));
+    let alert = app
+        .fake
+        .bot_messages(owners)
+        .into_iter()
+        .find(|m| m.text.starts_with("🔴"))
+        .unwrap()
+        .text;
+    assert!(
+        alert.contains("Cadangan gagal") && alert.contains("off-site"),
+        "{alert}"
+    );
+    assert!(
+        alert.contains("TANGKAP_BACKUP_S3_URL"),
+        "says what to do: {alert}"
+    );
+    // The copy here was sound, and is kept and counted.
+    let kept = app
+        .count("SELECT COUNT(*) FROM backups WHERE copied_to IS NULL")
+        .await;
+    assert!(kept >= 1, "{kept} backups kept here");
+    assert!(!names_in(&backups).is_empty());
     app.finish().await;
 }

@@ -123,10 +123,16 @@ impl std::fmt::Display for Contents {
             Format::PgDump => "pg_dump archive, read to its end",
             Format::Age => "encrypted",
         };
+        let counted = |n: i64, one: &str| match n {
+            1 => format!("1 {one}"),
+            n => format!("{n} {one}s"),
+        };
         write!(
             f,
-            "{how}; {} tickets, {} accounts, {} bookings",
-            self.orders, self.users, self.bookings
+            "{how}; {}, {}, {}",
+            counted(self.orders, "ticket"),
+            counted(self.users, "account"),
+            counted(self.bookings, "booking")
         )
     }
 }
@@ -135,7 +141,8 @@ impl std::fmt::Display for Contents {
 const COUNTED: [&str; 3] = ["orders", "users", "bookings"];
 
 /// Writes a consistent copy of the live database at `database_url` (open as `db`) to
-/// `target`, a new file: `VACUUM INTO` for SQLite, `pg_dump -Fc` for PostgreSQL.
+/// `target`, a new file: `VACUUM INTO` for SQLite, `pg_dump -Fc` for PostgreSQL. The copy
+/// holds password hashes and sessions, so only its owner may read it.
 pub async fn copy_to(db: &Db, database_url: &str, target: &Path) -> Result<(), BackupError> {
     if target.exists() {
         return Err(BackupError::TargetExists(target.display().to_string()));
@@ -154,7 +161,25 @@ pub async fn copy_to(db: &Db, database_url: &str, target: &Path) -> Result<(), B
             run_tool("pg_dump", dump).await?;
         }
     }
-    Ok(())
+    owner_only(target)
+}
+
+/// Lets only the file's owner read or write it.
+pub fn owner_only(file: &Path) -> Result<(), BackupError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| BackupError::Io(file.display().to_string(), e))
+}
+
+/// Creates `file`, new, readable and writable by its owner only.
+pub fn create_owner_only(file: &Path) -> Result<std::fs::File, BackupError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+        .map_err(|e| BackupError::Io(file.display().to_string(), e))
 }
 
 /// Reads the backup `file` back whole and counts what it holds; an error if it is not a

@@ -339,11 +339,13 @@ fn todo(problem: Problem, t: &Telling) -> String {
             ),
         ),
         Problem::BackupFailed => lang.pick(
-            "Periksa ruang disk dan folder cadangan (TANGKAP_BACKUP_DIR), lalu coba \
-             <code>tangkap backup FILE</code>."
+            "Periksa ruang disk, folder cadangan (TANGKAP_BACKUP_DIR) dan, bila dipakai, \
+             penyimpanan S3 (TANGKAP_BACKUP_S3_URL dan kuncinya), lalu coba \
+             <code>tangkap backup</code>. Cadangan dicoba lagi dalam 15 menit."
                 .to_owned(),
-            "Check the disk space and the backup folder (TANGKAP_BACKUP_DIR), then try \
-             <code>tangkap backup FILE</code>."
+            "Check the disk space, the backup folder (TANGKAP_BACKUP_DIR) and, if used, the \
+             S3 storage (TANGKAP_BACKUP_S3_URL and its keys), then try \
+             <code>tangkap backup</code>. Backups are tried again within 15 minutes."
                 .to_owned(),
         ),
         Problem::DiskLow => {

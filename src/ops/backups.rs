@@ -94,9 +94,17 @@ pub struct S3Target {
 
 impl S3Target {
     fn store(&self) -> Result<impl ObjectStore, BackupError> {
+        // A few quick retries: a storage that stays down is told to the owners and the
+        // whole backup tried again later, rather than one upload waiting for minutes.
+        let retry = object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(60),
+            ..object_store::RetryConfig::default()
+        };
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&self.bucket)
-            .with_region(&self.region);
+            .with_region(&self.region)
+            .with_retry(retry);
         if let Some(endpoint) = &self.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -366,7 +374,14 @@ pub async fn take_and_report(db: &Db, config: &Config) -> Result<Taken, BackupEr
 pub async fn take(db: &Db, config: &Config) -> Result<Taken, BackupError> {
     let settings = &config.backups;
     let dir = config.backup_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| BackupError::Io(dir.display().to_string(), e))?;
+    if !dir.is_dir() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| BackupError::Io(dir.display().to_string(), e))?;
+    }
     let taken_at = now_ms();
     let plain = dir.join(file_name(taken_at, db.backend()));
     // What fails below is removed; a file of that name already there is not ours to.
@@ -388,20 +403,16 @@ pub async fn take(db: &Db, config: &Config) -> Result<Taken, BackupError> {
         let bytes = std::fs::metadata(&file)
             .map_err(|e| BackupError::Io(file.display().to_string(), e))?
             .len();
-        let copied_to = match &settings.s3 {
-            Some(target) => Some(copy_off_site(target, &file, settings.keep).await?),
-            None => None,
-        };
         Ok::<_, BackupError>(Taken {
             file,
             bytes,
             taken_at,
             contents,
-            copied_to,
+            copied_to: None,
         })
     }
     .await;
-    let taken = match result {
+    let mut taken = match result {
         Ok(taken) => taken,
         Err(e) => {
             remove(&plain);
@@ -409,9 +420,18 @@ pub async fn take(db: &Db, config: &Config) -> Result<Taken, BackupError> {
             return Err(e);
         }
     };
+    // A sound copy here is kept even when the off-site copy fails; the failure is still
+    // the owners' to hear of.
+    let off_site = match &settings.s3 {
+        Some(target) => copy_off_site(target, &taken.file, settings.keep)
+            .await
+            .map(Some),
+        None => Ok(None),
+    };
+    taken.copied_to = off_site.as_ref().ok().cloned().flatten();
     backup::record(db, &taken).await?;
     prune_here(&dir, settings.keep)?;
-    Ok(taken)
+    off_site.map(|_| taken)
 }
 
 /// A backup's file name: when it was taken (UTC, to the millisecond, so that names sort
@@ -464,14 +484,13 @@ async fn copy_off_site(target: &S3Target, file: &Path, keep: usize) -> Result<St
         .await
         .map_err(|e| BackupError::Io(file.display().to_string(), e))?;
     let mut upload = BufWriter::new(store.clone(), target.key(&name));
-    let sent = async {
-        tokio::io::copy(&mut source, &mut upload).await?;
-        upload.shutdown().await
-    };
-    if let Err(e) = sent.await {
+    // Parts already sent are abandoned if the rest cannot follow; what fails as the upload
+    // completes (a small file's one put) leaves nothing to abandon.
+    if let Err(e) = tokio::io::copy(&mut source, &mut upload).await {
         upload.abort().await.ok();
         return Err(off_site(e));
     }
+    upload.shutdown().await.map_err(off_site)?;
     let prefix =
         (!target.prefix.is_empty()).then(|| object_store::path::Path::from(target.prefix.as_str()));
     let mut held: Vec<object_store::path::Path> = store
@@ -508,7 +527,7 @@ async fn encrypt(plain: &Path, sealed: &Path, recipient: &str) -> Result<(), Bac
         let encryptor =
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
                 .map_err(|e| BackupError::Decrypt(sealed.display().to_string(), e.to_string()))?;
-        let out = std::fs::File::create_new(&sealed).map_err(io)?;
+        let out = backup::create_owner_only(&sealed)?;
         let mut writer = encryptor
             .wrap_output(std::io::BufWriter::new(out))
             .map_err(io)?;
@@ -547,7 +566,7 @@ pub async fn decrypt(sealed: &Path, identity_file: &Path, plain: &Path) -> Resul
             .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
             .map_err(|e| failed(&e))?;
         let io = |e| BackupError::Io(plain.display().to_string(), e);
-        let mut out = std::fs::File::create_new(&plain).map_err(io)?;
+        let mut out = backup::create_owner_only(&plain)?;
         std::io::copy(&mut reader, &mut out).map_err(|e| failed(&e))?;
         out.sync_all().map_err(io)
     })
