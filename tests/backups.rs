@@ -18,7 +18,6 @@ use std::{
 use age::secrecy::ExposeSecret;
 use common::{place_order, run_tangkap, say, spawn_app_with, Backend, S3Server, TestApp, PATIENCE};
 use tangkap::{
-    booking::config::{BookingConfig, HotelSettings, RoomTypeConfig},
     ops::{
         backups::{BackupSettings, S3Target},
         disk::Floor,
@@ -48,22 +47,6 @@ async fn kept_rows(db: &tangkap::db::Db) -> Vec<Vec<Vec<Option<String>>>> {
     all
 }
 
-fn hotel(fo_chat: i64) -> BookingConfig {
-    BookingConfig {
-        settings: HotelSettings {
-            hotel_name: "Hotel Melati".into(),
-            staff_chat: Some(fo_chat),
-            ..HotelSettings::default()
-        },
-        room_types: vec![RoomTypeConfig {
-            name: "Deluxe".into(),
-            rooms: 2,
-            price: 450_000,
-        }],
-        ..BookingConfig::default()
-    }
-}
-
 /// Owners hear quickly here: the monitor looks every 100 ms and no disk counts as low.
 fn quick_alerts(config: &mut Config) {
     config.alerts = AlertRules {
@@ -75,6 +58,39 @@ fn quick_alerts(config: &mut Config) {
         },
         ..AlertRules::default()
     };
+}
+
+/// The messages in `chat` whose text starts with `start`, oldest first.
+fn told(app: &TestApp, chat: i64, start: &str) -> Vec<String> {
+    app.fake
+        .bot_messages(chat)
+        .into_iter()
+        .map(|m| m.text)
+        .filter(|text| text.starts_with(start))
+        .collect()
+}
+
+/// Waits for a message in `chat` starting with `start`; returns the first.
+async fn wait_for_told(app: &TestApp, chat: i64, start: &str) -> String {
+    let arrived = app
+        .fake
+        .wait_until(PATIENCE, |fake| {
+            fake.bot_messages(chat)
+                .iter()
+                .any(|m| m.text.starts_with(start))
+        })
+        .await;
+    assert!(arrived, "no {start:?} in {:?}", app.fake.bot_messages(chat));
+    told(app, chat, start).remove(0)
+}
+
+/// Restarts `app` with its alerts going to an owners' group, made once the fake Telegram
+/// is there; returns the group.
+async fn with_owners(app: &mut TestApp) -> i64 {
+    let owners = app.fake.group("Pemilik");
+    app.config.alert_chat = Some(owners);
+    app.restart().await;
+    owners
 }
 
 /// The file names in `dir`, sorted.
@@ -135,7 +151,7 @@ async fn scheduled_backups_are_checked_encrypted_kept_off_site_and_restore_whole
     std::fs::write(&key_file, identity.to_string().expose_secret()).unwrap();
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let app = spawn_app_with(backend, |config| {
-        config.booking = Some(hotel(fo_chat));
+        config.booking = Some(common::deluxe_hotel(fo_chat));
         config.backups = BackupSettings {
             every: Some(Duration::from_secs(1)),
             dir: Some(backups.clone()),
@@ -399,29 +415,8 @@ async fn a_failing_backup_is_told_at_once_and_its_recovery_once(backend: Backend
         config.backups.dir = Some(blocked.join("backups"));
     })
     .await;
-    // The owners' group, made once the fake Telegram is there; the alerts' settings take
-    // it at the restart.
-    let owners = app.fake.group("Pemilik");
-    app.config.alert_chat = Some(owners);
-    app.restart().await;
-    let told = |app: &TestApp, start: &str| -> Vec<String> {
-        app.fake
-            .bot_messages(owners)
-            .into_iter()
-            .map(|m| m.text)
-            .filter(|text| text.starts_with(start))
-            .collect()
-    };
-    let failed = app
-        .fake
-        .wait_until(PATIENCE, |fake| {
-            fake.bot_messages(owners)
-                .iter()
-                .any(|m| m.text.starts_with("🔴"))
-        })
-        .await;
-    assert!(failed, "{:?}", app.fake.bot_messages(owners));
-    let alert = told(&app, "🔴").remove(0);
+    let owners = with_owners(&mut app).await;
+    let alert = wait_for_told(&app, owners, "🔴").await;
     assert!(alert.contains("Cadangan gagal"), "{alert}");
     assert!(alert.contains("not-a-folder"), "names what failed: {alert}");
     assert!(
@@ -437,20 +432,8 @@ async fn a_failing_backup_is_told_at_once_and_its_recovery_once(backend: Backend
     // day's "backup done" once, however many backups follow.
     app.config.backups.dir = Some(folder.path().join("backups"));
     app.restart().await;
-    let recovered = app
-        .fake
-        .wait_until(PATIENCE, |fake| {
-            fake.bot_messages(owners)
-                .iter()
-                .any(|m| m.text.starts_with("✅"))
-        })
-        .await;
-    assert!(recovered, "{:?}", app.fake.bot_messages(owners));
-    assert!(
-        told(&app, "✅")[0].contains("Pulih"),
-        "{:?}",
-        told(&app, "✅")
-    );
+    let recovered = wait_for_told(&app, owners, "✅").await;
+    assert!(recovered.contains("Pulih"), "{recovered}");
     let three = "SELECT COUNT(*) FROM backups";
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while app.count(three).await < 3 {
@@ -460,18 +443,11 @@ async fn a_failing_backup_is_told_at_once_and_its_recovery_once(backend: Backend
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        app.fake
-            .wait_until(Duration::from_secs(5), |fake| fake
-                .bot_messages(owners)
-                .iter()
-                .any(|m| m.text.starts_with("💾")))
-            .await
-    );
+    wait_for_told(&app, owners, "💾").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(told(&app, "🔴").len(), 1, "told once");
-    assert_eq!(told(&app, "✅").len(), 1, "recovered once");
-    let done = told(&app, "💾");
+    assert_eq!(told(&app, owners, "🔴").len(), 1, "told once");
+    assert_eq!(told(&app, owners, "✅").len(), 1, "recovered once");
+    let done = told(&app, owners, "💾");
     assert_eq!(done.len(), 1, "one line a day: {done:?}");
     assert!(
         done[0].contains("Cadangan") && done[0].contains("diperiksa utuh"),
@@ -506,25 +482,8 @@ async fn an_unreachable_off_site_store_is_told_and_the_copy_here_kept(backend: B
         };
     })
     .await;
-    let owners = app.fake.group("Pemilik");
-    app.config.alert_chat = Some(owners);
-    app.restart().await;
-    let failed = app
-        .fake
-        .wait_until(PATIENCE, |fake| {
-            fake.bot_messages(owners)
-                .iter()
-                .any(|m| m.text.starts_with("🔴"))
-        })
-        .await;
-    assert!(failed, "{:?}", app.fake.bot_messages(owners));
-    let alert = app
-        .fake
-        .bot_messages(owners)
-        .into_iter()
-        .find(|m| m.text.starts_with("🔴"))
-        .unwrap()
-        .text;
+    let owners = with_owners(&mut app).await;
+    let alert = wait_for_told(&app, owners, "🔴").await;
     assert!(
         alert.contains("Cadangan gagal") && alert.contains("off-site"),
         "{alert}"

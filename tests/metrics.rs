@@ -15,12 +15,7 @@ use common::{
     PATIENCE,
 };
 use reqwest::StatusCode;
-use tangkap::{
-    booking::config::{BookingConfig, HotelSettings, RoomTypeConfig},
-    config::Secret,
-    settings::Config,
-    sim::Fault,
-};
+use tangkap::{config::Secret, settings::Config, sim::Fault};
 
 on_both_backends!(
     metrics_are_off_unless_asked_for,
@@ -520,19 +515,7 @@ async fn bookings_are_counted_by_status(backend: Backend) {
     let fo_chat = tangkap::sim::FIRST_GROUP_ID;
     let app = spawn_app_with(backend, |config| {
         with_token(config);
-        config.booking = Some(BookingConfig {
-            settings: HotelSettings {
-                hotel_name: "Hotel Melati".into(),
-                staff_chat: Some(fo_chat),
-                ..HotelSettings::default()
-            },
-            room_types: vec![RoomTypeConfig {
-                name: "Deluxe".into(),
-                rooms: 2,
-                price: 450_000,
-            }],
-            ..BookingConfig::default()
-        });
+        config.booking = Some(common::deluxe_hotel(fo_chat));
     })
     .await;
     assert_eq!(app.fake.group("FO Hotel Melati"), fo_chat);

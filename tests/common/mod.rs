@@ -305,6 +305,25 @@ pub fn run_tangkap(args: &[&str], env: &[(&str, &str)]) -> std::process::Output 
     command.output().expect("the binary runs")
 }
 
+/// Hotel Melati with two Deluxe rooms at Rp450.000 and its FO chat `fo_chat`, the rest as
+/// the defaults have it.
+pub fn deluxe_hotel(fo_chat: i64) -> tangkap::booking::config::BookingConfig {
+    use tangkap::booking::config::{BookingConfig, HotelSettings, RoomTypeConfig};
+    BookingConfig {
+        settings: HotelSettings {
+            hotel_name: "Hotel Melati".into(),
+            staff_chat: Some(fo_chat),
+            ..HotelSettings::default()
+        },
+        room_types: vec![RoomTypeConfig {
+            name: "Deluxe".into(),
+            rooms: 2,
+            price: 450_000,
+        }],
+        ..BookingConfig::default()
+    }
+}
+
 /// `tangkap run` of the binary against the fake Telegram and `database_url`, listening on
 /// `port`, polling every second, with no settings file; the caller adds its own settings
 /// and where the output goes.
