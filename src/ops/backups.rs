@@ -285,6 +285,8 @@ pub struct Worker {
     /// Woken when the owners' "backup done" is queued.
     pub new_messages: Arc<Notify>,
     due: Arc<Notify>,
+    /// The interval the schedule runs at.
+    every: Duration,
 }
 
 impl Worker {
@@ -306,6 +308,7 @@ impl Worker {
             config,
             new_messages,
             due,
+            every,
         };
         Some((worker, timer))
     }
@@ -313,9 +316,6 @@ impl Worker {
     /// Takes a backup each time the timer fires, until `shutdown`. A backup under way is
     /// finished first: a copy cut short would be left behind.
     pub async fn run(self, shutdown: CancellationToken) {
-        let Some(every) = self.config.backups.every else {
-            return;
-        };
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -327,7 +327,7 @@ impl Worker {
                 let next = Timer {
                     kind: TIMER,
                     entity: ENTITY,
-                    due_at: started + millis(every),
+                    due_at: started + millis(self.every),
                 };
                 let set = async {
                     let mut tx = self.db.begin().await?;
