@@ -41,6 +41,7 @@ use crate::{
     },
     reports::{self, digest::Digest},
     settings::{Config, Intake},
+    shop::{self, gateway::GatewayWorker, Shop},
     state::AppState,
     telegram::{
         api::BotApi,
@@ -166,6 +167,17 @@ pub async fn start_on(
             .await
             .map_err(DbError::Connect)?;
     }
+    let shop = match &config.shop {
+        Some(shop_config) => {
+            let mut tx = db.begin().await.map_err(DbError::Connect)?;
+            shop::catalogue::seed(&mut tx, &shop_config.products)
+                .await
+                .map_err(DbError::Connect)?;
+            tx.commit().await.map_err(DbError::Connect)?;
+            Some(Shop::new(shop_config.clone(), config.utc_offset))
+        }
+        None => None,
+    };
     let photo_dir = config.photo_dir();
     let metrics = Metrics::new(&config.metrics);
     let state = AppState {
@@ -183,6 +195,7 @@ pub async fn start_on(
             .filter(|hotel| hotel.has_web_page())
             .map(|hotel| Confirmations::start(db.clone(), hotel.clone())),
         hotel,
+        shop,
         metrics: metrics.clone(),
     };
     let shutdown = CancellationToken::new();
@@ -253,6 +266,14 @@ pub async fn start_on(
         .run(shutdown.clone()),
     );
     tasks.spawn(intake(state.clone(), api.clone(), shutdown.clone()));
+    if let Some(shop) = &state.shop {
+        let worker = GatewayWorker {
+            db: db.clone(),
+            shop: shop.clone(),
+            new_messages: state.new_messages.clone(),
+        };
+        tasks.spawn(worker.run(shutdown.clone()));
+    }
     tasks.spawn(groups::run_refresher(
         db.clone(),
         api.clone(),
@@ -291,6 +312,7 @@ pub async fn start_on(
             digest,
             group: step_rules.group,
             backups: backup_timer,
+            shop: state.shop.clone(),
         },
         metrics,
         shutdown.clone(),
@@ -337,18 +359,22 @@ struct AppTimers {
     group: GroupFeatures,
     /// The backup schedule; None when off (its timer is removed at start).
     backups: Option<BackupTimer>,
+    /// None when the shop is off: an invoice's timer left from before does nothing.
+    shop: Option<Shop>,
 }
 
 impl Fire for AppTimers {
     async fn fire(&self, tx: &mut Conn, due: &[Due]) -> Result<(), sqlx::Error> {
         let (mut digest_due, mut window_due, mut backup_due) = (false, false, false);
         let (mut told, mut reminders, mut bookings) = (Vec::new(), Vec::new(), Vec::new());
+        let mut invoices_due = Vec::new();
         for timer in due {
             match timer.kind.as_str() {
                 reports::digest::TIMER => digest_due = true,
                 reports::WINDOW_TIMER => window_due = true,
                 backups::TIMER => backup_due = true,
                 workflow::PICKUP_TOLD => told.push(timer.entity),
+                shop::invoices::EXPIRY => invoices_due.push(timer.entity),
                 kind if booking::expiry::is_booking_timer(kind) => bookings.push(timer.clone()),
                 _ => reminders.push(timer.clone()),
             }
@@ -368,6 +394,9 @@ impl Fire for AppTimers {
         if !reminders.is_empty() {
             self.reminders.fire(tx, &reminders).await?;
         }
+        if self.shop.is_some() && !invoices_due.is_empty() {
+            shop::invoices::expiry_due(tx, &invoices_due).await?;
+        }
         match &self.hotel {
             Some(hotel) if !bookings.is_empty() => {
                 let hotel = hotel.load(tx).await?;
@@ -379,6 +408,9 @@ impl Fire for AppTimers {
 
     fn fired(&self) {
         self.reminders.fired();
+        if let Some(shop) = &self.shop {
+            shop.wake.notify_one();
+        }
         if let Some(backups) = &self.backups {
             backups.committed();
         }
@@ -477,7 +509,9 @@ async fn bot_tasks(state: AppState, api: BotApi, shutdown: CancellationToken) {
     };
     tracing::info!(bot = %identity.username, "connected to Telegram");
     state.identity.set(identity.clone()).ok();
-    let context = bot::BotContext::new(&state.config, identity, state.hotel.clone(), api.clone());
+    let mut context =
+        bot::BotContext::new(&state.config, identity, state.hotel.clone(), api.clone());
+    context.shop = state.shop.clone();
     let bookings = state.hotel.is_some();
     let publish = {
         let (api, shutdown) = (api.clone(), shutdown.clone());

@@ -11,6 +11,7 @@ use crate::{
     lang::Lang,
     ops::{backups, disk, doctor},
     settings::Config,
+    shop::catalogue,
     users::{
         self,
         access::{AccountChange, Actor},
@@ -61,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The shop (`[shop]` in the settings): `tangkap shop stock add CODE FILE`.
+    Shop {
+        #[command(subcommand)]
+        command: ShopCommand,
+    },
     /// Check the installation, changing nothing: the token, the webhook, the public URL,
     /// the Mini App's menu button, the database and its migrations, SMTP, the alert chat,
     /// free disk and the clock. One line each: ✅, ❌ with the fix, or ➖ where a check does
@@ -101,6 +107,26 @@ enum BackupCheck {
         /// The age secret key file to decrypt an encrypted backup with.
         #[arg(long)]
         identity: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ShopCommand {
+    /// A product's stock.
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StockCommand {
+    /// Add the items of FILE (one a line; empty lines skipped) to product CODE's stock.
+    /// An item the product has already is refused, and counted. Exits 1 for an unknown
+    /// product.
+    Add {
+        code: String,
+        file: std::path::PathBuf,
     },
 }
 
@@ -174,6 +200,12 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::User { command } => user(config, command).await,
+            Command::Shop {
+                command:
+                    ShopCommand::Stock {
+                        command: StockCommand::Add { code, file },
+                    },
+            } => add_stock(&config, &code, &file).await,
             Command::Doctor {
                 lang,
                 min_free_percent,
@@ -251,6 +283,41 @@ async fn take_backup(
             .map(|to| format!(", copied to {to}"))
             .unwrap_or_default()
     );
+    Ok(())
+}
+
+/// `tangkap shop stock add CODE FILE`, as the admin menu adds stock, audited as the
+/// console's.
+async fn add_stock(config: &Config, code: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let Some(shop) = &config.shop else {
+        anyhow::bail!("the shop is not enabled: set [shop] enabled = true in the settings file");
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let mut tx = db.begin().await?;
+    catalogue::seed(&mut tx, &shop.products).await?;
+    let Some(added) = catalogue::add_stock(&mut tx, code, &text).await? else {
+        anyhow::bail!(
+            "no product with code {:?}",
+            code.chars().take(40).collect::<String>()
+        );
+    };
+    let detail = format!(
+        "{}: {} added, {} duplicates refused, {} too long",
+        code.to_ascii_uppercase(),
+        added.added,
+        added.duplicates,
+        added.too_long
+    );
+    team::record(&mut tx, Actor::Console, "shop_stock_add", None, &detail).await?;
+    tx.commit().await?;
+    let stock = catalogue::find(&mut *db.pool().acquire().await?, code)
+        .await?
+        .map_or(0, |product| product.stock);
+    db.close().await;
+    println!("{detail}; {stock} in stock now");
     Ok(())
 }
 

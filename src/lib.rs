@@ -18,6 +18,7 @@ pub mod ops;
 pub mod orders;
 pub mod reports;
 pub mod settings;
+pub mod shop;
 pub mod sim;
 pub mod state;
 pub mod telegram;

@@ -19,6 +19,7 @@ use crate::{
     metrics::MetricsSettings,
     ops::{backups::BackupSettings, disk::Floor},
     orders::{card::GroupFeatures, workflow::Rules, DuplicateOrderId},
+    shop::ShopConfig,
     users::access::Registration,
     web::{
         server::ServerLimits,
@@ -99,6 +100,8 @@ pub struct Config {
     pub alerts: AlertRules,
     /// Scheduled backups: how often, where, how many kept, the off-site copy, encryption.
     pub backups: BackupSettings,
+    /// The shop (`[shop]`); `None`: not enabled.
+    pub shop: Option<ShopConfig>,
 }
 
 /// When problems are told to the owners (`TANGKAP_ALERT_CHAT`). The issue fixes these
@@ -172,6 +175,7 @@ impl Default for Config {
             alert_bot_token: None,
             alerts: AlertRules::default(),
             backups: BackupSettings::default(),
+            shop: None,
         }
     }
 }
@@ -212,6 +216,7 @@ impl Config {
             mail: layers.extract()?,
             duplicate_order_id: layers.extract()?,
             backups: layers.extract()?,
+            shop: layers.extract()?,
             ..layers.extract::<Self>()?
         })
     }

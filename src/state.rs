@@ -37,6 +37,8 @@ pub struct AppState {
     /// The hotel's bookings; `None` when they are off. Its settings in force are read
     /// from the database per request ([`HotelBase::load`]).
     pub hotel: Option<HotelBase>,
+    /// The shop; `None` when it is off.
+    pub shop: Option<crate::shop::Shop>,
     /// Confirms web bookings in shared transactions; `None` without the public page.
     pub confirmations: Option<Confirmations>,
     /// Tickets' photos, fetched from Telegram and kept on disk.

@@ -15,6 +15,11 @@
 //! by Telegram as too late), no Feedback is sent twice but for a kill in that instant, and
 //! every card ends showing its ticket as it stands.
 //!
+//! Payments arriving as the process is killed (the shop): every paid invoice is settled
+//! once, its items queued once and delivered, a payment whose webhook met a dead process
+//! found by the invoice's last look at the gateway; 3 kills here (`TANGKAP_KILLS` in
+//! `scripts/soak`).
+//!
 //! And a restart does not stall delivery: after a SIGKILL in the middle of a burst of
 //! Feedback 1, the last of them arrives no later than Telegram's limits allow plus 2 s,
 //! counted from when the new process is ready (3 kills here; `scripts/soak` runs 20).
@@ -37,7 +42,8 @@ use common::{
 use serde_json::{json, Value};
 use tangkap::{
     db::Db,
-    sim::{FakeTelegram, MemberStatus},
+    shop::catalogue,
+    sim::{pakasir::FakePakasir, FakeTelegram, MemberStatus},
     users::{self, DisplayName, NewUser, Password, Username},
 };
 
@@ -887,6 +893,148 @@ async fn sigkill_while_cards_are_pressed_leaves_every_card_in_its_tickets_state(
         "{doubled} Feedback sent twice for {kills} kills"
     );
     eprintln!("{kills} kills, {} presses, {} answered, {refused_late} too late, {doubled} Feedback sent twice", presses.len(), answered.len());
+    db.close().await;
+    drop_postgres_database(&database.url).await;
+}
+
+on_both_backends!(a_kill_while_payments_arrive_delivers_each_paid_order_once);
+
+/// Buyers per round of the shop's kill test.
+const BUYERS: usize = 4;
+
+async fn a_kill_while_payments_arrive_delivers_each_paid_order_once(backend: Backend) {
+    init_logging();
+    let rounds = std::env::var("TANGKAP_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(3);
+    let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
+    let pakasir = FakePakasir::start("toko-uji", "pk_test_kill")
+        .await
+        .unwrap();
+    let database = test_database(backend).await;
+    let db = Db::connect(&database.url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tangkap.toml");
+    // Invoices run out soon, so that one whose webhook met a dead process is looked at
+    // again within the test.
+    std::fs::write(
+        &config,
+        "[shop]\nenabled = true\ninvoice_ttl = \"4s\"\n\n[[shop.products]]\n\
+         code = \"NETFLIX\"\nname = \"Netflix 1 Bulan\"\nprice = 10000\n",
+    )
+    .unwrap();
+    let settings = [
+        ("TANGKAP_CONFIG", config.display().to_string()),
+        ("TANGKAP_PAKASIR_PROJECT", "toko-uji".to_owned()),
+        ("TANGKAP_PAKASIR_API_KEY", "pk_test_kill".to_owned()),
+        ("TANGKAP_PAKASIR_URL", pakasir.url()),
+    ];
+    let port = tangkap::sim::free_port();
+    let mut child = start_tangkap_with(&fake, &database.url, port, &settings);
+    wait_ready(port).await;
+    pakasir.set_webhook(&format!("http://127.0.0.1:{port}/pakasir/webhook"));
+    let items: Vec<String> = (0..rounds * BUYERS)
+        .map(|n| format!("kode-rahasia-{n:03}"))
+        .collect();
+    let mut tx = db.begin().await.unwrap();
+    catalogue::add_stock(&mut tx, "NETFLIX", &items.join("\n"))
+        .await
+        .unwrap()
+        .expect("the product, seeded at start");
+    tx.commit().await.unwrap();
+    let mut buyers = Vec::new();
+    let mut lost_webhooks = 0;
+    for round in 0..rounds {
+        for n in 0..BUYERS {
+            let buyer = fake.user(&format!("Pembeli {round}-{n}"), None);
+            fake.send_private(&buyer, "/beli NETFLIX");
+            buyers.push(buyer);
+        }
+        let made = ((round + 1) * BUYERS) as i64;
+        wait_for_at_least(
+            &db,
+            "SELECT COUNT(*) FROM shop_invoices WHERE qr IS NOT NULL",
+            made,
+            "QRs not made",
+        )
+        .await;
+        // This round's invoices.
+        let order_ids: Vec<String> =
+            common::rows(&db, "SELECT order_id FROM shop_invoices ORDER BY id")
+                .await
+                .into_iter()
+                .skip(round * BUYERS)
+                .map(|row| row[0].clone().unwrap())
+                .collect();
+        let paying = {
+            let pakasir = pakasir.clone();
+            tokio::spawn(async move {
+                let mut unanswered = 0;
+                for order_id in order_ids {
+                    let answer = pakasir.pay(&order_id).await.expect("a pending transaction");
+                    unanswered += usize::from(answer != Some(200));
+                    tokio::time::sleep(Duration::from_millis(40)).await;
+                }
+                unanswered
+            })
+        };
+        // Killed while the webhooks arrive.
+        tokio::time::sleep(Duration::from_millis(20 + (round as u64 * 53) % 120)).await;
+        child = kill_and_restart(child, &fake, &database.url, port, &settings).await;
+        lost_webhooks += paying.await.unwrap();
+    }
+    let expected = (rounds * BUYERS) as i64;
+    wait_for_at_least(
+        &db,
+        "SELECT COUNT(*) FROM shop_invoices WHERE status = 'paid'",
+        expected,
+        "paid invoices not all settled",
+    )
+    .await;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM shop_items WHERE state = 'sold'").await,
+        expected,
+        "one item sold per paid invoice"
+    );
+    for item in &items {
+        let queued = format!("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%{item}%'");
+        assert_eq!(count(&db, &queued).await, 1, "{item} queued once");
+    }
+    // Each buyer gets their item; a second copy only for a kill in the instant between
+    // Telegram taking a message and its sending being recorded.
+    let delivered = |fake: &FakeTelegram| {
+        buyers.iter().all(|buyer| {
+            fake.bot_messages(buyer.id)
+                .iter()
+                .any(|m| m.text.contains("kode-rahasia-"))
+        })
+    };
+    assert!(
+        fake.wait_until(Duration::from_secs(30), delivered).await,
+        "items not all delivered"
+    );
+    let copies: usize = buyers
+        .iter()
+        .map(|buyer| {
+            fake.bot_messages(buyer.id)
+                .iter()
+                .filter(|m| m.text.contains("kode-rahasia-"))
+                .count()
+        })
+        .sum();
+    assert!(
+        copies - buyers.len() <= rounds,
+        "{copies} deliveries for {} buyers",
+        buyers.len()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    println!(
+        "{rounds} kills: {expected} payments settled once ({lost_webhooks} of their webhooks \
+         met a dead process), {copies} deliveries to {} buyers",
+        buyers.len()
+    );
     db.close().await;
     drop_postgres_database(&database.url).await;
 }

@@ -7,13 +7,12 @@ use time::Date;
 
 use super::{
     config::{check_price, RoomTypeConfig},
-    date_of_day, day_number,
-    texts::rupiah,
-    Hotel, Stay,
+    date_of_day, day_number, Hotel, Stay,
 };
 use crate::{
     db::{now_ms, values_placeholders, Backend, Conn, Db},
     lang::Text,
+    telegram::texts::rupiah,
     users::{
         access::{self, Actor},
         team, User,

@@ -12,7 +12,7 @@ use super::{date_text, Booking, Hotel, Refusal, Status, Stay};
 use crate::{
     duration::in_words,
     lang::Lang,
-    telegram::texts::{clock, escape, span},
+    telegram::texts::{clock, escape, rupiah, span},
 };
 
 pub const GUEST_ACTOR: &str = "Tamu";
@@ -108,20 +108,6 @@ pub fn stay(stay: Stay, lang: Lang) -> String {
         day(stay.check_out(), lang),
         nights(stay.nights, lang)
     )
-}
-
-/// `Rp1.350.000`: Rupiah as Indonesians write them, in every language.
-pub fn rupiah(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    let sign = if amount < 0 { "-" } else { "" };
-    format!("{sign}Rp{grouped}")
 }
 
 /// `2 malam × Rp450.000 = Rp900.000`; `None` while the room type has no price.
@@ -1077,16 +1063,6 @@ mod tests {
 
     fn date(day: u8) -> Date {
         Date::from_calendar_date(2026, Month::December, day).unwrap()
-    }
-
-    #[test]
-    fn rupiah_as_indonesians_write_it() {
-        assert_eq!(rupiah(1_350_000), "Rp1.350.000");
-        assert_eq!(rupiah(450_000), "Rp450.000");
-        assert_eq!(rupiah(999), "Rp999");
-        assert_eq!(rupiah(1_000), "Rp1.000");
-        assert_eq!(rupiah(0), "Rp0");
-        assert_eq!(rupiah(1_000_000_000), "Rp1.000.000.000");
     }
 
     #[test]

@@ -7,12 +7,13 @@
 
 use teloxide::types::{CallbackQuery, Update, UpdateKind};
 
-use super::{booking, BotContext};
+use super::{booking, shop, BotContext};
 use crate::{
     db::{Conn, Db},
     groups,
     lang::{self, Lang},
     orders::card::{self, PressAnswer},
+    shop::invoices::Buyer,
     telegram::{
         outbox::{self, Outgoing},
         texts,
@@ -39,6 +40,22 @@ pub async fn handle(
             query_id: query.id.0.clone(),
             text: within_answer_limit(answer.text),
             alert: answer.alert,
+        };
+        return outbox::enqueue(tx, &answer).await;
+    }
+    if let (Some(shop), true) = (&bot.shop, shop::is_shop_button(data)) {
+        let buyer = Buyer {
+            telegram_id: presser,
+            chat_id: presser,
+            lang,
+        };
+        let on = query.message.as_ref().map(|message| message.id().0);
+        let text = shop::pressed(tx, shop, buyer, data, on).await?;
+        let answer = Outgoing::AnswerCallback {
+            chat_id: presser,
+            query_id: query.id.0.clone(),
+            text: within_answer_limit(text),
+            alert: false,
         };
         return outbox::enqueue(tx, &answer).await;
     }

@@ -83,6 +83,9 @@ impl Intake {
                         Ok(Stored::ForLater) => signals.new_updates.notify_one(),
                         Ok(Stored::Processed { left }) => {
                             signals.new_messages.notify_one();
+                            if let Some(bot) = bot.get() {
+                                bot.committed();
+                            }
                             processed.notify_one();
                             if *left {
                                 signals.new_updates.notify_one();

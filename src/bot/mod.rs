@@ -9,6 +9,7 @@ mod command;
 mod group;
 mod intake;
 mod private;
+mod shop;
 
 use std::{sync::Arc, time::Duration};
 
@@ -64,6 +65,8 @@ pub struct BotContext {
     /// The hotel, when bookings are on; its settings in force are read by each update
     /// that needs them.
     pub hotel: Option<HotelBase>,
+    /// The shop, when it is on.
+    pub shop: Option<crate::shop::Shop>,
     /// The clock people are told times on (`TANGKAP_UTC_OFFSET`, Asia/Jakarta by default).
     pub utc_offset: time::UtcOffset,
     /// The Bot API, for asking who is in the FO chat before a batch's transaction.
@@ -88,9 +91,19 @@ impl BotContext {
             steps: config.step_rules(),
             duplicates: config.duplicate_order_id,
             hotel,
+            shop: None,
             utc_offset: config.utc_offset,
             telegram,
             membership_refresh: config.membership_refresh,
+        }
+    }
+
+    /// Wakes what waits for a batch's commit beside the outbox's sender: the shop's
+    /// gateway worker, for the invoices a batch made or asked about (woken before the
+    /// commit, it would look too early).
+    pub fn committed(&self) {
+        if let Some(shop) = &self.shop {
+            shop.wake.notify_one();
         }
     }
 
@@ -233,6 +246,7 @@ pub async fn run_processor(
         let failed = match process_batch(&db, &bot, &rows).await {
             Ok((done, failed)) => {
                 new_messages.notify_one();
+                bot.committed();
                 housekeeping.while_busy(&db).await;
                 // Grow while batches finish within their time, shrink when they do not.
                 batch = if done == rows.len() {

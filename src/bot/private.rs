@@ -5,14 +5,19 @@
 
 use teloxide::types::{Message, User};
 
-use super::{booking, cek, BotContext, Command};
+use super::{
+    booking, cek,
+    shop::{self, MenuChoice},
+    BotContext, Command,
+};
 use crate::{
     booking::{drafts, texts as booking_texts},
     db::{now_ms, Conn},
     lang::{self, Lang},
     reports::rekap,
+    shop::invoices::Buyer,
     telegram::{
-        outbox::{self, Outgoing},
+        outbox::{self, MessageRef, Outgoing},
         report_texts,
         texts::{self, Asked},
     },
@@ -70,6 +75,27 @@ impl<'m> Conversation<'m> {
         }))
     }
 
+    /// This person as a buyer in the shop.
+    fn buyer(&self) -> Buyer {
+        Buyer {
+            telegram_id: self.telegram_id,
+            chat_id: self.chat_id,
+            lang: self.lang,
+        }
+    }
+
+    async fn shop_welcome(
+        &self,
+        bot: &BotContext,
+        tx: &mut Conn,
+        from: &User,
+    ) -> Result<(), sqlx::Error> {
+        match &bot.shop {
+            Some(shop) => shop::welcome(tx, shop, self.chat_id, &from.first_name, self.lang).await,
+            None => Ok(()),
+        }
+    }
+
     async fn say(&self, tx: &mut Conn, html: String) -> Result<(), sqlx::Error> {
         outbox::enqueue(tx, &Outgoing::message(self.chat_id, html)).await
     }
@@ -78,7 +104,7 @@ impl<'m> Conversation<'m> {
     async fn delete_message(&self, tx: &mut Conn) -> Result<(), sqlx::Error> {
         let delete = Outgoing::DeleteMessage {
             chat_id: self.chat_id,
-            message_id: self.message.id.0,
+            message: MessageRef::Telegram(self.message.id.0),
         };
         outbox::enqueue(tx, &delete).await
     }
@@ -112,11 +138,15 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
                     .await
             }
         },
+        // The shop's link (`/start toko`) always opens the shop.
+        Some(("start", "toko")) if bot.shop.is_some() => talk.shop_welcome(bot, tx, from).await,
         Some(("start", _)) => {
             match users::find_by_telegram_id(tx, talk.telegram_id).await? {
                 Some(user) if user.state == AccountState::Active => {
                     team::welcome(tx, talk.chat_id, &user, bot.links(), talk.lang).await?
                 }
+                // With the shop on, anyone without an account is a buyer.
+                None if bot.shop.is_some() => talk.shop_welcome(bot, tx, from).await?,
                 Some(user) => {
                     talk.say(
                         tx,
@@ -170,6 +200,10 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             talk.say(tx, html).await?;
             Ok(())
         }
+        Some(("beli", arguments)) => match &bot.shop {
+            Some(shop) => shop::beli(tx, shop, talk.buyer(), arguments).await,
+            None => talk.say(tx, texts::private_help(talk.lang)).await,
+        },
         Some(("cek", asked)) => {
             cek::in_private(bot, tx, talk.chat_id, talk.telegram_id, talk.lang, asked).await
         }
@@ -230,6 +264,10 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             talk.say(tx, html).await?;
             Ok(())
         }
+        _ if shop_menu(bot, message).is_some() => {
+            let (shop, choice) = shop_menu(bot, message).expect("matched just now");
+            shop::menu(tx, shop, talk.buyer(), choice).await
+        }
         _ => match registration::load(tx, talk.telegram_id).await? {
             Some(step) => answer_step(bot, tx, &talk, step).await,
             None => match drafts::load(tx, talk.telegram_id).await? {
@@ -244,6 +282,14 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             },
         },
     }
+}
+
+/// The shop's menu choice a message is, when the shop is on.
+fn shop_menu<'b>(
+    bot: &'b BotContext,
+    message: &Message,
+) -> Option<(&'b crate::shop::Shop, MenuChoice)> {
+    Some((bot.shop.as_ref()?, MenuChoice::of(message.text()?)?))
 }
 
 /// An edited private message: a live location's new position, for the guest's pending

@@ -146,7 +146,7 @@ pub enum Kind {
 }
 
 /// Each key of the file outside its sections, its environment variable, and its kind.
-pub const SETTINGS: [(&str, &str, Kind); 53] = [
+pub const SETTINGS: [(&str, &str, Kind); 56] = [
     ("bot_token", "TANGKAP_BOT_TOKEN", Kind::Text),
     ("api_url", "TANGKAP_API_URL", Kind::Text),
     ("database_url", "DATABASE_URL", Kind::Text),
@@ -240,10 +240,14 @@ pub const SETTINGS: [(&str, &str, Kind); 53] = [
         "TANGKAP_BACKUP_AGE_RECIPIENT",
         Kind::Text,
     ),
+    ("pakasir_project", "TANGKAP_PAKASIR_PROJECT", Kind::Text),
+    ("pakasir_api_key", "TANGKAP_PAKASIR_API_KEY", Kind::Text),
+    ("pakasir_url", "TANGKAP_PAKASIR_URL", Kind::Text),
 ];
 
-/// The file's sections: bookings have many settings and a list of room types.
-const SECTIONS: [&str; 1] = ["booking"];
+/// The file's sections: bookings and the shop have many settings and a list each (room
+/// types, products).
+const SECTIONS: [&str; 2] = ["booking", "shop"];
 
 impl Kind {
     fn read(self, name: &'static str, value: &str) -> Result<Value, ConfigError> {

@@ -6,9 +6,11 @@
 //! (5xx, 429, 403, slow answers) can be injected per method; a bot's token can be
 //! revoked (401), the whole server taken down (connections closed unanswered), and a
 //! second bot served beside the first at the same address, as Telegram serves every bot
-//! (the owners' alert bot).
+//! (the owners' alert bot). Beside it, [`pakasir::FakePakasir`] fakes the Pakasir QRIS
+//! payment gateway, so the whole payment flow runs offline too.
 
 pub mod html;
+pub mod pakasir;
 mod server;
 
 use std::{
@@ -147,6 +149,10 @@ pub struct SimMessage {
     pub answers: Vec<String>,
     /// Its reply keyboard has a button that asks for the person's location.
     pub asks_location: bool,
+    /// A photo the bot sent (sendPhoto): the image file it uploaded; `text` and `html`
+    /// are then its caption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Vec<u8>>,
     pub deleted: bool,
     /// When the fake received it.
     #[serde(skip, default = "Instant::now")]
@@ -274,7 +280,7 @@ struct FaultRule {
 /// Counters a test can assert on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimStats {
-    /// Messages accepted by sendMessage.
+    /// Messages accepted by sendMessage and sendPhoto.
     pub messages_sent: usize,
     /// 429 answers because a flood limit would have been exceeded.
     pub limit_rejections: usize,
@@ -841,26 +847,7 @@ impl FakeTelegram {
 
     /// Keeps `bytes` as a new file under `folder`; returns its ids and size.
     fn store_file(&self, folder: &str, extension: &str, bytes: Vec<u8>) -> (SimFile, usize) {
-        let mut state = self.state();
-        let n = state.files.len() + 1;
-        // Unique ids are Telegram's for ever: random, so that no two fakes (a demo started
-        // again on kept photos) name two files alike.
-        let file = SimFile {
-            file_id: format!("AgACAgUAAxkBAAIB{n:06}{:016x}", rand::random::<u64>()),
-            file_unique_id: format!("AQAD{:016x}", rand::random::<u64>()),
-        };
-        let size = bytes.len();
-        state.files.insert(
-            file.file_id.clone(),
-            StoredFile {
-                file_unique_id: file.file_unique_id.clone(),
-                file_path: format!("{folder}/file_{n}.{extension}"),
-                bytes: bytes.into(),
-                size_told: true,
-                gone: false,
-            },
-        );
-        (file, size)
+        keep_file(&mut self.state(), folder, extension, bytes)
     }
 
     /// The download route answers `302 Found` pointing at `location` + the file's path,
@@ -1197,6 +1184,7 @@ impl FakeTelegram {
             callbacks: Vec::new(),
             answers: Vec::new(),
             asks_location: false,
+            photo: None,
             deleted: false,
             arrived: Instant::now(),
             json: message,
@@ -1534,6 +1522,29 @@ fn command_entities(text: &str) -> Value {
     json!([{ "type": "bot_command", "offset": 0, "length": word.encode_utf16().count() }])
 }
 
+/// Keeps `bytes` as a new file under `folder`; returns its ids and size.
+fn keep_file(state: &mut State, folder: &str, extension: &str, bytes: Vec<u8>) -> (SimFile, usize) {
+    let n = state.files.len() + 1;
+    // Unique ids are Telegram's for ever: random, so that no two fakes (a demo started
+    // again on kept photos) name two files alike.
+    let file = SimFile {
+        file_id: format!("AgACAgUAAxkBAAIB{n:06}{:016x}", rand::random::<u64>()),
+        file_unique_id: format!("AQAD{:016x}", rand::random::<u64>()),
+    };
+    let size = bytes.len();
+    state.files.insert(
+        file.file_id.clone(),
+        StoredFile {
+            file_unique_id: file.file_unique_id.clone(),
+            file_path: format!("{folder}/file_{n}.{extension}"),
+            bytes: bytes.into(),
+            size_told: true,
+            gone: false,
+        },
+    );
+    (file, size)
+}
+
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -1581,10 +1592,127 @@ mod tests {
         assert!(fake.callback_answers().is_empty());
     }
 
+    #[tokio::test]
+    async fn photos_are_uploaded_as_telegram_takes_them() {
+        use crate::{
+            config::BotToken,
+            telegram::api::{ApiError, BotApi, Upload},
+        };
+        const TOKEN: &str = "4242:AAPhotosOfTheFakeBotApi_0123456789";
+        let fake = FakeTelegram::start(TOKEN, "tangkap_bot").await.unwrap();
+        let api = BotApi::new(&fake.api_url(), &BotToken::parse(TOKEN).unwrap());
+        let group = fake.group("Kasir");
+        let png = crate::telegram::qr::png("000201010211").unwrap();
+        let upload = || Upload {
+            file_name: "qris.png",
+            content_type: "image/png",
+            bytes: png.clone(),
+        };
+        let markup = teloxide::types::InlineKeyboardMarkup::new([[
+            teloxide::types::InlineKeyboardButton::callback("Batal", "batal"),
+        ]]);
+        let sent = api
+            .send_photo(group, upload(), "Bayar <b>sekarang</b>", Some(&markup))
+            .await
+            .unwrap();
+        let sizes = sent.photo().expect("a photo message");
+        assert_eq!(sent.caption(), Some("Bayar sekarang"));
+        let largest = sizes.last().unwrap();
+        assert_eq!(largest.file.size as usize, png.len());
+        // Version 1, 21 modules and the quiet zone's 8, of 8 pixels each.
+        assert_eq!((largest.width, largest.height), (232, 232));
+        // The photo is a file of Telegram's, as uploaded.
+        let file = api.get_file(&largest.file.id.0).await.unwrap();
+        let downloaded = api
+            .download(file.file_path.as_deref().unwrap(), 1 << 20)
+            .await
+            .unwrap();
+        assert_eq!(downloaded, png);
+        let kept = &fake.bot_messages(group)[0];
+        assert_eq!(kept.photo.as_deref(), Some(&png[..]));
+        assert_eq!(
+            (kept.text.as_str(), kept.html.as_deref()),
+            ("Bayar sekarang", Some("Bayar <b>sekarang</b>"))
+        );
+        assert_eq!(kept.callbacks, [("Batal".to_owned(), "batal".to_owned())]);
+        assert_eq!(fake.stats().messages_sent, 1);
+
+        let refused = |result: Result<teloxide::types::Message, ApiError>| match result {
+            Err(ApiError::Refused { code, description }) => (code, description),
+            other => panic!("not refused: {other:?}"),
+        };
+        let long = "x".repeat(MAX_CAPTION + 1);
+        assert_eq!(
+            refused(api.send_photo(group, upload(), &long, None).await),
+            (400, "Bad Request: message caption is too long".into())
+        );
+        assert_eq!(
+            refused(api.send_photo(-1, upload(), "Bayar", None).await),
+            (400, "Bad Request: chat not found".into())
+        );
+        let stranger = fake.user("Ani", None);
+        assert_eq!(
+            refused(api.send_photo(stranger.id, upload(), "Bayar", None).await),
+            (400, "Bad Request: chat not found".into())
+        );
+        let (status, description) = bot_call_as(
+            &fake,
+            TOKEN,
+            "sendPhoto",
+            json!({ "chat_id": group, "caption": "Bayar" }),
+        )
+        .await;
+        assert_eq!(
+            (status, description),
+            (400, json!("Bad Request: there is no photo in the request"))
+        );
+        // A photo has no text to edit, and is deleted as any message is.
+        let message_id = kept.message_id;
+        let (status, description) = bot_call_as(
+            &fake,
+            TOKEN,
+            "editMessageText",
+            json!({ "chat_id": group, "message_id": message_id, "text": "Lunas" }),
+        )
+        .await;
+        assert_eq!(
+            (status, description),
+            (
+                400,
+                json!("Bad Request: there is no text in the message to edit")
+            )
+        );
+        let (status, _) = bot_call_as(
+            &fake,
+            TOKEN,
+            "deleteMessage",
+            json!({ "chat_id": group, "message_id": message_id }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(fake.bot_messages(group)[0].deleted);
+        // Kept over a restart, with its image.
+        let history = serde_json::to_string(&fake.history()).unwrap();
+        let restored: History = serde_json::from_str(&history).unwrap();
+        let photo = restored.chats[0].messages[0].message.photo.as_deref();
+        assert_eq!(photo, Some(&png[..]));
+    }
+
     /// Calls `method` of the fake as the bot; the status and Telegram's description.
     async fn bot_call(fake: &FakeTelegram, method: &str, body: Value) -> (u16, Value) {
+        bot_call_as(fake, "4242:AAToken", method, body).await
+    }
+
+    /// Calls `method` of the fake as the bot of `token`; the status and Telegram's
+    /// description.
+    async fn bot_call_as(
+        fake: &FakeTelegram,
+        token: &str,
+        method: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let answer = reqwest::Client::new()
-            .post(format!("{}/bot4242:AAToken/{method}", fake.api_url()))
+            .post(format!("{}/bot{token}/{method}", fake.api_url()))
             .json(&body)
             .send()
             .await

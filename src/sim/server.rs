@@ -4,7 +4,7 @@
 //! taken down: then every connection is closed unanswered, as when Telegram cannot be
 //! reached.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     body::{Body, Bytes},
@@ -30,6 +30,8 @@ use super::{
 
 type Answer = (StatusCode, Json<Value>);
 type Params = Map<String, Value>;
+/// The files of a multipart/form-data body, by parameter name.
+type Files = HashMap<String, Bytes>;
 
 /// Longest long poll Telegram allows.
 const MAX_POLL: Duration = Duration::from_secs(50);
@@ -154,8 +156,8 @@ async fn call(
         return refuse(401, "Unauthorized");
     };
     let method = method.to_ascii_lowercase();
-    let params = match parse_params(query.as_deref(), &headers, &body) {
-        Ok(params) => params,
+    let (params, files) = match parse_params(query.as_deref(), &headers, body).await {
+        Ok(parsed) => parsed,
         Err(problem) => return bad_request(&problem),
     };
     let fault = {
@@ -195,6 +197,7 @@ async fn call(
         }
         "getwebhookinfo" => webhook_info(&shared.state.lock().unwrap()),
         "sendmessage" => send_message(&mut shared.state.lock().unwrap(), &params),
+        "sendphoto" => send_photo(&mut shared.state.lock().unwrap(), &params, &files),
         "deletemessage" => delete_message(&mut shared.state.lock().unwrap(), &params),
         "editmessagetext" => edit_message_text(&mut shared.state.lock().unwrap(), &params),
         "editmessagereplymarkup" => {
@@ -368,9 +371,15 @@ fn random_fault(state: &mut SimState) -> Option<Fault> {
     })
 }
 
-/// Parameters from the query string and a JSON or form body, as Telegram accepts them.
-fn parse_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Params, String> {
+/// Parameters from the query string and a JSON, form or multipart/form-data body, as
+/// Telegram accepts them: a multipart body's text fields as strings, its files apart.
+async fn parse_params(
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(Params, Files), String> {
     let mut params = Params::new();
+    let mut files = Files::new();
     let mut add_pairs = |text: &str| -> Result<(), String> {
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(text).map_err(|e| format!("can't parse parameters: {e}"))?;
@@ -387,21 +396,38 @@ fn parse_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if body.is_empty() {
-        return Ok(params);
+        return Ok((params, files));
     }
     if content_type.starts_with("application/json") {
         let Value::Object(fields) =
-            serde_json::from_slice(body).map_err(|e| format!("can't parse JSON object: {e}"))?
+            serde_json::from_slice(&body).map_err(|e| format!("can't parse JSON object: {e}"))?
         else {
             return Err("JSON body must be an object".into());
         };
         params.extend(fields);
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        add_pairs(std::str::from_utf8(body).map_err(|_| "body is not UTF-8".to_owned())?)?;
+        add_pairs(std::str::from_utf8(&body).map_err(|_| "body is not UTF-8".to_owned())?)?;
+    } else if content_type.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(content_type)
+            .map_err(|e| format!("can't parse multipart/form-data: {e}"))?;
+        let body = futures_util::stream::once(async { Ok::<_, std::convert::Infallible>(body) });
+        let mut multipart = multer::Multipart::new(body, boundary);
+        let broken = |e: multer::Error| format!("can't parse multipart/form-data: {e}");
+        while let Some(field) = multipart.next_field().await.map_err(broken)? {
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            // A part with a file name is a file; any other is a parameter's text.
+            if field.file_name().is_some() {
+                files.insert(name, field.bytes().await.map_err(broken)?);
+            } else {
+                params.insert(name, Value::String(field.text().await.map_err(broken)?));
+            }
+        }
     } else {
         return Err(format!("unsupported content type {content_type:?}"));
     }
-    Ok(params)
+    Ok((params, files))
 }
 
 /// An integer parameter, given as a number or as digits in a string.
@@ -667,12 +693,121 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
         callbacks: keyboard.callbacks,
         answers: keyboard.answers,
         asks_location: keyboard.asks_location,
+        photo: None,
         deleted: false,
         arrived: std::time::Instant::now(),
         json: message.clone(),
     });
     state.stats.messages_sent += 1;
     ok(message)
+}
+
+/// A photo with a caption and buttons, as Telegram takes it: the image uploaded as the
+/// file `photo` (or named by the `file_id` of a file Telegram holds), the caption read as
+/// sendMessage reads a text (at most [`super::MAX_CAPTION`] characters), counted against
+/// the flood limits as a message. The answer names the photo as a file of Telegram's
+/// (getFile finds it), in one size, as large as it was sent.
+fn send_photo(state: &mut SimState, params: &Params, files: &Files) -> Answer {
+    let Some(chat_id) = integer(params, "chat_id") else {
+        return bad_request("chat_id is empty");
+    };
+    let bot = state.bot.json(true);
+    let bot_name = state.bot.first_name.clone();
+    let Some(chat) = state.chats.get(&chat_id) else {
+        return bad_request("chat not found");
+    };
+    let is_group = matches!(chat.kind, ChatKind::Group { .. });
+    if !chat.bot_welcome {
+        return if is_group {
+            refuse(403, "Forbidden: bot was kicked from the supergroup chat")
+        } else {
+            refuse(
+                403,
+                "Forbidden: bot can't initiate conversation with a user",
+            )
+        };
+    }
+    let image = match (files.get("photo"), string(params, "photo")) {
+        (Some(bytes), _) => bytes.clone(),
+        (None, Some(file_id)) => match state.files.get(file_id).filter(|file| !file.gone) {
+            Some(file) => file.bytes.clone(),
+            None => return bad_request("wrong file identifier/HTTP URL specified"),
+        },
+        (None, None) => return bad_request("there is no photo in the request"),
+    };
+    if image.is_empty() {
+        return bad_request("IMAGE_PROCESS_FAILED");
+    }
+    let (caption, html) = match readable_text(params, string(params, "caption").unwrap_or("")) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    if caption.encode_utf16().count() > super::MAX_CAPTION {
+        return bad_request("message caption is too long");
+    }
+    let (markup, keyboard) = match inline_keyboard(params, is_group) {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    if let Err(refused) = take_slot(state, chat_id) {
+        return refused;
+    }
+    let (width, height) = image_size(&image).unwrap_or((320, 320));
+    let (file, size) = super::keep_file(state, "photos", "png", image.to_vec());
+    let chat = state.chats.get_mut(&chat_id).expect("looked up above");
+    let message_id = chat.next_message_id;
+    chat.next_message_id += 1;
+    let mut message = json!({
+        "message_id": message_id, "from": bot, "chat": chat.json(chat_id),
+        "date": super::unix_now(),
+        "photo": [{
+            "file_id": file.file_id, "file_unique_id": file.file_unique_id,
+            "width": width, "height": height, "file_size": size,
+        }],
+    });
+    if !caption.is_empty() {
+        message["caption"] = json!(caption);
+    }
+    if let Some(markup) = markup {
+        message["reply_markup"] = markup;
+    }
+    chat.messages.push(SimMessage {
+        message_id,
+        chat_id,
+        from_id: state.bot.id,
+        from_name: bot_name,
+        from_bot: true,
+        text: caption,
+        html: html.filter(|html| !html.is_empty()),
+        reply_to: None,
+        thread: None,
+        reactions: Vec::new(),
+        buttons: keyboard.buttons,
+        callbacks: keyboard.callbacks,
+        answers: keyboard.answers,
+        asks_location: keyboard.asks_location,
+        photo: Some(image.to_vec()),
+        deleted: false,
+        arrived: std::time::Instant::now(),
+        json: message.clone(),
+    });
+    state.stats.messages_sent += 1;
+    ok(message)
+}
+
+/// The width and height a PNG's header gives, if `image` is a PNG.
+fn image_size(image: &[u8]) -> Option<(u32, u32)> {
+    let header = image.strip_prefix(b"\x89PNG\r\n\x1a\n")?;
+    let at = |offset: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(
+            header.get(offset..offset + 4)?.try_into().ok()?,
+        ))
+    };
+    // The IHDR chunk comes first: its length and type, then the width and the height.
+    if header.get(4..8)? != b"IHDR" {
+        return None;
+    }
+    Some((at(8)?, at(12)?))
 }
 
 /// Counts a message (or an edit in a group) to `chat_id` against Telegram's flood limits,
@@ -899,6 +1034,12 @@ fn edit_message_text(state: &mut SimState, params: &Params) -> Answer {
     }
     if plain.encode_utf16().count() > MAX_TEXT {
         return bad_request("message is too long");
+    }
+    // A photo's caption is edited by editMessageCaption.
+    if let Ok((message, _)) = message_to_edit(state, params) {
+        if message.photo.is_some() {
+            return bad_request("there is no text in the message to edit");
+        }
     }
     edit_message(state, params, |message, markup| {
         let same_text = message.text == plain

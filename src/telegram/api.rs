@@ -17,7 +17,10 @@ use std::{
 };
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use teloxide::requests::Payload;
+use teloxide::{
+    requests::Payload,
+    types::{InlineKeyboardMarkup, Message},
+};
 
 use crate::{config::BotToken, db::now_ms};
 
@@ -73,6 +76,16 @@ impl ApiError {
             _ => false,
         }
     }
+}
+
+/// A file to upload with [`BotApi::call_multipart`].
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The name Telegram is told (`qris.png`).
+    pub file_name: &'static str,
+    /// Its type (`image/png`).
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 /// What a download through [`BotApi::download`] can meet besides the Bot API's answers.
@@ -325,6 +338,68 @@ impl BotApi {
             "allowed_updates": crate::telegram::ALLOWED_UPDATES,
         });
         self.call_method("getUpdates", &body, timeout + CALL_TIMEOUT)
+            .await
+    }
+
+    /// Calls `method` with a multipart/form-data body, as Telegram takes uploaded files:
+    /// `fields` as text parts, `files` as file parts (each under the parameter named
+    /// first). Its answer is read, and its failures told (a 429's `retry_after`, a URL
+    /// without the token), as [`BotApi::call_method`]'s are.
+    pub async fn call_multipart<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        fields: Vec<(&'static str, String)>,
+        files: Vec<(&'static str, Upload)>,
+        timeout: Duration,
+    ) -> Result<T, ApiError> {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name, value);
+        }
+        for (name, file) in files {
+            let part = reqwest::multipart::Part::bytes(file.bytes)
+                .file_name(file.file_name)
+                .mime_str(file.content_type)
+                .map_err(|_| ApiError::Refused {
+                    code: 400,
+                    description: format!("{:?} is not a content type", file.content_type),
+                })?;
+            form = form.part(name, part);
+        }
+        let outcome = match self
+            .client
+            .post(format!("{}/{method}", self.base))
+            .multipart(form)
+            .timeout(timeout)
+            .send()
+            .await
+        {
+            Ok(response) => Self::decode(response).await,
+            Err(e) => Err(network_error(e)),
+        };
+        self.answers.note(&outcome);
+        outcome
+    }
+
+    /// Sends `photo` (an image file) to `chat_id` with an HTML `caption` and the inline
+    /// keyboard `reply_markup` (none: no buttons), by sendPhoto; returns the message sent.
+    pub async fn send_photo(
+        &self,
+        chat_id: i64,
+        photo: Upload,
+        caption: &str,
+        reply_markup: Option<&InlineKeyboardMarkup>,
+    ) -> Result<Message, ApiError> {
+        let mut fields = vec![
+            ("chat_id", chat_id.to_string()),
+            ("caption", caption.to_owned()),
+            ("parse_mode", "HTML".to_owned()),
+        ];
+        if let Some(markup) = reply_markup {
+            let markup = serde_json::to_string(markup).expect("a keyboard always serializes");
+            fields.push(("reply_markup", markup));
+        }
+        self.call_multipart("sendPhoto", fields, vec![("photo", photo)], CALL_TIMEOUT)
             .await
     }
 

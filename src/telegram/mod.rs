@@ -8,6 +8,7 @@ pub mod init_data;
 pub mod limits;
 pub mod outbox;
 pub mod polling;
+pub mod qr;
 pub mod report_texts;
 pub mod sender;
 pub mod texts;

@@ -100,15 +100,62 @@ pub enum Answers {
     Remove,
 }
 
-/// A message to edit: one the outbox sent (its Telegram id is known once it is sent, and
-/// a chat's rows go out in order, so an edit queued after it finds it sent), or one whose
-/// Telegram id is known.
+/// A message to edit or delete: one the outbox sent (its Telegram id is known once it is
+/// sent, and a chat's rows go out in order, so an edit queued after it finds it sent), or
+/// one whose Telegram id is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageRef {
     Outbox(i64),
     Telegram(i32),
 }
+
+impl MessageRef {
+    /// Reads a [`MessageRef`], or a bare Telegram message id: rows of
+    /// [`Outgoing::DeleteMessage`] queued before it could name an outbox row hold
+    /// `"message_id": 123`.
+    fn or_telegram_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Id(i32),
+            Ref(MessageRef),
+        }
+        Ok(match Written::deserialize(deserializer)? {
+            Written::Id(id) => MessageRef::Telegram(id),
+            Written::Ref(message) => message,
+        })
+    }
+}
+
+/// What a photo shows. A row keeps what to draw, a few bytes, not the image: the sender
+/// makes the image when it sends the row ([`Photo::png`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Photo {
+    /// A QR code of this text (a QRIS payment string), as a PNG.
+    Qr(String),
+}
+
+impl Photo {
+    /// The image, as the PNG file sent to Telegram; fails only for a QR code's text too long
+    /// for any QR code.
+    pub fn png(&self) -> Result<Vec<u8>, qrcode::types::QrError> {
+        match self {
+            Photo::Qr(text) => super::qr::png(text),
+        }
+    }
+
+    /// The name of the uploaded file.
+    pub fn file_name(&self) -> &'static str {
+        match self {
+            Photo::Qr(_) => "qris.png",
+        }
+    }
+}
+
+/// Telegram's limit on a photo's caption, in characters after its HTML is read.
+pub const MAX_CAPTION: usize = 1024;
 
 /// One call to make to Telegram on behalf of a chat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,9 +187,24 @@ pub enum Outgoing {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         keyboard: Keyboard,
     },
+    /// A photo with an HTML caption (at most [`MAX_CAPTION`] characters, as Telegram
+    /// allows) and buttons. The image is made when it is sent, from what `photo` says (a
+    /// row keeps a few bytes, not an image).
+    SendPhoto {
+        chat_id: i64,
+        photo: Photo,
+        caption: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        keyboard: Keyboard,
+    },
+    /// Deletes a message the bot sent, or one it may delete in a group. One the outbox sent
+    /// is named by its row, whose Telegram id the sender looks up; a message that was
+    /// never delivered has nothing to delete, and the row is done without a call. Rows
+    /// queued before held a bare `message_id`, still read as a Telegram id.
     DeleteMessage {
         chat_id: i64,
-        message_id: i32,
+        #[serde(alias = "message_id", deserialize_with = "MessageRef::or_telegram_id")]
+        message: MessageRef,
     },
     /// The chat's menu button opens the Mini App at `url`.
     SetMenuButton {
@@ -176,10 +238,7 @@ pub enum Outgoing {
     /// the alert bot if there is one, else the main bot; queued in the alert lane
     /// ([`ALERT_LANE`]), so that it waits behind no other message to that chat (one the
     /// main bot cannot send while its token is refused).
-    Alert {
-        chat_id: i64,
-        html: String,
-    },
+    Alert { chat_id: i64, html: String },
 }
 
 /// The `chat_id` of every mail row: no Telegram chat has id 0, so mail queues apart from
@@ -194,6 +253,7 @@ impl Outgoing {
     pub fn chat_id(&self) -> i64 {
         match self {
             Outgoing::SendMessage { chat_id, .. }
+            | Outgoing::SendPhoto { chat_id, .. }
             | Outgoing::EditMessage { chat_id, .. }
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
@@ -205,14 +265,17 @@ impl Outgoing {
     }
 
     /// A call that counts against no limit and needs nothing looked up before it goes
-    /// (an answer to a button, a reaction, a deletion, a menu button): the sender claims
-    /// many at once.
+    /// (an answer to a button, a reaction, a deletion of a message whose Telegram id is
+    /// known, a menu button): the sender claims many at once.
     pub fn is_plain(&self) -> bool {
         matches!(
             self,
             Outgoing::AnswerCallback { .. }
                 | Outgoing::SetReaction { .. }
-                | Outgoing::DeleteMessage { .. }
+                | Outgoing::DeleteMessage {
+                    message: MessageRef::Telegram(_),
+                    ..
+                }
                 | Outgoing::SetMenuButton { .. }
         )
     }
@@ -222,7 +285,9 @@ impl Outgoing {
     /// nor edits in private chats.
     pub fn counts_against_limits(&self) -> bool {
         match self {
-            Outgoing::SendMessage { .. } | Outgoing::Alert { .. } => true,
+            Outgoing::SendMessage { .. } | Outgoing::SendPhoto { .. } | Outgoing::Alert { .. } => {
+                true
+            }
             Outgoing::EditMessage { chat_id, .. } => *chat_id < 0,
             _ => false,
         }
@@ -231,6 +296,7 @@ impl Outgoing {
     pub fn with_chat_id(mut self, new_chat: i64) -> Self {
         match &mut self {
             Outgoing::SendMessage { chat_id, .. }
+            | Outgoing::SendPhoto { chat_id, .. }
             | Outgoing::EditMessage { chat_id, .. }
             | Outgoing::DeleteMessage { chat_id, .. }
             | Outgoing::SetMenuButton { chat_id, .. }
@@ -299,10 +365,13 @@ impl Outgoing {
         }
     }
 
-    /// The same message with `keyboard` under it (a message to send; anything else is
-    /// left as it is).
+    /// The same message with `keyboard` under it (a message or a photo to send; anything
+    /// else is left as it is).
     pub fn with_keyboard(mut self, keyboard: Keyboard) -> Self {
         if let Outgoing::SendMessage {
+            keyboard: buttons, ..
+        }
+        | Outgoing::SendPhoto {
             keyboard: buttons, ..
         } = &mut self
         {
@@ -342,12 +411,26 @@ pub async fn enqueue(tx: &mut Conn, message: &Outgoing) -> Result<(), sqlx::Erro
     enqueue_many(tx, std::slice::from_ref(message)).await
 }
 
+/// Queues `message` inside `tx`, untagged, and returns its row id: what a later edit or
+/// deletion of the message names ([`MessageRef::Outbox`]).
+pub async fn enqueue_returning_id(tx: &mut Conn, message: &Outgoing) -> Result<i64, sqlx::Error> {
+    insert_returning_id(tx, message, None).await
+}
+
 /// Queues `message` inside `tx`, tagged with what it is `about` (e.g. `applicant:42`), so
 /// that [`about`] can find it again; returns its row id.
 pub async fn enqueue_about(
     tx: &mut Conn,
     message: &Outgoing,
     about: &str,
+) -> Result<i64, sqlx::Error> {
+    insert_returning_id(tx, message, Some(about)).await
+}
+
+async fn insert_returning_id(
+    tx: &mut Conn,
+    message: &Outgoing,
+    about: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     sqlx::query_scalar(
@@ -865,6 +948,56 @@ mod tests {
         // A message without a topic is written as before.
         let written = serde_json::to_string(&Outgoing::reply(-100, 7, "Halo".into())).unwrap();
         assert!(!written.contains("thread"), "{written}");
+    }
+
+    #[test]
+    fn deletions_queued_with_a_bare_message_id_still_decode() {
+        let old: Outgoing =
+            serde_json::from_str(r#"{"method":"delete_message","chat_id":42,"message_id":123}"#)
+                .unwrap();
+        let telegram = Outgoing::DeleteMessage {
+            chat_id: 42,
+            message: MessageRef::Telegram(123),
+        };
+        assert_eq!(old, telegram);
+        assert!(old.is_plain());
+        // Written now, either kind of message reads back as it was.
+        let queued = Outgoing::DeleteMessage {
+            chat_id: 42,
+            message: MessageRef::Outbox(7),
+        };
+        for message in [telegram, queued.clone()] {
+            let written = serde_json::to_string(&message).unwrap();
+            assert_eq!(serde_json::from_str::<Outgoing>(&written).unwrap(), message);
+        }
+        // One queued by row is looked up before it goes: not a plain call.
+        assert!(!queued.is_plain());
+        assert!(!queued.counts_against_limits());
+    }
+
+    #[test]
+    fn a_photo_is_a_message_that_keeps_what_to_draw() {
+        let photo = Outgoing::SendPhoto {
+            chat_id: -100,
+            photo: Photo::Qr("000201".into()),
+            caption: "<b>Bayar</b>".into(),
+            keyboard: Vec::new(),
+        };
+        assert!(photo.counts_against_limits());
+        assert!(!photo.is_plain());
+        assert_eq!(photo.clone().with_chat_id(-200).chat_id(), -200);
+        assert_eq!(photo.out_of_thread(), None);
+        let written = serde_json::to_string(&photo).unwrap();
+        assert_eq!(
+            written,
+            r#"{"method":"send_photo","chat_id":-100,"photo":{"qr":"000201"},"caption":"<b>Bayar</b>"}"#
+        );
+        assert_eq!(serde_json::from_str::<Outgoing>(&written).unwrap(), photo);
+        let with_buttons = photo.with_keyboard(vec![vec![Button::callback("Batal", "batal")]]);
+        assert!(matches!(
+            with_buttons,
+            Outgoing::SendPhoto { keyboard, .. } if keyboard.len() == 1
+        ));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use tokio::{sync::Notify, task::JoinSet, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    api::{ApiError, BotApi},
+    api::{ApiError, BotApi, Upload},
     limits::{Limits, RateLimiter},
     outbox::{self, Answers, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
@@ -75,6 +75,16 @@ struct Delivery {
     rewritten: Option<Outgoing>,
     /// A plain call ([`Outgoing::is_plain`]): recorded with others in one statement.
     plain: bool,
+}
+
+/// What is to be done with a pending row, once what it needs is looked up.
+enum Prepared {
+    /// Make this call.
+    Send(Outgoing),
+    /// Nothing: an edit that a newer one replaces, dropped from the outbox.
+    Dropped,
+    /// Nothing, and the row is done: a deletion of a message that was never delivered.
+    Done,
 }
 
 pub struct Sender {
@@ -313,7 +323,7 @@ impl Sender {
             };
             let prepared = self.prepare(&row, message).await;
             let claimed = match &prepared {
-                Ok(Some(_)) => {
+                Ok(Prepared::Send(_) | Prepared::Done) => {
                     let limits = reserved.map(|_| self.limits);
                     outbox::claim(&self.db, row.id, self.instance, limits).await
                 }
@@ -325,9 +335,10 @@ impl Sender {
                 }
             }
             let message = match prepared {
-                Ok(Some(message)) => message,
+                Ok(Prepared::Send(message)) => Some(message),
+                Ok(Prepared::Done) => None,
                 // Dropped for a newer edit: the chat's next row may go at once.
-                Ok(None) => {
+                Ok(Prepared::Dropped) => {
                     wake_at = now;
                     continue;
                 }
@@ -348,6 +359,13 @@ impl Sender {
                     continue;
                 }
             }
+            let Some(message) = message else {
+                // Done without a call, as if Telegram had taken it: the chat's next row
+                // may go at once.
+                self.record(&row, Ok(None), None, reserved.is_some()).await;
+                wake_at = now;
+                continue;
+            };
             busy_chats.insert(row.chat_id);
             self.start(in_flight, row, message, reserved);
         }
@@ -375,48 +393,75 @@ impl Sender {
 
     /// The call to make for `row`: none if it is an edit that a newer pending edit of the
     /// same message replaces ([`outbox::drop_superseded_edit`]), otherwise `message` as
-    /// [`Sender::resolve`] completes it.
-    async fn prepare(
-        &self,
-        row: &OutboxRow,
-        message: Outgoing,
-    ) -> Result<Option<Outgoing>, ApiError> {
+    /// [`Sender::resolve`] completes it (or none, the row done, if that finds nothing to
+    /// do).
+    async fn prepare(&self, row: &OutboxRow, message: Outgoing) -> Result<Prepared, ApiError> {
         if matches!(message, Outgoing::EditMessage { .. }) && row.about.is_some() {
             match outbox::drop_superseded_edit(&self.db, row).await {
-                Ok(true) => return Ok(None),
+                Ok(true) => return Ok(Prepared::Dropped),
                 Ok(false) => {}
                 // Sending an edit that a newer one replaces is harmless.
                 Err(e) => tracing::warn!(error = %e, "cannot look for newer edits"),
             }
         }
-        self.resolve(message).await.map(Some)
+        self.resolve(message).await
     }
 
     /// Puts in what is known only once earlier rows are sent: the Telegram id of a message
-    /// to edit that the outbox sent. A chat's rows go out in order, so by now it is sent,
-    /// unless Telegram refused it, and then the edit has nothing to edit.
-    async fn resolve(&self, message: Outgoing) -> Result<Outgoing, ApiError> {
-        let Outgoing::EditMessage {
-            chat_id,
-            message: MessageRef::Outbox(row),
-            html,
-            keyboard,
-        } = message
-        else {
-            return Ok(message);
+    /// to edit or delete that the outbox sent. A chat's rows go out in order, so by now it
+    /// is sent, unless Telegram refused it: then an edit has nothing to edit, and fails as
+    /// [`outbox::NEVER_DELIVERED`], while a deletion has nothing to delete, and is done.
+    async fn resolve(&self, message: Outgoing) -> Result<Prepared, ApiError> {
+        let row = match message {
+            Outgoing::EditMessage {
+                message: MessageRef::Outbox(row),
+                ..
+            }
+            | Outgoing::DeleteMessage {
+                message: MessageRef::Outbox(row),
+                ..
+            } => row,
+            _ => return Ok(Prepared::Send(message)),
         };
-        match outbox::sent_message_id(&self.db, row).await {
-            Ok(Some(id)) => Ok(Outgoing::EditMessage {
+        let sent = match outbox::sent_message_id(&self.db, row).await {
+            Ok(sent) => sent,
+            Err(e) => return Err(ApiError::Network(format!("cannot read the outbox: {e}"))),
+        };
+        match (message, sent) {
+            (
+                Outgoing::EditMessage {
+                    chat_id,
+                    html,
+                    keyboard,
+                    ..
+                },
+                Some(id),
+            ) => Ok(Prepared::Send(Outgoing::EditMessage {
                 chat_id,
                 message: MessageRef::Telegram(id),
                 html,
                 keyboard,
-            }),
-            Ok(None) => Err(ApiError::Refused {
+            })),
+            (Outgoing::DeleteMessage { chat_id, .. }, Some(id)) => {
+                Ok(Prepared::Send(Outgoing::DeleteMessage {
+                    chat_id,
+                    message: MessageRef::Telegram(id),
+                }))
+            }
+            (Outgoing::DeleteMessage { chat_id, .. }, None) => {
+                tracing::debug!(
+                    chat_id,
+                    outbox_id = row,
+                    "the message to delete was never delivered; nothing to delete"
+                );
+                Ok(Prepared::Done)
+            }
+            (Outgoing::EditMessage { .. }, None) => Err(ApiError::Refused {
                 code: 400,
                 description: outbox::NEVER_DELIVERED.into(),
             }),
-            Err(e) => Err(ApiError::Network(format!("cannot read the outbox: {e}"))),
+            // Nothing else names a message to look up.
+            (message, _) => Ok(Prepared::Send(message)),
         }
     }
 
@@ -651,9 +696,30 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             code: 400,
             description: "the message to edit is not known yet".into(),
         }),
+        Outgoing::SendPhoto {
+            chat_id,
+            photo,
+            caption,
+            keyboard,
+        } => {
+            let reply_markup = inline_keyboard(keyboard)?;
+            let png = photo.png().map_err(|e| ApiError::Refused {
+                code: 400,
+                description: format!("the photo cannot be made: {e}"),
+            })?;
+            let upload = Upload {
+                file_name: photo.file_name(),
+                content_type: "image/png",
+                bytes: png,
+            };
+            let sent = api
+                .send_photo(*chat_id, upload, caption, reply_markup.as_ref())
+                .await?;
+            Ok(Some(sent.id.0))
+        }
         Outgoing::DeleteMessage {
             chat_id,
-            message_id,
+            message: MessageRef::Telegram(message_id),
         } => {
             api.call(&DeleteMessage::new(
                 ChatId(*chat_id),
@@ -662,6 +728,13 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             .await?;
             Ok(None)
         }
+        Outgoing::DeleteMessage {
+            message: MessageRef::Outbox(_),
+            ..
+        } => Err(ApiError::Refused {
+            code: 400,
+            description: "the message to delete is not known yet".into(),
+        }),
         Outgoing::SetMenuButton { chat_id, text, url } => {
             let mut payload = SetChatMenuButton::new();
             payload.chat_id = Some(ChatId(*chat_id));

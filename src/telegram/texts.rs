@@ -909,6 +909,20 @@ pub fn moment(at: i64, now: i64, offset: time::UtcOffset) -> String {
     }
 }
 
+/// `Rp1.350.000`: Rupiah as Indonesians write them, in every language.
+pub fn rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}Rp{grouped}")
+}
+
 /// `14:05 WIB`: the time of `at` (Unix ms) at `offset`, named as Indonesia names its zones.
 pub fn clock(at: i64, offset: time::UtcOffset) -> String {
     let at = local(at, offset);
@@ -941,6 +955,16 @@ fn local(at: i64, offset: time::UtcOffset) -> time::OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rupiah_as_indonesians_write_it() {
+        assert_eq!(rupiah(1_350_000), "Rp1.350.000");
+        assert_eq!(rupiah(450_000), "Rp450.000");
+        assert_eq!(rupiah(999), "Rp999");
+        assert_eq!(rupiah(1_000), "Rp1.000");
+        assert_eq!(rupiah(0), "Rp0");
+        assert_eq!(rupiah(1_000_000_000), "Rp1.000.000.000");
+    }
 
     #[test]
     fn user_text_cannot_open_a_tag() {

@@ -1,5 +1,5 @@
 //! The HTTP side: the Mini App (static files and its JSON API), the public booking page,
-//! the Telegram webhook, the health check and the metrics. Handlers call `orders`, `users`, `booking`
+//! the Telegram and Pakasir webhooks, the health check and the metrics. Handlers call `orders`, `users`, `booking`
 //! and `telegram`; no SQL here.
 
 pub mod assets;
@@ -9,6 +9,7 @@ pub mod error;
 mod export;
 pub mod metrics;
 mod orders;
+pub mod pakasir;
 mod reports;
 pub mod server;
 mod team;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route(metrics::PATH, get(metrics::scrape))
         .route(WEBHOOK_PATH, post(webhook::receive))
+        .route(pakasir::PATH, post(pakasir::receive))
         .nest("/api", api)
         // As axum's own, but a fallback of the router's, so that the layers below (the
         // timing among them) see what no route matched too.

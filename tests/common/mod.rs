@@ -810,3 +810,23 @@ impl Drop for S3Server {
         let _ = self.child.wait();
     }
 }
+
+/// The text of the QR code in a PNG the bot sent, read as a phone's camera would.
+pub fn qr_text(png: &[u8]) -> String {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).expect("a PNG's image");
+    assert_eq!(
+        (frame.color_type, frame.bit_depth),
+        (png::ColorType::Grayscale, png::BitDepth::Eight)
+    );
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        pixels[y * frame.line_size + x]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().expect("a readable QR code").1
+}

@@ -1,0 +1,77 @@
+-- The digital-product shop (src/shop/): its catalogue, the stock of each product one item
+-- a row, invoices paid by QRIS through Pakasir, and each buyer's balance as an append-only
+-- ledger.
+
+-- A product. `seeded_as` is the `[[shop.products]]` entry last applied from the settings
+-- file: a value changed later in the file wins on the next start, one changed by an admin
+-- stands until then.
+CREATE TABLE shop_products (
+    code        TEXT    PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    price       INTEGER NOT NULL CHECK (price > 0),
+    description TEXT    NOT NULL DEFAULT '',
+    snk         TEXT    NOT NULL DEFAULT '',
+    active      INTEGER NOT NULL DEFAULT 1,
+    seeded_as   TEXT,
+    updated_at  INTEGER NOT NULL
+);
+
+-- One item of stock (a code, an account, a link). Available, reserved by a pending
+-- invoice, or sold by a paid one; an item is never in two invoices.
+CREATE TABLE shop_items (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_code TEXT    NOT NULL REFERENCES shop_products (code),
+    content      TEXT    NOT NULL,
+    state        TEXT    NOT NULL DEFAULT 'available'
+                         CHECK (state IN ('available', 'reserved', 'sold')),
+    invoice_id   INTEGER,
+    added_at     INTEGER NOT NULL,
+    UNIQUE (product_code, content)
+);
+-- Checkout takes the oldest available items of a product.
+CREATE INDEX shop_items_available ON shop_items (product_code, state, id);
+CREATE INDEX shop_items_invoice ON shop_items (invoice_id);
+
+-- An invoice: what was bought, what is paid (`amount` = total + fee, as the gateway is
+-- asked for it), its state, and the gateway call still owed (`gateway_call`: create,
+-- confirm, cancel), tried again from `call_after`.
+CREATE TABLE shop_invoices (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id     TEXT    NOT NULL UNIQUE,
+    buyer_id     INTEGER NOT NULL,
+    chat_id      INTEGER NOT NULL,
+    lang         TEXT    NOT NULL DEFAULT 'id',
+    product_code TEXT    NOT NULL REFERENCES shop_products (code),
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    total        INTEGER NOT NULL,
+    fee          INTEGER NOT NULL,
+    amount       INTEGER NOT NULL,
+    status       TEXT    NOT NULL
+                         CHECK (status IN ('pending', 'paid', 'expired', 'cancelled', 'credited')),
+    gateway_call TEXT,
+    call_after   INTEGER NOT NULL DEFAULT 0,
+    call_failures INTEGER NOT NULL DEFAULT 0,
+    qr           TEXT,
+    message_row  INTEGER,
+    qr_row       INTEGER,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    paid_at      INTEGER,
+    closed_at    INTEGER
+);
+CREATE INDEX shop_invoices_calls ON shop_invoices (call_after) WHERE gateway_call IS NOT NULL;
+CREATE INDEX shop_invoices_buyer ON shop_invoices (buyer_id, status);
+
+-- A buyer's balance: credits (a payment that came after its invoice closed, a deposit, a
+-- refund) and debits, never changed once written; the balance is their sum.
+CREATE TABLE shop_ledger (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    buyer_id   INTEGER NOT NULL,
+    amount     INTEGER NOT NULL,
+    reason     TEXT    NOT NULL,
+    invoice_id INTEGER,
+    at         INTEGER NOT NULL,
+    -- One credit per invoice and reason: a confirmation told twice credits once.
+    UNIQUE (invoice_id, reason)
+);
+CREATE INDEX shop_ledger_buyer ON shop_ledger (buyer_id);

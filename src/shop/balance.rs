@@ -1,0 +1,39 @@
+//! Each buyer's balance: an append-only ledger of credits and debits, whose sum is the
+//! balance. A row is never changed or removed, so the balance can always be explained
+//! line by line.
+
+use crate::db::{now_ms, Conn};
+
+/// Credits `amount` to `buyer` for `reason` about `invoice`; once per invoice and reason,
+/// so a confirmation told twice credits once. True if credited now.
+pub async fn credit(
+    tx: &mut Conn,
+    buyer: i64,
+    amount: i64,
+    reason: &str,
+    invoice: i64,
+) -> Result<bool, sqlx::Error> {
+    let credited = sqlx::query(
+        "INSERT INTO shop_ledger (buyer_id, amount, reason, invoice_id, at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (invoice_id, reason) DO NOTHING",
+    )
+    .bind(buyer)
+    .bind(amount)
+    .bind(reason)
+    .bind(invoice)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(credited.rows_affected() == 1)
+}
+
+/// `buyer`'s balance now.
+pub async fn of(conn: &mut Conn, buyer: i64) -> Result<i64, sqlx::Error> {
+    // PostgreSQL sums BIGINTs as NUMERIC; the cast keeps it a whole number on both.
+    sqlx::query_scalar(
+        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM shop_ledger WHERE buyer_id = $1",
+    )
+    .bind(buyer)
+    .fetch_one(&mut *conn)
+    .await
+}

@@ -1,0 +1,740 @@
+//! Invoices, from checkout to delivery. Every change of an invoice is one conditional
+//! UPDATE from the state it must be in (`WHERE status = 'pending'`), in the transaction
+//! that also moves its stock and queues what the buyer is told: so an invoice is paid
+//! once, its items delivered once (the delivery is an outbox row of that transaction), and
+//! its stock returned once, whichever of a webhook, a replay, a button, the expiry timer
+//! or a second instance gets there first.
+//!
+//! What needs the gateway (making the QR, confirming a payment, cancelling) is never done
+//! inside a transaction: the invoice records the call it is owed (`gateway_call`), and the
+//! gateway worker ([`super::gateway`]) makes it and writes the outcome in a transaction of
+//! its own. A crash between the two leaves the call owed, and it is made again.
+
+use rand::Rng;
+use sqlx::Row;
+
+use super::{
+    catalogue::{self, Product},
+    config::MOST_QUANTITY,
+    texts::{self, Closed},
+    Shop,
+};
+use crate::{
+    db::{lock_until_commit, now_ms, Conn},
+    lang::Lang,
+    telegram::outbox::{self, Button, MessageRef, Outgoing, Photo},
+    timers::{self, Timer},
+};
+
+/// The timer that closes an unpaid invoice.
+pub const EXPIRY: &str = "shop_expiry";
+/// Unpaid invoices a buyer may hold at once: enough to buy two things at a time, too few
+/// to take a shop's stock hostage.
+pub const MOST_OPEN: i64 = 3;
+/// The most characters of items one delivery message holds (a message holds 4,096).
+const DELIVERY_CHARS: usize = 3_500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Paid,
+    Expired,
+    Cancelled,
+    /// Paid after it closed: the payment went to the buyer's balance.
+    Credited,
+}
+
+impl Status {
+    fn parse(text: &str) -> Self {
+        match text {
+            "paid" => Status::Paid,
+            "expired" => Status::Expired,
+            "cancelled" => Status::Cancelled,
+            "credited" => Status::Credited,
+            _ => Status::Pending,
+        }
+    }
+}
+
+/// A gateway call an invoice is owed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// Make the QRIS transaction.
+    Create,
+    /// The buyer asked whether their payment is in: confirm it, or tell them it is not.
+    Ask,
+    /// A webhook said paid and its confirmation failed: confirm it again, quietly.
+    Check,
+    /// The invoice ran out: confirm it is unpaid, then close it.
+    Expire,
+    /// The invoice closed unpaid: cancel the transaction, so that it cannot be paid.
+    Cancel,
+}
+
+impl Call {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Call::Create => "create",
+            Call::Ask => "ask",
+            Call::Check => "check",
+            Call::Expire => "expire",
+            Call::Cancel => "cancel",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Call::Create,
+            Call::Ask,
+            Call::Check,
+            Call::Expire,
+            Call::Cancel,
+        ]
+        .into_iter()
+        .find(|call| call.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invoice {
+    pub id: i64,
+    pub order_id: String,
+    pub buyer_id: i64,
+    pub chat_id: i64,
+    pub lang: Lang,
+    pub product_code: String,
+    pub quantity: i64,
+    pub total: i64,
+    pub fee: i64,
+    /// What the gateway is asked for: total + fee.
+    pub amount: i64,
+    pub status: Status,
+    pub call: Option<Call>,
+    pub call_failures: i64,
+    /// The QRIS string, once the gateway made it.
+    pub qr: Option<String>,
+    pub message_row: Option<i64>,
+    pub qr_row: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const COLUMNS: &str = "id, order_id, buyer_id, chat_id, lang, product_code, quantity, total, fee,
+    amount, status, gateway_call, call_failures, qr, message_row, qr_row, created_at, expires_at";
+
+fn invoice(row: &sqlx::any::AnyRow) -> Result<Invoice, sqlx::Error> {
+    Ok(Invoice {
+        id: row.try_get(0)?,
+        order_id: row.try_get(1)?,
+        buyer_id: row.try_get(2)?,
+        chat_id: row.try_get(3)?,
+        lang: Lang::parse(&row.try_get::<String, _>(4)?),
+        product_code: row.try_get(5)?,
+        quantity: row.try_get(6)?,
+        total: row.try_get(7)?,
+        fee: row.try_get(8)?,
+        amount: row.try_get(9)?,
+        status: Status::parse(&row.try_get::<String, _>(10)?),
+        call: row
+            .try_get::<Option<String>, _>(11)?
+            .as_deref()
+            .and_then(Call::parse),
+        call_failures: row.try_get(12)?,
+        qr: row.try_get(13)?,
+        message_row: row.try_get(14)?,
+        qr_row: row.try_get(15)?,
+        created_at: row.try_get(16)?,
+        expires_at: row.try_get(17)?,
+    })
+}
+
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Invoice>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM shop_invoices WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(invoice).transpose()
+}
+
+pub async fn find_by_order_id(
+    conn: &mut Conn,
+    order_id: &str,
+) -> Result<Option<Invoice>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM shop_invoices WHERE order_id = $1"
+    ))
+    .bind(order_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(invoice).transpose()
+}
+
+/// Invoices owed a gateway call that may be made now, oldest first.
+pub async fn owed_calls(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Invoice>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM shop_invoices WHERE gateway_call IS NOT NULL AND call_after <= $1
+         ORDER BY call_after, id LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(invoice).collect()
+}
+
+/// When the next owed call may be made.
+pub async fn next_call_at(conn: &mut Conn) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MIN(call_after) FROM shop_invoices WHERE gateway_call IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Takes the owed call of `invoice` for `hold_ms` (so that another worker leaves it
+/// alone); false if someone else took it or it is owed no longer.
+pub async fn claim_call(
+    conn: &mut Conn,
+    invoice: &Invoice,
+    hold_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let Some(call) = invoice.call else {
+        return Ok(false);
+    };
+    let now = now_ms();
+    let claimed = sqlx::query(
+        "UPDATE shop_invoices SET call_after = $1
+         WHERE id = $2 AND gateway_call = $3 AND call_after <= $4",
+    )
+    .bind(now + hold_ms)
+    .bind(invoice.id)
+    .bind(call.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// The call failed: it is owed again after `retry_ms`.
+pub async fn call_failed(
+    conn: &mut Conn,
+    id: i64,
+    call: Call,
+    retry_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE shop_invoices SET call_after = $1, call_failures = call_failures + 1
+         WHERE id = $2 AND gateway_call = $3",
+    )
+    .bind(now_ms() + retry_ms)
+    .bind(id)
+    .bind(call.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The call is done (or given up): nothing more is owed unless `next` is.
+pub async fn call_done(
+    conn: &mut Conn,
+    id: i64,
+    call: Call,
+    next: Option<Call>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE shop_invoices SET gateway_call = $1, call_after = 0, call_failures = 0
+         WHERE id = $2 AND gateway_call = $3",
+    )
+    .bind(next.map(Call::as_str))
+    .bind(id)
+    .bind(call.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Asks for `call` on an invoice that owes none (a call already owed is made first): an
+/// [`Call::Ask`] of a pending invoice, a [`Call::Check`] of one not yet paid (a payment
+/// after closing is still credited). True if it was asked.
+pub async fn ask_call(conn: &mut Conn, id: i64, call: Call) -> Result<bool, sqlx::Error> {
+    let statuses = match call {
+        Call::Check => "('pending', 'expired', 'cancelled')",
+        _ => "('pending')",
+    };
+    let asked = sqlx::query(&format!(
+        "UPDATE shop_invoices SET gateway_call = $1, call_after = 0, call_failures = 0
+         WHERE id = $2 AND status IN {statuses} AND gateway_call IS NULL"
+    ))
+    .bind(call.as_str())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(asked.rows_affected() == 1)
+}
+
+/// Why a checkout did not make an invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    NoProduct,
+    BadQuantity,
+    NotEnoughStock { product: Product, wanted: i64 },
+    TooManyOpen,
+}
+
+impl Refused {
+    pub fn say(&self, code: &str, lang: Lang) -> String {
+        match self {
+            Refused::NoProduct => texts::no_such_product(code, lang),
+            Refused::BadQuantity => texts::bad_quantity(MOST_QUANTITY, lang),
+            Refused::NotEnoughStock { product, wanted } => {
+                texts::not_enough_stock(product, *wanted, lang)
+            }
+            Refused::TooManyOpen => texts::too_many_open(MOST_OPEN, lang),
+        }
+    }
+}
+
+/// Who checks out, where they are answered.
+#[derive(Clone, Copy, Debug)]
+pub struct Buyer {
+    pub telegram_id: i64,
+    pub chat_id: i64,
+    pub lang: Lang,
+}
+
+/// Reserves `quantity` items of `code` for `buyer` and makes the invoice: its message is
+/// queued at once, its QR once the gateway made it; the expiry timer is set.
+pub async fn checkout(
+    tx: &mut Conn,
+    shop: &Shop,
+    buyer: Buyer,
+    code: &str,
+    quantity: i64,
+) -> Result<Result<Invoice, Refused>, sqlx::Error> {
+    let Some(product) = catalogue::find(tx, code).await?.filter(|p| p.active) else {
+        return Ok(Err(Refused::NoProduct));
+    };
+    if !(1..=MOST_QUANTITY).contains(&quantity) {
+        return Ok(Err(Refused::BadQuantity));
+    }
+    // Checkouts of one product wait for one another on PostgreSQL, so that the stock
+    // counted is the stock reserved; on SQLite the writer is alone already.
+    lock_until_commit(tx, product_lock(&product.code)).await?;
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM shop_invoices WHERE buyer_id = $1 AND status = 'pending'",
+    )
+    .bind(buyer.telegram_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if open >= MOST_OPEN {
+        return Ok(Err(Refused::TooManyOpen));
+    }
+    let product = catalogue::find(tx, &product.code)
+        .await?
+        .expect("a product found in this transaction stays");
+    if product.stock < quantity {
+        return Ok(Err(Refused::NotEnoughStock {
+            product,
+            wanted: quantity,
+        }));
+    }
+    let now = now_ms();
+    let total = product.price * quantity;
+    let fee = shop.config.fee.on(total);
+    let expires_at = now + shop.config.invoice_ttl.as_millis() as i64;
+    let order_id = new_order_id(now, shop.utc_offset);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO shop_invoices (order_id, buyer_id, chat_id, lang, product_code, quantity,
+             total, fee, amount, status, gateway_call, call_after, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'create', 0, $10, $11)
+         RETURNING id",
+    )
+    .bind(&order_id)
+    .bind(buyer.telegram_id)
+    .bind(buyer.chat_id)
+    .bind(buyer.lang.as_str())
+    .bind(&product.code)
+    .bind(quantity)
+    .bind(total)
+    .bind(fee)
+    .bind(total + fee)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let reserved = sqlx::query(
+        "UPDATE shop_items SET state = 'reserved', invoice_id = $1
+         WHERE state = 'available' AND id IN (
+             SELECT id FROM shop_items WHERE product_code = $2 AND state = 'available'
+             ORDER BY id LIMIT $3)",
+    )
+    .bind(id)
+    .bind(&product.code)
+    .bind(quantity)
+    .execute(&mut *tx)
+    .await?;
+    if reserved.rows_affected() != quantity as u64 {
+        // Counted under the lock, so this cannot happen; if it did, nothing is kept.
+        sqlx::query(
+            "UPDATE shop_items SET state = 'available', invoice_id = NULL WHERE invoice_id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM shop_invoices WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(Err(Refused::NotEnoughStock {
+            product,
+            wanted: quantity,
+        }));
+    }
+    let mut invoice = find(tx, id).await?.expect("the invoice was just made");
+    let message = Outgoing::with_buttons(
+        buyer.chat_id,
+        texts::invoice(&invoice, &product.name, shop.utc_offset),
+        vec![vec![
+            Button::callback(texts::check_button(buyer.lang), format!("shop:c:{id}")),
+            Button::callback(texts::cancel_button(buyer.lang), format!("shop:x:{id}")),
+        ]],
+    );
+    let message_row = outbox::enqueue_returning_id(tx, &message).await?;
+    sqlx::query("UPDATE shop_invoices SET message_row = $1 WHERE id = $2")
+        .bind(message_row)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    invoice.message_row = Some(message_row);
+    timers::set(
+        tx,
+        &[Timer {
+            kind: EXPIRY,
+            entity: id,
+            due_at: expires_at,
+        }],
+    )
+    .await?;
+    Ok(Ok(invoice))
+}
+
+/// The advisory lock of a product's checkouts.
+fn product_lock(code: &str) -> i64 {
+    // A fixed prefix keeps these apart from the other advisory locks.
+    let hash = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (0x5350_0000_0000_0000_u64 | (hash >> 16)) as i64
+}
+
+/// `INV-20261207-7KQ2XD`: the day on the shop's clock and six characters no one misreads.
+fn new_order_id(now: i64, offset: time::UtcOffset) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let day = time::OffsetDateTime::from_unix_timestamp(now / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
+        .date();
+    let mut rng = rand::rng();
+    let suffix: String = (0..6)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!(
+        "INV-{:04}{:02}{:02}-{suffix}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+/// The gateway made the QR: it is sent under the invoice, unless the invoice closed
+/// meanwhile, and then the transaction is owed a cancel instead.
+pub async fn qr_made(tx: &mut Conn, id: i64, qr: &str) -> Result<(), sqlx::Error> {
+    let stored = sqlx::query(
+        "UPDATE shop_invoices SET qr = $1, gateway_call = NULL, call_after = 0, call_failures = 0
+         WHERE id = $2 AND status = 'pending' AND gateway_call = 'create'",
+    )
+    .bind(qr)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if stored.rows_affected() == 0 {
+        return call_done(tx, id, Call::Create, Some(Call::Cancel)).await;
+    }
+    let invoice = find(tx, id).await?.expect("the invoice was just updated");
+    let photo = Outgoing::SendPhoto {
+        chat_id: invoice.chat_id,
+        photo: Photo::Qr(qr.to_owned()),
+        caption: texts::qr_caption(&invoice),
+        keyboard: Vec::new(),
+    };
+    let qr_row = outbox::enqueue_returning_id(tx, &photo).await?;
+    sqlx::query("UPDATE shop_invoices SET qr_row = $1 WHERE id = $2")
+        .bind(qr_row)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// What a confirmed payment did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// The invoice was pending: paid now, its items queued for the buyer.
+    Delivered,
+    /// The invoice had closed: the payment was credited to the buyer's balance.
+    Credited,
+    /// It was settled before (a replay, a second confirmation).
+    Already,
+}
+
+/// A payment of invoice `id` confirmed by the gateway (the detail call said completed,
+/// same order, same amount).
+pub async fn settle(tx: &mut Conn, shop: &Shop, id: i64) -> Result<Settled, sqlx::Error> {
+    let now = now_ms();
+    let paid = sqlx::query(
+        "UPDATE shop_invoices SET status = 'paid', paid_at = $1, gateway_call = NULL
+         WHERE id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if paid.rows_affected() == 1 {
+        deliver(tx, shop, id).await?;
+        return Ok(Settled::Delivered);
+    }
+    let credited = sqlx::query(
+        "UPDATE shop_invoices SET status = 'credited', paid_at = $1, gateway_call = NULL
+         WHERE id = $2 AND status IN ('expired', 'cancelled')",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if credited.rows_affected() == 0 {
+        return Ok(Settled::Already);
+    }
+    let invoice = find(tx, id).await?.expect("the invoice was just updated");
+    super::balance::credit(tx, invoice.buyer_id, invoice.total, "paid_after_close", id).await?;
+    let balance = super::balance::of(tx, invoice.buyer_id).await?;
+    outbox::enqueue(
+        tx,
+        &Outgoing::message(
+            invoice.chat_id,
+            texts::credited(&invoice, invoice.total, balance),
+        ),
+    )
+    .await?;
+    Ok(Settled::Credited)
+}
+
+/// Marks the invoice's items sold and queues them, the invoice's message edited to paid
+/// and its QR removed.
+async fn deliver(tx: &mut Conn, shop: &Shop, id: i64) -> Result<(), sqlx::Error> {
+    let invoice = find(tx, id).await?.expect("the invoice was just paid");
+    sqlx::query(
+        "UPDATE shop_items SET state = 'sold' WHERE invoice_id = $1 AND state = 'reserved'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let items: Vec<String> =
+        sqlx::query_scalar("SELECT content FROM shop_items WHERE invoice_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let product = catalogue::find(tx, &invoice.product_code).await?;
+    let (name, snk) = match &product {
+        Some(product) if !product.snk.is_empty() => (product.name.as_str(), product.snk.as_str()),
+        Some(product) => (product.name.as_str(), shop.config.snk.as_str()),
+        None => (invoice.product_code.as_str(), shop.config.snk.as_str()),
+    };
+    let mut messages = Vec::new();
+    if let Some(row) = invoice.message_row {
+        messages.push(Outgoing::EditMessage {
+            chat_id: invoice.chat_id,
+            message: MessageRef::Outbox(row),
+            html: texts::invoice_paid(&invoice, name),
+            keyboard: Vec::new(),
+        });
+    }
+    if let Some(row) = invoice.qr_row {
+        messages.push(Outgoing::DeleteMessage {
+            chat_id: invoice.chat_id,
+            message: MessageRef::Outbox(row),
+        });
+    }
+    let parts = split_items(&items);
+    let count = parts.len();
+    for (index, part) in parts.iter().enumerate() {
+        messages.push(Outgoing::message(
+            invoice.chat_id,
+            texts::delivery(&invoice, name, part, snk, (index + 1, count)),
+        ));
+    }
+    outbox::enqueue_many(tx, &messages).await?;
+    timers::cancel(tx, &[EXPIRY], &[id]).await
+}
+
+/// Items in groups that each fit a message.
+fn split_items(items: &[String]) -> Vec<Vec<String>> {
+    let mut parts: Vec<Vec<String>> = vec![Vec::new()];
+    let mut chars = 0;
+    for item in items {
+        // An item's `<code>` tags and escaping take room too.
+        let size = item.len() * 2 + 16;
+        if chars + size > DELIVERY_CHARS && !parts.last().expect("one part at least").is_empty() {
+            parts.push(Vec::new());
+            chars = 0;
+        }
+        chars += size;
+        parts
+            .last_mut()
+            .expect("one part at least")
+            .push(item.clone());
+    }
+    parts
+}
+
+/// Closes pending invoice `id` unpaid: its stock goes back on sale, its message says why,
+/// its QR is removed, and the gateway's transaction is owed a cancel; false if it was not
+/// pending.
+pub async fn close(tx: &mut Conn, id: i64, why: Closed) -> Result<bool, sqlx::Error> {
+    let status = match why {
+        Closed::Expired => "expired",
+        Closed::Cancelled | Closed::GatewayDown => "cancelled",
+    };
+    // The gateway has a transaction to cancel once it made the QR, or may have one while
+    // its creation is owed or in flight.
+    let closed = sqlx::query(
+        "UPDATE shop_invoices SET status = $1, closed_at = $2, call_after = 0, call_failures = 0,
+             gateway_call = CASE WHEN qr IS NOT NULL OR gateway_call IS NOT NULL THEN 'cancel' END
+         WHERE id = $3 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if closed.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if why == Closed::GatewayDown {
+        // The gateway made nothing to cancel.
+        sqlx::query("UPDATE shop_invoices SET gateway_call = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE shop_items SET state = 'available', invoice_id = NULL
+         WHERE invoice_id = $1 AND state = 'reserved'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let invoice = find(tx, id).await?.expect("the invoice was just closed");
+    let name = catalogue::find(tx, &invoice.product_code)
+        .await?
+        .map_or_else(|| invoice.product_code.clone(), |product| product.name);
+    let mut messages = Vec::new();
+    if let Some(row) = invoice.message_row {
+        messages.push(Outgoing::EditMessage {
+            chat_id: invoice.chat_id,
+            message: MessageRef::Outbox(row),
+            html: texts::invoice_closed(&invoice, &name, why),
+            keyboard: Vec::new(),
+        });
+    }
+    if let Some(row) = invoice.qr_row {
+        messages.push(Outgoing::DeleteMessage {
+            chat_id: invoice.chat_id,
+            message: MessageRef::Outbox(row),
+        });
+    }
+    outbox::enqueue_many(tx, &messages).await?;
+    timers::cancel(tx, &[EXPIRY], &[id]).await?;
+    Ok(true)
+}
+
+/// The expiry timers that came due: each invoice still pending is owed a last look at
+/// the gateway (a payment whose webhook was lost still counts), then closes; one whose QR
+/// the gateway never made closes now.
+pub async fn expiry_due(tx: &mut Conn, ids: &[i64]) -> Result<(), sqlx::Error> {
+    for &id in ids {
+        match find(tx, id).await? {
+            Some(invoice) if invoice.status == Status::Pending && invoice.qr.is_none() => {
+                close(tx, id, Closed::Expired).await?;
+            }
+            Some(invoice) if invoice.status == Status::Pending => {
+                sqlx::query(
+                    "UPDATE shop_invoices SET gateway_call = 'expire', call_after = 0,
+                         call_failures = 0
+                     WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+impl Invoice {
+    pub fn example() -> Self {
+        Invoice {
+            id: 1,
+            order_id: "INV-20261207-ABCDEF".into(),
+            buyer_id: 7,
+            chat_id: 7,
+            lang: Lang::Id,
+            product_code: "NETFLIX".into(),
+            quantity: 1,
+            total: 10_000,
+            fee: 380,
+            amount: 10_380,
+            status: Status::Pending,
+            call: None,
+            call_failures: 0,
+            qr: None,
+            message_row: None,
+            qr_row: None,
+            created_at: 0,
+            expires_at: 900_000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_are_dated_on_the_shops_clock_and_unguessable() {
+        let offset = time::UtcOffset::from_hms(7, 0, 0).unwrap();
+        // 2026-12-06 20:00 UTC is 7 December in Jakarta.
+        let at = 1_796_587_200_000;
+        let first = new_order_id(at, offset);
+        assert!(first.starts_with("INV-20261207-"), "{first}");
+        assert_eq!(first.len(), "INV-20261207-ABCDEF".len());
+        assert_ne!(first, new_order_id(at, offset));
+    }
+
+    #[test]
+    fn many_items_are_split_over_messages() {
+        let items: Vec<String> = (0..100)
+            .map(|i| format!("{i:04}-{}", "x".repeat(60)))
+            .collect();
+        let parts = split_items(&items);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), items);
+        assert_eq!(split_items(&[]).len(), 1);
+    }
+}

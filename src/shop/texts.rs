@@ -1,0 +1,404 @@
+//! What the shop says to buyers, in Indonesian or English (one language a message),
+//! as HTML with every value escaped. Money is whole Rupiah (`Rp10.380`), times on the
+//! shop's clock (`14:05 WIB`).
+
+use super::{catalogue::Product, invoices::Invoice, ShopConfig};
+use crate::{
+    lang::Lang,
+    telegram::texts::{clock, escape, rupiah},
+};
+
+pub const PRODUCTS_ID: &str = "🛍 Produk";
+pub const PRODUCTS_EN: &str = "🛍 Products";
+pub const CART_ID: &str = "🛒 Keranjang";
+pub const CART_EN: &str = "🛒 Cart";
+pub const BALANCE_ID: &str = "💰 Saldo";
+pub const BALANCE_EN: &str = "💰 Balance";
+pub const HELP_ID: &str = "❓ Bantuan";
+pub const HELP_EN: &str = "❓ Help";
+
+/// The buyer's keyboard under the welcome, two buttons a row.
+pub fn menu(lang: Lang) -> Vec<Vec<String>> {
+    vec![
+        vec![
+            lang.pick(PRODUCTS_ID, PRODUCTS_EN).to_owned(),
+            lang.pick(CART_ID, CART_EN).to_owned(),
+        ],
+        vec![
+            lang.pick(BALANCE_ID, BALANCE_EN).to_owned(),
+            lang.pick(HELP_ID, HELP_EN).to_owned(),
+        ],
+    ]
+}
+
+/// The one message `/start` sends a buyer.
+pub fn welcome(shop: &ShopConfig, first_name: &str, lang: Lang) -> String {
+    let name = escape(&shop.name);
+    let first_name = escape(first_name);
+    match lang {
+        Lang::Id => format!(
+            "👋 Halo {first_name}, selamat datang di <b>{name}</b>!\n\n\
+             Pilih <b>🛍 Produk</b> untuk melihat produk dan stok, atau ketik \
+             <code>/beli KODE JUMLAH</code>. Pembayaran dengan QRIS; produk dikirim di chat \
+             ini begitu pembayaran diterima."
+        ),
+        Lang::En => format!(
+            "👋 Hi {first_name}, welcome to <b>{name}</b>!\n\n\
+             Choose <b>🛍 Products</b> to see what is in stock, or type \
+             <code>/beli CODE QUANTITY</code>. You pay by QRIS; the product arrives in this \
+             chat as soon as the payment is in."
+        ),
+    }
+}
+
+/// The list of products with price and stock, the stock as of `now`.
+pub fn product_list(products: &[Product], now: i64, offset: time::UtcOffset, lang: Lang) -> String {
+    if products.is_empty() {
+        return lang
+            .pick("Belum ada produk yang dijual.", "Nothing is on sale yet.")
+            .to_owned();
+    }
+    let mut html = format!(
+        "{} <i>({} {})</i>\n",
+        lang.pick("<b>🛍 Produk</b>", "<b>🛍 Products</b>"),
+        lang.pick("stok per", "stock as of"),
+        clock(now, offset)
+    );
+    for product in products {
+        html.push_str(&format!(
+            "\n• <b>{}</b> <code>{}</code>\n  {} · {}",
+            escape(&product.name),
+            escape(&product.code),
+            rupiah(product.price),
+            stock(product.stock, lang)
+        ));
+    }
+    html.push_str(lang.pick(
+        "\n\nPilih produk di bawah untuk detail dan membeli.",
+        "\n\nChoose a product below for details and to buy.",
+    ));
+    html
+}
+
+fn stock(count: i64, lang: Lang) -> String {
+    match count {
+        0 => lang.pick("stok habis", "out of stock").to_owned(),
+        n => format!("{} {n}", lang.pick("stok", "stock")),
+    }
+}
+
+/// A product's detail with the quantity chosen so far.
+pub fn product_detail(
+    product: &Product,
+    quantity: i64,
+    fee: i64,
+    now: i64,
+    offset: time::UtcOffset,
+    lang: Lang,
+) -> String {
+    let mut html = format!(
+        "<b>{}</b> <code>{}</code>\n{} · {} <i>({} {})</i>",
+        escape(&product.name),
+        escape(&product.code),
+        rupiah(product.price),
+        stock(product.stock, lang),
+        lang.pick("per", "as of"),
+        clock(now, offset)
+    );
+    if !product.description.is_empty() {
+        html.push_str(&format!("\n\n{}", escape(&product.description)));
+    }
+    let total = product.price * quantity;
+    html.push_str(&format!(
+        "\n\n{}: <b>{quantity}</b>\n{}: {}\n{}: {}\n<b>{}: {}</b>",
+        lang.pick("Jumlah", "Quantity"),
+        lang.pick("Subtotal", "Subtotal"),
+        rupiah(total),
+        lang.pick("Biaya layanan", "Service fee"),
+        rupiah(fee),
+        lang.pick("Total bayar", "To pay"),
+        rupiah(total + fee),
+    ));
+    html
+}
+
+pub fn buy_button(quantity: i64, lang: Lang) -> String {
+    format!("{} {quantity}", lang.pick("🛒 Beli", "🛒 Buy"))
+}
+
+pub fn check_button(lang: Lang) -> String {
+    lang.pick("🔄 Cek status", "🔄 Check status").to_owned()
+}
+
+pub fn cancel_button(lang: Lang) -> String {
+    lang.pick("✖️ Batal", "✖️ Cancel").to_owned()
+}
+
+/// The invoice: what, how much with its fee, until when; the QR follows it.
+pub fn invoice(invoice: &Invoice, product_name: &str, offset: time::UtcOffset) -> String {
+    let lang = invoice.lang;
+    format!(
+        "🧾 <b>Invoice {}</b>\n\n{} × {}\n{}: {}\n{}: {}\n<b>{}: {}</b>\n\n{} <b>{}</b>. {}",
+        escape(&invoice.order_id),
+        invoice.quantity,
+        escape(product_name),
+        lang.pick("Subtotal", "Subtotal"),
+        rupiah(invoice.total),
+        lang.pick("Biaya layanan", "Service fee"),
+        rupiah(invoice.fee),
+        lang.pick("Total bayar", "To pay"),
+        rupiah(invoice.amount),
+        lang.pick("Bayar dengan QRIS sebelum", "Pay by QRIS before"),
+        clock(invoice.expires_at, offset),
+        lang.pick(
+            "Stok disimpan untuk Anda sampai saat itu; QR menyusul di bawah.",
+            "The stock is held for you until then; the QR follows below.",
+        ),
+    )
+}
+
+/// The caption under the QR.
+pub fn qr_caption(invoice: &Invoice) -> String {
+    let lang = invoice.lang;
+    format!(
+        "QRIS · {} · <b>{}</b>\n{}",
+        escape(&invoice.order_id),
+        rupiah(invoice.amount),
+        lang.pick(
+            "Pindai dengan aplikasi bank atau e-wallet mana pun.",
+            "Scan with any bank or e-wallet app.",
+        )
+    )
+}
+
+/// The invoice once paid (its buttons gone).
+pub fn invoice_paid(invoice: &Invoice, product_name: &str) -> String {
+    let lang = invoice.lang;
+    format!(
+        "✅ <b>{} {}</b>\n{} × {} · {}\n{}",
+        lang.pick("Lunas:", "Paid:"),
+        escape(&invoice.order_id),
+        invoice.quantity,
+        escape(product_name),
+        rupiah(invoice.amount),
+        lang.pick("Produk dikirim di bawah.", "Your items are below."),
+    )
+}
+
+/// The items delivered, one `<code>` a line so each copies with a tap, and the terms.
+/// `part`/`parts` number the messages when there are too many items for one.
+pub fn delivery(
+    invoice: &Invoice,
+    product_name: &str,
+    items: &[String],
+    snk: &str,
+    (part, parts): (usize, usize),
+) -> String {
+    let lang = invoice.lang;
+    let mut html = format!(
+        "📦 <b>{}</b> · {} × {}",
+        escape(&invoice.order_id),
+        invoice.quantity,
+        escape(product_name)
+    );
+    if parts > 1 {
+        html.push_str(&format!(" ({part}/{parts})"));
+    }
+    html.push('\n');
+    for item in items {
+        html.push_str(&format!("\n<code>{}</code>", escape(item)));
+    }
+    if part == parts && !snk.is_empty() {
+        html.push_str(&format!(
+            "\n\n<b>{}</b>\n{}",
+            lang.pick("Syarat &amp; ketentuan (SNK)", "Terms (SNK)"),
+            escape(snk)
+        ));
+    }
+    html
+}
+
+/// Why an invoice closed unpaid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closed {
+    Expired,
+    Cancelled,
+    /// The gateway could not make the QR.
+    GatewayDown,
+}
+
+pub fn invoice_closed(invoice: &Invoice, product_name: &str, why: Closed) -> String {
+    let lang = invoice.lang;
+    let head = match why {
+        Closed::Expired => lang.pick("⌛ Invoice kedaluwarsa:", "⌛ Invoice expired:"),
+        Closed::Cancelled => lang.pick("✖️ Invoice dibatalkan:", "✖️ Invoice cancelled:"),
+        Closed::GatewayDown => lang.pick(
+            "⚠️ QRIS tidak bisa dibuat sekarang:",
+            "⚠️ The QRIS could not be made right now:",
+        ),
+    };
+    format!(
+        "{head} <b>{}</b>\n{} × {} · {}\n{}",
+        escape(&invoice.order_id),
+        invoice.quantity,
+        escape(product_name),
+        rupiah(invoice.amount),
+        lang.pick(
+            "Stok dikembalikan. Silakan pesan lagi bila masih ingin membeli.",
+            "The stock went back on sale. Order again if you still want it.",
+        )
+    )
+}
+
+/// A payment confirmed after its invoice closed: credited to the balance.
+pub fn credited(invoice: &Invoice, credit: i64, balance: i64) -> String {
+    let lang = invoice.lang;
+    format!(
+        "💰 {} <b>{}</b> {} {} {}: <b>{}</b>.",
+        lang.pick("Pembayaran untuk", "The payment for"),
+        escape(&invoice.order_id),
+        lang.pick(
+            "diterima setelah invoice ditutup, jadi produk tidak dikirim;",
+            "came in after the invoice closed, so no items were sent;",
+        ),
+        rupiah(credit),
+        lang.pick(
+            "masuk ke saldo Anda. Saldo sekarang",
+            "went to your balance. Balance now"
+        ),
+        rupiah(balance)
+    )
+}
+
+pub fn not_paid_yet(invoice: &Invoice, now: i64, offset: time::UtcOffset) -> String {
+    let lang = invoice.lang;
+    format!(
+        "⏳ {} <b>{}</b> ({} {}). {} {}.",
+        lang.pick("Belum ada pembayaran untuk", "No payment yet for"),
+        escape(&invoice.order_id),
+        lang.pick("dicek", "checked"),
+        clock(now, offset),
+        lang.pick("Invoice berlaku sampai", "The invoice holds until"),
+        clock(invoice.expires_at, offset)
+    )
+}
+
+pub fn checking(lang: Lang) -> String {
+    lang.pick("⏳ Memeriksa pembayaran…", "⏳ Checking the payment…")
+        .to_owned()
+}
+
+pub fn balance(amount: i64, lang: Lang) -> String {
+    format!(
+        "💰 {}: <b>{}</b>",
+        lang.pick("Saldo Anda", "Your balance"),
+        rupiah(amount)
+    )
+}
+
+pub fn cart(lang: Lang) -> String {
+    lang.pick(
+        "🛒 Keranjang Anda kosong. Pilih 🛍 Produk, atau ketik <code>/beli KODE JUMLAH</code>.",
+        "🛒 Your cart is empty. Choose 🛍 Products, or type <code>/beli CODE QUANTITY</code>.",
+    )
+    .to_owned()
+}
+
+pub fn help(shop: &ShopConfig, lang: Lang) -> String {
+    let mut html = match lang {
+        Lang::Id => "❓ <b>Cara membeli</b>\n1. Pilih 🛍 Produk, atau ketik <code>/beli KODE JUMLAH</code>.\n\
+             2. Bayar QRIS yang dikirim sebelum batas waktunya (biaya layanan QRIS ditambahkan ke total).\n\
+             3. Produk dikirim otomatis di chat ini begitu pembayaran diterima."
+            .to_owned(),
+        Lang::En => "❓ <b>How to buy</b>\n1. Choose 🛍 Products, or type <code>/beli CODE QUANTITY</code>.\n\
+             2. Pay the QRIS sent before it runs out (the QRIS service fee is added to the total).\n\
+             3. The product arrives in this chat as soon as the payment is in."
+            .to_owned(),
+    };
+    if !shop.snk.is_empty() {
+        html.push_str(&format!(
+            "\n\n<b>{}</b>\n{}",
+            lang.pick("Syarat &amp; ketentuan (SNK)", "Terms (SNK)"),
+            escape(&shop.snk)
+        ));
+    }
+    html
+}
+
+pub fn beli_usage(lang: Lang) -> String {
+    lang.pick(
+        "Ketik <code>/beli KODE</code> atau <code>/beli KODE JUMLAH</code>, misalnya <code>/beli NETFLIX 2</code>. Kode ada di 🛍 Produk.",
+        "Type <code>/beli CODE</code> or <code>/beli CODE QUANTITY</code>, e.g. <code>/beli NETFLIX 2</code>. Codes are under 🛍 Products.",
+    )
+    .to_owned()
+}
+
+pub fn no_such_product(code: &str, lang: Lang) -> String {
+    format!(
+        "{} <code>{}</code>. {}",
+        lang.pick(
+            "Tidak ada produk dengan kode",
+            "There is no product with code"
+        ),
+        escape(&code.chars().take(40).collect::<String>()),
+        lang.pick("Lihat 🛍 Produk.", "See 🛍 Products.")
+    )
+}
+
+pub fn bad_quantity(most: i64, lang: Lang) -> String {
+    format!(
+        "{} 1 {} {most}.",
+        lang.pick("Jumlah harus", "The quantity must be"),
+        lang.pick("sampai", "to")
+    )
+}
+
+pub fn not_enough_stock(product: &Product, wanted: i64, lang: Lang) -> String {
+    format!(
+        "{} <b>{}</b>: {} {wanted}, {} {}.",
+        lang.pick("Stok tidak cukup untuk", "Not enough stock of"),
+        escape(&product.name),
+        lang.pick("diminta", "asked for"),
+        lang.pick("tersedia", "available"),
+        product.stock
+    )
+}
+
+pub fn too_many_open(most: i64, lang: Lang) -> String {
+    format!(
+        "{} {most} {}",
+        lang.pick("Anda masih punya", "You already have",),
+        lang.pick(
+            "invoice yang belum dibayar. Bayar atau batalkan dulu salah satunya.",
+            "unpaid invoices. Pay or cancel one of them first.",
+        )
+    )
+}
+
+pub fn not_open(lang: Lang) -> String {
+    lang.pick(
+        "Invoice ini sudah tidak berlaku.",
+        "This invoice is no longer open.",
+    )
+    .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_and_names_are_escaped() {
+        let invoice = Invoice::example();
+        let html = delivery(
+            &invoice,
+            "<Netflix>",
+            &["a<b>&c".to_owned()],
+            "no <refund>",
+            (1, 1),
+        );
+        assert!(html.contains("<code>a&lt;b&gt;&amp;c</code>"), "{html}");
+        assert!(html.contains("&lt;Netflix&gt;"), "{html}");
+        assert!(html.contains("no &lt;refund&gt;"), "{html}");
+    }
+}

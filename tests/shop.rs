@@ -1,0 +1,577 @@
+//! The shop on both backends, against the fake Pakasir and the fake Bot API: a buyer's
+//! whole purchase from `/start` to the items in the chat, the invoice running out and its
+//! stock returning, webhooks forged or replayed delivering nothing, a payment after the
+//! invoice closed credited to the balance, and `tangkap shop stock add`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{run_tangkap, say, spawn_app_with, Backend, TestApp, PATIENCE};
+use tangkap::{
+    config::Secret,
+    shop::{
+        catalogue,
+        config::{PakasirSettings, ProductConfig, ShopConfig, DEFAULT_FEE},
+    },
+    sim::{
+        pakasir::{FakePakasir, PakasirFault},
+        SimMessage, SimUser,
+    },
+};
+
+on_both_backends!(
+    a_buyer_pays_by_qris_and_gets_the_items_once,
+    an_unpaid_invoice_runs_out_and_its_stock_returns,
+    forged_and_replayed_webhooks_deliver_nothing,
+    a_payment_after_the_invoice_closed_goes_to_the_balance,
+    hostile_input_and_other_buyers_get_nothing,
+    an_english_buyer_picks_a_quantity_with_buttons,
+    stock_is_added_from_a_file_by_the_command_line,
+);
+
+const PROJECT: &str = "toko-uji";
+const API_KEY: &str = "pk_test_rahasia_0123456789";
+const ITEMS: [&str; 3] = [
+    "akun1@mail.test | Sandi<1>",
+    "akun2@mail.test | Sandi&2",
+    "akun3@mail.test | Sandi3",
+];
+
+fn shop_config(pakasir: &FakePakasir, invoice_ttl: Duration) -> ShopConfig {
+    ShopConfig {
+        name: "Toko Uji".into(),
+        invoice_ttl,
+        fee: DEFAULT_FEE,
+        snk: "Garansi 1x24 jam.".into(),
+        low_stock: 1,
+        products: vec![ProductConfig {
+            code: "NETFLIX".into(),
+            name: "Netflix 1 Bulan".into(),
+            price: 10_000,
+            description: "Akun sharing, 1 profil.".into(),
+            snk: String::new(),
+        }],
+        pakasir: PakasirSettings {
+            project: PROJECT.into(),
+            api_key: Secret::new(API_KEY),
+            url: pakasir.url(),
+        },
+    }
+}
+
+/// A shop of one product with three items in stock, its webhook set at the fake gateway.
+async fn open_shop(backend: Backend, invoice_ttl: Duration) -> (TestApp, FakePakasir) {
+    let pakasir = FakePakasir::start(PROJECT, API_KEY).await.unwrap();
+    let shop = shop_config(&pakasir, invoice_ttl);
+    let app = spawn_app_with(backend, |config| config.shop = Some(shop)).await;
+    pakasir.set_webhook(&format!("{}/pakasir/webhook", app.http_url()));
+    let mut tx = app.db.begin().await.unwrap();
+    let added = catalogue::add_stock(&mut tx, "netflix", &ITEMS.join("\n"))
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(added.added, 3);
+    (app, pakasir)
+}
+
+async fn stock(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM shop_items WHERE state = 'available'")
+        .await
+}
+
+/// Waits for the bot's message to `buyer` that `found` picks.
+async fn wait_for(
+    app: &TestApp,
+    buyer: &SimUser,
+    what: &str,
+    found: impl Fn(&SimMessage) -> bool,
+) -> SimMessage {
+    let seen = app
+        .fake
+        .wait_until(PATIENCE, |fake| {
+            fake.bot_messages(buyer.id).iter().any(&found)
+        })
+        .await;
+    let messages = app.fake.bot_messages(buyer.id);
+    assert!(seen, "no {what} in {messages:#?}");
+    messages.into_iter().find(|m| found(m)).unwrap()
+}
+
+/// The order id an invoice message names.
+fn order_id_in(text: &str) -> String {
+    let at = text.find("INV-").expect("an order id");
+    text[at..at + "INV-20261207-ABCDEF".len()].to_owned()
+}
+
+/// `/beli NETFLIX 2`: the invoice message, then the QR.
+async fn buy_two(app: &TestApp, buyer: &SimUser) -> (SimMessage, SimMessage, String) {
+    let invoice = say(app, buyer, "/beli netflix 2").await;
+    assert!(invoice.text.contains("Invoice INV-"), "{}", invoice.text);
+    let order_id = order_id_in(&invoice.text);
+    let qr = wait_for(app, buyer, "QR", |m| m.photo.is_some()).await;
+    (invoice, qr, order_id)
+}
+
+fn deliveries(app: &TestApp, buyer: &SimUser) -> Vec<SimMessage> {
+    app.fake
+        .bot_messages(buyer.id)
+        .into_iter()
+        .filter(|m| m.text.contains("📦"))
+        .collect()
+}
+
+async fn a_buyer_pays_by_qris_and_gets_the_items_once(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let buyer = app.fake.user("Budi", Some("budi_beli"));
+
+    let welcome = say(&app, &buyer, "/start").await;
+    assert!(welcome.text.contains("Toko Uji"), "{}", welcome.text);
+    assert_eq!(
+        welcome.answers,
+        ["🛍 Produk", "🛒 Keranjang", "💰 Saldo", "❓ Bantuan"],
+        "one welcome with the menu keyboard"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.fake.bot_messages(buyer.id).len(),
+        1,
+        "nothing else at start"
+    );
+
+    let list = say(&app, &buyer, "🛍 Produk").await;
+    assert!(list.text.contains("Netflix 1 Bulan"), "{}", list.text);
+    assert!(list.text.contains("Rp10.000 · stok 3"), "{}", list.text);
+    assert!(
+        list.text.contains("stok per") && list.text.contains("WIB"),
+        "{}",
+        list.text
+    );
+    assert!(list
+        .callbacks
+        .iter()
+        .any(|(_, data)| data == "shop:p:NETFLIX"));
+
+    let (invoice, qr, order_id) = buy_two(&app, &buyer).await;
+    // Rp20.000 + ceil(0,7 % × 20.000) + Rp310 = Rp20.450.
+    for shown in [
+        "2 × Netflix 1 Bulan",
+        "Rp20.000",
+        "Biaya layanan: Rp450",
+        "Rp20.450",
+    ] {
+        assert!(invoice.text.contains(shown), "{shown} in {}", invoice.text);
+    }
+    assert_eq!(
+        invoice
+            .callbacks
+            .iter()
+            .map(|(text, _)| text.as_str())
+            .collect::<Vec<_>>(),
+        ["🔄 Cek status", "✖️ Batal"]
+    );
+    assert_eq!(stock(&app).await, 1, "two items held for the invoice");
+    let transaction = pakasir
+        .transaction(&order_id)
+        .expect("created at the gateway");
+    assert_eq!(transaction.amount, 20_450);
+    assert_eq!(
+        common::qr_text(qr.photo.as_deref().unwrap()),
+        transaction.payment_number,
+        "the QR is the gateway's QRIS"
+    );
+
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    let delivered = wait_for(&app, &buyer, "delivery", |m| m.text.contains("📦")).await;
+    assert!(
+        delivered.text.contains(ITEMS[0]) && delivered.text.contains(ITEMS[1]),
+        "{}",
+        delivered.text
+    );
+    assert!(!delivered.text.contains(ITEMS[2]));
+    assert!(
+        delivered.text.contains("Garansi 1x24 jam."),
+        "the terms come with it"
+    );
+    assert!(
+        pakasir.calls()["transactiondetail"] >= 1,
+        "confirmed by the detail call"
+    );
+    let edited = wait_for(&app, &buyer, "paid invoice", |m| {
+        m.message_id == invoice.message_id && m.text.contains("Lunas")
+    })
+    .await;
+    assert!(edited.callbacks.is_empty(), "its buttons are gone");
+    wait_for(&app, &buyer, "QR removed", |m| {
+        m.message_id == qr.message_id && m.deleted
+    })
+    .await;
+
+    // The webhook again, and again at once: nothing more is sent.
+    let body = pakasir.webhook_body(&order_id).unwrap();
+    let (first, second) = tokio::join!(pakasir.post_webhook(&body), pakasir.post_webhook(&body));
+    assert_eq!((first, second), (Some(200), Some(200)));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(deliveries(&app, &buyer).len(), 1, "delivered once");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_items WHERE state = 'sold'")
+            .await,
+        2
+    );
+    assert_eq!(stock(&app).await, 1);
+    app.finish().await;
+}
+
+async fn an_unpaid_invoice_runs_out_and_its_stock_returns(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(2)).await;
+    let buyer = app.fake.user("Sari", None);
+    let (invoice, qr, order_id) = buy_two(&app, &buyer).await;
+    assert_eq!(stock(&app).await, 1);
+    let expired = wait_for(&app, &buyer, "expired invoice", |m| {
+        m.message_id == invoice.message_id && m.text.contains("kedaluwarsa")
+    })
+    .await;
+    assert!(
+        expired.text.contains("Stok dikembalikan"),
+        "{}",
+        expired.text
+    );
+    assert!(expired.callbacks.is_empty());
+    wait_for(&app, &buyer, "QR removed", |m| {
+        m.message_id == qr.message_id && m.deleted
+    })
+    .await;
+    assert_eq!(stock(&app).await, 3, "the stock is back on sale");
+    let cancelled = app
+        .fake
+        .wait_until(PATIENCE, |_| {
+            pakasir
+                .transaction(&order_id)
+                .is_some_and(|t| t.status == "canceled")
+        })
+        .await;
+    assert!(
+        cancelled,
+        "the gateway's transaction is cancelled, so it cannot be paid"
+    );
+    // Pressing the old invoice's buttons changes nothing.
+    let data = format!("shop:x:{}", &invoice.callbacks[1].1["shop:x:".len()..]);
+    app.fake
+        .press_button_with_data(buyer.id, invoice.message_id, &buyer, &data);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stock(&app).await, 3);
+    assert!(deliveries(&app, &buyer).is_empty());
+    app.finish().await;
+}
+
+async fn forged_and_replayed_webhooks_deliver_nothing(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let buyer = app.fake.user("Andi", None);
+    let (_, _, order_id) = buy_two(&app, &buyer).await;
+    let webhook = |order_id: &str, amount: i64, project: &str| {
+        serde_json::json!({
+            "amount": amount, "order_id": order_id, "project": project,
+            "status": "completed", "payment_method": "qris",
+            "completed_at": "2026-12-07T18:07:02.819+07:00",
+        })
+    };
+    // An order we never made, another project, a wrong amount, and a right one the
+    // gateway has not been paid for.
+    assert_eq!(
+        pakasir
+            .post_webhook(&webhook("INV-20261207-ZZZZZZ", 20_450, PROJECT))
+            .await,
+        Some(404)
+    );
+    assert_eq!(
+        pakasir
+            .post_webhook(&webhook(&order_id, 20_450, "toko-lain"))
+            .await,
+        Some(404)
+    );
+    assert_eq!(
+        pakasir.post_webhook(&webhook(&order_id, 1, PROJECT)).await,
+        Some(400)
+    );
+    assert_eq!(
+        pakasir
+            .post_webhook(&webhook(&order_id, 20_450, PROJECT))
+            .await,
+        Some(400)
+    );
+    // A gateway that answers "completed" for another amount is not believed either.
+    pakasir.pay_silently(&order_id).unwrap();
+    pakasir.inject(Some("transactiondetail"), 1, PakasirFault::WrongAmount);
+    assert_eq!(
+        pakasir
+            .post_webhook(&webhook(&order_id, 20_450, PROJECT))
+            .await,
+        Some(400)
+    );
+    // Garbage and HTML.
+    let garbage = serde_json::json!({ "order_id": "<script>", "amount": "x" });
+    assert_eq!(pakasir.post_webhook(&garbage).await, Some(400));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        deliveries(&app, &buyer).is_empty(),
+        "nothing delivered without payment"
+    );
+    assert_eq!(stock(&app).await, 1);
+
+    // The real one, replayed five times at once: one delivery.
+    let body = pakasir.webhook_body(&order_id).unwrap();
+    let answers = futures_util::future::join_all((0..5).map(|_| pakasir.post_webhook(&body))).await;
+    assert!(answers.iter().all(|a| *a == Some(200)), "{answers:?}");
+    wait_for(&app, &buyer, "delivery", |m| m.text.contains("📦")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(deliveries(&app, &buyer).len(), 1);
+    app.finish().await;
+}
+
+async fn a_payment_after_the_invoice_closed_goes_to_the_balance(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(2)).await;
+    let buyer = app.fake.user("Rina", None);
+    // The gateway refuses to cancel, so the buyer can still pay after the invoice closed.
+    pakasir.inject(Some("transactioncancel"), 100, PakasirFault::Status(500));
+    let (invoice, _, order_id) = buy_two(&app, &buyer).await;
+    wait_for(&app, &buyer, "expired invoice", |m| {
+        m.message_id == invoice.message_id && m.text.contains("kedaluwarsa")
+    })
+    .await;
+    assert_eq!(stock(&app).await, 3);
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    let credited = wait_for(&app, &buyer, "credit", |m| m.text.contains("saldo")).await;
+    assert!(credited.text.contains("Rp20.000"), "{}", credited.text);
+    let balance = say(&app, &buyer, "💰 Saldo").await;
+    assert!(balance.text.contains("Rp20.000"), "{}", balance.text);
+    // Told again: credited once.
+    let body = pakasir.webhook_body(&order_id).unwrap();
+    assert_eq!(pakasir.post_webhook(&body).await, Some(200));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_ledger").await,
+        1,
+        "one credit"
+    );
+    assert!(
+        deliveries(&app, &buyer).is_empty(),
+        "the items stayed on sale"
+    );
+    assert_eq!(stock(&app).await, 3);
+    app.finish().await;
+}
+
+async fn hostile_input_and_other_buyers_get_nothing(backend: Backend) {
+    let (app, _pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let buyer = app.fake.user("Dewi", None);
+    for (typed, said) in [
+        ("/beli", "Ketik /beli KODE"),
+        ("/beli NETFLIX 2 3", "Ketik /beli KODE"),
+        (
+            "/beli <b>x</b>';DROP",
+            "Tidak ada produk dengan kode <b>x</b>';DROP.",
+        ),
+        ("/beli NETFLIX 0", "Jumlah harus 1 sampai 100."),
+        ("/beli NETFLIX 101", "Jumlah harus 1 sampai 100."),
+        ("/beli NETFLIX dua", "Jumlah harus 1 sampai 100."),
+        (
+            "/beli NETFLIX 99999999999999999999",
+            "Jumlah harus 1 sampai 100.",
+        ),
+        (
+            "/beli NETFLIX 4",
+            "Stok tidak cukup untuk Netflix 1 Bulan: diminta 4, tersedia 3.",
+        ),
+    ] {
+        let answer = say(&app, &buyer, typed).await;
+        assert!(answer.text.contains(said), "{typed:?} → {}", answer.text);
+    }
+    assert_eq!(stock(&app).await, 3, "nothing held");
+    // Three unpaid invoices at most.
+    let mut invoices = Vec::new();
+    for made in 1..=3 {
+        let invoice = say(&app, &buyer, "/beli NETFLIX").await;
+        assert!(invoice.text.contains("Invoice INV-"), "{}", invoice.text);
+        invoices.push(invoice);
+        let qr_sent = |fake: &tangkap::sim::FakeTelegram| {
+            fake.bot_messages(buyer.id)
+                .iter()
+                .filter(|m| m.photo.is_some())
+                .count()
+                == made
+        };
+        assert!(app.fake.wait_until(PATIENCE, qr_sent).await);
+    }
+    let fourth = say(&app, &buyer, "/beli NETFLIX").await;
+    assert!(
+        fourth.text.contains("3 invoice yang belum dibayar"),
+        "{}",
+        fourth.text
+    );
+
+    // Someone else's invoice, its button's data forged on a message of one's own: as if
+    // it did not exist.
+    let other = app.fake.user("Eko", None);
+    let own = say(&app, &other, "/start").await;
+    let cancel = invoices[0].callbacks[1].1.clone();
+    app.fake
+        .press_button_with_data(other.id, own.message_id, &other, &cancel);
+    let answered = app
+        .fake
+        .wait_until(PATIENCE, |fake| {
+            fake.callback_answers()
+                .iter()
+                .any(|a| a.text.as_deref() == Some("Tombol ini sudah tidak berlaku."))
+        })
+        .await;
+    assert!(answered, "{:?}", app.fake.callback_answers());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_invoices WHERE status = 'pending'")
+            .await,
+        3
+    );
+    // The buyer's own ✖️ Batal closes it and returns its item.
+    app.fake
+        .press_button_with_data(buyer.id, invoices[0].message_id, &buyer, &cancel);
+    wait_for(&app, &buyer, "cancelled invoice", |m| {
+        m.message_id == invoices[0].message_id && m.text.contains("dibatalkan")
+    })
+    .await;
+    assert_eq!(stock(&app).await, 1);
+    app.finish().await;
+}
+
+async fn an_english_buyer_picks_a_quantity_with_buttons(backend: Backend) {
+    let (app, _pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let buyer = app.fake.user_speaking("Alice", None, "en-GB");
+    let welcome = say(&app, &buyer, "/start").await;
+    assert!(
+        welcome.text.contains("welcome to Toko Uji"),
+        "{}",
+        welcome.text
+    );
+    assert_eq!(
+        welcome.answers,
+        ["🛍 Products", "🛒 Cart", "💰 Balance", "❓ Help"]
+    );
+    let help = say(&app, &buyer, "❓ Help").await;
+    assert!(help.text.contains("How to buy"), "{}", help.text);
+    let balance = say(&app, &buyer, "💰 Balance").await;
+    assert!(
+        balance.text.contains("Your balance: Rp0"),
+        "{}",
+        balance.text
+    );
+    let list = say(&app, &buyer, "🛍 Products").await;
+    assert!(list.text.contains("stock 3"), "{}", list.text);
+
+    let before = app.fake.bot_messages(buyer.id).len();
+    app.fake
+        .press_button_with_data(buyer.id, list.message_id, &buyer, "shop:p:NETFLIX");
+    let detail = app
+        .fake
+        .wait_for_bot_messages(buyer.id, before + 1, PATIENCE)
+        .await[before]
+        .clone();
+    assert!(detail.text.contains("Quantity: 1"), "{}", detail.text);
+    assert!(
+        detail.text.contains("Akun sharing, 1 profil."),
+        "{}",
+        detail.text
+    );
+    let plus = detail
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "➕")
+        .unwrap()
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(buyer.id, detail.message_id, &buyer, &plus);
+    let edited = wait_for(&app, &buyer, "quantity 2", |m| {
+        m.message_id == detail.message_id && m.text.contains("Quantity: 2")
+    })
+    .await;
+    // Rp20.000 + Rp450.
+    assert!(edited.text.contains("To pay: Rp20.450"), "{}", edited.text);
+    let buy = edited
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "🛒 Buy 2")
+        .unwrap()
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(buyer.id, detail.message_id, &buyer, &buy);
+    let invoice = wait_for(&app, &buyer, "invoice", |m| m.text.contains("Invoice INV-")).await;
+    assert!(
+        invoice.text.contains("Service fee: Rp450"),
+        "{}",
+        invoice.text
+    );
+    assert_eq!(stock(&app).await, 1);
+    app.finish().await;
+}
+
+async fn stock_is_added_from_a_file_by_the_command_line(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("tangkap.toml");
+    std::fs::write(
+        &settings,
+        "[shop]\nenabled = true\n[[shop.products]]\ncode = \"NETFLIX\"\nname = \"Netflix 1 Bulan\"\nprice = 10000\n",
+    )
+    .unwrap();
+    let items = dir.path().join("stok.txt");
+    std::fs::write(
+        &items,
+        format!("baru-1\n\n  baru-2  \nbaru-1\n{}\n", ITEMS[0]),
+    )
+    .unwrap();
+    let url = pakasir.url();
+    let env = [
+        ("DATABASE_URL", app.database.url.as_str()),
+        ("TANGKAP_CONFIG", settings.to_str().unwrap()),
+        ("TANGKAP_PAKASIR_PROJECT", PROJECT),
+        ("TANGKAP_PAKASIR_API_KEY", API_KEY),
+        ("TANGKAP_PAKASIR_URL", url.as_str()),
+    ];
+    let added = run_tangkap(
+        &["shop", "stock", "add", "netflix", items.to_str().unwrap()],
+        &env,
+    );
+    let said = String::from_utf8_lossy(&added.stdout);
+    assert!(
+        added.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert_eq!(
+        said.trim(),
+        "NETFLIX: 2 added, 2 duplicates refused, 0 too long; 5 in stock now"
+    );
+    assert_eq!(stock(&app).await, 5);
+    let unknown = run_tangkap(
+        &["shop", "stock", "add", "SPOTIFY", items.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no product with code \"SPOTIFY\""));
+    let without_key = run_tangkap(
+        &["shop", "stock", "add", "NETFLIX", items.to_str().unwrap()],
+        &env[..2],
+    );
+    assert_eq!(without_key.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&without_key.stderr).contains("TANGKAP_PAKASIR_PROJECT"),
+        "{}",
+        String::from_utf8_lossy(&without_key.stderr)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_stock_add'")
+            .await,
+        1
+    );
+    app.finish().await;
+}
