@@ -56,10 +56,15 @@ const GROUPS: usize = 4;
 const PER_GROUP: usize = 10;
 
 fn kills() -> usize {
+    kills_or(5)
+}
+
+/// `TANGKAP_KILLS`, or `default` kills.
+fn kills_or(default: usize) -> usize {
     std::env::var("TANGKAP_KILLS")
         .ok()
         .and_then(|k| k.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(default)
 }
 
 fn start_tangkap(fake: &FakeTelegram, database_url: &str, port: u16) -> Tangkap {
@@ -424,10 +429,7 @@ fn earliest_finish(before: &[Instant], count: usize, from: Instant) -> Instant {
 
 async fn a_restart_does_not_stall_delivery(backend: Backend) {
     init_logging();
-    let rounds = std::env::var("TANGKAP_KILLS")
-        .ok()
-        .and_then(|k| k.parse().ok())
-        .unwrap_or(3);
+    let rounds = kills_or(3);
     let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
     let database = test_database(backend).await;
     let user = fake.user("Penguji", None);
@@ -904,10 +906,7 @@ const BUYERS: usize = 4;
 
 async fn a_kill_while_payments_arrive_delivers_each_paid_order_once(backend: Backend) {
     init_logging();
-    let rounds = std::env::var("TANGKAP_KILLS")
-        .ok()
-        .and_then(|k| k.parse().ok())
-        .unwrap_or(3);
+    let rounds = kills_or(3);
     let fake = FakeTelegram::start(TOKEN, BOT_USERNAME).await.unwrap();
     let pakasir = FakePakasir::start("toko-uji", "pk_test_kill")
         .await

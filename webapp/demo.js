@@ -80,6 +80,7 @@ function renderChat(list, messages, chat) {
       body.textContent = message.text || (message.from_bot ? '' : '(stiker atau media)');
     }
     item.append(body);
+    if (message.photo && !message.deleted) item.append(photoOf(message));
     const callbacks = message.callbacks || [];
     if ((message.buttons.length || callbacks.length) && !message.deleted) {
       const row = document.createElement('div');
@@ -99,6 +100,16 @@ function renderChat(list, messages, chat) {
         button.dataset.callback = data;
         button.addEventListener('click', () => press(chat, message.message_id, data, button));
         row.append(button);
+      }
+      // An open invoice of the shop: the buyer's bank app, played by the fake Pakasir.
+      const orderId = message.text.match(/INV-\d{8}-[A-Z0-9]{6}/)?.[0];
+      if (orderId && callbacks.some(([, data]) => data.startsWith('shop:c:'))) {
+        const pay = document.createElement('button');
+        pay.type = 'button';
+        pay.className = 'pay';
+        pay.textContent = '💳 Bayar (simulasi)';
+        pay.addEventListener('click', () => simulatePayment(orderId, pay));
+        row.append(pay);
       }
       item.append(row);
     }
@@ -137,6 +148,33 @@ function followLink(url) {
     $('#private-chat input').focus();
     post('private', start ? `/start ${start}` : '/start');
   }
+}
+
+/// A photo the bot sent (the shop's QRIS), drawn once per message.
+const photoUrls = new Map();
+function photoOf(message) {
+  if (!photoUrls.has(message.message_id)) {
+    const blob = new Blob([new Uint8Array(message.photo)], { type: 'image/png' });
+    photoUrls.set(message.message_id, URL.createObjectURL(blob));
+  }
+  const image = document.createElement('img');
+  image.className = 'photo';
+  image.alt = 'QRIS';
+  image.src = photoUrls.get(message.message_id);
+  return image;
+}
+
+/// Pays an invoice as the buyer's bank app would: the fake Pakasir completes the
+/// transaction and posts its webhook to Tangkap, which asks the gateway before it counts.
+async function simulatePayment(orderId, button) {
+  button.disabled = true;
+  const response = await fetch('/demo/api/pay', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ order_id: orderId }),
+  });
+  toast(response.ok ? `Pembayaran ${orderId} dikirim (simulasi QRIS).` : 'Invoice ini sudah tidak bisa dibayar.');
+  refresh();
 }
 
 async function post(chat, text) {

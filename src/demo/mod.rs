@@ -7,6 +7,10 @@
 //! The demo is also a hotel: bookings are on, with an FO chat and the public `/booking`
 //! page, whose mail lands in a mailbox the demo page shows ([`DemoMailbox`]) instead of
 //! going to an SMTP server: it still goes through the one outbox and its sender.
+//!
+//! And a shop: two products with a few items each, paid through a fake Pakasir that the
+//! page's "Bayar (simulasi)" plays the buyer's bank app for, so the whole QRIS flow runs
+//! offline.
 
 mod page;
 
@@ -29,14 +33,18 @@ use crate::{
         config::{BookingConfig, HotelSettings, LocationRule, RoomTypeConfig},
         rooms, Guest, NewBooking, Stay,
     },
-    config::BotToken,
+    config::{BotToken, Secret},
     db::now_ms,
     groups,
     lang::Lang,
     mail::{Delivered, DemoMailbox, MailSettings, MailVia},
     orders::{self, workflow::Transition},
     settings::Config,
-    sim::{FakeTelegram, History, MemberStatus, SimPosition, SimUser},
+    shop::{
+        catalogue,
+        config::{self, PakasirSettings, ProductConfig, ShopConfig},
+    },
+    sim::{pakasir::FakePakasir, FakeTelegram, History, MemberStatus, SimPosition, SimUser},
     state::AppState,
     telegram::inbox,
     users::{
@@ -95,6 +103,30 @@ const ROOM_TYPES: [(&str, u32, i64); 3] = [
     ("Suite", 1, 900_000),
 ];
 const MAIL_FROM: &str = "Hotel Melati <booking@hotel-melati.example>";
+/// The demo shop's products (code, name, price) and the items in stock of each.
+const SHOP_PRODUCTS: [(&str, &str, i64, [&str; 3]); 2] = [
+    (
+        "NETFLIX",
+        "Netflix Premium 1 Bulan",
+        25_000,
+        [
+            "netflix-demo-01@toko.example | Sandi: Demo#01",
+            "netflix-demo-02@toko.example | Sandi: Demo#02",
+            "netflix-demo-03@toko.example | Sandi: Demo#03",
+        ],
+    ),
+    (
+        "SPOTIFY",
+        "Spotify Premium 1 Bulan",
+        15_000,
+        [
+            "SPOTIFY-DEMO-7Q2K-01",
+            "SPOTIFY-DEMO-7Q2K-02",
+            "SPOTIFY-DEMO-7Q2K-03",
+        ],
+    ),
+];
+const PAKASIR_PROJECT: &str = "toko-demo";
 /// How long the demo's bookings hold their rooms, as a hotel might set it.
 const HOLD: Duration = Duration::from_secs(2 * 3600);
 const HOLD_WARNING: Duration = Duration::from_secs(15 * 60);
@@ -365,6 +397,9 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     }
     KeptChats::restore(&fake, &mailbox)?;
     let mailbox_for_saver = mailbox.clone();
+    let pakasir_key = format!("demo-{:016x}", rand::rng().next_u64());
+    let pakasir = FakePakasir::start(PAKASIR_PROJECT, &pakasir_key).await?;
+    pakasir.set_webhook(&format!("http://{listen}/pakasir/webhook"));
     let config = Config {
         bot_token: Some(token.clone()),
         api_url: fake.api_url(),
@@ -386,6 +421,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
             via: MailVia::Demo(mailbox.clone()),
             from: MAIL_FROM.into(),
         }),
+        shop: Some(shop_config(&pakasir, &pakasir_key)),
         ..base
     };
     let routes = page::routes(
@@ -394,6 +430,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
         cast.clone(),
         mailbox,
         options.short_hold,
+        pakasir,
     );
     let running = app::start_on(config, listener, routes).await?;
     let db = running.state.db.clone();
@@ -406,6 +443,7 @@ pub async fn start(base: Config, options: DemoOptions) -> anyhow::Result<Demo> {
     }
     seed(&running.state, &fake, &cast).await?;
     seed_bookings(&running.state, &fake, &cast, options.short_hold).await?;
+    stock_the_shop(&running.state).await?;
     Ok(Demo {
         page_url,
         running,
@@ -443,6 +481,43 @@ fn hotel_config(front_office: i64, short_hold: Duration) -> BookingConfig {
         }),
         ..BookingConfig::default()
     }
+}
+
+/// The demo shop's `[shop]`, paid through the demo's own fake Pakasir.
+fn shop_config(pakasir: &FakePakasir, api_key: &str) -> ShopConfig {
+    ShopConfig {
+        name: "Toko Demo".into(),
+        invoice_ttl: config::DEFAULT_INVOICE_TTL,
+        fee: config::DEFAULT_FEE,
+        snk: "Garansi 1x24 jam sejak produk diterima. Jangan ubah sandi akun.".into(),
+        low_stock: 1,
+        products: SHOP_PRODUCTS
+            .iter()
+            .map(|(code, name, price, _)| ProductConfig {
+                code: (*code).into(),
+                name: (*name).into(),
+                price: *price,
+                description: String::new(),
+                snk: String::new(),
+            })
+            .collect(),
+        pakasir: PakasirSettings {
+            project: PAKASIR_PROJECT.into(),
+            api_key: Secret::new(api_key),
+            url: pakasir.url(),
+        },
+    }
+}
+
+/// Puts the demo items in stock (an item sold in a kept demo stays sold: the same item is
+/// never stocked twice).
+async fn stock_the_shop(state: &AppState) -> anyhow::Result<()> {
+    let mut tx = state.db.begin().await?;
+    for (code, _, _, items) in SHOP_PRODUCTS {
+        catalogue::add_stock(&mut tx, code, &items.join("\n")).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The token kept in [`TOKEN_FILE`], or a fresh random one of the shape BotFather hands out,

@@ -16,7 +16,7 @@ use super::{Cast, STAFF_LOGINS, STAFF_PASSWORD, STAFF_USERNAME};
 use crate::{
     config::BotToken,
     mail::DemoMailbox,
-    sim::{FakeTelegram, MemberStatus, SimUser},
+    sim::{pakasir::FakePakasir, FakeTelegram, MemberStatus, SimUser},
     telegram::init_data,
 };
 
@@ -29,6 +29,8 @@ struct DemoState {
     mailbox: DemoMailbox,
     /// The hold of the seeded booking that runs out, for the page's guide.
     short_hold: Duration,
+    /// The shop's gateway, whose "payments" the page makes.
+    pakasir: FakePakasir,
 }
 
 const FILES: [(&str, &str, &str); 4] = [
@@ -63,6 +65,7 @@ pub fn routes(
     cast: Cast,
     mailbox: DemoMailbox,
     short_hold: Duration,
+    pakasir: FakePakasir,
 ) -> Router {
     Router::new()
         .route("/demo", get(|| async { file("demo.html") }))
@@ -79,6 +82,7 @@ pub fn routes(
         .route("/demo/api/location", post(share_location))
         .route("/demo/api/answer", get(answer))
         .route("/demo/api/mailbox", get(mails))
+        .route("/demo/api/pay", post(pay))
         .route("/demo/mini-app", get(mini_app))
         .route("/demo/launch.js", get(launch))
         .with_state(DemoState {
@@ -87,6 +91,7 @@ pub fn routes(
             cast,
             mailbox,
             short_hold,
+            pakasir,
         })
 }
 
@@ -317,6 +322,27 @@ async fn press(
         .press_button(chat, press.message_id, &person, &press.data)
         .ok_or((StatusCode::BAD_REQUEST, "no such button on that message"))?;
     Ok(Json(json!({ "query_id": pressed.query_id })))
+}
+
+#[derive(Deserialize)]
+struct Payment {
+    order_id: String,
+}
+
+/// The buyer pays an invoice's QRIS in their bank app: the fake Pakasir completes the
+/// transaction and posts its webhook, as the real one does. What Tangkap answered the
+/// webhook; 400 if the gateway has no such pending transaction.
+async fn pay(
+    State(demo): State<DemoState>,
+    Json(payment): Json<Payment>,
+) -> Result<Json<Value>, Refusal> {
+    let webhook = demo.pakasir.pay(&payment.order_id).await.map_err(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            "no such unpaid invoice at the gateway",
+        )
+    })?;
+    Ok(Json(json!({ "webhook": webhook })))
 }
 
 #[derive(Deserialize)]

@@ -24,8 +24,8 @@ use tokio::{net::TcpListener, time::Instant};
 use tower::ServiceExt;
 
 use super::{
-    to_plain_text, CallbackAnswer, ChatKind, Fault, MemberStatus, Server, Shared, SimMessage,
-    State as SimState, Webhook, CALLBACK_ANSWER_WINDOW,
+    to_plain_text, CallbackAnswer, ChatKind, Fault, MemberStatus, Server, Shared, SimChat,
+    SimMessage, State as SimState, Webhook, CALLBACK_ANSWER_WINDOW,
 };
 
 type Answer = (StatusCode, Json<Value>);
@@ -589,6 +589,26 @@ async fn push_updates(shared: Arc<Shared>, webhook: Webhook) {
     }
 }
 
+/// Chat `chat_id` and whether it is a group, if the bot may write there; else Telegram's
+/// refusal: unknown, the bot removed from the group, or a person who never started it.
+fn writable_chat(state: &SimState, chat_id: i64) -> Result<(&SimChat, bool), Answer> {
+    let Some(chat) = state.chats.get(&chat_id) else {
+        return Err(bad_request("chat not found"));
+    };
+    let is_group = matches!(chat.kind, ChatKind::Group { .. });
+    match (chat.bot_welcome, is_group) {
+        (true, _) => Ok((chat, is_group)),
+        (false, true) => Err(refuse(
+            403,
+            "Forbidden: bot was kicked from the supergroup chat",
+        )),
+        (false, false) => Err(refuse(
+            403,
+            "Forbidden: bot can't initiate conversation with a user",
+        )),
+    }
+}
+
 fn send_message(state: &mut SimState, params: &Params) -> Answer {
     let Some(chat_id) = integer(params, "chat_id") else {
         return bad_request("chat_id is empty");
@@ -598,20 +618,10 @@ fn send_message(state: &mut SimState, params: &Params) -> Answer {
     };
     let bot = state.bot.json(true);
     let bot_name = state.bot.first_name.clone();
-    let Some(chat) = state.chats.get(&chat_id) else {
-        return bad_request("chat not found");
+    let (chat, is_group) = match writable_chat(state, chat_id) {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
-    let is_group = matches!(chat.kind, ChatKind::Group { .. });
-    if !chat.bot_welcome {
-        return if is_group {
-            refuse(403, "Forbidden: bot was kicked from the supergroup chat")
-        } else {
-            refuse(
-                403,
-                "Forbidden: bot can't initiate conversation with a user",
-            )
-        };
-    }
     let (text, html) = match readable_text(params, raw_text) {
         Ok(parsed) => parsed,
         Err(refused) => return refused,
@@ -713,20 +723,10 @@ fn send_photo(state: &mut SimState, params: &Params, files: &Files) -> Answer {
     };
     let bot = state.bot.json(true);
     let bot_name = state.bot.first_name.clone();
-    let Some(chat) = state.chats.get(&chat_id) else {
-        return bad_request("chat not found");
+    let (_, is_group) = match writable_chat(state, chat_id) {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
-    let is_group = matches!(chat.kind, ChatKind::Group { .. });
-    if !chat.bot_welcome {
-        return if is_group {
-            refuse(403, "Forbidden: bot was kicked from the supergroup chat")
-        } else {
-            refuse(
-                403,
-                "Forbidden: bot can't initiate conversation with a user",
-            )
-        };
-    }
     let image = match (files.get("photo"), string(params, "photo")) {
         (Some(bytes), _) => bytes.clone(),
         (None, Some(file_id)) => match state.files.get(file_id).filter(|file| !file.gone) {

@@ -5,7 +5,8 @@
 // books with /booking, Budi marks it paid from /cek_pembayaran, a guest books on the public
 // page "via Web" and confirms from the mail in the demo's inbox, the Mini App's Booking page
 // lists it, and the seeded short hold's warning and cancellation are in the FO chat; light
-// and dark. The page itself passes audit.mjs (axe-core, tap targets, overflow) in both.
+// and dark. And the shop: Bayu buys from the menu, the QRIS shows as an image, and
+// "Bayar (simulasi)" plays his bank app (the demo's fake Pakasir) until the item arrives. The page itself passes audit.mjs (axe-core, tap targets, overflow) in both.
 // Started by tests/demo.rs, which runs `tangkap demo --short-hold 20s`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -289,6 +290,43 @@ test('the demo hotel: /booking, /cek_pembayaran, the web form confirmed from the
   assert.equal(await page.locator('#mail-count').textContent(),
     String(await page.locator('#mailbox .mail').count()), 'the header counts the inbox');
   assert.equal(await page.locator('#mailbox').evaluate((box) => getComputedStyle(box).backgroundColor), 'rgb(255, 255, 255)');
+  assert.deepEqual(outside, [], 'nothing fetched from outside');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the demo shop: a QRIS paid with "Bayar (simulasi)", offline', async () => {
+  const { context, page, outside, problems } = await openDemo();
+  const privateChat = page.locator('#private-chat');
+  await page.locator('#as').selectOption({ label: 'Bayu Saputra' });
+  await privateChat.locator('input').fill('/start');
+  await privateChat.locator('button[type=submit]').click();
+  await privateChat.locator('.message.bot', { hasText: 'selamat datang di Toko Demo' }).waitFor({ timeout: 20_000 });
+  const keyboard = privateChat.locator('.reply-keyboard');
+  assert.deepEqual(await keyboard.locator('button').allTextContents(), ['🛍 Produk', '🛒 Keranjang', '💰 Saldo', '❓ Bantuan']);
+  await keyboard.locator('button', { hasText: '🛍 Produk' }).click();
+  const list = privateChat.locator('.message.bot', { hasText: 'stok per' }).last();
+  await list.waitFor({ timeout: 20_000 });
+  assert.match(await list.textContent(), /Spotify Premium 1 Bulan SPOTIFY\s*Rp15\.000 · stok 3/);
+  await list.locator('button.callback', { hasText: 'Spotify Premium 1 Bulan' }).click();
+  const detail = privateChat.locator('.message.bot', { hasText: 'Total bayar: Rp15.415' }).last();
+  await detail.waitFor({ timeout: 20_000 });
+  await detail.locator('button.callback', { hasText: '🛒 Beli 1' }).click();
+  const invoice = privateChat.locator('.message.bot', { hasText: 'Invoice INV-' }).last();
+  await invoice.waitFor({ timeout: 20_000 });
+  assert.match(await invoice.textContent(), /Biaya layanan: Rp415/);
+  const qr = privateChat.locator('.message.bot img.photo').last();
+  await qr.waitFor({ timeout: 20_000 });
+  assert.ok(await qr.evaluate((image) => image.complete && image.naturalWidth >= 200), 'the QRIS is drawn');
+  await shot(page, 'demo-shop-invoice');
+  await invoice.locator('button.pay', { hasText: 'Bayar (simulasi)' }).click();
+  const delivered = privateChat.locator('.message.bot', { hasText: '📦' }).last();
+  await delivered.waitFor({ timeout: 20_000 });
+  assert.match(await delivered.textContent(), /SPOTIFY-DEMO-7Q2K-01/);
+  assert.match(await delivered.textContent(), /Garansi 1x24 jam/);
+  await privateChat.locator('.message.bot', { hasText: 'Lunas' }).last().waitFor({ timeout: 20_000 });
+  assert.equal(await privateChat.locator('.message.bot img.photo').count(), 0, 'the QR is removed once paid');
+  await shot(page, 'demo-shop-paid');
   assert.deepEqual(outside, [], 'nothing fetched from outside');
   assert.deepEqual(problems, []);
   await context.close();
