@@ -174,7 +174,11 @@ pub async fn start_on(
                 .await
                 .map_err(DbError::Connect)?;
             tx.commit().await.map_err(DbError::Connect)?;
-            Some(Shop::new(shop_config.clone(), config.utc_offset))
+            Some(Shop::new(
+                shop_config.clone(),
+                config.utc_offset,
+                config.alert_chat,
+            ))
         }
         None => None,
     };

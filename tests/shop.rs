@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{run_tangkap, say, spawn_app_with, Backend, TestApp, PATIENCE};
+use common::{register_account, run_tangkap, say, spawn_app_with, Backend, TestApp, PATIENCE};
 use tangkap::{
     config::Secret,
     shop::{
@@ -18,6 +18,7 @@ use tangkap::{
         pakasir::{FakePakasir, PakasirFault},
         SimMessage, SimUser,
     },
+    users::{AccountState, Role},
 };
 
 on_both_backends!(
@@ -28,6 +29,7 @@ on_both_backends!(
     hostile_input_and_other_buyers_get_nothing,
     an_english_buyer_picks_a_quantity_with_buttons,
     stock_is_added_from_a_file_by_the_command_line,
+    a_failing_gateway_is_told_in_the_owners_alert_chat,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -62,9 +64,22 @@ fn shop_config(pakasir: &FakePakasir, invoice_ttl: Duration) -> ShopConfig {
 
 /// A shop of one product with three items in stock, its webhook set at the fake gateway.
 async fn open_shop(backend: Backend, invoice_ttl: Duration) -> (TestApp, FakePakasir) {
+    open_shop_with(backend, invoice_ttl, None).await
+}
+
+/// [`open_shop`], the owners' alerts going to `alert_chat` if given.
+async fn open_shop_with(
+    backend: Backend,
+    invoice_ttl: Duration,
+    alert_chat: Option<i64>,
+) -> (TestApp, FakePakasir) {
     let pakasir = FakePakasir::start(PROJECT, API_KEY).await.unwrap();
     let shop = shop_config(&pakasir, invoice_ttl);
-    let app = spawn_app_with(backend, |config| config.shop = Some(shop)).await;
+    let app = spawn_app_with(backend, |config| {
+        config.shop = Some(shop);
+        config.alert_chat = alert_chat;
+    })
+    .await;
     pakasir.set_webhook(&format!("{}/pakasir/webhook", app.http_url()));
     let mut tx = app.db.begin().await.unwrap();
     let added = catalogue::add_stock(&mut tx, "netflix", &ITEMS.join("\n"))
@@ -125,6 +140,7 @@ fn deliveries(app: &TestApp, buyer: &SimUser) -> Vec<SimMessage> {
 async fn a_buyer_pays_by_qris_and_gets_the_items_once(backend: Backend) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
     let buyer = app.fake.user("Budi", Some("budi_beli"));
+    let (owner, admin) = owner_and_admin(&app).await;
 
     let welcome = say(&app, &buyer, "/start").await;
     assert!(welcome.text.contains("Toko Uji"), "{}", welcome.text);
@@ -172,6 +188,14 @@ async fn a_buyer_pays_by_qris_and_gets_the_items_once(backend: Backend) {
         ["🔄 Cek status", "✖️ Batal"]
     );
     assert_eq!(stock(&app).await, 1, "two items held for the invoice");
+    // Down to `low_stock` (1): the owner hears of it, the admin does not.
+    let low = wait_for(&app, &owner, "low stock alert", |m| m.text.contains("📉")).await;
+    assert!(
+        low.text
+            .contains("Stok Netflix 1 Bulan (NETFLIX) tinggal 1 (batas 1)"),
+        "{}",
+        low.text
+    );
     let transaction = pakasir
         .transaction(&order_id)
         .expect("created at the gateway");
@@ -220,7 +244,36 @@ async fn a_buyer_pays_by_qris_and_gets_the_items_once(backend: Backend) {
         2
     );
     assert_eq!(stock(&app).await, 1);
+    assert!(
+        app.fake.bot_messages(admin.id).is_empty(),
+        "admins are not told"
+    );
     app.finish().await;
+}
+
+/// An active owner and an active admin, each with a private chat with the bot.
+async fn owner_and_admin(app: &TestApp) -> (SimUser, SimUser) {
+    let owner = app.fake.user("Pemilik", Some("pemilik_toko"));
+    register_account(
+        app,
+        &owner,
+        "pemilik",
+        "rahasia-pemilik-1",
+        Role::Owner,
+        AccountState::Active,
+    )
+    .await;
+    let admin = app.fake.user("Admin", Some("admin_toko"));
+    register_account(
+        app,
+        &admin,
+        "admintoko",
+        "rahasia-admin-1",
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    (owner, admin)
 }
 
 async fn an_unpaid_invoice_runs_out_and_its_stock_returns(backend: Backend) {
@@ -268,6 +321,7 @@ async fn an_unpaid_invoice_runs_out_and_its_stock_returns(backend: Backend) {
 async fn forged_and_replayed_webhooks_deliver_nothing(backend: Backend) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
     let buyer = app.fake.user("Andi", None);
+    let (owner, admin) = owner_and_admin(&app).await;
     let (_, _, order_id) = buy_two(&app, &buyer).await;
     let webhook = |order_id: &str, amount: i64, project: &str| {
         serde_json::json!({
@@ -318,6 +372,26 @@ async fn forged_and_replayed_webhooks_deliver_nothing(backend: Backend) {
         "nothing delivered without payment"
     );
     assert_eq!(stock(&app).await, 1);
+    // The owner hears of it once, however many come.
+    let refused = |m: &SimMessage| m.text.contains("Webhook Pakasir ditolak");
+    let told = wait_for(&app, &owner, "refused webhook alert", refused).await;
+    assert!(
+        told.text.contains("INV-20261207-ZZZZZZ: no such invoice"),
+        "{}",
+        told.text
+    );
+    assert_eq!(
+        app.fake
+            .bot_messages(owner.id)
+            .iter()
+            .filter(|m| refused(m))
+            .count(),
+        1
+    );
+    assert!(
+        !app.fake.bot_messages(admin.id).iter().any(refused),
+        "admins are not told"
+    );
 
     // The real one, replayed five times at once: one delivery.
     let body = pakasir.webhook_body(&order_id).unwrap();
@@ -572,6 +646,57 @@ async fn stock_is_added_from_a_file_by_the_command_line(backend: Backend) {
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_stock_add'")
             .await,
         1
+    );
+    app.finish().await;
+}
+
+async fn a_failing_gateway_is_told_in_the_owners_alert_chat(backend: Backend) {
+    let fake = tangkap::sim::FakeTelegram::start(common::TOKEN, common::BOT_USERNAME)
+        .await
+        .unwrap();
+    let owners_chat = fake.group("Pemilik Toko");
+    let pakasir = FakePakasir::start(PROJECT, API_KEY).await.unwrap();
+    let shop = shop_config(&pakasir, Duration::from_secs(600));
+    let app = common::spawn_app_on(fake, backend, |config| {
+        config.shop = Some(shop);
+        config.alert_chat = Some(owners_chat);
+    })
+    .await;
+    let mut tx = app.db.begin().await.unwrap();
+    catalogue::add_stock(&mut tx, "NETFLIX", &ITEMS.join("\n"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (owner, _) = owner_and_admin(&app).await;
+    // The gateway answers 500 to every try at making the QR.
+    pakasir.inject(Some("transactioncreate"), 100, PakasirFault::Status(500));
+    let buyer = app.fake.user("Joko", None);
+    let invoice = say(&app, &buyer, "/beli NETFLIX").await;
+    let closed = wait_for(&app, &buyer, "invoice closed", |m| {
+        m.message_id == invoice.message_id && m.text.contains("QRIS tidak bisa dibuat")
+    })
+    .await;
+    assert!(closed.text.contains("Stok dikembalikan"), "{}", closed.text);
+    assert_eq!(stock(&app).await, 3);
+    let told = app
+        .fake
+        .wait_until(PATIENCE, |fake| {
+            fake.bot_messages(owners_chat)
+                .iter()
+                .any(|m| m.text.contains("Pakasir gagal menjawab") && m.text.contains("HTTP 500"))
+        })
+        .await;
+    assert!(told, "{:#?}", app.fake.bot_messages(owners_chat));
+    assert!(
+        pakasir.calls()["transactioncreate"] >= 3,
+        "tried three times"
+    );
+    assert!(
+        !app.fake
+            .bot_messages(owner.id)
+            .iter()
+            .any(|m| m.text.contains("Pakasir")),
+        "with an alert chat, owners are not told privately as well"
     );
     app.finish().await;
 }

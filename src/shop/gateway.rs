@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     invoices::{self, Call, Invoice},
+    owners,
     pakasir::{GatewayError, Payment, Transaction},
     texts::{self, Closed},
     Shop,
@@ -110,6 +111,7 @@ impl GatewayWorker {
                 Err(e) if failures >= TRIES => {
                     tracing::warn!(order_id = %invoice.order_id, error = %e, "the QR could not be made; the invoice is closed");
                     invoices::close(&mut tx, invoice.id, Closed::GatewayDown).await?;
+                    owners::gateway_failing(&mut tx, &self.shop, order_id, &e.to_string()).await?;
                 }
                 Err(e) => self.retry(&mut tx, invoice, call, failures, &e).await?,
             },
@@ -123,6 +125,7 @@ impl GatewayWorker {
                 Err(e) if failures >= TRIES => {
                     tracing::warn!(order_id = %invoice.order_id, error = %e, "the payment could not be confirmed");
                     self.unpaid(&mut tx, invoice, call).await?;
+                    owners::gateway_failing(&mut tx, &self.shop, order_id, &e.to_string()).await?;
                 }
                 Err(e) => self.retry(&mut tx, invoice, call, failures, &e).await?,
             },

@@ -394,6 +394,7 @@ pub async fn checkout(
             wanted: quantity,
         }));
     }
+    super::owners::stock_taken(tx, shop, &product, product.stock, product.stock - quantity).await?;
     let mut invoice = find(tx, id).await?.expect("the invoice was just made");
     let message = Outgoing::with_buttons(
         buyer.chat_id,

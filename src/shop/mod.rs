@@ -13,10 +13,15 @@ pub mod catalogue;
 pub mod config;
 pub mod gateway;
 pub mod invoices;
+pub mod owners;
 pub mod pakasir;
 pub mod texts;
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
 
 use tokio::sync::Notify;
 
@@ -35,15 +40,22 @@ pub struct Shop {
     pub utc_offset: time::UtcOffset,
     /// Wakes the gateway worker when an invoice is owed a call.
     pub wake: Arc<Notify>,
+    /// The owners' alert chat (`TANGKAP_ALERT_CHAT`); without one, owners are told
+    /// privately ([`owners`]).
+    pub alert_chat: Option<i64>,
+    /// When each kind of alert was last told by this instance.
+    told: Arc<Mutex<HashMap<owners::Told, Instant>>>,
 }
 
 impl Shop {
-    pub fn new(config: ShopConfig, utc_offset: time::UtcOffset) -> Self {
+    pub fn new(config: ShopConfig, utc_offset: time::UtcOffset, alert_chat: Option<i64>) -> Self {
         Self {
             pakasir: Pakasir::new(config.pakasir.clone()),
             config: Arc::new(config),
             utc_offset,
             wake: Arc::new(Notify::new()),
+            alert_chat,
+            told: Arc::default(),
         }
     }
 }
@@ -84,6 +96,19 @@ pub async fn payment_hinted(
     shop: &Shop,
     hint: &PaymentHint,
 ) -> Result<Settled, HintRefused> {
+    let outcome = confirm_hint(db, shop, hint).await;
+    if let Err(
+        refused @ (HintRefused::Unknown | HintRefused::WrongAmount | HintRefused::Unconfirmed),
+    ) = &outcome
+    {
+        let mut tx = db.begin().await?;
+        owners::webhook_refused(&mut tx, shop, &hint.order_id, &refused.to_string()).await?;
+        tx.commit().await?;
+    }
+    outcome
+}
+
+async fn confirm_hint(db: &Db, shop: &Shop, hint: &PaymentHint) -> Result<Settled, HintRefused> {
     let invoice = {
         let mut conn = db.pool().acquire().await?;
         invoices::find_by_order_id(&mut conn, hint.order_id.trim()).await?

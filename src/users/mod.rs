@@ -291,6 +291,16 @@ pub async fn group_staff_to_remind(conn: &mut Conn, chat_id: i64) -> Result<Vec<
     .await
 }
 
+/// Private chats (Telegram ids) of the active owners: they alone hear of the shop's
+/// troubles.
+pub async fn owners_to_tell(conn: &mut Conn) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT telegram_id FROM users WHERE role = 'owner' AND state = 'active' ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
 /// Private chats (Telegram ids) of the active owners and admins.
 pub async fn leaders_to_remind(conn: &mut Conn) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
