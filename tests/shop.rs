@@ -30,6 +30,7 @@ on_both_backends!(
     an_english_buyer_picks_a_quantity_with_buttons,
     stock_is_added_from_a_file_by_the_command_line,
     a_failing_gateway_is_told_in_the_owners_alert_chat,
+    the_balance_pays_an_invoice_and_never_goes_below_zero,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -120,15 +121,6 @@ fn order_id_in(text: &str) -> String {
     text[at..at + "INV-20261207-ABCDEF".len()].to_owned()
 }
 
-/// `/beli NETFLIX 2`: the invoice message, then the QR.
-async fn buy_two(app: &TestApp, buyer: &SimUser) -> (SimMessage, SimMessage, String) {
-    let invoice = say(app, buyer, "/beli netflix 2").await;
-    assert!(invoice.text.contains("Invoice INV-"), "{}", invoice.text);
-    let order_id = order_id_in(&invoice.text);
-    let qr = wait_for(app, buyer, "QR", |m| m.photo.is_some()).await;
-    (invoice, qr, order_id)
-}
-
 fn deliveries(app: &TestApp, buyer: &SimUser) -> Vec<SimMessage> {
     app.fake
         .bot_messages(buyer.id)
@@ -169,7 +161,7 @@ async fn a_buyer_pays_by_qris_and_gets_the_items_once(backend: Backend) {
         .iter()
         .any(|(_, data)| data == "shop:p:NETFLIX"));
 
-    let (invoice, qr, order_id) = buy_two(&app, &buyer).await;
+    let (invoice, qr, order_id) = buy(&app, &buyer, "/beli netflix 2").await;
     // Rp20.000 + ceil(0,7 % × 20.000) + Rp310 = Rp20.450.
     for shown in [
         "2 × Netflix 1 Bulan",
@@ -279,7 +271,7 @@ async fn owner_and_admin(app: &TestApp) -> (SimUser, SimUser) {
 async fn an_unpaid_invoice_runs_out_and_its_stock_returns(backend: Backend) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(2)).await;
     let buyer = app.fake.user("Sari", None);
-    let (invoice, qr, order_id) = buy_two(&app, &buyer).await;
+    let (invoice, qr, order_id) = buy(&app, &buyer, "/beli netflix 2").await;
     assert_eq!(stock(&app).await, 1);
     let expired = wait_for(&app, &buyer, "expired invoice", |m| {
         m.message_id == invoice.message_id && m.text.contains("kedaluwarsa")
@@ -322,7 +314,7 @@ async fn forged_and_replayed_webhooks_deliver_nothing(backend: Backend) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
     let buyer = app.fake.user("Andi", None);
     let (owner, admin) = owner_and_admin(&app).await;
-    let (_, _, order_id) = buy_two(&app, &buyer).await;
+    let (_, _, order_id) = buy(&app, &buyer, "/beli netflix 2").await;
     let webhook = |order_id: &str, amount: i64, project: &str| {
         serde_json::json!({
             "amount": amount, "order_id": order_id, "project": project,
@@ -408,7 +400,7 @@ async fn a_payment_after_the_invoice_closed_goes_to_the_balance(backend: Backend
     let buyer = app.fake.user("Rina", None);
     // The gateway refuses to cancel, so the buyer can still pay after the invoice closed.
     pakasir.inject(Some("transactioncancel"), 100, PakasirFault::Status(500));
-    let (invoice, _, order_id) = buy_two(&app, &buyer).await;
+    let (invoice, _, order_id) = buy(&app, &buyer, "/beli netflix 2").await;
     wait_for(&app, &buyer, "expired invoice", |m| {
         m.message_id == invoice.message_id && m.text.contains("kedaluwarsa")
     })
@@ -464,18 +456,8 @@ async fn hostile_input_and_other_buyers_get_nothing(backend: Backend) {
     assert_eq!(stock(&app).await, 3, "nothing held");
     // Three unpaid invoices at most.
     let mut invoices = Vec::new();
-    for made in 1..=3 {
-        let invoice = say(&app, &buyer, "/beli NETFLIX").await;
-        assert!(invoice.text.contains("Invoice INV-"), "{}", invoice.text);
-        invoices.push(invoice);
-        let qr_sent = |fake: &tangkap::sim::FakeTelegram| {
-            fake.bot_messages(buyer.id)
-                .iter()
-                .filter(|m| m.photo.is_some())
-                .count()
-                == made
-        };
-        assert!(app.fake.wait_until(PATIENCE, qr_sent).await);
+    for _ in 0..3 {
+        invoices.push(buy(&app, &buyer, "/beli NETFLIX").await.0);
     }
     let fourth = say(&app, &buyer, "/beli NETFLIX").await;
     assert!(
@@ -699,4 +681,115 @@ async fn a_failing_gateway_is_told_in_the_owners_alert_chat(backend: Backend) {
         "with an alert chat, owners are not told privately as well"
     );
     app.finish().await;
+}
+
+async fn the_balance_pays_an_invoice_and_never_goes_below_zero(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let buyer = app.fake.user("Sinta", None);
+    // Rp15.000 on her balance (as a refund would put it there).
+    let mut tx = app.db.begin().await.unwrap();
+    tangkap::shop::balance::credit(&mut tx, buyer.id, 15_000, "refund", 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Two invoices of Rp10.000, each within the balance when made.
+    let (first, _, first_order) = buy(&app, &buyer, "/beli NETFLIX").await;
+    let (second, _, _) = buy(&app, &buyer, "/beli NETFLIX").await;
+    let button = |invoice: &SimMessage| {
+        invoice
+            .callbacks
+            .iter()
+            .find(|(text, _)| text == "💰 Bayar pakai saldo (Rp15.000)")
+            .map(|(_, data)| data.clone())
+            .unwrap_or_else(|| panic!("no balance button: {:?}", invoice.callbacks))
+    };
+    let (pay_first, pay_second) = (button(&first), button(&second));
+    // Both pressed at once: one is paid, the other finds the balance too low.
+    app.fake
+        .press_button_with_data(buyer.id, first.message_id, &buyer, &pay_first);
+    app.fake
+        .press_button_with_data(buyer.id, second.message_id, &buyer, &pay_second);
+    let answered = app
+        .fake
+        .wait_until(PATIENCE, |fake| fake.callback_answers().len() >= 2)
+        .await;
+    assert!(answered);
+    let answers: Vec<String> = app
+        .fake
+        .callback_answers()
+        .into_iter()
+        .filter_map(|a| a.text)
+        .collect();
+    assert!(
+        answers.contains(&"Dibayar dari saldo: Rp10.000; sisa saldo Rp5.000".to_owned()),
+        "{answers:?}"
+    );
+    assert!(
+        answers.contains(&"Saldo tidak cukup: Rp5.000".to_owned()),
+        "{answers:?}"
+    );
+    wait_for(&app, &buyer, "delivery", |m| m.text.contains("📦")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(deliveries(&app, &buyer).len(), 1);
+    let balance = say(&app, &buyer, "💰 Saldo").await;
+    assert!(
+        balance.text.contains("Saldo Anda: Rp5.000"),
+        "{}",
+        balance.text
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_invoices WHERE status = 'paid'")
+            .await,
+        1
+    );
+    // The paid invoice's QRIS is cancelled at the gateway, so it cannot be paid twice.
+    let paid_order = if app
+        .count(&format!(
+            "SELECT COUNT(*) FROM shop_invoices WHERE order_id = '{first_order}' AND status = 'paid'"
+        ))
+        .await
+        == 1
+    {
+        first_order
+    } else {
+        order_id_in(&second.text)
+    };
+    let cancelled = app
+        .fake
+        .wait_until(PATIENCE, |_| {
+            pakasir
+                .transaction(&paid_order)
+                .is_some_and(|t| t.status == "canceled")
+        })
+        .await;
+    assert!(cancelled, "{:?}", pakasir.transaction(&paid_order));
+    app.finish().await;
+}
+
+/// `typed` (a `/beli`): the invoice message, then its QR, and the invoice's order id.
+async fn buy(app: &TestApp, buyer: &SimUser, typed: &str) -> (SimMessage, SimMessage, String) {
+    let qrs_before = app
+        .fake
+        .bot_messages(buyer.id)
+        .iter()
+        .filter(|m| m.photo.is_some())
+        .count();
+    let invoice = say(app, buyer, typed).await;
+    assert!(invoice.text.contains("Invoice INV-"), "{}", invoice.text);
+    let order_id = order_id_in(&invoice.text);
+    let qr_sent = |fake: &tangkap::sim::FakeTelegram| {
+        fake.bot_messages(buyer.id)
+            .iter()
+            .filter(|m| m.photo.is_some())
+            .count()
+            > qrs_before
+    };
+    assert!(app.fake.wait_until(PATIENCE, qr_sent).await);
+    let qr = app
+        .fake
+        .bot_messages(buyer.id)
+        .into_iter()
+        .rfind(|m| m.photo.is_some())
+        .unwrap();
+    (invoice, qr, order_id)
 }

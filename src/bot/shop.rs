@@ -10,7 +10,7 @@ use crate::{
     shop::{
         balance, catalogue,
         config::MOST_QUANTITY,
-        invoices::{self, Buyer, Call, Status},
+        invoices::{self, Buyer, Call, FromBalance, Status},
         texts::{self, Closed},
         Shop,
     },
@@ -167,6 +167,20 @@ pub async fn pressed(
             let quantity = quantity.parse::<i64>().unwrap_or(0);
             checkout(tx, shop, buyer, code, quantity).await?;
             Ok(String::new())
+        }
+        ["shop", "s", id] => {
+            let id = id.parse::<i64>().unwrap_or(0);
+            Ok(
+                match invoices::pay_from_balance(tx, shop, buyer.telegram_id, id).await? {
+                    FromBalance::Paid => {
+                        let left = balance::of(tx, buyer.telegram_id).await?;
+                        let total = invoices::find(tx, id).await?.map_or(0, |i| i.total);
+                        texts::paid_from_balance(total, left, lang)
+                    }
+                    FromBalance::TooLittle { balance } => texts::balance_too_low(balance, lang),
+                    FromBalance::NotOpen => texts::not_open(lang),
+                },
+            )
         }
         ["shop", action @ ("c" | "x"), id] => {
             let invoice = match id.parse::<i64>() {

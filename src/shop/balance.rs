@@ -4,8 +4,8 @@
 
 use crate::db::{now_ms, Conn};
 
-/// Credits `amount` to `buyer` for `reason` about `invoice`; once per invoice and reason,
-/// so a confirmation told twice credits once. True if credited now.
+/// Credits `amount` (a debit when negative) to `buyer` for `reason` about `invoice`; once
+/// per invoice and reason, so a confirmation told twice credits once. True if written now.
 pub async fn credit(
     tx: &mut Conn,
     buyer: i64,
@@ -25,6 +25,25 @@ pub async fn credit(
     .execute(&mut *tx)
     .await?;
     Ok(credited.rows_affected() == 1)
+}
+
+/// Debits `amount` from `buyer` for `reason` about `invoice`, once per invoice and reason.
+/// The caller holds the buyer's lock ([`lock_of`]) and has checked the balance covers it.
+pub async fn debit(
+    tx: &mut Conn,
+    buyer: i64,
+    amount: i64,
+    reason: &str,
+    invoice: i64,
+) -> Result<bool, sqlx::Error> {
+    credit(tx, buyer, -amount, reason, invoice).await
+}
+
+/// The advisory lock under which a buyer's balance is checked and debited (PostgreSQL;
+/// on SQLite the writer is alone already).
+pub fn lock_of(buyer: i64) -> i64 {
+    // Apart from the other advisory locks by a fixed prefix in the top bits.
+    (0x4241_u64 << 48 | (buyer as u64 & 0xffff_ffff_ffff)) as i64
 }
 
 /// `buyer`'s balance now.

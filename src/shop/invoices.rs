@@ -396,13 +396,22 @@ pub async fn checkout(
     }
     super::owners::stock_taken(tx, shop, &product, product.stock, product.stock - quantity).await?;
     let mut invoice = find(tx, id).await?.expect("the invoice was just made");
+    let mut keyboard = vec![vec![
+        Button::callback(texts::check_button(buyer.lang), format!("shop:c:{id}")),
+        Button::callback(texts::cancel_button(buyer.lang), format!("shop:x:{id}")),
+    ]];
+    // A balance that covers the total pays it without the QRIS (and its fee).
+    let balance = super::balance::of(tx, buyer.telegram_id).await?;
+    if balance >= total {
+        keyboard.push(vec![Button::callback(
+            texts::pay_from_balance_button(balance, buyer.lang),
+            format!("shop:s:{id}"),
+        )]);
+    }
     let message = Outgoing::with_buttons(
         buyer.chat_id,
         texts::invoice(&invoice, &product.name, shop.utc_offset),
-        vec![vec![
-            Button::callback(texts::check_button(buyer.lang), format!("shop:c:{id}")),
-            Button::callback(texts::cancel_button(buyer.lang), format!("shop:x:{id}")),
-        ]],
+        keyboard,
     );
     let message_row = outbox::enqueue_returning_id(tx, &message).await?;
     sqlx::query("UPDATE shop_invoices SET message_row = $1 WHERE id = $2")
@@ -479,6 +488,54 @@ pub async fn qr_made(tx: &mut Conn, id: i64, qr: &str) -> Result<(), sqlx::Error
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+/// Why an invoice was not paid from the balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FromBalance {
+    Paid,
+    /// The balance is less than the invoice's total.
+    TooLittle {
+        balance: i64,
+    },
+    /// The invoice is not pending any more.
+    NotOpen,
+}
+
+/// Pays pending invoice `id` of `buyer` from their balance: its total is debited (never
+/// below zero: the buyer's debits wait for one another) and it is settled as paid, its
+/// gateway transaction owed a cancel so that the QRIS cannot be paid too.
+pub async fn pay_from_balance(
+    tx: &mut Conn,
+    shop: &Shop,
+    buyer: i64,
+    id: i64,
+) -> Result<FromBalance, sqlx::Error> {
+    lock_until_commit(tx, super::balance::lock_of(buyer)).await?;
+    let Some(invoice) = find(tx, id).await?.filter(|i| i.buyer_id == buyer) else {
+        return Ok(FromBalance::NotOpen);
+    };
+    if invoice.status != Status::Pending {
+        return Ok(FromBalance::NotOpen);
+    }
+    let balance = super::balance::of(tx, buyer).await?;
+    if balance < invoice.total {
+        return Ok(FromBalance::TooLittle { balance });
+    }
+    if settle(tx, shop, id).await? != Settled::Delivered {
+        return Ok(FromBalance::NotOpen);
+    }
+    super::balance::debit(tx, buyer, invoice.total, "purchase", id).await?;
+    // The QRIS the gateway made (or is making) is cancelled.
+    sqlx::query(
+        "UPDATE shop_invoices SET gateway_call = 'cancel', call_after = 0, call_failures = 0
+         WHERE id = $1 AND (qr IS NOT NULL OR $2 = 1)",
+    )
+    .bind(id)
+    .bind(i64::from(invoice.call == Some(Call::Create)))
+    .execute(&mut *tx)
+    .await?;
+    Ok(FromBalance::Paid)
 }
 
 /// What a confirmed payment did.

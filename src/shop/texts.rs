@@ -126,6 +126,32 @@ pub fn buy_button(quantity: i64, lang: Lang) -> String {
     format!("{} {quantity}", lang.pick("🛒 Beli", "🛒 Buy"))
 }
 
+pub fn pay_from_balance_button(balance: i64, lang: Lang) -> String {
+    format!(
+        "{} ({})",
+        lang.pick("💰 Bayar pakai saldo", "💰 Pay from balance"),
+        rupiah(balance)
+    )
+}
+
+pub fn paid_from_balance(total: i64, balance: i64, lang: Lang) -> String {
+    format!(
+        "{} {}; {} {}",
+        lang.pick("Dibayar dari saldo:", "Paid from your balance:"),
+        rupiah(total),
+        lang.pick("sisa saldo", "balance left"),
+        rupiah(balance)
+    )
+}
+
+pub fn balance_too_low(balance: i64, lang: Lang) -> String {
+    format!(
+        "{} {}",
+        lang.pick("Saldo tidak cukup:", "Not enough balance:"),
+        rupiah(balance)
+    )
+}
+
 pub fn check_button(lang: Lang) -> String {
     lang.pick("🔄 Cek status", "🔄 Check status").to_owned()
 }
