@@ -172,9 +172,7 @@ pub async fn pressed(
             let id = id.parse::<i64>().unwrap_or(0);
             Ok(
                 match invoices::pay_from_balance(tx, shop, buyer.telegram_id, id).await? {
-                    FromBalance::Paid => {
-                        let left = balance::of(tx, buyer.telegram_id).await?;
-                        let total = invoices::find(tx, id).await?.map_or(0, |i| i.total);
+                    FromBalance::Paid { total, left } => {
                         texts::paid_from_balance(total, left, lang)
                     }
                     FromBalance::TooLittle { balance } => texts::balance_too_low(balance, lang),

@@ -4,8 +4,10 @@
 
 use crate::db::{now_ms, Conn};
 
-/// Credits `amount` (a debit when negative) to `buyer` for `reason` about `invoice`; once
-/// per invoice and reason, so a confirmation told twice credits once. True if written now.
+/// Writes `amount` to `buyer`'s ledger (a credit, or a debit when negative) for `reason`
+/// about `invoice`; once per invoice and reason, so a confirmation told twice credits once.
+/// A debit is written under the buyer's lock ([`lock_of`]) once the balance is seen to
+/// cover it. True if written now.
 pub async fn credit(
     tx: &mut Conn,
     buyer: i64,
@@ -25,18 +27,6 @@ pub async fn credit(
     .execute(&mut *tx)
     .await?;
     Ok(credited.rows_affected() == 1)
-}
-
-/// Debits `amount` from `buyer` for `reason` about `invoice`, once per invoice and reason.
-/// The caller holds the buyer's lock ([`lock_of`]) and has checked the balance covers it.
-pub async fn debit(
-    tx: &mut Conn,
-    buyer: i64,
-    amount: i64,
-    reason: &str,
-    invoice: i64,
-) -> Result<bool, sqlx::Error> {
-    credit(tx, buyer, -amount, reason, invoice).await
 }
 
 /// The advisory lock under which a buyer's balance is checked and debited (PostgreSQL;

@@ -493,11 +493,10 @@ pub async fn qr_made(tx: &mut Conn, id: i64, qr: &str) -> Result<(), sqlx::Error
 /// Why an invoice was not paid from the balance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FromBalance {
-    Paid,
+    /// Paid `total`; `left` on the balance.
+    Paid { total: i64, left: i64 },
     /// The balance is less than the invoice's total.
-    TooLittle {
-        balance: i64,
-    },
+    TooLittle { balance: i64 },
     /// The invoice is not pending any more.
     NotOpen,
 }
@@ -525,7 +524,7 @@ pub async fn pay_from_balance(
     if settle(tx, shop, id).await? != Settled::Delivered {
         return Ok(FromBalance::NotOpen);
     }
-    super::balance::debit(tx, buyer, invoice.total, "purchase", id).await?;
+    super::balance::credit(tx, buyer, -invoice.total, "purchase", id).await?;
     // The QRIS the gateway made (or is making) is cancelled.
     sqlx::query(
         "UPDATE shop_invoices SET gateway_call = 'cancel', call_after = 0, call_failures = 0
@@ -535,7 +534,10 @@ pub async fn pay_from_balance(
     .bind(i64::from(invoice.call == Some(Call::Create)))
     .execute(&mut *tx)
     .await?;
-    Ok(FromBalance::Paid)
+    Ok(FromBalance::Paid {
+        total: invoice.total,
+        left: balance - invoice.total,
+    })
 }
 
 /// What a confirmed payment did.

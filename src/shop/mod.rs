@@ -97,12 +97,15 @@ pub async fn payment_hinted(
     hint: &PaymentHint,
 ) -> Result<Settled, HintRefused> {
     let outcome = confirm_hint(db, shop, hint).await;
-    if let Err(
-        refused @ (HintRefused::Unknown | HintRefused::WrongAmount | HintRefused::Unconfirmed),
-    ) = &outcome
-    {
+    let told = match &outcome {
+        Err(
+            refused @ (HintRefused::Unknown | HintRefused::WrongAmount | HintRefused::Unconfirmed),
+        ) if shop.would_tell(owners::Told::WebhookRefused) => Some(refused.to_string()),
+        _ => None,
+    };
+    if let Some(why) = told {
         let mut tx = db.begin().await?;
-        owners::webhook_refused(&mut tx, shop, &hint.order_id, &refused.to_string()).await?;
+        owners::webhook_refused(&mut tx, shop, &hint.order_id, &why).await?;
         tx.commit().await?;
     }
     outcome

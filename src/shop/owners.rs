@@ -33,19 +33,30 @@ pub enum Told {
 }
 
 impl Shop {
+    /// Whether an alert of `kind` would be told now: a refused webhook looks before it
+    /// opens a transaction, so that a flood of them does not take the writer each.
+    pub fn would_tell(&self, kind: Told) -> bool {
+        kind == Told::LowStock
+            || self
+                .told
+                .lock()
+                .expect("not poisoned")
+                .get(&kind)
+                .is_none_or(|at| at.elapsed() >= QUIET_FOR)
+    }
+
     /// Whether an alert of `kind` may be told now (and, if so, notes that it was).
     fn may_tell(&self, kind: Told) -> bool {
-        if kind == Told::LowStock {
-            return true;
+        if !self.would_tell(kind) {
+            return false;
         }
-        let mut told = self.told.lock().expect("not poisoned");
-        match told.get(&kind) {
-            Some(at) if at.elapsed() < QUIET_FOR => false,
-            _ => {
-                told.insert(kind, Instant::now());
-                true
-            }
+        if kind != Told::LowStock {
+            self.told
+                .lock()
+                .expect("not poisoned")
+                .insert(kind, Instant::now());
         }
+        true
     }
 }
 
