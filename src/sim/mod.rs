@@ -35,19 +35,41 @@ pub use html::to_plain_text;
 /// test or a benchmark runs. A port the kernel picks (bind to port 0, then let go) can be
 /// handed straight to one of the many outgoing connections a test makes before the server
 /// binds it; so ports are taken in turn from a random start below 32768, under the range
-/// Linux gives outgoing connections, and never twice by one process.
+/// Linux gives outgoing connections, and never twice by one process. Tests run as many
+/// processes at once, and two of them could pick the same free port before either binds
+/// it: each port is claimed by a lock on a file of its name, held until the process ends
+/// (the kernel lets go of it even after a kill), which another process's claim skips.
 pub fn free_port() -> u16 {
     use std::sync::{
         atomic::{AtomicU16, Ordering},
-        OnceLock,
+        Mutex, OnceLock,
     };
     const FIRST: u16 = 20_000;
     const SPAN: u16 = 12_000;
     static NEXT: OnceLock<AtomicU16> = OnceLock::new();
+    static CLAIMS: Mutex<Vec<std::fs::File>> = Mutex::new(Vec::new());
+    let claims = std::env::temp_dir().join("tangkap-test-ports");
+    let _ = std::fs::create_dir_all(&claims);
     let next = NEXT.get_or_init(|| AtomicU16::new(rand::random::<u16>() % SPAN));
     loop {
         let port = FIRST + next.fetch_add(1, Ordering::Relaxed) % SPAN;
+        let claim = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(claims.join(port.to_string()));
+        // A directory that cannot be written leaves the bind check as the only one.
+        let claim = match claim {
+            Ok(file) => match file.try_lock() {
+                Ok(()) => Some(file),
+                Err(_) => continue,
+            },
+            Err(_) => None,
+        };
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            if let Some(file) = claim {
+                CLAIMS.lock().expect("port claims").push(file);
+            }
             return port;
         }
     }
@@ -1840,5 +1862,11 @@ mod tests {
             ports.iter().all(|port| (20_000..32_000).contains(port)),
             "{ports:?}"
         );
+        // Another process (a lock taken through a file of its own) cannot claim them.
+        let claims = std::env::temp_dir().join("tangkap-test-ports");
+        for port in &ports {
+            let file = std::fs::File::open(claims.join(port.to_string())).unwrap();
+            assert!(file.try_lock().is_err(), "port {port} is claimed");
+        }
     }
 }
