@@ -309,8 +309,12 @@ const QUIET_BEFORE_INDEXING: Duration = Duration::from_millis(200);
 const INDEX_BEHIND_AT_MOST: u64 = 20_000;
 
 /// How often the write-ahead log is copied into the database while updates are processed
-/// ([`Db::checkpoint_beside_the_writer`]), and at least once a second when idle.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// ([`Db::checkpoint_beside_the_writer`]), and when idle after them. A copy writes each
+/// page changed since the last once, however often it changed: a ticket index's last
+/// page changes at every batch, so copying every 250 ms wrote the same pages four times as
+/// often (9 ms of SQLite's time per 1,000 orders, docs/benchmarks.md). A second's log is a
+/// few thousand pages at most, well under where the writer would copy it itself.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// What the processor does between batches and when the inbox is empty.
 #[derive(Default)]
@@ -324,6 +328,8 @@ struct Housekeeping {
     pruned_at: Option<tokio::time::Instant>,
     indexed_at: Option<tokio::time::Instant>,
     checkpointed_at: Option<tokio::time::Instant>,
+    /// The copy of the log under way, if one is.
+    checkpointing: Option<tokio::task::JoinHandle<()>>,
     /// The last lot was full: more tickets wait for the index.
     index_behind: bool,
 }
@@ -342,15 +348,28 @@ impl Housekeeping {
             .checkpointed_at
             .is_none_or(|at| at.elapsed() >= CHECKPOINT_EVERY)
         {
-            self.checkpoint(db).await;
+            self.checkpoint(db);
         }
     }
 
-    async fn checkpoint(&mut self, db: &Db) {
-        self.checkpointed_at = Some(tokio::time::Instant::now());
-        if let Err(e) = db.checkpoint_beside_the_writer().await {
-            tracing::warn!(error = %e, "cannot copy the write-ahead log into the database");
+    /// Starts copying the log into the database, unless the last copy is still under way.
+    /// The processor goes on meanwhile: the next batch need not wait for a copy that takes
+    /// no write lock.
+    fn checkpoint(&mut self, db: &Db) {
+        if self
+            .checkpointing
+            .as_ref()
+            .is_some_and(|copy| !copy.is_finished())
+        {
+            return;
         }
+        self.checkpointed_at = Some(tokio::time::Instant::now());
+        let db = db.clone();
+        self.checkpointing = Some(tokio::spawn(async move {
+            if let Err(e) = db.checkpoint_beside_the_writer().await {
+                tracing::warn!(error = %e, "cannot copy the write-ahead log into the database");
+            }
+        }));
     }
 
     /// Puts one lot of tickets into the search index if it is due: after a quiet moment,
@@ -403,7 +422,7 @@ impl Housekeeping {
                 .checkpointed_at
                 .is_none_or(|at| at.elapsed() >= CHECKPOINT_EVERY)
         {
-            self.checkpoint(db).await;
+            self.checkpoint(db);
         }
         if self.pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             self.pruned_at = Some(tokio::time::Instant::now());

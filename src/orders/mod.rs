@@ -341,11 +341,12 @@ async fn create_alone(
 /// [`DuplicateOrderId::Link`], the open ticket of its group with the same Order_ID.
 ///
 /// They go in with one multi-row statement per chunk, due times included (so their
-/// urgency indexes are written once), and a trigger writes their first events (migration
-/// 0021). A request that statement left out is then tried alone, which tells why: its
-/// message caught before, or under `link` an open ticket of its Order_ID, which the
-/// guard's unique index kept from having a twin ([`duplicates`]). Such requests are rare,
-/// so they are not looked for before the insert: that would cost every batch a statement.
+/// urgency indexes are written once), and triggers write their first events (migration
+/// 0021) and set their Pickup reminders (0030). A request that statement left out is then
+/// tried alone, which tells why: its message caught before, or under
+/// [`DuplicateOrderId::Link`], the open ticket of its Order_ID, which the guard's unique
+/// index kept from having a twin ([`duplicates`]). Such requests are rare, so they are not
+/// looked for before the insert: that would cost every batch a statement.
 ///
 /// On SQLite each statement is a round trip to the one writer's thread, which costs more
 /// than most of these statements' work, and the batch holds the writer throughout: so the
@@ -365,7 +366,6 @@ pub async fn create_many(
     let chats: Vec<i64> = orders.iter().map(|order| order.chat_id).collect();
     let timings = sla::timings_of(&settings, &chats, defaults);
     let mut results = Vec::with_capacity(orders.len());
-    let mut clocks = Vec::with_capacity(orders.len());
     let mut counted = Vec::with_capacity(orders.len());
     for chunk in orders.chunks(Backend::of(tx).rows_per_statement(ORDER_COLUMNS)) {
         let now = now_ms();
@@ -389,7 +389,6 @@ pub async fn create_many(
                 None => create_alone(tx, order, now, row.clock, duplicates).await?,
             };
             if let Stored::Created(created) = &stored {
-                clocks.push((created.no, row.clock));
                 counted.push(reports::Counted {
                     chat_id: order.chat_id,
                     kind: reports::Kind::New,
@@ -402,7 +401,6 @@ pub async fn create_many(
             results.push(stored);
         }
     }
-    sla::remind(tx, Stage::Pickup, &clocks).await?;
     let zones = settings
         .iter()
         .map(|(chat_id, settings)| (*chat_id, settings.zone))

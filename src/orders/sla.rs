@@ -27,7 +27,8 @@ use crate::{
     },
 };
 
-/// Timer kinds, also the kinds of `reminders` rows.
+/// Timer kinds, also the kinds of `reminders` rows. A new ticket's Pickup timers are set
+/// by a trigger on its insert (migration 0030), which names them too.
 pub const PICKUP_WARNING: &str = "pickup_warning";
 pub const PICKUP_BREACH: &str = "pickup_breach";
 pub const CLOSE_WARNING: &str = "close_warning";
