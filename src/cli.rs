@@ -11,7 +11,11 @@ use crate::{
     lang::Lang,
     ops::{backups, disk, doctor},
     settings::Config,
-    shop::catalogue,
+    shop::{
+        catalogue,
+        config::check_code,
+        coupons::{self, Coupon, Discount},
+    },
     users::{
         self,
         access::{AccountChange, Actor},
@@ -62,7 +66,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// The shop (`[shop]` in the settings): `tangkap shop stock add CODE FILE`.
+    /// The shop (`[shop]` in the settings): `tangkap shop stock add CODE FILE`, `tangkap
+    /// shop coupon add CODE DISCOUNT`.
     Shop {
         #[command(subcommand)]
         command: ShopCommand,
@@ -117,6 +122,47 @@ enum ShopCommand {
         #[command(subcommand)]
         command: StockCommand,
     },
+    /// Coupons buyers type with /kupon or /beli.
+    Coupon {
+        #[command(subcommand)]
+        command: CouponCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CouponCommand {
+    /// Add coupon CODE taking DISCOUNT off a purchase: a percent (10%) or Rupiah (5000).
+    /// Exits 1 if a coupon with CODE exists already.
+    Add {
+        code: String,
+        #[arg(value_parser = parse_discount)]
+        discount: Discount,
+        /// The least subtotal it applies to, in Rupiah.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=1_000_000_000))]
+        min: i64,
+        /// How many invoices may use it (pending or paid); no limit if not given.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+        uses: Option<i64>,
+        /// The last day it may be used (YYYY-MM-DD, on the shop's clock), to its end.
+        #[arg(long, value_parser = parse_day)]
+        until: Option<time::Date>,
+    },
+}
+
+fn parse_discount(text: &str) -> Result<Discount, String> {
+    Discount::parse(text).ok_or_else(|| {
+        format!(
+            "expected a percent from 1% to 100% or an amount of Rupiah such as 5000, not {text:?}"
+        )
+    })
+}
+
+fn parse_day(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("expected a day as YYYY-MM-DD, not {text:?}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +252,37 @@ pub fn main() -> ExitCode {
                         command: StockCommand::Add { code, file },
                     },
             } => add_stock(&config, &code, &file).await,
+            Command::Shop {
+                command:
+                    ShopCommand::Coupon {
+                        command:
+                            CouponCommand::Add {
+                                code,
+                                discount,
+                                min,
+                                uses,
+                                until,
+                            },
+                    },
+            } => {
+                let until = until.map(|day| {
+                    // The first moment of the next day on the shop's clock.
+                    let next = day.next_day().unwrap_or(day);
+                    next.midnight()
+                        .assume_offset(config.utc_offset)
+                        .unix_timestamp()
+                        * 1000
+                });
+                let coupon = Coupon {
+                    code,
+                    discount,
+                    min_total: min,
+                    max_uses: uses,
+                    expires_at: until,
+                    active: true,
+                };
+                add_coupon(&config, coupon).await
+            }
             Command::Doctor {
                 lang,
                 min_free_percent,
@@ -318,6 +395,26 @@ async fn add_stock(config: &Config, code: &str, file: &std::path::Path) -> anyho
         .map_or(0, |product| product.stock);
     db.close().await;
     println!("{detail}; {stock} in stock now");
+    Ok(())
+}
+
+/// `tangkap shop coupon add …`, audited as the console's.
+async fn add_coupon(config: &Config, mut coupon: Coupon) -> anyhow::Result<()> {
+    if config.shop.is_none() {
+        anyhow::bail!("the shop is not enabled: set [shop] enabled = true in the settings file");
+    }
+    coupon.code = check_code(&coupon.code).map_err(|e| anyhow::anyhow!("coupon code: {e}"))?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let mut tx = db.begin().await?;
+    if !coupons::add(&mut tx, &coupon).await? {
+        anyhow::bail!("a coupon {} exists already", coupon.code);
+    }
+    let detail = coupon.describe(config.utc_offset);
+    team::record(&mut tx, Actor::Console, "shop_coupon_add", None, &detail).await?;
+    tx.commit().await?;
+    db.close().await;
+    println!("{detail}");
     Ok(())
 }
 

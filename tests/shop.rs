@@ -1,7 +1,8 @@
 //! The shop on both backends, against the fake Pakasir and the fake Bot API: a buyer's
 //! whole purchase from `/start` to the items in the chat, the invoice running out and its
 //! stock returning, webhooks forged or replayed delivering nothing, a payment after the
-//! invoice closed credited to the balance, and `tangkap shop stock add`.
+//! invoice closed credited to the balance, a cart of two products with a coupon, a deposit
+//! to the balance, and `tangkap shop stock add` / `coupon add`.
 
 mod common;
 
@@ -13,6 +14,7 @@ use tangkap::{
     shop::{
         catalogue,
         config::{PakasirSettings, ProductConfig, ShopConfig, DEFAULT_FEE},
+        coupons::{self, Coupon, Discount},
     },
     sim::{
         pakasir::{FakePakasir, PakasirFault},
@@ -31,6 +33,8 @@ on_both_backends!(
     stock_is_added_from_a_file_by_the_command_line,
     a_failing_gateway_is_told_in_the_owners_alert_chat,
     the_balance_pays_an_invoice_and_never_goes_below_zero,
+    a_cart_of_two_products_with_a_coupon_becomes_one_invoice,
+    a_deposit_tops_up_the_balance_which_pays_the_next_invoice,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -48,13 +52,23 @@ fn shop_config(pakasir: &FakePakasir, invoice_ttl: Duration) -> ShopConfig {
         fee: DEFAULT_FEE,
         snk: "Garansi 1x24 jam.".into(),
         low_stock: 1,
-        products: vec![ProductConfig {
-            code: "NETFLIX".into(),
-            name: "Netflix 1 Bulan".into(),
-            price: 10_000,
-            description: "Akun sharing, 1 profil.".into(),
-            snk: String::new(),
-        }],
+        products: vec![
+            ProductConfig {
+                code: "NETFLIX".into(),
+                name: "Netflix 1 Bulan".into(),
+                price: 10_000,
+                description: "Akun sharing, 1 profil.".into(),
+                snk: String::new(),
+            },
+            // In stock only where a test adds some.
+            ProductConfig {
+                code: "SPOTIFY".into(),
+                name: "Spotify Premium".into(),
+                price: 15_000,
+                description: String::new(),
+                snk: "Khusus 1 perangkat.".into(),
+            },
+        ],
         pakasir: PakasirSettings {
             project: PROJECT.into(),
             api_key: Secret::new(API_KEY),
@@ -90,6 +104,36 @@ async fn open_shop_with(
     tx.commit().await.unwrap();
     assert_eq!(added.added, 3);
     (app, pakasir)
+}
+
+async fn add_items(app: &TestApp, code: &str, items: &[&str]) {
+    let mut tx = app.db.begin().await.unwrap();
+    catalogue::add_stock(&mut tx, code, &items.join("\n"))
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn add_coupon(
+    app: &TestApp,
+    code: &str,
+    discount: Discount,
+    min_total: i64,
+    max_uses: Option<i64>,
+    expires_at: Option<i64>,
+) {
+    let coupon = Coupon {
+        code: code.into(),
+        discount,
+        min_total,
+        max_uses,
+        expires_at,
+        active: true,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(coupons::add(&mut tx, &coupon).await.unwrap());
+    tx.commit().await.unwrap();
 }
 
 async fn stock(app: &TestApp) -> i64 {
@@ -398,6 +442,7 @@ async fn forged_and_replayed_webhooks_deliver_nothing(backend: Backend) {
 async fn a_payment_after_the_invoice_closed_goes_to_the_balance(backend: Backend) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(2)).await;
     let buyer = app.fake.user("Rina", None);
+    let (owner, admin) = owner_and_admin(&app).await;
     // The gateway refuses to cancel, so the buyer can still pay after the invoice closed.
     pakasir.inject(Some("transactioncancel"), 100, PakasirFault::Status(500));
     let (invoice, _, order_id) = buy(&app, &buyer, "/beli netflix 2").await;
@@ -425,6 +470,22 @@ async fn a_payment_after_the_invoice_closed_goes_to_the_balance(backend: Backend
         "the items stayed on sale"
     );
     assert_eq!(stock(&app).await, 3);
+    let told = wait_for(&app, &owner, "late payment alert", |m| {
+        m.text.contains("💸")
+    })
+    .await;
+    assert!(
+        told.text.contains(&order_id) && told.text.contains("Rp20.000"),
+        "{}",
+        told.text
+    );
+    assert!(
+        !app.fake
+            .bot_messages(admin.id)
+            .iter()
+            .any(|m| m.text.contains("💸")),
+        "owners only"
+    );
     app.finish().await;
 }
 
@@ -433,7 +494,10 @@ async fn hostile_input_and_other_buyers_get_nothing(backend: Backend) {
     let buyer = app.fake.user("Dewi", None);
     for (typed, said) in [
         ("/beli", "Ketik /beli KODE"),
-        ("/beli NETFLIX 2 3", "Ketik /beli KODE"),
+        ("/beli NETFLIX 2 3 4", "Ketik /beli KODE"),
+        ("/beli NETFLIX 1 <i>'OR'1'='1", "kupon tidak dikenal"),
+        ("/kupon", "Ketik /kupon KODE"),
+        ("/kupon <b>a</b> b", "Ketik /kupon KODE"),
         (
             "/beli <b>x</b>';DROP",
             "Tidak ada produk dengan kode <b>x</b>';DROP.",
@@ -609,11 +673,11 @@ async fn stock_is_added_from_a_file_by_the_command_line(backend: Backend) {
     );
     assert_eq!(stock(&app).await, 5);
     let unknown = run_tangkap(
-        &["shop", "stock", "add", "SPOTIFY", items.to_str().unwrap()],
+        &["shop", "stock", "add", "YOUTUBE", items.to_str().unwrap()],
         &env,
     );
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no product with code \"SPOTIFY\""));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no product with code \"YOUTUBE\""));
     let without_key = run_tangkap(
         &["shop", "stock", "add", "NETFLIX", items.to_str().unwrap()],
         &env[..2],
@@ -626,6 +690,47 @@ async fn stock_is_added_from_a_file_by_the_command_line(backend: Backend) {
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_stock_add'")
+            .await,
+        1
+    );
+
+    let coupon = [
+        "shop",
+        "coupon",
+        "add",
+        "hemat",
+        "10%",
+        "--min",
+        "20000",
+        "--uses",
+        "5",
+        "--until",
+        "2099-12-31",
+    ];
+    let added = run_tangkap(&coupon, &env);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&added.stdout).trim(),
+        "HEMAT: 10% off, from Rp20.000, at most 5 uses, ends 2100-01-01 00:00 +07:00"
+    );
+    let again = run_tangkap(&coupon, &env);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("a coupon HEMAT exists already"));
+    for bad in ["150%", "0", "gratis"] {
+        let refused = run_tangkap(&["shop", "coupon", "add", "X", bad], &env);
+        assert_eq!(refused.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("expected a percent from 1% to 100%"),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_coupon_add'")
             .await,
         1
     );
@@ -792,4 +897,273 @@ async fn buy(app: &TestApp, buyer: &SimUser, typed: &str) -> (SimMessage, SimMes
         .rfind(|m| m.photo.is_some())
         .unwrap();
     (invoice, qr, order_id)
+}
+
+/// The plain text of `app`'s answers to button presses so far.
+fn button_answers(app: &TestApp) -> Vec<String> {
+    app.fake
+        .callback_answers()
+        .into_iter()
+        .filter_map(|answer| answer.text)
+        .collect()
+}
+
+async fn a_cart_of_two_products_with_a_coupon_becomes_one_invoice(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    add_items(&app, "SPOTIFY", &["spotify-1", "spotify-2"]).await;
+    add_coupon(&app, "HEMAT10", Discount::Percent(10), 0, Some(1), None).await;
+    let buyer = app.fake.user("Lina", None);
+
+    // Two Netflix and one Spotify into the cart from the product's detail.
+    let list = say(&app, &buyer, "🛍 Produk").await;
+    app.fake
+        .press_button_with_data(buyer.id, list.message_id, &buyer, "shop:p:NETFLIX");
+    let detail = wait_for(&app, &buyer, "product detail", |m| {
+        m.callbacks
+            .iter()
+            .any(|(_, data)| data == "shop:a:NETFLIX:1")
+    })
+    .await;
+    assert!(
+        detail
+            .callbacks
+            .iter()
+            .any(|(text, _)| text == "➕ Keranjang 1"),
+        "{:?}",
+        detail.callbacks
+    );
+    for data in ["shop:a:NETFLIX:1", "shop:a:NETFLIX:1", "shop:a:SPOTIFY:1"] {
+        app.fake
+            .press_button_with_data(buyer.id, detail.message_id, &buyer, data);
+    }
+    let added = app
+        .fake
+        .wait_until(PATIENCE, |_| {
+            button_answers(&app)
+                .iter()
+                .any(|a| a == "Spotify Premium masuk keranjang (jumlah 1)")
+        })
+        .await;
+    assert!(added, "{:?}", button_answers(&app));
+    assert!(button_answers(&app)
+        .iter()
+        .any(|a| a == "Netflix 1 Bulan masuk keranjang (jumlah 2)"));
+    assert_eq!(stock(&app).await, 5, "a cart holds nothing back");
+
+    // The coupon, typed: 10 % of Rp35.000 off, then the fee on Rp31.500.
+    let cart = say(&app, &buyer, "/kupon hemat10").await;
+    for shown in [
+        "2 × Netflix 1 Bulan NETFLIX · Rp20.000",
+        "1 × Spotify Premium SPOTIFY · Rp15.000",
+        "Subtotal: Rp35.000",
+        "Kupon HEMAT10: −Rp3.500",
+        "Biaya layanan: Rp531",
+        "Total bayar: Rp32.031",
+    ] {
+        assert!(cart.text.contains(shown), "{shown} in {}", cart.text);
+    }
+    let checkout = cart
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "✅ Bayar")
+        .expect("a checkout button")
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(buyer.id, cart.message_id, &buyer, &checkout);
+    let invoice = wait_for(&app, &buyer, "invoice", |m| m.text.contains("Invoice INV-")).await;
+    for shown in [
+        "2 × Netflix 1 Bulan · Rp20.000",
+        "1 × Spotify Premium · Rp15.000",
+        "Kupon HEMAT10: −Rp3.500",
+        "Total bayar: Rp32.031",
+    ] {
+        assert!(invoice.text.contains(shown), "{shown} in {}", invoice.text);
+    }
+    let order_id = order_id_in(&invoice.text);
+    assert_eq!(stock(&app).await, 2, "three items held");
+    wait_for(&app, &buyer, "QR", |m| m.photo.is_some()).await;
+    let emptied = say(&app, &buyer, "🛒 Keranjang").await;
+    assert!(emptied.text.contains("kosong"), "{}", emptied.text);
+
+    let made = app
+        .fake
+        .wait_until(PATIENCE, |_| pakasir.transaction(&order_id).is_some())
+        .await;
+    assert!(made);
+    assert_eq!(pakasir.transaction(&order_id).unwrap().amount, 32_031);
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    let spotify = wait_for(&app, &buyer, "Spotify's items", |m| {
+        m.text.contains("📦") && m.text.contains("spotify-1")
+    })
+    .await;
+    assert!(
+        spotify.text.contains("1 × Spotify Premium"),
+        "{}",
+        spotify.text
+    );
+    assert!(
+        spotify.text.contains("Khusus 1 perangkat."),
+        "its own terms"
+    );
+    let netflix = wait_for(&app, &buyer, "Netflix's items", |m| {
+        m.text.contains("📦") && m.text.contains(ITEMS[0])
+    })
+    .await;
+    assert!(netflix.text.contains(ITEMS[1]) && netflix.text.contains("Garansi 1x24 jam."));
+    assert_eq!(deliveries(&app, &buyer).len(), 2, "one message a product");
+
+    // The coupon's one use is taken; other coupons each say why they take nothing off.
+    let later = tangkap::db::now_ms() - 1_000;
+    add_coupon(&app, "LAMA", Discount::Amount(5_000), 0, None, Some(later)).await;
+    add_coupon(&app, "BESAR", Discount::Amount(5_000), 50_000, None, None).await;
+    let other = app.fake.user("Yogi", None);
+    for (typed, said) in [
+        ("/beli SPOTIFY 1 HEMAT10", "kuota kupon sudah habis"),
+        ("/beli SPOTIFY 1 lama", "kupon sudah kedaluwarsa"),
+        ("/beli SPOTIFY 1 BESAR", "minimal belanja Rp50.000"),
+        ("/beli SPOTIFY 1 TIDAKADA", "kupon tidak dikenal"),
+    ] {
+        let answer = say(&app, &other, typed).await;
+        assert!(answer.text.contains(said), "{typed:?} → {}", answer.text);
+    }
+    assert_eq!(stock(&app).await, 2, "nothing held by a refused coupon");
+
+    // A coupon that takes it all: paid at once, no QRIS made.
+    add_coupon(&app, "GRATIS", Discount::Percent(100), 0, Some(1), None).await;
+    let transactions = pakasir.calls().get("transactioncreate").copied();
+    let free = say(&app, &other, "/beli SPOTIFY 1 GRATIS").await;
+    assert!(
+        free.text.contains("1 × Spotify Premium · Rp0"),
+        "{}",
+        free.text
+    );
+    let delivered = wait_for(&app, &other, "free delivery", |m| {
+        m.text.contains("📦") && m.text.contains("spotify-2")
+    })
+    .await;
+    assert!(delivered.text.contains("Spotify Premium"));
+    assert!(
+        !app.fake
+            .bot_messages(other.id)
+            .iter()
+            .any(|m| m.photo.is_some()),
+        "no QR for nothing to pay"
+    );
+    assert_eq!(
+        pakasir.calls().get("transactioncreate").copied(),
+        transactions
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_items WHERE state = 'sold'")
+            .await,
+        4
+    );
+    app.finish().await;
+}
+
+async fn a_deposit_tops_up_the_balance_which_pays_the_next_invoice(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let buyer = app.fake.user("Tono", None);
+    for (typed, said) in [
+        ("/deposit", "Ketik /deposit JUMLAH"),
+        ("/deposit lima", "Ketik /deposit JUMLAH"),
+        ("/deposit -5000", "Ketik /deposit JUMLAH"),
+        (
+            "/deposit 500",
+            "Isi saldo harus Rp1.000 sampai Rp10.000.000.",
+        ),
+        (
+            "/deposit 99.999.999",
+            "Isi saldo harus Rp1.000 sampai Rp10.000.000.",
+        ),
+    ] {
+        let answer = say(&app, &buyer, typed).await;
+        assert!(answer.text.contains(said), "{typed:?} → {}", answer.text);
+    }
+    let balance = say(&app, &buyer, "💰 Saldo").await;
+    assert!(balance.text.contains("Saldo Anda: Rp0"), "{}", balance.text);
+    let top_up = balance
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "Rp25.000")
+        .expect("a top-up of Rp25.000 offered")
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(buyer.id, balance.message_id, &buyer, &top_up);
+    let invoice = wait_for(&app, &buyer, "deposit invoice", |m| {
+        m.text.contains("Invoice INV-")
+    })
+    .await;
+    // Rp25.000 + ceil(0,7 % × 25.000) + Rp310.
+    for shown in [
+        "Isi saldo: Rp25.000",
+        "Biaya layanan: Rp485",
+        "Total bayar: Rp25.485",
+    ] {
+        assert!(invoice.text.contains(shown), "{shown} in {}", invoice.text);
+    }
+    assert!(
+        !invoice
+            .callbacks
+            .iter()
+            .any(|(_, data)| data.starts_with("shop:s:")),
+        "a deposit is not paid from the balance"
+    );
+    let order_id = order_id_in(&invoice.text);
+    let made = app
+        .fake
+        .wait_until(PATIENCE, |_| pakasir.transaction(&order_id).is_some())
+        .await;
+    assert!(made);
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    let credited = wait_for(&app, &buyer, "deposit credited", |m| {
+        m.text.contains("Saldo bertambah")
+    })
+    .await;
+    assert!(
+        credited.text.contains("Rp25.000") && credited.text.contains("Saldo sekarang: Rp25.000"),
+        "{}",
+        credited.text
+    );
+    wait_for(&app, &buyer, "paid invoice", |m| {
+        m.message_id == invoice.message_id && m.text.contains("Lunas")
+    })
+    .await;
+    let body = pakasir.webhook_body(&order_id).unwrap();
+    let (first, second) = tokio::join!(pakasir.post_webhook(&body), pakasir.post_webhook(&body));
+    assert_eq!((first, second), (Some(200), Some(200)));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_ledger WHERE reason = 'deposit'")
+            .await,
+        1,
+        "credited once"
+    );
+
+    // The balance now pays a purchase.
+    let (purchase, _, _) = buy(&app, &buyer, "/beli NETFLIX 2").await;
+    let pay = purchase
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "💰 Bayar pakai saldo (Rp25.000)")
+        .expect("the balance offered")
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(buyer.id, purchase.message_id, &buyer, &pay);
+    let delivered = wait_for(&app, &buyer, "delivery", |m| m.text.contains("📦")).await;
+    assert!(delivered.text.contains(ITEMS[0]));
+    let paid = app
+        .fake
+        .wait_until(PATIENCE, |_| {
+            button_answers(&app)
+                .iter()
+                .any(|a| a == "Dibayar dari saldo: Rp20.000; sisa saldo Rp5.000")
+        })
+        .await;
+    assert!(paid, "{:?}", button_answers(&app));
+    let left = say(&app, &buyer, "💰 Saldo").await;
+    assert!(left.text.contains("Saldo Anda: Rp5.000"), "{}", left.text);
+    app.finish().await;
 }

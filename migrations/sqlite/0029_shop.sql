@@ -1,6 +1,7 @@
 -- The digital-product shop (src/shop/): its catalogue, the stock of each product one item
--- a row, invoices paid by QRIS through Pakasir, and each buyer's balance as an append-only
--- ledger.
+-- a row, each buyer's cart, coupons, invoices paid by QRIS through Pakasir (a purchase of
+-- one or more products, or a deposit to the balance), and each buyer's balance as an
+-- append-only ledger.
 
 -- A product. `seeded_as` is the `[[shop.products]]` entry last applied from the settings
 -- file: a value changed later in the file wins on the next start, one changed by an admin
@@ -32,17 +33,20 @@ CREATE TABLE shop_items (
 CREATE INDEX shop_items_available ON shop_items (product_code, state, id);
 CREATE INDEX shop_items_invoice ON shop_items (invoice_id);
 
--- An invoice: what was bought, what is paid (`amount` = total + fee, as the gateway is
--- asked for it), its state, and the gateway call still owed (`gateway_call`: create,
--- confirm, cancel), tried again from `call_after`.
+-- An invoice: a purchase (its products in `shop_invoice_lines`) or a deposit to the
+-- balance; what it costs (`subtotal` less a coupon's `discount` is `total`, and `amount` =
+-- total + fee is what the gateway is asked for), its state, and the gateway call still
+-- owed (`gateway_call`: create, confirm, cancel), tried again from `call_after`.
 CREATE TABLE shop_invoices (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     order_id     TEXT    NOT NULL UNIQUE,
     buyer_id     INTEGER NOT NULL,
     chat_id      INTEGER NOT NULL,
     lang         TEXT    NOT NULL DEFAULT 'id',
-    product_code TEXT    NOT NULL REFERENCES shop_products (code),
-    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    kind         TEXT    NOT NULL DEFAULT 'purchase' CHECK (kind IN ('purchase', 'deposit')),
+    subtotal     INTEGER NOT NULL,
+    discount     INTEGER NOT NULL DEFAULT 0,
+    coupon_code  TEXT,
     total        INTEGER NOT NULL,
     fee          INTEGER NOT NULL,
     amount       INTEGER NOT NULL,
@@ -59,6 +63,17 @@ CREATE TABLE shop_invoices (
     paid_at      INTEGER,
     closed_at    INTEGER
 );
+-- What a purchase is of: each product once, with its name and price when it was bought.
+CREATE TABLE shop_invoice_lines (
+    invoice_id   INTEGER NOT NULL REFERENCES shop_invoices (id),
+    product_code TEXT    NOT NULL REFERENCES shop_products (code),
+    name         TEXT    NOT NULL,
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    price        INTEGER NOT NULL,
+    PRIMARY KEY (invoice_id, product_code)
+);
+-- A coupon's uses are the invoices that hold it, pending or paid.
+CREATE INDEX shop_invoices_coupon ON shop_invoices (coupon_code, status) WHERE coupon_code IS NOT NULL;
 CREATE INDEX shop_invoices_calls ON shop_invoices (call_after) WHERE gateway_call IS NOT NULL;
 CREATE INDEX shop_invoices_buyer ON shop_invoices (buyer_id, status);
 
@@ -75,3 +90,30 @@ CREATE TABLE shop_ledger (
     UNIQUE (invoice_id, reason)
 );
 CREATE INDEX shop_ledger_buyer ON shop_ledger (buyer_id);
+
+-- What a buyer put in their cart, each product once, and the coupon they typed for it.
+CREATE TABLE shop_carts (
+    buyer_id     INTEGER NOT NULL,
+    product_code TEXT    NOT NULL REFERENCES shop_products (code),
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    added_at     INTEGER NOT NULL,
+    PRIMARY KEY (buyer_id, product_code)
+);
+CREATE TABLE shop_cart_coupons (
+    buyer_id     INTEGER PRIMARY KEY,
+    code         TEXT    NOT NULL
+);
+
+-- A coupon: a percent or a fixed amount off, from a minimum purchase, for at most
+-- `max_uses` invoices (none: no limit), until `expires_at` (none: no end).
+CREATE TABLE shop_coupons (
+    code         TEXT    PRIMARY KEY,
+    percent      INTEGER CHECK (percent BETWEEN 1 AND 100),
+    amount       INTEGER CHECK (amount > 0),
+    min_total    INTEGER NOT NULL DEFAULT 0,
+    max_uses     INTEGER CHECK (max_uses > 0),
+    expires_at   INTEGER,
+    active       INTEGER NOT NULL DEFAULT 1,
+    created_at   INTEGER NOT NULL,
+    CHECK ((percent IS NULL) <> (amount IS NULL))
+);

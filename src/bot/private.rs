@@ -200,8 +200,8 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             talk.say(tx, html).await?;
             Ok(())
         }
-        Some(("beli", arguments)) => match &bot.shop {
-            Some(shop) => shop::beli(tx, shop, talk.buyer(), arguments).await,
+        Some((command @ ("beli" | "kupon" | "deposit"), arguments)) => match &bot.shop {
+            Some(shop) => shop::command(tx, shop, talk.buyer(), command, arguments).await,
             None => talk.say(tx, texts::private_help(talk.lang)).await,
         },
         Some(("cek", asked)) => {

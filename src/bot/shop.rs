@@ -1,6 +1,7 @@
 //! The buyer's side of the shop in a private chat: `/start`'s one welcome with the menu
-//! keyboard, the product list and a product's detail with its quantity, `/beli KODE
-//! [JUMLAH]`, and an invoice's Cek status / Batal buttons. What a step does to stock and
+//! keyboard, the product list and a product's detail with its quantity, the cart and its
+//! coupon (`/kupon KODE`), `/beli KODE [JUMLAH] [KUPON]`, the balance and its top-up
+//! (`/deposit JUMLAH`), and an invoice's Cek status / Batal buttons. What a step does to stock and
 //! invoices is `shop`'s; this reads the chat and says the outcome. The gateway worker is
 //! woken once the batch commits ([`super::BotContext::committed`]).
 
@@ -8,8 +9,9 @@ use crate::{
     db::{now_ms, Conn},
     lang::Lang,
     shop::{
-        balance, catalogue,
+        balance, cart, catalogue,
         config::MOST_QUANTITY,
+        coupons::{self, parse_rupiah},
         invoices::{self, Buyer, Call, FromBalance, Status},
         texts::{self, Closed},
         Shop,
@@ -87,49 +89,130 @@ pub async fn menu(
                 buttons,
             )
         }
-        MenuChoice::Cart => Outgoing::message(buyer.chat_id, texts::cart(lang)),
-        MenuChoice::Balance => Outgoing::message(
+        MenuChoice::Cart => return show_cart(tx, shop, buyer, None).await,
+        MenuChoice::Balance => Outgoing::with_buttons(
             buyer.chat_id,
             texts::balance(balance::of(tx, buyer.telegram_id).await?, lang),
+            vec![texts::DEPOSIT_CHOICES
+                .iter()
+                .map(|amount| {
+                    Button::callback(bot_texts::rupiah(*amount), format!("shop:d:{amount}"))
+                })
+                .collect()],
         ),
         MenuChoice::Help => Outgoing::message(buyer.chat_id, texts::help(&shop.config, lang)),
     };
     outbox::enqueue(tx, &message).await
 }
 
-/// `/beli KODE [JUMLAH]`.
-pub async fn beli(
+/// A shop command typed by `buyer`: `/beli KODE [JUMLAH] [KUPON]`, `/kupon KODE` (or
+/// `/kupon hapus`), `/deposit JUMLAH`.
+pub async fn command(
     tx: &mut Conn,
     shop: &Shop,
     buyer: Buyer,
+    command: &str,
     arguments: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut words = arguments.split_whitespace();
-    let (Some(code), quantity, None) = (words.next(), words.next(), words.next()) else {
-        return say(tx, buyer.chat_id, texts::beli_usage(buyer.lang)).await;
-    };
-    let Some(quantity) = quantity.map_or(Some(1), |q| q.parse::<i64>().ok()) else {
-        return say(
-            tx,
-            buyer.chat_id,
-            texts::bad_quantity(MOST_QUANTITY, buyer.lang),
-        )
-        .await;
-    };
-    checkout(tx, shop, buyer, code, quantity).await
+    let lang = buyer.lang;
+    let words: Vec<&str> = arguments.split_whitespace().collect();
+    match (command, words.as_slice()) {
+        ("beli", [code, rest @ ..]) if rest.len() <= 2 => {
+            let Some(quantity) = rest.first().map_or(Some(1), |q| q.parse::<i64>().ok()) else {
+                return say(tx, buyer.chat_id, texts::bad_quantity(MOST_QUANTITY, lang)).await;
+            };
+            let wanted = [((*code).to_owned(), quantity)];
+            checkout(tx, shop, buyer, &wanted, rest.get(1).copied()).await
+        }
+        ("beli", _) => say(tx, buyer.chat_id, texts::beli_usage(lang)).await,
+        ("kupon", ["hapus" | "remove" | "-"]) => {
+            cart::set_coupon(tx, buyer.telegram_id, None).await?;
+            show_cart(tx, shop, buyer, None).await
+        }
+        ("kupon", [code]) => {
+            let code = coupons::find(tx, code)
+                .await?
+                .map_or_else(|| code.chars().take(32).collect(), |coupon| coupon.code);
+            cart::set_coupon(tx, buyer.telegram_id, Some(&code)).await?;
+            show_cart(tx, shop, buyer, None).await
+        }
+        ("kupon", _) => say(tx, buyer.chat_id, texts::kupon_usage(lang)).await,
+        ("deposit", [amount]) => match parse_rupiah(amount) {
+            Some(amount) => deposit(tx, shop, buyer, amount).await,
+            None => say(tx, buyer.chat_id, texts::deposit_usage(lang)).await,
+        },
+        _ => say(tx, buyer.chat_id, texts::deposit_usage(lang)).await,
+    }
 }
 
+/// Checks out `wanted` with `coupon`; a refusal said in words.
 async fn checkout(
     tx: &mut Conn,
     shop: &Shop,
     buyer: Buyer,
-    code: &str,
-    quantity: i64,
+    wanted: &[(String, i64)],
+    coupon: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    match invoices::checkout(tx, shop, buyer, code, quantity).await? {
-        Ok(_) => Ok(()),
-        Err(refused) => say(tx, buyer.chat_id, refused.say(code, buyer.lang)).await,
+    if let Err(refused) = invoices::checkout(tx, shop, buyer, wanted, coupon).await? {
+        say(tx, buyer.chat_id, refused.say(buyer.lang)).await?;
     }
+    Ok(())
+}
+
+async fn deposit(tx: &mut Conn, shop: &Shop, buyer: Buyer, amount: i64) -> Result<(), sqlx::Error> {
+    if let Err(refused) = invoices::deposit(tx, shop, buyer, amount).await? {
+        say(tx, buyer.chat_id, refused.say(buyer.lang)).await?;
+    }
+    Ok(())
+}
+
+/// The cart with its buttons (✅ Bayar, 🗑 Kosongkan, ✖️ a product), as a new message or
+/// by editing message `edit`.
+async fn show_cart(
+    tx: &mut Conn,
+    shop: &Shop,
+    buyer: Buyer,
+    edit: Option<i32>,
+) -> Result<(), sqlx::Error> {
+    let lines = cart::lines(tx, buyer.telegram_id).await?;
+    let typed = cart::coupon(tx, buyer.telegram_id).await?;
+    let subtotal = lines.iter().map(|l| l.product.price * l.quantity).sum();
+    let coupon = match &typed {
+        Some(code) => {
+            let off = coupons::take(tx, code, subtotal).await?.map(|(_, off)| off);
+            Some((code.as_str(), off))
+        }
+        None => None,
+    };
+    let html = texts::cart(
+        &lines,
+        coupon,
+        |total| shop.config.fee.on(total),
+        buyer.lang,
+    );
+    let mut keyboard = Vec::new();
+    if !lines.is_empty() {
+        keyboard.push(vec![
+            Button::callback(texts::checkout_button(buyer.lang), "shop:k"),
+            Button::callback(texts::empty_cart_button(buyer.lang), "shop:e"),
+        ]);
+        for line in &lines {
+            keyboard.push(vec![Button::callback(
+                format!("✖️ {}", line.product.name),
+                format!("shop:r:{}", line.product.code),
+            )]);
+        }
+    }
+    let message = match edit {
+        Some(message_id) => Outgoing::EditMessage {
+            chat_id: buyer.chat_id,
+            message: MessageRef::Telegram(message_id),
+            html,
+            keyboard,
+        },
+        None => Outgoing::with_buttons(buyer.chat_id, html, keyboard),
+    };
+    outbox::enqueue(tx, &message).await
 }
 
 async fn say(tx: &mut Conn, chat_id: i64, html: String) -> Result<(), sqlx::Error> {
@@ -165,7 +248,49 @@ pub async fn pressed(
         }
         ["shop", "b", code, quantity] => {
             let quantity = quantity.parse::<i64>().unwrap_or(0);
-            checkout(tx, shop, buyer, code, quantity).await?;
+            checkout(tx, shop, buyer, &[((*code).to_owned(), quantity)], None).await?;
+            Ok(String::new())
+        }
+        ["shop", "a", code, quantity] => {
+            let quantity = quantity.parse::<i64>().unwrap_or(0);
+            Ok(
+                match cart::add(tx, buyer.telegram_id, code, quantity).await? {
+                    Ok((product, held)) => texts::added_to_cart(&product, held, lang),
+                    Err(refused) => texts::cart_refused(refused, lang),
+                },
+            )
+        }
+        ["shop", "k"] => {
+            let lines = cart::lines(tx, buyer.telegram_id).await?;
+            let wanted: Vec<(String, i64)> = lines
+                .iter()
+                .map(|line| (line.product.code.clone(), line.quantity))
+                .collect();
+            let coupon = cart::coupon(tx, buyer.telegram_id).await?;
+            match invoices::checkout(tx, shop, buyer, &wanted, coupon.as_deref()).await? {
+                Ok(_) => {
+                    cart::clear(tx, buyer.telegram_id).await?;
+                    Ok(String::new())
+                }
+                // Said in the chat, where it stays: a button's answer goes in seconds.
+                Err(refused) => {
+                    say(tx, buyer.chat_id, refused.say(lang)).await?;
+                    Ok(String::new())
+                }
+            }
+        }
+        ["shop", "e"] => {
+            cart::clear(tx, buyer.telegram_id).await?;
+            show_cart(tx, shop, buyer, on).await?;
+            Ok(String::new())
+        }
+        ["shop", "r", code] => {
+            cart::remove(tx, buyer.telegram_id, code).await?;
+            show_cart(tx, shop, buyer, on).await?;
+            Ok(String::new())
+        }
+        ["shop", "d", amount] => {
+            deposit(tx, shop, buyer, amount.parse().unwrap_or(0)).await?;
             Ok(String::new())
         }
         ["shop", "s", id] => {
@@ -231,10 +356,16 @@ async fn show_product(
         Button::callback("➕", format!("shop:q:{code}:{}", quantity + 1)),
     ]];
     if product.stock > 0 {
-        keyboard.push(vec![Button::callback(
-            texts::buy_button(quantity, buyer.lang),
-            format!("shop:b:{code}:{quantity}"),
-        )]);
+        keyboard.push(vec![
+            Button::callback(
+                texts::buy_button(quantity, buyer.lang),
+                format!("shop:b:{code}:{quantity}"),
+            ),
+            Button::callback(
+                texts::add_to_cart_button(quantity, buyer.lang),
+                format!("shop:a:{code}:{quantity}"),
+            ),
+        ]);
     }
     let message = match edit {
         Some(message_id) => Outgoing::EditMessage {

@@ -10,12 +10,15 @@
 //! gateway worker ([`super::gateway`]) makes it and writes the outcome in a transaction of
 //! its own. A crash between the two leaves the call owed, and it is made again.
 
+use std::collections::BTreeMap;
+
 use rand::Rng;
 use sqlx::Row;
 
 use super::{
     catalogue::{self, Product},
     config::MOST_QUANTITY,
+    coupons,
     texts::{self, Closed},
     Shop,
 };
@@ -95,6 +98,33 @@ impl Call {
     }
 }
 
+/// What an invoice is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Products, delivered once paid.
+    Purchase,
+    /// Money for the buyer's balance, credited once paid.
+    Deposit,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Purchase => "purchase",
+            Kind::Deposit => "deposit",
+        }
+    }
+}
+
+/// A product of a purchase, with its name and price when it was bought.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub code: String,
+    pub name: String,
+    pub quantity: i64,
+    pub price: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invoice {
     pub id: i64,
@@ -102,8 +132,14 @@ pub struct Invoice {
     pub buyer_id: i64,
     pub chat_id: i64,
     pub lang: Lang,
-    pub product_code: String,
-    pub quantity: i64,
+    pub kind: Kind,
+    /// A purchase's products; none for a deposit.
+    pub lines: Vec<Line>,
+    pub subtotal: i64,
+    /// What the coupon took off the subtotal.
+    pub discount: i64,
+    pub coupon: Option<String>,
+    /// The subtotal less the discount: what the products (or the deposit) cost.
     pub total: i64,
     pub fee: i64,
     /// What the gateway is asked for: total + fee.
@@ -119,9 +155,11 @@ pub struct Invoice {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "id, order_id, buyer_id, chat_id, lang, product_code, quantity, total, fee,
-    amount, status, gateway_call, call_failures, qr, message_row, qr_row, created_at, expires_at";
+const COLUMNS: &str = "id, order_id, buyer_id, chat_id, lang, kind, subtotal, discount,
+    coupon_code, total, fee, amount, status, gateway_call, call_failures, qr, message_row,
+    qr_row, created_at, expires_at";
 
+/// An invoice's row, its lines still to be read ([`with_lines`]).
 fn invoice(row: &sqlx::any::AnyRow) -> Result<Invoice, sqlx::Error> {
     Ok(Invoice {
         id: row.try_get(0)?,
@@ -129,23 +167,56 @@ fn invoice(row: &sqlx::any::AnyRow) -> Result<Invoice, sqlx::Error> {
         buyer_id: row.try_get(2)?,
         chat_id: row.try_get(3)?,
         lang: Lang::parse(&row.try_get::<String, _>(4)?),
-        product_code: row.try_get(5)?,
-        quantity: row.try_get(6)?,
-        total: row.try_get(7)?,
-        fee: row.try_get(8)?,
-        amount: row.try_get(9)?,
-        status: Status::parse(&row.try_get::<String, _>(10)?),
+        kind: match row.try_get::<String, _>(5)?.as_str() {
+            "deposit" => Kind::Deposit,
+            _ => Kind::Purchase,
+        },
+        lines: Vec::new(),
+        subtotal: row.try_get(6)?,
+        discount: row.try_get(7)?,
+        coupon: row.try_get(8)?,
+        total: row.try_get(9)?,
+        fee: row.try_get(10)?,
+        amount: row.try_get(11)?,
+        status: Status::parse(&row.try_get::<String, _>(12)?),
         call: row
-            .try_get::<Option<String>, _>(11)?
+            .try_get::<Option<String>, _>(13)?
             .as_deref()
             .and_then(Call::parse),
-        call_failures: row.try_get(12)?,
-        qr: row.try_get(13)?,
-        message_row: row.try_get(14)?,
-        qr_row: row.try_get(15)?,
-        created_at: row.try_get(16)?,
-        expires_at: row.try_get(17)?,
+        call_failures: row.try_get(14)?,
+        qr: row.try_get(15)?,
+        message_row: row.try_get(16)?,
+        qr_row: row.try_get(17)?,
+        created_at: row.try_get(18)?,
+        expires_at: row.try_get(19)?,
     })
+}
+
+/// `row`'s invoice with its lines.
+async fn with_lines(
+    conn: &mut Conn,
+    row: Option<sqlx::any::AnyRow>,
+) -> Result<Option<Invoice>, sqlx::Error> {
+    let Some(mut invoice) = row.as_ref().map(invoice).transpose()? else {
+        return Ok(None);
+    };
+    let lines: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT product_code, name, quantity, price FROM shop_invoice_lines
+         WHERE invoice_id = $1 ORDER BY product_code",
+    )
+    .bind(invoice.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    invoice.lines = lines
+        .into_iter()
+        .map(|(code, name, quantity, price)| Line {
+            code,
+            name,
+            quantity,
+            price,
+        })
+        .collect();
+    Ok(Some(invoice))
 }
 
 pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Invoice>, sqlx::Error> {
@@ -155,7 +226,7 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Invoice>, sqlx::Err
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(invoice).transpose()
+    with_lines(conn, row).await
 }
 
 pub async fn find_by_order_id(
@@ -168,7 +239,7 @@ pub async fn find_by_order_id(
     .bind(order_id)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(invoice).transpose()
+    with_lines(conn, row).await
 }
 
 /// Invoices owed a gateway call that may be made now, oldest first.
@@ -279,24 +350,39 @@ pub async fn ask_call(conn: &mut Conn, id: i64, call: Call) -> Result<bool, sqlx
 /// Why a checkout did not make an invoice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refused {
-    NoProduct,
+    /// No product on sale has this code (as typed).
+    NoProduct(String),
     BadQuantity,
-    NotEnoughStock { product: Product, wanted: i64 },
+    NotEnoughStock {
+        product: Product,
+        wanted: i64,
+    },
     TooManyOpen,
+    EmptyCart,
+    Coupon(coupons::Refused),
+    /// A deposit outside [`MIN_DEPOSIT`]..=[`MOST_DEPOSIT`].
+    BadDeposit,
 }
 
 impl Refused {
-    pub fn say(&self, code: &str, lang: Lang) -> String {
+    pub fn say(&self, lang: Lang) -> String {
         match self {
-            Refused::NoProduct => texts::no_such_product(code, lang),
+            Refused::NoProduct(code) => texts::no_such_product(code, lang),
             Refused::BadQuantity => texts::bad_quantity(MOST_QUANTITY, lang),
             Refused::NotEnoughStock { product, wanted } => {
                 texts::not_enough_stock(product, *wanted, lang)
             }
             Refused::TooManyOpen => texts::too_many_open(MOST_OPEN, lang),
+            Refused::EmptyCart => texts::empty_cart(lang),
+            Refused::Coupon(refused) => texts::coupon_refused(*refused, lang),
+            Refused::BadDeposit => texts::bad_deposit(MIN_DEPOSIT, MOST_DEPOSIT, lang),
         }
     }
 }
+
+/// The least and the most one deposit may be.
+pub const MIN_DEPOSIT: i64 = 1_000;
+pub const MOST_DEPOSIT: i64 = 10_000_000;
 
 /// Who checks out, where they are answered.
 #[derive(Clone, Copy, Debug)]
@@ -306,95 +392,223 @@ pub struct Buyer {
     pub lang: Lang,
 }
 
-/// Reserves `quantity` items of `code` for `buyer` and makes the invoice: its message is
-/// queued at once, its QR once the gateway made it; the expiry timer is set.
+/// Reserves the `wanted` products (`(code, quantity)`, a code named twice counted once)
+/// for `buyer`, with `coupon` off their subtotal, and makes the invoice: its message is
+/// queued at once, its QR once the gateway made it; the expiry timer is set. A coupon that
+/// takes the whole subtotal leaves nothing to pay: the invoice is paid at once.
 pub async fn checkout(
     tx: &mut Conn,
     shop: &Shop,
     buyer: Buyer,
-    code: &str,
-    quantity: i64,
+    wanted: &[(String, i64)],
+    coupon: Option<&str>,
 ) -> Result<Result<Invoice, Refused>, sqlx::Error> {
-    let Some(product) = catalogue::find(tx, code).await?.filter(|p| p.active) else {
-        return Ok(Err(Refused::NoProduct));
-    };
-    if !(1..=MOST_QUANTITY).contains(&quantity) {
-        return Ok(Err(Refused::BadQuantity));
+    if wanted.is_empty() {
+        return Ok(Err(Refused::EmptyCart));
+    }
+    let mut quantities: BTreeMap<String, i64> = BTreeMap::new();
+    for (code, quantity) in wanted {
+        let Some(product) = catalogue::find(tx, code).await?.filter(|p| p.active) else {
+            return Ok(Err(Refused::NoProduct(code.clone())));
+        };
+        let held = quantities.entry(product.code).or_default();
+        *held += quantity;
+        if !(1..=MOST_QUANTITY).contains(quantity) || *held > MOST_QUANTITY {
+            return Ok(Err(Refused::BadQuantity));
+        }
     }
     // Checkouts of one product wait for one another on PostgreSQL, so that the stock
-    // counted is the stock reserved; on SQLite the writer is alone already.
-    lock_until_commit(tx, product_lock(&product.code)).await?;
-    let open: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM shop_invoices WHERE buyer_id = $1 AND status = 'pending'",
-    )
-    .bind(buyer.telegram_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if open >= MOST_OPEN {
+    // counted is the stock reserved; on SQLite the writer is alone already. The locks are
+    // taken in the codes' order, so two carts never wait for each other in a circle.
+    for code in quantities.keys() {
+        lock_until_commit(tx, super::named_lock(0x5350, code)).await?;
+    }
+    if open_invoices(tx, buyer.telegram_id).await? >= MOST_OPEN {
         return Ok(Err(Refused::TooManyOpen));
     }
-    let product = catalogue::find(tx, &product.code)
-        .await?
-        .expect("a product found in this transaction stays");
-    if product.stock < quantity {
-        return Ok(Err(Refused::NotEnoughStock {
-            product,
-            wanted: quantity,
-        }));
+    let mut products = Vec::with_capacity(quantities.len());
+    for (code, &quantity) in &quantities {
+        let product = catalogue::find(tx, code)
+            .await?
+            .expect("a product found in this transaction stays");
+        if product.stock < quantity {
+            return Ok(Err(Refused::NotEnoughStock {
+                product,
+                wanted: quantity,
+            }));
+        }
+        products.push((product, quantity));
     }
+    let lines: Vec<Line> = products
+        .iter()
+        .map(|(product, quantity)| Line {
+            code: product.code.clone(),
+            name: product.name.clone(),
+            quantity: *quantity,
+            price: product.price,
+        })
+        .collect();
+    let subtotal = lines.iter().map(|line| line.price * line.quantity).sum();
+    let (discount, coupon) = match coupon {
+        Some(code) => match coupons::take(tx, code, subtotal).await? {
+            Ok((coupon, off)) => (off, Some(coupon.code)),
+            Err(refused) => return Ok(Err(Refused::Coupon(refused))),
+        },
+        None => (0, None),
+    };
+    let id = insert(
+        tx,
+        shop,
+        buyer,
+        Draft {
+            kind: Kind::Purchase,
+            lines: &lines,
+            subtotal,
+            discount,
+            coupon: coupon.as_deref(),
+        },
+    )
+    .await?;
+    for line in &lines {
+        let reserved = sqlx::query(
+            "UPDATE shop_items SET state = 'reserved', invoice_id = $1
+             WHERE state = 'available' AND id IN (
+                 SELECT id FROM shop_items WHERE product_code = $2 AND state = 'available'
+                 ORDER BY id LIMIT $3)",
+        )
+        .bind(id)
+        .bind(&line.code)
+        .bind(line.quantity)
+        .execute(&mut *tx)
+        .await?;
+        if reserved.rows_affected() != line.quantity as u64 {
+            // Counted under the lock, so this cannot happen; if it did, the whole batch
+            // is undone rather than an invoice made short.
+            return Err(sqlx::Error::Protocol(format!(
+                "{} items of {} were counted but {} reserved",
+                line.quantity,
+                line.code,
+                reserved.rows_affected()
+            )));
+        }
+    }
+    for (product, quantity) in &products {
+        super::owners::stock_taken(tx, shop, product, product.stock, product.stock - quantity)
+            .await?;
+    }
+    announce(tx, shop, buyer, id).await.map(Ok)
+}
+
+/// Makes an invoice for a deposit of `amount` to `buyer`'s balance.
+pub async fn deposit(
+    tx: &mut Conn,
+    shop: &Shop,
+    buyer: Buyer,
+    amount: i64,
+) -> Result<Result<Invoice, Refused>, sqlx::Error> {
+    if !(MIN_DEPOSIT..=MOST_DEPOSIT).contains(&amount) {
+        return Ok(Err(Refused::BadDeposit));
+    }
+    if open_invoices(tx, buyer.telegram_id).await? >= MOST_OPEN {
+        return Ok(Err(Refused::TooManyOpen));
+    }
+    let id = insert(
+        tx,
+        shop,
+        buyer,
+        Draft {
+            kind: Kind::Deposit,
+            lines: &[],
+            subtotal: amount,
+            discount: 0,
+            coupon: None,
+        },
+    )
+    .await?;
+    announce(tx, shop, buyer, id).await.map(Ok)
+}
+
+async fn open_invoices(tx: &mut Conn, buyer: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM shop_invoices WHERE buyer_id = $1 AND status = 'pending'",
+    )
+    .bind(buyer)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// An invoice about to be made.
+struct Draft<'a> {
+    kind: Kind,
+    lines: &'a [Line],
+    subtotal: i64,
+    discount: i64,
+    coupon: Option<&'a str>,
+}
+
+/// Stores `draft` as a pending invoice owed the gateway's QR (nothing, when there is
+/// nothing to pay), with its lines; its id.
+async fn insert(
+    tx: &mut Conn,
+    shop: &Shop,
+    buyer: Buyer,
+    draft: Draft<'_>,
+) -> Result<i64, sqlx::Error> {
     let now = now_ms();
-    let total = product.price * quantity;
-    let fee = shop.config.fee.on(total);
+    let total = draft.subtotal - draft.discount;
+    let fee = if total > 0 {
+        shop.config.fee.on(total)
+    } else {
+        0
+    };
     let expires_at = now + shop.config.invoice_ttl.as_millis() as i64;
-    let order_id = new_order_id(now, shop.utc_offset);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO shop_invoices (order_id, buyer_id, chat_id, lang, product_code, quantity,
-             total, fee, amount, status, gateway_call, call_after, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'create', 0, $10, $11)
+        "INSERT INTO shop_invoices (order_id, buyer_id, chat_id, lang, kind, subtotal, discount,
+             coupon_code, total, fee, amount, status, gateway_call, call_after, created_at,
+             expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, 0, $13, $14)
          RETURNING id",
     )
-    .bind(&order_id)
+    .bind(new_order_id(now, shop.utc_offset))
     .bind(buyer.telegram_id)
     .bind(buyer.chat_id)
     .bind(buyer.lang.as_str())
-    .bind(&product.code)
-    .bind(quantity)
+    .bind(draft.kind.as_str())
+    .bind(draft.subtotal)
+    .bind(draft.discount)
+    .bind(draft.coupon)
     .bind(total)
     .bind(fee)
     .bind(total + fee)
+    .bind((total > 0).then_some(Call::Create.as_str()))
     .bind(now)
     .bind(expires_at)
     .fetch_one(&mut *tx)
     .await?;
-    let reserved = sqlx::query(
-        "UPDATE shop_items SET state = 'reserved', invoice_id = $1
-         WHERE state = 'available' AND id IN (
-             SELECT id FROM shop_items WHERE product_code = $2 AND state = 'available'
-             ORDER BY id LIMIT $3)",
-    )
-    .bind(id)
-    .bind(&product.code)
-    .bind(quantity)
-    .execute(&mut *tx)
-    .await?;
-    if reserved.rows_affected() != quantity as u64 {
-        // Counted under the lock, so this cannot happen; if it did, nothing is kept.
+    for line in draft.lines {
         sqlx::query(
-            "UPDATE shop_items SET state = 'available', invoice_id = NULL WHERE invoice_id = $1",
+            "INSERT INTO shop_invoice_lines (invoice_id, product_code, name, quantity, price)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
+        .bind(&line.code)
+        .bind(&line.name)
+        .bind(line.quantity)
+        .bind(line.price)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM shop_invoices WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        return Ok(Err(Refused::NotEnoughStock {
-            product,
-            wanted: quantity,
-        }));
     }
-    super::owners::stock_taken(tx, shop, &product, product.stock, product.stock - quantity).await?;
+    Ok(id)
+}
+
+/// Queues invoice `id`'s message (with 💰 Bayar pakai saldo for a purchase the balance
+/// covers) and sets its expiry; an invoice with nothing to pay is paid at once.
+async fn announce(
+    tx: &mut Conn,
+    shop: &Shop,
+    buyer: Buyer,
+    id: i64,
+) -> Result<Invoice, sqlx::Error> {
     let mut invoice = find(tx, id).await?.expect("the invoice was just made");
     let mut keyboard = vec![vec![
         Button::callback(texts::check_button(buyer.lang), format!("shop:c:{id}")),
@@ -402,7 +616,7 @@ pub async fn checkout(
     ]];
     // A balance that covers the total pays it without the QRIS (and its fee).
     let balance = super::balance::of(tx, buyer.telegram_id).await?;
-    if balance >= total {
+    if invoice.kind == Kind::Purchase && invoice.total > 0 && balance >= invoice.total {
         keyboard.push(vec![Button::callback(
             texts::pay_from_balance_button(balance, buyer.lang),
             format!("shop:s:{id}"),
@@ -410,7 +624,7 @@ pub async fn checkout(
     }
     let message = Outgoing::with_buttons(
         buyer.chat_id,
-        texts::invoice(&invoice, &product.name, shop.utc_offset),
+        texts::invoice(&invoice, shop.utc_offset),
         keyboard,
     );
     let message_row = outbox::enqueue_returning_id(tx, &message).await?;
@@ -420,25 +634,20 @@ pub async fn checkout(
         .execute(&mut *tx)
         .await?;
     invoice.message_row = Some(message_row);
+    if invoice.total == 0 {
+        settle(tx, shop, id).await?;
+        return Ok(find(tx, id).await?.expect("the invoice was just paid"));
+    }
     timers::set(
         tx,
         &[Timer {
             kind: EXPIRY,
             entity: id,
-            due_at: expires_at,
+            due_at: invoice.expires_at,
         }],
     )
     .await?;
-    Ok(Ok(invoice))
-}
-
-/// The advisory lock of a product's checkouts.
-fn product_lock(code: &str) -> i64 {
-    // A fixed prefix keeps these apart from the other advisory locks.
-    let hash = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (0x5350_0000_0000_0000_u64 | (hash >> 16)) as i64
+    Ok(invoice)
 }
 
 /// `INV-20261207-7KQ2XD`: the day on the shop's clock and six characters no one misreads.
@@ -511,7 +720,10 @@ pub async fn pay_from_balance(
     id: i64,
 ) -> Result<FromBalance, sqlx::Error> {
     lock_until_commit(tx, super::balance::lock_of(buyer)).await?;
-    let Some(invoice) = find(tx, id).await?.filter(|i| i.buyer_id == buyer) else {
+    let Some(invoice) = find(tx, id)
+        .await?
+        .filter(|i| i.buyer_id == buyer && i.kind == Kind::Purchase)
+    else {
         return Ok(FromBalance::NotOpen);
     };
     if invoice.status != Status::Pending {
@@ -589,36 +801,21 @@ pub async fn settle(tx: &mut Conn, shop: &Shop, id: i64) -> Result<Settled, sqlx
         ),
     )
     .await?;
+    super::owners::paid_after_close(tx, shop, &invoice).await?;
     Ok(Settled::Credited)
 }
 
-/// Marks the invoice's items sold and queues them, the invoice's message edited to paid
+/// A purchase's items marked sold and queued, product by product with each one's terms;
+/// a deposit credited to the balance. Either way the invoice's message is edited to paid
 /// and its QR removed.
 async fn deliver(tx: &mut Conn, shop: &Shop, id: i64) -> Result<(), sqlx::Error> {
     let invoice = find(tx, id).await?.expect("the invoice was just paid");
-    sqlx::query(
-        "UPDATE shop_items SET state = 'sold' WHERE invoice_id = $1 AND state = 'reserved'",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    let items: Vec<String> =
-        sqlx::query_scalar("SELECT content FROM shop_items WHERE invoice_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-    let product = catalogue::find(tx, &invoice.product_code).await?;
-    let (name, snk) = match &product {
-        Some(product) if !product.snk.is_empty() => (product.name.as_str(), product.snk.as_str()),
-        Some(product) => (product.name.as_str(), shop.config.snk.as_str()),
-        None => (invoice.product_code.as_str(), shop.config.snk.as_str()),
-    };
     let mut messages = Vec::new();
     if let Some(row) = invoice.message_row {
         messages.push(Outgoing::EditMessage {
             chat_id: invoice.chat_id,
             message: MessageRef::Outbox(row),
-            html: texts::invoice_paid(&invoice, name),
+            html: texts::invoice_paid(&invoice),
             keyboard: Vec::new(),
         });
     }
@@ -628,13 +825,45 @@ async fn deliver(tx: &mut Conn, shop: &Shop, id: i64) -> Result<(), sqlx::Error>
             message: MessageRef::Outbox(row),
         });
     }
-    let parts = split_items(&items);
-    let count = parts.len();
-    for (index, part) in parts.iter().enumerate() {
-        messages.push(Outgoing::message(
-            invoice.chat_id,
-            texts::delivery(&invoice, name, part, snk, (index + 1, count)),
-        ));
+    match invoice.kind {
+        Kind::Deposit => {
+            super::balance::credit(tx, invoice.buyer_id, invoice.total, "deposit", id).await?;
+            let balance = super::balance::of(tx, invoice.buyer_id).await?;
+            messages.push(Outgoing::message(
+                invoice.chat_id,
+                texts::deposited(&invoice, balance),
+            ));
+        }
+        Kind::Purchase => {
+            sqlx::query(
+                "UPDATE shop_items SET state = 'sold' WHERE invoice_id = $1 AND state = 'reserved'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            for line in &invoice.lines {
+                let items: Vec<String> = sqlx::query_scalar(
+                    "SELECT content FROM shop_items WHERE invoice_id = $1 AND product_code = $2
+                     ORDER BY id",
+                )
+                .bind(id)
+                .bind(&line.code)
+                .fetch_all(&mut *tx)
+                .await?;
+                let snk = match catalogue::find(tx, &line.code).await? {
+                    Some(product) if !product.snk.is_empty() => product.snk,
+                    _ => shop.config.snk.clone(),
+                };
+                let parts = split_items(&items);
+                let count = parts.len();
+                for (index, part) in parts.iter().enumerate() {
+                    messages.push(Outgoing::message(
+                        invoice.chat_id,
+                        texts::delivery(&invoice, line, part, &snk, (index + 1, count)),
+                    ));
+                }
+            }
+        }
     }
     outbox::enqueue_many(tx, &messages).await?;
     timers::cancel(tx, &[EXPIRY], &[id]).await
@@ -698,15 +927,12 @@ pub async fn close(tx: &mut Conn, id: i64, why: Closed) -> Result<bool, sqlx::Er
     .execute(&mut *tx)
     .await?;
     let invoice = find(tx, id).await?.expect("the invoice was just closed");
-    let name = catalogue::find(tx, &invoice.product_code)
-        .await?
-        .map_or_else(|| invoice.product_code.clone(), |product| product.name);
     let mut messages = Vec::new();
     if let Some(row) = invoice.message_row {
         messages.push(Outgoing::EditMessage {
             chat_id: invoice.chat_id,
             message: MessageRef::Outbox(row),
-            html: texts::invoice_closed(&invoice, &name, why),
+            html: texts::invoice_closed(&invoice, why),
             keyboard: Vec::new(),
         });
     }
@@ -755,8 +981,16 @@ impl Invoice {
             buyer_id: 7,
             chat_id: 7,
             lang: Lang::Id,
-            product_code: "NETFLIX".into(),
-            quantity: 1,
+            kind: Kind::Purchase,
+            lines: vec![Line {
+                code: "NETFLIX".into(),
+                name: "Netflix 1 Bulan".into(),
+                quantity: 1,
+                price: 10_000,
+            }],
+            subtotal: 10_000,
+            discount: 0,
+            coupon: None,
             total: 10_000,
             fee: 380,
             amount: 10_380,

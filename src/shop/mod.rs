@@ -9,8 +9,10 @@
 //! Off unless `[shop] enabled = true`; then the Pakasir project must be set.
 
 pub mod balance;
+pub mod cart;
 pub mod catalogue;
 pub mod config;
+pub mod coupons;
 pub mod gateway;
 pub mod invoices;
 pub mod owners;
@@ -146,4 +148,13 @@ async fn confirm_hint(db: &Db, shop: &Shop, hint: &PaymentHint) -> Result<Settle
             Err(HintRefused::GatewayUnavailable)
         }
     }
+}
+
+/// The advisory lock of `name` (a product's code, a coupon's), apart from the other
+/// advisory locks by `prefix` in the top 16 bits.
+fn named_lock(prefix: u16, name: &str) -> i64 {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    ((u64::from(prefix) << 48) | (hash >> 16)) as i64
 }

@@ -1,6 +1,6 @@
 //! What the shop tells its owners, and only its owners: a product's stock down to
 //! `shop.low_stock`, a payment webhook refused (forged, mistaken, or not confirmed by the
-//! gateway), the gateway failing. Through the owners' alert chat when there is one
+//! gateway), the gateway failing, a payment that came after its invoice closed. Through the owners' alert chat when there is one
 //! (`TANGKAP_ALERT_CHAT`, sent by the alert bot if set), otherwise to each active owner
 //! privately, in their language. Admins run the catalogue but do not hear of these, as the
 //! owner's document asks.
@@ -10,13 +10,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::{catalogue::Product, Shop};
+use super::{catalogue::Product, invoices::Invoice, Shop};
 use crate::{
     db::Conn,
     lang::{self, Lang},
     telegram::{
         outbox::{self, Outgoing},
-        texts::escape,
+        texts::{escape, rupiah},
     },
     users,
 };
@@ -30,13 +30,23 @@ pub enum Told {
     LowStock,
     WebhookRefused,
     GatewayFailing,
+    PaidAfterClose,
+}
+
+impl Told {
+    /// Whether one alert of this kind stands for the next [`QUIET_FOR`]: a flood of forged
+    /// webhooks or a gateway down is one thing to know, where each product running low and
+    /// each late payment is news of its own.
+    fn stands_for_a_while(self) -> bool {
+        matches!(self, Told::WebhookRefused | Told::GatewayFailing)
+    }
 }
 
 impl Shop {
     /// Whether an alert of `kind` would be told now: a refused webhook looks before it
     /// opens a transaction, so that a flood of them does not take the writer each.
     pub fn would_tell(&self, kind: Told) -> bool {
-        kind == Told::LowStock
+        !kind.stands_for_a_while()
             || self
                 .told
                 .lock()
@@ -50,7 +60,7 @@ impl Shop {
         if !self.would_tell(kind) {
             return false;
         }
-        if kind != Told::LowStock {
+        if kind.stands_for_a_while() {
             self.told
                 .lock()
                 .expect("not poisoned")
@@ -153,6 +163,29 @@ pub async fn gateway_failing(
                 "Pembeli tidak bisa membayar dengan QRIS sampai Pakasir pulih; periksa status Pakasir dan TANGKAP_PAKASIR_API_KEY.",
                 "Buyers cannot pay by QRIS until Pakasir recovers; check Pakasir's status and TANGKAP_PAKASIR_API_KEY.",
             )
+        )
+    })
+    .await
+}
+
+/// A payment confirmed after its invoice closed, credited to the buyer's balance: money
+/// came in for stock that went back on sale, which an owner may want to settle by hand.
+pub async fn paid_after_close(
+    tx: &mut Conn,
+    shop: &Shop,
+    invoice: &Invoice,
+) -> Result<(), sqlx::Error> {
+    tell(tx, shop, Told::PaidAfterClose, |lang| {
+        format!(
+            "💸 {} <code>{}</code> ({}) {} <code>{}</code>.",
+            lang.pick("Pembayaran terlambat untuk", "A late payment for"),
+            escape(&invoice.order_id),
+            rupiah(invoice.total),
+            lang.pick(
+                "masuk setelah invoice ditutup; jumlahnya dikreditkan ke saldo pembeli",
+                "came in after the invoice closed; it was credited to the balance of buyer",
+            ),
+            invoice.buyer_id,
         )
     })
     .await

@@ -2,7 +2,13 @@
 //! as HTML with every value escaped. Money is whole Rupiah (`Rp10.380`), times on the
 //! shop's clock (`14:05 WIB`).
 
-use super::{catalogue::Product, invoices::Invoice, ShopConfig};
+use super::{
+    cart,
+    catalogue::Product,
+    coupons,
+    invoices::{Invoice, Kind, Line},
+    ShopConfig,
+};
 use crate::{
     lang::Lang,
     telegram::texts::{clock, escape, rupiah},
@@ -160,27 +166,78 @@ pub fn cancel_button(lang: Lang) -> String {
     lang.pick("✖️ Batal", "✖️ Cancel").to_owned()
 }
 
+/// What an invoice is for, in a line: `2 × Netflix, 1 × Spotify`, or the deposit.
+fn what(invoice: &Invoice) -> String {
+    match invoice.kind {
+        Kind::Deposit => invoice.lang.pick("Isi saldo", "Balance top-up").to_owned(),
+        Kind::Purchase => invoice
+            .lines
+            .iter()
+            .map(|line| format!("{} × {}", line.quantity, escape(&line.name)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 /// The invoice: what, how much with its fee, until when; the QR follows it.
-pub fn invoice(invoice: &Invoice, product_name: &str, offset: time::UtcOffset) -> String {
+pub fn invoice(invoice: &Invoice, offset: time::UtcOffset) -> String {
     let lang = invoice.lang;
-    format!(
-        "🧾 <b>Invoice {}</b>\n\n{} × {}\n{}: {}\n{}: {}\n<b>{}: {}</b>\n\n{} <b>{}</b>. {}",
-        escape(&invoice.order_id),
-        invoice.quantity,
-        escape(product_name),
-        lang.pick("Subtotal", "Subtotal"),
-        rupiah(invoice.total),
+    let mut html = format!("🧾 <b>Invoice {}</b>\n", escape(&invoice.order_id));
+    match invoice.kind {
+        Kind::Deposit => html.push_str(&format!(
+            "\n{}: {}",
+            lang.pick("Isi saldo", "Balance top-up"),
+            rupiah(invoice.subtotal)
+        )),
+        Kind::Purchase => {
+            for line in &invoice.lines {
+                html.push_str(&format!(
+                    "\n{} × {} · {}",
+                    line.quantity,
+                    escape(&line.name),
+                    rupiah(line.price * line.quantity)
+                ));
+            }
+            html.push_str(&format!(
+                "\n{}: {}",
+                lang.pick("Subtotal", "Subtotal"),
+                rupiah(invoice.subtotal)
+            ));
+        }
+    }
+    if let Some(coupon) = &invoice.coupon {
+        html.push_str(&format!(
+            "\n{} <code>{}</code>: −{}",
+            lang.pick("Kupon", "Coupon"),
+            escape(coupon),
+            rupiah(invoice.discount)
+        ));
+    }
+    if invoice.total == 0 {
+        html.push_str(&format!(
+            "\n<b>{}: {}</b>",
+            lang.pick("Total bayar", "To pay"),
+            rupiah(0)
+        ));
+        return html;
+    }
+    html.push_str(&format!(
+        "\n{}: {}\n<b>{}: {}</b>\n\n{} <b>{}</b>. {}",
         lang.pick("Biaya layanan", "Service fee"),
         rupiah(invoice.fee),
         lang.pick("Total bayar", "To pay"),
         rupiah(invoice.amount),
         lang.pick("Bayar dengan QRIS sebelum", "Pay by QRIS before"),
         clock(invoice.expires_at, offset),
-        lang.pick(
-            "Stok disimpan untuk Anda sampai saat itu; QR menyusul di bawah.",
-            "The stock is held for you until then; the QR follows below.",
-        ),
-    )
+        match invoice.kind {
+            Kind::Purchase => lang.pick(
+                "Stok disimpan untuk Anda sampai saat itu; QR menyusul di bawah.",
+                "The stock is held for you until then; the QR follows below.",
+            ),
+            Kind::Deposit => lang.pick("QR menyusul di bawah.", "The QR follows below."),
+        },
+    ));
+    html
 }
 
 /// The caption under the QR.
@@ -198,24 +255,27 @@ pub fn qr_caption(invoice: &Invoice) -> String {
 }
 
 /// The invoice once paid (its buttons gone).
-pub fn invoice_paid(invoice: &Invoice, product_name: &str) -> String {
+pub fn invoice_paid(invoice: &Invoice) -> String {
     let lang = invoice.lang;
     format!(
-        "✅ <b>{} {}</b>\n{} × {} · {}\n{}",
+        "✅ <b>{} {}</b>\n{} · {}\n{}",
         lang.pick("Lunas:", "Paid:"),
         escape(&invoice.order_id),
-        invoice.quantity,
-        escape(product_name),
+        what(invoice),
         rupiah(invoice.amount),
-        lang.pick("Produk dikirim di bawah.", "Your items are below."),
+        match invoice.kind {
+            Kind::Purchase => lang.pick("Produk dikirim di bawah.", "Your items are below."),
+            Kind::Deposit => lang.pick("Saldo sudah ditambahkan.", "Your balance is topped up."),
+        },
     )
 }
 
-/// The items delivered, one `<code>` a line so each copies with a tap, and the terms.
-/// `part`/`parts` number the messages when there are too many items for one.
+/// The items of one product of a paid purchase, one `<code>` a line so each copies with a
+/// tap, and the product's terms. `part`/`parts` number the messages when there are too
+/// many items for one.
 pub fn delivery(
     invoice: &Invoice,
-    product_name: &str,
+    line: &Line,
     items: &[String],
     snk: &str,
     (part, parts): (usize, usize),
@@ -224,8 +284,8 @@ pub fn delivery(
     let mut html = format!(
         "📦 <b>{}</b> · {} × {}",
         escape(&invoice.order_id),
-        invoice.quantity,
-        escape(product_name)
+        line.quantity,
+        escape(&line.name)
     );
     if parts > 1 {
         html.push_str(&format!(" ({part}/{parts})"));
@@ -244,6 +304,19 @@ pub fn delivery(
     html
 }
 
+/// A deposit paid: what came in and the balance now.
+pub fn deposited(invoice: &Invoice, balance: i64) -> String {
+    let lang = invoice.lang;
+    format!(
+        "💰 {} <b>{}</b> ({}). {}: <b>{}</b>",
+        lang.pick("Saldo bertambah", "Your balance went up by"),
+        rupiah(invoice.total),
+        escape(&invoice.order_id),
+        lang.pick("Saldo sekarang", "Balance now"),
+        rupiah(balance)
+    )
+}
+
 /// Why an invoice closed unpaid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Closed {
@@ -253,7 +326,7 @@ pub enum Closed {
     GatewayDown,
 }
 
-pub fn invoice_closed(invoice: &Invoice, product_name: &str, why: Closed) -> String {
+pub fn invoice_closed(invoice: &Invoice, why: Closed) -> String {
     let lang = invoice.lang;
     let head = match why {
         Closed::Expired => lang.pick("⌛ Invoice kedaluwarsa:", "⌛ Invoice expired:"),
@@ -264,15 +337,20 @@ pub fn invoice_closed(invoice: &Invoice, product_name: &str, why: Closed) -> Str
         ),
     };
     format!(
-        "{head} <b>{}</b>\n{} × {} · {}\n{}",
+        "{head} <b>{}</b>\n{} · {}\n{}",
         escape(&invoice.order_id),
-        invoice.quantity,
-        escape(product_name),
+        what(invoice),
         rupiah(invoice.amount),
-        lang.pick(
-            "Stok dikembalikan. Silakan pesan lagi bila masih ingin membeli.",
-            "The stock went back on sale. Order again if you still want it.",
-        )
+        match invoice.kind {
+            Kind::Purchase => lang.pick(
+                "Stok dikembalikan. Silakan pesan lagi bila masih ingin membeli.",
+                "The stock went back on sale. Order again if you still want it.",
+            ),
+            Kind::Deposit => lang.pick(
+                "Tidak ada yang ditagih. Silakan isi saldo lagi bila masih ingin.",
+                "Nothing was charged. Top up again if you still want to.",
+            ),
+        }
     )
 }
 
@@ -283,10 +361,16 @@ pub fn credited(invoice: &Invoice, credit: i64, balance: i64) -> String {
         "💰 {} <b>{}</b> {} {} {}: <b>{}</b>.",
         lang.pick("Pembayaran untuk", "The payment for"),
         escape(&invoice.order_id),
-        lang.pick(
-            "diterima setelah invoice ditutup, jadi produk tidak dikirim;",
-            "came in after the invoice closed, so no items were sent;",
-        ),
+        match invoice.kind {
+            Kind::Purchase => lang.pick(
+                "diterima setelah invoice ditutup, jadi produk tidak dikirim;",
+                "came in after the invoice closed, so no items were sent;",
+            ),
+            Kind::Deposit => lang.pick(
+                "diterima setelah invoice ditutup, tetap dihitung:",
+                "came in after the invoice closed and still counts:",
+            ),
+        },
         rupiah(credit),
         lang.pick(
             "masuk ke saldo Anda. Saldo sekarang",
@@ -314,15 +398,117 @@ pub fn checking(lang: Lang) -> String {
         .to_owned()
 }
 
+/// The balance, and how to top it up.
 pub fn balance(amount: i64, lang: Lang) -> String {
     format!(
-        "💰 {}: <b>{}</b>",
+        "💰 {}: <b>{}</b>\n\n{}",
         lang.pick("Saldo Anda", "Your balance"),
-        rupiah(amount)
+        rupiah(amount),
+        lang.pick(
+            "Isi saldo dengan QRIS: pilih jumlah di bawah, atau ketik <code>/deposit JUMLAH</code> (misalnya <code>/deposit 75000</code>). Saldo bisa dipakai membayar invoice.",
+            "Top up by QRIS: pick an amount below, or type <code>/deposit AMOUNT</code> (e.g. <code>/deposit 75000</code>). The balance pays invoices.",
+        )
     )
 }
 
-pub fn cart(lang: Lang) -> String {
+/// The amounts offered under the balance, a tap each.
+pub const DEPOSIT_CHOICES: [i64; 4] = [10_000, 25_000, 50_000, 100_000];
+
+pub fn deposit_usage(lang: Lang) -> String {
+    format!(
+        "{} {} {} {}.",
+        lang.pick(
+            "Ketik <code>/deposit JUMLAH</code>, misalnya <code>/deposit 50000</code>:",
+            "Type <code>/deposit AMOUNT</code>, e.g. <code>/deposit 50000</code>:",
+        ),
+        rupiah(super::invoices::MIN_DEPOSIT),
+        lang.pick("sampai", "to"),
+        rupiah(super::invoices::MOST_DEPOSIT)
+    )
+}
+
+pub fn bad_deposit(least: i64, most: i64, lang: Lang) -> String {
+    format!(
+        "{} {} {} {}.",
+        lang.pick("Isi saldo harus", "A top-up must be"),
+        rupiah(least),
+        lang.pick("sampai", "to"),
+        rupiah(most)
+    )
+}
+
+/// The cart: its products, the coupon typed for it and what it takes off (or why it
+/// takes nothing), and the total with the fee.
+pub fn cart(
+    lines: &[cart::Line],
+    coupon: Option<(&str, Result<i64, coupons::Refused>)>,
+    fee: impl Fn(i64) -> i64,
+    lang: Lang,
+) -> String {
+    if lines.is_empty() {
+        return empty_cart(lang);
+    }
+    let mut html = lang
+        .pick("🛒 <b>Keranjang</b>\n", "🛒 <b>Cart</b>\n")
+        .to_owned();
+    let mut subtotal = 0;
+    for line in lines {
+        let cost = line.product.price * line.quantity;
+        subtotal += cost;
+        html.push_str(&format!(
+            "\n{} × {} <code>{}</code> · {}",
+            line.quantity,
+            escape(&line.product.name),
+            escape(&line.product.code),
+            rupiah(cost)
+        ));
+        if line.product.stock < line.quantity {
+            html.push_str(&format!(
+                " <i>({} {})</i>",
+                lang.pick("stok tinggal", "only"),
+                line.product.stock
+            ));
+        }
+    }
+    html.push_str(&format!(
+        "\n\n{}: {}",
+        lang.pick("Subtotal", "Subtotal"),
+        rupiah(subtotal)
+    ));
+    let mut total = subtotal;
+    match coupon {
+        Some((code, Ok(off))) => {
+            total -= off;
+            html.push_str(&format!(
+                "\n{} <code>{}</code>: −{}",
+                lang.pick("Kupon", "Coupon"),
+                escape(code),
+                rupiah(off)
+            ));
+        }
+        Some((code, Err(refused))) => html.push_str(&format!(
+            "\n{} <code>{}</code>: {}",
+            lang.pick("Kupon", "Coupon"),
+            escape(code),
+            coupon_refused(refused, lang)
+        )),
+        None => html.push_str(lang.pick(
+            "\n<i>Punya kupon? Ketik <code>/kupon KODE</code>.</i>",
+            "\n<i>Have a coupon? Type <code>/kupon CODE</code>.</i>",
+        )),
+    }
+    let fee = if total > 0 { fee(total) } else { 0 };
+    html.push_str(&format!(
+        "\n{}: {}\n<b>{}: {}</b>",
+        lang.pick("Biaya layanan", "Service fee"),
+        rupiah(fee),
+        lang.pick("Total bayar", "To pay"),
+        rupiah(total + fee)
+    ));
+    html
+}
+
+pub fn empty_cart(lang: Lang) -> String {
     lang.pick(
         "🛒 Keranjang Anda kosong. Pilih 🛍 Produk, atau ketik <code>/beli KODE JUMLAH</code>.",
         "🛒 Your cart is empty. Choose 🛍 Products, or type <code>/beli CODE QUANTITY</code>.",
@@ -330,15 +516,85 @@ pub fn cart(lang: Lang) -> String {
     .to_owned()
 }
 
+pub fn checkout_button(lang: Lang) -> String {
+    lang.pick("✅ Bayar", "✅ Check out").to_owned()
+}
+
+pub fn empty_cart_button(lang: Lang) -> String {
+    lang.pick("🗑 Kosongkan", "🗑 Empty the cart").to_owned()
+}
+
+pub fn add_to_cart_button(quantity: i64, lang: Lang) -> String {
+    format!("{} {quantity}", lang.pick("➕ Keranjang", "➕ Cart"))
+}
+
+/// A product put in the cart (plain text: a button's answer).
+pub fn added_to_cart(product: &Product, quantity: i64, lang: Lang) -> String {
+    format!(
+        "{} {} ({} {quantity})",
+        product.name,
+        lang.pick("masuk keranjang", "is in your cart"),
+        lang.pick("jumlah", "quantity")
+    )
+}
+
+pub fn cart_refused(refused: cart::Refused, lang: Lang) -> String {
+    match refused {
+        cart::Refused::NoProduct => lang
+            .pick(
+                "Produk itu tidak dijual lagi.",
+                "That product is no longer on sale.",
+            )
+            .to_owned(),
+        cart::Refused::BadQuantity => bad_quantity(super::config::MOST_QUANTITY, lang),
+        cart::Refused::Full => format!(
+            "{} {} {}",
+            lang.pick("Keranjang sudah berisi", "The cart already holds"),
+            cart::MOST_LINES,
+            lang.pick("produk.", "products.")
+        ),
+    }
+}
+
+/// Why a coupon takes nothing off.
+pub fn coupon_refused(refused: coupons::Refused, lang: Lang) -> String {
+    match refused {
+        coupons::Refused::Unknown => lang
+            .pick("kupon tidak dikenal", "no such coupon")
+            .to_owned(),
+        coupons::Refused::Expired => lang
+            .pick("kupon sudah kedaluwarsa", "the coupon has expired")
+            .to_owned(),
+        coupons::Refused::UsedUp => lang
+            .pick("kuota kupon sudah habis", "the coupon is used up")
+            .to_owned(),
+        coupons::Refused::BelowMinimum { min_total } => format!(
+            "{} {}",
+            lang.pick("minimal belanja", "for purchases from"),
+            rupiah(min_total)
+        ),
+    }
+}
+
+pub fn kupon_usage(lang: Lang) -> String {
+    lang.pick(
+        "Ketik <code>/kupon KODE</code> untuk memakai kupon di keranjang, atau <code>/kupon hapus</code> untuk melepasnya.",
+        "Type <code>/kupon CODE</code> to use a coupon on your cart, or <code>/kupon hapus</code> to take it off.",
+    )
+    .to_owned()
+}
+
 pub fn help(shop: &ShopConfig, lang: Lang) -> String {
     let mut html = match lang {
         Lang::Id => "❓ <b>Cara membeli</b>\n1. Pilih 🛍 Produk, atau ketik <code>/beli KODE JUMLAH</code>.\n\
-             2. Bayar QRIS yang dikirim sebelum batas waktunya (biaya layanan QRIS ditambahkan ke total).\n\
-             3. Produk dikirim otomatis di chat ini begitu pembayaran diterima."
+             2. Masukkan ke 🛒 Keranjang untuk membeli beberapa produk sekaligus; kupon dengan <code>/kupon KODE</code>.\n\
+             3. Bayar QRIS yang dikirim sebelum batas waktunya (biaya layanan QRIS ditambahkan ke total), atau pakai 💰 Saldo (isi dengan <code>/deposit JUMLAH</code>).\n\
+             4. Produk dikirim otomatis di chat ini begitu pembayaran diterima."
             .to_owned(),
         Lang::En => "❓ <b>How to buy</b>\n1. Choose 🛍 Products, or type <code>/beli CODE QUANTITY</code>.\n\
-             2. Pay the QRIS sent before it runs out (the QRIS service fee is added to the total).\n\
-             3. The product arrives in this chat as soon as the payment is in."
+             2. Put products in the 🛒 Cart to buy several at once; a coupon with <code>/kupon CODE</code>.\n\
+             3. Pay the QRIS sent before it runs out (the QRIS service fee is added to the total), or use your 💰 Balance (top up with <code>/deposit AMOUNT</code>).\n\
+             4. The product arrives in this chat as soon as the payment is in."
             .to_owned(),
     };
     if !shop.snk.is_empty() {
@@ -353,8 +609,8 @@ pub fn help(shop: &ShopConfig, lang: Lang) -> String {
 
 pub fn beli_usage(lang: Lang) -> String {
     lang.pick(
-        "Ketik <code>/beli KODE</code> atau <code>/beli KODE JUMLAH</code>, misalnya <code>/beli NETFLIX 2</code>. Kode ada di 🛍 Produk.",
-        "Type <code>/beli CODE</code> or <code>/beli CODE QUANTITY</code>, e.g. <code>/beli NETFLIX 2</code>. Codes are under 🛍 Products.",
+        "Ketik <code>/beli KODE</code>, <code>/beli KODE JUMLAH</code> atau <code>/beli KODE JUMLAH KUPON</code>, misalnya <code>/beli NETFLIX 2</code>. Kode ada di 🛍 Produk.",
+        "Type <code>/beli CODE</code>, <code>/beli CODE QUANTITY</code> or <code>/beli CODE QUANTITY COUPON</code>, e.g. <code>/beli NETFLIX 2</code>. Codes are under 🛍 Products.",
     )
     .to_owned()
 }
@@ -416,9 +672,13 @@ mod tests {
     #[test]
     fn items_and_names_are_escaped() {
         let invoice = Invoice::example();
+        let line = Line {
+            name: "<Netflix>".into(),
+            ..invoice.lines[0].clone()
+        };
         let html = delivery(
             &invoice,
-            "<Netflix>",
+            &line,
             &["a<b>&c".to_owned()],
             "no <refund>",
             (1, 1),
