@@ -103,7 +103,7 @@ pub async fn handle_message(
     tx: &mut Conn,
     message: &Message,
 ) -> Result<(), sqlx::Error> {
-    note_group_changes(tx, message).await?;
+    note_group_changes(bot, tx, message).await?;
     match read_message(bot, message) {
         GroupRequest::Order(order) => store_orders(bot, tx, std::slice::from_ref(&order)).await?,
         GroupRequest::Answer(reply) => outbox::enqueue(tx, &reply).await?,
@@ -133,7 +133,11 @@ pub fn changes_membership(message: &Message) -> bool {
 }
 
 /// Service messages: a new title, a move to a supergroup, people joining or leaving.
-async fn note_group_changes(tx: &mut Conn, message: &Message) -> Result<(), sqlx::Error> {
+async fn note_group_changes(
+    bot: &BotContext,
+    tx: &mut Conn,
+    message: &Message,
+) -> Result<(), sqlx::Error> {
     let chat_id = message.chat.id.0;
     let title = message.chat.title().unwrap_or_default().to_owned();
     if let Some(new_title) = message.new_chat_title() {
@@ -153,6 +157,7 @@ async fn note_group_changes(tx: &mut Conn, message: &Message) -> Result<(), sqlx
     }
     if let Some(left) = message.left_chat_member() {
         groups::saw_membership(tx, chat_id, left.id.0 as i64, false).await?;
+        bot.recent_posters.forget(chat_id, left.id.0 as i64);
     }
     Ok(())
 }

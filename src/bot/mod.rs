@@ -73,6 +73,8 @@ pub struct BotContext {
     pub telegram: BotApi,
     /// How old Telegram's word on a membership may be (`TANGKAP_MEMBERSHIP_REFRESH`).
     pub membership_refresh: Duration,
+    /// Who this instance recorded as posting in a group lately ([`groups::saw_posts`]).
+    pub recent_posters: groups::RecentPosters,
 }
 
 impl BotContext {
@@ -95,6 +97,7 @@ impl BotContext {
             utc_offset: config.utc_offset,
             telegram,
             membership_refresh: config.membership_refresh,
+            recent_posters: groups::RecentPosters::default(),
         }
     }
 
@@ -541,13 +544,19 @@ async fn apply_claimed(
         }
         group::store_orders(bot, tx, &std::mem::take(&mut orders_waiting)).await?;
         if message.is_some_and(group::changes_membership) {
-            groups::saw_posts(tx, &std::mem::take(&mut posters), bot.membership_refresh).await?;
+            groups::saw_posts(
+                tx,
+                &std::mem::take(&mut posters),
+                bot.membership_refresh,
+                &bot.recent_posters,
+            )
+            .await?;
         }
         apply(tx, bot, row, update).await?;
     }
     group::store_orders(bot, tx, &orders_waiting).await?;
     // After the orders: a group met in this batch is known by now.
-    groups::saw_posts(tx, &posters, bot.membership_refresh).await?;
+    groups::saw_posts(tx, &posters, bot.membership_refresh, &bot.recent_posters).await?;
     let unreached: Vec<i64> = ready[done..]
         .iter()
         .map(|ready| ready.row.seq)
@@ -604,7 +613,13 @@ async fn apply_alone(
         .ok()
         .and_then(group_message)
         .and_then(group::poster);
-    groups::saw_posts(conn, poster.as_slice(), bot.membership_refresh).await
+    groups::saw_posts(
+        conn,
+        poster.as_slice(),
+        bot.membership_refresh,
+        &bot.recent_posters,
+    )
+    .await
 }
 
 /// Applies a claimed update's effects.

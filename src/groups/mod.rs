@@ -125,20 +125,66 @@ pub async fn saw_membership(
     Ok(())
 }
 
+/// Who this instance recorded as posting lately, and when: the statement of [`saw_posts`]
+/// writes nothing for a poster recorded within half of the refresh, so a group's regulars
+/// posting all day need not cost every batch that statement (4 ms of SQLite's time per
+/// 1,000 orders, docs/benchmarks.md). Only a skip of a write that would change nothing: a
+/// leave the bot sees forgets its poster ([`RecentPosters::forget`]), and whatever a
+/// membership decides still reads `group_members`, and asks Telegram when that is stale.
+#[derive(Clone, Debug, Default)]
+pub struct RecentPosters(Arc<std::sync::Mutex<HashMap<(i64, i64), std::time::Instant>>>);
+
+/// How many posters [`RecentPosters`] holds before it lets go of those no longer recent.
+const RECENT_POSTERS_KEPT: usize = 20_000;
+
+impl RecentPosters {
+    /// Those of `posters` not recorded within `fresh_for`, each noted as recorded now.
+    fn not_recent(&self, posters: &[(i64, i64)], fresh_for: Duration) -> Vec<(i64, i64)> {
+        let mut recent = self.0.lock().expect("not poisoned");
+        let now = std::time::Instant::now();
+        if recent.len() > RECENT_POSTERS_KEPT {
+            recent.retain(|_, at| now.duration_since(*at) < fresh_for);
+        }
+        posters
+            .iter()
+            .copied()
+            .filter(|poster| match recent.get(poster) {
+                Some(at) if now.duration_since(*at) < fresh_for => false,
+                _ => {
+                    recent.insert(*poster, now);
+                    true
+                }
+            })
+            .collect()
+    }
+
+    /// `telegram_id` left `chat_id`: their next post there is recorded again.
+    pub fn forget(&self, chat_id: i64, telegram_id: i64) {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .remove(&(chat_id, telegram_id));
+    }
+}
+
 /// The bot saw `posters` (`(chat id, Telegram id)`) post in their groups, which only a
 /// member can: each with an account is recorded as a member of a known group (a migrated
 /// group's old id too), so that their first request needs no call to Telegram. One
 /// statement for the lot, run for every batch of updates: it writes only where the cache
 /// has no answer, says "not a member", or says "member" but is older than half of
-/// `refresh`, so a group's regulars posting all day cost no writes.
+/// `refresh`, so a group's regulars posting all day cost no writes; and those `recent`
+/// says this instance recorded within that time are left out, the statement too when
+/// that leaves no one.
 pub async fn saw_posts(
     tx: &mut Conn,
     posters: &[(i64, i64)],
     refresh: Duration,
+    recent: &RecentPosters,
 ) -> Result<(), sqlx::Error> {
     let mut posters = posters.to_vec();
     posters.sort_unstable();
     posters.dedup();
+    let posters = recent.not_recent(&posters, refresh / 2);
     let now = now_ms();
     let stale_before =
         now.saturating_sub(i64::try_from(refresh.as_millis() / 2).unwrap_or(i64::MAX));
@@ -510,4 +556,26 @@ async fn refresh_due(db: &Db, api: &BotApi, refresh: Duration) -> Result<(), sql
         run_checks(db, api, checks).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recent_poster_is_left_out_until_they_leave_or_the_time_passes() {
+        let recent = RecentPosters::default();
+        let minute = Duration::from_secs(60);
+        let (siti, andi) = ((-100, 7), (-100, 8));
+        assert_eq!(recent.not_recent(&[siti, andi], minute), [siti, andi]);
+        assert_eq!(recent.not_recent(&[siti, andi], minute), []);
+        // In another group, Siti is news.
+        assert_eq!(recent.not_recent(&[(-200, 7)], minute), [(-200, 7)]);
+        recent.forget(-100, 7);
+        assert_eq!(recent.not_recent(&[siti, andi], minute), [siti]);
+        assert_eq!(
+            recent.not_recent(&[siti, andi], Duration::ZERO),
+            [siti, andi]
+        );
+    }
 }
