@@ -2,7 +2,8 @@
 //! whole purchase from `/start` to the items in the chat, the invoice running out and its
 //! stock returning, webhooks forged or replayed delivering nothing, a payment after the
 //! invoice closed credited to the balance, a cart of two products with a coupon, a deposit
-//! to the balance, and `tangkap shop stock add` / `coupon add`.
+//! to the balance, the admin menu (admins only), and `tangkap shop stock add` / `coupon
+//! add`.
 
 mod common;
 
@@ -35,6 +36,7 @@ on_both_backends!(
     the_balance_pays_an_invoice_and_never_goes_below_zero,
     a_cart_of_two_products_with_a_coupon_becomes_one_invoice,
     a_deposit_tops_up_the_balance_which_pays_the_next_invoice,
+    the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_else,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -1033,11 +1035,10 @@ async fn a_cart_of_two_products_with_a_coupon_becomes_one_invoice(backend: Backe
     add_coupon(&app, "GRATIS", Discount::Percent(100), 0, Some(1), None).await;
     let transactions = pakasir.calls().get("transactioncreate").copied();
     let free = say(&app, &other, "/beli SPOTIFY 1 GRATIS").await;
-    assert!(
-        free.text.contains("1 × Spotify Premium · Rp0"),
-        "{}",
-        free.text
-    );
+    wait_for(&app, &other, "the free invoice paid", |m| {
+        m.message_id == free.message_id && m.text.contains("Lunas") && m.text.contains("Rp0")
+    })
+    .await;
     let delivered = wait_for(&app, &other, "free delivery", |m| {
         m.text.contains("📦") && m.text.contains("spotify-2")
     })
@@ -1165,5 +1166,194 @@ async fn a_deposit_tops_up_the_balance_which_pays_the_next_invoice(backend: Back
     assert!(paid, "{:?}", button_answers(&app));
     let left = say(&app, &buyer, "💰 Saldo").await;
     assert!(left.text.contains("Saldo Anda: Rp5.000"), "{}", left.text);
+    app.finish().await;
+}
+
+async fn the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_else(
+    backend: Backend,
+) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let (_owner, admin) = owner_and_admin(&app).await;
+    let staff = app.fake.user("Staf", Some("staf_toko"));
+    register_account(
+        &app,
+        &staff,
+        "staftoko",
+        "rahasia-staf-1",
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    let buyer = app.fake.user("Beni", None);
+
+    // To a buyer and to staff, the admin commands are any unknown command.
+    for person in [&buyer, &staff] {
+        let unknown = say(&app, person, "/tidakada").await.text;
+        for typed in [
+            "/toko",
+            "/produk",
+            "/stok NETFLIX",
+            "/stok NETFLIX\nx-1",
+            "/harga NETFLIX 1",
+            "/pesanan",
+            "/refund INV-20261207-ABCDEF",
+        ] {
+            let answer = say(&app, person, typed).await;
+            assert_eq!(answer.text, unknown, "{typed:?} to {}", person.first_name);
+            assert!(answer.callbacks.is_empty());
+        }
+        // A forged admin button: a button that no longer works.
+        let own = app.fake.bot_messages(person.id).last().unwrap().message_id;
+        app.fake
+            .press_button_with_data(person.id, own, person, "shop:m:off:NETFLIX");
+    }
+    let refused = app
+        .fake
+        .wait_until(PATIENCE, |_| {
+            button_answers(&app)
+                .iter()
+                .filter(|a| *a == "Tombol ini sudah tidak berlaku.")
+                .count()
+                == 2
+        })
+        .await;
+    assert!(refused, "{:?}", button_answers(&app));
+    assert_eq!(stock(&app).await, 3, "nothing added");
+    let list = say(&app, &buyer, "🛍 Produk").await;
+    assert!(list.text.contains("Netflix 1 Bulan"), "still on sale");
+
+    // The admin adds stock by pasting it, sees it masked, re-prices, switches off and on.
+    let menu = say(&app, &admin, "/toko").await;
+    assert!(menu.text.contains("Kelola Toko Uji"), "{}", menu.text);
+    let pasted = format!("/stok netflix\nbaru-1\n\n  baru-2  \nbaru-1\n{}", ITEMS[0]);
+    let added = say(&app, &admin, &pasted).await;
+    assert_eq!(
+        added.text,
+        "📦 NETFLIX: 2 ditambahkan, 2 duplikat ditolak. Stok sekarang 5."
+    );
+    let shown = say(&app, &admin, "/stok NETFLIX").await;
+    assert!(shown.text.contains("ak•••1>"), "{}", shown.text);
+    assert!(
+        !shown.text.contains("akun1@mail.test") && !shown.text.contains("baru-1"),
+        "items are shown masked: {}",
+        shown.text
+    );
+    let priced = say(&app, &admin, "/harga NETFLIX 12.000").await;
+    assert_eq!(priced.text, "Harga Netflix 1 Bulan sekarang Rp12.000.");
+    for bad in ["/harga NETFLIX 0", "/harga NETFLIX dua", "/harga NETFLIX"] {
+        let answer = say(&app, &admin, bad).await;
+        assert!(
+            answer.text.starts_with("Ketik /harga KODE HARGA"),
+            "{bad}: {}",
+            answer.text
+        );
+    }
+    let products = say(&app, &admin, "/produk").await;
+    assert!(
+        products
+            .text
+            .contains("🟢 Netflix 1 Bulan NETFLIX · Rp12.000 · stok 5"),
+        "{}",
+        products.text
+    );
+    let off = products
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "⏸ Netflix 1 Bulan")
+        .expect("a switch for each product")
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(admin.id, products.message_id, &admin, &off);
+    let switched = wait_for(&app, &admin, "the list edited", |m| {
+        m.message_id == products.message_id && m.text.contains("⏸ Netflix 1 Bulan")
+    })
+    .await;
+    assert!(switched
+        .callbacks
+        .iter()
+        .any(|(text, _)| text == "▶️ Netflix 1 Bulan"));
+    let gone = say(&app, &buyer, "/beli NETFLIX").await;
+    assert!(
+        gone.text.contains("Tidak ada produk dengan kode NETFLIX"),
+        "{}",
+        gone.text
+    );
+    app.fake
+        .press_button_with_data(admin.id, products.message_id, &admin, "shop:m:on:NETFLIX");
+    wait_for(&app, &admin, "the list edited again", |m| {
+        m.message_id == products.message_id && m.text.contains("🟢 Netflix 1 Bulan")
+    })
+    .await;
+
+    // A purchase at the new price, paid; the orders and a refund of part of it.
+    let (invoice, _, order_id) = buy(&app, &buyer, "/beli NETFLIX").await;
+    assert!(
+        invoice.text.contains("1 × Netflix 1 Bulan · Rp12.000"),
+        "{}",
+        invoice.text
+    );
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    wait_for(&app, &buyer, "delivery", |m| m.text.contains("📦")).await;
+    let orders = say(&app, &admin, "/pesanan").await;
+    assert!(orders.text.contains(&order_id), "{}", orders.text);
+    assert!(
+        orders.text.contains("Rp12.000 · pembeli"),
+        "{}",
+        orders.text
+    );
+    assert!(
+        orders.text.contains("lunas, 1 item terkirim"),
+        "{}",
+        orders.text
+    );
+    for (typed, said) in [
+        (
+            format!("/refund {order_id} 50000"),
+            "Jumlah refund harus Rp1 sampai Rp12.000.",
+        ),
+        (format!("/refund {order_id} lima"), "Ketik /refund INV-"),
+        (
+            "/refund INV-20990101-AAAAAA".to_owned(),
+            "Tidak ada pesanan dengan nomor itu.",
+        ),
+        ("/refund".to_owned(), "Ketik /refund INV-"),
+    ] {
+        let answer = say(&app, &admin, &typed).await;
+        assert!(answer.text.contains(said), "{typed}: {}", answer.text);
+    }
+    let refunded = say(&app, &admin, &format!("/refund {order_id} 5.000")).await;
+    assert_eq!(
+        refunded.text,
+        format!(
+            "✅ Refund Rp5.000 untuk {order_id} masuk ke saldo pembeli {}.",
+            buyer.id
+        )
+    );
+    let told = wait_for(&app, &buyer, "refund told", |m| {
+        m.text.contains("Pengembalian dana")
+    })
+    .await;
+    assert!(
+        told.text.contains("Saldo sekarang: Rp5.000"),
+        "{}",
+        told.text
+    );
+    let again = say(&app, &admin, &format!("/refund {order_id}")).await;
+    assert_eq!(again.text, "Pesanan ini sudah pernah di-refund.");
+    for action in [
+        "shop_stock_add",
+        "shop_price",
+        "shop_product_off",
+        "shop_product_on",
+        "shop_refund",
+    ] {
+        let audited = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
+            ))
+            .await;
+        assert_eq!(audited, 1, "{action} audited");
+    }
     app.finish().await;
 }

@@ -7,7 +7,7 @@
 
 use teloxide::types::{CallbackQuery, Update, UpdateKind};
 
-use super::{booking, shop, BotContext};
+use super::{booking, shop, shop_admin, BotContext};
 use crate::{
     db::{Conn, Db},
     groups,
@@ -50,7 +50,11 @@ pub async fn handle(
             lang,
         };
         let on = query.message.as_ref().map(|message| message.id().0);
-        let text = shop::pressed(tx, shop, buyer, data, on).await?;
+        let text = if shop_admin::is_admin_button(data) {
+            shop_admin::pressed(tx, buyer, data, on).await?
+        } else {
+            shop::pressed(tx, shop, buyer, data, on).await?
+        };
         let answer = Outgoing::AnswerCallback {
             chat_id: presser,
             query_id: query.id.0.clone(),

@@ -10,6 +10,7 @@ mod group;
 mod intake;
 mod private;
 mod shop;
+mod shop_admin;
 
 use std::{sync::Arc, time::Duration};
 

@@ -8,7 +8,7 @@ use teloxide::types::{Message, User};
 use super::{
     booking, cek,
     shop::{self, MenuChoice},
-    BotContext, Command,
+    shop_admin, BotContext, Command,
 };
 use crate::{
     booking::{drafts, texts as booking_texts},
@@ -124,6 +124,12 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
     let command = message
         .text()
         .and_then(|t| Command::parse(t, &bot.me.username));
+    if let (Some(shop), Some(command)) = (&bot.shop, &command) {
+        let (name, arguments) = (command.name.as_str(), command.arguments.trim());
+        if shop_admin::command(tx, shop, talk.buyer(), name, arguments).await? {
+            return Ok(());
+        }
+    }
     match command
         .as_ref()
         .map(|c| (c.name.as_str(), c.arguments.trim()))

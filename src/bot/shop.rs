@@ -137,7 +137,8 @@ pub async fn command(
             show_cart(tx, shop, buyer, None).await
         }
         ("kupon", _) => say(tx, buyer.chat_id, texts::kupon_usage(lang)).await,
-        ("deposit", [amount]) => match parse_rupiah(amount) {
+        // `50000`, `50.000`, `Rp50.000` or `Rp 50.000`.
+        ("deposit", [_, ..]) => match parse_rupiah(&words.concat()) {
             Some(amount) => deposit(tx, shop, buyer, amount).await,
             None => say(tx, buyer.chat_id, texts::deposit_usage(lang)).await,
         },

@@ -71,8 +71,17 @@ fn product(row: &sqlx::any::AnyRow) -> Result<Product, sqlx::Error> {
 
 /// The products on sale, by name.
 pub async fn on_sale(conn: &mut Conn) -> Result<Vec<Product>, sqlx::Error> {
+    listed(conn, "WHERE p.active = 1").await
+}
+
+/// Every product, on sale or not, by name.
+pub async fn all(conn: &mut Conn) -> Result<Vec<Product>, sqlx::Error> {
+    listed(conn, "").await
+}
+
+async fn listed(conn: &mut Conn, filter: &str) -> Result<Vec<Product>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {PRODUCT_COLUMNS} FROM shop_products p WHERE p.active = 1 ORDER BY p.name, p.code"
+        "SELECT {PRODUCT_COLUMNS} FROM shop_products p {filter} ORDER BY p.name, p.code"
     ))
     .fetch_all(&mut *conn)
     .await?;

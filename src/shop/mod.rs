@@ -8,6 +8,7 @@
 //!
 //! Off unless `[shop] enabled = true`; then the Pakasir project must be set.
 
+pub mod admin;
 pub mod balance;
 pub mod cart;
 pub mod catalogue;

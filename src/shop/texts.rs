@@ -3,15 +3,16 @@
 //! shop's clock (`14:05 WIB`).
 
 use super::{
+    admin::{OrderLine, RefundRefused, Refunded},
     cart,
-    catalogue::Product,
+    catalogue::{Added, Product},
     coupons,
     invoices::{Invoice, Kind, Line},
     ShopConfig,
 };
 use crate::{
     lang::Lang,
-    telegram::texts::{clock, escape, rupiah},
+    telegram::texts::{clock, date_and_clock, escape, rupiah},
 };
 
 pub const PRODUCTS_ID: &str = "🛍 Produk";
@@ -663,6 +664,229 @@ pub fn not_open(lang: Lang) -> String {
         "This invoice is no longer open.",
     )
     .to_owned()
+}
+
+/// A refund to the buyer's balance, told to the buyer.
+pub fn refunded(invoice: &Invoice, amount: i64, balance: i64) -> String {
+    let lang = invoice.lang;
+    format!(
+        "💰 {} <b>{}</b> {} <b>{}</b> {}. {}: <b>{}</b>",
+        lang.pick("Pengembalian dana", "A refund of"),
+        rupiah(amount),
+        lang.pick("untuk", "for"),
+        escape(&invoice.order_id),
+        lang.pick("masuk ke saldo Anda", "went to your balance"),
+        lang.pick("Saldo sekarang", "Balance now"),
+        rupiah(balance)
+    )
+}
+
+// What admins are told (the admin menu, `bot::shop_admin`).
+
+pub fn admin_menu(shop_name: &str, lang: Lang) -> String {
+    format!(
+        "🛠 <b>{} {}</b>\n\n{}",
+        lang.pick("Kelola", "Running"),
+        escape(shop_name),
+        lang.pick(
+            "/produk: produk, stok, harga, nyala/mati\n\
+             <code>/stok KODE</code> lalu satu item per baris (di baris berikutnya): tambah stok; <code>/stok KODE</code> saja: lihat stok (disamarkan)\n\
+             <code>/harga KODE HARGA</code>: ubah harga\n\
+             /pesanan: 10 pesanan terakhir\n\
+             <code>/refund INV-… [JUMLAH]</code>: kembalikan ke saldo pembeli\n\
+             Kupon: <code>tangkap shop coupon add</code> di server.",
+            "/produk: products, stock, prices, on/off\n\
+             <code>/stok CODE</code> then one item a line (on the next lines): add stock; <code>/stok CODE</code> alone: see the stock (masked)\n\
+             <code>/harga CODE PRICE</code>: change a price\n\
+             /pesanan: the last 10 orders\n\
+             <code>/refund INV-… [AMOUNT]</code>: refund to the buyer's balance\n\
+             Coupons: <code>tangkap shop coupon add</code> on the server.",
+        )
+    )
+}
+
+pub fn admin_products(products: &[Product], lang: Lang) -> String {
+    let mut html = lang
+        .pick("🛠 <b>Produk</b>\n", "🛠 <b>Products</b>\n")
+        .to_owned();
+    if products.is_empty() {
+        html.push_str(lang.pick("\nBelum ada produk.", "\nNo products yet."));
+    }
+    for product in products {
+        html.push_str(&format!(
+            "\n{} <b>{}</b> <code>{}</code> · {} · {}",
+            if product.active { "🟢" } else { "⏸" },
+            escape(&product.name),
+            escape(&product.code),
+            rupiah(product.price),
+            stock(product.stock, lang)
+        ));
+    }
+    html.push_str(lang.pick(
+        "\n\nTombol di bawah menyalakan atau mematikan penjualan.",
+        "\n\nThe buttons below put a product on sale or take it off.",
+    ));
+    html
+}
+
+/// A product switched on or off (plain text: a button's answer).
+pub fn admin_product_switched(product: &Product, lang: Lang) -> String {
+    format!(
+        "{}: {}",
+        product.name,
+        if product.active {
+            lang.pick("dijual", "on sale")
+        } else {
+            lang.pick("tidak dijual", "off sale")
+        }
+    )
+}
+
+pub fn admin_stock(product: &Product, masked: &[String], lang: Lang) -> String {
+    let mut html = format!(
+        "📦 <b>{}</b> <code>{}</code>: {}",
+        escape(&product.name),
+        escape(&product.code),
+        stock(product.stock, lang)
+    );
+    for item in masked {
+        html.push_str(&format!("\n<code>{}</code>", escape(item)));
+    }
+    if product.stock > masked.len() as i64 {
+        html.push_str(&format!(
+            "\n… {} {}",
+            product.stock - masked.len() as i64,
+            lang.pick("lagi", "more")
+        ));
+    }
+    html.push_str(lang.pick(
+        "\n\nItem disamarkan. Tambah: <code>/stok KODE</code> lalu satu item per baris.",
+        "\n\nItems are masked. Add: <code>/stok CODE</code> then one item a line.",
+    ));
+    html
+}
+
+pub fn admin_stock_added(product: &Product, added: &Added, lang: Lang) -> String {
+    format!(
+        "📦 <b>{}</b>: {} {}, {} {}{}. {} {}.",
+        escape(&product.code),
+        added.added,
+        lang.pick("ditambahkan", "added"),
+        added.duplicates,
+        lang.pick("duplikat ditolak", "duplicates refused"),
+        match added.too_long {
+            0 => String::new(),
+            n => format!(", {n} {}", lang.pick("terlalu panjang", "too long")),
+        },
+        lang.pick("Stok sekarang", "Stock now"),
+        product.stock
+    )
+}
+
+pub fn admin_price_set(product: &Product, lang: Lang) -> String {
+    format!(
+        "{} <b>{}</b> {} {}.",
+        lang.pick("Harga", "The price of"),
+        escape(&product.name),
+        lang.pick("sekarang", "is now"),
+        rupiah(product.price)
+    )
+}
+
+pub fn admin_harga_usage(lang: Lang) -> String {
+    format!(
+        "{} {}.",
+        lang.pick(
+            "Ketik <code>/harga KODE HARGA</code>, misalnya <code>/harga NETFLIX 12000</code>; harga 1 sampai",
+            "Type <code>/harga CODE PRICE</code>, e.g. <code>/harga NETFLIX 12000</code>; a price from 1 to",
+        ),
+        rupiah(super::config::MOST_PRICE)
+    )
+}
+
+pub fn admin_orders(orders: &[OrderLine], offset: time::UtcOffset, lang: Lang) -> String {
+    let mut html = lang
+        .pick("🧾 <b>Pesanan terakhir</b>\n", "🧾 <b>Latest orders</b>\n")
+        .to_owned();
+    if orders.is_empty() {
+        html.push_str(lang.pick("\nBelum ada pesanan.", "\nNo orders yet."));
+    }
+    for order in orders {
+        let status = match order.status.as_str() {
+            "pending" => lang.pick("menunggu bayar", "awaiting payment"),
+            "paid" => lang.pick("lunas", "paid"),
+            "expired" => lang.pick("kedaluwarsa", "expired"),
+            "cancelled" => lang.pick("dibatalkan", "cancelled"),
+            _ => lang.pick("dibayar terlambat, ke saldo", "paid late, to the balance"),
+        };
+        html.push_str(&format!(
+            "\n<code>{}</code> · {} · {} · {} {} · {}",
+            escape(&order.order_id),
+            date_and_clock(order.created_at, offset),
+            rupiah(order.total),
+            lang.pick("pembeli", "buyer"),
+            order.buyer_id,
+            status
+        ));
+        if order.deposit {
+            html.push_str(lang.pick(" (isi saldo)", " (top-up)"));
+        } else if order.status == "paid" {
+            html.push_str(&format!(
+                ", {} {}",
+                order.delivered,
+                lang.pick("item terkirim", "items delivered")
+            ));
+        }
+    }
+    html
+}
+
+pub fn admin_refund_usage(lang: Lang) -> String {
+    lang.pick(
+        "Ketik <code>/refund INV-… </code> untuk mengembalikan seluruh total, atau <code>/refund INV-… JUMLAH</code> untuk sebagian. Dana masuk ke saldo pembeli.",
+        "Type <code>/refund INV-…</code> to refund the whole total, or <code>/refund INV-… AMOUNT</code> for part of it. It goes to the buyer's balance.",
+    )
+    .to_owned()
+}
+
+pub fn admin_refunded(refunded: &Refunded, lang: Lang) -> String {
+    format!(
+        "✅ {} {} {} <code>{}</code> {} {}.",
+        lang.pick("Refund", "Refunded"),
+        rupiah(refunded.amount),
+        lang.pick("untuk", "for"),
+        escape(&refunded.order_id),
+        lang.pick("masuk ke saldo pembeli", "to the balance of buyer"),
+        refunded.buyer_id
+    )
+}
+
+pub fn admin_refund_refused(refused: RefundRefused, lang: Lang) -> String {
+    match refused {
+        RefundRefused::NoInvoice => lang
+            .pick(
+                "Tidak ada pesanan dengan nomor itu.",
+                "There is no order with that number.",
+            )
+            .to_owned(),
+        RefundRefused::NotPaid => lang
+            .pick(
+                "Hanya pembelian yang sudah lunas yang bisa di-refund.",
+                "Only a paid purchase can be refunded.",
+            )
+            .to_owned(),
+        RefundRefused::BadAmount { most } => format!(
+            "{} {}.",
+            lang.pick("Jumlah refund harus Rp1 sampai", "A refund must be Rp1 to"),
+            rupiah(most)
+        ),
+        RefundRefused::Already => lang
+            .pick(
+                "Pesanan ini sudah pernah di-refund.",
+                "This order was refunded already.",
+            )
+            .to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -935,6 +935,15 @@ pub fn clock(at: i64, offset: time::UtcOffset) -> String {
     format!("{:02}:{:02} {zone}", at.hour(), at.minute())
 }
 
+/// `07-12-2026 14:05 WIB`: the day and time of `at` (Unix ms) at `offset`.
+pub fn date_and_clock(at: i64, offset: time::UtcOffset) -> String {
+    format!(
+        "{} {}",
+        date_text(local(at, offset).date()),
+        clock(at, offset)
+    )
+}
+
 /// `23-11-2026`.
 pub fn date_text(date: time::Date) -> String {
     format!(

@@ -88,6 +88,12 @@ pub fn may_close(user: &User, picked_by: Option<i64>) -> bool {
     manages_team(user) || picked_by == Some(user.id)
 }
 
+/// May `user` run the shop (stock, products, orders, refunds)? Active owners and admins,
+/// as the owner's document has it: sellers are admins.
+pub fn runs_shop(user: &User) -> bool {
+    manages_team(user)
+}
+
 /// May `user` see how the team is doing (the Laporan page, `/rekap`)? The same people as
 /// the Tim page's.
 pub fn sees_reports(user: &User) -> bool {

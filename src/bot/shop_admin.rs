@@ -1,0 +1,191 @@
+//! The shop's admin menu in a private chat: `/toko`, `/produk` (with ⏸/▶️ buttons),
+//! `/stok KODE` (then one item a line to add them; alone, the stock masked), `/harga KODE
+//! HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`. Who may is `shop::admin`'s to say; to
+//! anyone else these commands do not exist, and they get what any unknown command gets.
+
+use crate::{
+    db::Conn,
+    shop::{
+        admin::{Admin, PriceRefused},
+        coupons::parse_rupiah,
+        invoices::Buyer,
+        texts, Shop,
+    },
+    telegram::{
+        outbox::{self, Button, MessageRef, Outgoing},
+        texts as bot_texts,
+    },
+};
+
+/// The commands of the admin menu.
+const COMMANDS: [&str; 6] = ["toko", "produk", "stok", "harga", "pesanan", "refund"];
+
+/// How many items `/stok KODE` shows, and how many orders `/pesanan`.
+const SHOWN: i64 = 20;
+const ORDERS_SHOWN: i64 = 10;
+
+/// Answers admin command `command` with `arguments` in `asker`'s chat (where a buyer
+/// would be answered); false, with nothing done, when it is not one or `asker` may not run
+/// the shop.
+pub async fn command(
+    tx: &mut Conn,
+    shop: &Shop,
+    asker: Buyer,
+    command: &str,
+    arguments: &str,
+) -> Result<bool, sqlx::Error> {
+    if !COMMANDS.contains(&command) {
+        return Ok(false);
+    }
+    let Some(admin) = Admin::of(tx, asker.telegram_id).await? else {
+        return Ok(false);
+    };
+    let lang = asker.lang;
+    let mut words = arguments.split_whitespace();
+    match command {
+        "toko" => say(tx, asker, texts::admin_menu(&shop.config.name, lang)).await?,
+        "produk" => show_products(tx, &admin, asker, None).await?,
+        "stok" => {
+            let Some(code) = words.next() else {
+                say(tx, asker, texts::admin_menu(&shop.config.name, lang)).await?;
+                return Ok(true);
+            };
+            let items = arguments
+                .trim_start()
+                .strip_prefix(code)
+                .unwrap_or_default();
+            let html = if items.trim().is_empty() {
+                match crate::shop::catalogue::find(tx, code).await? {
+                    Some(product) => {
+                        let masked = admin.masked_items(tx, &product.code, SHOWN).await?;
+                        texts::admin_stock(&product, &masked, lang)
+                    }
+                    None => texts::no_such_product(code, lang),
+                }
+            } else {
+                match admin.add_stock(tx, code, items).await? {
+                    Some((product, added)) => texts::admin_stock_added(&product, &added, lang),
+                    None => texts::no_such_product(code, lang),
+                }
+            };
+            say(tx, asker, html).await?;
+        }
+        "harga" => {
+            let html = match (
+                words.next(),
+                words.next().and_then(parse_rupiah),
+                words.next(),
+            ) {
+                (Some(code), Some(price), None) => match admin.set_price(tx, code, price).await? {
+                    Ok(product) => texts::admin_price_set(&product, lang),
+                    Err(PriceRefused::NoProduct) => texts::no_such_product(code, lang),
+                    Err(PriceRefused::BadPrice) => texts::admin_harga_usage(lang),
+                },
+                _ => texts::admin_harga_usage(lang),
+            };
+            say(tx, asker, html).await?;
+        }
+        "pesanan" => {
+            let orders = admin.latest_orders(tx, ORDERS_SHOWN).await?;
+            say(
+                tx,
+                asker,
+                texts::admin_orders(&orders, shop.utc_offset, lang),
+            )
+            .await?;
+        }
+        _ => {
+            let html = match (words.next(), words.next(), words.next()) {
+                (Some(order_id), amount, None) => {
+                    let amount = match amount.map(parse_rupiah) {
+                        Some(None) => {
+                            say(tx, asker, texts::admin_refund_usage(lang)).await?;
+                            return Ok(true);
+                        }
+                        Some(amount) => amount,
+                        None => None,
+                    };
+                    match admin.refund(tx, order_id, amount).await? {
+                        Ok(refunded) => texts::admin_refunded(&refunded, lang),
+                        Err(refused) => texts::admin_refund_refused(refused, lang),
+                    }
+                }
+                _ => texts::admin_refund_usage(lang),
+            };
+            say(tx, asker, html).await?;
+        }
+    }
+    Ok(true)
+}
+
+/// Every product with its stock, price and state, a ⏸/▶️ button each; as a new message or
+/// by editing message `edit`.
+async fn show_products(
+    tx: &mut Conn,
+    admin: &Admin,
+    asker: Buyer,
+    edit: Option<i32>,
+) -> Result<(), sqlx::Error> {
+    let products = admin.products(tx).await?;
+    let keyboard = products
+        .iter()
+        .map(|product| {
+            let (label, action) = if product.active {
+                ("⏸", "off")
+            } else {
+                ("▶️", "on")
+            };
+            vec![Button::callback(
+                format!("{label} {}", product.name),
+                format!("shop:m:{action}:{}", product.code),
+            )]
+        })
+        .collect();
+    let html = texts::admin_products(&products, asker.lang);
+    let message = match edit {
+        Some(message_id) => Outgoing::EditMessage {
+            chat_id: asker.chat_id,
+            message: MessageRef::Telegram(message_id),
+            html,
+            keyboard,
+        },
+        None => Outgoing::with_buttons(asker.chat_id, html, keyboard),
+    };
+    outbox::enqueue(tx, &message).await
+}
+
+/// Whether `data` is an admin button's (`shop:m:…`).
+pub fn is_admin_button(data: &str) -> bool {
+    data.starts_with("shop:m:")
+}
+
+/// An admin button pressed on message `on`: a product switched on or off, the list edited
+/// to show it. To anyone who may not run the shop it is a button that no longer works.
+pub async fn pressed(
+    tx: &mut Conn,
+    asker: Buyer,
+    data: &str,
+    on: Option<i32>,
+) -> Result<String, sqlx::Error> {
+    let lang = asker.lang;
+    let Some(admin) = Admin::of(tx, asker.telegram_id).await? else {
+        return Ok(bot_texts::unknown_button(lang));
+    };
+    let parts: Vec<&str> = data.split(':').collect();
+    let (sale, code) = match parts.as_slice() {
+        ["shop", "m", "on", code] => (true, *code),
+        ["shop", "m", "off", code] => (false, *code),
+        _ => return Ok(bot_texts::unknown_button(lang)),
+    };
+    match admin.set_on_sale(tx, code, sale).await? {
+        Some(product) => {
+            show_products(tx, &admin, asker, on).await?;
+            Ok(texts::admin_product_switched(&product, lang))
+        }
+        None => Ok(bot_texts::unknown_button(lang)),
+    }
+}
+
+async fn say(tx: &mut Conn, asker: Buyer, html: String) -> Result<(), sqlx::Error> {
+    outbox::enqueue(tx, &Outgoing::message(asker.chat_id, html)).await
+}
