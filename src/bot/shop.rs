@@ -17,7 +17,7 @@ use crate::{
         Shop,
     },
     telegram::{
-        outbox::{self, Answers, Button, MessageRef, Outgoing},
+        outbox::{self, Answers, Button, Outgoing},
         texts as bot_texts,
     },
 };
@@ -204,15 +204,7 @@ async fn show_cart(
             )]);
         }
     }
-    let message = match edit {
-        Some(message_id) => Outgoing::EditMessage {
-            chat_id: buyer.chat_id,
-            message: MessageRef::Telegram(message_id),
-            html,
-            keyboard,
-        },
-        None => Outgoing::with_buttons(buyer.chat_id, html, keyboard),
-    };
+    let message = Outgoing::with_buttons_or_edit(buyer.chat_id, edit, html, keyboard);
     outbox::enqueue(tx, &message).await
 }
 
@@ -368,14 +360,6 @@ async fn show_product(
             ),
         ]);
     }
-    let message = match edit {
-        Some(message_id) => Outgoing::EditMessage {
-            chat_id: buyer.chat_id,
-            message: MessageRef::Telegram(message_id),
-            html,
-            keyboard,
-        },
-        None => Outgoing::with_buttons(buyer.chat_id, html, keyboard),
-    };
+    let message = Outgoing::with_buttons_or_edit(buyer.chat_id, edit, html, keyboard);
     outbox::enqueue(tx, &message).await
 }

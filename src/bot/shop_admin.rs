@@ -12,7 +12,7 @@ use crate::{
         texts, Shop,
     },
     telegram::{
-        outbox::{self, Button, MessageRef, Outgoing},
+        outbox::{self, Button, Outgoing},
         texts as bot_texts,
     },
 };
@@ -142,15 +142,7 @@ async fn show_products(
         })
         .collect();
     let html = texts::admin_products(&products, asker.lang);
-    let message = match edit {
-        Some(message_id) => Outgoing::EditMessage {
-            chat_id: asker.chat_id,
-            message: MessageRef::Telegram(message_id),
-            html,
-            keyboard,
-        },
-        None => Outgoing::with_buttons(asker.chat_id, html, keyboard),
-    };
+    let message = Outgoing::with_buttons_or_edit(asker.chat_id, edit, html, keyboard);
     outbox::enqueue(tx, &message).await
 }
 

@@ -43,6 +43,7 @@ use crate::{
     shop::{
         catalogue,
         config::{self, PakasirSettings, ProductConfig, ShopConfig},
+        coupons::{self, Coupon, Discount},
     },
     sim::{pakasir::FakePakasir, FakeTelegram, History, MemberStatus, SimPosition, SimUser},
     state::AppState,
@@ -510,12 +511,22 @@ fn shop_config(pakasir: &FakePakasir, api_key: &str) -> ShopConfig {
 }
 
 /// Puts the demo items in stock (an item sold in a kept demo stays sold: the same item is
-/// never stocked twice).
+/// never stocked twice), and the coupon `DEMO10` (10 % off) for `/kupon DEMO10`.
 async fn stock_the_shop(state: &AppState) -> anyhow::Result<()> {
     let mut tx = state.db.begin().await?;
     for (code, _, _, items) in SHOP_PRODUCTS {
         catalogue::add_stock(&mut tx, code, &items.join("\n")).await?;
     }
+    let coupon = Coupon {
+        code: "DEMO10".into(),
+        discount: Discount::Percent(10),
+        min_total: 0,
+        max_uses: None,
+        expires_at: None,
+        active: true,
+    };
+    // Added once; a kept demo has it already.
+    coupons::add(&mut tx, &coupon).await?;
     tx.commit().await?;
     Ok(())
 }

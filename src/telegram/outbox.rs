@@ -365,6 +365,25 @@ impl Outgoing {
         }
     }
 
+    /// A message with `keyboard` under it, or, given `edit`, that message of the chat
+    /// changed to it (a list redrawn under the button pressed on it).
+    pub fn with_buttons_or_edit(
+        chat_id: i64,
+        edit: Option<i32>,
+        html: String,
+        keyboard: Keyboard,
+    ) -> Self {
+        match edit {
+            Some(message_id) => Outgoing::EditMessage {
+                chat_id,
+                message: MessageRef::Telegram(message_id),
+                html,
+                keyboard,
+            },
+            None => Self::with_buttons(chat_id, html, keyboard),
+        }
+    }
+
     /// The same message with `keyboard` under it (a message or a photo to send; anything
     /// else is left as it is).
     pub fn with_keyboard(mut self, keyboard: Keyboard) -> Self {
