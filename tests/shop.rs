@@ -37,6 +37,7 @@ on_both_backends!(
     a_cart_of_two_products_with_a_coupon_becomes_one_invoice,
     a_deposit_tops_up_the_balance_which_pays_the_next_invoice,
     the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_else,
+    a_broadcast_reaches_every_buyer_within_telegrams_limits_but_those_who_stopped_it,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -1355,5 +1356,126 @@ async fn the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_e
             .await;
         assert_eq!(audited, 1, "{action} audited");
     }
+    app.finish().await;
+}
+
+async fn a_broadcast_reaches_every_buyer_within_telegrams_limits_but_those_who_stopped_it(
+    backend: Backend,
+) {
+    let (app, _pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let (_owner, admin) = owner_and_admin(&app).await;
+    // 44 buyers met at /start, one more by an invoice only.
+    let buyers: Vec<SimUser> = (0..44)
+        .map(|n| app.fake.user(&format!("Pembeli {n}"), None))
+        .collect();
+    for buyer in &buyers {
+        app.fake.send_private(buyer, "/start");
+    }
+    let welcomed = app
+        .fake
+        .wait_until(PATIENCE * 2, |fake| {
+            buyers.iter().all(|b| !fake.bot_messages(b.id).is_empty())
+        })
+        .await;
+    assert!(welcomed);
+    let by_invoice = app.fake.user("Langsung Beli", None);
+    buy(&app, &by_invoice, "/beli NETFLIX").await;
+
+    // One of them stops broadcasts from under the first one.
+    let usage = say(&app, &admin, "/broadcast").await;
+    assert!(usage.text.starts_with("Ketik /broadcast"), "{}", usage.text);
+    let sent = say(
+        &app,
+        &admin,
+        "/broadcast Promo <b>Netflix</b>\nhari ini saja",
+    )
+    .await;
+    assert_eq!(
+        sent.text,
+        "📣 Dikirim ke 45 pembeli, bertahap sesuai batas Telegram (30 pesan per detik)."
+    );
+    let news = |fake: &tangkap::sim::FakeTelegram, who: &SimUser| {
+        fake.bot_messages(who.id)
+            .into_iter()
+            .filter(|m| m.text.starts_with("📣"))
+            .collect::<Vec<_>>()
+    };
+    let everyone = buyers.iter().chain([&by_invoice]).collect::<Vec<_>>();
+    let reached = app
+        .fake
+        .wait_until(PATIENCE * 3, |fake| {
+            everyone.iter().all(|b| news(fake, b).len() == 1)
+        })
+        .await;
+    assert!(reached, "every buyer gets the broadcast");
+    let first = news(&app.fake, &buyers[0]).remove(0);
+    assert!(
+        first
+            .text
+            .starts_with("📣 Promo <b>Netflix</b>\nhari ini saja"),
+        "the admin's words as written: {}",
+        first.text
+    );
+    // Paced: never more than 30 in any second, and Telegram never said 429.
+    let mut arrived: Vec<std::time::Instant> = everyone
+        .iter()
+        .map(|b| news(&app.fake, b)[0].arrived)
+        .collect();
+    arrived.sort();
+    for (i, at) in arrived.iter().enumerate() {
+        let within_a_second = arrived[i..]
+            .iter()
+            .take_while(|later| later.duration_since(*at) < Duration::from_secs(1))
+            .count();
+        assert!(within_a_second <= 30, "{within_a_second} in one second");
+    }
+    assert_eq!(app.fake.stats().limit_rejections, 0);
+
+    let stop = first
+        .callbacks
+        .iter()
+        .find(|(text, _)| text == "🔕 Berhenti terima info")
+        .expect("a way to stop them")
+        .1
+        .clone();
+    app.fake
+        .press_button_with_data(buyers[0].id, first.message_id, &buyers[0], &stop);
+    let stopped = app
+        .fake
+        .wait_until(PATIENCE, |_| {
+            button_answers(&app)
+                .iter()
+                .any(|a| a.starts_with("Anda tidak akan menerima info toko lagi"))
+        })
+        .await;
+    assert!(stopped, "{:?}", button_answers(&app));
+    let second = say(&app, &admin, "/broadcast Stok baru!").await;
+    assert!(
+        second.text.contains("Dikirim ke 44 pembeli"),
+        "{}",
+        second.text
+    );
+    let again = app
+        .fake
+        .wait_until(PATIENCE * 3, |fake| {
+            news(fake, &buyers[1]).len() == 2 && news(fake, &by_invoice).len() == 2
+        })
+        .await;
+    assert!(again);
+    assert_eq!(news(&app.fake, &buyers[0]).len(), 1, "stopped");
+    // /langganan takes them again.
+    let back = say(&app, &buyers[0], "/langganan").await;
+    assert_eq!(back.text, "Anda akan menerima info toko lagi.");
+    let third = say(&app, &admin, "/broadcast Terima kasih").await;
+    assert!(
+        third.text.contains("Dikirim ke 45 pembeli"),
+        "{}",
+        third.text
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_broadcast'")
+            .await,
+        3
+    );
     app.finish().await;
 }

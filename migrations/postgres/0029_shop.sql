@@ -117,3 +117,13 @@ CREATE TABLE shop_coupons (
     created_at   BIGINT  NOT NULL,
     CHECK ((percent IS NULL) <> (amount IS NULL))
 );
+
+-- Everyone the shop has met (a /start, an invoice), where to write to them, and whether
+-- they take the admins' broadcasts (a tap under any broadcast stops them).
+CREATE TABLE shop_buyers (
+    buyer_id     BIGINT  PRIMARY KEY,
+    chat_id      BIGINT  NOT NULL,
+    broadcasts   BIGINT  NOT NULL DEFAULT 1,
+    first_seen   BIGINT  NOT NULL
+);
+CREATE INDEX shop_buyers_broadcasts ON shop_buyers (broadcasts, buyer_id);

@@ -117,3 +117,13 @@ CREATE TABLE shop_coupons (
     created_at   INTEGER NOT NULL,
     CHECK ((percent IS NULL) <> (amount IS NULL))
 );
+
+-- Everyone the shop has met (a /start, an invoice), where to write to them, and whether
+-- they take the admins' broadcasts (a tap under any broadcast stops them).
+CREATE TABLE shop_buyers (
+    buyer_id     INTEGER PRIMARY KEY,
+    chat_id      INTEGER NOT NULL,
+    broadcasts   INTEGER NOT NULL DEFAULT 1,
+    first_seen   INTEGER NOT NULL
+);
+CREATE INDEX shop_buyers_broadcasts ON shop_buyers (broadcasts, buyer_id);

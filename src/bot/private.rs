@@ -206,10 +206,12 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             talk.say(tx, html).await?;
             Ok(())
         }
-        Some((command @ ("beli" | "kupon" | "deposit"), arguments)) => match &bot.shop {
-            Some(shop) => shop::command(tx, shop, talk.buyer(), command, arguments).await,
-            None => talk.say(tx, texts::private_help(talk.lang)).await,
-        },
+        Some((command @ ("beli" | "kupon" | "deposit" | "langganan"), arguments)) => {
+            match &bot.shop {
+                Some(shop) => shop::command(tx, shop, talk.buyer(), command, arguments).await,
+                None => talk.say(tx, texts::private_help(talk.lang)).await,
+            }
+        }
         Some(("cek", asked)) => {
             cek::in_private(bot, tx, talk.chat_id, talk.telegram_id, talk.lang, asked).await
         }

@@ -9,7 +9,7 @@ use crate::{
     db::{now_ms, Conn},
     lang::Lang,
     shop::{
-        balance, cart, catalogue,
+        balance, buyers, cart, catalogue,
         config::MOST_QUANTITY,
         coupons::{self, parse_rupiah},
         invoices::{self, Buyer, Call, FromBalance, Status},
@@ -55,6 +55,8 @@ pub async fn welcome(
     first_name: &str,
     lang: Lang,
 ) -> Result<(), sqlx::Error> {
+    // A private chat's id is its person's.
+    buyers::met(tx, chat_id, chat_id).await?;
     let welcome = Outgoing::with_answers(
         chat_id,
         texts::welcome(&shop.config, first_name, lang),
@@ -106,7 +108,7 @@ pub async fn menu(
 }
 
 /// A shop command typed by `buyer`: `/beli KODE [JUMLAH] [KUPON]`, `/kupon KODE` (or
-/// `/kupon hapus`), `/deposit JUMLAH`.
+/// `/kupon hapus`), `/deposit JUMLAH`, `/langganan` (broadcasts again).
 pub async fn command(
     tx: &mut Conn,
     shop: &Shop,
@@ -137,6 +139,11 @@ pub async fn command(
             show_cart(tx, shop, buyer, None).await
         }
         ("kupon", _) => say(tx, buyer.chat_id, texts::kupon_usage(lang)).await,
+        ("langganan", _) => {
+            buyers::met(tx, buyer.telegram_id, buyer.chat_id).await?;
+            buyers::take_broadcasts(tx, buyer.telegram_id, true).await?;
+            say(tx, buyer.chat_id, texts::broadcasts_taken(true, lang)).await
+        }
         // `50000`, `50.000`, `Rp50.000` or `Rp 50.000`.
         ("deposit", [_, ..]) => match parse_rupiah(&words.concat()) {
             Some(amount) => deposit(tx, shop, buyer, amount).await,
@@ -281,6 +288,10 @@ pub async fn pressed(
             cart::remove(tx, buyer.telegram_id, code).await?;
             show_cart(tx, shop, buyer, on).await?;
             Ok(String::new())
+        }
+        ["shop", "o"] => {
+            buyers::take_broadcasts(tx, buyer.telegram_id, false).await?;
+            Ok(texts::broadcasts_taken(false, lang))
         }
         ["shop", "d", amount] => {
             deposit(tx, shop, buyer, amount.parse().unwrap_or(0)).await?;

@@ -1,6 +1,6 @@
 //! The shop's admin menu in a private chat: `/toko`, `/produk` (with ⏸/▶️ buttons),
 //! `/stok KODE` (then one item a line to add them; alone, the stock masked), `/harga KODE
-//! HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`. Who may is `shop::admin`'s to say; to
+//! HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`, `/broadcast PESAN`. Who may is `shop::admin`'s to say; to
 //! anyone else these commands do not exist, and they get what any unknown command gets.
 
 use crate::{
@@ -18,7 +18,15 @@ use crate::{
 };
 
 /// The commands of the admin menu.
-const COMMANDS: [&str; 6] = ["toko", "produk", "stok", "harga", "pesanan", "refund"];
+const COMMANDS: [&str; 7] = [
+    "toko",
+    "produk",
+    "stok",
+    "harga",
+    "pesanan",
+    "refund",
+    "broadcast",
+];
 
 /// How many items `/stok KODE` shows, and how many orders `/pesanan`.
 const SHOWN: i64 = 20;
@@ -82,6 +90,13 @@ pub async fn command(
                     Err(PriceRefused::BadPrice) => texts::admin_harga_usage(lang),
                 },
                 _ => texts::admin_harga_usage(lang),
+            };
+            say(tx, asker, html).await?;
+        }
+        "broadcast" => {
+            let html = match admin.broadcast(tx, arguments).await? {
+                Some(count) => texts::admin_broadcast_sent(count, lang),
+                None => texts::admin_broadcast_usage(lang),
             };
             say(tx, asker, html).await?;
         }

@@ -199,6 +199,42 @@ impl Admin {
     }
 }
 
+/// The longest broadcast, in characters (a message holds 4,096, the footer needs room).
+pub const MOST_BROADCAST_CHARS: usize = 3_500;
+
+impl Admin {
+    /// Queues `text` to every buyer who takes broadcasts, with a 🔕 button to stop them;
+    /// how many it goes to, or `None` for an empty or too long text. The outbox sends
+    /// them within Telegram's limits (30 messages a second in all), however many there
+    /// are, so a broadcast never crowds out the shop's other messages for long.
+    pub async fn broadcast(&self, tx: &mut Conn, text: &str) -> Result<Option<usize>, sqlx::Error> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MOST_BROADCAST_CHARS {
+            return Ok(None);
+        }
+        let mut messages = Vec::new();
+        for (buyer, chat_id) in super::buyers::broadcast_to(tx).await? {
+            let lang = crate::lang::stored(tx, buyer).await?;
+            messages.push(Outgoing::with_buttons(
+                chat_id,
+                texts::broadcast(text, lang),
+                vec![vec![crate::telegram::outbox::Button::callback(
+                    texts::stop_broadcasts_button(lang),
+                    "shop:o",
+                )]],
+            ));
+        }
+        outbox::enqueue_many(tx, &messages).await?;
+        let detail = format!(
+            "to {} buyers: {} characters",
+            messages.len(),
+            text.chars().count()
+        );
+        self.audit(tx, "shop_broadcast", &detail).await?;
+        Ok(Some(messages.len()))
+    }
+}
+
 /// An item as admins see it: its first and last two characters, the rest hidden.
 pub fn mask(item: &str) -> String {
     let chars: Vec<char> = item.chars().collect();

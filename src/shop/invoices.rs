@@ -585,6 +585,7 @@ async fn insert(
     .bind(expires_at)
     .fetch_one(&mut *tx)
     .await?;
+    super::buyers::met(tx, buyer.telegram_id, buyer.chat_id).await?;
     for line in draft.lines {
         sqlx::query(
             "INSERT INTO shop_invoice_lines (invoice_id, product_code, name, quantity, price)

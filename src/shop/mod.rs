@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod balance;
+pub mod buyers;
 pub mod cart;
 pub mod catalogue;
 pub mod config;

@@ -681,6 +681,39 @@ pub fn refunded(invoice: &Invoice, amount: i64, balance: i64) -> String {
     )
 }
 
+/// An admins' broadcast as buyers get it: their text as written (escaped), and how to
+/// stop them.
+pub fn broadcast(text: &str, lang: Lang) -> String {
+    format!(
+        "📣 {}\n\n<i>{}</i>",
+        escape(text),
+        lang.pick(
+            "Info dari toko. Tidak ingin menerimanya lagi? Tekan 🔕 di bawah.",
+            "News from the shop. Rather not get these? Tap 🔕 below.",
+        )
+    )
+}
+
+pub fn stop_broadcasts_button(lang: Lang) -> String {
+    lang.pick("🔕 Berhenti terima info", "🔕 Stop these")
+        .to_owned()
+}
+
+/// Broadcasts stopped (plain text: a button's answer), or taken again.
+pub fn broadcasts_taken(on: bool, lang: Lang) -> String {
+    match on {
+        false => lang.pick(
+            "Anda tidak akan menerima info toko lagi. Ketik /langganan untuk menerimanya lagi.",
+            "You will get no more shop news. Type /langganan to get it again.",
+        ),
+        true => lang.pick(
+            "Anda akan menerima info toko lagi.",
+            "You will get the shop's news again.",
+        ),
+    }
+    .to_owned()
+}
+
 // What admins are told (the admin menu, `bot::shop_admin`).
 
 pub fn admin_menu(shop_name: &str, lang: Lang) -> String {
@@ -694,12 +727,14 @@ pub fn admin_menu(shop_name: &str, lang: Lang) -> String {
              <code>/harga KODE HARGA</code>: ubah harga\n\
              /pesanan: 10 pesanan terakhir\n\
              <code>/refund INV-… [JUMLAH]</code>: kembalikan ke saldo pembeli\n\
+             <code>/broadcast PESAN</code>: kirim info ke semua pembeli (yang tidak berhenti)\n\
              Kupon: <code>tangkap shop coupon add</code> di server.",
             "/produk: products, stock, prices, on/off\n\
              <code>/stok CODE</code> then one item a line (on the next lines): add stock; <code>/stok CODE</code> alone: see the stock (masked)\n\
              <code>/harga CODE PRICE</code>: change a price\n\
              /pesanan: the last 10 orders\n\
              <code>/refund INV-… [AMOUNT]</code>: refund to the buyer's balance\n\
+             <code>/broadcast MESSAGE</code>: send news to every buyer (who did not stop it)\n\
              Coupons: <code>tangkap shop coupon add</code> on the server.",
         )
     )
@@ -839,6 +874,29 @@ pub fn admin_orders(orders: &[OrderLine], offset: time::UtcOffset, lang: Lang) -
         }
     }
     html
+}
+
+pub fn admin_broadcast_usage(lang: Lang) -> String {
+    format!(
+        "{} {} {}.",
+        lang.pick(
+            "Ketik <code>/broadcast</code> lalu pesannya (boleh beberapa baris), paling panjang",
+            "Type <code>/broadcast</code> then the message (several lines if you like), at most",
+        ),
+        super::admin::MOST_BROADCAST_CHARS,
+        lang.pick("karakter", "characters")
+    )
+}
+
+pub fn admin_broadcast_sent(count: usize, lang: Lang) -> String {
+    format!(
+        "📣 {} {count} {}",
+        lang.pick("Dikirim ke", "Going to"),
+        lang.pick(
+            "pembeli, bertahap sesuai batas Telegram (30 pesan per detik).",
+            "buyers, paced within Telegram's limits (30 messages a second).",
+        )
+    )
 }
 
 pub fn admin_refund_usage(lang: Lang) -> String {
