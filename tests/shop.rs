@@ -38,6 +38,7 @@ on_both_backends!(
     a_deposit_tops_up_the_balance_which_pays_the_next_invoice,
     the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_else,
     a_broadcast_reaches_every_buyer_within_telegrams_limits_but_those_who_stopped_it,
+    an_admin_rewrites_the_welcome_with_its_placeholders_checked_before_saving,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -1474,6 +1475,91 @@ async fn a_broadcast_reaches_every_buyer_within_telegrams_limits_but_those_who_s
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_broadcast'")
+            .await,
+        3
+    );
+    app.finish().await;
+}
+
+async fn an_admin_rewrites_the_welcome_with_its_placeholders_checked_before_saving(
+    backend: Backend,
+) {
+    let (app, _pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let (_owner, admin) = owner_and_admin(&app).await;
+    let buyer = app.fake.user("<Beni>", None);
+    let built_in = say(&app, &buyer, "/start").await;
+    assert!(
+        built_in.text.contains("selamat datang di Toko Uji"),
+        "{}",
+        built_in.text
+    );
+
+    let listed = say(&app, &admin, "/teks").await;
+    assert!(
+        listed
+            .text
+            .contains("sambutan (isian: {nama}, {toko}): teks bawaan"),
+        "{}",
+        listed.text
+    );
+    for (typed, said) in [
+        (
+            "/teks sambutan Halo {nama}, harga {harga}",
+            "Teks sambutan tidak disimpan: isian {harga} tidak dikenal; yang bisa dipakai: {nama}, {toko}.",
+        ),
+        (
+            "/teks bantuan Halo {nama}",
+            "Teks bantuan tidak disimpan: isian {nama} tidak dikenal; yang bisa dipakai: {toko}.",
+        ),
+        (
+            "/teks sambutan Halo {nama",
+            "Teks sambutan tidak disimpan: ada { atau } tanpa pasangannya.",
+        ),
+        ("/teks sambutan", "Teks sambutan tidak disimpan: teksnya kosong."),
+    ] {
+        let answer = say(&app, &admin, typed).await;
+        assert_eq!(answer.text, said, "{typed}");
+    }
+    let unchanged = say(&app, &buyer, "/start").await;
+    assert_eq!(unchanged.text, built_in.text, "nothing refused was saved");
+
+    let saved = say(
+        &app,
+        &admin,
+        "/teks sambutan Hai {nama}! <b>{toko}</b> buka 24 jam.\nKetik /beli KODE.",
+    )
+    .await;
+    assert_eq!(saved.text, "✅ Teks sambutan disimpan.");
+    let welcome = say(&app, &buyer, "/start").await;
+    assert_eq!(
+        welcome.text, "Hai <Beni>! <b>Toko Uji</b> buka 24 jam.\nKetik /beli KODE.",
+        "the admin's words as written, the values filled in"
+    );
+    assert_eq!(
+        welcome.answers,
+        ["🛍 Produk", "🛒 Keranjang", "💰 Saldo", "❓ Bantuan"],
+        "still one welcome with the menu"
+    );
+    let help = say(
+        &app,
+        &admin,
+        "/teks bantuan Tanya admin {toko} di @admin_toko",
+    )
+    .await;
+    assert_eq!(help.text, "✅ Teks bantuan disimpan.");
+    let asked = say(&app, &buyer, "❓ Bantuan").await;
+    assert_eq!(asked.text, "Tanya admin Toko Uji di @admin_toko");
+
+    let back = say(&app, &admin, "/teks sambutan asal").await;
+    assert_eq!(back.text, "✅ Teks sambutan kembali ke teks bawaan.");
+    let again = say(&app, &buyer, "/start").await;
+    assert_eq!(again.text, built_in.text);
+    let staff_like = app.fake.user("Orang Lain", None);
+    let unknown = say(&app, &staff_like, "/tidakada").await;
+    let refused = say(&app, &staff_like, "/teks sambutan Halo").await;
+    assert_eq!(refused.text, unknown.text, "not an admin: no such command");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_text'")
             .await,
         3
     );

@@ -127,3 +127,11 @@ CREATE TABLE shop_buyers (
     first_seen   BIGINT  NOT NULL
 );
 CREATE INDEX shop_buyers_broadcasts ON shop_buyers (broadcasts, buyer_id);
+
+-- The bot's texts an admin rewrote (src/shop/custom_texts.rs), by name; without a row, the
+-- built-in text.
+CREATE TABLE shop_texts (
+    key          TEXT    PRIMARY KEY,
+    body         TEXT    NOT NULL,
+    updated_at   BIGINT  NOT NULL
+);

@@ -12,6 +12,7 @@ use crate::{
         balance, buyers, cart, catalogue,
         config::MOST_QUANTITY,
         coupons::{self, parse_rupiah},
+        custom_texts,
         invoices::{self, Buyer, Call, FromBalance, Status},
         texts::{self, Closed},
         Shop,
@@ -59,7 +60,7 @@ pub async fn welcome(
     buyers::met(tx, chat_id, chat_id).await?;
     let welcome = Outgoing::with_answers(
         chat_id,
-        texts::welcome(&shop.config, first_name, lang),
+        custom_texts::welcome(tx, &shop.config, first_name, lang).await?,
         Answers::Offer(texts::menu(lang)),
     );
     outbox::enqueue(tx, &welcome).await
@@ -102,7 +103,10 @@ pub async fn menu(
                 })
                 .collect()],
         ),
-        MenuChoice::Help => Outgoing::message(buyer.chat_id, texts::help(&shop.config, lang)),
+        MenuChoice::Help => Outgoing::message(
+            buyer.chat_id,
+            custom_texts::help(tx, &shop.config, lang).await?,
+        ),
     };
     outbox::enqueue(tx, &message).await
 }

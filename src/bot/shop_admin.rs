@@ -1,6 +1,6 @@
 //! The shop's admin menu in a private chat: `/toko`, `/produk` (with ⏸/▶️ buttons),
 //! `/stok KODE` (then one item a line to add them; alone, the stock masked), `/harga KODE
-//! HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`, `/broadcast PESAN`. Who may is `shop::admin`'s to say; to
+//! HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`, `/broadcast PESAN`, `/teks [NAMA TEKS]`. Who may is `shop::admin`'s to say; to
 //! anyone else these commands do not exist, and they get what any unknown command gets.
 
 use crate::{
@@ -8,6 +8,7 @@ use crate::{
     shop::{
         admin::{Admin, PriceRefused},
         coupons::parse_rupiah,
+        custom_texts::{self, Key},
         invoices::Buyer,
         texts, Shop,
     },
@@ -18,7 +19,7 @@ use crate::{
 };
 
 /// The commands of the admin menu.
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 8] = [
     "toko",
     "produk",
     "stok",
@@ -26,6 +27,7 @@ const COMMANDS: [&str; 7] = [
     "pesanan",
     "refund",
     "broadcast",
+    "teks",
 ];
 
 /// How many items `/stok KODE` shows, and how many orders `/pesanan`.
@@ -97,6 +99,33 @@ pub async fn command(
             let html = match admin.broadcast(tx, arguments).await? {
                 Some(count) => texts::admin_broadcast_sent(count, lang),
                 None => texts::admin_broadcast_usage(lang),
+            };
+            say(tx, asker, html).await?;
+        }
+        "teks" => {
+            let key = words.next().and_then(Key::parse);
+            let html = match key {
+                None => {
+                    let mut saved = Vec::new();
+                    for key in Key::ALL {
+                        saved.push((key, custom_texts::saved(tx, key).await?));
+                    }
+                    texts::admin_texts(&saved, lang)
+                }
+                Some(key) => {
+                    let body = arguments
+                        .trim_start()
+                        .split_once(char::is_whitespace)
+                        .map_or("", |(_, body)| body.trim());
+                    let body = match body {
+                        "asal" | "default" => None,
+                        body => Some(body),
+                    };
+                    match admin.set_text(tx, key, body).await? {
+                        Ok(()) => texts::admin_text_saved(key, body.is_some(), lang),
+                        Err(refused) => texts::admin_text_refused(key, &refused, lang),
+                    }
+                }
             };
             say(tx, asker, html).await?;
         }

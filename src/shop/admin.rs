@@ -9,6 +9,7 @@ use sqlx::Row;
 use super::{
     catalogue::{self, Added, Product},
     config::check_price,
+    custom_texts::{self, Key, Refused as TextRefused},
     invoices::{self, Status},
     texts,
 };
@@ -196,6 +197,30 @@ impl Admin {
             buyer_id: invoice.buyer_id,
             amount,
         }))
+    }
+}
+
+impl Admin {
+    /// Saves `body` as the bot's text `key` once it is checked ([`custom_texts::check`]);
+    /// with none, goes back to the built-in text.
+    pub async fn set_text(
+        &self,
+        tx: &mut Conn,
+        key: Key,
+        body: Option<&str>,
+    ) -> Result<Result<(), TextRefused>, sqlx::Error> {
+        if let Some(body) = body {
+            if let Err(refused) = custom_texts::check(key, body) {
+                return Ok(Err(refused));
+            }
+        }
+        custom_texts::save(tx, key, body).await?;
+        let detail = match body {
+            Some(body) => format!("{}: {} characters", key.name(), body.chars().count()),
+            None => format!("{}: the built-in text", key.name()),
+        };
+        self.audit(tx, "shop_text", &detail).await?;
+        Ok(Ok(()))
     }
 }
 

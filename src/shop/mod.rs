@@ -15,6 +15,7 @@ pub mod cart;
 pub mod catalogue;
 pub mod config;
 pub mod coupons;
+pub mod custom_texts;
 pub mod gateway;
 pub mod invoices;
 pub mod owners;

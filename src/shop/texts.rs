@@ -7,6 +7,7 @@ use super::{
     cart,
     catalogue::{Added, Product},
     coupons,
+    custom_texts::{Key, Refused as TextRefused},
     invoices::{Invoice, Kind, Line},
     ShopConfig,
 };
@@ -728,6 +729,7 @@ pub fn admin_menu(shop_name: &str, lang: Lang) -> String {
              /pesanan: 10 pesanan terakhir\n\
              <code>/refund INV-… [JUMLAH]</code>: kembalikan ke saldo pembeli\n\
              <code>/broadcast PESAN</code>: kirim info ke semua pembeli (yang tidak berhenti)\n\
+             /teks: ubah teks sambutan dan bantuan bot\n\
              Kupon: <code>tangkap shop coupon add</code> di server.",
             "/produk: products, stock, prices, on/off\n\
              <code>/stok CODE</code> then one item a line (on the next lines): add stock; <code>/stok CODE</code> alone: see the stock (masked)\n\
@@ -735,6 +737,7 @@ pub fn admin_menu(shop_name: &str, lang: Lang) -> String {
              /pesanan: the last 10 orders\n\
              <code>/refund INV-… [AMOUNT]</code>: refund to the buyer's balance\n\
              <code>/broadcast MESSAGE</code>: send news to every buyer (who did not stop it)\n\
+             /teks: change the bot's welcome and help\n\
              Coupons: <code>tangkap shop coupon add</code> on the server.",
         )
     )
@@ -896,6 +899,79 @@ pub fn admin_broadcast_sent(count: usize, lang: Lang) -> String {
             "pembeli, bertahap sesuai batas Telegram (30 pesan per detik).",
             "buyers, paced within Telegram's limits (30 messages a second).",
         )
+    )
+}
+
+/// The texts an admin may rewrite, each with its placeholders and whether it is theirs.
+pub fn admin_texts(saved: &[(Key, Option<String>)], lang: Lang) -> String {
+    let mut html = lang
+        .pick("✏️ <b>Teks bot</b>\n", "✏️ <b>The bot's texts</b>\n")
+        .to_owned();
+    for (key, body) in saved {
+        let placeholders: Vec<String> = key
+            .placeholders()
+            .iter()
+            .map(|name| format!("{{{name}}}"))
+            .collect();
+        html.push_str(&format!(
+            "\n<b>{}</b> ({}: {}): {}",
+            key.name(),
+            lang.pick("isian", "placeholders"),
+            placeholders.join(", "),
+            match body {
+                Some(body) => format!("<i>{}</i>", escape(body)),
+                None => lang.pick("teks bawaan", "the built-in text").to_owned(),
+            }
+        ));
+    }
+    html.push_str(lang.pick(
+        "\n\nUbah: <code>/teks sambutan Halo {nama}, selamat datang di {toko}!</code> Kembali ke bawaan: <code>/teks sambutan asal</code>.",
+        "\n\nChange: <code>/teks sambutan Hi {nama}, welcome to {toko}!</code> Back to the built-in text: <code>/teks sambutan asal</code>.",
+    ));
+    html
+}
+
+pub fn admin_text_saved(key: Key, custom: bool, lang: Lang) -> String {
+    format!(
+        "✅ {} <b>{}</b> {}",
+        lang.pick("Teks", "The text"),
+        key.name(),
+        match custom {
+            true => lang.pick("disimpan.", "is saved."),
+            false => lang.pick("kembali ke teks bawaan.", "is the built-in one again."),
+        }
+    )
+}
+
+pub fn admin_text_refused(key: Key, refused: &TextRefused, lang: Lang) -> String {
+    let why = match refused {
+        TextRefused::Empty => lang.pick("teksnya kosong", "the text is empty").to_owned(),
+        TextRefused::TooLong => format!(
+            "{} {}",
+            lang.pick("paling panjang", "at most"),
+            lang.pick("2.000 karakter", "2,000 characters")
+        ),
+        TextRefused::UnknownPlaceholder(name) => format!(
+            "{} {{{}}} {}; {}: {}",
+            lang.pick("isian", "the placeholder"),
+            escape(name),
+            lang.pick("tidak dikenal", "is not known"),
+            lang.pick("yang bisa dipakai", "use"),
+            key.placeholders()
+                .iter()
+                .map(|name| format!("{{{name}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TextRefused::OpenBrace => lang
+            .pick("ada { atau } tanpa pasangannya", "a { or } has no partner")
+            .to_owned(),
+    };
+    format!(
+        "{} <b>{}</b> {}: {why}.",
+        lang.pick("Teks", "The text"),
+        key.name(),
+        lang.pick("tidak disimpan", "was not saved")
     )
 }
 
