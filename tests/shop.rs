@@ -917,6 +917,19 @@ async fn a_cart_of_two_products_with_a_coupon_becomes_one_invoice(backend: Backe
     add_items(&app, "SPOTIFY", &["spotify-1", "spotify-2"]).await;
     add_coupon(&app, "HEMAT10", Discount::Percent(10), 0, Some(1), None).await;
     let buyer = app.fake.user("Lina", None);
+    let early = say(&app, &buyer, "/kupon HEMAT10").await;
+    assert!(
+        early.text.contains("kosong") && early.text.contains("Kupon HEMAT10 dipasang"),
+        "a coupon typed before the cart waits for it: {}",
+        early.text
+    );
+    let unknown = say(&app, &buyer, "/kupon ENTAH").await;
+    assert!(
+        unknown.text.contains("Kupon ENTAH: kupon tidak dikenal."),
+        "{}",
+        unknown.text
+    );
+    say(&app, &buyer, "/kupon hapus").await;
 
     // Two Netflix and one Spotify into the cart from the product's detail.
     let list = say(&app, &buyer, "🛍 Produk").await;

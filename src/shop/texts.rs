@@ -448,7 +448,30 @@ pub fn cart(
     lang: Lang,
 ) -> String {
     if lines.is_empty() {
-        return empty_cart(lang);
+        let mut html = empty_cart(lang);
+        // A coupon typed before anything is in the cart waits for it; one that cannot
+        // be used at all says so now. Its minimum is for the cart to come.
+        match coupon {
+            Some((code, Ok(_) | Err(coupons::Refused::BelowMinimum { .. }))) => {
+                html.push_str(&format!(
+                    "\n{} <code>{}</code> {}",
+                    lang.pick("Kupon", "Coupon"),
+                    escape(code),
+                    lang.pick(
+                        "dipasang untuk isi keranjang berikutnya.",
+                        "is on, for what goes into the cart next.",
+                    )
+                ));
+            }
+            Some((code, Err(refused))) => html.push_str(&format!(
+                "\n{} <code>{}</code>: {}.",
+                lang.pick("Kupon", "Coupon"),
+                escape(code),
+                coupon_refused(refused, lang)
+            )),
+            None => {}
+        }
+        return html;
     }
     let mut html = lang
         .pick("🛒 <b>Keranjang</b>\n", "🛒 <b>Cart</b>\n")
