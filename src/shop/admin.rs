@@ -22,6 +22,9 @@ use crate::{
 /// Someone who runs the shop: only [`Admin::of`] makes one.
 pub struct Admin(User);
 
+/// The longest broadcast, in characters (a message holds 4,096, the footer needs room).
+pub const MOST_BROADCAST_CHARS: usize = 3_500;
+
 impl Admin {
     /// The shop's admin `telegram_id` is, if they are an active owner or admin.
     pub async fn of(conn: &mut Conn, telegram_id: i64) -> Result<Option<Admin>, sqlx::Error> {
@@ -198,9 +201,7 @@ impl Admin {
             amount,
         }))
     }
-}
 
-impl Admin {
     /// Saves `body` as the bot's text `key` once it is checked ([`custom_texts::check`]);
     /// with none, goes back to the built-in text.
     pub async fn set_text(
@@ -222,12 +223,7 @@ impl Admin {
         self.audit(tx, "shop_text", &detail).await?;
         Ok(Ok(()))
     }
-}
 
-/// The longest broadcast, in characters (a message holds 4,096, the footer needs room).
-pub const MOST_BROADCAST_CHARS: usize = 3_500;
-
-impl Admin {
     /// Queues `text` to every buyer who takes broadcasts, with a 🔕 button to stop them;
     /// how many it goes to, or `None` for an empty or too long text. The outbox sends
     /// them within Telegram's limits (30 messages a second in all), however many there
