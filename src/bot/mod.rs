@@ -313,12 +313,16 @@ const QUIET_BEFORE_INDEXING: Duration = Duration::from_millis(200);
 const INDEX_BEHIND_AT_MOST: u64 = 20_000;
 
 /// How often the write-ahead log is copied into the database while updates are processed
-/// ([`Db::checkpoint_beside_the_writer`]), and when idle after them. A copy writes each
-/// page changed since the last once, however often it changed: a ticket index's last
-/// page changes at every batch, so copying every 250 ms wrote the same pages four times as
-/// often (9 ms of SQLite's time per 1,000 orders, docs/benchmarks.md). A second's log is a
-/// few thousand pages at most, well under where the writer would copy it itself.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// ([`Db::checkpoint_beside_the_writer`]), and when idle after them. The writer copies the
+/// log itself, inside a commit, once it holds 10,000 pages (`wal_autocheckpoint`), and a
+/// copy beside it never lets the log start over (a commit always lands while it runs), so
+/// the log always reaches that mark: a `/moban` batch writes about 28 pages (a page per
+/// index of `orders`, the inbox, the outbox, timers, counts), 10,000 pages every 350 ms
+/// at 2,000 updates a second. What the writer then copies is what changed since the last
+/// copy beside it: a second's worth made that commit 3 to 5 ms long, and the webhook
+/// answers behind it the p99 (docs/benchmarks.md, "Seventh look"); a tenth of a second's
+/// worth is a few hundred pages.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// What the processor does between batches and when the inbox is empty.
 #[derive(Default)]

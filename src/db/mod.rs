@@ -186,8 +186,9 @@ impl Db {
                                 // ([`Db::checkpoint_beside_the_writer`]); left to SQLite the
                                 // copy runs inside the commit that fills the log past 1,000
                                 // pages, and every webhook answer waits behind that commit.
-                                // Past this many pages the writer still copies the log
-                                // itself, should that stop.
+                                // Past this many pages the writer still copies what
+                                // is left, which lets the log start over (a copy beside
+                                // a busy writer never can).
                                 conn.execute("PRAGMA wal_autocheckpoint = 10000;").await?;
                             }
                         }
