@@ -13,8 +13,7 @@ use crate::{
     settings::Config,
     shop::{
         catalogue,
-        config::check_code,
-        coupons::{self, Coupon, Discount},
+        coupons::{self, AddRefused, Coupon, Discount},
     },
     users::{
         self,
@@ -138,10 +137,10 @@ enum CouponCommand {
         #[arg(value_parser = parse_discount)]
         discount: Discount,
         /// The least subtotal it applies to, in Rupiah.
-        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=1_000_000_000))]
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=coupons::MOST_MIN_TOTAL))]
         min: i64,
         /// How many invoices may use it (pending or paid); no limit if not given.
-        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=coupons::MOST_USES))]
         uses: Option<i64>,
         /// The last day it may be used (YYYY-MM-DD, on the shop's clock), to its end.
         #[arg(long, value_parser = parse_day)]
@@ -158,11 +157,7 @@ fn parse_discount(text: &str) -> Result<Discount, String> {
 }
 
 fn parse_day(text: &str) -> Result<time::Date, String> {
-    time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| format!("expected a day as YYYY-MM-DD, not {text:?}"))
+    coupons::parse_day(text).ok_or_else(|| format!("expected a day as YYYY-MM-DD, not {text:?}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,20 +260,12 @@ pub fn main() -> ExitCode {
                             },
                     },
             } => {
-                let until = until.map(|day| {
-                    // The first moment of the next day on the shop's clock.
-                    let next = day.next_day().unwrap_or(day);
-                    next.midnight()
-                        .assume_offset(config.utc_offset)
-                        .unix_timestamp()
-                        * 1000
-                });
                 let coupon = Coupon {
                     code,
                     discount,
                     min_total: min,
                     max_uses: uses,
-                    expires_at: until,
+                    expires_at: until.map(|day| coupons::end_of(day, config.utc_offset)),
                     active: true,
                 };
                 add_coupon(&config, coupon).await
@@ -399,19 +386,24 @@ async fn add_stock(config: &Config, code: &str, file: &std::path::Path) -> anyho
 }
 
 /// `tangkap shop coupon add …`, audited as the console's.
-async fn add_coupon(config: &Config, mut coupon: Coupon) -> anyhow::Result<()> {
+async fn add_coupon(config: &Config, coupon: Coupon) -> anyhow::Result<()> {
     if config.shop.is_none() {
         anyhow::bail!("the shop is not enabled: set [shop] enabled = true in the settings file");
     }
-    coupon.code = check_code(&coupon.code).map_err(|e| anyhow::anyhow!("coupon code: {e}"))?;
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     let mut tx = db.begin().await?;
-    if !coupons::add(&mut tx, &coupon).await? {
-        anyhow::bail!("a coupon {} exists already", coupon.code);
-    }
+    let coupon = match coupons::add_as(&mut tx, Actor::Console, coupon, config.utc_offset).await? {
+        Ok(coupon) => coupon,
+        Err(AddRefused::BadCode(why)) => anyhow::bail!("coupon code: {why}"),
+        Err(AddRefused::BadMinimum) => {
+            anyhow::bail!("--min: use 0 to {} Rupiah", coupons::MOST_MIN_TOTAL)
+        }
+        Err(AddRefused::BadUses) => anyhow::bail!("--uses: use 1 to {}", coupons::MOST_USES),
+        Err(AddRefused::Ended) => anyhow::bail!("the coupon's last day is over already"),
+        Err(AddRefused::Exists(code)) => anyhow::bail!("a coupon {code} exists already"),
+    };
     let detail = coupon.describe(config.utc_offset);
-    team::record(&mut tx, Actor::Console, "shop_coupon_add", None, &detail).await?;
     tx.commit().await?;
     db.close().await;
     println!("{detail}");

@@ -12,9 +12,9 @@ mod common;
 use std::{path::Path, process::Command};
 
 use common::{
-    call, log_in, pickup_and_close, place_order, register_account, register_staff, reply_to,
-    request_message_id, spawn_app, spawn_app_with, spawn_public_app, Backend, SmtpSink, TestApp,
-    BOT_USERNAME, PATIENCE, TOKEN,
+    buy_and_pay, call, log_in, pickup_and_close, place_order, register_account, register_staff,
+    reply_to, request_message_id, spawn_app, spawn_app_with, spawn_public_app, spawn_shop, Backend,
+    SmtpSink, TestApp, BOT_USERNAME, PATIENCE, TOKEN,
 };
 use serde_json::{json, Value};
 use tangkap::{
@@ -549,6 +549,95 @@ async fn mini_app_while_the_server_is_away() {
     }
     let status = node.wait().await.unwrap();
     assert!(status.success(), "browser tests failed:\n{report}");
+    app.finish().await;
+}
+
+/// The Toko page (`tests/browser/shop.test.mjs`): an admin adds stock pasted and from a
+/// file, sees it masked, re-prices and switches off a product, refunds an order and adds a
+/// coupon; a staff member has no Toko tab. The shop must stand as the page left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shop_page_in_headless_chromium() {
+    let (app, pakasir) = spawn_shop(Backend::Sqlite, |_| {}).await;
+    let admin = app.fake.user("Admin Toko", Some("admin_toko"));
+    register_account(
+        &app,
+        &admin,
+        "admintoko",
+        PASSWORD,
+        Role::Admin,
+        AccountState::Active,
+    )
+    .await;
+    let staff = app.fake.user("Budi Santoso", Some("budi_tg"));
+    register_account(
+        &app,
+        &staff,
+        "budi",
+        PASSWORD,
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    let items = [
+        "akun-lama-1@mail.test | Sandi1",
+        "akun-lama-2@mail.test | Sandi2",
+    ];
+    let mut tx = app.db.begin().await.unwrap();
+    tangkap::shop::catalogue::add_stock(&mut tx, "NETFLIX", &items.join("\n"))
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The oldest item goes to the buyer; the other stays in stock.
+    let buyer = app.fake.user("Beni", Some("beni_beli"));
+    let order_id = buy_and_pay(&app, &pakasir, &buyer, "NETFLIX").await;
+
+    run_browser_tests(
+        &app,
+        "shop.test.mjs",
+        "shop",
+        &[
+            (
+                "TANGKAP_ADMIN",
+                json!({ "login": "admintoko", "password": PASSWORD }).to_string(),
+            ),
+            (
+                "TANGKAP_STAFF",
+                json!({ "login": "budi", "password": PASSWORD }).to_string(),
+            ),
+            ("TANGKAP_ORDER", order_id.clone()),
+            ("TANGKAP_STOCK", json!([items[1]]).to_string()),
+        ],
+    );
+
+    let netflix = app
+        .rows("SELECT price, active FROM shop_products WHERE code = 'NETFLIX'")
+        .await;
+    assert_eq!(
+        netflix,
+        [[Some("12000".to_owned()), Some("0".to_owned())]],
+        "re-priced and off sale"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_items WHERE product_code = 'NETFLIX' AND state = 'available'")
+            .await,
+        4
+    );
+    assert_eq!(
+        app.rows("SELECT amount, reason FROM shop_ledger").await,
+        [[Some("5000".to_owned()), Some("refund".to_owned())]],
+        "refunded once, in part"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_coupons WHERE code = 'HEMAT10' AND max_uses = 5")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_texts WHERE key = 'sambutan'")
+            .await,
+        1
+    );
     app.finish().await;
 }
 

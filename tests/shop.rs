@@ -39,6 +39,8 @@ on_both_backends!(
     the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_else,
     a_broadcast_reaches_every_buyer_within_telegrams_limits_but_those_who_stopped_it,
     an_admin_rewrites_the_welcome_with_its_placeholders_checked_before_saving,
+    an_admin_sends_stock_as_a_txt_file_fetched_before_it_is_added,
+    a_buyers_snk_proof_reaches_those_who_run_the_shop,
 );
 
 const PROJECT: &str = "toko-uji";
@@ -1212,6 +1214,7 @@ async fn the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_e
             "/harga NETFLIX 1",
             "/pesanan",
             "/refund INV-20261207-ABCDEF",
+            "/kupon_baru HEMAT 10%",
         ] {
             let answer = say(&app, person, typed).await;
             assert_eq!(answer.text, unknown, "{typed:?} to {}", person.first_name);
@@ -1370,6 +1373,43 @@ async fn the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_e
             .await;
         assert_eq!(audited, 1, "{action} audited");
     }
+    // Coupons from the chat: made, refused in words, listed.
+    let made = say(
+        &app,
+        &admin,
+        "/kupon_baru hemat 10% min=20.000 kuota=5 sampai=2099-12-31",
+    )
+    .await;
+    assert_eq!(
+        made.text,
+        "🎟 Kupon dibuat: HEMAT: 10%, min. belanja Rp20.000, maks. 5 kali, sampai 31-12-2099 23:59 WIB"
+    );
+    let again = say(&app, &admin, "/kupon_baru HEMAT 5000").await;
+    assert_eq!(again.text, "Kupon HEMAT sudah ada.");
+    let ended = say(&app, &admin, "/kupon_baru LAMA 5000 sampai=2020-01-01").await;
+    assert_eq!(ended.text, "Tanggal berakhir sudah lewat.");
+    for bad in [
+        "/kupon_baru X 150%",
+        "/kupon_baru X 10% diskon=1",
+        "/kupon_baru",
+    ] {
+        let usage = say(&app, &admin, bad).await;
+        assert!(
+            usage.text.starts_with("Ketik /kupon_baru KODE DISKON"),
+            "{bad}: {}",
+            usage.text
+        );
+        assert!(
+            usage.text.contains("HEMAT: 10%"),
+            "the coupons listed: {}",
+            usage.text
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_coupon_add'")
+            .await,
+        1
+    );
     app.finish().await;
 }
 
@@ -1575,6 +1615,281 @@ async fn an_admin_rewrites_the_welcome_with_its_placeholders_checked_before_savi
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_text'")
             .await,
         3
+    );
+    app.finish().await;
+}
+
+/// The admin's next answer after sending `bytes` as a document captioned `caption`.
+async fn send_file(
+    app: &TestApp,
+    from: &SimUser,
+    bytes: &[u8],
+    name: &str,
+    mime: &str,
+    caption: &str,
+) -> (SimMessage, tangkap::sim::SimFile) {
+    let before = app.fake.bot_messages(from.id).len();
+    let (_, file) = app
+        .fake
+        .send_document(from.id, from, bytes, name, mime, Some(caption));
+    let messages = app
+        .fake
+        .wait_for_bot_messages(from.id, before + 1, PATIENCE)
+        .await;
+    assert!(messages.len() > before, "no answer to {name}");
+    (messages[before].clone(), file)
+}
+
+/// Stock sent as a `.txt` file captioned `/stok KODE` is fetched from Telegram (getFile,
+/// download) before the batch's transaction and added as a pasted list is, duplicates
+/// refused; someone who does not run the shop costs no download and adds nothing; a file
+/// that is too large, not text, or gone from Telegram is refused in words, nothing added.
+async fn an_admin_sends_stock_as_a_txt_file_fetched_before_it_is_added(backend: Backend) {
+    let (app, _pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let (_owner, admin) = owner_and_admin(&app).await;
+    let buyer = app.fake.user("Beni", None);
+    assert_eq!(stock(&app).await, 3);
+    let items = format!("file-1\r\nfile-2\n\n{}\nfile-1\nfile-3\n", ITEMS[1]);
+
+    // A buyer's file with the admin's caption: the buyer's help, no download.
+    let (answer, _) = send_file(
+        &app,
+        &buyer,
+        items.as_bytes(),
+        "stok.txt",
+        "text/plain",
+        "/stok NETFLIX",
+    )
+    .await;
+    assert!(!answer.text.contains("ditambahkan"), "{}", answer.text);
+    assert_eq!(app.fake.stats().files_downloaded, 0);
+    assert_eq!(app.fake.stats().calls.get("getfile"), None);
+    assert_eq!(stock(&app).await, 3);
+
+    // The admin's: fetched once, three new, two duplicates (one of the file, one in stock).
+    let (added, _) = send_file(
+        &app,
+        &admin,
+        items.as_bytes(),
+        "stok.txt",
+        "text/plain",
+        "/stok netflix",
+    )
+    .await;
+    assert_eq!(
+        added.text,
+        "📦 NETFLIX: 3 ditambahkan, 2 duplikat ditolak. Stok sekarang 6."
+    );
+    assert_eq!(app.fake.stats().files_downloaded, 1);
+    assert_eq!(stock(&app).await, 6);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'shop_stock_add'")
+            .await,
+        1
+    );
+
+    // Refused in words, nothing added: an unknown product, a picture, a file too large,
+    // a file Telegram no longer has.
+    let (unknown, _) = send_file(
+        &app,
+        &admin,
+        b"x-1\n",
+        "stok.txt",
+        "text/plain",
+        "/stok TIDAKADA",
+    )
+    .await;
+    assert!(
+        unknown.text.starts_with("Tidak ada produk dengan kode"),
+        "{}",
+        unknown.text
+    );
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe";
+    let (picture, _) =
+        send_file(&app, &admin, png, "stok.txt", "text/plain", "/stok NETFLIX").await;
+    assert_eq!(
+        picture.text,
+        "📦 File stok harus berupa teks (.txt), satu item per baris."
+    );
+    let large = "x".repeat(1024 * 1024 + 1);
+    let (too_large, _) = send_file(
+        &app,
+        &admin,
+        large.as_bytes(),
+        "besar.txt",
+        "text/plain",
+        "/stok NETFLIX",
+    )
+    .await;
+    assert_eq!(
+        too_large.text,
+        "📦 File stok terlalu besar: paling besar 1024 KB."
+    );
+    let downloads = app.fake.stats().files_downloaded;
+    // Telegram's file server unreachable (here: it sends the download elsewhere).
+    app.fake.redirect_downloads("http://127.0.0.1:9/elsewhere");
+    let (unreachable, _) = send_file(
+        &app,
+        &admin,
+        b"y-1\n",
+        "stok.txt",
+        "text/plain",
+        "/stok NETFLIX",
+    )
+    .await;
+    assert!(
+        unreachable
+            .text
+            .starts_with("📦 File stok tidak bisa diambil dari Telegram."),
+        "{}",
+        unreachable.text
+    );
+    assert_eq!(
+        app.fake.stats().files_downloaded,
+        downloads,
+        "nothing more handed out"
+    );
+    assert_eq!(stock(&app).await, 6, "nothing added");
+    // The admin sees the new items masked only.
+    let shown = say(&app, &admin, "/stok NETFLIX").await;
+    assert!(!shown.text.contains("file-1"), "{}", shown.text);
+    app.finish().await;
+}
+
+/// After delivery the buyer taps 📎 under the items: their next message, a text or a
+/// photo, is kept as proof for that order and reaches the owner and the admin (not staff);
+/// the menu's buttons and other commands go on as ever meanwhile, `/batal` stops it, and
+/// a 📎 for someone else's order finds nothing.
+async fn a_buyers_snk_proof_reaches_those_who_run_the_shop(backend: Backend) {
+    let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
+    let (owner, admin) = owner_and_admin(&app).await;
+    let staff = app.fake.user("Staf", Some("staf_toko"));
+    register_account(
+        &app,
+        &staff,
+        "staftoko",
+        "rahasia-staf-1",
+        Role::Staff,
+        AccountState::Active,
+    )
+    .await;
+    let buyer = app.fake.user("Beni", None);
+    let other = app.fake.user("Lain", None);
+    let (_, _, order_id) = buy(&app, &buyer, "/beli NETFLIX 1").await;
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    let delivered = wait_for(&app, &buyer, "delivery", |m| m.text.contains("📦")).await;
+    let proof_button = delivered
+        .callbacks
+        .iter()
+        .find(|(label, _)| label == "📎 Kirim bukti SNK")
+        .unwrap_or_else(|| panic!("📎 under the items: {:?}", delivered.callbacks))
+        .1
+        .clone();
+
+    // Someone else's tap on that order: nothing awaited from them.
+    say(&app, &other, "/start").await;
+    let own = app.fake.bot_messages(other.id).last().unwrap().message_id;
+    app.fake
+        .press_button_with_data(other.id, own, &other, &proof_button);
+    assert!(
+        app.fake
+            .wait_until(PATIENCE, |_| button_answers(&app)
+                .iter()
+                .any(|a| a == "Tombol ini sudah tidak berlaku."))
+            .await
+    );
+    let theirs = say(&app, &other, "akun saya tidak bisa login").await;
+    assert!(!theirs.text.contains("Bukti SNK"), "{}", theirs.text);
+
+    // The buyer's: a text.
+    let before = app.fake.bot_messages(buyer.id).len();
+    app.fake
+        .press_button_with_data(buyer.id, delivered.message_id, &buyer, &proof_button);
+    let asked = app
+        .fake
+        .wait_for_bot_messages(buyer.id, before + 1, PATIENCE)
+        .await;
+    assert!(
+        asked[before]
+            .text
+            .starts_with(&format!("📎 Kirim bukti SNK untuk {order_id}")),
+        "{}",
+        asked[before].text
+    );
+    // The menu still works meanwhile, and is no proof.
+    let products = say(&app, &buyer, "🛍 Produk").await;
+    assert!(
+        products.text.contains("Netflix 1 Bulan"),
+        "{}",
+        products.text
+    );
+    let received = say(&app, &buyer, "Akun <b>tidak</b> bisa login sejak 10:00").await;
+    assert_eq!(
+        received.text,
+        format!("✅ Bukti SNK untuk {order_id} diterima dan diteruskan ke admin.")
+    );
+    for leader in [&owner, &admin] {
+        let told = wait_for(&app, leader, "the proof", |m| m.text.contains("🧾")).await;
+        assert_eq!(
+            told.text,
+            format!("🧾 Bukti SNK untuk {order_id} dari Beni\n\nAkun <b>tidak</b> bisa login sejak 10:00")
+        );
+    }
+    assert!(
+        !app.fake
+            .bot_messages(staff.id)
+            .iter()
+            .any(|m| m.text.contains("🧾")),
+        "staff do not run the shop"
+    );
+    // Received once: the next message is no proof.
+    let after = say(&app, &buyer, "terima kasih").await;
+    assert!(!after.text.contains("Bukti SNK"), "{}", after.text);
+
+    // A photo with a caption.
+    let before = app.fake.bot_messages(buyer.id).len();
+    app.fake
+        .press_button_with_data(buyer.id, delivered.message_id, &buyer, &proof_button);
+    app.fake
+        .wait_for_bot_messages(buyer.id, before + 1, PATIENCE)
+        .await;
+    let png = tangkap::telegram::qr::png("bukti").unwrap();
+    let before = app.fake.bot_messages(buyer.id).len();
+    app.fake
+        .send_photo(buyer.id, &buyer, &png, Some("layar error"));
+    let answers = app
+        .fake
+        .wait_for_bot_messages(buyer.id, before + 1, PATIENCE)
+        .await;
+    assert!(
+        answers[before].text.starts_with("✅ Bukti SNK"),
+        "{}",
+        answers[before].text
+    );
+    let photo = wait_for(&app, &admin, "the photo", |m| m.photo.is_some()).await;
+    assert_eq!(
+        photo.photo.as_deref(),
+        Some(png.as_slice()),
+        "the buyer's photo itself"
+    );
+    assert_eq!(
+        photo.text,
+        format!("🧾 Bukti SNK untuk {order_id} dari Beni\n\nlayar error")
+    );
+
+    // 📎, then /batal: nothing kept.
+    let before = app.fake.bot_messages(buyer.id).len();
+    app.fake
+        .press_button_with_data(buyer.id, delivered.message_id, &buyer, &proof_button);
+    app.fake
+        .wait_for_bot_messages(buyer.id, before + 1, PATIENCE)
+        .await;
+    let cancelled = say(&app, &buyer, "/batal").await;
+    assert_eq!(cancelled.text, "Pengiriman bukti SNK dibatalkan.");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM shop_snk_proofs").await,
+        2,
+        "the text and the photo"
     );
     app.finish().await;
 }

@@ -15,6 +15,7 @@ import { closeTicket, renderTicket, wireTicket } from './js/ticket.js';
 import { renderBookings, renderDesk, renderGrid, renderRoomTypes, wireBookings } from './js/bookings.js';
 import { labelSla, renderTeam, wireTeam } from './js/team.js';
 import { loadReport, renderReport, wireReport } from './js/reports.js';
+import { loadShop, renderShop, wireShop } from './js/shop.js';
 
 function applyLanguage() {
   document.documentElement.lang = state.lang;
@@ -33,6 +34,7 @@ function applyLanguage() {
     labelSla();
   }
   if (!$('report-view').hidden) renderReport();
+  if (!$('shop-view').hidden) renderShop();
   if (!$('booking-view').hidden) {
     renderDesk();
     renderGrid();
@@ -64,6 +66,7 @@ async function start() {
   wireTeam();
   wireReport();
   wireBookings();
+  wireShop();
   wireTicket();
   $('lang').addEventListener('click', () => {
     state.lang = state.lang === 'id' ? 'en' : 'id';
@@ -82,6 +85,7 @@ async function start() {
     if (state.user) {
       poll();
       if (state.view === 'reports') loadReport();
+      if (state.view === 'shop') loadShop();
     } else if (state.token && !(await resume())) await enterLogin('');
   });
   if (await resume(configured)) return;

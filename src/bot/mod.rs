@@ -182,15 +182,17 @@ fn asks_telegram(bot: &BotContext, update: &Update) -> bool {
     booking::asks_front_office(bot, update)
         || cek::asks_telegram(bot, update)
         || callback::card_presser(update).is_some()
+        || shop_admin::asks_telegram(bot, update)
 }
 
 /// Asks Telegram what `updates` need to know of their senders' memberships, outside any
 /// transaction: whether they are in the FO chat, and for a private `/cek`, which groups
-/// they are in.
+/// they are in; and fetches the stock files admins sent.
 async fn ask_telegram(db: &Db, bot: &BotContext, updates: &[&Update]) {
     booking::ask_front_office(db, bot, updates.iter().copied()).await;
     cek::ask_telegram(db, bot, updates.iter().copied()).await;
     callback::ask_about_card_pressers(db, bot, updates.iter().copied()).await;
+    shop_admin::ask_telegram(db, bot, updates.iter().copied()).await;
 }
 
 /// How many updates a batch reads at most, and how long it may run. A batch spreads the

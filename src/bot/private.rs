@@ -15,7 +15,11 @@ use crate::{
     db::{now_ms, Conn},
     lang::{self, Lang},
     reports::rekap,
-    shop::invoices::Buyer,
+    shop::{
+        invoices::Buyer,
+        proofs::{self, Proof},
+        texts as shop_texts,
+    },
     telegram::{
         outbox::{self, MessageRef, Outgoing},
         report_texts,
@@ -120,6 +124,12 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             Some(book) => booking::shared_location(tx, &book, message, true).await,
             None => talk.say(tx, texts::private_help(talk.lang)).await,
         };
+    }
+    if shop_admin::stock_file_sent(tx, bot, talk.buyer(), message).await? {
+        return Ok(());
+    }
+    if proof_sent(bot, tx, &talk, message, from).await? {
+        return Ok(());
     }
     let command = message
         .text()
@@ -290,6 +300,54 @@ pub async fn handle(bot: &BotContext, tx: &mut Conn, message: &Message) -> Resul
             },
         },
     }
+}
+
+/// Takes `message` as the buyer's SNK proof when one is awaited (after 📎 under their
+/// items): a text or a photo. `/batal` stops waiting; other commands and the menu's
+/// buttons go on as ever. False when it was not taken.
+async fn proof_sent(
+    bot: &BotContext,
+    tx: &mut Conn,
+    talk: &Conversation<'_>,
+    message: &Message,
+    from: &User,
+) -> Result<bool, sqlx::Error> {
+    if bot.shop.is_none() || !proofs::awaited(tx, talk.telegram_id).await? {
+        return Ok(false);
+    }
+    let text = message.text().or(message.caption()).unwrap_or_default();
+    if message.text().is_some_and(|t| t.starts_with('/')) {
+        let command = Command::parse(text, &bot.me.username);
+        if command.is_none_or(|c| c.name != "batal") {
+            return Ok(false);
+        }
+        proofs::stop(tx, talk.telegram_id).await?;
+        talk.say(tx, shop_texts::proof_cancelled(talk.lang)).await?;
+        return Ok(true);
+    }
+    if shop_menu(bot, message).is_some() {
+        return Ok(false);
+    }
+    let photo = message.photo().and_then(|sizes| {
+        sizes
+            .iter()
+            .max_by_key(|size| u64::from(size.width) * u64::from(size.height))
+    });
+    if photo.is_none() && message.text().is_none() {
+        // A sticker, a voice note, a file: not what the admins can read.
+        talk.say(tx, shop_texts::proof_kinds(talk.lang)).await?;
+        return Ok(true);
+    }
+    let from_name = match &from.last_name {
+        Some(last) => format!("{} {last}", from.first_name),
+        None => from.first_name.clone(),
+    };
+    let proof = Proof {
+        body: text,
+        photo_file_id: photo.map(|size| size.file.id.0.as_str()),
+        from_name: &from_name,
+    };
+    Ok(proofs::receive(tx, talk.buyer(), proof).await?.is_some())
 }
 
 /// The shop's menu choice a message is, when the shop is on.

@@ -14,6 +14,7 @@ use crate::{
         coupons::{self, parse_rupiah},
         custom_texts,
         invoices::{self, Buyer, Call, FromBalance, Status},
+        proofs,
         texts::{self, Closed},
         Shop,
     },
@@ -293,6 +294,13 @@ pub async fn pressed(
             show_cart(tx, shop, buyer, on).await?;
             Ok(String::new())
         }
+        ["shop", "v", order_id] => Ok(match proofs::ask(tx, buyer, order_id).await? {
+            Some(order_id) => {
+                say(tx, buyer.chat_id, texts::proof_asked(&order_id, lang)).await?;
+                String::new()
+            }
+            None => bot_texts::unknown_button(lang),
+        }),
         ["shop", "o"] => {
             buyers::take_broadcasts(tx, buyer.telegram_id, false).await?;
             Ok(texts::broadcasts_taken(false, lang))

@@ -1,15 +1,21 @@
 //! The shop's admin menu in a private chat: `/toko`, `/produk` (with ⏸/▶️ buttons),
-//! `/stok KODE` (then one item a line to add them; alone, the stock masked), `/harga KODE
-//! HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`, `/broadcast PESAN`, `/teks [NAMA TEKS]`. Who may is `shop::admin`'s to say; to
-//! anyone else these commands do not exist, and they get what any unknown command gets.
+//! `/stok KODE` (then one item a line to add them, or as the caption of a `.txt` file;
+//! alone, the stock masked), `/harga KODE HARGA`, `/pesanan`, `/refund INV-… [JUMLAH]`,
+//! `/broadcast PESAN`, `/teks [NAMA TEKS]`, `/kupon_baru KODE DISKON [min=…] [kuota=…]
+//! [sampai=…]`. Who may is `shop::admin`'s to say; to anyone else these commands do not
+//! exist, and they get what any unknown command gets.
 
+use teloxide::types::{Document, Message, Update, UpdateKind};
+
+use super::{BotContext, Command};
 use crate::{
-    db::Conn,
+    db::{Conn, Db},
     shop::{
         admin::{Admin, PriceRefused},
-        coupons::parse_rupiah,
+        coupons::{self, parse_rupiah, Coupon, Discount},
         custom_texts::{self, Key},
         invoices::Buyer,
+        stock_files::Fetched,
         texts, Shop,
     },
     telegram::{
@@ -19,7 +25,7 @@ use crate::{
 };
 
 /// The commands of the admin menu.
-const COMMANDS: [&str; 8] = [
+const COMMANDS: [&str; 9] = [
     "toko",
     "produk",
     "stok",
@@ -28,6 +34,7 @@ const COMMANDS: [&str; 8] = [
     "refund",
     "broadcast",
     "teks",
+    "kupon_baru",
 ];
 
 /// How many items `/stok KODE` shows, and how many orders `/pesanan`.
@@ -92,6 +99,17 @@ pub async fn command(
                     Err(PriceRefused::BadPrice) => texts::admin_harga_usage(lang),
                 },
                 _ => texts::admin_harga_usage(lang),
+            };
+            say(tx, asker, html).await?;
+        }
+        "kupon_baru" => {
+            let offset = shop.utc_offset;
+            let html = match new_coupon(arguments, offset) {
+                Some(coupon) => match admin.add_coupon(tx, coupon, offset).await? {
+                    Ok(coupon) => texts::admin_coupon_added(&coupon, offset, lang),
+                    Err(refused) => texts::coupon_not_made(&refused, lang),
+                },
+                None => texts::admin_coupon_usage(&admin.coupons(tx).await?, offset, lang),
             };
             say(tx, asker, html).await?;
         }
@@ -224,4 +242,108 @@ pub async fn pressed(
 
 async fn say(tx: &mut Conn, asker: Buyer, html: String) -> Result<(), sqlx::Error> {
     outbox::enqueue(tx, &Outgoing::message(asker.chat_id, html)).await
+}
+
+/// The stock file `message` carries: in a private chat with the shop on, a document
+/// captioned `/stok KODE`; its code and the document.
+fn stock_file<'m>(bot: &BotContext, message: &'m Message) -> Option<(String, &'m Document)> {
+    bot.shop.as_ref()?;
+    if !message.chat.is_private() {
+        return None;
+    }
+    let document = message.document()?;
+    let caption = message.caption()?;
+    let command = Command::parse(caption, &bot.me.username)?;
+    if command.name != "stok" {
+        return None;
+    }
+    let mut words = command.arguments.split_whitespace();
+    let code = words.next()?.to_owned();
+    words.next().is_none().then_some((code, document))
+}
+
+fn private_message(update: &Update) -> Option<&Message> {
+    match &update.kind {
+        UpdateKind::Message(message) => Some(message),
+        _ => None,
+    }
+}
+
+/// True for a stock file: it is fetched before the transaction ([`ask_telegram`]).
+pub(super) fn asks_telegram(bot: &BotContext, update: &Update) -> bool {
+    private_message(update).is_some_and(|message| stock_file(bot, message).is_some())
+}
+
+/// Before a batch's transaction: fetches the stock files among `updates` whose senders
+/// run the shop.
+pub(super) async fn ask_telegram<'u>(
+    db: &Db,
+    bot: &BotContext,
+    updates: impl Iterator<Item = &'u Update>,
+) {
+    let Some(shop) = &bot.shop else {
+        return;
+    };
+    for message in updates.filter_map(private_message) {
+        let (Some((_, document)), Some(from)) = (stock_file(bot, message), &message.from) else {
+            continue;
+        };
+        let sender = i64::try_from(from.id.0).unwrap_or(i64::MAX);
+        shop.stock_files
+            .fetch(db, &bot.telegram, sender, document)
+            .await;
+    }
+}
+
+/// Adds the stock file `message` carries, if it is one and `asker` runs the shop; false,
+/// with nothing done, otherwise.
+pub async fn stock_file_sent(
+    tx: &mut Conn,
+    bot: &BotContext,
+    asker: Buyer,
+    message: &Message,
+) -> Result<bool, sqlx::Error> {
+    let (Some(shop), Some((code, document))) = (&bot.shop, stock_file(bot, message)) else {
+        return Ok(false);
+    };
+    let Some(admin) = Admin::of(tx, asker.telegram_id).await? else {
+        return Ok(false);
+    };
+    let html = match shop.stock_files.take(document) {
+        Some(Fetched::Text(items)) => match admin.add_stock(tx, &code, &items).await? {
+            Some((product, added)) => texts::admin_stock_added(&product, &added, asker.lang),
+            None => texts::no_such_product(&code, asker.lang),
+        },
+        fetched => texts::admin_stock_file_refused(fetched, asker.lang),
+    };
+    say(tx, asker, html).await?;
+    Ok(true)
+}
+
+/// The coupon `/kupon_baru KODE DISKON [min=JUMLAH] [kuota=N] [sampai=YYYY-MM-DD]` asks for;
+/// `None` when it is not written so. What the values may be is `coupons::add_as`'s to say.
+fn new_coupon(arguments: &str, offset: time::UtcOffset) -> Option<Coupon> {
+    let mut words = arguments.split_whitespace();
+    let code = words.next()?.to_owned();
+    let discount = Discount::parse(words.next()?)?;
+    let mut coupon = Coupon {
+        code,
+        discount,
+        min_total: 0,
+        max_uses: None,
+        expires_at: None,
+        active: true,
+    };
+    for word in words {
+        let (name, value) = word.split_once('=')?;
+        match name.to_ascii_lowercase().as_str() {
+            "min" => coupon.min_total = parse_rupiah(value)?,
+            "kuota" => coupon.max_uses = Some(value.parse().ok()?),
+            "sampai" => {
+                coupon.expires_at = Some(coupons::end_of(coupons::parse_day(value)?, offset))
+            }
+            _ => return None,
+        }
+    }
+    Some(coupon)
 }

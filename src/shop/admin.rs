@@ -8,7 +8,11 @@ use sqlx::Row;
 
 use super::{
     catalogue::{self, Added, Product},
-    config::check_price,
+    config::{
+        check_price, one_line_within, text_within, MOST_DESCRIPTION_CHARS, MOST_NAME_CHARS,
+        MOST_SNK_CHARS,
+    },
+    coupons::{self, AddRefused, Coupon},
     custom_texts::{self, Key, Refused as TextRefused},
     invoices::{self, Status},
     texts,
@@ -135,6 +139,84 @@ impl Admin {
             .expect("a product just re-priced")))
     }
 
+    /// Gives product `code` the name, description or terms of `edit` that it holds (each
+    /// checked: a name of 1 to [`MOST_NAME_CHARS`] characters on one line, a description and
+    /// terms of at most [`MOST_DESCRIPTION_CHARS`] and [`MOST_SNK_CHARS`], empty terms
+    /// being the shop's); the product as it is now.
+    pub async fn edit_product(
+        &self,
+        tx: &mut Conn,
+        code: &str,
+        edit: &ProductEdit<'_>,
+    ) -> Result<Result<Product, EditRefused>, sqlx::Error> {
+        let Some(product) = catalogue::find(tx, code).await? else {
+            return Ok(Err(EditRefused::NoProduct));
+        };
+        let checked = |value: Option<&str>, most: usize, one_line: bool| match value {
+            None => Ok(None),
+            Some(value) if one_line => one_line_within(value, most).map(Some).ok_or(most),
+            Some(value) => text_within(value, most).map(Some).ok_or(most),
+        };
+        let name = checked(edit.name, MOST_NAME_CHARS, true).map_err(EditRefused::Name);
+        let description = checked(edit.description, MOST_DESCRIPTION_CHARS, false)
+            .map_err(EditRefused::Description);
+        let snk = checked(edit.snk, MOST_SNK_CHARS, false).map_err(EditRefused::Snk);
+        let (name, description, snk) = match (name, description, snk) {
+            (Ok(name), Ok(description), Ok(snk)) => (name, description, snk),
+            (Err(refused), _, _) | (_, Err(refused), _) | (_, _, Err(refused)) => {
+                return Ok(Err(refused))
+            }
+        };
+        let mut changed = Vec::new();
+        for (column, value) in [
+            ("name", &name),
+            ("description", &description),
+            ("snk", &snk),
+        ] {
+            let Some(value) = value else { continue };
+            sqlx::query(&format!(
+                "UPDATE shop_products SET {column} = $1, updated_at = $2 WHERE code = $3"
+            ))
+            .bind(value)
+            .bind(now_ms())
+            .bind(&product.code)
+            .execute(&mut *tx)
+            .await?;
+            changed.push(column);
+        }
+        if !changed.is_empty() {
+            let detail = format!("{}: {}", product.code, changed.join(", "));
+            self.audit(tx, "shop_product_edit", &detail).await?;
+        }
+        Ok(Ok(catalogue::find(tx, &product.code)
+            .await?
+            .expect("a product just edited")))
+    }
+
+    /// Every coupon, newest first, with its uses.
+    pub async fn coupons(&self, conn: &mut Conn) -> Result<Vec<(Coupon, i64)>, sqlx::Error> {
+        coupons::all(conn).await
+    }
+
+    /// Adds `coupon` ([`coupons::add_as`]), audited as this admin's.
+    pub async fn add_coupon(
+        &self,
+        tx: &mut Conn,
+        coupon: Coupon,
+        offset: time::UtcOffset,
+    ) -> Result<Result<Coupon, AddRefused>, sqlx::Error> {
+        coupons::add_as(tx, Actor::Member(&self.0), coupon, offset).await
+    }
+
+    /// Each text an admin may rewrite, with theirs if they saved one.
+    pub async fn texts(&self, conn: &mut Conn) -> Result<Vec<(Key, Option<String>)>, sqlx::Error> {
+        let mut saved = Vec::new();
+        for key in Key::ALL {
+            saved.push((key, custom_texts::saved(conn, key).await?));
+        }
+        Ok(saved)
+    }
+
     /// The latest `limit` invoices, newest first, each with how many items it delivered.
     pub async fn latest_orders(
         &self,
@@ -143,7 +225,8 @@ impl Admin {
     ) -> Result<Vec<OrderLine>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT i.order_id, i.buyer_id, i.kind, i.total, i.status, i.created_at,
-                 (SELECT COUNT(*) FROM shop_items s WHERE s.invoice_id = i.id AND s.state = 'sold')
+                 (SELECT COUNT(*) FROM shop_items s WHERE s.invoice_id = i.id AND s.state = 'sold'),
+                 (SELECT l.amount FROM shop_ledger l WHERE l.invoice_id = i.id AND l.reason = 'refund')
              FROM shop_invoices i ORDER BY i.id DESC LIMIT $1",
         )
         .bind(limit)
@@ -159,6 +242,7 @@ impl Admin {
                     status: row.try_get(4)?,
                     created_at: row.try_get(5)?,
                     delivered: row.try_get(6)?,
+                    refunded: row.try_get(7)?,
                 })
             })
             .collect()
@@ -267,6 +351,24 @@ pub fn mask(item: &str) -> String {
     format!("{head}•••{tail}")
 }
 
+/// What an admin changes of a product's words; `None` leaves it as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProductEdit<'a> {
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub snk: Option<&'a str>,
+}
+
+/// Why a product's words were not changed: no such product, or a field too long (or an
+/// empty name), with its most characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditRefused {
+    NoProduct,
+    Name(usize),
+    Description(usize),
+    Snk(usize),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PriceRefused {
     NoProduct,
@@ -283,6 +385,8 @@ pub struct OrderLine {
     pub status: String,
     pub created_at: i64,
     pub delivered: i64,
+    /// What was refunded of it to the buyer's balance, if anything.
+    pub refunded: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -36,3 +36,10 @@ pub async fn broadcast_to(conn: &mut Conn) -> Result<Vec<(i64, i64)>, sqlx::Erro
     .fetch_all(&mut *conn)
     .await
 }
+
+/// How many take broadcasts.
+pub async fn broadcast_count(conn: &mut Conn) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM shop_buyers WHERE broadcasts = 1")
+        .fetch_one(&mut *conn)
+        .await
+}

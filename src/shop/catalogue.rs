@@ -115,6 +115,10 @@ pub struct Added {
 /// The longest item, in characters (a Telegram message holds 4096).
 pub const MOST_ITEM_CHARS: usize = 1000;
 
+/// The most one list of items sent from the Mini App may hold, in bytes (1 MB): a larger
+/// file is split.
+pub const MOST_LIST_BYTES: usize = 1_000_000;
+
 /// Adds `text`'s lines (trimmed, empty ones skipped) to `code`'s stock; `None` if no such
 /// product.
 pub async fn add_stock(

@@ -73,6 +73,10 @@ pub const DEFAULT_PAKASIR_URL: &str = "https://app.pakasir.com";
 /// The most a product may cost, in Rupiah: a hundred million (QRIS's own ceiling is lower
 /// still, ten million a payment).
 pub const MOST_PRICE: i64 = 100_000_000;
+/// The longest product name, description and terms, in characters.
+pub const MOST_NAME_CHARS: usize = 64;
+pub const MOST_DESCRIPTION_CHARS: usize = 1_000;
+pub const MOST_SNK_CHARS: usize = 2_000;
 /// Items one invoice may hold.
 pub const MOST_QUANTITY: i64 = 100;
 
@@ -200,11 +204,15 @@ fn products(written: Vec<ProductFile>) -> Result<Vec<ProductConfig>, Invalid> {
         }
         products.push(ProductConfig {
             code,
-            name: one_line("shop.products.name", &product.name, 64)?,
+            name: one_line("shop.products.name", &product.name, MOST_NAME_CHARS)?,
             price: check_price(product.price)
                 .map_err(|m| Invalid::new("shop.products.price", m))?,
-            description: text("shop.products.description", &product.description, 1000)?,
-            snk: text("shop.products.snk", &product.snk, 2000)?,
+            description: text(
+                "shop.products.description",
+                &product.description,
+                MOST_DESCRIPTION_CHARS,
+            )?,
+            snk: text("shop.products.snk", &product.snk, MOST_SNK_CHARS)?,
         });
     }
     Ok(products)
@@ -273,20 +281,27 @@ fn check_url(url: &str) -> Result<String, Invalid> {
 
 /// One line of at most `most` characters, spaces tidied.
 fn one_line(key: &'static str, value: &str, most: usize) -> Result<String, Invalid> {
+    one_line_within(value, most)
+        .ok_or_else(|| Invalid::new(key, format!("use 1 to {most} characters")))
+}
+
+/// `value` on one line, its runs of white space made one space, if that is 1 to `most`
+/// characters.
+pub fn one_line_within(value: &str, most: usize) -> Option<String> {
     let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    if value.is_empty() || value.chars().count() > most {
-        return Err(Invalid::new(key, format!("use 1 to {most} characters")));
-    }
-    Ok(value)
+    (!value.is_empty() && value.chars().count() <= most).then_some(value)
 }
 
 /// Text of at most `most` characters, lines kept.
 fn text(key: &'static str, value: &str, most: usize) -> Result<String, Invalid> {
+    text_within(value, most)
+        .ok_or_else(|| Invalid::new(key, format!("use at most {most} characters")))
+}
+
+/// `value` trimmed, lines kept, if that is at most `most` characters.
+pub fn text_within(value: &str, most: usize) -> Option<String> {
     let value = value.trim();
-    if value.chars().count() > most {
-        return Err(Invalid::new(key, format!("use at most {most} characters")));
-    }
-    Ok(value.to_owned())
+    (value.chars().count() <= most).then(|| value.to_owned())
 }
 
 #[cfg(test)]

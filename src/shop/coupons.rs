@@ -10,7 +10,29 @@ use super::config::check_code;
 use crate::{
     db::{lock_until_commit, now_ms, Conn},
     telegram::texts::rupiah,
+    users::{access::Actor, team},
 };
+
+/// The largest minimum purchase a coupon may ask, in Rupiah, and the most uses it may
+/// allow.
+pub const MOST_MIN_TOTAL: i64 = 1_000_000_000;
+pub const MOST_USES: i64 = 1_000_000;
+
+/// A day as people write it in a form: `2026-12-31`.
+pub fn parse_day(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+/// When a coupon good until `day` (to its end, on the clock of `offset`) ends: the first
+/// moment of the next day, in Unix ms.
+pub fn end_of(day: time::Date, offset: time::UtcOffset) -> i64 {
+    let next = day.next_day().unwrap_or(day);
+    next.midnight().assume_offset(offset).unix_timestamp() * 1000
+}
 
 /// What a coupon takes off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +189,69 @@ pub async fn add(tx: &mut Conn, coupon: &Coupon) -> Result<bool, sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     Ok(added.rows_affected() == 1)
+}
+
+/// Why a coupon was not added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddRefused {
+    /// Not a code ([`check_code`] says why).
+    BadCode(String),
+    /// A minimum purchase past [`MOST_MIN_TOTAL`] or below nothing.
+    BadMinimum,
+    /// Uses outside 1 to [`MOST_USES`].
+    BadUses,
+    /// Its last day is over already.
+    Ended,
+    /// A coupon with its code exists already.
+    Exists(String),
+}
+
+/// Adds `coupon`, its code checked (kept in capitals), audited as `actor`'s
+/// (`shop_coupon_add`, with its [`Coupon::describe`] on the clock of `offset`): `tangkap
+/// shop coupon add` and the Mini App's Toko page alike.
+pub async fn add_as(
+    tx: &mut Conn,
+    actor: Actor<'_>,
+    mut coupon: Coupon,
+    offset: time::UtcOffset,
+) -> Result<Result<Coupon, AddRefused>, sqlx::Error> {
+    coupon.code = match check_code(&coupon.code) {
+        Ok(code) => code,
+        Err(why) => return Ok(Err(AddRefused::BadCode(why))),
+    };
+    if !(0..=MOST_MIN_TOTAL).contains(&coupon.min_total) {
+        return Ok(Err(AddRefused::BadMinimum));
+    }
+    if coupon
+        .max_uses
+        .is_some_and(|uses| !(1..=MOST_USES).contains(&uses))
+    {
+        return Ok(Err(AddRefused::BadUses));
+    }
+    if coupon.expires_at.is_some_and(|at| at <= now_ms()) {
+        return Ok(Err(AddRefused::Ended));
+    }
+    if !add(tx, &coupon).await? {
+        return Ok(Err(AddRefused::Exists(coupon.code)));
+    }
+    let detail = coupon.describe(offset);
+    team::record(tx, actor, "shop_coupon_add", None, &detail).await?;
+    Ok(Ok(coupon))
+}
+
+/// Every coupon, newest first, with its uses: the invoices holding it, pending or paid.
+pub async fn all(conn: &mut Conn) -> Result<Vec<(Coupon, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.code, c.percent, c.amount, c.min_total, c.max_uses, c.expires_at, c.active,
+             (SELECT COUNT(*) FROM shop_invoices i
+              WHERE i.coupon_code = c.code AND i.status IN ('pending', 'paid'))
+         FROM shop_coupons c ORDER BY c.created_at DESC, c.code",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((coupon(row)?, row.try_get(7)?)))
+        .collect()
 }
 
 /// What coupon `code` takes off a purchase of `subtotal` now, if it may be used: read, and

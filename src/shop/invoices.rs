@@ -842,7 +842,8 @@ async fn deliver(tx: &mut Conn, shop: &Shop, id: i64) -> Result<(), sqlx::Error>
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            for line in &invoice.lines {
+            let lines = invoice.lines.len();
+            for (line_index, line) in invoice.lines.iter().enumerate() {
                 let items: Vec<String> = sqlx::query_scalar(
                     "SELECT content FROM shop_items WHERE invoice_id = $1 AND product_code = $2
                      ORDER BY id",
@@ -858,10 +859,18 @@ async fn deliver(tx: &mut Conn, shop: &Shop, id: i64) -> Result<(), sqlx::Error>
                 let parts = split_items(&items);
                 let count = parts.len();
                 for (index, part) in parts.iter().enumerate() {
-                    messages.push(Outgoing::message(
+                    let mut delivery = Outgoing::message(
                         invoice.chat_id,
                         texts::delivery(&invoice, line, part, &snk, (index + 1, count)),
-                    ));
+                    );
+                    // Under the last of them: proof under the terms (`super::proofs`).
+                    if line_index + 1 == lines && index + 1 == count {
+                        delivery = delivery.with_keyboard(vec![vec![Button::callback(
+                            texts::proof_button(invoice.lang),
+                            format!("shop:v:{}", invoice.order_id),
+                        )]]);
+                    }
+                    messages.push(delivery);
                 }
             }
         }

@@ -20,6 +20,8 @@ pub mod gateway;
 pub mod invoices;
 pub mod owners;
 pub mod pakasir;
+pub mod proofs;
+pub mod stock_files;
 pub mod texts;
 
 use std::{
@@ -50,6 +52,8 @@ pub struct Shop {
     pub alert_chat: Option<i64>,
     /// When each kind of alert was last told by this instance.
     told: Arc<Mutex<HashMap<owners::Told, Instant>>>,
+    /// Admins' stock files fetched before the transactions that add them.
+    pub stock_files: stock_files::StockFiles,
 }
 
 impl Shop {
@@ -61,6 +65,7 @@ impl Shop {
             wake: Arc::new(Notify::new()),
             alert_chat,
             told: Arc::default(),
+            stock_files: stock_files::StockFiles::default(),
         }
     }
 }

@@ -747,21 +747,21 @@ pub fn admin_menu(shop_name: &str, lang: Lang) -> String {
         escape(shop_name),
         lang.pick(
             "/produk: produk, stok, harga, nyala/mati\n\
-             <code>/stok KODE</code> lalu satu item per baris (di baris berikutnya): tambah stok; <code>/stok KODE</code> saja: lihat stok (disamarkan)\n\
+             <code>/stok KODE</code> lalu satu item per baris (di baris berikutnya), atau file .txt dengan keterangan <code>/stok KODE</code>: tambah stok; <code>/stok KODE</code> saja: lihat stok (disamarkan)\n\
              <code>/harga KODE HARGA</code>: ubah harga\n\
              /pesanan: 10 pesanan terakhir\n\
              <code>/refund INV-… [JUMLAH]</code>: kembalikan ke saldo pembeli\n\
              <code>/broadcast PESAN</code>: kirim info ke semua pembeli (yang tidak berhenti)\n\
              /teks: ubah teks sambutan dan bantuan bot\n\
-             Kupon: <code>tangkap shop coupon add</code> di server.",
+             <code>/kupon_baru KODE DISKON</code>: buat kupon (ketik saja untuk contoh dan daftar kupon)",
             "/produk: products, stock, prices, on/off\n\
-             <code>/stok CODE</code> then one item a line (on the next lines): add stock; <code>/stok CODE</code> alone: see the stock (masked)\n\
+             <code>/stok CODE</code> then one item a line (on the next lines), or a .txt file captioned <code>/stok CODE</code>: add stock; <code>/stok CODE</code> alone: see the stock (masked)\n\
              <code>/harga CODE PRICE</code>: change a price\n\
              /pesanan: the last 10 orders\n\
              <code>/refund INV-… [AMOUNT]</code>: refund to the buyer's balance\n\
              <code>/broadcast MESSAGE</code>: send news to every buyer (who did not stop it)\n\
              /teks: change the bot's welcome and help\n\
-             Coupons: <code>tangkap shop coupon add</code> on the server.",
+             <code>/kupon_baru CODE DISCOUNT</code>: make a coupon (type it alone for an example and the coupons)",
         )
     )
 }
@@ -821,8 +821,8 @@ pub fn admin_stock(product: &Product, masked: &[String], lang: Lang) -> String {
         ));
     }
     html.push_str(lang.pick(
-        "\n\nItem disamarkan. Tambah: <code>/stok KODE</code> lalu satu item per baris.",
-        "\n\nItems are masked. Add: <code>/stok CODE</code> then one item a line.",
+        "\n\nItem disamarkan. Tambah: <code>/stok KODE</code> lalu satu item per baris, atau kirim file .txt dengan keterangan <code>/stok KODE</code>.",
+        "\n\nItems are masked. Add: <code>/stok CODE</code> then one item a line, or send a .txt file captioned <code>/stok CODE</code>.",
     ));
     html
 }
@@ -967,7 +967,18 @@ pub fn admin_text_saved(key: Key, custom: bool, lang: Lang) -> String {
 }
 
 pub fn admin_text_refused(key: Key, refused: &TextRefused, lang: Lang) -> String {
-    let why = match refused {
+    format!(
+        "{} <b>{}</b> {}: {}.",
+        lang.pick("Teks", "The text"),
+        key.name(),
+        lang.pick("tidak disimpan", "was not saved"),
+        escape(&text_refusal(key, refused, lang))
+    )
+}
+
+/// Why a text was not saved, as plain text (the Mini App's answer; escaped in a message).
+pub fn text_refusal(key: Key, refused: &TextRefused, lang: Lang) -> String {
+    match refused {
         TextRefused::Empty => lang.pick("teksnya kosong", "the text is empty").to_owned(),
         TextRefused::TooLong => format!(
             "{} {}",
@@ -977,7 +988,7 @@ pub fn admin_text_refused(key: Key, refused: &TextRefused, lang: Lang) -> String
         TextRefused::UnknownPlaceholder(name) => format!(
             "{} {{{}}} {}; {}: {}",
             lang.pick("isian", "the placeholder"),
-            escape(name),
+            name,
             lang.pick("tidak dikenal", "is not known"),
             lang.pick("yang bisa dipakai", "use"),
             key.placeholders()
@@ -989,13 +1000,7 @@ pub fn admin_text_refused(key: Key, refused: &TextRefused, lang: Lang) -> String
         TextRefused::OpenBrace => lang
             .pick("ada { atau } tanpa pasangannya", "a { or } has no partner")
             .to_owned(),
-    };
-    format!(
-        "{} <b>{}</b> {}: {why}.",
-        lang.pick("Teks", "The text"),
-        key.name(),
-        lang.pick("tidak disimpan", "was not saved")
-    )
+    }
 }
 
 pub fn admin_refund_usage(lang: Lang) -> String {
@@ -1044,6 +1049,214 @@ pub fn admin_refund_refused(refused: RefundRefused, lang: Lang) -> String {
             )
             .to_owned(),
     }
+}
+
+/// Why an admin's stock file added nothing (`None`: it could not be fetched in time).
+pub fn admin_stock_file_refused(
+    fetched: Option<super::stock_files::Fetched>,
+    lang: Lang,
+) -> String {
+    use super::stock_files::{Fetched, MOST_STOCK_FILE_BYTES};
+    match fetched {
+        Some(Fetched::TooLarge) => format!(
+            "📦 {} {} KB.",
+            lang.pick(
+                "File stok terlalu besar: paling besar",
+                "The stock file is too large: at most"
+            ),
+            MOST_STOCK_FILE_BYTES / 1024
+        ),
+        Some(Fetched::NotText) => lang
+            .pick(
+                "📦 File stok harus berupa teks (.txt), satu item per baris.",
+                "📦 A stock file must be text (.txt), one item a line.",
+            )
+            .to_owned(),
+        Some(Fetched::Text(_)) | Some(Fetched::Unreachable) | None => lang
+            .pick(
+                "📦 File stok tidak bisa diambil dari Telegram. Kirim lagi sebentar lagi; tidak ada yang ditambahkan.",
+                "📦 The stock file could not be fetched from Telegram. Send it again shortly; nothing was added.",
+            )
+            .to_owned(),
+    }
+}
+
+pub fn proof_button(lang: Lang) -> String {
+    lang.pick("📎 Kirim bukti SNK", "📎 Send SNK proof")
+        .to_owned()
+}
+
+/// After 📎: what the buyer's next message will be.
+pub fn proof_asked(order_id: &str, lang: Lang) -> String {
+    format!(
+        "📎 {} <b>{}</b>: {}",
+        lang.pick("Kirim bukti SNK untuk", "Send your SNK proof for"),
+        escape(order_id),
+        lang.pick(
+            "tulis pesan atau kirim foto (dengan keterangan bila perlu). /batal untuk membatalkan.",
+            "write a message or send a photo (with a caption if needed). /batal to cancel.",
+        )
+    )
+}
+
+pub fn proof_received(order_id: &str, lang: Lang) -> String {
+    format!(
+        "✅ {} <b>{}</b> {}",
+        lang.pick("Bukti SNK untuk", "Your SNK proof for"),
+        escape(order_id),
+        lang.pick(
+            "diterima dan diteruskan ke admin.",
+            "was received and passed on to the admins.",
+        )
+    )
+}
+
+pub fn proof_cancelled(lang: Lang) -> String {
+    lang.pick(
+        "Pengiriman bukti SNK dibatalkan.",
+        "Sending the SNK proof was cancelled.",
+    )
+    .to_owned()
+}
+
+/// What the admins get of a buyer's proof (as a photo's caption, or a message).
+pub fn proof_for_admins(order_id: &str, from_name: &str, body: &str, lang: Lang) -> String {
+    let mut html = format!(
+        "🧾 {} <b>{}</b> {} {}",
+        lang.pick("Bukti SNK untuk", "SNK proof for"),
+        escape(order_id),
+        lang.pick("dari", "from"),
+        escape(from_name)
+    );
+    if !body.is_empty() {
+        html.push_str(&format!("\n\n{}", escape(body)));
+    }
+    html
+}
+
+pub fn proof_kinds(lang: Lang) -> String {
+    lang.pick(
+        "📎 Bukti SNK berupa teks atau foto. Kirim lagi, atau /batal.",
+        "📎 SNK proof is a text or a photo. Send it again, or /batal.",
+    )
+    .to_owned()
+}
+
+/// Why a coupon was not made, in a sentence (the Toko page names the field besides).
+pub fn coupon_not_made(refused: &super::coupons::AddRefused, lang: Lang) -> String {
+    use super::coupons::{AddRefused, MOST_MIN_TOTAL, MOST_USES};
+    match refused {
+        AddRefused::BadCode(_) => lang
+            .pick(
+                "Kode kupon 1 sampai 32 huruf, angka, _ atau -, misalnya HEMAT10.",
+                "A coupon code is 1 to 32 letters, digits, _ or -, such as HEMAT10.",
+            )
+            .to_owned(),
+        AddRefused::BadMinimum => format!(
+            "{} {}.",
+            lang.pick(
+                "Minimal belanja harus Rp0 sampai",
+                "The least purchase must be Rp0 to"
+            ),
+            rupiah(MOST_MIN_TOTAL)
+        ),
+        AddRefused::BadUses => format!(
+            "{} {MOST_USES}.",
+            lang.pick(
+                "Batas pemakaian harus 1 sampai",
+                "The most uses must be 1 to"
+            )
+        ),
+        AddRefused::Ended => lang
+            .pick(
+                "Tanggal berakhir sudah lewat.",
+                "The last day is over already.",
+            )
+            .to_owned(),
+        AddRefused::Exists(code) => match lang {
+            Lang::Id => format!("Kupon {code} sudah ada."),
+            Lang::En => format!("A coupon {code} exists already."),
+        },
+    }
+}
+
+/// A coupon's terms, one line: `HEMAT10: 10%, min. belanja Rp20.000, maks. 5 kali, sampai
+/// 31-12-2026 23:59`.
+pub fn coupon_terms(
+    coupon: &super::coupons::Coupon,
+    offset: time::UtcOffset,
+    lang: Lang,
+) -> String {
+    use super::coupons::Discount;
+    let mut html = format!(
+        "<code>{}</code>: {}",
+        escape(&coupon.code),
+        match coupon.discount {
+            Discount::Percent(percent) => format!("{percent}%"),
+            Discount::Amount(amount) => rupiah(amount),
+        }
+    );
+    if coupon.min_total > 0 {
+        html.push_str(&format!(
+            ", {} {}",
+            lang.pick("min. belanja", "from"),
+            rupiah(coupon.min_total)
+        ));
+    }
+    if let Some(uses) = coupon.max_uses {
+        html.push_str(&format!(
+            ", {} {uses} {}",
+            lang.pick("maks.", "at most"),
+            lang.pick("kali", "uses")
+        ));
+    }
+    if let Some(ends) = coupon.expires_at {
+        // It ends at the first moment of the next day: its last minute is shown.
+        html.push_str(&format!(
+            ", {} {}",
+            lang.pick("sampai", "until"),
+            crate::telegram::texts::date_and_clock(ends - 60_000, offset)
+        ));
+    }
+    html
+}
+
+pub fn admin_coupon_added(
+    coupon: &super::coupons::Coupon,
+    offset: time::UtcOffset,
+    lang: Lang,
+) -> String {
+    format!(
+        "🎟 {} {}",
+        lang.pick("Kupon dibuat:", "Coupon made:"),
+        coupon_terms(coupon, offset, lang)
+    )
+}
+
+/// `/kupon_baru` alone, or mistyped: how to write it, and the coupons there are.
+pub fn admin_coupon_usage(
+    coupons: &[(super::coupons::Coupon, i64)],
+    offset: time::UtcOffset,
+    lang: Lang,
+) -> String {
+    let mut html = lang
+        .pick(
+            "Ketik <code>/kupon_baru KODE DISKON [min=JUMLAH] [kuota=N] [sampai=YYYY-MM-DD]</code>, misalnya <code>/kupon_baru HEMAT10 10% min=20000 kuota=50 sampai=2026-12-31</code>. DISKON: persen (10%) atau Rupiah (5000).",
+            "Type <code>/kupon_baru CODE DISCOUNT [min=AMOUNT] [kuota=N] [sampai=YYYY-MM-DD]</code>, e.g. <code>/kupon_baru HEMAT10 10% min=20000 kuota=50 sampai=2026-12-31</code>. DISCOUNT: a percent (10%) or Rupiah (5000).",
+        )
+        .to_owned();
+    if !coupons.is_empty() {
+        html.push_str(lang.pick("\n\n🎟 <b>Kupon</b>", "\n\n🎟 <b>Coupons</b>"));
+        for (coupon, used) in coupons.iter().take(20) {
+            html.push_str(&format!(
+                "\n{}{} · {} {used}",
+                if coupon.active { "" } else { "⏸ " },
+                coupon_terms(coupon, offset, lang),
+                lang.pick("dipakai", "used")
+            ));
+        }
+    }
+    html
 }
 
 #[cfg(test)]

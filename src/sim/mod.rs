@@ -845,8 +845,9 @@ impl FakeTelegram {
         (posted, largest.expect("three sizes"))
     }
 
-    /// `from` posts `bytes` in a group as a file (a document) named `file_name` of type
-    /// `mime_type` (as the sender's app declared it), with `caption` under it if given.
+    /// `from` posts `bytes` in a chat (a group, or their private chat with the bot when
+    /// `chat_id` is their id) as a file (a document) named `file_name` of type `mime_type`
+    /// (as the sender's app declared it), with `caption` under it if given.
     pub fn send_document(
         &self,
         chat_id: i64,
@@ -856,6 +857,9 @@ impl FakeTelegram {
         mime_type: &str,
         caption: Option<&str>,
     ) -> (Posted, SimFile) {
+        if chat_id == from.id {
+            self.make_private_chat(from);
+        }
         let extension = file_name.rsplit_once('.').map_or("bin", |(_, ext)| ext);
         let (file, size) = self.store_file("documents", extension, bytes.to_vec());
         let mut content = caption_content(caption);
@@ -1618,17 +1622,19 @@ mod tests {
     async fn photos_are_uploaded_as_telegram_takes_them() {
         use crate::{
             config::BotToken,
-            telegram::api::{ApiError, BotApi, Upload},
+            telegram::api::{ApiError, BotApi, PhotoInput, Upload},
         };
         const TOKEN: &str = "4242:AAPhotosOfTheFakeBotApi_0123456789";
         let fake = FakeTelegram::start(TOKEN, "tangkap_bot").await.unwrap();
         let api = BotApi::new(&fake.api_url(), &BotToken::parse(TOKEN).unwrap());
         let group = fake.group("Kasir");
         let png = crate::telegram::qr::png("000201010211").unwrap();
-        let upload = || Upload {
-            file_name: "qris.png",
-            content_type: "image/png",
-            bytes: png.clone(),
+        let upload = || {
+            PhotoInput::Upload(Upload {
+                file_name: "qris.png",
+                content_type: "image/png",
+                bytes: png.clone(),
+            })
         };
         let markup = teloxide::types::InlineKeyboardMarkup::new([[
             teloxide::types::InlineKeyboardButton::callback("Batal", "batal"),
@@ -1658,6 +1664,18 @@ mod tests {
         );
         assert_eq!(kept.callbacks, [("Batal".to_owned(), "batal".to_owned())]);
         assert_eq!(fake.stats().messages_sent, 1);
+        // Sent on by the id Telegram gave it (to another chat: one a second in a group):
+        // the same image, nothing uploaded.
+        let elsewhere = fake.group("Gudang");
+        let again = PhotoInput::FileId(largest.file.id.0.clone());
+        api.send_photo(elsewhere, again, "Lagi", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            fake.bot_messages(elsewhere)[0].photo.as_deref(),
+            Some(&png[..])
+        );
+        assert_eq!(fake.stats().messages_sent, 2);
 
         let refused = |result: Result<teloxide::types::Message, ApiError>| match result {
             Err(ApiError::Refused { code, description }) => (code, description),
@@ -1671,6 +1689,14 @@ mod tests {
         assert_eq!(
             refused(api.send_photo(-1, upload(), "Bayar", None).await),
             (400, "Bad Request: chat not found".into())
+        );
+        let unknown = PhotoInput::FileId("AgACAgUAAxkBAAIBtidak".into());
+        assert_eq!(
+            refused(api.send_photo(group, unknown, "Bayar", None).await),
+            (
+                400,
+                "Bad Request: wrong file identifier/HTTP URL specified".into()
+            )
         );
         let stranger = fake.user("Ani", None);
         assert_eq!(

@@ -88,6 +88,13 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// The photo of a sendPhoto: a file uploaded with the call, or one Telegram has.
+#[derive(Clone, Debug)]
+pub enum PhotoInput {
+    Upload(Upload),
+    FileId(String),
+}
+
 /// What a download through [`BotApi::download`] can meet besides the Bot API's answers.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DownloadError {
@@ -381,12 +388,12 @@ impl BotApi {
         outcome
     }
 
-    /// Sends `photo` (an image file) to `chat_id` with an HTML `caption` and the inline
-    /// keyboard `reply_markup` (none: no buttons), by sendPhoto; returns the message sent.
+    /// Sends `photo` to `chat_id` with an HTML `caption` and the inline keyboard
+    /// `reply_markup` (none: no buttons), by sendPhoto; returns the message sent.
     pub async fn send_photo(
         &self,
         chat_id: i64,
-        photo: Upload,
+        photo: PhotoInput,
         caption: &str,
         reply_markup: Option<&InlineKeyboardMarkup>,
     ) -> Result<Message, ApiError> {
@@ -399,7 +406,14 @@ impl BotApi {
             let markup = serde_json::to_string(markup).expect("a keyboard always serializes");
             fields.push(("reply_markup", markup));
         }
-        self.call_multipart("sendPhoto", fields, vec![("photo", photo)], CALL_TIMEOUT)
+        let files = match photo {
+            PhotoInput::Upload(upload) => vec![("photo", upload)],
+            PhotoInput::FileId(file_id) => {
+                fields.push(("photo", file_id));
+                Vec::new()
+            }
+        };
+        self.call_multipart("sendPhoto", fields, files, CALL_TIMEOUT)
             .await
     }
 

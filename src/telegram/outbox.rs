@@ -135,22 +135,22 @@ impl MessageRef {
 pub enum Photo {
     /// A QR code of this text (a QRIS payment string), as a PNG.
     Qr(String),
+    /// A photo Telegram keeps, by its file id (one sent to the bot), sent on as it is.
+    Telegram(String),
 }
 
 impl Photo {
-    /// The image, as the PNG file sent to Telegram; fails only for a QR code's text too long
-    /// for any QR code.
-    pub fn png(&self) -> Result<Vec<u8>, qrcode::types::QrError> {
-        match self {
-            Photo::Qr(text) => super::qr::png(text),
-        }
-    }
-
-    /// The name of the uploaded file.
-    pub fn file_name(&self) -> &'static str {
-        match self {
-            Photo::Qr(_) => "qris.png",
-        }
+    /// What is sent to Telegram: a PNG made here (failing only for a QR code's text too
+    /// long for any QR code), or the id of a photo Telegram has.
+    pub fn made(&self) -> Result<super::api::PhotoInput, qrcode::types::QrError> {
+        Ok(match self {
+            Photo::Qr(text) => super::api::PhotoInput::Upload(super::api::Upload {
+                file_name: "qris.png",
+                content_type: "image/png",
+                bytes: super::qr::png(text)?,
+            }),
+            Photo::Telegram(file_id) => super::api::PhotoInput::FileId(file_id.clone()),
+        })
     }
 }
 

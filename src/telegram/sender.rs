@@ -33,7 +33,7 @@ use tokio::{sync::Notify, task::JoinSet, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    api::{ApiError, BotApi, Upload},
+    api::{ApiError, BotApi},
     limits::{Limits, RateLimiter},
     outbox::{self, Answers, ButtonAction, Keyboard, MessageRef, OutboxRow, Outgoing},
 };
@@ -703,17 +703,12 @@ async fn deliver(api: &BotApi, message: &Outgoing) -> Result<Option<i32>, ApiErr
             keyboard,
         } => {
             let reply_markup = inline_keyboard(keyboard)?;
-            let png = photo.png().map_err(|e| ApiError::Refused {
+            let made = photo.made().map_err(|e| ApiError::Refused {
                 code: 400,
                 description: format!("the photo cannot be made: {e}"),
             })?;
-            let upload = Upload {
-                file_name: photo.file_name(),
-                content_type: "image/png",
-                bytes: png,
-            };
             let sent = api
-                .send_photo(*chat_id, upload, caption, reply_markup.as_ref())
+                .send_photo(*chat_id, made, caption, reply_markup.as_ref())
                 .await?;
             Ok(Some(sent.id.0))
         }

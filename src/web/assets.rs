@@ -45,7 +45,7 @@ macro_rules! file {
     };
 }
 
-const FILES: [(&str, &str, &str); 19] = [
+const FILES: [(&str, &str, &str); 20] = [
     file!("index.html", HTML),
     file!("app.js", JS),
     file!("js/state.js", JS),
@@ -61,6 +61,7 @@ const FILES: [(&str, &str, &str); 19] = [
     file!("js/bookings.js", JS),
     file!("js/team.js", JS),
     file!("js/reports.js", JS),
+    file!("js/shop.js", JS),
     file!("app.css", CSS),
     file!("booking.html", HTML),
     file!("booking.js", JS),

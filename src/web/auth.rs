@@ -166,10 +166,13 @@ pub struct UserView {
     manages_team: bool,
     /// May open the Laporan page.
     sees_reports: bool,
+    /// May open the Toko page: the shop is on and they run it.
+    runs_shop: bool,
 }
 
-impl From<&User> for UserView {
-    fn from(user: &User) -> Self {
+impl UserView {
+    /// `user` as the page sees them, in an instance whose shop is on if `shop_on`.
+    fn of(user: &User, shop_on: bool) -> Self {
         Self {
             name: user.name.clone(),
             username: user.username.clone(),
@@ -178,6 +181,7 @@ impl From<&User> for UserView {
             state: user.state,
             manages_team: access::manages_team(user),
             sees_reports: access::sees_reports(user),
+            runs_shop: shop_on && access::runs_shop(user),
         }
     }
 }
@@ -218,7 +222,7 @@ async fn log_in(
             Ok(Json(LoggedIn {
                 token: token.expose().to_owned(),
                 expires_at,
-                user: UserView::from(&user),
+                user: UserView::of(&user, state.shop.is_some()),
             }))
         }
         Outcome::WrongCredentials { tries_left } => Err(ApiError::WrongCredentials { tries_left }),
@@ -314,6 +318,6 @@ pub async fn logout(State(state): State<AppState>, staff: Staff) -> Result<Statu
 }
 
 /// `GET /api/me`.
-pub async fn me(staff: Staff) -> Json<UserView> {
-    Json(UserView::from(&staff.user))
+pub async fn me(State(state): State<AppState>, staff: Staff) -> Json<UserView> {
+    Json(UserView::of(&staff.user, state.shop.is_some()))
 }

@@ -62,6 +62,10 @@ pub enum ApiError {
     NoSuchRoute,
     #[error("no such account")]
     NoSuchAccount,
+    /// What the request names is not there (a product, an invoice, a text of the bot), the
+    /// sentence saying what; the route itself exists for the asker.
+    #[error("unknown: {0}")]
+    Unknown(Text),
     #[error("refused: {0}")]
     Refused(#[from] Refusal),
     /// The asker may see the thing but not do this to it; the sentence says who may.
@@ -384,6 +388,7 @@ impl ApiError {
                 "not_found",
                 say("Akun tidak ditemukan.", "Account not found."),
             ),
+            Unknown(message) => (StatusCode::NOT_FOUND, "unknown", message.get(lang).into()),
             Refused(refusal) => (StatusCode::CONFLICT, "refused", refusal.explain(lang)),
             Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.get(lang).into()),
             Conflict(message) => (StatusCode::CONFLICT, "conflict", message.get(lang).into()),

@@ -1,6 +1,6 @@
 //! The HTTP side: the Mini App (static files and its JSON API), the public booking page,
-//! the Telegram and Pakasir webhooks, the health check and the metrics. Handlers call `orders`, `users`, `booking`
-//! and `telegram`; no SQL here.
+//! the Telegram and Pakasir webhooks, the health check and the metrics. Handlers call `orders`, `users`, `booking`,
+//! `shop` and `telegram`; no SQL here.
 
 pub mod assets;
 pub mod auth;
@@ -12,6 +12,7 @@ mod orders;
 pub mod pakasir;
 mod reports;
 pub mod server;
+mod shop;
 mod team;
 pub mod tls;
 pub mod webhook;
@@ -80,6 +81,16 @@ pub fn router(state: AppState) -> Router {
         .route("/room_types/{id}", put(booking::change_room_type))
         .route("/booking_settings", put(booking::set_settings))
         .route("/reports", get(reports::report))
+        .route("/shop", get(shop::page))
+        .route(
+            "/shop/products/{code}/stock",
+            get(shop::stock).post(shop::add_stock),
+        )
+        .route("/shop/products/{code}", put(shop::change_product))
+        .route("/shop/refunds", post(shop::refund))
+        .route("/shop/coupons", post(shop::add_coupon))
+        .route("/shop/broadcast", post(shop::broadcast))
+        .route("/shop/texts/{key}", put(shop::set_text))
         .route("/team", get(team::list))
         .route("/team/{id}/{action}", post(team::change))
         .fallback(api_not_found)

@@ -830,3 +830,77 @@ pub fn qr_text(png: &[u8]) -> String {
     assert_eq!(grids.len(), 1, "one QR code in the image");
     grids[0].decode().expect("a readable QR code").1
 }
+
+/// The shop's Pakasir project and key in the tests of its web pages.
+pub const SHOP_PROJECT: &str = "toko-uji";
+pub const SHOP_API_KEY: &str = "pk_test_rahasia_0123456789";
+
+/// Tangkap with its shop on, against a fake Pakasir whose webhook points at it: two
+/// products, NETFLIX (Rp10.000, owners told at 1 left) and SPOTIFY (Rp15.000), no stock;
+/// then `adjust`.
+pub async fn spawn_shop(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+) -> (TestApp, tangkap::sim::pakasir::FakePakasir) {
+    use tangkap::shop::config::{PakasirSettings, ProductConfig, ShopConfig, DEFAULT_FEE};
+    let pakasir = tangkap::sim::pakasir::FakePakasir::start(SHOP_PROJECT, SHOP_API_KEY)
+        .await
+        .unwrap();
+    let product = |code: &str, name: &str, price| ProductConfig {
+        code: code.into(),
+        name: name.into(),
+        price,
+        description: String::new(),
+        snk: String::new(),
+    };
+    let shop = ShopConfig {
+        name: "Toko Uji".into(),
+        invoice_ttl: Duration::from_secs(600),
+        fee: DEFAULT_FEE,
+        snk: "Garansi 1x24 jam.".into(),
+        low_stock: 1,
+        products: vec![
+            product("NETFLIX", "Netflix 1 Bulan", 10_000),
+            product("SPOTIFY", "Spotify Premium", 15_000),
+        ],
+        pakasir: PakasirSettings {
+            project: SHOP_PROJECT.into(),
+            api_key: tangkap::config::Secret::new(SHOP_API_KEY),
+            url: pakasir.url(),
+        },
+    };
+    let app = spawn_app_with(backend, |config| {
+        config.shop = Some(shop);
+        adjust(config);
+    })
+    .await;
+    pakasir.set_webhook(&format!("{}/pakasir/webhook", app.http_url()));
+    (app, pakasir)
+}
+
+/// `buyer` buys one of product `code` with `/beli` and pays it; the invoice's order id
+/// once it is paid.
+pub async fn buy_and_pay(
+    app: &TestApp,
+    pakasir: &tangkap::sim::pakasir::FakePakasir,
+    buyer: &SimUser,
+    code: &str,
+) -> String {
+    let invoice = say(app, buyer, &format!("/beli {code}")).await;
+    let at = invoice.text.find("INV-").expect("an invoice");
+    let order_id = invoice.text[at..at + "INV-20261207-ABCDEF".len()].to_owned();
+    let created = async {
+        while pakasir.transaction(&order_id).is_none() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, created)
+        .await
+        .expect("the invoice reaches the gateway");
+    assert_eq!(pakasir.pay(&order_id).await.unwrap(), Some(200));
+    let paid = format!(
+        "SELECT COUNT(*) FROM shop_invoices WHERE order_id = '{order_id}' AND status = 'paid'"
+    );
+    assert_eq!(app.wait_for_count(&paid, 1).await, 1, "{order_id} paid");
+    order_id
+}

@@ -22,6 +22,7 @@ export async function showBoard(user) {
   $('who').textContent = `${user.name} (@${user.username})`;
   $('team-tab').hidden = !user.manages_team;
   $('report-tab').hidden = !user.sees_reports;
+  $('shop-tab').hidden = !user.runs_shop;
   showView('board');
   const found = findBookings();
   if (!(await loadGroups())) return;
@@ -266,9 +267,11 @@ async function takeNewRole() {
     state.user = user;
     $('team-tab').hidden = !user.manages_team;
     $('report-tab').hidden = !user.sees_reports;
+    $('shop-tab').hidden = !user.runs_shop;
     await findBookings();
     const closed = (state.view === 'team' && !user.manages_team)
       || (state.view === 'reports' && !user.sees_reports)
+      || (state.view === 'shop' && !user.runs_shop)
       || (state.view === 'bookings' && !state.worksBookings);
     if (closed) showView('board');
     if (await loadGroups()) await load();

@@ -7,7 +7,7 @@ import { haptic } from './telegram.js';
 import { SESSION_ENDED, api, now } from './api.js';
 import { isAway } from './online.js';
 import {
-  confirmDialog, dialog, element, field, formatTime, shortDay, showBanner, showView, span,
+  confirmDialog, dialog, element, field, formatTime, rupiah, shortDay, showBanner, showView, span,
   updateBackButton
 } from './ui.js';
 import { handleFailure } from './login.js';
@@ -92,11 +92,6 @@ export function renderBookings() {
   empty.textContent = state.bookingQuery ? t('bk_empty_search', { q: state.bookingQuery })
     : t(`bk_empty_${state.bookingStatus}`);
   updateBackButton();
-}
-
-/// `Rp1.350.000`, as Indonesians write Rupiah (in either language).
-function rupiah(amount) {
-  return `Rp${String(Math.round(amount)).replace(/\B(?=(\d{3})+(?!\d))/g, '.')}`;
 }
 
 /// `2026-12-05` → `Sab` (the weekday, short, in the page's language).

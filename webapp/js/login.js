@@ -67,8 +67,10 @@ export function showLogin(message) {
   dropSkeleton();
   $('board-view').hidden = true;
   $('team-view').hidden = true;
+  $('shop-view').hidden = true;
   $('ticket-view').hidden = true;
   $('team-tab').hidden = true;
+  $('shop-tab').hidden = true;
   $('logout').hidden = true;
   $('who').textContent = '';
   $('login-view').hidden = false;

@@ -58,6 +58,11 @@ export const state = {
   // The Laporan page: the group shown ('' for all) and the report as the server gave it.
   reportGroup: '',
   report: null,
+  // The Toko page: the shop as the server gave it, each section's and product's last word
+  // (`shop.js`'s `showNote`), and the stock shown masked, by product code.
+  shop: null,
+  shopNotes: {},
+  shopMasked: {},
 };
 
 export const $ = (id) => document.getElementById(id);

@@ -75,9 +75,11 @@ export function showView(view) {
   $('booking-view').hidden = view !== 'bookings';
   $('ticket-view').hidden = view !== 'ticket';
   $('report-view').hidden = view !== 'reports';
+  $('shop-view').hidden = view !== 'shop';
   $('report-tab').setAttribute('aria-pressed', String(view === 'reports'));
   $('team-tab').setAttribute('aria-pressed', String(view === 'team'));
   $('booking-tab').setAttribute('aria-pressed', String(view === 'bookings'));
+  $('shop-tab').setAttribute('aria-pressed', String(view === 'shop'));
   updateBackButton();
 }
 
@@ -146,6 +148,11 @@ export function dialog(text, yes, label) {
 
 export async function confirmDialog(text, yes) {
   return (await dialog(text, yes)) !== null;
+}
+
+/// `Rp1.350.000`, as Indonesians write Rupiah (in either language).
+export function rupiah(amount) {
+  return `Rp${String(Math.round(amount)).replace(/\B(?=(\d{3})+(?!\d))/g, '.')}`;
 }
 
 /// `2026-12-05` → `5/12`.
