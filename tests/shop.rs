@@ -9,12 +9,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{register_account, run_tangkap, say, spawn_app_with, Backend, TestApp, PATIENCE};
+use common::{
+    register_account, run_tangkap, say, shop_admin, shop_staff, spawn_shop, Backend, TestApp,
+    PATIENCE,
+};
 use tangkap::{
-    config::Secret,
     shop::{
         catalogue,
-        config::{PakasirSettings, ProductConfig, ShopConfig, DEFAULT_FEE},
         coupons::{self, Coupon, Discount},
     },
     sim::{
@@ -43,45 +44,12 @@ on_both_backends!(
     a_buyers_snk_proof_reaches_those_who_run_the_shop,
 );
 
-const PROJECT: &str = "toko-uji";
-const API_KEY: &str = "pk_test_rahasia_0123456789";
+const PROJECT: &str = common::SHOP_PROJECT;
 const ITEMS: [&str; 3] = [
     "akun1@mail.test | Sandi<1>",
     "akun2@mail.test | Sandi&2",
     "akun3@mail.test | Sandi3",
 ];
-
-fn shop_config(pakasir: &FakePakasir, invoice_ttl: Duration) -> ShopConfig {
-    ShopConfig {
-        name: "Toko Uji".into(),
-        invoice_ttl,
-        fee: DEFAULT_FEE,
-        snk: "Garansi 1x24 jam.".into(),
-        low_stock: 1,
-        products: vec![
-            ProductConfig {
-                code: "NETFLIX".into(),
-                name: "Netflix 1 Bulan".into(),
-                price: 10_000,
-                description: "Akun sharing, 1 profil.".into(),
-                snk: String::new(),
-            },
-            // In stock only where a test adds some.
-            ProductConfig {
-                code: "SPOTIFY".into(),
-                name: "Spotify Premium".into(),
-                price: 15_000,
-                description: String::new(),
-                snk: "Khusus 1 perangkat.".into(),
-            },
-        ],
-        pakasir: PakasirSettings {
-            project: PROJECT.into(),
-            api_key: Secret::new(API_KEY),
-            url: pakasir.url(),
-        },
-    }
-}
 
 /// A shop of one product with three items in stock, its webhook set at the fake gateway.
 async fn open_shop(backend: Backend, invoice_ttl: Duration) -> (TestApp, FakePakasir) {
@@ -94,14 +62,11 @@ async fn open_shop_with(
     invoice_ttl: Duration,
     alert_chat: Option<i64>,
 ) -> (TestApp, FakePakasir) {
-    let pakasir = FakePakasir::start(PROJECT, API_KEY).await.unwrap();
-    let shop = shop_config(&pakasir, invoice_ttl);
-    let app = spawn_app_with(backend, |config| {
-        config.shop = Some(shop);
+    let (app, pakasir) = spawn_shop(backend, |config| {
+        config.shop.as_mut().expect("a shop").invoice_ttl = invoice_ttl;
         config.alert_chat = alert_chat;
     })
     .await;
-    pakasir.set_webhook(&format!("{}/pakasir/webhook", app.http_url()));
     let mut tx = app.db.begin().await.unwrap();
     let added = catalogue::add_stock(&mut tx, "netflix", &ITEMS.join("\n"))
         .await
@@ -305,17 +270,7 @@ async fn owner_and_admin(app: &TestApp) -> (SimUser, SimUser) {
         AccountState::Active,
     )
     .await;
-    let admin = app.fake.user("Admin", Some("admin_toko"));
-    register_account(
-        app,
-        &admin,
-        "admintoko",
-        "rahasia-admin-1",
-        Role::Admin,
-        AccountState::Active,
-    )
-    .await;
-    (owner, admin)
+    (owner, shop_admin(app).await)
 }
 
 async fn an_unpaid_invoice_runs_out_and_its_stock_returns(backend: Backend) {
@@ -660,7 +615,7 @@ async fn stock_is_added_from_a_file_by_the_command_line(backend: Backend) {
         ("DATABASE_URL", app.database.url.as_str()),
         ("TANGKAP_CONFIG", settings.to_str().unwrap()),
         ("TANGKAP_PAKASIR_PROJECT", PROJECT),
-        ("TANGKAP_PAKASIR_API_KEY", API_KEY),
+        ("TANGKAP_PAKASIR_API_KEY", common::SHOP_API_KEY),
         ("TANGKAP_PAKASIR_URL", url.as_str()),
     ];
     let added = run_tangkap(
@@ -748,8 +703,10 @@ async fn a_failing_gateway_is_told_in_the_owners_alert_chat(backend: Backend) {
         .await
         .unwrap();
     let owners_chat = fake.group("Pemilik Toko");
-    let pakasir = FakePakasir::start(PROJECT, API_KEY).await.unwrap();
-    let shop = shop_config(&pakasir, Duration::from_secs(600));
+    let pakasir = FakePakasir::start(PROJECT, common::SHOP_API_KEY)
+        .await
+        .unwrap();
+    let shop = common::shop_config(&pakasir);
     let app = common::spawn_app_on(fake, backend, |config| {
         config.shop = Some(shop);
         config.alert_chat = Some(owners_chat);
@@ -1191,16 +1148,7 @@ async fn the_admin_menu_runs_the_shop_for_admins_and_does_not_exist_for_anyone_e
 ) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
     let (_owner, admin) = owner_and_admin(&app).await;
-    let staff = app.fake.user("Staf", Some("staf_toko"));
-    register_account(
-        &app,
-        &staff,
-        "staftoko",
-        "rahasia-staf-1",
-        Role::Staff,
-        AccountState::Active,
-    )
-    .await;
+    let staff = shop_staff(&app).await;
     let buyer = app.fake.user("Beni", None);
 
     // To a buyer and to staff, the admin commands are any unknown command.
@@ -1763,16 +1711,7 @@ async fn an_admin_sends_stock_as_a_txt_file_fetched_before_it_is_added(backend: 
 async fn a_buyers_snk_proof_reaches_those_who_run_the_shop(backend: Backend) {
     let (app, pakasir) = open_shop(backend, Duration::from_secs(600)).await;
     let (owner, admin) = owner_and_admin(&app).await;
-    let staff = app.fake.user("Staf", Some("staf_toko"));
-    register_account(
-        &app,
-        &staff,
-        "staftoko",
-        "rahasia-staf-1",
-        Role::Staff,
-        AccountState::Active,
-    )
-    .await;
+    let staff = shop_staff(&app).await;
     let buyer = app.fake.user("Beni", None);
     let other = app.fake.user("Lain", None);
     let (_, _, order_id) = buy(&app, &buyer, "/beli NETFLIX 1").await;

@@ -7,12 +7,11 @@
 mod common;
 
 use common::{
-    buy_and_pay, call, call_in, log_in, register_account, say, spawn_app, spawn_shop, Backend,
-    TestApp, PATIENCE,
+    buy_and_pay, call, call_in, log_in, say, shop_admin, shop_staff, spawn_app, spawn_shop,
+    Backend, TestApp, PATIENCE, SHOP_ADMIN_PASSWORD, SHOP_STAFF_PASSWORD,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tangkap::users::{AccountState, Role};
 
 on_both_backends!(
     an_admin_runs_the_shop_from_the_mini_app,
@@ -22,17 +21,8 @@ on_both_backends!(
 
 /// An active admin, logged in from a browser: their session.
 async fn admin_session(app: &TestApp) -> String {
-    let admin = app.fake.user("Admin Toko", Some("admin_toko"));
-    register_account(
-        app,
-        &admin,
-        "admintoko",
-        "rahasia-admin-1",
-        Role::Admin,
-        AccountState::Active,
-    )
-    .await;
-    log_in(app, "admintoko", "rahasia-admin-1").await
+    shop_admin(app).await;
+    log_in(app, "admintoko", SHOP_ADMIN_PASSWORD).await
 }
 
 async fn product(app: &TestApp, session: &str, code: &str) -> Value {
@@ -507,17 +497,8 @@ async fn all_unknown(app: &TestApp, session: &str) {
 
 async fn the_toko_routes_do_not_exist_for_anyone_else(backend: Backend) {
     let (app, _pakasir) = spawn_shop(backend, |_| {}).await;
-    let staff = app.fake.user("Staf", Some("staf_toko"));
-    register_account(
-        &app,
-        &staff,
-        "staftoko",
-        "rahasia-staf-1",
-        Role::Staff,
-        AccountState::Active,
-    )
-    .await;
-    let session = log_in(&app, "staftoko", "rahasia-staf-1").await;
+    shop_staff(&app).await;
+    let session = log_in(&app, "staftoko", SHOP_STAFF_PASSWORD).await;
     let (_, me) = call(&app, "GET", "/me", Some(&session), None).await;
     assert_eq!(me["runs_shop"], false);
     all_unknown(&app, &session).await;

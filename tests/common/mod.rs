@@ -831,44 +831,62 @@ pub fn qr_text(png: &[u8]) -> String {
     grids[0].decode().expect("a readable QR code").1
 }
 
-/// The shop's Pakasir project and key in the tests of its web pages.
+/// The shop's Pakasir project and key in its tests.
 pub const SHOP_PROJECT: &str = "toko-uji";
 pub const SHOP_API_KEY: &str = "pk_test_rahasia_0123456789";
 
-/// Tangkap with its shop on, against a fake Pakasir whose webhook points at it: two
-/// products, NETFLIX (Rp10.000, owners told at 1 left) and SPOTIFY (Rp15.000), no stock;
-/// then `adjust`.
-pub async fn spawn_shop(
-    backend: Backend,
-    adjust: impl FnOnce(&mut Config),
-) -> (TestApp, tangkap::sim::pakasir::FakePakasir) {
+/// The shop of the shop tests, its gateway the fake `pakasir`: Toko Uji, NETFLIX
+/// (Rp10.000, with a description) and SPOTIFY (Rp15.000, with terms of its own), invoices
+/// kept 10 minutes, low stock at 1.
+pub fn shop_config(pakasir: &tangkap::sim::pakasir::FakePakasir) -> tangkap::shop::ShopConfig {
     use tangkap::shop::config::{PakasirSettings, ProductConfig, ShopConfig, DEFAULT_FEE};
-    let pakasir = tangkap::sim::pakasir::FakePakasir::start(SHOP_PROJECT, SHOP_API_KEY)
-        .await
-        .unwrap();
-    let product = |code: &str, name: &str, price| ProductConfig {
+    let product = |code: &str, name: &str, price, description: &str, snk: &str| ProductConfig {
         code: code.into(),
         name: name.into(),
         price,
-        description: String::new(),
-        snk: String::new(),
+        description: description.into(),
+        snk: snk.into(),
     };
-    let shop = ShopConfig {
+    ShopConfig {
         name: "Toko Uji".into(),
         invoice_ttl: Duration::from_secs(600),
         fee: DEFAULT_FEE,
         snk: "Garansi 1x24 jam.".into(),
         low_stock: 1,
         products: vec![
-            product("NETFLIX", "Netflix 1 Bulan", 10_000),
-            product("SPOTIFY", "Spotify Premium", 15_000),
+            product(
+                "NETFLIX",
+                "Netflix 1 Bulan",
+                10_000,
+                "Akun sharing, 1 profil.",
+                "",
+            ),
+            product(
+                "SPOTIFY",
+                "Spotify Premium",
+                15_000,
+                "",
+                "Khusus 1 perangkat.",
+            ),
         ],
         pakasir: PakasirSettings {
             project: SHOP_PROJECT.into(),
             api_key: tangkap::config::Secret::new(SHOP_API_KEY),
             url: pakasir.url(),
         },
-    };
+    }
+}
+
+/// Tangkap with [`shop_config`]'s shop on, no stock yet, against a fake Pakasir whose
+/// webhook points at it; then `adjust`.
+pub async fn spawn_shop(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+) -> (TestApp, tangkap::sim::pakasir::FakePakasir) {
+    let pakasir = tangkap::sim::pakasir::FakePakasir::start(SHOP_PROJECT, SHOP_API_KEY)
+        .await
+        .unwrap();
+    let shop = shop_config(&pakasir);
     let app = spawn_app_with(backend, |config| {
         config.shop = Some(shop);
         adjust(config);
@@ -877,6 +895,40 @@ pub async fn spawn_shop(
     pakasir.set_webhook(&format!("{}/pakasir/webhook", app.http_url()));
     (app, pakasir)
 }
+
+/// The shop's admin of the shop tests: active, login `admintoko`, password
+/// [`SHOP_ADMIN_PASSWORD`], with a private chat with the bot.
+pub async fn shop_admin(app: &TestApp) -> SimUser {
+    let admin = app.fake.user("Admin Toko", Some("admin_toko"));
+    register_account(
+        app,
+        &admin,
+        "admintoko",
+        SHOP_ADMIN_PASSWORD,
+        tangkap::users::Role::Admin,
+        tangkap::users::AccountState::Active,
+    )
+    .await;
+    admin
+}
+pub const SHOP_ADMIN_PASSWORD: &str = "rahasia-admin-1";
+
+/// Active staff, who do not run the shop: login `staftoko`, password
+/// [`SHOP_STAFF_PASSWORD`].
+pub async fn shop_staff(app: &TestApp) -> SimUser {
+    let staff = app.fake.user("Staf", Some("staf_toko"));
+    register_account(
+        app,
+        &staff,
+        "staftoko",
+        SHOP_STAFF_PASSWORD,
+        tangkap::users::Role::Staff,
+        tangkap::users::AccountState::Active,
+    )
+    .await;
+    staff
+}
+pub const SHOP_STAFF_PASSWORD: &str = "rahasia-staf-1";
 
 /// `buyer` buys one of product `code` with `/beli` and pays it; the invoice's order id
 /// once it is paid.
